@@ -1,0 +1,5 @@
+"""python -m plandesk: the same as the plandesk command."""
+
+from plandesk.cli.main import app
+
+app()

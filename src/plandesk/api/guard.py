@@ -1,0 +1,94 @@
+"""The outer ASGI guard: Host/Origin checks (DNS rebinding, CSRF), body limits, one redacted log line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from urllib.parse import urlsplit
+
+from plandesk.settings import Settings
+
+log = logging.getLogger("plandesk.http")
+_TOKEN_QS = re.compile(r"(token=)[^&\s]*", re.IGNORECASE)
+_BEARER = re.compile(r"(plandesk_mcp_)[A-Za-z0-9_\-]+")
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def redact(text: str) -> str:
+    return _BEARER.sub(r"\1…", _TOKEN_QS.sub(r"\1[redacted]", text))
+
+
+def allowed_host_names(settings: Settings) -> set[str]:
+    names = {"127.0.0.1", "localhost", "::1", "[::1]"}
+    names.update(h.lower() for h in settings.allowed_hosts)
+    if settings.base_url:
+        names.add((urlsplit(settings.base_url).hostname or "").lower())
+    if not settings.is_loopback_bind and settings.host not in ("0.0.0.0", "::"):
+        names.add(settings.host.lower())
+    return names
+
+
+def host_name(host_header: str) -> str:
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        return host[: host.find("]") + 1] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class Guard:
+    def __init__(self, app, settings: Settings):
+        self.app = app
+        self.settings = settings
+        self.hosts = allowed_host_names(settings)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        host = host_name(headers.get("host", ""))
+        method = scope["method"]
+        if host not in self.hosts:
+            return await _deny(send, 421, "misdirected_request",
+                               f"Host {host!r} is not an allowed name for this server (set --allowed-hosts)")
+        origin = headers.get("origin")
+        if origin and origin != "null":
+            o = urlsplit(origin)
+            if (o.hostname or "").lower() not in self.hosts and f"[{o.hostname}]" not in self.hosts:
+                return await _deny(send, 403, "forbidden", "requests from a foreign Origin are refused")
+        elif origin == "null" and method not in SAFE_METHODS:
+            return await _deny(send, 403, "forbidden", "requests from an opaque Origin are refused")
+        if method not in SAFE_METHODS and headers.get("sec-fetch-site") == "cross-site":
+            return await _deny(send, 403, "forbidden", "cross-site requests are refused")
+        length = headers.get("content-length")
+        if length and length.isdigit() and int(length) > self.settings.max_body_bytes:
+            return await _deny(send, 413, "payload_too_large",
+                               f"the body is larger than {self.settings.max_body_bytes} bytes")
+        started = time.perf_counter()
+        status_box = {"status": 0}
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                status_box["status"] = message["status"]
+                extra = [(b"referrer-policy", b"no-referrer"), (b"x-content-type-options", b"nosniff")]
+                message = {**message, "headers": list(message.get("headers", [])) + extra}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            if log.isEnabledFor(logging.INFO):
+                qs = scope.get("query_string", b"").decode("latin-1")
+                path = scope["path"] + ("?" + qs if qs else "")
+                log.info("%s %s %s %.1fms", method, redact(path), status_box["status"],
+                         (time.perf_counter() - started) * 1000)
+
+
+async def _deny(send, status: int, code: str, message: str) -> None:
+    body = json.dumps({"type": "about:blank", "status": status, "code": code, "message": message,
+                       "field": None}).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
+        (b"referrer-policy", b"no-referrer")]})
+    await send({"type": "http.response.body", "body": body})

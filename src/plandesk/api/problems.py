@@ -1,0 +1,75 @@
+"""One error shape for REST: application/problem+json with a stable code, the field and a message."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from plandesk.core.errors import PlanDeskError
+
+log = logging.getLogger("plandesk.api")
+
+_HTTP_CODES = {400: "invalid_argument", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "payload_too_large",
+               415: "unsupported_media_type", 422: "invalid_argument", 429: "rate_limited"}
+
+
+def problem(status: int, code: str, message: str, field: str | None = None, headers: dict | None = None,
+            **extra) -> JSONResponse:
+    body = {"type": "about:blank", "title": code.replace("_", " "), "status": status, "code": code,
+            "message": message, "field": field, **extra}
+    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+
+
+def error_response(exc: PlanDeskError) -> JSONResponse:
+    body = exc.as_dict()
+    code, message, field = body.pop("code"), body.pop("message"), body.pop("field", None)
+    status = exc.status
+    headers = None
+    if code == "unauthorized":
+        headers = {"WWW-Authenticate": 'Bearer realm="plandesk"'}
+    if code == "rate_limited":
+        headers = {"Retry-After": str(exc.extra.get("retry_after", 1))}
+    return problem(status, code, message, field, headers=headers, **body)
+
+
+def _field_of(loc) -> str | None:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or None
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(PlanDeskError)
+    async def _domain(_request: Request, exc: PlanDeskError):
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError):
+        errors = exc.errors()
+        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+        field = _field_of(first.get("loc", ()))
+        msg = first.get("msg", "invalid value")
+        if first.get("type") == "extra_forbidden":
+            msg = f"unknown field {field!r}"
+        elif first.get("type") == "missing":
+            msg = f"{field} is required"
+        elif field:
+            msg = f"{field}: {msg}"
+        return problem(400, "invalid_argument", msg, field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException):
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        message = exc.detail if isinstance(exc.detail, str) else code
+        if exc.status_code == 404:
+            message = "no such route"
+        return problem(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception):
+        log.exception("unexpected error")
+        return problem(500, "internal", "the server hit an unexpected error; it is logged")

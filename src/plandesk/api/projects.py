@@ -1,0 +1,105 @@
+"""REST: projects, their tasks, edges, frontier, graph and audit."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from plandesk.api.deps import current_actor, db_of
+from plandesk.api.models import EdgeIn, ProjectIn, ProjectPatch, TaskIn
+from plandesk.core import audit, edges, graph, projects, tasks
+from plandesk.core.actors import Actor
+
+router = APIRouter(tags=["projects"])
+ActorDep = Annotated[Actor, Depends(current_actor)]
+Limit = Annotated[Optional[int], Query(ge=1, le=500)]
+
+
+@router.get("/projects")
+def list_projects(request_actor: ActorDep, db=Depends(db_of), limit: Limit = None, cursor: Optional[str] = None):
+    return projects.list_projects(db, request_actor, limit=limit, cursor=cursor)
+
+
+@router.post("/projects", status_code=201)
+def create_project(body: ProjectIn, actor: ActorDep, db=Depends(db_of)):
+    return projects.create_project(db, actor, body.data())
+
+
+@router.get("/projects/{project_id}")
+def get_project(project_id: str, actor: ActorDep, db=Depends(db_of)):
+    return projects.get_project(db, actor, project_id)
+
+
+@router.patch("/projects/{project_id}")
+def update_project(project_id: str, body: ProjectPatch, actor: ActorDep, db=Depends(db_of)):
+    return projects.update_project(db, actor, project_id, body.data())
+
+
+@router.delete("/projects/{project_id}", status_code=204)
+def delete_project(project_id: str, actor: ActorDep, db=Depends(db_of)):
+    projects.delete_project(db, actor, project_id)
+    return Response(status_code=204)
+
+
+@router.get("/projects/{project_id}/tasks")
+def list_tasks(project_id: str, actor: ActorDep, db=Depends(db_of), limit: Limit = None,
+               cursor: Optional[str] = None, status: Annotated[Optional[list[str]], Query()] = None,
+               tag: Annotated[Optional[list[str]], Query()] = None, kind: Optional[str] = None,
+               priority: Optional[str] = None, assignee: Optional[str] = None, goal_id: Optional[str] = None):
+    return tasks.list_tasks(db, actor, project_id, status=status, tags_any=tag, kind=kind, priority=priority,
+                            assignee=assignee, goal_id=goal_id, limit=limit, cursor=cursor)
+
+
+@router.post("/projects/{project_id}/tasks", status_code=201)
+def create_task(project_id: str, body: TaskIn, actor: ActorDep, db=Depends(db_of)):
+    return tasks.create_task(db, actor, project_id, body.data())
+
+
+@router.get("/projects/{project_id}/tags")
+def list_tags(project_id: str, actor: ActorDep, db=Depends(db_of)):
+    return tasks.list_tags(db, actor, project_id)
+
+
+@router.get("/projects/{project_id}/next-task")
+def next_task(project_id: str, actor: ActorDep, db=Depends(db_of), goal_id: Optional[str] = None,
+              goal: Optional[str] = None, tag: Annotated[Optional[list[str]], Query()] = None):
+    return graph.get_next_task(db, actor, project_id, goal_id=goal_id, goal=goal, tags_any=tag)
+
+
+@router.get("/projects/{project_id}/graph")
+def task_graph(project_id: str, actor: ActorDep, db=Depends(db_of), goal_id: Optional[str] = None):
+    return graph.task_graph(db, actor, project_id, goal_id=goal_id)
+
+
+@router.get("/projects/{project_id}/edges")
+def list_edges(project_id: str, actor: ActorDep, db=Depends(db_of)):
+    return edges.list_edges(db, actor, project_id)
+
+
+@router.post("/projects/{project_id}/edges", status_code=201)
+def create_edge(project_id: str, body: EdgeIn, actor: ActorDep, db=Depends(db_of)):
+    return edges.create_edge(db, actor, project_id, body.data())
+
+
+@router.delete("/edges/{edge_id}", status_code=204)
+def delete_edge(edge_id: str, actor: ActorDep, db=Depends(db_of)):
+    edges.delete_edge(db, actor, edge_id)
+    return Response(status_code=204)
+
+
+@router.delete("/projects/{project_id}/edges/{edge_id}", status_code=204)
+def delete_project_edge(project_id: str, edge_id: str, actor: ActorDep, db=Depends(db_of)):
+    edges.delete_edge(db, actor, edge_id)
+    return Response(status_code=204)
+
+
+@router.get("/projects/{project_id}/audit")
+def project_audit(project_id: str, actor: ActorDep, db=Depends(db_of), limit: Limit = None,
+                  cursor: Optional[str] = None, actor_id: Optional[str] = None, token_id: Optional[str] = None,
+                  action: Optional[str] = None):
+    with db.read() as conn:
+        prow = projects.load(conn, actor, project_id)
+        before = int(cursor) if cursor and cursor.isdigit() else None
+        return audit.list_entries(conn, project_id=prow.id, actor_id=actor_id, token_id=token_id, action=action,
+                                  limit=limit or 100, before_id=before)

@@ -1,0 +1,56 @@
+"""REST: health, search across everything, tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from plandesk import __version__
+from plandesk.api.deps import current_actor, db_of
+from plandesk.api.models import TokenIn
+from plandesk.core import search_service, tokens
+from plandesk.core.actors import Actor
+
+router = APIRouter()
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+@router.get("/health", tags=["system"])
+def health(request: Request):
+    db = request.app.state.db
+    try:
+        with db.read() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        database = "ok"
+    except Exception:
+        database = "unreachable"
+    return {"ok": database == "ok", "version": __version__, "database": database, "backend": db.dialect}
+
+
+@router.get("/search", tags=["search"])
+def search(actor: ActorDep, db=Depends(db_of), q: Annotated[str, Query(min_length=1, max_length=500)] = ...,
+           project_id: Optional[str] = None, kind: Annotated[Optional[list[str]], Query()] = None,
+           limit: Annotated[int, Query(ge=1, le=50)] = 20):
+    return search_service.search(db, actor, q, project_id=project_id, kinds=kind, limit=limit)
+
+
+@router.get("/tokens", tags=["tokens"])
+def list_tokens(actor: ActorDep, db=Depends(db_of), all_users: bool = False):
+    return tokens.list_tokens(db, actor, all_users=all_users)
+
+
+@router.post("/tokens", status_code=201, tags=["tokens"])
+def create_token(body: TokenIn, actor: ActorDep, db=Depends(db_of)):
+    return tokens.create_token(db, actor, name=body.name, project_ids=body.project_ids, read_only=body.read_only,
+                               expires=body.expires, toolsets=body.toolsets, operations=body.operations)
+
+
+@router.post("/tokens/{token_id}/revoke", tags=["tokens"])
+def revoke_token(token_id: str, actor: ActorDep, db=Depends(db_of)):
+    return tokens.revoke_token(db, actor, token_id)
+
+
+@router.post("/tokens/{token_id}/rotate", tags=["tokens"])
+def rotate_token(token_id: str, actor: ActorDep, db=Depends(db_of)):
+    return tokens.rotate_token(db, actor, token_id)

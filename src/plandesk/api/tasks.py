@@ -1,0 +1,59 @@
+"""REST: single tasks, claims and revisions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+from fastapi import APIRouter, Depends, Response
+from fastapi.responses import JSONResponse
+
+from plandesk.api.deps import current_actor, db_of
+from plandesk.api.models import ClaimIn, ReleaseIn, TaskPatch
+from plandesk.core import graph, tasks
+from plandesk.core.actors import Actor
+from plandesk.core.errors import Conflict
+
+router = APIRouter(tags=["tasks"])
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+@router.get("/tasks/{task_id}")
+def get_task(task_id: str, actor: ActorDep, db=Depends(db_of)):
+    return tasks.get_task(db, actor, task_id)
+
+
+@router.patch("/tasks/{task_id}")
+def update_task(task_id: str, body: TaskPatch, actor: ActorDep, db=Depends(db_of)):
+    return tasks.update_task(db, actor, task_id, body.data())
+
+
+@router.delete("/tasks/{task_id}", status_code=204)
+def delete_task(task_id: str, actor: ActorDep, db=Depends(db_of)):
+    tasks.delete_task(db, actor, task_id)
+    return Response(status_code=204)
+
+
+@router.post("/tasks/{task_id}/claim", responses={409: {"description": "someone else holds the task"}})
+def claim_task(task_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of)):
+    try:
+        return graph.claim_task(db, actor, task_id, body.agent_ref, lease_seconds=body.lease_seconds)
+    except Conflict as exc:
+        body_ = {"type": "about:blank", "status": 409, "code": "conflict", "message": exc.message,
+                 "field": exc.field, **exc.extra}
+        return JSONResponse(body_, status_code=409, media_type="application/problem+json")
+
+
+@router.post("/tasks/{task_id}/renew")
+def renew_claim(task_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of)):
+    return graph.renew_claim(db, actor, task_id, body.agent_ref, lease_seconds=body.lease_seconds)
+
+
+@router.post("/tasks/{task_id}/release")
+def release_task(task_id: str, body: ReleaseIn, actor: ActorDep, db=Depends(db_of)):
+    return graph.release_task(db, actor, task_id, body.agent_ref, reason=body.reason)
+
+
+@router.post("/projects/{project_id}/claim-next")
+def claim_next(project_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of), goal_id: Optional[str] = None):
+    return graph.claim_next_task(db, actor, project_id, body.agent_ref, lease_seconds=body.lease_seconds,
+                                 goal_id=goal_id)

@@ -1,0 +1,78 @@
+"""create_app(settings): composes the REST API, the MCP endpoint, the pages and live events."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from fastapi import FastAPI
+
+from plandesk import __version__
+from plandesk.api import problems
+from plandesk.api.guard import Guard
+from plandesk.core.workspace import initialise
+from plandesk.settings import Settings
+
+log = logging.getLogger("plandesk")
+
+
+def create_app(settings: Settings, *, db=None):
+    db = db or initialise(settings)
+    mounts = []  # (startup, shutdown) pairs contributed by the parts
+    mcp_part = None
+    try:
+        from plandesk.mcp import endpoint as mcp_endpoint
+        mcp_part = mcp_endpoint
+    except ImportError:  # the MCP part is optional while it is being built
+        mcp_part = None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        async with contextlib.AsyncExitStack() as stack:
+            for enter in app.state.lifespan_parts:
+                await stack.enter_async_context(enter())
+            yield
+        db.dispose()
+
+    app = FastAPI(title="Plan Desk", version=__version__, lifespan=lifespan,
+                  openapi_url="/api/v1/openapi.json", docs_url="/api/docs", redoc_url=None)
+    app.state.db = db
+    app.state.settings = settings
+    app.state.lifespan_parts = []
+    problems.install(app)
+
+    from plandesk.api import routes
+    routes.include_all(app)
+    if mcp_part is not None:
+        mcp_part.install(app, db, settings)
+    try:
+        from plandesk.web import pages
+        pages.install(app)
+    except ImportError:
+        pass
+    del mounts
+    return Guard(app, settings)
+
+
+def fastapi_of(asgi) -> FastAPI:
+    return asgi.app
+
+
+def app_from_env():
+    """uvicorn factory: settings come from the environment that `plandesk serve` prepared."""
+    from plandesk.settings import load_settings
+    settings = load_settings()
+    configure_logging(settings)
+    return create_app(settings)
+
+
+def configure_logging(settings: Settings) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger("plandesk")
+    if not root.handlers:
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    root.propagate = False
+    for noisy in ("mcp", "mcp.server", "uvicorn.access", "httpx", "httpx2"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

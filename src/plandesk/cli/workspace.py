@@ -1,0 +1,121 @@
+"""Commands for the workspace itself: init, serve, status, version, doctor."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Optional
+
+import typer
+
+from plandesk import __version__
+from plandesk.cli.common import (DatabaseUrl, DataDir, JsonOut, console, emit_json, fail, open_workspace,
+                                 settings_of)
+from plandesk.core.access import is_loopback
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("serve")(serve)
+    app.command("status")(status)
+    app.command("version")(version)
+    app.command("doctor")(doctor)
+
+
+def init(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Create the workspace (or bring it up to date) and print where it lives. Safe to run twice."""
+    from plandesk.core.workspace import describe_location
+    settings = settings_of(data_dir, database_url)
+    db = open_workspace(settings)
+    db.dispose()
+    typer.echo(f"Initialized workspace at {describe_location(settings)}")
+
+
+def serve(host: Annotated[Optional[str], typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+          port: Annotated[Optional[int], typer.Option(help="Port (default 3847).")] = None,
+          data_dir: DataDir = None, database_url: DatabaseUrl = None,
+          allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a non-loopback --host.")] = False,
+          allowed_hosts: Annotated[Optional[str], typer.Option(
+              help="Extra Host names to accept, comma-separated (for a reverse proxy).")] = None,
+          workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL only for more than 1).")] = 1,
+          log_level: Annotated[str, typer.Option(help="Server log level.")] = "info") -> None:
+    """Run the server: web UI, REST API at /api/v1 and MCP at /mcp/."""
+    import uvicorn
+
+    from plandesk.core.workspace import describe_location
+    settings = settings_of(data_dir, database_url, host=host, port=port, allowed_hosts=allowed_hosts)
+    if not is_loopback(settings.host) and not allow_remote:
+        fail(f"--host {settings.host} is not a loopback address; add --allow-remote to serve beyond this "
+             "machine (sign-in is then required)", code=2)
+    if workers > 1 and settings.is_sqlite:
+        fail("--workers above 1 needs PostgreSQL (--database-url postgresql://…); SQLite has one writer", code=2)
+    db = open_workspace(settings)  # initialises on first start, refuses a newer database
+    db.dispose()
+    env = {"PLANDESK_DATA_DIR": str(settings.data_dir), "PLANDESK_HOST": settings.host,
+           "PLANDESK_PORT": str(settings.port)}
+    if settings.database_url:
+        env["PLANDESK_DATABASE_URL"] = settings.database_url
+    if settings.allowed_hosts:
+        env["PLANDESK_ALLOWED_HOSTS"] = ",".join(settings.allowed_hosts)
+    os.environ.update(env)
+    shown = f"[{settings.host}]" if ":" in settings.host else settings.host
+    console.print(f"Plan Desk {__version__} serving {describe_location(settings)}", highlight=False)
+    console.print(f"Open http://{shown}:{settings.port}/  ·  MCP: http://{shown}:{settings.port}/mcp/",
+                  highlight=False)
+    uvicorn.run("plandesk.app:app_from_env", factory=True, host=settings.host, port=settings.port,
+                workers=workers, access_log=False, log_level=log_level.lower(), proxy_headers=False,
+                timeout_graceful_shutdown=5)
+
+
+def status(data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
+    """Show the workspace: where it is, its projects and task counts."""
+    from plandesk.cli.common import cli_actor
+    from plandesk.core import projects
+    from plandesk.core.workspace import describe_location
+    settings = settings_of(data_dir, database_url)
+    db = open_workspace(settings)
+    actor = cli_actor(db)
+    items = projects.list_projects(db, actor, limit=500)["items"]
+    rows = [projects.get_project(db, actor, p["id"]) for p in items]
+    if json_out:
+        emit_json({"workspace": describe_location(settings), "projects": rows})
+        return
+    from rich.table import Table
+    console.print(f"Workspace: {describe_location(settings)}", highlight=False)
+    table = Table("id", "name", "tasks", "todo", "in progress", "done")
+    for p in rows:
+        s = p["summary"]
+        table.add_row(p["id"][:8], p["name"], str(s["total"]), str(s["todo"]), str(s["in_progress"]), str(s["done"]))
+    console.print(table)
+
+
+def version() -> None:
+    """Print the Plan Desk version."""
+    typer.echo(f"plandesk {__version__}")
+
+
+def doctor(data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False,
+           repo: Annotated[Optional[str], typer.Option("--repo", help="Also check a connected repository.")] = None
+           ) -> None:
+    """Check the workspace: database reachable, migrations current, tables present, integrity.
+
+    Exit 0 healthy, 1 unhealthy, 2 corrupt.
+    """
+    from plandesk.core import health
+    settings = settings_of(data_dir, database_url)
+    report = health.check_workspace(settings)
+    if repo is not None:
+        try:
+            from plandesk.core import binding_health
+        except ImportError:
+            report["checks"].append({"name": "repo", "ok": False, "detail": "repository checks are not available"})
+            report["status"] = max(report["status"], 1)
+        else:
+            binding_health.check_repo(report, settings, repo)
+    if json_out:
+        emit_json(report)
+    else:
+        for c in report["checks"]:
+            mark = "[green]ok[/green]" if c["ok"] else "[red]FAIL[/red]"
+            console.print(f"{mark}  {c['name']}: {c['detail']}", highlight=False)
+        console.print({0: "healthy", 1: "unhealthy", 2: "corrupt"}[report["status"]])
+    raise typer.Exit(report["status"])

@@ -1,0 +1,1 @@
+"""The domain: every rule of Plan Desk lives here; adapters only translate."""

@@ -1,0 +1,52 @@
+"""The append-only audit log: every mutation, who made it (user, token, run), and what changed."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, func, select
+
+from plandesk.core.actors import Actor
+from plandesk.core.clock import iso, now
+from plandesk.core.errors import InvalidArgument
+from plandesk.db.engine import Tx
+from plandesk.db.schema import audit_log
+
+
+def record(tx: Tx, actor: Actor, action: str, *, project_id: str | None, target_type: str | None = None,
+           target_id: str | None = None, changed_fields: list[str] | None = None,
+           detail: dict | None = None) -> None:
+    tx.conn.execute(audit_log.insert().values(
+        project_id=project_id, actor_id=actor.user_id, actor_name=actor.name, token_id=actor.token_id,
+        run_id=actor.run_id, action=action, target_type=target_type, target_id=target_id,
+        changed_fields=changed_fields, detail=detail, created_at=now()))
+    tx.publish(project_id, "audit", action=action, target_type=target_type, target_id=target_id)
+
+
+def _row(r) -> dict:
+    return {"id": r.id, "project_id": r.project_id, "actor_id": r.actor_id, "actor_name": r.actor_name,
+            "token_id": r.token_id, "run_id": r.run_id, "action": r.action, "target_type": r.target_type,
+            "target_id": r.target_id, "changed_fields": r.changed_fields, "detail": r.detail,
+            "created_at": iso(r.created_at)}
+
+
+def list_entries(conn, *, project_id: str | None, actor_id: str | None = None, token_id: str | None = None,
+                 action: str | None = None, limit: int = 100, before_id: int | None = None) -> dict:
+    if not 1 <= limit <= 500:
+        raise InvalidArgument("limit must be between 1 and 500", field="limit")
+    cond = []
+    if project_id is not None:
+        cond.append(audit_log.c.project_id == project_id)
+    if actor_id:
+        cond.append(audit_log.c.actor_id == actor_id)
+    if token_id:
+        cond.append(audit_log.c.token_id == token_id)
+    if action:
+        cond.append(audit_log.c.action.like(action.replace("*", "%")))
+    where = and_(*cond) if cond else True
+    total = conn.execute(select(func.count()).select_from(audit_log).where(where)).scalar_one()
+    q = select(audit_log).where(where)
+    if before_id:
+        q = q.where(audit_log.c.id < before_id)
+    rows = conn.execute(q.order_by(audit_log.c.id.desc()).limit(limit + 1)).all()
+    items = [_row(r) for r in rows[:limit]]
+    return {"items": items, "total": total,
+            "next_cursor": str(rows[limit - 1].id) if len(rows) > limit else None}

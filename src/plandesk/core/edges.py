@@ -1,0 +1,111 @@
+"""Edges: typed links between tasks and documents; dependency edges may never close a cycle."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from plandesk.core import audit, fields, graph, projects
+from plandesk.core.actors import Actor
+from plandesk.core.clock import iso, new_id, now
+from plandesk.core.errors import Conflict, InvalidArgument, NotFound
+from plandesk.core.vocab import ARROW_DIRECTIONS, DEPENDENCY_LABELS, EDGE_ENDPOINT_TYPES, EDGE_LABELS, EDGE_STYLES
+from plandesk.db.engine import Tx
+from plandesk.db.schema import documents, edges, tasks
+
+_TABLE = {"task": tasks, "document": documents}
+
+
+def to_dict(r) -> dict:
+    return {"id": r.id, "project_id": r.project_id, "from_type": r.from_type, "from_id": r.from_id,
+            "to_type": r.to_type, "to_id": r.to_id, "label": r.label, "style": r.style,
+            "arrow_direction": r.arrow_direction, "created_at": iso(r.created_at)}
+
+
+def clean(data: dict) -> dict:
+    fields.reject_unknown(data, ("from_type", "from_id", "to_type", "to_id", "from_task_id", "to_task_id",
+                                 "label", "style", "arrow_direction"))
+    out = dict(data)
+    # The short form of Plan Desk's first tools: a task-to-task edge by two ids.
+    if out.get("from_task_id") is not None:
+        out.setdefault("from_type", "task")
+        out["from_id"] = out.pop("from_task_id")
+    if out.get("to_task_id") is not None:
+        out.setdefault("to_type", "task")
+        out["to_id"] = out.pop("to_task_id")
+    out.pop("from_task_id", None)
+    out.pop("to_task_id", None)
+    res = {
+        "from_type": fields.choice("from_type", out.get("from_type") or "task", EDGE_ENDPOINT_TYPES, required=True),
+        "from_id": fields.ident("from_id", out.get("from_id")),
+        "to_type": fields.choice("to_type", out.get("to_type") or "task", EDGE_ENDPOINT_TYPES, required=True),
+        "to_id": fields.ident("to_id", out.get("to_id")),
+        "style": fields.choice("style", out.get("style"), EDGE_STYLES),
+        "arrow_direction": fields.choice("arrow_direction", out.get("arrow_direction"), ARROW_DIRECTIONS),
+    }
+    default_label = "documents" if res["from_type"] == "document" and res["to_type"] == "task" else (
+        "references" if res["from_type"] == "document" else "depends_on")
+    res["label"] = fields.choice("label", out.get("label") or default_label, EDGE_LABELS, required=True)
+    if res["from_type"] == res["to_type"] and res["from_id"] == res["to_id"]:
+        raise InvalidArgument("an edge cannot connect a node to itself", field="to_id")
+    if res["label"] in DEPENDENCY_LABELS and (res["from_type"] != "task" or res["to_type"] != "task"):
+        raise InvalidArgument(f"label {res['label']!r} orders work and joins two tasks only", field="label")
+    return res
+
+
+def insert(tx: Tx, actor: Actor, project_id: str, data: dict) -> dict:
+    values = clean(data)
+    conn = tx.conn
+    for end in ("from", "to"):
+        table = _TABLE[values[f"{end}_type"]]
+        found = conn.execute(select(table.c.id).where(table.c.id == values[f"{end}_id"],
+                                                      table.c.project_id == project_id)).first()
+        if found is None:
+            raise NotFound(values[f"{end}_type"], values[f"{end}_id"], field=f"{end}_id")
+    if values["label"] in DEPENDENCY_LABELS:
+        prereq, dependent = graph.orient(values["label"], values["from_id"], values["to_id"])
+        path = graph.dependency_path(conn, project_id, start=prereq, goal=dependent)
+        if path is not None:
+            labels = graph.labels_of(conn, path)
+            raise Conflict("this edge would close a dependency cycle: " + " → ".join(labels + [labels[0]]),
+                           field="to_id", cycle=path)
+    dup = conn.execute(select(edges.c.id).where(
+        edges.c.project_id == project_id, edges.c.from_type == values["from_type"],
+        edges.c.from_id == values["from_id"], edges.c.to_type == values["to_type"],
+        edges.c.to_id == values["to_id"], edges.c.label == values["label"])).first()
+    if dup is not None:
+        return to_dict(conn.execute(select(edges).where(edges.c.id == dup.id)).first())
+    eid = new_id()
+    conn.execute(edges.insert().values(id=eid, project_id=project_id, created_at=now(), **values))
+    audit.record(tx, actor, "edge.create", project_id=project_id, target_type="edge", target_id=eid,
+                 detail={"from": values["from_id"], "to": values["to_id"], "label": values["label"]})
+    out = to_dict(conn.execute(select(edges).where(edges.c.id == eid)).first())
+    tx.publish(project_id, "edge.created", edge=out)
+    return out
+
+
+def create_edge(db, actor: Actor, project_id: str, data: dict) -> dict:
+    actor.require_write("creating an edge")
+    with db.write() as tx:
+        prow = projects.load(tx.conn, actor, project_id)
+        return insert(tx, actor, prow.id, data)
+
+
+def list_edges(db, actor: Actor, project_id: str) -> list[dict]:
+    with db.read() as conn:
+        prow = projects.load(conn, actor, project_id)
+        rows = conn.execute(select(edges).where(edges.c.project_id == prow.id).order_by(edges.c.created_at,
+                                                                                       edges.c.id)).all()
+        return [to_dict(r) for r in rows]
+
+
+def delete_edge(db, actor: Actor, edge_id: str) -> None:
+    actor.require_write("deleting an edge")
+    edge_id = fields.ident("edge_id", edge_id)
+    with db.write() as tx:
+        row = tx.conn.execute(select(edges).where(edges.c.id == edge_id)).first()
+        if row is None or not actor.sees(row.project_id):
+            raise NotFound("edge", edge_id)
+        tx.conn.execute(edges.delete().where(edges.c.id == edge_id))
+        audit.record(tx, actor, "edge.delete", project_id=row.project_id, target_type="edge", target_id=edge_id,
+                     detail={"from": row.from_id, "to": row.to_id, "label": row.label})
+        tx.publish(row.project_id, "edge.deleted", id=edge_id)

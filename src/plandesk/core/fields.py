@@ -1,0 +1,126 @@
+"""Validation of incoming values: one place, one message style, the field always named."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+from typing import Any, Iterable
+
+from plandesk.core.errors import InvalidArgument
+
+_MISSING = object()
+
+
+def text(field: str, value: Any, *, max_len: int, required: bool = False, allow_empty: bool = True,
+         strip: bool = False) -> str | None:
+    if value is None:
+        if required:
+            raise InvalidArgument(f"{field} is required", field=field)
+        return None
+    if not isinstance(value, str):
+        raise InvalidArgument(f"{field} must be a string", field=field)
+    if strip:
+        value = value.strip()
+    if "\x00" in value:
+        raise InvalidArgument(f"{field} must not contain NUL characters", field=field)
+    if (required or not allow_empty) and not value.strip():
+        raise InvalidArgument(f"{field} must not be empty", field=field)
+    if len(value) > max_len:
+        raise InvalidArgument(f"{field} is too long ({len(value)} characters; the limit is {max_len})",
+                              field=field)
+    return value
+
+
+def choice(field: str, value: Any, allowed: Iterable[str], *, required: bool = False) -> str | None:
+    allowed = tuple(allowed)
+    if value is None:
+        if required:
+            raise InvalidArgument(f"{field} is required (one of: {', '.join(allowed)})", field=field)
+        return None
+    if value not in allowed:
+        raise InvalidArgument(f"{field} must be one of: {', '.join(allowed)} (got {value!r})", field=field)
+    return value
+
+
+def ident(field: str, value: Any, *, required: bool = True) -> str | None:
+    if value is None:
+        if required:
+            raise InvalidArgument(f"{field} is required", field=field)
+        return None
+    if not isinstance(value, str):
+        raise InvalidArgument(f"{field} must be a UUID string", field=field)
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise InvalidArgument(f"{field} must be a UUID (got {value[:60]!r})", field=field) from None
+
+
+def number(field: str, value: Any, *, minimum: float | None = None, maximum: float | None = None,
+           integer: bool = False) -> float | int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgument(f"{field} must be a number", field=field)
+    if integer and not float(value).is_integer():
+        raise InvalidArgument(f"{field} must be an integer", field=field)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InvalidArgument(f"{field} must be a finite number", field=field)
+    if minimum is not None and value < minimum:
+        raise InvalidArgument(f"{field} must be at least {minimum}", field=field)
+    if maximum is not None and value > maximum:
+        raise InvalidArgument(f"{field} must be at most {maximum}", field=field)
+    return int(value) if integer else float(value)
+
+
+def iso_date(field: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidArgument(f"{field} must be a date like 2026-12-31", field=field)
+    try:
+        return date.fromisoformat(value[:10]).isoformat() if len(value) in (10, 20, 24, 25) or "T" in value \
+            else date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InvalidArgument(f"{field} must be a date like 2026-12-31 (got {value[:40]!r})",
+                              field=field) from None
+
+
+def string_list(field: str, value: Any, *, max_items: int, max_len: int,
+                pattern: re.Pattern | None = None, lower: bool = False) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise InvalidArgument(f"{field} must be a list of strings", field=field)
+    if len(value) > max_items:
+        raise InvalidArgument(f"{field} has {len(value)} items; the limit is {max_items}", field=field)
+    out: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise InvalidArgument(f"{field} must hold non-empty strings", field=field)
+        item = item.strip().lower() if lower else item.strip()
+        if len(item) > max_len:
+            raise InvalidArgument(f"{field} items are limited to {max_len} characters", field=field)
+        if pattern is not None and not pattern.fullmatch(item):
+            raise InvalidArgument(f"{field} item {item[:60]!r} is not valid", field=field)
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def flag(field: str, value: Any) -> bool | None:
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise InvalidArgument(f"{field} must be true or false", field=field)
+    return value
+
+
+def expect_version(field: str, value: Any) -> int | None:
+    return number(field, value, minimum=1, integer=True)  # type: ignore[return-value]
+
+
+def reject_unknown(payload: dict, allowed: Iterable[str]) -> None:
+    unknown = sorted(set(payload) - set(allowed))
+    if unknown:
+        raise InvalidArgument(f"unknown field {unknown[0]!r}", field=unknown[0])

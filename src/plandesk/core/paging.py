@@ -1,0 +1,64 @@
+"""Lists with a limit, an opaque cursor and a total, the same for every collection."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Callable, TypedDict
+
+from sqlalchemy import Select, Table, and_, func, or_, select
+
+from plandesk.core.errors import InvalidArgument
+from plandesk.core.vocab import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT
+
+
+class Page(TypedDict):
+    items: list
+    total: int
+    next_cursor: str | None
+
+
+def _decode(cursor: str) -> list:
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
+        if not isinstance(value, list) or len(value) != 2:
+            raise ValueError
+        return value
+    except Exception:
+        raise InvalidArgument("cursor is not one this server handed out", field="cursor") from None
+
+
+def _encode(values: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
+
+
+def check_limit(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_LIST_LIMIT
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIST_LIMIT:
+        raise InvalidArgument(f"limit must be an integer between 1 and {MAX_LIST_LIMIT}", field="limit")
+    return limit
+
+
+def page(conn, query: Select, table: Table, to_dict: Callable, *, limit: int | None, cursor: str | None,
+         order: str = "created_at") -> Page:
+    """Keyset pagination over (order column, id): stable under inserts, cheap at any depth."""
+    limit = check_limit(limit)
+    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    col, idc = table.c[order], table.c.id
+    if cursor:
+        last_value, last_id = _decode(cursor)
+        if order in ("created_at", "updated_at", "started_at"):
+            from datetime import datetime
+            try:
+                last_value = datetime.fromisoformat(last_value)
+            except (TypeError, ValueError):
+                raise InvalidArgument("cursor is not one this server handed out", field="cursor") from None
+        query = query.where(or_(col > last_value, and_(col == last_value, idc > last_id)))
+    rows = conn.execute(query.order_by(col, idc).limit(limit + 1)).all()
+    items = [to_dict(r) for r in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = _encode([getattr(last, order), last.id])
+    return {"items": items, "total": total, "next_cursor": next_cursor}

@@ -1,0 +1,252 @@
+"""Tasks: the nodes of a project's plan; fields, tags, versions, revisions and the search index."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import and_, delete, or_, select
+
+from plandesk.core import audit, fields, projects, revisions
+from plandesk.core.actors import Actor
+from plandesk.core.clock import aware, iso, new_id, now
+from plandesk.core.errors import Conflict, InvalidArgument, NotFound
+from plandesk.core.paging import Page, page
+from plandesk.core.vocab import MAX_BODY, MAX_LABEL, PRIORITIES, TASK_KINDS, TASK_STATUSES
+from plandesk.db import search
+from plandesk.db.engine import Tx
+from plandesk.db.schema import edges, goals, tags, task_tags, tasks
+
+EDITABLE = ("label", "status", "kind", "priority", "description", "assignee", "due_date", "tags",
+            "commit_refs", "x", "y", "goal_id")
+SHA = re.compile(r"[0-9a-f]{7,40}")
+TAG = re.compile(r"[\w][\w\-.:/ ]{0,62}", re.UNICODE)
+
+
+def to_dict(r, tag_names: list[str] | None = None, *, verbose: bool = True) -> dict:
+    description = r.description or ""
+    out = {"id": r.id, "project_id": r.project_id, "goal_id": r.goal_id, "label": r.label,
+           "status": r.status, "kind": r.kind, "priority": r.priority, "description": description,
+           "assignee": r.assignee, "due_date": r.due_date, "tags": tag_names or [],
+           "commit_refs": list(r.commit_refs or []), "x": r.x, "y": r.y, "claimed_by": r.claimed_by,
+           "lease_expires_at": iso(r.lease_expires_at), "version": r.version,
+           "created_at": iso(r.created_at), "updated_at": iso(r.updated_at)}
+    if not verbose and len(description) > 500:
+        out["description"] = description[:500] + "…"
+        out["description_truncated"] = True
+    return out
+
+
+def tag_map(conn, task_ids: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {t: [] for t in task_ids}
+    for chunk in range(0, len(task_ids), 500):
+        ids = task_ids[chunk:chunk + 500]
+        for tid, name in conn.execute(select(task_tags.c.task_id, tags.c.name).join(
+                tags, tags.c.id == task_tags.c.tag_id).where(task_tags.c.task_id.in_(ids)).order_by(tags.c.name)):
+            out[tid].append(name)
+    return out
+
+
+def clean(data: dict, *, creating: bool) -> dict:
+    fields.reject_unknown(data, EDITABLE + ("version",))
+    out: dict = {}
+    if creating or "label" in data:
+        out["label"] = fields.text("label", data.get("label"), max_len=MAX_LABEL, required=True, strip=True)
+    if "status" in data or creating:
+        out["status"] = fields.choice("status", data.get("status", "todo"), TASK_STATUSES, required=True)
+    if "kind" in data or creating:
+        out["kind"] = fields.choice("kind", data.get("kind") or "build", TASK_KINDS, required=True)
+    if "priority" in data:
+        out["priority"] = fields.choice("priority", data["priority"], PRIORITIES)
+    if "description" in data:
+        out["description"] = fields.text("description", data["description"], max_len=MAX_BODY) or ""
+    if "assignee" in data:
+        out["assignee"] = fields.text("assignee", data["assignee"], max_len=200)
+    if "due_date" in data:
+        out["due_date"] = fields.iso_date("due_date", data["due_date"])
+    if "tags" in data:
+        out["tags"] = fields.string_list("tags", data["tags"], max_items=50, max_len=63, pattern=TAG) or []
+    if "commit_refs" in data:
+        out["commit_refs"] = fields.string_list("commit_refs", data["commit_refs"], max_items=50, max_len=40,
+                                                pattern=SHA, lower=True) or []
+    for axis in ("x", "y"):
+        if axis in data:
+            out[axis] = fields.number(axis, data[axis], minimum=-1e7, maximum=1e7) or 0.0
+    if "goal_id" in data:
+        out["goal_id"] = fields.ident("goal_id", data["goal_id"], required=False)
+    return out
+
+
+def load(conn, actor: Actor, task_id: str, *, for_update: bool = False):
+    task_id = fields.ident("task_id", task_id)
+    q = select(tasks).where(tasks.c.id == task_id)
+    if for_update and conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    row = conn.execute(q).first()
+    if row is None or not actor.sees(row.project_id):
+        raise NotFound("task", task_id)
+    return row
+
+
+def _check_goal(conn, project_id: str, goal_id: str | None) -> None:
+    if goal_id and conn.execute(select(goals.c.id).where(goals.c.id == goal_id,
+                                                         goals.c.project_id == project_id)).first() is None:
+        raise NotFound("goal", goal_id, field="goal_id")
+
+
+def set_tags(tx: Tx, project_id: str, task_id: str, names: list[str]) -> None:
+    conn = tx.conn
+    existing = dict(conn.execute(select(tags.c.name, tags.c.id).where(
+        tags.c.project_id == project_id, tags.c.name.in_(names))).all()) if names else {}
+    for name in names:
+        if name not in existing:
+            existing[name] = new_id()
+            conn.execute(tags.insert().values(id=existing[name], project_id=project_id, name=name,
+                                              created_at=now()))
+    conn.execute(delete(task_tags).where(task_tags.c.task_id == task_id))
+    if names:
+        conn.execute(task_tags.insert(), [{"task_id": task_id, "tag_id": existing[n]} for n in names])
+
+
+def insert(tx: Tx, actor: Actor, project_id: str, data: dict, *, default_goal: bool = True) -> dict:
+    values = clean(data, creating=True)
+    tag_names = values.pop("tags", [])
+    prow = projects.load(tx.conn, actor, project_id)
+    if "goal_id" not in values and default_goal:
+        values["goal_id"] = prow.current_goal_id
+    _check_goal(tx.conn, prow.id, values.get("goal_id"))
+    ts = now()
+    tid = new_id()
+    values.setdefault("description", "")
+    values.setdefault("commit_refs", [])
+    tx.conn.execute(tasks.insert().values(id=tid, project_id=prow.id, version=1, created_at=ts, updated_at=ts,
+                                          x=values.pop("x", 0.0), y=values.pop("y", 0.0), **values))
+    if tag_names:
+        set_tags(tx, prow.id, tid, tag_names)
+    search.index(tx.conn, "task", tid, prow.id, values["label"], values["description"])
+    audit.record(tx, actor, "task.create", project_id=prow.id, target_type="task", target_id=tid,
+                 changed_fields=sorted(list(values) + (["tags"] if tag_names else [])))
+    row = tx.conn.execute(select(tasks).where(tasks.c.id == tid)).first()
+    out = to_dict(row, tag_names)
+    tx.publish(prow.id, "task.created", task=out)
+    return out
+
+
+def create_task(db, actor: Actor, project_id: str, data: dict) -> dict:
+    actor.require_write("creating a task")
+    with db.write() as tx:
+        return insert(tx, actor, project_id, data)
+
+
+def get_task(db, actor: Actor, task_id: str) -> dict:
+    with db.read() as conn:
+        row = load(conn, actor, task_id)
+        return to_dict(row, tag_map(conn, [row.id])[row.id])
+
+
+def list_tasks(db, actor: Actor, project_id: str, *, status: list[str] | None = None,
+               kind: str | None = None, priority: str | None = None, tags_any: list[str] | None = None,
+               assignee: str | None = None, goal_id: str | None = None, limit: int | None = None,
+               cursor: str | None = None, verbose: bool = True) -> Page:
+    for s in status or []:
+        fields.choice("status", s, TASK_STATUSES)
+    fields.choice("kind", kind, TASK_KINDS)
+    fields.choice("priority", priority, PRIORITIES)
+    with db.read() as conn:
+        prow = projects.load(conn, actor, project_id)
+        q = select(tasks).where(tasks.c.project_id == prow.id)
+        if status:
+            q = q.where(tasks.c.status.in_(status))
+        if kind:
+            q = q.where(tasks.c.kind == kind)
+        if priority:
+            q = q.where(tasks.c.priority == priority)
+        if assignee:
+            q = q.where(tasks.c.assignee == assignee)
+        if goal_id:
+            q = q.where(tasks.c.goal_id == fields.ident("goal_id", goal_id))
+        if tags_any:
+            q = q.where(tasks.c.id.in_(select(task_tags.c.task_id).join(tags, tags.c.id == task_tags.c.tag_id)
+                                       .where(tags.c.project_id == prow.id, tags.c.name.in_(tags_any))))
+        result = page(conn, q, tasks, lambda r: r, limit=limit, cursor=cursor)
+        tmap = tag_map(conn, [r.id for r in result["items"]])
+        result["items"] = [to_dict(r, tmap[r.id], verbose=verbose) for r in result["items"]]
+        return result
+
+
+def list_tags(db, actor: Actor, project_id: str) -> list[dict]:
+    with db.read() as conn:
+        prow = projects.load(conn, actor, project_id)
+        rows = conn.execute(select(tags).where(tags.c.project_id == prow.id).order_by(tags.c.name)).all()
+        return [{"id": r.id, "name": r.name, "color": r.color} for r in rows]
+
+
+def apply_update(tx: Tx, actor: Actor, row, values: dict, *, expected: int | None,
+                 extra: dict | None = None, action: str = "task.update") -> dict:
+    """Write a change with compare-and-set on version: a concurrent or stale writer gets conflict."""
+    conn = tx.conn
+    if expected is not None and expected != row.version:
+        raise Conflict(f"task was changed since version {expected} (now {row.version}); re-read it and "
+                       "apply your change again", field="version", current_version=row.version)
+    before_tags = tag_map(conn, [row.id])[row.id]
+    new_tags = values.pop("tags", None)
+    if "goal_id" in values:
+        _check_goal(conn, row.project_id, values["goal_id"])
+    changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
+    if new_tags is not None and new_tags != before_tags:
+        changed.append("tags")
+    extra = dict(extra or {})
+    if "status" in changed and values["status"] != "in_progress":
+        extra.update(claimed_by=None, lease_expires_at=None)
+    if not changed and not extra:
+        return to_dict(row, before_tags)
+    before = to_dict(row, before_tags)
+    revisions.snapshot(tx, actor, "task", before, changed)
+    upd = {k: values[k] for k in changed if k != "tags"}
+    result = conn.execute(tasks.update().where(tasks.c.id == row.id, tasks.c.version == row.version).values(
+        **upd, **extra, version=row.version + 1, updated_at=now()))
+    if result.rowcount != 1:
+        raise Conflict("task was changed by someone else at the same moment; re-read it and retry",
+                       field="version")
+    if new_tags is not None and "tags" in changed:
+        set_tags(tx, row.project_id, row.id, new_tags)
+    if "label" in changed or "description" in changed:
+        search.index(conn, "task", row.id, row.project_id, values.get("label", row.label),
+                     values.get("description", row.description))
+    audit.record(tx, actor, action, project_id=row.project_id, target_type="task", target_id=row.id,
+                 changed_fields=changed or sorted(extra))
+    fresh = conn.execute(select(tasks).where(tasks.c.id == row.id)).first()
+    out = to_dict(fresh, tag_map(conn, [row.id])[row.id])
+    tx.publish(row.project_id, "task.updated", task=out, changed=changed)
+    return out
+
+
+def update_task(db, actor: Actor, task_id: str, data: dict) -> dict:
+    actor.require_write("updating a task")
+    expected = fields.expect_version("version", data.get("version"))
+    values = clean(data, creating=False)
+    with db.write() as tx:
+        row = load(tx.conn, actor, task_id, for_update=True)
+        return apply_update(tx, actor, row, values, expected=expected)
+
+
+def delete_task(db, actor: Actor, task_id: str) -> None:
+    actor.require_write("deleting a task")
+    with db.write() as tx:
+        row = load(tx.conn, actor, task_id, for_update=True)
+        revisions.snapshot(tx, actor, "task", to_dict(row, tag_map(tx.conn, [row.id])[row.id]), ["deleted"])
+        tx.conn.execute(delete(edges).where(edges.c.project_id == row.project_id, or_(
+            and_(edges.c.from_type == "task", edges.c.from_id == row.id),
+            and_(edges.c.to_type == "task", edges.c.to_id == row.id))))
+        tx.conn.execute(delete(tasks).where(tasks.c.id == row.id))
+        search.remove(tx.conn, "task", [row.id])
+        audit.record(tx, actor, "task.delete", project_id=row.project_id, target_type="task", target_id=row.id,
+                     detail={"label": row.label})
+        tx.publish(row.project_id, "task.deleted", id=row.id)
+
+
+def lease_expired(row) -> bool:
+    exp = aware(row.lease_expires_at)
+    return row.status == "in_progress" and exp is not None and exp <= now()
+
+
+__all__ = ["create_task", "get_task", "list_tasks", "update_task", "delete_task", "list_tags", "InvalidArgument"]

@@ -1,0 +1,175 @@
+"""MCP/API tokens: shown once, stored as SHA-256, scoped, revocable, rotatable; last use throttled."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from plandesk.core import audit, fields
+from plandesk.core.actors import Actor
+from plandesk.core.clock import aware, iso, new_id, now
+from plandesk.core.errors import InvalidArgument, NotFound, Unauthorized
+from plandesk.core.vocab import CONNECTOR_OPERATIONS, MAX_NAME, TOOLSETS
+from plandesk.db.schema import api_tokens, projects, users
+
+PREFIX = "plandesk_mcp_"
+LAST_USED_THROTTLE = timedelta(seconds=60)
+_EXPIRES = re.compile(r"(\d+)([hdw])")
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _mint() -> str:
+    return PREFIX + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+
+
+def parse_expires(value: str | None):
+    if value is None or value in ("", "never"):
+        return None
+    m = _EXPIRES.fullmatch(value.strip())
+    if not m:
+        raise InvalidArgument("expires must look like 12h, 30d or 8w, or be 'never'", field="expires")
+    n, unit = int(m.group(1)), m.group(2)
+    if n <= 0 or n > 3650:
+        raise InvalidArgument("expires must be between 1 and 3650 units", field="expires")
+    return now() + {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
+
+
+def state_of(row) -> str:
+    if row.revoked_at is not None:
+        return "revoked"
+    if row.expires_at is not None and aware(row.expires_at) <= now():
+        return "expired"
+    return "active"
+
+
+def to_dict(row) -> dict:
+    return {"id": row.id, "user_id": row.user_id, "name": row.name, "prefix": row.prefix,
+            "project_ids": row.project_ids, "read_only": row.read_only, "toolsets": row.toolsets or ["planning"],
+            "operations": row.operations, "created_at": iso(row.created_at), "last_used_at": iso(row.last_used_at),
+            "expires_at": iso(row.expires_at), "revoked_at": iso(row.revoked_at), "state": state_of(row)}
+
+
+def create_token(db, actor: Actor, *, name: str, project_ids: list[str] | None = None, read_only: bool = False,
+                 expires: str | None = None, toolsets: list[str] | None = None,
+                 operations: list[str] | None = None, user_id: str | None = None) -> dict:
+    """Mint a token for the actor's own user (or, for owners/admins and the CLI, another user)."""
+    if actor.token_id is not None:
+        raise Unauthorized("tokens cannot mint tokens; create one in the UI or the CLI")
+    name = fields.text("name", name, max_len=MAX_NAME, required=True, strip=True)
+    if project_ids is not None:
+        project_ids = [fields.ident("project_ids", p) for p in project_ids] or None
+    if toolsets is not None:
+        for t in toolsets:
+            fields.choice("toolsets", t, TOOLSETS)
+        toolsets = sorted(set(toolsets)) or ["planning"]
+    if operations is not None:
+        for op in operations:
+            fields.choice("operations", op, CONNECTOR_OPERATIONS)
+    fields.flag("read_only", read_only)
+    expires_at = parse_expires(expires)
+    raw = _mint()
+    with db.write() as tx:
+        owner_id = actor.user_id
+        if user_id is not None and user_id != actor.user_id:
+            actor.require_role("owner", "admin", what="minting a token for another user")
+            owner_id = user_id
+        if tx.conn.execute(select(users.c.id).where(users.c.id == owner_id, users.c.removed_at.is_(None))).first() is None:
+            raise NotFound("user", owner_id)
+        for pid in project_ids or []:
+            if tx.conn.execute(select(projects.c.id).where(projects.c.id == pid)).first() is None:
+                raise NotFound("project", pid, field="project_ids")
+        tid = new_id()
+        tx.conn.execute(api_tokens.insert().values(
+            id=tid, user_id=owner_id, name=name, prefix=raw[:len(PREFIX) + 6], token_hash=_hash(raw),
+            project_ids=project_ids, read_only=bool(read_only), toolsets=toolsets or ["planning"],
+            operations=operations, expires_at=expires_at, created_at=now()))
+        audit.record(tx, actor, "token.create", project_id=None, target_type="token", target_id=tid,
+                     detail={"name": name, "user_id": owner_id})
+        row = tx.conn.execute(select(api_tokens).where(api_tokens.c.id == tid)).first()
+    return {**to_dict(row), "token": raw}
+
+
+def list_tokens(db, actor: Actor, *, all_users: bool = False) -> list[dict]:
+    with db.read() as conn:
+        q = select(api_tokens).order_by(api_tokens.c.created_at.desc())
+        if not (all_users and actor.role in ("owner", "admin")):
+            q = q.where(api_tokens.c.user_id == actor.user_id)
+        return [to_dict(r) for r in conn.execute(q).all()]
+
+
+def _find(conn, actor: Actor, ref: str):
+    ref = fields.text("token", ref, max_len=200, required=True, strip=True)
+    q = select(api_tokens).where(or_(api_tokens.c.id == ref, api_tokens.c.name == ref, api_tokens.c.prefix == ref))
+    rows = [r for r in conn.execute(q.order_by(api_tokens.c.created_at.desc())).all()
+            if r.user_id == actor.user_id or actor.role in ("owner", "admin")]
+    live = [r for r in rows if r.revoked_at is None]
+    rows = live or rows
+    if not rows:
+        raise NotFound("token", ref)
+    if len(rows) > 1 and rows[0].id != ref:
+        raise InvalidArgument(f"{len(rows)} tokens are named {ref!r}; use the id", field="token")
+    return rows[0]
+
+
+def revoke_token(db, actor: Actor, ref: str) -> dict:
+    if actor.token_id is not None:
+        raise Unauthorized("tokens cannot revoke tokens; use the UI or the CLI")
+    with db.write() as tx:
+        row = _find(tx.conn, actor, ref)
+        if row.revoked_at is None:
+            tx.conn.execute(update(api_tokens).where(api_tokens.c.id == row.id).values(revoked_at=now()))
+            audit.record(tx, actor, "token.revoke", project_id=None, target_type="token", target_id=row.id,
+                         detail={"name": row.name})
+        return to_dict(tx.conn.execute(select(api_tokens).where(api_tokens.c.id == row.id)).first())
+
+
+def rotate_token(db, actor: Actor, ref: str) -> dict:
+    """A new secret for the same token record: the old value fails at once."""
+    if actor.token_id is not None:
+        raise Unauthorized("tokens cannot rotate tokens; use the UI or the CLI")
+    raw = _mint()
+    with db.write() as tx:
+        row = _find(tx.conn, actor, ref)
+        if row.revoked_at is not None:
+            raise InvalidArgument("a revoked token cannot be rotated; create a new one", field="token")
+        tx.conn.execute(update(api_tokens).where(api_tokens.c.id == row.id).values(
+            token_hash=_hash(raw), prefix=raw[:len(PREFIX) + 6], last_used_at=None))
+        audit.record(tx, actor, "token.rotate", project_id=None, target_type="token", target_id=row.id,
+                     detail={"name": row.name})
+        fresh = tx.conn.execute(select(api_tokens).where(api_tokens.c.id == row.id)).first()
+    return {**to_dict(fresh), "token": raw}
+
+
+def authenticate(db, raw: str) -> Actor:
+    """Raw token → Actor, or Unauthorized saying which: unknown, revoked or expired."""
+    if not raw.startswith(PREFIX) or len(raw) > 200:
+        raise Unauthorized("the token is not a Plan Desk token", reason="invalid_token")
+    digest = _hash(raw)
+    with db.read() as conn:
+        row = conn.execute(select(api_tokens, users.c.name.label("user_name"), users.c.role,
+                                  users.c.removed_at).join(users, users.c.id == api_tokens.c.user_id)
+                           .where(api_tokens.c.token_hash == digest)).first()
+    # The lookup is by hash; compare again in constant time so the equality itself leaks nothing.
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        raise Unauthorized("the token is unknown (wrong value, or rotated)", reason="invalid_token")
+    if row.revoked_at is not None or row.removed_at is not None:
+        raise Unauthorized("the token was revoked", reason="revoked_token")
+    if row.expires_at is not None and aware(row.expires_at) <= now():
+        raise Unauthorized("the token has expired", reason="expired_token")
+    last = aware(row.last_used_at)
+    if last is None or now() - last > LAST_USED_THROTTLE:
+        with db.write() as tx:
+            tx.conn.execute(update(api_tokens).where(api_tokens.c.id == row.id).values(last_used_at=now()))
+    return Actor(user_id=row.user_id, name=row.user_name, role=row.role, token_id=row.id,
+                 project_ids=frozenset(row.project_ids) if row.project_ids else None, read_only=row.read_only,
+                 toolsets=tuple(row.toolsets or ["planning"]),
+                 operations=frozenset(row.operations) if row.operations is not None else None, via="token")

@@ -1,0 +1,48 @@
+"""Every enumeration of Plan Desk, shared by the API, MCP input schemas and the UI."""
+
+from __future__ import annotations
+
+TASK_STATUSES = ("scope", "todo", "in_progress", "done", "backlog")
+STATUS_LABELS = {"scope": "Scope", "todo": "Todo", "in_progress": "In Progress", "done": "Done",
+                 "backlog": "Backlog"}
+TASK_KINDS = ("build", "decision")
+PRIORITIES = ("urgent", "high", "medium", "low")
+PRIORITY_RANK = {p: i for i, p in enumerate(PRIORITIES)}
+
+EDGE_ENDPOINT_TYPES = ("task", "document")
+EDGE_LABELS = ("blocks", "depends_on", "relates", "feeds", "clarifies", "enables", "documents",
+               "references", "supersedes")
+# Labels that order work: for these the `from` task must finish before `to` can start,
+# except depends_on, which reads the other way round (from depends on to).
+DEPENDENCY_LABELS = ("blocks", "depends_on", "feeds", "enables")
+EDGE_STYLES = ("solid", "dashed", "dotted")
+ARROW_DIRECTIONS = ("forward", "backward", "both", "none")
+
+GOAL_STATUSES = ("active", "paused", "complete", "blocked")
+VERIFICATION_SURFACES = ("gate_command", "acceptance_checklist", "human_sign_off")
+
+RUN_STATUSES = ("running", "completed", "failed", "cancelled")
+RUN_TERMINAL = ("completed", "failed", "cancelled")
+RUN_EVENT_KINDS = ("progress", "decision", "artifact", "error")
+
+COMMENT_TARGETS = ("task", "document", "note")
+REVISION_TARGETS = ("task", "document")
+
+ROLES = ("owner", "admin", "member", "viewer")
+ROLE_RANK = {r: i for i, r in enumerate(ROLES)}
+
+TOOLSETS = ("planning", "code")
+
+CONNECTOR_OPERATIONS = ("code.search", "code.read", "code.write", "git.read", "git.commit", "git.push",
+                        "build", "deploy", "db.read", "db.write", "exec")
+RECIPE_KINDS = ("build", "deploy", "test")
+DB_ENGINES = ("sqlite", "postgresql", "mysql")
+SHARE_EXPIRIES = ("24h", "7d", "never")
+
+MAX_LABEL = 500
+MAX_NAME = 200
+MAX_BODY = 1_000_000
+MAX_LIST_LIMIT = 500
+DEFAULT_LIST_LIMIT = 100
+DEFAULT_LEASE_SECONDS = 900
+MAX_LEASE_SECONDS = 24 * 3600

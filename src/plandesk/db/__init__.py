@@ -1,0 +1,1 @@
+"""Storage: the one schema, engines for SQLite and PostgreSQL, migrations and search."""

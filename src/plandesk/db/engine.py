@@ -1,0 +1,105 @@
+"""The Database object: one connection policy (pragmas, one writer, transactions, events after commit)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+
+from plandesk.settings import normalise_database_url
+
+
+@dataclass
+class Tx:
+    """A write transaction: the connection plus the events to publish once it commits."""
+
+    conn: Connection
+    events: list[dict] = field(default_factory=list)
+
+    def publish(self, project_id: str | None, kind: str, **payload) -> None:
+        self.events.append({"project_id": project_id, "kind": kind, **payload})
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 10):
+        self.url = normalise_database_url(url)
+        parsed = make_url(self.url)
+        self.dialect = parsed.get_backend_name()
+        self.listeners: list = []  # callables(event dict), run after commit
+        self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
+        if self.dialect == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(
+                self.url, pool_size=pool_size, max_overflow=20,
+                connect_args={"check_same_thread": False, "timeout": 30})
+            _install_sqlite_policy(self.engine)
+        else:
+            self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """One write transaction. SQLite gets BEGIN IMMEDIATE (one writer, no upgrade deadlocks)."""
+        lock = self._write_lock
+        if lock is not None:
+            lock.acquire()
+        try:
+            with self.engine.connect() as conn:
+                if self.is_sqlite:
+                    conn.info["pd_immediate"] = True
+                tx = Tx(conn)
+                with conn.begin():
+                    yield tx
+                    if tx.events and self.dialect == "postgresql":
+                        # NOTIFY is delivered on commit only, to every process listening.
+                        for ev in tx.events:
+                            conn.execute(text("SELECT pg_notify('plandesk_events', :p)"),
+                                         {"p": json.dumps(ev, default=str)[:7900]})
+        finally:
+            if lock is not None:
+                lock.release()
+        if tx.events and self.dialect != "postgresql":
+            for ev in tx.events:
+                self.emit(ev)
+
+    def emit(self, ev: dict) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(ev)
+            except Exception:  # a broken subscriber must never fail a committed write
+                pass
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _install_sqlite_policy(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.pop("pd_immediate", False) else "BEGIN")

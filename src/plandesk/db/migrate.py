@@ -1,0 +1,56 @@
+"""Apply Alembic migrations in place and refuse databases newer than this code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from plandesk.core.errors import PlanDeskError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseTooNew(PlanDeskError):
+    code = "unavailable"
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def current_revision(db) -> str | None:
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def check_not_newer(db) -> None:
+    rev = current_revision(db)
+    script = ScriptDirectory(str(MIGRATIONS))
+    if rev is not None and rev not in {s.revision for s in script.walk_revisions()}:
+        raise DatabaseTooNew(
+            f"the database is at migration {rev}, which this Plan Desk ({_version()}) does not know: "
+            "it was written by a newer Plan Desk. Upgrade Plan Desk (pip install -U plandesk) and retry.")
+
+
+def upgrade(db) -> None:
+    check_not_newer(db)
+    cfg = alembic_config(db.url)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def _version() -> str:
+    from plandesk import __version__
+    return __version__

@@ -1,0 +1,178 @@
+"""Fixtures: temporary workspaces on SQLite or PostgreSQL, live servers on free loopback ports, clients."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx2
+import pytest
+
+BACKEND = os.environ.get("PLANDESK_TEST_BACKEND", "sqlite")
+PG_ADMIN_URL = os.environ.get("PLANDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pg_admin():
+    import psycopg
+    return psycopg.connect(PG_ADMIN_URL, autocommit=True)
+
+
+def make_pg_database() -> str:
+    name = f"pd_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    with _pg_admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    try:
+        with _pg_admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except Exception:
+        pass
+
+
+@dataclass
+class Workspace:
+    data_dir: Path
+    database_url: str | None = None
+
+    @property
+    def env(self) -> dict:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PLANDESK_")}
+        env["PLANDESK_DATA_DIR"] = str(self.data_dir)
+        if self.database_url:
+            env["PLANDESK_DATABASE_URL"] = self.database_url
+        return env
+
+    def settings(self):
+        from plandesk.settings import load_settings
+        return load_settings(data_dir=self.data_dir, database_url=self.database_url)
+
+    def cli(self, *args: str, input: str | None = None, check: bool = True, cwd=None, extra_env=None
+            ) -> subprocess.CompletedProcess:
+        env = {**self.env, **(extra_env or {})}
+        proc = subprocess.run([sys.executable, "-m", "plandesk", *args], capture_output=True, text=True,
+                              env=env, input=input, timeout=120, cwd=cwd)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"plandesk {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    def create_token(self, name: str = "test", *extra: str) -> str:
+        out = self.cli("token", "create", "--name", name, *extra)
+        return out.stdout.strip().splitlines()[-1]
+
+
+def new_workspace(tmp_path: Path, backend: str = BACKEND) -> Workspace:
+    data_dir = tmp_path / f"ws-{uuid.uuid4().hex[:6]}"
+    data_dir.mkdir()
+    return Workspace(data_dir, make_pg_database() if backend == "postgresql" else None)
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    ws = new_workspace(tmp_path)
+    yield ws
+    if ws.database_url:
+        drop_pg_database(ws.database_url)
+
+
+@dataclass
+class LiveServer:
+    workspace: Workspace
+    port: int
+    proc: subprocess.Popen
+    log_path: Path
+    extra_args: tuple = ()
+    _clients: list = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def mcp_url(self) -> str:
+        return f"{self.url}/mcp/"
+
+    def client(self, **kw) -> httpx2.Client:
+        c = httpx2.Client(base_url=self.url, timeout=30, **kw)
+        self._clients.append(c)
+        return c
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        for c in self._clients:
+            c.close()
+
+
+def start_server(ws: Workspace, *extra: str, port: int | None = None, extra_env: dict | None = None) -> LiveServer:
+    port = port or free_port()
+    log_path = ws.data_dir / f"server-{port}.log"
+    log = open(log_path, "ab")
+    env = {**ws.env, **(extra_env or {})}
+    proc = subprocess.Popen([sys.executable, "-m", "plandesk", "serve", "--port", str(port), *extra],
+                            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    server = LiveServer(ws, port, proc, log_path, extra)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited {proc.returncode}:\n{server.log_text()}")
+        try:
+            if httpx2.get(f"{server.url}/api/v1/health", timeout=2).status_code == 200:
+                return server
+        except httpx2.HTTPError:
+            pass
+        time.sleep(0.05)  # polling the port with a deadline, not sleeping for an outcome
+    server.stop(signal.SIGKILL)
+    raise AssertionError(f"server did not answer within 60 s:\n{server.log_text()}")
+
+
+@pytest.fixture
+def server(workspace):
+    s = start_server(workspace)
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def api(server) -> httpx2.Client:
+    """An HTTP client on the loopback server, acting as the local owner."""
+    return server.client()
+
+
+@pytest.fixture
+def project(api) -> dict:
+    r = api.post("/api/v1/projects", json={"name": "Test project"})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "browser" in item.keywords and not Path(os.environ.get("PLANDESK_CHROMIUM", "/usr/bin/chromium")).exists():
+            item.add_marker(pytest.mark.skip(reason="Chromium is not installed (the test command installs it)"))

@@ -1,0 +1,131 @@
+"""REST: tasks, edges, versions, claims and the frontier against a live server."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx2
+
+
+def _task(api, project, label, **kw):
+    r = api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": label, **kw})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_health_answers_ok(api):
+    body = api.get("/api/v1/health").json()
+    assert body["ok"] is True and body["database"] == "ok"
+
+
+def test_a_dependency_cycle_is_refused_with_a_clear_error(api, project):
+    a, b, c = (_task(api, project, n) for n in "ABC")
+    for x, y in ((a, b), (b, c)):
+        assert api.post(f"/api/v1/projects/{project['id']}/edges",
+                        json={"from_id": x["id"], "to_id": y["id"], "label": "blocks"}).status_code == 201
+    r = api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": c["id"], "to_id": a["id"],
+                                                                  "label": "blocks"})
+    assert r.status_code == 409
+    body = r.json()
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert body["code"] == "conflict" and "cycle" in body["message"] and "A → B → C" in body["message"]
+    assert len(api.get(f"/api/v1/projects/{project['id']}/edges").json()) == 2
+
+
+def test_depends_on_reads_the_other_way_round(api, project):
+    a, b = _task(api, project, "A"), _task(api, project, "B")
+    api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": b["id"], "to_id": a["id"],
+                                                              "label": "depends_on"})
+    r = api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": b["id"], "to_id": a["id"],
+                                                                  "label": "blocks"})
+    assert r.status_code == 409
+
+
+def test_a_stale_version_gets_409_and_changes_nothing(api, project):
+    t = _task(api, project, "Original")
+    assert api.patch(f"/api/v1/tasks/{t['id']}", json={"label": "Person's edit", "version": 1}).status_code == 200
+    r = api.patch(f"/api/v1/tasks/{t['id']}", json={"label": "Agent's stale edit", "version": 1})
+    assert r.status_code == 409 and r.json()["code"] == "conflict" and r.json()["field"] == "version"
+    assert api.get(f"/api/v1/tasks/{t['id']}").json()["label"] == "Person's edit"
+
+
+def test_sixteen_concurrent_claims_have_exactly_one_winner(server, api, project):
+    t = _task(api, project, "Contended")
+
+    def claim(i):
+        with httpx2.Client(base_url=server.url, timeout=30) as c:
+            return c.post(f"/api/v1/tasks/{t['id']}/claim", json={"agent_ref": f"agent-{i}"}).status_code
+
+    with ThreadPoolExecutor(16) as pool:
+        codes = list(pool.map(claim, range(16)))
+    assert sorted(codes) == [200] + [409] * 15
+    after = api.get(f"/api/v1/tasks/{t['id']}").json()
+    assert after["status"] == "in_progress" and after["assignee"].startswith("agent-")
+
+
+def test_the_frontier_lists_ready_tasks_and_what_blocked_ones_wait_on(api, project):
+    a, b = _task(api, project, "First"), _task(api, project, "Second")
+    api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": a["id"], "to_id": b["id"], "label": "blocks"})
+    nxt = api.get(f"/api/v1/projects/{project['id']}/next-task").json()
+    assert nxt["next_task"]["id"] == a["id"]
+    assert nxt["blocked"][0]["id"] == b["id"] and nxt["blocked"][0]["waiting_on"][0]["id"] == a["id"]
+    api.patch(f"/api/v1/tasks/{a['id']}", json={"status": "done"})
+    assert api.get(f"/api/v1/projects/{project['id']}/next-task").json()["next_task"]["id"] == b["id"]
+
+
+def test_a_blocked_task_cannot_be_claimed(api, project):
+    a, b = _task(api, project, "First"), _task(api, project, "Second")
+    api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": a["id"], "to_id": b["id"], "label": "blocks"})
+    r = api.post(f"/api/v1/tasks/{b['id']}/claim", json={"agent_ref": "x"})
+    assert r.status_code == 409 and r.json()["waiting_on"] == [a["id"]]
+
+
+def test_bad_input_gets_a_problem_body_naming_the_field(api, project):
+    r = api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "x", "status": "doing"})
+    assert r.status_code == 400
+    assert r.json()["code"] == "invalid_argument" and r.json()["field"] == "status"
+    r = api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "x", "colour": "red"})
+    assert r.status_code == 400 and r.json()["field"] == "colour"
+
+
+def test_unknown_ids_get_404_with_the_resource_named(api):
+    r = api.get("/api/v1/tasks/00000000-0000-4000-8000-000000000000")
+    assert r.status_code == 404 and r.json()["resource"] == "task"
+    assert api.get("/api/v1/tasks/not-a-uuid").status_code == 400
+
+
+def test_lists_have_a_limit_a_cursor_and_a_total(api, project):
+    for i in range(5):
+        _task(api, project, f"T{i}")
+    first = api.get(f"/api/v1/projects/{project['id']}/tasks", params={"limit": 2}).json()
+    assert first["total"] == 5 and len(first["items"]) == 2 and first["next_cursor"]
+    seen = [t["id"] for t in first["items"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = api.get(f"/api/v1/projects/{project['id']}/tasks", params={"limit": 2, "cursor": cursor}).json()
+        seen += [t["id"] for t in page["items"]]
+        cursor = page["next_cursor"]
+    assert len(seen) == len(set(seen)) == 5
+
+
+def test_every_mutation_is_in_the_audit_log(api, project):
+    t = _task(api, project, "Audited")
+    api.patch(f"/api/v1/tasks/{t['id']}", json={"priority": "high"})
+    actions = [e["action"] for e in api.get(f"/api/v1/projects/{project['id']}/audit").json()["items"]]
+    assert actions[:3] == ["task.update", "task.create", "project.create"]
+
+
+def test_search_finds_tasks_with_an_excerpt(api, project):
+    _task(api, project, "Payment retries", description="Retry the card charge with exponential backoff")
+    hits = api.get("/api/v1/search", params={"q": "backoff"}).json()["results"]
+    assert hits and hits[0]["kind"] == "task" and "[backoff]" in hits[0]["excerpt"]
+
+
+def test_a_foreign_host_header_is_refused(server):
+    r = httpx2.get(f"{server.url}/api/v1/health", headers={"Host": "evil.example"})
+    assert r.status_code == 421
+
+
+def test_a_foreign_origin_is_refused_on_writes(server):
+    r = httpx2.post(f"{server.url}/api/v1/projects", json={"name": "x"}, headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403
