@@ -1,0 +1,147 @@
+"""Invitation links: a role and an expiry behind a random token shown once; only its hash is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from plandesk.core import audit, fields, sessions, users
+from plandesk.core.actors import Actor
+from plandesk.core.clock import aware, iso, new_id, now
+from plandesk.core.errors import Conflict, Gone, InvalidArgument, NotFound
+from plandesk.core.vocab import MAX_NAME, ROLES
+from plandesk.db.schema import invitations
+from plandesk.db.schema import users as users_table
+
+PREFIX = "plandesk_invite_"
+DEFAULT_EXPIRES = "7d"
+_EXPIRES = re.compile(r"(\d+)([hd])")
+MAX_LIFETIME = timedelta(days=30)
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def invite_path(raw: str) -> str:
+    return f"/invite/{raw}"
+
+
+def parse_expires(value) -> timedelta:
+    value = fields.text("expires", value, max_len=10, strip=True) or DEFAULT_EXPIRES
+    m = _EXPIRES.fullmatch(value)
+    if not m or int(m.group(1)) <= 0:
+        raise InvalidArgument("expires must look like 24h or 7d", field="expires")
+    span = timedelta(hours=int(m.group(1))) if m.group(2) == "h" else timedelta(days=int(m.group(1)))
+    if span > MAX_LIFETIME:
+        raise InvalidArgument("an invitation lasts at most 30 days", field="expires")
+    return span
+
+
+def state_of(row) -> str:
+    if row.used_at is not None:
+        return "used"
+    if aware(row.expires_at) <= now():
+        return "expired"
+    return "pending"
+
+
+def to_dict(row) -> dict:
+    return {"id": row.id, "email": row.email, "role": row.role, "expires_at": iso(row.expires_at),
+            "used_at": iso(row.used_at), "created_at": iso(row.created_at), "state": state_of(row)}
+
+
+def create_invitation(db, actor: Actor, *, role, email=None, expires=None) -> dict:
+    """The raw link is returned once, to be copied and sent by hand (no mail server needed)."""
+    users.require_manager(actor, "inviting someone")
+    role = fields.choice("role", role, ROLES, required=True)
+    users.check_may_grant(actor, role)
+    email = users.clean_email(email) if email not in (None, "") else None
+    span = parse_expires(expires)
+    raw = PREFIX + secrets.token_urlsafe(32)
+    with db.write() as tx:
+        if email is not None:
+            taken = tx.conn.execute(select(users_table.c.id).where(
+                users_table.c.email == email, users_table.c.removed_at.is_(None))).first()
+            if taken is not None:
+                raise Conflict(f"{email} is already a member", field="email")
+        iid = new_id()
+        tx.conn.execute(invitations.insert().values(id=iid, token_hash=_hash(raw), email=email, role=role,
+                                                    expires_at=now() + span, created_by=actor.user_id,
+                                                    created_at=now()))
+        audit.record(tx, actor, "invitation.create", project_id=None, target_type="invitation", target_id=iid,
+                     detail={"email": email, "role": role})
+        row = tx.conn.execute(select(invitations).where(invitations.c.id == iid)).first()
+    return {**to_dict(row), "token": raw, "path": invite_path(raw)}
+
+
+def list_invitations(db, actor: Actor, *, pending_only: bool = True) -> list[dict]:
+    actor.require_role(*users.MANAGERS, what="listing invitations")
+    with db.read() as conn:
+        rows = conn.execute(select(invitations).order_by(invitations.c.created_at.desc())).all()
+    out = [to_dict(r) for r in rows]
+    return [i for i in out if i["state"] == "pending"] if pending_only else out
+
+
+def revoke_invitation(db, actor: Actor, invitation_id: str) -> None:
+    """Deleting the row makes the link unknown (404) at once."""
+    users.require_manager(actor, "revoking an invitation")
+    invitation_id = fields.ident("invitation_id", invitation_id)
+    with db.write() as tx:
+        row = tx.conn.execute(select(invitations).where(invitations.c.id == invitation_id)).first()
+        if row is None:
+            raise NotFound("invitation", invitation_id)
+        users.check_may_grant(actor, row.role)
+        tx.conn.execute(invitations.delete().where(invitations.c.id == row.id))
+        audit.record(tx, actor, "invitation.revoke", project_id=None, target_type="invitation",
+                     target_id=row.id, detail={"email": row.email, "role": row.role})
+
+
+def _lookup(conn, raw):
+    if not isinstance(raw, str) or not raw.startswith(PREFIX) or len(raw) > 200:
+        raise NotFound("invitation")
+    digest = _hash(raw)
+    row = conn.execute(select(invitations).where(invitations.c.token_hash == digest)).first()
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        raise NotFound("invitation")
+    if row.used_at is not None:
+        raise Gone("this invitation was already used; sign in instead", reason="used")
+    if aware(row.expires_at) <= now():
+        raise Gone("this invitation has expired; ask for a new link", reason="expired")
+    return row
+
+
+def preview(db, raw) -> dict:
+    """What the invite page shows before anyone signs up: the role, the email if fixed, the expiry."""
+    with db.read() as conn:
+        row = _lookup(conn, raw)
+    return {"role": row.role, "email": row.email, "expires_at": iso(row.expires_at)}
+
+
+def accept(db, raw, *, email=None, name=None, password=None) -> dict:
+    """Create the account the link promises and sign it in; the link works once."""
+    name = fields.text("name", name, max_len=MAX_NAME, strip=True) or None
+    digest = users.hash_password(users.clean_password(password))
+    with db.write() as tx:
+        row = _lookup(tx.conn, raw)
+        if row.email is not None:
+            if email not in (None, "") and users.clean_email(email) != row.email:
+                raise InvalidArgument(f"this invitation is for {row.email}", field="email")
+            email = row.email
+        else:
+            email = users.clean_email(email)
+        # Compare-and-set on used_at: two tabs accepting the same link create one account.
+        claimed = tx.conn.execute(update(invitations).where(
+            invitations.c.id == row.id, invitations.c.used_at.is_(None)).values(used_at=now())).rowcount
+        if claimed != 1:
+            raise Gone("this invitation was already used; sign in instead", reason="used")
+        inviter = Actor(user_id=row.created_by or "system", name="invitation", role=row.role, via="invitation")
+        user = users.insert_user(tx, inviter, email=email, name=name, role=row.role, password_hash=digest)
+        session = sessions.start_session(tx, Actor(user_id=user["id"], name=user["name"], role=user["role"],
+                                                   via="session"))
+    return {"user": user, "session": session}
