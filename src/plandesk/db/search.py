@@ -23,6 +23,13 @@ def index(conn, kind: str, item_id: str, project_id: str, title: str, body: str)
         conn.execute(search_entries.insert().values(kind=kind, item_id=item_id, **values))
 
 
+def index_many(conn, entries: list[tuple[str, str, str, str, str]]) -> None:
+    """Index rows that are new to the index (kind, item_id, project_id, title, body) in one batch."""
+    if entries:
+        conn.execute(search_entries.insert(), [{"kind": k, "item_id": i, "project_id": p, "title": t or "",
+                                                "body": b or ""} for k, i, p, t, b in entries])
+
+
 def remove(conn, kind: str, item_ids: list[str]) -> None:
     if item_ids:
         conn.execute(delete(search_entries).where(search_entries.c.kind == kind,

@@ -1,0 +1,485 @@
+"""Import and export of one project as a versioned JSON document (format 2), reading format 1 as well."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Table, select
+
+from plandesk.core import audit, vocab
+from plandesk.core.actors import Actor
+from plandesk.core.clock import new_id, now
+from plandesk.core.errors import Forbidden, InvalidArgument
+from plandesk.db import schema, search
+
+FORMAT = "plandesk-export"
+VERSION = 2
+IMPORT_ACTION = "project.import"
+SECRET_KEYS = re.compile(r"(password|passwd|secret|token|api_key|private_key)", re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"^([a-z][a-z0-9+.\-]*://[^:/@\s]*):[^@\s]*@", re.IGNORECASE)
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+Progress = Callable[[str, int, int], None]  # (what, done, total)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One table as it travels in the file: which columns, what they point at, which values are allowed."""
+
+    key: str
+    table: Table
+    omit: tuple[str, ...] = ("project_id",)  # implied by the file: everything belongs to its one project
+    refs: dict[str, str] = field(default_factory=dict)  # column -> part it must point into
+    typed_refs: dict[str, str] = field(default_factory=dict)  # column -> type column (task|document...)
+    loose_refs: dict[str, str | None] = field(default_factory=dict)  # may point at rows the file lacks
+    enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    order: tuple[str, ...] = ("created_at", "id")
+    json_ids: tuple[str, ...] = ()  # JSON columns whose strings may hold ids of this project
+
+    @property
+    def columns(self) -> list:
+        return [c for c in self.table.columns if c.name not in self.omit]
+
+
+PARTS: tuple[Part, ...] = (
+    Part("goals", schema.goals, enums={"status": vocab.GOAL_STATUSES}),
+    Part("tasks", schema.tasks, refs={"goal_id": "goals"},
+         enums={"status": vocab.TASK_STATUSES, "kind": vocab.TASK_KINDS, "priority": vocab.PRIORITIES}),
+    Part("tags", schema.tags),
+    Part("task_tags", schema.task_tags, omit=(), refs={"task_id": "tasks", "tag_id": "tags"},
+         order=("task_id", "tag_id")),
+    Part("folders", schema.folders, refs={"parent_id": "folders"}),
+    Part("documents", schema.documents, refs={"parent_id": "documents", "folder_id": "folders"}),
+    Part("edges", schema.edges, typed_refs={"from_id": "from_type", "to_id": "to_type"},
+         enums={"from_type": vocab.EDGE_ENDPOINT_TYPES, "to_type": vocab.EDGE_ENDPOINT_TYPES,
+                "label": vocab.EDGE_LABELS, "style": vocab.EDGE_STYLES,
+                "arrow_direction": vocab.ARROW_DIRECTIONS}),
+    Part("notes", schema.notes),
+    Part("comments", schema.comments, loose_refs={"target_id": "target_type"},
+         enums={"target_type": vocab.COMMENT_TARGETS}),
+    Part("revisions", schema.revisions, loose_refs={"target_id": "target_type"},
+         enums={"target_type": vocab.REVISION_TARGETS}, json_ids=("snapshot",)),
+    Part("agent_runs", schema.agent_runs, enums={"status": vocab.RUN_STATUSES}, order=("started_at", "id")),
+    Part("agent_run_tasks", schema.agent_run_tasks, omit=(), refs={"run_id": "agent_runs", "task_id": "tasks"},
+         order=("run_id", "task_id")),
+    Part("agent_run_events", schema.agent_run_events, omit=(), refs={"run_id": "agent_runs"},
+         enums={"kind": vocab.RUN_EVENT_KINDS}, json_ids=("data",)),
+    Part("connector_configs", schema.connector_configs, order=("updated_at",)),
+    # The log's integer ids are the importing database's to give; file order is log order.
+    Part("audit_log", schema.audit_log, omit=("id", "project_id"),
+         loose_refs={"target_id": "target_type", "run_id": None}, order=("id",), json_ids=("detail",)),
+)
+PART = {p.key: p for p in PARTS}
+TYPE_PART = {"task": "tasks", "document": "documents", "note": "notes", "goal": "goals", "edge": "edges",
+             "folder": "folders", "comment": "comments", "tag": "tags", "run": "agent_runs",
+             "agent_run": "agent_runs", "revision": "revisions"}
+SEARCHED = {"tasks": ("task", "label", "description"), "documents": ("document", "title", "body"),
+            "notes": ("note", "title", "body")}
+PROJECT_COLUMNS = [c for c in schema.projects.columns]
+TOP_LEVEL = {"format", "version", "exported_at", "project", *PART}
+
+
+# ---------------------------------------------------------------- export
+
+def export_project(db, actor: Actor, project_id: str, progress: Progress | None = None) -> dict:
+    """Every row of every table that hangs off the project, secrets left out, as one JSON-ready dict."""
+    from plandesk.core import projects
+    doc: dict[str, Any] = {"format": FORMAT, "version": VERSION, "exported_at": _iso(now())}
+    with db.read() as conn:
+        prow = projects.load(conn, actor, project_id)
+        doc["project"] = {c.name: _out(c, getattr(prow, c.name)) for c in PROJECT_COLUMNS}
+        run_ids = select(schema.agent_runs.c.id).where(schema.agent_runs.c.project_id == prow.id)
+        task_ids = select(schema.tasks.c.id).where(schema.tasks.c.project_id == prow.id)
+        for n, part in enumerate(PARTS):
+            t = part.table
+            if part.key == "task_tags":
+                where = t.c.task_id.in_(task_ids)
+            elif part.key in ("agent_run_tasks", "agent_run_events"):
+                where = t.c.run_id.in_(run_ids)
+            elif part.key == "audit_log":
+                # An import's own entry describes making this copy; each copy records its own.
+                where = (t.c.project_id == prow.id) & (t.c.action != IMPORT_ACTION)
+            else:
+                where = t.c.project_id == prow.id
+            if part.key == "connector_configs" and actor.role not in ("owner", "admin"):
+                doc[part.key] = []  # code roots, recipes and database hosts are for owners and admins
+                continue
+            rows = conn.execute(select(*part.columns).where(where).order_by(
+                *[t.c[name] for name in part.order])).all()
+            doc[part.key] = [{c.name: _out(c, getattr(r, c.name)) for c in part.columns} for r in rows]
+            if part.key == "connector_configs":
+                for row in doc[part.key]:
+                    row["config"] = without_secrets(row["config"])
+            if progress:
+                progress(part.key, n + 1, len(PARTS))
+    return doc
+
+
+def without_secrets(value: Any) -> Any:
+    """Drop passwords from URLs and values under secret-sounding keys, at any depth."""
+    if isinstance(value, dict):
+        return {k: without_secrets(v) for k, v in value.items()
+                if not (SECRET_KEYS.search(str(k)) and isinstance(v, str) and v)}
+    if isinstance(value, list):
+        return [without_secrets(v) for v in value]
+    if isinstance(value, str):
+        return _URL_PASSWORD.sub(r"\1@", value)
+    return value
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is None:  # SQLite hands back naive datetimes; we only ever store UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _out(col, value: Any) -> Any:
+    return _iso(value) if isinstance(value, datetime) else value
+
+
+# ---------------------------------------------------------------- import
+
+def parse_export(raw: bytes | str) -> dict:
+    """The bytes of an export file as a dict, or a clear error naming where the JSON breaks."""
+    try:
+        data = json.loads(raw)
+    except UnicodeDecodeError:
+        raise InvalidArgument("the file is not UTF-8 text, so it is not a Plan Desk export") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidArgument(f"the file is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+                              f"{exc.msg})") from None
+    if not isinstance(data, dict):
+        raise InvalidArgument("the file holds JSON but not an object; a Plan Desk export is an object")
+    return data
+
+
+def import_project(db, actor: Actor, data: Any, progress: Progress | None = None) -> dict:
+    """Validate the whole document first, then write it as a new project in one transaction."""
+    actor.require_write("importing a project")
+    if actor.project_ids is not None:
+        raise Forbidden("this token is limited to specific projects and cannot create new ones",
+                        permission="write")
+    source = _detect(data)
+    if source == "v1":
+        from plandesk.core.portability_v1 import convert
+        data = convert(data)
+    plan = validate(data)
+    if progress:
+        progress("validated", 0, plan.total)
+    return _write(db, actor, plan, source, progress)
+
+
+def _detect(data: Any) -> str:
+    if not isinstance(data, dict):
+        raise InvalidArgument("an export is a JSON object")
+    if data.get("version") == "plandesk-export-v1":
+        return "v1"
+    if data.get("format") != FORMAT:
+        raise InvalidArgument(f"format: not a Plan Desk export (expected \"format\": \"{FORMAT}\" or "
+                              "\"version\": \"plandesk-export-v1\")", field="format")
+    if data.get("version") != VERSION:
+        raise InvalidArgument(f"version: unsupported version {data.get('version')!r}; this Plan Desk reads "
+                              f"version {VERSION} and plandesk-export-v1", field="version")
+    return "v2"
+
+
+@dataclass
+class Plan:
+    project: dict
+    rows: dict[str, list[dict]]
+    total: int = 0
+
+
+def validate(data: dict) -> Plan:
+    """Check versions, fields, enums and every reference; returns the rows ready to remap and write."""
+    unknown = sorted(set(data) - TOP_LEVEL)
+    if unknown:
+        raise InvalidArgument(f"{unknown[0]}: not part of format {VERSION}", field=unknown[0])
+    if not isinstance(data.get("project"), dict):
+        raise InvalidArgument("project: required, an object", field="project")
+    project = clean_row("project", data["project"], PROJECT_COLUMNS)
+    rows: dict[str, list[dict]] = {}
+    for part in PARTS:
+        raw = data.get(part.key, [])
+        if not isinstance(raw, list):
+            raise InvalidArgument(f"{part.key}: must be a list", field=part.key)
+        rows[part.key] = []
+        for i, row in enumerate(raw):
+            path = f"{part.key}[{i}]"
+            if not isinstance(row, dict):
+                raise InvalidArgument(f"{path}: must be an object", field=path)
+            clean = clean_row(path, row, part.columns)
+            for col, allowed in part.enums.items():
+                if clean[col] is not None and clean[col] not in allowed:
+                    raise InvalidArgument(f"{path}.{col}: must be one of {', '.join(allowed)} "
+                                          f"(got {clean[col]!r})", field=f"{path}.{col}")
+            rows[part.key].append(clean)
+    check_rows(project, rows)
+    return Plan(project, rows, sum(len(v) for v in rows.values()))
+
+
+def clean_row(path: str, row: dict, columns: list) -> dict:
+    names = {c.name for c in columns}
+    unknown = sorted(set(row) - names)
+    if unknown:
+        raise InvalidArgument(f"{path}.{unknown[0]}: unknown field", field=f"{path}.{unknown[0]}")
+    return {c.name: _value(f"{path}.{c.name}", c, row.get(c.name)) for c in columns}
+
+
+def _value(path: str, col, value: Any) -> Any:
+    if value is None:
+        if col.default is not None:
+            return col.default.arg(None) if col.default.is_callable else col.default.arg
+        if not col.nullable and not (col.primary_key and col.autoincrement is True):
+            raise InvalidArgument(f"{path}: required", field=path)
+        return None
+    kind = col.type
+    if isinstance(kind, DateTime):
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value)
+                return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+            except ValueError:
+                pass
+        raise InvalidArgument(f"{path}: must be an ISO-8601 time like 2026-11-21T10:00:00Z", field=path)
+    if isinstance(kind, Boolean):
+        if not isinstance(value, bool):
+            raise InvalidArgument(f"{path}: must be true or false", field=path)
+        return value
+    if isinstance(kind, Integer):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidArgument(f"{path}: must be an integer", field=path)
+        return value
+    if isinstance(kind, Float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise InvalidArgument(f"{path}: must be a finite number", field=path)
+        return float(value)
+    if isinstance(kind, JSON):
+        return value
+    if isinstance(kind, String):
+        if not isinstance(value, str):
+            raise InvalidArgument(f"{path}: must be a string", field=path)
+        if "\x00" in value:
+            raise InvalidArgument(f"{path}: must not contain NUL characters", field=path)
+        limit = kind.length or vocab.MAX_BODY
+        if len(value) > limit:
+            raise InvalidArgument(f"{path}: too long ({len(value)} characters; the limit is {limit})", field=path)
+        if kind.length == 36 and (col.name == "id" or col.name.endswith("_id")):  # the ID() columns
+            if not _UUID.match(value.lower()):
+                raise InvalidArgument(f"{path}: must be a UUID (got {value[:60]!r})", field=path)
+            return value.lower()
+        return value
+    return value
+
+
+# ---------------------------------------------------------------- write
+
+class _Ids:
+    """Old id -> new id. New ids sort like the old ones, so exports list rows in the same order."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, str] = {}
+
+    def assign(self, old_ids: list[str]) -> None:
+        fresh = sorted(new_id() for _ in old_ids)
+        self.known.update(zip(sorted(old_ids), fresh))
+
+    def loose(self, old: str | None) -> str | None:
+        """A row the file no longer holds (a deleted task's revisions): one new id, the same everywhere."""
+        if old is None:
+            return None
+        if old not in self.known:
+            self.known[old] = new_id()
+        return self.known[old]
+
+    def deep(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.known.get(value, value)
+        if isinstance(value, list):
+            return [self.deep(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.deep(v) for k, v in value.items()}
+        return value
+
+
+def _write(db, actor: Actor, plan: Plan, source: str, progress: Progress | None) -> dict:
+    ids = _Ids()
+    pid = new_id()
+    ids.known[plan.project["id"]] = pid
+    for part in PARTS:
+        if "id" in part.table.c and "id" not in part.omit:
+            ids.assign([r["id"] for r in plan.rows[part.key]])
+    # Loose references first, so JSON snapshots that name the same rows get the same new ids.
+    for part in PARTS:
+        for row in plan.rows[part.key]:
+            for col in part.loose_refs:
+                row[col] = ids.loose(row[col]) if row[col] is None or _UUID.match(str(row[col])) else row[col]
+    project = dict(plan.project, id=pid, current_goal_id=ids.known.get(plan.project["current_goal_id"]))
+    counts: dict[str, int] = {}
+    done = 0
+    with db.write() as tx:
+        conn = tx.conn
+        conn.execute(schema.projects.insert().values(**project))
+        for part in PARTS:
+            rows = [_remapped(part, row, ids, pid) for row in plan.rows[part.key]]
+            if part.key in ("folders", "documents"):
+                rows = topo_order(rows, "parent_id")
+            if part.key == "connector_configs":
+                # An imported plan must not switch on code execution here: an owner reviews it first.
+                rows = [dict(r, config=_disabled(r["config"])) for r in rows]
+            for batch in range(0, len(rows), 2000):
+                conn.execute(part.table.insert(), rows[batch:batch + 2000])
+                done += len(rows[batch:batch + 2000])
+                if progress:
+                    progress(part.key, done, plan.total)
+            counts[part.key] = len(rows)
+            if part.key in SEARCHED:
+                kind, title, body = SEARCHED[part.key]
+                search.index_many(conn, [(kind, r["id"], pid, r[title], r[body]) for r in rows])
+            elif part.key == "comments":
+                search.index_many(conn, [("comment", r["id"], pid, "", r["body"]) for r in rows])
+        audit.record(tx, actor, IMPORT_ACTION, project_id=pid, target_type="project", target_id=pid,
+                     detail={"source": source, "name": project["name"], "counts": counts})
+        tx.publish(pid, "project.imported", id=pid)
+    return {"project_id": pid, "name": project["name"], "counts": counts}
+
+
+def _remapped(part: Part, row: dict, ids: _Ids, pid: str) -> dict:
+    out = dict(row)
+    if "project_id" in part.table.c and "project_id" in part.omit:
+        out["project_id"] = pid
+    if "id" in out:
+        out["id"] = ids.known[out["id"]]
+    for col in (*part.refs, *part.typed_refs):
+        if out[col] is not None:
+            out[col] = ids.known[out[col]]
+    for col in part.json_ids:
+        out[col] = ids.deep(out[col])
+    return _ordered(part, out)
+
+
+def _ordered(part: Part, row: dict) -> dict:
+    return {c.name: row[c.name] for c in part.table.columns if c.name in row}
+
+
+def _disabled(config: Any) -> Any:
+    return dict(config, enabled=False) if isinstance(config, dict) and "enabled" in config else config
+
+
+# ---------------------------------------------------------------- checks between rows
+
+def check_rows(project: dict, rows: dict[str, list[dict]]) -> None:
+    """References, uniqueness and the rules of the graph, each refusal naming the row at fault."""
+    seen: dict[str, str] = {project["id"]: "project"}
+    ids: dict[str, set[str]] = {}
+    for part in PARTS:
+        ids[part.key] = set()
+        for i, row in enumerate(rows[part.key]):
+            if "id" in row and "id" not in part.omit:
+                if row["id"] in seen:
+                    _bad(f"{part.key}[{i}].id", f"duplicate id {row['id']} (also {seen[row['id']]})")
+                seen[row["id"]] = f"{part.key}[{i}]"
+                ids[part.key].add(row["id"])
+    if project["current_goal_id"] is not None and project["current_goal_id"] not in ids["goals"]:
+        _bad("project.current_goal_id", f"no goal with id {project['current_goal_id']} in this file")
+    if not project["name"].strip():
+        _bad("project.name", "must not be empty")
+    if project["canvas_layout"] is not None and not isinstance(project["canvas_layout"], dict):
+        _bad("project.canvas_layout", "must be an object")
+    for part in PARTS:
+        for i, row in enumerate(rows[part.key]):
+            for col, target in part.refs.items():
+                if row[col] is not None and row[col] not in ids[target]:
+                    _bad(f"{part.key}[{i}].{col}", f"no {target[:-1]} with id {row[col]} in this file")
+            for col, type_col in part.typed_refs.items():
+                target = TYPE_PART[row[type_col]]
+                if row[col] not in ids[target]:
+                    _bad(f"{part.key}[{i}].{col}", f"no {row[type_col]} with id {row[col]} in this file")
+    _unique(rows, "tags", ("name",))
+    _unique(rows, "goals", ("name",))
+    _unique(rows, "task_tags", ("task_id", "tag_id"))
+    _unique(rows, "agent_run_tasks", ("run_id", "task_id"))
+    if len(rows["connector_configs"]) > 1:
+        _bad("connector_configs[1]", "a project has one connector configuration")
+    for i, task in enumerate(rows["tasks"]):
+        if task["due_date"] is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", task["due_date"]):
+            _bad(f"tasks[{i}].due_date", f"must be a date like 2026-12-31 (got {task['due_date']!r})")
+        refs = task["commit_refs"]
+        if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+            _bad(f"tasks[{i}].commit_refs", "must be a list of commit ids")
+    _check_edges(rows)
+    for key in ("folders", "documents"):
+        if len(topo_order(rows[key], "parent_id")) != len(rows[key]):
+            _bad(f"{key}", "parent_id links form a cycle (an item is its own ancestor)")
+
+
+def _check_edges(rows: dict[str, list[dict]]) -> None:
+    label_of = {t["id"]: t["label"] for t in rows["tasks"]}
+    after: dict[str, list[str]] = defaultdict(list)
+    for i, edge in enumerate(rows["edges"]):
+        path = f"edges[{i}]"
+        if edge["from_type"] == edge["to_type"] and edge["from_id"] == edge["to_id"]:
+            _bad(f"{path}.to_id", "an edge cannot connect a node to itself")
+        if edge["label"] in vocab.DEPENDENCY_LABELS:
+            if edge["from_type"] != "task" or edge["to_type"] != "task":
+                _bad(f"{path}.label", f"{edge['label']!r} orders work and joins two tasks only")
+            first, then = (edge["to_id"], edge["from_id"]) if edge["label"] == "depends_on" else (
+                edge["from_id"], edge["to_id"])
+            after[first].append(then)
+    # Kahn's algorithm: whatever is left once every free task is peeled away sits on a cycle.
+    indegree = {t: 0 for t in label_of}
+    for targets in after.values():
+        for t in targets:
+            indegree[t] += 1
+    free = [t for t, n in indegree.items() if n == 0]
+    while free:
+        for t in after.get(free.pop(), []):
+            indegree[t] -= 1
+            if indegree[t] == 0:
+                free.append(t)
+    stuck = {t for t, n in indegree.items() if n > 0}
+    while True:  # peel the tasks that merely hang below a cycle, leaving the cycle itself
+        sinks = {t for t in stuck if not any(n in stuck for n in after.get(t, []))}
+        if not sinks:
+            break
+        stuck -= sinks
+    if stuck:
+        stuck = sorted(label_of[t] for t in stuck)
+        _bad("edges", "dependency edges form a cycle through the tasks " + ", ".join(repr(s) for s in stuck[:8]))
+
+
+def _unique(rows: dict[str, list[dict]], key: str, columns: tuple[str, ...]) -> None:
+    seen: dict[tuple, int] = {}
+    for i, row in enumerate(rows[key]):
+        value = tuple(row[c] for c in columns)
+        if None in value:
+            continue
+        if value in seen:
+            _bad(f"{key}[{i}].{columns[-1]}", f"duplicate {'/'.join(columns)} {'/'.join(map(str, value))} "
+                                               f"(also {key}[{seen[value]}])")
+        seen[value] = i
+
+
+def _bad(path: str, message: str):
+    raise InvalidArgument(f"{path}: {message}", field=path)
+
+
+def topo_order(rows: list[dict], parent: str) -> list[dict]:
+    """Parents before children (the parent columns are foreign keys); rows on a cycle are left out."""
+    by_id = {r["id"]: r for r in rows}
+    children: dict[str | None, list[dict]] = defaultdict(list)
+    for r in rows:
+        children[r[parent] if r[parent] in by_id else None].append(r)
+    ordered: list[dict] = []
+    queue = list(children[None])
+    while queue:
+        node = queue.pop()
+        ordered.append(node)
+        queue.extend(children.get(node["id"], []))
+    return ordered
