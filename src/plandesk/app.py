@@ -40,6 +40,10 @@ def create_app(settings: Settings, *, db=None):
     app.state.settings = settings
     app.state.lifespan_parts = []
     problems.install(app)
+    from plandesk.core.backup import serving_lock_async
+    from plandesk.db import notify
+    notify.install(app, db)  # PostgreSQL: every process hears every commit (LISTEN/NOTIFY)
+    app.state.lifespan_parts.append(lambda: serving_lock_async(settings))  # restore can see a live server
 
     from plandesk.api import routes
     routes.include_all(app)

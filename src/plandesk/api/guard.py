@@ -12,7 +12,7 @@ from plandesk.settings import Settings
 
 log = logging.getLogger("plandesk.http")
 _TOKEN_QS = re.compile(r"(token=)[^&\s]*", re.IGNORECASE)
-_BEARER = re.compile(r"(plandesk_mcp_)[A-Za-z0-9_\-]+")
+_BEARER = re.compile(r"(plandesk_(?:mcp|share|invite)_)[A-Za-z0-9_\-]+")  # tokens, share and invite links
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -65,6 +65,12 @@ class Guard:
         if length and length.isdigit() and int(length) > self.settings.max_body_bytes:
             return await _deny(send, 413, "payload_too_large",
                                f"the body is larger than {self.settings.max_body_bytes} bytes")
+        if length is None and method not in SAFE_METHODS:
+            # A chunked body announces no length: read it here, up to the limit, then hand it on.
+            receive = await _capped_body(receive, self.settings.max_body_bytes)
+            if receive is None:
+                return await _deny(send, 413, "payload_too_large",
+                                   f"the body is larger than {self.settings.max_body_bytes} bytes")
         started = time.perf_counter()
         status_box = {"status": 0}
 
@@ -83,6 +89,30 @@ class Guard:
                 path = scope["path"] + ("?" + qs if qs else "")
                 log.info("%s %s %s %.1fms", method, redact(path), status_box["status"],
                          (time.perf_counter() - started) * 1000)
+
+
+async def _capped_body(receive, limit: int):
+    chunks: list[bytes] = []
+    total, more = 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        total += len(chunk)
+        if total > limit:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    body, replayed = b"".join(chunks), False
+
+    async def replay():
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+    return replay
 
 
 async def _deny(send, status: int, code: str, message: str) -> None:

@@ -190,3 +190,22 @@ def split_token(path_token: str) -> tuple[str, bool]:
     if path_token.endswith(".md"):
         return path_token[:-3], True
     return path_token, False
+
+
+def public_origin(settings, request_origin: str | None = None) -> tuple[str, str]:
+    """(origin for links, reachable_from): base_url when set, else the origin the caller used."""
+    if settings.base_url:
+        return settings.base_url.rstrip("/"), "network"
+    reach = "this_machine" if settings.is_loopback_bind else "network"
+    if request_origin:
+        return request_origin.rstrip("/"), reach
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"http://{host}:{settings.port}", reach
+
+
+def with_urls(share: dict, settings, request_origin: str | None = None) -> dict:
+    origin, reach = public_origin(settings, request_origin)
+    out = {k: v for k, v in share.items() if k not in ("path", "markdown_path", "token")}
+    return {**out, "url": origin + share["path"], "markdown_url": origin + share["markdown_path"],
+            "reachable_from": reach}

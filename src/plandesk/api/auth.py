@@ -1,0 +1,93 @@
+"""REST: sign-in and sign-out (session cookie), who am I, and accepting an invitation link."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import Field
+
+from plandesk.api.deps import current_actor, db_of
+from plandesk.api.models import Strict
+from plandesk.core import access, invitations, rate_limit, sessions
+from plandesk.core.actors import Actor
+from plandesk.core.vocab import MAX_NAME
+
+router = APIRouter(tags=["auth"])
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+class SignIn(Strict):
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class Accept(Strict):
+    password: str = Field(min_length=1, max_length=1024)
+    email: Optional[str] = Field(default=None, max_length=320)
+    name: Optional[str] = Field(default=None, max_length=MAX_NAME)
+
+
+def secure_cookies(request: Request) -> bool:
+    """Secure when the browser reached us over https, or when the public base URL is https (behind a proxy)."""
+    base = request.app.state.settings.base_url or ""
+    return request.url.scheme == "https" or base.startswith("https://")
+
+
+def set_session_cookie(response: Response, request: Request, session: dict) -> None:
+    # HttpOnly: no script reads it; Lax: sent on top-level navigation to us, never on cross-site posts.
+    response.set_cookie(sessions.COOKIE_NAME, session["cookie"], max_age=session["max_age"], path="/",
+                        httponly=True, samesite="lax", secure=secure_cookies(request))
+
+
+def clear_session_cookie(response: Response, request: Request) -> None:
+    response.delete_cookie(sessions.COOKIE_NAME, path="/", httponly=True, samesite="lax",
+                           secure=secure_cookies(request))
+
+
+def client_of(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def public_session(session: dict) -> dict:
+    return {"user": session["user"], "expires_at": session["expires_at"]}
+
+
+@router.post("/auth/sign-in")
+def sign_in(body: SignIn, request: Request, response: Response, db=Depends(db_of)):
+    """Email and password → a session cookie. Wrong email and wrong password get the same answer."""
+    rate_limit.check_sign_in(client_of(request))
+    session = sessions.sign_in(db, email=body.email, password=body.password)
+    set_session_cookie(response, request, session)
+    return public_session(session)
+
+
+@router.post("/auth/sign-out", status_code=204)
+def sign_out(request: Request, db=Depends(db_of)):
+    sessions.sign_out(db, request.cookies.get(sessions.COOKIE_NAME))
+    response = Response(status_code=204)
+    clear_session_cookie(response, request)
+    return response
+
+
+@router.get("/auth/me")
+def me(actor: ActorDep, request: Request, db=Depends(db_of)):
+    settings = request.app.state.settings
+    return {"user_id": actor.user_id, "name": actor.name, "role": actor.role, "via": actor.via,
+            "token_id": actor.token_id, "can_write": actor.can_write,
+            "local_mode": access.local_mode(db, settings)}
+
+
+@router.get("/invitations/{token}/preview")
+def preview_invitation(token: str, request: Request, db=Depends(db_of)):
+    """Public: what the link offers (role, fixed email, expiry); 404 unknown, 410 used or expired."""
+    rate_limit.check_sign_in(client_of(request))
+    return invitations.preview(db, token)
+
+
+@router.post("/invitations/{token}/accept", status_code=201)
+def accept_invitation(token: str, body: Accept, request: Request, response: Response, db=Depends(db_of)):
+    rate_limit.check_sign_in(client_of(request))
+    result = invitations.accept(db, token, email=body.email, name=body.name, password=body.password)
+    set_session_cookie(response, request, result["session"])
+    return {"user": result["user"], "expires_at": result["session"]["expires_at"]}

@@ -1,0 +1,54 @@
+"""REST: read-only share links for a task or a document; list and revoke them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from plandesk.api.deps import current_actor, db_of
+from plandesk.api.models import Strict
+from plandesk.core import shares
+from plandesk.core.actors import Actor
+from plandesk.core.vocab import SHARE_EXPIRIES
+
+router = APIRouter(tags=["shares"])
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+class ShareIn(Strict):
+    expires: Optional[Literal[SHARE_EXPIRIES]] = None  # type: ignore[valid-type]
+
+
+def _create(request: Request, actor: Actor, target_type: str, target_id: str, body: Optional[ShareIn]) -> dict:
+    db = request.app.state.db
+    share = shares.create_share(db, actor, target_type, target_id, expires=body.expires if body else None)
+    return shares.with_urls(share, request.app.state.settings, str(request.base_url))
+
+
+@router.post("/tasks/{task_id}/share", status_code=201)
+def share_task(task_id: str, request: Request, actor: ActorDep, body: Optional[ShareIn] = None):
+    """A link anyone can read without signing in: `url` (a clean page) and `markdown_url` (for agents)."""
+    return _create(request, actor, "task", task_id, body)
+
+
+@router.post("/documents/{document_id}/share", status_code=201)
+def share_document(document_id: str, request: Request, actor: ActorDep, body: Optional[ShareIn] = None):
+    return _create(request, actor, "document", document_id, body)
+
+
+@router.get("/tasks/{task_id}/shares")
+def task_shares(task_id: str, actor: ActorDep, db=Depends(db_of)):
+    return shares.list_shares(db, actor, "task", task_id)
+
+
+@router.get("/documents/{document_id}/shares")
+def document_shares(document_id: str, actor: ActorDep, db=Depends(db_of)):
+    return shares.list_shares(db, actor, "document", document_id)
+
+
+@router.delete("/shares/{share_id}", status_code=204)
+def revoke_share(share_id: str, actor: ActorDep, db=Depends(db_of)):
+    """The link answers 410 from the next request on."""
+    shares.revoke_share(db, actor, share_id)
+    return Response(status_code=204)

@@ -1,0 +1,126 @@
+"""plandesk user create|list|role|remove|password: the server's own access, for the first admin."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from plandesk.cli.common import (DatabaseUrl, DataDir, JsonOut, cli_actor, console, emit_json, fail,
+                                 open_workspace, settings_of)
+from plandesk.core.errors import PlanDeskError
+from plandesk.core.vocab import ROLES
+
+user_app = typer.Typer(help="Add people, list them, change roles, remove them.", no_args_is_help=True)
+RoleOpt = Annotated[str, typer.Option("--role", help=f"One of: {', '.join(ROLES)}.")]
+EmailOpt = Annotated[str, typer.Option("--email", help="The person's email (their sign-in name).")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(user_app, name="user")
+
+
+def _read_password() -> str:
+    """One line from stdin, so that a password never appears in argv or the shell history."""
+    line = sys.stdin.readline()
+    if not line:
+        fail("--password-stdin given but stdin was empty")
+    return line.rstrip("\r\n")
+
+
+def _user_id(db, email: str) -> str:
+    from plandesk.core import users
+    try:
+        return users.find_by_email(db, email)["id"]
+    except PlanDeskError as exc:
+        fail(exc.message)
+
+
+@user_app.command("create")
+def create(email: EmailOpt, role: RoleOpt = "member",
+           name: Annotated[Optional[str], typer.Option("--name", help="Display name.")] = None,
+           password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from "
+                                                        "stdin; without it an invitation link is printed.")] = False,
+           expires: Annotated[str, typer.Option("--expires", help="How long the invitation link works "
+                                                "(e.g. 24h, 7d; at most 30d).")] = "7d",
+           data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
+    """Add a person. With --password-stdin they can sign in at once; otherwise print a link for them."""
+    from plandesk.core import invitations, shares, users
+    settings = settings_of(data_dir, database_url)
+    db = open_workspace(settings)
+    actor = cli_actor(db)
+    try:
+        if password_stdin:
+            result = users.create_user(db, actor, email=email, role=role, name=name, password=_read_password())
+        else:
+            invite = invitations.create_invitation(db, actor, role=role, email=email, expires=expires)
+            origin, _ = shares.public_origin(settings)
+            result = {**{k: v for k, v in invite.items() if k not in ("token", "path")},
+                      "url": origin + invite["path"]}
+    except PlanDeskError as exc:
+        fail(exc.message)
+    if json_out:
+        emit_json(result)
+    elif password_stdin:
+        typer.echo(f"Created {result['email']} ({result['role']}); they can sign in now.")
+    else:
+        typer.echo(f"Invitation for {result['email']} as {result['role']}, valid until {result['expires_at']}. "
+                   "Send them this link (shown once):", err=True)
+        typer.echo(result["url"])
+
+
+@user_app.command("list")
+def list_(all_: Annotated[bool, typer.Option("--all", help="Include removed users.")] = False,
+          data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
+    """List the people in the workspace with their roles."""
+    from rich.table import Table
+
+    from plandesk.core import users
+    db = open_workspace(settings_of(data_dir, database_url))
+    rows = users.list_users(db, cli_actor(db), include_removed=all_)
+    if json_out:
+        emit_json(rows)
+        return
+    table = Table("id", "email", "name", "role", "password", "created", "removed")
+    for r in rows:
+        table.add_row(r["id"][:8], r["email"] or "—", r["name"], r["role"], "set" if r["has_password"] else "—",
+                      r["created_at"][:19], (r["removed_at"] or "")[:19])
+    console.print(table)
+
+
+@user_app.command("role")
+def role(email: EmailOpt, new_role: RoleOpt, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Change a person's role; every server process applies it from the next request on."""
+    from plandesk.core import users
+    db = open_workspace(settings_of(data_dir, database_url))
+    try:
+        row = users.change_role(db, cli_actor(db), _user_id(db, email), new_role)
+    except PlanDeskError as exc:
+        fail(exc.message)
+    typer.echo(f"{row['email']} is now {row['role']}")
+
+
+@user_app.command("remove")
+def remove(email: EmailOpt, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Remove a person: their tokens are revoked and their sessions end at once."""
+    from plandesk.core import users
+    db = open_workspace(settings_of(data_dir, database_url))
+    try:
+        row = users.remove_user(db, cli_actor(db), _user_id(db, email))
+    except PlanDeskError as exc:
+        fail(exc.message)
+    typer.echo(f"Removed {row['email']}: {row['tokens_revoked']} token(s) revoked, "
+               f"{row['sessions_ended']} session(s) ended")
+
+
+@user_app.command("password")
+def password(email: EmailOpt, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Set a person's password, read as one line from stdin."""
+    from plandesk.core import users
+    db = open_workspace(settings_of(data_dir, database_url))
+    try:
+        users.set_password(db, cli_actor(db), _user_id(db, email), _read_password())
+    except PlanDeskError as exc:
+        fail(exc.message)
+    typer.echo(f"Password set for {email}")
