@@ -77,7 +77,7 @@ def list_(data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: 
 
 
 @token_app.command("revoke")
-def revoke(ref: Annotated[str, typer.Argument(help="Token id or name.")],
+def revoke(ref: Annotated[str, typer.Argument(help="Token id (or its first 8 characters) or name.")],
            data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """Revoke a token: its next call gets HTTP 401."""
     from plandesk.core import tokens
@@ -90,14 +90,20 @@ def revoke(ref: Annotated[str, typer.Argument(help="Token id or name.")],
 
 
 @token_app.command("rotate")
-def rotate(ref: Annotated[str, typer.Argument(help="Token id or name.")],
-           data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+def rotate(ref: Annotated[str, typer.Argument(help="Token id (or its first 8 characters) or name.")],
+           expires: Annotated[Optional[str], typer.Option("--expires", help="A new lifetime, e.g. 30d, or "
+                                                          "'never'; default: the token's old lifetime, "
+                                                          "counted from now.")] = None,
+           data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
     """Give a token a new value; the old value fails at once. The new value is the last line of stdout."""
     from plandesk.core import tokens
     db = open_workspace(settings_of(data_dir, database_url))
     try:
-        row = tokens.rotate_token(db, cli_actor(db), ref)
+        row = tokens.rotate_token(db, cli_actor(db), ref, expires=expires)
     except PlanDeskError as exc:
         fail(exc.message)
+    if json_out:
+        emit_json(row)
+        return
     typer.echo(f"Rotated token {row['name']!r} ({row['id']}); the old value no longer works:", err=True)
     typer.echo(row["token"])

@@ -9,6 +9,8 @@ import re
 import secrets
 from datetime import timedelta
 
+from dataclasses import replace
+
 from sqlalchemy import or_, select, update
 
 from plandesk.core import audit, fields
@@ -16,11 +18,12 @@ from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import InvalidArgument, NotFound, Unauthorized
 from plandesk.core.vocab import CONNECTOR_OPERATIONS, MAX_NAME, TOOLSETS
-from plandesk.db.schema import api_tokens, projects, users
+from plandesk.db.schema import agent_runs, api_tokens, projects, users
 
 PREFIX = "plandesk_mcp_"
 LAST_USED_THROTTLE = timedelta(seconds=60)
 _EXPIRES = re.compile(r"(\d+)([hdw])")
+_ID_PREFIX = re.compile(r"[0-9a-fA-F]{8}[0-9a-fA-F-]{0,28}")
 
 
 def _hash(raw: str) -> str:
@@ -108,7 +111,11 @@ def list_tokens(db, actor: Actor, *, all_users: bool = False) -> list[dict]:
 
 def _find(conn, actor: Actor, ref: str):
     ref = fields.text("token", ref, max_len=200, required=True, strip=True)
-    q = select(api_tokens).where(or_(api_tokens.c.id == ref, api_tokens.c.name == ref, api_tokens.c.prefix == ref))
+    match = [api_tokens.c.id == ref, api_tokens.c.name == ref, api_tokens.c.prefix == ref]
+    if _ID_PREFIX.fullmatch(ref):
+        # `token list` shows the first 8 characters of the id; they must be enough to name the token.
+        match.append(api_tokens.c.id.like(ref.lower() + "%"))
+    q = select(api_tokens).where(or_(*match))
     rows = [r for r in conn.execute(q.order_by(api_tokens.c.created_at.desc())).all()
             if r.user_id == actor.user_id or actor.role in ("owner", "admin")]
     live = [r for r in rows if r.revoked_at is None]
@@ -116,7 +123,8 @@ def _find(conn, actor: Actor, ref: str):
     if not rows:
         raise NotFound("token", ref)
     if len(rows) > 1 and rows[0].id != ref:
-        raise InvalidArgument(f"{len(rows)} tokens are named {ref!r}; use the id", field="token")
+        raise InvalidArgument(f"{len(rows)} tokens match {ref!r}; use the full id from `token list --json`",
+                              field="token")
     return rows[0]
 
 
@@ -132,17 +140,27 @@ def revoke_token(db, actor: Actor, ref: str) -> dict:
         return to_dict(tx.conn.execute(select(api_tokens).where(api_tokens.c.id == row.id)).first())
 
 
-def rotate_token(db, actor: Actor, ref: str) -> dict:
-    """A new secret for the same token record: the old value fails at once."""
+def rotate_token(db, actor: Actor, ref: str, *, expires: str | None = None) -> dict:
+    """A new secret for the same token record: the old value fails at once.
+
+    The lifetime starts again from now (an expired token is brought back by rotating it, as the connector
+    guide tells users to do); `expires` sets a different lifetime, 'never' removes the limit. created_at
+    becomes the moment the current value was minted.
+    """
     if actor.token_id is not None:
         raise Unauthorized("tokens cannot rotate tokens; use the UI or the CLI")
+    new_expiry = parse_expires(expires) if expires is not None else None
     raw = _mint()
     with db.write() as tx:
         row = _find(tx.conn, actor, ref)
         if row.revoked_at is not None:
             raise InvalidArgument("a revoked token cannot be rotated; create a new one", field="token")
+        ts = now()
+        if expires is None and row.expires_at is not None:
+            new_expiry = ts + (aware(row.expires_at) - aware(row.created_at))
         tx.conn.execute(update(api_tokens).where(api_tokens.c.id == row.id).values(
-            token_hash=_hash(raw), prefix=raw[:len(PREFIX) + 6], last_used_at=None))
+            token_hash=_hash(raw), prefix=raw[:len(PREFIX) + 6], last_used_at=None, created_at=ts,
+            expires_at=new_expiry))
         audit.record(tx, actor, "token.rotate", project_id=None, target_type="token", target_id=row.id,
                      detail={"name": row.name})
         fresh = tx.conn.execute(select(api_tokens).where(api_tokens.c.id == row.id)).first()
@@ -173,3 +191,14 @@ def authenticate(db, raw: str) -> Actor:
                  project_ids=frozenset(row.project_ids) if row.project_ids else None, read_only=row.read_only,
                  toolsets=tuple(row.toolsets or ["planning"]),
                  operations=frozenset(row.operations) if row.operations is not None else None, via="token")
+
+
+def with_open_run(db, actor: Actor) -> Actor:
+    """The actor with run_id set to its token's most recent running agent run, so writes are audited with it."""
+    if actor.token_id is None or actor.run_id is not None:
+        return actor
+    with db.read() as conn:
+        row = conn.execute(select(agent_runs.c.id).where(
+            agent_runs.c.token_id == actor.token_id, agent_runs.c.status == "running")
+            .order_by(agent_runs.c.started_at.desc(), agent_runs.c.id.desc()).limit(1)).first()
+    return replace(actor, run_id=row.id) if row is not None else actor

@@ -1,0 +1,1 @@
+"""The MCP endpoint at /mcp/: token guard, tool registry and the planning tools (official SDK, Streamable HTTP)."""

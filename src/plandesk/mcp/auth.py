@@ -1,0 +1,104 @@
+"""The MCP token guard: Bearer header or ?token=, 401 saying why, and the URL's narrowing of tools."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import anyio.to_thread
+
+from plandesk.core import mcp_settings, tokens
+from plandesk.core.access import bearer_of
+from plandesk.core.errors import InvalidArgument, Unauthorized
+from plandesk.core.vocab import TOOLSETS
+from plandesk.mcp.dispatch import CALLER_KEY
+from plandesk.mcp.registry import Caller
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def narrowing_of(query: list[tuple[str, str]]) -> tuple[frozenset[str] | None, bool]:
+    """(?toolsets= as a set or None, ?readonly=1): a URL may narrow what its token allows, never widen it."""
+    toolsets: frozenset[str] | None = None
+    read_only = False
+    for key, value in query:
+        if key == "toolsets":
+            names = frozenset(v.strip() for v in value.split(",") if v.strip())
+            unknown = sorted(names - set(TOOLSETS))
+            if unknown:
+                raise InvalidArgument(f"toolsets: unknown toolset {unknown[0]!r} (known: {', '.join(TOOLSETS)})",
+                                      field="toolsets")
+            toolsets = names if toolsets is None else toolsets & names
+        elif key == "readonly":
+            if value.lower() in _TRUE:
+                read_only = True
+            elif value.lower() not in _FALSE:
+                raise InvalidArgument("readonly must be 1 or 0", field="readonly")
+    return toolsets, read_only
+
+
+class McpTokenGuard:
+    """ASGI wrapper in front of the SDK's Streamable HTTP app: nobody reaches a tool without a live token."""
+
+    def __init__(self, app: Any, db: Any) -> None:
+        self.app = app
+        self.db = db
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        header_token = bearer_of(headers)
+        url_token = next((v for k, v in query if k == "token"), None)
+        try:
+            toolsets, url_read_only = narrowing_of(query)
+        except InvalidArgument as exc:
+            return await _respond(send, 400, {"code": "invalid_argument", "field": exc.field, "message": exc.message})
+        token = header_token or url_token
+        if not token:
+            return await _unauthorized(send, "missing_token",
+                                       "send Authorization: Bearer <token> (create one with `plandesk token create`)")
+        if header_token is None and not await anyio.to_thread.run_sync(mcp_settings.url_token_allowed, self.db):
+            return await _unauthorized(send, "missing_token", "this workspace does not accept ?token= in the URL; "
+                                                              "send Authorization: Bearer <token> instead")
+        try:
+            actor = await anyio.to_thread.run_sync(tokens.authenticate, self.db, token)
+        except Unauthorized as exc:
+            return await _unauthorized(send, exc.extra.get("reason", "invalid_token"), exc.message)
+        granted = frozenset(actor.toolsets)
+        caller = Caller(actor=replace(actor, via="mcp"),
+                        toolsets=granted if toolsets is None else granted & toolsets,
+                        read_only=url_read_only or not actor.can_write)
+        # The token leaves the query string here, so nothing downstream can log or echo it.
+        rest = [(k, v) for k, v in query if k != "token"]
+        inner = {**scope, "query_string": urlencode(rest).encode("latin-1"), CALLER_KEY: caller}
+        await self.app(inner, receive, _no_store(send))
+
+
+def _no_store(send: Any) -> Any:
+    async def wrapped(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), (b"cache-control", b"no-store")]}
+        await send(message)
+    return wrapped
+
+
+async def _unauthorized(send: Any, reason: str, message: str) -> None:
+    challenge = 'Bearer realm="plandesk"'
+    if reason != "missing_token":
+        description = message.replace('"', "'")
+        challenge += f', error="invalid_token", error_description="{description}"'
+    await _respond(send, 401, {"error": reason, "code": "unauthorized", "reason": reason, "message": message},
+                   [(b"www-authenticate", challenge.encode("latin-1", "replace"))])
+
+
+async def _respond(send: Any, status: int, body: dict, extra: list | None = None) -> None:
+    payload = json.dumps({"status": status, **body}).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+        (b"cache-control", b"no-store"), *(extra or [])]})
+    await send({"type": "http.response.body", "body": payload})

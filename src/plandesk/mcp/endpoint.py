@@ -1,0 +1,76 @@
+"""Mounts the MCP endpoint on the app: a fresh SDK server per app, /mcp and /mcp/, the token guard, the tools."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from mcp.server import MCPServer
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.routing import Route
+
+from plandesk import __version__
+from plandesk.api.guard import allowed_host_names
+from plandesk.mcp.auth import McpTokenGuard
+from plandesk.mcp.dispatch import Dispatcher
+from plandesk.mcp.registry import ToolGroup, ToolRegistry
+
+# Each `plandesk.mcp.tools_<name>` module exposes TOOLS (a ToolGroup). Modules not written yet are skipped,
+# so other parts add tools by adding a module, without editing this file.
+TOOL_MODULES = ("projects", "tasks", "edges", "documents", "notes", "goals", "runs", "history", "code", "agents",
+                "shares")
+
+INSTRUCTIONS = (
+    "Plan Desk: projects, tasks with dependencies, documents, notes, goals and agent runs. Start with "
+    "list_projects; never guess ids. To work: start_agent_run, get_next_task, claim_task, do the work, "
+    "update_task status done, record_agent_progress, complete_agent_run. Updates accept the version you read "
+    "and fail with a conflict rather than overwrite someone else's edit."
+)
+
+
+def tool_groups(names: tuple[str, ...] = TOOL_MODULES) -> list[ToolGroup]:
+    groups = []
+    for name in names:
+        try:
+            module = importlib.import_module(f"plandesk.mcp.tools_{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"plandesk.mcp.tools_{name}":
+                continue
+            raise
+        groups.append(module.TOOLS)
+    return groups
+
+
+def transport_security(settings: Any) -> TransportSecuritySettings:
+    """The SDK's own Host/Origin check, fed the same names as the outer guard so the two never disagree."""
+    hosts = sorted(allowed_host_names(settings))
+    shown = [f"[{h}]" if ":" in h and not h.startswith("[") else h for h in hosts]
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=[p for h in shown for p in (h, f"{h}:*")],
+        allowed_origins=[p for h in shown for scheme in ("http", "https")
+                         for p in (f"{scheme}://{h}", f"{scheme}://{h}:*")])
+
+
+def install(app: Any, db: Any, settings: Any) -> MCPServer:
+    registry = ToolRegistry(tool_groups())
+    dispatcher = Dispatcher(registry, db, settings)
+    # A new MCPServer per app: its session manager's run() may be entered only once.
+    server = MCPServer("plandesk", version=__version__, instructions=INSTRUCTIONS, tools=dispatcher.sdk_tools(),
+                       log_level="WARNING")
+    server.middleware.append(dispatcher.middleware)
+    # stateless + JSON: any server process sharing the database can answer any request, no session affinity.
+    server.streamable_http_app(stateless_http=True, json_response=True, host=settings.host,
+                               max_request_body_size=settings.max_body_bytes,
+                               transport_security=transport_security(settings))
+    session_manager = server.session_manager
+    guarded = McpTokenGuard(StreamableHTTPASGIApp(session_manager), db)
+    # Two plain routes instead of a Mount: neither /mcp nor /mcp/ answers with a redirect a client could mishandle.
+    for path in ("/mcp", "/mcp/"):
+        app.router.routes.append(Route(path, endpoint=guarded, methods=["GET", "POST", "DELETE"],
+                                       include_in_schema=False))
+    app.state.lifespan_parts.append(lambda: session_manager.run())
+    app.state.mcp_server = server
+    app.state.mcp_tools = registry
+    return server
