@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 # Each module exposes `router`; modules that are not written yet are skipped so parts can land one by one.
 MODULES = ("system", "projects", "tasks", "documents", "notes", "comments", "goals", "runs", "revisions",
-           "connector", "settings", "members", "shares", "auth", "approvals")
+           "connector", "settings", "members", "shares", "auth", "approvals", "mcp_settings")
 
 
 def include_all(app: FastAPI) -> None:
