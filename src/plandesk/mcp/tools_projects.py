@@ -89,8 +89,8 @@ _PLAN_DOCUMENT = s.strict_object({
             params={"project_id": s.PROJECT_ID, "name": _NAME, "description": _DESCRIPTION,
                     "goal_id": s.nullable(s.GOAL_ID),
                     "tasks": s.array(_PLAN_TASK, "The tasks (at least one).", max_items=1000, min_items=1),
-                    "edges": s.array(_PLAN_EDGE, "Dependencies between the tasks, by key.", max_items=5000),
-                    "documents": s.array(_PLAN_DOCUMENT, "Documents, linked by key.", max_items=500)},
+                    "edges": s.array(_PLAN_EDGE, "Dependencies between the tasks, by key.", max_items=3000),
+                    "documents": s.array(_PLAN_DOCUMENT, "Documents, linked by key.", max_items=200)},
             required=["tasks"], output={"type": "object", "properties": {
                 "key_to_id": {"type": "object", "description": "Your keys mapped to the new ids."},
                 "project": shapes.PROJECT}, "required": ["key_to_id"]})
