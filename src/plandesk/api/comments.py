@@ -1,0 +1,64 @@
+"""REST: comments on tasks, documents and notes; resolving, editing and deleting them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import Field
+
+from plandesk.api.deps import current_actor, db_of
+from plandesk.api.models import Strict
+from plandesk.core import comments, vocab
+from plandesk.core.actors import Actor
+
+router = APIRouter(tags=["comments"])
+ActorDep = Annotated[Actor, Depends(current_actor)]
+Limit = Annotated[int | None, Query(ge=1, le=vocab.MAX_LIST_LIMIT)]
+Target = Literal[vocab.COMMENT_TARGETS]  # type: ignore[valid-type]
+
+
+class CommentIn(Strict):
+    body: str = Field(min_length=1, max_length=comments.MAX_COMMENT)
+    passage: str | None = Field(default=None, max_length=comments.MAX_PASSAGE)
+
+
+class CommentPatch(Strict):
+    body: str | None = Field(default=None, min_length=1, max_length=comments.MAX_COMMENT)
+    resolved: bool | None = None
+
+
+def _routes_for(target_type: str, plural: str) -> None:
+    # The same pair of routes for each commentable thing: /tasks/{id}/comments, /documents/..., /notes/...
+    @router.get(f"/{plural}/{{target_id}}/comments", name=f"list_{target_type}_comments")
+    def list_for(target_id: str, actor: ActorDep, db=Depends(db_of), include_resolved: bool = False,
+                 limit: Limit = None, cursor: str | None = None):
+        return comments.list_comments(db, actor, None, target_type, target_id, include_resolved,
+                                      limit=limit, cursor=cursor)
+
+    @router.post(f"/{plural}/{{target_id}}/comments", status_code=201, name=f"add_{target_type}_comment")
+    def add_to(target_id: str, body: CommentIn, actor: ActorDep, db=Depends(db_of)):
+        return comments.add_comment(db, actor, target_type, target_id, body.body, body.passage)
+
+
+for _type, _plural in (("task", "tasks"), ("document", "documents"), ("note", "notes")):
+    _routes_for(_type, _plural)
+
+
+@router.get("/projects/{project_id}/comments")
+def list_project_comments(project_id: str, actor: ActorDep, db=Depends(db_of), target_type: Target | None = None,
+                          target_id: str | None = None, include_resolved: bool = False, limit: Limit = None,
+                          cursor: str | None = None):
+    return comments.list_comments(db, actor, project_id, target_type, target_id, include_resolved,
+                                  limit=limit, cursor=cursor)
+
+
+@router.patch("/comments/{comment_id}")
+def update_comment(comment_id: str, body: CommentPatch, actor: ActorDep, db=Depends(db_of)):
+    return comments.update_comment(db, actor, comment_id, body.data())
+
+
+@router.delete("/comments/{comment_id}", status_code=204)
+def delete_comment(comment_id: str, actor: ActorDep, db=Depends(db_of)):
+    comments.delete_comment(db, actor, comment_id)
+    return Response(status_code=204)

@@ -1,0 +1,105 @@
+"""REST: documents (links, backlinks), their folder tree, and moving documents between folders."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import Field
+
+from plandesk.api.deps import current_actor, db_of
+from plandesk.api.models import Strict
+from plandesk.core import documents, folders, vocab
+from plandesk.core.actors import Actor
+
+router = APIRouter(tags=["documents"])
+ActorDep = Annotated[Actor, Depends(current_actor)]
+Limit = Annotated[int | None, Query(ge=1, le=vocab.MAX_LIST_LIMIT)]
+
+
+class DocumentFields(Strict):
+    body: str | None = Field(default=None, max_length=vocab.MAX_BODY)
+    status_line: str | None = Field(default=None, max_length=500)
+    parent_id: str | None = None
+    folder_id: str | None = Field(default=None, description="null files the document under Unfiled")
+    link_to: str | list[str] | None = Field(
+        default=None, description="task or document ids; tasks get `documents` edges, documents `references`")
+
+
+class DocumentIn(DocumentFields):
+    title: str = Field(min_length=1, max_length=vocab.MAX_LABEL)
+
+
+class DocumentPatch(DocumentFields):
+    title: str | None = Field(default=None, min_length=1, max_length=vocab.MAX_LABEL)
+    version: int | None = Field(default=None, ge=1)
+
+
+class FolderIn(Strict):
+    name: str = Field(min_length=1, max_length=vocab.MAX_NAME)
+    parent_id: str | None = None
+
+
+class FolderPatch(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=vocab.MAX_NAME)
+    parent_id: str | None = None
+
+
+class MoveIn(Strict):
+    document_ids: list[str] = Field(min_length=1, max_length=500)
+    folder_id: str | None = Field(default=None, description="null moves the documents to Unfiled")
+
+
+@router.get("/projects/{project_id}/documents")
+def list_documents(project_id: str, actor: ActorDep, db=Depends(db_of), folder_id: str | None = Query(
+        default=None, description="a folder id, or `unfiled`"), verbose: bool = False, limit: Limit = None,
+                   cursor: str | None = None):
+    return documents.list_documents(db, actor, project_id, folder_id, verbose, limit=limit, cursor=cursor)
+
+
+@router.post("/projects/{project_id}/documents", status_code=201)
+def create_document(project_id: str, body: DocumentIn, actor: ActorDep, db=Depends(db_of)):
+    return documents.create_document(db, actor, project_id, body.data())
+
+
+@router.post("/projects/{project_id}/documents/move")
+def move_documents(project_id: str, body: MoveIn, actor: ActorDep, db=Depends(db_of)):
+    return folders.move_documents(db, actor, body.document_ids, body.folder_id, project_id=project_id)
+
+
+@router.get("/documents/{document_id}")
+def get_document(document_id: str, actor: ActorDep, db=Depends(db_of), verbose: bool = True):
+    return documents.get_document(db, actor, document_id, verbose)
+
+
+@router.patch("/documents/{document_id}")
+def update_document(document_id: str, body: DocumentPatch, actor: ActorDep, db=Depends(db_of)):
+    return documents.update_document(db, actor, document_id, body.data())
+
+
+@router.delete("/documents/{document_id}", status_code=204)
+def delete_document(document_id: str, actor: ActorDep, db=Depends(db_of)):
+    documents.delete_document(db, actor, document_id)
+    return Response(status_code=204)
+
+
+@router.get("/projects/{project_id}/folders")
+def list_folders(project_id: str, actor: ActorDep, db=Depends(db_of)):
+    return folders.list_folders(db, actor, project_id)
+
+
+@router.post("/projects/{project_id}/folders", status_code=201)
+def create_folder(project_id: str, body: FolderIn, actor: ActorDep, db=Depends(db_of)):
+    return folders.create_folder(db, actor, project_id, body.data())
+
+
+@router.patch("/folders/{folder_id}")
+def update_folder(folder_id: str, body: FolderPatch, actor: ActorDep, db=Depends(db_of)):
+    return folders.update_folder(db, actor, folder_id, body.data())
+
+
+@router.delete("/folders/{folder_id}", status_code=204)
+def delete_folder(folder_id: str, actor: ActorDep, db=Depends(db_of), reparent_to: str | None = Query(
+        default=None, description="where the folder's content goes; default: its parent, else Unfiled")):
+    folders.delete_folder(db, actor, folder_id, reparent_to)
+    return Response(status_code=204)

@@ -1,0 +1,108 @@
+"""REST: goals (contract, lifecycle, evidence-checked completion) and scaffolding a plan in one call."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
+
+from plandesk.api.deps import current_actor, db_of
+from plandesk.api.models import Strict
+from plandesk.core import goals, scaffold, vocab
+from plandesk.core.actors import Actor
+
+router = APIRouter(tags=["goals"])
+ActorDep = Annotated[Actor, Depends(current_actor)]
+Limit = Annotated[int | None, Query(ge=1, le=vocab.MAX_LIST_LIMIT)]
+Text = str | None
+
+
+class GoalFields(Strict):
+    name: str | None = Field(default=None, max_length=vocab.MAX_NAME)
+    verification_surface: dict | None = Field(default=None, description=(
+        "{kind: gate_command, command} | {kind: acceptance_checklist, items: [{criterion}]} | "
+        "{kind: human_sign_off, approver?}"))
+    constraints: Text = None
+    boundaries: Text = None
+    iteration_policy: Text = None
+    stop_condition: Text = None
+    budget: Text = None
+
+
+class GoalIn(GoalFields):
+    objective: str = Field(min_length=1, max_length=goals.MAX_TEXT)
+    status: Literal["active", "paused"] | None = None
+
+
+class GoalPatch(GoalFields):
+    objective: str | None = Field(default=None, min_length=1, max_length=goals.MAX_TEXT)
+    status: str | None = Field(default=None, description="not writable: use /pause, /resume or /complete")
+    version: int | None = Field(default=None, ge=1)
+
+
+class CompleteIn(Strict):
+    evidence: dict | None = Field(default=None, description=(
+        "gate_command {exit_code, command?, detail?}; acceptance_checklist {checked: [id or criterion], "
+        "failed?: [...]}; human_sign_off {approved_by, approved?}"))
+
+
+class ScaffoldIn(Strict):
+    project_id: str | None = Field(default=None, description="scaffold into this existing project")
+    name: str | None = Field(default=None, max_length=vocab.MAX_NAME, description="a new project's name")
+    description: str | None = Field(default=None, max_length=vocab.MAX_BODY)
+    goal_id: str | None = None
+    tasks: list[dict] = Field(min_length=1, max_length=scaffold.MAX_TASKS)
+    edges: list[dict] | None = Field(default=None, max_length=scaffold.MAX_EDGES)
+    documents: list[dict] | None = Field(default=None, max_length=scaffold.MAX_DOCUMENTS)
+
+
+@router.get("/projects/{project_id}/goals")
+def list_goals(project_id: str, actor: ActorDep, db=Depends(db_of), limit: Limit = None,
+               cursor: str | None = None):
+    return goals.list_goals(db, actor, project_id, limit=limit, cursor=cursor)
+
+
+@router.post("/projects/{project_id}/goals", status_code=201)
+def create_goal(project_id: str, body: GoalIn, actor: ActorDep, db=Depends(db_of)):
+    return goals.create_goal(db, actor, project_id, body.data())
+
+
+@router.get("/goals/{goal_id}")
+def get_goal(goal_id: str, actor: ActorDep, db=Depends(db_of)):
+    return goals.get_goal(db, actor, goal_id)
+
+
+@router.patch("/goals/{goal_id}")
+def update_goal(goal_id: str, body: GoalPatch, actor: ActorDep, db=Depends(db_of)):
+    return goals.update_goal(db, actor, goal_id, body.data())
+
+
+@router.post("/goals/{goal_id}/pause")
+def pause_goal(goal_id: str, actor: ActorDep, db=Depends(db_of)):
+    return goals.pause_goal(db, actor, goal_id)
+
+
+@router.post("/goals/{goal_id}/resume")
+def resume_goal(goal_id: str, actor: ActorDep, db=Depends(db_of)):
+    return goals.resume_goal(db, actor, goal_id)
+
+
+@router.post("/goals/{goal_id}/set-current")
+def set_current_goal(goal_id: str, actor: ActorDep, db=Depends(db_of)):
+    return goals.set_current_goal(db, actor, goal_id)
+
+
+@router.post("/goals/{goal_id}/invoke")
+def invoke_goal(goal_id: str, actor: ActorDep, db=Depends(db_of)):
+    return goals.invoke_goal(db, actor, goal_id)
+
+
+@router.post("/goals/{goal_id}/complete")
+def complete_goal(goal_id: str, body: CompleteIn, actor: ActorDep, db=Depends(db_of)):
+    return goals.complete_goal(db, actor, goal_id, body.evidence)
+
+
+@router.post("/projects/scaffold", status_code=201, tags=["projects"])
+def scaffold_project(body: ScaffoldIn, actor: ActorDep, db=Depends(db_of)):
+    return scaffold.scaffold_project_from_plan(db, actor, body.data())

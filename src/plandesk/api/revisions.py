@@ -1,0 +1,34 @@
+"""REST: the revision history of tasks and documents, a prior snapshot, and restoring it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+
+from plandesk.api.deps import current_actor, db_of
+from plandesk.core import projects, revisions, vocab
+from plandesk.core.actors import Actor
+
+router = APIRouter(tags=["revisions"])
+ActorDep = Annotated[Actor, Depends(current_actor)]
+Target = Literal[vocab.REVISION_TARGETS]  # type: ignore[valid-type]
+
+
+@router.get("/projects/{project_id}/revisions")
+def list_revisions(project_id: str, actor: ActorDep, target_type: Target, target_id: str, db=Depends(db_of),
+                   limit: Annotated[int, Query(ge=1, le=200)] = 50):
+    with db.read() as conn:
+        pid = projects.load(conn, actor, project_id).id
+    items = revisions.list_revisions(db, actor, target_type, target_id, limit=limit)
+    return {"items": [r for r in items if r["project_id"] == pid]}
+
+
+@router.get("/revisions/{revision_id}")
+def get_revision(revision_id: str, actor: ActorDep, db=Depends(db_of)):
+    return revisions.get_revision(db, actor, revision_id)
+
+
+@router.post("/revisions/{revision_id}/restore")
+def restore_revision(revision_id: str, actor: ActorDep, db=Depends(db_of)):
+    return revisions.restore_revision(db, actor, revision_id)

@@ -1,0 +1,71 @@
+"""REST: agent runs, their events and linked tasks, for the UI and for scripts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
+
+from plandesk.api.deps import current_actor, db_of
+from plandesk.api.models import Strict
+from plandesk.core import runs, vocab
+from plandesk.core.actors import Actor
+
+router = APIRouter(tags=["agent runs"])
+ActorDep = Annotated[Actor, Depends(current_actor)]
+Limit = Annotated[int | None, Query(ge=1, le=vocab.MAX_LIST_LIMIT)]
+RunStatus = Literal[vocab.RUN_STATUSES]  # type: ignore[valid-type]
+
+
+class RunIn(Strict):
+    project_id: str
+    label: str | None = Field(default=None, max_length=vocab.MAX_LABEL)
+    task_ids: list[str] | None = Field(default=None, max_length=runs.MAX_TASKS)
+
+
+class EventIn(Strict):
+    message: str = Field(min_length=1, max_length=runs.MAX_MESSAGE)
+    kind: Literal[vocab.RUN_EVENT_KINDS] = "progress"  # type: ignore[valid-type]
+    # `data` would shadow Strict.data(); the wire name stays `data` through the alias.
+    event_data: dict | None = Field(default=None, alias="data")
+
+
+class LinkIn(Strict):
+    task_ids: list[str] = Field(min_length=1, max_length=runs.MAX_TASKS)
+
+
+class CompleteRunIn(Strict):
+    status: Literal[vocab.RUN_TERMINAL] = "completed"  # type: ignore[valid-type]
+    summary: str | None = Field(default=None, max_length=runs.MAX_SUMMARY)
+
+
+@router.get("/projects/{project_id}/agent-runs")
+def list_agent_runs(project_id: str, actor: ActorDep, db=Depends(db_of), status: RunStatus | None = None,
+                    limit: Limit = None, cursor: str | None = None):
+    return runs.list_agent_runs(db, actor, project_id, status=status, limit=limit, cursor=cursor)
+
+
+@router.post("/agent-runs", status_code=201)
+def start_agent_run(body: RunIn, actor: ActorDep, db=Depends(db_of)):
+    return runs.start_agent_run(db, actor, body.project_id, body.label, body.task_ids)
+
+
+@router.get("/agent-runs/{run_id}")
+def get_agent_run(run_id: str, actor: ActorDep, db=Depends(db_of)):
+    return runs.get_agent_run(db, actor, run_id)
+
+
+@router.post("/agent-runs/{run_id}/events", status_code=201)
+def record_agent_progress(run_id: str, body: EventIn, actor: ActorDep, db=Depends(db_of)):
+    return runs.record_agent_progress(db, actor, run_id, body.message, body.kind, body.event_data)
+
+
+@router.post("/agent-runs/{run_id}/tasks")
+def link_run_tasks(run_id: str, body: LinkIn, actor: ActorDep, db=Depends(db_of)):
+    return runs.link_run_tasks(db, actor, run_id, body.task_ids)
+
+
+@router.post("/agent-runs/{run_id}/complete")
+def complete_agent_run(run_id: str, body: CompleteRunIn, actor: ActorDep, db=Depends(db_of)):
+    return runs.complete_agent_run(db, actor, run_id, body.status, body.summary)

@@ -1,0 +1,129 @@
+"""Notes: a project's free-form working memory (title and Markdown body), versioned and searchable."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from plandesk.core import audit, fields, projects
+from plandesk.core.actors import Actor
+from plandesk.core.clock import iso, new_id, now
+from plandesk.core.errors import Conflict, InvalidArgument, NotFound
+from plandesk.core.paging import Page, page
+from plandesk.core.vocab import MAX_BODY, MAX_LABEL
+from plandesk.db import search
+from plandesk.db.schema import comments, notes
+
+PREVIEW_CHARS = 500
+
+
+def to_dict(r, *, verbose: bool = True) -> dict:
+    body = r.body or ""
+    out = {"id": r.id, "project_id": r.project_id, "title": r.title, "body": body, "version": r.version,
+           "created_at": iso(r.created_at), "updated_at": iso(r.updated_at)}
+    if not verbose and len(body) > PREVIEW_CHARS:
+        out["body"] = body[:PREVIEW_CHARS]
+        out["body_truncated"] = True
+    return out
+
+
+def _clean(data: dict, *, creating: bool) -> dict:
+    if not isinstance(data, dict):
+        raise InvalidArgument("the note must be an object", field="data")
+    fields.reject_unknown(data, ("title", "body", "version"))
+    out: dict = {}
+    if creating or "title" in data:
+        out["title"] = fields.text("title", data.get("title"), max_len=MAX_LABEL, required=True, strip=True)
+    if "body" in data:
+        out["body"] = fields.text("body", data["body"], max_len=MAX_BODY) or ""
+    return out
+
+
+def load(conn, actor: Actor, note_id: str, *, for_update: bool = False):
+    note_id = fields.ident("note_id", note_id)
+    q = select(notes).where(notes.c.id == note_id)
+    if for_update and conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    row = conn.execute(q).first()
+    if row is None or not actor.sees(row.project_id):
+        raise NotFound("note", note_id)
+    return row
+
+
+def _fetch(conn, note_id: str):
+    return conn.execute(select(notes).where(notes.c.id == note_id)).first()
+
+
+def create_note(db, actor: Actor, project_id: str, data: dict) -> dict:
+    actor.require_write("creating a note")
+    values = _clean(data, creating=True)
+    values.setdefault("body", "")
+    with db.write() as tx:
+        prow = projects.load(tx.conn, actor, project_id)
+        nid, ts = new_id(), now()
+        tx.conn.execute(notes.insert().values(id=nid, project_id=prow.id, version=1, created_at=ts,
+                                              updated_at=ts, **values))
+        search.index(tx.conn, "note", nid, prow.id, values["title"], values["body"])
+        audit.record(tx, actor, "note.create", project_id=prow.id, target_type="note", target_id=nid,
+                     changed_fields=sorted(values))
+        out = to_dict(_fetch(tx.conn, nid))
+        tx.publish(prow.id, "note.created", note=to_dict(_fetch(tx.conn, nid), verbose=False))
+        return out
+
+
+def update_note(db, actor: Actor, note_id: str, data: dict) -> dict:
+    """Change title or body; a stale `version` gets conflict and nothing is overwritten."""
+    actor.require_write("updating a note")
+    expected = fields.expect_version("version", data.get("version")) if isinstance(data, dict) else None
+    values = _clean(data, creating=False)
+    with db.write() as tx:
+        conn = tx.conn
+        row = load(conn, actor, note_id, for_update=True)
+        if expected is not None and expected != row.version:
+            raise Conflict(f"note was changed since version {expected} (now {row.version}); re-read it and "
+                           "apply your change again", field="version", current_version=row.version)
+        changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
+        if not changed:
+            return to_dict(row)
+        result = conn.execute(notes.update().where(notes.c.id == row.id, notes.c.version == row.version).values(
+            **{k: values[k] for k in changed}, version=row.version + 1, updated_at=now()))
+        if result.rowcount != 1:
+            raise Conflict("note was changed by someone else at the same moment; re-read it and retry",
+                           field="version")
+        search.index(conn, "note", row.id, row.project_id, values.get("title", row.title),
+                     values.get("body", row.body))
+        audit.record(tx, actor, "note.update", project_id=row.project_id, target_type="note", target_id=row.id,
+                     changed_fields=changed)
+        fresh = _fetch(conn, row.id)
+        tx.publish(row.project_id, "note.updated", note=to_dict(fresh, verbose=False), changed=changed)
+        return to_dict(fresh)
+
+
+def get_note(db, actor: Actor, note_id: str) -> dict:
+    with db.read() as conn:
+        return to_dict(load(conn, actor, note_id))
+
+
+def list_notes(db, actor: Actor, project_id: str, verbose: bool = False, *, limit: int | None = None,
+               cursor: str | None = None) -> Page:
+    """Notes in the order they were written, bodies bounded to a preview unless verbose."""
+    with db.read() as conn:
+        prow = projects.load(conn, actor, project_id)
+        return page(conn, select(notes).where(notes.c.project_id == prow.id), notes,
+                    lambda r: to_dict(r, verbose=verbose), limit=limit, cursor=cursor)
+
+
+def delete_note(db, actor: Actor, note_id: str) -> None:
+    actor.require_write("deleting a note")
+    with db.write() as tx:
+        conn = tx.conn
+        row = load(conn, actor, note_id, for_update=True)
+        comment_ids = list(conn.execute(select(comments.c.id).where(
+            comments.c.target_type == "note", comments.c.target_id == row.id)).scalars())
+        if comment_ids:
+            conn.execute(comments.delete().where(comments.c.id.in_(comment_ids)))
+            search.remove(conn, "comment", comment_ids)
+        conn.execute(notes.delete().where(notes.c.id == row.id))
+        search.remove(conn, "note", [row.id])
+        audit.record(tx, actor, "note.delete", project_id=row.project_id, target_type="note", target_id=row.id,
+                     detail={"title": row.title, "comments_removed": len(comment_ids)})
+        tx.publish(row.project_id, "note.deleted", id=row.id)
