@@ -22,6 +22,7 @@ def register(app: typer.Typer) -> None:
     app.command("token-header")(token_header)
     app.command("context")(context)
     app.command("progress-checkpoint")(progress_checkpoint)
+    app.command("runner")(runner)
 
 
 def _agents(values: list[str]) -> set[str]:
@@ -200,3 +201,69 @@ def progress_checkpoint(message: Annotated[str, typer.Option("--message", help="
     except hooks.HookError as exc:
         fail(exc.message, code=exc.exit_code)
     typer.echo(outcome)
+
+
+def runner(repo: RepoOpt = None,
+           worker: Annotated[Optional[str], typer.Option("--worker", help="The worker command line, split like a "
+                                                         "shell would but run without one; gets the brief on stdin "
+                                                         "and in $PLANDESK_TASK_FILE.", show_default=False)] = None,
+           config: Annotated[Optional[Path], typer.Option("--config", help="Runner config (TOML; default "
+                                                          "$PLANDESK_RUNNER_CONFIG or .plandesk/runner.toml).",
+                                                          show_default=False)] = None,
+           once: Annotated[bool, typer.Option("--once", help="Work one task (if one is ready), then exit.")] = False,
+           max_tasks: Annotated[Optional[int], typer.Option("--max-tasks", help="Stop after this many tasks.",
+                                                            show_default=False)] = None,
+           concurrency: Annotated[Optional[int], typer.Option("--concurrency", help="Tasks worked at the same "
+                                                              "time (default 1).", show_default=False)] = None,
+           until_idle: Annotated[bool, typer.Option("--until-idle", help="Exit when no task is ready instead of "
+                                                    "polling.")] = False,
+           poll_seconds: Annotated[Optional[float], typer.Option("--poll-seconds", help="Wait between looks "
+                                                                 "when idle (default 10).", show_default=False)] = None,
+           lease_seconds: Annotated[Optional[int], typer.Option("--lease-seconds", help="Claim lease, renewed "
+                                                                "every third of it (default 300).",
+                                                                show_default=False)] = None,
+           worker_timeout: Annotated[Optional[float], typer.Option("--worker-timeout", help="Seconds before the "
+                                                                   "worker is killed (default 3600).",
+                                                                   show_default=False)] = None,
+           gate_timeout: Annotated[Optional[float], typer.Option("--gate-timeout", help="Seconds per gate command "
+                                                                 "(default 900).", show_default=False)] = None,
+           base: Annotated[Optional[str], typer.Option("--base", help="Commit each worktree starts from "
+                                                       "(default HEAD).", show_default=False)] = None,
+           require_gate: Annotated[Optional[bool], typer.Option("--require-gate/--no-require-gate", help="Send "
+                                                                "tasks without a gate to scope instead of trusting "
+                                                                "the worker's exit status.",
+                                                                show_default=False)] = None,
+           json_out: JsonOut = False) -> None:
+    """Work the bound project's ready tasks headlessly: claim, git worktree, worker, gate, settle.
+
+    Exit 0 when every task it took ended done (or nothing was ready), 1 when one went back to todo or scope.
+    """
+    import anyio
+
+    from plandesk.agents import bound_repo, runner_config
+    from plandesk.agents.runner import run_bound
+    from plandesk.client import PlanDeskClientError
+    where = (repo or Path.cwd()).resolve()
+    flags = {"worker": worker, "concurrency": concurrency, "max_tasks": 1 if once else max_tasks,
+             "until_idle": True if (once or until_idle) else None, "poll_seconds": poll_seconds,
+             "lease_seconds": lease_seconds, "worker_timeout": worker_timeout, "gate_timeout": gate_timeout,
+             "base_ref": base, "require_gate": require_gate}
+    try:
+        options = runner_config.load(config, where, flags)
+    except runner_config.RunnerConfigError as exc:
+        fail(str(exc), code=2)
+    say = (lambda line: typer.echo(line, err=True)) if json_out else typer.echo
+    try:
+        settled = anyio.run(run_bound, where, options, say)
+    except bound_repo.BindingError as exc:
+        fail(exc.message, code=2 if exc.corrupt else 1)
+    except PlanDeskClientError as exc:
+        fail(str(exc), code=1)
+    except KeyboardInterrupt:
+        fail("interrupted; tasks in progress keep their lease until it expires", code=130)
+    if json_out:
+        emit_json([s.__dict__ for s in settled])
+    else:
+        typer.echo(f"runner: {len(settled)} task(s): " + ", ".join(f"{s.label!r} {s.outcome}" for s in settled)
+                   if settled else "runner: no task was ready")
+    raise typer.Exit(0 if all(s.outcome == "done" for s in settled) else 1)
