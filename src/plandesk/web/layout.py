@@ -1,0 +1,49 @@
+"""What every page's frame shows (the sidebar's projects, the current project and section, who is signed in),
+and the core modules that other parts are still landing (None until they exist)."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from types import ModuleType
+from typing import Any
+
+from fastapi import Request
+
+from plandesk.api.deps import current_actor
+from plandesk.core import projects
+from plandesk.core.actors import Actor
+
+SIDEBAR_PROJECTS = 50
+
+
+def core(name: str) -> ModuleType | None:
+    """plandesk.core.<name> if that part has landed; pages show an empty state otherwise."""
+    try:
+        return importlib.import_module(f"plandesk.core.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"plandesk.core.{name}":
+            return None
+        raise
+
+
+def has_route(request: Request, method: str, path: str) -> bool:
+    """Whether the app serves `path` (parameters written as {}), e.g. a REST route another part adds."""
+    for route in request.app.routes:
+        template = re.sub(r"{[^}]*}", "{}", getattr(route, "path", ""))
+        if template == path and method in (getattr(route, "methods", None) or ()):
+            return True
+    return False
+
+
+def frame(request: Request, *, project_id: str | None = None, section: str | None = None,
+          title: str | None = None) -> tuple[Any, Actor, dict]:
+    """(db, actor, context) for a page: raises the core's errors (not found, unauthorized) unchanged."""
+    db = request.app.state.db
+    actor = current_actor(request)
+    project = projects.get_project(db, actor, project_id) if project_id else None
+    sidebar = projects.list_projects(db, actor, limit=SIDEBAR_PROJECTS)
+    context = {"actor": actor, "project": project, "section": section, "sidebar_projects": sidebar["items"],
+               "sidebar_more": max(0, sidebar["total"] - len(sidebar["items"])),
+               "title": title or (project["name"] if project else "Plan Desk")}
+    return db, actor, context

@@ -1,0 +1,51 @@
+// Talking to the REST API from pages: JSON in and out, the CSRF header on every write, problem+json errors.
+
+const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message || `The server answered ${status}`);
+    this.status = status;
+    this.code = body?.code || "error";
+    this.field = body?.field || null;
+    this.body = body || {};
+  }
+}
+
+export async function api(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET") headers["X-CSRF-Token"] = csrfToken;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(path, {
+      method, headers, credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new ApiError(0, { code: "network", message: "Plan Desk did not answer; is the server running?" });
+  }
+  if (response.status === 204) return null;
+  let data = null;
+  try { data = await response.json(); } catch { /* an empty or non-JSON body */ }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+// An HTML fragment rendered by the server (cards, the drawer): parsed, not trusted as markup strings.
+export async function fragment(path) {
+  let response;
+  try {
+    response = await fetch(path, { headers: { Accept: "text/html" }, credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, { code: "network", message: "Plan Desk did not answer; is the server running?" });
+  }
+  if (!response.ok) throw new ApiError(response.status, { message: `Could not load (${response.status})` });
+  const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+  return doc;
+}
+
+export function describe(err) {
+  if (err instanceof ApiError) return err.field && !err.message.includes(err.field) ? `${err.field}: ${err.message}` : err.message;
+  return String(err?.message || err);
+}

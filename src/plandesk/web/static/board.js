@@ -1,0 +1,329 @@
+// The board: drag cards between status columns, filter by tag and assignee, quick add, live updates.
+import { api, describe, fragment } from "./api.js";
+import { closeDrawer, openDrawer, openTaskId, taskChangedElsewhere } from "./drawer.js";
+import { onLive } from "./live.js";
+import { debounce, isTyping, refreshTimes, toast } from "./ui.js";
+
+const board = document.getElementById("board");
+const projectId = board.dataset.project;
+const statuses = [...board.querySelectorAll(".column")].map((c) => c.dataset.status);
+const labels = Object.fromEntries([...board.querySelectorAll(".column")].map((c) => [c.dataset.status, c.querySelector("h2").textContent.trim()]));
+const filters = { tags: new Set(), assignee: "" };
+let drag = null;
+let suppressClick = false;
+
+// ---- filters -------------------------------------------------------------------------------------
+function cardVisible(card) {
+  if (filters.tags.size) {
+    const tags = JSON.parse(card.dataset.tags || "[]");
+    if (!tags.some((t) => filters.tags.has(t))) return false;
+  }
+  if (filters.assignee === "__none__") return !card.dataset.assignee;
+  if (filters.assignee) return card.dataset.assignee === filters.assignee;
+  return true;
+}
+
+function applyFilters() {
+  for (const card of board.querySelectorAll(".card")) card.hidden = !cardVisible(card);
+  for (const chip of document.querySelectorAll("#filters .chip[data-tag]")) {
+    chip.setAttribute("aria-pressed", String(filters.tags.has(chip.dataset.tag)));
+  }
+  const select = document.getElementById("assignee-filter");
+  if (select) select.value = filters.assignee;
+  const active = filters.tags.size > 0 || !!filters.assignee;
+  document.getElementById("clear-filters").hidden = !active;
+  const url = new URL(window.location.href);
+  url.searchParams.delete("tag");
+  url.searchParams.delete("assignee");
+  for (const t of filters.tags) url.searchParams.append("tag", t);
+  if (filters.assignee) url.searchParams.set("assignee", filters.assignee);
+  history.replaceState(history.state, "", url);
+  recount();
+}
+
+function recount() {
+  let total = 0, shown = 0, blocked = 0;
+  for (const column of board.querySelectorAll(".column")) {
+    const cards = column.querySelectorAll(".card");
+    const visible = [...cards].filter((c) => !c.hidden);
+    total += cards.length;
+    shown += visible.length;
+    blocked += visible.filter((c) => c.classList.contains("is-blocked")).length;
+    column.querySelector(".count").textContent = filters.tags.size || filters.assignee
+      ? `${visible.length}/${cards.length}` : String(cards.length);
+    column.classList.toggle("is-empty", visible.length === 0);
+  }
+  const stats = document.getElementById("board-stats");
+  if (stats) stats.textContent = `${shown === total ? total : `${shown} of ${total}`} tasks${blocked ? ` · ${blocked} blocked` : ""}`;
+}
+
+// ---- placing cards -------------------------------------------------------------------------------
+function orderKey(card) { return card.dataset.order || ""; }
+
+function place(card, status) {
+  const list = board.querySelector(`.cards[data-status="${status}"]`);
+  const after = [...list.children].find((c) => c !== card && orderKey(c) > orderKey(card));
+  list.insertBefore(card, after || null);
+  card.dataset.status = status;
+}
+
+async function refreshCard(taskId, version) {
+  const existing = document.getElementById(`card-${taskId}`);
+  if (existing && version !== undefined && Number(existing.dataset.version) >= Number(version)) return;
+  if (drag && drag.card.dataset.id === taskId) return;
+  let doc;
+  try {
+    doc = await fragment(`/projects/${projectId}/board/cards/${encodeURIComponent(taskId)}`);
+  } catch (err) {
+    if (err.status === 404) existing?.remove();
+    recount();
+    return;
+  }
+  const card = doc.querySelector(".card");
+  if (!card) return;
+  const current = document.getElementById(`card-${taskId}`);
+  if (current && Number(current.dataset.version) > Number(card.dataset.version)) return;
+  const fresh = document.adoptNode(card);
+  current?.remove();
+  place(fresh, fresh.dataset.status);
+  fresh.hidden = !cardVisible(fresh);
+  fresh.classList.add("flash");
+  recount();
+}
+
+// A full re-read keeps blocked markers and counts right after status or edge changes; coalesced.
+const refreshBoard = debounce(async () => {
+  if (drag) { refreshBoard(); return; }
+  try {
+    const url = new URL(window.location.href);
+    url.search = "";
+    const doc = await fragment(url.pathname);
+    if (drag) { refreshBoard(); return; }
+    const focused = document.activeElement?.closest(".card")?.dataset.id;
+    for (const list of board.querySelectorAll(".cards")) {
+      const fresh = doc.querySelector(`.cards[data-status="${list.dataset.status}"]`);
+      if (fresh) list.replaceChildren(...[...fresh.children].map((c) => document.adoptNode(c)));
+    }
+    for (const card of board.querySelectorAll(".card")) card.hidden = !cardVisible(card);
+    if (focused) document.querySelector(`#card-${focused} .card-link`)?.focus({ preventScroll: true });
+    refreshTimes(board);
+    recount();
+  } catch { /* the live indicator shows the connection state; the next event retries */ }
+}, 400);
+
+async function moveCard(card, status) {
+  const from = card.dataset.status;
+  if (from === status) return;
+  const list = card.parentElement;
+  const next = card.nextElementSibling;
+  place(card, status);
+  recount();
+  card.classList.add("saving");
+  try {
+    const task = await api("PATCH", `/api/v1/tasks/${card.dataset.id}`, { status, version: Number(card.dataset.version) });
+    card.dataset.version = String(task.version);
+    toast(`Moved to ${labels[status]}`, "ok", { timeout: 1600 });
+    if (openTaskId() === task.id) openDrawer(task.id, { push: false, focus: false });
+    refreshBoard();
+  } catch (err) {
+    list.insertBefore(card, next && next.parentElement === list ? next : null);
+    card.dataset.status = from;
+    recount();
+    toast(err.status === 409 ? "Someone changed this task meanwhile; the board shows the latest now" : `Not moved — ${describe(err)}`, "error");
+    if (err.status === 409) refreshCard(card.dataset.id);
+  } finally {
+    card.classList.remove("saving");
+  }
+}
+
+// ---- dragging (pointer events: mouse and pen; touch scrolls, and status changes in the drawer) ---------
+function columnAt(x, y) {
+  const el = document.elementFromPoint(x, y);
+  return el ? el.closest(".column") : null;
+}
+
+board.addEventListener("pointerdown", (event) => {
+  const card = event.target.closest(".card");
+  if (!card || event.button !== 0 || event.pointerType === "touch") return;
+  drag = { card, x: event.clientX, y: event.clientY, started: false, ghost: null, over: null };
+});
+
+document.addEventListener("pointermove", (event) => {
+  if (!drag) return;
+  const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
+  if (!drag.started) {
+    if (Math.hypot(dx, dy) < 5) return;
+    drag.started = true;
+    const rect = drag.card.getBoundingClientRect();
+    drag.offsetX = drag.x - rect.left;
+    drag.offsetY = drag.y - rect.top;
+    drag.ghost = drag.card.cloneNode(true);
+    drag.ghost.removeAttribute("id");
+    drag.ghost.classList.add("drag-ghost");
+    drag.ghost.style.width = `${rect.width}px`;
+    document.body.append(drag.ghost);
+    drag.card.classList.add("dragging");
+    document.body.classList.add("is-dragging");
+  }
+  drag.ghost.style.transform = `translate(${event.clientX - drag.offsetX}px, ${event.clientY - drag.offsetY}px) rotate(1.5deg)`;
+  const column = columnAt(event.clientX, event.clientY);
+  if (column !== drag.over) {
+    drag.over?.classList.remove("drop-target");
+    drag.over = column;
+    column?.classList.add("drop-target");
+  }
+});
+
+function endDrag(event, cancelled) {
+  if (!drag) return;
+  const { card, started, ghost, over } = drag;
+  drag = null;
+  if (!started) return;
+  ghost.remove();
+  card.classList.remove("dragging");
+  document.body.classList.remove("is-dragging");
+  over?.classList.remove("drop-target");
+  suppressClick = true;
+  setTimeout(() => { suppressClick = false; }, 0);
+  if (!cancelled && over) moveCard(card, over.dataset.status);
+}
+
+document.addEventListener("pointerup", (event) => endDrag(event, false));
+document.addEventListener("pointercancel", (event) => endDrag(event, true));
+document.addEventListener("keydown", (event) => { if (event.key === "Escape" && drag?.started) endDrag(event, true); });
+
+// ---- opening cards, keyboard -------------------------------------------------------------------------
+board.addEventListener("click", (event) => {
+  const link = event.target.closest(".card-link");
+  if (!link) return;
+  if (event.ctrlKey || event.metaKey || event.shiftKey) return; // let the browser open a new tab
+  event.preventDefault();
+  if (suppressClick) return;
+  openDrawer(link.closest(".card").dataset.id);
+});
+
+board.addEventListener("keydown", (event) => {
+  const card = event.target.closest(".card");
+  if (!card || !event.target.matches(".card-link")) return;
+  const column = statuses.indexOf(card.dataset.status);
+  if (event.shiftKey && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
+    event.preventDefault();
+    const target = statuses[column + (event.key === "ArrowRight" ? 1 : -1)];
+    if (target) moveCard(card, target).then(() => card.querySelector(".card-link").focus());
+    return;
+  }
+  const visible = (list) => [...list.querySelectorAll(".card:not([hidden])")];
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    const cards = visible(card.parentElement);
+    const i = cards.indexOf(card) + (event.key === "ArrowDown" ? 1 : -1);
+    cards[i]?.querySelector(".card-link").focus();
+  } else if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+    event.preventDefault();
+    for (let c = column + (event.key === "ArrowRight" ? 1 : -1); c >= 0 && c < statuses.length; c += event.key === "ArrowRight" ? 1 : -1) {
+      const first = visible(board.querySelector(`.cards[data-status="${statuses[c]}"]`))[0];
+      if (first) { first.querySelector(".card-link").focus(); break; }
+    }
+  }
+});
+
+// ---- quick add ---------------------------------------------------------------------------------------
+const quickAdd = document.getElementById("quick-add");
+
+function showQuickAdd(status = "todo") {
+  quickAdd.hidden = false;
+  quickAdd.elements.status.value = status;
+  quickAdd.elements.label.focus();
+}
+
+document.addEventListener("click", (event) => {
+  const el = event.target.closest('[data-action="new-task"]');
+  if (el) { event.preventDefault(); showQuickAdd(el.dataset.status || "todo"); }
+});
+
+quickAdd.addEventListener("keydown", (event) => { if (event.key === "Escape") { quickAdd.hidden = true; event.stopPropagation(); } });
+quickAdd.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const label = quickAdd.elements.label.value.trim();
+  if (!label) return;
+  const button = quickAdd.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const task = await api("POST", `/api/v1/projects/${projectId}/tasks`, { label, status: quickAdd.elements.status.value });
+    quickAdd.elements.label.value = "";
+    toast(`Created “${task.label}”`);
+    await refreshCard(task.id);
+  } catch (err) {
+    toast(`Task not created — ${describe(err)}`, "error");
+  } finally {
+    button.disabled = false;
+    quickAdd.elements.label.focus();
+  }
+});
+
+document.addEventListener("keydown", (event) => {
+  if (isTyping(event) || event.ctrlKey || event.metaKey || event.altKey || document.querySelector("dialog[open]")) return;
+  if (event.key === "c") { event.preventDefault(); showQuickAdd(); }
+});
+
+// ---- filters wiring ----------------------------------------------------------------------------------
+document.getElementById("filters").addEventListener("click", (event) => {
+  const chip = event.target.closest(".chip[data-tag]");
+  if (!chip) return;
+  const tag = chip.dataset.tag;
+  if (filters.tags.has(tag)) filters.tags.delete(tag); else filters.tags.add(tag);
+  applyFilters();
+});
+document.getElementById("assignee-filter")?.addEventListener("change", (event) => {
+  filters.assignee = event.target.value;
+  applyFilters();
+});
+document.getElementById("clear-filters").addEventListener("click", () => {
+  filters.tags.clear();
+  filters.assignee = "";
+  applyFilters();
+});
+
+// ---- live updates and changes from the drawer -----------------------------------------------------
+onLive((event) => {
+  const kind = event.kind || "";
+  if (kind === "resync") {
+    refreshBoard();
+    const open = openTaskId();
+    if (open) openDrawer(open, { push: false, focus: false });
+    return;
+  }
+  if (kind.startsWith("task.")) {
+    const taskId = event.task?.id || event.id;
+    if (!taskId) return;
+    if (kind === "task.deleted") {
+      document.getElementById(`card-${taskId}`)?.remove();
+      if (openTaskId() === taskId) { closeDrawer(); toast("The open task was deleted elsewhere", "warn"); }
+      recount();
+    } else {
+      refreshCard(taskId, event.task?.version);
+      taskChangedElsewhere(taskId, event.task?.version);
+    }
+    if (kind !== "task.updated" || (event.changed || []).includes("status")) refreshBoard();
+  } else if (kind.startsWith("edge.")) {
+    refreshBoard();
+    const open = openTaskId();
+    const edge = event.edge || {};
+    if (open && (edge.from_id === open || edge.to_id === open || kind === "edge.deleted")) openDrawer(open, { push: false, focus: false });
+  } else if (kind.startsWith("comment.") || kind.startsWith("revision.")) {
+    const open = openTaskId();
+    if (open) taskChangedElsewhere(open);
+  }
+});
+
+document.addEventListener("plandesk:task-changed", (event) => refreshCard(event.detail.id, event.detail.version));
+document.addEventListener("plandesk:task-deleted", (event) => {
+  document.getElementById(`card-${event.detail.id}`)?.remove();
+  recount();
+});
+
+// ---- start ---------------------------------------------------------------------------------------------
+const params = new URL(window.location.href).searchParams;
+for (const t of params.getAll("tag")) filters.tags.add(t);
+filters.assignee = params.get("assignee") || "";
+applyFilters();

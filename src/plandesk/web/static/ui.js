@@ -1,0 +1,99 @@
+// Small shared pieces of the interface: toasts, the confirmation dialog, element building, copy, times.
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") el.className = value;
+    else if (key === "text") el.textContent = value;
+    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else el.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+export function toast(message, kind = "ok", { timeout } = {}) {
+  const box = document.getElementById("toasts");
+  if (!box) return;
+  const item = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" },
+    h("span", { class: "toast-icon", "aria-hidden": "true" }),
+    h("span", { class: "toast-text", text: message }),
+    h("button", { class: "toast-close", type: "button", "aria-label": "Dismiss", text: "×",
+                  onclick: () => item.remove() }));
+  box.append(item);
+  while (box.children.length > 4) box.firstElementChild.remove();
+  const ms = timeout ?? (kind === "error" ? 8000 : 3000);
+  setTimeout(() => item.classList.add("leaving"), ms);
+  setTimeout(() => item.remove(), ms + 250);
+  return item;
+}
+
+// Resolves true when the person confirms; Esc or Cancel resolve false.
+export function confirmAction({ title, body = "", confirmLabel = "Confirm", danger = true }) {
+  const dialog = document.getElementById("confirm");
+  if (!dialog) return Promise.resolve(window.confirm(title));
+  dialog.querySelector("#confirm-title").textContent = title;
+  dialog.querySelector("#confirm-body").textContent = body;
+  const ok = dialog.querySelector("#confirm-ok");
+  ok.textContent = confirmLabel;
+  ok.className = danger ? "btn btn-danger" : "btn btn-primary";
+  dialog.returnValue = "cancel";
+  dialog.showModal();
+  ok.focus();
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+  });
+}
+
+export async function copyText(text, what = "Copied") {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast(`${what} to the clipboard`);
+  } catch {
+    // Clipboard access needs a secure context or permission; select the text so Ctrl+C works.
+    toast("Copy is blocked here; the text is selected — press Ctrl+C", "warn");
+    return false;
+  }
+  return true;
+}
+
+const units = [["y", 31536000], ["mo", 2592000], ["d", 86400], ["h", 3600], ["m", 60]];
+
+export function relativeTime(iso) {
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return null;
+  const seconds = Math.round((Date.now() - then) / 1000);
+  if (seconds < 45) return "just now";
+  for (const [unit, size] of units) {
+    if (seconds >= size) return `${Math.floor(seconds / size)}${unit} ago`;
+  }
+  return "just now";
+}
+
+export function refreshTimes(root = document) {
+  for (const el of root.querySelectorAll("time[datetime]")) {
+    const iso = el.getAttribute("datetime");
+    const text = iso && relativeTime(iso);
+    if (!text) continue;
+    if (!el.title) el.title = el.textContent.trim();
+    el.textContent = text;
+  }
+}
+
+export function debounce(fn, ms) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+export function isTyping(event) {
+  const t = event.target;
+  return t instanceof HTMLElement && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
+}
