@@ -40,6 +40,8 @@ def create_app(settings: Settings, *, db=None):
     app.state.settings = settings
     app.state.lifespan_parts = []
     problems.install(app)
+    from plandesk.web.csrf import CsrfCheck
+    app.add_middleware(CsrfCheck)  # a browser write to /api/v1 must echo its CSRF cookie (web/csrf.py)
     from plandesk.core.backup import serving_lock_async
     from plandesk.db import notify
     notify.install(app, db)  # PostgreSQL: every process hears every commit (LISTEN/NOTIFY)
