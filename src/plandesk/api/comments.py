@@ -18,13 +18,15 @@ Limit = Annotated[int | None, Query(ge=1, le=vocab.MAX_LIST_LIMIT)]
 Target = Literal[vocab.COMMENT_TARGETS]  # type: ignore[valid-type]
 
 
+# No min_length on `body`: the core names the field in its error, which the shared validation
+# handler cannot do for a field that happens to be called "body".
 class CommentIn(Strict):
-    body: str = Field(min_length=1, max_length=comments.MAX_COMMENT)
+    body: str = Field(max_length=comments.MAX_COMMENT)
     passage: str | None = Field(default=None, max_length=comments.MAX_PASSAGE)
 
 
 class CommentPatch(Strict):
-    body: str | None = Field(default=None, min_length=1, max_length=comments.MAX_COMMENT)
+    body: str | None = Field(default=None, max_length=comments.MAX_COMMENT)
     resolved: bool | None = None
 
 
