@@ -6,8 +6,10 @@ import json
 import logging
 import re
 import time
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
+from plandesk.core import rate_limit
+from plandesk.core.access import bearer_of
 from plandesk.settings import Settings
 
 log = logging.getLogger("plandesk.http")
@@ -61,6 +63,11 @@ class Guard:
             return await _deny(send, 403, "forbidden", "requests from an opaque Origin are refused")
         if method not in SAFE_METHODS and headers.get("sec-fetch-site") == "cross-site":
             return await _deny(send, 403, "forbidden", "cross-site requests are refused")
+        wait = _rate_limit_wait(headers, scope, self.settings)
+        if wait:
+            return await _deny(send, 429, "rate_limited", f"this token sent more than "
+                               f"{self.settings.rate_limit_per_minute} requests a minute; retry in {wait} s",
+                               headers=[(b"retry-after", str(wait).encode())])
         length = headers.get("content-length")
         if length and length.isdigit() and int(length) > self.settings.max_body_bytes:
             return await _deny(send, 413, "payload_too_large",
@@ -91,6 +98,15 @@ class Guard:
                          (time.perf_counter() - started) * 1000)
 
 
+def _rate_limit_wait(headers: dict, scope, settings: Settings) -> int:
+    """Per-token limit for REST and MCP alike, checked before any database work (core/rate_limit)."""
+    token = bearer_of(headers)
+    if token is None and b"token=" in scope.get("query_string", b""):
+        query = parse_qs(scope["query_string"].decode("latin-1"))
+        token = (query.get("token") or [None])[0]
+    return rate_limit.wait_for_credential(token, settings.rate_limit_per_minute) if token else 0
+
+
 async def _capped_body(receive, limit: int):
     chunks: list[bytes] = []
     total, more = 0, True
@@ -115,10 +131,10 @@ async def _capped_body(receive, limit: int):
     return replay
 
 
-async def _deny(send, status: int, code: str, message: str) -> None:
+async def _deny(send, status: int, code: str, message: str, headers: list | None = None) -> None:
     body = json.dumps({"type": "about:blank", "status": status, "code": code, "message": message,
                        "field": None}).encode()
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
-        (b"referrer-policy", b"no-referrer")]})
+        (b"referrer-policy", b"no-referrer"), *(headers or [])]})
     await send({"type": "http.response.body", "body": body})

@@ -27,10 +27,8 @@ def bearer_of(headers) -> str | None:
 def actor_for_http(db, settings, *, headers, client_host: str | None, cookies, query_token: str | None = None) -> Actor:
     token = bearer_of(headers) or query_token
     if token:
-        from plandesk.core import rate_limit, tokens
-        actor = tokens.authenticate(db, token)
-        rate_limit.check_token(actor.token_id, settings.rate_limit_per_minute)
-        return actor
+        from plandesk.core import tokens
+        return tokens.authenticate(db, token)
     session = cookies.get("plandesk_session") if cookies else None
     if session:
         from plandesk.core import sessions

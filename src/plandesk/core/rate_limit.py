@@ -1,4 +1,4 @@
-"""Per-token request rate limits: a token bucket per key, held in this process's memory.
+"""Request rate limits: a token bucket per key (a token, or an address signing in), in this process's memory.
 
 Each server process keeps its own buckets, so with N processes a token may reach N times the limit;
 docs/operations.md says so. A full minute's allowance may be spent at once: agents are bursty.
@@ -6,6 +6,7 @@ docs/operations.md says so. A full minute's allowance may be spent at once: agen
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
@@ -71,8 +72,12 @@ def check(key: str, per_minute: int, *, what: str = "this token") -> None:
                           retry_after=retry_after)
 
 
-def check_token(token_id: str, per_minute: int) -> None:
-    check(f"token:{token_id}", per_minute)
+def wait_for_credential(raw_token: str, per_minute: int) -> int:
+    """Whole seconds to wait before this token may call again (0: go ahead). Keyed by a hash of the value,
+    so it runs before any database lookup and a flood of calls costs no queries."""
+    key = "token:" + hashlib.sha256(raw_token.encode("utf-8", "replace")).hexdigest()[:32]
+    wait = limiter.take(key, per_minute)
+    return max(1, math.ceil(wait)) if wait > 0 else 0
 
 
 def check_sign_in(client: str | None) -> None:

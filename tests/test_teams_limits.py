@@ -1,0 +1,97 @@
+"""Limits: per-token request rate (429 + Retry-After), request body size (declared and chunked), page size."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import start_server
+
+LIMIT = 30
+
+
+@pytest.fixture
+def limited(workspace):
+    s = start_server(workspace, extra_env={"PLANDESK_RATE_LIMIT_PER_MINUTE": str(LIMIT)})
+    yield s
+    s.stop()
+
+
+def spend(client, path: str, n: int) -> list[int]:
+    return [client.get(path).status_code for _ in range(n)]
+
+
+def test_a_token_over_its_rate_gets_429_with_retry_after(limited, workspace):
+    token = workspace.create_token("burst")
+    agent = limited.client(headers={"Authorization": f"Bearer {token}"})
+    codes = spend(agent, "/api/v1/projects", LIMIT)
+    assert codes == [200] * LIMIT  # a full minute's allowance may be spent at once
+    r = agent.get("/api/v1/projects")
+    assert r.status_code == 429
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == "rate_limited"
+    assert 1 <= int(r.headers["retry-after"]) <= 60 // LIMIT + 1
+
+
+def test_one_token_over_its_rate_does_not_slow_another(limited, workspace):
+    noisy = limited.client(headers={"Authorization": f"Bearer {workspace.create_token('noisy')}"})
+    calm = limited.client(headers={"Authorization": f"Bearer {workspace.create_token('calm')}"})
+    spend(noisy, "/api/v1/projects", LIMIT + 1)
+    assert noisy.get("/api/v1/projects").status_code == 429
+    assert calm.get("/api/v1/projects").status_code == 200
+
+
+def test_the_limit_covers_mcp_and_tokens_in_the_url(limited, workspace):
+    token = workspace.create_token("url-agent")
+    plain = limited.client()
+    codes = [plain.get(f"/api/v1/projects?token={token}").status_code for _ in range(LIMIT + 1)]
+    assert codes[-1] == 429
+    r = plain.post("/mcp/", headers={"Authorization": f"Bearer {token}"}, json={"jsonrpc": "2.0", "id": 1,
+                                                                               "method": "tools/list"})
+    assert r.status_code == 429 and "retry-after" in r.headers
+
+
+def test_repeated_sign_in_guessing_is_slowed_per_address(server, api):
+    api.post("/api/v1/members", json={"email": "a@example.com", "role": "admin",
+                                      "password": "correct horse battery staple"})
+    c = server.client()
+    codes = [c.post("/api/v1/auth/sign-in", json={"email": "a@example.com", "password": f"guess-{i:04d}-x"})
+             .status_code for i in range(25)]
+    assert set(codes[:20]) == {401}
+    assert codes[-1] == 429
+
+
+def test_a_body_larger_than_the_limit_is_refused_before_it_is_read(server, project):
+    big = "x" * (4 * 1024 * 1024 + 10)
+    r = server.client().post(f"/api/v1/projects/{project['id']}/tasks", content=big,
+                             headers={"Content-Type": "application/json"})
+    assert r.status_code == 413
+    assert r.json()["code"] == "payload_too_large"
+
+
+def test_a_chunked_body_larger_than_the_limit_is_refused(server, project):
+    def chunks():
+        for _ in range(5):
+            yield b"x" * (1024 * 1024)
+
+    r = server.client().post(f"/api/v1/projects/{project['id']}/tasks", content=chunks(),
+                             headers={"Content-Type": "application/json"})
+    assert r.status_code == 413
+    assert r.json()["code"] == "payload_too_large"
+
+
+def test_a_small_chunked_body_still_works(server, project):
+    def chunks():
+        yield b'{"label": '
+        yield b'"sent in pieces"}'
+
+    r = server.client().post(f"/api/v1/projects/{project['id']}/tasks", content=chunks(),
+                             headers={"Content-Type": "application/json"})
+    assert r.status_code == 201, r.text
+    assert r.json()["label"] == "sent in pieces"
+
+
+def test_a_page_larger_than_the_cap_is_refused_with_the_field_named(api, project):
+    r = api.get(f"/api/v1/projects/{project['id']}/tasks", params={"limit": 501})
+    assert r.status_code == 400
+    assert r.json()["field"] == "limit"
+    assert api.get(f"/api/v1/projects/{project['id']}/tasks", params={"limit": 500}).status_code == 200
