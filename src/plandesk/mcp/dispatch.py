@@ -23,6 +23,7 @@ from plandesk.mcp.validation import check_arguments
 
 log = logging.getLogger("plandesk.mcp")
 CALLER_KEY = "plandesk.mcp_caller"  # set on the ASGI scope by the token guard
+TOOLSET_META = "plandesk/toolset"  # in each listed tool's _meta, so a client can tell the toolsets apart
 
 
 class _RawArguments(FuncMetadata):
@@ -100,7 +101,8 @@ class Dispatcher:
         return Tool(fn=run, name=spec.name, title=spec.title, description=spec.description,
                     parameters=spec.input_schema, fn_metadata=_RawArguments(arg_model=ArgModelBase,
                                                                             output_schema=spec.output_schema),
-                    is_async=True, context_kwarg="ctx", annotations=annotations)
+                    is_async=True, context_kwarg="ctx", annotations=annotations,
+                    meta={TOOLSET_META: spec.toolset})
 
     async def call(self, spec: ToolSpec, arguments: dict[str, Any], request_ctx: Any) -> CallToolResult:
         caller = caller_of(request_ctx)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 from typing import Any
 
 from mcp.server import MCPServer
@@ -29,17 +30,19 @@ INSTRUCTIONS = (
 )
 
 
-def tool_groups(names: tuple[str, ...] = TOOL_MODULES) -> list[ToolGroup]:
-    groups = []
+def tool_modules(names: tuple[str, ...] = TOOL_MODULES) -> list[ModuleType]:
+    modules = []
     for name in names:
         try:
-            module = importlib.import_module(f"plandesk.mcp.tools_{name}")
+            modules.append(importlib.import_module(f"plandesk.mcp.tools_{name}"))
         except ModuleNotFoundError as exc:
-            if exc.name == f"plandesk.mcp.tools_{name}":
-                continue
-            raise
-        groups.append(module.TOOLS)
-    return groups
+            if exc.name != f"plandesk.mcp.tools_{name}":
+                raise
+    return modules
+
+
+def tool_groups(names: tuple[str, ...] = TOOL_MODULES) -> list[ToolGroup]:
+    return [module.TOOLS for module in tool_modules(names)]
 
 
 def transport_security(settings: Any) -> TransportSecuritySettings:
@@ -54,12 +57,17 @@ def transport_security(settings: Any) -> TransportSecuritySettings:
 
 
 def install(app: Any, db: Any, settings: Any) -> MCPServer:
-    registry = ToolRegistry(tool_groups())
+    modules = tool_modules()
+    registry = ToolRegistry(module.TOOLS for module in modules)
     dispatcher = Dispatcher(registry, db, settings)
     # A new MCPServer per app: its session manager's run() may be entered only once.
     server = MCPServer("plandesk", version=__version__, instructions=INSTRUCTIONS, tools=dispatcher.sdk_tools(),
                        log_level="WARNING")
     server.middleware.append(dispatcher.middleware)
+    for module in modules:
+        # A module may also contribute prompts or resources: install(server) gets the MCPServer.
+        if hasattr(module, "install"):
+            module.install(server)
     # stateless + JSON: any server process sharing the database can answer any request, no session affinity.
     server.streamable_http_app(stateless_http=True, json_response=True, host=settings.host,
                                max_request_body_size=settings.max_body_bytes,

@@ -73,7 +73,8 @@ def list_documents(call: ToolCall, a: dict) -> dict:
 
 
 @TOOLS.tool("create_folder", title="Create a folder",
-            description="A folder for documents, optionally inside another folder.",
+            description="Create a folder for documents, optionally inside another folder (parent_id); file "
+                        "documents into it with move_documents or folder_id.",
             params={"project_id": s.PROJECT_ID, "name": s.text("Folder name.", max_len=vocab.MAX_NAME, min_len=1),
                     "parent_id": s.uuid("The folder to put it in.")},
             required=["project_id", "name"], output=shapes.FOLDER)

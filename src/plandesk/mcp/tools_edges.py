@@ -31,7 +31,8 @@ def create_edge(call: ToolCall, a: dict) -> dict:
 
 
 @TOOLS.tool("list_edges", read_only=True, title="List edges",
-            description="Every edge of a project, oldest first.",
+            description="Every edge of a project, oldest first: dependencies between tasks and links from "
+                        "documents. Use an edge's id with delete_edge.",
             params={"project_id": s.PROJECT_ID}, required=["project_id"], output=s.list_of("edges", shapes.EDGE))
 def list_edges(call: ToolCall, a: dict) -> dict:
     return {"edges": edges.list_edges(call.db, call.actor, a["project_id"])}

@@ -95,7 +95,8 @@ def invoke_goal(call: ToolCall, a: dict) -> dict:
 
 
 @TOOLS.tool("pause_goal", title="Pause a goal", idempotent=True,
-            description="Set an active or blocked goal aside (status paused).",
+            description="Set an active or blocked goal aside (status paused); get_next_task no longer picks "
+                        "it by default. resume_goal brings it back.",
             params=_GOAL_ID_ONLY, required=["goal_id"], output=shapes.GOAL)
 def pause_goal(call: ToolCall, a: dict) -> dict:
     from plandesk.core import goals
@@ -103,7 +104,8 @@ def pause_goal(call: ToolCall, a: dict) -> dict:
 
 
 @TOOLS.tool("resume_goal", title="Resume a goal", idempotent=True,
-            description="Make a paused or blocked goal active again.",
+            description="Make a paused or blocked goal active again, after the reason it was set aside or blocked "
+                        "is dealt with.",
             params=_GOAL_ID_ONLY, required=["goal_id"], output=shapes.GOAL)
 def resume_goal(call: ToolCall, a: dict) -> dict:
     from plandesk.core import goals

@@ -34,7 +34,7 @@ def update_note(call: ToolCall, a: dict) -> dict:
     return notes.update_note(call.db, call.actor, a.pop("note_id"), a)
 
 
-@TOOLS.tool("get_note", read_only=True, title="Get a note", description="One note in full.",
+@TOOLS.tool("get_note", read_only=True, title="Get a note", description="One note in full, with its version for update_note.",
             params={"note_id": _NOTE_ID}, required=["note_id"], output=shapes.NOTE)
 def get_note(call: ToolCall, a: dict) -> dict:
     from plandesk.core import notes

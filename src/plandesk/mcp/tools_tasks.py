@@ -74,7 +74,8 @@ def list_tasks(call: ToolCall, a: dict) -> dict:
 
 
 @TOOLS.tool("list_tags", read_only=True, title="List tags",
-            description="The tags used in a project, by name.",
+            description="The tags used in a project, by name. Reuse these names in create_task and update_task rather "
+                        "than inventing near-duplicates.",
             params={"project_id": s.PROJECT_ID}, required=["project_id"], output=s.list_of("tags", shapes.TAG))
 def list_tags(call: ToolCall, a: dict) -> dict:
     return {"tags": tasks.list_tags(call.db, call.actor, a["project_id"])}

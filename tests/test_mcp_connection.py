@@ -1,0 +1,152 @@
+"""MCP connection: both protocol eras, /mcp and /mcp/ without redirects, Host/Origin refusal; shared MCP fixtures.
+
+The other test_mcp_* modules import `live`, `connect`, `call` and friends from here.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+import anyio
+import httpx2
+import pytest
+from conftest import drop_pg_database, new_workspace, start_server
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp_types import CallToolResult, Implementation
+
+pytestmark = pytest.mark.anyio
+MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json",
+               "mcp-protocol-version": "2025-11-25"}
+CALL_TIMEOUT = 60
+
+
+@pytest.fixture(scope="module")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """One server per test module on a fresh workspace: starting a server costs seconds on this machine."""
+    ws = new_workspace(tmp_path_factory.mktemp("mcp"))
+    srv = start_server(ws)
+    yield srv
+    srv.stop()
+    if ws.database_url:
+        drop_pg_database(ws.database_url)
+
+
+def mint(server, name: str = "agent", **scopes) -> str:
+    """A raw token from the REST API the UI uses (the loopback owner is signed in)."""
+    r = server.client().post("/api/v1/tokens", json={"name": name, **scopes})
+    assert r.status_code == 201, r.text
+    return r.json()["token"]
+
+
+@pytest.fixture(scope="module")
+def owner_token(live) -> str:
+    return mint(live, "owner agent")
+
+
+@asynccontextmanager
+async def connect(url: str, token: str | None = None, *, mode: str = "legacy", client_name: str = "pytest-agent"
+                  ) -> AsyncIterator[Client]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with httpx2.AsyncClient(headers=headers, timeout=CALL_TIMEOUT) as http:
+        with anyio.fail_after(CALL_TIMEOUT):
+            client = Client(streamable_http_client(url, http_client=http), mode=mode,
+                            client_info=Implementation(name=client_name, version="1.0"))
+            async with client:
+                yield client
+
+
+async def call(client: Client, name: str, arguments: dict | None = None) -> CallToolResult:
+    with anyio.fail_after(CALL_TIMEOUT):
+        return await client.call_tool(name, arguments or {})
+
+
+async def ok(client: Client, name: str, arguments: dict | None = None) -> dict:
+    result = await call(client, name, arguments)
+    assert not result.is_error, f"{name} failed: {result.content[0].text if result.content else result}"
+    return result.structured_content
+
+
+async def error(client: Client, name: str, arguments: dict | None = None) -> str:
+    """The error text of a call that must fail (isError), checked to be free of internals."""
+    result = await call(client, name, arguments)
+    assert result.is_error, f"{name} should have failed but returned {result.structured_content}"
+    text = result.content[0].text
+    for leak in ("Traceback", "sqlalchemy", "pydantic", "jsonschema", "Error executing tool", "validation error"):
+        assert leak not in text, text
+    return text
+
+
+async def tool_names(client: Client) -> set[str]:
+    with anyio.fail_after(CALL_TIMEOUT):
+        return {t.name for t in (await client.list_tools()).tools}
+
+
+def raw_post(url: str, body: dict, *, token: str | None = None, headers: dict | None = None) -> httpx2.Response:
+    """One JSON-RPC POST without the SDK, to see the HTTP status the SDK client would wrap."""
+    hdrs = {**MCP_HEADERS, **({"authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
+    return httpx2.post(url, json=body, headers=hdrs, timeout=CALL_TIMEOUT)
+
+
+LIST_TOOLS = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_both_protocol_eras_list_and_call_tools(live, owner_token, mode):
+    async with connect(live.mcp_url, owner_token, mode=mode) as c:
+        assert "create_project" in await tool_names(c)
+        project = await ok(c, "create_project", {"name": f"Made over {mode}"})
+        assert (await ok(c, "get_project", {"project_id": project["id"]}))["name"] == f"Made over {mode}"
+
+
+@pytest.mark.parametrize("path", ["/mcp", "/mcp/"])
+def test_both_paths_answer_without_a_redirect(live, owner_token, path):
+    r = raw_post(live.url + path, LIST_TOOLS, token=owner_token)
+    assert r.status_code == 200, r.text
+    assert "create_task" in {t["name"] for t in r.json()["result"]["tools"]}
+
+
+async def test_the_sdk_client_works_on_the_path_without_slash(live, owner_token):
+    async with connect(live.url + "/mcp", owner_token) as c:
+        assert "list_projects" in await tool_names(c)
+
+
+def test_responses_are_not_cached_and_send_no_referrer(live, owner_token):
+    r = raw_post(live.mcp_url, LIST_TOOLS, token=owner_token)
+    assert r.headers["cache-control"] == "no-store"
+    assert r.headers["referrer-policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "http://127.0.0.1.evil.example", "null",
+                                    "http://localhost.evil.example:3847"])
+def test_a_foreign_origin_is_refused_even_with_a_valid_token(live, owner_token, origin):
+    r = raw_post(live.mcp_url, LIST_TOOLS, token=owner_token, headers={"origin": origin})
+    assert r.status_code == 403
+
+
+def test_a_local_origin_is_accepted(live, owner_token):
+    r = raw_post(live.mcp_url, LIST_TOOLS, token=owner_token, headers={"origin": f"http://localhost:{live.port}"})
+    assert r.status_code == 200, r.text
+
+
+def test_a_rebinding_host_is_refused_even_with_a_valid_token(live, owner_token):
+    r = raw_post(live.mcp_url, LIST_TOOLS, token=owner_token, headers={"host": "attacker.example"})
+    assert r.status_code == 421
+
+
+def test_an_unknown_method_is_a_json_rpc_error_not_a_crash(live, owner_token):
+    r = raw_post(live.mcp_url, {"jsonrpc": "2.0", "id": 7, "method": "tools/explode", "params": {}},
+                 token=owner_token)
+    assert r.status_code == 200 and r.json()["error"]["code"] == -32601
+
+
+def test_malformed_json_gets_a_4xx(live, owner_token):
+    r = httpx2.post(live.mcp_url, content=b"{not json", headers={**MCP_HEADERS,
+                                                                 "authorization": f"Bearer {owner_token}"})
+    assert 400 <= r.status_code < 500
