@@ -248,7 +248,7 @@ def invoke_goal(db, actor: Actor, goal_id: str) -> dict:
         if row.status in ("complete", "paused"):
             raise Conflict(f"goal is {row.status}; " + ("resume it first" if row.status == "paused"
                                                         else "a complete goal has nothing left to do"),
-                           field="goal_id", status=row.status)
+                           field="goal_id", current_status=row.status)
         cycles = _cycles(conn, row)
         if cycles:
             names = graph.labels_of(conn, cycles[0])
@@ -281,7 +281,7 @@ def _transition(db, actor: Actor, goal_id: str, allowed_from: tuple, to: str, wh
             return _detail(tx.conn, row)
         if row.status not in allowed_from:
             raise Conflict(f"goal is {row.status}; {what} is not possible from there", field="goal_id",
-                           status=row.status)
+                           current_status=row.status)
         return _write(tx, actor, row, {"status": to}, f"goal.{to}")
 
 
@@ -367,7 +367,7 @@ def complete_goal(db, actor: Actor, goal_id: str, evidence: dict | None = None) 
         conn = tx.conn
         row = load(conn, actor, goal_id, for_update=True)
         if row.status == "complete":
-            raise Conflict("goal is already complete", field="goal_id", status=row.status)
+            raise Conflict("goal is already complete", field="goal_id", current_status=row.status)
         verdict = judge(row.verification_surface, evidence)
         record = {"at": iso(now()), "green": verdict["green"], "kind": verdict["kind"],
                   "evidence": verdict["evidence"], "recorded_by": actor.name, "token_id": actor.token_id}

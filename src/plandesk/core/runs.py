@@ -134,7 +134,7 @@ def record_agent_progress(db, actor: Actor, run_id: str, message: str, kind: str
         row = load(tx.conn, actor, run_id, for_update=True)
         if row.status != "running":
             raise Conflict(f"run is {row.status}; start a new run to record more", field="run_id",
-                           status=row.status)
+                           current_status=row.status)
         eid = new_id()
         tx.conn.execute(agent_run_events.insert().values(id=eid, run_id=row.id, kind=kind, message=message,
                                                          data=data, created_at=now()))
@@ -170,7 +170,7 @@ def complete_agent_run(db, actor: Actor, run_id: str, status: str = "completed",
     with db.write() as tx:
         row = load(tx.conn, actor, run_id, for_update=True)
         if row.status != "running":
-            raise Conflict(f"run is already {row.status}", field="run_id", status=row.status)
+            raise Conflict(f"run is already {row.status}", field="run_id", current_status=row.status)
         result = tx.conn.execute(agent_runs.update().where(agent_runs.c.id == row.id,
                                                            agent_runs.c.status == "running").values(
             status=status, summary=summary, completed_at=now()))
