@@ -1,0 +1,36 @@
+"""REST: approvals of gated connector calls; a person approves or denies, a token never can."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional
+
+from fastapi import APIRouter, Depends, Query
+
+from plandesk.api.deps import current_actor, db_of
+from plandesk.core import approvals
+from plandesk.core.actors import Actor
+
+router = APIRouter(tags=["approvals"])
+ActorDep = Annotated[Actor, Depends(current_actor)]
+Status = Literal[approvals.STATUSES]  # type: ignore[valid-type]
+
+
+@router.get("/approvals")
+def list_approvals(actor: ActorDep, db=Depends(db_of), project_id: Optional[str] = None,
+                   status: Optional[Status] = None, limit: Annotated[int, Query(ge=1, le=500)] = 100):
+    return approvals.list_approvals(db, actor, project_id=project_id, status=status, limit=limit)
+
+
+@router.get("/approvals/{approval_id}")
+def get_approval(approval_id: str, actor: ActorDep, db=Depends(db_of)):
+    return approvals.get_approval(db, actor, approval_id)
+
+
+@router.post("/approvals/{approval_id}/approve")
+def approve(approval_id: str, actor: ActorDep, db=Depends(db_of)):
+    return approvals.decide_approval(db, actor, approval_id, approve=True)
+
+
+@router.post("/approvals/{approval_id}/deny")
+def deny(approval_id: str, actor: ActorDep, db=Depends(db_of)):
+    return approvals.decide_approval(db, actor, approval_id, approve=False)

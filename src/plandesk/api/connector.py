@@ -1,0 +1,61 @@
+"""REST: a project's code connector settings, and the full logs of its build and deploy recipes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from plandesk.api.deps import current_actor, db_of
+from plandesk.core import connector_config, vocab
+from plandesk.core.actors import Actor
+
+router = APIRouter(tags=["connector"])
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RecipeIn(Strict):
+    name: str = Field(min_length=1, max_length=64)
+    kind: Literal[vocab.RECIPE_KINDS]  # type: ignore[valid-type]
+    argv: list[str] = Field(min_length=1, max_length=100)
+    timeout_s: Optional[int] = Field(default=None, ge=1, le=3600)
+
+
+class DatabaseIn(Strict):
+    name: str = Field(min_length=1, max_length=64)
+    engine: Literal[vocab.DB_ENGINES]  # type: ignore[valid-type]
+    read_url: str = Field(min_length=1, max_length=2000)
+    write_url: Optional[str] = Field(default=None, max_length=2000)
+
+
+class ConnectorIn(Strict):
+    enabled: Optional[bool] = None
+    code_root: Optional[str] = Field(default=None, max_length=1024)
+    recipes: Optional[list[RecipeIn]] = Field(default=None, max_length=50)
+    databases: Optional[list[DatabaseIn]] = Field(default=None, max_length=20)
+    exec_allowlist: Optional[list[str]] = Field(default=None, max_length=100)
+    exec_network: Optional[bool] = None
+
+
+@router.get("/projects/{project_id}/connector")
+def get_connector(project_id: str, actor: ActorDep, db=Depends(db_of)):
+    return connector_config.get_config(db, actor, project_id)
+
+
+@router.put("/projects/{project_id}/connector")
+def put_connector(project_id: str, body: ConnectorIn, actor: ActorDep, db=Depends(db_of)):
+    return connector_config.put_config(db, actor, project_id, body.model_dump(exclude_unset=True))
+
+
+@router.get("/projects/{project_id}/connector/logs/{log_id}", response_class=PlainTextResponse)
+def recipe_log(project_id: str, log_id: str, request: Request, actor: ActorDep, db=Depends(db_of)):
+    from plandesk.connector.calls import read_recipe_log
+    text = read_recipe_log(db, actor, project_id, log_id, request.app.state.settings.data_dir)
+    return PlainTextResponse(text, headers={"Content-Security-Policy": "default-src 'none'",
+                                            "X-Content-Type-Options": "nosniff"})

@@ -1,0 +1,33 @@
+"""REST: workspace settings; the code connector's permission matrix and approval list."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict
+
+from plandesk.api.deps import current_actor, db_of
+from plandesk.core import permissions, vocab
+from plandesk.core.actors import Actor
+
+router = APIRouter(tags=["settings"])
+ActorDep = Annotated[Actor, Depends(current_actor)]
+Operation = Literal[vocab.CONNECTOR_OPERATIONS]  # type: ignore[valid-type]
+Role = Literal[vocab.ROLES]  # type: ignore[valid-type]
+
+
+class PermissionsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    matrix: Optional[dict[Role, list[Operation]]] = None
+    approval_required: Optional[list[Operation]] = None
+
+
+@router.get("/settings/permissions")
+def get_permissions(actor: ActorDep, db=Depends(db_of)):
+    return permissions.get_permissions(db, actor)
+
+
+@router.put("/settings/permissions")
+def put_permissions(body: PermissionsIn, actor: ActorDep, db=Depends(db_of)):
+    return permissions.put_permissions(db, actor, body.model_dump(exclude_unset=True))

@@ -1,0 +1,88 @@
+"""Build, test and deploy recipes: an admin's argv list run in the code root, its full log kept under the data dir."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+from plandesk.connector import process
+from plandesk.connector.paths import CodeRoot
+from plandesk.core.errors import InvalidArgument, NotFound
+
+TAIL_BYTES = 16 * 1024
+LOG_CAP = 50 * 1024 * 1024
+# Recipes are written by an admin, so they keep the server's PATH and HOME (compilers, deploy keys);
+# everything else, Plan Desk's own settings and any secret in its environment included, is left out.
+PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TERM", "USER", "LOGNAME", "TMPDIR", "SSH_AUTH_SOCK")
+
+
+def log_dir(data_dir: Path, project_id: str) -> Path:
+    return Path(data_dir) / "connector-logs" / project_id
+
+
+def log_path(data_dir: Path, project_id: str, log_id: str) -> Path:
+    try:
+        clean = str(uuid.UUID(log_id))
+    except (ValueError, TypeError, AttributeError):
+        raise NotFound("log", str(log_id)[:60]) from None
+    return log_dir(data_dir, project_id) / f"{clean}.log"
+
+
+def find_recipe(config: dict, name, kinds: tuple[str, ...]) -> dict:
+    if not isinstance(name, str) or not name:
+        raise InvalidArgument("recipe must name one of the project's recipes", field="recipe")
+    for r in config.get("recipes", []):
+        if r["name"] == name:
+            if r["kind"] not in kinds:
+                raise InvalidArgument(f"recipe {name!r} is a {r['kind']} recipe, not {' or '.join(kinds)}",
+                                      field="recipe")
+            return r
+    names = [r["name"] for r in config.get("recipes", []) if r["kind"] in kinds]
+    raise NotFound("recipe", name, field="recipe", available=names)
+
+
+def _env() -> dict[str, str]:
+    env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
+    env.setdefault("PATH", process.SAFE_PATH)
+    return env
+
+
+def run_recipe(root: CodeRoot, recipe: dict, *, data_dir: Path, project_id: str, link_base: str = "") -> dict:
+    """Run one recipe to the end (or its timeout); answer with exit code, duration, output tail and log link."""
+    log_id = str(uuid.uuid4())
+    path = log_path(data_dir, project_id, log_id)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "wb") as sink:
+        header = f"$ {' '.join(recipe['argv'])}\n# recipe {recipe['name']} ({recipe['kind']}) in {root.path}\n"
+        sink.write(header.encode())
+        sink.flush()
+        cwd_fd, _rel = root.open_dir(".")
+        try:
+            result = process.run(list(recipe["argv"]), cwd=f"/proc/self/fd/{cwd_fd}", pass_fds=(cwd_fd,),
+                                 env=_env(), timeout_s=recipe.get("timeout_s") or 600, cap=TAIL_BYTES,
+                                 sink=sink, sink_cap=LOG_CAP, merge_stderr=True)
+        except FileNotFoundError:
+            raise InvalidArgument(f"recipe {recipe['name']!r}: program {recipe['argv'][0]!r} was not found",
+                                  field="recipe") from None
+        finally:
+            os.close(cwd_fd)
+        footer = (f"\n# exit code {result.exit_code}" if not result.timed_out else
+                  f"\n# killed after {recipe.get('timeout_s')} s") + f" · {result.duration_ms} ms\n"
+        sink.write(footer.encode())
+    return {"recipe": recipe["name"], "kind": recipe["kind"], "exit_code": result.exit_code,
+            "ok": result.exit_code == 0 and not result.timed_out, "timed_out": result.timed_out,
+            "duration_ms": result.duration_ms, "output_tail": result.stdout.text(),
+            "output_bytes": result.stdout.total, "log_id": log_id,
+            "log_url": f"{link_base}/api/v1/projects/{project_id}/connector/logs/{log_id}"}
+
+
+def read_log(data_dir: Path, project_id: str, log_id: str, *, max_bytes: int = LOG_CAP) -> str:
+    path = log_path(data_dir, project_id, log_id)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise NotFound("log", log_id) from None
+    with os.fdopen(fd, "rb") as f:
+        return f.read(max_bytes).decode("utf-8", "replace")

@@ -1,0 +1,237 @@
+"""Per-project code connector settings: the switch, the code root, recipes, databases, the exec allowlist."""
+
+from __future__ import annotations
+
+import os
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy import select
+
+from plandesk.core import audit, fields
+from plandesk.core.actors import Actor
+from plandesk.core.clock import iso, now
+from plandesk.core.errors import Forbidden, InvalidArgument
+from plandesk.core.vocab import DB_ENGINES, RECIPE_KINDS
+from plandesk.db.schema import connector_configs
+
+MASK = "****"
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+PROGRAM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}")
+MAX_RECIPES = 50
+MAX_DATABASES = 20
+MAX_ALLOWLIST = 100
+MAX_ARGV = 100
+MAX_ARG = 4096
+DEFAULT_TIMEOUT_S = 600
+MAX_TIMEOUT_S = 3600
+SCHEMES = {"sqlite": ("sqlite",), "postgresql": ("postgresql", "postgres", "postgresql+psycopg"),
+           "mysql": ("mysql", "mariadb", "mysql+pymysql")}
+FIELDS = ("enabled", "code_root", "recipes", "databases", "exec_allowlist", "exec_network")
+
+
+def default_config() -> dict:
+    return {"enabled": False, "code_root": None, "recipes": [], "databases": [], "exec_allowlist": [],
+            "exec_network": False}
+
+
+def load_config(conn, project_id: str) -> dict:
+    """The stored config with its secrets, for the connector itself; never hand this to a client."""
+    row = conn.execute(select(connector_configs.c.config).where(
+        connector_configs.c.project_id == project_id)).first()
+    config = default_config()
+    if row is not None and isinstance(row.config, dict):
+        config.update({k: v for k, v in row.config.items() if k in FIELDS})
+    return config
+
+
+def _mask_url(url: str | None) -> str | None:
+    if not url or url.startswith("sqlite"):
+        return url
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{parts.username or ''}:{MASK}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def public_view(config: dict) -> dict:
+    """What clients see: database passwords replaced by a mask that PUT understands as 'keep it'."""
+    out = {k: v for k, v in config.items()}
+    out["databases"] = [{**d, "read_url": _mask_url(d.get("read_url")), "write_url": _mask_url(d.get("write_url"))}
+                        for d in config.get("databases", [])]
+    return out
+
+
+def _text_list(field: str, value, *, max_items: int, max_len: int) -> list[str]:
+    if not isinstance(value, list) or not value:
+        raise InvalidArgument(f"{field} must be a non-empty list of strings", field=field)
+    if len(value) > max_items:
+        raise InvalidArgument(f"{field} has {len(value)} items; the limit is {max_items}", field=field)
+    return [fields.text(field, v, max_len=max_len, required=True) for v in value]  # type: ignore[misc]
+
+
+def _code_root(value, workspace_file: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    value = fields.text("code_root", value, max_len=1024, required=True, strip=True)
+    if not os.path.isabs(value):
+        raise InvalidArgument("code_root must be an absolute path", field="code_root")
+    real = os.path.realpath(value)
+    if not os.path.isdir(real):
+        raise InvalidArgument(f"code_root {value!r} is not an existing directory", field="code_root")
+    if real == "/":
+        raise InvalidArgument("code_root cannot be the filesystem root", field="code_root")
+    if workspace_file:
+        ws_dir = os.path.dirname(os.path.realpath(workspace_file))
+        if ws_dir == real or ws_dir.startswith(real + os.sep):
+            # An agent that can read the workspace database can read every token hash and private plan.
+            raise InvalidArgument("code_root must not contain Plan Desk's own data directory", field="code_root")
+    return real
+
+
+def _recipes(value) -> list[dict]:
+    if not isinstance(value, list):
+        raise InvalidArgument("recipes must be a list", field="recipes")
+    if len(value) > MAX_RECIPES:
+        raise InvalidArgument(f"at most {MAX_RECIPES} recipes", field="recipes")
+    out, seen = [], set()
+    for i, r in enumerate(value):
+        where = f"recipes[{i}]"
+        if not isinstance(r, dict):
+            raise InvalidArgument(f"{where} must be an object {{name, kind, argv, timeout_s}}", field=where)
+        fields.reject_unknown(r, ("name", "kind", "argv", "timeout_s"))
+        name = fields.text(f"{where}.name", r.get("name"), max_len=64, required=True, strip=True)
+        if not NAME.fullmatch(name):
+            raise InvalidArgument(f"{where}.name may hold letters, digits, '.', '_' and '-'", field=f"{where}.name")
+        if name in seen:
+            raise InvalidArgument(f"two recipes are named {name!r}", field=f"{where}.name")
+        seen.add(name)
+        kind = fields.choice(f"{where}.kind", r.get("kind"), RECIPE_KINDS, required=True)
+        argv = _text_list(f"{where}.argv", r.get("argv"), max_items=MAX_ARGV, max_len=MAX_ARG)
+        timeout = fields.number(f"{where}.timeout_s", r.get("timeout_s"), minimum=1, maximum=MAX_TIMEOUT_S,
+                                integer=True)
+        out.append({"name": name, "kind": kind, "argv": argv, "timeout_s": timeout or DEFAULT_TIMEOUT_S})
+    return out
+
+
+def _db_url(field: str, engine: str, value, *, required: bool) -> str | None:
+    url = fields.text(field, value, max_len=2000, required=required, strip=True)
+    if not url:
+        return None
+    if engine == "sqlite" and url.startswith("/"):
+        url = "sqlite:///" + url.lstrip("/")
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in SCHEMES[engine]:
+        raise InvalidArgument(f"{field} must be a {engine} URL ({SCHEMES[engine][0]}://...)", field=field)
+    if engine == "sqlite" and not url.startswith("sqlite:////"):
+        raise InvalidArgument(f"{field} must name an absolute file: sqlite:////abs/path.db", field=field)
+    return url
+
+
+def _databases(value, previous: list[dict]) -> list[dict]:
+    if not isinstance(value, list):
+        raise InvalidArgument("databases must be a list", field="databases")
+    if len(value) > MAX_DATABASES:
+        raise InvalidArgument(f"at most {MAX_DATABASES} databases", field="databases")
+    before = {d["name"]: d for d in previous}
+    out, seen = [], set()
+    for i, d in enumerate(value):
+        where = f"databases[{i}]"
+        if not isinstance(d, dict):
+            raise InvalidArgument(f"{where} must be an object {{name, engine, read_url, write_url}}", field=where)
+        fields.reject_unknown(d, ("name", "engine", "read_url", "write_url"))
+        name = fields.text(f"{where}.name", d.get("name"), max_len=64, required=True, strip=True)
+        if not NAME.fullmatch(name) or name in seen:
+            raise InvalidArgument(f"{where}.name must be unique and hold letters, digits, '.', '_' or '-'",
+                                  field=f"{where}.name")
+        seen.add(name)
+        engine = fields.choice(f"{where}.engine", d.get("engine"), DB_ENGINES, required=True)
+        entry = {"name": name, "engine": engine}
+        for key, required in (("read_url", True), ("write_url", False)):
+            url = _db_url(f"{where}.{key}", engine, d.get(key), required=required)
+            old = before.get(name)
+            if url and MASK in url and old and old["engine"] == engine and old.get(key):
+                # The client sent back the masked form it was shown: keep the stored secret.
+                if _mask_url(old[key]) == url:
+                    url = old[key]
+            if url and f":{MASK}@" in url:
+                raise InvalidArgument(f"{where}.{key} still holds the password mask; type the password",
+                                      field=f"{where}.{key}")
+            entry[key] = url
+        out.append(entry)
+    return out
+
+
+def _allowlist(value) -> list[str]:
+    if not isinstance(value, list):
+        raise InvalidArgument("exec_allowlist must be a list of program names", field="exec_allowlist")
+    if len(value) > MAX_ALLOWLIST:
+        raise InvalidArgument(f"at most {MAX_ALLOWLIST} programs", field="exec_allowlist")
+    out: list[str] = []
+    for v in value:
+        if not isinstance(v, str) or not PROGRAM.fullmatch(v):
+            raise InvalidArgument("exec_allowlist holds bare program names (like pytest or ls), not paths or "
+                                  f"commands: {str(v)[:60]!r}", field="exec_allowlist")
+        if v not in out:
+            out.append(v)
+    return out
+
+
+def clean(data, previous: dict, *, workspace_file: str | None = None) -> dict:
+    if not isinstance(data, dict):
+        raise InvalidArgument("the connector config must be an object", field="enabled")
+    fields.reject_unknown(data, FIELDS)
+    config = {**previous}
+    if "enabled" in data:
+        config["enabled"] = bool(fields.flag("enabled", data["enabled"]))
+    if "exec_network" in data:
+        config["exec_network"] = bool(fields.flag("exec_network", data["exec_network"]))
+    if "code_root" in data:
+        config["code_root"] = _code_root(data["code_root"], workspace_file)
+    if "recipes" in data:
+        config["recipes"] = _recipes(data["recipes"])
+    if "databases" in data:
+        config["databases"] = _databases(data["databases"], previous.get("databases", []))
+    if "exec_allowlist" in data:
+        config["exec_allowlist"] = _allowlist(data["exec_allowlist"])
+    return config
+
+
+def get_config(db, actor: Actor, project_id: str) -> dict:
+    from plandesk.core import projects
+    with db.read() as conn:
+        row = projects.load(conn, actor, project_id)
+        config = load_config(conn, row.id)
+        stored = conn.execute(select(connector_configs.c.updated_at).where(
+            connector_configs.c.project_id == row.id)).first()
+    return {"project_id": row.id, **public_view(config), "updated_at": iso(stored.updated_at) if stored else None}
+
+
+def put_config(db, actor: Actor, project_id: str, data) -> dict:
+    """Owner or admin, as a person: recipes and the allowlist decide what code runs on this machine."""
+    if actor.token_id is not None:
+        raise Forbidden("connector settings are changed by a person in the UI; a token cannot change them",
+                        permission="connector.configure")
+    actor.require_role("owner", "admin", what="changing the code connector settings")
+    from plandesk.core import projects
+    workspace_file = db.engine.url.database if db.is_sqlite else None
+    with db.write() as tx:
+        row = projects.load(tx.conn, actor, project_id)
+        previous = load_config(tx.conn, row.id)
+        config = clean(data, previous, workspace_file=workspace_file)
+        ts = now()
+        if tx.conn.execute(select(connector_configs.c.project_id).where(
+                connector_configs.c.project_id == row.id)).first():
+            tx.conn.execute(connector_configs.update().where(connector_configs.c.project_id == row.id)
+                            .values(config=config, updated_at=ts))
+        else:
+            tx.conn.execute(connector_configs.insert().values(project_id=row.id, config=config, updated_at=ts))
+        changed = sorted(k for k in FIELDS if config.get(k) != previous.get(k))
+        audit.record(tx, actor, "connector.configure", project_id=row.id, target_type="project",
+                     target_id=row.id, changed_fields=changed)
+        tx.publish(row.id, "connector.updated", id=row.id)
+    return {"project_id": row.id, **public_view(config), "updated_at": iso(ts)}
