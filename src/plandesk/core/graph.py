@@ -264,6 +264,7 @@ def _taken(row) -> Conflict:
 def claim_next_task(db, actor: Actor, project_id: str, agent_ref: str, *, lease_seconds=None, goal_id=None,
                     tags_any=None, attempts: int = 8) -> dict:
     """Take the next ready task: read the frontier, claim, and on a lost race try the next one."""
+    actor.require_write("claiming a task")  # also when nothing is ready: a viewer learns nothing by trying
     for _ in range(attempts):
         expire_leases(db, fields.ident("project_id", project_id))
         with db.read() as conn:
