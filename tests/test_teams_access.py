@@ -1,0 +1,218 @@
+"""Who may do what: a viewer writes nothing on any route; sign-in beyond loopback; cross-site posts refused."""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timezone
+
+import httpx2
+import pytest
+
+from conftest import free_port
+
+PASSWORD = "correct horse battery staple"
+WRITE_METHODS = ("post", "put", "patch", "delete")
+# Routes a viewer may use: signing in and out, accepting an invitation, and their own tokens
+# (a viewer's token carries the viewer role, so it can only read).
+SELF_SERVICE = ("/api/v1/auth/", "/api/v1/invitations/{token}/accept", "/api/v1/tokens")
+
+
+def example(schema: dict, components: dict):
+    """The smallest value that passes the request model, so the refusal we see is the permission one."""
+    if "$ref" in schema:
+        return example(components[schema["$ref"].rsplit("/", 1)[1]], components)
+    if "anyOf" in schema:
+        options = [s for s in schema["anyOf"] if s.get("type") != "null"]
+        return example(options[0], components) if options else None
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    kind = schema.get("type")
+    if kind == "object":
+        return {name: example(schema["properties"][name], components) for name in schema.get("required", [])}
+    if kind == "array":
+        return [example(schema["items"], components) for _ in range(schema.get("minItems", 0))]
+    if kind == "integer":
+        return max(schema.get("minimum", 1), 1)
+    if kind == "number":
+        return float(schema.get("minimum", 1))
+    if kind == "boolean":
+        return False
+    return "x" * max(schema.get("minLength", 1), 1)
+
+
+@pytest.fixture
+def plan(api, project, workspace) -> dict:
+    """One of everything, made by the owner, so every route has a real id to act on."""
+    pid = project["id"]
+    ids = {"project_id": pid}
+
+    def made(r):
+        assert r.status_code in (200, 201), r.text
+        return r.json()
+
+    ids["task_id"] = made(api.post(f"/api/v1/projects/{pid}/tasks", json={"label": "first"}))["id"]
+    second = made(api.post(f"/api/v1/projects/{pid}/tasks", json={"label": "second"}))["id"]
+    ids["edge_id"] = made(api.post(f"/api/v1/projects/{pid}/edges", json={
+        "from_task_id": ids["task_id"], "to_task_id": second, "label": "blocks"}))["id"]
+    ids["document_id"] = made(api.post(f"/api/v1/projects/{pid}/documents", json={"title": "Spec"}))["id"]
+    ids["folder_id"] = made(api.post(f"/api/v1/projects/{pid}/folders", json={"name": "Specs"}))["id"]
+    ids["note_id"] = made(api.post(f"/api/v1/projects/{pid}/notes", json={"title": "Note"}))["id"]
+    ids["comment_id"] = made(api.post(f"/api/v1/tasks/{ids['task_id']}/comments", json={"body": "hi"}))["id"]
+    ids["goal_id"] = made(api.post(f"/api/v1/projects/{pid}/goals", json={"objective": "ship it"}))["id"]
+    ids["run_id"] = made(api.post("/api/v1/agent-runs", json={"project_id": pid}))["id"]
+    made(api.patch(f"/api/v1/tasks/{ids['task_id']}", json={"label": "first, renamed"}))
+    ids["revision_id"] = made(api.get(f"/api/v1/projects/{pid}/revisions", params={
+        "target_type": "task", "target_id": ids["task_id"]}))["items"][0]["id"]
+    ids["share_id"] = made(api.post(f"/api/v1/tasks/{ids['task_id']}/share", json={}))["id"]
+    ids["token_id"] = made(api.post("/api/v1/tokens", json={"name": "owner agent"}))["id"]
+    ids["invitation_id"] = made(api.post("/api/v1/invitations", json={"role": "member"}))["id"]
+    ids["approval_id"] = pending_approval(workspace, pid)
+    ids["user_id"] = made(api.post("/api/v1/members", json={"email": "viewer@example.com", "role": "viewer",
+                                                            "password": PASSWORD}))["id"]
+    return ids
+
+
+def pending_approval(workspace, project_id: str) -> str:
+    """A gated connector call waiting for a person (arranged in the database: no agent needed)."""
+    from sqlalchemy import create_engine
+
+    from plandesk.db.schema import approvals
+    approval_id = str(uuid.uuid4())
+    engine = create_engine(workspace.settings().resolved_database_url)
+    with engine.begin() as conn:
+        conn.execute(approvals.insert().values(
+            id=approval_id, project_id=project_id, operation="deploy", tool="deploy", args_digest="0" * 64,
+            summary="deploy production", status="pending", created_at=datetime.now(timezone.utc)))
+    engine.dispose()
+    return approval_id
+
+
+def write_routes(spec: dict) -> list[tuple[str, str, dict]]:
+    out = []
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            if method in WRITE_METHODS and not path.startswith(SELF_SERVICE):
+                out.append((method, path, op))
+    return out
+
+
+def fill(path: str, ids: dict) -> str:
+    target = "task_id" if path.startswith("/api/v1/tasks/") else (
+        "document_id" if path.startswith("/api/v1/documents/") else "note_id")
+    values = {**ids, "target_id": ids[target]}
+    for name in [p.strip("{}") for p in path.split("/") if p.startswith("{")]:
+        path = path.replace("{" + name + "}", values.get(name, str(uuid.uuid4())))
+    return path
+
+
+def walk(client, spec: dict, ids: dict) -> dict[str, int]:
+    components = spec["components"]["schemas"]
+    answers = {}
+    for method, path, op in write_routes(spec):
+        body = None
+        content = (op.get("requestBody") or {}).get("content", {}).get("application/json")
+        if content:
+            body = example(content["schema"], components)
+        r = client.request(method.upper(), fill(path, ids), json=body)
+        answers[f"{method.upper()} {path}"] = r.status_code
+        assert r.status_code < 500, (path, r.text)
+    return answers
+
+
+def test_a_viewer_token_gets_403_on_every_write_route(server, plan, workspace):
+    spec = server.client().get("/api/v1/openapi.json").json()
+    token = workspace.create_token("viewer-agent", "--user", "viewer@example.com")
+    viewer = server.client(headers={"Authorization": f"Bearer {token}"})
+    answers = walk(viewer, spec, plan)
+    assert len(answers) >= 40  # the walk reached the whole API, not a corner of it
+    assert {k: v for k, v in answers.items() if v != 403} == {}
+
+
+def test_a_viewer_session_gets_403_on_every_write_route(server, plan):
+    spec = server.client().get("/api/v1/openapi.json").json()
+    csrf = secrets.token_urlsafe(32)
+    viewer = server.client(headers={"X-CSRF-Token": csrf})
+    viewer.cookies.set("plandesk_csrf", csrf)
+    assert viewer.post("/api/v1/auth/sign-in", json={"email": "viewer@example.com",
+                                                      "password": PASSWORD}).status_code == 200
+    answers = walk(viewer, spec, plan)
+    assert {k: v for k, v in answers.items() if v != 403} == {}
+    assert viewer.get(f"/api/v1/tasks/{plan['task_id']}").status_code == 200  # reading is fine
+
+
+def test_the_viewer_walk_left_the_plan_unchanged(server, plan, workspace):
+    token = workspace.create_token("viewer-agent", "--user", "viewer@example.com")
+    owner = server.client(headers={"Authorization": f"Bearer {workspace.create_token('owner')}"})
+    before = owner.get(f"/api/v1/projects/{plan['project_id']}/audit").json()["total"]
+    walk(server.client(headers={"Authorization": f"Bearer {token}"}),
+         server.client().get("/api/v1/openapi.json").json(), plan)
+    assert owner.get(f"/api/v1/projects/{plan['project_id']}/audit").json()["total"] == before
+
+
+def start_on(host: str, workspace, *extra: str):
+    """`plandesk serve --host 127.0.0.2`: a loopback address, but not the loopback bind that means local mode."""
+    port = free_port()
+    log = open(workspace.data_dir / f"server-{port}.log", "ab")
+    proc = subprocess.Popen([sys.executable, "-m", "plandesk", "serve", "--host", host, "--port", str(port),
+                             *extra], stdout=log, stderr=subprocess.STDOUT, env=workspace.env,
+                            start_new_session=True)
+    url = f"http://{host}:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, (workspace.data_dir / f"server-{port}.log").read_text()
+        try:
+            if httpx2.get(url + "/api/v1/health", timeout=2).status_code == 200:
+                return proc, url
+        except httpx2.HTTPError:
+            pass
+        time.sleep(0.05)  # polling the port with a deadline
+    proc.kill()
+    raise AssertionError("server did not start")
+
+
+def test_a_bind_beyond_127_0_0_1_requires_sign_in_even_with_one_user(workspace):
+    workspace.cli("init")  # the local owner only: on 127.0.0.1 this would need no sign-in
+    proc, url = start_on("127.0.0.2", workspace)
+    try:
+        with httpx2.Client(base_url=url, timeout=30) as c:
+            r = c.get("/api/v1/projects")
+            assert r.status_code == 401
+            assert r.json()["code"] == "unauthorized"
+            assert c.get("/api/v1/health").status_code == 200  # health stays public for load balancers
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def test_a_signed_in_person_works_on_a_non_loopback_bind(workspace):
+    workspace.cli("init")
+    workspace.cli("user", "create", "--email", "lead@example.com", "--role", "admin", "--password-stdin",
+                  input=PASSWORD + "\n")
+    proc, url = start_on("127.0.0.2", workspace)
+    try:
+        csrf = secrets.token_urlsafe(32)
+        with httpx2.Client(base_url=url, timeout=30, headers={"X-CSRF-Token": csrf}) as c:
+            c.cookies.set("plandesk_csrf", csrf)  # what the page does: echo its CSRF cookie on writes
+            r = c.post("/api/v1/auth/sign-in", json={"email": "lead@example.com", "password": PASSWORD})
+            assert r.status_code == 200
+            assert c.post("/api/v1/projects", json={"name": "Team plan"}).status_code == 201
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def test_a_cross_site_post_is_refused(server, api):
+    api.post("/api/v1/members", json={"email": "a@example.com", "role": "admin", "password": PASSWORD})
+    c = server.client()
+    r = c.post("/api/v1/auth/sign-in", json={"email": "a@example.com", "password": PASSWORD},
+               headers={"Origin": "http://evil.example"})
+    assert r.status_code == 403 and "set-cookie" not in r.headers
+    r = c.post("/api/v1/auth/sign-in", json={"email": "a@example.com", "password": PASSWORD},
+               headers={"Sec-Fetch-Site": "cross-site"})
+    assert r.status_code == 403
