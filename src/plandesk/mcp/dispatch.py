@@ -114,7 +114,8 @@ class Dispatcher:
             return failure(refusal, {"code": "forbidden", "message": refusal, "tool": spec.name})
         try:
             args = check_arguments(spec.name, spec.validator, arguments)
-            actor = replace(caller.actor, client_name=_client_name(request_ctx, caller, self.client_names))
+            actor = replace(caller.actor, client_name=_client_name(request_ctx, caller, self.client_names),
+                            read_only=caller.actor.read_only or caller.read_only)
             if not spec.read_only:
                 # Writes are audited with the run the agent has open, so its changes read as one piece of work.
                 actor = await anyio.to_thread.run_sync(tokens.with_open_run, self.db, actor)

@@ -68,6 +68,8 @@ def install(app: Any, db: Any, settings: Any) -> MCPServer:
         # A module may also contribute prompts or resources: install(server) gets the MCPServer.
         if hasattr(module, "install"):
             module.install(server)
+        if hasattr(module, "bind"):  # a module whose tool visibility depends on workspace settings
+            module.bind(db, settings)
     # stateless + JSON: any server process sharing the database can answer any request, no session affinity.
     server.streamable_http_app(stateless_http=True, json_response=True, host=settings.host,
                                max_request_body_size=settings.max_body_bytes,

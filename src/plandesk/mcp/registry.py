@@ -40,6 +40,10 @@ class ToolSpec:
     title: str | None = None
     # Extra narrowing beyond toolset and read-only (e.g. a connector operation the token must hold).
     available: Callable[[Actor], bool] | None = None
+    # The core checks read-only itself on every call (a tool with read and write actions, or one whose
+    # refusals the core must word and audit); `listed` then decides alone whether a caller sees it.
+    core_checked: bool = False
+    listed: Callable[["Caller"], bool] | None = None
     validator: Draft202012Validator = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
 
@@ -52,7 +56,8 @@ class ToolGroup:
     def tool(self, name: str, *, description: str, params: dict[str, Schema], output: Schema,
              required: Iterable[str] = (), toolset: str = "planning", read_only: bool = False,
              destructive: bool = False, idempotent: bool | None = None, title: str | None = None,
-             available: Callable[[Actor], bool] | None = None) -> Callable[[Handler], Handler]:
+             available: Callable[[Actor], bool] | None = None, core_checked: bool = False,
+             listed: Callable[["Caller"], bool] | None = None) -> Callable[[Handler], Handler]:
         if toolset not in TOOLSETS:
             raise ValueError(f"tool {name}: toolset must be one of {TOOLSETS}")
         if output.get("type") != "object":
@@ -64,7 +69,7 @@ class ToolGroup:
                 name=name, description=description.strip(), handler=fn, input_schema=schema,
                 output_schema=output, toolset=toolset, read_only=read_only, destructive=destructive,
                 idempotent=read_only if idempotent is None else idempotent, title=title, available=available,
-                validator=compile_schema(schema)))
+                core_checked=core_checked, listed=listed, validator=compile_schema(schema)))
             return fn
         return register
 
@@ -82,14 +87,14 @@ class Caller:
         if spec.toolset not in self.toolsets:
             return (f"tool {spec.name!r} belongs to the {spec.toolset!r} toolset, which this token or URL does "
                     f"not include (it has: {', '.join(sorted(self.toolsets)) or 'none'})")
-        if not spec.read_only and self.read_only:
+        if not spec.read_only and not spec.core_checked and self.read_only:
             return f"tool {spec.name!r} changes data and this connection is read-only"
         if spec.available is not None and not spec.available(self.actor):
             return f"tool {spec.name!r} is not available to this token"
         return None
 
     def sees(self, spec: ToolSpec) -> bool:
-        return self.refusal(spec) is None
+        return self.refusal(spec) is None and (spec.listed is None or spec.listed(self))
 
 
 class ToolRegistry:
