@@ -69,13 +69,17 @@ class EventHub:
     def publish(self, event: dict) -> None:
         """Called after commit, on whatever thread wrote; must stay cheap and never raise."""
         project_id = event.get("project_id")
-        if not project_id:
+        # A project-less resync (the PostgreSQL listener reconnected, events may be lost) goes to everyone.
+        everyone = project_id is None and event.get("kind") == "resync"
+        if not project_id and not everyone:
             return
         with self._lock:
-            targets = [s for s in self._subscribers if s.project_id == project_id]
+            targets = [s for s in self._subscribers if everyone or s.project_id == project_id]
         if not targets:
             return
         payload = {**_trim(event), "seq": next(self._ids)}
+        if everyone:
+            payload["project_id"] = None
         for sub in targets:
             try:
                 sub.loop.call_soon_threadsafe(sub.push, payload)

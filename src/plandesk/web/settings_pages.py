@@ -1,5 +1,33 @@
-"""Pages (placeholder while being written)."""
+"""Pages: Settings → MCP (tokens: create once-shown, list, revoke, rotate; connection lines for clients)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from plandesk.core import mcp_settings, projects, tokens
+from plandesk.web.layout import frame
+from plandesk.web.rendering import page, render
 
 router = APIRouter(include_in_schema=False)
+
+
+def origin_of(request: Request) -> str:
+    """The address clients reach this server at: the configured public URL, else what the browser used."""
+    base = request.app.state.settings.base_url
+    if base:
+        return base.rstrip("/")
+    return f"{request.url.scheme}://{request.headers.get('host') or request.url.netloc}"
+
+
+@router.get("/settings/mcp")
+@page
+def settings_mcp(request: Request):
+    db, actor, ctx = frame(request, section="settings-mcp", title="MCP")
+    names = {p["id"]: p["name"] for p in projects.list_projects(db, actor, limit=500)["items"]}
+    token_rows = tokens.list_tokens(db, actor)
+    for t in token_rows:
+        t["project_names"] = [names.get(p, p[:8]) for p in (t["project_ids"] or [])]
+    ctx.update(tokens=token_rows, origin=origin_of(request), projects=names,
+               mcp=mcp_settings.get_mcp_settings(db, actor), can_manage=actor.role in ("owner", "admin"),
+               via_token=actor.token_id is not None)
+    return render(request, "settings_mcp.html", ctx)

@@ -1,7 +1,7 @@
 // Loaded on every page: navigation, the palette shortcut, copy buttons, relative times, live status.
 import { openPalette } from "./palette.js";
 import { startLive } from "./live.js";
-import { copyText, isTyping, refreshTimes } from "./ui.js";
+import { copyText, isTyping, refreshTimes, showFlash } from "./ui.js";
 
 function setNav(open) {
   document.body.classList.toggle("nav-open", open);
@@ -41,6 +41,7 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+showFlash();
 refreshTimes();
 setInterval(() => refreshTimes(), 60000);
 startLive();

@@ -131,7 +131,7 @@ function editorTabs(tab) {
 async function commentAction(action, el) {
   const box = inner();
   if (action === "resolve-comment") {
-    await api("POST", `/api/v1/comments/${el.dataset.comment}/resolve`);
+    await api("PATCH", `/api/v1/comments/${el.dataset.comment}`, { resolved: true });
     toast("Comment resolved");
   }
   await openDrawer(box.dataset.task, { push: false, focus: false });

@@ -50,6 +50,44 @@ export function confirmAction({ title, body = "", confirmLabel = "Confirm", dang
   });
 }
 
+// Resolves to the entered text, or null when cancelled.
+export function promptText({ title, label = "", value = "", placeholder = "", confirmLabel = "OK" }) {
+  const dialog = document.getElementById("prompt");
+  const input = dialog.querySelector("#prompt-input");
+  dialog.querySelector("#prompt-title").textContent = title;
+  dialog.querySelector("#prompt-label").textContent = label;
+  dialog.querySelector("#prompt-ok").textContent = confirmLabel;
+  input.value = value;
+  input.placeholder = placeholder;
+  dialog.returnValue = "cancel";
+  // Enter would submit with the first button (Cancel); it means OK here.
+  input.onkeydown = (event) => { if (event.key === "Enter") { event.preventDefault(); dialog.close("ok"); } };
+  dialog.showModal();
+  input.focus();
+  input.select();
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => {
+      const text = input.value.trim();
+      resolve(dialog.returnValue === "ok" && text ? text : null);
+    }, { once: true });
+  });
+}
+
+// A message to show on the next page (after a navigation that follows a successful write).
+export function flashNext(message, kind = "ok") {
+  try { sessionStorage.setItem("plandesk:flash", JSON.stringify({ message, kind })); } catch { /* private mode */ }
+}
+
+export function showFlash() {
+  try {
+    const raw = sessionStorage.getItem("plandesk:flash");
+    if (!raw) return;
+    sessionStorage.removeItem("plandesk:flash");
+    const { message, kind } = JSON.parse(raw);
+    toast(message, kind);
+  } catch { /* nothing to show */ }
+}
+
 export async function copyText(text, what = "Copied") {
   try {
     await navigator.clipboard.writeText(text);

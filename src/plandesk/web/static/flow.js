@@ -1,0 +1,410 @@
+// The flow canvas: tasks as nodes, links as arrows. Drag to move (saved as x/y), drag a node's dot onto
+// another node to link them (refused cycles show the server's reason), pan, zoom, keyboard access.
+import { api, describe } from "./api.js";
+import { onLive } from "./live.js";
+import { confirmAction, debounce, toast } from "./ui.js";
+
+const NS = "http://www.w3.org/2000/svg";
+const svg = document.getElementById("flow");
+const viewport = document.getElementById("viewport");
+const edgesLayer = document.getElementById("edges");
+const nodesLayer = document.getElementById("nodes");
+const rubber = document.getElementById("rubber");
+const config = JSON.parse(document.getElementById("flow-config").textContent);
+const projectId = document.body.dataset.project;
+const STATUS = { scope: "Scope", todo: "Todo", in_progress: "In Progress", done: "Done", backlog: "Backlog" };
+
+let data = JSON.parse(document.getElementById("flow-data").textContent);
+const W = data.node.w;
+const H = data.node.h;
+const view = { x: 0, y: 0, k: 1 };
+let byId = new Map();
+let selected = null;      // {type: "node" | "edge", id}
+let linkFrom = null;      // keyboard / button link mode: the source node id
+let gesture = null;       // {kind: "pan" | "move" | "link", ...}
+let reloadWanted = false;
+
+function el(tag, attrs = {}, text) {
+  const node = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function applyView() {
+  viewport.setAttribute("transform", `translate(${view.x} ${view.y}) scale(${view.k})`);
+}
+
+function toWorld(clientX, clientY) {
+  const r = svg.getBoundingClientRect();
+  return { x: (clientX - r.left - view.x) / view.k, y: (clientY - r.top - view.y) / view.k };
+}
+
+function lines(label, width = 27) {
+  const words = label.split(/\s+/);
+  const out = [""];
+  for (const word of words) {
+    const line = out[out.length - 1];
+    if ((line + " " + word).trim().length <= width) out[out.length - 1] = (line + " " + word).trim();
+    else if (out.length < 2) out.push(word.slice(0, width));
+    else { out[1] = (out[1] + " " + word).slice(0, width - 1) + "…"; break; }
+  }
+  if (out[0].length > width) out[0] = out[0].slice(0, width - 1) + "…";
+  return out;
+}
+
+// ---- drawing ----------------------------------------------------------------------------------
+function drawNode(n) {
+  const g = el("g", { class: `node node-${n.status}${n.waiting ? " is-blocked" : ""}`, transform: `translate(${n.x} ${n.y})`,
+                      tabindex: "0", role: "button", "data-id": n.id,
+                      "aria-label": `${n.label}. ${STATUS[n.status]}${n.waiting ? `, waits on ${n.waiting}` : ""}` });
+  g.append(el("rect", { class: "node-box", width: W, height: H, rx: 9 }));
+  g.append(el("rect", { class: "node-status", x: 0, y: 10, width: 3, height: H - 20, rx: 1.5 }));
+  const label = lines(n.label);
+  label.forEach((line, i) => g.append(el("text", { class: "node-label", x: 16, y: 26 + i * 18 }, line)));
+  g.append(el("text", { class: "node-meta", x: 16, y: H - 11 }, STATUS[n.status] + (n.waiting ? ` · waits on ${n.waiting}` : "")));
+  g.append(el("text", { class: "node-key", x: W - 12, y: H - 11, "text-anchor": "end" }, n.id.slice(0, 8)));
+  g.append(el("title", {}, n.label));
+  if (config.can_write) g.append(el("circle", { class: "handle", cx: W, cy: H / 2, r: 6, "data-handle": n.id }));
+  return g;
+}
+
+function edgePath(a, b) {
+  const sx = a.x + W, sy = a.y + H / 2, tx = b.x, ty = b.y + H / 2;
+  const dx = Math.max(40, Math.abs(tx - sx) / 2);
+  return { d: `M${sx} ${sy} C${sx + dx} ${sy} ${tx - dx} ${ty} ${tx - 2} ${ty}`,
+           mx: (sx + tx) / 2, my: (sy + ty) / 2 };
+}
+
+function drawEdges() {
+  edgesLayer.replaceChildren();
+  for (const e of data.edges) {
+    const a = byId.get(e.from), b = byId.get(e.to);
+    if (!a || !b) continue;
+    const { d, mx, my } = edgePath(a.node, b.node);
+    const active = selected?.type === "edge" && selected.id === e.id;
+    const g = el("g", { class: `edge${e.dependency ? "" : " edge-soft"}${active ? " selected" : ""}`, "data-edge": e.id });
+    g.append(el("path", { class: "edge-hit", d }));
+    g.append(el("path", { class: "edge-line", d, "marker-end": active ? "url(#arrow-active)" : "url(#arrow)" }));
+    const text = e.label.replace("_", " ");
+    g.append(el("rect", { class: "edge-label-bg", x: mx - text.length * 3.4 - 6, y: my - 9, width: text.length * 6.8 + 12, height: 18, rx: 9 }));
+    g.append(el("text", { class: "edge-label", x: mx, y: my + 4, "text-anchor": "middle" }, text));
+    edgesLayer.append(g);
+  }
+}
+
+function drawAll() {
+  const focused = document.activeElement?.closest?.(".node")?.dataset.id;
+  byId = new Map();
+  nodesLayer.replaceChildren();
+  for (const n of data.nodes) {
+    const g = drawNode(n);
+    byId.set(n.id, { node: n, el: g });
+    nodesLayer.append(g);
+  }
+  drawEdges();
+  markSelection();
+  document.getElementById("flow-stats").textContent = `${data.nodes.length} tasks · ${data.edges.length} links`;
+  if (focused) byId.get(focused)?.el.focus({ preventScroll: true });
+}
+
+function fit() {
+  if (!data.nodes.length) { view.x = 40; view.y = 40; view.k = 1; applyView(); return; }
+  const xs = data.nodes.map((n) => n.x), ys = data.nodes.map((n) => n.y);
+  const minX = Math.min(...xs), minY = Math.min(...ys), maxX = Math.max(...xs) + W, maxY = Math.max(...ys) + H;
+  const r = svg.getBoundingClientRect();
+  const pad = 48;
+  view.k = Math.max(0.2, Math.min(1.15, (r.width - pad * 2) / (maxX - minX), (r.height - pad * 2) / (maxY - minY)));
+  view.x = (r.width - (maxX - minX) * view.k) / 2 - minX * view.k;
+  view.y = Math.max(pad, (r.height - (maxY - minY) * view.k) / 2) - minY * view.k;
+  applyView();
+}
+
+function zoom(factor, cx, cy) {
+  const r = svg.getBoundingClientRect();
+  const px = cx ?? r.left + r.width / 2, py = cy ?? r.top + r.height / 2;
+  const world = toWorld(px, py);
+  view.k = Math.max(0.2, Math.min(2.5, view.k * factor));
+  view.x = px - r.left - world.x * view.k;
+  view.y = py - r.top - world.y * view.k;
+  applyView();
+}
+
+// ---- selection and banner ------------------------------------------------------------------------
+function labelOf(id) { return byId.get(id)?.node.label || id.slice(0, 8); }
+
+function markSelection() {
+  for (const g of nodesLayer.querySelectorAll(".node")) {
+    g.classList.toggle("selected", selected?.type === "node" && selected.id === g.dataset.id);
+    g.classList.toggle("link-source", linkFrom === g.dataset.id);
+  }
+  const bar = document.getElementById("flow-selection");
+  const text = document.getElementById("selection-text");
+  const open = document.getElementById("selection-open");
+  const link = document.getElementById("selection-link");
+  const del = document.getElementById("selection-delete");
+  if (linkFrom) {
+    bar.hidden = false;
+    text.textContent = `Link “${labelOf(linkFrom)}” to… click a task, or Esc to cancel`;
+    open.hidden = true; if (link) link.hidden = true; if (del) del.hidden = true;
+  } else if (selected?.type === "node" && byId.has(selected.id)) {
+    bar.hidden = false;
+    text.textContent = labelOf(selected.id);
+    open.hidden = false;
+    open.href = `/projects/${projectId}/board?task=${selected.id}`;
+    if (link) link.hidden = false;
+    if (del) del.hidden = true;
+  } else if (selected?.type === "edge") {
+    const e = data.edges.find((x) => x.id === selected.id);
+    if (!e) { selected = null; bar.hidden = true; return; }
+    bar.hidden = false;
+    text.textContent = `${labelOf(e.from)} → ${e.label.replace("_", " ")} → ${labelOf(e.to)}`;
+    open.hidden = true; if (link) link.hidden = true; if (del) del.hidden = false;
+  } else {
+    bar.hidden = true;
+  }
+}
+
+function select(next) {
+  selected = next;
+  drawEdges();
+  markSelection();
+}
+
+function banner(message) {
+  const box = document.getElementById("flow-banner");
+  document.getElementById("flow-banner-text").textContent = message;
+  box.hidden = !message;
+}
+document.getElementById("flow-banner-close").addEventListener("click", () => banner(""));
+
+// ---- writes --------------------------------------------------------------------------------------
+async function savePosition(n) {
+  const x = Math.round(n.x * 10) / 10, y = Math.round(n.y * 10) / 10;
+  try {
+    const task = await api("PATCH", `/api/v1/tasks/${n.id}`, { x, y, version: n.version });
+    n.version = task.version;
+    n.placed = true;
+  } catch (err) {
+    toast(err.status === 409 ? "That task changed elsewhere; the canvas shows the latest now" : `Position not saved — ${describe(err)}`, "error");
+    reload();
+  }
+}
+
+async function createEdge(from, to) {
+  linkFrom = null;
+  if (from === to) { markSelection(); return; }
+  const label = document.getElementById("edge-label").value;
+  try {
+    const edge = await api("POST", `/api/v1/projects/${projectId}/edges`,
+      { from_type: "task", from_id: from, to_type: "task", to_id: to, label });
+    if (!data.edges.some((e) => e.id === edge.id)) {
+      data.edges.push({ id: edge.id, from: edge.from_id, to: edge.to_id, label: edge.label,
+                        dependency: config.dependency_labels.includes(edge.label), style: edge.style });
+    }
+    banner("");
+    select({ type: "edge", id: edge.id });
+    toast(`Linked: ${labelOf(from)} ${label.replace("_", " ")} ${labelOf(to)}`);
+    reload();
+  } catch (err) {
+    banner(`Link refused: ${describe(err)}`);
+    toast(describe(err), "error");
+    markSelection();
+  }
+}
+
+async function deleteEdge(id) {
+  const e = data.edges.find((x) => x.id === id);
+  if (!e) return;
+  const ok = await confirmAction({ title: "Delete this link?", body: `${labelOf(e.from)} → ${e.label.replace("_", " ")} → ${labelOf(e.to)}`, confirmLabel: "Delete link" });
+  if (!ok) return;
+  try {
+    await api("DELETE", `/api/v1/edges/${id}`);
+    data.edges = data.edges.filter((x) => x.id !== id);
+    select(null);
+    toast("Link deleted");
+  } catch (err) { toast(`Not deleted — ${describe(err)}`, "error"); }
+}
+
+async function autoLayout() {
+  const moves = data.nodes.filter((n) => n.x !== n.auto_x || n.y !== n.auto_y);
+  if (!moves.length) { toast("The layout is already tidy"); return; }
+  const ok = await confirmAction({ title: "Lay out the whole graph?", body: `${moves.length} task${moves.length === 1 ? "" : "s"} will move to an automatic layered layout; hand-placed positions are replaced.`, confirmLabel: "Lay out", danger: false });
+  if (!ok) return;
+  let failed = 0;
+  const queue = [...moves];
+  async function worker() {
+    while (queue.length) {
+      const n = queue.shift();
+      try {
+        const task = await api("PATCH", `/api/v1/tasks/${n.id}`, { x: n.auto_x, y: n.auto_y, version: n.version });
+        Object.assign(n, { x: n.auto_x, y: n.auto_y, version: task.version });
+      } catch { failed += 1; }
+    }
+  }
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  drawAll();
+  fit();
+  if (failed) toast(`${failed} task(s) changed meanwhile and kept their place`, "error");
+  else toast(`Laid out ${moves.length} tasks`);
+}
+
+// ---- pointer gestures ----------------------------------------------------------------------------
+svg.addEventListener("pointerdown", (event) => {
+  if (event.button !== 0) return;
+  const handle = event.target.closest(".handle");
+  const nodeEl = event.target.closest(".node");
+  const edgeEl = event.target.closest(".edge");
+  svg.setPointerCapture(event.pointerId);
+  if (handle && config.can_write) {
+    gesture = { kind: "link", from: handle.dataset.handle };
+    event.preventDefault();
+  } else if (nodeEl) {
+    const n = byId.get(nodeEl.dataset.id).node;
+    if (linkFrom) { createEdge(linkFrom, n.id); gesture = null; return; }
+    const p = toWorld(event.clientX, event.clientY);
+    gesture = { kind: "move", node: n, dx: p.x - n.x, dy: p.y - n.y, sx: event.clientX, sy: event.clientY, moved: false };
+    select({ type: "node", id: n.id });
+  } else if (edgeEl) {
+    select({ type: "edge", id: edgeEl.dataset.edge });
+    gesture = null;
+  } else {
+    gesture = { kind: "pan", sx: event.clientX, sy: event.clientY, vx: view.x, vy: view.y };
+    if (linkFrom) { linkFrom = null; markSelection(); }
+    select(null);
+    svg.classList.add("panning");
+  }
+});
+
+function nodeAt(clientX, clientY) {
+  const hit = document.elementFromPoint(clientX, clientY);
+  return hit?.closest?.(".node") || null;
+}
+
+svg.addEventListener("pointermove", (event) => {
+  if (!gesture) return;
+  if (gesture.kind === "pan") {
+    view.x = gesture.vx + event.clientX - gesture.sx;
+    view.y = gesture.vy + event.clientY - gesture.sy;
+    applyView();
+  } else if (gesture.kind === "move" && config.can_write) {
+    if (!gesture.moved && Math.hypot(event.clientX - gesture.sx, event.clientY - gesture.sy) < 4) return;
+    gesture.moved = true;
+    const p = toWorld(event.clientX, event.clientY);
+    const n = gesture.node;
+    n.x = p.x - gesture.dx;
+    n.y = p.y - gesture.dy;
+    byId.get(n.id).el.setAttribute("transform", `translate(${n.x} ${n.y})`);
+    byId.get(n.id).el.classList.add("dragging");
+    drawEdges();
+  } else if (gesture.kind === "link") {
+    const from = byId.get(gesture.from).node;
+    const p = toWorld(event.clientX, event.clientY);
+    rubber.setAttribute("d", `M${from.x + W} ${from.y + H / 2} L${p.x} ${p.y}`);
+    const target = nodeAt(event.clientX, event.clientY);
+    for (const g of nodesLayer.querySelectorAll(".link-target")) if (g !== target) g.classList.remove("link-target");
+    if (target && target.dataset.id !== gesture.from) target.classList.add("link-target");
+  }
+});
+
+function endGesture(event, cancelled) {
+  const g = gesture;
+  gesture = null;
+  svg.classList.remove("panning");
+  if (!g) return;
+  if (g.kind === "move" && g.moved) {
+    byId.get(g.node.id)?.el.classList.remove("dragging");
+    if (!cancelled) savePosition(g.node);
+  } else if (g.kind === "link") {
+    rubber.setAttribute("d", "");
+    for (const el of nodesLayer.querySelectorAll(".link-target")) el.classList.remove("link-target");
+    const target = cancelled ? null : nodeAt(event.clientX, event.clientY);
+    if (target && target.dataset.id !== g.from) createEdge(g.from, target.dataset.id);
+  }
+  if (reloadWanted) reload();
+}
+
+svg.addEventListener("pointerup", (event) => endGesture(event, false));
+svg.addEventListener("pointercancel", (event) => endGesture(event, true));
+svg.addEventListener("wheel", (event) => {
+  event.preventDefault();
+  zoom(Math.exp(-event.deltaY * 0.0015), event.clientX, event.clientY);
+}, { passive: false });
+svg.addEventListener("dblclick", (event) => {
+  const nodeEl = event.target.closest(".node");
+  if (nodeEl) window.location.href = `/projects/${projectId}/board?task=${nodeEl.dataset.id}`;
+});
+
+// ---- keyboard ---------------------------------------------------------------------------------------
+const saveSoon = debounce((n) => savePosition(n), 500);
+
+svg.addEventListener("focusin", (event) => {
+  const nodeEl = event.target.closest(".node");
+  if (nodeEl && !linkFrom) select({ type: "node", id: nodeEl.dataset.id });
+});
+
+svg.addEventListener("keydown", (event) => {
+  const nodeEl = event.target.closest(".node");
+  if (event.key === "Escape") { linkFrom = null; select(null); banner(""); return; }
+  if ((event.key === "Delete" || event.key === "Backspace") && selected?.type === "edge") { event.preventDefault(); deleteEdge(selected.id); return; }
+  if (!nodeEl) return;
+  const n = byId.get(nodeEl.dataset.id).node;
+  if (event.key === "Enter") {
+    event.preventDefault();
+    if (linkFrom) createEdge(linkFrom, n.id);
+    else window.location.href = `/projects/${projectId}/board?task=${n.id}`;
+  } else if (event.key === "l" && config.can_write) {
+    linkFrom = n.id; markSelection();
+  } else if (event.key.startsWith("Arrow") && config.can_write) {
+    event.preventDefault();
+    const step = event.shiftKey ? 50 : 10;
+    if (event.key === "ArrowLeft") n.x -= step;
+    if (event.key === "ArrowRight") n.x += step;
+    if (event.key === "ArrowUp") n.y -= step;
+    if (event.key === "ArrowDown") n.y += step;
+    nodeEl.setAttribute("transform", `translate(${n.x} ${n.y})`);
+    drawEdges();
+    saveSoon(n);
+  }
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.target.closest("input, textarea, select, dialog")) return;
+  if (event.key === "f" && !event.ctrlKey && !event.metaKey) fit();
+});
+
+document.querySelector(".flow-tools").addEventListener("click", (event) => {
+  const action = event.target.closest("[data-flow]")?.dataset.flow;
+  if (action === "fit") fit();
+  else if (action === "zoom-in") zoom(1.2);
+  else if (action === "zoom-out") zoom(1 / 1.2);
+  else if (action === "auto-layout") autoLayout();
+});
+document.getElementById("selection-link")?.addEventListener("click", () => {
+  if (selected?.type === "node") { linkFrom = selected.id; markSelection(); }
+});
+document.getElementById("selection-delete")?.addEventListener("click", () => {
+  if (selected?.type === "edge") deleteEdge(selected.id);
+});
+
+// ---- live updates --------------------------------------------------------------------------------
+const reload = debounce(async () => {
+  if (gesture) { reloadWanted = true; return; }
+  reloadWanted = false;
+  try {
+    const response = await fetch(`/projects/${projectId}/flow.json`, { headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    data = await response.json();
+    if (gesture) { reloadWanted = true; return; }
+    drawAll();
+  } catch { /* the live indicator shows the connection; the next event retries */ }
+}, 250);
+
+onLive((event) => {
+  const kind = event.kind || "";
+  if (kind === "resync" || kind.startsWith("task.") || kind.startsWith("edge.")) reload();
+});
+
+drawAll();
+fit();
+window.addEventListener("resize", debounce(fit, 200));
