@@ -59,6 +59,15 @@ def test_a_checklist_gets_server_assigned_ids_that_survive_an_edit(api, project)
         i["id"] for i in items}
 
 
+def test_checklist_item_ids_cannot_be_invented_by_the_client(api, project):
+    g = _goal(api, project, verification_surface=CHECKLIST)
+    for bad in ("c-made-up", {"nested": 1}):
+        surface = {"kind": "acceptance_checklist", "items": [{"id": bad, "criterion": "Pays by card"}]}
+        r = api.patch(f"/api/v1/goals/{g['id']}", json={"verification_surface": surface})
+        assert r.status_code == 400 and r.json()["field"] == "verification_surface.items[0].id"
+    assert api.get(f"/api/v1/goals/{g['id']}").json()["verification_surface"] == g["verification_surface"]
+
+
 def test_status_is_not_writable_through_an_update(api, project):
     g = _goal(api, project)
     r = api.patch(f"/api/v1/goals/{g['id']}", json={"status": "complete"})
@@ -202,6 +211,14 @@ def test_pause_and_resume_move_between_active_and_paused(api, project):
     g = _goal(api, project)
     assert api.post(f"/api/v1/goals/{g['id']}/pause").json()["status"] == "paused"
     assert api.post(f"/api/v1/goals/{g['id']}/resume").json()["status"] == "active"
+
+
+def test_a_paused_goal_cannot_be_invoked(api, project):
+    g = _goal(api, project, status="paused")
+    _task(api, project, g, "Ready")
+    r = api.post(f"/api/v1/goals/{g['id']}/invoke")
+    assert r.status_code == 409 and r.json()["current_status"] == "paused"
+    assert api.get(f"/api/v1/projects/{project['id']}").json()["current_goal_id"] is None
 
 
 def test_invoke_sets_the_current_goal_and_returns_its_first_ready_task(api, project):

@@ -73,6 +73,13 @@ def test_search_finds_a_note_until_it_is_deleted(api, project):
     assert hits() == [] and api.get(f"/api/v1/notes/{n['id']}").status_code == 404
 
 
+def test_an_oversized_body_is_refused_naming_the_field(api, project):
+    # 1 MB + 1 character: under the 4 MiB request cap, over the body limit the core enforces.
+    r = api.post(f"/api/v1/projects/{project['id']}/notes", json={"title": "big", "body": "z" * 1_000_001})
+    assert r.status_code == 400 and r.json()["field"] == "body" and "too long" in r.json()["message"]
+    assert api.get(f"/api/v1/projects/{project['id']}/notes").json()["total"] == 0
+
+
 def test_a_note_of_an_unknown_project_is_404(api):
     r = api.post("/api/v1/projects/00000000-0000-4000-8000-000000000000/notes", json={"title": "x"})
     assert r.status_code == 404 and r.json()["code"] == "not_found"

@@ -71,6 +71,14 @@ def test_an_unknown_event_kind_is_refused(api, project):
     assert api.get(f"/api/v1/agent-runs/{run['id']}").json()["event_count"] == 0
 
 
+def test_event_data_that_is_not_plain_json_is_refused(api, project):
+    run = _run(api, project)
+    r = api.post(f"/api/v1/agent-runs/{run['id']}/events", content='{"message": "m", "data": {"x": NaN}}',
+                 headers={"content-type": "application/json"})
+    assert r.status_code == 400 and r.json()["field"] == "data"
+    assert api.get(f"/api/v1/agent-runs/{run['id']}").json()["event_count"] == 0
+
+
 def test_progress_extends_the_lease_of_a_linked_claimed_task(api, project):
     task = _task(api, project)
     claim = api.post(f"/api/v1/tasks/{task['id']}/claim", json={"agent_ref": "agent-1", "lease_seconds": 60})

@@ -22,6 +22,12 @@ MAX_STATUS_LINE = 500
 UNFILED = "unfiled"  # list_documents(folder_id="unfiled"): the documents filed in no folder
 
 
+def event_view(r) -> dict:
+    """What a live page needs to know that a document changed; NOTIFY payloads stay far below 8 kB."""
+    return {"id": r.id, "project_id": r.project_id, "title": r.title[:200], "status_line": r.status_line,
+            "parent_id": r.parent_id, "folder_id": r.folder_id, "version": r.version}
+
+
 def to_dict(r, *, verbose: bool = True) -> dict:
     body = r.body or ""
     out = {"id": r.id, "project_id": r.project_id, "title": r.title, "body": body,
@@ -218,7 +224,7 @@ def insert(tx: Tx, actor: Actor, project_id: str, data: dict) -> dict:
     if link_to:
         set_links(tx, actor, prow.id, did, link_to)
     row = _fetch(conn, did)
-    tx.publish(prow.id, "document.created", document=to_dict(row, verbose=False))
+    tx.publish(prow.id, "document.created", document=event_view(row))
     return _full(conn, row)
 
 
@@ -289,7 +295,7 @@ def apply_update(tx: Tx, actor: Actor, row, values: dict, *, expected: int | Non
     audit.record(tx, actor, action, project_id=row.project_id, target_type="document", target_id=row.id,
                  changed_fields=changed)
     fresh = _fetch(conn, row.id)
-    tx.publish(row.project_id, "document.updated", document=to_dict(fresh, verbose=False), changed=changed)
+    tx.publish(row.project_id, "document.updated", document=event_view(fresh), changed=changed)
     return _full(conn, fresh)
 
 

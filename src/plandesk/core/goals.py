@@ -72,7 +72,7 @@ def clean_surface(value, previous: dict | None = None) -> dict | None:
         if any(o["criterion"] == criterion for o in out):
             raise InvalidArgument(f"{where}.criterion repeats an earlier criterion", field=f"{where}.criterion")
         item_id = item.get("id")
-        if item_id is not None and item_id not in known_ids:
+        if item_id is not None and (not isinstance(item_id, str) or item_id not in known_ids):
             raise InvalidArgument(f"{where}.id {item_id!r} is not an id of this checklist; leave it out and the "
                                   "server assigns one", field=f"{where}.id")
         item_id = item_id or before.get(criterion) or "c-" + new_id()[:8]
@@ -118,10 +118,6 @@ def load(conn, actor: Actor, goal_id: str, *, for_update: bool = False):
     return row
 
 
-def _current_of(conn, project_id: str) -> str | None:
-    return conn.execute(select(project_table.c.current_goal_id).where(project_table.c.id == project_id)).scalar()
-
-
 def _check_name(conn, project_id: str, name: str | None, goal_id: str | None) -> None:
     if name and conn.execute(select(goals.c.id).where(goals.c.project_id == project_id, goals.c.name == name,
                                                       goals.c.id != (goal_id or ""))).first() is not None:
@@ -145,7 +141,8 @@ def _cycles(conn, row) -> list[list[str]]:
 
 
 def _detail(conn, row) -> dict:
-    out = to_dict(row, current_goal_id=_current_of(conn, row.project_id))
+    out = to_dict(row, current_goal_id=conn.execute(select(project_table.c.current_goal_id).where(
+        project_table.c.id == row.project_id)).scalar())
     out["task_counts"] = _task_counts(conn, [row.id])[row.id]
     cycles = _cycles(conn, row)
     labels = dict(conn.execute(select(tasks.c.id, tasks.c.label).where(
@@ -153,6 +150,12 @@ def _detail(conn, row) -> dict:
     out["cycles"] = cycles
     out["cycle_tasks"] = [{"id": t, "label": labels.get(t)} for t in sorted({t for c in cycles for t in c})]
     return out
+
+
+def _event_view(goal: dict) -> dict:
+    # Objectives and contracts can be long; pages re-read the goal, events stay NOTIFY-sized.
+    return {"id": goal["id"], "project_id": goal["project_id"], "name": goal["name"], "status": goal["status"],
+            "objective": goal["objective"][:200], "version": goal["version"]}
 
 
 def _write(tx: Tx, actor: Actor, row, values: dict, action: str, *, changed: list[str] | None = None) -> dict:
@@ -167,8 +170,7 @@ def _write(tx: Tx, actor: Actor, row, values: dict, action: str, *, changed: lis
     audit.record(tx, actor, action, project_id=row.project_id, target_type="goal", target_id=row.id,
                  changed_fields=changed)
     out = _detail(conn, conn.execute(select(goals).where(goals.c.id == row.id)).first())
-    tx.publish(row.project_id, "goal.updated", goal=to_dict(conn.execute(select(goals).where(
-        goals.c.id == row.id)).first()), changed=changed)
+    tx.publish(row.project_id, "goal.updated", goal=_event_view(out), changed=changed)
     return out
 
 
@@ -184,8 +186,9 @@ def create_goal(db, actor: Actor, project_id: str, data: dict) -> dict:
         audit.record(tx, actor, "goal.create", project_id=prow.id, target_type="goal", target_id=gid,
                      changed_fields=sorted(values))
         row = tx.conn.execute(select(goals).where(goals.c.id == gid)).first()
-        tx.publish(prow.id, "goal.created", goal=to_dict(row))
-        return _detail(tx.conn, row)
+        out = _detail(tx.conn, row)
+        tx.publish(prow.id, "goal.created", goal=_event_view(out))
+        return out
 
 
 def get_goal(db, actor: Actor, goal_id: str) -> dict:
@@ -241,14 +244,14 @@ def invoke_goal(db, actor: Actor, goal_id: str) -> dict:
     """Make the goal current and hand back its first ready task; refuse a goal whose tasks loop."""
     actor.require_write("invoking a goal")
     with db.read() as conn:
-        graph.expire_leases(db, load(conn, actor, goal_id).project_id)
+        project_id = load(conn, actor, goal_id).project_id
+    graph.expire_leases(db, project_id)  # a lapsed claim is todo again before the frontier is read
     with db.write() as tx:
         conn = tx.conn
         row = load(conn, actor, goal_id, for_update=True)
         if row.status in ("complete", "paused"):
-            raise Conflict(f"goal is {row.status}; " + ("resume it first" if row.status == "paused"
-                                                        else "a complete goal has nothing left to do"),
-                           field="goal_id", current_status=row.status)
+            raise Conflict(f"goal is {row.status}; " + {"paused": "resume it first", "complete": "nothing is left"
+                                                        }[row.status], field="goal_id", current_status=row.status)
         cycles = _cycles(conn, row)
         if cycles:
             names = graph.labels_of(conn, cycles[0])
@@ -262,15 +265,10 @@ def invoke_goal(db, actor: Actor, goal_id: str) -> dict:
             raise InvalidArgument(f"no todo tasks to start: {why}", field="goal_id", reason="no_todo_tasks",
                                   task_counts=counts)
         f = graph.frontier(conn, actor, row.project_id, goal_id=row.id)
-        nxt = None
-        if f["next_task_id"]:
-            trow = task_core.load(conn, actor, f["next_task_id"])
-            nxt = task_core.to_dict(trow, task_core.tag_map(conn, [trow.id])[trow.id], verbose=False)
-        out = {"goal": _detail(conn, row), "next_task": nxt, "ready_count": len(f["ready"]),
-               "blocked": f["blocked"]}
-        if nxt is None:
-            out["reason"] = "all_blocked"
-        return out
+        t = task_core.load(conn, actor, f["next_task_id"]) if f["next_task_id"] else None
+        nxt = task_core.to_dict(t, task_core.tag_map(conn, [t.id])[t.id], verbose=False) if t else None
+        return {"goal": _detail(conn, row), "next_task": nxt, "ready_count": len(f["ready"]),
+                "blocked": f["blocked"], **({} if nxt else {"reason": "all_blocked"})}
 
 
 def _transition(db, actor: Actor, goal_id: str, allowed_from: tuple, to: str, what: str) -> dict:

@@ -26,6 +26,12 @@ def to_dict(r, *, verbose: bool = True) -> dict:
     return out
 
 
+def _event_view(note: dict) -> dict:
+    # Live pages re-read the body; events carry only what fits a NOTIFY payload with room to spare.
+    return {"id": note["id"], "project_id": note["project_id"], "title": note["title"][:200],
+            "version": note["version"]}
+
+
 def _clean(data: dict, *, creating: bool) -> dict:
     if not isinstance(data, dict):
         raise InvalidArgument("the note must be an object", field="data")
@@ -66,7 +72,7 @@ def create_note(db, actor: Actor, project_id: str, data: dict) -> dict:
         audit.record(tx, actor, "note.create", project_id=prow.id, target_type="note", target_id=nid,
                      changed_fields=sorted(values))
         out = to_dict(_fetch(tx.conn, nid))
-        tx.publish(prow.id, "note.created", note=to_dict(_fetch(tx.conn, nid), verbose=False))
+        tx.publish(prow.id, "note.created", note=_event_view(out))
         return out
 
 
@@ -94,7 +100,7 @@ def update_note(db, actor: Actor, note_id: str, data: dict) -> dict:
         audit.record(tx, actor, "note.update", project_id=row.project_id, target_type="note", target_id=row.id,
                      changed_fields=changed)
         fresh = _fetch(conn, row.id)
-        tx.publish(row.project_id, "note.updated", note=to_dict(fresh, verbose=False), changed=changed)
+        tx.publish(row.project_id, "note.updated", note=_event_view(to_dict(fresh)), changed=changed)
         return to_dict(fresh)
 
 

@@ -111,7 +111,8 @@ def start_agent_run(db, actor: Actor, project_id: str, label: str | None = None,
         audit.record(tx, actor.with_run(rid), "run.start", project_id=prow.id, target_type="agent_run",
                      target_id=rid, detail={"label": label, "task_ids": ids})
         out = _detail(tx.conn, load(tx.conn, actor, rid))
-        tx.publish(prow.id, "agent_run.created", run={k: v for k, v in out.items() if k != "events"})
+        tx.publish(prow.id, "agent_run.created", run={"id": rid, "label": label[:200], "status": "running",
+                                                      "started_at": out["started_at"]})
         return out
 
 
@@ -125,7 +126,7 @@ def record_agent_progress(db, actor: Actor, run_id: str, message: str, kind: str
         if not isinstance(data, dict):
             raise InvalidArgument("data must be an object", field="data")
         try:
-            size = len(json.dumps(data))
+            size = len(json.dumps(data, allow_nan=False))  # PostgreSQL's json type has no NaN
         except (TypeError, ValueError):
             raise InvalidArgument("data must be plain JSON", field="data") from None
         if size > MAX_DATA_BYTES:
