@@ -1,0 +1,91 @@
+"""plandesk doctor --repo: healthy on a good binding; exit 1 naming the fault; exit 2 on a corrupt binding."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import drop_pg_database, new_workspace, start_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    ws = new_workspace(tmp_path_factory.mktemp("agents-doctor"))
+    srv = start_server(ws)
+    yield srv
+    srv.stop()
+    if ws.database_url:
+        drop_pg_database(ws.database_url)
+
+
+@pytest.fixture
+def workspace(server):
+    return server.workspace
+
+
+def _connected(workspace, url: str, path: Path) -> Path:
+    path.mkdir()
+    subprocess.run(["git", "init", "-q", str(path)], check=True)
+    workspace.cli("connect", "--repo", str(path), "--url", url)
+    return path
+
+
+@pytest.fixture
+def repo(workspace, server, tmp_path) -> Path:
+    return _connected(workspace, server.url, tmp_path / tmp_path.name)
+
+
+def _doctor(workspace, repo: Path) -> tuple[int, dict, str]:
+    out = workspace.cli("doctor", "--repo", str(repo), "--json", check=False)
+    report = json.loads(out.stdout)
+    failed = " | ".join(c["detail"] for c in report["checks"] if not c["ok"])
+    return out.returncode, report, failed
+
+
+def test_doctor_repo_is_healthy_on_a_good_binding(workspace, repo):
+    code, report, failed = _doctor(workspace, repo)
+    assert code == 0, failed
+    names = {c["name"] for c in report["checks"]}
+    assert {"repo binding", "repo server", "repo mcp", "repo project", "repo git", "repo settings"} <= names
+    assert report["repo"]["tool_count"] >= 40
+    token = (repo / ".plandesk/token").read_text().strip()
+    assert token not in json.dumps(report)  # the settings are shown with the secret redacted
+    assert report["repo"]["token"]["value"].endswith("…") and report["repo"]["token"]["source"].endswith("token")
+    human = workspace.cli("doctor", "--repo", str(repo)).stdout
+    assert "healthy" in human and "tools" in human
+
+
+def test_doctor_repo_names_a_server_that_is_down(workspace, tmp_path):
+    second = start_server(workspace)  # a server of our own on the same workspace, to stop
+    repo = _connected(workspace, second.url, tmp_path / tmp_path.name)
+    second.stop()
+    code, report, failed = _doctor(workspace, repo)
+    assert code == 1 and "server down" in failed
+    assert any(c.get("fault") == "server_down" for c in report["checks"])
+
+
+def test_doctor_repo_names_a_revoked_token(workspace, repo):
+    workspace.cli("token", "revoke", f"{repo.name} (plandesk connect)")
+    code, report, failed = _doctor(workspace, repo)
+    assert code == 1 and "token revoked" in failed
+    assert any(c.get("fault") == "token_revoked" for c in report["checks"])
+
+
+def test_doctor_repo_names_a_token_file_tracked_by_git(workspace, repo):
+    subprocess.run(["git", "-C", str(repo), "add", "-f", ".plandesk/token"], check=True)
+    code, report, failed = _doctor(workspace, repo)
+    assert code == 1 and "token file tracked by git" in failed
+    assert any(c.get("fault") == "token_tracked" for c in report["checks"])
+
+
+def test_doctor_repo_reports_a_corrupt_binding_with_exit_2(workspace, repo):
+    (repo / ".plandesk/config.json").write_text("{not json")
+    code, _, failed = _doctor(workspace, repo)
+    assert code == 2 and "config.json" in failed
+
+
+def test_doctor_repo_on_a_folder_never_connected_is_unhealthy(workspace, tmp_path):
+    code, _, failed = _doctor(workspace, tmp_path)
+    assert code == 1 and "plandesk connect" in failed
