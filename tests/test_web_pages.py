@@ -1,0 +1,217 @@
+"""Web pages over HTTP (no browser): CSP, CSRF, sanitised Markdown, errors as pages, CSV, the live stream."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+import time
+
+import httpx2
+import pytest
+from test_web_support import make_task, mint_token, module_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One server for the module (each test makes its own project): starting one costs seconds here."""
+    yield from module_server(tmp_path_factory)
+
+PAGE_PATHS = ("/projects/{p}", "/projects/{p}/board", "/projects/{p}/list", "/projects/{p}/flow",
+              "/projects/{p}/documents", "/projects/{p}/notes", "/projects/{p}/goals", "/projects/{p}/runs",
+              "/projects/{p}/activity")
+
+
+def browser_client(server, token: str | None = None) -> httpx2.Client:
+    """A client that looks like a browser tab: it holds the CSRF cookie and sends Sec-Fetch headers."""
+    c = server.client(headers={"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors"})
+    if token:
+        c.cookies.set("plandesk_csrf", token)
+    return c
+
+
+def test_every_page_answers_with_a_strict_csp_and_runs_no_inline_script(api, project):
+    paths = ["/", "/settings/mcp"] + [p.format(p=project["id"]) for p in PAGE_PATHS]
+    for path in paths:
+        r = api.get(path)
+        assert r.status_code == 200, (path, r.text[:500])
+        assert r.headers["content-type"].startswith("text/html")
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp, csp
+        assert r.headers["cache-control"] == "no-store"
+        for tag in re.findall(r"<script\b[^>]*>", r.text):
+            assert 'src="/static/' in tag or 'type="application/json"' in tag, (path, tag)
+        assert not re.search(r"\son[a-z]+\s*=", re.sub(r"<script[^>]*>.*?</script>", "", r.text, flags=re.S)), path
+
+
+def test_a_page_sets_an_httponly_strict_csrf_cookie_that_matches_its_meta_tag(api):
+    r = api.get("/")
+    cookie = r.headers["set-cookie"]
+    assert cookie.startswith("plandesk_csrf=") and "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
+    token = cookie.split("=", 1)[1].split(";", 1)[0]
+    assert f'<meta name="csrf-token" content="{token}">' in r.text
+    api.cookies.set("plandesk_csrf", token)
+    again = api.get("/")
+    assert "set-cookie" not in again.headers  # the token lives for the browser session
+
+
+def test_a_browser_write_without_the_csrf_header_is_refused_and_writes_nothing(server, api):
+    token = secrets.token_urlsafe(32)
+    before = api.get("/api/v1/projects").json()["total"]
+    c = browser_client(server, token)
+    r = c.post("/api/v1/projects", json={"name": "forged"})
+    assert r.status_code == 403
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == "forbidden" and r.json()["field"] == "X-CSRF-Token"
+    wrong = c.post("/api/v1/projects", json={"name": "forged"}, headers={"X-CSRF-Token": secrets.token_urlsafe(32)})
+    assert wrong.status_code == 403
+    assert api.get("/api/v1/projects").json()["total"] == before
+
+
+def test_a_browser_write_with_the_matching_csrf_header_goes_through(server):
+    token = secrets.token_urlsafe(32)
+    r = browser_client(server, token).post("/api/v1/projects", json={"name": "legit"},
+                                           headers={"X-CSRF-Token": token})
+    assert r.status_code == 201, r.text
+
+
+def test_a_cookie_without_any_csrf_token_is_refused_for_writes(server):
+    c = server.client(cookies={"plandesk_session": "whatever"})
+    r = c.post("/api/v1/projects", json={"name": "forged"})
+    assert r.status_code == 403 and r.json()["field"] == "X-CSRF-Token"
+
+
+def test_bearer_requests_are_not_browser_requests_and_skip_the_csrf_check(server, api):
+    raw = mint_token(api, "script")
+    c = browser_client(server, secrets.token_urlsafe(32))
+    r = c.post("/api/v1/projects", json={"name": "by token"}, headers={"Authorization": f"Bearer {raw}"})
+    assert r.status_code == 201, r.text
+
+
+def test_unknown_project_page_is_an_html_404_not_a_500(api):
+    r = api.get("/projects/00000000-0000-4000-8000-000000000000/board")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("text/html")
+    assert "Not found" in r.text
+    bad = api.get("/projects/not-a-uuid/board")
+    assert bad.status_code == 400 and "must be a UUID" in bad.text
+
+
+def test_preview_renders_markdown_without_script_handlers_or_javascript_links(server):
+    token = secrets.token_urlsafe(32)
+    c = browser_client(server, token)
+    text = ('# Title\n\n<img src=x onerror="alert(1)"> <script>alert(2)</script> '
+            '[x](javascript:alert(3)) <a href="JAVASCRIPT:alert(4)">y</a> <svg onload=alert(5)></svg>\n\n**bold**')
+    r = c.post("/ui/preview", json={"text": text}, headers={"X-CSRF-Token": token})
+    assert r.status_code == 200, r.text
+    html = r.json()["html"]
+    assert "<h1>Title</h1>" in html and "<strong>bold</strong>" in html
+    lowered = html.lower()
+    for bad in ("<script", "onerror", "onload", 'href="javascript', "<svg"):
+        assert bad not in lowered, (bad, html)
+
+
+def test_preview_with_bad_input_is_a_problem_with_the_field(server):
+    token = secrets.token_urlsafe(32)
+    c = browser_client(server, token)
+    r = c.post("/ui/preview", json={"txt": "x"}, headers={"X-CSRF-Token": token})
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == "invalid_argument" and r.json()["field"]
+    refused = c.post("/ui/preview", json={"text": "x"})
+    assert refused.status_code == 403
+
+
+def test_task_descriptions_render_sanitised_in_the_drawer(api, project):
+    t = make_task(api, project["id"], "Agent wrote this", description='<img src=x onerror="alert(1)">\n\n<script>alert(2)</script>ok')
+    r = api.get(f"/projects/{project['id']}/board/drawer/{t['id']}")
+    assert r.status_code == 200
+    view = r.text.split('id="desc-view"', 1)[1].split("</div>", 1)[0]
+    assert "<img" in view and "onerror" not in view and "<script" not in view
+
+
+def test_list_sorts_and_filters_on_the_server(api, project):
+    for label, prio in (("beta", "low"), ("alpha", "high"), ("gamma", None)):
+        make_task(api, project["id"], label, **({"priority": prio} if prio else {}), tags=["x"] if label != "gamma" else [])
+    r = api.get(f"/projects/{project['id']}/list", params={"sort": "label", "dir": "desc", "tag": "x"})
+    labels = re.findall(r'board\?task=[^"]+">([^<]+)</a>', r.text)
+    assert labels == ["beta", "alpha"]
+
+
+def test_csv_export_has_every_filtered_task_and_neutralises_formulas(api, project):
+    make_task(api, project["id"], "=HYPERLINK(\"http://evil\")", tags=["csv"])
+    make_task(api, project["id"], "plain", tags=["csv"])
+    make_task(api, project["id"], "other")
+    r = api.get(f"/projects/{project['id']}/list.csv", params={"tag": "csv", "sort": "label"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    lines = r.text.strip().splitlines()
+    assert lines[0].startswith("id,label,status")
+    assert len(lines) == 3
+    assert any(",\"'=HYPERLINK(" in line for line in lines)
+    assert not any(",=HYPERLINK" in line for line in lines)
+
+
+def test_settings_page_lists_tokens_by_prefix_and_never_shows_a_value(api):
+    raw = mint_token(api, "Claude Code")
+    r = api.get("/settings/mcp")
+    assert "Claude Code" in r.text and raw[:19] in r.text
+    assert raw not in r.text and raw[19:] not in r.text
+    for link in ("/settings/members", "/settings/permissions"):
+        assert f'href="{link}"' in r.text
+
+
+def _read_events(response, into: list, stop: threading.Event) -> None:
+    try:
+        for line in response.iter_lines():
+            if line.startswith("data:"):
+                into.append(json.loads(line[5:]))
+            if stop.is_set():
+                return
+    except (httpx2.HTTPError, httpx2.StreamError):  # the test closed the stream under us: expected
+        return
+
+
+def test_the_event_stream_delivers_a_committed_change_within_a_second(server, api, project):
+    t = make_task(api, project["id"], "watched")
+    events: list[dict] = []
+    stop = threading.Event()
+    with httpx2.Client(base_url=server.url, timeout=httpx2.Timeout(30, read=30)) as c:
+        with c.stream("GET", f"/projects/{project['id']}/events") as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            reader = threading.Thread(target=_read_events, args=(response, events, stop), daemon=True)
+            reader.start()
+            wait_until = time.monotonic() + 10
+            while not events and time.monotonic() < wait_until:
+                time.sleep(0.02)
+            assert events and events[0]["kind"] == "hello"
+            started = time.monotonic()
+            api.patch(f"/api/v1/tasks/{t['id']}", json={"status": "in_progress", "version": t["version"]})
+            while time.monotonic() - started < 1.0:
+                if any(e.get("kind") == "task.updated" and e["task"]["id"] == t["id"] for e in events):
+                    break
+                time.sleep(0.01)
+            elapsed = time.monotonic() - started
+            stop.set()
+    update = next(e for e in events if e.get("kind") == "task.updated")
+    assert update["task"]["status"] == "in_progress" and update["project_id"] == project["id"]
+    assert elapsed < 1.0, f"the change took {elapsed:.2f} s to arrive"
+
+
+def test_the_event_stream_of_a_project_outside_a_tokens_scope_is_not_found(server, api, project):
+    other = api.post("/api/v1/projects", json={"name": "other"}).json()
+    raw = mint_token(api, "scoped", project_ids=[other["id"]])
+    r = httpx2.get(f"{server.url}/projects/{project['id']}/events", headers={"Authorization": f"Bearer {raw}"},
+                   timeout=10)
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("path", ["/projects/{p}/board/cards/{t}", "/projects/{p}/board/drawer/{t}"])
+def test_fragments_of_a_task_from_another_project_are_not_served(api, project, path):
+    other = api.post("/api/v1/projects", json={"name": "other"}).json()
+    t = make_task(api, other["id"], "elsewhere")
+    r = api.get(path.format(p=project["id"], t=t["id"]))
+    assert r.status_code == 404
