@@ -213,7 +213,7 @@ def postgres_commands(settings: Settings, file: str) -> dict:
     from sqlalchemy.engine import make_url
     url = make_url(settings.resolved_database_url).set(drivername="postgresql")
     # The password never goes on a command line (ps shows it to everyone): libpq reads PGPASSWORD or ~/.pgpass.
-    shown = url.set(password=None).render_as_string(hide_password=False)
+    shown = url._replace(password=None).render_as_string(hide_password=False)  # set() ignores None
     password_note = "the password comes from PGPASSWORD or ~/.pgpass" if url.password else ""
     quoted_url, quoted_file = shlex.quote(shown), shlex.quote(file)
     return {"backup": f"pg_dump --format=custom --no-owner --file={quoted_file} {quoted_url}",
