@@ -138,7 +138,9 @@ def test_import_json_reports_the_project_and_counts(workspace):
 def test_importing_twice_gives_two_projects_sharing_no_id(workspace, tmp_path):
     first = export_file(workspace, import_file(workspace, EXAMPLE), tmp_path / "a.json")
     second = export_file(workspace, import_file(workspace, EXAMPLE), tmp_path / "b.json")
-    ids = lambda d: {r["id"] for k in ("tasks", "edges", "documents", "agent_runs") for r in d[k]}  # noqa: E731
+    def ids(doc: dict) -> set[str]:
+        return {r["id"] for k in ("tasks", "edges", "documents", "agent_runs") for r in doc[k]}
+
     assert first["project"]["id"] != second["project"]["id"]
     assert ids(first).isdisjoint(ids(second)) and len(ids(first)) == 8 + 8 + 3 + 1
 
@@ -156,8 +158,8 @@ def test_v1_then_export_import_export_is_equal_but_for_ids(workspace, tmp_path):
 def seed_every_table(server, api) -> str:
     """A project with rows in every table, made the ways people and agents make them."""
     from plandesk.core import comments, documents, folders, goals, notes, runs
-    from plandesk.core.users import local_owner_actor
     from plandesk.core.clock import now
+    from plandesk.core.users import local_owner_actor
     from plandesk.db.schema import connector_configs
 
     project = api.post("/api/v1/projects", json={"name": "Everything", "description": "All the tables",

@@ -6,9 +6,10 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Callable, Iterator, Optional
+from typing import Annotated
 
 import typer
 
@@ -23,7 +24,7 @@ def register(app: typer.Typer) -> None:
 
 
 @contextmanager
-def progress_bar(what: str) -> Iterator[Optional[Callable[[str, int, int], None]]]:
+def progress_bar(what: str) -> Iterator[Callable[[str, int, int], None] | None]:
     """A Rich bar on stderr, only for a person watching a terminal; scripts and pipes get none."""
     if not sys.stderr.isatty():
         yield None
@@ -58,7 +59,7 @@ def import_plan(
             result = portability.import_project(db, cli_actor(db), portability.parse_export(raw), progress)
     except PlanDeskError as exc:
         fail(f"{exc.message} (in {in_file}; nothing was imported)")
-    except Exception as exc:  # the transaction rolled back; say so rather than print a traceback
+    except Exception as exc:  # noqa: BLE001  the transaction rolled back; say so rather than print a traceback
         fail(f"the import failed and nothing was written: {exc.__class__.__name__}: {str(exc)[:300]}")
     finally:
         db.dispose()

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Table, select
+from sqlalchemy import Table, select
 
 from plandesk.core import audit, vocab
 from plandesk.core.actors import Actor
 from plandesk.core.clock import new_id, now
 from plandesk.core.errors import Forbidden, InvalidArgument
+from plandesk.core.portability_checks import UUID, check_rows, clean_row, topo_order
 from plandesk.db import schema, search
 
 FORMAT = "plandesk-export"
@@ -23,7 +23,6 @@ VERSION = 2
 IMPORT_ACTION = "project.import"
 SECRET_KEYS = re.compile(r"(password|passwd|secret|token|api_key|private_key)", re.IGNORECASE)
 _URL_PASSWORD = re.compile(r"^([a-z][a-z0-9+.\-]*://[^:/@\s]*):[^@\s]*@", re.IGNORECASE)
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 
@@ -135,8 +134,8 @@ def without_secrets(value: Any) -> Any:
 
 def _iso(value: datetime) -> str:
     if value.tzinfo is None:  # SQLite hands back naive datetimes; we only ever store UTC
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _out(col, value: Any) -> Any:
@@ -220,62 +219,8 @@ def validate(data: dict) -> Plan:
                     raise InvalidArgument(f"{path}.{col}: must be one of {', '.join(allowed)} "
                                           f"(got {clean[col]!r})", field=f"{path}.{col}")
             rows[part.key].append(clean)
-    check_rows(project, rows)
+    check_rows(PARTS, TYPE_PART, project, rows)
     return Plan(project, rows, sum(len(v) for v in rows.values()))
-
-
-def clean_row(path: str, row: dict, columns: list) -> dict:
-    names = {c.name for c in columns}
-    unknown = sorted(set(row) - names)
-    if unknown:
-        raise InvalidArgument(f"{path}.{unknown[0]}: unknown field", field=f"{path}.{unknown[0]}")
-    return {c.name: _value(f"{path}.{c.name}", c, row.get(c.name)) for c in columns}
-
-
-def _value(path: str, col, value: Any) -> Any:
-    if value is None:
-        if col.default is not None:
-            return col.default.arg(None) if col.default.is_callable else col.default.arg
-        if not col.nullable and not (col.primary_key and col.autoincrement is True):
-            raise InvalidArgument(f"{path}: required", field=path)
-        return None
-    kind = col.type
-    if isinstance(kind, DateTime):
-        if isinstance(value, str):
-            try:
-                parsed = datetime.fromisoformat(value)
-                return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
-            except ValueError:
-                pass
-        raise InvalidArgument(f"{path}: must be an ISO-8601 time like 2026-11-21T10:00:00Z", field=path)
-    if isinstance(kind, Boolean):
-        if not isinstance(value, bool):
-            raise InvalidArgument(f"{path}: must be true or false", field=path)
-        return value
-    if isinstance(kind, Integer):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidArgument(f"{path}: must be an integer", field=path)
-        return value
-    if isinstance(kind, Float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise InvalidArgument(f"{path}: must be a finite number", field=path)
-        return float(value)
-    if isinstance(kind, JSON):
-        return value
-    if isinstance(kind, String):
-        if not isinstance(value, str):
-            raise InvalidArgument(f"{path}: must be a string", field=path)
-        if "\x00" in value:
-            raise InvalidArgument(f"{path}: must not contain NUL characters", field=path)
-        limit = kind.length or vocab.MAX_BODY
-        if len(value) > limit:
-            raise InvalidArgument(f"{path}: too long ({len(value)} characters; the limit is {limit})", field=path)
-        if kind.length == 36 and (col.name == "id" or col.name.endswith("_id")):  # the ID() columns
-            if not _UUID.match(value.lower()):
-                raise InvalidArgument(f"{path}: must be a UUID (got {value[:60]!r})", field=path)
-            return value.lower()
-        return value
-    return value
 
 
 # ---------------------------------------------------------------- write
@@ -319,7 +264,7 @@ def _write(db, actor: Actor, plan: Plan, source: str, progress: Progress | None)
     for part in PARTS:
         for row in plan.rows[part.key]:
             for col in part.loose_refs:
-                row[col] = ids.loose(row[col]) if row[col] is None or _UUID.match(str(row[col])) else row[col]
+                row[col] = ids.loose(row[col]) if row[col] is None or UUID.match(str(row[col])) else row[col]
     project = dict(plan.project, id=pid, current_goal_id=ids.known.get(plan.project["current_goal_id"]))
     counts: dict[str, int] = {}
     done = 0
@@ -370,116 +315,3 @@ def _ordered(part: Part, row: dict) -> dict:
 
 def _disabled(config: Any) -> Any:
     return dict(config, enabled=False) if isinstance(config, dict) and "enabled" in config else config
-
-
-# ---------------------------------------------------------------- checks between rows
-
-def check_rows(project: dict, rows: dict[str, list[dict]]) -> None:
-    """References, uniqueness and the rules of the graph, each refusal naming the row at fault."""
-    seen: dict[str, str] = {project["id"]: "project"}
-    ids: dict[str, set[str]] = {}
-    for part in PARTS:
-        ids[part.key] = set()
-        for i, row in enumerate(rows[part.key]):
-            if "id" in row and "id" not in part.omit:
-                if row["id"] in seen:
-                    _bad(f"{part.key}[{i}].id", f"duplicate id {row['id']} (also {seen[row['id']]})")
-                seen[row["id"]] = f"{part.key}[{i}]"
-                ids[part.key].add(row["id"])
-    if project["current_goal_id"] is not None and project["current_goal_id"] not in ids["goals"]:
-        _bad("project.current_goal_id", f"no goal with id {project['current_goal_id']} in this file")
-    if not project["name"].strip():
-        _bad("project.name", "must not be empty")
-    if project["canvas_layout"] is not None and not isinstance(project["canvas_layout"], dict):
-        _bad("project.canvas_layout", "must be an object")
-    for part in PARTS:
-        for i, row in enumerate(rows[part.key]):
-            for col, target in part.refs.items():
-                if row[col] is not None and row[col] not in ids[target]:
-                    _bad(f"{part.key}[{i}].{col}", f"no {target[:-1]} with id {row[col]} in this file")
-            for col, type_col in part.typed_refs.items():
-                target = TYPE_PART[row[type_col]]
-                if row[col] not in ids[target]:
-                    _bad(f"{part.key}[{i}].{col}", f"no {row[type_col]} with id {row[col]} in this file")
-    _unique(rows, "tags", ("name",))
-    _unique(rows, "goals", ("name",))
-    _unique(rows, "task_tags", ("task_id", "tag_id"))
-    _unique(rows, "agent_run_tasks", ("run_id", "task_id"))
-    if len(rows["connector_configs"]) > 1:
-        _bad("connector_configs[1]", "a project has one connector configuration")
-    for i, task in enumerate(rows["tasks"]):
-        if task["due_date"] is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", task["due_date"]):
-            _bad(f"tasks[{i}].due_date", f"must be a date like 2026-12-31 (got {task['due_date']!r})")
-        refs = task["commit_refs"]
-        if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
-            _bad(f"tasks[{i}].commit_refs", "must be a list of commit ids")
-    _check_edges(rows)
-    for key in ("folders", "documents"):
-        if len(topo_order(rows[key], "parent_id")) != len(rows[key]):
-            _bad(f"{key}", "parent_id links form a cycle (an item is its own ancestor)")
-
-
-def _check_edges(rows: dict[str, list[dict]]) -> None:
-    label_of = {t["id"]: t["label"] for t in rows["tasks"]}
-    after: dict[str, list[str]] = defaultdict(list)
-    for i, edge in enumerate(rows["edges"]):
-        path = f"edges[{i}]"
-        if edge["from_type"] == edge["to_type"] and edge["from_id"] == edge["to_id"]:
-            _bad(f"{path}.to_id", "an edge cannot connect a node to itself")
-        if edge["label"] in vocab.DEPENDENCY_LABELS:
-            if edge["from_type"] != "task" or edge["to_type"] != "task":
-                _bad(f"{path}.label", f"{edge['label']!r} orders work and joins two tasks only")
-            first, then = (edge["to_id"], edge["from_id"]) if edge["label"] == "depends_on" else (
-                edge["from_id"], edge["to_id"])
-            after[first].append(then)
-    # Kahn's algorithm: whatever is left once every free task is peeled away sits on a cycle.
-    indegree = {t: 0 for t in label_of}
-    for targets in after.values():
-        for t in targets:
-            indegree[t] += 1
-    free = [t for t, n in indegree.items() if n == 0]
-    while free:
-        for t in after.get(free.pop(), []):
-            indegree[t] -= 1
-            if indegree[t] == 0:
-                free.append(t)
-    stuck = {t for t, n in indegree.items() if n > 0}
-    while True:  # peel the tasks that merely hang below a cycle, leaving the cycle itself
-        sinks = {t for t in stuck if not any(n in stuck for n in after.get(t, []))}
-        if not sinks:
-            break
-        stuck -= sinks
-    if stuck:
-        stuck = sorted(label_of[t] for t in stuck)
-        _bad("edges", "dependency edges form a cycle through the tasks " + ", ".join(repr(s) for s in stuck[:8]))
-
-
-def _unique(rows: dict[str, list[dict]], key: str, columns: tuple[str, ...]) -> None:
-    seen: dict[tuple, int] = {}
-    for i, row in enumerate(rows[key]):
-        value = tuple(row[c] for c in columns)
-        if None in value:
-            continue
-        if value in seen:
-            _bad(f"{key}[{i}].{columns[-1]}", f"duplicate {'/'.join(columns)} {'/'.join(map(str, value))} "
-                                               f"(also {key}[{seen[value]}])")
-        seen[value] = i
-
-
-def _bad(path: str, message: str):
-    raise InvalidArgument(f"{path}: {message}", field=path)
-
-
-def topo_order(rows: list[dict], parent: str) -> list[dict]:
-    """Parents before children (the parent columns are foreign keys); rows on a cycle are left out."""
-    by_id = {r["id"]: r for r in rows}
-    children: dict[str | None, list[dict]] = defaultdict(list)
-    for r in rows:
-        children[r[parent] if r[parent] in by_id else None].append(r)
-    ordered: list[dict] = []
-    queue = list(children[None])
-    while queue:
-        node = queue.pop()
-        ordered.append(node)
-        queue.extend(children.get(node["id"], []))
-    return ordered

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from plandesk.core import vocab
@@ -183,13 +183,13 @@ def _moment(path: str, value: Any) -> datetime | None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         try:
-            return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+            return datetime.fromtimestamp(value / 1000, tz=UTC)
         except (OverflowError, OSError, ValueError):
             _bad(path, f"epoch milliseconds out of range ({value})")
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.strip())
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
         except ValueError:
             pass
     _bad(path, f"must be epoch milliseconds or an ISO-8601 date (got {str(value)[:40]!r})")
@@ -207,7 +207,7 @@ def _due(path: str, value: Any) -> str | None:
 
 
 def _iso(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _bad(path: str, message: str):

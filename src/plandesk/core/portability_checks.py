@@ -1,0 +1,181 @@
+"""Validation of a format-2 export: values by column type, references between rows, the graph's rules."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String
+
+from plandesk.core import vocab
+from plandesk.core.errors import InvalidArgument
+
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def clean_row(path: str, row: dict, columns: list) -> dict:
+    names = {c.name for c in columns}
+    unknown = sorted(set(row) - names)
+    if unknown:
+        raise InvalidArgument(f"{path}.{unknown[0]}: unknown field", field=f"{path}.{unknown[0]}")
+    return {c.name: _value(f"{path}.{c.name}", c, row.get(c.name)) for c in columns}
+
+
+def _value(path: str, col, value: Any) -> Any:
+    if value is None:
+        if col.default is not None:
+            return col.default.arg(None) if col.default.is_callable else col.default.arg
+        if not col.nullable and not (col.primary_key and col.autoincrement is True):
+            raise InvalidArgument(f"{path}: required", field=path)
+        return None
+    kind = col.type
+    if isinstance(kind, DateTime):
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value)
+                return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+            except ValueError:
+                pass
+        raise InvalidArgument(f"{path}: must be an ISO-8601 time like 2026-11-21T10:00:00Z", field=path)
+    if isinstance(kind, Boolean):
+        if not isinstance(value, bool):
+            raise InvalidArgument(f"{path}: must be true or false", field=path)
+        return value
+    if isinstance(kind, Integer):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidArgument(f"{path}: must be an integer", field=path)
+        return value
+    if isinstance(kind, Float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise InvalidArgument(f"{path}: must be a finite number", field=path)
+        return float(value)
+    if isinstance(kind, JSON):
+        return value
+    if isinstance(kind, String):
+        if not isinstance(value, str):
+            raise InvalidArgument(f"{path}: must be a string", field=path)
+        if "\x00" in value:
+            raise InvalidArgument(f"{path}: must not contain NUL characters", field=path)
+        limit = kind.length or vocab.MAX_BODY
+        if len(value) > limit:
+            raise InvalidArgument(f"{path}: too long ({len(value)} characters; the limit is {limit})", field=path)
+        if kind.length == 36 and (col.name == "id" or col.name.endswith("_id")):  # the ID() columns
+            if not UUID.match(value.lower()):
+                raise InvalidArgument(f"{path}: must be a UUID (got {value[:60]!r})", field=path)
+            return value.lower()
+        return value
+    return value
+
+
+def check_rows(parts: tuple, type_part: dict[str, str], project: dict, rows: dict[str, list[dict]]) -> None:
+    """References, uniqueness and the rules of the graph, each refusal naming the row at fault."""
+    seen: dict[str, str] = {project["id"]: "project"}
+    ids: dict[str, set[str]] = {}
+    for part in parts:
+        ids[part.key] = set()
+        for i, row in enumerate(rows[part.key]):
+            if "id" in row and "id" not in part.omit:
+                if row["id"] in seen:
+                    _bad(f"{part.key}[{i}].id", f"duplicate id {row['id']} (also {seen[row['id']]})")
+                seen[row["id"]] = f"{part.key}[{i}]"
+                ids[part.key].add(row["id"])
+    if project["current_goal_id"] is not None and project["current_goal_id"] not in ids["goals"]:
+        _bad("project.current_goal_id", f"no goal with id {project['current_goal_id']} in this file")
+    if not project["name"].strip():
+        _bad("project.name", "must not be empty")
+    if project["canvas_layout"] is not None and not isinstance(project["canvas_layout"], dict):
+        _bad("project.canvas_layout", "must be an object")
+    for part in parts:
+        for i, row in enumerate(rows[part.key]):
+            for col, target in part.refs.items():
+                if row[col] is not None and row[col] not in ids[target]:
+                    _bad(f"{part.key}[{i}].{col}", f"no {target[:-1]} with id {row[col]} in this file")
+            for col, type_col in part.typed_refs.items():
+                target = type_part[row[type_col]]
+                if row[col] not in ids[target]:
+                    _bad(f"{part.key}[{i}].{col}", f"no {row[type_col]} with id {row[col]} in this file")
+    _unique(rows, "tags", ("name",))
+    _unique(rows, "goals", ("name",))
+    _unique(rows, "task_tags", ("task_id", "tag_id"))
+    _unique(rows, "agent_run_tasks", ("run_id", "task_id"))
+    if len(rows["connector_configs"]) > 1:
+        _bad("connector_configs[1]", "a project has one connector configuration")
+    for i, task in enumerate(rows["tasks"]):
+        if task["due_date"] is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", task["due_date"]):
+            _bad(f"tasks[{i}].due_date", f"must be a date like 2026-12-31 (got {task['due_date']!r})")
+        refs = task["commit_refs"]
+        if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+            _bad(f"tasks[{i}].commit_refs", "must be a list of commit ids")
+    _check_edges(rows)
+    for key in ("folders", "documents"):
+        if len(topo_order(rows[key], "parent_id")) != len(rows[key]):
+            _bad(f"{key}", "parent_id links form a cycle (an item is its own ancestor)")
+
+
+def _check_edges(rows: dict[str, list[dict]]) -> None:
+    label_of = {t["id"]: t["label"] for t in rows["tasks"]}
+    after: dict[str, list[str]] = defaultdict(list)
+    for i, edge in enumerate(rows["edges"]):
+        path = f"edges[{i}]"
+        if edge["from_type"] == edge["to_type"] and edge["from_id"] == edge["to_id"]:
+            _bad(f"{path}.to_id", "an edge cannot connect a node to itself")
+        if edge["label"] in vocab.DEPENDENCY_LABELS:
+            if edge["from_type"] != "task" or edge["to_type"] != "task":
+                _bad(f"{path}.label", f"{edge['label']!r} orders work and joins two tasks only")
+            first, then = (edge["to_id"], edge["from_id"]) if edge["label"] == "depends_on" else (
+                edge["from_id"], edge["to_id"])
+            after[first].append(then)
+    # Kahn's algorithm: whatever is left once every free task is peeled away sits on a cycle.
+    indegree = {t: 0 for t in label_of}
+    for targets in after.values():
+        for t in targets:
+            indegree[t] += 1
+    free = [t for t, n in indegree.items() if n == 0]
+    while free:
+        for t in after.get(free.pop(), []):
+            indegree[t] -= 1
+            if indegree[t] == 0:
+                free.append(t)
+    stuck = {t for t, n in indegree.items() if n > 0}
+    while True:  # peel the tasks that merely hang below a cycle, leaving the cycle itself
+        sinks = {t for t in stuck if not any(n in stuck for n in after.get(t, []))}
+        if not sinks:
+            break
+        stuck -= sinks
+    if stuck:
+        stuck = sorted(label_of[t] for t in stuck)
+        _bad("edges", "dependency edges form a cycle through the tasks " + ", ".join(repr(s) for s in stuck[:8]))
+
+
+def _unique(rows: dict[str, list[dict]], key: str, columns: tuple[str, ...]) -> None:
+    seen: dict[tuple, int] = {}
+    for i, row in enumerate(rows[key]):
+        value = tuple(row[c] for c in columns)
+        if None in value:
+            continue
+        if value in seen:
+            _bad(f"{key}[{i}].{columns[-1]}", f"duplicate {'/'.join(columns)} {'/'.join(map(str, value))} "
+                                               f"(also {key}[{seen[value]}])")
+        seen[value] = i
+
+
+def _bad(path: str, message: str):
+    raise InvalidArgument(f"{path}: {message}", field=path)
+
+
+def topo_order(rows: list[dict], parent: str) -> list[dict]:
+    """Parents before children (the parent columns are foreign keys); rows on a cycle are left out."""
+    by_id = {r["id"]: r for r in rows}
+    children: dict[str | None, list[dict]] = defaultdict(list)
+    for r in rows:
+        children[r[parent] if r[parent] in by_id else None].append(r)
+    ordered: list[dict] = []
+    queue = list(children[None])
+    while queue:
+        node = queue.pop()
+        ordered.append(node)
+        queue.extend(children.get(node["id"], []))
+    return ordered
