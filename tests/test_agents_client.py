@@ -1,0 +1,115 @@
+"""plandesk.client against a live server: sync and async, typed results, errors with their codes."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+from conftest import drop_pg_database, new_workspace, start_server
+
+from plandesk.client import AsyncPlanDeskClient, AuthError, ConnectError, PlanDeskClient, ToolError
+from plandesk.client.probe import probe
+
+pytestmark = pytest.mark.anyio
+MISSING = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.fixture(scope="module")
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    ws = new_workspace(tmp_path_factory.mktemp("agents-client"))
+    srv = start_server(ws)
+    yield srv
+    srv.stop()
+    if ws.database_url:
+        drop_pg_database(ws.database_url)
+
+
+@pytest.fixture(scope="module")
+def token(server) -> str:
+    return server.workspace.create_token("client tests")
+
+
+def test_sync_client_reads_its_configuration_from_the_environment(server, token, monkeypatch):
+    monkeypatch.setenv("PLANDESK_URL", server.url)
+    monkeypatch.setenv("PLANDESK_MCP_TOKEN", token)
+    with PlanDeskClient() as pd:
+        assert pd.mcp_url == server.mcp_url
+        project = pd.create_project("Client project")
+        assert pd.get_project(project["id"])["name"] == "Client project"
+
+
+def test_sync_client_works_the_claim_loop(server, token):
+    with PlanDeskClient(server.url, token) as pd:
+        project = pd.create_project("Claim loop")
+        first = pd.create_task(project["id"], "First", description="gate: true")
+        second = pd.create_task(project["id"], "Second")
+        pd.create_edge(project["id"], first["id"], second["id"], label="blocks")
+        nxt = pd.get_next_task(project["id"])
+        assert nxt["next_task"]["id"] == first["id"]
+        assert pd.claim_task(first["id"], "bot-1", lease_seconds=60)["claimed"] is True
+        lost = pd.claim_task(first["id"], "bot-2")
+        assert lost["claimed"] is False and lost["held_by"] == "bot-1"
+        assert pd.renew_claim(first["id"], "bot-1", lease_seconds=120)["claimed_by"] == "bot-1"
+        assert pd.update_task(first["id"], status="done")["status"] == "done"
+        assert pd.get_next_task(project["id"])["next_task"]["id"] == second["id"]
+
+
+def test_a_tool_refusal_raises_tool_error_with_the_servers_code(server, token):
+    with PlanDeskClient(server.url, token) as pd:
+        with pytest.raises(ToolError) as missing:
+            pd.get_task(MISSING)
+        assert missing.value.code == "not_found" and missing.value.tool == "get_task"
+        project = pd.create_project("Errors")
+        with pytest.raises(ToolError) as bad:
+            pd.create_task(project["id"], "x", status="finished")
+        assert bad.value.code == "invalid_argument" and bad.value.field == "status"
+
+
+def test_a_revoked_token_raises_auth_error_naming_the_reason(server):
+    raw = server.workspace.create_token("soon revoked")
+    server.workspace.cli("token", "revoke", "soon revoked")
+    with pytest.raises(AuthError) as refused:
+        with PlanDeskClient(server.url, raw):
+            pass
+    assert refused.value.reason == "revoked_token"
+
+
+def test_a_missing_token_is_refused_before_any_request(server, monkeypatch):
+    monkeypatch.delenv("PLANDESK_MCP_TOKEN", raising=False)
+    with pytest.raises(AuthError) as refused:
+        with PlanDeskClient(server.url):
+            pass
+    assert refused.value.reason == "missing_token"
+
+
+def test_an_unreachable_server_raises_connect_error(token):
+    from conftest import free_port
+    with pytest.raises(ConnectError):
+        with PlanDeskClient(f"http://127.0.0.1:{free_port()}", token, timeout=5):
+            pass
+
+
+async def test_async_client_does_the_same_work(server, token):
+    with anyio.fail_after(60):
+        async with AsyncPlanDeskClient(server.url, token) as pd:
+            project = await pd.create_project("Async")
+            task = await pd.create_task(project["id"], "Do it async")
+            run = await pd.start_agent_run(project["id"], label="async run", task_ids=[task["id"]])
+            await pd.record_agent_progress(run["id"], "halfway", data={"percent": 50})
+            closed = await pd.complete_agent_run(run["id"], "completed", summary="all done")
+            assert closed["status"] == "completed" and closed["summary"] == "all done"
+            events = (await pd.get_agent_run(run["id"]))["events"]
+            assert [e["message"] for e in events] == ["halfway"] and events[0]["data"] == {"percent": 50}
+            with pytest.raises(ToolError) as refused:
+                await pd.call("no_such_tool", {})
+            assert "no_such_tool" in refused.value.message
+
+
+def test_probe_reports_tool_count_and_protocol(server, token):
+    result = probe(server.url, token)
+    assert result.ok and result.tool_count >= 40 and "get_next_task" in result.tools
+    assert result.protocol_version == "2025-11-25"
