@@ -1,0 +1,162 @@
+"""Claims with leases over MCP: one winner among concurrent claimers, renew and release, progress keeps a lease
+alive, an expired lease puts the task back in todo; 32 agents share 200 tasks without a double claim."""
+
+from __future__ import annotations
+
+import time
+
+import anyio
+import pytest
+from test_mcp_connection import anyio_backend, connect, error, live, ok, owner_token  # noqa: F401
+
+pytestmark = pytest.mark.anyio
+AGENTS = 32
+TASKS = 200
+
+
+@pytest.fixture
+async def mcp(live, owner_token):
+    async with connect(live.mcp_url, owner_token) as c:
+        yield c
+
+
+async def _ready(c, name: str, n: int = 1) -> tuple[dict, list[dict]]:
+    p = await ok(c, "create_project", {"name": name})
+    tasks = [await ok(c, "create_task", {"project_id": p["id"], "label": f"{name} {i}"}) for i in range(n)]
+    return p, tasks
+
+
+async def test_a_claim_moves_the_task_to_in_progress_under_the_agent_with_a_lease(mcp):
+    _, (t,) = await _ready(mcp, "Claim")
+    won = await ok(mcp, "claim_task", {"task_id": t["id"], "agent_ref": "agent-a", "lease_seconds": 600})
+    assert won["claimed"] is True and won["task"]["status"] == "in_progress"
+    assert won["task"]["assignee"] == "agent-a" and won["task"]["claimed_by"] == "agent-a"
+    assert won["lease_expires_at"] == won["task"]["lease_expires_at"]
+    lost = await ok(mcp, "claim_task", {"task_id": t["id"], "agent_ref": "agent-b"})
+    assert lost["claimed"] is False and lost["reason"] == "held" and lost["held_by"] == "agent-a"
+    assert "already claimed by agent-a" in lost["message"]
+
+
+async def test_claiming_a_blocked_or_finished_task_says_why_not(mcp):
+    p, (first, second) = await _ready(mcp, "Blocked", 2)
+    await ok(mcp, "create_edge", {"project_id": p["id"], "from_task_id": first["id"], "to_task_id": second["id"],
+                                  "label": "blocks"})
+    blocked = await ok(mcp, "claim_task", {"task_id": second["id"], "agent_ref": "a"})
+    assert blocked["claimed"] is False and blocked["reason"] == "blocked" and blocked["waiting_on"] == [first["id"]]
+    await ok(mcp, "update_task", {"task_id": first["id"], "status": "done"})
+    finished = await ok(mcp, "claim_task", {"task_id": first["id"], "agent_ref": "a"})
+    assert finished["claimed"] is False and finished["reason"] == "not_todo" and finished["status"] == "done"
+
+
+async def test_claim_argument_errors(mcp):
+    _, (t,) = await _ready(mcp, "Claim errors")
+    assert await error(mcp, "claim_task", {"task_id": t["id"]}) == "agent_ref is required"
+    assert "lease_seconds must be at least 10" in await error(mcp, "claim_task", {"task_id": t["id"],
+                                                                                  "agent_ref": "a",
+                                                                                  "lease_seconds": 1})
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert await error(mcp, "claim_task", {"task_id": missing, "agent_ref": "a"}) == f"task {missing} not found"
+    assert (await ok(mcp, "get_task", {"task_id": t["id"]}))["status"] == "todo"
+
+
+async def test_renew_and_release_belong_to_the_holder(mcp):
+    _, (t,) = await _ready(mcp, "Renew")
+    first = await ok(mcp, "claim_task", {"task_id": t["id"], "agent_ref": "holder", "lease_seconds": 60})
+    renewed = await ok(mcp, "renew_claim", {"task_id": t["id"], "agent_ref": "holder", "lease_seconds": 3600})
+    assert renewed["lease_expires_at"] > first["lease_expires_at"] and renewed["claimed_by"] == "holder"
+    assert "held by holder, not intruder" in await error(mcp, "renew_claim", {"task_id": t["id"],
+                                                                              "agent_ref": "intruder"})
+    assert "held by holder" in await error(mcp, "release_task", {"task_id": t["id"], "agent_ref": "intruder"})
+    released = await ok(mcp, "release_task", {"task_id": t["id"], "agent_ref": "holder",
+                                              "reason": "needs a decision first"})
+    assert released["released"] is True and released["task"]["status"] == "todo"
+    assert released["task"]["assignee"] is None and released["task"]["claimed_by"] is None
+    assert "no claim to act on" in await error(mcp, "release_task", {"task_id": t["id"]})
+    assert "no claim to act on" in await error(mcp, "renew_claim", {"task_id": t["id"]})
+
+
+async def test_progress_on_a_run_linked_to_the_task_extends_its_lease(mcp):
+    p, (t,) = await _ready(mcp, "Progress lease")
+    claim = await ok(mcp, "claim_task", {"task_id": t["id"], "agent_ref": "worker", "lease_seconds": 30})
+    run = await ok(mcp, "start_agent_run", {"project_id": p["id"], "task_ids": [t["id"]]})
+    await ok(mcp, "record_agent_progress", {"run_id": run["id"], "message": "halfway"})
+    after = await ok(mcp, "get_task", {"task_id": t["id"]})
+    assert after["lease_expires_at"] > claim["lease_expires_at"]
+    await ok(mcp, "complete_agent_run", {"run_id": run["id"]})
+
+
+async def test_an_expired_lease_returns_the_task_to_todo_and_it_can_be_claimed_again(mcp):
+    _, (t,) = await _ready(mcp, "Expiry")
+    # 10 s is the core's shortest lease: short enough for a test, long enough that no real agent trips on it.
+    await ok(mcp, "claim_task", {"task_id": t["id"], "agent_ref": "vanishing-agent", "lease_seconds": 10})
+    deadline = time.monotonic() + 60
+    while True:
+        retry = await ok(mcp, "claim_task", {"task_id": t["id"], "agent_ref": "next-agent"})
+        if retry["claimed"]:
+            break
+        assert retry["held_by"] == "vanishing-agent"
+        assert time.monotonic() < deadline, "the lease did not expire within 60 s"
+        await anyio.sleep(0.25)  # polling interval, bounded by the deadline above
+    assert retry["task"]["assignee"] == "next-agent"
+
+
+async def test_of_32_agents_claiming_one_task_at_once_exactly_one_wins(live, mcp, owner_token):
+    _, (t,) = await _ready(mcp, "Contended")
+    results: dict[str, dict] = {}
+
+    async def agent(n: int) -> None:
+        async with connect(live.mcp_url, owner_token) as c:
+            results[f"agent-{n:02d}"] = await ok(c, "claim_task", {"task_id": t["id"], "agent_ref": f"agent-{n:02d}"})
+
+    with anyio.fail_after(300):
+        async with anyio.create_task_group() as tg:
+            for n in range(AGENTS):
+                tg.start_soon(agent, n)
+    winners = [ref for ref, r in results.items() if r["claimed"]]
+    assert len(results) == AGENTS and len(winners) == 1
+    assert {r["held_by"] for ref, r in results.items() if not r["claimed"]} == set(winners)
+    assert (await ok(mcp, "get_task", {"task_id": t["id"]}))["assignee"] == winners[0]
+
+
+async def test_32_agents_claim_200_ready_tasks_each_exactly_once(live, mcp, owner_token):
+    project, tasks = await _ready(mcp, "Swarm", 0)
+    plan = {"project_id": project["id"], "tasks": [{"key": f"t{i}", "label": f"Swarm task {i}"}
+                                                   for i in range(TASKS)]}
+    await ok(mcp, "scaffold_project_from_plan", plan)
+    wins: dict[str, list[str]] = {}
+    lost = 0
+
+    async def agent(n: int) -> None:
+        # Each agent starts at its own place in the todo list and walks on while it wins; a lost race sends it
+        # back for a fresh list. Neighbours meet at the edges of their stretches, so races do happen.
+        nonlocal lost
+        ref = f"agent-{n:02d}"
+        async with connect(live.mcp_url, owner_token, client_name=ref) as c:
+            while True:
+                todo = (await ok(c, "list_tasks", {"project_id": project["id"], "status": ["todo"],
+                                                   "limit": 500}))["items"]
+                if not todo:
+                    return
+                start = (n * len(todo)) // AGENTS
+                for t in todo[start:] + todo[:start]:
+                    r = await ok(c, "claim_task", {"task_id": t["id"], "agent_ref": ref})
+                    if not r["claimed"]:
+                        lost += 1
+                        break
+                    wins.setdefault(t["id"], []).append(ref)
+
+    started = time.monotonic()
+    with anyio.fail_after(600):
+        async with anyio.create_task_group() as tg:
+            for n in range(AGENTS):
+                tg.start_soon(agent, n)
+    elapsed = time.monotonic() - started
+    assert len(wins) == TASKS and all(len(refs) == 1 for refs in wins.values())
+    board = (await ok(mcp, "list_tasks", {"project_id": project["id"], "limit": 500}))["items"]
+    assert {t["status"] for t in board} == {"in_progress"}
+    assert {t["id"]: t["assignee"] for t in board} == {tid: refs[0] for tid, refs in wins.items()}
+    claims = live.client().get(f"/api/v1/projects/{project['id']}/audit",
+                               params={"action": "task.claim", "limit": 500}).json()
+    assert claims["total"] == TASKS
+    print(f"\n32 agents claimed {TASKS} tasks in {elapsed:.2f} s ({TASKS / elapsed:.0f} claims/s, "
+          f"{lost} lost races)")
