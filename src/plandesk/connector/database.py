@@ -144,15 +144,14 @@ def _sqlite(url: str, sql: str, *, write: bool, rows: int, timeout_ms: int) -> d
         raise QueryFailed(f"could not open the database: {exc}", field="database") from None
     try:
         conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 1000)
-        if write:
-            conn.set_authorizer(_write_authorizer)
-            conn.execute("BEGIN IMMEDIATE")
-        else:
+        if not write:
             conn.execute("PRAGMA query_only=1")
-            conn.set_authorizer(_read_authorizer)
-            conn.execute("BEGIN")
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        # The authorizer watches only the caller's statement; our own BEGIN and COMMIT stay outside it.
+        conn.set_authorizer(_write_authorizer if write else _read_authorizer)
         cur = conn.execute(sql)
         out = _result(cur, rows, started, write=write)
+        conn.set_authorizer(None)
         conn.execute("COMMIT" if write else "ROLLBACK")
         return out
     except sqlite3.Error as exc:
@@ -162,6 +161,7 @@ def _sqlite(url: str, sql: str, *, write: bool, rows: int, timeout_ms: int) -> d
         raise QueryFailed(f"the database refused the statement: {exc}", field="sql") from None
     finally:
         try:
+            conn.set_authorizer(None)
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
         except sqlite3.Error:
