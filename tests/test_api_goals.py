@@ -68,6 +68,13 @@ def test_checklist_item_ids_cannot_be_invented_by_the_client(api, project):
     assert api.get(f"/api/v1/goals/{g['id']}").json()["verification_surface"] == g["verification_surface"]
 
 
+def test_a_declared_surface_cannot_be_removed_to_skip_the_evidence(api, project):
+    g = _goal(api, project, verification_surface=GATE)
+    r = api.patch(f"/api/v1/goals/{g['id']}", json={"verification_surface": None})
+    assert r.status_code == 409 and r.json()["field"] == "verification_surface"
+    assert _complete(api, g).json()["reason"] == "verification_required"
+
+
 def test_status_is_not_writable_through_an_update(api, project):
     g = _goal(api, project)
     r = api.patch(f"/api/v1/goals/{g['id']}", json={"status": "complete"})

@@ -219,6 +219,10 @@ def update_goal(db, actor: Actor, goal_id: str, data: dict) -> dict:
                            "apply your change again", field="version", current_version=row.version)
         if "name" in values:
             _check_name(tx.conn, row.project_id, values["name"], row.id)
+        if "verification_surface" in values and values["verification_surface"] is None and row.verification_surface:
+            # Fail closed: dropping the surface would let completion skip the evidence it promised.
+            raise Conflict("a declared verification surface can be changed but not removed",
+                           field="verification_surface")
         return _write(tx, actor, row, values, "goal.update")
 
 
