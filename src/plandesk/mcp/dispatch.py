@@ -71,14 +71,10 @@ def success(result: Any) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
 
 
-def failure(message: str, detail: dict | None = None) -> CallToolResult:
-    # The text is the core's message, word for word the same as REST's problem+json `message`.
-    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True,
-                          structured_content={"error": detail or {"code": "invalid_argument", "message": message}})
-
-
-def failure_of(exc: PlanDeskError) -> CallToolResult:
-    return failure(exc.message, {**exc.as_dict()})
+def failure(message: str) -> CallToolResult:
+    # The text is the core's message, word for word the same as REST's problem+json `message`. No structured
+    # content: the TypeScript SDK checks it against the tool's output schema even on an error result.
+    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
 
 
 class Dispatcher:
@@ -107,11 +103,10 @@ class Dispatcher:
     async def call(self, spec: ToolSpec, arguments: dict[str, Any], request_ctx: Any) -> CallToolResult:
         caller = caller_of(request_ctx)
         if caller is None:
-            return failure("this call carries no Plan Desk token; send Authorization: Bearer <token>",
-                           {"code": "unauthorized", "message": "no token"})
+            return failure("this call carries no Plan Desk token; send Authorization: Bearer <token>")
         refusal = caller.refusal(spec)
         if refusal is not None:
-            return failure(refusal, {"code": "forbidden", "message": refusal, "tool": spec.name})
+            return failure(refusal)
         try:
             args = check_arguments(spec.name, spec.validator, arguments)
             actor = replace(caller.actor, client_name=_client_name(request_ctx, caller, self.client_names),
@@ -125,12 +120,12 @@ class Dispatcher:
             else:
                 result = await anyio.to_thread.run_sync(partial(spec.handler, call, args))
         except PlanDeskError as exc:
-            return failure_of(exc)
+            return failure(exc.message)
         except Exception:
             # The exception text may hold internals (SQL, paths); it stays in the server log.
             log.exception("MCP tool %s failed", spec.name)
             message = f"{spec.name} failed on the server; nothing was changed. The server log has the details."
-            return failure(message, {"code": "internal", "message": message})
+            return failure(message)
         return success(result)
 
     async def middleware(self, ctx: Any, call_next: Any) -> Any:
