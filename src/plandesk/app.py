@@ -52,8 +52,9 @@ def create_app(settings: Settings, *, db=None):
     if mcp_part is not None:
         mcp_part.install(app, db, settings)
     try:
-        from plandesk.web import pages
+        from plandesk.web import pages, team_pages
         pages.install(app)
+        team_pages.install(app)  # sign-in, invitations, members, shared items
     except ImportError:
         pass
     del mounts

@@ -74,6 +74,15 @@ def create_share(db, actor: Actor, target_type: str, target_id: str, *, expires:
     return {**to_dict(row), "token": raw, **paths(raw)}
 
 
+def share_one(db, actor: Actor, *, task_id=None, document_id=None, expires=None) -> dict:
+    """The form agents use: exactly one of task_id or document_id."""
+    if (task_id is None) == (document_id is None):
+        raise InvalidArgument("pass exactly one of task_id or document_id", field="task_id")
+    if task_id is not None:
+        return create_share(db, actor, "task", task_id, expires=expires)
+    return create_share(db, actor, "document", document_id, expires=expires)
+
+
 def list_shares(db, actor: Actor, target_type: str, target_id: str) -> list[dict]:
     target_type = fields.choice("target_type", target_type, TARGETS, required=True)
     with db.read() as conn:

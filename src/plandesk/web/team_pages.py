@@ -1,0 +1,222 @@
+"""Pages for people and sharing: sign-in, sign-out, invitation links, Settings → Members, shared items."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from plandesk.api.auth import clear_session_cookie, client_of, set_session_cookie
+from plandesk.api.deps import current_actor
+from plandesk.core import invitations, members, rate_limit, sessions, shares, users
+from plandesk.core.errors import Forbidden, PlanDeskError
+from plandesk.web import csrf
+from plandesk.web.layout import frame
+from plandesk.web.rendering import STATUS_CODES, page, render
+
+router = APIRouter(include_in_schema=False)
+FormText = Annotated[str, Form(max_length=1024)]
+ROLE_HELP = {"owner": "everything, including other owners", "admin": "manages people and settings",
+             "member": "plans and works", "viewer": "reads only"}
+
+
+def check_form_csrf(request: Request, sent: str) -> None:
+    """Double-submit for plain HTML forms: the hidden field must equal this browser's CSRF cookie."""
+    expected = request.cookies.get(csrf.COOKIE, "")
+    if not (csrf.looks_valid(expected) and sent and hmac.compare_digest(expected.encode(), sent.encode())):
+        raise Forbidden("this form is out of date or came from another site; reload the page and try again")
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this server: never `//host` or `https://…`, which would send people elsewhere."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+def see_other(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def plain(request: Request, template: str, status: int = 200, **context) -> Response:
+    return render(request, template, {"title": context.pop("title", "Plan Desk"), **context}, status=status)
+
+
+def message(request: Request, exc: PlanDeskError, title: str) -> Response:
+    status = STATUS_CODES.get(exc.code, 400)
+    return plain(request, "team_message.html", status, title=title, message=exc.message, status_code=status)
+
+
+# Sign-in and sign-out
+
+@router.get("/signin")
+def signin_form(request: Request, next: str = "/"):
+    return plain(request, "team_signin.html", title="Sign in", next=safe_next(next), email="")
+
+
+@router.post("/signin")
+def signin(request: Request, email: FormText = "", password: FormText = "", csrf_token: FormText = "",
+           next: FormText = "/"):
+    target = safe_next(next)
+    try:
+        check_form_csrf(request, csrf_token)
+        rate_limit.check_sign_in(client_of(request))
+        session = sessions.sign_in(request.app.state.db, email=email, password=password)
+    except PlanDeskError as exc:
+        status = STATUS_CODES.get(exc.code, 400) if exc.code != "rate_limited" else 429
+        return plain(request, "team_signin.html", status, title="Sign in", next=target, email=email[:320],
+                     error=exc.message)
+    # A fresh session every time: a cookie planted before sign-in never becomes a signed-in one.
+    sessions.sign_out(request.app.state.db, request.cookies.get(sessions.COOKIE_NAME))
+    response = see_other(target)
+    set_session_cookie(response, request, session)
+    return response
+
+
+@router.get("/signout")
+def signout_form(request: Request):
+    return plain(request, "team_signout.html", title="Sign out")
+
+
+@router.post("/signout")
+def signout(request: Request, csrf_token: FormText = ""):
+    try:
+        check_form_csrf(request, csrf_token)
+    except PlanDeskError as exc:
+        return message(request, exc, "Not signed out")
+    sessions.sign_out(request.app.state.db, request.cookies.get(sessions.COOKIE_NAME))
+    response = see_other("/signin")
+    clear_session_cookie(response, request)
+    return response
+
+
+# Invitation links
+
+@router.get("/invite/{token}")
+def invite_form(request: Request, token: str):
+    try:
+        rate_limit.check_sign_in(client_of(request))
+        offer = invitations.preview(request.app.state.db, token)
+    except PlanDeskError as exc:
+        return message(request, exc, "This invitation cannot be used")
+    return plain(request, "team_invite.html", title="Join Plan Desk", offer=offer, token=token,
+                 role_help=ROLE_HELP.get(offer["role"], ""))
+
+
+@router.post("/invite/{token}")
+def invite_accept(request: Request, token: str, password: FormText = "", email: FormText = "",
+                  name: FormText = "", csrf_token: FormText = ""):
+    db = request.app.state.db
+    try:
+        check_form_csrf(request, csrf_token)
+        rate_limit.check_sign_in(client_of(request))
+        result = invitations.accept(db, token, email=email or None, name=name or None, password=password)
+    except PlanDeskError as exc:
+        if exc.code in ("not_found", "gone"):
+            return message(request, exc, "This invitation cannot be used")
+        offer = invitations.preview(db, token)
+        return plain(request, "team_invite.html", STATUS_CODES.get(exc.code, 400), title="Join Plan Desk",
+                     offer=offer, token=token, role_help=ROLE_HELP.get(offer["role"], ""), error=exc.message,
+                     email=email[:320], name=name[:200])
+    response = see_other("/")
+    set_session_cookie(response, request, result["session"])
+    return response
+
+
+# Settings → Members
+
+def members_page(request: Request, *, invite: dict | None = None, error: str | None = None, status: int = 200):
+    db, actor, ctx = frame(request, section="settings-members", title="Members")
+    ctx.update(roster=members.roster(db, actor), invite=invite, error=error, role_help=ROLE_HELP)
+    return render(request, "team_members.html", ctx, status=status)
+
+
+@router.get("/settings/members")
+@page
+def settings_members(request: Request):
+    return members_page(request)
+
+
+@router.post("/settings/members/invite")
+@page
+def settings_invite(request: Request, role: FormText = "member", email: FormText = "", expires: FormText = "7d",
+                    csrf_token: FormText = ""):
+    check_form_csrf(request, csrf_token)
+    actor = current_actor(request)
+    try:
+        made = invitations.create_invitation(request.app.state.db, actor, role=role, email=email or None,
+                                             expires=expires)
+    except PlanDeskError as exc:
+        return members_page(request, error=exc.message, status=STATUS_CODES.get(exc.code, 400))
+    origin, _ = shares.public_origin(request.app.state.settings, str(request.base_url))
+    # Shown in this one answer and never again: only its hash is stored.
+    return members_page(request, invite={**made, "url": origin + made["path"]}, status=201)
+
+
+@router.post("/settings/members/invitations/{invitation_id}/revoke")
+@page
+def settings_revoke_invitation(request: Request, invitation_id: str, csrf_token: FormText = ""):
+    check_form_csrf(request, csrf_token)
+    actor = current_actor(request)
+    invitations.revoke_invitation(request.app.state.db, actor, invitation_id)
+    return see_other("/settings/members")
+
+
+@router.post("/settings/members/{user_id}/role")
+@page
+def settings_role(request: Request, user_id: str, role: FormText = "", csrf_token: FormText = ""):
+    check_form_csrf(request, csrf_token)
+    actor = current_actor(request)
+    try:
+        users.change_role(request.app.state.db, actor, user_id, role)
+    except PlanDeskError as exc:
+        return members_page(request, error=exc.message, status=STATUS_CODES.get(exc.code, 400))
+    return see_other("/settings/members")
+
+
+@router.post("/settings/members/{user_id}/remove")
+@page
+def settings_remove(request: Request, user_id: str, csrf_token: FormText = ""):
+    check_form_csrf(request, csrf_token)
+    actor = current_actor(request)
+    try:
+        users.remove_user(request.app.state.db, actor, user_id)
+    except PlanDeskError as exc:
+        return members_page(request, error=exc.message, status=STATUS_CODES.get(exc.code, 400))
+    return see_other("/settings/members")
+
+
+# Shared items: no sign-in, read-only, an allow-list of fields
+
+@router.get("/share/{token}")
+def shared_item(request: Request, token: str):
+    raw, as_markdown = shares.split_token(token)
+    db = request.app.state.db
+    try:
+        view = shares.view(db, raw)
+    except PlanDeskError as exc:
+        if as_markdown:
+            status = STATUS_CODES.get(exc.code, 400)
+            return Response(f"# {status}\n\n{exc.message}\n", status_code=status,
+                            media_type="text/markdown; charset=utf-8", headers=_share_headers())
+        return message(request, exc, "This link does not work")
+    if as_markdown:
+        return Response(shares.to_markdown(view), media_type="text/markdown; charset=utf-8",
+                        headers=_share_headers())
+    response = plain(request, "team_share.html", title=view["title"], item=view,
+                     markdown_href=f"/share/{quote(raw)}.md")
+    response.headers.update(_share_headers())
+    return response
+
+
+def _share_headers() -> dict:
+    # Unlisted links: keep them out of search engines and caches shared between people.
+    return {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
+

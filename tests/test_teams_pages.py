@@ -1,0 +1,154 @@
+"""The people pages over HTTP: /signin, /signout, /invite/<token>, Settings → Members, with CSRF on every form."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+PASSWORD = "correct horse battery staple"
+
+
+def form_token(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(
+        r'name="csrf-token" content="([^"]+)"', html)  # pages without a form carry it in a <meta>
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+def page_sign_in(server, email: str, password: str = PASSWORD, next_path: str = "/"):
+    """A browser's way in: load the form (it sets the CSRF cookie), post it back with the hidden token."""
+    c = server.client()
+    token = form_token(c.get("/signin").text)
+    r = c.post("/signin", data={"email": email, "password": password, "csrf_token": token, "next": next_path})
+    return c, r
+
+
+@pytest.fixture
+def team(server, api):
+    """An admin and a viewer besides the local owner: sign-in is required from here on."""
+    r = api.post("/api/v1/members", json={"email": "admin@example.com", "role": "admin", "password": PASSWORD})
+    assert r.status_code == 201, r.text
+    admin, _ = page_sign_in(server, "admin@example.com")
+    page = admin.get("/settings/members").text
+    r = admin.post("/api/v1/members", json={"email": "viewer@example.com", "role": "viewer", "password": PASSWORD},
+                   headers={"X-CSRF-Token": re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)})
+    assert r.status_code == 201, r.text
+    return server
+
+
+def test_the_sign_in_page_signs_in_and_returns_to_the_page_asked_for(team):
+    c, r = page_sign_in(team, "admin@example.com", next_path="/settings/members")
+    assert r.status_code == 303 and r.headers["location"] == "/settings/members"
+    cookie = r.headers["set-cookie"]
+    assert "plandesk_session=" in cookie and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+    assert c.get("/settings/members").status_code == 200
+
+
+def test_a_wrong_password_shows_the_form_again_with_the_reason(team):
+    _, r = page_sign_in(team, "admin@example.com", password="not the password")
+    assert r.status_code == 401
+    assert "wrong email or password" in r.text and 'name="password"' in r.text
+    assert "set-cookie" not in r.headers or "plandesk_session" not in r.headers["set-cookie"]
+
+
+def test_sign_in_never_redirects_to_another_site(team):
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        _, r = page_sign_in(team, "admin@example.com", next_path=target)
+        assert r.status_code == 303 and r.headers["location"] == "/"
+
+
+def test_a_sign_in_form_without_the_csrf_token_is_refused(team):
+    c = team.client()
+    c.get("/signin")
+    r = c.post("/signin", data={"email": "admin@example.com", "password": PASSWORD, "csrf_token": "forged" * 8})
+    assert r.status_code == 403
+    assert "plandesk_session" not in r.headers.get("set-cookie", "")
+
+
+def test_a_cross_site_form_post_is_refused(team):
+    c = team.client()
+    token = form_token(c.get("/signin").text)
+    data = {"email": "admin@example.com", "password": PASSWORD, "csrf_token": token}
+    r = c.post("/signin", data=data, headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403
+    r = c.post("/signin", data=data, headers={"Sec-Fetch-Site": "cross-site"})
+    assert r.status_code == 403
+    admin, _ = page_sign_in(team, "admin@example.com")
+    page = admin.get("/settings/members").text
+    viewer_id = re.search(r'data-member="([^"]+)">\s*<td>viewer', page).group(1)
+    r = admin.post(f"/settings/members/{viewer_id}/role", data={"role": "admin", "csrf_token": form_token(page)},
+                   headers={"Origin": "http://attacker.example"})
+    assert r.status_code == 403
+
+
+def test_sign_out_ends_the_session(team):
+    c, _ = page_sign_in(team, "admin@example.com")
+    page = c.get("/signout")
+    assert page.status_code == 200
+    r = c.post("/signout", data={"csrf_token": form_token(page.text)})
+    assert r.status_code == 303 and r.headers["location"] == "/signin"
+    assert c.get("/api/v1/auth/me").status_code == 401
+
+
+def test_pages_ask_for_sign_in_once_the_workspace_has_two_people(team):
+    r = team.client().get("/settings/members")
+    assert r.status_code == 401
+    assert 'href="/signin?next=' in r.text
+
+
+def test_the_invitation_page_creates_the_account_and_signs_it_in(team):
+    admin, _ = page_sign_in(team, "admin@example.com")
+    page = admin.get("/settings/members").text
+    r = admin.post("/settings/members/invite", data={"role": "member", "email": "", "expires": "24h",
+                                                     "csrf_token": form_token(page)})
+    assert r.status_code == 201
+    link = re.search(r'id="invite-url">([^<]+)<', r.text).group(1)
+    assert "/invite/plandesk_invite_" in link
+    path = link[link.index("/invite/"):]
+    guest = team.client()
+    offer = guest.get(path)
+    assert offer.status_code == 200 and "member" in offer.text
+    r = guest.post(path, data={"email": "newcomer@example.com", "name": "Newcomer", "password": PASSWORD,
+                               "csrf_token": form_token(offer.text)})
+    assert r.status_code == 303
+    assert guest.get("/api/v1/auth/me").json()["name"] == "Newcomer"
+    used = team.client().get(path)
+    assert used.status_code == 410 and "already used" in used.text
+    assert team.client().get("/invite/plandesk_invite_nope").status_code == 404
+
+
+def test_the_invitation_link_is_shown_once(team):
+    admin, _ = page_sign_in(team, "admin@example.com")
+    page = admin.get("/settings/members").text
+    r = admin.post("/settings/members/invite", data={"role": "viewer", "csrf_token": form_token(page)})
+    link = re.search(r'id="invite-url">([^<]+)<', r.text).group(1)
+    again = admin.get("/settings/members").text
+    assert link not in again and "Open invitations" in again
+
+
+def test_the_members_page_changes_a_role_and_removes_a_person(team, workspace):
+    token = workspace.create_token("viewer agent", "--user", "viewer@example.com")
+    agent = team.client(headers={"Authorization": f"Bearer {token}"})
+    admin, _ = page_sign_in(team, "admin@example.com")
+    page = admin.get("/settings/members").text
+    viewer_id = re.search(r'data-member="([^"]+)">\s*<td>viewer', page).group(1)
+    r = admin.post(f"/settings/members/{viewer_id}/role", data={"role": "member", "csrf_token": form_token(page)})
+    assert r.status_code == 303
+    assert agent.get("/api/v1/auth/me").json()["role"] == "member"
+    r = admin.post(f"/settings/members/{viewer_id}/remove", data={"csrf_token": form_token(page)})
+    assert r.status_code == 303
+    assert agent.get("/api/v1/auth/me").status_code == 401  # their token died with their membership
+    assert "viewer@example.com" not in admin.get("/settings/members").text
+
+
+def test_a_viewer_sees_the_roster_without_controls_and_cannot_post_them(team):
+    viewer, _ = page_sign_in(team, "viewer@example.com")
+    page = viewer.get("/settings/members")
+    assert page.status_code == 200 and "admin@example.com" in page.text
+    assert "/remove" not in page.text and "Invite someone" not in page.text
+    admin_id = re.search(r'data-member="([^"]+)">\s*<td>admin', page.text).group(1)
+    r = viewer.post(f"/settings/members/{admin_id}/remove", data={"csrf_token": form_token(page.text)})
+    assert r.status_code == 403
+    assert viewer.post("/settings/members/invite", data={"role": "owner", "csrf_token": form_token(page.text)}
+                       ).status_code == 403
