@@ -36,7 +36,7 @@ def _event(api, run, message, **kw):
 
 
 def _when(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return datetime.fromisoformat(value)
 
 
 def test_a_run_starts_running_and_records_who_started_it(api, project):

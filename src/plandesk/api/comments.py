@@ -11,9 +11,11 @@ from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import Strict
 from plandesk.core import comments, vocab
 from plandesk.core.actors import Actor
+from plandesk.db.engine import Database
 
 router = APIRouter(tags=["comments"])
 ActorDep = Annotated[Actor, Depends(current_actor)]
+DbDep = Annotated[Database, Depends(db_of)]
 Limit = Annotated[int | None, Query(ge=1, le=vocab.MAX_LIST_LIMIT)]
 Target = Literal[vocab.COMMENT_TARGETS]  # type: ignore[valid-type]
 
@@ -33,13 +35,13 @@ class CommentPatch(Strict):
 def _routes_for(target_type: str, plural: str) -> None:
     # The same pair of routes for each commentable thing: /tasks/{id}/comments, /documents/..., /notes/...
     @router.get(f"/{plural}/{{target_id}}/comments", name=f"list_{target_type}_comments")
-    def list_for(target_id: str, actor: ActorDep, db=Depends(db_of), include_resolved: bool = False,
+    def list_for(target_id: str, actor: ActorDep, db: DbDep, include_resolved: bool = False,
                  limit: Limit = None, cursor: str | None = None):
         return comments.list_comments(db, actor, None, target_type, target_id, include_resolved,
                                       limit=limit, cursor=cursor)
 
     @router.post(f"/{plural}/{{target_id}}/comments", status_code=201, name=f"add_{target_type}_comment")
-    def add_to(target_id: str, body: CommentIn, actor: ActorDep, db=Depends(db_of)):
+    def add_to(target_id: str, body: CommentIn, actor: ActorDep, db: DbDep):
         return comments.add_comment(db, actor, target_type, target_id, body.body, body.passage)
 
 
@@ -48,7 +50,7 @@ for _type, _plural in (("task", "tasks"), ("document", "documents"), ("note", "n
 
 
 @router.get("/projects/{project_id}/comments")
-def list_project_comments(project_id: str, actor: ActorDep, db=Depends(db_of), target_type: Target | None = None,
+def list_project_comments(project_id: str, actor: ActorDep, db: DbDep, target_type: Target | None = None,
                           target_id: str | None = None, include_resolved: bool = False, limit: Limit = None,
                           cursor: str | None = None):
     return comments.list_comments(db, actor, project_id, target_type, target_id, include_resolved,
@@ -56,11 +58,11 @@ def list_project_comments(project_id: str, actor: ActorDep, db=Depends(db_of), t
 
 
 @router.patch("/comments/{comment_id}")
-def update_comment(comment_id: str, body: CommentPatch, actor: ActorDep, db=Depends(db_of)):
+def update_comment(comment_id: str, body: CommentPatch, actor: ActorDep, db: DbDep):
     return comments.update_comment(db, actor, comment_id, body.data())
 
 
 @router.delete("/comments/{comment_id}", status_code=204)
-def delete_comment(comment_id: str, actor: ActorDep, db=Depends(db_of)):
+def delete_comment(comment_id: str, actor: ActorDep, db: DbDep):
     comments.delete_comment(db, actor, comment_id)
     return Response(status_code=204)

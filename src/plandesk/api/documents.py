@@ -11,9 +11,11 @@ from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import Strict
 from plandesk.core import documents, folders, vocab
 from plandesk.core.actors import Actor
+from plandesk.db.engine import Database
 
 router = APIRouter(tags=["documents"])
 ActorDep = Annotated[Actor, Depends(current_actor)]
+DbDep = Annotated[Database, Depends(db_of)]
 Limit = Annotated[int | None, Query(ge=1, le=vocab.MAX_LIST_LIMIT)]
 
 
@@ -52,55 +54,55 @@ class MoveIn(Strict):
 
 
 @router.get("/projects/{project_id}/documents")
-def list_documents(project_id: str, actor: ActorDep, db=Depends(db_of), folder_id: str | None = Query(
+def list_documents(project_id: str, actor: ActorDep, db: DbDep, folder_id: str | None = Query(
         default=None, description="a folder id, or `unfiled`"), verbose: bool = False, limit: Limit = None,
                    cursor: str | None = None):
     return documents.list_documents(db, actor, project_id, folder_id, verbose, limit=limit, cursor=cursor)
 
 
 @router.post("/projects/{project_id}/documents", status_code=201)
-def create_document(project_id: str, body: DocumentIn, actor: ActorDep, db=Depends(db_of)):
+def create_document(project_id: str, body: DocumentIn, actor: ActorDep, db: DbDep):
     return documents.create_document(db, actor, project_id, body.data())
 
 
 @router.post("/projects/{project_id}/documents/move")
-def move_documents(project_id: str, body: MoveIn, actor: ActorDep, db=Depends(db_of)):
+def move_documents(project_id: str, body: MoveIn, actor: ActorDep, db: DbDep):
     return folders.move_documents(db, actor, body.document_ids, body.folder_id, project_id=project_id)
 
 
 @router.get("/documents/{document_id}")
-def get_document(document_id: str, actor: ActorDep, db=Depends(db_of), verbose: bool = True):
+def get_document(document_id: str, actor: ActorDep, db: DbDep, verbose: bool = True):
     return documents.get_document(db, actor, document_id, verbose)
 
 
 @router.patch("/documents/{document_id}")
-def update_document(document_id: str, body: DocumentPatch, actor: ActorDep, db=Depends(db_of)):
+def update_document(document_id: str, body: DocumentPatch, actor: ActorDep, db: DbDep):
     return documents.update_document(db, actor, document_id, body.data())
 
 
 @router.delete("/documents/{document_id}", status_code=204)
-def delete_document(document_id: str, actor: ActorDep, db=Depends(db_of)):
+def delete_document(document_id: str, actor: ActorDep, db: DbDep):
     documents.delete_document(db, actor, document_id)
     return Response(status_code=204)
 
 
 @router.get("/projects/{project_id}/folders")
-def list_folders(project_id: str, actor: ActorDep, db=Depends(db_of)):
+def list_folders(project_id: str, actor: ActorDep, db: DbDep):
     return folders.list_folders(db, actor, project_id)
 
 
 @router.post("/projects/{project_id}/folders", status_code=201)
-def create_folder(project_id: str, body: FolderIn, actor: ActorDep, db=Depends(db_of)):
+def create_folder(project_id: str, body: FolderIn, actor: ActorDep, db: DbDep):
     return folders.create_folder(db, actor, project_id, body.data())
 
 
 @router.patch("/folders/{folder_id}")
-def update_folder(folder_id: str, body: FolderPatch, actor: ActorDep, db=Depends(db_of)):
+def update_folder(folder_id: str, body: FolderPatch, actor: ActorDep, db: DbDep):
     return folders.update_folder(db, actor, folder_id, body.data())
 
 
 @router.delete("/folders/{folder_id}", status_code=204)
-def delete_folder(folder_id: str, actor: ActorDep, db=Depends(db_of), reparent_to: str | None = Query(
+def delete_folder(folder_id: str, actor: ActorDep, db: DbDep, reparent_to: str | None = Query(
         default=None, description="where the folder's content goes; default: its parent, else Unfiled")):
     folders.delete_folder(db, actor, folder_id, reparent_to)
     return Response(status_code=204)

@@ -11,9 +11,11 @@ from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import Strict
 from plandesk.core import goals, scaffold, vocab
 from plandesk.core.actors import Actor
+from plandesk.db.engine import Database
 
 router = APIRouter(tags=["goals"])
 ActorDep = Annotated[Actor, Depends(current_actor)]
+DbDep = Annotated[Database, Depends(db_of)]
 Limit = Annotated[int | None, Query(ge=1, le=vocab.MAX_LIST_LIMIT)]
 Text = str | None
 
@@ -58,51 +60,51 @@ class ScaffoldIn(Strict):
 
 
 @router.get("/projects/{project_id}/goals")
-def list_goals(project_id: str, actor: ActorDep, db=Depends(db_of), limit: Limit = None,
+def list_goals(project_id: str, actor: ActorDep, db: DbDep, limit: Limit = None,
                cursor: str | None = None):
     return goals.list_goals(db, actor, project_id, limit=limit, cursor=cursor)
 
 
 @router.post("/projects/{project_id}/goals", status_code=201)
-def create_goal(project_id: str, body: GoalIn, actor: ActorDep, db=Depends(db_of)):
+def create_goal(project_id: str, body: GoalIn, actor: ActorDep, db: DbDep):
     return goals.create_goal(db, actor, project_id, body.data())
 
 
 @router.get("/goals/{goal_id}")
-def get_goal(goal_id: str, actor: ActorDep, db=Depends(db_of)):
+def get_goal(goal_id: str, actor: ActorDep, db: DbDep):
     return goals.get_goal(db, actor, goal_id)
 
 
 @router.patch("/goals/{goal_id}")
-def update_goal(goal_id: str, body: GoalPatch, actor: ActorDep, db=Depends(db_of)):
+def update_goal(goal_id: str, body: GoalPatch, actor: ActorDep, db: DbDep):
     return goals.update_goal(db, actor, goal_id, body.data())
 
 
 @router.post("/goals/{goal_id}/pause")
-def pause_goal(goal_id: str, actor: ActorDep, db=Depends(db_of)):
+def pause_goal(goal_id: str, actor: ActorDep, db: DbDep):
     return goals.pause_goal(db, actor, goal_id)
 
 
 @router.post("/goals/{goal_id}/resume")
-def resume_goal(goal_id: str, actor: ActorDep, db=Depends(db_of)):
+def resume_goal(goal_id: str, actor: ActorDep, db: DbDep):
     return goals.resume_goal(db, actor, goal_id)
 
 
 @router.post("/goals/{goal_id}/set-current")
-def set_current_goal(goal_id: str, actor: ActorDep, db=Depends(db_of)):
+def set_current_goal(goal_id: str, actor: ActorDep, db: DbDep):
     return goals.set_current_goal(db, actor, goal_id)
 
 
 @router.post("/goals/{goal_id}/invoke")
-def invoke_goal(goal_id: str, actor: ActorDep, db=Depends(db_of)):
+def invoke_goal(goal_id: str, actor: ActorDep, db: DbDep):
     return goals.invoke_goal(db, actor, goal_id)
 
 
 @router.post("/goals/{goal_id}/complete")
-def complete_goal(goal_id: str, body: CompleteIn, actor: ActorDep, db=Depends(db_of)):
+def complete_goal(goal_id: str, body: CompleteIn, actor: ActorDep, db: DbDep):
     return goals.complete_goal(db, actor, goal_id, body.evidence)
 
 
 @router.post("/projects/scaffold", status_code=201, tags=["projects"])
-def scaffold_project(body: ScaffoldIn, actor: ActorDep, db=Depends(db_of)):
+def scaffold_project(body: ScaffoldIn, actor: ActorDep, db: DbDep):
     return scaffold.scaffold_project_from_plan(db, actor, body.data())

@@ -11,9 +11,11 @@ from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import Strict
 from plandesk.core import notes, vocab
 from plandesk.core.actors import Actor
+from plandesk.db.engine import Database
 
 router = APIRouter(tags=["notes"])
 ActorDep = Annotated[Actor, Depends(current_actor)]
+DbDep = Annotated[Database, Depends(db_of)]
 Limit = Annotated[int | None, Query(ge=1, le=vocab.MAX_LIST_LIMIT)]
 
 
@@ -30,27 +32,27 @@ class NotePatch(Strict):
 
 
 @router.get("/projects/{project_id}/notes")
-def list_notes(project_id: str, actor: ActorDep, db=Depends(db_of), verbose: bool = False, limit: Limit = None,
+def list_notes(project_id: str, actor: ActorDep, db: DbDep, verbose: bool = False, limit: Limit = None,
                cursor: str | None = None):
     return notes.list_notes(db, actor, project_id, verbose, limit=limit, cursor=cursor)
 
 
 @router.post("/projects/{project_id}/notes", status_code=201)
-def create_note(project_id: str, body: NoteIn, actor: ActorDep, db=Depends(db_of)):
+def create_note(project_id: str, body: NoteIn, actor: ActorDep, db: DbDep):
     return notes.create_note(db, actor, project_id, body.data())
 
 
 @router.get("/notes/{note_id}")
-def get_note(note_id: str, actor: ActorDep, db=Depends(db_of)):
+def get_note(note_id: str, actor: ActorDep, db: DbDep):
     return notes.get_note(db, actor, note_id)
 
 
 @router.patch("/notes/{note_id}")
-def update_note(note_id: str, body: NotePatch, actor: ActorDep, db=Depends(db_of)):
+def update_note(note_id: str, body: NotePatch, actor: ActorDep, db: DbDep):
     return notes.update_note(db, actor, note_id, body.data())
 
 
 @router.delete("/notes/{note_id}", status_code=204)
-def delete_note(note_id: str, actor: ActorDep, db=Depends(db_of)):
+def delete_note(note_id: str, actor: ActorDep, db: DbDep):
     notes.delete_note(db, actor, note_id)
     return Response(status_code=204)

@@ -9,14 +9,16 @@ from fastapi import APIRouter, Depends, Query
 from plandesk.api.deps import current_actor, db_of
 from plandesk.core import projects, revisions, vocab
 from plandesk.core.actors import Actor
+from plandesk.db.engine import Database
 
 router = APIRouter(tags=["revisions"])
 ActorDep = Annotated[Actor, Depends(current_actor)]
+DbDep = Annotated[Database, Depends(db_of)]
 Target = Literal[vocab.REVISION_TARGETS]  # type: ignore[valid-type]
 
 
 @router.get("/projects/{project_id}/revisions")
-def list_revisions(project_id: str, actor: ActorDep, target_type: Target, target_id: str, db=Depends(db_of),
+def list_revisions(project_id: str, actor: ActorDep, target_type: Target, target_id: str, db: DbDep,
                    limit: Annotated[int, Query(ge=1, le=200)] = 50):
     with db.read() as conn:
         pid = projects.load(conn, actor, project_id).id
@@ -25,10 +27,10 @@ def list_revisions(project_id: str, actor: ActorDep, target_type: Target, target
 
 
 @router.get("/revisions/{revision_id}")
-def get_revision(revision_id: str, actor: ActorDep, db=Depends(db_of)):
+def get_revision(revision_id: str, actor: ActorDep, db: DbDep):
     return revisions.get_revision(db, actor, revision_id)
 
 
 @router.post("/revisions/{revision_id}/restore")
-def restore_revision(revision_id: str, actor: ActorDep, db=Depends(db_of)):
+def restore_revision(revision_id: str, actor: ActorDep, db: DbDep):
     return revisions.restore_revision(db, actor, revision_id)

@@ -11,9 +11,11 @@ from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import Strict
 from plandesk.core import runs, vocab
 from plandesk.core.actors import Actor
+from plandesk.db.engine import Database
 
 router = APIRouter(tags=["agent runs"])
 ActorDep = Annotated[Actor, Depends(current_actor)]
+DbDep = Annotated[Database, Depends(db_of)]
 Limit = Annotated[int | None, Query(ge=1, le=vocab.MAX_LIST_LIMIT)]
 RunStatus = Literal[vocab.RUN_STATUSES]  # type: ignore[valid-type]
 
@@ -41,31 +43,31 @@ class CompleteRunIn(Strict):
 
 
 @router.get("/projects/{project_id}/agent-runs")
-def list_agent_runs(project_id: str, actor: ActorDep, db=Depends(db_of), status: RunStatus | None = None,
+def list_agent_runs(project_id: str, actor: ActorDep, db: DbDep, status: RunStatus | None = None,
                     limit: Limit = None, cursor: str | None = None):
     return runs.list_agent_runs(db, actor, project_id, status=status, limit=limit, cursor=cursor)
 
 
 @router.post("/agent-runs", status_code=201)
-def start_agent_run(body: RunIn, actor: ActorDep, db=Depends(db_of)):
+def start_agent_run(body: RunIn, actor: ActorDep, db: DbDep):
     return runs.start_agent_run(db, actor, body.project_id, body.label, body.task_ids)
 
 
 @router.get("/agent-runs/{run_id}")
-def get_agent_run(run_id: str, actor: ActorDep, db=Depends(db_of)):
+def get_agent_run(run_id: str, actor: ActorDep, db: DbDep):
     return runs.get_agent_run(db, actor, run_id)
 
 
 @router.post("/agent-runs/{run_id}/events", status_code=201)
-def record_agent_progress(run_id: str, body: EventIn, actor: ActorDep, db=Depends(db_of)):
+def record_agent_progress(run_id: str, body: EventIn, actor: ActorDep, db: DbDep):
     return runs.record_agent_progress(db, actor, run_id, body.message, body.kind, body.event_data)
 
 
 @router.post("/agent-runs/{run_id}/tasks")
-def link_run_tasks(run_id: str, body: LinkIn, actor: ActorDep, db=Depends(db_of)):
+def link_run_tasks(run_id: str, body: LinkIn, actor: ActorDep, db: DbDep):
     return runs.link_run_tasks(db, actor, run_id, body.task_ids)
 
 
 @router.post("/agent-runs/{run_id}/complete")
-def complete_agent_run(run_id: str, body: CompleteRunIn, actor: ActorDep, db=Depends(db_of)):
+def complete_agent_run(run_id: str, body: CompleteRunIn, actor: ActorDep, db: DbDep):
     return runs.complete_agent_run(db, actor, run_id, body.status, body.summary)
