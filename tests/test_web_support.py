@@ -91,7 +91,8 @@ class PageLog:
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 800})
+    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 800},
+                                  reduced_motion="reduce")
     context.set_default_timeout(UI_TIMEOUT_MS)
     pg = context.new_page()
     pg.log = PageLog(pg)
@@ -101,7 +102,8 @@ def page(browser, server):
 
 def mobile_page(browser, server, *, dark: bool = False):
     context = browser.new_context(base_url=server.url, viewport={"width": 390, "height": 844},
-                                  color_scheme="dark" if dark else "light", is_mobile=True, has_touch=True)
+                                  color_scheme="dark" if dark else "light", is_mobile=True, has_touch=True,
+                                  reduced_motion="reduce")
     context.set_default_timeout(UI_TIMEOUT_MS)
     return context, context.new_page()
 

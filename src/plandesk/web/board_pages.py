@@ -12,7 +12,7 @@ from plandesk.core import revisions, tasks
 from plandesk.core.errors import PlanDeskError
 from plandesk.core.vocab import PRIORITIES, TASK_STATUSES
 from plandesk.web import board_data
-from plandesk.web.layout import core, frame, has_route
+from plandesk.web.layout import core, frame
 from plandesk.web.rendering import page, render
 
 router = APIRouter(include_in_schema=False)
@@ -37,13 +37,12 @@ def revision_changes(db, actor, task: dict, metas: list[dict]) -> list[dict]:
     return out
 
 
-def drawer_context(db, actor, task_id: str, request: Request | None = None) -> dict:
+def drawer_context(db, actor, task_id: str) -> dict:
     task = tasks.get_task(db, actor, task_id)
     metas = revisions.list_revisions(db, actor, "task", task["id"], limit=20)
     context = {"task": task, "relations": board_data.relations(db, actor, task),
                "revisions": revision_changes(db, actor, task, metas), "comments": None, "goal": None,
-               "can_restore": request is not None and has_route(request, "POST",
-                                                                "/api/v1/revisions/{}/restore")}
+               "can_restore": actor.can_write}
     comments = core("comments")
     if comments is not None:
         context["comments"] = comments.list_comments(db, actor, task["project_id"], target_type="task",
@@ -72,7 +71,7 @@ def board(request: Request, project_id: str, task: Optional[str] = None):
     ctx["drawer"] = None
     if task:
         try:
-            ctx["drawer"] = drawer_context(db, actor, task, request)
+            ctx["drawer"] = drawer_context(db, actor, task)
         except PlanDeskError as exc:
             ctx["drawer_error"] = exc.message
     return render(request, "board.html", ctx)
@@ -92,7 +91,7 @@ def card_fragment(request: Request, project_id: str, task_id: str):
 @page
 def drawer_fragment(request: Request, project_id: str, task_id: str):
     db, actor, _ = frame(request)
-    context = drawer_context(db, actor, task_id, request)
+    context = drawer_context(db, actor, task_id)
     if context["task"]["project_id"] != project_id:
         return Response(status_code=404)
     return render(request, "_drawer.html", {"drawer": context, "project": {"id": project_id}})

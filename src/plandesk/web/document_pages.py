@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from plandesk.core import comments, documents, folders, notes, revisions
 from plandesk.core.errors import NotFound
-from plandesk.web.layout import frame, has_route
+from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
 from plandesk.web.text_diff import line_diff
 
@@ -69,7 +69,7 @@ def document_page(request: Request, project_id: str, document_id: str):
     ctx.update(lib=library(db, actor, project_id), doc=doc, title=doc["title"], can_write=actor.can_write,
                history=history(db, actor, "document", doc),
                comments=comments.list_comments(db, actor, None, "document", doc["id"], True)["items"],
-               can_restore=has_route(request, "POST", "/api/v1/revisions/{}/restore"))
+               can_restore=actor.can_write)
     return render(request, "document.html", ctx)
 
 

@@ -4,7 +4,6 @@ and the core modules that other parts are still landing (None until they exist).
 from __future__ import annotations
 
 import importlib
-import re
 from types import ModuleType
 from typing import Any
 
@@ -25,15 +24,6 @@ def core(name: str) -> ModuleType | None:
         if exc.name == f"plandesk.core.{name}":
             return None
         raise
-
-
-def has_route(request: Request, method: str, path: str) -> bool:
-    """Whether the app serves `path` (parameters written as {}), e.g. a REST route another part adds."""
-    for route in request.app.routes:
-        template = re.sub(r"{[^}]*}", "{}", getattr(route, "path", ""))
-        if template == path and method in (getattr(route, "methods", None) or ()):
-            return True
-    return False
 
 
 def frame(request: Request, *, project_id: str | None = None, section: str | None = None,

@@ -12,7 +12,7 @@ from plandesk.web.rendering import STATIC_DIR
 
 # Page modules, each exposing `router` (all routes include_in_schema=False: they are not the API).
 PAGE_MODULES = ("home_pages", "board_pages", "flow_pages", "document_pages", "work_pages", "activity_pages",
-                "settings_pages", "ui_routes")
+                "settings_pages", "ui_routes", "connector_pages")
 
 
 def install(app: FastAPI) -> None:

@@ -284,6 +284,33 @@ document.getElementById("clear-filters").addEventListener("click", () => {
   applyFilters();
 });
 
+// ---- collapsed columns (Backlog starts folded so the four working columns fit a laptop screen) ----------
+const COLLAPSED_KEY = "plandesk:collapsed-columns";
+
+function collapsedColumns() {
+  try { return new Set(JSON.parse(localStorage.getItem(COLLAPSED_KEY) || '["backlog"]')); } catch { return new Set(["backlog"]); }
+}
+
+function showCollapsed(set) {
+  for (const column of board.querySelectorAll(".column")) {
+    const folded = set.has(column.dataset.status);
+    column.classList.toggle("collapsed", folded);
+    const button = column.querySelector(".collapse-btn");
+    button.setAttribute("aria-expanded", String(!folded));
+    button.setAttribute("aria-label", `${folded ? "Expand" : "Collapse"} ${labels[column.dataset.status]}`);
+  }
+}
+
+board.addEventListener("click", (event) => {
+  const column = event.target.closest(".column");
+  const button = event.target.closest(".collapse-btn");
+  if (!column || !(button || (column.classList.contains("collapsed") && !drag))) return;
+  const set = collapsedColumns();
+  if (set.has(column.dataset.status)) set.delete(column.dataset.status); else set.add(column.dataset.status);
+  try { localStorage.setItem(COLLAPSED_KEY, JSON.stringify([...set])); } catch { /* private mode: not remembered */ }
+  showCollapsed(set);
+});
+
 // ---- live updates and changes from the drawer -----------------------------------------------------
 onLive((event) => {
   const kind = event.kind || "";
@@ -326,4 +353,5 @@ document.addEventListener("plandesk:task-deleted", (event) => {
 const params = new URL(window.location.href).searchParams;
 for (const t of params.getAll("tag")) filters.tags.add(t);
 filters.assignee = params.get("assignee") || "";
+showCollapsed(collapsedColumns());
 applyFilters();
