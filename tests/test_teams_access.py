@@ -9,8 +9,11 @@ import time
 import uuid
 from datetime import datetime, timezone
 
+import anyio
 import httpx2
 import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 from conftest import free_port
 
@@ -216,3 +219,25 @@ def test_a_cross_site_post_is_refused(server, api):
     r = c.post("/api/v1/auth/sign-in", json={"email": "a@example.com", "password": PASSWORD},
                headers={"Sec-Fetch-Site": "cross-site"})
     assert r.status_code == 403
+
+
+async def tools_and_refusal(url: str, token: str, task_id: str):
+    async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
+        with anyio.fail_after(60):
+            async with Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
+                listed = (await client.list_tools()).tools
+                refused = await client.call_tool("update_task", {"task_id": task_id, "status": "done"})
+                return listed, refused
+
+
+def test_a_viewer_is_offered_no_write_tool_over_mcp_and_cannot_call_one(server, plan, workspace):
+    token = workspace.create_token("viewer-agent", "--user", "viewer@example.com")
+    listed, refused = anyio.run(tools_and_refusal, server.mcp_url, token, plan["task_id"])
+    names = {t.name for t in listed}
+    assert {"get_task", "list_tasks"} <= names  # reading works
+    writers = [t.name for t in listed if not (t.annotations and t.annotations.read_only_hint)]
+    assert writers == []
+    assert "create_share_link" not in names and "update_task" not in names
+    assert refused.is_error
+    owner = server.client(headers={"Authorization": f"Bearer {workspace.create_token('owner')}"})
+    assert owner.get(f"/api/v1/tasks/{plan['task_id']}").json()["status"] == "todo"
