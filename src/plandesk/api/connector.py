@@ -49,8 +49,9 @@ def get_connector(project_id: str, actor: ActorDep, db=Depends(db_of)):
 
 
 @router.put("/projects/{project_id}/connector")
-def put_connector(project_id: str, body: ConnectorIn, actor: ActorDep, db=Depends(db_of)):
-    return connector_config.put_config(db, actor, project_id, body.model_dump(exclude_unset=True))
+def put_connector(project_id: str, body: ConnectorIn, request: Request, actor: ActorDep, db=Depends(db_of)):
+    return connector_config.put_config(db, actor, project_id, body.model_dump(exclude_unset=True),
+                                       data_dir=str(request.app.state.settings.data_dir))
 
 
 @router.get("/projects/{project_id}/connector/logs/{log_id}", response_class=PlainTextResponse)
@@ -59,3 +60,19 @@ def recipe_log(project_id: str, log_id: str, request: Request, actor: ActorDep, 
     text = read_recipe_log(db, actor, project_id, log_id, request.app.state.settings.data_dir)
     return PlainTextResponse(text, headers={"Content-Security-Policy": "default-src 'none'",
                                             "X-Content-Type-Options": "nosniff"})
+
+
+class ConnectionTestIn(Strict):
+    token: str = Field(min_length=1, max_length=300)
+    project_id: Optional[str] = Field(default=None, max_length=36)
+
+
+@router.post("/connector/test-connection")
+async def test_connection(body: ConnectionTestIn, request: Request, actor: ActorDep, db=Depends(db_of)):
+    """Run a real MCP initialize and tools/list with a token and say what fails. For a person in the UI."""
+    from plandesk.connector.connection_test import run_connection_test
+    from plandesk.core.errors import Forbidden
+    if actor.token_id is not None:
+        raise Forbidden("the connection test is for a person in the UI", permission="settings")
+    actor.require_write("testing a connection")
+    return await run_connection_test(db, request.app.state.settings, body.token, body.project_id)

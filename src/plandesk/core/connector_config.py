@@ -74,7 +74,7 @@ def _text_list(field: str, value, *, max_items: int, max_len: int) -> list[str]:
     return [fields.text(field, v, max_len=max_len, required=True) for v in value]  # type: ignore[misc]
 
 
-def _code_root(value, workspace_file: str | None) -> str | None:
+def _code_root(value, protected: tuple[str, ...]) -> str | None:
     if value is None or value == "":
         return None
     value = fields.text("code_root", value, max_len=1024, required=True, strip=True)
@@ -85,9 +85,9 @@ def _code_root(value, workspace_file: str | None) -> str | None:
         raise InvalidArgument(f"code_root {value!r} is not an existing directory", field="code_root")
     if real == "/":
         raise InvalidArgument("code_root cannot be the filesystem root", field="code_root")
-    if workspace_file:
-        ws_dir = os.path.dirname(os.path.realpath(workspace_file))
-        if ws_dir == real or ws_dir.startswith(real + os.sep):
+    for place in protected:
+        inner = os.path.realpath(place)
+        if inner == real or inner.startswith(real.rstrip(os.sep) + os.sep):
             # An agent that can read the workspace database can read every token hash and private plan.
             raise InvalidArgument("code_root must not contain Plan Desk's own data directory", field="code_root")
     return real
@@ -181,7 +181,7 @@ def _allowlist(value) -> list[str]:
     return out
 
 
-def clean(data, previous: dict, *, workspace_file: str | None = None) -> dict:
+def clean(data, previous: dict, *, protected: tuple[str, ...] = ()) -> dict:
     if not isinstance(data, dict):
         raise InvalidArgument("the connector config must be an object", field="enabled")
     fields.reject_unknown(data, FIELDS)
@@ -191,7 +191,7 @@ def clean(data, previous: dict, *, workspace_file: str | None = None) -> dict:
     if "exec_network" in data:
         config["exec_network"] = bool(fields.flag("exec_network", data["exec_network"]))
     if "code_root" in data:
-        config["code_root"] = _code_root(data["code_root"], workspace_file)
+        config["code_root"] = _code_root(data["code_root"], protected)
     if "recipes" in data:
         config["recipes"] = _recipes(data["recipes"])
     if "databases" in data:
@@ -211,18 +211,19 @@ def get_config(db, actor: Actor, project_id: str) -> dict:
     return {"project_id": row.id, **public_view(config), "updated_at": iso(stored.updated_at) if stored else None}
 
 
-def put_config(db, actor: Actor, project_id: str, data) -> dict:
+def put_config(db, actor: Actor, project_id: str, data, *, data_dir: str | None = None) -> dict:
     """Owner or admin, as a person: recipes and the allowlist decide what code runs on this machine."""
     if actor.token_id is not None:
         raise Forbidden("connector settings are changed by a person in the UI; a token cannot change them",
                         permission="connector.configure")
     actor.require_role("owner", "admin", what="changing the code connector settings")
     from plandesk.core import projects
-    workspace_file = db.engine.url.database if db.is_sqlite else None
+    protected = tuple(p for p in (data_dir, os.path.dirname(db.engine.url.database or "") if db.is_sqlite else None)
+                      if p)
     with db.write() as tx:
         row = projects.load(tx.conn, actor, project_id)
         previous = load_config(tx.conn, row.id)
-        config = clean(data, previous, workspace_file=workspace_file)
+        config = clean(data, previous, protected=protected)
         ts = now()
         if tx.conn.execute(select(connector_configs.c.project_id).where(
                 connector_configs.c.project_id == row.id)).first():

@@ -60,8 +60,11 @@ def _perform(tool: str):
         try:
             return calls.perform(call.db, call.actor, tool, a, ctx)
         except PendingApproval as exc:
-            exc.extra["url"] = base + exc.extra.get("link", "")
-            raise
+            # Not a failure: the call waits for a person. A plain result keeps the id machine-readable.
+            url = base + exc.extra.get("link", "")
+            return {"status": "pending_approval", "approval_id": exc.extra.get("approval_id"), "approval_url": url,
+                    "operation": exc.extra.get("operation"),
+                    "message": exc.message.replace(exc.extra.get("link", "") + " ", url + " ", 1)}
     return handler
 
 
