@@ -18,10 +18,15 @@ _HTTP_CODES = {400: "invalid_argument", 401: "unauthorized", 403: "forbidden", 4
                415: "unsupported_media_type", 422: "invalid_argument", 429: "rate_limited"}
 
 
+_RESERVED = {"type", "title", "status", "code", "message", "field"}
+
+
 def problem(status: int, code: str, message: str, field: str | None = None, headers: dict | None = None,
             **extra) -> JSONResponse:
+    # Extras never overwrite the problem's own members; a clashing name is kept under a prefix.
+    safe = {(f"detail_{k}" if k in _RESERVED else k): v for k, v in extra.items()}
     body = {"type": "about:blank", "title": code.replace("_", " "), "status": status, "code": code,
-            "message": message, "field": field, **extra}
+            "message": message, "field": field, **safe}
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
@@ -38,7 +43,10 @@ def error_response(exc: PlanDeskError) -> JSONResponse:
 
 
 def _field_of(loc) -> str | None:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    # The first element says where the value came from (body, query, ...); a field may itself be "body".
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
     return ".".join(parts) or None
 
 

@@ -48,6 +48,8 @@ def page(conn, query: Select, table: Table, to_dict: Callable, *, limit: int | N
     col, idc = table.c[order], table.c.id
     if cursor:
         last_value, last_id = _decode(cursor)
+        if not isinstance(last_value, str) or not isinstance(last_id, str):
+            raise InvalidArgument("cursor is not one this server handed out", field="cursor")
         if order in ("created_at", "updated_at", "started_at"):
             from datetime import datetime
             try:

@@ -14,7 +14,7 @@ from plandesk.core.paging import Page, page
 from plandesk.core.vocab import MAX_BODY, MAX_LABEL, PRIORITIES, TASK_KINDS, TASK_STATUSES
 from plandesk.db import search
 from plandesk.db.engine import Tx
-from plandesk.db.schema import edges, goals, tags, task_tags, tasks
+from plandesk.db.schema import comments, edges, goals, tags, task_tags, tasks
 
 EDITABLE = ("label", "status", "kind", "priority", "description", "assignee", "due_date", "tags",
             "commit_refs", "x", "y", "goal_id")
@@ -237,6 +237,11 @@ def delete_task(db, actor: Actor, task_id: str) -> None:
         tx.conn.execute(delete(edges).where(edges.c.project_id == row.project_id, or_(
             and_(edges.c.from_type == "task", edges.c.from_id == row.id),
             and_(edges.c.to_type == "task", edges.c.to_id == row.id))))
+        gone = [c for (c,) in tx.conn.execute(select(comments.c.id).where(
+            comments.c.target_type == "task", comments.c.target_id == row.id))]
+        if gone:
+            tx.conn.execute(delete(comments).where(comments.c.id.in_(gone)))
+            search.remove(tx.conn, "comment", gone)
         tx.conn.execute(delete(tasks).where(tasks.c.id == row.id))
         search.remove(tx.conn, "task", [row.id])
         audit.record(tx, actor, "task.delete", project_id=row.project_id, target_type="task", target_id=row.id,
