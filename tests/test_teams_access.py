@@ -210,6 +210,20 @@ def test_a_signed_in_person_works_on_a_non_loopback_bind(workspace):
         proc.wait(timeout=15)
 
 
+@pytest.mark.parametrize("published", [{"PLANDESK_ALLOWED_HOSTS": "plans.example.com"},
+                                       {"PLANDESK_BASE_URL": "https://plans.example.com"}])
+def test_a_loopback_server_behind_a_reverse_proxy_requires_sign_in(workspace, published):
+    """The proxy connects from 127.0.0.1 for everyone on the internet: local mode must not apply."""
+    from conftest import start_server
+    s = start_server(workspace, extra_env=published)
+    try:
+        r = s.client().get("/api/v1/projects")
+        assert r.status_code == 401
+        assert s.client().get("/api/v1/auth/me").status_code == 401
+    finally:
+        s.stop()
+
+
 def test_a_cross_site_post_is_refused(server, api):
     api.post("/api/v1/members", json={"email": "a@example.com", "role": "admin", "password": PASSWORD})
     c = server.client()

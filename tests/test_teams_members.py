@@ -72,9 +72,11 @@ def test_sign_in_sets_an_httponly_lax_session_cookie(server, admin):
 
 def test_session_cookie_is_secure_when_the_public_url_is_https(workspace):
     from conftest import start_server
+    workspace.cli("init")
+    workspace.cli("user", "create", "--email", "a@example.com", "--role", "admin", "--password-stdin",
+                  input=PASSWORD + "\n")
     s = start_server(workspace, extra_env={"PLANDESK_BASE_URL": "https://plans.example.com"})
     try:
-        add_member(s.client(), "a@example.com", "admin")
         r = s.client().post("/api/v1/auth/sign-in", json={"email": "a@example.com", "password": PASSWORD})
         assert r.status_code == 200
         assert "secure" in r.headers["set-cookie"].lower()

@@ -42,8 +42,18 @@ def actor_for_http(db, settings, *, headers, client_host: str | None, cookies, q
 
 
 def local_mode(db, settings) -> bool:
-    """No sign-in while the server binds loopback and the workspace has one user."""
-    if not settings.is_loopback_bind:
+    """No sign-in while the server binds loopback, is not published, and the workspace has one user."""
+    if not settings.is_loopback_bind or is_published(settings):
         return False
     from plandesk.core.users import active_user_count
     return active_user_count(db) <= 1
+
+
+def is_published(settings) -> bool:
+    """A public base URL or extra Host names mean a reverse proxy forwards other machines' requests to our
+    loopback port: every request then looks local, so local mode must end (sign-in required)."""
+    from urllib.parse import urlsplit
+    names = list(settings.allowed_hosts)
+    if settings.base_url:
+        names.append(urlsplit(settings.base_url).hostname or "")
+    return any(not is_loopback(name) for name in names if name)
