@@ -28,10 +28,10 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
-def shot(page, name: str) -> Path:
+def shot(page, name: str, *, full_page: bool = False) -> Path:
     """Save a screenshot as a test artefact (looked at by a person before a release)."""
     path = artifacts_dir() / f"{name}.png"
-    page.screenshot(path=str(path))
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

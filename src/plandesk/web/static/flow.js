@@ -104,8 +104,12 @@ function drawAll() {
   }
   drawEdges();
   markSelection();
-  document.getElementById("flow-stats").textContent = `${data.nodes.length} tasks · ${data.edges.length} links`;
+  stats();
   if (focused) byId.get(focused)?.el.focus({ preventScroll: true });
+}
+
+function stats() {
+  document.getElementById("flow-stats").textContent = `${data.nodes.length} tasks · ${data.edges.length} links`;
 }
 
 function fit() {
@@ -203,6 +207,7 @@ async function createEdge(from, to) {
                         dependency: config.dependency_labels.includes(edge.label), style: edge.style });
     }
     banner("");
+    stats();
     select({ type: "edge", id: edge.id });
     toast(`Linked: ${labelOf(from)} ${label.replace("_", " ")} ${labelOf(to)}`);
     reload();
@@ -221,6 +226,7 @@ async function deleteEdge(id) {
   try {
     await api("DELETE", `/api/v1/edges/${id}`);
     data.edges = data.edges.filter((x) => x.id !== id);
+    stats();
     select(null);
     toast("Link deleted");
   } catch (err) { toast(`Not deleted — ${describe(err)}`, "error"); }
@@ -369,8 +375,9 @@ svg.addEventListener("keydown", (event) => {
 });
 
 document.addEventListener("keydown", (event) => {
-  if (event.target.closest("input, textarea, select, dialog")) return;
+  if (event.target.closest("input, textarea, select, dialog") || svg.contains(event.target)) return;
   if (event.key === "f" && !event.ctrlKey && !event.metaKey) fit();
+  if (event.key === "Escape") { linkFrom = null; select(null); banner(""); }
 });
 
 document.querySelector(".flow-tools").addEventListener("click", (event) => {
@@ -394,8 +401,16 @@ const reload = debounce(async () => {
   try {
     const response = await fetch(`/projects/${projectId}/flow.json`, { headers: { Accept: "application/json" } });
     if (!response.ok) return;
-    data = await response.json();
+    const fresh = await response.json();
     if (gesture) { reloadWanted = true; return; }
+    // Tasks nobody placed get automatic positions, which shift as links change; keep them where the
+    // person sees them for as long as the page is open, so nothing jumps under the pointer.
+    const shown = new Map(data.nodes.map((n) => [n.id, n]));
+    for (const n of fresh.nodes) {
+      const before = shown.get(n.id);
+      if (before && !n.placed && !before.placed) { n.x = before.x; n.y = before.y; }
+    }
+    data = fresh;
     drawAll();
   } catch { /* the live indicator shows the connection; the next event retries */ }
 }, 250);
