@@ -158,3 +158,4 @@ def test_postgresql_backup_prints_pg_dump_without_the_password(tmp_path):
     assert "s3cret-pw" not in r.stdout + r.stderr and "PGPASSWORD" in r.stderr
     r = ws.cli("restore", "--in", "plans.dump", "--database-url", url)
     assert r.stdout.strip().startswith("pg_restore")
+

@@ -233,3 +233,19 @@ def test_cli_token_create_for_a_user_acts_as_that_user(server, api, workspace):
     assert me["role"] == "member" and me["via"] == "token"
     r = workspace.cli("token", "create", "--name", "x", "--user", "nobody@example.com", check=False)
     assert r.returncode != 0 and "nobody@example.com" in r.stderr
+
+
+def test_every_team_command_and_setting_is_documented():
+    """docs/operations.md is what an admin reads: a command or setting missing from it is a bug."""
+    from pathlib import Path
+
+    from plandesk.cli.users import user_app
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "operations.md").read_text()
+    names = [c.name or c.callback.__name__.rstrip("_") for c in user_app.registered_commands]
+    assert len(names) >= 5
+    for name in names:
+        assert f"plandesk user {name}" in doc, name
+    for needle in ("plandesk backup --out", "plandesk restore --in", "plandesk token create --name",
+                   "PLANDESK_RATE_LIMIT_PER_MINUTE", "PLANDESK_BASE_URL", "--allowed-hosts", "max_body_bytes",
+                   "--workers", "LISTEN/NOTIFY", "/share/<token>.md", "Retry-After", "systemd", "nginx", "Caddy"):
+        assert needle in doc, needle
