@@ -15,7 +15,7 @@ from plandesk.core import audit, vocab
 from plandesk.core.actors import Actor
 from plandesk.core.clock import new_id, now
 from plandesk.core.errors import Forbidden, InvalidArgument
-from plandesk.core.portability_checks import UUID, check_rows, clean_row, topo_order
+from plandesk.core.portability_checks import UUID, check_rows, clean_rows, topo_order
 from plandesk.db import schema, search
 
 FORMAT = "plandesk-export"
@@ -202,23 +202,18 @@ def validate(data: dict) -> Plan:
         raise InvalidArgument(f"{unknown[0]}: not part of format {VERSION}", field=unknown[0])
     if not isinstance(data.get("project"), dict):
         raise InvalidArgument("project: required, an object", field="project")
-    project = clean_row("project", data["project"], PROJECT_COLUMNS)
+    [project] = clean_rows("project", [data["project"]], PROJECT_COLUMNS)
     rows: dict[str, list[dict]] = {}
     for part in PARTS:
         raw = data.get(part.key, [])
         if not isinstance(raw, list):
             raise InvalidArgument(f"{part.key}: must be a list", field=part.key)
-        rows[part.key] = []
-        for i, row in enumerate(raw):
-            path = f"{part.key}[{i}]"
-            if not isinstance(row, dict):
-                raise InvalidArgument(f"{path}: must be an object", field=path)
-            clean = clean_row(path, row, part.columns)
-            for col, allowed in part.enums.items():
-                if clean[col] is not None and clean[col] not in allowed:
-                    raise InvalidArgument(f"{path}.{col}: must be one of {', '.join(allowed)} "
-                                          f"(got {clean[col]!r})", field=f"{path}.{col}")
-            rows[part.key].append(clean)
+        rows[part.key] = clean_rows(part.key, raw, part.columns)
+        for col, allowed in part.enums.items():
+            for i, row in enumerate(rows[part.key]):
+                if row[col] is not None and row[col] not in allowed:
+                    raise InvalidArgument(f"{part.key}[{i}].{col}: must be one of {', '.join(allowed)} "
+                                          f"(got {row[col]!r})", field=f"{part.key}[{i}].{col}")
     check_rows(PARTS, TYPE_PART, project, rows)
     return Plan(project, rows, sum(len(v) for v in rows.values()))
 
@@ -288,7 +283,7 @@ def _write(db, actor: Actor, plan: Plan, source: str, progress: Progress | None)
                 kind, title, body = SEARCHED[part.key]
                 search.index_many(conn, [(kind, r["id"], pid, r[title], r[body]) for r in rows])
             elif part.key == "comments":
-                search.index_many(conn, [("comment", r["id"], pid, "", r["body"]) for r in rows])
+                search.index_many(conn, [("comment", r["id"], pid, r["passage"] or "", r["body"]) for r in rows])
         audit.record(tx, actor, IMPORT_ACTION, project_id=pid, target_type="project", target_id=pid,
                      detail={"source": source, "name": project["name"], "counts": counts})
         tx.publish(pid, "project.imported", id=pid)
@@ -306,11 +301,7 @@ def _remapped(part: Part, row: dict, ids: _Ids, pid: str) -> dict:
             out[col] = ids.known[out[col]]
     for col in part.json_ids:
         out[col] = ids.deep(out[col])
-    return _ordered(part, out)
-
-
-def _ordered(part: Part, row: dict) -> dict:
-    return {c.name: row[c.name] for c in part.table.columns if c.name in row}
+    return out
 
 
 def _disabled(config: Any) -> Any:

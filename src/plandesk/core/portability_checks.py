@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String
+from sqlalchemy import Boolean, DateTime, Float, Integer, String
 
 from plandesk.core import vocab
 from plandesk.core.errors import InvalidArgument
@@ -16,58 +17,111 @@ from plandesk.core.errors import InvalidArgument
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-def clean_row(path: str, row: dict, columns: list) -> dict:
+class Problem(ValueError):
+    """A value's fault, raised without its path; clean_rows adds where it sits."""
+
+
+Checker = Callable[[Any], Any]
+
+
+def clean_rows(key: str, raw: list, columns: list) -> list[dict]:
+    """Every row of one part checked column by column; each checker is built once per column."""
+    checkers = [(c.name, checker_for(c)) for c in columns]
     names = {c.name for c in columns}
-    unknown = sorted(set(row) - names)
-    if unknown:
-        raise InvalidArgument(f"{path}.{unknown[0]}: unknown field", field=f"{path}.{unknown[0]}")
-    return {c.name: _value(f"{path}.{c.name}", c, row.get(c.name)) for c in columns}
+    out = []
+    for i, row in enumerate(raw):
+        path = f"{key}[{i}]" if key != "project" else key
+        if not isinstance(row, dict):
+            raise InvalidArgument(f"{path}: must be an object", field=path)
+        if not row.keys() <= names:
+            unknown = min(set(row) - names)
+            raise InvalidArgument(f"{path}.{unknown}: unknown field", field=f"{path}.{unknown}")
+        clean = {}
+        for name, check in checkers:
+            try:
+                clean[name] = check(row.get(name))
+            except Problem as exc:
+                raise InvalidArgument(f"{path}.{name}: {exc}", field=f"{path}.{name}") from None
+        out.append(clean)
+    return out
 
 
-def _value(path: str, col, value: Any) -> Any:
-    if value is None:
-        if col.default is not None:
-            return col.default.arg(None) if col.default.is_callable else col.default.arg
-        if not col.nullable and not (col.primary_key and col.autoincrement is True):
-            raise InvalidArgument(f"{path}: required", field=path)
-        return None
+def checker_for(col) -> Checker:
+    """The function that accepts (and normalises) a value for this column, from its schema type."""
     kind = col.type
     if isinstance(kind, DateTime):
-        if isinstance(value, str):
-            try:
-                parsed = datetime.fromisoformat(value)
-                return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-            except ValueError:
-                pass
-        raise InvalidArgument(f"{path}: must be an ISO-8601 time like 2026-11-21T10:00:00Z", field=path)
-    if isinstance(kind, Boolean):
-        if not isinstance(value, bool):
-            raise InvalidArgument(f"{path}: must be true or false", field=path)
-        return value
-    if isinstance(kind, Integer):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidArgument(f"{path}: must be an integer", field=path)
-        return value
-    if isinstance(kind, Float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise InvalidArgument(f"{path}: must be a finite number", field=path)
-        return float(value)
-    if isinstance(kind, JSON):
-        return value
-    if isinstance(kind, String):
-        if not isinstance(value, str):
-            raise InvalidArgument(f"{path}: must be a string", field=path)
-        if "\x00" in value:
-            raise InvalidArgument(f"{path}: must not contain NUL characters", field=path)
-        limit = kind.length or vocab.MAX_BODY
-        if len(value) > limit:
-            raise InvalidArgument(f"{path}: too long ({len(value)} characters; the limit is {limit})", field=path)
-        if kind.length == 36 and (col.name == "id" or col.name.endswith("_id")):  # the ID() columns
-            if not UUID.match(value.lower()):
-                raise InvalidArgument(f"{path}: must be a UUID (got {value[:60]!r})", field=path)
-            return value.lower()
-        return value
+        check = _time
+    elif isinstance(kind, Boolean):
+        check = _flag
+    elif isinstance(kind, Integer):
+        check = _integer
+    elif isinstance(kind, Float):
+        check = _number
+    elif isinstance(kind, String):
+        is_id = kind.length == 36 and (col.name == "id" or col.name.endswith("_id"))  # the ID() columns
+        check = _uuid if is_id else _string(kind.length or vocab.MAX_BODY)
+    else:  # JSON: any JSON value
+        check = _any
+    if col.default is not None:
+        default = col.default
+        return lambda v: (default.arg(None) if default.is_callable else default.arg) if v is None else check(v)
+    if not col.nullable and not (col.primary_key and col.autoincrement is True):
+        return lambda v: _required() if v is None else check(v)
+    return lambda v: None if v is None else check(v)
+
+
+def _required():
+    raise Problem("required")
+
+
+def _time(value: Any) -> datetime:
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+        except ValueError:
+            pass
+    raise Problem("must be an ISO-8601 time like 2026-11-21T10:00:00Z")
+
+
+def _flag(value: Any) -> bool:
+    if type(value) is not bool:
+        raise Problem("must be true or false")
     return value
+
+
+def _integer(value: Any) -> int:
+    if type(value) is not int:
+        raise Problem("must be an integer")
+    return value
+
+
+def _number(value: Any) -> float:
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise Problem("must be a finite number")
+    return float(value)
+
+
+def _any(value: Any) -> Any:
+    return value
+
+
+def _uuid(value: Any) -> str:
+    if type(value) is not str or not UUID.match(value.lower()):
+        raise Problem(f"must be a UUID (got {str(value)[:60]!r})")
+    return value.lower()
+
+
+def _string(limit: int) -> Checker:
+    def check(value: Any) -> str:
+        if type(value) is not str:
+            raise Problem("must be a string")
+        if "\x00" in value:
+            raise Problem("must not contain NUL characters")
+        if len(value) > limit:
+            raise Problem(f"too long ({len(value)} characters; the limit is {limit})")
+        return value
+    return check
 
 
 def check_rows(parts: tuple, type_part: dict[str, str], project: dict, rows: dict[str, list[dict]]) -> None:
