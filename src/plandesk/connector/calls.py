@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +16,16 @@ from plandesk.connector.approvals import args_digest, summary_of
 from plandesk.connector.paths import CodeRoot
 from plandesk.core import approvals, audit, fields
 from plandesk.core.actors import Actor
-from plandesk.core.errors import Forbidden, InvalidArgument, NotFound, PlanDeskError
+from plandesk.core.errors import Forbidden, InvalidArgument, NotFound, PlanDeskError, RateLimited
 from plandesk.core.permissions import authorize
 from plandesk.db.schema import users
 
 log = logging.getLogger("plandesk.connector")
 
 COMMON = ("project_id", "approval_id")
+# Builds, deploys and programs hold a thread and a CPU each; a few at a time per server process.
+EXPENSIVE = ("code_build", "code_deploy", "code_exec")
+RUN_SLOTS = threading.BoundedSemaphore(4)
 FILE_ACTIONS = ("read", "write", "create", "str_replace")
 GIT_ACTIONS = ("status", "diff", "log", "branch", "commit", "push")
 
@@ -203,7 +207,16 @@ def perform(db, actor: Actor, tool: str, args, ctx: Context) -> dict:
             approvals.consume_approval(db, actor, args["approval_id"], project_id=project_id, operation=operation,
                                        tool=tool, args_digest=digest)
             extra["approval_id"] = args["approval_id"]
-        result = spec.run(actor, decision.config, args, project_id, ctx)
+        if tool in EXPENSIVE:
+            if not RUN_SLOTS.acquire(blocking=False):
+                raise RateLimited("four builds, deploys or programs are already running on this server; try again "
+                                  "in a moment", retry_after=5)
+            try:
+                result = spec.run(actor, decision.config, args, project_id, ctx)
+            finally:
+                RUN_SLOTS.release()
+        else:
+            result = spec.run(actor, decision.config, args, project_id, ctx)
         for key in ("exit_code", "timed_out", "ok"):
             if key in result:
                 extra[key] = result[key]

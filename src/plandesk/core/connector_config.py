@@ -86,11 +86,15 @@ def _code_root(value, protected: tuple[str, ...]) -> str | None:
     if real == "/":
         raise InvalidArgument("code_root cannot be the filesystem root", field="code_root")
     for place in protected:
-        inner = os.path.realpath(place)
-        if inner == real or inner.startswith(real.rstrip(os.sep) + os.sep):
+        if _inside(place, real):
             # An agent that can read the workspace database can read every token hash and private plan.
             raise InvalidArgument("code_root must not contain Plan Desk's own data directory", field="code_root")
     return real
+
+
+def _inside(path: str, place: str) -> bool:
+    real, base = os.path.realpath(path), os.path.realpath(place)
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
 def _recipes(value) -> list[dict]:
@@ -132,7 +136,7 @@ def _db_url(field: str, engine: str, value, *, required: bool) -> str | None:
     return url
 
 
-def _databases(value, previous: list[dict]) -> list[dict]:
+def _databases(value, previous: list[dict], protected: tuple[str, ...] = ()) -> list[dict]:
     if not isinstance(value, list):
         raise InvalidArgument("databases must be a list", field="databases")
     if len(value) > MAX_DATABASES:
@@ -158,6 +162,9 @@ def _databases(value, previous: list[dict]) -> list[dict]:
                 # The client sent back the masked form it was shown: keep the stored secret.
                 if _mask_url(old[key]) == url:
                     url = old[key]
+            if url and engine == "sqlite" and any(_inside(url[len("sqlite:///"):].split("?", 1)[0], p)
+                                                  for p in protected):
+                raise InvalidArgument(f"{where}.{key} must not be Plan Desk's own database", field=f"{where}.{key}")
             if url and f":{MASK}@" in url:
                 raise InvalidArgument(f"{where}.{key} still holds the password mask; type the password",
                                       field=f"{where}.{key}")
@@ -195,7 +202,7 @@ def clean(data, previous: dict, *, protected: tuple[str, ...] = ()) -> dict:
     if "recipes" in data:
         config["recipes"] = _recipes(data["recipes"])
     if "databases" in data:
-        config["databases"] = _databases(data["databases"], previous.get("databases", []))
+        config["databases"] = _databases(data["databases"], previous.get("databases", []), protected)
     if "exec_allowlist" in data:
         config["exec_allowlist"] = _allowlist(data["exec_allowlist"])
     return config
