@@ -72,25 +72,22 @@ def test_a_tool_refusal_raises_tool_error_with_the_servers_code(server, token):
 def test_a_revoked_token_raises_auth_error_naming_the_reason(server):
     raw = server.workspace.create_token("soon revoked")
     server.workspace.cli("token", "revoke", "soon revoked")
-    with pytest.raises(AuthError) as refused:
-        with PlanDeskClient(server.url, raw):
-            pass
+    with pytest.raises(AuthError) as refused, PlanDeskClient(server.url, raw):
+        pass
     assert refused.value.reason == "revoked_token"
 
 
 def test_a_missing_token_is_refused_before_any_request(server, monkeypatch):
     monkeypatch.delenv("PLANDESK_MCP_TOKEN", raising=False)
-    with pytest.raises(AuthError) as refused:
-        with PlanDeskClient(server.url):
-            pass
+    with pytest.raises(AuthError) as refused, PlanDeskClient(server.url):
+        pass
     assert refused.value.reason == "missing_token"
 
 
 def test_an_unreachable_server_raises_connect_error(token):
     from conftest import free_port
-    with pytest.raises(ConnectError):
-        with PlanDeskClient(f"http://127.0.0.1:{free_port()}", token, timeout=5):
-            pass
+    with pytest.raises(ConnectError), PlanDeskClient(f"http://127.0.0.1:{free_port()}", token, timeout=5):
+        pass
 
 
 async def test_async_client_does_the_same_work(server, token):

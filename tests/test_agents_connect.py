@@ -65,16 +65,16 @@ def _snapshot(root: Path) -> dict[str, tuple[str, int]]:
 def _helper_header(repo: Path, cwd: Path | None = None, env: dict | None = None) -> dict:
     command = json.loads((repo / ".mcp.json").read_text())["mcpServers"]["plandesk"]["headersHelper"]
     out = subprocess.run(shlex.split(command), cwd=cwd or repo, capture_output=True, text=True, timeout=60,
-                         env=env)
+                         env=env, check=False)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
 
 async def _list_tools(mcp_url: str, headers: dict) -> list[str]:
     with anyio.fail_after(30):
-        async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
-            async with Client(streamable_http_client(mcp_url, http_client=http), mode="legacy") as client:
-                return [t.name for t in (await client.list_tools()).tools]
+        async with httpx2.AsyncClient(headers=headers, timeout=30) as http, \
+                Client(streamable_http_client(mcp_url, http_client=http), mode="legacy") as client:
+            return [t.name for t in (await client.list_tools()).tools]
 
 
 async def test_headers_helper_command_authenticates_a_real_mcp_session(workspace, server, repo):
@@ -109,7 +109,7 @@ def test_connect_writes_the_binding_files(workspace, server, repo):
     assert (repo / ".plandesk/skill.md").read_text().startswith("---\nname: plandesk\n")
     assert "@.plandesk/skill.md" in (repo / "CLAUDE.md").read_text()
     assert "get_next_task" in (repo / "AGENTS.md").read_text()
-    ignored = subprocess.run(["git", "-C", str(repo), "check-ignore", "-q", ".plandesk/token"])
+    ignored = subprocess.run(["git", "-C", str(repo), "check-ignore", "-q", ".plandesk/token"], check=False)
     assert ignored.returncode == 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from plandesk.agents import gate, runner_config, sentinel_blocks
@@ -29,10 +31,19 @@ def test_unbalanced_sentinels_are_refused_not_guessed():
 
 
 def test_gate_lines_and_fenced_gate_blocks_are_found_in_order():
-    description = "\n".join([
-        "Build the thing.", "gate: pytest -q tests/test_cart.py", "- gate: `ruff check src`",
-        "```python", "gate: not_a_gate()", "```", "```gate", "# comments are skipped",
-        "python -m mypy 'src/my pkg'", "", "```"])
+    description = textwrap.dedent("""\
+        Build the thing.
+        gate: pytest -q tests/test_cart.py
+        - gate: `ruff check src`
+        ```python
+        gate: not_a_gate()
+        ```
+        ```gate
+        # comments are skipped
+        python -m mypy 'src/my pkg'
+
+        ```
+        """)
     assert gate.commands_in(description) == [["pytest", "-q", "tests/test_cart.py"], ["ruff", "check", "src"],
                                              ["python", "-m", "mypy", "src/my pkg"]]
     assert gate.commands_in("No gate here.") == [] and gate.commands_in(None) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -77,7 +78,7 @@ def _run(server, repo: Path, *args: str, worker: str | None = None):
 
 def _chain(client, project_id: str, labels: list[str], gate: str = "gate: git log -1 --format=%s") -> list[dict]:
     made = [client.create_task(project_id, label, description=f"Build {label}.\n\n{gate}\n") for label in labels]
-    for first, then in zip(made, made[1:]):
+    for first, then in itertools.pairwise(made):
         client.create_edge(project_id, first["id"], then["id"], label="blocks")
     return made
 
@@ -93,7 +94,8 @@ def test_runner_takes_three_dependent_tasks_to_done_in_order(server, bound):
         fresh = client.get_task(task["id"])
         assert fresh["status"] == "done" and len(fresh["commit_refs"]) == 1
         branch = next(s["branch"] for s in settled if s["task_id"] == task["id"])
-        head = subprocess.run(["git", "-C", str(repo), "rev-parse", branch], capture_output=True, text=True)
+        head = subprocess.run(["git", "-C", str(repo), "rev-parse", branch], capture_output=True, text=True,
+                              check=True)
         assert head.stdout.strip() == fresh["commit_refs"][0]
 
 
@@ -138,7 +140,7 @@ def test_a_worker_that_asks_for_input_moves_the_task_to_scope_with_its_question(
     repo, project_id, client = bound
     (task,) = _chain(client, project_id, ["Show totals"], gate="worker: ask\ngate: true")
     out, settled, _ = _run(server, repo, "--once")
-    assert settled[0]["outcome"] == "scope"
+    assert out.returncode == 1 and settled[0]["outcome"] == "scope"
     assert client.get_task(task["id"])["status"] == "scope"
     body = client.list_comments(project_id, target_type="task", target_id=task["id"])["items"][0]["body"]
     assert "Which currency should totals use?" in body
@@ -148,7 +150,7 @@ def test_exit_code_3_also_asks_for_input(server, bound):
     repo, project_id, client = bound
     (task,) = _chain(client, project_id, ["Pick a colour"])
     out, settled, _ = _run(server, repo, "--once", worker=f"{sys.executable} -c \"raise SystemExit(3)\"")
-    assert settled[0]["outcome"] == "scope" and client.get_task(task["id"])["status"] == "scope"
+    assert out.returncode == 1 and settled[0]["outcome"] == "scope" and client.get_task(task["id"])["status"] == "scope"
 
 
 def test_once_takes_a_single_task_and_max_tasks_caps_the_count(server, bound):

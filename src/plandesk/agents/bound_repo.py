@@ -50,7 +50,7 @@ def mcp_url_of(url: str) -> str:
 
 def origin_of(url: str) -> str:
     base = url.split("?", 1)[0].rstrip("/")
-    return base[: -len("/mcp")] if base.endswith("/mcp") else base
+    return base.removesuffix("/mcp")
 
 
 def find_root(start: Path, marker: str = CONFIG_FILE) -> Path | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from plandesk.client.errors import PlanDeskClientError
+
 NEEDS_INPUT_FILE = ".plandesk/NEEDS_INPUT.md"
 NEEDS_INPUT_EXIT = 3
 MAX_DOCUMENTS = 8
@@ -15,7 +17,7 @@ async def linked_documents(client: Any, project_id: str, task_id: str) -> list[d
     """Documents joined to the task by an edge in either direction: the task's spec."""
     try:
         listed = await client.call("list_edges", {"project_id": project_id})
-    except Exception:  # a spec we cannot list is worth a note in the brief, not a lost task
+    except PlanDeskClientError:  # a spec we cannot list is worth a note in the brief, not a lost task
         return []
     edges = listed.get("edges", []) if isinstance(listed, dict) else listed or []
     ids: list[str] = []
@@ -28,8 +30,8 @@ async def linked_documents(client: Any, project_id: str, task_id: str) -> list[d
     for doc_id in list(dict.fromkeys(ids))[:MAX_DOCUMENTS]:
         try:
             docs.append(await client.get_document(doc_id))
-        except Exception:
-            continue
+        except PlanDeskClientError:
+            continue  # a document deleted meanwhile: the brief says what remains
     return docs
 
 
@@ -53,8 +55,8 @@ def render(task: dict[str, Any], docs: list[dict[str, Any]], *, gate: list[list[
     lines += ["## How this is settled", "",
               f"- Exit 0 when the work is done. The runner then runs the gate in the worktree: {gate_text}.",
               "- Exit non-zero when it failed: the task goes back to todo with the end of your output as a comment.",
-              f"- Need a person's answer? Write the question to {NEEDS_INPUT_FILE} (or exit {NEEDS_INPUT_EXIT}): "
-              "the task moves to scope with your question as a comment.",
+              (f"- Need a person's answer? Write the question to {NEEDS_INPUT_FILE} (or exit {NEEDS_INPUT_EXIT}): "
+               "the task moves to scope with your question as a comment."),
               "- Commit your work on this branch. The runner does not merge it.", ""]
     return "\n".join(lines)
 

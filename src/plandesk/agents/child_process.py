@@ -30,7 +30,8 @@ async def run(argv: list[str], *, cwd: Path, env: dict[str, str], log_path: Path
               stdin_text: str | None = None) -> Outcome:
     """Run argv to completion, appending its stdout and stderr to log_path; kill its whole group on timeout."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as log:
+    # A local append-only log: opening it is quick, and the child writes to it directly, not through us.
+    with open(log_path, "ab") as log:  # noqa: ASYNC230
         log.write(f"$ {' '.join(argv)}\n".encode())
         log.flush()
         try:

@@ -57,16 +57,20 @@ def codex_instructions(mcp_url: str, repo: Path) -> str:
     ])
 
 
+class ConfigFileError(ValueError):
+    """An agent config file we would have to rewrite blindly: not JSON, or not the shape clients expect."""
+
+
 def _load_json(text: str | None, where: str) -> dict[str, Any]:
     if not text or not text.strip():
         return {}
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{where} is not valid JSON ({exc.msg} at line {exc.lineno}); fix it by hand, "
+        raise ConfigFileError(f"{where} is not valid JSON ({exc.msg} at line {exc.lineno}); fix it by hand, "
                          "then run the command again") from exc
     if not isinstance(data, dict):
-        raise ValueError(f"{where} must hold a JSON object")
+        raise ConfigFileError(f"{where} must hold a JSON object")
     return data
 
 
@@ -82,12 +86,12 @@ def with_server(text: str | None, where: str, key: str, entry: dict[str, Any],
     if servers is None:
         servers = data[key] = {}
     if not isinstance(servers, dict):
-        raise ValueError(f"{where}: {key!r} must be a JSON object")
+        raise ConfigFileError(f"{where}: {key!r} must be a JSON object")
     servers[SERVER_NAME] = entry
     for item in inputs or []:
         existing = data.setdefault("inputs", [])
         if not isinstance(existing, list):
-            raise ValueError(f"{where}: 'inputs' must be a JSON list")
+            raise ConfigFileError(f"{where}: 'inputs' must be a JSON list")
         data["inputs"] = [i for i in existing if not (isinstance(i, dict) and i.get("id") == item["id"])] + [item]
     return dump(data)
 

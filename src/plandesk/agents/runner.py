@@ -7,9 +7,10 @@ comment; the worker asks for input (exit 3 or .plandesk/NEEDS_INPUT.md) → scop
 from __future__ import annotations
 
 import shlex
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 
@@ -108,13 +109,20 @@ class Runner:
             self.say(f"[{a.task['id'][:8]}] could not record progress: {exc.message}")
 
     async def _work(self, task: dict[str, Any], ref: str) -> Settlement:
-        run = await self.client.start_agent_run(self.bound.project_id, label=f"runner: {task['label']}"[:500],
-                                                task_ids=[task["id"]])
+        try:
+            run = await self.client.start_agent_run(self.bound.project_id,
+                                                    label=f"runner: {task['label']}"[:500], task_ids=[task["id"]])
+        except ToolError as exc:  # no run to record on: hand the task straight back rather than hold it
+            why = f"could not open an agent run: {exc.message}"
+            self.gave_back.add(task["id"])
+            await self.client.release_task(task["id"], ref, reason=why)
+            self.say(f"[{task['id'][:8]}] {why}")
+            return Settlement(task["id"], task["label"], "todo", why)
         a = _Attempt(task=task, ref=ref, run_id=run["id"])
         await self._note(a, f"claimed by {ref} (lease {self.options.lease_seconds} s)")
         try:
             result = await self._attempt(a)
-        except Exception as exc:  # anything unplanned: the task must not stay in_progress with nobody on it
+        except Exception as exc:  # noqa: BLE001 - anything unplanned: the task must not stay in_progress with nobody on it
             result = await self._give_back(a, f"The runner hit an error: {type(exc).__name__}: {exc}", "")
         status = "completed" if result.outcome in ("done", "scope", "elsewhere") else "failed"
         try:

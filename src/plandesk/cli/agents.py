@@ -5,13 +5,22 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from plandesk.cli.common import DatabaseUrl, DataDir, JsonOut, cli_actor, emit_json, fail, open_workspace, settings_of
+from plandesk.cli.common import (
+    DatabaseUrl,
+    DataDir,
+    JsonOut,
+    cli_actor,
+    emit_json,
+    fail,
+    open_workspace,
+    settings_of,
+)
 
-RepoOpt = Annotated[Optional[Path], typer.Option("--repo", help="The repository folder (default: the current "
+RepoOpt = Annotated[Path | None, typer.Option("--repo", help="The repository folder (default: the current "
                                                  "folder).", show_default=False)]
 PrintOpt = Annotated[bool, typer.Option("--print", help="Show what would be written; write nothing.")]
 
@@ -56,13 +65,13 @@ def _server_answers(url: str) -> bool:
 
 
 def connect(repo: RepoOpt = None,
-            project: Annotated[Optional[str], typer.Option("--project", help="Project id or exact name (default: "
+            project: Annotated[str | None, typer.Option("--project", help="Project id or exact name (default: "
                                                            "the bound one, else a new one named after the folder).",
                                                            show_default=False)] = None,
-            url: Annotated[Optional[str], typer.Option("--url", help="Server URL written into the agent config "
+            url: Annotated[str | None, typer.Option("--url", help="Server URL written into the agent config "
                                                        "(default http://127.0.0.1:3847 or PLANDESK_BASE_URL).",
                                                        show_default=False)] = None,
-            agent: Annotated[Optional[list[str]], typer.Option("--agent", help="claude (default), codex, cursor, "
+            agent: Annotated[list[str] | None, typer.Option("--agent", help="claude (default), codex, cursor, "
                                                                "vscode or all; repeatable.")] = None,
             print_only: PrintOpt = False, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """Bind a repository to a project: a token limited to it, .mcp.json, the skill, CLAUDE.md and AGENTS.md.
@@ -204,32 +213,32 @@ def progress_checkpoint(message: Annotated[str, typer.Option("--message", help="
 
 
 def runner(repo: RepoOpt = None,
-           worker: Annotated[Optional[str], typer.Option("--worker", help="The worker command line, split like a "
+           worker: Annotated[str | None, typer.Option("--worker", help="The worker command line, split like a "
                                                          "shell would but run without one; gets the brief on stdin "
                                                          "and in $PLANDESK_TASK_FILE.", show_default=False)] = None,
-           config: Annotated[Optional[Path], typer.Option("--config", help="Runner config (TOML; default "
+           config: Annotated[Path | None, typer.Option("--config", help="Runner config (TOML; default "
                                                           "$PLANDESK_RUNNER_CONFIG or .plandesk/runner.toml).",
                                                           show_default=False)] = None,
            once: Annotated[bool, typer.Option("--once", help="Work one task (if one is ready), then exit.")] = False,
-           max_tasks: Annotated[Optional[int], typer.Option("--max-tasks", help="Stop after this many tasks.",
+           max_tasks: Annotated[int | None, typer.Option("--max-tasks", help="Stop after this many tasks.",
                                                             show_default=False)] = None,
-           concurrency: Annotated[Optional[int], typer.Option("--concurrency", help="Tasks worked at the same "
+           concurrency: Annotated[int | None, typer.Option("--concurrency", help="Tasks worked at the same "
                                                               "time (default 1).", show_default=False)] = None,
            until_idle: Annotated[bool, typer.Option("--until-idle", help="Exit when no task is ready instead of "
                                                     "polling.")] = False,
-           poll_seconds: Annotated[Optional[float], typer.Option("--poll-seconds", help="Wait between looks "
+           poll_seconds: Annotated[float | None, typer.Option("--poll-seconds", help="Wait between looks "
                                                                  "when idle (default 10).", show_default=False)] = None,
-           lease_seconds: Annotated[Optional[int], typer.Option("--lease-seconds", help="Claim lease, renewed "
+           lease_seconds: Annotated[int | None, typer.Option("--lease-seconds", help="Claim lease, renewed "
                                                                 "every third of it (default 300).",
                                                                 show_default=False)] = None,
-           worker_timeout: Annotated[Optional[float], typer.Option("--worker-timeout", help="Seconds before the "
+           worker_timeout: Annotated[float | None, typer.Option("--worker-timeout", help="Seconds before the "
                                                                    "worker is killed (default 3600).",
                                                                    show_default=False)] = None,
-           gate_timeout: Annotated[Optional[float], typer.Option("--gate-timeout", help="Seconds per gate command "
+           gate_timeout: Annotated[float | None, typer.Option("--gate-timeout", help="Seconds per gate command "
                                                                  "(default 900).", show_default=False)] = None,
-           base: Annotated[Optional[str], typer.Option("--base", help="Commit each worktree starts from "
+           base: Annotated[str | None, typer.Option("--base", help="Commit each worktree starts from "
                                                        "(default HEAD).", show_default=False)] = None,
-           require_gate: Annotated[Optional[bool], typer.Option("--require-gate/--no-require-gate", help="Send "
+           require_gate: Annotated[bool | None, typer.Option("--require-gate/--no-require-gate", help="Send "
                                                                 "tasks without a gate to scope instead of trusting "
                                                                 "the worker's exit status.",
                                                                 show_default=False)] = None,

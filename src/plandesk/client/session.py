@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import Any, Self
 
 import httpx2
 from mcp import Client
@@ -17,6 +17,7 @@ from plandesk.agents.bound_repo import TOKEN_ENV, URL_ENV, mcp_url_of
 from plandesk.client.errors import AuthError, ConnectError, PlanDeskClientError, ToolError
 
 DEFAULT_URL = "http://127.0.0.1:3847"
+ERROR_META = "plandesk/error"
 
 
 def _leaves(exc: BaseException) -> list[BaseException]:
@@ -48,7 +49,7 @@ class McpSession:
             except ValueError:
                 self._refusal = {"reason": "invalid_token", "message": "the server refused the token (HTTP 401)"}
 
-    async def __aenter__(self) -> "McpSession":
+    async def __aenter__(self) -> Self:
         if not self._token:
             raise AuthError(f"no token: set {TOKEN_ENV} or pass token=…", reason="missing_token")
         stack = AsyncExitStack()
@@ -66,7 +67,7 @@ class McpSession:
         self._stack = stack
         return self
 
-    async def __aexit__(self, *exc_info: Any) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         stack, self._stack, self._client = self._stack, None, None
         if stack is not None:
             await stack.aclose()
@@ -114,7 +115,10 @@ class McpSession:
         text = next((c.text for c in result.content if getattr(c, "type", None) == "text"), "")
         structured = result.structured_content
         if result.is_error:
-            err = structured.get("error") if isinstance(structured, dict) else None
+            # The server puts the stable code and field in _meta["plandesk/error"]; the text is the message.
+            err = (result.meta or {}).get(ERROR_META)
+            if not isinstance(err, dict) and isinstance(structured, dict):
+                err = structured.get("error")
             err = err if isinstance(err, dict) else {}
             raise ToolError(tool, str(err.get("message") or text or "the tool failed"),
                             code=str(err.get("code") or "error"), field=err.get("field"), detail=err)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable, TypeVar
+from typing import Any, Self, TypeVar
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
@@ -28,7 +29,7 @@ class PlanDeskClient:
     def mcp_url(self) -> str:
         return self._async.mcp_url
 
-    def __enter__(self) -> "PlanDeskClient":
+    def __enter__(self) -> Self:
         self._portal_cm = start_blocking_portal()
         self._portal = self._portal_cm.__enter__()
         # The SDK's task groups must be entered and left by one task: the portal keeps one task for that.
@@ -41,7 +42,7 @@ class PlanDeskClient:
             raise
         return self
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         portal, self._portal = self._portal, None
         if portal is not None:
             try:

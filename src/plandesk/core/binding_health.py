@@ -19,7 +19,7 @@ def _add(report: dict, name: str, ok: bool, detail: str, status_if_bad: int = 1,
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=30)
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=30, check=False)
 
 
 def _check_git(report: dict, root: Path, token_rel: str) -> None:

@@ -71,10 +71,15 @@ def success(result: Any) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
 
 
-def failure(message: str) -> CallToolResult:
+ERROR_META = "plandesk/error"  # the stable code and field, for clients that branch on them (plandesk.client)
+
+
+def failure(message: str, error: dict | None = None) -> CallToolResult:
     # The text is the core's message, word for word the same as REST's problem+json `message`. No structured
     # content: the TypeScript SDK checks it against the tool's output schema even on an error result.
-    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
+    # _meta is not checked against any schema, so the code and field ride there.
+    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True,
+                          _meta={ERROR_META: error} if error else None)
 
 
 class Dispatcher:
@@ -106,7 +111,7 @@ class Dispatcher:
             return failure("this call carries no Plan Desk token; send Authorization: Bearer <token>")
         refusal = caller.refusal(spec)
         if refusal is not None:
-            return failure(refusal)
+            return failure(refusal, {"code": "forbidden", "message": refusal})
         try:
             args = check_arguments(spec.name, spec.validator, arguments)
             actor = replace(caller.actor, client_name=_client_name(request_ctx, caller, self.client_names),
@@ -120,7 +125,7 @@ class Dispatcher:
             else:
                 result = await anyio.to_thread.run_sync(partial(spec.handler, call, args))
         except PlanDeskError as exc:
-            return failure(exc.message)
+            return failure(exc.message, exc.as_dict())
         except Exception:
             # The exception text may hold internals (SQL, paths); it stays in the server log.
             log.exception("MCP tool %s failed", spec.name)
