@@ -147,12 +147,15 @@ def _out(col, value: Any) -> Any:
 def parse_export(raw: bytes | str) -> dict:
     """The bytes of an export file as a dict, or a clear error naming where the JSON breaks."""
     try:
-        data = json.loads(raw)
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw  # editors on Windows add a BOM
+        data = json.loads(text)
     except UnicodeDecodeError:
         raise InvalidArgument("the file is not UTF-8 text, so it is not a Plan Desk export") from None
     except json.JSONDecodeError as exc:
         raise InvalidArgument(f"the file is not valid JSON (line {exc.lineno}, column {exc.colno}: "
                               f"{exc.msg})") from None
+    except RecursionError:
+        raise InvalidArgument("the file's JSON is nested too deeply to be a Plan Desk export") from None
     if not isinstance(data, dict):
         raise InvalidArgument("the file holds JSON but not an object; a Plan Desk export is an object")
     return data

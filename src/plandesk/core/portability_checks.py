@@ -91,15 +91,18 @@ def _flag(value: Any) -> bool:
 
 
 def _integer(value: Any) -> int:
-    if type(value) is not int:
-        raise Problem("must be an integer")
+    if type(value) is not int or not 0 <= value < 2**31:  # the INTEGER columns hold versions
+        raise Problem("must be a whole number from 0 to 2147483647")
     return value
 
 
 def _number(value: Any) -> float:
-    if type(value) not in (int, float) or not math.isfinite(value):
-        raise Problem("must be a finite number")
-    return float(value)
+    try:
+        if type(value) in (int, float) and math.isfinite(value):
+            return float(value)
+    except OverflowError:  # an integer too large for a float
+        pass
+    raise Problem("must be a finite number")
 
 
 def _any(value: Any) -> Any:

@@ -152,9 +152,13 @@ def _text(path: str, value: Any, *, required: bool = False, limit: int = vocab.M
 def _number(path: str, value: Any) -> float:
     if value is None:
         return 0.0
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        _bad(path, "must be a finite number")
-    return float(value)
+    try:
+        if type(value) in (int, float) and math.isfinite(value):
+            return float(value)
+    except OverflowError:  # an integer too large for a float
+        pass
+    _bad(path, "must be a finite number")
+    return 0.0
 
 
 def _enum(path: str, value: Any, allowed: tuple[str, ...]) -> str | None:
@@ -181,11 +185,11 @@ def _moment(path: str, value: Any) -> datetime | None:
     """Plan Desk wrote epoch milliseconds; later files and hand-written ones use ISO-8601."""
     if value is None or value == "":
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+    if type(value) in (int, float):
         try:
             return datetime.fromtimestamp(value / 1000, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            _bad(path, f"epoch milliseconds out of range ({value})")
+        except (OverflowError, OSError, ValueError):  # also NaN and infinities
+            _bad(path, f"epoch milliseconds out of range ({str(value)[:40]})")
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.strip())
