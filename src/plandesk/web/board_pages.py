@@ -84,7 +84,7 @@ def card_fragment(request: Request, project_id: str, task_id: str):
     t = board_data.one_card(db, actor, task_id)
     if t["project_id"] != project_id:
         return Response(status_code=404)
-    return render(request, "_card.html", {"t": t})
+    return render(request, "_card_one.html", {"t": t})
 
 
 @router.get("/projects/{project_id}/board/drawer/{task_id}")

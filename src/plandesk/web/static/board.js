@@ -15,7 +15,7 @@ let suppressClick = false;
 // ---- filters -------------------------------------------------------------------------------------
 function cardVisible(card) {
   if (filters.tags.size) {
-    const tags = JSON.parse(card.dataset.tags || "[]");
+    const tags = card.dataset.tags ? card.dataset.tags.split("|") : [];
     if (!tags.some((t) => filters.tags.has(t))) return false;
   }
   if (filters.assignee === "__none__") return !card.dataset.assignee;
