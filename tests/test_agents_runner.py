@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -213,3 +216,55 @@ def test_runner_without_a_worker_command_says_how_to_give_one(server, bound):
     repo, _, _ = bound
     out = server.workspace.cli("runner", "--repo", str(repo), "--once", check=False)
     assert out.returncode == 2 and "--worker" in out.stderr
+
+
+def test_stopping_the_runner_hands_the_task_back_and_stops_the_worker(server, bound):
+    repo, project_id, client = bound
+    (task,) = _chain(client, project_id, ["Wait for ever"], gate="gate: true")
+    pid_file = repo.parent / "worker.pid"
+    script = repo.parent / "stuck.py"
+    script.write_text(textwrap.dedent(f'''
+        import os, pathlib, time
+        pathlib.Path({str(pid_file)!r}).write_text(str(os.getpid()))
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # stands in for a worker that would run far longer than the test
+            time.sleep(0.1)
+    '''))
+    proc = subprocess.Popen([sys.executable, "-m", "plandesk", "runner", "--repo", str(repo), "--once", "--json",
+                             "--worker", f"{sys.executable} {script}"], env=server.workspace.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while not pid_file.exists() or not pid_file.read_text():
+            assert proc.poll() is None and time.monotonic() < deadline, "the worker never started"
+            time.sleep(0.05)
+        worker_pid = int(pid_file.read_text())
+        assert client.get_task(task["id"])["status"] == "in_progress"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 1, err
+    assert json.loads(out)[0]["outcome"] == "todo"
+    fresh = client.get_task(task["id"])
+    assert fresh["status"] == "todo" and fresh["claimed_by"] is None
+    runs = client.list_agent_runs(project_id)["items"]
+    assert [r["status"] for r in runs] == ["cancelled"]
+    deadline = time.monotonic() + 30
+    while _alive(worker_pid):
+        assert time.monotonic() < deadline, "the worker outlived the runner"
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A killed child not yet reaped by anyone shows as a zombie: it is gone for our purpose.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False

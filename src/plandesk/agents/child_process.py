@@ -8,6 +8,8 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio
+
 # What a child inherits from the runner; everything else (tokens, cloud keys) stays out unless passed on purpose.
 INHERITED_ENV = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TERM", "TMPDIR", "SHELL", "VIRTUAL_ENV")
 TAIL_CHARS = 4000
@@ -57,7 +59,9 @@ async def run(argv: list[str], *, cwd: Path, env: dict[str, str], log_path: Path
             return Outcome(None, timed_out=True, error=f"timed out after {timeout:g} s")
         except asyncio.CancelledError:
             _kill_group(proc.pid)
-            await proc.wait()
+            # Reap it even though we are being cancelled: anyio re-delivers cancellation at every await.
+            with anyio.CancelScope(shield=True):
+                await proc.wait()
             raise
 
 

@@ -7,6 +7,7 @@ comment; the worker asks for input (exit 3 or .plandesk/NEEDS_INPUT.md) → scop
 from __future__ import annotations
 
 import shlex
+import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,12 +71,26 @@ class Runner:
         self.settled: list[Settlement] = []
         self.gave_back: set[str] = set()  # tasks this process failed: not retried by it (no thrashing)
         self._taken = 0
+        self.stopped = False
 
-    async def run(self) -> list[Settlement]:
-        async with anyio.create_task_group() as tg:
-            for slot in range(max(1, self.options.concurrency)):
-                tg.start_soon(self._slot, f"{self.agent_ref}/runner-{slot + 1}")
+    async def run(self, *, stop_on_signals: bool = False) -> list[Settlement]:
+        async with anyio.create_task_group() as outer:
+            if stop_on_signals:
+                outer.start_soon(self._stop_on_signal, outer.cancel_scope)
+            async with anyio.create_task_group() as slots:
+                for slot in range(max(1, self.options.concurrency)):
+                    slots.start_soon(self._slot, f"{self.agent_ref}/runner-{slot + 1}")
+            outer.cancel_scope.cancel()
         return self.settled
+
+    async def _stop_on_signal(self, scope: anyio.CancelScope) -> None:
+        """SIGTERM or SIGINT: stop the workers and hand their tasks back, instead of leaving them orphaned."""
+        with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+            async for received in signals:
+                self.say(f"runner: {signal.Signals(received).name}: stopping, handing tasks back")
+                self.stopped = True
+                scope.cancel()
+                return
 
     async def _slot(self, ref: str) -> None:
         while self.options.max_tasks is None or self._taken < self.options.max_tasks:
@@ -122,6 +137,10 @@ class Runner:
         await self._note(a, f"claimed by {ref} (lease {self.options.lease_seconds} s)")
         try:
             result = await self._attempt(a)
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True), anyio.move_on_after(30):
+                await self._stopped(a)
+            raise
         except Exception as exc:  # noqa: BLE001 - anything unplanned: the task must not stay in_progress with nobody on it
             result = await self._give_back(a, f"The runner hit an error: {type(exc).__name__}: {exc}", "")
         status = "completed" if result.outcome in ("done", "scope", "elsewhere") else "failed"
@@ -249,6 +268,18 @@ class Runner:
         await self._note(a, f"stopped: {why}", "error")
         return Settlement(a.task["id"], a.task["label"], "lost", why, a.run_id, a.tree.branch if a.tree else None)
 
+    async def _stopped(self, a: _Attempt) -> None:
+        """The runner is stopping mid-task: the worker is already killed; give the task back and close the run."""
+        why = "the runner was stopped before the task was settled"
+        try:
+            await self.client.release_task(a.task["id"], a.ref, reason=why)
+            await self.client.record_agent_progress(a.run_id, why, kind="error")
+            await self.client.complete_agent_run(a.run_id, "cancelled", summary=why)
+        except ToolError as exc:
+            self.say(f"[{a.task['id'][:8]}] could not hand the task back: {exc.message}")
+        self.settled.append(Settlement(a.task["id"], a.task["label"], "todo", why, a.run_id,
+                                       a.tree.branch if a.tree else None))
+
     async def _keep_or_remove(self, a: _Attempt) -> str | None:
         if a.tree is None:
             return None
@@ -270,4 +301,4 @@ async def run_bound(start: Path, options: RunnerOptions, say: Callable[[str], No
     async with AsyncPlanDeskClient(bound.server_url, token, client_name="plandesk-runner") as client:
         runner = Runner(client, bound, options, token=token, agent_ref=bound_repo.agent_ref_for(bound.root, token),
                         say=say)
-        return await runner.run()
+        return await runner.run(stop_on_signals=True)

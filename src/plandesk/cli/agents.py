@@ -269,7 +269,7 @@ def runner(repo: RepoOpt = None,
     except PlanDeskClientError as exc:
         fail(str(exc), code=1)
     except KeyboardInterrupt:
-        fail("interrupted; tasks in progress keep their lease until it expires", code=130)
+        fail("interrupted before tasks were handed back; they return to todo when their lease expires", code=130)
     if json_out:
         emit_json([s.__dict__ for s in settled])
     else:
