@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+import anyio
 import anyio.to_thread
 
 from plandesk.core import mcp_settings, tokens
@@ -43,9 +44,10 @@ def narrowing_of(query: list[tuple[str, str]]) -> tuple[frozenset[str] | None, b
 class McpTokenGuard:
     """ASGI wrapper in front of the SDK's Streamable HTTP app: nobody reaches a tool without a live token."""
 
-    def __init__(self, app: Any, db: Any) -> None:
+    def __init__(self, app: Any, db: Any, limiter: anyio.CapacityLimiter | None = None) -> None:
         self.app = app
         self.db = db
+        self.limiter = limiter
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -62,11 +64,12 @@ class McpTokenGuard:
         if not token:
             return await _unauthorized(send, "missing_token",
                                        "send Authorization: Bearer <token> (create one with `plandesk token create`)")
-        if header_token is None and not await anyio.to_thread.run_sync(mcp_settings.url_token_allowed, self.db):
+        if header_token is None and not await anyio.to_thread.run_sync(mcp_settings.url_token_allowed, self.db,
+                                                                       limiter=self.limiter):
             return await _unauthorized(send, "missing_token", "this workspace does not accept ?token= in the URL; "
                                                               "send Authorization: Bearer <token> instead")
         try:
-            actor = await anyio.to_thread.run_sync(tokens.authenticate, self.db, token)
+            actor = await anyio.to_thread.run_sync(tokens.authenticate, self.db, token, limiter=self.limiter)
         except Unauthorized as exc:
             return await _unauthorized(send, exc.extra.get("reason", "invalid_token"), exc.message)
         granted = frozenset(actor.toolsets)

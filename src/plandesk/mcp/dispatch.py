@@ -11,6 +11,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
+import anyio
 import anyio.to_thread
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
@@ -82,12 +83,18 @@ def failure(message: str, error: dict | None = None) -> CallToolResult:
                           _meta={ERROR_META: error} if error else None)
 
 
+# Core calls run in worker threads, each holding a database connection; fewer at once than the pool holds, so a
+# burst of agents queues here instead of timing out on the pool.
+CORE_CONCURRENCY = 16
+
+
 class Dispatcher:
     def __init__(self, registry: ToolRegistry, db: Any, settings: Any) -> None:
         self.registry = registry
         self.db = db
         self.settings = settings
         self.client_names = ClientNames()
+        self.limiter = anyio.CapacityLimiter(CORE_CONCURRENCY)
 
     def sdk_tools(self) -> list[Tool]:
         return [self._sdk_tool(spec) for spec in self.registry.specs.values()]
@@ -118,12 +125,12 @@ class Dispatcher:
                             read_only=caller.actor.read_only or caller.read_only)
             if not spec.read_only:
                 # Writes are audited with the run the agent has open, so its changes read as one piece of work.
-                actor = await anyio.to_thread.run_sync(tokens.with_open_run, self.db, actor)
+                actor = await anyio.to_thread.run_sync(tokens.with_open_run, self.db, actor, limiter=self.limiter)
             call = ToolCall(db=self.db, settings=self.settings, actor=actor, tool=spec.name)
             if inspect.iscoroutinefunction(spec.handler):
                 result = await spec.handler(call, args)
             else:
-                result = await anyio.to_thread.run_sync(partial(spec.handler, call, args))
+                result = await anyio.to_thread.run_sync(partial(spec.handler, call, args), limiter=self.limiter)
         except PlanDeskError as exc:
             return failure(exc.message, exc.as_dict())
         except Exception:

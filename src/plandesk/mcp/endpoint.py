@@ -75,7 +75,7 @@ def install(app: Any, db: Any, settings: Any) -> MCPServer:
                                max_request_body_size=settings.max_body_bytes,
                                transport_security=transport_security(settings))
     session_manager = server.session_manager
-    guarded = McpTokenGuard(StreamableHTTPASGIApp(session_manager), db)
+    guarded = McpTokenGuard(StreamableHTTPASGIApp(session_manager), db, dispatcher.limiter)
     # Two plain routes instead of a Mount: neither /mcp nor /mcp/ answers with a redirect a client could mishandle.
     for path in ("/mcp", "/mcp/"):
         app.router.routes.append(Route(path, endpoint=guarded, methods=["GET", "POST", "DELETE"],

@@ -118,9 +118,11 @@ def claim_task(call: ToolCall, a: dict) -> dict:
         extra = exc.extra
         reason = "held" if "held_by" in extra else "blocked" if "waiting_on" in extra else "not_todo"
         out = {"claimed": False, "task_id": a["task_id"], "reason": reason, "message": exc.message}
-        for key in ("held_by", "lease_expires_at", "waiting_on", "status"):
+        for key in ("held_by", "lease_expires_at", "waiting_on"):
             if key in extra:
                 out[key] = extra[key]
+        if "current_status" in extra or "status" in extra:
+            out["status"] = extra.get("current_status", extra.get("status"))
         return out
 
 
