@@ -118,9 +118,17 @@ function fit() {
   const minX = Math.min(...xs), minY = Math.min(...ys), maxX = Math.max(...xs) + W, maxY = Math.max(...ys) + H;
   const r = svg.getBoundingClientRect();
   const pad = 48;
-  view.k = Math.max(0.2, Math.min(1.15, (r.width - pad * 2) / (maxX - minX), (r.height - pad * 2) / (maxY - minY)));
-  view.x = (r.width - (maxX - minX) * view.k) / 2 - minX * view.k;
-  view.y = Math.max(pad, (r.height - (maxY - minY) * view.k) / 2) - minY * view.k;
+  const k = Math.min(1.15, (r.width - pad * 2) / (maxX - minX), (r.height - pad * 2) / (maxY - minY));
+  if (k >= 0.45) {
+    view.k = k;
+    view.x = (r.width - (maxX - minX) * k) / 2 - minX * k;
+    view.y = Math.max(pad, (r.height - (maxY - minY) * k) / 2) - minY * k;
+  } else {
+    // Too big to fit readably (a phone, a large plan): start at the first layer, labels legible; pan from there.
+    view.k = 0.45;
+    view.x = 16 - minX * view.k;
+    view.y = 16 - minY * view.k;
+  }
   applyView();
 }
 
