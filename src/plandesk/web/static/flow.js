@@ -3,8 +3,8 @@
 import { api, describe } from "./api.js";
 import { onLive } from "./live.js";
 import { confirmAction, debounce, toast } from "./ui.js";
+import { edgePath, el, nodeElement } from "./flow_draw.js";
 
-const NS = "http://www.w3.org/2000/svg";
 const svg = document.getElementById("flow");
 const viewport = document.getElementById("viewport");
 const edgesLayer = document.getElementById("edges");
@@ -12,7 +12,6 @@ const nodesLayer = document.getElementById("nodes");
 const rubber = document.getElementById("rubber");
 const config = JSON.parse(document.getElementById("flow-config").textContent);
 const projectId = document.body.dataset.project;
-const STATUS = { scope: "Scope", todo: "Todo", in_progress: "In Progress", done: "Done", backlog: "Backlog" };
 
 let data = JSON.parse(document.getElementById("flow-data").textContent);
 const W = data.node.w;
@@ -24,13 +23,6 @@ let linkFrom = null;      // keyboard / button link mode: the source node id
 let gesture = null;       // {kind: "pan" | "move" | "link", ...}
 let reloadWanted = false;
 
-function el(tag, attrs = {}, text) {
-  const node = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 function applyView() {
   viewport.setAttribute("transform", `translate(${view.x} ${view.y}) scale(${view.k})`);
 }
@@ -40,48 +32,12 @@ function toWorld(clientX, clientY) {
   return { x: (clientX - r.left - view.x) / view.k, y: (clientY - r.top - view.y) / view.k };
 }
 
-function lines(label, width = 27) {
-  const words = label.split(/\s+/);
-  const out = [""];
-  for (const word of words) {
-    const line = out[out.length - 1];
-    if ((line + " " + word).trim().length <= width) out[out.length - 1] = (line + " " + word).trim();
-    else if (out.length < 2) out.push(word.slice(0, width));
-    else { out[1] = (out[1] + " " + word).slice(0, width - 1) + "…"; break; }
-  }
-  if (out[0].length > width) out[0] = out[0].slice(0, width - 1) + "…";
-  return out;
-}
-
-// ---- drawing ----------------------------------------------------------------------------------
-function drawNode(n) {
-  const g = el("g", { class: `node node-${n.status}${n.waiting ? " is-blocked" : ""}`, transform: `translate(${n.x} ${n.y})`,
-                      tabindex: "0", role: "button", "data-id": n.id,
-                      "aria-label": `${n.label}. ${STATUS[n.status]}${n.waiting ? `, waits on ${n.waiting}` : ""}` });
-  g.append(el("rect", { class: "node-box", width: W, height: H, rx: 9 }));
-  g.append(el("rect", { class: "node-status", x: 0, y: 10, width: 3, height: H - 20, rx: 1.5 }));
-  const label = lines(n.label);
-  label.forEach((line, i) => g.append(el("text", { class: "node-label", x: 16, y: 26 + i * 18 }, line)));
-  g.append(el("text", { class: "node-meta", x: 16, y: H - 11 }, STATUS[n.status] + (n.waiting ? ` · waits on ${n.waiting}` : "")));
-  g.append(el("text", { class: "node-key", x: W - 12, y: H - 11, "text-anchor": "end" }, n.id.slice(0, 8)));
-  g.append(el("title", {}, n.label));
-  if (config.can_write) g.append(el("circle", { class: "handle", cx: W, cy: H / 2, r: 6, "data-handle": n.id }));
-  return g;
-}
-
-function edgePath(a, b) {
-  const sx = a.x + W, sy = a.y + H / 2, tx = b.x, ty = b.y + H / 2;
-  const dx = Math.max(40, Math.abs(tx - sx) / 2);
-  return { d: `M${sx} ${sy} C${sx + dx} ${sy} ${tx - dx} ${ty} ${tx - 2} ${ty}`,
-           mx: (sx + tx) / 2, my: (sy + ty) / 2 };
-}
-
 function drawEdges() {
   edgesLayer.replaceChildren();
   for (const e of data.edges) {
     const a = byId.get(e.from), b = byId.get(e.to);
     if (!a || !b) continue;
-    const { d, mx, my } = edgePath(a.node, b.node);
+    const { d, mx, my } = edgePath(a.node, b.node, W, H);
     const active = selected?.type === "edge" && selected.id === e.id;
     const g = el("g", { class: `edge${e.dependency ? "" : " edge-soft"}${active ? " selected" : ""}`, "data-edge": e.id });
     g.append(el("path", { class: "edge-hit", d }));
@@ -98,7 +54,7 @@ function drawAll() {
   byId = new Map();
   nodesLayer.replaceChildren();
   for (const n of data.nodes) {
-    const g = drawNode(n);
+    const g = nodeElement(n, W, H, config.can_write);
     byId.set(n.id, { node: n, el: g });
     nodesLayer.append(g);
   }

@@ -1,0 +1,48 @@
+// Drawing the flow canvas: SVG elements for a task node and the path of a link between two nodes.
+
+const NS = "http://www.w3.org/2000/svg";
+const STATUS = { scope: "Scope", todo: "Todo", in_progress: "In Progress", done: "Done", backlog: "Backlog" };
+
+export function el(tag, attrs = {}, text) {
+  const node = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function lines(label, width = 27) {
+  const words = label.split(/\s+/);
+  const out = [""];
+  for (const word of words) {
+    const line = out[out.length - 1];
+    if ((line + " " + word).trim().length <= width) out[out.length - 1] = (line + " " + word).trim();
+    else if (out.length < 2) out.push(word.slice(0, width));
+    else { out[1] = (out[1] + " " + word).slice(0, width - 1) + "…"; break; }
+  }
+  if (out[0].length > width) out[0] = out[0].slice(0, width - 1) + "…";
+  return out;
+}
+
+// A node: its box, a status bar, up to two lines of label, status and short id, and the link handle.
+export function nodeElement(n, W, H, canWrite) {
+  const g = el("g", { class: `node node-${n.status}${n.waiting ? " is-blocked" : ""}`, transform: `translate(${n.x} ${n.y})`,
+                      tabindex: "0", role: "button", "data-id": n.id,
+                      "aria-label": `${n.label}. ${STATUS[n.status]}${n.waiting ? `, waits on ${n.waiting}` : ""}` });
+  g.append(el("rect", { class: "node-box", width: W, height: H, rx: 9 }));
+  g.append(el("rect", { class: "node-status", x: 0, y: 10, width: 3, height: H - 20, rx: 1.5 }));
+  const label = lines(n.label);
+  label.forEach((line, i) => g.append(el("text", { class: "node-label", x: 16, y: 26 + i * 18 }, line)));
+  g.append(el("text", { class: "node-meta", x: 16, y: H - 11 }, STATUS[n.status] + (n.waiting ? ` · waits on ${n.waiting}` : "")));
+  g.append(el("text", { class: "node-key", x: W - 12, y: H - 11, "text-anchor": "end" }, n.id.slice(0, 8)));
+  g.append(el("title", {}, n.label));
+  if (canWrite) g.append(el("circle", { class: "handle", cx: W, cy: H / 2, r: 6, "data-handle": n.id }));
+  return g;
+}
+
+export function edgePath(a, b, W, H) {
+  const sx = a.x + W, sy = a.y + H / 2, tx = b.x, ty = b.y + H / 2;
+  const dx = Math.max(40, Math.abs(tx - sx) / 2);
+  return { d: `M${sx} ${sy} C${sx + dx} ${sy} ${tx - dx} ${ty} ${tx - 2} ${ty}`,
+           mx: (sx + tx) / 2, my: (sy + ty) / 2 };
+}
+
