@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import pty
 import re
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from conftest import Workspace
+from conftest import Workspace, drop_pg_database, new_workspace
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "checkout-revamp.json"
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -88,9 +92,21 @@ def v1_example() -> dict:
     return json.loads(EXAMPLE.read_text())
 
 
-def v2_of(ws: Workspace, tmp_path: Path) -> dict:
-    pid = import_file(ws, EXAMPLE)
-    return export_file(ws, pid, tmp_path / "v2.json")
+@pytest.fixture(scope="module")
+def exported_example(tmp_path_factory) -> dict:
+    """The example as format 2, made once: the refusal tests each break a copy of it."""
+    folder = tmp_path_factory.mktemp("example")
+    ws = new_workspace(folder)
+    try:
+        return export_file(ws, import_file(ws, EXAMPLE), folder / "v2.json")
+    finally:
+        if ws.database_url:
+            drop_pg_database(ws.database_url)
+
+
+@pytest.fixture
+def v2(exported_example) -> dict:
+    return copy.deepcopy(exported_example)
 
 
 # ------------------------------------------------------------------ the example
@@ -110,8 +126,8 @@ def test_the_example_imports_as_a_checkout_plan_with_every_status(workspace, api
     assert {h["kind"] for h in hits} == {"task", "document"}
 
 
-def test_the_example_keeps_its_documents_runs_and_dates(workspace, tmp_path):
-    doc = v2_of(workspace, tmp_path)
+def test_the_example_keeps_its_documents_runs_and_dates(v2):
+    doc = v2
     assert [d["title"] for d in doc["documents"]] == ["Spec: One-page checkout", "Notes: Payment provider vault",
                                                     "Decision log: Guest checkout"]
     assert doc["documents"][1]["parent_id"] == doc["documents"][0]["id"]
@@ -143,6 +159,33 @@ def test_importing_twice_gives_two_projects_sharing_no_id(workspace, tmp_path):
 
     assert first["project"]["id"] != second["project"]["id"]
     assert ids(first).isdisjoint(ids(second)) and len(ids(first)) == 8 + 8 + 3 + 1
+
+
+def test_a_progress_bar_shows_on_a_terminal_and_never_in_a_pipe(workspace):
+    piped = workspace.cli("import", "--in", str(EXAMPLE))
+    assert "Importing" not in piped.stderr
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "plandesk", "import", "--in", str(EXAMPLE)],
+                              stdout=subprocess.PIPE, stderr=follower, text=True, timeout=120,
+                              env={**workspace.env, "TERM": "xterm-256color", "COLUMNS": "100"})
+        os.close(follower)
+        follower = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed once the command exited and its output was read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+    assert proc.returncode == 0 and UUID_RE.match(proc.stdout.strip().splitlines()[-1])
+    assert b"Importing" in shown
 
 
 # ------------------------------------------------------------------ round trips
@@ -250,8 +293,8 @@ def test_export_leaves_database_passwords_out(server, api, tmp_path):
         "postgresql://reader@db.internal/app"
 
 
-def test_an_imported_connector_is_switched_off_until_an_owner_turns_it_on(workspace, tmp_path):
-    doc = v2_of(workspace, tmp_path)
+def test_an_imported_connector_is_switched_off_until_an_owner_turns_it_on(workspace, tmp_path, v2):
+    doc = v2
     doc["connector_configs"] = [{"config": {"enabled": True, "code_root": "/", "exec_allowlist": ["sh"]},
                                  "updated_at": "2026-11-01T00:00:00Z"}]
     (tmp_path / "on.json").write_text(json.dumps(doc))
@@ -274,9 +317,8 @@ def test_an_unknown_format_is_refused(workspace, tmp_path):
     refused(workspace, tmp_path, {"name": "x", "tasks": []}, "not a Plan Desk export")
 
 
-def test_a_newer_version_is_refused(workspace, tmp_path):
-    doc = v2_of(workspace, tmp_path)
-    refused(workspace, tmp_path, dict(doc, version=3), "version: unsupported version 3")
+def test_a_newer_version_is_refused(workspace, tmp_path, v2):
+    refused(workspace, tmp_path, dict(v2, version=3), "version: unsupported version 3")
     refused(workspace, tmp_path, dict(v1_example(), version="plandesk-export-v9"), "not a Plan Desk export")
 
 
@@ -286,32 +328,29 @@ def test_a_bad_status_in_v1_is_refused_naming_the_task(workspace, tmp_path):
     refused(workspace, tmp_path, doc, "tasks[3].status: must be one of scope, todo, in_progress, done, backlog")
 
 
-def test_a_bad_enum_in_our_format_is_refused_naming_the_row(workspace, tmp_path):
-    doc = v2_of(workspace, tmp_path)
-    doc["tasks"][5]["priority"] = "whenever"
-    refused(workspace, tmp_path, doc, "tasks[5].priority: must be one of urgent, high, medium, low")
-    doc = v2_of(workspace, tmp_path)
-    doc["agent_runs"][0]["status"] = "paused"
-    refused(workspace, tmp_path, doc, "agent_runs[0].status: must be one of running")
+def test_a_bad_enum_in_our_format_is_refused_naming_the_row(workspace, tmp_path, v2):
+    bad = copy.deepcopy(v2)
+    bad["tasks"][5]["priority"] = "whenever"
+    refused(workspace, tmp_path, bad, "tasks[5].priority: must be one of urgent, high, medium, low")
+    v2["agent_runs"][0]["status"] = "paused"
+    refused(workspace, tmp_path, v2, "agent_runs[0].status: must be one of running")
 
 
-def test_a_dangling_edge_is_refused(workspace, tmp_path):
+def test_a_dangling_edge_is_refused(workspace, tmp_path, v2):
     doc = v1_example()
     doc["edges"][2]["to_task_id"] = "no-such-task"
     refused(workspace, tmp_path, doc, "edges[2].to_task_id: no task with id 'no-such-task'")
-    doc = v2_of(workspace, tmp_path)
     missing = str(uuid.uuid4())
-    doc["edges"][4]["from_id"] = missing
-    refused(workspace, tmp_path, doc, f"edges[4].from_id: no task with id {missing}")
+    v2["edges"][4]["from_id"] = missing
+    refused(workspace, tmp_path, v2, f"edges[4].from_id: no task with id {missing}")
 
 
-def test_duplicate_ids_are_refused(workspace, tmp_path):
+def test_duplicate_ids_are_refused(workspace, tmp_path, v2):
     doc = v1_example()
     doc["tasks"][6]["id"] = doc["tasks"][1]["id"]
     refused(workspace, tmp_path, doc, "tasks[6].id: duplicate id")
-    doc = v2_of(workspace, tmp_path)
-    doc["documents"][2]["id"] = doc["tasks"][0]["id"]
-    refused(workspace, tmp_path, doc, "documents[2].id: duplicate id")
+    v2["documents"][2]["id"] = v2["tasks"][0]["id"]
+    refused(workspace, tmp_path, v2, "documents[2].id: duplicate id")
 
 
 def test_a_dependency_cycle_in_the_file_is_refused(workspace, tmp_path):
@@ -321,13 +360,12 @@ def test_a_dependency_cycle_in_the_file_is_refused(workspace, tmp_path):
     refused(workspace, tmp_path, doc, "edges: dependency edges form a cycle")
 
 
-def test_a_broken_row_late_in_the_file_leaves_no_earlier_rows(workspace, tmp_path):
-    doc = v2_of(workspace, tmp_path)
-    doc["agent_run_events"][-1]["created_at"] = "yesterday"
-    refused(workspace, tmp_path, doc, "agent_run_events[2].created_at: must be an ISO-8601 time")
-    doc = v2_of(workspace, tmp_path)
-    doc["tasks"][0]["surprise"] = 1
-    refused(workspace, tmp_path, doc, "tasks[0].surprise: unknown field")
+def test_a_broken_row_late_in_the_file_leaves_no_earlier_rows(workspace, tmp_path, v2):
+    bad = copy.deepcopy(v2)
+    bad["agent_run_events"][-1]["created_at"] = "yesterday"
+    refused(workspace, tmp_path, bad, "agent_run_events[2].created_at: must be an ISO-8601 time")
+    v2["tasks"][0]["surprise"] = 1
+    refused(workspace, tmp_path, v2, "tasks[0].surprise: unknown field")
 
 
 def test_exporting_a_missing_project_exits_1(workspace, tmp_path):
