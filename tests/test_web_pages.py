@@ -215,3 +215,23 @@ def test_fragments_of_a_task_from_another_project_are_not_served(api, project, p
     t = make_task(api, other["id"], "elsewhere")
     r = api.get(path.format(p=project["id"], t=t["id"]))
     assert r.status_code == 404
+
+
+def test_activity_can_be_narrowed_to_one_token(server, api, project):
+    make_task(api, project["id"], "by the owner in the browser")
+    raw = mint_token(api, "activity agent")
+    agent = server.client(headers={"Authorization": f"Bearer {raw}"})
+    make_task(agent, project["id"], "by the agent")
+    token_id = next(t["id"] for t in api.get("/api/v1/tokens").json() if t["name"] == "activity agent")
+    everything = api.get(f"/projects/{project['id']}/activity")
+    assert everything.status_code == 200
+    assert "via activity agent" in everything.text and everything.text.count('class="timeline-item"') >= 2
+    narrowed = api.get(f"/projects/{project['id']}/activity", params={"token_id": token_id})
+    items = narrowed.text.count('class="timeline-item"')
+    assert items == 1 and "via activity agent" in narrowed.text
+    assert f'<option value="{token_id}" selected>activity agent</option>' in narrowed.text
+
+
+def test_activity_with_a_bad_page_marker_is_a_400_page(api, project):
+    r = api.get(f"/projects/{project['id']}/activity", params={"before": "x"})
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
