@@ -220,3 +220,10 @@ def test_disconnect_removes_everything_and_revokes_the_token(workspace, server, 
 def test_token_header_without_a_binding_fails_clearly(workspace, tmp_path):
     out = workspace.cli("token-header", cwd=tmp_path, check=False)
     assert out.returncode == 1 and out.stdout == "" and "plandesk connect" in out.stderr
+
+
+def test_connect_from_a_subfolder_binds_the_top_of_the_git_repository(workspace, server, repo):
+    sub = repo / "services" / "api"
+    sub.mkdir(parents=True)
+    workspace.cli("connect", "--url", server.url, cwd=sub)
+    assert (repo / ".plandesk/config.json").is_file() and not (sub / ".plandesk").exists()

@@ -20,8 +20,8 @@ from plandesk.cli.common import (
     settings_of,
 )
 
-RepoOpt = Annotated[Path | None, typer.Option("--repo", help="The repository folder (default: the current "
-                                                 "folder).", show_default=False)]
+RepoOpt = Annotated[Path | None, typer.Option("--repo", help="The repository folder (default: found from the "
+                                                 "current folder).", show_default=False)]
 PrintOpt = Annotated[bool, typer.Option("--print", help="Show what would be written; write nothing.")]
 
 
@@ -46,6 +46,19 @@ def _agents(values: list[str]) -> set[str]:
             elif name:
                 fail(f"--agent {name!r} is not one of {', '.join(AGENTS)}, all", code=2)
     return chosen or {"claude"}
+
+
+def _repo_folder(repo: Path | None) -> Path:
+    """--repo, else the top of the git repository around the current folder, else the current folder."""
+    if repo is not None:
+        return repo.resolve()
+    import subprocess
+    try:
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=30,
+                             check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return Path.cwd().resolve()
+    return Path(top.stdout.strip()).resolve() if top.returncode == 0 and top.stdout.strip() else Path.cwd().resolve()
 
 
 def _default_url(settings) -> str:
@@ -81,7 +94,7 @@ def connect(repo: RepoOpt = None,
     """
     from plandesk.agents import binding, bound_repo, client_entries, grant
     from plandesk.core.errors import PlanDeskError
-    where = (repo or Path.cwd()).resolve()
+    where = _repo_folder(repo)
     settings = settings_of(data_dir, database_url)
     agents = _agents(agent or [])
     try:
@@ -145,7 +158,7 @@ def disconnect(repo: RepoOpt = None, print_only: PrintOpt = False, data_dir: Dat
                database_url: DatabaseUrl = None) -> None:
     """Undo connect: revoke the repository's token and remove what connect wrote (hand edits stay)."""
     from plandesk.agents import binding, bound_repo, grant
-    where = (repo or Path.cwd()).resolve()
+    where = _repo_folder(repo)
     try:
         binding.refuse_unsafe(where)
         changes = binding.disconnect_changes(where)
