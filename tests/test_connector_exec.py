@@ -6,7 +6,6 @@ it). After each case neither exists. Cases that are allowed run as plain literal
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
@@ -219,19 +218,29 @@ def test_a_working_directory_inside_the_root_is_used(box):
 
 def test_a_program_past_its_timeout_is_killed_with_its_children(box):
     root = box[0]
-    (root / "spin.py").write_text("import subprocess, time\nsubprocess.Popen(['sleep', '300'])\ntime.sleep(300)\n")
-    result = shell.run_exec(CodeRoot(str(root)), ["python3", "spin.py"], allowlist=["python3"], timeout_s=1)
+    (root / "spin.py").write_text("import subprocess, time\n"
+                                  "child = subprocess.Popen(['sleep', '300'])\n"
+                                  "open('child.pid', 'w').write(str(child.pid))\n"
+                                  "time.sleep(300)\n")
+    result = shell.run_exec(CodeRoot(str(root)), ["python3", "spin.py"], allowlist=["python3"], timeout_s=2)
     assert result["timed_out"] is True and result["exit_code"] is None
-    survivors = [p for p in os.listdir("/proc") if p.isdigit() and _cmdline(p) == "sleep\x00300\x00"]
-    assert survivors == []
+    child = int((root / "child.pid").read_text())
+    # The group was killed; the orphan is reaped by init a moment later (a zombie counts as gone).
+    wait_for_gone(child, seconds=10)
 
 
-def _cmdline(pid: str) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline") as f:
-            return f.read()
-    except OSError:
-        return ""
+def wait_for_gone(pid: int, seconds: float) -> None:
+    import time
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().split(") ", 1)[1].startswith("Z"):
+                    return
+        except OSError:
+            return
+        time.sleep(0.05)  # polling with a deadline
+    raise AssertionError(f"process {pid} outlived its group's kill")
 
 
 def test_output_is_capped(box):

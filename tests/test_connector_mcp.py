@@ -3,7 +3,6 @@ end to end, approvals bound to one exact call, and an audit entry for every call
 
 from __future__ import annotations
 
-import anyio
 import pytest
 from connector_fixtures import make_team
 from test_mcp_connection import anyio_backend, connect, error, live, ok, tool_names  # noqa: F401
@@ -93,7 +92,7 @@ async def test_search_read_edit_commit_build_and_exec_end_to_end(live, team, mem
 
 
 async def test_a_members_deploy_waits_for_approval_and_runs_once_approved(live, team, member_token):
-    pid, args = team.project_id, {"project_id": team.project_id, "recipe": "production"}
+    args = {"project_id": team.project_id, "recipe": "production"}
     async with connect(live.mcp_url, member_token) as c:
         pending = await ok(c, "code_deploy", args)
         assert pending["status"] == "pending_approval" and pending["operation"] == "deploy"
@@ -138,8 +137,7 @@ async def test_every_call_allowed_or_refused_is_audited_with_a_digest_outcome_an
     async with connect(live.mcp_url, viewer_token) as c:
         await ok(c, "code_search", {"project_id": pid, "glob": "README.md"})
         await error(c, "code_exec", {"project_id": pid, "argv": ["ls"]})
-    with anyio.fail_after(10):
-        entries = team.admin.get(f"/api/v1/projects/{pid}/audit", params={"action": "connector.*"}).json()["items"]
+    entries = team.admin.get(f"/api/v1/projects/{pid}/audit", params={"action": "connector.*"}).json()["items"]
     by_tool = {}
     for e in entries:
         by_tool.setdefault(e["action"], e)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
@@ -24,23 +24,23 @@ class RecipeIn(Strict):
     name: str = Field(min_length=1, max_length=64)
     kind: Literal[vocab.RECIPE_KINDS]  # type: ignore[valid-type]
     argv: list[str] = Field(min_length=1, max_length=100)
-    timeout_s: Optional[int] = Field(default=None, ge=1, le=3600)
+    timeout_s: int | None = Field(default=None, ge=1, le=3600)
 
 
 class DatabaseIn(Strict):
     name: str = Field(min_length=1, max_length=64)
     engine: Literal[vocab.DB_ENGINES]  # type: ignore[valid-type]
     read_url: str = Field(min_length=1, max_length=2000)
-    write_url: Optional[str] = Field(default=None, max_length=2000)
+    write_url: str | None = Field(default=None, max_length=2000)
 
 
 class ConnectorIn(Strict):
-    enabled: Optional[bool] = None
-    code_root: Optional[str] = Field(default=None, max_length=1024)
-    recipes: Optional[list[RecipeIn]] = Field(default=None, max_length=50)
-    databases: Optional[list[DatabaseIn]] = Field(default=None, max_length=20)
-    exec_allowlist: Optional[list[str]] = Field(default=None, max_length=100)
-    exec_network: Optional[bool] = None
+    enabled: bool | None = None
+    code_root: str | None = Field(default=None, max_length=1024)
+    recipes: list[RecipeIn] | None = Field(default=None, max_length=50)
+    databases: list[DatabaseIn] | None = Field(default=None, max_length=20)
+    exec_allowlist: list[str] | None = Field(default=None, max_length=100)
+    exec_network: bool | None = None
 
 
 @router.get("/projects/{project_id}/connector")
@@ -64,7 +64,7 @@ def recipe_log(project_id: str, log_id: str, request: Request, actor: ActorDep, 
 
 class ConnectionTestIn(Strict):
     token: str = Field(min_length=1, max_length=300)
-    project_id: Optional[str] = Field(default=None, max_length=36)
+    project_id: str | None = Field(default=None, max_length=36)
 
 
 @router.post("/connector/test-connection")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
@@ -19,8 +19,8 @@ Role = Literal[vocab.ROLES]  # type: ignore[valid-type]
 
 class PermissionsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    matrix: Optional[dict[Role, list[Operation]]] = None
-    approval_required: Optional[list[Operation]] = None
+    matrix: dict[Role, list[Operation]] | None = None
+    approval_required: list[Operation] | None = None
 
 
 @router.get("/settings/permissions")

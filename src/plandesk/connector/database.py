@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import decimal
+import math
 import os
 import sqlite3
 import time
@@ -43,7 +44,7 @@ def _json_value(v):
     if v is None or isinstance(v, (bool, int)):
         return v
     if isinstance(v, float):
-        return v if v == v and v not in (float("inf"), float("-inf")) else str(v)
+        return v if math.isfinite(v) else str(v)
     if isinstance(v, (bytes, bytearray, memoryview)):
         return {"base64": base64.b64encode(bytes(v)[:MAX_CELL_CHARS]).decode()}
     if isinstance(v, (dt.datetime, dt.date, dt.time)):

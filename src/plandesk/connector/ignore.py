@@ -66,9 +66,7 @@ def parse_rules(text: str) -> list[Rule]:
         while line.endswith(" ") and not line.endswith("\\ "):
             line = line[:-1]
         negate = line.startswith("!")
-        if negate:
-            line = line[1:]
-        elif line.startswith(("\\!", "\\#")):
+        if negate or line.startswith(("\\!", "\\#")):
             line = line[1:]
         dir_only = line.endswith("/")
         line = line.rstrip("/")

@@ -131,12 +131,11 @@ class CodeRoot:
                 try:
                     st = os.stat(name, dir_fd=fds[-1], follow_symlinks=False)
                 except FileNotFoundError:
-                    if not last and create_dirs:
-                        os.mkdir(name, 0o755, dir_fd=fds[-1])
-                        stack.append(name)
-                        continue
-                    if last and final == "dir" and create_dirs:
-                        os.mkdir(name, 0o755, dir_fd=fds[-1])
+                    if create_dirs and (not last or final == "dir") and retries < 8:
+                        try:
+                            os.mkdir(name, 0o755, dir_fd=fds[-1])  # mkdirat never follows a link at `name`
+                        except FileExistsError:
+                            retries += 1  # someone made it meanwhile: look at what it is now
                         stack.append(name)
                         continue
                     if last and final == "entry" and missing_ok:
@@ -149,7 +148,15 @@ class CodeRoot:
                     hops += 1
                     if hops > MAX_LINK_HOPS:
                         raise PathEscape(self.field)
-                    target = os.readlink(name, dir_fd=fds[-1])
+                    try:
+                        target = os.readlink(name, dir_fd=fds[-1])
+                    except (FileNotFoundError, OSError) as exc:
+                        if exc.errno not in (errno.EINVAL, errno.ENOENT) or retries >= 8:
+                            raise PathEscape(self.field) from None
+                        retries += 1  # no longer a link (swapped back): look at it again, as it is now
+                        hops -= 1
+                        stack.append(name)
+                        continue
                     absolute = self._target_parts(target, cur)
                     if absolute is not None:
                         # An absolute target inside the root restarts the walk from the root.

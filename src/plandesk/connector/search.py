@@ -6,7 +6,7 @@ import os
 import re
 import stat
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from plandesk.connector.ignore import Level, decide, glob_matcher, parse_rules
 from plandesk.connector.paths import MAX_DEPTH, CodeRoot

@@ -26,7 +26,7 @@ def _unshare_argv() -> tuple[str, ...] | None:
     for argv in ((tool, "--net", "--"), (tool, "--net", "--map-root-user", "--")):
         try:
             ok = subprocess.run([*argv, "/bin/true"], env={"PATH": process.SAFE_PATH}, capture_output=True,
-                                timeout=10).returncode == 0
+                                timeout=10, check=False).returncode == 0
         except (OSError, subprocess.SubprocessError):
             ok = False
         if ok:

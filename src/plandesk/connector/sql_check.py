@@ -7,6 +7,7 @@ is not mistaken for a separator, and a separator hidden from a naive check is st
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -189,7 +190,7 @@ def single_statement(sql, engine: str) -> list[Token]:
 
 def _function_names(tokens: list[Token]) -> list[str]:
     names = []
-    for a, b in zip(tokens, tokens[1:]):
+    for a, b in itertools.pairwise(tokens):
         if b.text == "(" and a.kind in ("word", "ident"):
             names.append(a.text.lower())
     return names

@@ -158,10 +158,9 @@ def _databases(value, previous: list[dict], protected: tuple[str, ...] = ()) -> 
         for key, required in (("read_url", True), ("write_url", False)):
             url = _db_url(f"{where}.{key}", engine, d.get(key), required=required)
             old = before.get(name)
-            if url and MASK in url and old and old["engine"] == engine and old.get(key):
-                # The client sent back the masked form it was shown: keep the stored secret.
-                if _mask_url(old[key]) == url:
-                    url = old[key]
+            # The client sent back the masked form it was shown: keep the stored secret.
+            if url and MASK in url and old and old["engine"] == engine and old.get(key) and _mask_url(old[key]) == url:
+                url = old[key]
             if url and engine == "sqlite" and any(_inside(url[len("sqlite:///"):].split("?", 1)[0], p)
                                                   for p in protected):
                 raise InvalidArgument(f"{where}.{key} must not be Plan Desk's own database", field=f"{where}.{key}")

@@ -41,7 +41,7 @@ class Decision:
     reason: str = ""
     config: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def require(self) -> "Decision":
+    def require(self) -> Decision:
         if not self.allowed:
             raise Forbidden(self.reason, permission=self.permission, operation=self.operation)
         return self
