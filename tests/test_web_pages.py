@@ -235,3 +235,49 @@ def test_activity_can_be_narrowed_to_one_token(server, api, project):
 def test_activity_with_a_bad_page_marker_is_a_400_page(api, project):
     r = api.get(f"/projects/{project['id']}/activity", params={"before": "x"})
     assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
+
+
+@pytest.fixture
+def team_server(tmp_path):
+    """A server with a second person, so nobody is signed in just for calling from loopback."""
+    from conftest import drop_pg_database, new_workspace, start_server
+    ws = new_workspace(tmp_path)
+    srv = start_server(ws)
+    owner = srv.client()
+    project = owner.post("/api/v1/projects", json={"name": "Team plan"}).json()
+    task = make_task(owner, project["id"], "Read me")
+    r = owner.post("/api/v1/members", json={"email": "viewer@example.com", "role": "viewer",
+                                            "password": "correct horse battery staple"})
+    assert r.status_code == 201, r.text
+    yield srv, project, task
+    srv.stop()
+    if ws.database_url:
+        drop_pg_database(ws.database_url)
+
+
+def test_opening_a_page_without_signing_in_goes_to_the_sign_in_form_and_back(team_server):
+    srv, project, _ = team_server
+    path = f"/projects/{project['id']}/board"
+    r = httpx2.get(srv.url + path + "?tag=x", headers={"Accept": "text/html"}, timeout=30)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/signin?next=%2Fprojects%2F" + project["id"] + "%2Fboard%3Ftag%3Dx"
+    data = httpx2.get(srv.url + f"/projects/{project['id']}/flow.json", headers={"Accept": "application/json"},
+                      timeout=30)
+    assert data.status_code == 401
+
+
+def test_a_viewer_sees_the_board_without_write_controls(team_server):
+    srv, project, task = team_server
+    token = secrets.token_urlsafe(32)
+    c = browser_client(srv, token)
+    r = c.post("/api/v1/auth/sign-in", json={"email": "viewer@example.com", "password": "correct horse battery staple"},
+               headers={"X-CSRF-Token": token})
+    assert r.status_code == 200, r.text
+    board = c.get(f"/projects/{project['id']}/board")
+    assert board.status_code == 200 and "Read me" in board.text
+    assert 'data-action="new-task"' not in board.text and 'data-can-write="no"' in board.text
+    drawer = c.get(f"/projects/{project['id']}/board/drawer/{task['id']}")
+    assert 'id="f-status" data-field="status" disabled' in drawer.text
+    assert 'data-action="delete-task"' not in drawer.text and 'id="comment-form"' not in drawer.text
+    refused = c.patch(f"/api/v1/tasks/{task['id']}", json={"status": "done"}, headers={"X-CSRF-Token": token})
+    assert refused.status_code == 403

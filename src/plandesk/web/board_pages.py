@@ -12,7 +12,7 @@ from plandesk.core import revisions, tasks
 from plandesk.core.errors import PlanDeskError
 from plandesk.core.vocab import PRIORITIES, TASK_STATUSES
 from plandesk.web import board_data
-from plandesk.web.layout import core, frame
+from plandesk.web.layout import actor_of, core, frame
 from plandesk.web.rendering import page, render
 
 router = APIRouter(include_in_schema=False)
@@ -42,7 +42,7 @@ def drawer_context(db, actor, task_id: str) -> dict:
     metas = revisions.list_revisions(db, actor, "task", task["id"], limit=20)
     context = {"task": task, "relations": board_data.relations(db, actor, task),
                "revisions": revision_changes(db, actor, task, metas), "comments": None, "goal": None,
-               "can_restore": actor.can_write}
+               "can_restore": actor.can_write, "can_write": actor.can_write}
     comments = core("comments")
     if comments is not None:
         context["comments"] = comments.list_comments(db, actor, task["project_id"], target_type="task",
@@ -69,6 +69,7 @@ def board(request: Request, project_id: str, task: Optional[str] = None):
     db, actor, ctx = frame(request, project_id=project_id, section="board", title="Board")
     ctx.update(board_data.board(db, actor, project_id))
     ctx["drawer"] = None
+    ctx["can_write"] = actor.can_write
     if task:
         try:
             ctx["drawer"] = drawer_context(db, actor, task)
@@ -80,7 +81,7 @@ def board(request: Request, project_id: str, task: Optional[str] = None):
 @router.get("/projects/{project_id}/board/cards/{task_id}")
 @page
 def card_fragment(request: Request, project_id: str, task_id: str):
-    db, actor, _ = frame(request)
+    db, actor = actor_of(request)
     t = board_data.one_card(db, actor, task_id)
     if t["project_id"] != project_id:
         return Response(status_code=404)
@@ -90,7 +91,7 @@ def card_fragment(request: Request, project_id: str, task_id: str):
 @router.get("/projects/{project_id}/board/drawer/{task_id}")
 @page
 def drawer_fragment(request: Request, project_id: str, task_id: str):
-    db, actor, _ = frame(request)
+    db, actor = actor_of(request)
     context = drawer_context(db, actor, task_id)
     if context["task"]["project_id"] != project_id:
         return Response(status_code=404)

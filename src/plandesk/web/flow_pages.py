@@ -9,7 +9,7 @@ from plandesk.core import edges as edge_core
 from plandesk.core import graph
 from plandesk.core.vocab import DEPENDENCY_LABELS, EDGE_LABELS
 from plandesk.web import board_data, flow_layout
-from plandesk.web.layout import frame
+from plandesk.web.layout import actor_of, frame
 from plandesk.web.rendering import page, render
 
 router = APIRouter(include_in_schema=False)
@@ -63,5 +63,5 @@ def flow(request: Request, project_id: str):
 @router.get("/projects/{project_id}/flow.json")
 @page
 def flow_json(request: Request, project_id: str):
-    db, actor, _ = frame(request)
+    db, actor = actor_of(request)
     return JSONResponse(flow_data(db, actor, project_id), headers={"Cache-Control": "no-store"})

@@ -26,6 +26,11 @@ def core(name: str) -> ModuleType | None:
         raise
 
 
+def actor_of(request: Request) -> tuple[Any, Actor]:
+    """(db, actor) for fragments and data a page re-reads: no sidebar to build."""
+    return request.app.state.db, current_actor(request)
+
+
 def frame(request: Request, *, project_id: str | None = None, section: str | None = None,
           title: str | None = None) -> tuple[Any, Actor, dict]:
     """(db, actor, context) for a page: raises the core's errors (not found, unauthorized) unchanged."""

@@ -8,9 +8,10 @@ import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from plandesk import __version__
@@ -115,6 +116,11 @@ def page(handler: Callable) -> Callable:
         try:
             return handler(request, *args, **kwargs)
         except PlanDeskError as exc:
+            if exc.code == "unauthorized" and request.method == "GET" and \
+                    "text/html" in request.headers.get("accept", ""):
+                # A person opening a page: off to the sign-in form, and back here afterwards.
+                here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/signin?next={quote(here, safe='')}", status_code=303)
             return error_page(request, exc)
 
     return wrapper

@@ -142,9 +142,11 @@ function columnAt(x, y) {
   return el ? el.closest(".column") : null;
 }
 
+const canWrite = board.dataset.canWrite === "yes";
+
 board.addEventListener("pointerdown", (event) => {
   const card = event.target.closest(".card");
-  if (!card || event.button !== 0 || event.pointerType === "touch") return;
+  if (!card || !canWrite || event.button !== 0 || event.pointerType === "touch") return;
   drag = { card, x: event.clientX, y: event.clientY, started: false, ghost: null, over: null };
 });
 
@@ -206,7 +208,7 @@ board.addEventListener("keydown", (event) => {
   const card = event.target.closest(".card");
   if (!card || !event.target.matches(".card-link")) return;
   const column = statuses.indexOf(card.dataset.status);
-  if (event.shiftKey && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
+  if (canWrite && event.shiftKey && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
     event.preventDefault();
     const target = statuses[column + (event.key === "ArrowRight" ? 1 : -1)];
     if (target) moveCard(card, target).then(() => card.querySelector(".card-link").focus());
@@ -263,7 +265,7 @@ quickAdd.addEventListener("submit", async (event) => {
 
 document.addEventListener("keydown", (event) => {
   if (isTyping(event) || event.ctrlKey || event.metaKey || event.altKey || document.querySelector("dialog[open]")) return;
-  if (event.key === "c") { event.preventDefault(); showQuickAdd(); }
+  if (event.key === "c" && canWrite) { event.preventDefault(); showQuickAdd(); }
 });
 
 // ---- filters wiring ----------------------------------------------------------------------------------
