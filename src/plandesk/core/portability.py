@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import JSON, Table, select
 
 from plandesk.core import audit, vocab
 from plandesk.core.actors import Actor
@@ -277,7 +277,7 @@ def _write(db, actor: Actor, plan: Plan, source: str, progress: Progress | None)
                 # An imported plan must not switch on code execution here: an owner reviews it first.
                 rows = [dict(r, config=_disabled(r["config"])) for r in rows]
             for batch in range(0, len(rows), 2000):
-                conn.execute(part.table.insert(), rows[batch:batch + 2000])
+                insert_rows(conn, part.table, rows[batch:batch + 2000])
                 done += len(rows[batch:batch + 2000])
                 if progress:
                     progress(part.key, done, plan.total)
@@ -305,6 +305,22 @@ def _remapped(part: Part, row: dict, ids: _Ids, pid: str) -> dict:
     for col in part.json_ids:
         out[col] = ids.deep(out[col])
     return out
+
+
+def insert_rows(conn, table: Table, rows: list[dict]) -> None:
+    """Many rows at once: COPY on PostgreSQL (a pipelined INSERT per row costs 5-10x more), else executemany."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    as_json = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    columns = ", ".join(f'"{n}"' for n in names)
+    raw = conn.connection.driver_connection  # the same connection, so the same transaction
+    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[n]) if n in as_json and row[n] is not None else row[n] for n in names])
 
 
 def _disabled(config: Any) -> Any:
