@@ -150,3 +150,24 @@ def test_malformed_json_gets_a_4xx(live, owner_token):
     r = httpx2.post(live.mcp_url, content=b"{not json", headers={**MCP_HEADERS,
                                                                  "authorization": f"Bearer {owner_token}"})
     assert 400 <= r.status_code < 500
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"name": "create_task", "arguments": [1, 2]}, "params.arguments must be an object of named arguments"),
+    ({"arguments": {}}, "tools/call needs params.name"),
+])
+def test_malformed_call_params_get_a_json_rpc_error_that_says_what_is_wrong(live, owner_token, params, message):
+    r = raw_post(live.mcp_url, {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": params},
+                 token=owner_token)
+    assert r.status_code == 200 and r.json()["error"]["code"] == -32602
+    assert message in r.json()["error"]["message"]
+
+
+def test_an_error_result_carries_its_stable_code_and_field_in_meta(live, owner_token):
+    r = raw_post(live.mcp_url, {"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+                                "params": {"name": "create_project", "arguments": {}}}, token=owner_token)
+    result = r.json()["result"]
+    assert result["isError"] is True and result["content"][0]["text"] == "name is required"
+    assert result["_meta"]["plandesk/error"] == {"code": "invalid_argument", "message": "name is required",
+                                                 "field": "name"}
+    assert "structuredContent" not in result

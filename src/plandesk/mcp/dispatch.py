@@ -15,7 +15,8 @@ import anyio
 import anyio.to_thread
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
-from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, CallToolResult, TextContent, ToolAnnotations
 
 from plandesk.core import tokens
 from plandesk.core.errors import PlanDeskError
@@ -115,7 +116,8 @@ class Dispatcher:
     async def call(self, spec: ToolSpec, arguments: dict[str, Any], request_ctx: Any) -> CallToolResult:
         caller = caller_of(request_ctx)
         if caller is None:
-            return failure("this call carries no Plan Desk token; send Authorization: Bearer <token>")
+            message = "this call carries no Plan Desk token; send Authorization: Bearer <token>"
+            return failure(message, {"code": "unauthorized", "message": message})
         refusal = caller.refusal(spec)
         if refusal is not None:
             return failure(refusal, {"code": "forbidden", "message": refusal})
@@ -137,7 +139,7 @@ class Dispatcher:
             # The exception text may hold internals (SQL, paths); it stays in the server log.
             log.exception("MCP tool %s failed", spec.name)
             message = f"{spec.name} failed on the server; nothing was changed. The server log has the details."
-            return failure(message)
+            return failure(message, {"code": "internal", "message": message})
         return success(result)
 
     async def middleware(self, ctx: Any, call_next: Any) -> Any:
@@ -147,8 +149,23 @@ class Dispatcher:
             info = ctx.params.get("clientInfo") if isinstance(ctx.params, Mapping) else None
             if caller is not None and isinstance(info, dict) and isinstance(info.get("name"), str):
                 self.client_names.remember(caller.actor.token_id or "", info["name"])
+        if ctx.method == "tools/call" and isinstance(ctx.params, Mapping):
+            problem = _call_params_problem(ctx.params)
+            if problem is not None:
+                # The SDK would answer a bare "Invalid request parameters"; say what is wrong instead.
+                raise MCPError(code=INVALID_PARAMS, message=problem)
         result = await call_next(ctx)
         if ctx.method == "tools/list" and isinstance(result, dict) and isinstance(result.get("tools"), list):
             visible = self.registry.visible_names(caller_of(ctx))
             result = {**result, "tools": [t for t in result["tools"] if t.get("name") in visible]}
         return result
+
+
+def _call_params_problem(params: Mapping) -> str | None:
+    name = params.get("name")
+    if not isinstance(name, str) or not name:
+        return "tools/call needs params.name: the name of the tool to call (see tools/list)"
+    arguments = params.get("arguments")
+    if arguments is not None and not isinstance(arguments, Mapping):
+        return f"tools/call params.arguments must be an object of named arguments for {name[:64]}"
+    return None
