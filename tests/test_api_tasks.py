@@ -5,6 +5,20 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
+import pytest
+
+from conftest import drop_pg_database, new_workspace, start_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    # One live server for the module: every test makes its own project, so they stay independent.
+    ws = new_workspace(tmp_path_factory.mktemp("tasks"))
+    s = start_server(ws)
+    yield s
+    s.stop()
+    if ws.database_url:
+        drop_pg_database(ws.database_url)
 
 
 def _task(api, project, label, **kw):
