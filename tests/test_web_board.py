@@ -6,8 +6,17 @@ import time
 
 import pytest
 from conftest import start_server
-from test_web_support import (browser, make_task, mcp_call, mint_token, mobile_page, module_server, page,  # noqa: F401
-                              shot, wait_for)
+from test_web_support import (  # noqa: F401
+    browser_fixture,
+    make_task,
+    mcp_call,
+    mint_token,
+    mobile_page,
+    module_server,
+    page_fixture,
+    shot,
+    wait_for,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -167,7 +176,7 @@ def test_tag_and_assignee_filters_narrow_the_board_and_stay_in_the_url(page, api
     make_task(api, project["id"], "Unassigned backend", tags=["backend"])
     page.goto(f"/projects/{project['id']}/board")
     page.locator('.chip[data-tag="backend"]').click()
-    visible = lambda: sorted(page.locator(".card:visible .card-title").all_inner_texts())  # noqa: E731
+    visible = lambda: sorted(page.locator(".card:visible .card-title").all_inner_texts())
     assert visible() == ["Backend one", "Unassigned backend"]
     assert "tag=backend" in page.url
     page.locator("#assignee-filter").select_option("mo")

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from test_web_support import browser, mcp_call, mint_token, module_server, page, shot, wait_for  # noqa: F401
+from test_web_support import (  # noqa: F401
+    browser_fixture,
+    mcp_call,
+    mint_token,
+    module_server,
+    page_fixture,
+    shot,
+    wait_for,
+)
 
 pytestmark = pytest.mark.browser
 HOSTILE = """Status: Ready to implement

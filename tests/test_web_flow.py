@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_web_support import browser, make_task, module_server, page, shot, wait_for  # noqa: F401
+from test_web_support import browser_fixture, make_task, module_server, page_fixture, shot, wait_for  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

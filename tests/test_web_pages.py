@@ -42,7 +42,7 @@ def test_every_page_answers_with_a_strict_csp_and_runs_no_inline_script(api, pro
         assert r.headers["cache-control"] == "no-store"
         for tag in re.findall(r"<script\b[^>]*>", r.text):
             assert 'src="/static/' in tag or 'type="application/json"' in tag, (path, tag)
-        assert not re.search(r"\son[a-z]+\s*=", re.sub(r"<script[^>]*>.*?</script>", "", r.text, flags=re.S)), path
+        assert not re.search(r"\son[a-z]+\s*=", re.sub(r"<script[^>]*>.*?</script>", "", r.text, flags=re.DOTALL)), path
 
 
 def test_a_page_sets_an_httponly_strict_csrf_cookie_that_matches_its_meta_tag(api):
@@ -177,25 +177,26 @@ def test_the_event_stream_delivers_a_committed_change_within_a_second(server, ap
     t = make_task(api, project["id"], "watched")
     events: list[dict] = []
     stop = threading.Event()
-    with httpx2.Client(base_url=server.url, timeout=httpx2.Timeout(30, read=30)) as c:
-        with c.stream("GET", f"/projects/{project['id']}/events") as response:
-            assert response.status_code == 200
-            assert response.headers["content-type"].startswith("text/event-stream")
-            reader = threading.Thread(target=_read_events, args=(response, events, stop), daemon=True)
-            reader.start()
-            wait_until = time.monotonic() + 10
-            while not events and time.monotonic() < wait_until:
-                time.sleep(0.02)
-            assert events and events[0]["kind"] == "hello"
-            started = time.monotonic()
-            api.patch(f"/api/v1/tasks/{t['id']}", json={"status": "in_progress", "version": t["version"]})
-            while time.monotonic() - started < 1.0:
-                if any(e.get("kind") == "task.updated" and e["task"]["id"] == t["id"] for e in events):
-                    break
-                time.sleep(0.01)
-            elapsed = time.monotonic() - started
-            stop.set()
-    update = next(e for e in events if e.get("kind") == "task.updated")
+    with httpx2.Client(base_url=server.url, timeout=httpx2.Timeout(30, read=30)) as c, \
+            c.stream("GET", f"/projects/{project['id']}/events") as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        reader = threading.Thread(target=_read_events, args=(response, events, stop), daemon=True)
+        reader.start()
+        wait_until = time.monotonic() + 10
+        while not events and time.monotonic() < wait_until:
+            time.sleep(0.02)
+        assert events and events[0]["kind"] == "hello"
+        started = time.monotonic()
+        api.patch(f"/api/v1/tasks/{t['id']}", json={"status": "in_progress", "version": t["version"]})
+        while time.monotonic() - started < 1.0:
+            if any(e.get("kind") == "task.updated" and e["task"]["id"] == t["id"] for e in events):
+                break
+            time.sleep(0.01)
+        elapsed = time.monotonic() - started
+        stop.set()
+    update = next((e for e in events if e.get("kind") == "task.updated"), None)
+    assert update is not None, f"no task.updated event within 1 s; got {events}"
     assert update["task"]["status"] == "in_progress" and update["project_id"] == project["id"]
     assert elapsed < 1.0, f"the change took {elapsed:.2f} s to arrive"
 

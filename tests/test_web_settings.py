@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx2
 import pytest
-from test_web_support import browser, module_server, page, shot, wait_for  # noqa: F401
+from test_web_support import browser_fixture, module_server, page_fixture, shot, wait_for  # noqa: F401
 
 pytestmark = pytest.mark.browser
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {

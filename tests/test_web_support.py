@@ -9,8 +9,9 @@ import asyncio
 import concurrent.futures
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import httpx2
 import pytest
@@ -60,8 +61,9 @@ def module_server(tmp_path_factory):
             drop_pg_database(ws.database_url)
 
 
-@pytest.fixture(scope="module")
-def browser():
+# Fixtures carry their names explicitly so that test modules can import them without shadowing warnings.
+@pytest.fixture(scope="module", name="browser")
+def browser_fixture():
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
@@ -89,8 +91,8 @@ class PageLog:
         return [m for m in self.messages if "Content Security Policy" in m]
 
 
-@pytest.fixture
-def page(browser, server):
+@pytest.fixture(name="page")
+def page_fixture(browser, server):
     context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 800},
                                   reduced_motion="reduce")
     context.set_default_timeout(UI_TIMEOUT_MS)
@@ -134,11 +136,11 @@ def mcp_call(url: str, token: str, tool: str, arguments: dict, *, timeout: float
     async def run() -> dict:
         from mcp import Client
         from mcp.client.streamable_http import streamable_http_client
-        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=timeout) as http:
-            async with Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
-                result = await asyncio.wait_for(client.call_tool(tool, arguments), timeout)
-                assert not result.is_error, result.content[0].text if result.content else result
-                return result.structured_content
+        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=timeout) as http, \
+                Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
+            result = await asyncio.wait_for(client.call_tool(tool, arguments), timeout)
+            assert not result.is_error, result.content[0].text if result.content else result
+            return result.structured_content
 
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, run()).result(timeout + 5)

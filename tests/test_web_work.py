@@ -5,7 +5,15 @@ from __future__ import annotations
 import time
 
 import pytest
-from test_web_support import browser, make_task, mcp_call, mint_token, module_server, page, wait_for  # noqa: F401
+from test_web_support import (  # noqa: F401
+    browser_fixture,
+    make_task,
+    mcp_call,
+    mint_token,
+    module_server,
+    page_fixture,
+    wait_for,
+)
 
 pytestmark = pytest.mark.browser
 

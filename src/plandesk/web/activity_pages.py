@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from fastapi import APIRouter, Request
 
 from plandesk.core import audit, projects, tokens
@@ -42,8 +40,8 @@ def target_href(project_id: str, entry: dict) -> str | None:
 
 @router.get("/projects/{project_id}/activity")
 @page
-def activity(request: Request, project_id: str, actor_id: Optional[str] = None, token_id: Optional[str] = None,
-             action: Optional[str] = None, before: Optional[str] = None):
+def activity(request: Request, project_id: str, actor_id: str | None = None, token_id: str | None = None,
+             action: str | None = None, before: str | None = None):
     db, actor, ctx = frame(request, project_id=project_id, section="activity", title="Activity")
     if before is not None and not before.isdigit():
         raise InvalidArgument("before must be an entry number from this page", field="before")

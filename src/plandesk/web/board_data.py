@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from plandesk.core import edges as edge_core
 from plandesk.core import graph, tasks
 from plandesk.core.actors import Actor
+from plandesk.core.errors import PlanDeskError
 from plandesk.core.vocab import DEPENDENCY_LABELS, MAX_LIST_LIMIT, PRIORITY_RANK, TASK_STATUSES
 
 WAITING_SHOWN = 3
@@ -85,7 +87,7 @@ def one_card(db, actor: Actor, task_id: str) -> dict:
     for pid in sorted(pre):
         try:
             p = tasks.get_task(db, actor, pid)
-        except Exception:  # a prerequisite deleted meanwhile is simply not waited on
+        except PlanDeskError:  # a prerequisite deleted meanwhile is simply not waited on
             continue
         if p["status"] != "done":
             waiting.append({"id": p["id"], "label": p["label"], "status": p["status"]})
@@ -107,7 +109,7 @@ def relations(db, actor: Actor, task: dict) -> dict[str, list[dict]]:
         if other_id not in labels:
             try:
                 labels[other_id] = tasks.get_task(db, actor, other_id)
-            except Exception:
+            except PlanDeskError:  # deleted meanwhile: the link goes with it
                 continue
         other = labels[other_id]
         entry = {"id": other_id, "label": other["label"], "status": other["status"], "edge": e["label"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -16,7 +16,7 @@ from plandesk.web.layout import actor_of, core, frame
 from plandesk.web.rendering import page, render
 
 router = APIRouter(include_in_schema=False)
-Many = Annotated[Optional[list[str]], Query()]
+Many = Annotated[list[str] | None, Query()]
 
 
 def _shown(value) -> str:
@@ -65,7 +65,7 @@ def drawer_context(db, actor, task_id: str) -> dict:
 
 @router.get("/projects/{project_id}/board")
 @page
-def board(request: Request, project_id: str, task: Optional[str] = None):
+def board(request: Request, project_id: str, task: str | None = None) -> Response:
     db, actor, ctx = frame(request, project_id=project_id, section="board", title="Board")
     ctx.update(board_data.board(db, actor, project_id))
     ctx["drawer"] = None
@@ -80,7 +80,7 @@ def board(request: Request, project_id: str, task: Optional[str] = None):
 
 @router.get("/projects/{project_id}/board/cards/{task_id}")
 @page
-def card_fragment(request: Request, project_id: str, task_id: str):
+def card_fragment(request: Request, project_id: str, task_id: str) -> Response:
     db, actor = actor_of(request)
     t = board_data.one_card(db, actor, task_id)
     if t["project_id"] != project_id:
@@ -90,7 +90,7 @@ def card_fragment(request: Request, project_id: str, task_id: str):
 
 @router.get("/projects/{project_id}/board/drawer/{task_id}")
 @page
-def drawer_fragment(request: Request, project_id: str, task_id: str):
+def drawer_fragment(request: Request, project_id: str, task_id: str) -> Response:
     db, actor = actor_of(request)
     context = drawer_context(db, actor, task_id)
     if context["task"]["project_id"] != project_id:
@@ -114,8 +114,8 @@ def _list_rows(db, actor, project_id: str, status, tag, assignee, priority, q, s
 @router.get("/projects/{project_id}/list")
 @page
 def list_view(request: Request, project_id: str, status: Many = None, tag: Many = None,
-              assignee: Optional[str] = None, priority: Optional[str] = None, q: Optional[str] = None,
-              sort: Optional[str] = None, dir: Optional[str] = None):
+              assignee: str | None = None, priority: str | None = None, q: str | None = None,
+              sort: str | None = None, dir: str | None = None):
     db, actor, ctx = frame(request, project_id=project_id, section="list", title="List")
     everything = board_data.all_tasks(db, actor, project_id)
     rows = _list_rows(db, actor, project_id, status, tag, assignee, priority, q, sort, dir, everything)
@@ -135,8 +135,8 @@ def _sort_query(request: Request, key: str, direction: str) -> str:
 @router.get("/projects/{project_id}/list.csv")
 @page
 def list_csv(request: Request, project_id: str, status: Many = None, tag: Many = None,
-             assignee: Optional[str] = None, priority: Optional[str] = None, q: Optional[str] = None,
-             sort: Optional[str] = None, dir: Optional[str] = None):
+             assignee: str | None = None, priority: str | None = None, q: str | None = None,
+             sort: str | None = None, dir: str | None = None):
     db, actor, ctx = frame(request, project_id=project_id)
     rows = _list_rows(db, actor, project_id, status, tag, assignee, priority, q, sort, dir)
     slug = "".join(c if c.isalnum() else "-" for c in ctx["project"]["name"].lower()).strip("-")[:40] or "tasks"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
 from plandesk.core import comments, documents, folders, notes, revisions
 from plandesk.core.errors import NotFound
@@ -51,7 +52,7 @@ def history(db, actor, target_type: str, current: dict) -> list[dict]:
 
 @router.get("/projects/{project_id}/documents")
 @page
-def documents_index(request: Request, project_id: str):
+def documents_index(request: Request, project_id: str) -> Response:
     db, actor, ctx = frame(request, project_id=project_id, section="documents", title="Documents")
     lib = library(db, actor, project_id)
     recent = sorted(lib["documents"], key=lambda d: d["updated_at"] or "", reverse=True)[:12]
@@ -61,7 +62,7 @@ def documents_index(request: Request, project_id: str):
 
 @router.get("/projects/{project_id}/documents/{document_id}")
 @page
-def document_page(request: Request, project_id: str, document_id: str):
+def document_page(request: Request, project_id: str, document_id: str) -> Response:
     db, actor, ctx = frame(request, project_id=project_id, section="documents", title="Documents")
     doc = documents.get_document(db, actor, document_id)
     if doc["project_id"] != project_id:
@@ -75,17 +76,17 @@ def document_page(request: Request, project_id: str, document_id: str):
 
 @router.get("/projects/{project_id}/notes")
 @page
-def notes_index(request: Request, project_id: str):
+def notes_index(request: Request, project_id: str) -> Response:
     return _notes(request, project_id, None)
 
 
 @router.get("/projects/{project_id}/notes/{note_id}")
 @page
-def note_page(request: Request, project_id: str, note_id: str):
+def note_page(request: Request, project_id: str, note_id: str) -> Response:
     return _notes(request, project_id, note_id)
 
 
-def _notes(request: Request, project_id: str, note_id: str | None):
+def _notes(request: Request, project_id: str, note_id: str | None) -> Response:
     db, actor, ctx = frame(request, project_id=project_id, section="notes", title="Notes")
     items = notes.list_notes(db, actor, project_id, limit=500)["items"]
     items.sort(key=lambda n: n["updated_at"] or "", reverse=True)
@@ -100,4 +101,4 @@ def _notes(request: Request, project_id: str, note_id: str | None):
     return render(request, "notes.html", ctx)
 
 
-__all__ = ["router", "folders"]
+__all__ = ["folders", "router"]

@@ -9,6 +9,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
@@ -87,7 +88,7 @@ class EventHub:
                 self.unsubscribe(sub)
 
 
-def _trim(value, depth: int = 0):
+def _trim(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
         return value if len(value) <= MAX_STRING else value[:MAX_STRING] + "…"
     if isinstance(value, dict) and depth < 4:
@@ -121,7 +122,7 @@ async def _stream(hub: EventHub, project_id: str):
         while True:
             try:
                 event = await asyncio.wait_for(sub.queue.get(), timeout=POLL_SECONDS)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 event = None
             # A closed tab is noticed by the response itself (it cancels this generator).
             if server_draining():

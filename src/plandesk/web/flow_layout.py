@@ -8,7 +8,7 @@ packed in a grid under the graph so that they do not stretch the first layer.
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from typing import Iterable
+from collections.abc import Iterable
 
 NODE_W = 220
 NODE_H = 72
@@ -82,13 +82,11 @@ def _order(rows: list[list[str]], pairs: list[tuple[str, str]]) -> list[list[str
             ref = rows[i - 1] if downward else rows[i + 1]
             pos = {n: k for k, n in enumerate(ref)}
             neighbours = preds if downward else succ
-            current = {n: k for k, n in enumerate(rows[i])}
-
-            def centre(n: str) -> float:
+            keys = {}
+            for k, n in enumerate(rows[i]):
                 ks = [pos[m] for m in neighbours[n] if m in pos]
-                return sum(ks) / len(ks) if ks else current[n]
-
-            rows[i] = sorted(rows[i], key=lambda n: (centre(n), current[n]))
+                keys[n] = (sum(ks) / len(ks) if ks else k, k)  # no neighbours there: keep its place
+            rows[i] = sorted(rows[i], key=keys.__getitem__)
     return rows
 
 

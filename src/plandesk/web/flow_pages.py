@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from plandesk.core import edges as edge_core
 from plandesk.core import graph
@@ -53,7 +53,7 @@ def flow_data(db, actor, project_id: str) -> dict:
 
 @router.get("/projects/{project_id}/flow")
 @page
-def flow(request: Request, project_id: str):
+def flow(request: Request, project_id: str) -> Response:
     db, actor, ctx = frame(request, project_id=project_id, section="flow", title="Flow")
     ctx.update(flow=flow_data(db, actor, project_id), edge_labels=TASK_EDGE_LABELS,
                dependency_labels=DEPENDENCY_LABELS, can_write=actor.can_write)
@@ -62,6 +62,6 @@ def flow(request: Request, project_id: str):
 
 @router.get("/projects/{project_id}/flow.json")
 @page
-def flow_json(request: Request, project_id: str):
+def flow_json(request: Request, project_id: str) -> Response:
     db, actor = actor_of(request)
     return JSONResponse(flow_data(db, actor, project_id), headers={"Cache-Control": "no-store"})

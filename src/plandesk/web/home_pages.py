@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
 from plandesk.core import graph, projects
 from plandesk.core.errors import PlanDeskError
@@ -29,7 +33,7 @@ def progress(summary: dict) -> dict:
 
 @router.get("/")
 @page
-def home(request: Request):
+def home(request: Request) -> Response:
     db, actor, ctx = frame(request, title="Projects")
     cards = []
     for p in projects.list_projects(db, actor, limit=200)["items"]:
@@ -40,7 +44,7 @@ def home(request: Request):
     return render(request, "home.html", ctx)
 
 
-def _safe(call, default):
+def _safe(call: Callable[[], Any], default: Any) -> Any:
     try:
         return call()
     except PlanDeskError:
@@ -49,7 +53,7 @@ def _safe(call, default):
 
 @router.get("/projects/{project_id}")
 @page
-def overview(request: Request, project_id: str):
+def overview(request: Request, project_id: str) -> Response:
     db, actor, ctx = frame(request, project_id=project_id, section="overview", title="Overview")
     project = ctx["project"]
     ctx["progress"] = progress(project["summary"])

@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
@@ -23,11 +24,10 @@ HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 
 # Pages run no inline script and load nothing from elsewhere; JSON data blocks are not scripts.
-CSP = "; ".join([
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-    "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'",
-    "form-action 'self'", "frame-ancestors 'none'",
-])
+CSP_DIRECTIVES = ("default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
+                  "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'",
+                  "form-action 'self'", "frame-ancestors 'none'")
+CSP = "; ".join(CSP_DIRECTIVES)
 
 PROJECT_NAV = (("overview", "Overview"), ("board", "Board"), ("list", "List"), ("flow", "Flow"),
                ("documents", "Documents"), ("notes", "Notes"), ("goals", "Goals"), ("runs", "Runs"),
@@ -59,7 +59,7 @@ def when(value: str | None) -> str:
     if not value:
         return "—"
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M UTC")
+        return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M UTC")
     except ValueError:
         return value
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
 from plandesk.core import mcp_settings, projects, tokens
 from plandesk.web.layout import frame
@@ -21,7 +22,7 @@ def origin_of(request: Request) -> str:
 
 @router.get("/settings/mcp")
 @page
-def settings_mcp(request: Request):
+def settings_mcp(request: Request) -> Response:
     db, actor, ctx = frame(request, section="settings-mcp", title="MCP")
     names = {p["id"]: p["name"] for p in projects.list_projects(db, actor, limit=500)["items"]}
     token_rows = tokens.list_tokens(db, actor)

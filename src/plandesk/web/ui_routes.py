@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from plandesk.api.deps import current_actor
@@ -22,7 +22,7 @@ class PreviewIn(BaseModel):
 
 
 @router.post("/ui/preview")
-def preview(body: PreviewIn, request: Request):
+def preview(body: PreviewIn, request: Request) -> dict:
     """The editor's Preview tab: the same rendering and sanitising as saved bodies."""
     current_actor(request)  # signed-in people only: not an open rendering service
     text = fields.text("text", body.text, max_len=MAX_BODY) or ""
@@ -31,7 +31,7 @@ def preview(body: PreviewIn, request: Request):
 
 @router.get("/comments/{comment_id}")
 @page
-def comment_target(request: Request, comment_id: str):
+def comment_target(request: Request, comment_id: str) -> Response:
     """Search hits for comments open the page of what the comment is on."""
     comments = core("comments")
     if comments is None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
 from plandesk.core import goals, runs, tasks, tokens
 from plandesk.core.errors import NotFound, PlanDeskError
@@ -18,7 +17,7 @@ RUNS_SHOWN = 50
 
 @router.get("/projects/{project_id}/goals")
 @page
-def goals_page(request: Request, project_id: str):
+def goals_page(request: Request, project_id: str) -> Response:
     db, actor, ctx = frame(request, project_id=project_id, section="goals", title="Goals")
     items = goals.list_goals(db, actor, project_id, limit=200)["items"]
     detailed = []
@@ -58,7 +57,7 @@ def _run_context(db, actor, project_id: str, run_id: str | None, status: str | N
 
 @router.get("/projects/{project_id}/runs")
 @page
-def runs_page(request: Request, project_id: str, status: Optional[str] = None):
+def runs_page(request: Request, project_id: str, status: str | None = None) -> Response:
     db, actor, ctx = frame(request, project_id=project_id, section="runs", title="Agent runs")
     ctx.update(_run_context(db, actor, project_id, None, status))
     return render(request, "runs.html", ctx)
@@ -66,7 +65,7 @@ def runs_page(request: Request, project_id: str, status: Optional[str] = None):
 
 @router.get("/projects/{project_id}/runs/{run_id}")
 @page
-def run_page(request: Request, project_id: str, run_id: str, status: Optional[str] = None):
+def run_page(request: Request, project_id: str, run_id: str, status: str | None = None) -> Response:
     db, actor, ctx = frame(request, project_id=project_id, section="runs", title="Agent runs")
     ctx.update(_run_context(db, actor, project_id, run_id, status))
     return render(request, "runs.html", ctx)
