@@ -7,9 +7,20 @@ from datetime import timedelta
 
 import pytest
 from conftest import start_server
+from mcp.shared.exceptions import MCPError
 from sqlalchemy import update
-from test_mcp_connection import (LIST_TOOLS, anyio_backend, call, connect, live, mint, ok, owner_token,  # noqa: F401
-                                 raw_post, tool_names)
+from test_mcp_connection import (  # noqa: F401
+    LIST_TOOLS,
+    anyio_backend,
+    call,
+    connect,
+    live,
+    mint,
+    ok,
+    owner_token,
+    raw_post,
+    tool_names,
+)
 
 from plandesk.core.clock import now
 from plandesk.core.workspace import open_database
@@ -56,7 +67,7 @@ async def test_a_revoked_token_gets_401_on_its_very_next_call(live):
     async with connect(live.mcp_url, token) as c:
         assert (await ok(c, "list_projects"))["items"] is not None
         assert live.client().post(f"/api/v1/tokens/{token[:19]}/revoke").status_code == 200
-        with pytest.raises(Exception):  # the SDK wraps the 401; the raw status is checked below
+        with pytest.raises(MCPError):  # the SDK wraps the 401; the raw status is checked below
             await call(c, "list_projects")
     r = raw_post(live.mcp_url, LIST_TOOLS, token=token)
     assert 'error="invalid_token"' in _challenge(r)

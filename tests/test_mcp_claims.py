@@ -119,7 +119,7 @@ async def test_of_32_agents_claiming_one_task_at_once_exactly_one_wins(live, mcp
 
 
 async def test_32_agents_claim_200_ready_tasks_each_exactly_once(live, mcp, owner_token):
-    project, tasks = await _ready(mcp, "Swarm", 0)
+    project, _ = await _ready(mcp, "Swarm", 0)
     plan = {"project_id": project["id"], "tasks": [{"key": f"t{i}", "label": f"Swarm task {i}"}
                                                    for i in range(TASKS)]}
     await ok(mcp, "scaffold_project_from_plan", plan)

@@ -5,8 +5,8 @@ The other test_mcp_* modules import `live`, `connect`, `call` and friends from h
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 import anyio
 import httpx2

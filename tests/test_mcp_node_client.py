@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(shutil.which("node") is None or not (NODE_DIR / 
 @pytest.fixture(scope="module")
 def node_report(live, owner_token) -> dict:
     proc = subprocess.run(["node", str(SCRIPT), live.mcp_url, owner_token], capture_output=True, text=True,
-                          timeout=120, cwd=NODE_DIR)
+                          timeout=120, cwd=NODE_DIR, check=False)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 
 import anyio
 import pytest
-from test_mcp_connection import (CALL_TIMEOUT, anyio_backend, connect, error, live, mint, ok,  # noqa: F401
-                                 owner_token, tool_names)
+from test_mcp_connection import (  # noqa: F401
+    CALL_TIMEOUT,
+    anyio_backend,
+    connect,
+    error,
+    live,
+    mint,
+    ok,
+    owner_token,
+    tool_names,
+)
 
 from plandesk.core import vocab
 

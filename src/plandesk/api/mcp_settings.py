@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
@@ -18,7 +18,7 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 class McpSettingsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    allow_url_token: Optional[bool] = None
+    allow_url_token: bool | None = None
 
 
 @router.get("/settings/mcp")

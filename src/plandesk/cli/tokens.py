@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from plandesk.cli.common import (DatabaseUrl, DataDir, JsonOut, cli_actor, console, emit_json, fail,
-                                 open_workspace, settings_of)
+from plandesk.cli.common import (
+    DatabaseUrl,
+    DataDir,
+    JsonOut,
+    cli_actor,
+    console,
+    emit_json,
+    fail,
+    open_workspace,
+    settings_of,
+)
 from plandesk.core.errors import PlanDeskError
 
 token_app = typer.Typer(help="Create, list, revoke and rotate MCP/API tokens.", no_args_is_help=True)
@@ -17,7 +26,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(token_app, name="token")
 
 
-def _actor_for(db, user_email: Optional[str]):
+def _actor_for(db, user_email: str | None):
     actor = cli_actor(db)
     if user_email is None:
         return actor, None
@@ -34,12 +43,12 @@ def _actor_for(db, user_email: Optional[str]):
 
 @token_app.command("create")
 def create(name: Annotated[str, typer.Option("--name", help="A name you will recognise, e.g. 'Claude Code'.")],
-           project: Annotated[Optional[list[str]], typer.Option("--project", help="Limit to a project id "
+           project: Annotated[list[str] | None, typer.Option("--project", help="Limit to a project id "
                                                                 "(repeatable).")] = None,
            read_only: Annotated[bool, typer.Option("--read-only", help="Reads only.")] = False,
-           expires: Annotated[Optional[str], typer.Option("--expires", help="e.g. 12h, 30d, 8w; default never.")] = None,
-           toolsets: Annotated[Optional[str], typer.Option("--toolsets", help="planning,code")] = None,
-           user: Annotated[Optional[str], typer.Option("--user", help="Mint for this user's email.")] = None,
+           expires: Annotated[str | None, typer.Option("--expires", help="e.g. 12h, 30d, 8w; default never.")] = None,
+           toolsets: Annotated[str | None, typer.Option("--toolsets", help="planning,code")] = None,
+           user: Annotated[str | None, typer.Option("--user", help="Mint for this user's email.")] = None,
            data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
     """Create a token. The raw value is printed once, alone on the last line of stdout."""
     from plandesk.core import tokens
@@ -91,7 +100,7 @@ def revoke(ref: Annotated[str, typer.Argument(help="Token id (or its first 8 cha
 
 @token_app.command("rotate")
 def rotate(ref: Annotated[str, typer.Argument(help="Token id (or its first 8 characters) or name.")],
-           expires: Annotated[Optional[str], typer.Option("--expires", help="A new lifetime, e.g. 30d, or "
+           expires: Annotated[str | None, typer.Option("--expires", help="A new lifetime, e.g. 30d, or "
                                                           "'never'; default: the token's old lifetime, "
                                                           "counted from now.")] = None,
            data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:

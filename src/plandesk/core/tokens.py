@@ -7,9 +7,8 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import timedelta
-
 from dataclasses import replace
+from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 

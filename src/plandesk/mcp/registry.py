@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from jsonschema import Draft202012Validator
 
@@ -43,7 +44,7 @@ class ToolSpec:
     # The core checks read-only itself on every call (a tool with read and write actions, or one whose
     # refusals the core must word and audit); `listed` then decides alone whether a caller sees it.
     core_checked: bool = False
-    listed: Callable[["Caller"], bool] | None = None
+    listed: Callable[[Caller], bool] | None = None
     validator: Draft202012Validator = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
 
@@ -57,7 +58,7 @@ class ToolGroup:
              required: Iterable[str] = (), toolset: str = "planning", read_only: bool = False,
              destructive: bool = False, idempotent: bool | None = None, title: str | None = None,
              available: Callable[[Actor], bool] | None = None, core_checked: bool = False,
-             listed: Callable[["Caller"], bool] | None = None) -> Callable[[Handler], Handler]:
+             listed: Callable[[Caller], bool] | None = None) -> Callable[[Handler], Handler]:
         if toolset not in TOOLSETS:
             raise ValueError(f"tool {name}: toolset must be one of {TOOLSETS}")
         if output.get("type") != "object":

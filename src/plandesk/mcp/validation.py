@@ -50,12 +50,12 @@ def _describe(tool: str, err: ValidationError) -> InvalidArgument:
     value = err.instance
     if kind == "additionalProperties":
         allowed = sorted((err.schema.get("properties") or {}).keys())
-        extra = sorted(set(value) - set(allowed))[0]
+        extra = min(set(value) - set(allowed))
         name = f"{field}.{extra}" if field else extra
         takes = f"; {tool} takes: {', '.join(allowed)}" if not field else f"; allowed here: {', '.join(allowed)}"
         return InvalidArgument(f"unknown argument {name!r}{takes}", field=name)
     if kind == "required":
-        missing = [r for r in err.validator_value if r not in value][0]
+        missing = next(r for r in err.validator_value if r not in value)
         name = f"{field}.{missing}" if field else missing
         return InvalidArgument(f"{name} is required", field=name)
     if kind == "type":
