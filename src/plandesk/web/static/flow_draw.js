@@ -39,10 +39,24 @@ export function nodeElement(n, W, H, canWrite) {
   return g;
 }
 
+// The path of a link: side to side when the nodes stand in different columns (leftwards too), top to
+// bottom when one stands above the other, so that no arrow loops back through its own node.
 export function edgePath(a, b, W, H) {
-  const sx = a.x + W, sy = a.y + H / 2, tx = b.x, ty = b.y + H / 2;
-  const dx = Math.max(40, Math.abs(tx - sx) / 2);
-  return { d: `M${sx} ${sy} C${sx + dx} ${sy} ${tx - dx} ${ty} ${tx - 2} ${ty}`,
-           mx: (sx + tx) / 2, my: (sy + ty) / 2 };
+  const gap = 16;
+  let sx, sy, tx, ty, c1x, c1y, c2x, c2y;
+  if (b.x >= a.x + W + gap || b.x + W + gap <= a.x) {
+    const forward = b.x >= a.x + W + gap;
+    sx = forward ? a.x + W : a.x; sy = a.y + H / 2;
+    tx = forward ? b.x - 2 : b.x + W + 2; ty = b.y + H / 2;
+    const dx = Math.max(40, Math.abs(tx - sx) / 2) * (forward ? 1 : -1);
+    c1x = sx + dx; c1y = sy; c2x = tx - dx; c2y = ty;
+  } else {
+    const down = b.y >= a.y;
+    sx = a.x + W / 2; sy = down ? a.y + H : a.y;
+    tx = b.x + W / 2; ty = down ? b.y - 2 : b.y + H + 2;
+    const dy = Math.max(30, Math.abs(ty - sy) / 2) * (down ? 1 : -1);
+    c1x = sx; c1y = sy + dy; c2x = tx; c2y = ty - dy;
+  }
+  return { d: `M${sx} ${sy} C${c1x} ${c1y} ${c2x} ${c2y} ${tx} ${ty}`,
+           mx: (sx + 3 * c1x + 3 * c2x + tx) / 8, my: (sy + 3 * c1y + 3 * c2y + ty) / 8 };
 }
-
