@@ -91,19 +91,40 @@ def _read_nested(root_fd: int, dirs: list[str], name: str) -> bytes | None:
 
 def iter_files(root: CodeRoot, path, *, include_ignored: bool = False,
                deadline: float | None = None) -> Iterator[tuple[int, str, str]]:
-    """Yield (directory fd, name, relative path) for every regular file under `path`, in name order."""
+    """Yield (directory fd, name, relative path) for every regular file under `path`, depth first, in name order.
+
+    One flat loop over an explicit stack: a directory's descriptor stays open only while its subtree is walked,
+    and every file passes through a single generator (a recursive `yield from` chain cost more than the I/O)."""
     fd, base_rel = root.open_dir(path)
     levels = [] if include_ignored else _root_levels(root, base_rel)
+    stack: list[list] = [[fd, base_rel, levels, None, 0]]  # fd, rel, levels, subdirectories, next subdirectory
     try:
-        yield from _walk(fd, base_rel, levels, include_ignored, deadline, 0)
+        while stack:
+            top = stack[-1]
+            if top[3] is None:
+                top[2], top[3], found = _scan(top[0], top[1], top[2], include_ignored)
+                for name, child in found:
+                    yield top[0], name, child
+                if deadline is not None and time.monotonic() > deadline:
+                    return
+            if top[4] < len(top[3]) and len(stack) <= MAX_DEPTH:
+                name, child = top[3][top[4]]
+                top[4] += 1
+                try:
+                    sub = os.open(name, _DIR_FLAGS, dir_fd=top[0])
+                except OSError:
+                    continue  # swapped for a link, or gone: skip it rather than follow
+                stack.append([sub, child, top[2], None, 0])
+            else:
+                os.close(stack.pop()[0])
     finally:
-        os.close(fd)
+        for frame in stack:
+            os.close(frame[0])
 
 
-def _walk(fd: int, rel: str, levels: list[Level], include_ignored: bool, deadline: float | None,
-          depth: int) -> Iterator[tuple[int, str, str]]:
-    if depth > MAX_DEPTH or (deadline is not None and time.monotonic() > deadline):
-        return
+def _scan(fd: int, rel: str, levels: list[Level], include_ignored: bool
+          ) -> tuple[list[Level], list[tuple[str, str]], list[tuple[str, str]]]:
+    """One directory: its own .gitignore added to the rules, then (files, subdirectories) not ignored."""
     with os.scandir(fd) as it:
         entries = sorted(it, key=lambda e: e.name)
     if not include_ignored:
@@ -111,32 +132,26 @@ def _walk(fd: int, rel: str, levels: list[Level], include_ignored: bool, deadlin
             if e.name == ".gitignore" and e.is_file(follow_symlinks=False):
                 data = _read_small(".gitignore", fd, MAX_FILE_BYTES)
                 if data:
-                    levels = levels + [Level(rel, parse_rules(data.decode("utf-8", "replace")))]
+                    levels = [*levels, Level(rel, parse_rules(data.decode("utf-8", "replace")))]
                 break
+    files: list[tuple[str, str]] = []
     subdirs: list[tuple[str, str]] = []
+    prefix = f"{rel}/" if rel else ""
     for e in entries:
-        name = e.name
         if e.is_symlink():
             continue  # a link may point anywhere; search does not follow them
+        name = e.name
         is_dir = e.is_dir(follow_symlinks=False)
-        child = f"{rel}/{name}" if rel else name
         if is_dir and name.casefold() == ".git":
             continue
+        child = prefix + name
         if levels and decide(levels, child, name, is_dir):
             continue
         if is_dir:
             subdirs.append((name, child))
         elif e.is_file(follow_symlinks=False):
-            yield fd, name, child
-    for name, child in subdirs:
-        try:
-            sub = os.open(name, _DIR_FLAGS, dir_fd=fd)
-        except OSError:
-            continue  # swapped for a link, or gone: skip it rather than follow
-        try:
-            yield from _walk(sub, child, levels, include_ignored, deadline, depth + 1)
-        finally:
-            os.close(sub)
+            files.append((name, child))
+    return levels, subdirs, files
 
 
 def _limit(value, default: int, maximum: int, field: str) -> int:
