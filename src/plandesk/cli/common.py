@@ -51,7 +51,8 @@ def cli_actor(db):
 
 
 def fail(message: str, code: int = 1):
-    err_console.print(f"[red]error:[/red] {message}", highlight=False)
+    # Plain text, one line: scripts read this, and Rich would wrap it at 80 columns off a terminal.
+    sys.stderr.write(f"error: {message}\n")
     raise typer.Exit(code)
 
 
