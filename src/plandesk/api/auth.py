@@ -56,7 +56,7 @@ def public_session(session: dict) -> dict:
 @router.post("/auth/sign-in")
 def sign_in(body: SignIn, request: Request, response: Response, db=Depends(db_of)):
     """Email and password → a session cookie. Wrong email and wrong password get the same answer."""
-    rate_limit.check_sign_in(client_of(request))
+    rate_limit.check_sign_in(client_of(request), body.email)
     session = sessions.sign_in(db, email=body.email, password=body.password)
     set_session_cookie(response, request, session)
     return public_session(session)
@@ -81,13 +81,13 @@ def me(actor: ActorDep, request: Request, db=Depends(db_of)):
 @router.get("/invitations/{token}/preview")
 def preview_invitation(token: str, request: Request, db=Depends(db_of)):
     """Public: what the link offers (role, fixed email, expiry); 404 unknown, 410 used or expired."""
-    rate_limit.check_sign_in(client_of(request))
+    rate_limit.check_sign_in(client_of(request), "invitation")
     return invitations.preview(db, token)
 
 
 @router.post("/invitations/{token}/accept", status_code=201)
 def accept_invitation(token: str, body: Accept, request: Request, response: Response, db=Depends(db_of)):
-    rate_limit.check_sign_in(client_of(request))
+    rate_limit.check_sign_in(client_of(request), "invitation")
     result = invitations.accept(db, token, email=body.email, name=body.name, password=body.password)
     set_session_cookie(response, request, result["session"])
     return {"user": result["user"], "expires_at": result["session"]["expires_at"]}

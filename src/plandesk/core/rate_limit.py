@@ -80,5 +80,8 @@ def wait_for_credential(raw_token: str, per_minute: int) -> int:
     return max(1, math.ceil(wait)) if wait > 0 else 0
 
 
-def check_sign_in(client: str | None) -> None:
-    check(f"sign-in:{client or 'unknown'}", SIGN_IN_PER_MINUTE, what="this address")
+def check_sign_in(client: str | None, email: str | None = None) -> None:
+    """Per address and account: behind a proxy every person shares one address, and one account being
+    guessed must not lock the whole team out."""
+    account = (email or "").strip().lower()[:320]
+    check(f"sign-in:{client or 'unknown'}:{account}", SIGN_IN_PER_MINUTE, what="this address")

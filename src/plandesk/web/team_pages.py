@@ -63,7 +63,7 @@ def signin(request: Request, email: FormText = "", password: FormText = "", csrf
     target = safe_next(next)
     try:
         check_form_csrf(request, csrf_token)
-        rate_limit.check_sign_in(client_of(request))
+        rate_limit.check_sign_in(client_of(request), email)
         session = sessions.sign_in(request.app.state.db, email=email, password=password)
     except PlanDeskError as exc:
         status = STATUS_CODES.get(exc.code, 400) if exc.code != "rate_limited" else 429
@@ -98,7 +98,7 @@ def signout(request: Request, csrf_token: FormText = ""):
 @router.get("/invite/{token}")
 def invite_form(request: Request, token: str):
     try:
-        rate_limit.check_sign_in(client_of(request))
+        rate_limit.check_sign_in(client_of(request), "invitation")
         offer = invitations.preview(request.app.state.db, token)
     except PlanDeskError as exc:
         return message(request, exc, "This invitation cannot be used")
@@ -112,7 +112,7 @@ def invite_accept(request: Request, token: str, password: FormText = "", email: 
     db = request.app.state.db
     try:
         check_form_csrf(request, csrf_token)
-        rate_limit.check_sign_in(client_of(request))
+        rate_limit.check_sign_in(client_of(request), "invitation")
         result = invitations.accept(db, token, email=email or None, name=name or None, password=password)
     except PlanDeskError as exc:
         if exc.code in ("not_found", "gone"):
