@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx2
 import pytest
 from connector_fixtures import make_team
-from test_web_support import browser, module_server, shot, wait_for  # noqa: F401
+from test_web_support import browser_fixture, module_server, shot, wait_for  # noqa: F401
 
 pytestmark = pytest.mark.browser
 MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json",
