@@ -48,6 +48,9 @@ def create(name: Annotated[str, typer.Option("--name", help="A name you will rec
            read_only: Annotated[bool, typer.Option("--read-only", help="Reads only.")] = False,
            expires: Annotated[str | None, typer.Option("--expires", help="e.g. 12h, 30d, 8w; default never.")] = None,
            toolsets: Annotated[str | None, typer.Option("--toolsets", help="planning,code")] = None,
+           operations: Annotated[str | None, typer.Option(
+               "--operations", help="Narrow the code connector to these operations, e.g. code.search,code.read "
+               "(never wider than the user's role).")] = None,
            user: Annotated[str | None, typer.Option("--user", help="Mint for this user's email.")] = None,
            data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
     """Create a token. The raw value is printed once, alone on the last line of stdout."""
@@ -57,7 +60,9 @@ def create(name: Annotated[str, typer.Option("--name", help="A name you will rec
     try:
         result = tokens.create_token(db, actor, name=name, project_ids=project or None, read_only=read_only,
                                      expires=expires, user_id=user_id,
-                                     toolsets=[t.strip() for t in toolsets.split(",")] if toolsets else None)
+                                     toolsets=[t.strip() for t in toolsets.split(",")] if toolsets else None,
+                                     operations=[o.strip() for o in operations.split(",") if o.strip()]
+                                     if operations else None)
     except PlanDeskError as exc:
         fail(exc.message)
     if json_out:
