@@ -105,7 +105,7 @@ def doctor(data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out:
     report = health.check_workspace(settings)
     if repo is not None:
         try:
-            from plandesk.core import binding_health
+            from plandesk.agents import binding_health
         except ImportError:
             report["checks"].append({"name": "repo", "ok": False, "detail": "repository checks are not available"})
             report["status"] = max(report["status"], 1)
