@@ -171,3 +171,10 @@ def test_an_error_result_carries_its_stable_code_and_field_in_meta(live, owner_t
     assert result["_meta"]["plandesk/error"] == {"code": "invalid_argument", "message": "name is required",
                                                  "field": "name"}
     assert "structuredContent" not in result
+
+
+def test_get_opens_no_server_stream_and_answers_405(live, owner_token):
+    r = httpx2.get(live.mcp_url, headers={"accept": "text/event-stream", "authorization": f"Bearer {owner_token}"},
+                   timeout=CALL_TIMEOUT)
+    assert r.status_code == 405 and "POST" in r.headers["allow"]
+    assert httpx2.get(live.mcp_url, timeout=CALL_TIMEOUT).status_code == 401  # no token: still 401 first

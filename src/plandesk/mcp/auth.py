@@ -72,6 +72,12 @@ class McpTokenGuard:
             actor = await anyio.to_thread.run_sync(tokens.authenticate, self.db, token, limiter=self.limiter)
         except Unauthorized as exc:
             return await _unauthorized(send, exc.extra.get("reason", "invalid_token"), exc.message)
+        if scope["method"] == "GET":
+            # Stateless with JSON answers: nothing is ever pushed, so no stream to open (the spec's 405), and no
+            # idle GET holding a connection open.
+            return await _respond(send, 405, {"code": "method_not_allowed", "message": "this MCP endpoint is "
+                                              "stateless and sends no server stream; POST JSON-RPC requests"},
+                                  [(b"allow", b"POST, DELETE")])
         granted = frozenset(actor.toolsets)
         caller = Caller(actor=replace(actor, via="mcp"),
                         toolsets=granted if toolsets is None else granted & toolsets,
