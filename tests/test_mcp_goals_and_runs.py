@@ -74,6 +74,8 @@ async def test_completing_a_goal_needs_matching_evidence_and_finished_tasks(mcp,
     assert done["completed"] is True and done["goal"]["status"] == "complete"
     assert "already complete" in await error(mcp, "complete_goal", {"goal_id": g["id"],
                                                                     "evidence": {"checked": items}})
+    assert "goal is complete" in await error(mcp, "pause_goal", {"goal_id": g["id"]})
+    assert "goal is complete" in await error(mcp, "resume_goal", {"goal_id": g["id"]})
 
 
 async def test_goal_errors_name_the_field(mcp, project):
