@@ -84,6 +84,7 @@ async function refreshCard(taskId, version) {
   const current = document.getElementById(`card-${taskId}`);
   if (current && Number(current.dataset.version) > Number(card.dataset.version)) return;
   const fresh = document.adoptNode(card);
+  fresh.dataset.touched = String(performance.now());
   current?.remove();
   place(fresh, fresh.dataset.status);
   fresh.hidden = !cardVisible(fresh);
@@ -97,12 +98,21 @@ const refreshBoard = debounce(async () => {
   try {
     const url = new URL(window.location.href);
     url.search = "";
+    const startedAt = performance.now();
     const doc = await fragment(url.pathname);
     if (drag) { refreshBoard(); return; }
     const focused = document.activeElement?.closest(".card")?.dataset.id;
+    const shown = [...board.querySelectorAll(".card")];
     for (const list of board.querySelectorAll(".cards")) {
       const fresh = doc.querySelector(`.cards[data-status="${list.dataset.status}"]`);
       if (fresh) list.replaceChildren(...[...fresh.children].map((c) => document.adoptNode(c)));
+    }
+    // The snapshot was taken before this page's latest changes landed: keep the newer cards it lacks.
+    for (const old of shown) {
+      const fresh = document.getElementById(`card-${old.dataset.id}`);
+      const newer = fresh ? Number(fresh.dataset.version) < Number(old.dataset.version)
+        : Number(old.dataset.touched || 0) > startedAt;
+      if (newer) { fresh?.remove(); place(old, old.dataset.status); }
     }
     for (const card of board.querySelectorAll(".card")) card.hidden = !cardVisible(card);
     if (focused) document.querySelector(`#card-${focused} .card-link`)?.focus({ preventScroll: true });
@@ -117,6 +127,7 @@ async function moveCard(card, status) {
   const list = card.parentElement;
   const next = card.nextElementSibling;
   place(card, status);
+  card.dataset.touched = String(performance.now());
   recount();
   card.classList.add("saving");
   try {
@@ -246,20 +257,19 @@ document.addEventListener("click", (event) => {
 quickAdd.addEventListener("keydown", (event) => { if (event.key === "Escape") { quickAdd.hidden = true; event.stopPropagation(); } });
 quickAdd.addEventListener("submit", async (event) => {
   event.preventDefault();
-  const label = quickAdd.elements.label.value.trim();
+  const input = quickAdd.elements.label;
+  const label = input.value.trim();
   if (!label) return;
-  const button = quickAdd.querySelector("button[type=submit]");
-  button.disabled = true;
+  // Clear at once so the next title can be typed while this one saves (fast entry, one after another).
+  input.value = "";
+  input.focus();
   try {
     const task = await api("POST", `/api/v1/projects/${projectId}/tasks`, { label, status: quickAdd.elements.status.value });
-    quickAdd.elements.label.value = "";
     toast(`Created “${task.label}”`);
     await refreshCard(task.id);
   } catch (err) {
     toast(`Task not created — ${describe(err)}`, "error");
-  } finally {
-    button.disabled = false;
-    quickAdd.elements.label.focus();
+    if (!input.value) input.value = label;
   }
 });
 
