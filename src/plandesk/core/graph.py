@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from datetime import timedelta
 
 from sqlalchemy import and_, select, update
 
-from plandesk.core import audit, fields, projects
+from plandesk.core import audit, dependencies, fields, projects
 from plandesk.core import tasks as task_core
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, now
 from plandesk.core.errors import Conflict, InvalidArgument, NotFound
-from plandesk.core.vocab import DEFAULT_LEASE_SECONDS, DEPENDENCY_LABELS, MAX_LEASE_SECONDS, PRIORITY_RANK
+from plandesk.core.vocab import DEFAULT_LEASE_SECONDS, DEPENDENCY_LABELS, MAX_LEASE_SECONDS
 from plandesk.db.engine import Tx
 from plandesk.db.schema import goals, tasks
 
@@ -39,22 +39,7 @@ def dependency_path(conn, project_id: str, *, start: str, goal: str) -> list[str
 
     Adding "start is a prerequisite of goal" then closes a cycle.
     """
-    pre = prerequisites(conn, project_id)
-    parent = {start: None}
-    queue = deque([start])
-    while queue:
-        node = queue.popleft()
-        if node == goal:
-            path = []
-            while node is not None:
-                path.append(node)
-                node = parent[node]
-            return path
-        for p in pre.get(node, ()):
-            if p not in parent:
-                parent[p] = node
-                queue.append(p)
-    return None
+    return dependencies.path_between(conn, project_id, start=start, goal=goal)
 
 
 def labels_of(conn, ids: list[str]) -> list[str]:
@@ -135,37 +120,27 @@ def _resolve_goal(conn, prow, goal_id, goal_name) -> tuple[str | None, bool, dic
     return None, False, None
 
 
-def _sort_key(row):
-    return (PRIORITY_RANK.get(row.priority, 9), row.created_at, row.id)
-
-
 def frontier(conn, actor: Actor, project_id: str, *, goal_id=None, goal=None, tags_any=None,
              limit_blocked: int = 50) -> dict:
     prow = projects.load(conn, actor, project_id)
     gid, scoped, problem = _resolve_goal(conn, prow, goal_id, goal)
     if problem:
         return {"next_task": None, "ready": [], "blocked": [], **problem}
-    rows = conn.execute(select(tasks.c.id, tasks.c.label, tasks.c.status, tasks.c.priority, tasks.c.goal_id,
-                               tasks.c.created_at, tasks.c.lease_expires_at).where(
-        tasks.c.project_id == prow.id)).all()
-    status = {r.id: r.status for r in rows}
-    label = {r.id: r.label for r in rows}
-    pre = prerequisites(conn, prow.id)
-    in_scope = [r for r in rows if r.status == "todo" and (not scoped or r.goal_id == gid)]
+    # Todo tasks in scope, in frontier order, each flagged blocked or not in SQL; what the blocked ones wait
+    # on is read only for those shown. The cost follows the todo tasks, not the size of the project.
+    in_scope = dependencies.todo_in_order(conn, prow.id, goal_id=gid, scoped=scoped)
     if tags_any:
         from plandesk.db.schema import tags, task_tags
         tagged = {t for (t,) in conn.execute(select(task_tags.c.task_id).join(tags, tags.c.id == task_tags.c.tag_id)
                                              .where(tags.c.project_id == prow.id, tags.c.name.in_(tags_any)))}
         in_scope = [r for r in in_scope if r.id in tagged]
-    ready, blocked = [], []
-    for r in sorted(in_scope, key=_sort_key):
-        waiting = [p for p in pre.get(r.id, ()) if status.get(p) != "done"]
-        if waiting:
-            blocked.append({"id": r.id, "label": r.label, "waiting_on": [
-                {"id": p, "label": label.get(p), "status": status.get(p)} for p in sorted(waiting)]})
-        else:
-            ready.append(r.id)
-    return {"goal_id": gid, "ready": ready, "blocked": blocked[:limit_blocked], "blocked_total": len(blocked),
+    ready = [r.id for r in in_scope if not r.blocked]
+    held = [r for r in in_scope if r.blocked]
+    waiting = dependencies.unfinished_prerequisites(conn, prow.id, [r.id for r in held[:limit_blocked]])
+    blocked = [{"id": r.id, "label": r.label, "waiting_on": [
+        {"id": p, "label": label, "status": status} for p, label, status in sorted(set(waiting.get(r.id, ())))]}
+        for r in held[:limit_blocked]]
+    return {"goal_id": gid, "ready": ready, "blocked": blocked, "blocked_total": len(held),
             "next_task_id": ready[0] if ready else None}
 
 
@@ -230,7 +205,7 @@ def claim_task(db, actor: Actor, task_id: str, agent_ref: str, *, lease_seconds=
         row = task_core.load(tx.conn, actor, task_id)
         if row.status != "todo":
             raise _taken(row)
-        pre = prerequisites(tx.conn, row.project_id).get(row.id, set())
+        pre = dependencies.prerequisites_of(tx.conn, row.project_id, row.id)
         if pre:
             st = dict(tx.conn.execute(select(tasks.c.id, tasks.c.status).where(tasks.c.id.in_(pre))).all())
             waiting = sorted(p for p in pre if st.get(p) != "done")
