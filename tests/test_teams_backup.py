@@ -12,7 +12,7 @@ import pytest
 
 from conftest import BACKEND, new_workspace, start_server
 
-pytestmark = pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite files; PostgreSQL uses pg_dump (tested below)")
+sqlite_only = pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite files; PostgreSQL uses pg_dump (tested below)")
 
 
 def task_ids(db_file) -> set[str]:
@@ -60,6 +60,7 @@ class Writers:
             t.join(timeout=30)
 
 
+@sqlite_only
 def test_a_backup_taken_while_agents_write_restores_to_a_workspace_that_passes_doctor(server, project, tmp_path):
     writers = Writers(server, project["id"])
     try:
@@ -79,12 +80,14 @@ def test_a_backup_taken_while_agents_write_restores_to_a_workspace_that_passes_d
     assert before <= task_ids(target.data_dir / "workspace.db")  # every write acknowledged before the backup
 
 
+@sqlite_only
 def test_the_backup_file_is_readable_by_its_owner_only(workspace, tmp_path):
     workspace.cli("init")
     workspace.cli("backup", "--out", str(tmp_path / "b.db"))
     assert stat.S_IMODE((tmp_path / "b.db").stat().st_mode) == 0o600
 
 
+@sqlite_only
 def test_backup_does_not_overwrite_an_existing_file_without_force(workspace, tmp_path):
     workspace.cli("init")
     (tmp_path / "b.db").write_text("precious")
@@ -95,6 +98,7 @@ def test_backup_does_not_overwrite_an_existing_file_without_force(workspace, tmp
     assert (tmp_path / "b.db").read_bytes().startswith(b"SQLite format 3")
 
 
+@sqlite_only
 def test_restore_refuses_while_a_server_runs_on_the_workspace(workspace, tmp_path):
     workspace.cli("init")
     workspace.cli("backup", "--out", str(tmp_path / "b.db"))
@@ -110,6 +114,7 @@ def test_restore_refuses_while_a_server_runs_on_the_workspace(workspace, tmp_pat
     assert "workspace.db.bak" in r.stdout
 
 
+@sqlite_only
 def test_restore_keeps_the_replaced_database_as_bak(server, project, tmp_path):
     ws = server.workspace
     ws.cli("backup", "--out", str(tmp_path / "empty-project.db"))
@@ -126,6 +131,7 @@ def test_restore_keeps_the_replaced_database_as_bak(server, project, tmp_path):
         again.stop()
 
 
+@sqlite_only
 @pytest.mark.parametrize("kind", ["not sqlite", "other sqlite", "corrupt"])
 def test_restore_refuses_a_file_that_is_not_a_whole_workspace(workspace, tmp_path, kind):
     workspace.cli("init")

@@ -22,7 +22,8 @@ class MemberIn(Strict):
     email: str = Field(min_length=3, max_length=320)
     role: Role
     name: Optional[str] = Field(default=None, max_length=MAX_NAME)
-    password: Optional[str] = Field(default=None, max_length=1024)
+    password: str = Field(min_length=1, max_length=1024, description="At least 10 characters; to let the "
+                          "person choose their own, send an invitation instead")
 
 
 class RoleIn(Strict):
