@@ -7,15 +7,14 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import anyio
 import httpx2
 import pytest
+from conftest import free_port
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-
-from conftest import free_port
 
 PASSWORD = "correct horse battery staple"
 WRITE_METHODS = ("post", "put", "patch", "delete")
@@ -91,7 +90,7 @@ def pending_approval(workspace, project_id: str) -> str:
     with engine.begin() as conn:
         conn.execute(approvals.insert().values(
             id=approval_id, project_id=project_id, operation="deploy", tool="deploy", args_digest="0" * 64,
-            summary="deploy production", status="pending", created_at=datetime.now(timezone.utc)))
+            summary="deploy production", status="pending", created_at=datetime.now(UTC)))
     engine.dispose()
     return approval_id
 

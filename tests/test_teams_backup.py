@@ -9,7 +9,6 @@ import time
 
 import httpx2
 import pytest
-
 from conftest import BACKEND, new_workspace, start_server
 
 sqlite_only = pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite files; PostgreSQL uses pg_dump (tested below)")

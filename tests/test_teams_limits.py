@@ -6,7 +6,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
 import pytest
-
 from conftest import start_server
 
 LIMIT = 30

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, select, update
@@ -137,7 +137,7 @@ def test_invitation_link_creates_the_account_once(server, admin):
 def test_expired_invitation_gets_410(server, admin, workspace):
     url = admin.post("/api/v1/invitations", json={"role": "viewer"}).json()["url"]
     with engine_of(workspace).begin() as conn:
-        conn.execute(update(invitations).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+        conn.execute(update(invitations).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     token = url.rsplit("/", 1)[1]
     r = server.client().post(f"/api/v1/invitations/{token}/accept",
                              json={"password": PASSWORD, "email": "late@example.com"})

@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
 import pytest
-
 from conftest import Workspace, drop_pg_database, make_pg_database, start_server
 
 pytestmark = pytest.mark.postgres

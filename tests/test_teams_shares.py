@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import anyio
 import httpx2
@@ -101,11 +101,11 @@ def test_a_revoked_share_is_410_from_the_next_request(server, api, task):
 def test_an_expired_share_is_410(server, api, task, workspace):
     link = share(api, "task", task["id"], expires="24h")
     expires = datetime.fromisoformat(link["expires_at"].replace("Z", "+00:00"))
-    assert timedelta(hours=23, minutes=59) < expires - datetime.now(timezone.utc) <= timedelta(hours=24)
+    assert timedelta(hours=23, minutes=59) < expires - datetime.now(UTC) <= timedelta(hours=24)
     engine = create_engine(workspace.settings().resolved_database_url)
     with engine.begin() as conn:
         conn.execute(update(shares).where(shares.c.id == link["id"]).values(
-            expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+            expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     engine.dispose()
     r = server.client().get(path_of(link["markdown_url"]))
     assert r.status_code == 410 and "expired" in r.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
@@ -24,8 +24,8 @@ class SignIn(Strict):
 
 class Accept(Strict):
     password: str = Field(min_length=1, max_length=1024)
-    email: Optional[str] = Field(default=None, max_length=320)
-    name: Optional[str] = Field(default=None, max_length=MAX_NAME)
+    email: str | None = Field(default=None, max_length=320)
+    name: str | None = Field(default=None, max_length=MAX_NAME)
 
 
 def secure_cookies(request: Request) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
@@ -21,7 +21,7 @@ Role = Literal[ROLES]  # type: ignore[valid-type]
 class MemberIn(Strict):
     email: str = Field(min_length=3, max_length=320)
     role: Role
-    name: Optional[str] = Field(default=None, max_length=MAX_NAME)
+    name: str | None = Field(default=None, max_length=MAX_NAME)
     password: str = Field(min_length=1, max_length=1024, description="At least 10 characters; to let the "
                           "person choose their own, send an invitation instead")
 
@@ -32,8 +32,8 @@ class RoleIn(Strict):
 
 class InvitationIn(Strict):
     role: Role
-    email: Optional[str] = Field(default=None, max_length=320)
-    expires: Optional[str] = Field(default=None, max_length=10, description="e.g. 24h or 7d; at most 30d")
+    email: str | None = Field(default=None, max_length=320)
+    expires: str | None = Field(default=None, max_length=10, description="e.g. 24h or 7d; at most 30d")
 
 
 def invitation_url(request: Request, path: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 
@@ -17,23 +17,23 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 class ShareIn(Strict):
-    expires: Optional[Literal[SHARE_EXPIRIES]] = None  # type: ignore[valid-type]
+    expires: Literal[SHARE_EXPIRIES] | None = None  # type: ignore[valid-type]
 
 
-def _create(request: Request, actor: Actor, target_type: str, target_id: str, body: Optional[ShareIn]) -> dict:
+def _create(request: Request, actor: Actor, target_type: str, target_id: str, body: ShareIn | None) -> dict:
     db = request.app.state.db
     share = shares.create_share(db, actor, target_type, target_id, expires=body.expires if body else None)
     return shares.with_urls(share, request.app.state.settings, str(request.base_url))
 
 
 @router.post("/tasks/{task_id}/share", status_code=201)
-def share_task(task_id: str, request: Request, actor: ActorDep, body: Optional[ShareIn] = None):
+def share_task(task_id: str, request: Request, actor: ActorDep, body: ShareIn | None = None):
     """A link anyone can read without signing in: `url` (a clean page) and `markdown_url` (for agents)."""
     return _create(request, actor, "task", task_id, body)
 
 
 @router.post("/documents/{document_id}/share", status_code=201)
-def share_document(document_id: str, request: Request, actor: ActorDep, body: Optional[ShareIn] = None):
+def share_document(document_id: str, request: Request, actor: ActorDep, body: ShareIn | None = None):
     return _create(request, actor, "document", document_id, body)
 
 

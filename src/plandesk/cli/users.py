@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -39,7 +39,7 @@ def _user_id(db, email: str) -> str:
 
 @user_app.command("create")
 def create(email: EmailOpt, role: RoleOpt = "member",
-           name: Annotated[Optional[str], typer.Option("--name", help="Display name.")] = None,
+           name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
            password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from "
                                                         "stdin; without it an invitation link is printed.")] = False,
            expires: Annotated[str, typer.Option("--expires", help="How long the invitation link works "

@@ -7,8 +7,8 @@ import os
 import shlex
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from plandesk.core.errors import Conflict, InvalidArgument, PlanDeskError
 from plandesk.settings import Settings
