@@ -1,0 +1,151 @@
+"""Claims per second with 32 agents draining a pool of ready tasks, over REST and MCP, beside raw SQL claims.
+
+Every run also checks the one rule that matters under contention: each task is claimed exactly once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import anyio
+import httpx2
+
+from bench import raw_sql
+from bench.context import Context
+from bench.live_server import LiveServer
+from bench.mcp_calls import call_ok, session
+from bench.plan_data import Plan
+from bench.report import Row
+from bench.scratch import Scratch
+
+AGENTS = 32
+
+
+def seed_pool(scratch: Scratch, n_tasks: int, name: str) -> tuple[str, list[str]]:
+    """A project of n ready tasks (todo, no prerequisites)."""
+    db = scratch.open()
+    try:
+        plan = Plan(tasks=[{"label": f"{name} {i}", "status": "todo", "priority": None, "description": ""}
+                           for i in range(n_tasks)], edges=[])
+        with db.write() as tx:
+            pid = raw_sql.insert_project(db, tx.conn, name)
+            ids = raw_sql.insert_plan(db, tx.conn, pid, plan, with_search=True)
+        return pid, ids
+    finally:
+        db.dispose()
+
+
+def claimed_once(scratch: Scratch, project_id: str, n_tasks: int, wins: int) -> None:
+    from sqlalchemy import func, select
+
+    from plandesk.db.schema import tasks
+    db = scratch.open()
+    try:
+        with db.read() as conn:
+            held = conn.execute(select(func.count()).select_from(tasks).where(
+                tasks.c.project_id == project_id, tasks.c.status == "in_progress",
+                tasks.c.claimed_by.is_not(None))).scalar_one()
+    finally:
+        db.dispose()
+    if not held == wins == n_tasks:
+        raise RuntimeError(f"claims went wrong: {wins} wins reported, {held} tasks held, {n_tasks} in the pool")
+
+
+def rest_claims(server: LiveServer, project_id: str) -> int:
+    wins = []
+    lock = threading.Lock()
+
+    def agent(i: int) -> None:
+        mine = 0
+        with httpx2.Client(base_url=server.url, timeout=60) as client:
+            while True:
+                r = client.post(f"/api/v1/projects/{project_id}/claim-next", json={"agent_ref": f"rest-agent-{i}"})
+                if r.status_code != 200:
+                    raise RuntimeError(f"claim-next answered {r.status_code}: {r.text[:200]}")
+                body = r.json()
+                if body.get("claimed"):
+                    mine += 1
+                elif body.get("reason") != "contention":
+                    break
+        with lock:
+            wins.append(mine)
+
+    with ThreadPoolExecutor(AGENTS) as pool:
+        for f in [pool.submit(agent, i) for i in range(AGENTS)]:
+            f.result()
+    return sum(wins)
+
+
+async def mcp_claims(server: LiveServer, tokens: list[str], project_id: str) -> int:
+    """Each agent loops as the skill says: get_next_task, then claim_task; a lost race just tries again."""
+    wins = [0] * len(tokens)
+
+    async def agent(i: int) -> None:
+        async with session(server.mcp_url, tokens[i], name=f"bench-agent-{i}") as client:
+            while True:
+                nxt = await call_ok(client, "get_next_task", {"project_id": project_id})
+                if nxt["next_task"] is None:
+                    return
+                got = await call_ok(client, "claim_task", {"task_id": nxt["next_task"]["id"],
+                                                           "agent_ref": f"mcp-agent-{i}"})
+                if got.get("claimed"):
+                    wins[i] += 1
+
+    async with anyio.create_task_group() as group:
+        for i in range(len(tokens)):
+            group.start_soon(agent, i)
+    return sum(wins)
+
+
+def raw_claims(scratch: Scratch, project_id: str) -> int:
+    """32 threads, each a compare-and-set UPDATE in its own write transaction, as fast as the database goes."""
+    from sqlalchemy import text
+    db = scratch.open()
+    sql = text("UPDATE tasks SET status = 'in_progress', claimed_by = :a, version = version + 1 WHERE id = "
+               "(SELECT id FROM tasks WHERE project_id = :p AND status = 'todo' ORDER BY created_at, id LIMIT 1) "
+               "AND status = 'todo'")
+    wins = [0] * AGENTS
+
+    def agent(i: int) -> None:
+        while True:
+            with db.write() as tx:
+                hit = tx.conn.execute(sql, {"a": f"raw-{i}", "p": project_id}).rowcount
+                left = hit or tx.conn.execute(text("SELECT 1 FROM tasks WHERE project_id = :p AND status = 'todo' "
+                                                   "LIMIT 1"), {"p": project_id}).first()
+            if hit:
+                wins[i] += 1
+            elif not left:
+                return
+
+    try:
+        with ThreadPoolExecutor(AGENTS) as pool:
+            for f in [pool.submit(agent, i) for i in range(AGENTS)]:
+                f.result()
+    finally:
+        db.dispose()
+    return sum(wins)
+
+
+def run(ctx: Context, server: LiveServer, agent_tokens: list[str] | None) -> list[Row]:
+    scratch = server.scratch
+    n = ctx.pick(640, 160)
+    timed: dict[str, float] = {}
+    for name, go in (("raw", lambda pid: raw_claims(scratch, pid)),
+                     ("rest", lambda pid: rest_claims(server, pid)),
+                     ("mcp", (lambda pid: anyio.run(mcp_claims, server, agent_tokens, pid)) if agent_tokens else None)):
+        if go is None:
+            continue
+        pid, _ids = seed_pool(scratch, n, f"claims-{name}")
+        started = time.perf_counter()
+        wins = go(pid)
+        timed[name] = n / (time.perf_counter() - started)
+        claimed_once(scratch, pid, n, wins)
+    base = f"raw SQL compare-and-set, {AGENTS} threads"
+    rows = [Row("claims", f"claims/s, {AGENTS} agents over REST claim-next", timed["rest"], "/s", timed["raw"], base,
+                note=f"{n} ready tasks, each claimed exactly once (checked); higher is better, ratio < 1")]
+    if "mcp" in timed:
+        rows.append(Row("claims", f"claims/s, {AGENTS} MCP agents (get_next_task + claim_task)", timed["mcp"], "/s",
+                        timed["raw"], base, note="one SDK session and token per agent; exactly once (checked)"))
+    return rows
