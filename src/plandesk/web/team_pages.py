@@ -207,7 +207,7 @@ def shared_item(request: Request, token: str):
         return Response(shares.to_markdown(view), media_type="text/markdown; charset=utf-8",
                         headers=_share_headers())
     response = plain(request, "team_share.html", title=view["title"], item=view,
-                     markdown_href=f"/share/{quote(raw)}.md")
+                     markdown_href=f"/share/{quote(raw)}.md", referrer_policy="no-referrer")
     response.headers.update(_share_headers())
     return response
 
