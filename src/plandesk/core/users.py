@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from argon2 import PasswordHasher
@@ -22,8 +23,13 @@ MAX_PASSWORD = 1024
 MANAGERS = ("owner", "admin")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended cost
-# Verifying against a fixed hash when the email is unknown keeps sign-in time the same either way.
-_DUMMY_HASH = _hasher.hash("plandesk: no such user")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against a fixed hash when the email is unknown keeps sign-in time the same either way.
+    Made on first use: hashing costs tens of milliseconds that every CLI start would otherwise pay."""
+    return _hasher.hash("plandesk: no such user")
 
 
 def hash_password(password: str) -> str:
@@ -32,7 +38,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+        return _hasher.verify(stored or _dummy_hash(), password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
