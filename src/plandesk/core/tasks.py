@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from plandesk.core import audit, fields, projects, revisions
 from plandesk.core.actors import Actor
@@ -97,11 +98,15 @@ def set_tags(tx: Tx, project_id: str, task_id: str, names: list[str]) -> None:
     conn = tx.conn
     existing = dict(conn.execute(select(tags.c.name, tags.c.id).where(
         tags.c.project_id == project_id, tags.c.name.in_(names))).all()) if names else {}
-    for name in names:
-        if name not in existing:
-            existing[name] = new_id()
-            conn.execute(tags.insert().values(id=existing[name], project_id=project_id, name=name,
-                                              created_at=now()))
+    missing = [name for name in names if name not in existing]
+    if missing:
+        # Two writers may add the same new tag at once (PostgreSQL runs them side by side): the second
+        # insert yields to the first instead of failing on the unique name, then both read the winner's id.
+        insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(tags)
+        conn.execute(insert.on_conflict_do_nothing(index_elements=["project_id", "name"]),
+                     [{"id": new_id(), "project_id": project_id, "name": n, "created_at": now()} for n in missing])
+        existing.update(conn.execute(select(tags.c.name, tags.c.id).where(
+            tags.c.project_id == project_id, tags.c.name.in_(missing))).all())
     conn.execute(delete(task_tags).where(task_tags.c.task_id == task_id))
     if names:
         conn.execute(task_tags.insert(), [{"task_id": task_id, "tag_id": existing[n]} for n in names])
