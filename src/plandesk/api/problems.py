@@ -81,3 +81,39 @@ def install(app: FastAPI) -> None:
     async def _unexpected(_request: Request, exc: Exception):
         log.exception("unexpected error")
         return problem(500, "internal", "the server hit an unexpected error; it is logged")
+
+    document_problems(app)
+
+
+# The answers any route may give besides its own success, as the handlers above shape them.
+COMMON_PROBLEMS = {"400": "Invalid argument: `field` names what to fix", "401": "Sign in or send a bearer token",
+                   "403": "Forbidden: `message` names the missing permission", "404": "Not found (or not visible)",
+                   "409": "Conflict: a stale version, a cycle, a claim someone else holds",
+                   "413": "Body too large", "429": "Rate limited: retry after Retry-After seconds"}
+PROBLEM_SCHEMA = {"type": "object", "required": ["type", "status", "code", "message"], "properties": {
+    "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+    "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": ["string", "null"]}}}
+
+
+def document_problems(app: FastAPI) -> None:
+    """Say in the OpenAPI document what the handlers really send: problem+json 4xx answers, never a 422."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = generate()
+        spec.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        problem_body = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for item in spec.get("paths", {}).values():
+            for operation in item.values():
+                responses = operation.setdefault("responses", {})
+                responses.pop("422", None)  # validation errors are answered 400 by _validation above
+                for status, description in COMMON_PROBLEMS.items():
+                    responses.setdefault(status, {"description": description, "content": problem_body})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            spec["components"]["schemas"].pop(unused, None)
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi
