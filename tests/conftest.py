@@ -118,6 +118,15 @@ class LiveServer:
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def wait_for_log(self, needle: str, timeout: float = 10.0) -> str:
+        """The request line is written after the response is sent: poll for it with a deadline."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.log_text()
+            if needle in text or time.monotonic() > deadline:
+                return text
+            time.sleep(0.02)
+
     def stop(self, sig=signal.SIGTERM) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)

@@ -118,7 +118,7 @@ async def test_a_url_token_works_and_never_reaches_any_log(live):
     finally:
         second.stop()
     for srv in (live, second):
-        log = srv.log_text()
+        log = srv.wait_for_log("/mcp/?token=[redacted]")
         assert "/mcp/?token=[redacted]" in log  # the requests were logged, with the value taken out
         assert token not in log and token[len("plandesk_mcp_"):] not in log
 

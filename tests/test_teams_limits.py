@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
@@ -61,11 +62,13 @@ def test_repeated_sign_in_guessing_is_slowed_per_address(server, api):
             return c.post("/api/v1/auth/sign-in", json={"email": "a@example.com",
                                                         "password": f"guess-{i:04d}-x"}).status_code
 
-    # All at once, so the answer does not depend on how long each password check takes on a busy machine.
+    # All at once; the bound allows for what the bucket refills (one every 3 s) while a busy machine serves them.
+    started = time.monotonic()
     with ThreadPoolExecutor(30) as pool:
         codes = list(pool.map(guess, range(30)))
+    elapsed = time.monotonic() - started
     assert set(codes) == {401, 429}
-    assert codes.count(401) <= 22  # 20 a minute, plus what refilled while the requests arrived
+    assert codes.count(401) <= 20 + int(elapsed / 3) + 1
 
 
 def test_a_body_larger_than_the_limit_is_refused_before_it_is_read(server, project):

@@ -131,7 +131,8 @@ def test_share_tokens_are_stored_hashed_and_kept_out_of_the_log(server, api, tas
         stored = conn.execute(select(shares.c.token_hash)).scalars().all()
     engine.dispose()
     assert stored == [hashlib.sha256(raw.encode()).hexdigest()]
-    assert "GET /share/plandesk_share_" in server.log_text() and raw not in server.log_text()
+    log = server.wait_for_log("GET /share/plandesk_share_")
+    assert "GET /share/plandesk_share_" in log and raw not in log
 
 
 async def call_tool(url: str, token: str, name: str, arguments: dict):
