@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from sqlalchemy import case, literal, or_, select, union_all
+from sqlalchemy import bindparam, case, literal, or_, select, union_all
 
 from plandesk.core.vocab import DEPENDENCY_LABELS, PRIORITY_RANK
 from plandesk.db.schema import edges, tasks
@@ -16,23 +16,32 @@ _CHUNK = 400
 WALK_BUDGET = 256
 
 
+def _step_statement(towards: str):
+    e = edges.c
+    tasks_only = (e.project_id == bindparam("project_id"), e.from_type == "task", e.to_type == "task")
+    ids = bindparam("ids", expanding=True)
+    if towards == "prerequisites":
+        forward = select(e.to_id, e.from_id).where(*tasks_only, e.label.in_(_FORWARD), e.to_id.in_(ids))
+        backward = select(e.from_id, e.to_id).where(*tasks_only, e.label == "depends_on", e.from_id.in_(ids))
+    else:
+        forward = select(e.from_id, e.to_id).where(*tasks_only, e.label.in_(_FORWARD), e.from_id.in_(ids))
+        backward = select(e.to_id, e.from_id).where(*tasks_only, e.label == "depends_on", e.to_id.in_(ids))
+    return union_all(forward, backward)
+
+
+# Built once: constructing SQLAlchemy statements per call cost more than running them on small plans.
+_STEP = {towards: _step_statement(towards) for towards in ("prerequisites", "dependents")}
+
+
 def step(conn, project_id: str, nodes: list[str], *, towards: str) -> list[tuple[str, str]]:
     """(node, neighbour) pairs one dependency away; towards is "prerequisites" or "dependents".
 
     Each query touches only the edges at `nodes` (ix_edges_from / ix_edges_to), never the whole project.
     """
-    e = edges.c
-    tasks_only = (e.project_id == project_id, e.from_type == "task", e.to_type == "task")
     out: list[tuple[str, str]] = []
     for at in range(0, len(nodes), _CHUNK):
-        ids = nodes[at:at + _CHUNK]
-        if towards == "prerequisites":
-            forward = select(e.to_id, e.from_id).where(*tasks_only, e.label.in_(_FORWARD), e.to_id.in_(ids))
-            backward = select(e.from_id, e.to_id).where(*tasks_only, e.label == "depends_on", e.from_id.in_(ids))
-        else:
-            forward = select(e.from_id, e.to_id).where(*tasks_only, e.label.in_(_FORWARD), e.from_id.in_(ids))
-            backward = select(e.to_id, e.from_id).where(*tasks_only, e.label == "depends_on", e.to_id.in_(ids))
-        out.extend((a, b) for a, b in conn.execute(union_all(forward, backward)).all())
+        rows = conn.execute(_STEP[towards], {"project_id": project_id, "ids": nodes[at:at + _CHUNK]}).all()
+        out.extend((a, b) for a, b in rows)
     return out
 
 
@@ -113,7 +122,10 @@ def _join(meeting: str, up: dict, down: dict) -> list[str]:
     return head
 
 
-def _unfinished_links(project_id: str, *, forward: bool):
+_PRE = tasks.alias("pre")
+
+
+def _unfinished_links(*, forward: bool):
     """(from-clause, conditions, near end, columns) for dependency links whose prerequisite is not done.
 
     `forward` takes blocks/feeds/enables (prerequisite → dependent), else depends_on (the other way round).
@@ -123,33 +135,54 @@ def _unfinished_links(project_id: str, *, forward: bool):
     prerequisite counts as unfinished.
     """
     e = edges.c
-    pre = tasks.alias("pre")
     if forward:
         near, near_type, far, label = e.to_id, e.to_type, e.from_id, e.label.in_(_FORWARD)
     else:
         near, near_type, far, label = e.from_id, e.from_type, e.to_id, e.label == "depends_on"
-    joined = edges.outerjoin(pre, pre.c.id == far)
-    where = [e.project_id == project_id, near_type == "task", label,
-             or_(pre.c.status.is_(None), pre.c.status != "done")]
-    return joined, where, near, (near, far, pre.c.label, pre.c.status)
+    joined = edges.outerjoin(_PRE, _PRE.c.id == far)
+    where = [e.project_id == bindparam("project_id"), near_type == "task", label,
+             or_(_PRE.c.status.is_(None), _PRE.c.status != "done")]
+    return joined, where, near, (near, far, _PRE.c.label, _PRE.c.status)
 
 
-def todo_in_order(conn, project_id: str, *, goal_id: str | None, scoped: bool) -> list:
-    """Todo tasks (id, label, blocked) in frontier order: priority, then age, then id.
-
-    `blocked` is an EXISTS per task that stops at the first unfinished prerequisite, so the cost follows the
-    todo tasks, not the size of the project: a 10k-task plan is no longer read whole on every call.
-    """
+def _todo_statements(*, scoped: bool):
+    """(todo tasks in frontier order, the blocked ones among them): two lean queries beat one that carries
+    an EXISTS per row through the sort."""
     t = tasks.c
     flags = []
     for forward in (True, False):
-        joined, where, near, _cols = _unfinished_links(project_id, forward=forward)
+        joined, where, near, _cols = _unfinished_links(forward=forward)
         flags.append(select(literal(1)).select_from(joined).where(*where, near == t.id).exists())
-    q = select(t.id, t.label, or_(*flags).label("blocked")).where(t.project_id == project_id, t.status == "todo")
+    todo = [t.project_id == bindparam("project_id"), t.status == "todo"]
     if scoped:
-        q = q.where(t.goal_id == goal_id)
-    rank = case(PRIORITY_RANK, value=t.priority, else_=9)
-    return conn.execute(q.order_by(rank, t.created_at, t.id)).all()
+        todo.append(t.goal_id == bindparam("goal_id"))
+    ordered = select(t.id, t.label).where(*todo).order_by(case(PRIORITY_RANK, value=t.priority, else_=9),
+                                                          t.created_at, t.id)
+    return ordered, select(t.id).where(*todo, or_(*flags))
+
+
+def _unfinished_statement():
+    parts = []
+    for forward in (True, False):
+        joined, where, near, cols = _unfinished_links(forward=forward)
+        parts.append(select(*cols).select_from(joined).where(*where, near.in_(bindparam("ids", expanding=True))))
+    return union_all(*parts)
+
+
+_TODO = {scoped: _todo_statements(scoped=scoped) for scoped in (False, True)}
+_UNFINISHED = _unfinished_statement()
+
+
+def todo_in_order(conn, project_id: str, *, goal_id: str | None, scoped: bool) -> list[tuple[str, str, bool]]:
+    """Todo tasks (id, label, blocked) in frontier order: priority, then age, then id.
+
+    Blocked is an EXISTS per todo task that stops at the first unfinished prerequisite, so the cost follows
+    the todo tasks, not the size of the project: a 10k-task plan is no longer read whole on every call.
+    """
+    params = {"project_id": project_id, **({"goal_id": goal_id} if scoped else {})}
+    ordered, blocked = _TODO[scoped]
+    held = {task_id for (task_id,) in conn.execute(blocked, params)}
+    return [(task_id, label, task_id in held) for task_id, label in conn.execute(ordered, params)]
 
 
 def unfinished_prerequisites(conn, project_id: str, task_ids: list[str]) -> dict[str, list[tuple]]:
@@ -157,10 +190,7 @@ def unfinished_prerequisites(conn, project_id: str, task_ids: list[str]) -> dict
     out: dict[str, list[tuple]] = {}
     for at in range(0, len(task_ids), _CHUNK):
         ids = task_ids[at:at + _CHUNK]
-        parts = []
-        for forward in (True, False):
-            joined, where, near, cols = _unfinished_links(project_id, forward=forward)
-            parts.append(select(*cols).select_from(joined).where(*where, near.in_(ids)))
-        for task_id, pre_id, label, status in conn.execute(union_all(*parts)).all():
+        for task_id, pre_id, label, status in conn.execute(_UNFINISHED, {"project_id": project_id,
+                                                                         "ids": ids}).all():
             out.setdefault(task_id, []).append((pre_id, label, status))
     return out

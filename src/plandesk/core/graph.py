@@ -133,13 +133,14 @@ def frontier(conn, actor: Actor, project_id: str, *, goal_id=None, goal=None, ta
         from plandesk.db.schema import tags, task_tags
         tagged = {t for (t,) in conn.execute(select(task_tags.c.task_id).join(tags, tags.c.id == task_tags.c.tag_id)
                                              .where(tags.c.project_id == prow.id, tags.c.name.in_(tags_any)))}
-        in_scope = [r for r in in_scope if r.id in tagged]
-    ready = [r.id for r in in_scope if not r.blocked]
-    held = [r for r in in_scope if r.blocked]
-    waiting = dependencies.unfinished_prerequisites(conn, prow.id, [r.id for r in held[:limit_blocked]])
-    blocked = [{"id": r.id, "label": r.label, "waiting_on": [
-        {"id": p, "label": label, "status": status} for p, label, status in sorted(set(waiting.get(r.id, ())))]}
-        for r in held[:limit_blocked]]
+        in_scope = [r for r in in_scope if r[0] in tagged]
+    ready = [task_id for task_id, _label, is_blocked in in_scope if not is_blocked]
+    held = [(task_id, label) for task_id, label, is_blocked in in_scope if is_blocked]
+    shown = held[:limit_blocked]
+    waiting = dependencies.unfinished_prerequisites(conn, prow.id, [task_id for task_id, _ in shown])
+    blocked = [{"id": task_id, "label": label, "waiting_on": [
+        {"id": p, "label": pre_label, "status": status}
+        for p, pre_label, status in sorted(set(waiting.get(task_id, ())))]} for task_id, label in shown]
     return {"goal_id": gid, "ready": ready, "blocked": blocked, "blocked_total": len(held),
             "next_task_id": ready[0] if ready else None}
 
@@ -202,28 +203,33 @@ def claim_task(db, actor: Actor, task_id: str, agent_ref: str, *, lease_seconds=
     task_id = fields.ident("task_id", task_id)
     expire_leases(db)
     with db.write() as tx:
-        row = task_core.load(tx.conn, actor, task_id)
-        if row.status != "todo":
-            raise _taken(row)
-        pre = dependencies.prerequisites_of(tx.conn, row.project_id, row.id)
-        if pre:
-            st = dict(tx.conn.execute(select(tasks.c.id, tasks.c.status).where(tasks.c.id.in_(pre))).all())
-            waiting = sorted(p for p in pre if st.get(p) != "done")
-            if waiting:
-                raise Conflict(f"task {row.id} is blocked: it waits on {len(waiting)} unfinished task(s)",
-                               field="task_id", claimed=False, waiting_on=waiting)
-        expires = now() + timedelta(seconds=lease)
-        result = tx.conn.execute(update(tasks).where(tasks.c.id == row.id, tasks.c.status == "todo").values(
-            status="in_progress", assignee=agent_ref, claimed_by=agent_ref, lease_expires_at=expires,
-            version=tasks.c.version + 1, updated_at=now()))
-        if result.rowcount != 1:
-            raise _taken(task_core.load(tx.conn, actor, task_id))
-        audit.record(tx, actor, "task.claim", project_id=row.project_id, target_type="task", target_id=row.id,
-                     changed_fields=["status", "assignee"], detail={"agent_ref": agent_ref, "lease_seconds": lease})
-        fresh = task_core.load(tx.conn, actor, task_id)
-        out = task_core.to_dict(fresh, task_core.tag_map(tx.conn, [row.id])[row.id])
-        tx.publish(row.project_id, "task.updated", task=out, changed=["status", "assignee"])
-        return {"claimed": True, "task": out, "lease_expires_at": iso(expires)}
+        return _claim_row(tx, actor, task_core.load(tx.conn, actor, task_id), agent_ref, lease)
+
+
+def _claim_row(tx: Tx, actor: Actor, row, agent_ref: str, lease: int) -> dict:
+    """Claim one loaded task inside the caller's write transaction; Conflict, with nothing written, if it
+    is not todo, is blocked, or another writer took it first."""
+    if row.status != "todo":
+        raise _taken(row)
+    pre = dependencies.prerequisites_of(tx.conn, row.project_id, row.id)
+    if pre:
+        st = dict(tx.conn.execute(select(tasks.c.id, tasks.c.status).where(tasks.c.id.in_(pre))).all())
+        waiting = sorted(p for p in pre if st.get(p) != "done")
+        if waiting:
+            raise Conflict(f"task {row.id} is blocked: it waits on {len(waiting)} unfinished task(s)",
+                           field="task_id", claimed=False, waiting_on=waiting)
+    expires = now() + timedelta(seconds=lease)
+    result = tx.conn.execute(update(tasks).where(tasks.c.id == row.id, tasks.c.status == "todo").values(
+        status="in_progress", assignee=agent_ref, claimed_by=agent_ref, lease_expires_at=expires,
+        version=tasks.c.version + 1, updated_at=now()))
+    if result.rowcount != 1:
+        raise _taken(task_core.load(tx.conn, actor, row.id))
+    audit.record(tx, actor, "task.claim", project_id=row.project_id, target_type="task", target_id=row.id,
+                 changed_fields=["status", "assignee"], detail={"agent_ref": agent_ref, "lease_seconds": lease})
+    fresh = task_core.load(tx.conn, actor, row.id)
+    out = task_core.to_dict(fresh, task_core.tag_map(tx.conn, [row.id])[row.id])
+    tx.publish(row.project_id, "task.updated", task=out, changed=["status", "assignee"])
+    return {"claimed": True, "task": out, "lease_expires_at": iso(expires)}
 
 
 def _taken(row) -> Conflict:
@@ -236,10 +242,15 @@ def _taken(row) -> Conflict:
                     field="task_id", claimed=False, status=row.status)
 
 
+CLAIM_WINDOW = 64  # how far down the frontier one claim_next looks before reading it again
+
+
 def claim_next_task(db, actor: Actor, project_id: str, agent_ref: str, *, lease_seconds=None, goal_id=None,
                     tags_any=None, attempts: int = 8) -> dict:
     """Take the next ready task: read the frontier, claim, and on a lost race try the next one."""
     actor.require_write("claiming a task")  # also when nothing is ready: a viewer learns nothing by trying
+    agent_ref = fields.text("agent_ref", agent_ref, max_len=200, required=True, strip=True)
+    lease = _lease(lease_seconds)
     for _ in range(attempts):
         expire_leases(db, fields.ident("project_id", project_id))
         with db.read() as conn:
@@ -247,11 +258,14 @@ def claim_next_task(db, actor: Actor, project_id: str, agent_ref: str, *, lease_
         if not f["ready"]:
             return {"claimed": False, "task": None, "reason": f.get("reason") or (
                 "all_blocked" if f["blocked"] else "no_todo_tasks")}
-        for tid in f["ready"][:8]:
-            try:
-                return claim_task(db, actor, tid, agent_ref, lease_seconds=lease_seconds)
-            except Conflict:
-                continue
+        # Agents that read the same frontier walk its head in one write transaction each, skipping what
+        # others took meanwhile: one transaction per claim, not one failed transaction per lost race.
+        with db.write() as tx:
+            for tid in f["ready"][:CLAIM_WINDOW]:
+                try:
+                    return _claim_row(tx, actor, task_core.load(tx.conn, actor, tid), agent_ref, lease)
+                except (Conflict, NotFound):
+                    continue
     return {"claimed": False, "task": None, "reason": "contention"}
 
 
