@@ -6,7 +6,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
 import pytest
-
 from conftest import drop_pg_database, new_workspace, start_server
 
 

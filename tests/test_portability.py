@@ -13,9 +13,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-
 from conftest import Workspace, drop_pg_database, new_workspace
+from sqlalchemy import func, select
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "checkout-revamp.json"
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,33 +24,33 @@ class Strict(BaseModel):
 
 class ProjectIn(Strict):
     name: str = Field(min_length=1, max_length=vocab.MAX_NAME)
-    description: Optional[str] = Field(default=None, max_length=vocab.MAX_BODY)
-    repo_path: Optional[str] = Field(default=None, max_length=2000)
-    repo_url: Optional[str] = Field(default=None, max_length=2000)
+    description: str | None = Field(default=None, max_length=vocab.MAX_BODY)
+    repo_path: str | None = Field(default=None, max_length=2000)
+    repo_url: str | None = Field(default=None, max_length=2000)
 
 
 class ProjectPatch(Strict):
-    name: Optional[str] = Field(default=None, min_length=1, max_length=vocab.MAX_NAME)
-    description: Optional[str] = Field(default=None, max_length=vocab.MAX_BODY)
-    repo_path: Optional[str] = Field(default=None, max_length=2000)
-    repo_url: Optional[str] = Field(default=None, max_length=2000)
-    current_goal_id: Optional[str] = None
-    canvas_layout: Optional[dict] = None
-    version: Optional[int] = Field(default=None, ge=1)
+    name: str | None = Field(default=None, min_length=1, max_length=vocab.MAX_NAME)
+    description: str | None = Field(default=None, max_length=vocab.MAX_BODY)
+    repo_path: str | None = Field(default=None, max_length=2000)
+    repo_url: str | None = Field(default=None, max_length=2000)
+    current_goal_id: str | None = None
+    canvas_layout: dict | None = None
+    version: int | None = Field(default=None, ge=1)
 
 
 class TaskFields(Strict):
-    status: Optional[Status] = None
-    kind: Optional[Kind] = None
-    priority: Optional[Priority] = None
-    description: Optional[str] = Field(default=None, max_length=vocab.MAX_BODY)
-    assignee: Optional[str] = Field(default=None, max_length=200)
-    due_date: Optional[str] = Field(default=None, max_length=40)
-    tags: Optional[list[str]] = Field(default=None, max_length=50)
-    commit_refs: Optional[list[str]] = Field(default=None, max_length=50)
-    x: Optional[float] = None
-    y: Optional[float] = None
-    goal_id: Optional[str] = None
+    status: Status | None = None
+    kind: Kind | None = None
+    priority: Priority | None = None
+    description: str | None = Field(default=None, max_length=vocab.MAX_BODY)
+    assignee: str | None = Field(default=None, max_length=200)
+    due_date: str | None = Field(default=None, max_length=40)
+    tags: list[str] | None = Field(default=None, max_length=50)
+    commit_refs: list[str] | None = Field(default=None, max_length=50)
+    x: float | None = None
+    y: float | None = None
+    goal_id: str | None = None
 
 
 class TaskIn(TaskFields):
@@ -58,36 +58,36 @@ class TaskIn(TaskFields):
 
 
 class TaskPatch(TaskFields):
-    label: Optional[str] = Field(default=None, min_length=1, max_length=vocab.MAX_LABEL)
-    version: Optional[int] = Field(default=None, ge=1)
+    label: str | None = Field(default=None, min_length=1, max_length=vocab.MAX_LABEL)
+    version: int | None = Field(default=None, ge=1)
 
 
 class ClaimIn(Strict):
     agent_ref: str = Field(min_length=1, max_length=200)
-    lease_seconds: Optional[int] = Field(default=None, ge=10, le=vocab.MAX_LEASE_SECONDS)
+    lease_seconds: int | None = Field(default=None, ge=10, le=vocab.MAX_LEASE_SECONDS)
 
 
 class ReleaseIn(Strict):
-    agent_ref: Optional[str] = Field(default=None, max_length=200)
-    reason: Optional[str] = Field(default=None, max_length=2000)
+    agent_ref: str | None = Field(default=None, max_length=200)
+    reason: str | None = Field(default=None, max_length=2000)
 
 
 class EdgeIn(Strict):
-    from_type: Optional[EndpointType] = None
-    from_id: Optional[str] = None
-    to_type: Optional[EndpointType] = None
-    to_id: Optional[str] = None
-    from_task_id: Optional[str] = None
-    to_task_id: Optional[str] = None
-    label: Optional[EdgeLabel] = None
-    style: Optional[Literal[vocab.EDGE_STYLES]] = None  # type: ignore[valid-type]
-    arrow_direction: Optional[Literal[vocab.ARROW_DIRECTIONS]] = None  # type: ignore[valid-type]
+    from_type: EndpointType | None = None
+    from_id: str | None = None
+    to_type: EndpointType | None = None
+    to_id: str | None = None
+    from_task_id: str | None = None
+    to_task_id: str | None = None
+    label: EdgeLabel | None = None
+    style: Literal[vocab.EDGE_STYLES] | None = None  # type: ignore[valid-type]
+    arrow_direction: Literal[vocab.ARROW_DIRECTIONS] | None = None  # type: ignore[valid-type]
 
 
 class TokenIn(Strict):
     name: str = Field(min_length=1, max_length=vocab.MAX_NAME)
-    project_ids: Optional[list[str]] = None
+    project_ids: list[str] | None = None
     read_only: bool = False
-    expires: Optional[str] = Field(default=None, max_length=10)
-    toolsets: Optional[list[Literal[vocab.TOOLSETS]]] = None  # type: ignore[valid-type]
-    operations: Optional[list[Literal[vocab.CONNECTOR_OPERATIONS]]] = None  # type: ignore[valid-type]
+    expires: str | None = Field(default=None, max_length=10)
+    toolsets: list[Literal[vocab.TOOLSETS]] | None = None  # type: ignore[valid-type]
+    operations: list[Literal[vocab.CONNECTOR_OPERATIONS]] | None = None  # type: ignore[valid-type]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -13,11 +13,11 @@ from plandesk.core.actors import Actor
 
 router = APIRouter(tags=["projects"])
 ActorDep = Annotated[Actor, Depends(current_actor)]
-Limit = Annotated[Optional[int], Query(ge=1, le=500)]
+Limit = Annotated[int | None, Query(ge=1, le=500)]
 
 
 @router.get("/projects")
-def list_projects(request_actor: ActorDep, db=Depends(db_of), limit: Limit = None, cursor: Optional[str] = None):
+def list_projects(request_actor: ActorDep, db=Depends(db_of), limit: Limit = None, cursor: str | None = None):
     return projects.list_projects(db, request_actor, limit=limit, cursor=cursor)
 
 
@@ -44,9 +44,9 @@ def delete_project(project_id: str, actor: ActorDep, db=Depends(db_of)):
 
 @router.get("/projects/{project_id}/tasks")
 def list_tasks(project_id: str, actor: ActorDep, db=Depends(db_of), limit: Limit = None,
-               cursor: Optional[str] = None, status: Annotated[Optional[list[str]], Query()] = None,
-               tag: Annotated[Optional[list[str]], Query()] = None, kind: Optional[str] = None,
-               priority: Optional[str] = None, assignee: Optional[str] = None, goal_id: Optional[str] = None):
+               cursor: str | None = None, status: Annotated[list[str] | None, Query()] = None,
+               tag: Annotated[list[str] | None, Query()] = None, kind: str | None = None,
+               priority: str | None = None, assignee: str | None = None, goal_id: str | None = None):
     return tasks.list_tasks(db, actor, project_id, status=status, tags_any=tag, kind=kind, priority=priority,
                             assignee=assignee, goal_id=goal_id, limit=limit, cursor=cursor)
 
@@ -62,13 +62,13 @@ def list_tags(project_id: str, actor: ActorDep, db=Depends(db_of)):
 
 
 @router.get("/projects/{project_id}/next-task")
-def next_task(project_id: str, actor: ActorDep, db=Depends(db_of), goal_id: Optional[str] = None,
-              goal: Optional[str] = None, tag: Annotated[Optional[list[str]], Query()] = None):
+def next_task(project_id: str, actor: ActorDep, db=Depends(db_of), goal_id: str | None = None,
+              goal: str | None = None, tag: Annotated[list[str] | None, Query()] = None):
     return graph.get_next_task(db, actor, project_id, goal_id=goal_id, goal=goal, tags_any=tag)
 
 
 @router.get("/projects/{project_id}/graph")
-def task_graph(project_id: str, actor: ActorDep, db=Depends(db_of), goal_id: Optional[str] = None):
+def task_graph(project_id: str, actor: ActorDep, db=Depends(db_of), goal_id: str | None = None):
     return graph.task_graph(db, actor, project_id, goal_id=goal_id)
 
 
@@ -96,8 +96,8 @@ def delete_project_edge(project_id: str, edge_id: str, actor: ActorDep, db=Depen
 
 @router.get("/projects/{project_id}/audit")
 def project_audit(project_id: str, actor: ActorDep, db=Depends(db_of), limit: Limit = None,
-                  cursor: Optional[str] = None, actor_id: Optional[str] = None, token_id: Optional[str] = None,
-                  action: Optional[str] = None):
+                  cursor: str | None = None, actor_id: str | None = None, token_id: str | None = None,
+                  action: str | None = None):
     with db.read() as conn:
         prow = projects.load(conn, actor, project_id)
         before = int(cursor) if cursor and cursor.isdigit() else None

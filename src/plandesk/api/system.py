@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -30,7 +30,7 @@ def health(request: Request):
 
 @router.get("/search", tags=["search"])
 def search(actor: ActorDep, db=Depends(db_of), q: Annotated[str, Query(min_length=1, max_length=500)] = ...,
-           project_id: Optional[str] = None, kind: Annotated[Optional[list[str]], Query()] = None,
+           project_id: str | None = None, kind: Annotated[list[str] | None, Query()] = None,
            limit: Annotated[int, Query(ge=1, le=50)] = 20):
     return search_service.search(db, actor, q, project_id=project_id, kinds=kind, limit=limit)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
@@ -54,6 +54,6 @@ def release_task(task_id: str, body: ReleaseIn, actor: ActorDep, db=Depends(db_o
 
 
 @router.post("/projects/{project_id}/claim-next")
-def claim_next(project_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of), goal_id: Optional[str] = None):
+def claim_next(project_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of), goal_id: str | None = None):
     return graph.claim_next_task(db, actor, project_id, body.agent_ref, lease_seconds=body.lease_seconds,
                                  goal_id=goal_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -16,14 +16,14 @@ from plandesk.settings import Settings, load_settings
 console = Console()
 err_console = Console(stderr=True)
 
-DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Workspace folder (env PLANDESK_DATA_DIR; "
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Workspace folder (env PLANDESK_DATA_DIR; "
                                                  "default ~/.plandesk).", show_default=False)]
-DatabaseUrl = Annotated[Optional[str], typer.Option("--database-url", help="postgresql://… to use PostgreSQL "
+DatabaseUrl = Annotated[str | None, typer.Option("--database-url", help="postgresql://… to use PostgreSQL "
                                                     "(env PLANDESK_DATABASE_URL).", show_default=False)]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
-def settings_of(data_dir: Optional[Path], database_url: Optional[str], **extra) -> Settings:
+def settings_of(data_dir: Path | None, database_url: str | None, **extra) -> Settings:
     return load_settings(data_dir=data_dir, database_url=database_url, **extra)
 
 

@@ -13,8 +13,17 @@ from typing import Annotated
 
 import typer
 
-from plandesk.cli.common import (DatabaseUrl, DataDir, JsonOut, cli_actor, emit_json, err_console, fail,
-                                 open_workspace, settings_of)
+from plandesk.cli.common import (
+    DatabaseUrl,
+    DataDir,
+    JsonOut,
+    cli_actor,
+    emit_json,
+    err_console,
+    fail,
+    open_workspace,
+    settings_of,
+)
 from plandesk.core.errors import PlanDeskError
 
 

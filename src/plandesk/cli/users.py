@@ -7,8 +7,17 @@ from typing import Annotated
 
 import typer
 
-from plandesk.cli.common import (DatabaseUrl, DataDir, JsonOut, cli_actor, console, emit_json, fail,
-                                 open_workspace, settings_of)
+from plandesk.cli.common import (
+    DatabaseUrl,
+    DataDir,
+    JsonOut,
+    cli_actor,
+    console,
+    emit_json,
+    fail,
+    open_workspace,
+    settings_of,
+)
 from plandesk.core.errors import PlanDeskError
 from plandesk.core.vocab import ROLES
 

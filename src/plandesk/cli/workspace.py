@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from plandesk import __version__
-from plandesk.cli.common import (DatabaseUrl, DataDir, JsonOut, console, emit_json, fail, open_workspace,
-                                 settings_of)
+from plandesk.cli.common import (
+    DatabaseUrl,
+    DataDir,
+    JsonOut,
+    console,
+    emit_json,
+    fail,
+    open_workspace,
+    settings_of,
+)
 from plandesk.core.access import is_loopback
 
 
@@ -30,11 +38,11 @@ def init(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     typer.echo(f"Initialized workspace at {describe_location(settings)}")
 
 
-def serve(host: Annotated[Optional[str], typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
-          port: Annotated[Optional[int], typer.Option(help="Port (default 3847).")] = None,
+def serve(host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+          port: Annotated[int | None, typer.Option(help="Port (default 3847).")] = None,
           data_dir: DataDir = None, database_url: DatabaseUrl = None,
           allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a non-loopback --host.")] = False,
-          allowed_hosts: Annotated[Optional[str], typer.Option(
+          allowed_hosts: Annotated[str | None, typer.Option(
               help="Extra Host names to accept, comma-separated (for a reverse proxy).")] = None,
           workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL only for more than 1).")] = 1,
           log_level: Annotated[str, typer.Option(help="Server log level.")] = "info") -> None:
@@ -94,7 +102,7 @@ def version() -> None:
 
 
 def doctor(data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False,
-           repo: Annotated[Optional[str], typer.Option("--repo", help="Also check a connected repository.")] = None
+           repo: Annotated[str | None, typer.Option("--repo", help="Also check a connected repository.")] = None
            ) -> None:
     """Check the workspace: database reachable, migrations current, tables present, integrity.
 

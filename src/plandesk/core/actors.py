@@ -46,5 +46,5 @@ class Actor:
             raise Forbidden(f"{what} needs the role {' or '.join(roles)}; yours is {self.role}",
                             permission="role")
 
-    def with_run(self, run_id: str | None) -> "Actor":
+    def with_run(self, run_id: str | None) -> Actor:
         return replace(self, run_id=run_id)

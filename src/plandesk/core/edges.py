@@ -8,7 +8,13 @@ from plandesk.core import audit, fields, graph, projects
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
 from plandesk.core.errors import Conflict, InvalidArgument, NotFound
-from plandesk.core.vocab import ARROW_DIRECTIONS, DEPENDENCY_LABELS, EDGE_ENDPOINT_TYPES, EDGE_LABELS, EDGE_STYLES
+from plandesk.core.vocab import (
+    ARROW_DIRECTIONS,
+    DEPENDENCY_LABELS,
+    EDGE_ENDPOINT_TYPES,
+    EDGE_LABELS,
+    EDGE_STYLES,
+)
 from plandesk.db.engine import Tx
 from plandesk.db.schema import documents, edges, tasks
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Callable, TypedDict
+from collections.abc import Callable
+from typing import TypedDict
 
 from sqlalchemy import Select, Table, and_, func, or_, select
 

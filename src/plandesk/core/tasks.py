@@ -259,4 +259,4 @@ def lease_expired(row) -> bool:
     return row.status == "in_progress" and exp is not None and exp <= now()
 
 
-__all__ = ["create_task", "get_task", "list_tasks", "update_task", "delete_task", "list_tags", "InvalidArgument"]
+__all__ = ["InvalidArgument", "create_task", "delete_task", "get_task", "list_tags", "list_tasks", "update_task"]

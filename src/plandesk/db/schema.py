@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData,
-                        String, Table, Text, UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -12,8 +25,8 @@ metadata = MetaData(naming_convention={
     "pk": "pk_%(table_name)s",
 })
 
-ID = lambda: String(36)  # noqa: E731  UUID text on both backends keeps exports portable
-TS = lambda: DateTime(timezone=True)  # noqa: E731
+ID = lambda: String(36)
+TS = lambda: DateTime(timezone=True)
 
 
 def _ts():
