@@ -50,11 +50,13 @@ def query(conn, q: str, *, project_ids: list[str] | None, kinds: list[str] | Non
     params["window"] = RANK_WINDOW
     if dialect == "sqlite":
         params["match"] = " ".join('"' + w.replace('"', '""') + '"*' for w in words)
-        # bm25 only over a bounded window of matches, then excerpts only for the rows returned.
+        # bm25 only over a bounded window of matches, then excerpts only for the rows returned. CROSS JOIN
+        # keeps the full-text index as the outer loop: given a project filter, SQLite would otherwise walk
+        # the project's rows and run the MATCH once per row (7 ms for 300 rows, seconds for 100k).
         ranked = conn.execute(text(
             "SELECT rowid AS rid, score FROM ("
             " SELECT search_fts.rowid AS rowid, bm25(search_fts, 4.0, 1.0) AS score FROM search_fts"
-            " JOIN search_entries e ON e.id = search_fts.rowid"
+            " CROSS JOIN search_entries e ON e.id = search_fts.rowid"
             f" WHERE search_fts MATCH :match {scope_sql} LIMIT :window)"
             " ORDER BY score LIMIT :limit"), params).all()
         if not ranked:
