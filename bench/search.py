@@ -7,7 +7,7 @@ from bench.context import Context
 from bench.plan_data import pick_term, search_corpus, terms_by_frequency
 from bench.report import Row
 from bench.scratch import scratch_workspace
-from bench.timing import Latency, time_calls
+from bench.timing import Latency, time_interleaved
 
 GOAL_P95_MS = 30.0
 # Query shapes by how many rows the words appear in: rare, uncommon, one row in ten, most rows.
@@ -47,25 +47,28 @@ def run(ctx: Context) -> list[Row]:
             raw_samples: list[float] = []
             per_query = {}
             for name, q in mix.items():
-                def core_call(q=q):
+                def whole(q=q):
                     return search_service.search(db, actor, q, limit=20)
+
+                def in_project(q=q):  # what a project-scoped token or an agent passing project_id runs
+                    return search_service.search(db, actor, q, project_id=pid, limit=20)
 
                 def raw_call(q=q):
                     with db.read() as conn:
                         return raw_sql.ranked_search(conn, q, limit=20)
 
-                core = time_calls(core_call, count=rounds, warmup=2)
-                raw = time_calls(raw_call, count=rounds, warmup=2)
-                per_query[name] = {"query": q, "core_p50": core.p50, "raw_p50": raw.p50,
-                                   "hits": len(core_call()["results"])}
-                core_samples += core.samples_s
-                raw_samples += raw.samples_s
+                got = time_interleaved({"whole": whole, "project": in_project, "raw": raw_call}, count=rounds,
+                                       warmup=2)
+                per_query[name] = {"query": q, "core_p50": got["whole"].p50, "scoped_p50": got["project"].p50,
+                                   "raw_p50": got["raw"].p50, "hits": len(whole()["results"])}
+                core_samples += got["whole"].samples_s + got["project"].samples_s
+                raw_samples += got["raw"].samples_s
         finally:
             db.dispose()
     core_all, raw_all = Latency.of(core_samples), Latency.of(raw_samples)
     size = f"{n_rows:,} rows"
     slowest = max(per_query, key=lambda k: per_query[k]["core_p50"])
-    note = (f"{len(mix)} query shapes × {rounds}; slowest shape: {slowest} "
+    note = (f"{len(mix)} query shapes × {rounds}, whole workspace and project-scoped; slowest: {slowest} "
             f"({per_query[slowest]['core_p50']:.1f} ms core, {per_query[slowest]['raw_p50']:.1f} ms raw)")
     return [
         Row("search", f"search p50 over {size}", core_all.p50, "ms", raw_all.p50, "raw ranked FTS query",
