@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 
+from plandesk.db import excerpts
 from plandesk.db.schema import search_entries
 
 _WORD = re.compile(r"[\w\-]+", re.UNICODE)
@@ -50,28 +51,26 @@ def query(conn, q: str, *, project_ids: list[str] | None, kinds: list[str] | Non
     params["window"] = RANK_WINDOW
     if dialect == "sqlite":
         params["match"] = " ".join('"' + w.replace('"', '""') + '"*' for w in words)
-        # bm25 only over a bounded window of matches, then excerpts only for the rows returned. CROSS JOIN
-        # keeps the full-text index as the outer loop: given a project filter, SQLite would otherwise walk
-        # the project's rows and run the MATCH once per row (7 ms for 300 rows, seconds for 100k).
+        # bm25 only over a bounded window of matches, then excerpts only for the rows returned. The entries
+        # are joined only to filter by project or kind, and then by CROSS JOIN, which keeps the full-text
+        # index as the outer loop: SQLite would otherwise walk the project's rows and run the MATCH once
+        # per row (7 ms for 300 rows, seconds for 100k).
         ranked = conn.execute(text(
             "SELECT rowid AS rid, score FROM ("
             " SELECT search_fts.rowid AS rowid, bm25(search_fts, 4.0, 1.0) AS score FROM search_fts"
-            " CROSS JOIN search_entries e ON e.id = search_fts.rowid"
-            f" WHERE search_fts MATCH :match {scope_sql} LIMIT :window)"
+            + (" CROSS JOIN search_entries e ON e.id = search_fts.rowid" if scope_sql else "")
+            + f" WHERE search_fts MATCH :match {scope_sql} LIMIT :window)"
             " ORDER BY score LIMIT :limit"), params).all()
         if not ranked:
             return []
         ids = [r.rid for r in ranked]
-        marks = ", ".join(f":r{i}" for i in range(len(ids)))
-        rows = conn.execute(text(
-            "SELECT e.id, e.kind, e.item_id, e.project_id, e.title,"
-            " snippet(search_fts, 1, '[', ']', '…', 16) AS excerpt FROM search_fts"
-            " JOIN search_entries e ON e.id = search_fts.rowid"
-            f" WHERE search_fts MATCH :match AND search_fts.rowid IN ({marks})"),
-            {"match": params["match"], **{f"r{i}": v for i, v in enumerate(ids)}}).mappings().all()
-        by_id = {r["id"]: r for r in rows}
-        ordered = [by_id[i] for i in ids if i in by_id]
-        return [_hit(r) for r in ordered]
+        # Excerpts from the stored text (db/excerpts.py): snippet() would run the MATCH a second time.
+        rows = conn.execute(select(search_entries.c.id, search_entries.c.kind, search_entries.c.item_id,
+                                   search_entries.c.project_id, search_entries.c.title,
+                                   func.substr(search_entries.c.body, 1, excerpts.SCAN_CHARS).label("body"))
+                            .where(search_entries.c.id.in_(ids))).mappings().all()
+        by_id = {r["id"]: {**r, "excerpt": excerpts.excerpt(r["body"], words)} for r in rows}
+        return [_hit(by_id[i]) for i in ids if i in by_id]
     else:
         params["tsq"] = " & ".join(re.sub(r"[^\w]", "", w) + ":*" for w in words if re.sub(r"[^\w]", "", w))
         if not params["tsq"]:
