@@ -7,7 +7,7 @@ from bench.context import Context
 from bench.plan_data import random_plan
 from bench.report import Row
 from bench.scratch import scratch_workspace
-from bench.timing import time_calls
+from bench.timing import time_interleaved
 
 GOAL_MS = 20.0
 
@@ -43,8 +43,8 @@ def run(ctx: Context) -> list[Row]:
             if ours["ready"] != theirs:
                 raise RuntimeError(f"the core and the raw query disagree on the ready set "
                                    f"({len(ours['ready'])} vs {len(theirs)} tasks)")
-            core = time_calls(core_call, count=rounds)
-            raw = time_calls(raw_call, count=rounds)
+            got = time_interleaved({"core": core_call, "raw": raw_call}, count=rounds)
+            core, raw = got["core"], got["raw"]
         finally:
             db.dispose()
     name = f"ready frontier of {n_tasks:,} tasks / {n_edges:,} edges p50"
