@@ -36,6 +36,15 @@ class SoakResult:
     lost_writes: int = 0
     rss_before_mib: float | None = None
     rss_after_mib: float | None = None
+    rss_samples_mib: list[float] = field(default_factory=list)  # during the run, at even intervals
+
+    @property
+    def rss_second_half_growth(self) -> float | None:
+        """RSS at the end over RSS halfway through: near 1 when memory is flat once the caches are warm."""
+        samples = [s for s in self.rss_samples_mib if s]
+        if len(samples) < 4:
+            return None
+        return samples[-1] / samples[len(samples) // 2]
 
     def overall(self) -> Latency:
         return Latency.of([s for samples in self.latencies.values() for s in samples])
@@ -83,7 +92,7 @@ async def _one_client(i: int, url: str, token: str, project_id: str, shared: lis
             try:
                 with anyio.fail_after(60):
                     out = await client.call_tool(tool, args)
-            except Exception as exc:  # transport failures are errors too
+            except Exception as exc:  # noqa: BLE001  transport failures are errors too
                 result.errors += 1
                 result.error_samples.append(f"{tool}: {exc.__class__.__name__}: {exc}"[:300])
                 return None
@@ -162,11 +171,23 @@ def count_lost(base_url: str, project_id: str, clients: list[_Client]) -> int:
     return lost
 
 
+async def _sample_memory(pid: int, start: _Start, result: SoakResult) -> None:
+    from bench.live_server import rss_mib
+
+    await start.go.wait()
+    while time.monotonic() < start.deadline:
+        result.rss_samples_mib.append(rss_mib(pid) or 0.0)
+        await anyio.sleep(start.seconds / 20)  # a sampling interval, not a wait for an outcome
+    result.rss_samples_mib.append(rss_mib(pid) or 0.0)
+
+
 async def _soak(url: str, tokens: list[str], project_id: str, shared: list[str], seconds: float,
-                result: SoakResult, seed: int) -> list[_Client]:
+                result: SoakResult, seed: int, server_pid: int | None) -> list[_Client]:
     acked: list[_Client] = []
     start = _Start(waiting=len(tokens), seconds=seconds)
     async with anyio.create_task_group() as group:
+        if server_pid:
+            group.start_soon(_sample_memory, server_pid, start, result)
         for i, token in enumerate(tokens):
             group.start_soon(_one_client, i, url, token, project_id, shared, start, result,
                              random.Random(seed + i), acked)
@@ -181,7 +202,7 @@ def soak(base_url: str, tokens: list[str], project_id: str, shared: list[str], *
 
     result = SoakResult(clients=len(tokens), seconds=seconds)
     result.rss_before_mib = rss_mib(server_pid) if server_pid else None
-    acked = anyio.run(_soak, f"{base_url}/mcp/", tokens, project_id, shared, seconds, result, seed)
+    acked = anyio.run(_soak, f"{base_url}/mcp/", tokens, project_id, shared, seconds, result, seed, server_pid)
     result.rss_after_mib = rss_mib(server_pid) if server_pid else None
     result.lost_writes = count_lost(base_url, project_id, acked)
     return result
@@ -232,8 +253,16 @@ def as_rows(ctx) -> list:
     return [Row("soak", name, lat.p99, "ms", lat.p50, "p50 of the same calls", goal="0 errors, 0 lost",
                 met=r.errors == 0 and r.lost_writes == 0, note=note,
                 extra={"by_tool": r.by_tool(), "errors": r.error_samples[:10], "calls": r.calls}),
-            Row("soak", "soak: server RSS after", r.rss_after_mib, "MiB", r.rss_before_mib, "RSS before the soak",
-                note="memory flat: ratio near 1")]
+            Row("soak", "soak: server RSS at the end", r.rss_after_mib, "MiB", r.rss_before_mib,
+                "RSS before the soak", note=_memory_note(r), extra={"rss_samples_mib": r.rss_samples_mib})]
+
+
+def _memory_note(r: SoakResult) -> str:
+    growth = r.rss_second_half_growth
+    if growth is None:
+        return "too short to sample memory during the run"
+    return (f"second half of the run: {(growth - 1) * 100:+.1f} % (flat once pooled connections and caches "
+            "are warm)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -249,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     for tool, s in r.by_tool().items():
         print(f"  {tool:14} n={s['n']:6}  p50 {s['p50_ms']:7.1f} ms  p99 {s['p99_ms']:7.1f} ms")
     print(f"errors {r.errors}, clear refusals {r.refusals}, acknowledged writes {r.acknowledged_writes:,}, "
-          f"lost {r.lost_writes}; server RSS {r.rss_before_mib:.0f} → {r.rss_after_mib:.0f} MiB")
+          f"lost {r.lost_writes}; server RSS {r.rss_before_mib:.0f} → {r.rss_after_mib:.0f} MiB; "
+          f"{_memory_note(r)}")
     for sample in r.error_samples[:10]:
         print("  error:", sample)
     return 0 if r.errors == 0 and r.lost_writes == 0 else 1
