@@ -19,7 +19,7 @@ from bench.report import Row, not_available
 
 # (area, what it measures, the function); each runs on its own scratch workspace.
 AREAS: list[tuple[str, str, Callable[[Context], list[Row]]]] = [
-    ("plan writes", "create 10k tasks + 20k edges", plan_writes.run),
+    ("writes", "create 10k tasks + 20k edges", plan_writes.run),
     ("frontier", "ready frontier of a 10k-task graph", frontier.run),
     ("search", "search over 100k rows", search.run),
     ("import", "import of a 10k-task plan", plan_import.run),
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             rows += measure(ctx)
         except KeyboardInterrupt:
             raise
-        except Exception as exc:  # the one command always finishes; the row names what failed
+        except Exception as exc:  # noqa: BLE001  the one command always finishes; the row names what failed
             rows.append(not_available(area, what, f"failed: {exc.__class__.__name__}: {str(exc)[:200]}"))
         ctx.say(f"{area} took {time.perf_counter() - t0:.0f} s")
     meta = {"backend": args.backend, "quick": args.quick, "seconds": round(time.perf_counter() - started, 1),
