@@ -14,7 +14,7 @@ from bench.scratch import scratch_workspace
 def _guarded(area: str, name: str, measure: Callable[[], list[Row]]) -> list[Row]:
     try:
         return measure()
-    except Exception as exc:  # one broken area must not stop the table; the row says what broke
+    except Exception as exc:  # noqa: BLE001  one broken area must not stop the table; the row says why
         return [not_available(area, name, f"failed: {exc.__class__.__name__}: {str(exc)[:160]}")]
 
 
