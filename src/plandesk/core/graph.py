@@ -239,7 +239,7 @@ def _taken(row) -> Conflict:
                         claimed=False, held_by=row.claimed_by or row.assignee,
                         lease_expires_at=iso(row.lease_expires_at))
     return Conflict(f"task {row.id} is {row.status}, not todo; only todo tasks can be claimed",
-                    field="task_id", claimed=False, status=row.status)
+                    field="task_id", claimed=False, current_status=row.status)
 
 
 CLAIM_WINDOW = 64  # how far down the frontier one claim_next looks before reading it again
