@@ -264,9 +264,7 @@ def apply_update(tx: Tx, actor: Actor, row, values: dict, *, expected: int | Non
                  action: str = "document.update") -> dict:
     """Write a change with compare-and-set on version, keeping the prior state as a revision."""
     conn = tx.conn
-    if expected is not None and expected != row.version:
-        raise Conflict(f"document was changed since version {expected} (now {row.version}); re-read it and "
-                       "apply your change again", field="version", current_version=row.version)
+    fields.require_version("document", expected, row.version)
     values = dict(values)
     link_to = values.pop("link_to", None)
     if "parent_id" in values:

@@ -121,6 +121,14 @@ def expect_version(field: str, value: Any) -> int | None:
     return number(field, value, minimum=1, integer=True)  # type: ignore[return-value]
 
 
+def require_version(resource: str, expected: int | None, current: int) -> None:
+    """Optimistic concurrency: a stale `version` is refused, so nobody silently overwrites a newer edit."""
+    if expected is not None and expected != current:
+        from plandesk.core.errors import Conflict
+        raise Conflict(f"{resource} was changed since version {expected} (now {current}); re-read it and "
+                       "apply your change again", field="version", current_version=current)
+
+
 def reject_unknown(payload: dict, allowed: Iterable[str]) -> None:
     unknown = sorted(set(payload) - set(allowed))
     if unknown:

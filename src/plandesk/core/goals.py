@@ -214,9 +214,7 @@ def update_goal(db, actor: Actor, goal_id: str, data: dict) -> dict:
     with db.write() as tx:
         row = load(tx.conn, actor, goal_id, for_update=True)
         values = _clean(data, creating=False, previous_surface=row.verification_surface)
-        if expected is not None and expected != row.version:
-            raise Conflict(f"goal was changed since version {expected} (now {row.version}); re-read it and "
-                           "apply your change again", field="version", current_version=row.version)
+        fields.require_version("goal", expected, row.version)
         if "name" in values:
             _check_name(tx.conn, row.project_id, values["name"], row.id)
         if "verification_surface" in values and values["verification_surface"] is None and row.verification_surface:

@@ -84,9 +84,7 @@ def update_note(db, actor: Actor, note_id: str, data: dict) -> dict:
     with db.write() as tx:
         conn = tx.conn
         row = load(conn, actor, note_id, for_update=True)
-        if expected is not None and expected != row.version:
-            raise Conflict(f"note was changed since version {expected} (now {row.version}); re-read it and "
-                           "apply your change again", field="version", current_version=row.version)
+        fields.require_version("note", expected, row.version)
         changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
         if not changed:
             return to_dict(row)

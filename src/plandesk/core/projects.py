@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from plandesk.core import audit, fields
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
-from plandesk.core.errors import Conflict, InvalidArgument, NotFound
+from plandesk.core.errors import InvalidArgument, NotFound
 from plandesk.core.paging import Page, page
 from plandesk.core.vocab import MAX_BODY, MAX_NAME, TASK_STATUSES
 from plandesk.db.engine import Tx
@@ -96,9 +96,7 @@ def update_project(db, actor: Actor, project_id: str, data: dict) -> dict:
     values = _clean(data, creating=False)
     with db.write() as tx:
         row = load(tx.conn, actor, project_id)
-        if expected is not None and expected != row.version:
-            raise Conflict(f"project was changed since version {expected} (now {row.version}); "
-                           "re-read it and apply your change again", field="version", current_version=row.version)
+        fields.require_version("project", expected, row.version)
         if values.get("current_goal_id"):
             g = tx.conn.execute(select(goals.c.id).where(goals.c.id == values["current_goal_id"],
                                                          goals.c.project_id == row.id)).first()

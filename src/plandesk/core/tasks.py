@@ -189,9 +189,7 @@ def apply_update(tx: Tx, actor: Actor, row, values: dict, *, expected: int | Non
                  extra: dict | None = None, action: str = "task.update") -> dict:
     """Write a change with compare-and-set on version: a concurrent or stale writer gets conflict."""
     conn = tx.conn
-    if expected is not None and expected != row.version:
-        raise Conflict(f"task was changed since version {expected} (now {row.version}); re-read it and "
-                       "apply your change again", field="version", current_version=row.version)
+    fields.require_version("task", expected, row.version)
     before_tags = tag_map(conn, [row.id])[row.id]
     new_tags = values.pop("tags", None)
     if "goal_id" in values:
