@@ -84,11 +84,18 @@ _ENV = {
 }
 
 
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names where it came from. Commands print it and exit."""
+
+
 def _coerce(name: str, raw):
     if name == "data_dir":
         return Path(raw).expanduser()
     if name in {"port", "workers", "rate_limit_per_minute", "max_body_bytes"}:
-        return int(raw)
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{name} must be a whole number (got {str(raw)[:40]!r})") from None
     if name == "allowed_hosts":
         if isinstance(raw, str):
             return tuple(h.strip() for h in raw.split(",") if h.strip())
@@ -109,11 +116,11 @@ def load_settings(**flags) -> Settings:
         try:
             file_values = json.loads(config_file.read_text())
         except json.JSONDecodeError as exc:
-            raise SystemExit(f"error: {config_file} is not valid JSON ({exc.msg} at line {exc.lineno})")
+            raise SettingsError(f"{config_file} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
         known = {f.name for f in fields(Settings)}
         for key, raw in file_values.items():
             if key not in known or key == "sources":
-                raise SystemExit(f"error: {config_file}: unknown setting {key!r}")
+                raise SettingsError(f"{config_file}: unknown setting {key!r}")
             values[key] = _coerce(key, raw)
             sources[key] = "file"
     for name, env in _ENV.items():

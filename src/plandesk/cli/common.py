@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from plandesk.core.errors import PlanDeskError
-from plandesk.settings import Settings, load_settings
+from plandesk.settings import Settings, SettingsError, load_settings
 
 console = Console()
 err_console = Console(stderr=True)
@@ -24,7 +24,10 @@ JsonOut = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")
 
 
 def settings_of(data_dir: Path | None, database_url: str | None, **extra) -> Settings:
-    return load_settings(data_dir=data_dir, database_url=database_url, **extra)
+    try:
+        return load_settings(data_dir=data_dir, database_url=database_url, **extra)
+    except SettingsError as exc:
+        fail(str(exc), code=2)
 
 
 def open_workspace(settings: Settings):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, now
 from plandesk.core.errors import InvalidArgument
+from plandesk.core.paging import capped_count
 from plandesk.db.engine import Tx
 from plandesk.db.schema import audit_log
 
@@ -40,9 +41,11 @@ def list_entries(conn, *, project_id: str | None, actor_id: str | None = None, t
     if token_id:
         cond.append(audit_log.c.token_id == token_id)
     if action:
-        cond.append(audit_log.c.action.like(action.replace("*", "%")))
+        # `*` is the only wildcard people write; a literal % or _ in an action name must match itself.
+        pattern = action.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%")
+        cond.append(audit_log.c.action.like(pattern, escape="\\"))
     where = and_(*cond) if cond else True
-    total = conn.execute(select(func.count()).select_from(audit_log).where(where)).scalar_one()
+    total = capped_count(conn, select(audit_log.c.id).where(where))
     q = select(audit_log).where(where)
     if before_id:
         q = q.where(audit_log.c.id < before_id)

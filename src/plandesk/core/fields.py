@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from plandesk.core.errors import InvalidArgument
@@ -80,8 +80,10 @@ def iso_date(field: str, value: Any) -> str | None:
     if not isinstance(value, str):
         raise InvalidArgument(f"{field} must be a date like 2026-12-31", field=field)
     try:
-        return date.fromisoformat(value[:10]).isoformat() if len(value) in (10, 20, 24, 25) or "T" in value \
-            else date.fromisoformat(value).isoformat()
+        # A date, or a whole ISO-8601 timestamp whose date is kept; anything after the date must parse too.
+        if len(value) == 10:
+            return date.fromisoformat(value).isoformat()
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).date().isoformat()
     except ValueError:
         raise InvalidArgument(f"{field} must be a date like 2026-12-31 (got {value[:40]!r})",
                               field=field) from None

@@ -10,7 +10,7 @@ from typing import TypedDict
 from sqlalchemy import Select, Table, and_, func, or_, select
 
 from plandesk.core.errors import InvalidArgument
-from plandesk.core.vocab import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT
+from plandesk.core.vocab import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, TOTAL_COUNT_CAP
 
 
 class Page(TypedDict):
@@ -41,11 +41,17 @@ def check_limit(limit: int | None) -> int:
     return limit
 
 
+def capped_count(conn, query: Select, *, cap: int = TOTAL_COUNT_CAP) -> int:
+    """How many rows the query matches, counted up to TOTAL_COUNT_CAP: a list page never scans a whole table
+    just to print its total; beyond the cap the total reads as the cap (a lower bound)."""
+    return conn.execute(select(func.count()).select_from(query.limit(cap).subquery())).scalar_one()
+
+
 def page(conn, query: Select, table: Table, to_dict: Callable, *, limit: int | None, cursor: str | None,
          order: str = "created_at") -> Page:
     """Keyset pagination over (order column, id): stable under inserts, cheap at any depth."""
     limit = check_limit(limit)
-    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    total = capped_count(conn, query)
     col, idc = table.c[order], table.c.id
     if cursor:
         last_value, last_id = _decode(cursor)

@@ -12,7 +12,7 @@ from plandesk.core import audit, fields, graph, projects
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import Conflict, InvalidArgument, NotFound
-from plandesk.core.paging import Page, check_limit
+from plandesk.core.paging import Page, capped_count, check_limit
 from plandesk.core.vocab import MAX_LABEL, RUN_EVENT_KINDS, RUN_STATUSES, RUN_TERMINAL
 from plandesk.db.engine import Tx
 from plandesk.db.schema import agent_run_events, agent_run_tasks, agent_runs, tasks
@@ -207,7 +207,7 @@ def list_agent_runs(db, actor: Actor, project_id: str, status: str | None = None
         q = select(agent_runs).where(agent_runs.c.project_id == prow.id)
         if status:
             q = q.where(agent_runs.c.status == status)
-        total = conn.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+        total = capped_count(conn, q)
         if cursor:
             started, rid = _cursor(cursor)
             q = q.where(or_(agent_runs.c.started_at < started,

@@ -44,5 +44,6 @@ MAX_NAME = 200
 MAX_BODY = 1_000_000
 MAX_LIST_LIMIT = 500
 DEFAULT_LIST_LIMIT = 100
+TOTAL_COUNT_CAP = 10_000  # list totals count this far and no further (a lower bound beyond it)
 DEFAULT_LEASE_SECONDS = 900
 MAX_LEASE_SECONDS = 24 * 3600
