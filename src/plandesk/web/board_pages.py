@@ -8,11 +8,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from plandesk.core import revisions, tasks
+from plandesk.core import comments, documents, goals, revisions, tasks
 from plandesk.core.errors import PlanDeskError
 from plandesk.core.vocab import PRIORITIES, TASK_STATUSES
 from plandesk.web import board_data
-from plandesk.web.layout import actor_of, core, frame
+from plandesk.web.layout import actor_of, frame
 from plandesk.web.rendering import page, render
 
 router = APIRouter(include_in_schema=False)
@@ -43,19 +43,14 @@ def drawer_context(db, actor, task_id: str) -> dict:
     context = {"task": task, "relations": board_data.relations(db, actor, task),
                "revisions": revision_changes(db, actor, task, metas), "comments": None, "goal": None,
                "can_restore": actor.can_write, "can_write": actor.can_write}
-    comments = core("comments")
-    if comments is not None:
-        context["comments"] = comments.list_comments(db, actor, task["project_id"], target_type="task",
+    context["comments"] = comments.list_comments(db, actor, task["project_id"], target_type="task",
                                                      target_id=task["id"], include_resolved=True)
-    documents = core("documents")
-    if documents is not None:
-        for link in context["relations"]["documents"]:
-            try:
-                link["title"] = documents.get_document(db, actor, link["id"])["title"]
-            except PlanDeskError:
-                link["title"] = None
-    goals = core("goals")
-    if goals is not None and task.get("goal_id"):
+    for link in context["relations"]["documents"]:
+        try:
+            link["title"] = documents.get_document(db, actor, link["id"])["title"]
+        except PlanDeskError:
+            link["title"] = None
+    if task.get("goal_id"):
         try:
             context["goal"] = goals.get_goal(db, actor, task["goal_id"])
         except PlanDeskError:

@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from plandesk.core import graph, projects
+from plandesk.core import documents, goals, graph, projects, runs
 from plandesk.core.errors import PlanDeskError
 from plandesk.core.vocab import TASK_STATUSES
-from plandesk.web.layout import core, frame
+from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
 
 router = APIRouter(include_in_schema=False)
@@ -58,15 +58,10 @@ def overview(request: Request, project_id: str) -> Response:
     project = ctx["project"]
     ctx["progress"] = progress(project["summary"])
     ctx["next"] = _safe(lambda: graph.get_next_task(db, actor, project_id), None)
-    goals, runs, documents = core("goals"), core("runs"), core("documents")
-    ctx["goals"] = _safe(lambda: goals.list_goals(db, actor, project_id), None) if goals else None
-    ctx["runs"] = None
-    if runs is not None:
-        listed = _safe(lambda: runs.list_agent_runs(db, actor, project_id, limit=RECENT), None)
-        ctx["runs"] = listed["items"] if isinstance(listed, dict) else listed
-    ctx["documents"] = None
-    if documents is not None:
-        listed = _safe(lambda: documents.list_documents(db, actor, project_id), None)
-        items = listed.get("documents", listed.get("items", [])) if isinstance(listed, dict) else (listed or [])
-        ctx["documents"] = sorted(items, key=lambda d: d.get("updated_at") or "", reverse=True)[:RECENT]
+    ctx["goals"] = _safe(lambda: goals.list_goals(db, actor, project_id), None)
+    listed = _safe(lambda: runs.list_agent_runs(db, actor, project_id, limit=RECENT), None)
+    ctx["runs"] = listed["items"] if isinstance(listed, dict) else None
+    listed = _safe(lambda: documents.list_documents(db, actor, project_id), None)
+    items = listed.get("documents", listed.get("items", [])) if isinstance(listed, dict) else []
+    ctx["documents"] = sorted(items, key=lambda d: d.get("updated_at") or "", reverse=True)[:RECENT]
     return render(request, "overview.html", ctx)

@@ -1,10 +1,7 @@
-"""What every page's frame shows (the sidebar's projects, the current project and section, who is signed in),
-and the core modules that other parts are still landing (None until they exist)."""
+"""What every page's frame shows: the sidebar's projects, the current project and section, who is signed in."""
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
 from typing import Any
 
 from fastapi import Request
@@ -14,16 +11,6 @@ from plandesk.core import projects
 from plandesk.core.actors import Actor
 
 SIDEBAR_PROJECTS = 50
-
-
-def core(name: str) -> ModuleType | None:
-    """plandesk.core.<name> if that part has landed; pages show an empty state otherwise."""
-    try:
-        return importlib.import_module(f"plandesk.core.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"plandesk.core.{name}":
-            return None
-        raise
 
 
 def actor_of(request: Request) -> tuple[Any, Actor]:

@@ -7,10 +7,9 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from plandesk.api.deps import current_actor
-from plandesk.core import fields
+from plandesk.core import comments, fields
 from plandesk.core.vocab import MAX_BODY
 from plandesk.web import markdown
-from plandesk.web.layout import core
 from plandesk.web.rendering import page
 
 router = APIRouter(include_in_schema=False)
@@ -33,9 +32,6 @@ def preview(body: PreviewIn, request: Request) -> dict:
 @page
 def comment_target(request: Request, comment_id: str) -> Response:
     """Search hits for comments open the page of what the comment is on."""
-    comments = core("comments")
-    if comments is None:
-        return RedirectResponse("/", status_code=303)
     db = request.app.state.db
     comment = comments.get_comment(db, current_actor(request), comment_id)
     base = f"/projects/{comment['project_id']}"
