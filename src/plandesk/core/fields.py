@@ -6,13 +6,19 @@ import re
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 from plandesk.core.errors import InvalidArgument
 
 _MISSING = object()
 
 
+@overload
+def text(field: str, value: Any, *, max_len: int, required: Literal[True], allow_empty: bool = True,
+         strip: bool = False) -> str: ...
+@overload
+def text(field: str, value: Any, *, max_len: int, required: bool = False, allow_empty: bool = True,
+         strip: bool = False) -> str | None: ...
 def text(field: str, value: Any, *, max_len: int, required: bool = False, allow_empty: bool = True,
          strip: bool = False) -> str | None:
     if value is None:
@@ -33,6 +39,10 @@ def text(field: str, value: Any, *, max_len: int, required: bool = False, allow_
     return value
 
 
+@overload
+def choice(field: str, value: Any, allowed: Iterable[str], *, required: Literal[True]) -> str: ...
+@overload
+def choice(field: str, value: Any, allowed: Iterable[str], *, required: bool = False) -> str | None: ...
 def choice(field: str, value: Any, allowed: Iterable[str], *, required: bool = False) -> str | None:
     allowed = tuple(allowed)
     if value is None:
@@ -44,6 +54,10 @@ def choice(field: str, value: Any, allowed: Iterable[str], *, required: bool = F
     return value
 
 
+@overload
+def ident(field: str, value: Any, *, required: Literal[True] = True) -> str: ...
+@overload
+def ident(field: str, value: Any, *, required: bool) -> str | None: ...
 def ident(field: str, value: Any, *, required: bool = True) -> str | None:
     if value is None:
         if required:
@@ -83,7 +97,7 @@ def iso_date(field: str, value: Any) -> str | None:
         # A date, or a whole ISO-8601 timestamp whose date is kept; anything after the date must parse too.
         if len(value) == 10:
             return date.fromisoformat(value).isoformat()
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).date().isoformat()
+        return datetime.fromisoformat(value).date().isoformat()
     except ValueError:
         raise InvalidArgument(f"{field} must be a date like 2026-12-31 (got {value[:40]!r})",
                               field=field) from None
