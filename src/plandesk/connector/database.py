@@ -187,9 +187,12 @@ def workspace_identity(db) -> tuple | None:
             from sqlalchemy import text
 
             from plandesk.connector.database_postgresql import IDENTITY_SQL
-            with db.engine.connect() as conn:
-                row = conn.execute(text(IDENTITY_SQL)).one()
-            _IDENTITIES[key] = ("postgresql", int(row[0]), int(row[1]))
+            try:
+                with db.engine.connect() as conn:
+                    row = conn.execute(text(IDENTITY_SQL)).one()
+                _IDENTITIES[key] = ("postgresql", int(row[0]), int(row[1]))
+            except Exception:  # noqa: BLE001  unknown identity: every PostgreSQL target is then refused
+                return ("postgresql", None, None)
         else:
             _IDENTITIES[key] = None
     return _IDENTITIES[key]

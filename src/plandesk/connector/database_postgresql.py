@@ -97,6 +97,8 @@ def _vet(conn, *, write: bool, own) -> str:
         raise AccountRefused(f"the {kind} account {row[0]} " + "; ".join(why) + ". Connect with a "
                              "least-privilege account (docs/connector.md, Database access).")
     if own is not None and own[0] == "postgresql":
+        if own[1] is None:  # Plan Desk could not read its own identity: it cannot tell this one apart
+            raise OwnDatabase()
         try:
             ident = conn.execute(IDENTITY_SQL).fetchone()
         except psycopg.Error:
