@@ -1,8 +1,9 @@
 """Read-only SQL escapes on SQLite, PostgreSQL and MariaDB: stacked statements, COMMIT chains, comments, writing
 CTEs, SELECT ... INTO, side-effecting functions. None writes: the target database is checked after each case.
 
-The read URL used here is the most privileged account there is (superuser, root), so what holds is the tool's
-own enforcement, not a lack of grants. PostgreSQL and MariaDB get a scratch database per test run.
+Superuser and root read URLs are refused at every connection now (test_connector_sql_accounts.py), so the read
+URL here is a SELECT-only account and the write URL a data-only one; PostgreSQL and MariaDB get a scratch
+database and accounts per test run.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sql_fixtures import drop_my_scratch, drop_pg_scratch, make_my_scratch, make_pg_scratch
 
-from plandesk.connector import database
+from plandesk.connector import database, database_mysql
 from plandesk.core.errors import PlanDeskError
 
-PG_ADMIN = os.environ.get("PLANDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-MY_HOST = os.environ.get("PLANDESK_TEST_MARIADB_HOST", "127.0.0.1")
 ORIGINAL = [(1, "original")]
 
 COMMON = [
@@ -122,40 +122,25 @@ ENGINE_CASES = {
 # -- the three databases ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def pg_database():
-    psycopg = pytest.importorskip("psycopg")
-    name = f"pd_conn_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
-    except psycopg.Error as exc:
-        pytest.skip(f"PostgreSQL is not reachable: {exc}")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    scratch = make_pg_scratch()
+    yield scratch
+    drop_pg_scratch(scratch)
 
 
 @pytest.fixture(scope="module")
 def mysql_database():
-    pymysql = pytest.importorskip("pymysql")
-    name = f"pd_conn_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = pymysql.connect(host=MY_HOST, user="root", password="", autocommit=True, connect_timeout=5)
-    except pymysql.Error as exc:
-        pytest.skip(f"MariaDB is not reachable: {exc}")
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}`")
-    yield f"mysql://root@{MY_HOST}:3306/{name}"
-    with admin.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    admin.close()
+    scratch = make_my_scratch()
+    yield scratch
+    drop_my_scratch(scratch)
 
 
 class Target:
     """One engine's scratch database: reset before a case, inspected after it."""
 
-    def __init__(self, engine: str, url: str, path: Path | None = None):
+    def __init__(self, engine: str, url: str, path: Path | None = None, *, admin_url: str | None = None,
+                 writer_url: str | None = None):
         self.engine, self.url, self.path = engine, url, path
+        self.admin_url, self.writer_url = admin_url or url, writer_url or url
 
     def _run(self, statements: list[str], fetch: str | None = None):
         if self.engine == "sqlite":
@@ -169,12 +154,12 @@ class Target:
                 conn.close()
         if self.engine == "postgresql":
             import psycopg
-            with psycopg.connect(self.url, autocommit=True) as conn:
+            with psycopg.connect(self.admin_url, autocommit=True) as conn:
                 for st in statements:
                     conn.execute(st)
                 return [tuple(r) for r in conn.execute(fetch).fetchall()] if fetch else None
         import pymysql
-        params = database._mysql_params(self.url)
+        params = database_mysql.params(self.admin_url)
         conn = pymysql.connect(**params, autocommit=True)
         try:
             with conn.cursor() as cur:
@@ -213,10 +198,9 @@ def target(request, tmp_path):
     if engine == "sqlite":
         path = tmp_path / "project.db"
         t = Target("sqlite", f"sqlite:///{path}", path)
-    elif engine == "postgresql":
-        t = Target("postgresql", request.getfixturevalue("pg_database"))
     else:
-        t = Target("mysql", request.getfixturevalue("mysql_database"))
+        s = request.getfixturevalue("pg_database" if engine == "postgresql" else "mysql_database")
+        t = Target(engine, s.reader_url, admin_url=s.admin_url, writer_url=s.writer_url)
     t.reset()
     yield t
 
@@ -279,7 +263,7 @@ def test_a_write_runs_only_on_the_write_url(target: Target):
     with pytest.raises(PlanDeskError) as caught:
         database.run_statement(config, "UPDATE canary SET note = 'changed'", write=True)
     assert "no write URL" in caught.value.message
-    config["write_url"] = target.url
+    config["write_url"] = target.writer_url
     answer = database.run_statement(config, "UPDATE canary SET note = 'changed'", write=True)
     assert answer["affected_rows"] == 1 and answer["mode"] == "write"
     assert target.state()[0] == [(1, "changed")]
@@ -287,7 +271,7 @@ def test_a_write_runs_only_on_the_write_url(target: Target):
 
 @pytest.mark.parametrize("target", ENGINES, indirect=True)
 def test_a_write_is_still_one_statement(target: Target):
-    config = {"name": "app", "engine": target.engine, "read_url": target.url, "write_url": target.url}
+    config = {"name": "app", "engine": target.engine, "read_url": target.url, "write_url": target.writer_url}
     with pytest.raises(PlanDeskError) as caught:
         database.run_statement(config, "UPDATE canary SET note = 'a'; DROP TABLE canary", write=True)
     assert "one statement" in caught.value.message

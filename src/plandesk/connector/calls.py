@@ -138,10 +138,14 @@ def _deploy(actor, config, args, pid, ctx) -> dict:
     return recipes.run_recipe(_root(config), recipe, data_dir=ctx.data_dir, project_id=pid, link_base=ctx.link_base)
 
 
-def _db(actor, config, args, pid, ctx) -> dict:
-    target = database.find_database(config, args.get("database"))
-    return database.run_statement(target, args.get("sql"), write=_flag(args, "write"), max_rows=args.get("max_rows"),
-                                  timeout_ms=args.get("timeout_ms"))
+def _db(db):
+    def run(actor, config, args, pid, ctx) -> dict:
+        target = database.find_database(config, args.get("database"))
+        # Plan Desk's own database is refused by identity (file inode, PostgreSQL cluster and oid), not URL text.
+        return database.run_statement(target, args.get("sql"), write=_flag(args, "write"),
+                                      max_rows=args.get("max_rows"), timeout_ms=args.get("timeout_ms"),
+                                      own=database.workspace_identity(db))
+    return run
 
 
 def _exec(actor, config, args, pid, ctx) -> dict:
@@ -161,7 +165,7 @@ def tools_for(db) -> dict[str, Tool]:
         "code_build": Tool(("recipes", "recipe"), lambda a: "build", _build),
         "code_deploy": Tool(("recipe",), lambda a: "deploy", _deploy),
         "code_db": Tool(("database", "sql", "write", "max_rows", "timeout_ms"),
-                        lambda a: "db.write" if _flag(a, "write") else "db.read", _db),
+                        lambda a: "db.write" if _flag(a, "write") else "db.read", _db(db)),
         "code_exec": Tool(("argv", "cwd", "timeout_s"), lambda a: "exec", _exec),
     }
 

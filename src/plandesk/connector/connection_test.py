@@ -1,4 +1,5 @@
-"""Test connection: a real MCP initialize and tools/list with a token, from this server to itself, explained."""
+"""Test connection: a real MCP initialize and tools/list with a token, from this server to itself, explained; then
+each of the project's databases is connected to and its account checked."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import anyio
 import anyio.to_thread
 import httpx2
 
+from plandesk.connector import database
 from plandesk.connector.calls import TOOL_NAMES
 from plandesk.core import tokens
 from plandesk.core.errors import PlanDeskError, Unauthorized
@@ -68,4 +70,17 @@ async def run_connection_test(db, settings, raw_token: str, project_id: str | No
             checks.append({"name": "project", "ok": False, "detail": decision.reason})
             return result(decision.reason[:1].upper() + decision.reason[1:] + ".")
         checks.append({"name": "project", "ok": True, "detail": "the connector is on and the token may search"})
+        refused = await anyio.to_thread.run_sync(check_databases, db, decision.config or {})
+        checks.extend(refused)
+        bad = [c for c in refused if not c["ok"]]
+        if bad:
+            return result(f"{bad[0]['name'][:1].upper()}{bad[0]['name'][1:]}: {bad[0]['detail']}")
     return result(None)
+
+
+def check_databases(db, config: dict) -> list[dict]:
+    """Each configured database URL: it connects, it is not Plan Desk's own, and its account does only its job."""
+    if not config.get("databases"):
+        return []
+    own = database.workspace_identity(db)
+    return [check for d in config["databases"] for check in database.check_account(d, own=own)]

@@ -1,22 +1,21 @@
 """Reading a SQL text the way its engine will: one statement only, and for reads no write keyword or risky function.
 
-This is the second wall. The first is the database itself: a read-only transaction on a read URL (ideally an
-account without write grants). The tokenizer knows each engine's quoting, so a ';' inside a string or a comment
-is not mistaken for a separator, and a separator hidden from a naive check is still found.
+This is the second wall. The first is the database itself: a read-only transaction, a statement time limit, and
+an account checked at every connection for the rights to read server files, run programs or write. The tokens
+come from sql_tokens, which reads quoting, escapes and comments the way each server's lexer does, so a name
+spelled with U& escapes or hidden behind a comment the server does not treat as one is still seen.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
-from dataclasses import dataclass
 
+from plandesk.connector.sql_tokens import SqlRefused, Token, tokenize
 from plandesk.core.errors import InvalidArgument
 
+__all__ = ["SqlRefused", "Token", "check_read", "check_write", "single_statement", "tokenize"]
+
 MAX_SQL = 100_000
-_WORD = re.compile(r"[^\W\d]\w*", re.UNICODE)
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
-_NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?")
 
 READ_STARTS = {
     "sqlite": {"SELECT", "WITH", "VALUES", "EXPLAIN", "PRAGMA"},
@@ -32,138 +31,30 @@ WRITE_WORDS = {
     "START", "SAVEPOINT", "RELEASE", "SET", "RESET", "LOAD", "HANDLER", "PREPARE", "DEALLOCATE", "LISTEN",
     "NOTIFY", "UNLISTEN", "DISCARD", "REFRESH", "IMPORT", "FLUSH", "KILL", "SHUTDOWN", "INSTALL", "UNINSTALL",
     "OPTIMIZE", "REPAIR", "CHECKPOINT", "SECURITY", "COMMENT", "PURGE", "RESIGNAL", "SIGNAL", "XA", "ABORT",
+    "SHARE",  # SELECT ... FOR SHARE takes row locks that hold writers up
 }
-# Functions that touch files, other connections or server state even inside a read-only transaction.
+# Functions that read files, run other SQL text, signal other sessions, hold locks or change server state, even
+# inside a read-only transaction. Compared with the name as the server looks it up (quotes, U& escapes undone).
 RISKY_FUNCTIONS = {
-    "lo_import", "lo_export", "lo_unlink", "lo_create", "lo_creat", "lo_from_bytea", "lo_put", "lo_truncate",
-    "lo_truncate64", "lo_open", "lowrite", "lo_write", "pg_read_file", "pg_read_binary_file", "pg_ls_dir",
-    "pg_stat_file", "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile",
-    "pg_promote", "pg_switch_wal", "pg_create_restore_point", "pg_logical_emit_message", "set_config",
-    "nextval", "setval", "pg_notify", "query_to_xml", "query_to_xml_and_xmlschema", "cursor_to_xml",
-    "query_to_xmlschema", "pg_advisory_lock", "pg_advisory_xact_lock", "pg_import_system_collations",
-    "pg_current_xact_id", "txid_current", "pg_sleep", "pg_sleep_for", "pg_sleep_until",
-    "load_file", "sys_exec", "sys_eval", "get_lock", "release_lock", "release_all_locks", "master_pos_wait",
-    "benchmark", "sleep",
+    # PostgreSQL
+    "pg_read_file", "pg_read_binary_file", "pg_stat_file", "pg_terminate_backend", "pg_cancel_backend",
+    "pg_reload_conf", "pg_rotate_logfile", "pg_promote", "pg_switch_wal", "set_config", "nextval", "setval",
+    "pg_notify", "pg_current_xact_id", "txid_current", "ts_stat", "ts_rewrite", "lowrite", "loread",
+    "pg_current_logfile", "pg_prewarm",
+    # MariaDB / MySQL
+    "load_file", "sys_exec", "sys_eval", "get_lock", "release_lock", "release_all_locks", "is_free_lock",
+    "is_used_lock", "master_pos_wait", "master_gtid_wait", "source_pos_wait", "benchmark", "sleep", "lastval",
+    # SQLite (its authorizer refuses these too)
     "load_extension", "writefile", "readfile", "edit", "fts3_tokenizer", "zipfile",
 }
 RISKY_PREFIXES = ("dblink", "pg_file_", "pg_write", "lo_", "pg_create_", "pg_drop_", "pg_replication_",
-                  "pg_backup_", "pg_start_", "pg_stop_", "pg_log_")
+                  "pg_backup_", "pg_start_", "pg_stop_", "pg_log_", "pg_logical_", "pg_ls_", "pg_stat_reset",
+                  "pg_stat_statements_reset", "pg_advisory", "pg_try_advisory", "pg_sleep", "query_to_",
+                  "cursor_to_", "pg_wal_replay_", "pg_copy_", "pg_import_", "pg_sequence_")
 # Writes are allowed, but not the statements that reach files or the server beyond the database's data.
 WRITE_REFUSED = {"OUTFILE", "DUMPFILE", "COPY", "ATTACH", "DETACH", "LOAD", "INSTALL", "UNINSTALL",
                  "SHUTDOWN", "KILL", "COMMIT", "ROLLBACK", "BEGIN", "START", "SAVEPOINT", "RELEASE", "LOCK",
                  "UNLOCK", "VACUUM", "PRAGMA", "XA", "ABORT", "GRANT", "REVOKE", "IMPORT", "HANDLER"}
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str  # word | ident (quoted identifier) | string | number | punct | semicolon
-    text: str
-
-
-class SqlRefused(InvalidArgument):
-    def __init__(self, message: str):
-        super().__init__(message, field="sql")
-
-
-def tokenize(sql: str, engine: str) -> list[Token]:
-    """Tokens as the engine reads them; comments dropped. Anything unterminated or ambiguous is refused."""
-    out: list[Token] = []
-    i, n = 0, len(sql)
-    mysql, pg = engine == "mysql", engine == "postgresql"
-    while i < n:
-        c = sql[i]
-        if c.isspace():
-            i += 1
-            continue
-        if sql.startswith("--", i):
-            # MySQL only starts a comment at "-- " (dash dash whitespace); "--x" is two minus signs there.
-            if mysql and i + 2 < n and not sql[i + 2].isspace() and not ord(sql[i + 2]) < 32:
-                out.append(Token("punct", "-"))
-                i += 1
-                continue
-            j = sql.find("\n", i)
-            i = n if j == -1 else j + 1
-            continue
-        if c == "#" and mysql:
-            j = sql.find("\n", i)
-            i = n if j == -1 else j + 1
-            continue
-        if sql.startswith("/*", i):
-            if mysql and (sql.startswith("/*!", i) or sql.startswith("/*M!", i) or sql.startswith("/*+", i)):
-                raise SqlRefused("MySQL executable comments (/*! ... */) are refused")
-            depth, j = 1, i + 2
-            while j < n and depth:
-                if pg and sql.startswith("/*", j):
-                    depth, j = depth + 1, j + 2
-                elif sql.startswith("*/", j):
-                    depth, j = depth - 1, j + 2
-                else:
-                    j += 1
-            if depth:
-                raise SqlRefused("the SQL has an unterminated /* comment")
-            i = j
-            continue
-        if c == "'" or (c == '"' and mysql):
-            backslash = mysql
-            if pg and out and out[-1].kind == "word" and out[-1].text in ("E", "e") and sql[i - 1] in "Ee":
-                backslash = True  # E'...' is PostgreSQL's escape string form
-                out.pop()
-            i, text = _quoted(sql, i, c, backslash)
-            out.append(Token("string", text))
-            continue
-        if c in '"`' or (c == "[" and engine == "sqlite"):
-            close = "]" if c == "[" else c
-            i, text = _quoted(sql, i, c, False, close=close)
-            out.append(Token("ident", text))
-            continue
-        if c == "$" and pg:
-            m = _DOLLAR_TAG.match(sql, i)
-            if m and not (out and out[-1].kind == "word" and sql[i - 1:i].isalnum()):
-                tag = m.group(0)
-                end = sql.find(tag, m.end())
-                if end == -1:
-                    raise SqlRefused("the SQL has an unterminated $$ string")
-                out.append(Token("string", sql[m.end():end]))
-                i = end + len(tag)
-                continue
-        m = _WORD.match(sql, i)
-        if m:
-            j = m.end()
-            while j < n and sql[j] == "$":  # PostgreSQL and MySQL allow $ inside names
-                m2 = _WORD.match(sql, j + 1) or re.compile(r"\w*").match(sql, j + 1)
-                j = m2.end()
-            out.append(Token("word", sql[i:j]))
-            i = j
-            continue
-        m = _NUMBER.match(sql, i)
-        if m:
-            out.append(Token("number", m.group(0)))
-            i = m.end()
-            continue
-        out.append(Token("semicolon" if c == ";" else "punct", c))
-        i += 1
-    return out
-
-
-def _quoted(sql: str, i: int, quote: str, backslash: bool, close: str | None = None) -> tuple[int, str]:
-    close = close or quote
-    j, n = i + 1, len(sql)
-    buf = []
-    while j < n:
-        ch = sql[j]
-        if backslash and ch == "\\":
-            buf.append(sql[j:j + 2])
-            j += 2
-            continue
-        if ch == close:
-            if close != "]" and j + 1 < n and sql[j + 1] == close:  # doubled quote: a literal quote
-                buf.append(ch)
-                j += 2
-                continue
-            return j + 1, "".join(buf)
-        buf.append(ch)
-        j += 1
-    raise SqlRefused("the SQL has an unterminated quoted string or identifier")
 
 
 def single_statement(sql, engine: str) -> list[Token]:

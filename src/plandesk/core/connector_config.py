@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select
 
@@ -16,6 +16,8 @@ from plandesk.core.vocab import DB_ENGINES, RECIPE_KINDS
 from plandesk.db.schema import connector_configs
 
 MASK = "****"
+# Query parameters that carry a secret or point at one: password, sslpassword, passfile, sslkey, token, ...
+SECRET_PARAM = re.compile(r"pass|pwd|secret|token|key|auth|cred", re.IGNORECASE)
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 PROGRAM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}")
 MAX_RECIPES = 50
@@ -45,23 +47,38 @@ def load_config(conn, project_id: str) -> dict:
     return config
 
 
-def _mask_url(url: str | None) -> str | None:
-    if not url or url.startswith("sqlite"):
+def _mask_param(pair: str) -> str:
+    key, eq, _value = pair.partition("=")
+    # Drivers decode percent escapes in names (libpq: pass%77ord is password), so judge the decoded name.
+    return f"{key}={MASK}" if eq and SECRET_PARAM.search(unquote(key)) else pair
+
+
+def mask_url(url: str | None) -> str | None:
+    """A database URL as anyone may see it: the password and every secret-named query parameter masked.
+
+    Everything else keeps its spelling, so the masked form a client sends back can be matched to the stored URL.
+    """
+    if not url:
         return url
     parts = urlsplit(url)
-    if parts.password is None:
+    netloc = parts.netloc
+    userinfo, at, hostport = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.split(':', 1)[0]}:{MASK}@{hostport}"
+    query = "&".join(_mask_param(p) for p in parts.query.split("&")) if parts.query else ""
+    fragment = MASK if parts.fragment else ""
+    if (netloc, query, fragment) == (parts.netloc, parts.query, parts.fragment):
         return url
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{parts.username or ''}:{MASK}@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    # Rebuilt by hand: urlunsplit would drop the empty host of sqlite:////abs/path.
+    return (f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+            + (f"#{fragment}" if fragment else ""))
+
 
 
 def public_view(config: dict) -> dict:
     """What clients see: database passwords replaced by a mask that PUT understands as 'keep it'."""
     out = {k: v for k, v in config.items()}
-    out["databases"] = [{**d, "read_url": _mask_url(d.get("read_url")), "write_url": _mask_url(d.get("write_url"))}
+    out["databases"] = [{**d, "read_url": mask_url(d.get("read_url")), "write_url": mask_url(d.get("write_url"))}
                         for d in config.get("databases", [])]
     return out
 
@@ -136,7 +153,15 @@ def _db_url(field: str, engine: str, value, *, required: bool) -> str | None:
     return url
 
 
-def _databases(value, previous: list[dict], protected: tuple[str, ...] = ()) -> list[dict]:
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _databases(value, previous: list[dict], protected: tuple[str, ...] = (),
+               own_files: tuple[str, ...] = ()) -> list[dict]:
     if not isinstance(value, list):
         raise InvalidArgument("databases must be a list", field="databases")
     if len(value) > MAX_DATABASES:
@@ -159,14 +184,18 @@ def _databases(value, previous: list[dict], protected: tuple[str, ...] = ()) -> 
             url = _db_url(f"{where}.{key}", engine, d.get(key), required=required)
             old = before.get(name)
             # The client sent back the masked form it was shown: keep the stored secret.
-            if url and MASK in url and old and old["engine"] == engine and old.get(key) and _mask_url(old[key]) == url:
+            if url and MASK in url and old and old["engine"] == engine and old.get(key) and mask_url(old[key]) == url:
                 url = old[key]
             if url and engine == "sqlite" and any(_inside(url[len("sqlite:///"):].split("?", 1)[0], p)
                                                   for p in protected):
                 raise InvalidArgument(f"{where}.{key} must not be Plan Desk's own database", field=f"{where}.{key}")
-            if url and f":{MASK}@" in url:
+            if url and MASK in url:
                 raise InvalidArgument(f"{where}.{key} still holds the password mask; type the password",
                                       field=f"{where}.{key}")
+            if url and engine == "sqlite" and any(_same_file(url[len("sqlite:///"):].split("?", 1)[0], f)
+                                                  for f in own_files):
+                # The same file under another name (a symlink, a hard link, /./ or //) is still our own.
+                raise InvalidArgument(f"{where}.{key} must not be Plan Desk's own database", field=f"{where}.{key}")
             entry[key] = url
         out.append(entry)
     return out
@@ -187,7 +216,7 @@ def _allowlist(value) -> list[str]:
     return out
 
 
-def clean(data, previous: dict, *, protected: tuple[str, ...] = ()) -> dict:
+def clean(data, previous: dict, *, protected: tuple[str, ...] = (), own_files: tuple[str, ...] = ()) -> dict:
     if not isinstance(data, dict):
         raise InvalidArgument("the connector config must be an object", field="enabled")
     fields.reject_unknown(data, FIELDS)
@@ -201,7 +230,7 @@ def clean(data, previous: dict, *, protected: tuple[str, ...] = ()) -> dict:
     if "recipes" in data:
         config["recipes"] = _recipes(data["recipes"])
     if "databases" in data:
-        config["databases"] = _databases(data["databases"], previous.get("databases", []), protected)
+        config["databases"] = _databases(data["databases"], previous.get("databases", []), protected, own_files)
     if "exec_allowlist" in data:
         config["exec_allowlist"] = _allowlist(data["exec_allowlist"])
     return config
@@ -226,10 +255,12 @@ def put_config(db, actor: Actor, project_id: str, data, *, data_dir: str | None 
     from plandesk.core import projects
     protected = tuple(p for p in (data_dir, os.path.dirname(db.engine.url.database or "") if db.is_sqlite else None)
                       if p)
+    # A PostgreSQL workspace is recognised by identity when the connector connects (and by the connection test).
+    own_files = (db.engine.url.database,) if db.is_sqlite and db.engine.url.database else ()
     with db.write() as tx:
         row = projects.load(tx.conn, actor, project_id)
         previous = load_config(tx.conn, row.id)
-        config = clean(data, previous, protected=protected)
+        config = clean(data, previous, protected=protected, own_files=own_files)
         ts = now()
         if tx.conn.execute(select(connector_configs.c.project_id).where(
                 connector_configs.c.project_id == row.id)).first():
