@@ -71,7 +71,14 @@ attempt("read_server_home", lambda: open(os.path.join(T["home"], "secret.txt")).
 attempt("write_server_home", lambda: open(os.path.join(T["home"], "pwned"), "w").write("x"))
 attempt("read_server_proc", lambda: open(f"/proc/{T['server_pid']}/environ", "rb").read())
 attempt("find_server_in_proc", find_server_environ)
-attempt("write_outside_root", lambda: open(T["outside"], "w").write("x"))
+attempt("write_sandbox_root", lambda: open("/pwned", "w").write("x"))
+attempt("write_toolchain", lambda: open("/usr/bin/pwned", "w").write("x"))
+# A code root under /tmp has its parents in the private /tmp: a write there lands in the sandbox's own tmpfs;
+# the test checks the host side.
+try:
+    open(T["outside"], "w").write("x")
+except OSError:
+    pass
 attempt("write_git_config", lambda: open(".git/config", "a").write("[alias]\n"))
 attempt("write_git_hooks", lambda: open(".git/hooks/pre-commit", "w").write("#!/bin/sh\n"))
 attempt("home_is_the_servers", lambda: only_if_leaked(os.environ.get("HOME") == T["home"]))
@@ -118,12 +125,12 @@ def team(live, tmp_path_factory):
         "outside": str(root.parent / "OUTSIDE-CANARY"), "memory_bytes": MEMORY_MB * 1024 * 1024,
         "file_bytes": FILE_MB * 1024 * 1024, "processes": PROCESSES}))
     (root / ".gitignore").write_text("build/\n*.log\nbig.bin\n")
-    config = team.admin.get(f"/api/v1/projects/{team.project_id}/connector").json()
+    shown = team.admin.get(f"/api/v1/projects/{team.project_id}/connector").json()
+    config = {"recipes": shown["recipes"]}
     config["recipes"] += [{"name": "probe-build", "kind": "build", "argv": ["python3", "probe.py", "build"]},
                           {"name": "probe-deploy", "kind": "deploy", "argv": ["python3", "probe.py", "deploy"]},
                           {"name": "spin", "kind": "test", "argv": ["python3", "spin.py"], "timeout_s": 60}]
     config["exec_allowlist"] = ["ls", "echo", "cat", "python3"]
-    config.pop("databases", None)
     r = team.admin.put(f"/api/v1/projects/{team.project_id}/connector", json=config)
     assert r.status_code == 200, r.text
     return team

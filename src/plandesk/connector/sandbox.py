@@ -157,7 +157,10 @@ def _mounts(policy: Policy, scratch: str) -> list[str]:
             f.write("root:x:0:0:root:/root:/bin/sh\n")
     with open(group, "w") as f:
         f.write(f"sandbox:x:{gid}:\n" + ("root:x:0:\n" if gid != 0 else ""))
-    args += ["--ro-bind", passwd, "/etc/passwd", "--ro-bind", group, "/etc/group", "--chdir", policy.cwd]
+    args += ["--ro-bind", passwd, "/etc/passwd", "--ro-bind", group, "/etc/group"]
+    # The sandbox's own root (the directories bwrap made to hold the mounts) is read-only too: a write can land
+    # only in the code root (when the run writes), its private /tmp, or a path the run was given.
+    args += ["--remount-ro", "/", "--chdir", policy.cwd]
     return args
 
 
