@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -298,3 +299,75 @@ def test_the_sandbox_reports_itself_available_here():
     state = sandbox.status()
     assert state["available"], state["detail"]
     assert os.path.isfile(sandbox.bwrap_path())
+
+
+async def test_a_push_approval_covers_one_commit_and_refuses_a_later_one(live, team, member_token):
+    pid = team.project_id
+    async with connect(live.mcp_url, member_token) as c:
+        await ok(c, "code_file", {"project_id": pid, "action": "write", "path": "reviewed.txt", "content": "ok\n"})
+        reviewed = await ok(c, "code_git", {"project_id": pid, "action": "commit", "message": "reviewed",
+                                            "paths": ["reviewed.txt"]})
+        pending = await ok(c, "code_git", {"project_id": pid, "action": "push"})
+        assert pending["status"] == "pending_approval"
+        approval = team.admin.get(f"/api/v1/approvals/{pending['approval_id']}").json()
+        assert reviewed["sha"] in approval["summary"]  # the person approves this commit, by its id
+        assert team.admin.post(f"/api/v1/approvals/{pending['approval_id']}/approve").status_code == 200
+        # After the approval, the agent slips in another commit and reuses it.
+        await ok(c, "code_file", {"project_id": pid, "action": "write", "path": "sneaky.txt", "content": "x\n"})
+        sneaky = await ok(c, "code_git", {"project_id": pid, "action": "commit", "message": "unreviewed",
+                                          "paths": ["sneaky.txt"]})
+        refused = await error(c, "code_git", {"project_id": pid, "action": "push",
+                                              "approval_id": pending["approval_id"]})
+        assert reviewed["sha"][:12] in refused and sneaky["sha"][:12] in refused
+    remote = team.code_root.parent / f"{team.code_root.name}-remote.git"
+    heads = subprocess.run(["git", "-C", str(remote), "rev-parse", "refs/heads/main"], capture_output=True,
+                           text=True).stdout.strip()
+    assert heads != sneaky["sha"]
+    assert team.admin.get(f"/api/v1/approvals/{pending['approval_id']}").json()["status"] == "approved"
+
+
+async def test_an_approved_push_sends_exactly_the_approved_commit(live, team, member_token):
+    pid = team.project_id
+    async with connect(live.mcp_url, member_token) as c:
+        await ok(c, "code_file", {"project_id": pid, "action": "write", "path": "second.txt", "content": "2\n"})
+        await ok(c, "code_git", {"project_id": pid, "action": "commit", "message": "second",
+                                 "paths": ["second.txt"]})
+        head = (await ok(c, "code_git", {"project_id": pid, "action": "log", "limit": 1}))["commits"][0]["sha"]
+        pending = await ok(c, "code_git", {"project_id": pid, "action": "push"})
+        assert team.admin.post(f"/api/v1/approvals/{pending['approval_id']}/approve").status_code == 200
+        pushed = await ok(c, "code_git", {"project_id": pid, "action": "push", "approval_id": pending["approval_id"]})
+    assert pushed["commit"] == head
+    remote = team.code_root.parent / f"{team.code_root.name}-remote.git"
+    assert subprocess.run(["git", "-C", str(remote), "rev-parse", "refs/heads/main"], capture_output=True,
+                          text=True).stdout.strip() == head
+
+
+def test_doctor_warns_when_the_sandbox_is_missing(tmp_path):
+    ws = new_workspace(tmp_path)
+    ws.cli("init")
+    out = ws.cli("doctor", extra_env={"PLANDESK_BWRAP": str(tmp_path / "no-bwrap-here")})
+    assert "WARN" in out.stdout and "refused" in out.stdout and "bubblewrap" in out.stdout
+    assert "WARN" not in ws.cli("doctor").stdout
+
+
+async def test_an_owner_may_switch_to_unsandboxed_mode_and_doctor_says_so(tmp_path):
+    from plandesk.core import sandbox_mode, users, workspace
+    from plandesk.core.actors import Actor
+    from plandesk.core.errors import Forbidden
+    ws = new_workspace(tmp_path)
+    ws.cli("init")
+    db = workspace.open_database(ws.settings())
+    with pytest.raises(Forbidden):
+        sandbox_mode.set_unsandboxed(db, Actor(user_id="x", name="Admin", role="admin"), True)
+    sandbox_mode.set_unsandboxed(db, users.local_owner_actor(db), True)
+    missing = {"PLANDESK_BWRAP": str(tmp_path / "no-bwrap-here")}
+    assert "UNSANDBOXED" in ws.cli("doctor", extra_env=missing).stdout
+    srv = start_server(ws, extra_env=missing)
+    try:
+        team = make_team(srv, tmp_path / "t")
+        token = team.token("member@example.com", "agent")
+        async with connect(srv.mcp_url, token) as c:
+            ran = await ok(c, "code_exec", {"project_id": team.project_id, "argv": ["echo", "hi"]})
+        assert ran["sandbox"] == "none" and ran["stdout"] == "hi\n"
+    finally:
+        srv.stop()
