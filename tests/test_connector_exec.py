@@ -206,7 +206,7 @@ def test_an_allowlisted_program_runs_in_the_root_with_a_scrubbed_environment(box
     result = shell.run_exec(CodeRoot(str(root)), ["env"], allowlist=["env"])
     assert result["exit_code"] == 0
     assert "must-not-leak" not in result["stdout"] and "PLANDESK" not in result["stdout"]
-    pwd = shell.run_exec(CodeRoot(str(root)), ["python3", "-m", "os"], allowlist=["python3"])
+    pwd = shell.run_exec(CodeRoot(str(root)), ["python3", "-m", "unittest", "--help"], allowlist=["python3"])
     assert pwd["cwd"] == "."
 
 
