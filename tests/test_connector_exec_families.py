@@ -24,6 +24,7 @@ ALLOW = ["echo", "ls", "cat", "head", "python3", "perl", "node", "npm", "make", 
 # {C}: canary file outside the root; {O}: a directory outside; {D}: the workspace database; {R}: the root.
 PY_WRITE = "open('{C}','w').write('x')"
 JS_WRITE = "require('fs').writeFileSync('{C}','x')"
+JS_ESM = "fs.writeFileSync('{C}','x')"
 INLINE = [
     ("python_m_timeit", ["python3", "-m", "timeit", PY_WRITE]),
     ("python_m_glued", ["python3", "-mtimeit", PY_WRITE]),
@@ -43,10 +44,9 @@ INLINE = [
     ("perl_M_in_cluster", ["perl", "-wMPOSIX;system(q{touch {C}})", "keep.pl"]),
     ("perl_d_module_code", ["perl", "-d:Trace;system(q{touch {C}})", "keep.pl"]),
     ("perl_M_reads_db", ["perl", "-Mv5.10;print(`cat {D}`)", "keep.pl"]),
-    ("node_import_data_url", ["node", "--import=data:text/javascript,import fs from 'fs';"
-                                      "fs.writeFileSync('{C}','x')", "keep.js"]),
-    ("node_import_data_separate", ["node", "--import", "data:text/javascript,import fs from 'fs';"
-                                                       "fs.writeFileSync('{C}','x')", "keep.js"]),
+    ("node_import_data_url", ["node", "--import=data:text/javascript,import fs from 'fs';" + JS_ESM, "keep.js"]),
+    ("node_import_data_separate", ["node", "--import", "data:text/javascript,import fs from 'fs';" + JS_ESM,
+                                   "keep.js"]),
     ("node_loader_data", ["node", "--experimental-loader=data:text/javascript,export {}", "keep.js"]),
     ("node_loader_separate", ["node", "--loader", "data:text/javascript,export {}", "keep.js"]),
     ("node_require_data", ["node", "-r", "data:text/javascript," + JS_WRITE, "keep.js"]),
@@ -216,7 +216,7 @@ def test_no_write_outside_the_root_and_no_read_of_the_workspace_database(box, ca
 
 
 def test_the_contained_cases_really_ran_inside_the_sandbox(box):
-    root, outside, db, canary = box
+    root, _outside, _db, canary = box
     result = shell.run_exec(CodeRoot(str(root)), ["python3", "escape.py"], allowlist=ALLOW, timeout_s=20)
     assert result["exit_code"] != 0 and "No such file or directory" in result["stderr"]
     assert not canary.exists()

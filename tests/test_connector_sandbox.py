@@ -301,6 +301,12 @@ def test_the_sandbox_reports_itself_available_here():
     assert os.path.isfile(sandbox.bwrap_path())
 
 
+def _remote_head(team) -> str:
+    remote = team.code_root.parent / f"{team.code_root.name}-remote.git"
+    return subprocess.run(["git", "-C", str(remote), "rev-parse", "refs/heads/main"], capture_output=True,
+                          text=True, check=False).stdout.strip()
+
+
 async def test_a_push_approval_covers_one_commit_and_refuses_a_later_one(live, team, member_token):
     pid = team.project_id
     async with connect(live.mcp_url, member_token) as c:
@@ -319,10 +325,7 @@ async def test_a_push_approval_covers_one_commit_and_refuses_a_later_one(live, t
         refused = await error(c, "code_git", {"project_id": pid, "action": "push",
                                               "approval_id": pending["approval_id"]})
         assert reviewed["sha"][:12] in refused and sneaky["sha"][:12] in refused
-    remote = team.code_root.parent / f"{team.code_root.name}-remote.git"
-    heads = subprocess.run(["git", "-C", str(remote), "rev-parse", "refs/heads/main"], capture_output=True,
-                           text=True).stdout.strip()
-    assert heads != sneaky["sha"]
+    assert _remote_head(team) != sneaky["sha"]
     assert team.admin.get(f"/api/v1/approvals/{pending['approval_id']}").json()["status"] == "approved"
 
 
@@ -337,9 +340,7 @@ async def test_an_approved_push_sends_exactly_the_approved_commit(live, team, me
         assert team.admin.post(f"/api/v1/approvals/{pending['approval_id']}/approve").status_code == 200
         pushed = await ok(c, "code_git", {"project_id": pid, "action": "push", "approval_id": pending["approval_id"]})
     assert pushed["commit"] == head
-    remote = team.code_root.parent / f"{team.code_root.name}-remote.git"
-    assert subprocess.run(["git", "-C", str(remote), "rev-parse", "refs/heads/main"], capture_output=True,
-                          text=True).stdout.strip() == head
+    assert _remote_head(team) == head
 
 
 def test_doctor_warns_when_the_sandbox_is_missing(tmp_path):

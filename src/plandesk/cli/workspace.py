@@ -144,8 +144,8 @@ def _sandbox_warnings(settings) -> list[str]:
         try:
             from plandesk.core import sandbox_mode, workspace
             unsandboxed = sandbox_mode.unsandboxed_allowed(workspace.open_database(settings))
-        except Exception:  # doctor reports what it can; the database checks above say what is wrong with it
-            pass
+        except Exception as exc:  # noqa: BLE001 - doctor reports what it can; the checks above name the cause
+            warnings.append(f"sandbox: could not read the sandbox mode setting ({type(exc).__name__})")
         if unsandboxed:
             warnings.append(f"sandbox: UNSANDBOXED MODE: connector programs (exec, build, deploy) run with the "
                             f"server's own rights and can read the workspace ({state['detail']})")

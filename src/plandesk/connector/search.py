@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import threading
-import time
 
 from plandesk.connector import process, sandbox
 from plandesk.connector.paths import CodeRoot
@@ -47,53 +46,46 @@ def _rg_binary() -> str:
     return os.path.realpath(found)
 
 
-def _start(root: CodeRoot, args: list[str]) -> tuple[subprocess.Popen, object]:
-    policy = sandbox.Policy(root=root.path, cwd=root.path, limits=sandbox.Limits.from_environment(
-        cpu_s=int(TIME_BUDGET_S) + 5))
-    ctx = sandbox.command([_rg_binary(), "--no-config", *args], policy, sandboxed=sandbox.status()["available"])
-    argv, env = ctx.__enter__()
-    try:
+def _stream(root: CodeRoot, args: list[str], outcome: dict):
+    """Yield ripgrep's output lines; the child dies at the time budget, at the output cap, or when the caller
+    stops reading (close the generator). `outcome` gets the exit code, whether it was cut short, and stderr."""
+    policy = sandbox.Policy(root=root.path, cwd=root.path,
+                            limits=sandbox.Limits.from_environment(cpu_s=int(TIME_BUDGET_S) + 5))
+    outcome.update(returncode=None, timed_out=False, error=b"")
+    with sandbox.command([_rg_binary(), "--no-config", *args], policy,
+                         sandboxed=sandbox.status()["available"]) as (argv, env):
         proc = subprocess.Popen(argv, cwd=root.path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True, close_fds=True)
-    except BaseException:
-        ctx.__exit__(None, None, None)
-        raise
-    return proc, ctx
+        timer = threading.Timer(TIME_BUDGET_S, lambda: (outcome.update(timed_out=True),
+                                                        process.kill_group(proc.pid)))
+        timer.daemon = True
+        timer.start()
+        errors = threading.Thread(target=lambda: outcome.update(error=proc.stderr.read(64 * 1024)), daemon=True)
+        errors.start()
+        read = 0
+        try:
+            for line in proc.stdout:
+                read += len(line)
+                if read > OUTPUT_CAP:
+                    outcome["timed_out"] = True  # reported as truncated
+                    break
+                yield line
+        finally:
+            timer.cancel()
+            process.kill_group(proc.pid)
+            proc.stdout.close()
+            proc.wait()
+            errors.join(timeout=5)
+            proc.stderr.close()
+            outcome["returncode"] = proc.returncode
 
 
-def _stream(root: CodeRoot, args: list[str]):
-    """Yield ripgrep's output lines; the child dies at the time budget, at the output cap, or when we stop."""
-    proc, ctx = _start(root, args)
-    state = {"timed_out": False, "error": b""}
-    timer = threading.Timer(TIME_BUDGET_S, lambda: (state.update(timed_out=True), process.kill_group(proc.pid)))
-    timer.daemon = True
-    timer.start()
-    errors = threading.Thread(target=lambda: state.update(error=proc.stderr.read(64 * 1024)), daemon=True)
-    errors.start()
-    read = 0
-    try:
-        for line in proc.stdout:
-            read += len(line)
-            if read > OUTPUT_CAP:
-                state["timed_out"] = True  # reported as truncated
-                break
-            yield line
-    finally:
-        timer.cancel()
-        process.kill_group(proc.pid)
-        proc.stdout.close()
-        proc.wait()
-        errors.join(timeout=5)
-        ctx.__exit__(None, None, None)
-        _stream.last = (proc.returncode, state)  # type: ignore[attr-defined]
-
-
-def _finish(returncode: int | None, state: dict, field: str) -> bool:
+def _finish(outcome: dict, field: str) -> bool:
     """True when the run was cut short; a real error (bad regex) becomes a clear invalid_argument."""
-    if state["timed_out"]:
+    if outcome["timed_out"]:
         return True
-    if returncode == 2 and state["error"]:
-        message = state["error"].decode("utf-8", "replace").strip()
+    if outcome["returncode"] == 2 and outcome["error"]:
+        message = outcome["error"].decode("utf-8", "replace").strip()
         if "regex" in message or "glob" in message:
             detail = " ".join(message.split())[:400]
             raise InvalidArgument(f"{field} is not valid for the linear-time search engine (no look-around or "
@@ -117,7 +109,7 @@ def _glob_args(glob) -> list[str]:
 
 
 def _relative(path: str) -> str:
-    return path[2:] if path.startswith("./") else path
+    return path.removeprefix("./")
 
 
 def _limit(value, default: int, maximum: int, field: str) -> int:
@@ -136,13 +128,17 @@ def find_files(root: CodeRoot, glob: str, *, path=None, max_results=None, includ
             "--", _target(root, path)]
     found: list[str] = []
     truncated = False
-    for line in _stream(root, args):
-        if len(found) >= cap:
-            truncated = True
-            break
-        found.append(_relative(line.decode("utf-8", "replace").rstrip("\n")))
-    returncode, state = _stream.last  # type: ignore[attr-defined]
-    timed_out = _finish(returncode, state, "glob")
+    outcome: dict = {}
+    lines = _stream(root, args, outcome)
+    try:
+        for line in lines:
+            if len(found) >= cap:
+                truncated = True
+                break
+            found.append(_relative(line.decode("utf-8", "replace").rstrip("\n")))
+    finally:
+        lines.close()
+    timed_out = _finish(outcome, "glob")
     return {"files": found, "count": len(found), "truncated": truncated or timed_out, "timed_out": timed_out}
 
 
@@ -183,33 +179,37 @@ def grep(root: CodeRoot, query, *, path=None, glob=None, context_lines=None, cas
     truncated = False
     lines: dict[int, str] = {}
     matched: list[int] = []
-    for raw in _stream(root, args):
-        try:
-            event = json.loads(raw)
-        except ValueError:
-            continue
-        kind, data = event.get("type"), event.get("data") or {}
-        if kind == "begin":
-            lines, matched = {}, []
-        elif kind in ("match", "context"):
-            n = data.get("line_number")
-            if isinstance(n, int):
-                lines[n] = _line(_text(data.get("lines") or {}))
-                if kind == "match":
-                    matched.append(n)
-        elif kind == "end":
-            if matched:
-                files_matched += 1
-                found = _file_results(_relative(_text(data.get("path") or {})), lines, matched, context)
-                room = cap - len(results)
-                if len(found) > room:
-                    results += found[:room]
-                    truncated = True
-                    break
-                results += found
-        elif kind == "summary":
-            files_scanned = int((data.get("stats") or {}).get("searches") or 0)
-    returncode, state = _stream.last  # type: ignore[attr-defined]
-    timed_out = _finish(returncode, state, "query")
+    outcome: dict = {}
+    stream = _stream(root, args, outcome)
+    try:
+        for raw in stream:
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                continue
+            kind, data = event.get("type"), event.get("data") or {}
+            if kind == "begin":
+                lines, matched = {}, []
+            elif kind in ("match", "context"):
+                n = data.get("line_number")
+                if isinstance(n, int):
+                    lines[n] = _line(_text(data.get("lines") or {}))
+                    if kind == "match":
+                        matched.append(n)
+            elif kind == "end":
+                if matched:
+                    files_matched += 1
+                    found = _file_results(_relative(_text(data.get("path") or {})), lines, matched, context)
+                    room = cap - len(results)
+                    if len(found) > room:
+                        results += found[:room]
+                        truncated = True
+                        break
+                    results += found
+            elif kind == "summary":
+                files_scanned = int((data.get("stats") or {}).get("searches") or 0)
+    finally:
+        stream.close()
+    timed_out = _finish(outcome, "query")
     return {"matches": results, "count": len(results), "files_scanned": files_scanned,
             "files_matched": files_matched, "truncated": truncated or timed_out, "timed_out": timed_out}
