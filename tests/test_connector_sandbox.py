@@ -372,3 +372,18 @@ async def test_an_owner_may_switch_to_unsandboxed_mode_and_doctor_says_so(tmp_pa
         assert ran["sandbox"] == "none" and ran["stdout"] == "hi\n"
     finally:
         srv.stop()
+
+
+def test_a_git_directory_behind_a_link_is_read_only_too(tmp_path):
+    from plandesk.connector import shell
+    from plandesk.connector.paths import CodeRoot
+    root = tmp_path / "root"
+    (root / "realgit").mkdir(parents=True)
+    (root / "realgit" / "config").write_text("[core]\n")
+    (root / ".git").symlink_to("realgit")
+    (root / "w.py").write_text("for p in ('.git/config', 'realgit/config'):\n"
+                               "    try:\n        open(p, 'a').write('[alias]\\n')\n"
+                               "    except OSError as e:\n        print(p, e.strerror)\n")
+    result = shell.run_exec(CodeRoot(str(root)), ["python3", "w.py"], allowlist=["python3"])
+    assert result["stdout"].count("Read-only file system") == 2, result
+    assert (root / "realgit" / "config").read_text() == "[core]\n"

@@ -151,6 +151,8 @@ def _sandbox_warnings(settings) -> list[str]:
                             f"server's own rights and can read the workspace ({state['detail']})")
         else:
             warnings.append(f"sandbox: code_exec, builds and deploys are refused: {state['detail']}")
+    elif not state.get("limits", True):
+        warnings.append(f"sandbox: {state['detail']}")
     if shutil.which("rg", path=process.SAFE_PATH) is None:
         warnings.append("search: ripgrep is not installed; code_search is refused (apt-get install ripgrep)")
     return warnings

@@ -105,7 +105,10 @@ def status() -> dict:
     problem = _works(bwrap)
     if problem:
         return {"available": False, "detail": f"bubblewrap cannot start a sandbox here: {problem}"}
-    return {"available": True, "detail": f"bubblewrap at {bwrap}"}
+    if shutil.which("prlimit", path=SAFE_PATH) is None:
+        return {"available": True, "detail": f"bubblewrap at {bwrap}; prlimit (util-linux) is missing, so no "
+                                             "resource limits apply", "limits": False}
+    return {"available": True, "detail": f"bubblewrap at {bwrap}", "limits": True}
 
 
 def require(*, unsandboxed_ok: bool, what: str) -> bool:
@@ -142,8 +145,9 @@ def _base_args(*, network: bool) -> list[str]:
 
 def _mounts(policy: Policy, scratch: str) -> list[str]:
     args = ["--bind" if policy.write_root else "--ro-bind", policy.root, policy.root]
-    git_dir = os.path.join(policy.root, ".git")
-    if os.path.isdir(git_dir) and not os.path.islink(git_dir):
+    git_dir = os.path.realpath(os.path.join(policy.root, ".git"))
+    # A .git that is a link to a directory inside the root is protected where it really is.
+    if os.path.isdir(git_dir) and git_dir.startswith(policy.root.rstrip("/") + "/"):
         writable = policy.write_git and policy.write_root
         args += ["--bind" if writable else "--ro-bind", git_dir, git_dir]
     for p in policy.writable_paths:
@@ -219,7 +223,9 @@ def command(argv: list[str], policy: Policy, *, sandboxed: bool = True):
     prlimit = shutil.which("prlimit", path=SAFE_PATH)
     limits = [prlimit, *policy.limits.prlimit_args(), "--"] if prlimit else []
     if not sandboxed:
-        yield [*limits, *argv], {**env, "HOME": tempfile.gettempdir()}
+        # Unsandboxed mode (an owner's choice): limits and a scratch HOME are all that is left.
+        with tempfile.TemporaryDirectory(prefix="pd-unsandboxed-home-") as home:
+            yield [*limits, *argv], {**env, "HOME": home, "TMPDIR": home}
         return
     bwrap = bwrap_path()
     if bwrap is None:
