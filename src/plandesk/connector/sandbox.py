@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -200,19 +201,32 @@ class _PidsCgroup:
         # The shell only moves itself into the group, then execs the argv it was handed (no user text in it).
         return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', os.path.join(self.path, "cgroup.procs")]
 
-    def remove(self) -> None:
-        if self.path is None:
-            return
+    def _members(self) -> list[int]:
         try:
             with open(os.path.join(self.path, "cgroup.procs")) as f:
-                for line in f:
-                    try:
-                        os.kill(int(line), 9)
-                    except (ValueError, ProcessLookupError, PermissionError):
-                        pass
-            os.rmdir(self.path)
+                return [int(line) for line in f if line.strip().isdigit()]
         except OSError:
-            pass
+            return []
+
+    def remove(self) -> None:
+        """Kill what is left of the run, then remove the group once the kernel has let its members go."""
+        if self.path is None:
+            return
+        deadline = time.monotonic() + 5
+        while True:
+            members = self._members()
+            for pid in members:
+                try:
+                    os.kill(pid, 9)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            try:
+                os.rmdir(self.path)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    break  # left for the kernel; an empty group costs nothing
+                time.sleep(0.01)  # dying members leave the group a moment after their kill
         self.path = None
 
 
