@@ -6,7 +6,9 @@ it). After each case neither exists. Cases that are allowed run as plain literal
 
 from __future__ import annotations
 
+import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -204,7 +206,7 @@ def test_an_allowlisted_program_runs_in_the_root_with_a_scrubbed_environment(box
     result = shell.run_exec(CodeRoot(str(root)), ["env"], allowlist=["env"])
     assert result["exit_code"] == 0
     assert "must-not-leak" not in result["stdout"] and "PLANDESK" not in result["stdout"]
-    pwd = shell.run_exec(CodeRoot(str(root)), ["python3", "-m", "os"], allowlist=["python3"])
+    pwd = shell.run_exec(CodeRoot(str(root)), ["python3", "-m", "unittest", "--help"], allowlist=["python3"])
     assert pwd["cwd"] == "."
 
 
@@ -218,29 +220,41 @@ def test_a_working_directory_inside_the_root_is_used(box):
 
 def test_a_program_past_its_timeout_is_killed_with_its_children(box):
     root = box[0]
+    marker = f"300.{os.getpid()}{time.monotonic_ns() % 100000}"  # a sleep length no other process uses
     (root / "spin.py").write_text("import subprocess, time\n"
-                                  "child = subprocess.Popen(['sleep', '300'])\n"
-                                  "open('child.pid', 'w').write(str(child.pid))\n"
+                                  f"child = subprocess.Popen(['sleep', '{marker}'])\n"
+                                  "open('child.started', 'w').write('yes')\n"
                                   "time.sleep(300)\n")
     result = shell.run_exec(CodeRoot(str(root)), ["python3", "spin.py"], allowlist=["python3"], timeout_s=2)
     assert result["timed_out"] is True and result["exit_code"] is None
-    child = int((root / "child.pid").read_text())
-    # The group was killed; the orphan is reaped by init a moment later (a zombie counts as gone).
-    wait_for_gone(child, seconds=10)
+    assert (root / "child.started").exists()
+    # The child lives in the sandbox's own PID namespace: look for it by its command line on the host.
+    wait_for_gone(marker, seconds=10)
 
 
-def wait_for_gone(pid: int, seconds: float) -> None:
-    import time
+def _alive_with(marker: str) -> bool:
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                if marker.encode() not in f.read():
+                    continue
+            with open(f"/proc/{entry}/stat") as f:
+                if not f.read().split(") ", 1)[1].startswith("Z"):
+                    return True
+        except OSError:
+            continue
+    return False
+
+
+def wait_for_gone(marker: str, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                if f.read().split(") ", 1)[1].startswith("Z"):
-                    return
-        except OSError:
+        if not _alive_with(marker):
             return
         time.sleep(0.05)  # polling with a deadline
-    raise AssertionError(f"process {pid} outlived its group's kill")
+    raise AssertionError(f"a process running {marker!r} outlived its group's kill")
 
 
 def test_output_is_capped(box):

@@ -38,7 +38,7 @@ def test_search_skips_what_gitignore_ignores_unless_asked(repo: CodeRoot):
 def test_grep_gives_line_numbers_and_context(repo: CodeRoot):
     found = search.grep(repo, "return", context_lines=1)
     assert found["matches"] == [{"path": "src/app.py", "line": 2, "text": "    return f'hello {name}'",
-                                 "before": ["def greet(name):"], "after": [""]}]
+                                 "before": ["def greet(name):"], "after": []}]
 
 
 def test_results_are_capped_and_say_so(repo: CodeRoot):

@@ -119,11 +119,40 @@ def doctor(data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out:
             report["status"] = max(report["status"], 1)
         else:
             binding_health.check_repo(report, settings, repo)
+    report["warnings"] = _sandbox_warnings(settings)
     if json_out:
         emit_json(report)
     else:
         for c in report["checks"]:
             mark = "[green]ok[/green]" if c["ok"] else "[red]FAIL[/red]"
             console.print(f"{mark}  {c['name']}: {c['detail']}", highlight=False)
+        for w in report["warnings"]:
+            console.print(f"[yellow]WARN[/yellow]  {w}", highlight=False)
         console.print({0: "healthy", 1: "unhealthy", 2: "corrupt"}[report["status"]])
     raise typer.Exit(report["status"])
+
+
+def _sandbox_warnings(settings) -> list[str]:
+    """The connector's containment on this machine: warnings only, the workspace itself stays healthy."""
+    import shutil
+
+    from plandesk.connector import process, sandbox
+    warnings = []
+    state = sandbox.status()
+    if not state["available"]:
+        unsandboxed = False
+        try:
+            from plandesk.core import sandbox_mode, workspace
+            unsandboxed = sandbox_mode.unsandboxed_allowed(workspace.open_database(settings))
+        except Exception as exc:  # noqa: BLE001 - doctor reports what it can; the checks above name the cause
+            warnings.append(f"sandbox: could not read the sandbox mode setting ({type(exc).__name__})")
+        if unsandboxed:
+            warnings.append(f"sandbox: UNSANDBOXED MODE: connector programs (exec, build, deploy) run with the "
+                            f"server's own rights and can read the workspace ({state['detail']})")
+        else:
+            warnings.append(f"sandbox: code_exec, builds and deploys are refused: {state['detail']}")
+    elif not state.get("limits", True):
+        warnings.append(f"sandbox: {state['detail']}")
+    if shutil.which("rg", path=process.SAFE_PATH) is None:
+        warnings.append("search: ripgrep is not installed; code_search is refused (apt-get install ripgrep)")
+    return warnings

@@ -18,13 +18,14 @@ def summary_of(tool: str, operation: str, args: dict) -> str:
     lead = {
         "code_deploy": f"Deploy with recipe {args.get('recipe')!r}",
         "code_build": f"Run recipes {args.get('recipes') or args.get('recipe')!r}",
-        "code_git": f"git {args.get('action')} " + (f"to {args.get('remote') or 'origin'}"
-                                                     if args.get("action") == "push" else ""),
+        "code_git": f"git {args.get('action')} " + (f"to {args.get('remote') or 'origin'}, commit "
+                                                     f"{args.get('_commit')}" if args.get("action") == "push"
+                                                     else ""),
         "code_db": f"{'Write to' if args.get('write') else 'Query'} database {args.get('database')!r}",
         "code_exec": "Run " + " ".join(str(a) for a in (args.get("argv") or [])[:20]),
         "code_file": f"{args.get('action')} {args.get('path')!r}",
     }.get(tool, f"{tool} ({operation})")
-    shown = {k: v for k, v in args.items() if k not in ("approval_id", "content")}
+    shown = {k: v for k, v in args.items() if k not in ("approval_id", "content", "_commit")}
     if "content" in args:
         shown["content"] = f"<{len(str(args['content']))} characters>"
     detail = json.dumps(shown, sort_keys=True, ensure_ascii=False, default=str)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from plandesk.connector import database, files, git, recipes, search, shell
 from plandesk.connector.approvals import args_digest, summary_of
 from plandesk.connector.paths import CodeRoot
-from plandesk.core import approvals, audit, fields
+from plandesk.core import approvals, audit, fields, sandbox_mode
 from plandesk.core.actors import Actor
 from plandesk.core.errors import Forbidden, InvalidArgument, NotFound, PlanDeskError, RateLimited
 from plandesk.core.permissions import authorize
@@ -112,30 +112,37 @@ def _git(db):
             name, email = _author(db, actor)
             return git.commit(root, message=args.get("message"), paths=args.get("paths"),
                               all_changes=_flag(args, "all"), author_name=name, author_email=email)
-        return git.push(root, remote=args.get("remote"), branch=args.get("branch"))
+        return git.push(root, remote=args.get("remote"), branch=args.get("branch"), commit_sha=args.get("_commit"))
     return run
 
 
-def _build(actor, config, args, pid, ctx) -> dict:
-    names = args.get("recipes")
-    if names is None and args.get("recipe") is not None:
-        names = [args["recipe"]]
-    if not isinstance(names, list) or not names or len(names) > 20:
-        raise InvalidArgument("recipes must list 1 to 20 build or test recipe names", field="recipes")
-    chosen = [recipes.find_recipe(config, n, ("build", "test")) for n in names]
-    root, results = _root(config), []
-    for recipe in chosen:
-        result = recipes.run_recipe(root, recipe, data_dir=ctx.data_dir, project_id=pid, link_base=ctx.link_base)
-        results.append(result)
-        if not result["ok"]:
-            break  # like make: later modules usually depend on earlier ones
-    skipped = [r["name"] for r in chosen[len(results):]]
-    return {"ok": all(r["ok"] for r in results) and not skipped, "results": results, "skipped": skipped}
+def _build(db):
+    def run(actor, config, args, pid, ctx) -> dict:
+        names = args.get("recipes")
+        if names is None and args.get("recipe") is not None:
+            names = [args["recipe"]]
+        if not isinstance(names, list) or not names or len(names) > 20:
+            raise InvalidArgument("recipes must list 1 to 20 build or test recipe names", field="recipes")
+        chosen = [recipes.find_recipe(config, n, ("build", "test")) for n in names]
+        root, results = _root(config), []
+        unsandboxed_ok = sandbox_mode.unsandboxed_allowed(db)
+        for recipe in chosen:
+            result = recipes.run_recipe(root, recipe, data_dir=ctx.data_dir, project_id=pid,
+                                        link_base=ctx.link_base, unsandboxed_ok=unsandboxed_ok)
+            results.append(result)
+            if not result["ok"]:
+                break  # like make: later modules usually depend on earlier ones
+        skipped = [r["name"] for r in chosen[len(results):]]
+        return {"ok": all(r["ok"] for r in results) and not skipped, "results": results, "skipped": skipped}
+    return run
 
 
-def _deploy(actor, config, args, pid, ctx) -> dict:
-    recipe = recipes.find_recipe(config, args.get("recipe"), ("deploy",))
-    return recipes.run_recipe(_root(config), recipe, data_dir=ctx.data_dir, project_id=pid, link_base=ctx.link_base)
+def _deploy(db):
+    def run(actor, config, args, pid, ctx) -> dict:
+        recipe = recipes.find_recipe(config, args.get("recipe"), ("deploy",))
+        return recipes.run_recipe(_root(config), recipe, data_dir=ctx.data_dir, project_id=pid,
+                                  link_base=ctx.link_base, unsandboxed_ok=sandbox_mode.unsandboxed_allowed(db))
+    return run
 
 
 def _db(db):
@@ -148,10 +155,13 @@ def _db(db):
     return run
 
 
-def _exec(actor, config, args, pid, ctx) -> dict:
-    return shell.run_exec(_root(config), args.get("argv"), allowlist=config.get("exec_allowlist", []),
-                          cwd=args.get("cwd"), timeout_s=args.get("timeout_s"),
-                          network=bool(config.get("exec_network")))
+def _exec(db):
+    def run(actor, config, args, pid, ctx) -> dict:
+        return shell.run_exec(_root(config), args.get("argv"), allowlist=config.get("exec_allowlist", []),
+                              cwd=args.get("cwd"), timeout_s=args.get("timeout_s"),
+                              network=bool(config.get("exec_network")),
+                              unsandboxed_ok=sandbox_mode.unsandboxed_allowed(db))
+    return run
 
 
 def tools_for(db) -> dict[str, Tool]:
@@ -162,11 +172,11 @@ def tools_for(db) -> dict[str, Tool]:
                           _file),
         "code_git": Tool(("action", "rev", "staged", "paths", "limit", "name", "create", "message", "all", "remote",
                           "branch"), _git_op, _git(db)),
-        "code_build": Tool(("recipes", "recipe"), lambda a: "build", _build),
-        "code_deploy": Tool(("recipe",), lambda a: "deploy", _deploy),
+        "code_build": Tool(("recipes", "recipe"), lambda a: "build", _build(db)),
+        "code_deploy": Tool(("recipe",), lambda a: "deploy", _deploy(db)),
         "code_db": Tool(("database", "sql", "write", "max_rows", "timeout_ms"),
                         lambda a: "db.write" if _flag(a, "write") else "db.read", _db(db)),
-        "code_exec": Tool(("argv", "cwd", "timeout_s"), lambda a: "exec", _exec),
+        "code_exec": Tool(("argv", "cwd", "timeout_s"), lambda a: "exec", _exec(db)),
     }
 
 
@@ -204,12 +214,19 @@ def perform(db, actor: Actor, tool: str, args, ctx: Context) -> dict:
         decision = authorize(db, actor, project_id, operation)
         project_for_audit = project_id
         decision.require()
+        covers = None
+        if tool == "code_git" and args.get("action") == "push":
+            # A push approval covers one commit: the branch's head now. The push sends exactly that commit.
+            covers = git.push_target(_root(decision.config), remote=args.get("remote"), branch=args.get("branch"))
+            args = {**args, "_commit": covers}
         if decision.needs_approval:
+            bound = args_digest(args)
             if args.get("approval_id") is None:
                 approvals.request_approval(db, actor, project_id=project_id, operation=operation, tool=tool,
-                                           args_digest=digest, summary=summary_of(tool, operation, args))
+                                           args_digest=bound, summary=summary_of(tool, operation, args),
+                                           covers=covers)
             approvals.consume_approval(db, actor, args["approval_id"], project_id=project_id, operation=operation,
-                                       tool=tool, args_digest=digest)
+                                       tool=tool, args_digest=bound, covers=covers)
             extra["approval_id"] = args["approval_id"]
         if tool in EXPENSIVE:
             if not RUN_SLOTS.acquire(blocking=False):

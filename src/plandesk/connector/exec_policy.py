@@ -50,12 +50,37 @@ _OPTION_REFUSED = {
     "rsync": {"-e", "--rsh", "--rsync-path"},
     "zip": {"-T", "-TT", "--unzip-command", "--test"},
     "make": {"--eval", "-E"}, "gmake": {"--eval", "-E"},
+    "gdb": {"--ex", "--iex", "--eval-command", "--init-eval-command", "--x", "--ix", "--command",
+            "--init-command", "--python", "--P"},
+    "lldb": {"-o", "-O", "-k", "-K", "-s", "-S", "--one-line", "--source", "--one-line-before-file",
+             "--source-before-file", "--one-line-on-crash", "--source-on-crash"},
     "sort": {"--compress-program"}, "wget": {"--use-askpass"}, "curl": {"-K", "--config"},
     "scp": {"-S", "-o", "-F"},
     "vim": {"*"}, "vi": {"*"}, "nvim": {"*"}, "view": {"*"}, "ex": {"*"}, "ed": {"*"}, "emacs": {"*"},
     "less": {"*"}, "more": {"*"}, "man": {"*"}, "pip": {"*"}, "pip3": {"*"}, "npx": {"*"}, "docker": {"*"},
     "podman": {"*"}, "kubectl": {"*"}, "crontab": {"*"}, "mount": {"*"}, "dd": {"*"}, "install": {"*"},
 }
+
+
+# Python modules that take code, paths or the network from their arguments (python -m timeit "code",
+# -m zipfile -e x.zip /abs, -m http.server): -m runs only modules on this list or named on the allowlist.
+PYTHON_MODULES = {"pytest", "unittest", "mypy", "ruff", "black", "isort", "flake8", "pylint", "coverage",
+                  "pyflakes", "pycodestyle", "build", "tox", "nox"}
+# Variables that make a program load code or look programs up elsewhere (env NAME=VALUE prog).
+_ENV_REFUSED = re.compile(r"(.*PATH|LD_.*|.*_?OPTS?|.*OPTIONS|PYTHON.*|PERL.*|NODE_.*|RUBY.*|BASH_.*|ENV|IFS|"
+                          r"SHELLOPTS|GIT_.*|MAKEFLAGS|MFLAGS|GCONV_.*|.*_LOADER|.*PRELOAD.*|.*RC|.*STARTUP|HOME|"
+                          r"TMPDIR|.*_HOME|.*CONFIG.*|GDB.*|LUA_.*|JULIA_.*|NPM_.*|YARN_.*|DENO_.*|BUN_.*|PAGER|EDITOR|"
+                          r"VISUAL|BROWSER|SSH_.*|PROMPT_COMMAND|PS[0-9])", re.IGNORECASE)
+_LONG_ONLY = {"gdb"}  # programs that read -word as --word, abbreviations included
+_NPM_REFUSED = {"exec", "x", "dlx", "explore", "create", "init", "innit", "create-vite", "-c", "--call",
+                "install-test", "install-ci-test", "it", "cit", "edit", "rebuild", "restart"}
+
+
+def _abbreviates(head: str, options: set[str]) -> bool:
+    """GNU getopt takes any unambiguous prefix of a long option: --checkpoint-a means --checkpoint-action."""
+    if not head.startswith("--") or len(head) < 4:
+        return head in options
+    return any(o.startswith("--") and o.startswith(head) for o in options)
 
 
 @dataclass(frozen=True)
@@ -116,8 +141,52 @@ def _check_inline(family: str, args: list[str], offset: int) -> None:
             raise refuse("deno eval is refused; put the code in a file in the code root", offset + i)
         head = a.split("=", 1)[0].lower()
         cluster = _short_cluster(a)
-        if head in _LONG_INLINE or (cluster and any(ch in letters for ch in cluster)):
+        if _abbreviates(head, _LONG_INLINE) or (cluster and any(ch in letters for ch in cluster)):
             raise refuse(f"inline code ({a[:20]}) is refused; put the code in a file in the code root", offset + i)
+        if family == "node" and ("data:" in a.lower() or "http:" in a.lower() or "https:" in a.lower()):
+            raise refuse("node loading code from a data: or http: URL is refused", offset + i)
+        if family == "node" and _abbreviates(head, {"--import", "--loader", "--experimental-loader", "--inspect",
+                                                     "--inspect-brk"}) and "=" not in a and a != head:
+            raise refuse(f"node {head} is refused", offset + i)
+        if family == "perl" and cluster:
+            _check_perl_cluster(cluster, offset + i)
+
+
+def _check_perl_cluster(cluster: str, index: int) -> None:
+    # -MModule=list becomes `use Module list;`: anything past a module name and an import list is code.
+    for j, ch in enumerate(cluster):
+        if ch in "MmdD":
+            rest = cluster[j + 1:]
+            if ch in "dD" and not rest:
+                return
+            if not re.fullmatch(r"-?:?[A-Za-z0-9_:]*(=[A-Za-z0-9_:,]*)?", rest):
+                raise refuse(f"perl -{ch} with {rest[:20]!r} is inline code; it is refused", index)
+            return
+        if ch in "xIiol0":  # options whose value is the rest of the cluster
+            return
+
+
+def _check_python_module(family: str, args: list[str], allowlist: list[str], offset: int) -> None:
+    if family not in ("python", "pypy"):
+        return
+    skip = False
+    for i, a in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        cluster = _short_cluster(a)
+        if not cluster or "m" not in cluster:
+            if not a.startswith("-"):
+                return  # the script: later arguments are its own
+            skip = cluster[-1:] in ("X", "W")  # their value is the next argument
+            continue
+        rest = cluster[cluster.index("m") + 1:]
+        module = rest or (args[i + 1] if i + 1 < len(args) else "")
+        if module.split(".")[0] not in PYTHON_MODULES and module not in allowlist:
+            raise refuse(f"python -m {module[:40]} is refused: modules may take code or paths from their "
+                         f"arguments; allowed are {', '.join(sorted(PYTHON_MODULES))} and allowlisted names",
+                         offset + i)
+        return
 
 
 def _check_specific(family: str, args: list[str], offset: int) -> None:
@@ -126,6 +195,25 @@ def _check_specific(family: str, args: list[str], offset: int) -> None:
             raise refuse("awk runs its first argument as a program; use -f with a file in the code root", offset)
         if any(a in ("-e", "--source") or a.startswith(("--source=", "-e")) for a in args):
             raise refuse("awk inline programs are refused; use -f with a file in the code root", offset)
+    if family == "make":
+        for i, a in enumerate(args):
+            if "$" in a or "`" in a:
+                raise refuse("make expands $(shell ...) and $(file ...) in its arguments; they are refused",
+                             offset + i)
+    if family in ("npm", "pnpm", "yarn", "bun", "corepack"):
+        for i, a in enumerate(args):
+            if a.split("=", 1)[0] in _NPM_REFUSED or _abbreviates(a.split("=", 1)[0], {"--call"}):
+                raise refuse(f"{family} {a[:20]} runs packages or commands given on the command line; it is "
+                             "refused", offset + i)
+    if family == "env":
+        for i, a in enumerate(args):
+            name = a.split("=", 1)[0]
+            if "=" in a and not a.startswith("-") and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and \
+                    _ENV_REFUSED.fullmatch(name):
+                raise refuse(f"env {name}=... changes where programs or code are loaded from; it is refused",
+                             offset + i)
+            if not a.startswith("-") and "=" not in a:
+                break
     if family == "find":
         for i, a in enumerate(args):
             if a in _FIND_REFUSED:
@@ -139,7 +227,12 @@ def _check_specific(family: str, args: list[str], offset: int) -> None:
     for i, a in enumerate(args):
         head = a.split("=", 1)[0]
         cluster = _short_cluster(a) or (a if family == "tar" and i == 0 and not a.startswith("-") else "")
-        if head in refused or any(ch in shorts for ch in cluster.split("=", 1)[0][:8]):
+        # Every letter of a cluster counts (-vvvvvvvvI is -I); a refused letter inside a glued value is the
+        # safe mistake. Long options count by any prefix getopt would take for them.
+        if family in _LONG_ONLY and head.startswith("-") and not head.startswith("--"):
+            head = "-" + head  # getopt_long_only: -eval-c is --eval-command
+            cluster = ""
+        if _abbreviates(head, refused) or any(ch in shorts for ch in cluster.split("=", 1)[0]):
             raise refuse(f"{family} {head[:20]} can run another program or write outside the root; it is refused",
                          offset + i)
 
@@ -178,6 +271,7 @@ def check_argv(argv, allowlist: list[str], code_root: str, depth: int = 0) -> Pr
             raise refuse("env -S splits a string like a shell; it is refused", 1)
         _check_inline(fam, args, 1)
         _check_specific(fam, args, 1)
+        _check_python_module(fam, args, allowlist, 1)
     if family in WRAPPERS or real_family in WRAPPERS:
         start = _wrapped_start(args)
         if family == "xargs" and start is None:
@@ -196,6 +290,12 @@ def check_path_arguments(argv: list[str], code_root: str, cwd: str) -> None:
         candidates = [a]
         if a.startswith("-") and "=" in a:
             candidates.append(a.split("=", 1)[1])
+        if a.startswith("-") and not a.startswith("--"):
+            # A value glued to a short option (-C/abs, -t/abs, -o../x, -f~/x) is a path like any other.
+            for j in range(1, len(a)):
+                if a[j] in "/~" or a.startswith("..", j):
+                    candidates.append(a[j:])
+                    break
         for c in candidates:
             if c.startswith("~"):
                 raise refuse(f"argv[{i}] names a home directory; paths must stay inside the code root", i)

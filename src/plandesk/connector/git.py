@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 
-from plandesk.connector import process
+from plandesk.connector import process, sandbox
 from plandesk.connector.paths import CodeRoot
 from plandesk.core.errors import Conflict, InvalidArgument
 
@@ -26,36 +25,81 @@ class GitFailed(Conflict):
 
 
 def _hardening(root: str) -> list[str]:
-    # Repository config can name programs (hooks, fsmonitor, pagers, editors); none of them may run.
-    return ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "core.pager=cat",
-            "-c", "core.editor=true", "-c", "sequence.editor=true", "-c", "diff.external=",
-            "-c", "protocol.ext.allow=never", "-c", "submodule.recurse=false", "-c", "gc.auto=0",
-            "-c", "maintenance.auto=false", "-c", "commit.gpgSign=false", "-c", "tag.gpgSign=false",
-            "-c", f"safe.directory={root}", "-c", "core.quotePath=false", "-c", "color.ui=false"]
+    # Repository config can name programs (hooks, fsmonitor, filters, textconv, external diff, pagers, editors,
+    # credential helpers, ssh commands); the command line wins over every config file, so none of them run.
+    pairs = ["core.hooksPath=/dev/null", "core.fsmonitor=false", "core.untrackedCache=false", "core.pager=cat",
+             "core.editor=true", "sequence.editor=true", "diff.external=", "diff.noprefix=false",
+             "core.sshCommand=ssh", "core.askPass=", "credential.helper=", "core.gitProxy=",
+             "protocol.ext.allow=never", "submodule.recurse=false",
+             "gc.auto=0", "maintenance.auto=false", "commit.gpgSign=false", "tag.gpgSign=false",
+             "push.gpgSign=false", "gpg.program=false", "core.alternateRefsCommand=", "merge.renormalize=false",
+             "core.attributesFile=/dev/null", f"safe.directory={root}", "core.quotePath=false",
+             "color.ui=false", "core.symlinks=true", "status.showUntrackedFiles=normal"]
+    args: list[str] = []
+    for pair in pairs:
+        args += ["-c", pair]
+    return args
 
 
-def _env(scratch_home: str, *, credentials: bool) -> dict[str, str]:
-    env = {"PATH": process.SAFE_PATH, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "GIT_TERMINAL_PROMPT": "0",
-           "GIT_LITERAL_PATHSPECS": "1", "GIT_PAGER": "cat", "PAGER": "cat", "GIT_EDITOR": "true",
-           "GIT_OPTIONAL_LOCKS": "0", "GIT_CONFIG_NOSYSTEM": "1"}
-    if credentials and os.environ.get("HOME"):
-        # A push needs the server account's own credentials (ssh agent, credential helper); nothing else does.
-        env["HOME"] = os.environ["HOME"]
-        if os.environ.get("SSH_AUTH_SOCK"):
-            env["SSH_AUTH_SOCK"] = os.environ["SSH_AUTH_SOCK"]
-    else:
-        env["HOME"] = scratch_home
-        env["GIT_CONFIG_GLOBAL"] = "/dev/null"
+# Filters and diff or merge drivers are named by .gitattributes, which any member can write: every driver the
+# repository's configuration defines (included files too, as git itself reads them) is switched off by name.
+_DRIVER_KEY = re.compile(r"(filter|diff|merge)\.(.{1,200})\.(clean|smudge|process|command|textconv|driver)",
+                         re.IGNORECASE | re.DOTALL)
+
+
+def _driver_overrides(root: CodeRoot, sandboxed: bool) -> dict[str, str]:
+    argv = [_git_binary(), "--no-pager", *_hardening(root.path), "-C", root.path, "config", "--null", "--list",
+            "--name-only"]
+    policy = sandbox.Policy(root=root.path, cwd=root.path, env=_env(credentials=False),
+                            limits=sandbox.Limits.from_environment(cpu_s=GIT_TIMEOUT_S))
+    with sandbox.command(argv, policy, sandboxed=sandboxed) as (full, env):
+        listed = process.run(full, cwd=root.path, env=env, timeout_s=GIT_TIMEOUT_S, cap=256 * 1024)
+    pairs: list[tuple[str, str]] = []
+    for key in listed.stdout.text().split("\0"):
+        m = _DRIVER_KEY.fullmatch(key.strip())
+        if m:
+            kind, name = m.group(1).lower(), m.group(2)
+            pairs.append((f"{kind}.{name}.{m.group(3).lower()}", ""))
+            if kind == "filter":
+                pairs.append((f"filter.{name}.required", "false"))
+    # GIT_CONFIG_KEY_n takes any name as it is ('=' and all), where -c would split it.
+    env = {"GIT_CONFIG_COUNT": str(len(pairs))}
+    for i, (k, v) in enumerate(pairs):
+        env[f"GIT_CONFIG_KEY_{i}"], env[f"GIT_CONFIG_VALUE_{i}"] = k, v
     return env
 
 
+def _env(*, credentials: bool) -> dict[str, str]:
+    env = {"GIT_TERMINAL_PROMPT": "0", "GIT_LITERAL_PATHSPECS": "1", "GIT_PAGER": "cat", "PAGER": "cat",
+           "GIT_EDITOR": "true", "GIT_OPTIONAL_LOCKS": "0", "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "GIT_EXTERNAL_DIFF": "",
+           "GIT_SSH_COMMAND": "ssh -o BatchMode=yes", "GIT_ATTR_NOSYSTEM": "1", "GIT_NO_REPLACE_OBJECTS": "1"}
+    if credentials and os.environ.get("SSH_AUTH_SOCK"):
+        # A push may use the server account's ssh agent (it signs, it never hands out the key); nothing else.
+        env["SSH_AUTH_SOCK"] = os.environ["SSH_AUTH_SOCK"]
+    return env
+
+
+# Operations that write .git (commit, add, switch, push updating refs); everything else sees it read-only.
+WRITES_GIT = ("add", "commit", "switch", "push")
+
+
 def run_git(root: CodeRoot, args: list[str], *, timeout_s: float = GIT_TIMEOUT_S, stdin_data: bytes | None = None,
-            credentials: bool = False, extra_env: dict | None = None, cap: int = MAX_DIFF_BYTES):
-    with tempfile.TemporaryDirectory(prefix="pd-git-home-") as home:
-        env = {**_env(home, credentials=credentials), **(extra_env or {})}
-        argv = ["git", "--no-pager", *_hardening(root.path), "-C", root.path, *args]
-        return process.run(argv, cwd=root.path, env=env, timeout_s=timeout_s, cap=cap, stdin_data=stdin_data,
-                           executable=_git_binary())
+            credentials: bool = False, extra_env: dict | None = None, cap: int = MAX_DIFF_BYTES,
+            network: bool = False, writable_paths: tuple[str, ...] = ()):
+    sandboxed = sandbox.status()["available"]
+    env = {**_env(credentials=credentials), **(extra_env or {}), **_driver_overrides(root, sandboxed)}
+    writes = bool(args) and args[0] in WRITES_GIT
+    binds = writable_paths
+    if credentials and env.get("SSH_AUTH_SOCK") and os.path.exists(env["SSH_AUTH_SOCK"]):
+        binds = (*binds, env["SSH_AUTH_SOCK"])
+    policy = sandbox.Policy(root=root.path, cwd=root.path, write_root=writes, write_git=writes, network=network,
+                            env=env, writable_paths=binds,
+                            limits=sandbox.Limits.from_environment(cpu_s=int(timeout_s)))
+    argv = [_git_binary(), "--no-pager", *_hardening(root.path), "-C", root.path, *args]
+    # git is hardened by its configuration everywhere; the sandbox is used wherever the machine has one.
+    with sandbox.command(argv, policy, sandboxed=sandboxed) as (full, run_env):
+        return process.run(full, cwd=root.path, env=run_env, timeout_s=timeout_s, cap=cap, stdin_data=stdin_data)
 
 
 def _git_binary() -> str:
@@ -213,7 +257,7 @@ def commit(root: CodeRoot, *, message, paths=None, all_changes: bool = False, au
     return {"sha": sha, "subject": message.strip().splitlines()[0][:200], **status(root)}
 
 
-def push(root: CodeRoot, *, remote=None, branch=None) -> dict:
+def push(root: CodeRoot, *, remote=None, branch=None, commit_sha: str | None = None) -> dict:
     require_repository(root)
     remotes = _ok(run_git(root, ["remote"]), "remote").split()
     remote = remote or "origin"
@@ -226,7 +270,37 @@ def push(root: CodeRoot, *, remote=None, branch=None) -> dict:
         if not branch:
             raise InvalidArgument("HEAD is detached; name the branch to push", field="branch")
     branch = _branch_name(root, branch)
-    result = run_git(root, ["push", "--porcelain", "--no-verify", remote, f"refs/heads/{branch}:refs/heads/{branch}"],
-                     timeout_s=PUSH_TIMEOUT_S, credentials=True)
+    target = commit_sha or head_of(root, branch)
+    url = _ok(run_git(root, ["remote", "get-url", "--push", remote]), "remote").strip()
+    local = _local_remote(url)
+    result = run_git(root, ["push", "--porcelain", "--no-verify", remote, f"{target}:refs/heads/{branch}"],
+                     timeout_s=PUSH_TIMEOUT_S, credentials=True, network=local is None,
+                     writable_paths=(local,) if local else ())
     text = _ok(result, "push")
-    return {"remote": remote, "branch": branch, "output": text[-4000:]}
+    return {"remote": remote, "branch": branch, "commit": target, "output": text[-4000:]}
+
+
+def head_of(root: CodeRoot, branch: str) -> str:
+    """The commit a branch points at now: what a push of it would send."""
+    out = run_git(root, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"refs/heads/{branch}^{{commit}}"])
+    if out.exit_code != 0:
+        raise InvalidArgument(f"branch {branch!r} does not exist", field="branch")
+    return out.stdout.text().strip()
+
+
+def push_target(root: CodeRoot, *, remote=None, branch=None) -> str:
+    """The commit a push with these arguments would send (what its approval covers)."""
+    if branch is None:
+        branch = branches(root)["current"]
+        if not branch:
+            raise InvalidArgument("HEAD is detached; name the branch to push", field="branch")
+    return head_of(root, _branch_name(root, branch))
+
+
+def _local_remote(url: str) -> str | None:
+    """A remote on this machine (a path or file:// URL) must be writable inside the sandbox; others need network."""
+    path = url[len("file://"):] if url.startswith("file://") else url if url.startswith("/") else None
+    if path is None:
+        return None
+    real = os.path.realpath(path)
+    return real if os.path.isdir(real) else None

@@ -6,15 +6,16 @@ import os
 import uuid
 from pathlib import Path
 
-from plandesk.connector import process
+from plandesk.connector import process, sandbox
 from plandesk.connector.paths import CodeRoot
 from plandesk.core.errors import InvalidArgument, NotFound
 
 TAIL_BYTES = 16 * 1024
 LOG_CAP = 50 * 1024 * 1024
-# Recipes are written by an admin, so they keep the server's PATH and HOME (compilers, deploy keys);
-# everything else, Plan Desk's own settings and any secret in its environment included, is left out.
-PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TERM", "USER", "LOGNAME", "TMPDIR", "SSH_AUTH_SOCK")
+# Recipes are written by an admin, but the files they run can be written by any member: they run in the
+# sandbox like code_exec, with an environment built from nothing plus what the recipe declares. Deploy
+# recipes reach the network (that is their job); build and test recipes do not unless they declare it.
+NETWORK_KINDS = ("deploy",)
 
 
 def log_dir(data_dir: Path, project_id: str) -> Path:
@@ -42,14 +43,22 @@ def find_recipe(config: dict, name, kinds: tuple[str, ...]) -> dict:
     raise NotFound("recipe", name, field="recipe", available=names)
 
 
-def _env() -> dict[str, str]:
-    env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
-    env.setdefault("PATH", process.SAFE_PATH)
-    return env
+def _declared_env(recipe: dict) -> dict[str, str]:
+    declared = recipe.get("env") or {}
+    return {str(k): str(v) for k, v in declared.items()} if isinstance(declared, dict) else {}
 
 
-def run_recipe(root: CodeRoot, recipe: dict, *, data_dir: Path, project_id: str, link_base: str = "") -> dict:
+def policy_for(root: CodeRoot, recipe: dict) -> sandbox.Policy:
+    network = recipe["kind"] in NETWORK_KINDS if recipe.get("network") is None else bool(recipe["network"])
+    return sandbox.Policy(root=root.path, cwd=root.path, write_root=True, write_git=False, network=network,
+                          env={"PWD": root.path, **_declared_env(recipe)},
+                          limits=sandbox.Limits.from_environment(cpu_s=recipe.get("timeout_s") or 600))
+
+
+def run_recipe(root: CodeRoot, recipe: dict, *, data_dir: Path, project_id: str, link_base: str = "",
+               unsandboxed_ok: bool = False) -> dict:
     """Run one recipe to the end (or its timeout); answer with exit code, duration, output tail and log link."""
+    sandboxed = sandbox.require(unsandboxed_ok=unsandboxed_ok, what=f"the {recipe['kind']} recipe")
     log_id = str(uuid.uuid4())
     path = log_path(data_dir, project_id, log_id)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -60,9 +69,12 @@ def run_recipe(root: CodeRoot, recipe: dict, *, data_dir: Path, project_id: str,
         sink.flush()
         cwd_fd, _rel = root.open_dir(".")
         try:
-            result = process.run(list(recipe["argv"]), cwd=f"/proc/self/fd/{cwd_fd}", pass_fds=(cwd_fd,),
-                                 env=_env(), timeout_s=recipe.get("timeout_s") or 600, cap=TAIL_BYTES,
-                                 sink=sink, sink_cap=LOG_CAP, merge_stderr=True)
+            program = _program(recipe)
+            with sandbox.command([program, *recipe["argv"][1:]], policy_for(root, recipe),
+                                 sandboxed=sandboxed) as (argv, env):
+                result = process.run(argv, cwd=f"/proc/self/fd/{cwd_fd}", pass_fds=(cwd_fd,), env=env,
+                                     timeout_s=recipe.get("timeout_s") or 600, cap=TAIL_BYTES, sink=sink,
+                                     sink_cap=LOG_CAP, merge_stderr=True)
         except FileNotFoundError:
             raise InvalidArgument(f"recipe {recipe['name']!r}: program {recipe['argv'][0]!r} was not found",
                                   field="recipe") from None
@@ -76,6 +88,18 @@ def run_recipe(root: CodeRoot, recipe: dict, *, data_dir: Path, project_id: str,
             "duration_ms": result.duration_ms, "output_tail": result.stdout.text(),
             "output_bytes": result.stdout.total, "log_id": log_id,
             "log_url": f"{link_base}/api/v1/projects/{project_id}/connector/logs/{log_id}"}
+
+
+def _program(recipe: dict) -> str:
+    """The recipe's program as an absolute path on the fixed PATH (the sandbox has no other), or a clear error."""
+    name = recipe["argv"][0]
+    if "/" in name:
+        return name
+    for d in process.SAFE_PATH.split(":"):
+        candidate = os.path.join(d, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    raise FileNotFoundError(name)
 
 
 def read_log(data_dir: Path, project_id: str, log_id: str, *, max_bytes: int = LOG_CAP) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import and_, select, update
@@ -43,7 +44,7 @@ def _check_digest(value: str) -> str:
 
 
 def request_approval(db, actor: Actor, *, project_id: str, operation: str, tool: str, args_digest: str,
-                     summary: str) -> dict:
+                     summary: str, covers: str | None = None) -> dict:
     """Record a pending approval and answer with PendingApproval carrying its id and link."""
     fields.choice("operation", operation, CONNECTOR_OPERATIONS, required=True)
     _check_digest(args_digest)
@@ -54,7 +55,8 @@ def request_approval(db, actor: Actor, *, project_id: str, operation: str, tool:
             tool=tool[:64], args_digest=args_digest, summary=(summary or "")[:MAX_SUMMARY], status="pending",
             created_at=now()))
         audit.record(tx, actor, "approval.request", project_id=project_id, target_type="approval",
-                     target_id=aid, detail={"operation": operation, "tool": tool})
+                     target_id=aid, detail={"operation": operation, "tool": tool,
+                                            **({"commit": covers} if covers else {})})
         tx.publish(project_id, "approval.requested", id=aid, operation=operation)
     raise PendingApproval(f"{operation} needs a person's approval. Ask them to open {link_for(aid)} (or "
                           f"/projects/{project_id}/approvals), then call {tool} again with the same arguments "
@@ -62,7 +64,7 @@ def request_approval(db, actor: Actor, *, project_id: str, operation: str, tool:
 
 
 def consume_approval(db, actor: Actor, approval_id, *, project_id: str, operation: str, tool: str,
-                     args_digest: str) -> dict:
+                     args_digest: str, covers: str | None = None) -> dict:
     """Spend an approved approval on exactly the call it was given for; one use, compare-and-set."""
     approval_id = fields.ident("approval_id", approval_id)
     _check_digest(args_digest)
@@ -70,6 +72,12 @@ def consume_approval(db, actor: Actor, approval_id, *, project_id: str, operatio
         row = tx.conn.execute(select(approvals).where(approvals.c.id == approval_id)).first()
         if row is None or row.user_id != actor.user_id or row.project_id != project_id:
             raise NotFound("approval", approval_id, field="approval_id")
+        if covers and row.tool == tool and row.args_digest != args_digest:
+            approved = _covered_commit(row.summary)
+            if approved and approved != covers:
+                raise Forbidden(f"approval {approval_id} covers commit {approved[:12]}; the branch is now at "
+                                f"{covers[:12]}. Ask for a new approval for this commit", permission=operation,
+                                field="approval_id", approved_commit=approved, current_commit=covers)
         if row.tool != tool or row.operation != operation or row.args_digest != args_digest:
             raise Forbidden(f"approval {approval_id} was given for a different call ({row.tool}, other arguments); "
                             "repeat the exact call it was requested for", permission=operation,
@@ -96,6 +104,12 @@ def consume_approval(db, actor: Actor, approval_id, *, project_id: str, operatio
         audit.record(tx, actor, "approval.use", project_id=project_id, target_type="approval",
                      target_id=approval_id, detail={"operation": operation, "tool": tool})
     return {"id": approval_id, "status": "used"}
+
+
+def _covered_commit(summary: str | None) -> str | None:
+    """The commit a push approval was given for, as its summary recorded it."""
+    m = re.search(r"\bcommit ([0-9a-f]{40,64})\b", summary or "")
+    return m.group(1) if m else None
 
 
 def _query(actor: Actor):

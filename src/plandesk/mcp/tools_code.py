@@ -82,7 +82,8 @@ _COMMON = {"project_id": _PROJECT, "approval_id": _APPROVAL}
             description="Find files by glob (glob: '**/*.py') or grep by regular expression (query) with context "
                         "lines, in the project's code root. Honours .gitignore unless include_ignored; symlinks "
                         "are not followed; results are capped (truncated tells you when). Needs code.search.",
-            params={**_COMMON, "query": s.text("A regular expression (Python syntax) to grep for.", max_len=1000),
+            params={**_COMMON, "query": s.text("A regular expression to grep for (ripgrep syntax: like Python's, "
+                                               "linear-time, no look-around or backreferences).", max_len=1000),
                     "glob": s.text("Files to consider: '*.py' matches names, 'src/**/*.ts' matches paths.",
                                    max_len=1000),
                     "path": _PATH, "context_lines": s.integer("Lines before and after each match.", minimum=0,
