@@ -59,6 +59,15 @@ def test_settings_round_trip_with_defaults_filled_in(api, project, tmp_path):
     assert got["databases"][0]["write_url"] is None and got["exec_allowlist"] == ["pytest", "ls"]
 
 
+def test_a_recipe_declares_its_environment_and_network(api, project, tmp_path):
+    recipe = {"name": "ship", "kind": "deploy", "argv": ["make", "ship"], "env": {"TARGET": "staging"},
+              "network": False}
+    r = _put(api, project, {"enabled": True, "code_root": str(tmp_path), "recipes": [recipe]})
+    assert r.status_code == 200, r.text
+    got = api.get(f"/api/v1/projects/{project['id']}/connector").json()["recipes"]
+    assert got == [{**recipe, "timeout_s": 600}]
+
+
 def test_database_passwords_are_masked_and_the_mask_keeps_the_stored_secret(api, project, tmp_path, workspace):
     url = "postgresql://reader:s3cret-pass@db.example:5432/app"
     assert _put(api, project, {"databases": [{"name": "app", "engine": "postgresql", "read_url": url}]}).status_code == 200
@@ -84,6 +93,9 @@ def test_bad_settings_are_refused_naming_the_field_and_nothing_is_saved(api, pro
         ({"databases": [{"name": "d", "engine": "mysql", "read_url": "postgresql://x/y"}]}, "databases[0].read_url"),
         ({"databases": [{"name": "d", "engine": "sqlite", "read_url": "sqlite:///relative.db"}]},
          "databases[0].read_url"),
+        ({"recipes": [{"name": "a", "kind": "build", "argv": ["x"], "env": {"A B": "1"}}]}, "recipes[0].env"),
+        ({"recipes": [{"name": "a", "kind": "build", "argv": ["x"], "env": {"PATH": "/evil"}}]}, "recipes[0].env"),
+        ({"recipes": [{"name": "a", "kind": "build", "argv": ["x"], "network": "yes"}]}, "recipes.0.network"),
         ({"exec_allowlist": ["/usr/bin/ls"]}, "exec_allowlist"),
         ({"exec_allowlist": ["ls; rm -rf /"]}, "exec_allowlist"),
     ]

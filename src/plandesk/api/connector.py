@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from plandesk.api.deps import current_actor, db_of
 from plandesk.core import connector_config, vocab
@@ -25,6 +25,9 @@ class RecipeIn(Strict):
     kind: Literal[vocab.RECIPE_KINDS]  # type: ignore[valid-type]
     argv: list[str] = Field(min_length=1, max_length=100)
     timeout_s: int | None = Field(default=None, ge=1, le=3600)
+    env: dict[str, str] | None = Field(default=None, description="All the environment the sandboxed recipe gets.")
+    network: StrictBool | None = Field(default=None, description="Deploy recipes reach the network unless false; "
+                                 "others only when true.")
 
 
 class DatabaseIn(Strict):

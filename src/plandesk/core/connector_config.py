@@ -123,8 +123,9 @@ def _recipes(value) -> list[dict]:
     for i, r in enumerate(value):
         where = f"recipes[{i}]"
         if not isinstance(r, dict):
-            raise InvalidArgument(f"{where} must be an object {{name, kind, argv, timeout_s}}", field=where)
-        fields.reject_unknown(r, ("name", "kind", "argv", "timeout_s"))
+            raise InvalidArgument(f"{where} must be an object {{name, kind, argv, timeout_s, env, network}}",
+                                  field=where)
+        fields.reject_unknown(r, ("name", "kind", "argv", "timeout_s", "env", "network"))
         name = fields.text(f"{where}.name", r.get("name"), max_len=64, required=True, strip=True)
         if not NAME.fullmatch(name):
             raise InvalidArgument(f"{where}.name may hold letters, digits, '.', '_' and '-'", field=f"{where}.name")
@@ -135,7 +136,37 @@ def _recipes(value) -> list[dict]:
         argv = _text_list(f"{where}.argv", r.get("argv"), max_items=MAX_ARGV, max_len=MAX_ARG)
         timeout = fields.number(f"{where}.timeout_s", r.get("timeout_s"), minimum=1, maximum=MAX_TIMEOUT_S,
                                 integer=True)
-        out.append({"name": name, "kind": kind, "argv": argv, "timeout_s": timeout or DEFAULT_TIMEOUT_S})
+        recipe = {"name": name, "kind": kind, "argv": argv, "timeout_s": timeout or DEFAULT_TIMEOUT_S}
+        env = _recipe_env(f"{where}.env", r.get("env"))
+        if env:
+            recipe["env"] = env  # the sandbox starts from an empty environment: this is all the recipe gets
+        network = r.get("network")
+        if network is not None:
+            if not isinstance(network, bool):
+                raise InvalidArgument(f"{where}.network must be true or false", field=f"{where}.network")
+            recipe["network"] = network  # deploy recipes reach the network by default; others only if declared
+        out.append(recipe)
+    return out
+
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+MAX_RECIPE_ENV = 32
+
+
+def _recipe_env(field: str, value) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > MAX_RECIPE_ENV:
+        raise InvalidArgument(f"{field} must be an object of at most {MAX_RECIPE_ENV} NAME: value pairs",
+                              field=field)
+    out = {}
+    for name, raw in value.items():
+        if not isinstance(name, str) or not ENV_NAME.fullmatch(name):
+            raise InvalidArgument(f"{field}: {str(name)[:40]!r} is not a variable name (letters, digits, _)",
+                                  field=field)
+        if name in ("LD_PRELOAD", "LD_LIBRARY_PATH", "PATH"):
+            raise InvalidArgument(f"{field}: {name} is set by the sandbox and cannot be declared", field=field)
+        out[name] = fields.text(f"{field}.{name}", raw, max_len=4000, required=True)
     return out
 
 
