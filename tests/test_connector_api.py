@@ -122,6 +122,24 @@ def test_a_token_can_neither_change_connector_settings_nor_permissions(server, a
     assert "exec" not in api.get("/api/v1/settings/permissions").json()["matrix"]["viewer"]
 
 
+def test_the_sandbox_is_on_by_default_and_reports_whether_bubblewrap_is_here(api):
+    doc = api.get("/api/v1/settings/sandbox").json()
+    assert doc["unsandboxed"] is False
+    assert isinstance(doc["sandbox_available"], bool)
+
+
+def test_only_an_owner_as_a_person_switches_to_unsandboxed_mode(server, api):
+    token = api.post("/api/v1/tokens", json={"name": "owner-agent"}).json()["token"]
+    agent = server.client(headers={"Authorization": f"Bearer {token}"})
+    refused = agent.put("/api/v1/settings/sandbox", json={"unsandboxed": True})
+    assert refused.status_code == 403
+    assert api.get("/api/v1/settings/sandbox").json()["unsandboxed"] is False
+    switched = api.put("/api/v1/settings/sandbox", json={"unsandboxed": True})
+    assert switched.status_code == 200
+    assert switched.json()["unsandboxed"] is True
+    assert api.put("/api/v1/settings/sandbox", json={"unsandboxed": False}).json()["unsandboxed"] is False
+
+
 def test_the_default_matrix_is_safe(api):
     doc = api.get("/api/v1/settings/permissions").json()
     assert doc["matrix"]["viewer"] == ["code.search", "code.read", "git.read"]

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
 from plandesk.api.deps import current_actor, db_of
-from plandesk.core import permissions, vocab
+from plandesk.connector import sandbox
+from plandesk.core import permissions, sandbox_mode, vocab
 from plandesk.core.actors import Actor
 
 router = APIRouter(tags=["settings"])
@@ -31,3 +32,20 @@ def get_permissions(actor: ActorDep, db=Depends(db_of)):
 @router.put("/settings/permissions")
 def put_permissions(body: PermissionsIn, actor: ActorDep, db=Depends(db_of)):
     return permissions.put_permissions(db, actor, body.model_dump(exclude_unset=True))
+
+
+class SandboxIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    unsandboxed: bool
+
+
+@router.get("/settings/sandbox")
+def get_sandbox(actor: ActorDep, db=Depends(db_of)):
+    """Whether connector programs may run without bubblewrap, and whether bubblewrap is installed here."""
+    return {"unsandboxed": sandbox_mode.unsandboxed_allowed(db), "sandbox_available": sandbox.bwrap_path() is not None}
+
+
+@router.put("/settings/sandbox")
+def put_sandbox(body: SandboxIn, actor: ActorDep, db=Depends(db_of)):
+    result = sandbox_mode.set_unsandboxed(db, actor, body.unsandboxed)
+    return {**result, "sandbox_available": sandbox.bwrap_path() is not None}
