@@ -9,7 +9,7 @@ from pydantic import Field
 
 from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import Strict
-from plandesk.core import access, invitations, rate_limit, sessions
+from plandesk.core import access, invitations, rate_limit, sessions, users
 from plandesk.core.actors import Actor
 from plandesk.core.vocab import MAX_NAME
 
@@ -20,6 +20,11 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 class SignIn(Strict):
     email: str = Field(min_length=1, max_length=320)
     password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordChange(Strict):
+    current_password: str = Field(min_length=1, max_length=1024)
+    password: str = Field(min_length=1, max_length=1024, description="The new password, at least 10 characters")
 
 
 class Accept(Strict):
@@ -76,6 +81,15 @@ def me(actor: ActorDep, request: Request, db=Depends(db_of)):
     return {"user_id": actor.user_id, "name": actor.name, "role": actor.role, "via": actor.via,
             "token_id": actor.token_id, "can_write": actor.can_write,
             "local_mode": access.local_mode(db, settings)}
+
+
+@router.post("/auth/password")
+def change_password(body: PasswordChange, actor: ActorDep, request: Request, db=Depends(db_of)):
+    """Change your own password; every other session of yours ends, this one stays signed in."""
+    rate_limit.check_sign_in(client_of(request), actor.user_id)
+    user = users.change_own_password(db, actor, current=body.current_password, new=body.password,
+                                     keep_session=request.cookies.get(sessions.COOKIE_NAME))
+    return {"user": {k: user[k] for k in ("id", "name", "role")}, "sessions_ended": user["sessions_ended"]}
 
 
 @router.get("/invitations/{token}/preview")
