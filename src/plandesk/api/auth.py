@@ -54,8 +54,11 @@ def client_of(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def public_session(session: dict) -> dict:
-    return {"user": session["user"], "expires_at": session["expires_at"]}
+def public_session(db, session: dict) -> dict:
+    # The session's CSRF token: a script holding the cookie sends it as X-CSRF-Token on writes (pages get
+    # theirs in a <meta>); it is bound to this session, so the one from before sign-in no longer works.
+    return {"user": session["user"], "expires_at": session["expires_at"],
+            "csrf_token": sessions.csrf_token(db, session_cookie=session["cookie"], presession=None)}
 
 
 @router.post("/auth/sign-in")
@@ -64,7 +67,7 @@ def sign_in(body: SignIn, request: Request, response: Response, db=Depends(db_of
     rate_limit.check_sign_in(client_of(request), body.email)
     session = sessions.sign_in(db, email=body.email, password=body.password)
     set_session_cookie(response, request, session)
-    return public_session(session)
+    return public_session(db, session)
 
 
 @router.post("/auth/sign-out", status_code=204)
@@ -104,4 +107,4 @@ def accept_invitation(token: str, body: Accept, request: Request, response: Resp
     rate_limit.check_sign_in(client_of(request), "invitation")
     result = invitations.accept(db, token, email=body.email, name=body.name, password=body.password)
     set_session_cookie(response, request, result["session"])
-    return {"user": result["user"], "expires_at": result["session"]["expires_at"]}
+    return {**public_session(db, result["session"]), "user": result["user"]}

@@ -100,9 +100,9 @@ class CsrfCheck:
         if scope["type"] == "http":
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
             write = scope["method"] not in SAFE_METHODS
-            if not scope["path"].startswith(ORIGIN_EXEMPT):
-                if not _own_origin(scope, headers) or (write and headers.get("sec-fetch-site") == "same-site"):
-                    return await _refuse(send, "Origin", "requests from another origin are refused")
+            foreign = not _own_origin(scope, headers) or (write and headers.get("sec-fetch-site") == "same-site")
+            if foreign and not scope["path"].startswith(ORIGIN_EXEMPT):
+                return await _refuse(send, "Origin", "requests from another origin are refused")
             if write and scope["path"].startswith(PROTECTED_PREFIXES):
                 bearer = headers.get("authorization", "")[:7].lower() == "bearer "
                 if not bearer and _is_browser(headers):
