@@ -30,8 +30,8 @@ def browser_client(server) -> httpx2.Client:
 
 def page_token(client) -> str:
     """What a tab does: load a page (which sets the pre-session cookie) and read the CSRF token from its <meta>."""
-    html = client.get("/signin").text
-    return re.search(r'<meta name="csrf-token" content="([^"]+)">', html).group(1)
+    html = client.get("/signin").text  # the sign-in form carries it as a hidden field
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def test_every_page_answers_with_a_strict_csp_and_runs_no_inline_script(api, project):
