@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,18 +11,12 @@ import httpx2
 PASSWORD = "correct horse battery staple"
 
 
-def browser_client(server) -> httpx2.Client:
-    """A client that behaves like a page: it echoes its CSRF cookie in X-CSRF-Token on writes."""
-    csrf = secrets.token_urlsafe(32)
-    c = server.client(headers={"X-CSRF-Token": csrf})
-    c.cookies.set("plandesk_csrf", csrf)
-    return c
-
-
 def sign_in(server, email: str) -> httpx2.Client:
-    c = browser_client(server)
+    """A client that behaves like a page: it sends its session's CSRF token in X-CSRF-Token on writes."""
+    c = server.client()
     r = c.post("/api/v1/auth/sign-in", json={"email": email, "password": PASSWORD})
     assert r.status_code == 200, r.text
+    c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
     return c
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,18 +19,12 @@ def add_member(client, email: str, role: str, password: str = PASSWORD) -> dict:
     return r.json()
 
 
-def browser(server):
-    """A client that behaves like a page: it echoes its CSRF cookie in X-CSRF-Token on writes."""
-    csrf = secrets.token_urlsafe(32)
-    c = server.client(headers={"X-CSRF-Token": csrf})
-    c.cookies.set("plandesk_csrf", csrf)
-    return c
-
-
 def sign_in(server, email: str, password: str = PASSWORD):
-    c = browser(server)
+    """A client that behaves like a page: it sends its session's CSRF token in X-CSRF-Token on writes."""
+    c = server.client()
     r = c.post("/api/v1/auth/sign-in", json={"email": email, "password": password})
     assert r.status_code == 200, r.text
+    c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
     return c
 
 

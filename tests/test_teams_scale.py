@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import queue
-import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -157,10 +156,12 @@ def test_a_token_revoked_on_a_gets_401_on_b_at_its_next_call(two_servers):
     assert "revoked" in r.json()["message"]
 
 
-def browser(server) -> httpx2.Client:
-    csrf = secrets.token_urlsafe(32)
-    c = server.client(headers={"X-CSRF-Token": csrf})
-    c.cookies.set("plandesk_csrf", csrf)
+def signed_in(server, email: str) -> httpx2.Client:
+    """A client that behaves like a page: it sends its session's CSRF token in X-CSRF-Token on writes."""
+    c = server.client()
+    r = c.post("/api/v1/auth/sign-in", json={"email": email, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
     return c
 
 
@@ -168,14 +169,10 @@ def test_a_role_changed_on_a_applies_on_b_at_the_next_request(two_servers):
     a, b = two_servers
     project = a.client().post("/api/v1/projects", json={"name": "Roles"}).json()
     a.client().post("/api/v1/members", json={"email": "admin@example.com", "role": "admin", "password": PASSWORD})
-    admin = browser(a)
-    assert admin.post("/api/v1/auth/sign-in", json={"email": "admin@example.com", "password": PASSWORD}
-                      ).status_code == 200
+    admin = signed_in(a, "admin@example.com")
     person = admin.post("/api/v1/members", json={"email": "v@example.com", "role": "viewer",
                                                  "password": PASSWORD}).json()
-    viewer = browser(b)
-    assert viewer.post("/api/v1/auth/sign-in", json={"email": "v@example.com", "password": PASSWORD}
-                       ).status_code == 200
+    viewer = signed_in(b, "v@example.com")
     path = f"/api/v1/projects/{project['id']}/tasks"
     assert viewer.post(path, json={"label": "not yet"}).status_code == 403
     assert admin.patch(f"/api/v1/members/{person['id']}", json={"role": "member"}).status_code == 200

@@ -23,12 +23,15 @@ PAGE_PATHS = ("/projects/{p}", "/projects/{p}/board", "/projects/{p}/list", "/pr
               "/projects/{p}/activity")
 
 
-def browser_client(server, token: str | None = None) -> httpx2.Client:
-    """A client that looks like a browser tab: it holds the CSRF cookie and sends Sec-Fetch headers."""
-    c = server.client(headers={"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors"})
-    if token:
-        c.cookies.set("plandesk_csrf", token)
-    return c
+def browser_client(server) -> httpx2.Client:
+    """A client that looks like a browser tab: it sends Sec-Fetch headers (and keeps the cookies it is given)."""
+    return server.client(headers={"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors"})
+
+
+def page_token(client) -> str:
+    """What a tab does: load a page (which sets the pre-session cookie) and read the CSRF token from its <meta>."""
+    html = client.get("/signin").text  # the sign-in form carries it as a hidden field
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def test_every_page_answers_with_a_strict_csp_and_runs_no_inline_script(api, project):
@@ -45,21 +48,22 @@ def test_every_page_answers_with_a_strict_csp_and_runs_no_inline_script(api, pro
         assert not re.search(r"\son[a-z]+\s*=", re.sub(r"<script[^>]*>.*?</script>", "", r.text, flags=re.DOTALL)), path
 
 
-def test_a_page_sets_an_httponly_strict_csrf_cookie_that_matches_its_meta_tag(api):
+def test_a_page_sets_an_httponly_strict_csrf_cookie_and_a_token_bound_to_it(api):
     r = api.get("/")
     cookie = r.headers["set-cookie"]
     assert cookie.startswith("plandesk_csrf=") and "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
-    token = cookie.split("=", 1)[1].split(";", 1)[0]
-    assert f'<meta name="csrf-token" content="{token}">' in r.text
-    api.cookies.set("plandesk_csrf", token)
+    presession = cookie.split("=", 1)[1].split(";", 1)[0]
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)">', r.text).group(1)
+    assert token != presession  # an HMAC of it under the workspace secret, not a copy a page could plant
     again = api.get("/")
-    assert "set-cookie" not in again.headers  # the token lives for the browser session
+    assert "set-cookie" not in again.headers  # the cookie lives for the browser session
+    assert f'<meta name="csrf-token" content="{token}">' in again.text
 
 
 def test_a_browser_write_without_the_csrf_header_is_refused_and_writes_nothing(server, api):
-    token = secrets.token_urlsafe(32)
     before = api.get("/api/v1/projects").json()["total"]
-    c = browser_client(server, token)
+    c = browser_client(server)
+    page_token(c)
     r = c.post("/api/v1/projects", json={"name": "forged"})
     assert r.status_code == 403
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -70,9 +74,8 @@ def test_a_browser_write_without_the_csrf_header_is_refused_and_writes_nothing(s
 
 
 def test_a_browser_write_with_the_matching_csrf_header_goes_through(server):
-    token = secrets.token_urlsafe(32)
-    r = browser_client(server, token).post("/api/v1/projects", json={"name": "legit"},
-                                           headers={"X-CSRF-Token": token})
+    c = browser_client(server)
+    r = c.post("/api/v1/projects", json={"name": "legit"}, headers={"X-CSRF-Token": page_token(c)})
     assert r.status_code == 201, r.text
 
 
@@ -84,7 +87,8 @@ def test_a_cookie_without_any_csrf_token_is_refused_for_writes(server):
 
 def test_bearer_requests_are_not_browser_requests_and_skip_the_csrf_check(server, api):
     raw = mint_token(api, "script")
-    c = browser_client(server, secrets.token_urlsafe(32))
+    c = browser_client(server)
+    page_token(c)
     r = c.post("/api/v1/projects", json={"name": "by token"}, headers={"Authorization": f"Bearer {raw}"})
     assert r.status_code == 201, r.text
 
@@ -99,8 +103,8 @@ def test_unknown_project_page_is_an_html_404_not_a_500(api):
 
 
 def test_preview_renders_markdown_without_script_handlers_or_javascript_links(server):
-    token = secrets.token_urlsafe(32)
-    c = browser_client(server, token)
+    c = browser_client(server)
+    token = page_token(c)
     text = ('# Title\n\n<img src=x onerror="alert(1)"> <script>alert(2)</script> '
             '[x](javascript:alert(3)) <a href="JAVASCRIPT:alert(4)">y</a> <svg onload=alert(5)></svg>\n\n**bold**')
     r = c.post("/ui/preview", json={"text": text}, headers={"X-CSRF-Token": token})
@@ -113,8 +117,8 @@ def test_preview_renders_markdown_without_script_handlers_or_javascript_links(se
 
 
 def test_preview_with_bad_input_is_a_problem_with_the_field(server):
-    token = secrets.token_urlsafe(32)
-    c = browser_client(server, token)
+    c = browser_client(server)
+    token = page_token(c)
     r = c.post("/ui/preview", json={"txt": "x"}, headers={"X-CSRF-Token": token})
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -269,11 +273,11 @@ def test_opening_a_page_without_signing_in_goes_to_the_sign_in_form_and_back(tea
 
 def test_a_viewer_sees_the_board_without_write_controls(team_server):
     srv, project, task = team_server
-    token = secrets.token_urlsafe(32)
-    c = browser_client(srv, token)
+    c = browser_client(srv)
     r = c.post("/api/v1/auth/sign-in", json={"email": "viewer@example.com", "password": "correct horse battery staple"},
-               headers={"X-CSRF-Token": token})
+               headers={"X-CSRF-Token": page_token(c)})
     assert r.status_code == 200, r.text
+    token = r.json()["csrf_token"]  # bound to the new session; the one from before sign-in no longer works
     board = c.get(f"/projects/{project['id']}/board")
     assert board.status_code == 200 and "Read me" in board.text
     assert 'data-action="new-task"' not in board.text and 'data-can-write="no"' in board.text

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import Strict
-from plandesk.core import access, invitations, rate_limit, sessions
+from plandesk.core import access, invitations, rate_limit, sessions, users
 from plandesk.core.actors import Actor
 from plandesk.core.vocab import MAX_NAME
 
@@ -20,6 +20,11 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 class SignIn(Strict):
     email: str = Field(min_length=1, max_length=320)
     password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordChange(Strict):
+    current_password: str = Field(min_length=1, max_length=1024)
+    password: str = Field(min_length=1, max_length=1024, description="The new password, at least 10 characters")
 
 
 class Accept(Strict):
@@ -49,8 +54,11 @@ def client_of(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def public_session(session: dict) -> dict:
-    return {"user": session["user"], "expires_at": session["expires_at"]}
+def public_session(db, session: dict) -> dict:
+    # The session's CSRF token: a script holding the cookie sends it as X-CSRF-Token on writes (pages get
+    # theirs in a <meta>); it is bound to this session, so the one from before sign-in no longer works.
+    return {"user": session["user"], "expires_at": session["expires_at"],
+            "csrf_token": sessions.csrf_token(db, session_cookie=session["cookie"], presession=None)}
 
 
 @router.post("/auth/sign-in")
@@ -59,7 +67,7 @@ def sign_in(body: SignIn, request: Request, response: Response, db=Depends(db_of
     rate_limit.check_sign_in(client_of(request), body.email)
     session = sessions.sign_in(db, email=body.email, password=body.password)
     set_session_cookie(response, request, session)
-    return public_session(session)
+    return public_session(db, session)
 
 
 @router.post("/auth/sign-out", status_code=204)
@@ -78,6 +86,15 @@ def me(actor: ActorDep, request: Request, db=Depends(db_of)):
             "local_mode": access.local_mode(db, settings)}
 
 
+@router.post("/auth/password")
+def change_password(body: PasswordChange, actor: ActorDep, request: Request, db=Depends(db_of)):
+    """Change your own password; every other session of yours ends, this one stays signed in."""
+    rate_limit.check_sign_in(client_of(request), actor.user_id)
+    user = users.change_own_password(db, actor, current=body.current_password, new=body.password,
+                                     keep_session=request.cookies.get(sessions.COOKIE_NAME))
+    return {"user": {k: user[k] for k in ("id", "name", "role")}, "sessions_ended": user["sessions_ended"]}
+
+
 @router.get("/invitations/{token}/preview")
 def preview_invitation(token: str, request: Request, db=Depends(db_of)):
     """Public: what the link offers (role, fixed email, expiry); 404 unknown, 410 used or expired."""
@@ -90,4 +107,4 @@ def accept_invitation(token: str, body: Accept, request: Request, response: Resp
     rate_limit.check_sign_in(client_of(request), "invitation")
     result = invitations.accept(db, token, email=body.email, name=body.name, password=body.password)
     set_session_cookie(response, request, result["session"])
-    return {"user": result["user"], "expires_at": result["session"]["expires_at"]}
+    return {**public_session(db, result["session"]), "user": result["user"]}

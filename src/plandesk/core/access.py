@@ -57,3 +57,45 @@ def is_published(settings) -> bool:
     if settings.base_url:
         names.append(urlsplit(settings.base_url).hostname or "")
     return any(not is_loopback(name) for name in names if name)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin_triple(scheme: str, netloc: str) -> tuple[str, str, int] | None:
+    from urllib.parse import urlsplit
+    scheme = scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        return None
+    try:
+        parts = urlsplit(f"{scheme}://{netloc}")
+        port = parts.port
+    except ValueError:  # a port that is not a number, or out of range
+        return None
+    host = (parts.hostname or "").lower().rstrip(".")
+    return (scheme, host, port or _DEFAULT_PORTS[scheme]) if host else None
+
+
+def origin_allowed(origin: str, *, scheme: str, host_header: str, base_url: str | None) -> bool:
+    """Whether a browser's Origin is this server's own: scheme, host AND port equal to the address the request
+    was sent to (the Host header, already checked against the allowed names) or to the public base URL.
+
+    Cookies and SameSite ignore ports, so a page on another loopback port is "same-site" to the browser; only
+    this comparison tells it apart. A proxy that terminates https must pass X-Forwarded-Proto (uvicorn trusts
+    it from loopback) or the base URL must be set, else its pages' Origin (https) does not match.
+    """
+    from urllib.parse import urlsplit
+    try:
+        sent = urlsplit(origin.strip())
+    except ValueError:
+        return False
+    if sent.path not in ("", "/") or sent.query or sent.fragment or sent.username or sent.password:
+        return False
+    theirs = _origin_triple(sent.scheme, sent.netloc)
+    if theirs is None:
+        return False
+    ours = [_origin_triple(scheme, host_header)]
+    if base_url:
+        base = urlsplit(base_url)
+        ours.append(_origin_triple(base.scheme, base.netloc))
+    return theirs in [o for o in ours if o is not None]

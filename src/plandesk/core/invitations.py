@@ -113,7 +113,22 @@ def _lookup(conn, raw):
         raise Gone("this invitation was already used; sign in instead", reason="used")
     if aware(row.expires_at) <= now():
         raise Gone("this invitation has expired; ask for a new link", reason="expired")
+    if not _creator_may_still_grant(conn, row):
+        raise Gone("the person who made this invitation may no longer grant its role; ask for a new link",
+                   reason="creator_lost_rights")
     return row
+
+
+def _creator_may_still_grant(conn, row) -> bool:
+    """An invitation vouches with its creator's rights as they are now, not as they were when it was made:
+    a creator since removed or demoted below admin admits no one, an admin-made owner invitation never admits."""
+    if row.created_by is None:
+        return False
+    creator = conn.execute(select(users_table.c.role, users_table.c.removed_at).where(
+        users_table.c.id == row.created_by)).first()
+    if creator is None or creator.removed_at is not None or creator.role not in users.MANAGERS:
+        return False
+    return creator.role == "owner" or row.role != "owner"
 
 
 def preview(db, raw) -> dict:

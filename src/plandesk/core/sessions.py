@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
+import weakref
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from plandesk.core import audit
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.db.engine import Tx
-from plandesk.db.schema import sessions, users
+from plandesk.db.schema import sessions, users, workspace_settings
 
 COOKIE_NAME = "plandesk_session"
 LIFETIME = timedelta(days=14)
@@ -66,3 +70,70 @@ def actor_for_session(db, raw: str) -> Actor | None:
     if row is None or row.removed_at is not None or aware(row.expires_at) <= now():
         return None
     return Actor(user_id=row.user_id, name=row.name, role=row.role, via="session")
+
+
+# CSRF tokens bound to the browser's session (or, before sign-in, to a pre-session cookie).
+#
+# The token is an HMAC under a workspace secret of the session cookie itself, so it cannot be made without
+# both the secret and the HttpOnly cookie: a cookie planted from another origin (cookies ignore ports, so any
+# page on this host can plant one) never yields a token the server accepts. The raw cookie, not its stored
+# hash, is the input, so even someone who reads the database cannot derive a live session's token.
+CSRF_SECRET_KEY = "csrf"
+_csrf_secrets: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def csrf_secret(db) -> bytes:
+    """The workspace's CSRF key: made once, kept in the database so every server process agrees on it."""
+    cached = _csrf_secrets.get(db)
+    if cached is not None:
+        return cached
+    secret = _stored_csrf_secret(db)
+    if secret is None:
+        try:
+            with db.write() as tx:
+                if _read_csrf_secret(tx.conn) is None:
+                    tx.conn.execute(workspace_settings.insert().values(
+                        key=CSRF_SECRET_KEY, value={"secret": secrets.token_hex(32)}, updated_at=now()))
+        except IntegrityError:  # another process stored it first; theirs is the one
+            pass
+        secret = _stored_csrf_secret(db)
+    _csrf_secrets[db] = secret
+    return secret
+
+
+def csrf_secret_ready(db) -> bool:
+    """Whether csrf_secret(db) answers from memory (async callers move the first, reading call to a thread)."""
+    return db in _csrf_secrets
+
+
+def _read_csrf_secret(conn) -> bytes | None:
+    row = conn.execute(select(workspace_settings.c.value).where(
+        workspace_settings.c.key == CSRF_SECRET_KEY)).first()
+    value = row.value if row is not None and isinstance(row.value, dict) else {}
+    return bytes.fromhex(value["secret"]) if isinstance(value.get("secret"), str) else None
+
+
+def _stored_csrf_secret(db) -> bytes | None:
+    with db.read() as conn:
+        return _read_csrf_secret(conn)
+
+
+def csrf_token(db, *, session_cookie: str | None, presession: str | None) -> str | None:
+    """The one token this browser may send: bound to its session if it has one, else to its pre-session id
+    (so sign-in forms are protected too); None when the browser holds neither cookie."""
+    if session_cookie and len(session_cookie) <= 200:
+        binding = "session\0" + session_cookie
+    elif presession:
+        binding = "pre\0" + presession
+    else:
+        return None
+    mac = hmac.new(csrf_secret(db), binding.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def end_sessions(tx: Tx, user_id: str, *, keep: str | None = None) -> int:
+    """End every session of a user except `keep` (the raw cookie of the one making the change, if any)."""
+    q = sessions.delete().where(sessions.c.user_id == user_id)
+    if keep and len(keep) <= 200:
+        q = q.where(sessions.c.token_hash != _hash(keep))
+    return tx.conn.execute(q).rowcount

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, update
 from plandesk.core import audit, fields
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
-from plandesk.core.errors import InvalidArgument, NotFound, Unauthorized
+from plandesk.core.errors import Forbidden, InvalidArgument, NotFound, Unauthorized
 from plandesk.core.vocab import CONNECTOR_OPERATIONS, MAX_NAME, TOOLSETS
 from plandesk.db.schema import agent_runs, api_tokens, projects, users
 
@@ -154,6 +154,14 @@ def rotate_token(db, actor: Actor, ref: str, *, expires: str | None = None) -> d
         row = _find(tx.conn, actor, ref)
         if row.revoked_at is not None:
             raise InvalidArgument("a revoked token cannot be rotated; create a new one", field="token")
+        if row.user_id != actor.user_id and actor.via != "cli":
+            # Rotation hands over a working secret that acts as the token's user: only that user, or an
+            # owner for someone who is not an owner, may receive it (an admin could otherwise act as owner).
+            # The CLI opens the database itself, so it already holds more than any secret would give.
+            holder_role = tx.conn.execute(select(users.c.role).where(users.c.id == row.user_id)).scalar()
+            if actor.role != "owner" or holder_role == "owner":
+                raise Forbidden("only the token's own user, or an owner for a non-owner's token, may rotate it",
+                                permission="role")
         ts = now()
         if expires is None and row.expires_at is not None:
             new_expiry = ts + (aware(row.expires_at) - aware(row.created_at))

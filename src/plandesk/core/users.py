@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select, update
 
 from plandesk.core import audit, fields
+from plandesk.core import sessions as browser_sessions
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
 from plandesk.core.errors import Conflict, Forbidden, InvalidArgument, NotFound, Unauthorized
@@ -213,8 +214,13 @@ def remove_user(db, actor: Actor, user_id: str) -> dict:
         return {**to_dict(get_user_row(tx.conn, row.id)), "tokens_revoked": revoked, "sessions_ended": ended}
 
 
-def set_password(db, actor: Actor, user_id: str, password: str) -> dict:
-    """People set their own password; owners and admins may reset someone else's."""
+def set_password(db, actor: Actor, user_id: str, password: str, *, keep_session: str | None = None) -> dict:
+    """People set their own password; owners and admins may reset someone else's.
+
+    Every other session of that person ends in the same transaction: a password is changed because someone
+    else may know it, and whoever signed in with the old one must not stay signed in. `keep_session` (the raw
+    cookie of the person changing their own password) is the one that stays.
+    """
     actor.require_write("setting a password")
     password = clean_password(password)
     with db.write() as tx:
@@ -222,10 +228,25 @@ def set_password(db, actor: Actor, user_id: str, password: str) -> dict:
         if row.id != actor.user_id:
             require_manager(actor, "setting someone else's password")
             check_may_grant(actor, row.role, current=row.role)
+            keep_session = None
         tx.conn.execute(update(users).where(users.c.id == row.id).values(
             password_hash=hash_password(password), updated_at=now()))
-        audit.record(tx, actor, "user.password", project_id=None, target_type="user", target_id=row.id)
-        return to_dict(get_user_row(tx.conn, row.id))
+        ended = browser_sessions.end_sessions(tx, row.id, keep=keep_session)
+        audit.record(tx, actor, "user.password", project_id=None, target_type="user", target_id=row.id,
+                     detail={"sessions_ended": ended})
+        return {**to_dict(get_user_row(tx.conn, row.id)), "sessions_ended": ended}
+
+
+def change_own_password(db, actor: Actor, *, current: str, new: str, keep_session: str | None) -> dict:
+    """A signed-in person changes their password by proving the current one (a borrowed session alone
+    must not be enough to lock its owner out)."""
+    if actor.token_id is not None:
+        raise Forbidden("a password is changed by its person, signed in, not through a token", permission="role")
+    with db.read() as conn:
+        row = _load_active(conn, actor.user_id)
+    if not verify_password(row.password_hash, current if isinstance(current, str) else ""):
+        raise Unauthorized("the current password is wrong", reason="invalid_credentials")
+    return set_password(db, actor, actor.user_id, new, keep_session=keep_session)
 
 
 def authenticate_password(db, email, password) -> Actor:

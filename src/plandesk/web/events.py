@@ -15,11 +15,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from plandesk.api.deps import current_actor
-from plandesk.core import projects
+from plandesk.core import access, projects
 from plandesk.core.errors import PlanDeskError
 
 HEARTBEAT_SECONDS = 15.0
 POLL_SECONDS = 0.5
+RECHECK_SECONDS = 5.0  # an idle stream also ends soon after its caller loses access
 QUEUE_LIMIT = 1000
 MAX_STRING = 2000  # bodies travel in events; pages re-read what they show, so long text is cut
 
@@ -113,12 +114,39 @@ def _frame(event: dict) -> str:
     return f"id: {event.get('seq', 0)}\ndata: {json.dumps(event, default=str, separators=(',', ':'))}\n\n"
 
 
-async def _stream(hub: EventHub, project_id: str):
+class Caller:
+    """Who opened a stream, re-checked against the database before any event is sent, so a stream ends (and
+    sends nothing more) once that person is removed, their token revoked or rotated, their session ended or
+    their role changed. The browser reconnects and is judged afresh."""
+
+    def __init__(self, request: Request, actor, project_id: str):
+        self.db = request.app.state.db
+        self.settings = request.app.state.settings
+        self.headers = request.headers
+        self.cookies = request.cookies
+        self.client_host = request.client.host if request.client else None
+        self.actor = actor
+        self.project_id = project_id
+
+    def still_allowed(self) -> bool:
+        try:
+            current = access.actor_for_http(self.db, self.settings, headers=self.headers, client_host=self.client_host,
+                                        cookies=self.cookies)
+            projects.get_project(self.db, current, self.project_id)
+        except PlanDeskError:
+            return False
+        first = self.actor
+        return (current.user_id, current.role, current.token_id, current.project_ids, current.read_only) == (
+            first.user_id, first.role, first.token_id, first.project_ids, first.read_only)
+
+
+async def _stream(hub: EventHub, caller: Caller):
+    project_id = caller.project_id
     sub = hub.subscribe(project_id)
     try:
         # retry: how long the browser waits before reconnecting after the stream drops.
         yield f"retry: 1500\ndata: {json.dumps({'kind': 'hello', 'project_id': project_id})}\n\n"
-        last_sent = time.monotonic()
+        last_sent = last_checked = time.monotonic()
         while True:
             try:
                 event = await asyncio.wait_for(sub.queue.get(), timeout=POLL_SECONDS)
@@ -127,8 +155,16 @@ async def _stream(hub: EventHub, project_id: str):
             # A closed tab is noticed by the response itself (it cancels this generator).
             if server_draining():
                 break
-            if event is not None:
-                yield _frame(event)
+            batch = [event] if event is not None else []
+            while not sub.queue.empty():
+                batch.append(sub.queue.get_nowait())
+            if batch or time.monotonic() - last_checked >= RECHECK_SECONDS:
+                # Before any content leaves, and now and then while idle: is the caller still who they were?
+                if not await asyncio.to_thread(caller.still_allowed):
+                    break
+                last_checked = time.monotonic()
+            if batch:
+                yield "".join(_frame(e) for e in batch)
                 last_sent = time.monotonic()
             elif time.monotonic() - last_sent >= HEARTBEAT_SECONDS:
                 yield ": keep-alive\n\n"
@@ -147,7 +183,7 @@ async def project_events(project_id: str, request: Request):
     except PlanDeskError as exc:
         from plandesk.api.problems import error_response
         return error_response(exc)
-    return StreamingResponse(_stream(request.app.state.event_hub, project_id),
+    return StreamingResponse(_stream(request.app.state.event_hub, Caller(request, actor, project_id)),
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 

@@ -78,7 +78,7 @@ env.globals.update(static=static_url, STATUS_LABELS=vocab.STATUS_LABELS, TASK_ST
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
            status: int = 200) -> HTMLResponse:
-    token, minted = csrf.token_for(request)
+    token = csrf.token_for(request)
     html = env.get_template(template).render({"request": request, "csrf_token": token, **(context or {})})
     response = HTMLResponse(html, status_code=status)
     response.headers["Content-Security-Policy"] = CSP
@@ -88,8 +88,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     started = getattr(request.state, "page_started", None)
     if started is not None:
         response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
-    if minted:
-        csrf.set_cookie(response, token, secure=request.url.scheme == "https")
+    csrf.set_cookie_if_minted(request, response)
     return response
 
 

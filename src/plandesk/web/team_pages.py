@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 from urllib.parse import quote
 
@@ -24,9 +23,8 @@ ROLE_HELP = {"owner": "everything, including other owners", "admin": "manages pe
 
 
 def check_form_csrf(request: Request, sent: str) -> None:
-    """Double-submit for plain HTML forms: the hidden field must equal this browser's CSRF cookie."""
-    expected = request.cookies.get(csrf.COOKIE, "")
-    if not (csrf.looks_valid(expected) and sent and hmac.compare_digest(expected.encode(), sent.encode())):
+    """Plain HTML forms: the hidden field must be the token bound to this browser's session (or pre-session)."""
+    if not csrf.token_matches(request.app.state.db, request.cookies, sent):
         raise Forbidden("this form is out of date or came from another site; reload the page and try again")
 
 
