@@ -67,7 +67,8 @@ def _describe(tool: str, err: ValidationError) -> InvalidArgument:
         options = ", ".join("null" if o is None else str(o) for o in err.validator_value)
         return InvalidArgument(f"{where} must be one of: {options} (got {_short(value)})", field=field)
     if kind == "format":
-        return InvalidArgument(f"{where} must be a {err.validator_value} (got {_short(value)})", field=field)
+        shape = {"uuid": "UUID"}.get(err.validator_value, err.validator_value)
+        return InvalidArgument(f"{where} must be a {shape} (got {_short(value)})", field=field)
     if kind == "maxLength":
         return InvalidArgument(f"{where} is too long ({len(value)} characters; the limit is {err.validator_value})",
                                field=field)
