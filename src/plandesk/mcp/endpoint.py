@@ -19,8 +19,8 @@ from plandesk.mcp.registry import ToolGroup, ToolRegistry
 
 # Each `plandesk.mcp.tools_<name>` module exposes TOOLS (a ToolGroup). Modules not written yet are skipped,
 # so other parts add tools by adding a module, without editing this file.
-TOOL_MODULES = ("projects", "tasks", "edges", "documents", "notes", "goals", "runs", "history", "code", "agents",
-                "shares")
+TOOL_MODULES = ("projects", "agents", "tasks", "runs", "history", "edges", "documents", "notes", "goals", "shares",
+                "code")
 
 INSTRUCTIONS = (
     "Plan Desk: projects of tasks with dependencies. Every id comes from a tool result (start with "
