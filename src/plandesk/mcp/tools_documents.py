@@ -14,8 +14,8 @@ _TITLE = s.text("Prefixed: 'Investigation:', 'Scope:', 'Design:', 'Decision:' or
                 min_len=1)
 _BODY = s.text("Markdown.", max_len=vocab.MAX_BODY)
 _STATUS_LINE = s.text("e.g. 'Status: Ready to implement'.", max_len=500)
-_LINK_TO = s.array(s.uuid(), "Ids of the tasks or documents it covers; on update, replaces the links.",
-                   max_items=200)
+_LINK_TO = {"anyOf": [s.uuid(), s.array(s.uuid(), max_items=200)],
+            "description": "Id(s) of the tasks or documents it covers; on update, replaces the links."}
 
 
 @TOOLS.tool("create_document", toolset="documents",
