@@ -87,9 +87,10 @@ async def mcp_claims(server: LiveServer, tokens: list[str], project_id: str) -> 
             while True:
                 got = await call_ok(client, "claim_next_task", {"project_id": project_id,
                                                                 "agent_ref": f"mcp-agent-{i}"})
-                if not got.get("claimed"):
+                if got.get("claimed"):
+                    wins[i] += 1
+                elif got.get("reason") != "contention":  # contention: tasks are left, others were faster
                     return
-                wins[i] += 1
 
     async with anyio.create_task_group() as group:
         for i in range(len(tokens)):
