@@ -17,6 +17,7 @@ log = logging.getLogger("plandesk.http")
 _TOKEN_QS = re.compile(r"(token=)[^&\s]*", re.IGNORECASE)
 _BEARER = re.compile(r"(plandesk_(?:mcp|share|invite)_)[A-Za-z0-9_\-]+")  # tokens, share and invite links
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+MCP_PATHS = ("/mcp", "/mcp/")
 
 
 def redact(text: str) -> str:
@@ -88,6 +89,9 @@ class Guard:
         self.app = app
         self.settings = settings
         self.hosts = allowed_host_names(settings)
+        # Agents' calls go straight to the MCP endpoint (its own token guard in front): no REST middleware,
+        # exception handlers or route table to pass on the way, none of which an MCP request uses.
+        self.mcp = getattr(getattr(app, "state", None), "mcp_asgi", None)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -136,7 +140,10 @@ class Guard:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_wrapper)
+            if self.mcp is not None and scope["path"] in MCP_PATHS:
+                await self.mcp(scope, receive, send_wrapper)
+            else:
+                await self.app(scope, receive, send_wrapper)
         finally:
             if log.isEnabledFor(logging.INFO):
                 log.info("%s %s %s %.1fms", method, logged_path(scope), status_box["status"],

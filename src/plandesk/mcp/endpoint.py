@@ -82,6 +82,7 @@ def install(app: Any, db: Any, settings: Any) -> MCPServer:
     for path in ("/mcp/", "/mcp"):
         app.router.routes.insert(0, Route(path, endpoint=guarded, methods=["GET", "POST", "DELETE"],
                                           include_in_schema=False))
+    app.state.mcp_asgi = guarded  # the outer guard sends /mcp here directly (api/guard.py)
     app.state.lifespan_parts.append(lambda: session_manager.run())
     app.state.mcp_server = server
     app.state.mcp_tools = registry
