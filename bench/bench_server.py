@@ -5,7 +5,9 @@ The baselines live in this process only, so a real server never lists or routes 
   Guard, on the same uvicorn loop, so REST figures divide by the cost of HTTP alone;
 - the MCP tool `bench_noop`: declared like every Plan Desk tool and called through the same token guard,
   dispatcher, argument check and worker-thread hop, but it returns at once, so MCP figures divide by the cost
-  of the SDK path alone.
+  of the SDK path alone;
+- `/bench/bare-mcp` (bench/bare_mcp.py): a bare MCP SDK server with one no-op tool and nothing of Plan Desk in
+  front of it, so the MCP no-op itself can be compared with the SDK's own cost.
 
 Run as `python -m bench.bench_server --port N` with PLANDESK_DATA_DIR / PLANDESK_DATABASE_URL set.
 """
@@ -36,10 +38,8 @@ def _add_noop_tool() -> bool:
     if any(spec.name == NOOP_TOOL for spec in group.specs):
         return True
 
-    @group.tool(NOOP_TOOL, read_only=True, title="Benchmark no-op",
-                description="Returns at once; exists only on the benchmark server.",
-                params={}, output={"type": "object", "properties": {"ok": {"type": "boolean"}},
-                                   "required": ["ok"]})
+    @group.tool(NOOP_TOOL, read_only=True, description="Returns at once; exists only on the benchmark server.",
+                params={})
     def bench_noop(_call, _args: dict) -> dict:
         return {"ok": True}
 
@@ -51,8 +51,10 @@ def create():
     _add_noop_tool()
     from plandesk.app import app_from_env, fastapi_of
     asgi = app_from_env()
-    fastapi_of(asgi).router.routes.insert(0, Route(NOOP_PATH, noop, methods=["GET"], include_in_schema=False))
-    return asgi
+    app = fastapi_of(asgi)
+    app.router.routes.insert(0, Route(NOOP_PATH, noop, methods=["GET"], include_in_schema=False))
+    from bench.bare_mcp import bare_app, in_front_of
+    return in_front_of(asgi, bare_app(app.state.lifespan_parts))
 
 
 def main() -> None:

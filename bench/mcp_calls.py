@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import anyio
 import httpx2
 
+from bench.bare_mcp import BARE_PATH, BARE_TOOL
 from bench.bench_server import NOOP_TOOL
 from bench.context import Context
 from bench.live_server import LiveServer
@@ -15,6 +16,8 @@ from bench.report import Row
 from bench.timing import Latency, time_interleaved_async
 
 READ_GOAL = 1.5  # read tools within 1.5x of the no-op's latency
+NOOP_VS_BARE_GOAL = 1.3  # Plan Desk's no-op within 1.3x the bare SDK's no-op (issue 11)
+GET_VS_BARE_GOAL = 1.8  # get_task within 1.8x the bare SDK's no-op
 CALL_TIMEOUT = 60
 
 
@@ -46,7 +49,7 @@ def run(ctx: Context, server: LiveServer, token: str, project_id: str, task_id: 
 
 
 async def _measure(ctx, server, token, project_id, task_id, query, count) -> list[Row]:
-    async with session(server.mcp_url, token) as client:
+    async with session(server.mcp_url, token) as client, session(server.url + BARE_PATH, "unused") as bare:
         names = {t.name for t in (await client.list_tools()).tools}
         if NOOP_TOOL not in names:
             raise RuntimeError(f"the bench server does not list {NOOP_TOOL}")
@@ -61,6 +64,7 @@ async def _measure(ctx, server, token, project_id, task_id, query, count) -> lis
             version = out["version"]
 
         calls = {
+            "bare": lambda: call_ok(bare, BARE_TOOL, {}),
             "noop": lambda: call_ok(client, NOOP_TOOL, {}),
             "get_task": lambda: call_ok(client, "get_task", {"task_id": task_id}),
             "search": lambda: call_ok(client, "search", {"query": query, "project_id": project_id}),
@@ -68,8 +72,13 @@ async def _measure(ctx, server, token, project_id, task_id, query, count) -> lis
             "update_task": update,
         }
         got = await time_interleaved_async(calls, count=count)
-    noop = got["noop"]
-    rows = []
+    noop, bare = got["noop"], got["bare"]
+    base = "bare MCP SDK no-op p50, same server process and loop"
+    rows = [Row("MCP", f"tools/call {NOOP_TOOL} p50 vs bare SDK", noop.p50, "ms", bare.p50, base,
+                goal=f"≤ {NOOP_VS_BARE_GOAL}x bare", met=noop.p50 / bare.p50 <= NOOP_VS_BARE_GOAL,
+                extra={"noop": noop.summary(), "bare": bare.summary()}),
+            Row("MCP", "tools/call get_task p50 vs bare SDK", got["get_task"].p50, "ms", bare.p50, base,
+                goal=f"≤ {GET_VS_BARE_GOAL}x bare", met=got["get_task"].p50 / bare.p50 <= GET_VS_BARE_GOAL)]
     for tool in ("get_task", "search", "get_next_task", "update_task"):
         lat: Latency = got[tool]
         read = tool != "update_task"
@@ -78,5 +87,5 @@ async def _measure(ctx, server, token, project_id, task_id, query, count) -> lis
                         goal=f"≤ {READ_GOAL}x no-op" if read else "", met=(ratio <= READ_GOAL) if read else None,
                         extra={tool: lat.summary(), "noop": noop.summary()}))
         rows.append(Row("MCP", f"tools/call {tool} p99", lat.p99, "ms", noop.p99, f"{NOOP_TOOL} p99"))
-    rows[0].note = f"{count} calls per tool, taking turns with the no-op, one legacy-protocol SDK session"
+    rows[2].note = f"{count} calls per tool, taking turns with the no-op, one legacy-protocol SDK session"
     return rows

@@ -50,12 +50,18 @@ def test_sync_client_works_the_claim_loop(server, token):
         pd.create_edge(project["id"], first["id"], second["id"], label="blocks")
         nxt = pd.get_next_task(project["id"])
         assert nxt["next_task"]["id"] == first["id"]
-        assert pd.claim_task(first["id"], "bot-1", lease_seconds=60)["claimed"] is True
+        won = pd.claim_task(first["id"], "bot-1", lease_seconds=60)
+        assert won["claimed"] is True
         lost = pd.claim_task(first["id"], "bot-2")
         assert lost["claimed"] is False and lost["held_by"] == "bot-1"
         assert pd.renew_claim(first["id"], "bot-1", lease_seconds=120)["claimed_by"] == "bot-1"
-        assert pd.update_task(first["id"], status="done")["status"] == "done"
+        done = pd.update_task(first["id"], status="done", version=won["task"]["version"])
+        assert done["status"] == "done"
         assert pd.get_next_task(project["id"])["next_task"]["id"] == second["id"]
+        nxt = pd.claim_next_task(project["id"], "bot-1")
+        assert nxt["claimed"] is True and nxt["task"]["id"] == second["id"]
+        assert pd.claim_next_task(project["id"], "bot-2") == {"claimed": False, "task": None,
+                                                              "reason": "no_todo_tasks"}
 
 
 def test_a_tool_refusal_raises_tool_error_with_the_servers_code(server, token):
@@ -108,5 +114,5 @@ async def test_async_client_does_the_same_work(server, token):
 
 def test_probe_reports_tool_count_and_protocol(server, token):
     result = probe(server.url, token)
-    assert result.ok and result.tool_count >= 40 and "get_next_task" in result.tools
+    assert result.ok and result.tool_count == len(result.tools) and "claim_next_task" in result.tools
     assert result.protocol_version == "2025-11-25"

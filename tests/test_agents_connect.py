@@ -84,7 +84,7 @@ async def test_headers_helper_command_authenticates_a_real_mcp_session(workspace
     header = _helper_header(repo)
     assert set(header) == {"Authorization"} and header["Authorization"].startswith("Bearer plandesk_mcp_")
     tools = await _list_tools(entry["url"], header)
-    assert {"get_next_task", "claim_task", "start_agent_run"} <= set(tools)
+    assert {"claim_next_task", "get_agent_context", "start_agent_run"} <= set(tools)
 
 
 async def test_headers_helper_works_from_a_subfolder_and_prefers_the_environment(workspace, server, repo):
@@ -108,7 +108,7 @@ def test_connect_writes_the_binding_files(workspace, server, repo):
     assert token_file.read_text().strip() not in out.stdout + out.stderr  # the secret is never printed
     assert (repo / ".plandesk/skill.md").read_text().startswith("---\nname: plandesk\n")
     assert "@.plandesk/skill.md" in (repo / "CLAUDE.md").read_text()
-    assert "get_next_task" in (repo / "AGENTS.md").read_text()
+    assert "claim_next_task" in (repo / "AGENTS.md").read_text()
     ignored = subprocess.run(["git", "-C", str(repo), "check-ignore", "-q", ".plandesk/token"], check=False)
     assert ignored.returncode == 0
 

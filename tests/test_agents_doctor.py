@@ -49,12 +49,13 @@ def test_doctor_repo_is_healthy_on_a_good_binding(workspace, repo):
     assert code == 0, failed
     names = {c["name"] for c in report["checks"]}
     assert {"repo binding", "repo server", "repo mcp", "repo project", "repo git", "repo settings"} <= names
-    assert report["repo"]["tool_count"] >= 40
+    assert "claim_next_task" in report["repo"]["tools"]
+    assert report["repo"]["tool_count"] == len(report["repo"]["tools"])
     token = (repo / ".plandesk/token").read_text().strip()
     assert token not in json.dumps(report)  # the settings are shown with the secret redacted
     assert report["repo"]["token"]["value"].endswith("…") and report["repo"]["token"]["source"].endswith("token")
     human = workspace.cli("doctor", "--repo", str(repo)).stdout
-    assert "healthy" in human and "tools" in human
+    assert "healthy" in human and "tools" in human and "claim_next_task" in human
 
 
 def test_doctor_repo_names_a_server_that_is_down(workspace, tmp_path):

@@ -104,7 +104,7 @@ async def test_the_skill_is_served_as_a_prompt_and_a_resource(server, bound):
                 Client(streamable_http_client(server.mcp_url, http_client=http), mode="legacy") as c:
             assert "plandesk_skill" in [p.name for p in (await c.list_prompts()).prompts]
             prompt = await c.get_prompt("plandesk_skill")
-            assert "get_next_task" in prompt.messages[0].content.text
+            assert "claim_next_task" in prompt.messages[0].content.text
             assert skill.SKILL_URI in [str(r.uri) for r in (await c.list_resources()).resources]
             read = await c.read_resource(skill.SKILL_URI)
             assert read.contents[0].text == skill.skill_markdown()

@@ -3,8 +3,10 @@ of logs and switchable off per workspace."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
+import httpx2
 import pytest
 from conftest import start_server
 from mcp.shared.exceptions import MCPError
@@ -160,3 +162,51 @@ def test_a_bad_url_narrowing_is_a_400_naming_the_parameter(live, owner_token):
     assert r.status_code == 400 and r.json()["field"] == "toolsets" and "astrology" in r.json()["message"]
     r = raw_post(f"{live.mcp_url}?readonly=maybe", LIST_TOOLS, token=owner_token)
     assert r.status_code == 400 and r.json()["field"] == "readonly"
+
+
+RATE = 5  # one request refills every 12 s: far longer than the burst below takes
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory):
+    from conftest import drop_pg_database, new_workspace
+    ws = new_workspace(tmp_path_factory.mktemp("limited"))
+    srv = start_server(ws, extra_env={"PLANDESK_RATE_LIMIT_PER_MINUTE": str(RATE)})
+    yield srv
+    srv.stop()
+    if ws.database_url:
+        drop_pg_database(ws.database_url)
+
+
+def test_a_percent_encoded_token_name_in_the_url_is_rate_limited_like_the_plain_one(limited):
+    token = mint(limited, "encoded name")
+    codes = [raw_post(f"{limited.mcp_url}?%74oken={token}", LIST_TOOLS).status_code for _ in range(RATE)]
+    assert codes == [200] * RATE  # the encoded name authenticates...
+    r = raw_post(f"{limited.mcp_url}?%74oken={token}", LIST_TOOLS)
+    assert r.status_code == 429 and r.json()["code"] == "rate_limited"  # ...and is counted
+
+
+def test_a_percent_encoded_url_token_never_reaches_the_log(limited):
+    token = mint(limited, "encoded value")
+    encoded = "".join(f"%{b:02X}" for b in token.encode())
+    assert raw_post(f"{limited.mcp_url}?%74oken={encoded}&probe=encoded-value", LIST_TOOLS).status_code == 200
+    log = limited.wait_for_log("probe=encoded-value")
+    assert "token=[redacted]" in log
+    tail = token[len("plandesk_mcp_"):]
+    assert tail not in log and "".join(f"%{b:02X}" for b in tail.encode()) not in log
+
+
+def test_two_authorization_headers_get_400_on_mcp(live, owner_token):
+    other = mint(live, "second header")
+    headers = [("authorization", f"Bearer {owner_token}"), ("authorization", f"Bearer {other}"),
+               ("accept", "application/json, text/event-stream"), ("content-type", "application/json")]
+    r = httpx2.post(live.mcp_url, content=json.dumps(LIST_TOOLS), headers=headers, timeout=30)
+    assert r.status_code == 400 and r.json()["field"] == "authorization"
+    assert "one Authorization header" in r.json()["message"]
+
+
+def test_two_authorization_headers_get_400_on_rest(live, owner_token):
+    headers = [("authorization", f"Bearer {owner_token}"), ("authorization", "Bearer plandesk_mcp_other")]
+    r = httpx2.get(f"{live.url}/api/v1/projects", headers=headers, timeout=30)
+    assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == "invalid_argument"

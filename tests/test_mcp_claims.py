@@ -43,7 +43,7 @@ async def test_claiming_a_blocked_or_finished_task_says_why_not(mcp):
                                   "label": "blocks"})
     blocked = await ok(mcp, "claim_task", {"task_id": second["id"], "agent_ref": "a"})
     assert blocked["claimed"] is False and blocked["reason"] == "blocked" and blocked["waiting_on"] == [first["id"]]
-    await ok(mcp, "update_task", {"task_id": first["id"], "status": "done"})
+    await ok(mcp, "update_task", {"task_id": first["id"], "status": "done", "version": first["version"]})
     finished = await ok(mcp, "claim_task", {"task_id": first["id"], "agent_ref": "a"})
     assert finished["claimed"] is False and finished["reason"] == "not_todo" and finished["status"] == "done"
 
@@ -160,3 +160,57 @@ async def test_32_agents_claim_200_ready_tasks_each_exactly_once(live, mcp, owne
     assert claims["total"] == TASKS
     print(f"\n32 agents claimed {TASKS} tasks in {elapsed:.2f} s ({TASKS / elapsed:.0f} claims/s, "
           f"{lost} lost races)")
+
+
+async def test_claim_next_task_takes_the_highest_priority_ready_task_in_one_call(mcp):
+    p, (low, urgent) = await _ready(mcp, "Claim next", 2)
+    await ok(mcp, "update_task", {"task_id": urgent["id"], "priority": "urgent", "version": urgent["version"]})
+    won = await ok(mcp, "claim_next_task", {"project_id": p["id"], "agent_ref": "agent-a", "lease_seconds": 600})
+    assert won["claimed"] is True and won["task"]["id"] == urgent["id"]
+    assert won["task"]["status"] == "in_progress" and won["task"]["claimed_by"] == "agent-a"
+    second = await ok(mcp, "claim_next_task", {"project_id": p["id"], "agent_ref": "agent-b"})
+    assert second["claimed"] is True and second["task"]["id"] == low["id"]
+
+
+async def test_claim_next_task_with_nothing_ready_says_why_and_claims_nothing(mcp):
+    p, (first, second) = await _ready(mcp, "Nothing ready", 2)
+    await ok(mcp, "create_edge", {"project_id": p["id"], "from_task_id": first["id"], "to_task_id": second["id"],
+                                  "label": "blocks"})
+    await ok(mcp, "claim_next_task", {"project_id": p["id"], "agent_ref": "holder"})
+    none = await ok(mcp, "claim_next_task", {"project_id": p["id"], "agent_ref": "late"})
+    assert none == {"claimed": False, "task": None, "reason": "all_blocked"}
+    assert (await ok(mcp, "get_task", {"task_id": second["id"]}))["status"] == "todo"
+
+
+async def test_claim_next_task_within_a_goal_takes_only_that_goals_tasks(mcp):
+    p, (outside,) = await _ready(mcp, "Goal claims", 1)
+    goal = await ok(mcp, "create_goal", {"project_id": p["id"], "objective": "Ship the goal's work"})
+    inside = await ok(mcp, "create_task", {"project_id": p["id"], "label": "Goal work", "goal_id": goal["id"]})
+    won = await ok(mcp, "claim_next_task", {"project_id": p["id"], "agent_ref": "a", "goal_id": goal["id"]})
+    assert won["task"]["id"] == inside["id"]
+    assert (await ok(mcp, "get_task", {"task_id": outside["id"]}))["status"] == "todo"
+
+
+async def test_claim_next_task_needs_an_agent_ref(mcp):
+    p, _ = await _ready(mcp, "Claim next errors", 1)
+    assert await error(mcp, "claim_next_task", {"project_id": p["id"]}) == "agent_ref is required"
+
+
+async def test_n_agents_claiming_next_at_once_each_get_a_task_on_their_first_call(live, mcp, owner_token):
+    agents = 16
+    project, _ = await _ready(mcp, "First call", 0)
+    await ok(mcp, "scaffold_project_from_plan", {"project_id": project["id"], "tasks": [
+        {"key": f"t{i}", "label": f"First call task {i}"} for i in range(agents)]})
+    got: dict[str, dict] = {}
+
+    async def agent(n: int) -> None:
+        async with connect(live.mcp_url, owner_token) as c:
+            got[f"agent-{n:02d}"] = await ok(c, "claim_next_task", {"project_id": project["id"],
+                                                                    "agent_ref": f"agent-{n:02d}"})
+
+    with anyio.fail_after(300):
+        async with anyio.create_task_group() as tg:
+            for n in range(agents):
+                tg.start_soon(agent, n)
+    assert all(r["claimed"] for r in got.values()), [r.get("reason") for r in got.values()]
+    assert len({r["task"]["id"] for r in got.values()}) == agents

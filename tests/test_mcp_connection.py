@@ -100,7 +100,7 @@ LIST_TOOLS = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
 @pytest.mark.parametrize("mode", ["legacy", "auto"])
 async def test_both_protocol_eras_list_and_call_tools(live, owner_token, mode):
     async with connect(live.mcp_url, owner_token, mode=mode) as c:
-        assert "create_project" in await tool_names(c)
+        assert "claim_next_task" in await tool_names(c)
         project = await ok(c, "create_project", {"name": f"Made over {mode}"})
         assert (await ok(c, "get_project", {"project_id": project["id"]}))["name"] == f"Made over {mode}"
 

@@ -64,7 +64,7 @@ async def test_document_errors_name_the_field(mcp, project):
     assert "link_to" in await error(mcp, "create_document", {"project_id": project["id"], "title": "x",
                                                               "link_to": 7})
     assert await error(mcp, "get_document", {"document_id": MISSING}) == f"document {MISSING} not found"
-    assert "not found" in await error(mcp, "update_document", {"document_id": MISSING, "title": "x"})
+    assert "not found" in await error(mcp, "update_document", {"document_id": MISSING, "title": "x", "version": 1})
     assert "not found" in await error(mcp, "list_documents", {"project_id": MISSING})
     assert (await ok(mcp, "list_documents", {"project_id": project["id"]}))["documents"] == []
 
@@ -119,7 +119,7 @@ async def test_note_errors(mcp, project):
     assert await error(mcp, "create_note", {"project_id": project["id"]}) == "title is required"
     assert await error(mcp, "get_note", {"note_id": MISSING}) == f"note {MISSING} not found"
     n = await ok(mcp, "create_note", {"project_id": project["id"], "title": "N"})
-    await ok(mcp, "update_note", {"note_id": n["id"], "body": "a person's edit"})
+    await ok(mcp, "update_note", {"note_id": n["id"], "body": "a person's edit", "version": n["version"]})
     assert "version" in await error(mcp, "update_note", {"note_id": n["id"], "body": "stale", "version": 1})
     assert "not found" in await error(mcp, "list_notes", {"project_id": MISSING})
     assert (await ok(mcp, "get_note", {"note_id": n["id"]}))["body"] == "a person's edit"

@@ -38,24 +38,24 @@ async def test_a_goal_is_created_read_listed_updated_and_made_current(mcp, proje
     assert u["stop_condition"] == "Ask after 3 failed tries"
     assert "version" in await error(mcp, "update_goal", {"goal_id": g["id"], "budget": "x",
                                                          "version": g["version"]})
-    assert (await ok(mcp, "set_current_goal", {"goal_id": g["id"]}))["is_current"] is True
+    assert (await ok(mcp, "goal_action", {"action": "set_current", "goal_id": g["id"]}))["is_current"] is True
     assert (await ok(mcp, "get_project", {"project_id": project["id"]}))["current_goal_id"] == g["id"]
 
 
 async def test_invoking_a_goal_hands_back_its_first_ready_task(mcp, project):
     g = await ok(mcp, "create_goal", {"project_id": project["id"], "objective": "Ship search"})
-    msg = await error(mcp, "invoke_goal", {"goal_id": g["id"]})
+    msg = await error(mcp, "goal_action", {"action": "invoke", "goal_id": g["id"]})
     assert "no todo tasks" in msg
     t = await ok(mcp, "create_task", {"project_id": project["id"], "label": "Index the docs", "goal_id": g["id"]})
-    out = await ok(mcp, "invoke_goal", {"goal_id": g["id"]})
+    out = await ok(mcp, "goal_action", {"action": "invoke", "goal_id": g["id"]})
     assert out["next_task"]["id"] == t["id"] and out["goal"]["is_current"] is True
 
 
 async def test_pausing_and_resuming_a_goal(mcp, project):
     g = await ok(mcp, "create_goal", {"project_id": project["id"], "objective": "Pause me"})
-    assert (await ok(mcp, "pause_goal", {"goal_id": g["id"]}))["status"] == "paused"
-    assert "resume it first" in await error(mcp, "invoke_goal", {"goal_id": g["id"]})
-    assert (await ok(mcp, "resume_goal", {"goal_id": g["id"]}))["status"] == "active"
+    assert (await ok(mcp, "goal_action", {"action": "pause", "goal_id": g["id"]}))["status"] == "paused"
+    assert "resume it first" in await error(mcp, "goal_action", {"action": "invoke", "goal_id": g["id"]})
+    assert (await ok(mcp, "goal_action", {"action": "resume", "goal_id": g["id"]}))["status"] == "active"
 
 
 async def test_completing_a_goal_needs_matching_evidence_and_finished_tasks(mcp, project):
@@ -63,19 +63,20 @@ async def test_completing_a_goal_needs_matching_evidence_and_finished_tasks(mcp,
                                       "verification_surface": CHECKLIST})
     t = await ok(mcp, "create_task", {"project_id": project["id"], "label": "Do it", "goal_id": g["id"]})
     items = [i["id"] for i in g["verification_surface"]["items"]]
-    assert "needs evidence" in await error(mcp, "complete_goal", {"goal_id": g["id"]})
-    assert "match no criterion" in await error(mcp, "complete_goal", {"goal_id": g["id"],
+    assert "needs evidence" in await error(mcp, "goal_action", {"action": "complete", "goal_id": g["id"]})
+    assert "match no criterion" in await error(mcp, "goal_action", {"action": "complete", "goal_id": g["id"],
                                                                       "evidence": {"checked": ["Vibes are good"]}})
-    assert "not done yet" in await error(mcp, "complete_goal", {"goal_id": g["id"], "evidence": {"checked": items}})
+    assert "not done yet" in await error(mcp, "goal_action", {"action": "complete", "goal_id": g["id"],
+                                                                "evidence": {"checked": items}})
     assert "unknown argument 'evidence.screenshot'" in await error(
-        mcp, "complete_goal", {"goal_id": g["id"], "evidence": {"screenshot": "x"}})
-    await ok(mcp, "update_task", {"task_id": t["id"], "status": "done"})
-    done = await ok(mcp, "complete_goal", {"goal_id": g["id"], "evidence": {"checked": items}})
+        mcp, "goal_action", {"action": "complete", "goal_id": g["id"], "evidence": {"screenshot": "x"}})
+    await ok(mcp, "update_task", {"task_id": t["id"], "status": "done", "version": t["version"]})
+    done = await ok(mcp, "goal_action", {"action": "complete", "goal_id": g["id"], "evidence": {"checked": items}})
     assert done["completed"] is True and done["goal"]["status"] == "complete"
-    assert "already complete" in await error(mcp, "complete_goal", {"goal_id": g["id"],
+    assert "already complete" in await error(mcp, "goal_action", {"action": "complete", "goal_id": g["id"],
                                                                     "evidence": {"checked": items}})
-    assert "goal is complete" in await error(mcp, "pause_goal", {"goal_id": g["id"]})
-    assert "goal is complete" in await error(mcp, "resume_goal", {"goal_id": g["id"]})
+    assert "goal is complete" in await error(mcp, "goal_action", {"action": "pause", "goal_id": g["id"]})
+    assert "goal is complete" in await error(mcp, "goal_action", {"action": "resume", "goal_id": g["id"]})
 
 
 async def test_goal_errors_name_the_field(mcp, project):
@@ -83,9 +84,12 @@ async def test_goal_errors_name_the_field(mcp, project):
     assert "verification_surface.kind must be one of" in await error(
         mcp, "create_goal", {"project_id": project["id"], "objective": "x", "verification_surface": {"kind": "vibes"}})
     assert "unknown argument 'status'" in await error(mcp, "update_goal", {"goal_id": MISSING, "status": "complete"})
-    for tool in ("get_goal", "set_current_goal", "invoke_goal", "pause_goal", "resume_goal", "complete_goal"):
-        assert "not found" in await error(mcp, tool, {"goal_id": MISSING}), tool
-    assert "not found" in await error(mcp, "update_goal", {"goal_id": MISSING, "budget": "x"})
+    assert "not found" in await error(mcp, "get_goal", {"goal_id": MISSING})
+    for action in ("set_current", "invoke", "pause", "resume", "complete"):
+        assert "not found" in await error(mcp, "goal_action", {"action": action, "goal_id": MISSING}), action
+    assert "evidence goes with action complete only" in await error(
+        mcp, "goal_action", {"action": "pause", "goal_id": MISSING, "evidence": {"approved": True}})
+    assert "not found" in await error(mcp, "update_goal", {"goal_id": MISSING, "budget": "x", "version": 1})
     assert "not found" in await error(mcp, "list_goals", {"project_id": MISSING})
     assert (await ok(mcp, "list_goals", {"project_id": project["id"]}))["total"] == 0
 
@@ -137,7 +141,7 @@ async def test_every_write_while_a_run_is_open_is_audited_with_token_and_run(liv
         before_run = await ok(c, "create_task", {"project_id": project["id"], "label": "Before the run"})
         run = await ok(c, "start_agent_run", {"project_id": project["id"], "label": "Audited"})
         during = await ok(c, "create_task", {"project_id": project["id"], "label": "During the run"})
-        await ok(c, "update_task", {"task_id": during["id"], "status": "done"})
+        await ok(c, "update_task", {"task_id": during["id"], "status": "done", "version": during["version"]})
         await ok(c, "complete_agent_run", {"run_id": run["id"]})
         after = await ok(c, "create_task", {"project_id": project["id"], "label": "After the run"})
     entries = live.client().get(f"/api/v1/projects/{project['id']}/audit", params={"limit": 100}).json()["items"]

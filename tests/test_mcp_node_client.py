@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_mcp_connection import live, owner_token  # noqa: F401
+from test_mcp_connection import live, mint, owner_token  # noqa: F401
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 SCRIPT = NODE_DIR / "mcp_client.mjs"
@@ -25,11 +25,12 @@ def node_report(live, owner_token) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_the_typescript_sdk_lists_the_tools_with_their_schemas(node_report):
+def test_the_typescript_sdk_lists_the_work_loop_with_strict_schemas(node_report):
     tools = {t["name"]: t for t in node_report["tools"]}
-    assert {"list_projects", "create_task", "claim_task", "scaffold_project_from_plan"} <= set(tools)
-    assert all(t["strict"] and t["hasOutputSchema"] for t in tools.values())
-    assert tools["list_tasks"]["readOnly"] is True and tools["create_task"]["readOnly"] is False
+    assert {"list_projects", "create_task", "claim_next_task", "update_task"} <= set(tools)
+    assert all(t["strict"] for t in tools.values())
+    assert {n for n, t in tools.items() if t["hasOutputSchema"]} == {"claim_next_task", "get_next_task"}
+    assert tools["list_tasks"]["readOnly"] is True and tools["create_task"]["readOnly"] is None
     assert node_report["server"]["name"] == "plandesk"
 
 
@@ -48,3 +49,29 @@ def test_the_typescript_sdk_is_refused_with_a_wrong_token(node_report):
     refusal = node_report["wrongToken"]
     assert refusal["connected"] is False
     assert "401" in refusal["message"] and "the token is unknown" in refusal["message"]
+
+
+AGENT = NODE_DIR / "agent_loop.mjs"
+PLAN_TASKS = 10
+
+
+def test_a_scripted_agent_takes_a_ten_task_plan_to_done_with_the_default_tools_and_no_invalid_call(live):
+    api = live.client()
+    plan = {"name": "Ten tasks for a scripted agent",
+            "tasks": [{"key": f"t{i}", "label": f"Build part {i}", "description": f"Part {i} of the plan."}
+                      for i in range(PLAN_TASKS)],
+            "edges": [{"from": "t1", "to": "t0"}, {"from": "t2", "to": "t0"}, {"from": "t3", "to": "t1"},
+                      {"from": "t3", "to": "t2"}, {"from": "t9", "to": "t8"}]}
+    r = api.post("/api/v1/projects/scaffold", json=plan)
+    assert r.status_code == 201, r.text
+    project_id = r.json()["project"]["id"]
+    token = mint(live, "scripted agent")  # a default token: the work loop only
+    proc = subprocess.run(["node", str(AGENT), live.mcp_url, token, project_id, "ts-agent@test#1"],
+                          capture_output=True, text=True, timeout=300, cwd=NODE_DIR, check=False)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["invalid"] == []
+    assert set(report["called"]) <= set(report["listed"])
+    assert len(report["done"]) == PLAN_TASKS and report["finalReason"] == "no_todo_tasks"
+    board = api.get(f"/api/v1/projects/{project_id}/tasks", params={"limit": 100}).json()["items"]
+    assert {t["status"] for t in board} == {"done"} and len(board) == PLAN_TASKS

@@ -57,11 +57,12 @@ async def test_project_errors_name_the_field(mcp):
     assert await error(mcp, "get_project", {"project_id": MISSING}) == f"project {MISSING} not found"
     assert "must be a UUID" in await error(mcp, "get_project", {"project_id": "checkout"})
     p = await _project(mcp)
-    await ok(mcp, "update_project", {"project_id": p["id"], "description": "edited by a person"})
+    await ok(mcp, "update_project", {"project_id": p["id"], "description": "edited by a person", "version": 1})
     stale = await error(mcp, "update_project", {"project_id": p["id"], "name": "agent", "version": 1})
     assert "changed since version 1" in stale
     assert (await ok(mcp, "get_project", {"project_id": p["id"]}))["name"] == "Planning"
-    assert "not found" in await error(mcp, "update_project", {"project_id": p["id"], "current_goal_id": MISSING})
+    assert "not found" in await error(mcp, "update_project", {"project_id": p["id"], "current_goal_id": MISSING,
+                                                              "version": 2})
 
 
 # ----- tasks and tags -----
@@ -110,14 +111,14 @@ async def test_task_errors_are_clear_and_change_nothing(mcp):
                                                                           "due_date": "soon"})
     assert "commit_refs item" in await error(mcp, "create_task", {"project_id": p["id"], "label": "x",
                                                                    "commit_refs": ["not-a-sha"]})
-    assert "x must be a number" in await error(mcp, "create_task", {"project_id": p["id"], "label": "x", "x": "1"})
     assert await error(mcp, "create_task", {"project_id": MISSING, "label": "x"}) == f"project {MISSING} not found"
     assert "goal" in await error(mcp, "create_task", {"project_id": p["id"], "label": "x", "goal_id": MISSING})
     assert (await ok(mcp, "list_tasks", {"project_id": p["id"]}))["total"] == 0
     assert await error(mcp, "get_task", {"task_id": MISSING}) == f"task {MISSING} not found"
-    assert "not found" in await error(mcp, "update_task", {"task_id": MISSING, "label": "x"})
+    assert "not found" in await error(mcp, "update_task", {"task_id": MISSING, "label": "x", "version": 1})
+    assert await error(mcp, "update_task", {"task_id": MISSING, "label": "x"}) == "version is required"
     t = await _task(mcp, p, "Original")
-    await ok(mcp, "update_task", {"task_id": t["id"], "label": "A person's edit"})
+    await ok(mcp, "update_task", {"task_id": t["id"], "label": "A person's edit", "version": 1})
     assert "changed since version 1" in await error(mcp, "update_task", {"task_id": t["id"], "label": "Stale",
                                                                           "version": 1})
     assert (await ok(mcp, "get_task", {"task_id": t["id"]}))["label"] == "A person's edit"
@@ -137,7 +138,7 @@ async def test_get_next_task_follows_dependencies_and_explains_blocked_work(mcp)
     nxt = await ok(mcp, "get_next_task", {"project_id": p["id"]})
     assert nxt["next_task"]["id"] == first["id"]
     assert nxt["blocked"][0]["id"] == second["id"] and nxt["blocked"][0]["waiting_on"][0]["id"] == first["id"]
-    await ok(mcp, "update_task", {"task_id": first["id"], "status": "done"})
+    await ok(mcp, "update_task", {"task_id": first["id"], "status": "done", "version": first["version"]})
     assert (await ok(mcp, "get_next_task", {"project_id": p["id"]}))["next_task"]["id"] == second["id"]
     assert "not found" in await error(mcp, "get_next_task", {"project_id": p["id"], "goal_id": MISSING})
 
@@ -207,7 +208,7 @@ async def test_search_finds_tasks_with_excerpts_within_a_project(mcp):
 async def test_revisions_list_and_show_the_state_before_each_change(mcp):
     p = await _project(mcp)
     t = await _task(mcp, p, "First label")
-    await ok(mcp, "update_task", {"task_id": t["id"], "label": "Second label"})
+    await ok(mcp, "update_task", {"task_id": t["id"], "label": "Second label", "version": t["version"]})
     revs = (await ok(mcp, "list_revisions", {"target_type": "task", "target_id": t["id"],
                                              "project_id": p["id"]}))["revisions"]
     assert len(revs) == 1 and revs[0]["changed_fields"] == ["label"]

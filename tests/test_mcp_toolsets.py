@@ -18,22 +18,14 @@ from test_mcp_connection import (  # noqa: F401
 )
 
 from plandesk.core import vocab
+from plandesk.mcp import catalog
 
 pytestmark = pytest.mark.anyio
 
-PLANNING_TOOLS = {
-    "list_projects", "get_project", "create_project", "update_project", "create_task", "update_task", "get_task",
-    "list_tasks", "list_tags", "get_next_task", "claim_task", "renew_claim", "release_task", "get_task_graph",
-    "create_edge", "list_edges", "delete_edge", "create_document", "update_document", "get_document",
-    "list_documents", "create_folder", "update_folder", "delete_folder", "move_documents", "create_note",
-    "update_note", "get_note", "list_notes", "list_comments", "add_comment", "resolve_comment", "create_goal",
-    "get_goal", "list_goals", "update_goal", "set_current_goal", "invoke_goal", "pause_goal", "resume_goal",
-    "complete_goal", "start_agent_run", "record_agent_progress", "complete_agent_run", "list_agent_runs",
-    "get_agent_run", "search", "list_revisions", "get_revision", "scaffold_project_from_plan"}
-READ_TOOLS = {"list_projects", "get_project", "get_task", "list_tasks", "list_tags", "get_next_task",
-              "get_task_graph", "list_edges", "get_document", "list_documents", "get_note", "list_notes",
-              "list_comments", "get_goal", "list_goals", "list_agent_runs", "get_agent_run", "search",
-              "list_revisions", "get_revision"}
+DEFAULT_TOOLS = {"list_projects", "get_agent_context", "claim_next_task", "get_next_task", "renew_claim",
+                 "release_task", "get_task", "list_tasks", "create_task", "update_task", "search",
+                 "start_agent_run", "record_agent_progress", "complete_agent_run"}
+DEFAULT_READ_TOOLS = {"list_projects", "get_agent_context", "get_next_task", "get_task", "list_tasks", "search"}
 
 
 async def _tools(url: str, token: str):
@@ -42,32 +34,57 @@ async def _tools(url: str, token: str):
             return (await c.list_tools()).tools
 
 
-def _toolset(tool) -> str:
-    return (tool.meta or {}).get("plandesk/toolset")
+def _toolset_of(name: str) -> str:
+    return catalog.registry().get(name).toolset
 
 
-async def test_a_planning_token_sees_every_planning_tool_and_no_other_toolset(live, owner_token):
+def _names_in(*toolsets: str) -> set[str]:
+    return {spec.name for spec in catalog.registry().in_toolsets(toolsets)}
+
+
+async def test_a_default_token_lists_only_the_work_loop(live, owner_token):
     tools = await _tools(live.mcp_url, owner_token)
-    assert PLANNING_TOOLS <= {t.name for t in tools}
-    assert {_toolset(t) for t in tools} == {"planning"}
+    assert {t.name for t in tools} == DEFAULT_TOOLS
 
 
-async def test_every_tool_declares_strict_input_an_output_schema_annotations_and_a_description(live, owner_token):
-    tools = {t.name: t for t in await _tools(live.mcp_url, owner_token) if t.name in PLANNING_TOOLS}
-    assert set(tools) == PLANNING_TOOLS
+async def test_the_url_opts_into_more_toolsets(live, owner_token):
+    tools = await _tools(f"{live.mcp_url}?toolsets=planning,documents,goals", owner_token)
+    assert {t.name for t in tools} == _names_in("planning", "documents", "goals")
+    assert {"create_document", "goal_action"} <= {t.name for t in tools}
+
+
+async def test_all_in_the_url_lists_every_planning_toolset_but_not_code_without_the_grant(live, owner_token):
+    names = {t.name for t in await _tools(f"{live.mcp_url}?toolsets=all", owner_token)}
+    assert names == _names_in(*vocab.PLANNING_TOOLSETS)
+
+
+async def test_a_token_created_with_all_lists_every_tool(live):
+    token = mint(live, "everything", toolsets=["all"])
+    names = {t.name for t in await _tools(live.mcp_url, token)}
+    assert names == set(catalog.registry().specs)
+
+
+async def test_a_planning_tool_outside_the_listed_toolsets_can_still_be_called(live, owner_token):
+    async with connect(live.mcp_url, owner_token) as c:
+        assert "create_project" not in await tool_names(c)
+        assert (await ok(c, "create_project", {"name": "Called though not listed"}))["name"]
+
+
+async def test_tool_definitions_carry_only_hints_that_differ_from_the_defaults(live, owner_token):
+    tools = {t.name: t for t in await _tools(f"{live.mcp_url}?toolsets=all", owner_token)}
     for name, tool in tools.items():
         assert tool.input_schema["type"] == "object" and tool.input_schema["additionalProperties"] is False, name
-        assert tool.output_schema and tool.output_schema["type"] == "object", name
-        assert len(tool.description) >= 30, name
-        hints = tool.annotations
-        assert hints.read_only_hint is (name in READ_TOOLS), name
-        assert hints.destructive_hint is not None and hints.idempotent_hint is not None, name
-    assert tools["delete_edge"].annotations.destructive_hint is True
+        assert tool.title is None and not tool.meta, name
+        assert len(tool.description) >= 15, name
+    assert tools["get_task"].annotations.read_only_hint is True
     assert tools["create_task"].annotations.destructive_hint is False
+    assert tools["delete_edge"].annotations.read_only_hint is None
+    assert tools["claim_next_task"].output_schema["required"] == ["claimed"]
+    assert tools["get_task"].output_schema is None
 
 
 async def test_input_enums_come_from_the_core_vocabulary(live, owner_token):
-    tools = {t.name: t for t in await _tools(live.mcp_url, owner_token)}
+    tools = {t.name: t for t in await _tools(f"{live.mcp_url}?toolsets=all", owner_token)}
     props = tools["create_task"].input_schema["properties"]
     assert props["status"]["enum"] == list(vocab.TASK_STATUSES)
     assert props["kind"]["enum"] == list(vocab.TASK_KINDS)
@@ -78,7 +95,7 @@ async def test_input_enums_come_from_the_core_vocabulary(live, owner_token):
 async def test_a_read_only_token_sees_no_write_tool_and_cannot_call_one(live):
     token = mint(live, "reader", read_only=True)
     async with connect(live.mcp_url, token) as c:
-        assert await tool_names(c) & PLANNING_TOOLS == READ_TOOLS
+        assert await tool_names(c) == DEFAULT_READ_TOOLS
         message = await error(c, "create_project", {"name": "Should not exist"})
         assert "read-only" in message
         assert "Should not exist" not in str(await ok(c, "list_projects"))
@@ -86,24 +103,21 @@ async def test_a_read_only_token_sees_no_write_tool_and_cannot_call_one(live):
 
 async def test_readonly_in_the_url_narrows_a_writing_token(live, owner_token):
     async with connect(f"{live.mcp_url}?readonly=1", owner_token) as c:
-        assert await tool_names(c) & PLANNING_TOOLS == READ_TOOLS
+        assert await tool_names(c) == DEFAULT_READ_TOOLS
         assert "read-only" in await error(c, "create_task", {"project_id": "00000000-0000-0000-0000-000000000000",
                                                              "label": "x"})
 
 
-async def test_a_toolset_the_token_lacks_in_the_url_leaves_nothing_to_call(live, owner_token):
+async def test_a_code_url_on_a_planning_token_lists_nothing_and_calls_no_code_tool(live, owner_token):
     async with connect(f"{live.mcp_url}?toolsets=code", owner_token) as c:
         assert await tool_names(c) == set()
-        assert "planning" in await error(c, "list_projects")
+        assert "'code' toolset" in await error(c, "code_search", {"query": "x"})
 
 
-async def test_the_url_cannot_widen_a_token(live):
+async def test_the_url_cannot_widen_a_token_to_code(live):
     token = mint(live, "planning only", toolsets=["planning"])
-    async with connect(f"{live.mcp_url}?toolsets=planning,code", token) as c:
-        with anyio.fail_after(CALL_TIMEOUT):
-            tools = (await c.list_tools()).tools
-    assert PLANNING_TOOLS <= {t.name for t in tools}
-    assert {_toolset(t) for t in tools} == {"planning"}
+    names = {t.name for t in await _tools(f"{live.mcp_url}?toolsets=planning,code", token)}
+    assert names == DEFAULT_TOOLS and {_toolset_of(n) for n in names} == {"planning"}
 
 
 async def test_a_project_scoped_token_sees_only_its_projects(live, owner_token):

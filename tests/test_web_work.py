@@ -54,7 +54,8 @@ def test_an_agents_change_to_the_open_task_shows_in_the_drawer(page, server, api
     page.locator("#desc-view", has_text="old text").wait_for()
     page.locator('#live[data-state="live"]').wait_for()
     mcp_call(server.mcp_url, agent_token, "update_task",
-             {"task_id": task["id"], "description": "new **text** from the agent", "priority": "high"})
+             {"task_id": task["id"], "description": "new **text** from the agent", "priority": "high",
+              "version": task["version"]})
     answered = time.monotonic()
     page.locator("#desc-view strong", has_text="text").wait_for(timeout=1000)
     assert time.monotonic() - answered < 1.0

@@ -86,8 +86,10 @@ def check_repo(report: dict, settings: Settings, repo_dir: str | Path) -> None:
         from plandesk.client.probe import probe
         result = probe(bound.server_url, token, bound.project_id)
         if result.ok:
-            _add(report, "repo mcp", True, f"{result.detail} (protocol {result.protocol_version})")
+            _add(report, "repo mcp", True, f"{result.detail} (protocol {result.protocol_version}): "
+                 f"{', '.join(result.tools)}")
             report["repo"]["tool_count"] = result.tool_count
+            report["repo"]["tools"] = result.tools
             ok = result.project_error is None
             _add(report, "repo project", ok, f"project {result.project_name!r} is visible to the token" if ok else
                  f"the token cannot read project {bound.project_id}: {result.project_error}; run plandesk connect "

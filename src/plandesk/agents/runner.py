@@ -231,6 +231,11 @@ class Runner:
         return await self._give_back(a, f"The gate failed: {result.failed_command}; the task is back in todo.",
                                      child_process.tail(gate_log))
 
+    async def _version(self, a: _Attempt) -> int:
+        # update_task needs the version it overwrites; the runner only touches status and commit_refs, so the
+        # current one is right (a person's edit to the text meanwhile is kept, as before).
+        return (await self.client.get_task(a.task["id"]))["version"]
+
     async def _done(self, a: _Attempt, why: str) -> Settlement:
         assert a.tree is not None
         changes: dict[str, Any] = {"status": "done"}
@@ -238,7 +243,7 @@ class Runner:
         if head != a.tree.base_sha:
             refs = list(dict.fromkeys([*a.task.get("commit_refs", []), head]))
             changes["commit_refs"] = refs[-50:]
-        await self.client.update_task(a.task["id"], **changes)
+        await self.client.update_task(a.task["id"], version=await self._version(a), **changes)
         await self._note(a, f"done: {why}")
         removed = await self.worktrees.remove_if_clean(a.tree)
         return Settlement(a.task["id"], a.task["label"], "done", why + ("" if removed else
@@ -258,7 +263,7 @@ class Runner:
         kept = await self._keep_or_remove(a)
         body = brief.comment(f"Runner {a.ref}: {why}", output, branch=a.tree.branch if a.tree else None, kept=kept)
         await self.client.add_comment("task", a.task["id"], body[:60_000])
-        await self.client.update_task(a.task["id"], status="scope")
+        await self.client.update_task(a.task["id"], status="scope", version=await self._version(a))
         await self._note(a, "moved to scope: needs a person", "decision")
         return Settlement(a.task["id"], a.task["label"], "scope", why.splitlines()[0], a.run_id,
                           a.tree.branch if a.tree else None)

@@ -6,7 +6,8 @@ import json
 import logging
 import re
 import time
-from urllib.parse import parse_qs, urlsplit
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from plandesk.core import rate_limit
 from plandesk.core.access import bearer_of
@@ -16,10 +17,54 @@ log = logging.getLogger("plandesk.http")
 _TOKEN_QS = re.compile(r"(token=)[^&\s]*", re.IGNORECASE)
 _BEARER = re.compile(r"(plandesk_(?:mcp|share|invite)_)[A-Za-z0-9_\-]+")  # tokens, share and invite links
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+MCP_PATHS = ("/mcp", "/mcp/")
 
 
 def redact(text: str) -> str:
     return _BEARER.sub(r"\1…", _TOKEN_QS.sub(r"\1[redacted]", text))
+
+
+@dataclass(frozen=True)
+class Credential:
+    """The request's token, read once: every later step (rate limit, MCP guard, log line) uses this reading."""
+
+    header_token: str | None
+    url_token: str | None
+    query: list[tuple[str, str]]  # the query string, percent-decoded once
+    duplicate_authorization: bool
+
+    @property
+    def token(self) -> str | None:
+        return self.header_token or self.url_token
+
+
+CREDENTIAL_KEY = "plandesk.credential"
+
+
+def credential_of(scope) -> Credential:
+    """The credential of an HTTP request, parsed on first use and kept on the scope.
+
+    The query is decoded before names are compared, so `%74oken=` is `token=` everywhere; two Authorization
+    headers are flagged (the caller answers 400) so no two readers can pick different ones."""
+    cached = scope.get(CREDENTIAL_KEY)
+    if cached is not None:
+        return cached
+    auth = [v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"authorization"]
+    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    header_token = bearer_of({"authorization": auth[0]}) if len(auth) == 1 else None
+    url_token = next((v for k, v in query if k == "token"), None)
+    cred = Credential(header_token, url_token or None, query, len(auth) > 1)
+    scope[CREDENTIAL_KEY] = cred
+    return cred
+
+
+def logged_path(scope) -> str:
+    """The path and query for the log line, with every token value replaced (names compared decoded)."""
+    query = credential_of(scope).query
+    if not query:
+        return scope["path"]
+    shown = [(k, "[redacted]" if k.strip().lower() == "token" else v) for k, v in query]
+    return redact(scope["path"] + "?" + urlencode(shown))
 
 
 def allowed_host_names(settings: Settings) -> set[str]:
@@ -44,6 +89,9 @@ class Guard:
         self.app = app
         self.settings = settings
         self.hosts = allowed_host_names(settings)
+        # Agents' calls go straight to the MCP endpoint (its own token guard in front): no REST middleware,
+        # exception handlers or route table to pass on the way, none of which an MCP request uses.
+        self.mcp = getattr(getattr(app, "state", None), "mcp_asgi", None)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -63,7 +111,10 @@ class Guard:
             return await _deny(send, 403, "forbidden", "requests from an opaque Origin are refused")
         if method not in SAFE_METHODS and headers.get("sec-fetch-site") == "cross-site":
             return await _deny(send, 403, "forbidden", "cross-site requests are refused")
-        wait = _rate_limit_wait(headers, scope, self.settings)
+        if credential_of(scope).duplicate_authorization:
+            return await _deny(send, 400, "invalid_argument", "send one Authorization header, not several",
+                               field="authorization")
+        wait = _rate_limit_wait(scope, self.settings)
         if wait:
             return await _deny(send, 429, "rate_limited", f"this token sent more than "
                                f"{self.settings.rate_limit_per_minute} requests a minute; retry in {wait} s",
@@ -89,21 +140,20 @@ class Guard:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_wrapper)
+            if self.mcp is not None and scope["path"] in MCP_PATHS:
+                await self.mcp(scope, receive, send_wrapper)
+            else:
+                await self.app(scope, receive, send_wrapper)
         finally:
             if log.isEnabledFor(logging.INFO):
-                qs = scope.get("query_string", b"").decode("latin-1")
-                path = scope["path"] + ("?" + qs if qs else "")
-                log.info("%s %s %s %.1fms", method, redact(path), status_box["status"],
+                log.info("%s %s %s %.1fms", method, logged_path(scope), status_box["status"],
                          (time.perf_counter() - started) * 1000)
 
 
-def _rate_limit_wait(headers: dict, scope, settings: Settings) -> int:
-    """Per-token limit for REST and MCP alike, checked before any database work (core/rate_limit)."""
-    token = bearer_of(headers)
-    if token is None and b"token=" in scope.get("query_string", b""):
-        query = parse_qs(scope["query_string"].decode("latin-1"))
-        token = (query.get("token") or [None])[0]
+def _rate_limit_wait(scope, settings: Settings) -> int:
+    """Per-token limit for REST and MCP alike, checked before any database work (core/rate_limit), keyed on
+    the very credential the authenticators use (credential_of)."""
+    token = credential_of(scope).token
     return rate_limit.wait_for_credential(token, settings.rate_limit_per_minute) if token else 0
 
 
@@ -131,9 +181,10 @@ async def _capped_body(receive, limit: int):
     return replay
 
 
-async def _deny(send, status: int, code: str, message: str, headers: list | None = None) -> None:
+async def _deny(send, status: int, code: str, message: str, headers: list | None = None,
+                field: str | None = None) -> None:
     body = json.dumps({"type": "about:blank", "status": status, "code": code, "message": message,
-                       "field": None}).encode()
+                       "field": field}).encode()
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
         (b"referrer-policy", b"no-referrer"), *(headers or [])]})

@@ -54,6 +54,12 @@ class AsyncPlanDeskClient(McpSession):
     async def get_next_task(self, project_id: str, **scope: Any) -> NextTask:
         return await self.call("get_next_task", {"project_id": project_id, **scope})
 
+    async def claim_next_task(self, project_id: str, agent_ref: str, *, goal_id: str | None = None,
+                              lease_seconds: int | None = None) -> Claim:
+        """The next ready task, chosen and claimed in one call (`claimed: false` with a reason when none is)."""
+        return await self.call("claim_next_task", _args(project_id=project_id, agent_ref=agent_ref, goal_id=goal_id,
+                                                        lease_seconds=lease_seconds))
+
     async def claim_task(self, task_id: str, agent_ref: str, *, lease_seconds: int | None = None) -> Claim:
         return await self.call("claim_task", _args(task_id=task_id, agent_ref=agent_ref,
                                                    lease_seconds=lease_seconds))

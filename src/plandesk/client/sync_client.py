@@ -88,6 +88,9 @@ class PlanDeskClient:
     def get_next_task(self, project_id: str, **scope: Any) -> NextTask:
         return self._run(self._async.get_next_task, project_id, **scope)
 
+    def claim_next_task(self, project_id: str, agent_ref: str, **kw: Any) -> Claim:
+        return self._run(self._async.claim_next_task, project_id, agent_ref, **kw)
+
     def claim_task(self, task_id: str, agent_ref: str, **kw: Any) -> Claim:
         return self._run(self._async.claim_task, task_id, agent_ref, **kw)
 

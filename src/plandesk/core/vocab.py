@@ -31,7 +31,11 @@ REVISION_TARGETS = ("task", "document")
 ROLES = ("owner", "admin", "member", "viewer")
 ROLE_RANK = {r: i for i, r in enumerate(ROLES)}
 
-TOOLSETS = ("planning", "code")
+# MCP toolsets. `planning` is the agent's work loop and every token's default; the rest are opt-in, by the
+# token (--toolsets) or the URL (?toolsets=); `all` stands for every one of them. A planning toolset decides
+# what is listed, not what may be called; `code` is also a grant (the code connector needs it on the token).
+TOOLSETS = ("planning", "projects", "documents", "notes", "goals", "graph", "history", "shares", "code", "all")
+PLANNING_TOOLSETS = ("planning", "projects", "documents", "notes", "goals", "graph", "history", "shares")
 
 CONNECTOR_OPERATIONS = ("code.search", "code.read", "code.write", "git.read", "git.commit", "git.push",
                         "build", "deploy", "db.read", "db.write", "exec")

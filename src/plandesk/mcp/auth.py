@@ -5,24 +5,25 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 import anyio
 import anyio.to_thread
 
+from plandesk.api.guard import credential_of
 from plandesk.core import mcp_settings, tokens
-from plandesk.core.access import bearer_of
 from plandesk.core.errors import InvalidArgument, Unauthorized
 from plandesk.core.vocab import TOOLSETS
 from plandesk.mcp.dispatch import CALLER_KEY
-from plandesk.mcp.registry import Caller
+from plandesk.mcp.registry import Caller, expand_toolsets, permitted_toolsets
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
 def narrowing_of(query: list[tuple[str, str]]) -> tuple[frozenset[str] | None, bool]:
-    """(?toolsets= as a set or None, ?readonly=1): a URL may narrow what its token allows, never widen it."""
+    """(?toolsets= as a set or None, ?readonly=1): the URL picks which permitted toolsets are listed, and may
+    make the connection read-only; it never widens what the token may call."""
     toolsets: frozenset[str] | None = None
     read_only = False
     for key, value in query:
@@ -32,6 +33,7 @@ def narrowing_of(query: list[tuple[str, str]]) -> tuple[frozenset[str] | None, b
             if unknown:
                 raise InvalidArgument(f"toolsets: unknown toolset {unknown[0]!r} (known: {', '.join(TOOLSETS)})",
                                       field="toolsets")
+            names = expand_toolsets(names)
             toolsets = names if toolsets is None else toolsets & names
         elif key == "readonly":
             if value.lower() in _TRUE:
@@ -52,10 +54,13 @@ class McpTokenGuard:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        header_token = bearer_of(headers)
-        url_token = next((v for k, v in query if k == "token"), None)
+        # Parsed once, after percent-decoding, by the outer guard: the token it rate-limited is the one used here.
+        cred = credential_of(scope)
+        if cred.duplicate_authorization:
+            return await _respond(send, 400, {"code": "invalid_argument", "field": "authorization",
+                                              "message": "send one Authorization header, not several"})
+        query = cred.query
+        header_token, url_token = cred.header_token, cred.url_token
         try:
             toolsets, url_read_only = narrowing_of(query)
         except InvalidArgument as exc:
@@ -78,10 +83,12 @@ class McpTokenGuard:
             return await _respond(send, 405, {"code": "method_not_allowed", "message": "this MCP endpoint is "
                                               "stateless and sends no server stream; POST JSON-RPC requests"},
                                   [(b"allow", b"POST, DELETE")])
-        granted = frozenset(actor.toolsets)
-        caller = Caller(actor=replace(actor, via="mcp"),
-                        toolsets=granted if toolsets is None else granted & toolsets,
-                        read_only=url_read_only or not actor.can_write)
+        permitted = permitted_toolsets(actor.toolsets)
+        listed = expand_toolsets(actor.toolsets) if toolsets is None else toolsets
+        # `all` is spelled out for the core too, which checks `code` on the actor's toolsets.
+        actor = replace(actor, via="mcp", toolsets=tuple(sorted(expand_toolsets(actor.toolsets))))
+        caller = Caller(actor=actor, toolsets=listed & permitted, read_only=url_read_only or not actor.can_write,
+                        permitted=permitted)
         # The token leaves the query string here, so nothing downstream can log or echo it.
         rest = [(k, v) for k, v in query if k != "token"]
         inner = {**scope, "query_string": urlencode(rest).encode("latin-1"), CALLER_KEY: caller}

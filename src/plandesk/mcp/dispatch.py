@@ -25,7 +25,6 @@ from plandesk.mcp.validation import check_arguments
 
 log = logging.getLogger("plandesk.mcp")
 CALLER_KEY = "plandesk.mcp_caller"  # set on the ASGI scope by the token guard
-TOOLSET_META = "plandesk/toolset"  # in each listed tool's _meta, so a client can tell the toolsets apart
 
 
 class _RawArguments(FuncMetadata):
@@ -104,14 +103,10 @@ class Dispatcher:
         async def run(arguments: dict[str, Any], ctx: Any) -> CallToolResult:
             return await self.call(spec, arguments, ctx.request_context)
 
-        annotations = ToolAnnotations(title=spec.title, read_only_hint=spec.read_only,
-                                      destructive_hint=spec.destructive if not spec.read_only else False,
-                                      idempotent_hint=spec.idempotent, open_world_hint=False)
-        return Tool(fn=run, name=spec.name, title=spec.title, description=spec.description,
+        return Tool(fn=run, name=spec.name, description=spec.description,
                     parameters=spec.input_schema, fn_metadata=_RawArguments(arg_model=ArgModelBase,
                                                                             output_schema=spec.output_schema),
-                    is_async=True, context_kwarg="ctx", annotations=annotations,
-                    meta={TOOLSET_META: spec.toolset})
+                    is_async=True, context_kwarg="ctx", annotations=annotations_of(spec))
 
     async def call(self, spec: ToolSpec, arguments: dict[str, Any], request_ctx: Any) -> CallToolResult:
         caller = caller_of(request_ctx)
@@ -125,14 +120,12 @@ class Dispatcher:
             args = check_arguments(spec.name, spec.validator, arguments)
             actor = replace(caller.actor, client_name=_client_name(request_ctx, caller, self.client_names),
                             read_only=caller.actor.read_only or caller.read_only)
-            if not spec.read_only:
-                # Writes are audited with the run the agent has open, so its changes read as one piece of work.
-                actor = await anyio.to_thread.run_sync(tokens.with_open_run, self.db, actor, limiter=self.limiter)
             call = ToolCall(db=self.db, settings=self.settings, actor=actor, tool=spec.name)
             if inspect.iscoroutinefunction(spec.handler):
                 result = await spec.handler(call, args)
             else:
-                result = await anyio.to_thread.run_sync(partial(spec.handler, call, args), limiter=self.limiter)
+                # One worker-thread hop per call: the run lookup of a write rides along with the core call.
+                result = await anyio.to_thread.run_sync(partial(_run_sync, spec, call, args), limiter=self.limiter)
         except PlanDeskError as exc:
             return failure(exc.message, exc.as_dict())
         except Exception:
@@ -159,6 +152,25 @@ class Dispatcher:
             visible = self.registry.visible_names(caller_of(ctx))
             result = {**result, "tools": [t for t in result["tools"] if t.get("name") in visible]}
         return result
+
+
+def _run_sync(spec: ToolSpec, call: ToolCall, args: dict) -> Any:
+    if not spec.read_only:
+        # Writes are audited with the run the agent has open, so its changes read as one piece of work.
+        call = replace(call, actor=tokens.with_open_run(call.db, call.actor))
+    return spec.handler(call, args)
+
+
+def annotations_of(spec: ToolSpec) -> ToolAnnotations | None:
+    """Only hints that differ from the spec's defaults (not read-only, destructive, not idempotent)."""
+    if spec.read_only:
+        return ToolAnnotations(read_only_hint=True)
+    hints: dict[str, bool] = {}
+    if not spec.destructive:
+        hints["destructive_hint"] = False
+    if spec.idempotent:
+        hints["idempotent_hint"] = True
+    return ToolAnnotations(**hints) if hints else None
 
 
 def _call_params_problem(params: Mapping) -> str | None:

@@ -19,14 +19,15 @@ from plandesk.mcp.registry import ToolGroup, ToolRegistry
 
 # Each `plandesk.mcp.tools_<name>` module exposes TOOLS (a ToolGroup). Modules not written yet are skipped,
 # so other parts add tools by adding a module, without editing this file.
-TOOL_MODULES = ("projects", "tasks", "edges", "documents", "notes", "goals", "runs", "history", "code", "agents",
-                "shares")
+TOOL_MODULES = ("projects", "agents", "tasks", "runs", "history", "edges", "documents", "notes", "goals", "shares",
+                "code")
 
 INSTRUCTIONS = (
-    "Plan Desk: projects, tasks with dependencies, documents, notes, goals and agent runs. Start with "
-    "list_projects; never guess ids. To work: start_agent_run, get_next_task, claim_task, do the work, "
-    "update_task status done, record_agent_progress, complete_agent_run. Updates accept the version you read "
-    "and fail with a conflict rather than overwrite someone else's edit."
+    "Plan Desk: projects of tasks with dependencies. Every id comes from a tool result (start with "
+    "list_projects); never guess one. The loop: get_agent_context, start_agent_run, claim_next_task, do the "
+    "work, record_agent_progress, update_task status done with the version you hold, again; complete_agent_run "
+    "at the end. Documents, notes, goals, graph, history, projects, shares and code are opt-in toolsets "
+    "(?toolsets=planning,documents or all)."
 )
 
 
@@ -77,9 +78,11 @@ def install(app: Any, db: Any, settings: Any) -> MCPServer:
     session_manager = server.session_manager
     guarded = McpTokenGuard(StreamableHTTPASGIApp(session_manager), db, dispatcher.limiter)
     # Two plain routes instead of a Mount: neither /mcp nor /mcp/ answers with a redirect a client could mishandle.
-    for path in ("/mcp", "/mcp/"):
-        app.router.routes.append(Route(path, endpoint=guarded, methods=["GET", "POST", "DELETE"],
-                                       include_in_schema=False))
+    # First in the table: every agent call would otherwise be matched against every REST and page route first.
+    for path in ("/mcp/", "/mcp"):
+        app.router.routes.insert(0, Route(path, endpoint=guarded, methods=["GET", "POST", "DELETE"],
+                                          include_in_schema=False))
+    app.state.mcp_asgi = guarded  # the outer guard sends /mcp here directly (api/guard.py)
     app.state.lifespan_parts.append(lambda: session_manager.run())
     app.state.mcp_server = server
     app.state.mcp_tools = registry

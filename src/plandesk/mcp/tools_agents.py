@@ -6,28 +6,17 @@ from typing import Any
 
 from plandesk.agents import skill
 from plandesk.mcp import schemas as s
-from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
 TOOLS = ToolGroup()
 SKILL_PROMPT = "plandesk_skill"
 
 
-@TOOLS.tool("get_agent_context", read_only=True, title="Get my working context",
-            description="Where you are in a project, in one call: your current task (the in_progress task you "
-                        "claimed with agent_ref, or linked to your open run; else the next ready task), its spec "
-                        "(the documents linked to it, full text), and your token's open agent run with its latest "
-                        "events. Call it at the start of a session and after a break.",
-            params={"project_id": s.PROJECT_ID,
-                    "agent_ref": s.text("The agent_ref you claim tasks with.", max_len=200, min_len=1)},
-            required=["project_id"],
-            output={"type": "object", "properties": {
-                "project": {"type": "object"}, "agent_ref": s.STRING_OR_NULL,
-                "current_task": {"anyOf": [shapes.TASK, {"type": "null"}]},
-                "current_task_source": {"type": ["string", "null"], "enum": ["claimed", "next_ready", None]},
-                "reason": s.STRING_OR_NULL, "spec": {"type": "array", "items": shapes.DOCUMENT},
-                "open_run": {"anyOf": [shapes.RUN, {"type": "null"}]}, "also_in_progress": {"type": "array"}},
-                "required": ["project", "current_task", "spec", "open_run"]})
+@TOOLS.tool("get_agent_context", read_only=True,
+            description="Orient in one call: your current task (claimed under agent_ref, or the next ready one), "
+                        "its linked documents in full, and your open run. Call it at the start and after a break.",
+            params={"project_id": s.PROJECT_ID, "agent_ref": s.text(max_len=200, min_len=1)},
+            required=["project_id"])
 def get_agent_context(call: ToolCall, a: dict) -> dict:
     from plandesk.agents.context import agent_context
     return agent_context(call.db, call.actor, a["project_id"], a.get("agent_ref"))

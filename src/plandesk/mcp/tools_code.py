@@ -68,16 +68,13 @@ def _perform(tool: str):
     return handler
 
 
-_PROJECT = s.uuid("The project's id (from list_projects); may be left out when the token is bound to one project.")
-_APPROVAL = s.uuid("When a call answered pending_approval: the approval's id, once a person approved it. "
-                   "Repeat exactly the same arguments; an approval covers one call.")
-_PATH = s.text("A path inside the project's code root, relative to it (absolute paths inside the root work too).",
-               max_len=4096)
-_RESULT = s.OPEN_OBJECT
+_PROJECT = s.uuid("May be left out when the token is bound to one project.")
+_APPROVAL = s.uuid("After pending_approval, once a person approved: repeat the same arguments with it.")
+_PATH = s.text("Relative to the code root.", max_len=4096)
 _COMMON = {"project_id": _PROJECT, "approval_id": _APPROVAL}
 
 
-@TOOLS.tool("code_search", toolset="code", read_only=True, title="Search the code", core_checked=True,
+@TOOLS.tool("code_search", toolset="code", read_only=True, core_checked=True,
             listed=_listed("code_search"),
             description="Find files by glob (glob: '**/*.py') or grep by regular expression (query) with context "
                         "lines, in the project's code root. Honours .gitignore unless include_ignored; symlinks "
@@ -91,13 +88,12 @@ _COMMON = {"project_id": _PROJECT, "approval_id": _APPROVAL}
                     "case_insensitive": s.boolean("Ignore case."),
                     "literal": s.boolean("Treat query as plain text, not a regular expression."),
                     "max_results": s.integer("Cap on matches or files.", minimum=1, maximum=2000),
-                    "include_ignored": s.boolean("Also search files .gitignore excludes.")},
-            output=_RESULT)
+                    "include_ignored": s.boolean("Also search files .gitignore excludes.")})
 def code_search(call: ToolCall, a: dict) -> dict:
     return _perform("code_search")(call, a)
 
 
-@TOOLS.tool("code_file", toolset="code", title="Read or change a file", destructive=True, core_checked=True,
+@TOOLS.tool("code_file", toolset="code", destructive=True, core_checked=True,
             listed=_listed("code_file"),
             description="read (start_line/end_line, 1-based) needs code.read; write (replace or create), create "
                         "(must not exist) and str_replace (old_str must match exactly once) need code.write and "
@@ -109,12 +105,12 @@ def code_search(call: ToolCall, a: dict) -> dict:
                     "content": s.text("The whole new content (write, create).", max_len=2 * 1024 * 1024),
                     "old_str": s.text("Exact text to replace; copy it from a read.", max_len=2 * 1024 * 1024),
                     "new_str": s.text("Replacement text.", max_len=2 * 1024 * 1024)},
-            required=["action", "path"], output=_RESULT)
+            required=["action", "path"])
 def code_file(call: ToolCall, a: dict) -> dict:
     return _perform("code_file")(call, a)
 
 
-@TOOLS.tool("code_git", toolset="code", title="Git", destructive=True, core_checked=True,
+@TOOLS.tool("code_git", toolset="code", destructive=True, core_checked=True,
             listed=_listed("code_git"),
             description="status, diff (rev, staged, paths), log (rev, paths, limit) and branch without name need "
                         "git.read; branch with name (create: true to make it; rev: where to start) and commit "
@@ -132,35 +128,34 @@ def code_file(call: ToolCall, a: dict) -> dict:
                     "all": s.boolean("commit: every change in the working tree."),
                     "remote": s.text("push: a configured remote (default origin).", max_len=100),
                     "branch": s.text("push: the branch (default the current one).", max_len=200)},
-            required=["action"], output=_RESULT)
+            required=["action"])
 def code_git(call: ToolCall, a: dict) -> dict:
     return _perform("code_git")(call, a)
 
 
-@TOOLS.tool("code_build", toolset="code", title="Build or test", core_checked=True, listed=_listed("code_build"),
+@TOOLS.tool("code_build", toolset="code", core_checked=True, listed=_listed("code_build"),
             description="Run the project's named build or test recipes (an admin defines them: argv and timeout), "
                         "in order, stopping at the first failure. Each result has the exit code, duration, the tail "
                         "of the output and a link to the full log. Needs build.",
             params={**_COMMON, "recipes": s.array(s.text("A recipe name.", max_len=64), "Recipes to run.",
                                                   max_items=20, min_items=1),
-                    "recipe": s.text("One recipe name (instead of recipes).", max_len=64)},
-            output=_RESULT)
+                    "recipe": s.text("One recipe name (instead of recipes).", max_len=64)})
 def code_build(call: ToolCall, a: dict) -> dict:
     return _perform("code_build")(call, a)
 
 
-@TOOLS.tool("code_deploy", toolset="code", title="Deploy", destructive=True, core_checked=True,
+@TOOLS.tool("code_deploy", toolset="code", destructive=True, core_checked=True,
             listed=_listed("code_deploy"),
             description="Run a named deploy recipe. Needs deploy and, by default, a person's approval: the first "
                         "call answers pending_approval with an approval_id and a link; once approved, call again "
                         "with the same arguments plus approval_id.",
             params={**_COMMON, "recipe": s.text("The deploy recipe's name.", max_len=64)},
-            required=["recipe"], output=_RESULT)
+            required=["recipe"])
 def code_deploy(call: ToolCall, a: dict) -> dict:
     return _perform("code_deploy")(call, a)
 
 
-@TOOLS.tool("code_db", toolset="code", title="Query a project database", destructive=True, core_checked=True,
+@TOOLS.tool("code_db", toolset="code", destructive=True, core_checked=True,
             listed=_listed("code_db"),
             description="One SQL statement against a configured database. Reads (db.read) run in a read-only "
                         "transaction on the read URL with a time limit and a row cap; write: true (db.write, "
@@ -171,12 +166,12 @@ def code_deploy(call: ToolCall, a: dict) -> dict:
                     "write": s.boolean("A statement that changes data."),
                     "max_rows": s.integer("Row cap.", minimum=1, maximum=10_000),
                     "timeout_ms": s.integer("Statement time limit.", minimum=100, maximum=60_000)},
-            required=["database", "sql"], output=_RESULT)
+            required=["database", "sql"])
 def code_db(call: ToolCall, a: dict) -> dict:
     return _perform("code_db")(call, a)
 
 
-@TOOLS.tool("code_exec", toolset="code", title="Run a program", destructive=True, core_checked=True,
+@TOOLS.tool("code_exec", toolset="code", destructive=True, core_checked=True,
             listed=_listed("code_exec"),
             description="Run one program from the project's exec allowlist with an argv list (program first). "
                         "There is no shell: pipes, ;, $() and globs are plain characters. Inline code (-c/-e), "
@@ -186,7 +181,7 @@ def code_db(call: ToolCall, a: dict) -> dict:
                                                max_items=256, min_items=1),
                     "cwd": s.text("Working directory inside the code root.", max_len=4096),
                     "timeout_s": s.integer("Seconds before the process group is killed.", minimum=1, maximum=600)},
-            required=["argv"], output=_RESULT)
+            required=["argv"])
 def code_exec(call: ToolCall, a: dict) -> dict:
     return _perform("code_exec")(call, a)
 

@@ -15,7 +15,8 @@ _TYPE_NAMES = {"string": "a string", "integer": "an integer", "number": "a numbe
 def compile_schema(schema: dict) -> Draft202012Validator:
     """Check the schema itself once, at registration, so a malformed tool fails at startup, not per call."""
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    # Formats are checked: a schema says `format: uuid` once instead of spelling the shape out.
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def check_arguments(tool: str, validator: Draft202012Validator, arguments: Any) -> dict:
@@ -65,6 +66,9 @@ def _describe(tool: str, err: ValidationError) -> InvalidArgument:
     if kind == "enum":
         options = ", ".join("null" if o is None else str(o) for o in err.validator_value)
         return InvalidArgument(f"{where} must be one of: {options} (got {_short(value)})", field=field)
+    if kind == "format":
+        shape = {"uuid": "UUID"}.get(err.validator_value, err.validator_value)
+        return InvalidArgument(f"{where} must be a {shape} (got {_short(value)})", field=field)
     if kind == "maxLength":
         return InvalidArgument(f"{where} is too long ({len(value)} characters; the limit is {err.validator_value})",
                                field=field)
