@@ -64,7 +64,7 @@ def _tidy(command, version_param) -> None:
         _tidy(sub, version_param)
 
 
-def command() -> click.Command:
+def command():
     built = typer.main.get_command(app)
     _tidy(built, _version_param())
     return built
