@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shlex
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import anyio
@@ -64,6 +66,9 @@ def _snapshot(root: Path) -> dict[str, tuple[str, int]]:
 
 def _helper_header(repo: Path, cwd: Path | None = None, env: dict | None = None) -> dict:
     command = json.loads((repo / ".mcp.json").read_text())["mcpServers"]["plandesk"]["headersHelper"]
+    # The command is found through PATH, as on a machine where scripts/install linked plandesk.
+    env = dict(env or os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     out = subprocess.run(shlex.split(command), cwd=cwd or repo, capture_output=True, text=True, timeout=60,
                          env=env, check=False)
     assert out.returncode == 0, out.stderr
