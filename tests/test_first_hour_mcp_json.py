@@ -11,9 +11,17 @@ from pathlib import Path
 
 import anyio
 import httpx2
+import pytest
 from conftest import drop_pg_database, free_port, new_workspace, start_server
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
 
 
 def _git(*args: str, cwd: Path) -> str:
