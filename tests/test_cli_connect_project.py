@@ -107,7 +107,7 @@ def _run_on_a_terminal(args: list[str], env: dict, answer: str, deadline_s: floa
 
 
 def test_several_projects_on_a_terminal_ask_for_a_number(workspace, repo):
-    first, second = _make_projects(workspace, "Billing", "Checkout revamp")  # listed by name: Billing is 1
+    _billing, second = _make_projects(workspace, "Billing", "Checkout revamp")  # listed by name: Billing is 1
     code, screen = _run_on_a_terminal(["connect", "--repo", str(repo)], workspace.env, "2")
     assert code == 0, screen
     assert "1. Billing" in screen and "2. Checkout revamp" in screen

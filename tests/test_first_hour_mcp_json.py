@@ -11,17 +11,9 @@ from pathlib import Path
 
 import anyio
 import httpx2
-import pytest
 from conftest import drop_pg_database, free_port, new_workspace, start_server
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
 
 
 def _git(*args: str, cwd: Path) -> str:
@@ -48,7 +40,7 @@ async def _initialize(mcp_url: str, headers: dict) -> str:
             return (await client.list_tools()).tools[0].name
 
 
-async def test_a_teammate_s_connect_makes_the_committed_mcp_json_work(workspace, tmp_path):
+def test_a_teammate_s_connect_makes_the_committed_mcp_json_work(workspace, tmp_path):
     origin = tmp_path / "origin"
     origin.mkdir()
     _git("init", "-q", "-b", "main", cwd=origin)
@@ -91,7 +83,7 @@ async def test_a_teammate_s_connect_makes_the_committed_mcp_json_work(workspace,
             # The agent runs the helper as its config says, through a shell, from the repository.
             out = subprocess.run(entry["headersHelper"], shell=True, cwd=bob, env=env_b, capture_output=True,
                                  text=True, timeout=60, check=True)
-            assert await _initialize(entry["url"], json.loads(out.stdout))
+            assert anyio.run(_initialize, entry["url"], json.loads(out.stdout))
         finally:
             server_b.stop()
     finally:
