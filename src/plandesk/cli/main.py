@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -45,13 +46,16 @@ def _version_param():
     return typer.main.get_command(probe).params[0]
 
 
-def _tidy(command, version_param) -> None:
+def _tidy(command, version_param, helping: bool) -> None:
     """Help a person can read: no `<bool>`/`<str>` type tags (a flag takes no value), a word for what a value
     option wants, and -h and --version on every command."""
     if not any("--version" in getattr(p, "opts", ()) for p in command.params):
         command.params.append(version_param)
-    ctx = command.make_context("plandesk", [], resilient_parsing=True, help_option_names=HELP_NAMES)
-    for param in command.get_params(ctx):  # includes the help option, made (and kept) here with -h
+    params = list(command.params)
+    if helping:  # the help option is made on demand; making it here (with -h) costs a parse per command
+        ctx = command.make_context("plandesk", [], resilient_parsing=True, help_option_names=HELP_NAMES)
+        params = command.get_params(ctx)
+    for param in params:
         if getattr(param, "is_flag", False) or getattr(param, "count", False):
             param.metavar = ""
         elif getattr(param, "param_type_name", "") == "argument":
@@ -61,14 +65,17 @@ def _tidy(command, version_param) -> None:
         elif param.metavar is None and param.name:
             param.metavar = _PLACEHOLDERS.get(param.name, param.name.replace("_", "-").upper())
     for sub in getattr(command, "commands", {}).values():
-        _tidy(sub, version_param)
+        _tidy(sub, version_param, helping)
 
 
-def command():
+def command(argv: list[str] | None = None):
+    """The click command behind `plandesk`. Given the arguments, help is readied only when it may be shown
+    (a help flag, or a bare command or group): `plandesk token-header` runs on every MCP connection."""
     built = typer.main.get_command(app)
-    _tidy(built, _version_param())
+    helping = argv is None or len(argv) <= 1 or any(a in HELP_NAMES for a in argv)
+    _tidy(built, _version_param(), helping)
     return built
 
 
 def main() -> None:
-    command()(prog_name="plandesk")
+    command(sys.argv[1:])(prog_name="plandesk")
