@@ -174,10 +174,12 @@ def test_readme_and_quickstart_work_word_for_word_in_a_fresh_home(tmp_path):
     _copy_of_the_repository(clone)
     (fake_bin / "claude").write_text(CLAUDE_STUB)
     (fake_bin / "claude").chmod(0o755)
-    port = _free_port()
-    env = _environment(home, fake_bin, port)
     ran: list[str] = []
     for doc in DOCS:
+        # A port per document: the gap between one server's end and the next one's start (an install) is long
+        # enough for another test to take a port just freed.
+        port = _free_port()
+        env = _environment(home, fake_bin, port)
         server: ServerTerminal | None = None
         second = Terminal(clone, env)  # the second terminal opens in the same folder
         try:
