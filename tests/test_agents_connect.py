@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shlex
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import anyio
@@ -64,6 +66,9 @@ def _snapshot(root: Path) -> dict[str, tuple[str, int]]:
 
 def _helper_header(repo: Path, cwd: Path | None = None, env: dict | None = None) -> dict:
     command = json.loads((repo / ".mcp.json").read_text())["mcpServers"]["plandesk"]["headersHelper"]
+    # The command is found through PATH, as on a machine where scripts/install linked plandesk.
+    env = dict(env or os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     out = subprocess.run(shlex.split(command), cwd=cwd or repo, capture_output=True, text=True, timeout=60,
                          env=env, check=False)
     assert out.returncode == 0, out.stderr
@@ -78,7 +83,7 @@ async def _list_tools(mcp_url: str, headers: dict) -> list[str]:
 
 
 async def test_headers_helper_command_authenticates_a_real_mcp_session(workspace, server, repo):
-    workspace.cli("connect", "--repo", str(repo), "--url", server.url)
+    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
     entry = json.loads((repo / ".mcp.json").read_text())["mcpServers"]["plandesk"]
     assert entry["type"] == "http" and entry["url"] == server.mcp_url
     header = _helper_header(repo)
@@ -88,7 +93,7 @@ async def test_headers_helper_command_authenticates_a_real_mcp_session(workspace
 
 
 async def test_headers_helper_works_from_a_subfolder_and_prefers_the_environment(workspace, server, repo):
-    workspace.cli("connect", "--repo", str(repo), "--url", server.url)
+    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
     deep = repo / "src" / "pkg"
     deep.mkdir(parents=True)
     assert _helper_header(repo, cwd=deep) == _helper_header(repo)
@@ -98,7 +103,7 @@ async def test_headers_helper_works_from_a_subfolder_and_prefers_the_environment
 
 
 def test_connect_writes_the_binding_files(workspace, server, repo):
-    out = workspace.cli("connect", "--repo", str(repo), "--url", server.url)
+    out = workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
     config = json.loads((repo / ".plandesk/config.json").read_text())
     assert config == {"serverUrl": server.url, "projectId": config["projectId"]}
     project = server.client().get(f"/api/v1/projects/{config['projectId']}").json()
@@ -114,7 +119,7 @@ def test_connect_writes_the_binding_files(workspace, server, repo):
 
 
 def test_connect_mints_a_token_limited_to_the_bound_project(workspace, server, repo):
-    workspace.cli("connect", "--repo", str(repo), "--url", server.url)
+    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
     token = (repo / ".plandesk/token").read_text().strip()
     other = server.client().post("/api/v1/projects", json={"name": "Someone else's"}).json()
     mine = json.loads((repo / ".plandesk/config.json").read_text())["projectId"]
@@ -124,7 +129,7 @@ def test_connect_mints_a_token_limited_to_the_bound_project(workspace, server, r
 
 
 def test_a_second_connect_changes_nothing(workspace, server, repo):
-    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--agent", "all")
+    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name, "--agent", "all")
     before = _snapshot(repo)
     out = workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--agent", "all")
     assert _snapshot(repo) == before
@@ -136,7 +141,7 @@ def test_connect_keeps_hand_edits_outside_its_sentinels(workspace, server, repo)
     (repo / "CLAUDE.md").write_text("# House rules\n\nRun the tests before you push.\n")
     (repo / ".gitignore").write_text("node_modules/\n")
     (repo / ".mcp.json").write_text(json.dumps({"mcpServers": {"other": {"type": "http", "url": "http://x/"}}}))
-    workspace.cli("connect", "--repo", str(repo), "--url", server.url)
+    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
     text = (repo / "CLAUDE.md").read_text()
     (repo / "CLAUDE.md").write_text(text + "\nAdded later by hand.\n")
     workspace.cli("connect", "--repo", str(repo), "--url", server.url)
@@ -154,7 +159,7 @@ def test_connect_keeps_hand_edits_outside_its_sentinels(workspace, server, repo)
 
 def test_print_shows_the_plan_and_writes_nothing(workspace, server, repo):
     before = _snapshot(repo)
-    out = workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--print", "--agent", "all")
+    out = workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name, "--print", "--agent", "all")
     assert _snapshot(repo) == before
     assert ".mcp.json (create)" in out.stdout and "headersHelper" in out.stdout
     assert ".cursor/mcp.json (create)" in out.stdout and "codex mcp add plandesk" in out.stdout
@@ -176,7 +181,7 @@ def test_connect_warns_when_an_ancestor_mcp_json_shadows_it(workspace, server, t
                                                                                 "url": "http://old:1/mcp/"}}}))
     repo = tmp_path / "nested" / "app"
     repo.mkdir(parents=True)
-    out = workspace.cli("connect", "--repo", str(repo), "--url", server.url)
+    out = workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
     assert "warning" in out.stderr and str(tmp_path / ".mcp.json") in out.stderr.replace("\n", "")
 
 
@@ -196,7 +201,7 @@ def test_connect_binds_a_named_project_and_rebinding_retires_the_old_token(works
 
 
 def test_connect_writes_cursor_and_vscode_entries_without_the_secret(workspace, server, repo):
-    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--agent", "cursor", "--agent", "vscode")
+    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name, "--agent", "cursor", "--agent", "vscode")
     token = (repo / ".plandesk/token").read_text().strip()
     cursor = json.loads((repo / ".cursor/mcp.json").read_text())["mcpServers"]["plandesk"]
     vscode = json.loads((repo / ".vscode/mcp.json").read_text())
@@ -206,7 +211,7 @@ def test_connect_writes_cursor_and_vscode_entries_without_the_secret(workspace, 
 
 
 def test_disconnect_removes_everything_and_revokes_the_token(workspace, server, repo):
-    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--agent", "all")
+    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name, "--agent", "all")
     token = (repo / ".plandesk/token").read_text().strip()
     out = workspace.cli("disconnect", "--repo", str(repo))
     assert "Revoked token" in out.stdout
@@ -225,5 +230,5 @@ def test_token_header_without_a_binding_fails_clearly(workspace, tmp_path):
 def test_connect_from_a_subfolder_binds_the_top_of_the_git_repository(workspace, server, repo):
     sub = repo / "services" / "api"
     sub.mkdir(parents=True)
-    workspace.cli("connect", "--url", server.url, cwd=sub)
+    workspace.cli("connect", "--url", server.url, "--new-project", repo.name, cwd=sub)
     assert (repo / ".plandesk/config.json").is_file() and not (sub / ".plandesk").exists()

@@ -28,7 +28,7 @@ def workspace(server):
 def _connected(workspace, url: str, path: Path) -> Path:
     path.mkdir()
     subprocess.run(["git", "init", "-q", str(path)], check=True)
-    workspace.cli("connect", "--repo", str(path), "--url", url)
+    workspace.cli("connect", "--repo", str(path), "--url", url, "--new-project", path.name)
     return path
 
 

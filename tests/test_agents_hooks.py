@@ -38,7 +38,7 @@ def bound(server, tmp_path):
     repo = tmp_path / tmp_path.name
     repo.mkdir()
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    server.workspace.cli("connect", "--repo", str(repo), "--url", server.url)
+    server.workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
     project_id = json.loads((repo / ".plandesk/config.json").read_text())["projectId"]
     with PlanDeskClient(server.url, (repo / ".plandesk/token").read_text().strip()) as client:
         yield repo, project_id, client

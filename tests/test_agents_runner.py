@@ -61,7 +61,7 @@ def bound(server, tmp_path):
     (repo / "README.md").write_text("app\n")
     subprocess.run(git + ["add", "."], check=True)
     subprocess.run(git + ["commit", "-qm", "init"], check=True)
-    server.workspace.cli("connect", "--repo", str(repo), "--url", server.url)
+    server.workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
     project_id = json.loads((repo / ".plandesk/config.json").read_text())["projectId"]
     token = (repo / ".plandesk/token").read_text().strip()
     with PlanDeskClient(server.url, token) as client:

@@ -97,7 +97,7 @@ def test_create_refuses_bad_scopes_with_a_clear_message(live, args, message):
 
 def test_revoking_an_unknown_token_fails_with_a_message(live):
     proc = live.workspace.cli("token", "revoke", "no-such-token", check=False)
-    assert proc.returncode == 1 and "token no-such-token not found" in proc.stderr
+    assert proc.returncode == 1 and "token 'no-such-token' not found" in proc.stderr
 
 
 def test_a_token_cannot_mint_revoke_or_rotate_tokens_over_rest(live):

@@ -1,5 +1,5 @@
 """python -m plandesk: the same as the plandesk command."""
 
-from plandesk.cli.main import app
+from plandesk.cli.main import main
 
-app()
+main()

@@ -35,7 +35,7 @@ def create_app(settings: Settings, *, db=None):
         db.dispose()
 
     app = FastAPI(title="Plan Desk", version=__version__, lifespan=lifespan,
-                  openapi_url="/api/v1/openapi.json", docs_url="/api/docs", redoc_url=None)
+                  openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.db = db
     app.state.settings = settings
     app.state.lifespan_parts = []
@@ -52,8 +52,9 @@ def create_app(settings: Settings, *, db=None):
     if mcp_part is not None:
         mcp_part.install(app, db, settings)
     try:
-        from plandesk.web import pages, team_pages
+        from plandesk.web import api_docs, pages, team_pages
         pages.install(app)
+        api_docs.install(app)  # Swagger UI from a PyPI package's files: works offline, under the page CSP
         team_pages.install(app)  # sign-in, invitations, members, shared items
     except ImportError:
         pass

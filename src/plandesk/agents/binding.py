@@ -15,7 +15,9 @@ from plandesk.agents.sentinel_blocks import GITIGNORE, MARKDOWN
 WORKTREES_DIR = f"{STATE_DIR}/worktrees"
 RUNNER_DIR = f"{STATE_DIR}/runner"
 CLAUDE_INCLUDE = f"@{SKILL_FILE}"
-GITIGNORE_BODY = "\n".join([TOKEN_FILE, f"{WORKTREES_DIR}/", f"{RUNNER_DIR}/"])
+# What is this machine's, never the team's: the token, and the binding to a project id of this machine's
+# workspace (a teammate's connect writes their own). The skill, .mcp.json, CLAUDE.md and AGENTS.md are shared.
+GITIGNORE_BODY = "\n".join([TOKEN_FILE, CONFIG_FILE, f"{WORKTREES_DIR}/", f"{RUNNER_DIR}/"])
 
 
 class BindingRefused(Exception):

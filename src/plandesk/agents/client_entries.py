@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +14,17 @@ AGENTS = ("claude", "codex", "cursor", "vscode")
 VSCODE_INPUT_ID = "plandesk-token"
 
 
-def headers_helper_command() -> str:
-    """The headersHelper line: this very interpreter, by absolute path, so no PATH or venv is needed.
+HEADERS_HELPER = "plandesk token-header"
 
-    It runs from the repository (or any directory below it) and reads the nearest .plandesk/token,
+
+def headers_helper_command() -> str:
+    """The headersHelper line, found through PATH: .mcp.json is committed, so it must name nothing of this
+    machine (no interpreter or venv path) and work for every teammate who installed Plan Desk.
+
+    The client runs it from the repository (or a folder below it); it reads the nearest .plandesk/token,
     or $PLANDESK_MCP_TOKEN when that is set.
     """
-    return shlex.join([sys.executable, "-m", "plandesk", "token-header"])
+    return HEADERS_HELPER
 
 
 def claude_entry(mcp_url: str) -> dict[str, Any]:

@@ -50,10 +50,29 @@ def _field_of(loc) -> str | None:
     return ".".join(parts) or None
 
 
+# Paths whose answers are always problem+json, whatever the client accepts: the API, MCP, files.
+_MACHINE_PATHS = ("/api/", "/mcp", "/static/", "/events")
+
+
+def wants_html(request: Request) -> bool:
+    """A person's browser opening a page address: a GET that accepts HTML, outside the API's paths."""
+    if request.method not in ("GET", "HEAD") or request.url.path.startswith(_MACHINE_PATHS):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _page_or_problem(request: Request, status: int, code: str, message: str, problem_answer):
+    # The web part registers the page renderer (app.state.html_error_page); the API does not import pages.
+    render_page = getattr(request.app.state, "html_error_page", None)
+    if render_page is not None and wants_html(request):
+        return render_page(request, status, message, code)
+    return problem_answer()
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(PlanDeskError)
-    async def _domain(_request: Request, exc: PlanDeskError):
-        return error_response(exc)
+    async def _domain(request: Request, exc: PlanDeskError):
+        return _page_or_problem(request, exc.status, exc.code, exc.message, lambda: error_response(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError):
@@ -70,17 +89,22 @@ def install(app: FastAPI) -> None:
         return problem(400, "invalid_argument", msg, field)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException):
+    async def _http(request: Request, exc: StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code
         if exc.status_code == 404:
             message = "no such route"
-        return problem(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+            if wants_html(request):
+                message = f"There is no page at {request.url.path}."
+        return _page_or_problem(request, exc.status_code, code, message,
+                                lambda: problem(exc.status_code, code, message,
+                                                headers=getattr(exc, "headers", None)))
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception):
+    async def _unexpected(request: Request, exc: Exception):
         log.exception("unexpected error")
-        return problem(500, "internal", "the server hit an unexpected error; it is logged")
+        return _page_or_problem(request, 500, "internal", "The server hit an unexpected error; it is logged.",
+                                lambda: problem(500, "internal", "the server hit an unexpected error; it is logged"))
 
     document_problems(app)
 

@@ -78,9 +78,12 @@ def _server_answers(url: str) -> bool:
 
 
 def connect(repo: RepoOpt = None,
-            project: Annotated[str | None, typer.Option("--project", help="Project id or exact name (default: "
-                                                           "the bound one, else a new one named after the folder).",
+            project: Annotated[str | None, typer.Option("--project", help="The project: id, short id or name "
+                                                           "(default: the bound one, else the workspace's only one; "
+                                                           "asked when there are several).",
                                                            show_default=False)] = None,
+            new_project: Annotated[str | None, typer.Option("--new-project", help="Create a project with this "
+                                                               "name and bind to it.", show_default=False)] = None,
             url: Annotated[str | None, typer.Option("--url", help="Server URL written into the agent config "
                                                        "(default http://127.0.0.1:3847 or PLANDESK_BASE_URL).",
                                                        show_default=False)] = None,
@@ -93,6 +96,7 @@ def connect(repo: RepoOpt = None,
     which must be the one the server at --url serves. Running it again changes nothing.
     """
     from plandesk.agents import binding, bound_repo, client_entries, grant
+    from plandesk.cli import project_choice
     from plandesk.core.errors import PlanDeskError
     where = _repo_folder(repo)
     settings = settings_of(data_dir, database_url)
@@ -110,7 +114,8 @@ def connect(repo: RepoOpt = None,
     db = open_workspace(settings)
     actor = cli_actor(db)
     try:
-        choice = grant.choose_project(db, actor, where, project, existing.project_id if existing else None)
+        choice = project_choice.choose(db, actor, where, project, new_project,
+                                       existing.project_id if existing else None)
         old = bound_repo.read_token_file(where)
         if print_only:
             keep = choice.project_id and grant.token_state(db, old, choice.project_id) == "valid"
@@ -144,6 +149,11 @@ def connect(repo: RepoOpt = None,
     for shadow in binding.shadowing_configs(where):
         typer.echo(f"warning: {shadow} also defines a 'plandesk' MCP server; a client started in {shadow.parent} "
                    "(or above this repository) uses that one. Remove it there if it is stale.", err=True)
+    import shutil
+    if shutil.which("plandesk") is None:
+        typer.echo("warning: `plandesk` is not on PATH, and .mcp.json and AGENTS.md call it by that name; run "
+                   "scripts/install from the Plan Desk clone (it links ~/.local/bin/plandesk) and make sure "
+                   "~/.local/bin is on PATH", err=True)
     if not (where / ".git").exists():
         typer.echo(f"note: {where} is not a git repository; .gitignore was written for when it becomes one.",
                    err=True)

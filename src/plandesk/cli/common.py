@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -36,7 +37,7 @@ def open_workspace(settings: Settings):
         return initialise(settings)
     except PlanDeskError as exc:
         fail(exc.message, code=1)
-    except Exception as exc:  # the database cannot be reached or opened
+    except Exception as exc:  # noqa: BLE001  the database cannot be reached or opened
         fail(f"cannot open the workspace at {_where(settings)}: {exc.__class__.__name__}: {str(exc)[:300]}", code=1)
 
 
@@ -61,3 +62,51 @@ def fail(message: str, code: int = 1):
 
 def emit_json(value) -> None:
     sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+
+
+def when(value: str | None, empty: str = "never") -> str:
+    """An ISO time as '2026-12-04 18:17:58' (UTC), whole: the space lets a narrow table wrap it, never cut it."""
+    return value[:19].replace("T", " ") if value else empty
+
+
+def print_table(headers: list[str], rows: list[list[str]]) -> None:
+    """A table that never cuts a value: on a terminal long cells wrap (at spaces, else fold) to fit its width;
+    in a pipe or a file nothing wraps at all, one row per line, so grep and cut see whole values."""
+    from rich.table import Table
+    out = console if console.is_terminal else Console(width=max(200, _natural_width(headers, rows)))
+    table = Table(*headers, box=None, pad_edge=False, header_style="bold")
+    for i, column in enumerate(table.columns):
+        column.overflow = "fold"
+        # A short id (8) or a date (10) stays on one line; longer words may fold rather than push the table
+        # past the terminal's edge.
+        words = [len(w) for row in rows for w in str(row[i]).split()] or [len(headers[i])]
+        column.min_width = min(max(words), 10)
+    for row in rows:
+        table.add_row(*row)
+    out.print(table, highlight=False, soft_wrap=not console.is_terminal)
+
+
+def _natural_width(headers: list[str], rows: list[list[str]]) -> int:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(str(c))) for w, c in zip(widths, row, strict=False)]
+    return sum(widths) + 3 * len(widths) + 4
+
+
+def fail_error(exc: PlanDeskError, flags: dict[str, str] | None = None, code: int = 1):
+    """A domain error in the user's words: the core names its parameters (`project_ids`), the user typed a
+    flag (`--project`); say the flag."""
+    message = exc.message
+    for name, flag in (flags or {}).items():
+        message = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", flag, message)
+    fail(message, code=code)
+
+
+def lookup_or_fail(kind: str, db, actor, ref: str, flag: str) -> str:
+    """The full id of the project, token or user that `ref` names (id, short id or name), else exit 1."""
+    from plandesk.core import lookup
+    find = {"project": lookup.project_id, "token": lookup.token_id, "user": lookup.user_id}[kind]
+    try:
+        return find(db, actor, ref, field=flag)
+    except PlanDeskError as exc:
+        fail(exc.message)  # "project 'x' not found", "2 projects match 'x': …" already speak the user's words

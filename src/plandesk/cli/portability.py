@@ -21,6 +21,7 @@ from plandesk.cli.common import (
     emit_json,
     err_console,
     fail,
+    lookup_or_fail,
     open_workspace,
     settings_of,
 )
@@ -82,7 +83,8 @@ def import_plan(
 
 
 def export_plan(
-        project: Annotated[str, typer.Option("--project", help="The project's id.", show_default=False)],
+        project: Annotated[str, typer.Option("--project", help="The project: its id, short id or name.",
+                                             show_default=False)],
         out: Annotated[Path, typer.Option("--out", help="The file to write (replaced if it exists).",
                                           show_default=False)],
         data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
@@ -90,8 +92,9 @@ def export_plan(
     from plandesk.core import portability
     db = open_workspace(settings_of(data_dir, database_url))
     try:
+        project_id = lookup_or_fail("project", db, cli_actor(db), project, "--project")
         with progress_bar("Exporting") as progress:
-            doc = portability.export_project(db, cli_actor(db), project, progress)
+            doc = portability.export_project(db, cli_actor(db), project_id, progress)
     except PlanDeskError as exc:
         fail(exc.message)
     finally:

@@ -12,11 +12,13 @@ from plandesk.cli.common import (
     DataDir,
     JsonOut,
     cli_actor,
-    console,
     emit_json,
     fail,
+    lookup_or_fail,
     open_workspace,
+    print_table,
     settings_of,
+    when,
 )
 from plandesk.core.errors import PlanDeskError
 from plandesk.core.vocab import ROLES
@@ -24,6 +26,8 @@ from plandesk.core.vocab import ROLES
 user_app = typer.Typer(help="Add people, list them, change roles, remove them.", no_args_is_help=True)
 RoleOpt = Annotated[str, typer.Option("--role", help=f"One of: {', '.join(ROLES)}.")]
 EmailOpt = Annotated[str, typer.Option("--email", help="The person's email (their sign-in name).")]
+UserOpt = Annotated[str, typer.Option("--email", "--user", help="The person: email, name or id (as user list "
+                                      "prints it).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -38,12 +42,8 @@ def _read_password() -> str:
     return line.rstrip("\r\n")
 
 
-def _user_id(db, email: str) -> str:
-    from plandesk.core import users
-    try:
-        return users.find_by_email(db, email)["id"]
-    except PlanDeskError as exc:
-        fail(exc.message)
+def _user_id(db, ref: str) -> str:
+    return lookup_or_fail("user", db, cli_actor(db), ref, "--email")
 
 
 @user_app.command("create")
@@ -83,23 +83,20 @@ def create(email: EmailOpt, role: RoleOpt = "member",
 def list_(all_: Annotated[bool, typer.Option("--all", help="Include removed users.")] = False,
           data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
     """List the people in the workspace with their roles."""
-    from rich.table import Table
-
     from plandesk.core import users
+    from plandesk.core.lookup import short_id
     db = open_workspace(settings_of(data_dir, database_url))
     rows = users.list_users(db, cli_actor(db), include_removed=all_)
     if json_out:
         emit_json(rows)
         return
-    table = Table("id", "email", "name", "role", "password", "created", "removed")
-    for r in rows:
-        table.add_row(r["id"][:8], r["email"] or "—", r["name"], r["role"], "set" if r["has_password"] else "—",
-                      r["created_at"][:19], (r["removed_at"] or "")[:19])
-    console.print(table)
+    print_table(["id", "email", "name", "role", "password", "created", "removed"],
+                [[short_id(r["id"]), r["email"] or "—", r["name"], r["role"], "set" if r["has_password"] else "—",
+                  when(r["created_at"]), when(r["removed_at"], "")] for r in rows])
 
 
 @user_app.command("role")
-def role(email: EmailOpt, new_role: RoleOpt, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+def role(email: UserOpt, new_role: RoleOpt, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """Change a person's role; every server process applies it from the next request on."""
     from plandesk.core import users
     db = open_workspace(settings_of(data_dir, database_url))
@@ -111,7 +108,7 @@ def role(email: EmailOpt, new_role: RoleOpt, data_dir: DataDir = None, database_
 
 
 @user_app.command("remove")
-def remove(email: EmailOpt, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+def remove(email: UserOpt, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """Remove a person: their tokens are revoked and their sessions end at once."""
     from plandesk.core import users
     db = open_workspace(settings_of(data_dir, database_url))
@@ -124,7 +121,7 @@ def remove(email: EmailOpt, data_dir: DataDir = None, database_url: DatabaseUrl 
 
 
 @user_app.command("password")
-def password(email: EmailOpt, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+def password(email: UserOpt, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """Set a person's password, read as one line from stdin."""
     from plandesk.core import users
     db = open_workspace(settings_of(data_dir, database_url))

@@ -56,6 +56,7 @@ def serve(host: Annotated[str | None, typer.Option(help="Address to bind (defaul
              "machine (sign-in is then required)", code=2)
     if workers > 1 and settings.is_sqlite:
         fail("--workers above 1 needs PostgreSQL (--database-url postgresql://…); SQLite has one writer", code=2)
+    _refuse_busy_port(settings.host, settings.port)
     db = open_workspace(settings)  # initialises on first start, refuses a newer database
     db.dispose()
     env = {"PLANDESK_DATA_DIR": str(settings.data_dir), "PLANDESK_HOST": settings.host,
@@ -66,12 +67,31 @@ def serve(host: Annotated[str | None, typer.Option(help="Address to bind (defaul
         env["PLANDESK_ALLOWED_HOSTS"] = ",".join(settings.allowed_hosts)
     os.environ.update(env)
     shown = f"[{settings.host}]" if ":" in settings.host else settings.host
-    console.print(f"Plan Desk {__version__} serving {describe_location(settings)}", highlight=False)
+    console.print(f"Plan Desk {__version__} serving {describe_location(settings)}", highlight=False,
+                  soft_wrap=True)
     console.print(f"Open http://{shown}:{settings.port}/  ·  MCP: http://{shown}:{settings.port}/mcp/",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
     uvicorn.run("plandesk.app:app_from_env", factory=True, host=settings.host, port=settings.port,
                 workers=workers, access_log=False, log_level=log_level.lower(), proxy_headers=False,
                 timeout_graceful_shutdown=5)
+
+
+def _refuse_busy_port(host: str, port: int) -> None:
+    """Try the address before saying "Open …": a busy port is one clear error, not a URL and then Errno 98."""
+    import errno
+    import socket
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is no conflict
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                fail(f"port {port} on {host} is already in use (is another plandesk serve running?); stop it, "
+                     f"or serve on another port with --port {port + 1}", code=1)
+            if exc.errno == errno.EACCES:
+                fail(f"port {port} on {host} needs more privileges; choose a port above 1023 with --port", code=1)
+            fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}; check --host and --port", code=1)
 
 
 def status(data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
@@ -87,13 +107,12 @@ def status(data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out:
     if json_out:
         emit_json({"workspace": describe_location(settings), "projects": rows})
         return
-    from rich.table import Table
-    console.print(f"Workspace: {describe_location(settings)}", highlight=False)
-    table = Table("id", "name", "tasks", "todo", "in progress", "done")
-    for p in rows:
-        s = p["summary"]
-        table.add_row(p["id"][:8], p["name"], str(s["total"]), str(s["todo"]), str(s["in_progress"]), str(s["done"]))
-    console.print(table)
+    from plandesk.cli.common import print_table
+    from plandesk.core.lookup import short_id
+    typer.echo(f"Workspace: {describe_location(settings)}")
+    print_table(["id", "name", "tasks", "todo", "in progress", "done"],
+                [[short_id(p["id"]), p["name"], str(p["summary"]["total"]), str(p["summary"]["todo"]),
+                  str(p["summary"]["in_progress"]), str(p["summary"]["done"])] for p in rows])
 
 
 def version() -> None:
@@ -125,9 +144,10 @@ def doctor(data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out:
     else:
         for c in report["checks"]:
             mark = "[green]ok[/green]" if c["ok"] else "[red]FAIL[/red]"
-            console.print(f"{mark}  {c['name']}: {c['detail']}", highlight=False)
+            # soft_wrap: the terminal folds a long line; Rich would break it inside an id or a path.
+            console.print(f"{mark}  {c['name']}: {c['detail']}", highlight=False, soft_wrap=True)
         for w in report["warnings"]:
-            console.print(f"[yellow]WARN[/yellow]  {w}", highlight=False)
+            console.print(f"[yellow]WARN[/yellow]  {w}", highlight=False, soft_wrap=True)
         console.print({0: "healthy", 1: "unhealthy", 2: "corrupt"}[report["status"]])
     raise typer.Exit(report["status"])
 

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from plandesk.web import events
-from plandesk.web.rendering import STATIC_DIR
+from plandesk.web.rendering import STATIC_DIR, status_page
 
 # Page modules, each exposing `router` (all routes include_in_schema=False: they are not the API).
 PAGE_MODULES = ("home_pages", "board_pages", "flow_pages", "document_pages", "work_pages", "activity_pages",
@@ -17,6 +17,7 @@ PAGE_MODULES = ("home_pages", "board_pages", "flow_pages", "document_pages", "wo
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.state.html_error_page = status_page  # browsers get styled 404/403/500 pages (api/problems.py)
     events.install(app)
     for name in PAGE_MODULES:
         module = importlib.import_module(f"plandesk.web.{name}")

@@ -92,12 +92,19 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     return response
 
 
+TITLES = {401: "Sign in to continue", 403: "Not allowed", 404: "Not found", 405: "Not found", 409: "Conflict",
+          410: "Gone", 500: "Something went wrong"}
+
+
 def error_page(request: Request, exc: PlanDeskError) -> HTMLResponse:
-    status = STATUS_CODES.get(exc.code, 400)
-    titles = {401: "Sign in to continue", 403: "Not allowed", 404: "Not found", 409: "Conflict", 410: "Gone"}
-    context = {"status": status, "title": titles.get(status, "Something is wrong"), "message": exc.message,
-               "code": exc.code, "next": request.url.path}
-    if status != 401:
+    return status_page(request, STATUS_CODES.get(exc.code, 400), exc.message, exc.code)
+
+
+def status_page(request: Request, status: int, message: str, code: str = "error") -> HTMLResponse:
+    """The styled error page for a person's browser (the API answers the same error as problem+json)."""
+    context = {"status": status, "title": TITLES.get(status, "Something is wrong"), "message": message,
+               "code": code, "next": request.url.path}
+    if status not in (401, 500):  # a 500 may come from the database: do not ask it for the sidebar
         try:  # the frame (sidebar) when the visitor is known, so that they can navigate on
             from plandesk.web.layout import frame
             context = {**frame(request)[2], **context}
