@@ -33,6 +33,8 @@ class Database:
         self.dialect = parsed.get_backend_name()
         self.listeners: list = []  # callables(event dict), run after commit
         self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
+        self._counter_lock = threading.Lock()
+        self._counter_conn = None
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +86,48 @@ class Database:
             except Exception:  # a broken subscriber must never fail a committed write
                 pass
 
+    def auth_changes(self) -> int | None:
+        """The auth change counter (schema.auth_changes), read on a connection of its own in autocommit, so a
+        request pays one indexed read and no pool checkout or transaction; None when it cannot be read (the
+        caller then resolves the token in full)."""
+        with self._counter_lock:
+            try:
+                if self._counter_conn is None:
+                    self._counter_conn = self._open_counter_connection()
+                cur = self._counter_conn.cursor()
+                try:
+                    cur.execute("SELECT n FROM auth_changes WHERE id = 1")
+                    row = cur.fetchone()
+                finally:
+                    cur.close()
+                return int(row[0]) if row else None
+            except Exception:  # noqa: BLE001  a lost connection or an old schema: no cache this once, reconnect
+                self._close_counter_connection()
+                return None
+
+    def _open_counter_connection(self):
+        parsed = make_url(self.url)
+        if self.is_sqlite:
+            import sqlite3
+            conn = sqlite3.connect(parsed.database or ":memory:", check_same_thread=False, isolation_level=None,
+                                   timeout=30)
+            conn.execute("PRAGMA busy_timeout=30000")
+            return conn
+        import psycopg
+        dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+        return psycopg.connect(dsn, autocommit=True)
+
+    def _close_counter_connection(self) -> None:
+        conn, self._counter_conn = self._counter_conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001, S110  closing a broken connection may fail too; it is gone either way
+                pass
+
     def dispose(self) -> None:
+        with self._counter_lock:
+            self._close_counter_connection()
         self.engine.dispose()
 
 
