@@ -88,7 +88,7 @@ def load(conn, actor: Actor, task_id: str, *, for_update: bool = False):
     return row
 
 
-def _check_goal(conn, project_id: str, goal_id: str | None) -> None:
+def check_goal(conn, project_id: str, goal_id: str | None) -> None:
     if goal_id and conn.execute(select(goals.c.id).where(goals.c.id == goal_id,
                                                          goals.c.project_id == project_id)).first() is None:
         raise NotFound("goal", goal_id, field="goal_id")
@@ -118,7 +118,7 @@ def insert(tx: Tx, actor: Actor, project_id: str, data: dict, *, default_goal: b
     prow = projects.load(tx.conn, actor, project_id)
     if "goal_id" not in values and default_goal:
         values["goal_id"] = prow.current_goal_id
-    _check_goal(tx.conn, prow.id, values.get("goal_id"))
+    check_goal(tx.conn, prow.id, values.get("goal_id"))
     ts = now()
     tid = new_id()
     values.setdefault("description", "")
@@ -193,7 +193,7 @@ def apply_update(tx: Tx, actor: Actor, row, values: dict, *, expected: int | Non
     before_tags = tag_map(conn, [row.id])[row.id]
     new_tags = values.pop("tags", None)
     if "goal_id" in values:
-        _check_goal(conn, row.project_id, values["goal_id"])
+        check_goal(conn, row.project_id, values["goal_id"])
     changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
     if new_tags is not None and new_tags != before_tags:
         changed.append("tags")
