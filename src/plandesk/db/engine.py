@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,13 +27,40 @@ class Tx:
         self.events.append({"project_id": project_id, "kind": kind, **payload})
 
 
+class WriterQueue:
+    """One writer at a time, served in arrival order: the lock is handed from each writer straight to the
+    longest waiting one, so a burst of writers (32 agents claiming) queues instead of all waking to fight
+    over a plain lock, and no writer waits behind later arrivals (steady p99)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._busy = False
+        self._waiters: deque[threading.Event] = deque()
+
+    def acquire(self) -> None:
+        with self._mutex:
+            if not self._busy:
+                self._busy = True
+                return
+            turn = threading.Event()
+            self._waiters.append(turn)
+        turn.wait()  # set by release(): the lock is ours, still marked busy
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().set()
+            else:
+                self._busy = False
+
+
 class Database:
     def __init__(self, url: str, *, pool_size: int = 10):
         self.url = normalise_database_url(url)
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
         self.listeners: list = []  # callables(event dict), run after commit
-        self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
+        self._write_lock = WriterQueue() if self.dialect == "sqlite" else None
         self._counter_lock = threading.Lock()
         self._counter_conn = None
         if self.dialect == "sqlite":
