@@ -16,8 +16,10 @@ _BUCKETS: tuple[str | None, ...] = (*PRIORITIES, None)
 
 def _where(*, ready: bool, scoped: bool, tagged: bool) -> list:
     t = tasks.c
+    # "+ 0" keeps the blocked read off ix_tasks_ready (a range there means sorting every blocked task);
+    # it walks ix_tasks_queue in frontier order instead and stops after n.
     cond = [t.project_id == bindparam("project_id"), t.status == "todo",
-            t.waiting_count == 0 if ready else t.waiting_count > 0]
+            t.waiting_count == 0 if ready else t.waiting_count + 0 > 0]
     if scoped:
         cond.append(t.goal_id == bindparam("goal_id"))
     if tagged:
