@@ -84,3 +84,26 @@ def test_a_role_change_applies_on_the_next_call_in_the_other_process(servers):
     ws.cli("user", "role", "--email", "ed@example.com", "--role", "viewer")
     r = httpx2.post(f"{pair[1].url}/api/v1/projects", json={"name": "after"}, headers=headers, timeout=30)
     assert r.status_code == 403
+
+
+def test_a_known_token_is_resolved_without_a_query_through_the_pool(tmp_path):
+    from sqlalchemy import event
+
+    from plandesk.core import tokens
+    from plandesk.core.users import local_owner_actor
+    ws = new_workspace(tmp_path)
+    db = initialise(ws.settings())
+    try:
+        raw = tokens.create_token(db, local_owner_actor(db), name="agent")["token"]
+        first = tokens.authenticate(db, raw)
+        statements: list[str] = []
+        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        assert tokens.authenticate(db, raw) == first
+        assert statements == []
+        tokens.revoke_token(db, local_owner_actor(db), "agent")
+        with pytest.raises(Exception, match="revoked"):
+            tokens.authenticate(db, raw)
+    finally:
+        db.dispose()
+        if ws.database_url:
+            drop_pg_database(ws.database_url)
