@@ -286,14 +286,15 @@ def claim_next_task(db, actor: Actor, project_id: str, agent_ref: str, *, lease_
         for _ in range(attempts):
             if tags_any:
                 tid = next((i for i in ids if i not in failed), None)
-            else:
-                tid = ready_queue.first_ready(tx.conn, prow.id, goal_id=gid, scoped=scoped, skip=frozenset(failed))
-            if tid is None:
+                row = task_core.load(tx.conn, actor, tid) if tid is not None else None
+            else:  # the row itself: no second read before the claim
+                row = ready_queue.first_ready(tx.conn, prow.id, goal_id=gid, scoped=scoped, skip=frozenset(failed))
+            if row is None:
                 break
             try:
-                return _claim_row(tx, actor, task_core.load(tx.conn, actor, tid), agent_ref, lease)
+                return _claim_row(tx, actor, row, agent_ref, lease)
             except (Conflict, NotFound):
-                failed.add(tid)
+                failed.add(row.id)
         if failed:
             return {"claimed": False, "task": None, "reason": "contention"}
         blocked = ready_queue.count(tx.conn, prow.id, goal_id=gid, scoped=scoped, tags_any=tags_any, ready=False)

@@ -46,22 +46,36 @@ def _count(*, ready: bool, scoped: bool, tagged: bool):
     return select(func.count()).select_from(tasks).where(*_where(ready=ready, scoped=scoped, tagged=tagged))
 
 
-def _first(priority: str | None, *, scoped: bool, lock: bool):
+def _first(priority: str | None, *, scoped: bool):
+    """PostgreSQL runs claimers side by side: each takes the first row of a priority that no one else holds
+    (SKIP LOCKED), so N agents get N different tasks on their first call."""
     t = tasks.c
     which = t.priority == priority if priority is not None else t.priority.is_(None)
-    q = select(t.id).where(*_where(ready=True, scoped=scoped, tagged=False), which).order_by(
-        t.created_at, t.id).limit(1)
-    # PostgreSQL runs claimers side by side: each takes the first row no one else holds, so N agents get
-    # N different tasks on their first call. SQLite has one writer, which sees every earlier claim.
-    return q.with_for_update(skip_locked=True) if lock else q
+    return (select(tasks).where(*_where(ready=True, scoped=scoped, tagged=False), which)
+            .order_by(t.created_at, t.id).limit(1).with_for_update(skip_locked=True))
+
+
+def _first_of_all(*, scoped: bool):
+    """SQLite has one writer, which sees every earlier claim: the first ready row over all priorities in
+    one statement (each branch an index range stopped after one row)."""
+    t = tasks.c
+    branches = []
+    for rank, priority in enumerate(_BUCKETS):
+        which = t.priority == priority if priority is not None else t.priority.is_(None)
+        branch = (select(tasks, literal(rank, Integer).label("rank"))
+                  .where(*_where(ready=True, scoped=scoped, tagged=False), which)
+                  .order_by(t.created_at, t.id).limit(1).subquery())
+        branches.append(select(branch))
+    both = union_all(*branches).subquery()
+    return select(*[both.c[c.name] for c in tasks.columns]).order_by(both.c.rank).limit(1)
 
 
 # Built once per shape: building SQLAlchemy statements per call cost more than running them.
 _KEYS = [(ready, scoped, tagged) for ready in (True, False) for scoped in (False, True) for tagged in (False, True)]
 _HEADS = {key: _head(ready=key[0], scoped=key[1], tagged=key[2]) for key in _KEYS}
 _COUNTS = {key: _count(ready=key[0], scoped=key[1], tagged=key[2]) for key in _KEYS}
-_FIRST = {(p, scoped, lock): _first(p, scoped=scoped, lock=lock)
-          for p in _BUCKETS for scoped in (False, True) for lock in (False, True)}
+_FIRST = {(p, scoped): _first(p, scoped=scoped) for p in _BUCKETS for scoped in (False, True)}
+_FIRST_OF_ALL = {scoped: _first_of_all(scoped=scoped) for scoped in (False, True)}
 
 
 def _params(project_id: str, goal_id: str | None, scoped: bool, tags_any) -> dict:
@@ -87,12 +101,14 @@ def count(conn, project_id: str, *, goal_id: str | None, scoped: bool, tags_any=
 
 
 def first_ready(conn, project_id: str, *, goal_id: str | None, scoped: bool, skip: frozenset = frozenset()):
-    """The id of the first ready task in frontier order, locked for this transaction on PostgreSQL; None if
-    nothing is ready. `skip` holds ids this transaction already failed to claim."""
-    lock = conn.dialect.name == "postgresql"
+    """The first ready task row in frontier order (locked for this transaction on PostgreSQL), or None.
+    `skip` holds ids this transaction already failed to claim."""
     params = _params(project_id, goal_id, scoped, None)
+    if conn.dialect.name != "postgresql":
+        row = conn.execute(_FIRST_OF_ALL[scoped], params).first()
+        return row if row is not None and row.id not in skip else None
     for priority in _BUCKETS:
-        row = conn.execute(_FIRST[(priority, scoped, lock)], params).first()
+        row = conn.execute(_FIRST[(priority, scoped)], params).first()
         if row is not None and row.id not in skip:
-            return row.id
+            return row
     return None
