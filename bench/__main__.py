@@ -13,7 +13,17 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bench import delegated, frontier, on_server, plan_import, plan_scaffold, plan_writes, report, search, soak
+from bench import (
+    delegated,
+    frontier,
+    on_server,
+    plan_import,
+    plan_scaffold,
+    plan_writes,
+    report,
+    search,
+    soak,
+)
 from bench.context import Context
 from bench.report import Row, not_available
 
