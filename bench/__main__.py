@@ -13,7 +13,17 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bench import delegated, frontier, on_server, plan_import, plan_writes, report, search, soak
+from bench import (
+    delegated,
+    frontier,
+    on_server,
+    plan_import,
+    plan_scaffold,
+    plan_writes,
+    report,
+    search,
+    soak,
+)
 from bench.context import Context
 from bench.report import Row, not_available
 
@@ -24,6 +34,8 @@ AREAS: list[tuple[str, str, Callable[[Context], list[Row]]]] = [
     ("search", "search over 100k rows", search.run),
     ("import", "import of a 10k-task plan", plan_import.run),
     ("server", "REST, MCP, claims, memory", on_server.run),
+    ("claims", "32 agents claiming over REST beside no-op REST calls", on_server.run_claims),
+    ("scaffold", "scaffold of a 1,000-task plan beside its import", plan_scaffold.run),
     ("board", "board render for 2,000 tasks", delegated.board),
     ("code_search", "code_search over 50k files", delegated.code_search),
     ("soak", "concurrent MCP clients, mixed reads and writes", soak.as_rows),
@@ -42,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite",
                         help="sqlite (a temporary folder) or postgresql (a scratch database on 127.0.0.1:5432, "
                              "dropped afterwards; PLANDESK_BENCH_PG_URL overrides the admin URL)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes of the benchmark server (server and claims areas; PostgreSQL "
+                             "only above 1)")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in about a minute")
     parser.add_argument("--only", action="append", metavar="AREA",
                         help=f"run only these areas ({', '.join(a for a, _, _ in AREAS)}); repeatable")
@@ -50,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     _stop_on_sigterm()
     logging.getLogger("mcp").setLevel(logging.WARNING)
     logging.getLogger("httpx2").setLevel(logging.WARNING)
-    ctx = Context(backend=args.backend, quick=args.quick)
+    if args.workers > 1 and args.backend == "sqlite":
+        parser.error("--workers above 1 needs --backend postgresql (SQLite has one writer)")
+    ctx = Context(backend=args.backend, quick=args.quick, workers=args.workers)
     started = time.perf_counter()
     rows: list[Row] = []
     for area, what, measure in AREAS:
@@ -65,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001  the one command always finishes; the row names what failed
             rows.append(not_available(area, what, f"failed: {exc.__class__.__name__}: {str(exc)[:200]}"))
         ctx.say(f"{area} took {time.perf_counter() - t0:.0f} s")
-    meta = {"backend": args.backend, "quick": args.quick, "seconds": round(time.perf_counter() - started, 1),
+    meta = {"backend": args.backend, "quick": args.quick, "workers": args.workers, "seconds": round(time.perf_counter() - started, 1),
             "cpus": os.cpu_count(), "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}
     report.render(rows, meta, Console(width=max(Console().width, 200)))
     path = report.write_json(rows, meta, path=Path(args.out))

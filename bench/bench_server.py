@@ -62,9 +62,10 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL for more than 1)")
     args = parser.parse_args()
     # The same uvicorn options as `plandesk serve` (cli/workspace.py), loopback only.
-    uvicorn.run("bench.bench_server:create", factory=True, host="127.0.0.1", port=args.port, workers=1,
+    uvicorn.run("bench.bench_server:create", factory=True, host="127.0.0.1", port=args.port, workers=args.workers,
                 access_log=False, log_level="info", proxy_headers=False, timeout_graceful_shutdown=5)
 
 

@@ -148,3 +148,65 @@ def run(ctx: Context, server: LiveServer, agent_tokens: list[str] | None) -> lis
         rows.append(Row("claims", f"claims/s, {AGENTS} MCP agents (claim_next_task)", timed["mcp"], "/s",
                         timed["raw"], base, note="one SDK session and token per agent; exactly once (checked)"))
     return rows
+
+
+def noop_rate(server: LiveServer, seconds: float) -> float:
+    """No-op REST calls/s from AGENTS concurrent keep-alive clients: what the server does with no work."""
+    from bench.bench_server import NOOP_PATH
+    counts = [0] * AGENTS
+    deadline = time.perf_counter() + seconds
+
+    def client(i: int) -> None:
+        with httpx2.Client(base_url=server.url, timeout=60) as c:
+            while time.perf_counter() < deadline:
+                if c.get(NOOP_PATH).status_code != 200:
+                    raise RuntimeError("the no-op route failed")
+                counts[i] += 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(AGENTS) as pool:
+        for f in [pool.submit(client, i) for i in range(AGENTS)]:
+            f.result()
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def first_call_winners(server: LiveServer, project_id: str) -> int:
+    """AGENTS agents, AGENTS free tasks, one claim-next each, all released at once: how many got a task."""
+    gate = threading.Barrier(AGENTS)
+
+    def agent(i: int) -> bool:
+        with httpx2.Client(base_url=server.url, timeout=60) as c:
+            gate.wait()
+            r = c.post(f"/api/v1/projects/{project_id}/claim-next", json={"agent_ref": f"first-{i}"})
+            return r.status_code == 200 and bool(r.json().get("claimed"))
+
+    with ThreadPoolExecutor(AGENTS) as pool:
+        return sum(pool.map(agent, range(AGENTS)))
+
+
+def run_rest(ctx: Context, server: LiveServer) -> list[Row]:
+    """REST claim-next with AGENTS agents draining a pool, beside the same server's no-op REST calls/s."""
+    scratch = server.scratch
+    n = ctx.pick(500, 160)
+    pid, _ids = seed_pool(scratch, n, "claims-rest")
+    # The no-op rate before and after the claims, averaged: on a shared machine the load moves in between.
+    noop_before = noop_rate(server, ctx.pick(6.0, 2.0))
+    started = time.perf_counter()
+    wins = rest_claims(server, pid)
+    rate = n / (time.perf_counter() - started)
+    noop_after = noop_rate(server, ctx.pick(6.0, 2.0))
+    noop = (noop_before + noop_after) / 2
+    claimed_once(scratch, pid, n, wins)
+    first_pid, _ = seed_pool(scratch, AGENTS, "claims-first")
+    served = first_call_winners(server, first_pid)
+    where = f"{ctx.backend}, {ctx.workers} worker(s)"
+    return [
+        Row("claims", f"claims/s, {AGENTS} agents over REST claim-next ({where})", rate, "/s", noop,
+            f"no-op REST calls/s, {AGENTS} concurrent clients, same server", goal="≥ 0.4x",
+            met=(rate / noop >= 0.4) if noop and not ctx.quick else None,
+            note=f"{n} ready tasks, each claimed exactly once (checked); no-op {noop_before:.0f}/s before, "
+                 f"{noop_after:.0f}/s after"),
+        Row("claims", f"agents with a task after their first claim-next ({AGENTS} agents, {AGENTS} tasks)",
+            served, "agents", AGENTS, "agents calling at once", goal="= 1x", met=served == AGENTS,
+            note="no loser walks past tasks others took"),
+    ]

@@ -14,6 +14,7 @@ T = TypeVar("T")
 class Context:
     backend: str = "sqlite"
     quick: bool = False
+    workers: int = 1  # server worker processes for the live-server areas (PostgreSQL only above 1)
     console: Console = field(default_factory=lambda: Console(stderr=True))
 
     def pick(self, full: T, quick: T) -> T:

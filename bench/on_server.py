@@ -36,7 +36,7 @@ def run(ctx: Context) -> list[Row]:
             db.dispose()
         tokens = live_server.mint_tokens(scratch, 1 + claims.AGENTS) if mcp_ready else []
         query = plan.tasks[len(plan.tasks) // 2]["label"].split()[1]  # a word some task labels share
-        server = live_server.start(scratch)
+        server = live_server.start(scratch, workers=ctx.workers)
         rows: list[Row] = []
         try:
             idle = server.rss_mib()
@@ -56,6 +56,19 @@ def run(ctx: Context) -> list[Row]:
                             "the same server idle, before the load",
                             note=f"{n_tasks:,}-task project; tracebacks in the server log: {errors}",
                             extra={"idle_mib": idle, "after_mib": after, "tracebacks": errors}))
+        finally:
+            server.stop()
+    return rows
+
+
+def run_claims(ctx: Context) -> list[Row]:
+    """Only the claims figures, on a server of their own (with --workers N on PostgreSQL)."""
+    with scratch_workspace(ctx.backend, label="claims") as scratch:
+        server = live_server.start(scratch, workers=ctx.workers)
+        try:
+            rows = claims.run_rest(ctx, server)
+            if not server.alive():
+                raise RuntimeError("the server died under load: " + server.log_text()[-1000:])
         finally:
             server.stop()
     return rows

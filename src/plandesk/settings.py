@@ -22,7 +22,7 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     base_url: str | None = None
     workers: int = 1
-    rate_limit_per_minute: int = 6000
+    rate_limit_per_minute: int = 120_000  # 2,000/s: above one agent's full speed (core/rate_limit)
     max_body_bytes: int = 4 * 1024 * 1024
     log_level: str = "warning"
     sources: dict = field(default_factory=dict, compare=False)

@@ -11,14 +11,18 @@ from plandesk.core.paging import capped_count
 from plandesk.db.engine import Tx
 from plandesk.db.schema import audit_log
 
+_INSERT = audit_log.insert()
+
 
 def record(tx: Tx, actor: Actor, action: str, *, project_id: str | None, target_type: str | None = None,
            target_id: str | None = None, changed_fields: list[str] | None = None,
            detail: dict | None = None) -> None:
-    tx.conn.execute(audit_log.insert().values(
-        project_id=project_id, actor_id=actor.user_id, actor_name=actor.name, token_id=actor.token_id,
-        run_id=actor.run_id, action=action, target_type=target_type, target_id=target_id,
-        changed_fields=changed_fields, detail=detail, created_at=now()))
+    # One prebuilt INSERT with every column as a parameter: building the statement per call cost more than
+    # running it (every write records one).
+    tx.conn.execute(_INSERT, {
+        "project_id": project_id, "actor_id": actor.user_id, "actor_name": actor.name, "token_id": actor.token_id,
+        "run_id": actor.run_id, "action": action, "target_type": target_type, "target_id": target_id,
+        "changed_fields": changed_fields, "detail": detail, "created_at": now()})
     tx.publish(project_id, "audit", action=action, target_type=target_type, target_id=target_id)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import deque
 
-from sqlalchemy import bindparam, case, literal, or_, select, union_all
+from sqlalchemy import bindparam, or_, select, union_all
 
-from plandesk.core.vocab import DEPENDENCY_LABELS, PRIORITY_RANK
+from plandesk.core.vocab import DEPENDENCY_LABELS
 from plandesk.db.schema import edges, tasks
 
 # blocks, feeds, enables point prerequisite → dependent; depends_on points the other way round.
@@ -145,22 +145,6 @@ def _unfinished_links(*, forward: bool):
     return joined, where, near, (near, far, _PRE.c.label, _PRE.c.status)
 
 
-def _todo_statements(*, scoped: bool):
-    """(todo tasks in frontier order, the blocked ones among them): two lean queries beat one that carries
-    an EXISTS per row through the sort."""
-    t = tasks.c
-    flags = []
-    for forward in (True, False):
-        joined, where, near, _cols = _unfinished_links(forward=forward)
-        flags.append(select(literal(1)).select_from(joined).where(*where, near == t.id).exists())
-    todo = [t.project_id == bindparam("project_id"), t.status == "todo"]
-    if scoped:
-        todo.append(t.goal_id == bindparam("goal_id"))
-    ordered = select(t.id, t.label).where(*todo).order_by(case(PRIORITY_RANK, value=t.priority, else_=9),
-                                                          t.created_at, t.id)
-    return ordered, select(t.id).where(*todo, or_(*flags))
-
-
 def _unfinished_statement():
     parts = []
     for forward in (True, False):
@@ -169,20 +153,7 @@ def _unfinished_statement():
     return union_all(*parts)
 
 
-_TODO = {scoped: _todo_statements(scoped=scoped) for scoped in (False, True)}
 _UNFINISHED = _unfinished_statement()
-
-
-def todo_in_order(conn, project_id: str, *, goal_id: str | None, scoped: bool) -> list[tuple[str, str, bool]]:
-    """Todo tasks (id, label, blocked) in frontier order: priority, then age, then id.
-
-    Blocked is an EXISTS per todo task that stops at the first unfinished prerequisite, so the cost follows
-    the todo tasks, not the size of the project: a 10k-task plan is no longer read whole on every call.
-    """
-    params = {"project_id": project_id, **({"goal_id": goal_id} if scoped else {})}
-    ordered, blocked = _TODO[scoped]
-    held = {task_id for (task_id,) in conn.execute(blocked, params)}
-    return [(task_id, label, task_id in held) for task_id, label in conn.execute(ordered, params)]
 
 
 def unfinished_prerequisites(conn, project_id: str, task_ids: list[str]) -> dict[str, list[tuple]]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from types import SimpleNamespace
+
+from sqlalchemy import bindparam, select
 
 from plandesk.core import audit, fields, graph, projects
 from plandesk.core.actors import Actor
@@ -61,12 +63,7 @@ def clean(data: dict) -> dict:
 def insert(tx: Tx, actor: Actor, project_id: str, data: dict) -> dict:
     values = clean(data)
     conn = tx.conn
-    for end in ("from", "to"):
-        table = _TABLE[values[f"{end}_type"]]
-        found = conn.execute(select(table.c.id).where(table.c.id == values[f"{end}_id"],
-                                                      table.c.project_id == project_id)).first()
-        if found is None:
-            raise NotFound(values[f"{end}_type"], values[f"{end}_id"], field=f"{end}_id")
+    _check_ends(conn, project_id, values)
     if values["label"] in DEPENDENCY_LABELS:
         prereq, dependent = graph.orient(values["label"], values["from_id"], values["to_id"])
         path = graph.dependency_path(conn, project_id, start=prereq, goal=dependent)
@@ -80,13 +77,35 @@ def insert(tx: Tx, actor: Actor, project_id: str, data: dict) -> dict:
         edges.c.to_id == values["to_id"], edges.c.label == values["label"])).first()
     if dup is not None:
         return to_dict(conn.execute(select(edges).where(edges.c.id == dup.id)).first())
-    eid = new_id()
-    conn.execute(edges.insert().values(id=eid, project_id=project_id, created_at=now(), **values))
-    audit.record(tx, actor, "edge.create", project_id=project_id, target_type="edge", target_id=eid,
+    row = {**values, "id": new_id(), "project_id": project_id, "created_at": now()}
+    conn.execute(_INSERT_EDGE, row)
+    audit.record(tx, actor, "edge.create", project_id=project_id, target_type="edge", target_id=row["id"],
                  detail={"from": values["from_id"], "to": values["to_id"], "label": values["label"]})
-    out = to_dict(conn.execute(select(edges).where(edges.c.id == eid)).first())
+    out = to_dict(SimpleNamespace(**row))  # the row as written; nothing to read back
     tx.publish(project_id, "edge.created", edge=out)
     return out
+
+
+_INSERT_EDGE = edges.insert()
+_BOTH_TASKS = select(tasks.c.id).where(tasks.c.id.in_(bindparam("ids", expanding=True)),
+                                       tasks.c.project_id == bindparam("project_id"))
+
+
+def _check_ends(conn, project_id: str, values: dict) -> None:
+    """Both ends exist in the project: one query when both are tasks (the usual case), else one per end."""
+    if values["from_type"] == values["to_type"] == "task":
+        found = {r for (r,) in conn.execute(_BOTH_TASKS, {"ids": [values["from_id"], values["to_id"]],
+                                                          "project_id": project_id})}
+        for end in ("from", "to"):
+            if values[f"{end}_id"] not in found:
+                raise NotFound("task", values[f"{end}_id"], field=f"{end}_id")
+        return
+    for end in ("from", "to"):
+        table = _TABLE[values[f"{end}_type"]]
+        found = conn.execute(select(table.c.id).where(table.c.id == values[f"{end}_id"],
+                                                      table.c.project_id == project_id)).first()
+        if found is None:
+            raise NotFound(values[f"{end}_type"], values[f"{end}_id"], field=f"{end}_id")
 
 
 def create_edge(db, actor: Actor, project_id: str, data: dict) -> dict:

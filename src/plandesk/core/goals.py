@@ -269,7 +269,7 @@ def invoke_goal(db, actor: Actor, goal_id: str) -> dict:
         f = graph.frontier(conn, actor, row.project_id, goal_id=row.id)
         t = task_core.load(conn, actor, f["next_task_id"]) if f["next_task_id"] else None
         nxt = task_core.to_dict(t, task_core.tag_map(conn, [t.id])[t.id], verbose=False) if t else None
-        return {"goal": _detail(conn, row), "next_task": nxt, "ready_count": len(f["ready"]),
+        return {"goal": _detail(conn, row), "next_task": nxt, "ready_count": f["ready_total"],
                 "blocked": f["blocked"], **({} if nxt else {"reason": "all_blocked"})}
 
 

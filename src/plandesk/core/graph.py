@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from types import SimpleNamespace
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, select, update
 
-from plandesk.core import audit, dependencies, fields, projects
+from plandesk.core import audit, dependencies, fields, projects, ready_queue
 from plandesk.core import tasks as task_core
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, now
@@ -120,52 +121,63 @@ def _resolve_goal(conn, prow, goal_id, goal_name) -> tuple[str | None, bool, dic
     return None, False, None
 
 
+FRONTIER_HEAD = 50  # ready tasks listed by frontier(); ready_total counts them all
+
+
 def frontier(conn, actor: Actor, project_id: str, *, goal_id=None, goal=None, tags_any=None,
-             limit_blocked: int = 50) -> dict:
+             limit_blocked: int = 50, limit_ready: int = FRONTIER_HEAD) -> dict:
+    """The head of the ready frontier and of the blocked list, with totals: indexed reads of the maintained
+    counts (ready_queue), so the cost follows what is shown, not the size of the plan."""
     prow = projects.load(conn, actor, project_id)
     gid, scoped, problem = _resolve_goal(conn, prow, goal_id, goal)
     if problem:
-        return {"next_task": None, "ready": [], "blocked": [], **problem}
-    # Todo tasks in scope, in frontier order, each flagged blocked or not in SQL; what the blocked ones wait
-    # on is read only for those shown. The cost follows the todo tasks, not the size of the project.
-    in_scope = dependencies.todo_in_order(conn, prow.id, goal_id=gid, scoped=scoped)
-    if tags_any:
-        from plandesk.db.schema import tags, task_tags
-        tagged = {t for (t,) in conn.execute(select(task_tags.c.task_id).join(tags, tags.c.id == task_tags.c.tag_id)
-                                             .where(tags.c.project_id == prow.id, tags.c.name.in_(tags_any)))}
-        in_scope = [r for r in in_scope if r[0] in tagged]
-    ready = [task_id for task_id, _label, is_blocked in in_scope if not is_blocked]
-    held = [(task_id, label) for task_id, label, is_blocked in in_scope if is_blocked]
-    shown = held[:limit_blocked]
+        return {"next_task": None, "ready": [], "blocked": [], "ready_total": 0, "blocked_total": 0, **problem}
+    where = {"goal_id": gid, "scoped": scoped, "tags_any": tags_any}
+    ready = [task_id for task_id, _label in ready_queue.head(conn, prow.id, ready=True, limit=limit_ready,
+                                                              **where)]
+    shown = ready_queue.head(conn, prow.id, ready=False, limit=limit_blocked, **where) if limit_blocked else []
+    ready_total = len(ready) if len(ready) < limit_ready else ready_queue.count(conn, prow.id, ready=True, **where)
+    held_total = (len(shown) if len(shown) < limit_blocked
+                  else ready_queue.count(conn, prow.id, ready=False, **where))
     waiting = dependencies.unfinished_prerequisites(conn, prow.id, [task_id for task_id, _ in shown])
     blocked = [{"id": task_id, "label": label, "waiting_on": [
         {"id": p, "label": pre_label, "status": status}
         for p, pre_label, status in sorted(set(waiting.get(task_id, ())))]} for task_id, label in shown]
-    return {"goal_id": gid, "ready": ready, "blocked": blocked, "blocked_total": len(held),
-            "next_task_id": ready[0] if ready else None}
+    return {"goal_id": gid, "ready": ready, "ready_total": ready_total, "blocked": blocked,
+            "blocked_total": held_total, "next_task_id": ready[0] if ready else None}
 
 
-def expire_leases(db, project_id: str | None = None) -> int:
-    """Give tasks whose lease ran out back to todo. Cheap read first; write only when something expired."""
-    t = now()
-    cond = and_(tasks.c.status == "in_progress", tasks.c.lease_expires_at.is_not(None),
-                tasks.c.lease_expires_at <= t)
-    if project_id:
-        cond = and_(cond, tasks.c.project_id == project_id)
+def _lease_due(project_id: str):
+    return and_(tasks.c.project_id == project_id, tasks.c.status == "in_progress",
+                tasks.c.lease_expires_at <= now())
+
+
+def _expire_due(tx: Tx, project_id: str, *, task_id: str | None = None) -> int:
+    """Inside a write transaction: give the project's tasks whose lease ran out (or just `task_id`) back to
+    todo. The read goes through ix_tasks_lease and stays inside the project."""
+    cond = _lease_due(project_id)
+    if task_id is not None:
+        cond = and_(cond, tasks.c.id == task_id)
+    rows = tx.conn.execute(select(tasks.c.id, tasks.c.claimed_by).where(cond)).all()
+    for r in rows:
+        tx.conn.execute(update(tasks).where(tasks.c.id == r.id, cond).values(
+            status="todo", assignee=None, claimed_by=None, lease_expires_at=None,
+            version=tasks.c.version + 1, updated_at=now()))
+        audit.record(tx, _SYSTEM, "task.lease_expired", project_id=project_id, target_type="task",
+                     target_id=r.id, detail={"claimed_by": r.claimed_by})
+        tx.publish(project_id, "task.updated", task={"id": r.id, "status": "todo"}, changed=["status"])
+    return len(rows)
+
+
+def expire_leases(db, project_id: str) -> int:
+    """Give the project's tasks whose lease ran out back to todo. An indexed read first; a write only when
+    something expired."""
     with db.read() as conn:
-        due = conn.execute(select(tasks.c.id).where(cond).limit(1)).first()
+        due = conn.execute(select(tasks.c.id).where(_lease_due(project_id)).limit(1)).first()
     if due is None:
         return 0
     with db.write() as tx:
-        rows = tx.conn.execute(select(tasks.c.id, tasks.c.project_id, tasks.c.claimed_by).where(cond)).all()
-        for r in rows:
-            tx.conn.execute(update(tasks).where(tasks.c.id == r.id, cond).values(
-                status="todo", assignee=None, claimed_by=None, lease_expires_at=None,
-                version=tasks.c.version + 1, updated_at=now()))
-            audit.record(tx, _SYSTEM, "task.lease_expired", project_id=r.project_id, target_type="task",
-                         target_id=r.id, detail={"claimed_by": r.claimed_by})
-            tx.publish(r.project_id, "task.updated", task={"id": r.id, "status": "todo"}, changed=["status"])
-        return len(rows)
+        return _expire_due(tx, project_id)
 
 
 _SYSTEM = Actor(user_id="system", name="plandesk (lease expiry)", role="owner")
@@ -181,7 +193,7 @@ def get_next_task(db, actor: Actor, project_id: str, *, goal_id=None, goal=None,
             row = task_core.load(conn, actor, f["next_task_id"])
             nxt = task_core.to_dict(row, task_core.tag_map(conn, [row.id])[row.id], verbose=verbose)
     out = {"next_task": nxt, "blocked": f["blocked"], "blocked_total": f.get("blocked_total", 0),
-           "ready_count": len(f["ready"]), "goal_id": f.get("goal_id")}
+           "ready_count": f.get("ready_total", 0), "goal_id": f.get("goal_id")}
     for key in ("reason", "ambiguous_goals"):
         if key in f:
             out[key] = f[key]
@@ -201,9 +213,17 @@ def claim_task(db, actor: Actor, task_id: str, agent_ref: str, *, lease_seconds=
     agent_ref = fields.text("agent_ref", agent_ref, max_len=200, required=True, strip=True)
     lease = _lease(lease_seconds)
     task_id = fields.ident("task_id", task_id)
-    expire_leases(db)
     with db.write() as tx:
-        return _claim_row(tx, actor, task_core.load(tx.conn, actor, task_id), agent_ref, lease)
+        row = task_core.load(tx.conn, actor, task_id, for_update=True)
+        if task_core.lease_expired(row) and _expire_due(tx, row.project_id, task_id=row.id):
+            row = task_core.load(tx.conn, actor, task_id)
+        return _claim_row(tx, actor, row, agent_ref, lease)
+
+
+_CLAIM = (update(tasks).where(tasks.c.id == bindparam("tid"), tasks.c.status == "todo", tasks.c.waiting_count == 0)
+          .values(status="in_progress", assignee=bindparam("agent"), claimed_by=bindparam("agent"),
+                  lease_expires_at=bindparam("expires"), version=tasks.c.version + 1,
+                  updated_at=bindparam("ts")))
 
 
 def _claim_row(tx: Tx, actor: Actor, row, agent_ref: str, lease: int) -> dict:
@@ -211,23 +231,22 @@ def _claim_row(tx: Tx, actor: Actor, row, agent_ref: str, lease: int) -> dict:
     is not todo, is blocked, or another writer took it first."""
     if row.status != "todo":
         raise _taken(row)
-    pre = dependencies.prerequisites_of(tx.conn, row.project_id, row.id)
-    if pre:
-        st = dict(tx.conn.execute(select(tasks.c.id, tasks.c.status).where(tasks.c.id.in_(pre))).all())
-        waiting = sorted(p for p in pre if st.get(p) != "done")
-        if waiting:
-            raise Conflict(f"task {row.id} is blocked: it waits on {len(waiting)} unfinished task(s)",
-                           field="task_id", claimed=False, waiting_on=waiting)
-    expires = now() + timedelta(seconds=lease)
-    result = tx.conn.execute(update(tasks).where(tasks.c.id == row.id, tasks.c.status == "todo").values(
-        status="in_progress", assignee=agent_ref, claimed_by=agent_ref, lease_expires_at=expires,
-        version=tasks.c.version + 1, updated_at=now()))
+    if row.waiting_count:
+        waiting = sorted({p for p, _label, _status in dependencies.unfinished_prerequisites(
+            tx.conn, row.project_id, [row.id]).get(row.id, [])})
+        raise Conflict(f"task {row.id} is blocked: it waits on {len(waiting)} unfinished task(s)",
+                       field="task_id", claimed=False, waiting_on=waiting)
+    ts = now()
+    expires = ts + timedelta(seconds=lease)
+    result = tx.conn.execute(_CLAIM, {"tid": row.id, "agent": agent_ref, "expires": expires, "ts": ts})
     if result.rowcount != 1:
         raise _taken(task_core.load(tx.conn, actor, row.id))
     audit.record(tx, actor, "task.claim", project_id=row.project_id, target_type="task", target_id=row.id,
                  changed_fields=["status", "assignee"], detail={"agent_ref": agent_ref, "lease_seconds": lease})
-    fresh = task_core.load(tx.conn, actor, row.id)
-    out = task_core.to_dict(fresh, task_core.tag_map(tx.conn, [row.id])[row.id])
+    # The row as written, without reading it back: the UPDATE above set exactly these columns.
+    fresh = {**row._mapping, "status": "in_progress", "assignee": agent_ref, "claimed_by": agent_ref,
+                            "lease_expires_at": expires, "version": row.version + 1, "updated_at": ts}
+    out = task_core.to_dict(SimpleNamespace(**fresh), task_core.tag_map(tx.conn, [row.id])[row.id])
     tx.publish(row.project_id, "task.updated", task=out, changed=["status", "assignee"])
     return {"claimed": True, "task": out, "lease_expires_at": iso(expires)}
 
@@ -242,31 +261,47 @@ def _taken(row) -> Conflict:
                     field="task_id", claimed=False, current_status=row.status)
 
 
-CLAIM_WINDOW = 64  # how far down the frontier one claim_next looks before reading it again
-
-
 def claim_next_task(db, actor: Actor, project_id: str, agent_ref: str, *, lease_seconds=None, goal_id=None,
                     tags_any=None, attempts: int = 8) -> dict:
-    """Take the next ready task: read the frontier, claim, and on a lost race try the next one."""
+    """Take the next ready task: choose and claim in one write transaction.
+
+    On SQLite the one writer sees every earlier claim, so the first ready task is free; on PostgreSQL the
+    choice skips rows other claimers hold (SKIP LOCKED). Either way N agents and N free tasks give every
+    agent a task on its first call, and no claimer walks past tasks others took.
+    """
     actor.require_write("claiming a task")  # also when nothing is ready: a viewer learns nothing by trying
     agent_ref = fields.text("agent_ref", agent_ref, max_len=200, required=True, strip=True)
     lease = _lease(lease_seconds)
-    for _ in range(attempts):
-        expire_leases(db, fields.ident("project_id", project_id))
-        with db.read() as conn:
-            f = frontier(conn, actor, project_id, goal_id=goal_id, tags_any=tags_any)
-        if not f["ready"]:
-            return {"claimed": False, "task": None, "reason": f.get("reason") or (
-                "all_blocked" if f["blocked"] else "no_todo_tasks")}
-        # Agents that read the same frontier walk its head in one write transaction each, skipping what
-        # others took meanwhile: one transaction per claim, not one failed transaction per lost race.
-        with db.write() as tx:
-            for tid in f["ready"][:CLAIM_WINDOW]:
-                try:
-                    return _claim_row(tx, actor, task_core.load(tx.conn, actor, tid), agent_ref, lease)
-                except (Conflict, NotFound):
-                    continue
-    return {"claimed": False, "task": None, "reason": "contention"}
+    project_id = fields.ident("project_id", project_id)
+    with db.write() as tx:
+        prow = projects.load(tx.conn, actor, project_id)
+        _expire_due(tx, prow.id)
+        gid, scoped, problem = _resolve_goal(tx.conn, prow, goal_id, None)
+        if problem:
+            return {"claimed": False, "task": None, **problem}
+        if tags_any:  # rare: read the tagged head, then claim the first that is still free
+            ids = [i for i, _ in ready_queue.head(tx.conn, prow.id, goal_id=gid, scoped=scoped, tags_any=tags_any,
+                                                  ready=True, limit=CLAIM_WINDOW)]
+        failed: set[str] = set()
+        for _ in range(attempts):
+            if tags_any:
+                tid = next((i for i in ids if i not in failed), None)
+                row = task_core.load(tx.conn, actor, tid) if tid is not None else None
+            else:  # the row itself: no second read before the claim
+                row = ready_queue.first_ready(tx.conn, prow.id, goal_id=gid, scoped=scoped, skip=frozenset(failed))
+            if row is None:
+                break
+            try:
+                return _claim_row(tx, actor, row, agent_ref, lease)
+            except (Conflict, NotFound):
+                failed.add(row.id)
+        if failed:
+            return {"claimed": False, "task": None, "reason": "contention"}
+        blocked = ready_queue.count(tx.conn, prow.id, goal_id=gid, scoped=scoped, tags_any=tags_any, ready=False)
+        return {"claimed": False, "task": None, "reason": "all_blocked" if blocked else "no_todo_tasks"}
+
+
+CLAIM_WINDOW = 64  # how far down a tagged frontier one claim_next looks
 
 
 def _holder_check(row, agent_ref: str | None, actor: Actor) -> None:

@@ -40,6 +40,13 @@ def check_workspace(settings: Settings) -> dict:
             checks.append({"name": "tables", "ok": not missing,
                            "detail": f"{len(metadata.tables)} present" if not missing else f"missing: {missing}"})
             status = max(status, 1 if missing else 0)
+            from plandesk.core import frontier_counts
+            with db.read() as conn:
+                wrong, sample = frontier_counts.mismatches(conn, limit=3)
+            checks.append({"name": "frontier counts", "ok": not wrong, "detail": "every task's count of "
+                           "unfinished prerequisites matches its edges" if not wrong else
+                           f"{wrong} task(s) store a wrong count, e.g. {sample}; the ready list may be wrong"})
+            status = max(status, 1 if wrong else 0)
             if db.is_sqlite:
                 with db.engine.connect() as conn:
                     result = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]

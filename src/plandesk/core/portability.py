@@ -48,7 +48,8 @@ class Part:
 
 PARTS: tuple[Part, ...] = (
     Part("goals", schema.goals, enums={"status": vocab.GOAL_STATUSES}),
-    Part("tasks", schema.tasks, refs={"goal_id": "goals"},
+    # waiting_count is derived: the database recounts it from the edges as they land.
+    Part("tasks", schema.tasks, omit=("project_id", "waiting_count"), refs={"goal_id": "goals"},
          enums={"status": vocab.TASK_STATUSES, "kind": vocab.TASK_KINDS, "priority": vocab.PRIORITIES}),
     Part("tags", schema.tags),
     Part("task_tags", schema.task_tags, omit=(), refs={"task_id": "tasks", "tag_id": "tags"},

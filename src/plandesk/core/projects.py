@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from plandesk.core import audit, fields
 from plandesk.core.actors import Actor
@@ -44,10 +44,13 @@ def _clean(data: dict, *, creating: bool) -> dict:
 def load(conn, actor: Actor, project_id: str):
     project_id = fields.ident("project_id", project_id)
     actor.require_visible(project_id)
-    row = conn.execute(select(projects).where(projects.c.id == project_id)).first()
+    row = conn.execute(_LOAD, {"project_id": project_id}).first()
     if row is None:
         raise NotFound("project", project_id)
     return row
+
+
+_LOAD = select(projects).where(projects.c.id == bindparam("project_id"))  # built once: every write loads one
 
 
 def insert(tx: Tx, actor: Actor, data: dict) -> dict:

@@ -1,7 +1,10 @@
 """Request rate limits: a token bucket per key (a token, or an address signing in), in this process's memory.
 
 Each server process keeps its own buckets, so with N processes a token may reach N times the limit;
-docs/operations.md says so. A full minute's allowance may be spent at once: agents are bursty.
+docs/operations.md says so. The limit is there to stop a runaway loop, not a busy agent: the default
+(settings.rate_limit_per_minute, 120,000 a minute = 2,000 a second) is above what one agent can send to one
+server process, and a bucket holds ten seconds of it, so a loop that outruns the rate is stopped within
+seconds while bursts of a busy agent pass.
 """
 
 from __future__ import annotations
@@ -17,6 +20,13 @@ from plandesk.core.errors import RateLimited
 # Sign-in is checked per client address at a fixed, low rate: argon2 is slow on purpose, guessing must be too.
 SIGN_IN_PER_MINUTE = 20
 _MAX_KEYS = 50_000
+BURST_SECONDS = 10  # a bucket holds this many seconds of the rate …
+BURST_FLOOR = 600   # … but at least this many requests, and never more than a minute's allowance
+
+
+def capacity(per_minute: int) -> float:
+    """How many requests a full bucket holds for a limit of `per_minute`."""
+    return float(min(per_minute, max(BURST_FLOOR, per_minute * BURST_SECONDS // 60)))
 
 
 @dataclass
@@ -36,14 +46,15 @@ class RateLimiter:
         if per_minute <= 0:  # 0 turns the limit off
             return 0.0
         rate = per_minute / 60.0
+        full = capacity(per_minute)
         t = self._clock()
         with self._lock:
             bucket = self._buckets.get(key)
             if bucket is None:
                 if len(self._buckets) >= _MAX_KEYS:
                     self._prune(t)
-                bucket = self._buckets[key] = Bucket(float(per_minute), t)
-            bucket.tokens = min(float(per_minute), bucket.tokens + (t - bucket.updated) * rate)
+                bucket = self._buckets[key] = Bucket(full, t)
+            bucket.tokens = min(full, bucket.tokens + (t - bucket.updated) * rate)
             bucket.updated = t
             if bucket.tokens >= 1.0:
                 bucket.tokens -= 1.0

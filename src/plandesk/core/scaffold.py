@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import func, select
 
-from plandesk.core import audit, fields, graph, projects
+from plandesk.core import audit, fields, graph, plan_bulk, projects
 from plandesk.core import documents as doc_core
 from plandesk.core import edges as edge_core
 from plandesk.core import tasks as task_core
 from plandesk.core.actors import Actor
-from plandesk.core.errors import Forbidden, InvalidArgument, PlanDeskError
-from plandesk.db.schema import tasks
+from plandesk.core.errors import Conflict, Forbidden, InvalidArgument, NotFound, PlanDeskError
+from plandesk.core.vocab import DEPENDENCY_LABELS
+from plandesk.db.schema import documents, edges, tasks
 
 MAX_TASKS = 1000
 MAX_EDGES = 3000
@@ -25,6 +27,7 @@ SPACING_Y = 200.0  # between layers; prerequisites sit above what they unblock
 TASK_KEYS = ("key", "label", "status", "kind", "priority", "description", "goal_id", "x", "y", "tags", "assignee")
 EDGE_KEYS = ("from", "to", "label", "style")
 DOC_KEYS = ("key", "title", "body", "status_line", "link_to")
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # an existing row's id
 
 
 @contextmanager
@@ -108,7 +111,7 @@ def _validate(data) -> dict:
             fields.reject_unknown(e, EDGE_KEYS)
         for end in ("from", "to"):
             key = _key(e.get(end), f"edges[{i}].{end}")
-            if key not in known:
+            if key not in known and not (plan["project_id"] and _ID.fullmatch(key)):
                 raise InvalidArgument(f"edges[{i}].{end} names {key!r}, which no task or document of this plan "
                                       "has as its key", field=f"edges[{i}].{end}")
     return plan
@@ -122,7 +125,7 @@ def _layout(conn, project_id: str, plan: dict) -> dict[str, tuple[float, float]]
     for e in plan["edges"]:
         a, b = e["from"].strip(), e["to"].strip()
         label = e.get("label") or "depends_on"
-        if a in key_set and b in key_set and label in ("blocks", "depends_on", "feeds", "enables"):
+        if a in key_set and b in key_set and label in DEPENDENCY_LABELS:
             p, d = graph.orient(label, a, b)
             pre[d].add(p)
     depth: dict[str, int] = {}
@@ -147,34 +150,48 @@ def _layout(conn, project_id: str, plan: dict) -> dict[str, tuple[float, float]]
 
 
 def scaffold_project_from_plan(db, actor: Actor, data: dict) -> dict:
-    """One transaction: any error (a bad key, a cycle, an invalid field) writes nothing at all."""
+    """One transaction: any error (a bad key, a cycle, an invalid field) writes nothing at all.
+
+    Every task is checked before the transaction; tasks, their tags, search rows and edges are then written
+    in batches (plan_bulk), with one audit row for the plan, as import does. An edge end may also name an
+    existing task or document of the project by id, so agents add work linked to what is there.
+    """
     actor.require_write("scaffolding a plan")
     plan = _validate(data)
+    cleaned = []
+    for i, t in enumerate(plan["tasks"]):
+        with _at(f"tasks[{i}]"):
+            cleaned.append(task_core.clean({**plan["goal"], **{k: v for k, v in t.items() if k != "key"}},
+                                           creating=True))
     with db.write() as tx:
         conn = tx.conn
         if plan["project_id"] is not None:
-            pid = projects.load(conn, actor, plan["project_id"]).id
+            prow = projects.load(conn, actor, plan["project_id"])
             created = False
         else:
             if actor.project_ids is not None:
                 raise Forbidden("this token is limited to specific projects and cannot create new ones; "
                                 "pass project_id", permission="write")
-            pid = projects.insert(tx, actor, {"name": data["name"], "description": data.get("description") or ""})["id"]
+            new = projects.insert(tx, actor, {"name": data["name"], "description": data.get("description") or ""})
+            prow = projects.load(conn, actor, new["id"])
             created = True
+        pid = prow.id
         positions = _layout(conn, pid, plan)
+        for i, values in enumerate(cleaned):
+            key = plan["tasks"][i]["key"].strip()
+            values.setdefault("goal_id", prow.current_goal_id)
+            values.setdefault("x", positions[key][0])
+            values.setdefault("y", positions[key][1])
+        for goal_id in sorted({v["goal_id"] for v in cleaned if v["goal_id"]}):
+            at = next(i for i, v in enumerate(cleaned) if v["goal_id"] == goal_id)
+            with _at(f"tasks[{at}]"):
+                task_core.check_goal(conn, pid, goal_id)
+        made_tasks = plan_bulk.insert_tasks(tx, pid, cleaned)
         key_to_id: dict[str, str] = {}
         types: dict[str, str] = {}
-        made_tasks = []
-        for i, t in enumerate(plan["tasks"]):
-            key = t["key"].strip()
-            values = {**plan["goal"], **{k: v for k, v in t.items() if k != "key"}}
-            x, y = positions[key]
-            values.setdefault("x", x)
-            values.setdefault("y", y)
-            with _at(f"tasks[{i}]"):
-                out = task_core.insert(tx, actor, pid, values)
-            key_to_id[key], types[key] = out["id"], "task"
-            made_tasks.append({"key": key, **out})
+        for t, out in zip(plan["tasks"], made_tasks):
+            key_to_id[t["key"].strip()], types[t["key"].strip()] = out["id"], "task"
+        made_tasks = [{"key": t["key"].strip(), **out} for t, out in zip(plan["tasks"], made_tasks)]
         doc_ids = []
         for i, d in enumerate(plan["documents"]):
             with _at(f"documents[{i}]"):
@@ -182,13 +199,8 @@ def scaffold_project_from_plan(db, actor: Actor, data: dict) -> dict:
             doc_ids.append(out["id"])
             if d.get("key") is not None:
                 key_to_id[d["key"].strip()], types[d["key"].strip()] = out["id"], "document"
-        made_edges = []
-        for i, e in enumerate(plan["edges"]):
-            a, b = e["from"].strip(), e["to"].strip()
-            spec = {"from_type": types[a], "from_id": key_to_id[a], "to_type": types[b], "to_id": key_to_id[b],
-                    **{k: e[k] for k in ("label", "style") if e.get(k) is not None}}
-            with _at(f"edges[{i}]"):
-                made_edges.append(edge_core.insert(tx, actor, pid, spec))
+        made_edges = _edges(conn, pid, plan, key_to_id, types,
+                            {out["id"]: out["label"] for out in made_tasks})
         for i, d in enumerate(plan["documents"]):
             links = d.get("link_to")
             links = [links] if isinstance(links, str) else links or []
@@ -198,6 +210,7 @@ def scaffold_project_from_plan(db, actor: Actor, data: dict) -> dict:
         audit.record(tx, actor, "project.scaffold", project_id=pid, target_type="project", target_id=pid,
                      detail={"tasks": len(made_tasks), "edges": len(made_edges), "documents": len(doc_ids),
                              "created_project": created})
+        tx.publish(pid, "resync")  # pages reload once instead of taking a thousand events
         documents = []
         for i, did in enumerate(doc_ids):
             doc = doc_core.detail(conn, did, verbose=False)
@@ -205,3 +218,74 @@ def scaffold_project_from_plan(db, actor: Actor, data: dict) -> dict:
             documents.append({"key": key.strip() if key else None, **doc})
         return {"project": projects.to_dict(projects.load(conn, actor, pid)), "created_project": created,
                 "key_to_id": key_to_id, "tasks": made_tasks, "edges": made_edges, "documents": documents}
+
+
+def create_tasks(db, actor: Actor, project_id: str, tasks_in: list[dict], edges_in: list[dict] | None = None,
+                 *, goal_id: str | None = None) -> dict:
+    """Add keyed tasks and their links to an existing project in one transaction (the scaffold's bulk path);
+    an edge end is a key of this batch or the id of a task or document already in the project."""
+    data: dict = {"project_id": project_id, "tasks": tasks_in, "edges": edges_in or []}
+    if goal_id is not None:
+        data["goal_id"] = goal_id
+    return scaffold_project_from_plan(db, actor, data)
+
+
+def _edges(conn, pid: str, plan: dict, key_to_id: dict, types: dict, labels: dict) -> list[dict]:
+    """Resolve, clean, de-duplicate and cycle-check every edge, then write them in one batch."""
+    existing = _existing_ends(conn, pid, plan, key_to_id)
+    specs, seen, index_of = [], set(), []
+    for i, e in enumerate(plan["edges"]):
+        ends = {}
+        for end in ("from", "to"):
+            key = e[end].strip()
+            ends[end] = (types[key], key_to_id[key]) if key in key_to_id else existing[key]
+        raw = {"from_type": ends["from"][0], "from_id": ends["from"][1], "to_type": ends["to"][0],
+               "to_id": ends["to"][1], **{k: e[k] for k in ("label", "style") if e.get(k) is not None}}
+        with _at(f"edges[{i}]"):
+            spec = edge_core.clean(raw)
+        ident = (spec["from_type"], spec["from_id"], spec["to_type"], spec["to_id"], spec["label"])
+        if ident in seen:
+            continue
+        seen.add(ident)
+        specs.append(spec)
+        index_of.append(i)
+    if existing:
+        specs, index_of = _drop_known(conn, pid, specs, index_of)
+    try:
+        plan_bulk.check_no_cycle(conn, pid, specs, labels, touches_existing=bool(existing))
+    except Conflict as exc:
+        at = index_of[exc.extra.pop("index")]
+        with _at(f"edges[{at}]"):
+            raise
+    return plan_bulk.insert_edges(conn, pid, specs)
+
+
+def _existing_ends(conn, pid: str, plan: dict, key_to_id: dict) -> dict[str, tuple[str, str]]:
+    """Edge ends that are not keys of the plan: ids of tasks or documents already in the project."""
+    wanted = {e[end].strip() for e in plan["edges"] for end in ("from", "to")} - set(key_to_id)
+    if not wanted:
+        return {}
+    found: dict[str, tuple[str, str]] = {}
+    for kind, table in (("task", tasks), ("document", documents)):
+        for (rid,) in conn.execute(select(table.c.id).where(table.c.project_id == pid, table.c.id.in_(wanted))):
+            found[rid] = (kind, rid)
+    for i, e in enumerate(plan["edges"]):
+        for end in ("from", "to"):
+            key = e[end].strip()
+            if key not in key_to_id and key not in found:
+                raise NotFound("task", key, field=f"edges[{i}].{end}")
+    return found
+
+
+def _drop_known(conn, pid: str, specs: list[dict], index_of: list[int]) -> tuple[list[dict], list[int]]:
+    """Leave out links the project already has (creating an edge twice returns the first)."""
+    keep, keep_at = [], []
+    for spec, i in zip(specs, index_of):
+        dup = conn.execute(select(edges.c.id).where(
+            edges.c.project_id == pid, edges.c.from_type == spec["from_type"], edges.c.from_id == spec["from_id"],
+            edges.c.to_type == spec["to_type"], edges.c.to_id == spec["to_id"],
+            edges.c.label == spec["label"])).first()
+        if dup is None:
+            keep.append(spec)
+            keep_at.append(i)
+    return keep, keep_at

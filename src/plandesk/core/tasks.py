@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -88,7 +89,7 @@ def load(conn, actor: Actor, task_id: str, *, for_update: bool = False):
     return row
 
 
-def _check_goal(conn, project_id: str, goal_id: str | None) -> None:
+def check_goal(conn, project_id: str, goal_id: str | None) -> None:
     if goal_id and conn.execute(select(goals.c.id).where(goals.c.id == goal_id,
                                                          goals.c.project_id == project_id)).first() is None:
         raise NotFound("goal", goal_id, field="goal_id")
@@ -118,22 +119,29 @@ def insert(tx: Tx, actor: Actor, project_id: str, data: dict, *, default_goal: b
     prow = projects.load(tx.conn, actor, project_id)
     if "goal_id" not in values and default_goal:
         values["goal_id"] = prow.current_goal_id
-    _check_goal(tx.conn, prow.id, values.get("goal_id"))
+    check_goal(tx.conn, prow.id, values.get("goal_id"))
     ts = now()
     tid = new_id()
     values.setdefault("description", "")
     values.setdefault("commit_refs", [])
-    tx.conn.execute(tasks.insert().values(id=tid, project_id=prow.id, version=1, created_at=ts, updated_at=ts,
-                                          x=values.pop("x", 0.0), y=values.pop("y", 0.0), **values))
+    changed = sorted([k for k in values if k not in ("x", "y")] + (["tags"] if tag_names else []))
+    # Every column in every call, so the one prebuilt INSERT serves them all; the dict is also the row as
+    # written, so nothing is read back.
+    row = {**_NEW_TASK, **values, "id": tid, "project_id": prow.id, "created_at": ts, "updated_at": ts}
+    tx.conn.execute(_INSERT_TASK, row)
     if tag_names:
         set_tags(tx, prow.id, tid, tag_names)
-    search.index(tx.conn, "task", tid, prow.id, values["label"], values["description"])
+    search.index_many(tx.conn, [("task", tid, prow.id, values["label"], values["description"])])
     audit.record(tx, actor, "task.create", project_id=prow.id, target_type="task", target_id=tid,
-                 changed_fields=sorted(list(values) + (["tags"] if tag_names else [])))
-    row = tx.conn.execute(select(tasks).where(tasks.c.id == tid)).first()
-    out = to_dict(row, tag_names)
+                 changed_fields=changed)
+    out = to_dict(SimpleNamespace(**row), tag_names)
     tx.publish(prow.id, "task.created", task=out)
     return out
+
+
+_NEW_TASK = {"goal_id": None, "priority": None, "assignee": None, "due_date": None, "x": 0.0, "y": 0.0,
+             "claimed_by": None, "lease_expires_at": None, "version": 1}
+_INSERT_TASK = tasks.insert()
 
 
 def create_task(db, actor: Actor, project_id: str, data: dict) -> dict:
@@ -193,7 +201,7 @@ def apply_update(tx: Tx, actor: Actor, row, values: dict, *, expected: int | Non
     before_tags = tag_map(conn, [row.id])[row.id]
     new_tags = values.pop("tags", None)
     if "goal_id" in values:
-        _check_goal(conn, row.project_id, values["goal_id"])
+        check_goal(conn, row.project_id, values["goal_id"])
     changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
     if new_tags is not None and new_tags != before_tags:
         changed.append("tags")

@@ -10,9 +10,9 @@ import secrets
 from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
-from plandesk.core import audit, fields
+from plandesk.core import audit, fields, token_cache
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import Forbidden, InvalidArgument, NotFound, Unauthorized
@@ -175,14 +175,23 @@ def rotate_token(db, actor: Actor, ref: str, *, expires: str | None = None) -> d
 
 
 def authenticate(db, raw: str) -> Actor:
-    """Raw token → Actor, or Unauthorized saying which: unknown, revoked or expired."""
+    """Raw token → Actor, or Unauthorized saying which: unknown, revoked or expired.
+
+    A token resolved before, under the same auth change counter, comes from the cache (core/token_cache):
+    no join, no transaction. A revoke, rotation, role change or user removal anywhere moves the counter.
+    """
     if not raw.startswith(PREFIX) or len(raw) > 200:
         raise Unauthorized("the token is not a Plan Desk token", reason="invalid_token")
     digest = _hash(raw)
+    changes = db.auth_changes()  # read before the row, so a change committed after it misses next time
+    hit = token_cache.resolved.get(db.url, digest, changes) if changes is not None else None
+    if hit is not None:
+        if hit.expires_at is not None and hit.expires_at <= now():
+            raise Unauthorized("the token has expired", reason="expired_token")
+        _touch(db, hit.actor.token_id, hit)
+        return hit.actor
     with db.read() as conn:
-        row = conn.execute(select(api_tokens, users.c.name.label("user_name"), users.c.role,
-                                  users.c.removed_at).join(users, users.c.id == api_tokens.c.user_id)
-                           .where(api_tokens.c.token_hash == digest)).first()
+        row = conn.execute(_RESOLVE, {"digest": digest}).first()
     # The lookup is by hash; compare again in constant time so the equality itself leaks nothing.
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         raise Unauthorized("the token is unknown (wrong value, or rotated)", reason="invalid_token")
@@ -190,14 +199,31 @@ def authenticate(db, raw: str) -> Actor:
         raise Unauthorized("the token was revoked", reason="revoked_token")
     if row.expires_at is not None and aware(row.expires_at) <= now():
         raise Unauthorized("the token has expired", reason="expired_token")
-    last = aware(row.last_used_at)
-    if last is None or now() - last > LAST_USED_THROTTLE:
+    actor = Actor(user_id=row.user_id, name=row.user_name, role=row.role, token_id=row.id,
+                  project_ids=frozenset(row.project_ids) if row.project_ids else None, read_only=row.read_only,
+                  toolsets=tuple(row.toolsets or ["planning"]),
+                  operations=frozenset(row.operations) if row.operations is not None else None, via="token")
+    entry = token_cache.Resolved(changes if changes is not None else -1, actor, aware(row.expires_at),
+                                 aware(row.last_used_at))
+    _touch(db, row.id, entry)
+    if changes is not None:
+        token_cache.resolved.put(db.url, digest, entry)
+    return actor
+
+
+# Built once: the statement is the same for every request.
+_RESOLVE = (select(api_tokens, users.c.name.label("user_name"), users.c.role, users.c.removed_at)
+            .join(users, users.c.id == api_tokens.c.user_id).where(api_tokens.c.token_hash == bindparam("digest")))
+
+
+def _touch(db, token_id: str, entry) -> None:
+    """Record use at most once a minute per token (last_used_at moves no auth counter)."""
+    last = entry.last_used_at
+    ts = now()
+    if last is None or ts - last > LAST_USED_THROTTLE:
+        entry.last_used_at = ts
         with db.write() as tx:
-            tx.conn.execute(update(api_tokens).where(api_tokens.c.id == row.id).values(last_used_at=now()))
-    return Actor(user_id=row.user_id, name=row.user_name, role=row.role, token_id=row.id,
-                 project_ids=frozenset(row.project_ids) if row.project_ids else None, read_only=row.read_only,
-                 toolsets=tuple(row.toolsets or ["planning"]),
-                 operations=frozenset(row.operations) if row.operations is not None else None, via="token")
+            tx.conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=ts))
 
 
 def with_open_run(db, actor: Actor) -> Actor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -95,7 +96,13 @@ tasks = Table(
     Column("lease_expires_at", TS()),
     Column("version", Integer, nullable=False, default=1),
     *_ts(),
-    Index("ix_tasks_project_status", "project_id", "status"),
+    # Unfinished prerequisites (dependency edges whose prerequisite is not done), kept by triggers in the
+    # writing transaction (migration 0002); ready = todo with waiting_count 0.
+    Column("waiting_count", Integer, nullable=False, server_default="0"),
+    Index("ix_tasks_ready", "project_id", "status", "waiting_count", "priority", "created_at", "id"),
+    Index("ix_tasks_goal_ready", "goal_id", "status", "waiting_count", "priority", "created_at", "id"),
+    Index("ix_tasks_queue", "project_id", "status", "priority", "created_at", "id", "waiting_count"),
+    Index("ix_tasks_lease", "project_id", "status", "lease_expires_at"),
 )
 
 tags = Table(
@@ -314,6 +321,14 @@ invitations = Table(
     Column("used_at", TS()),
     Column("created_by", ID()),
     Column("created_at", TS(), nullable=False),
+)
+
+# One counter row (id 1), bumped by triggers whenever a token or a user changes in a way that changes who a
+# token is; each process reads it per request and drops its cached callers when it moved (core/tokens.py).
+auth_changes = Table(
+    "auth_changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("n", BigInteger, nullable=False),
 )
 
 search_entries = Table(

@@ -1,0 +1,114 @@
+"""The ready frontier as indexed reads: each task's maintained count of unfinished prerequisites
+(tasks.waiting_count, kept by triggers, migration 0002) makes "the first ready tasks in priority order" a
+range read of ix_tasks_ready per priority, whatever the size of the plan."""
+
+from __future__ import annotations
+
+from sqlalchemy import Integer, bindparam, func, literal, select, union_all
+
+from plandesk.core.vocab import PRIORITIES
+from plandesk.db.schema import tags, task_tags, tasks
+
+# Frontier order: priority (urgent … low, then none), then age, then id. One index range per priority
+# keeps every branch in index order, so a LIMIT stops after n rows instead of sorting the todo list.
+_BUCKETS: tuple[str | None, ...] = (*PRIORITIES, None)
+
+
+def _where(*, ready: bool, scoped: bool, tagged: bool) -> list:
+    t = tasks.c
+    # "+ 0" keeps the blocked read off ix_tasks_ready (a range there means sorting every blocked task);
+    # it walks ix_tasks_queue in frontier order instead and stops after n.
+    cond = [t.project_id == bindparam("project_id"), t.status == "todo",
+            t.waiting_count == 0 if ready else t.waiting_count + 0 > 0]
+    if scoped:
+        cond.append(t.goal_id == bindparam("goal_id"))
+    if tagged:
+        cond.append(t.id.in_(select(task_tags.c.task_id).join(tags, tags.c.id == task_tags.c.tag_id).where(
+            tags.c.project_id == bindparam("project_id"), tags.c.name.in_(bindparam("tags", expanding=True)))))
+    return cond
+
+
+def _head(*, ready: bool, scoped: bool, tagged: bool):
+    t = tasks.c
+    n = bindparam("n", type_=Integer)
+    branches = []
+    for rank, priority in enumerate(_BUCKETS):
+        which = t.priority == priority if priority is not None else t.priority.is_(None)
+        branch = (select(t.id, t.label, literal(rank, Integer).label("rank"), t.created_at)
+                  .where(*_where(ready=ready, scoped=scoped, tagged=tagged), which)
+                  .order_by(t.created_at, t.id).limit(n).subquery())
+        branches.append(select(branch))
+    both = union_all(*branches).subquery()
+    return select(both.c.id, both.c.label).order_by(both.c.rank, both.c.created_at, both.c.id).limit(n)
+
+
+def _count(*, ready: bool, scoped: bool, tagged: bool):
+    return select(func.count()).select_from(tasks).where(*_where(ready=ready, scoped=scoped, tagged=tagged))
+
+
+def _first(priority: str | None, *, scoped: bool):
+    """PostgreSQL runs claimers side by side: each takes the first row of a priority that no one else holds
+    (SKIP LOCKED), so N agents get N different tasks on their first call."""
+    t = tasks.c
+    which = t.priority == priority if priority is not None else t.priority.is_(None)
+    return (select(tasks).where(*_where(ready=True, scoped=scoped, tagged=False), which)
+            .order_by(t.created_at, t.id).limit(1).with_for_update(skip_locked=True))
+
+
+def _first_of_all(*, scoped: bool):
+    """SQLite has one writer, which sees every earlier claim: the first ready row over all priorities in
+    one statement (each branch an index range stopped after one row)."""
+    t = tasks.c
+    branches = []
+    for rank, priority in enumerate(_BUCKETS):
+        which = t.priority == priority if priority is not None else t.priority.is_(None)
+        branch = (select(tasks, literal(rank, Integer).label("rank"))
+                  .where(*_where(ready=True, scoped=scoped, tagged=False), which)
+                  .order_by(t.created_at, t.id).limit(1).subquery())
+        branches.append(select(branch))
+    both = union_all(*branches).subquery()
+    return select(*[both.c[c.name] for c in tasks.columns]).order_by(both.c.rank).limit(1)
+
+
+# Built once per shape: building SQLAlchemy statements per call cost more than running them.
+_KEYS = [(ready, scoped, tagged) for ready in (True, False) for scoped in (False, True) for tagged in (False, True)]
+_HEADS = {key: _head(ready=key[0], scoped=key[1], tagged=key[2]) for key in _KEYS}
+_COUNTS = {key: _count(ready=key[0], scoped=key[1], tagged=key[2]) for key in _KEYS}
+_FIRST = {(p, scoped): _first(p, scoped=scoped) for p in _BUCKETS for scoped in (False, True)}
+_FIRST_OF_ALL = {scoped: _first_of_all(scoped=scoped) for scoped in (False, True)}
+
+
+def _params(project_id: str, goal_id: str | None, scoped: bool, tags_any) -> dict:
+    params: dict = {"project_id": project_id}
+    if scoped:
+        params["goal_id"] = goal_id
+    if tags_any:
+        params["tags"] = list(tags_any)
+    return params
+
+
+def head(conn, project_id: str, *, goal_id: str | None, scoped: bool, tags_any=None, ready: bool,
+         limit: int) -> list[tuple[str, str]]:
+    """The first `limit` todo tasks (id, label) in frontier order that are ready (or, ready=False, blocked)."""
+    key = (ready, scoped, bool(tags_any))
+    return [(r.id, r.label) for r in conn.execute(_HEADS[key], {**_params(project_id, goal_id, scoped, tags_any),
+                                                               "n": limit})]
+
+
+def count(conn, project_id: str, *, goal_id: str | None, scoped: bool, tags_any=None, ready: bool) -> int:
+    key = (ready, scoped, bool(tags_any))
+    return conn.execute(_COUNTS[key], _params(project_id, goal_id, scoped, tags_any)).scalar_one()
+
+
+def first_ready(conn, project_id: str, *, goal_id: str | None, scoped: bool, skip: frozenset = frozenset()):
+    """The first ready task row in frontier order (locked for this transaction on PostgreSQL), or None.
+    `skip` holds ids this transaction already failed to claim."""
+    params = _params(project_id, goal_id, scoped, None)
+    if conn.dialect.name != "postgresql":
+        row = conn.execute(_FIRST_OF_ALL[scoped], params).first()
+        return row if row is not None and row.id not in skip else None
+    for priority in _BUCKETS:
+        row = conn.execute(_FIRST[(priority, scoped)], params).first()
+        if row is not None and row.id not in skip:
+            return row
+    return None
