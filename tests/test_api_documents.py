@@ -3,18 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    # One live server for the module: every test makes its own project, so they stay independent.
-    ws = new_workspace(tmp_path_factory.mktemp("documents"))
-    s = start_server(ws)
-    yield s
-    s.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
+pytestmark = pytest.mark.server("app")  # one in-process server for the module; each test makes its own project
 
 
 def _doc(api, project, title="Spec", **kw):
@@ -195,8 +185,8 @@ def test_unknown_fields_are_refused_as_problem_json(api, project):
     assert r.json()["code"] == "invalid_argument" and r.json()["field"] == "linked_task"
 
 
-def test_a_read_only_token_cannot_create_a_document(server, api, project):
-    token = server.workspace.create_token("reader", "--read-only")
+def test_a_read_only_token_cannot_create_a_document(api, project):
+    token = api.post("/api/v1/tokens", json={"name": "reader", "read_only": True}).json()["token"]
     r = api.post(f"/api/v1/projects/{project['id']}/documents", json={"title": "x"},
                  headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 403 and r.json()["code"] == "forbidden"

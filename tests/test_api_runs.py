@@ -5,18 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    # One live server for the module: every test makes its own project, so they stay independent.
-    ws = new_workspace(tmp_path_factory.mktemp("runs"))
-    s = start_server(ws)
-    yield s
-    s.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
+pytestmark = pytest.mark.server("app")  # one in-process server for the module; each test makes its own project
 
 
 def _run(api, project, **kw):
@@ -46,8 +36,8 @@ def test_a_run_starts_running_and_records_who_started_it(api, project):
     assert run["user_id"] and run["token_id"] is None and run["duration_seconds"] >= 0
 
 
-def test_a_run_started_with_a_token_records_the_token(server, api, project):
-    token = server.workspace.create_token("agent")
+def test_a_run_started_with_a_token_records_the_token(api, project):
+    token = api.post("/api/v1/tokens", json={"name": "agent"}).json()["token"]
     r = api.post("/api/v1/agent-runs", json={"project_id": project["id"]},
                  headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 201 and r.json()["token_id"] is not None
@@ -89,6 +79,28 @@ def test_progress_extends_the_lease_of_a_linked_claimed_task(api, project):
     assert _event(api, run, "halfway").status_code == 201
     after = _when(api.get(f"/api/v1/tasks/{task['id']}").json()["lease_expires_at"])
     assert (after - before).total_seconds() > 600  # the default lease (900 s) from now, not the 60 s claimed
+
+
+def test_an_expired_lease_returns_the_task_to_todo_and_another_agent_can_claim_it(api, project, clock):
+    task = _task(api, project, "Abandoned")
+    first = api.post(f"/api/v1/tasks/{task['id']}/claim", json={"agent_ref": "vanishing-agent", "lease_seconds": 10})
+    assert first.json()["claimed"] is True, first.text
+    held = api.post(f"/api/v1/tasks/{task['id']}/claim", json={"agent_ref": "next-agent"})
+    assert held.status_code == 409, held.text
+    clock.advance(11)  # past the 10 s lease, without waiting for it
+    again = api.post(f"/api/v1/tasks/{task['id']}/claim", json={"agent_ref": "next-agent"})
+    assert again.status_code == 200, again.text
+    assert again.json()["task"]["assignee"] == "next-agent"
+
+
+def test_progress_on_a_run_does_not_revive_a_lease_that_already_ran_out(api, project, clock):
+    task = _task(api, project)
+    api.post(f"/api/v1/tasks/{task['id']}/claim", json={"agent_ref": "agent-1", "lease_seconds": 10})
+    run = _run(api, project, task_ids=[task["id"]])
+    clock.advance(11)
+    assert _event(api, run, "too late").status_code == 201
+    taken = api.post(f"/api/v1/tasks/{task['id']}/claim", json={"agent_ref": "agent-2"})
+    assert taken.status_code == 200, taken.text
 
 
 def test_progress_on_a_finished_run_is_refused(api, project):
