@@ -19,8 +19,15 @@ class AppClient(TestClient):
 
     __test__ = False
 
-    def request(self, method, url, *, timeout=None, **kw):  # noqa: ARG002
+    def request(self, method, url, *, timeout=None, **kw):
         return super().request(method, url, **kw)
+
+    # `with server.client() as c:` must not run the app's lifespan a second time: the server ran it once.
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class AppServer:
@@ -35,7 +42,7 @@ class AppServer:
         self.settings = workspace.settings()
         self.app = create_app(self.settings)
         self._root = self._new_client()
-        self._root.__enter__()  # the lifespan: serving lock, PostgreSQL listener, MCP session manager
+        TestClient.__enter__(self._root)  # the lifespan: serving lock, PostgreSQL listener, MCP sessions
         self._clients: list[TestClient] = []
 
     @property
@@ -47,7 +54,7 @@ class AppServer:
         return AppClient(self.app, base_url=self.url, client=("127.0.0.1", 50000), headers=headers,
                          cookies=cookies, follow_redirects=follow_redirects, raise_server_exceptions=False)
 
-    def client(self, *, headers=None, cookies=None, follow_redirects=False, timeout=None) -> AppClient:  # noqa: ARG002
+    def client(self, *, headers=None, cookies=None, follow_redirects=False, timeout=None) -> AppClient:
         c = self._new_client(headers=headers, cookies=cookies, follow_redirects=follow_redirects)
         c.portal = self._root.portal  # run on the lifespan's loop, where the app's background tasks live
         self._clients.append(c)
@@ -56,7 +63,7 @@ class AppServer:
     def stop(self) -> None:
         for c in self._clients:
             c.close()
-        self._root.__exit__(None, None, None)
+        TestClient.__exit__(self._root, None, None, None)
 
 
 class FakeClock:

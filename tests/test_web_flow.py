@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from test_web_support import browser_fixture, make_task, module_server, page_fixture, shot, wait_for  # noqa: F401
+from web_support import make_task, shot, wait_for
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    yield from module_server(tmp_path_factory)
+pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
 
 
 def node(page, task_id: str):

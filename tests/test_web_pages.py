@@ -10,13 +10,9 @@ import time
 
 import httpx2
 import pytest
-from test_web_support import make_task, mint_token, module_server
+from web_support import make_task, mint_token
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """One server for the module (each test makes its own project): starting one costs seconds here."""
-    yield from module_server(tmp_path_factory)
+pytestmark = pytest.mark.server("app")  # one in-process server for the module; each test makes its own project
 
 PAGE_PATHS = ("/projects/{p}", "/projects/{p}/board", "/projects/{p}/list", "/projects/{p}/flow",
               "/projects/{p}/documents", "/projects/{p}/notes", "/projects/{p}/goals", "/projects/{p}/runs",
@@ -177,8 +173,7 @@ def test_the_event_stream_delivers_a_committed_change_within_a_second(server, ap
     t = make_task(api, project["id"], "watched")
     events: list[dict] = []
     stop = threading.Event()
-    with httpx2.Client(base_url=server.url, timeout=httpx2.Timeout(30, read=30)) as c, \
-            c.stream("GET", f"/projects/{project['id']}/events") as response:
+    with server.client() as c, c.stream("GET", f"/projects/{project['id']}/events") as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         reader = threading.Thread(target=_read_events, args=(response, events, stop), daemon=True)
@@ -204,8 +199,7 @@ def test_the_event_stream_delivers_a_committed_change_within_a_second(server, ap
 def test_the_event_stream_of_a_project_outside_a_tokens_scope_is_not_found(server, api, project):
     other = api.post("/api/v1/projects", json={"name": "other"}).json()
     raw = mint_token(api, "scoped", project_ids=[other["id"]])
-    r = httpx2.get(f"{server.url}/projects/{project['id']}/events", headers={"Authorization": f"Bearer {raw}"},
-                   timeout=10)
+    r = server.client().get(f"/projects/{project['id']}/events", headers={"Authorization": f"Bearer {raw}"})
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("application/problem+json")
 
@@ -239,31 +233,26 @@ def test_activity_with_a_bad_page_marker_is_a_400_page(api, project):
 
 
 @pytest.fixture
-def team_server(tmp_path):
+def team_server(serve):
     """A server with a second person, so nobody is signed in just for calling from loopback."""
-    from conftest import drop_pg_database, new_workspace, start_server
-    ws = new_workspace(tmp_path)
-    srv = start_server(ws)
+    srv = serve("app")
     owner = srv.client()
     project = owner.post("/api/v1/projects", json={"name": "Team plan"}).json()
     task = make_task(owner, project["id"], "Read me")
     r = owner.post("/api/v1/members", json={"email": "viewer@example.com", "role": "viewer",
                                             "password": "correct horse battery staple"})
     assert r.status_code == 201, r.text
-    yield srv, project, task
-    srv.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
+    return srv, project, task
 
 
 def test_opening_a_page_without_signing_in_goes_to_the_sign_in_form_and_back(team_server):
     srv, project, _ = team_server
     path = f"/projects/{project['id']}/board"
-    r = httpx2.get(srv.url + path + "?tag=x", headers={"Accept": "text/html"}, timeout=30)
+    visitor = srv.client()
+    r = visitor.get(path + "?tag=x", headers={"Accept": "text/html"})
     assert r.status_code == 303
     assert r.headers["location"] == "/signin?next=%2Fprojects%2F" + project["id"] + "%2Fboard%3Ftag%3Dx"
-    data = httpx2.get(srv.url + f"/projects/{project['id']}/flow.json", headers={"Accept": "application/json"},
-                      timeout=30)
+    data = visitor.get(f"/projects/{project['id']}/flow.json", headers={"Accept": "application/json"})
     assert data.status_code == 401
 
 

@@ -5,22 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from test_web_support import (  # noqa: F401
-    browser_fixture,
-    make_task,
-    mcp_call,
-    mint_token,
-    module_server,
-    page_fixture,
-    wait_for,
-)
+from web_support import make_task, mcp_call, mint_token
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    yield from module_server(tmp_path_factory)
+pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
 
 
 @pytest.fixture(scope="module")
