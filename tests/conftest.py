@@ -266,6 +266,12 @@ def api(request) -> httpx2.Client:
     return request.getfixturevalue("serve")("app").client()
 
 
+@pytest.fixture(scope="module")
+def anyio_backend():
+    """Async tests run on asyncio (the server's loop), not on every backend anyio knows."""
+    return "asyncio"
+
+
 @pytest.fixture
 def clock():
     """A fake clock for this process: `clock.advance(seconds)` moves leases, expiry and rate limits on.

@@ -4,33 +4,19 @@ from __future__ import annotations
 
 import anyio
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 
 from plandesk.client import AsyncPlanDeskClient, AuthError, ConnectError, PlanDeskClient, ToolError
 from plandesk.client.probe import probe
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.server("process")]  # the CLI and MCP clients need a real port
 MISSING = "00000000-0000-4000-8000-000000000000"
 
 
 @pytest.fixture(scope="module")
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    ws = new_workspace(tmp_path_factory.mktemp("agents-client"))
-    srv = start_server(ws)
-    yield srv
-    srv.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
-
-
-@pytest.fixture(scope="module")
-def token(server) -> str:
-    return server.workspace.create_token("client tests")
+def token(live_server) -> str:
+    r = live_server.client().post("/api/v1/tokens", json={"name": "client tests"})
+    assert r.status_code == 201, r.text
+    return r.json()["token"]
 
 
 def test_sync_client_reads_its_configuration_from_the_environment(server, token, monkeypatch):

@@ -12,32 +12,10 @@ from pathlib import Path
 import anyio
 import httpx2
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module")
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """One server per module: starting one costs seconds on this machine. Each test binds its own repo."""
-    ws = new_workspace(tmp_path_factory.mktemp("agents-connect"))
-    srv = start_server(ws)
-    yield srv
-    srv.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
-
-
-@pytest.fixture
-def workspace(server):
-    return server.workspace
+pytestmark = [pytest.mark.anyio, pytest.mark.server("process")]  # the CLI and MCP clients need a real port
 
 
 def _repo_tokens(workspace, repo: Path) -> list[dict]:

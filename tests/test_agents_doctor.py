@@ -7,22 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    ws = new_workspace(tmp_path_factory.mktemp("agents-doctor"))
-    srv = start_server(ws)
-    yield srv
-    srv.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
-
-
-@pytest.fixture
-def workspace(server):
-    return server.workspace
+pytestmark = pytest.mark.server("process")  # the CLI and its clients need a real port
 
 
 def _connected(workspace, url: str, path: Path) -> Path:
@@ -57,8 +44,8 @@ def test_doctor_repo_is_healthy_on_a_good_binding(workspace, repo):
     assert "healthy" in human and "tools" in human
 
 
-def test_doctor_repo_names_a_server_that_is_down(workspace, tmp_path):
-    second = start_server(workspace)  # a server of our own on the same workspace, to stop
+def test_doctor_repo_names_a_server_that_is_down(workspace, tmp_path, serve):
+    second = serve("process", workspace)  # a server of our own on the same workspace, to stop
     repo = _connected(workspace, second.url, tmp_path / tmp_path.name)
     second.stop()
     code, report, failed = _doctor(workspace, repo)

@@ -8,29 +8,13 @@ import subprocess
 import anyio
 import httpx2
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from plandesk.agents import skill
 from plandesk.client import PlanDeskClient
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module")
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    ws = new_workspace(tmp_path_factory.mktemp("agents-hooks"))
-    srv = start_server(ws)
-    yield srv
-    srv.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
+pytestmark = [pytest.mark.anyio, pytest.mark.server("process")]  # the CLI and MCP clients need a real port
 
 
 @pytest.fixture

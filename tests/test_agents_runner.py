@@ -13,9 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 
 from plandesk.client import PlanDeskClient
+
+pytestmark = pytest.mark.server("process")  # the CLI and its clients need a real port
+
 
 # The worker: checks the brief arrived both ways, commits a file named after the task, and obeys the task's
 # own instructions (a line "worker: fail" or "worker: ask" in the description).
@@ -39,16 +41,6 @@ WORKER = textwrap.dedent('''
     subprocess.run(git + ["commit", "-qm", f"task {task_id}"], check=True)
     print("worked on", task_id)
 ''')
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    ws = new_workspace(tmp_path_factory.mktemp("agents-runner"))
-    srv = start_server(ws)
-    yield srv
-    srv.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
 
 
 @pytest.fixture

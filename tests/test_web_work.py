@@ -11,8 +11,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium ne
 
 
 @pytest.fixture(scope="module")
-def agent_token(server) -> str:
-    return mint_token(server.client(), "timeline agent")
+def agent_token(live_server) -> str:
+    return mint_token(live_server.client(), "timeline agent")
 
 
 def test_an_agents_progress_appears_on_the_open_run_timeline_within_a_second(page, server, api, project, agent_token):
