@@ -110,6 +110,7 @@ def v2(exported_example) -> dict:
 
 # ------------------------------------------------------------------ the example
 
+@pytest.mark.server("app")  # the CLI writes the workspace; the REST reads need no process
 def test_the_example_imports_as_a_checkout_plan_with_every_status(workspace, api):
     pid = import_file(workspace, EXAMPLE)
     project = api.get(f"/api/v1/projects/{pid}").json()
@@ -262,6 +263,7 @@ def seed_every_table(server, api) -> str:
     return pid
 
 
+@pytest.mark.server("app")  # the CLI writes the workspace; the REST reads need no process
 def test_our_format_round_trips_every_table_losslessly(server, api, tmp_path):
     ws = server.workspace
     pid = seed_every_table(server, api)
@@ -284,6 +286,7 @@ def test_our_format_round_trips_every_table_losslessly(server, api, tmp_path):
     assert [h["kind"] for h in hits] == ["note"]
 
 
+@pytest.mark.server("app")  # the CLI writes the workspace; the REST reads need no process
 def test_export_leaves_database_passwords_out(server, api, tmp_path):
     pid = seed_every_table(server, api)
     doc = export_file(server.workspace, pid, tmp_path / "x.json")
