@@ -38,7 +38,8 @@ def test_sync_client_works_the_claim_loop(server, token):
         assert nxt["next_task"]["id"] == first["id"]
         assert pd.claim_task(first["id"], "bot-1", lease_seconds=60)["claimed"] is True
         lost = pd.claim_task(first["id"], "bot-2")
-        assert lost["claimed"] is False and lost["held_by"] == "bot-1"
+        assert lost["claimed"] is False
+        assert lost["held_by"] == "bot-1"
         assert pd.renew_claim(first["id"], "bot-1", lease_seconds=120)["claimed_by"] == "bot-1"
         assert pd.update_task(first["id"], status="done")["status"] == "done"
         assert pd.get_next_task(project["id"])["next_task"]["id"] == second["id"]
@@ -48,11 +49,13 @@ def test_a_tool_refusal_raises_tool_error_with_the_servers_code(server, token):
     with PlanDeskClient(server.url, token) as pd:
         with pytest.raises(ToolError) as missing:
             pd.get_task(MISSING)
-        assert missing.value.code == "not_found" and missing.value.tool == "get_task"
+        assert missing.value.code == "not_found"
+        assert missing.value.tool == "get_task"
         project = pd.create_project("Errors")
         with pytest.raises(ToolError) as bad:
             pd.create_task(project["id"], "x", status="finished")
-        assert bad.value.code == "invalid_argument" and bad.value.field == "status"
+        assert bad.value.code == "invalid_argument"
+        assert bad.value.field == "status"
 
 
 def test_a_revoked_token_raises_auth_error_naming_the_reason(server):
@@ -84,9 +87,11 @@ async def test_async_client_does_the_same_work(server, token):
             run = await pd.start_agent_run(project["id"], label="async run", task_ids=[task["id"]])
             await pd.record_agent_progress(run["id"], "halfway", data={"percent": 50})
             closed = await pd.complete_agent_run(run["id"], "completed", summary="all done")
-            assert closed["status"] == "completed" and closed["summary"] == "all done"
+            assert closed["status"] == "completed"
+            assert closed["summary"] == "all done"
             events = (await pd.get_agent_run(run["id"]))["events"]
-            assert [e["message"] for e in events] == ["halfway"] and events[0]["data"] == {"percent": 50}
+            assert [e["message"] for e in events] == ["halfway"]
+            assert events[0]["data"] == {"percent": 50}
             with pytest.raises(ToolError) as refused:
                 await pd.call("no_such_tool", {})
             assert "no_such_tool" in refused.value.message
@@ -94,5 +99,7 @@ async def test_async_client_does_the_same_work(server, token):
 
 def test_probe_reports_tool_count_and_protocol(server, token):
     result = probe(server.url, token)
-    assert result.ok and result.tool_count >= 40 and "get_next_task" in result.tools
+    assert result.ok
+    assert result.tool_count >= 40
+    assert "get_next_task" in result.tools
     assert result.protocol_version == "2025-11-25"

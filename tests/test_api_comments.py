@@ -38,7 +38,8 @@ def test_a_resolved_comment_leaves_the_default_list(api, project):
     path, task = _make(api, project, "task")
     c = api.post(f"/api/v1/{path}/{task['id']}/comments", json={"body": "Please add a test"}).json()
     r = api.patch(f"/api/v1/comments/{c['id']}", json={"resolved": True})
-    assert r.status_code == 200 and r.json()["resolved"] is True
+    assert r.status_code == 200
+    assert r.json()["resolved"] is True
     assert api.get(f"/api/v1/projects/{project['id']}/comments").json()["items"] == []
     everything = api.get(f"/api/v1/projects/{project['id']}/comments", params={"include_resolved": "true"}).json()
     assert [x["id"] for x in everything["items"]] == [c["id"]]
@@ -56,13 +57,15 @@ def test_the_project_list_narrows_to_one_target(api, project):
 
 def test_commenting_on_an_unknown_task_is_404(api):
     r = api.post("/api/v1/tasks/00000000-0000-4000-8000-000000000000/comments", json={"body": "hello"})
-    assert r.status_code == 404 and r.json()["code"] == "not_found"
+    assert r.status_code == 404
+    assert r.json()["code"] == "not_found"
 
 
 def test_an_empty_comment_is_refused(api, project):
     path, task = _make(api, project, "task")
     r = api.post(f"/api/v1/{path}/{task['id']}/comments", json={"body": ""})
-    assert r.status_code == 400 and r.json()["field"] == "body"
+    assert r.status_code == 400
+    assert r.json()["field"] == "body"
     assert api.get(f"/api/v1/{path}/{task['id']}/comments").json()["total"] == 0
 
 

@@ -71,4 +71,5 @@ def test_an_unknown_revision_is_404_and_a_bad_target_type_400(api, project):
     assert api.get(f"/api/v1/revisions/{missing}").status_code == 404
     assert api.post(f"/api/v1/revisions/{missing}/restore").status_code == 404
     r = api.get(f"/api/v1/projects/{project['id']}/revisions", params={"target_type": "note", "target_id": missing})
-    assert r.status_code == 400 and r.json()["field"] == "target_type"
+    assert r.status_code == 400
+    assert r.json()["field"] == "target_type"
