@@ -261,7 +261,8 @@ def server(request):
 def api(request) -> httpx2.Client:
     """An HTTP client acting as the local owner. It talks to `server` when the test (or any fixture it
     uses) works with the server or its workspace; otherwise to an in-process server of the test's own."""
-    if _tier(request) is not None or {"server", "workspace"} & set(request.fixturenames):
+    own_server = hasattr(request.module, "server")  # a module that defines its own `server` keeps it
+    if _tier(request) is not None or own_server or {"server", "workspace"} & set(request.fixturenames):
         return request.getfixturevalue("server").client()
     return request.getfixturevalue("serve")("app").client()
 
