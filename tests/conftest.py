@@ -1,6 +1,7 @@
 """Fixtures: temporary workspaces on SQLite or PostgreSQL, servers in two tiers, clients, a fake clock.
 
-One factory, `serve`, starts every server a test needs, in one of two tiers:
+One factory, `serve_on(ws, tier)` (the `serve` fixture for servers of a test's own), starts every server,
+in one of two tiers:
 
 - "app": the real app from `create_app(settings)` in this process, its lifespan run, reached through an
   ASGI client (tests/inprocess.py). The default for behaviour tests: no process, no port, no start-up wait.
@@ -9,7 +10,8 @@ One factory, `serve`, starts every server a test needs, in one of two tiers:
 
 A module picks its tier with `pytestmark = pytest.mark.server("app")` (or "process"): `server`, `workspace`,
 `api` and `project` then come from one server shared by the module. Unmarked, `server` is a fresh process
-per test, as before; `api`/`project` asked for without `server` or `workspace` run in-process.
+per test, as before; `api`/`project` asked for without `server` or `workspace` (in a module with no
+`server` fixture of its own) run in-process. The `clock` fixture moves the time the core reads.
 """
 
 from __future__ import annotations
