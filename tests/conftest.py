@@ -9,7 +9,8 @@ in one of two tiers:
   one: crash safety, several processes, soak, the CLI, the browser, the node MCP client, MCP SDK clients.
 
 A module picks its tier with `pytestmark = pytest.mark.server("app")` (or "process"): `server`, `workspace`,
-`api` and `project` then come from one server shared by the module. Unmarked, `server` is a fresh process
+`api` and `project` then come from one server shared by the module; `mark.server("app", fresh=True)` gives
+each test a server and workspace of its own instead. Unmarked, `server` is a fresh process
 per test, as before; `api`/`project` asked for without `server` or `workspace` (in a module with no
 `server` fixture of its own) run in-process. The `clock` fixture moves the time the core reads.
 """
@@ -99,20 +100,22 @@ def new_workspace(tmp_path: Path, backend: str = BACKEND) -> Workspace:
     return Workspace(data_dir, make_pg_database() if backend == "postgresql" else None)
 
 
-def _tier(request) -> str | None:
+def _tier(request) -> tuple[str | None, bool]:
+    """The tier a test asked for with pytest.mark.server(tier, fresh=False), and whether it wants a server
+    (and workspace) of its own rather than the module's shared one."""
     marker = request.node.get_closest_marker("server")
     if marker is None:
-        return None
+        return None, True
     tier = marker.args[0] if marker.args else "app"
     if tier not in TIERS:
-        raise pytest.UsageError(f"pytest.mark.server takes one of {TIERS}, not {tier!r}")
-    return tier
+        raise pytest.UsageError(f"pytest.mark.server takes one of {tuple(TIERS)}, not {tier!r}")
+    return tier, bool(marker.kwargs.get("fresh", False))
 
 
 @pytest.fixture
 def workspace(request, tmp_path):
-    tier = _tier(request)
-    if tier is not None:  # the module's shared server works on its own workspace
+    tier, fresh = _tier(request)
+    if not fresh:  # the module's shared server works on its own workspace
         yield request.getfixturevalue(TIERS[tier]).workspace
         return
     ws = new_workspace(tmp_path)
@@ -250,9 +253,12 @@ def serve(tmp_path):
 
 @pytest.fixture
 def server(request):
-    tier = _tier(request)
-    if tier is not None:
+    tier, fresh = _tier(request)
+    if not fresh:
         yield request.getfixturevalue(TIERS[tier])
+        return
+    if tier is not None:  # fresh=True: a server of the test's own, on the test's own workspace
+        yield request.getfixturevalue("serve")(tier, request.getfixturevalue("workspace"))
         return
     s = start_server(request.getfixturevalue("workspace"))  # unmarked: a fresh process per test
     yield s
@@ -264,7 +270,7 @@ def api(request) -> httpx2.Client:
     """An HTTP client acting as the local owner. It talks to `server` when the test (or any fixture it
     uses) works with the server or its workspace; otherwise to an in-process server of the test's own."""
     own_server = hasattr(request.module, "server")  # a module that defines its own `server` keeps it
-    if _tier(request) is not None or own_server or {"server", "workspace"} & set(request.fixturenames):
+    if _tier(request)[0] is not None or own_server or {"server", "workspace"} & set(request.fixturenames):
         return request.getfixturevalue("server").client()
     return request.getfixturevalue("serve")("app").client()
 
@@ -325,8 +331,8 @@ def page(browser, server):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "server(tier): the module's (or test's) shared server: 'app' runs the "
-                                       "app in-process, 'process' runs `plandesk serve`")
+    config.addinivalue_line("markers", "server(tier, fresh=False): the module's shared server ('app' runs the "
+                                       "app in-process, 'process' runs `plandesk serve`); fresh=True: one per test")
 
 
 def pytest_collection_modifyitems(config, items):
