@@ -1,4 +1,19 @@
-"""Fixtures: temporary workspaces on SQLite or PostgreSQL, live servers on free loopback ports, clients."""
+"""Fixtures: temporary workspaces on SQLite or PostgreSQL, servers in two tiers, clients, a fake clock.
+
+One factory, `serve_on(ws, tier)` (the `serve` fixture for servers of a test's own), starts every server,
+in one of two tiers:
+
+- "app": the real app from `create_app(settings)` in this process, its lifespan run, reached through an
+  ASGI client (tests/inprocess.py). The default for behaviour tests: no process, no port, no start-up wait.
+- "process": `plandesk serve` in a child process on a free loopback port (`start_server`), for what needs
+  one: crash safety, several processes, soak, the CLI, the browser, the node MCP client, MCP SDK clients.
+
+A module picks its tier with `pytestmark = pytest.mark.server("app")` (or "process"): `server`, `workspace`,
+`api` and `project` then come from one server shared by the module; `mark.server("app", fresh=True)` gives
+each test a server and workspace of its own instead. Unmarked, `server` is a fresh process
+per test, as before; `api`/`project` asked for without `server` or `workspace` (in a module with no
+`server` fixture of its own) run in-process. The `clock` fixture moves the time the core reads.
+"""
 
 from __future__ import annotations
 
@@ -85,8 +100,24 @@ def new_workspace(tmp_path: Path, backend: str = BACKEND) -> Workspace:
     return Workspace(data_dir, make_pg_database() if backend == "postgresql" else None)
 
 
+def _tier(request) -> tuple[str | None, bool]:
+    """The tier a test asked for with pytest.mark.server(tier, fresh=False), and whether it wants a server
+    (and workspace) of its own rather than the module's shared one."""
+    marker = request.node.get_closest_marker("server")
+    if marker is None:
+        return None, True
+    tier = marker.args[0] if marker.args else "app"
+    if tier not in TIERS:
+        raise pytest.UsageError(f"pytest.mark.server takes one of {tuple(TIERS)}, not {tier!r}")
+    return tier, bool(marker.kwargs.get("fresh", False))
+
+
 @pytest.fixture
-def workspace(tmp_path):
+def workspace(request, tmp_path):
+    tier, fresh = _tier(request)
+    if not fresh:  # the module's shared server works on its own workspace
+        yield request.getfixturevalue(TIERS[tier]).workspace
+        return
     ws = new_workspace(tmp_path)
     yield ws
     if ws.database_url:
@@ -161,17 +192,112 @@ def start_server(ws: Workspace, *extra: str, port: int | None = None, extra_env:
     raise AssertionError(f"server did not answer within 60 s:\n{server.log_text()}")
 
 
+def serve_on(ws: Workspace, tier: str = "app", *extra: str, **kw):
+    """One server on `ws` in the given tier; AppServer and LiveServer answer to the same calls."""
+    if tier == "process":
+        return start_server(ws, *extra, **kw)
+    if extra or kw:
+        raise TypeError(f"the in-process tier takes no serve arguments ({extra} {kw}): use tier='process'")
+    from inprocess import AppServer
+    return AppServer(ws)
+
+
+def _module_server(tmp_path_factory, tier: str):
+    ws = new_workspace(tmp_path_factory.mktemp(tier))
+    srv = serve_on(ws, tier)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+        if ws.database_url:
+            drop_pg_database(ws.database_url)
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory):
+    """The module's in-process server, on a fresh workspace (each test makes its own project)."""
+    yield from _module_server(tmp_path_factory, "app")
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """The module's `plandesk serve` process, on a fresh workspace."""
+    yield from _module_server(tmp_path_factory, "process")
+
+
+TIERS = {"app": "app_server", "process": "live_server"}
+
+
 @pytest.fixture
-def server(workspace):
-    s = start_server(workspace)
+def serve(tmp_path):
+    """Factory for servers of the test's own: serve(tier="app"|"process", ws=None, *serve_args, port=..).
+    Without `ws` each gets a fresh workspace; all are stopped (and their databases dropped) afterwards."""
+    started: list = []
+    made: list[Workspace] = []
+
+    def start(tier: str = "app", ws: Workspace | None = None, *extra: str, **kw):
+        if ws is None:
+            ws = new_workspace(tmp_path)
+            made.append(ws)
+        srv = serve_on(ws, tier, *extra, **kw)
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in reversed(started):
+        srv.stop()
+    for ws in made:
+        if ws.database_url:
+            drop_pg_database(ws.database_url)
+
+
+@pytest.fixture
+def server(request):
+    tier, fresh = _tier(request)
+    if not fresh:
+        yield request.getfixturevalue(TIERS[tier])
+        return
+    if tier is not None:  # fresh=True: a server of the test's own, on the test's own workspace
+        yield request.getfixturevalue("serve")(tier, request.getfixturevalue("workspace"))
+        return
+    s = start_server(request.getfixturevalue("workspace"))  # unmarked: a fresh process per test
     yield s
     s.stop()
 
 
 @pytest.fixture
-def api(server) -> httpx2.Client:
-    """An HTTP client on the loopback server, acting as the local owner."""
-    return server.client()
+def api(request) -> httpx2.Client:
+    """An HTTP client acting as the local owner. It talks to `server` when the test (or any fixture it
+    uses) works with the server or its workspace; otherwise to an in-process server of the test's own."""
+    own_server = hasattr(request.module, "server")  # a module that defines its own `server` keeps it
+    if _tier(request)[0] is not None or own_server or {"server", "workspace"} & set(request.fixturenames):
+        return request.getfixturevalue("server").client()
+    return request.getfixturevalue("serve")("app").client()
+
+
+@pytest.fixture(scope="module")
+def anyio_backend():
+    """Async tests run on asyncio (the server's loop), not on every backend anyio knows."""
+    return "asyncio"
+
+
+@pytest.fixture
+def clock():
+    """A fake clock for this process: `clock.advance(seconds)` moves leases, expiry and rate limits on.
+    Only in-process servers see it (a child process keeps the real time)."""
+    from inprocess import FakeClock
+
+    from plandesk.core import clock as core_clock
+    from plandesk.core import rate_limit
+
+    fake = FakeClock()
+    real_limiter = rate_limit.limiter
+    rate_limit.limiter = rate_limit.RateLimiter(clock=fake.monotonic)
+    try:
+        with core_clock.reading_from(fake.now):
+            yield fake
+    finally:
+        rate_limit.limiter = real_limiter
 
 
 @pytest.fixture
@@ -179,6 +305,34 @@ def project(api) -> dict:
     r = api.post("/api/v1/projects", json={"name": "Test project"})
     assert r.status_code == 201, r.text
     return r.json()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium, one per module (pages run against a process-tier server)."""
+    from playwright.sync_api import sync_playwright
+    from web_support import CHROMIUM, LAUNCH_ARGS
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    from web_support import UI_TIMEOUT_MS, PageLog
+    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 800},
+                                  reduced_motion="reduce")
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    pg = context.new_page()
+    pg.log = PageLog(pg)
+    yield pg
+    context.close()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "server(tier, fresh=False): the module's shared server ('app' runs the "
+                                       "app in-process, 'process' runs `plandesk serve`); fresh=True: one per test")
 
 
 def pytest_collection_modifyitems(config, items):

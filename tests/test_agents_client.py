@@ -4,33 +4,19 @@ from __future__ import annotations
 
 import anyio
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 
 from plandesk.client import AsyncPlanDeskClient, AuthError, ConnectError, PlanDeskClient, ToolError
 from plandesk.client.probe import probe
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.server("process")]  # the CLI and MCP clients need a real port
 MISSING = "00000000-0000-4000-8000-000000000000"
 
 
 @pytest.fixture(scope="module")
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    ws = new_workspace(tmp_path_factory.mktemp("agents-client"))
-    srv = start_server(ws)
-    yield srv
-    srv.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
-
-
-@pytest.fixture(scope="module")
-def token(server) -> str:
-    return server.workspace.create_token("client tests")
+def token(live_server) -> str:
+    r = live_server.client().post("/api/v1/tokens", json={"name": "client tests"})
+    assert r.status_code == 201, r.text
+    return r.json()["token"]
 
 
 def test_sync_client_reads_its_configuration_from_the_environment(server, token, monkeypatch):
@@ -53,7 +39,8 @@ def test_sync_client_works_the_claim_loop(server, token):
         won = pd.claim_task(first["id"], "bot-1", lease_seconds=60)
         assert won["claimed"] is True
         lost = pd.claim_task(first["id"], "bot-2")
-        assert lost["claimed"] is False and lost["held_by"] == "bot-1"
+        assert lost["claimed"] is False
+        assert lost["held_by"] == "bot-1"
         assert pd.renew_claim(first["id"], "bot-1", lease_seconds=120)["claimed_by"] == "bot-1"
         done = pd.update_task(first["id"], status="done", version=won["task"]["version"])
         assert done["status"] == "done"
@@ -68,11 +55,13 @@ def test_a_tool_refusal_raises_tool_error_with_the_servers_code(server, token):
     with PlanDeskClient(server.url, token) as pd:
         with pytest.raises(ToolError) as missing:
             pd.get_task(MISSING)
-        assert missing.value.code == "not_found" and missing.value.tool == "get_task"
+        assert missing.value.code == "not_found"
+        assert missing.value.tool == "get_task"
         project = pd.create_project("Errors")
         with pytest.raises(ToolError) as bad:
             pd.create_task(project["id"], "x", status="finished")
-        assert bad.value.code == "invalid_argument" and bad.value.field == "status"
+        assert bad.value.code == "invalid_argument"
+        assert bad.value.field == "status"
 
 
 def test_a_revoked_token_raises_auth_error_naming_the_reason(server):
@@ -104,9 +93,11 @@ async def test_async_client_does_the_same_work(server, token):
             run = await pd.start_agent_run(project["id"], label="async run", task_ids=[task["id"]])
             await pd.record_agent_progress(run["id"], "halfway", data={"percent": 50})
             closed = await pd.complete_agent_run(run["id"], "completed", summary="all done")
-            assert closed["status"] == "completed" and closed["summary"] == "all done"
+            assert closed["status"] == "completed"
+            assert closed["summary"] == "all done"
             events = (await pd.get_agent_run(run["id"]))["events"]
-            assert [e["message"] for e in events] == ["halfway"] and events[0]["data"] == {"percent": 50}
+            assert [e["message"] for e in events] == ["halfway"]
+            assert events[0]["data"] == {"percent": 50}
             with pytest.raises(ToolError) as refused:
                 await pd.call("no_such_tool", {})
             assert "no_such_tool" in refused.value.message
@@ -114,5 +105,7 @@ async def test_async_client_does_the_same_work(server, token):
 
 def test_probe_reports_tool_count_and_protocol(server, token):
     result = probe(server.url, token)
-    assert result.ok and result.tool_count == len(result.tools) and "claim_next_task" in result.tools
+    assert result.ok
+    assert result.tool_count == len(result.tools)
+    assert "claim_next_task" in result.tools
     assert result.protocol_version == "2025-11-25"

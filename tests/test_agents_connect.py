@@ -14,32 +14,10 @@ from pathlib import Path
 import anyio
 import httpx2
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module")
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """One server per module: starting one costs seconds on this machine. Each test binds its own repo."""
-    ws = new_workspace(tmp_path_factory.mktemp("agents-connect"))
-    srv = start_server(ws)
-    yield srv
-    srv.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
-
-
-@pytest.fixture
-def workspace(server):
-    return server.workspace
+pytestmark = [pytest.mark.anyio, pytest.mark.server("process")]  # the CLI and MCP clients need a real port
 
 
 def _repo_tokens(workspace, repo: Path) -> list[dict]:
@@ -85,9 +63,11 @@ async def _list_tools(mcp_url: str, headers: dict) -> list[str]:
 async def test_headers_helper_command_authenticates_a_real_mcp_session(workspace, server, repo):
     workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
     entry = json.loads((repo / ".mcp.json").read_text())["mcpServers"]["plandesk"]
-    assert entry["type"] == "http" and entry["url"] == server.mcp_url
+    assert entry["type"] == "http"
+    assert entry["url"] == server.mcp_url
     header = _helper_header(repo)
-    assert set(header) == {"Authorization"} and header["Authorization"].startswith("Bearer plandesk_mcp_")
+    assert set(header) == {"Authorization"}
+    assert header["Authorization"].startswith("Bearer plandesk_mcp_")
     tools = await _list_tools(entry["url"], header)
     assert {"claim_next_task", "get_agent_context", "start_agent_run"} <= set(tools)
 
@@ -107,7 +87,8 @@ def test_connect_writes_the_binding_files(workspace, server, repo):
     config = json.loads((repo / ".plandesk/config.json").read_text())
     assert config == {"serverUrl": server.url, "projectId": config["projectId"]}
     project = server.client().get(f"/api/v1/projects/{config['projectId']}").json()
-    assert project["name"] == repo.name and project["repo_path"] == str(repo.resolve())
+    assert project["name"] == repo.name
+    assert project["repo_path"] == str(repo.resolve())
     token_file = repo / ".plandesk/token"
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     assert token_file.read_text().strip() not in out.stdout + out.stderr  # the secret is never printed
@@ -147,7 +128,8 @@ def test_connect_keeps_hand_edits_outside_its_sentinels(workspace, server, repo)
     workspace.cli("connect", "--repo", str(repo), "--url", server.url)
     text = (repo / "CLAUDE.md").read_text()
     assert text.startswith("# House rules\n\nRun the tests before you push.\n")
-    assert text.count("<!-- plandesk:start -->") == 1 and text.endswith("Added later by hand.\n")
+    assert text.count("<!-- plandesk:start -->") == 1
+    assert text.endswith("Added later by hand.\n")
     assert "other" in json.loads((repo / ".mcp.json").read_text())["mcpServers"]
     workspace.cli("disconnect", "--repo", str(repo))
     assert (repo / "CLAUDE.md").read_text() == ("# House rules\n\nRun the tests before you push.\n\n"
@@ -161,8 +143,10 @@ def test_print_shows_the_plan_and_writes_nothing(workspace, server, repo):
     before = _snapshot(repo)
     out = workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name, "--print", "--agent", "all")
     assert _snapshot(repo) == before
-    assert ".mcp.json (create)" in out.stdout and "headersHelper" in out.stdout
-    assert ".cursor/mcp.json (create)" in out.stdout and "codex mcp add plandesk" in out.stdout
+    assert ".mcp.json (create)" in out.stdout
+    assert "headersHelper" in out.stdout
+    assert ".cursor/mcp.json (create)" in out.stdout
+    assert "codex mcp add plandesk" in out.stdout
     assert _repo_tokens(workspace, repo) == []
     names = [p["name"] for p in server.client().get("/api/v1/projects", params={"limit": 500}).json()["items"]]
     assert repo.name not in names
@@ -172,8 +156,10 @@ def test_connect_refuses_the_home_directory(workspace, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     out = workspace.cli("connect", "--repo", str(home), check=False, extra_env={"HOME": str(home)})
-    assert out.returncode == 2 and "home directory" in out.stderr
-    assert not (home / ".mcp.json").exists() and not (home / ".plandesk").exists()
+    assert out.returncode == 2
+    assert "home directory" in out.stderr
+    assert not (home / ".mcp.json").exists()
+    assert not (home / ".plandesk").exists()
 
 
 def test_connect_warns_when_an_ancestor_mcp_json_shadows_it(workspace, server, tmp_path):
@@ -182,7 +168,8 @@ def test_connect_warns_when_an_ancestor_mcp_json_shadows_it(workspace, server, t
     repo = tmp_path / "nested" / "app"
     repo.mkdir(parents=True)
     out = workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
-    assert "warning" in out.stderr and str(tmp_path / ".mcp.json") in out.stderr.replace("\n", "")
+    assert "warning" in out.stderr
+    assert str(tmp_path / ".mcp.json") in out.stderr.replace("\n", "")
 
 
 def test_connect_binds_a_named_project_and_rebinding_retires_the_old_token(workspace, server, repo):
@@ -197,7 +184,8 @@ def test_connect_binds_a_named_project_and_rebinding_retires_the_old_token(works
     assert (repo / ".plandesk/token").read_text().strip() != old
     assert api.get("/api/v1/projects", headers={"Authorization": f"Bearer {old}"}).status_code == 401
     missing = workspace.cli("connect", "--repo", str(repo), "--project", "No such project", check=False)
-    assert missing.returncode == 1 and "No such project" in missing.stderr
+    assert missing.returncode == 1
+    assert "No such project" in missing.stderr
 
 
 def test_connect_writes_cursor_and_vscode_entries_without_the_secret(workspace, server, repo):
@@ -205,8 +193,10 @@ def test_connect_writes_cursor_and_vscode_entries_without_the_secret(workspace, 
     token = (repo / ".plandesk/token").read_text().strip()
     cursor = json.loads((repo / ".cursor/mcp.json").read_text())["mcpServers"]["plandesk"]
     vscode = json.loads((repo / ".vscode/mcp.json").read_text())
-    assert cursor["url"] == server.mcp_url and "${env:PLANDESK_MCP_TOKEN}" in cursor["headers"]["Authorization"]
-    assert vscode["servers"]["plandesk"]["type"] == "http" and vscode["inputs"][0]["password"] is True
+    assert cursor["url"] == server.mcp_url
+    assert "${env:PLANDESK_MCP_TOKEN}" in cursor["headers"]["Authorization"]
+    assert vscode["servers"]["plandesk"]["type"] == "http"
+    assert vscode["inputs"][0]["password"] is True
     assert token not in (repo / ".cursor/mcp.json").read_text() + (repo / ".vscode/mcp.json").read_text()
 
 
@@ -219,16 +209,20 @@ def test_disconnect_removes_everything_and_revokes_the_token(workspace, server, 
     r = httpx2.post(server.mcp_url, headers={"Authorization": f"Bearer {token}", "Accept":
                                              "application/json, text/event-stream"},
                     json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, timeout=30)
-    assert r.status_code == 401 and r.json()["reason"] == "revoked_token"
+    assert r.status_code == 401
+    assert r.json()["reason"] == "revoked_token"
 
 
 def test_token_header_without_a_binding_fails_clearly(workspace, tmp_path):
     out = workspace.cli("token-header", cwd=tmp_path, check=False)
-    assert out.returncode == 1 and out.stdout == "" and "plandesk connect" in out.stderr
+    assert out.returncode == 1
+    assert out.stdout == ""
+    assert "plandesk connect" in out.stderr
 
 
 def test_connect_from_a_subfolder_binds_the_top_of_the_git_repository(workspace, server, repo):
     sub = repo / "services" / "api"
     sub.mkdir(parents=True)
     workspace.cli("connect", "--url", server.url, "--new-project", repo.name, cwd=sub)
-    assert (repo / ".plandesk/config.json").is_file() and not (sub / ".plandesk").exists()
+    assert (repo / ".plandesk/config.json").is_file()
+    assert not (sub / ".plandesk").exists()

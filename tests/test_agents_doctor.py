@@ -7,22 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    ws = new_workspace(tmp_path_factory.mktemp("agents-doctor"))
-    srv = start_server(ws)
-    yield srv
-    srv.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
-
-
-@pytest.fixture
-def workspace(server):
-    return server.workspace
+pytestmark = pytest.mark.server("process")  # the CLI and its clients need a real port
 
 
 def _connected(workspace, url: str, path: Path) -> Path:
@@ -53,40 +39,48 @@ def test_doctor_repo_is_healthy_on_a_good_binding(workspace, repo):
     assert report["repo"]["tool_count"] == len(report["repo"]["tools"])
     token = (repo / ".plandesk/token").read_text().strip()
     assert token not in json.dumps(report)  # the settings are shown with the secret redacted
-    assert report["repo"]["token"]["value"].endswith("…") and report["repo"]["token"]["source"].endswith("token")
+    assert report["repo"]["token"]["value"].endswith("…")
+    assert report["repo"]["token"]["source"].endswith("token")
     human = workspace.cli("doctor", "--repo", str(repo)).stdout
-    assert "healthy" in human and "tools" in human and "claim_next_task" in human
+    assert "healthy" in human
+    assert "tools" in human
+    assert "claim_next_task" in human
 
 
-def test_doctor_repo_names_a_server_that_is_down(workspace, tmp_path):
-    second = start_server(workspace)  # a server of our own on the same workspace, to stop
+def test_doctor_repo_names_a_server_that_is_down(workspace, tmp_path, serve):
+    second = serve("process", workspace)  # a server of our own on the same workspace, to stop
     repo = _connected(workspace, second.url, tmp_path / tmp_path.name)
     second.stop()
     code, report, failed = _doctor(workspace, repo)
-    assert code == 1 and "server down" in failed
+    assert code == 1
+    assert "server down" in failed
     assert any(c.get("fault") == "server_down" for c in report["checks"])
 
 
 def test_doctor_repo_names_a_revoked_token(workspace, repo):
     workspace.cli("token", "revoke", f"{repo.name} (plandesk connect)")
     code, report, failed = _doctor(workspace, repo)
-    assert code == 1 and "token revoked" in failed
+    assert code == 1
+    assert "token revoked" in failed
     assert any(c.get("fault") == "token_revoked" for c in report["checks"])
 
 
 def test_doctor_repo_names_a_token_file_tracked_by_git(workspace, repo):
     subprocess.run(["git", "-C", str(repo), "add", "-f", ".plandesk/token"], check=True)
     code, report, failed = _doctor(workspace, repo)
-    assert code == 1 and "token file tracked by git" in failed
+    assert code == 1
+    assert "token file tracked by git" in failed
     assert any(c.get("fault") == "token_tracked" for c in report["checks"])
 
 
 def test_doctor_repo_reports_a_corrupt_binding_with_exit_2(workspace, repo):
     (repo / ".plandesk/config.json").write_text("{not json")
     code, _, failed = _doctor(workspace, repo)
-    assert code == 2 and "config.json" in failed
+    assert code == 2
+    assert "config.json" in failed
 
 
 def test_doctor_repo_on_a_folder_never_connected_is_unhealthy(workspace, tmp_path):
     code, _, failed = _doctor(workspace, tmp_path)
-    assert code == 1 and "plandesk connect" in failed
+    assert code == 1
+    assert "plandesk connect" in failed

@@ -46,7 +46,8 @@ def test_gate_lines_and_fenced_gate_blocks_are_found_in_order():
         """)
     assert gate.commands_in(description) == [["pytest", "-q", "tests/test_cart.py"], ["ruff", "check", "src"],
                                              ["python", "-m", "mypy", "src/my pkg"]]
-    assert gate.commands_in("No gate here.") == [] and gate.commands_in(None) == []
+    assert gate.commands_in("No gate here.") == []
+    assert gate.commands_in(None) == []
 
 
 def test_a_gate_that_cannot_be_split_is_an_error():
@@ -59,7 +60,9 @@ def test_runner_config_file_is_overridden_by_flags(tmp_path, monkeypatch):
     (tmp_path / ".plandesk").mkdir()
     (tmp_path / ".plandesk/runner.toml").write_text('worker = "claude -p"\nconcurrency = 2\nbase = "main"\n')
     options = runner_config.load(None, tmp_path, {"concurrency": 3, "worker": None})
-    assert options.worker == ["claude", "-p"] and options.concurrency == 3 and options.base_ref == "main"
+    assert options.worker == ["claude", "-p"]
+    assert options.concurrency == 3
+    assert options.base_ref == "main"
 
 
 def test_runner_config_rejects_unknown_settings(tmp_path):

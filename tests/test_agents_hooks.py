@@ -8,29 +8,13 @@ import subprocess
 import anyio
 import httpx2
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from plandesk.agents import skill
 from plandesk.client import PlanDeskClient
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module")
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    ws = new_workspace(tmp_path_factory.mktemp("agents-hooks"))
-    srv = start_server(ws)
-    yield srv
-    srv.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
+pytestmark = [pytest.mark.anyio, pytest.mark.server("process")]  # the CLI and MCP clients need a real port
 
 
 @pytest.fixture
@@ -55,9 +39,12 @@ def test_context_offers_the_next_ready_task_with_its_spec(server, bound):
     doc = client.create_document(project_id, "Design: coupon codes", body="Codes are 8 characters.",
                                  status_line="Status: Ready to implement", link_to=task["id"])
     ctx = _context(server, repo)
-    assert ctx["projectId"] == project_id and ctx["project"]["name"] == repo.name
-    assert ctx["current_task"]["id"] == task["id"] and ctx["current_task_source"] == "next_ready"
-    assert [d["id"] for d in ctx["spec"]] == [doc["id"]] and "8 characters" in ctx["spec"][0]["body"]
+    assert ctx["projectId"] == project_id
+    assert ctx["project"]["name"] == repo.name
+    assert ctx["current_task"]["id"] == task["id"]
+    assert ctx["current_task_source"] == "next_ready"
+    assert [d["id"] for d in ctx["spec"]] == [doc["id"]]
+    assert "8 characters" in ctx["spec"][0]["body"]
     assert ctx["open_run"] is None
 
 
@@ -69,7 +56,8 @@ def test_context_names_the_task_this_agent_claimed_and_its_open_run(server, boun
     assert client.claim_task(mine["id"], agent_ref)["claimed"] is True
     run = client.start_agent_run(project_id, label="coupon work", task_ids=[mine["id"]])
     ctx = _context(server, repo, cwd=repo)
-    assert ctx["current_task"]["id"] == mine["id"] and ctx["current_task_source"] == "claimed"
+    assert ctx["current_task"]["id"] == mine["id"]
+    assert ctx["current_task_source"] == "claimed"
     assert ctx["open_run"]["id"] == run["id"]
 
 
@@ -93,7 +81,8 @@ def test_progress_checkpoint_without_an_open_run_records_nothing(server, bound):
 
 def test_hooks_outside_a_connected_repo_fail_clearly(server, tmp_path):
     out = server.workspace.cli("context", "--json", cwd=tmp_path, check=False)
-    assert out.returncode == 1 and "plandesk connect" in out.stderr
+    assert out.returncode == 1
+    assert "plandesk connect" in out.stderr
 
 
 async def test_the_skill_is_served_as_a_prompt_and_a_resource(server, bound):

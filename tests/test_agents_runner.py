@@ -13,9 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 
 from plandesk.client import PlanDeskClient
+
+pytestmark = pytest.mark.server("process")  # the CLI and its clients need a real port
+
 
 # The worker: checks the brief arrived both ways, commits a file named after the task, and obeys the task's
 # own instructions (a line "worker: fail" or "worker: ask" in the description).
@@ -39,16 +41,6 @@ WORKER = textwrap.dedent('''
     subprocess.run(git + ["commit", "-qm", f"task {task_id}"], check=True)
     print("worked on", task_id)
 ''')
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    ws = new_workspace(tmp_path_factory.mktemp("agents-runner"))
-    srv = start_server(ws)
-    yield srv
-    srv.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
 
 
 @pytest.fixture
@@ -95,7 +87,8 @@ def test_runner_takes_three_dependent_tasks_to_done_in_order(server, bound):
     assert [s["outcome"] for s in settled] == ["done", "done", "done"]
     for task in (a, b, c):
         fresh = client.get_task(task["id"])
-        assert fresh["status"] == "done" and len(fresh["commit_refs"]) == 1
+        assert fresh["status"] == "done"
+        assert len(fresh["commit_refs"]) == 1
         branch = next(s["branch"] for s in settled if s["task_id"] == task["id"])
         head = subprocess.run(["git", "-C", str(repo), "rev-parse", branch], capture_output=True, text=True,
                               check=True)
@@ -108,7 +101,8 @@ def test_runner_records_an_agent_run_per_task_with_progress_events(server, bound
     out, settled, _ = _run(server, repo, "--once")
     assert out.returncode == 0, out.stderr
     run = client.get_agent_run(settled[0]["run_id"])
-    assert run["status"] == "completed" and run["task_ids"] == [task["id"]]
+    assert run["status"] == "completed"
+    assert run["task_ids"] == [task["id"]]
     messages = " | ".join(e["message"] for e in run["events"])
     for step in ("claimed by", "worktree", "worker started", "worker finished: exit 0", "gate:", "done:"):
         assert step in messages
@@ -122,9 +116,12 @@ def test_a_task_whose_gate_fails_goes_back_to_todo_with_a_comment(server, bound)
     assert out.returncode == 1
     assert settled[0]["outcome"] == "todo"
     fresh = client.get_task(task["id"])
-    assert fresh["status"] == "todo" and fresh["claimed_by"] is None and fresh["assignee"] is None
+    assert fresh["status"] == "todo"
+    assert fresh["claimed_by"] is None
+    assert fresh["assignee"] is None
     comments = client.list_comments(project_id, target_type="task", target_id=task["id"])["items"]
-    assert len(comments) == 1 and "The gate failed" in comments[0]["body"]
+    assert len(comments) == 1
+    assert "The gate failed" in comments[0]["body"]
     assert "totals are off by one" in comments[0]["body"]
     assert client.get_agent_run(settled[0]["run_id"])["status"] == "failed"
 
@@ -133,17 +130,20 @@ def test_a_worker_that_exits_non_zero_returns_the_task_to_todo_with_its_output(s
     repo, project_id, client = bound
     (task,) = _chain(client, project_id, ["Parse the invoices"], gate="worker: fail\ngate: true")
     out, settled, _ = _run(server, repo, "--once")
-    assert out.returncode == 1 and settled[0]["outcome"] == "todo"
+    assert out.returncode == 1
+    assert settled[0]["outcome"] == "todo"
     assert client.get_task(task["id"])["status"] == "todo"
     body = client.list_comments(project_id, target_type="task", target_id=task["id"])["items"][0]["body"]
-    assert "The worker failed (exit 1)" in body and "worker gave up: the parser is missing" in body
+    assert "The worker failed (exit 1)" in body
+    assert "worker gave up: the parser is missing" in body
 
 
 def test_a_worker_that_asks_for_input_moves_the_task_to_scope_with_its_question(server, bound):
     repo, project_id, client = bound
     (task,) = _chain(client, project_id, ["Show totals"], gate="worker: ask\ngate: true")
     out, settled, _ = _run(server, repo, "--once")
-    assert out.returncode == 1 and settled[0]["outcome"] == "scope"
+    assert out.returncode == 1
+    assert settled[0]["outcome"] == "scope"
     assert client.get_task(task["id"])["status"] == "scope"
     body = client.list_comments(project_id, target_type="task", target_id=task["id"])["items"][0]["body"]
     assert "Which currency should totals use?" in body
@@ -153,7 +153,9 @@ def test_exit_code_3_also_asks_for_input(server, bound):
     repo, project_id, client = bound
     (task,) = _chain(client, project_id, ["Pick a colour"])
     out, settled, _ = _run(server, repo, "--once", worker=f"{sys.executable} -c \"raise SystemExit(3)\"")
-    assert out.returncode == 1 and settled[0]["outcome"] == "scope" and client.get_task(task["id"])["status"] == "scope"
+    assert out.returncode == 1
+    assert settled[0]["outcome"] == "scope"
+    assert client.get_task(task["id"])["status"] == "scope"
 
 
 def test_once_takes_a_single_task_and_max_tasks_caps_the_count(server, bound):
@@ -209,13 +211,15 @@ def test_the_runner_keeps_the_lease_alive_while_the_worker_runs(server, bound):
     '''))
     out, settled, _ = _run(server, repo, "--once", "--lease-seconds", "10", worker=f"{sys.executable} {script}")
     assert out.returncode == 0, out.stderr
-    assert settled[0]["outcome"] == "done" and client.get_task(task["id"])["status"] == "done"
+    assert settled[0]["outcome"] == "done"
+    assert client.get_task(task["id"])["status"] == "done"
 
 
 def test_runner_without_a_worker_command_says_how_to_give_one(server, bound):
     repo, _, _ = bound
     out = server.workspace.cli("runner", "--repo", str(repo), "--once", check=False)
-    assert out.returncode == 2 and "--worker" in out.stderr
+    assert out.returncode == 2
+    assert "--worker" in out.stderr
 
 
 def test_stopping_the_runner_hands_the_task_back_and_stops_the_worker(server, bound):
@@ -236,7 +240,8 @@ def test_stopping_the_runner_hands_the_task_back_and_stops_the_worker(server, bo
     try:
         deadline = time.monotonic() + 90
         while not pid_file.exists() or not pid_file.read_text():
-            assert proc.poll() is None and time.monotonic() < deadline, "the worker never started"
+            assert proc.poll() is None, "the worker never started"
+            assert time.monotonic() < deadline, "the worker never started"
             time.sleep(0.05)
         worker_pid = int(pid_file.read_text())
         assert client.get_task(task["id"])["status"] == "in_progress"
@@ -249,7 +254,8 @@ def test_stopping_the_runner_hands_the_task_back_and_stops_the_worker(server, bo
     assert proc.returncode == 1, err
     assert json.loads(out)[0]["outcome"] == "todo"
     fresh = client.get_task(task["id"])
-    assert fresh["status"] == "todo" and fresh["claimed_by"] is None
+    assert fresh["status"] == "todo"
+    assert fresh["claimed_by"] is None
     runs = client.list_agent_runs(project_id)["items"]
     assert [r["status"] for r in runs] == ["cancelled"]
     deadline = time.monotonic() + 30

@@ -3,18 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    # One live server for the module: every test makes its own project, so they stay independent.
-    ws = new_workspace(tmp_path_factory.mktemp("comments"))
-    s = start_server(ws)
-    yield s
-    s.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
+pytestmark = pytest.mark.server("app")  # one in-process server for the module; each test makes its own project
 
 
 def _make(api, project, kind):
@@ -48,7 +38,8 @@ def test_a_resolved_comment_leaves_the_default_list(api, project):
     path, task = _make(api, project, "task")
     c = api.post(f"/api/v1/{path}/{task['id']}/comments", json={"body": "Please add a test"}).json()
     r = api.patch(f"/api/v1/comments/{c['id']}", json={"resolved": True})
-    assert r.status_code == 200 and r.json()["resolved"] is True
+    assert r.status_code == 200
+    assert r.json()["resolved"] is True
     assert api.get(f"/api/v1/projects/{project['id']}/comments").json()["items"] == []
     everything = api.get(f"/api/v1/projects/{project['id']}/comments", params={"include_resolved": "true"}).json()
     assert [x["id"] for x in everything["items"]] == [c["id"]]
@@ -66,13 +57,15 @@ def test_the_project_list_narrows_to_one_target(api, project):
 
 def test_commenting_on_an_unknown_task_is_404(api):
     r = api.post("/api/v1/tasks/00000000-0000-4000-8000-000000000000/comments", json={"body": "hello"})
-    assert r.status_code == 404 and r.json()["code"] == "not_found"
+    assert r.status_code == 404
+    assert r.json()["code"] == "not_found"
 
 
 def test_an_empty_comment_is_refused(api, project):
     path, task = _make(api, project, "task")
     r = api.post(f"/api/v1/{path}/{task['id']}/comments", json={"body": ""})
-    assert r.status_code == 400 and r.json()["field"] == "body"
+    assert r.status_code == 400
+    assert r.json()["field"] == "body"
     assert api.get(f"/api/v1/{path}/{task['id']}/comments").json()["total"] == 0
 
 

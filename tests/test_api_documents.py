@@ -3,18 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    # One live server for the module: every test makes its own project, so they stay independent.
-    ws = new_workspace(tmp_path_factory.mktemp("documents"))
-    s = start_server(ws)
-    yield s
-    s.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
+pytestmark = pytest.mark.server("app")  # one in-process server for the module; each test makes its own project
 
 
 def _doc(api, project, title="Spec", **kw):
@@ -77,7 +67,8 @@ def test_updating_link_to_replaces_the_outgoing_links(api, project):
 def test_linking_to_an_unknown_id_is_404_and_creates_nothing(api, project):
     missing = "00000000-0000-4000-8000-000000000000"
     r = api.post(f"/api/v1/projects/{project['id']}/documents", json={"title": "Spec", "link_to": [missing]})
-    assert r.status_code == 404 and r.json()["field"] == "link_to"
+    assert r.status_code == 404
+    assert r.json()["field"] == "link_to"
     assert api.get(f"/api/v1/projects/{project['id']}/documents").json()["total"] == 0
 
 
@@ -85,15 +76,18 @@ def test_lists_bound_bodies_to_a_preview_unless_verbose(api, project):
     _doc(api, project, body="x" * 2000)
     short = api.get(f"/api/v1/projects/{project['id']}/documents").json()["documents"][0]
     full = api.get(f"/api/v1/projects/{project['id']}/documents", params={"verbose": "true"}).json()["documents"][0]
-    assert len(short["body"]) == 500 and short["body_truncated"] is True
-    assert len(full["body"]) == 2000 and "body_truncated" not in full
+    assert len(short["body"]) == 500
+    assert short["body_truncated"] is True
+    assert len(full["body"]) == 2000
+    assert "body_truncated" not in full
 
 
 def test_a_stale_document_version_gets_409_and_changes_nothing(api, project):
     d = _doc(api, project, body="person")
     assert api.patch(f"/api/v1/documents/{d['id']}", json={"body": "person v2", "version": 1}).status_code == 200
     r = api.patch(f"/api/v1/documents/{d['id']}", json={"body": "agent's stale edit", "version": 1})
-    assert r.status_code == 409 and r.json()["field"] == "version"
+    assert r.status_code == 409
+    assert r.json()["field"] == "version"
     assert api.get(f"/api/v1/documents/{d['id']}").json()["body"] == "person v2"
 
 
@@ -101,7 +95,8 @@ def test_a_document_cannot_be_nested_below_its_own_child(api, project):
     parent = _doc(api, project, "Parent")
     child = _doc(api, project, "Child", parent_id=parent["id"])
     r = api.patch(f"/api/v1/documents/{parent['id']}", json={"parent_id": child["id"]})
-    assert r.status_code == 409 and r.json()["field"] == "parent_id"
+    assert r.status_code == 409
+    assert r.json()["field"] == "parent_id"
     assert api.get(f"/api/v1/documents/{parent['id']}").json()["parent_id"] is None
 
 
@@ -113,7 +108,8 @@ def test_search_follows_document_edits_and_deletion(api, project):
         return [h["id"] for h in api.get("/api/v1/search", params={"q": word, "project_id": project["id"]})
                 .json()["results"]]
 
-    assert hits("unicornfish") == [d["id"]] and hits("zebracorn") == []
+    assert hits("unicornfish") == [d["id"]]
+    assert hits("zebracorn") == []
     assert api.delete(f"/api/v1/documents/{d['id']}").status_code == 204
     assert hits("unicornfish") == []
 
@@ -136,14 +132,16 @@ def test_the_folder_tree_nests_and_counts_documents(api, project):
     assert [(f["name"], f["doc_count"]) for f in tree] == [("Specs", 0)]
     assert [(f["name"], f["doc_count"], f["parent_id"]) for f in tree[0]["folders"]] == [("Cart", 2, specs["id"])]
     listed = api.get(f"/api/v1/projects/{project['id']}/documents", params={"folder_id": cart["id"]}).json()
-    assert [d["title"] for d in listed["documents"]] == ["A", "B"] and listed["unfiled_count"] == 1
+    assert [d["title"] for d in listed["documents"]] == ["A", "B"]
+    assert listed["unfiled_count"] == 1
 
 
 def test_a_folder_cannot_move_inside_its_own_subfolder(api, project):
     outer = _folder(api, project, "Outer")
     inner = _folder(api, project, "Inner", outer["id"])
     r = api.patch(f"/api/v1/folders/{outer['id']}", json={"parent_id": inner["id"]})
-    assert r.status_code == 409 and r.json()["field"] == "parent_id"
+    assert r.status_code == 409
+    assert r.json()["field"] == "parent_id"
     assert [f["name"] for f in _tree(api, project)] == ["Outer"]
 
 
@@ -169,7 +167,8 @@ def test_deleting_a_folder_can_rehome_content_elsewhere_but_not_inside_itself(ap
     sub = _folder(api, project, "Sub", doomed["id"])
     d = _doc(api, project, folder_id=doomed["id"])
     r = api.delete(f"/api/v1/folders/{doomed['id']}", params={"reparent_to": sub["id"]})
-    assert r.status_code == 409 and r.json()["field"] == "reparent_to"
+    assert r.status_code == 409
+    assert r.json()["field"] == "reparent_to"
     assert api.delete(f"/api/v1/folders/{doomed['id']}", params={"reparent_to": archive["id"]}).status_code == 204
     assert api.get(f"/api/v1/documents/{d['id']}").json()["folder_id"] == archive["id"]
 
@@ -192,12 +191,14 @@ def test_unknown_fields_are_refused_as_problem_json(api, project):
     r = api.post(f"/api/v1/projects/{project['id']}/documents", json={"title": "x", "linked_task": "y"})
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("application/problem+json")
-    assert r.json()["code"] == "invalid_argument" and r.json()["field"] == "linked_task"
+    assert r.json()["code"] == "invalid_argument"
+    assert r.json()["field"] == "linked_task"
 
 
-def test_a_read_only_token_cannot_create_a_document(server, api, project):
-    token = server.workspace.create_token("reader", "--read-only")
+def test_a_read_only_token_cannot_create_a_document(api, project):
+    token = api.post("/api/v1/tokens", json={"name": "reader", "read_only": True}).json()["token"]
     r = api.post(f"/api/v1/projects/{project['id']}/documents", json={"title": "x"},
                  headers={"Authorization": f"Bearer {token}"})
-    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+    assert r.status_code == 403
+    assert r.json()["code"] == "forbidden"
     assert api.get(f"/api/v1/projects/{project['id']}/documents").json()["total"] == 0

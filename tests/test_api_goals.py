@@ -3,18 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    # One live server for the module: every test makes its own project, so they stay independent.
-    ws = new_workspace(tmp_path_factory.mktemp("goals"))
-    s = start_server(ws)
-    yield s
-    s.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
+pytestmark = pytest.mark.server("app")  # one in-process server for the module; each test makes its own project
 
 
 GATE = {"kind": "gate_command", "command": "make test"}
@@ -55,8 +45,9 @@ def test_a_checklist_gets_server_assigned_ids_that_survive_an_edit(api, project)
     r = api.patch(f"/api/v1/goals/{g['id']}", json={"verification_surface": surface})
     assert r.status_code == 200, r.text
     after = r.json()["verification_surface"]["items"]
-    assert after[:2] == items and after[2]["criterion"] == "Emails receipt" and after[2]["id"] not in {
-        i["id"] for i in items}
+    assert after[:2] == items
+    assert after[2]["criterion"] == "Emails receipt"
+    assert after[2]["id"] not in {i["id"] for i in items}
 
 
 def test_checklist_item_ids_cannot_be_invented_by_the_client(api, project):
@@ -64,21 +55,25 @@ def test_checklist_item_ids_cannot_be_invented_by_the_client(api, project):
     for bad in ("c-made-up", {"nested": 1}):
         surface = {"kind": "acceptance_checklist", "items": [{"id": bad, "criterion": "Pays by card"}]}
         r = api.patch(f"/api/v1/goals/{g['id']}", json={"verification_surface": surface})
-        assert r.status_code == 400 and r.json()["field"] == "verification_surface.items[0].id"
+        assert r.status_code == 400
+        assert r.json()["field"] == "verification_surface.items[0].id"
     assert api.get(f"/api/v1/goals/{g['id']}").json()["verification_surface"] == g["verification_surface"]
 
 
 def test_a_declared_surface_cannot_be_removed_to_skip_the_evidence(api, project):
     g = _goal(api, project, verification_surface=GATE)
     r = api.patch(f"/api/v1/goals/{g['id']}", json={"verification_surface": None})
-    assert r.status_code == 409 and r.json()["field"] == "verification_surface"
+    assert r.status_code == 409
+    assert r.json()["field"] == "verification_surface"
     assert _complete(api, g).json()["reason"] == "verification_required"
 
 
 def test_status_is_not_writable_through_an_update(api, project):
     g = _goal(api, project)
     r = api.patch(f"/api/v1/goals/{g['id']}", json={"status": "complete"})
-    assert r.status_code == 400 and r.json()["field"] == "status" and "complete_goal" in r.json()["message"]
+    assert r.status_code == 400
+    assert r.json()["field"] == "status"
+    assert "complete_goal" in r.json()["message"]
     assert _status(api, g) == "active"
 
 
@@ -86,14 +81,16 @@ def test_a_stale_goal_version_gets_409(api, project):
     g = _goal(api, project)
     assert api.patch(f"/api/v1/goals/{g['id']}", json={"objective": "v2", "version": 1}).status_code == 200
     r = api.patch(f"/api/v1/goals/{g['id']}", json={"objective": "stale", "version": 1})
-    assert r.status_code == 409 and r.json()["field"] == "version"
+    assert r.status_code == 409
+    assert r.json()["field"] == "version"
     assert api.get(f"/api/v1/goals/{g['id']}").json()["objective"] == "v2"
 
 
 def test_two_goals_of_a_project_cannot_share_a_name(api, project):
     _goal(api, project, name="Launch")
     r = api.post(f"/api/v1/projects/{project['id']}/goals", json={"objective": "again", "name": "Launch"})
-    assert r.status_code == 409 and r.json()["field"] == "name"
+    assert r.status_code == 409
+    assert r.json()["field"] == "name"
 
 
 def test_a_goal_reports_its_task_counts(api, project):
@@ -116,7 +113,8 @@ def test_completing_with_unfinished_tasks_lists_them(api, project):
     g = _goal(api, project, verification_surface=GATE)
     t = _task(api, project, g, "Still open")
     r = _complete(api, g, {"exit_code": 0})
-    assert r.status_code == 409 and r.json()["reason"] == "blocked_by_incomplete_tasks"
+    assert r.status_code == 409
+    assert r.json()["reason"] == "blocked_by_incomplete_tasks"
     assert [(x["id"], x["status"]) for x in r.json()["tasks"]] == [(t["id"], "todo")]
     assert _status(api, g) == "active"
 
@@ -124,7 +122,9 @@ def test_completing_with_unfinished_tasks_lists_them(api, project):
 def test_checklist_evidence_naming_unknown_criteria_is_unmatched(api, project):
     g = _goal(api, project, verification_surface=CHECKLIST)
     r = _complete(api, g, {"checked": ["Pays by card", "Works offline"]})
-    assert r.status_code == 400 and r.json()["reason"] == "unmatched" and r.json()["unmatched"] == ["Works offline"]
+    assert r.status_code == 400
+    assert r.json()["reason"] == "unmatched"
+    assert r.json()["unmatched"] == ["Works offline"]
     assert _status(api, g) == "active"
 
 
@@ -132,7 +132,8 @@ def test_checklist_evidence_leaving_criteria_unchecked_is_unmet(api, project):
     g = _goal(api, project, verification_surface=CHECKLIST)
     first = g["verification_surface"]["items"][0]
     r = _complete(api, g, {"checked": [first["id"]]})
-    assert r.status_code == 400 and r.json()["reason"] == "unmet"
+    assert r.status_code == 400
+    assert r.json()["reason"] == "unmet"
     assert [c["criterion"] for c in r.json()["unmet"]] == ["Shows receipt"]
     assert _status(api, g) == "active"
 
@@ -141,9 +142,11 @@ def test_a_fully_checked_checklist_completes_the_goal(api, project):
     g = _goal(api, project, verification_surface=CHECKLIST)
     ids = [i["id"] for i in g["verification_surface"]["items"]]
     r = _complete(api, g, {"checked": [ids[0], "Shows receipt"]})
-    assert r.status_code == 200 and r.json()["completed"] is True
+    assert r.status_code == 200
+    assert r.json()["completed"] is True
     goal = api.get(f"/api/v1/goals/{g['id']}").json()
-    assert goal["status"] == "complete" and goal["last_verification"]["green"] is True
+    assert goal["status"] == "complete"
+    assert goal["last_verification"]["green"] is True
     assert goal["last_verification"]["evidence"]["checked"] == sorted(ids)
 
 
@@ -151,7 +154,8 @@ def test_a_green_gate_completes_and_records_the_verification(api, project):
     g = _goal(api, project, verification_surface=GATE)
     _task(api, project, g, "Done already", status="done")
     r = _complete(api, g, {"exit_code": 0, "detail": "412 passed"})
-    assert r.status_code == 200 and r.json()["green"] is True
+    assert r.status_code == 200
+    assert r.json()["green"] is True
     last = api.get(f"/api/v1/goals/{g['id']}").json()["last_verification"]
     assert (last["kind"], last["evidence"]["exit_code"], last["evidence"]["detail"]) == ("gate_command", 0,
                                                                                        "412 passed")
@@ -160,33 +164,38 @@ def test_a_green_gate_completes_and_records_the_verification(api, project):
 def test_gate_evidence_without_an_exit_code_is_refused(api, project):
     g = _goal(api, project, verification_surface=GATE)
     r = _complete(api, g, {"detail": "trust me"})
-    assert r.status_code == 400 and r.json()["field"] == "evidence.exit_code"
+    assert r.status_code == 400
+    assert r.json()["field"] == "evidence.exit_code"
     assert _status(api, g) == "active"
 
 
 def test_gate_evidence_for_another_command_is_unmatched(api, project):
     g = _goal(api, project, verification_surface=GATE)
     r = _complete(api, g, {"exit_code": 0, "command": "true"})
-    assert r.status_code == 400 and r.json()["reason"] == "unmatched"
+    assert r.status_code == 400
+    assert r.json()["reason"] == "unmatched"
     assert _status(api, g) == "active"
 
 
 def test_a_red_gate_blocks_the_goal_and_adds_one_remediation_task_in_scope(api, project):
     g = _goal(api, project, "Checkout works", verification_surface=GATE)
     r = _complete(api, g, {"exit_code": 2, "detail": "3 failed"})
-    assert r.status_code == 200 and (r.json()["completed"], r.json()["green"]) == (False, False)
+    assert r.status_code == 200
+    assert (r.json()["completed"], r.json()["green"]) == (False, False)
     assert _status(api, g) == "blocked"
     fixes = _remediation_tasks(api, project)
     assert [(t["label"], t["status"], t["goal_id"]) for t in fixes] == [
         ("Fix acceptance failure: Checkout works", "scope", g["id"])]
-    assert "exited 2" in fixes[0]["description"] and "3 failed" in fixes[0]["description"]
+    assert "exited 2" in fixes[0]["description"]
+    assert "3 failed" in fixes[0]["description"]
 
 
 def test_repeated_red_evidence_never_duplicates_the_remediation_task(api, project):
     g = _goal(api, project, verification_surface=GATE)
     first = _complete(api, g, {"exit_code": 1}).json()
     second = _complete(api, g, {"exit_code": 1}).json()
-    assert first["remediation_created"] is True and second["remediation_created"] is False
+    assert first["remediation_created"] is True
+    assert second["remediation_created"] is False
     assert second["remediation_task"]["id"] == first["remediation_task"]["id"]
     assert len(_remediation_tasks(api, project)) == 1
 
@@ -194,16 +203,19 @@ def test_repeated_red_evidence_never_duplicates_the_remediation_task(api, projec
 def test_a_criterion_marked_failed_is_red(api, project):
     g = _goal(api, project, verification_surface=CHECKLIST)
     r = _complete(api, g, {"checked": ["Pays by card"], "failed": ["Shows receipt"]})
-    assert r.status_code == 200 and r.json()["green"] is False
+    assert r.status_code == 200
+    assert r.json()["green"] is False
     assert [c["criterion"] for c in r.json()["failed"]] == ["Shows receipt"]
-    assert _status(api, g) == "blocked" and len(_remediation_tasks(api, project)) == 1
+    assert _status(api, g) == "blocked"
+    assert len(_remediation_tasks(api, project)) == 1
 
 
 def test_a_human_sign_off_completes_with_the_approver_recorded(api, project):
     g = _goal(api, project, verification_surface={"kind": "human_sign_off"})
     assert _complete(api, g, {}).json()["field"] == "evidence.approved_by"
     r = _complete(api, g, {"approved_by": "Dana"})
-    assert r.status_code == 200 and r.json()["goal"]["last_verification"]["evidence"]["approved_by"] == "Dana"
+    assert r.status_code == 200
+    assert r.json()["goal"]["last_verification"]["evidence"]["approved_by"] == "Dana"
     assert _status(api, g) == "complete"
 
 
@@ -224,7 +236,8 @@ def test_a_paused_goal_cannot_be_invoked(api, project):
     g = _goal(api, project, status="paused")
     _task(api, project, g, "Ready")
     r = api.post(f"/api/v1/goals/{g['id']}/invoke")
-    assert r.status_code == 409 and r.json()["current_status"] == "paused"
+    assert r.status_code == 409
+    assert r.json()["current_status"] == "paused"
     assert api.get(f"/api/v1/projects/{project['id']}").json()["current_goal_id"] is None
 
 
@@ -235,7 +248,8 @@ def test_invoke_sets_the_current_goal_and_returns_its_first_ready_task(api, proj
                                                               "label": "blocks"})
     r = api.post(f"/api/v1/goals/{g['id']}/invoke")
     assert r.status_code == 200, r.text
-    assert r.json()["next_task"]["id"] == first["id"] and r.json()["blocked"][0]["id"] == second["id"]
+    assert r.json()["next_task"]["id"] == first["id"]
+    assert r.json()["blocked"][0]["id"] == second["id"]
     assert api.get(f"/api/v1/projects/{project['id']}").json()["current_goal_id"] == g["id"]
 
 
@@ -243,7 +257,9 @@ def test_invoke_refuses_when_every_task_is_still_in_scope_and_changes_nothing(ap
     g = _goal(api, project)
     _task(api, project, g, "Not released", status="scope")
     r = api.post(f"/api/v1/goals/{g['id']}/invoke")
-    assert r.status_code == 400 and r.json()["reason"] == "no_todo_tasks" and r.json()["task_counts"]["scope"] == 1
+    assert r.status_code == 400
+    assert r.json()["reason"] == "no_todo_tasks"
+    assert r.json()["task_counts"]["scope"] == 1
     assert api.get(f"/api/v1/projects/{project['id']}").json()["current_goal_id"] is None
 
 
@@ -269,7 +285,8 @@ def test_invoke_refuses_a_goal_whose_tasks_hold_a_cycle(server, api, project):
         db.dispose()
     assert {t["id"] for t in api.get(f"/api/v1/goals/{g['id']}").json()["cycle_tasks"]} == {a["id"], b["id"]}
     r = api.post(f"/api/v1/goals/{g['id']}/invoke")
-    assert r.status_code == 409 and "cycle" in r.json()["message"]
+    assert r.status_code == 409
+    assert "cycle" in r.json()["message"]
     assert api.get(f"/api/v1/projects/{project['id']}").json()["current_goal_id"] is None
 
 

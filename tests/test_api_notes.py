@@ -3,18 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    # One live server for the module: every test makes its own project, so they stay independent.
-    ws = new_workspace(tmp_path_factory.mktemp("notes"))
-    s = start_server(ws)
-    yield s
-    s.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
+pytestmark = pytest.mark.server("app")  # one in-process server for the module; each test makes its own project
 
 
 def _note(api, project, title="Working memory", **kw):
@@ -33,14 +23,17 @@ def test_a_note_is_created_and_read_back(api, project):
 def test_an_edit_with_the_current_version_bumps_it(api, project):
     n = _note(api, project)
     r = api.patch(f"/api/v1/notes/{n['id']}", json={"body": "new", "version": 1})
-    assert r.status_code == 200 and (r.json()["body"], r.json()["version"]) == ("new", 2)
+    assert r.status_code == 200
+    assert (r.json()["body"], r.json()["version"]) == ("new", 2)
 
 
 def test_a_stale_note_version_gets_409_and_changes_nothing(api, project):
     n = _note(api, project, body="original")
     api.patch(f"/api/v1/notes/{n['id']}", json={"body": "person", "version": 1})
     r = api.patch(f"/api/v1/notes/{n['id']}", json={"body": "agent", "version": 1})
-    assert r.status_code == 409 and r.json()["field"] == "version" and r.json()["current_version"] == 2
+    assert r.status_code == 409
+    assert r.json()["field"] == "version"
+    assert r.json()["current_version"] == 2
     assert api.get(f"/api/v1/notes/{n['id']}").json()["body"] == "person"
 
 
@@ -48,16 +41,21 @@ def test_the_note_list_is_paged_with_bounded_bodies(api, project):
     for i in range(3):
         _note(api, project, f"Note {i}", body="y" * 800)
     first = api.get(f"/api/v1/projects/{project['id']}/notes", params={"limit": 2}).json()
-    assert first["total"] == 3 and len(first["items"]) == 2 and first["next_cursor"]
-    assert all(len(n["body"]) == 500 and n["body_truncated"] for n in first["items"])
+    assert first["total"] == 3
+    assert len(first["items"]) == 2
+    assert first["next_cursor"]
+    assert all(len(n["body"]) == 500 for n in first["items"])
+    assert all(n["body_truncated"] for n in first["items"])
     rest = api.get(f"/api/v1/projects/{project['id']}/notes", params={"limit": 2, "cursor": first["next_cursor"],
                                                                        "verbose": "true"}).json()
-    assert [n["title"] for n in rest["items"]] == ["Note 2"] and len(rest["items"][0]["body"]) == 800
+    assert [n["title"] for n in rest["items"]] == ["Note 2"]
+    assert len(rest["items"][0]["body"]) == 800
 
 
 def test_a_note_without_a_title_is_refused_naming_the_field(api, project):
     r = api.post(f"/api/v1/projects/{project['id']}/notes", json={"title": "   "})
-    assert r.status_code == 400 and r.json()["field"] == "title"
+    assert r.status_code == 400
+    assert r.json()["field"] == "title"
     assert api.get(f"/api/v1/projects/{project['id']}/notes").json()["total"] == 0
 
 
@@ -70,16 +68,20 @@ def test_search_finds_a_note_until_it_is_deleted(api, project):
 
     assert hits() == [("note", n["id"])]
     assert api.delete(f"/api/v1/notes/{n['id']}").status_code == 204
-    assert hits() == [] and api.get(f"/api/v1/notes/{n['id']}").status_code == 404
+    assert hits() == []
+    assert api.get(f"/api/v1/notes/{n['id']}").status_code == 404
 
 
 def test_an_oversized_body_is_refused_naming_the_field(api, project):
     # 1 MB + 1 character: under the 4 MiB request cap, over the body limit the core enforces.
     r = api.post(f"/api/v1/projects/{project['id']}/notes", json={"title": "big", "body": "z" * 1_000_001})
-    assert r.status_code == 400 and r.json()["field"] == "body" and "too long" in r.json()["message"]
+    assert r.status_code == 400
+    assert r.json()["field"] == "body"
+    assert "too long" in r.json()["message"]
     assert api.get(f"/api/v1/projects/{project['id']}/notes").json()["total"] == 0
 
 
 def test_a_note_of_an_unknown_project_is_404(api):
     r = api.post("/api/v1/projects/00000000-0000-4000-8000-000000000000/notes", json={"title": "x"})
-    assert r.status_code == 404 and r.json()["code"] == "not_found"
+    assert r.status_code == 404
+    assert r.json()["code"] == "not_found"

@@ -3,18 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    # One live server for the module: every test makes its own project, so they stay independent.
-    ws = new_workspace(tmp_path_factory.mktemp("revisions"))
-    s = start_server(ws)
-    yield s
-    s.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
+pytestmark = pytest.mark.server("app")  # one in-process server for the module; each test makes its own project
 
 
 def _doc(api, project, **kw):
@@ -81,4 +71,5 @@ def test_an_unknown_revision_is_404_and_a_bad_target_type_400(api, project):
     assert api.get(f"/api/v1/revisions/{missing}").status_code == 404
     assert api.post(f"/api/v1/revisions/{missing}/restore").status_code == 404
     r = api.get(f"/api/v1/projects/{project['id']}/revisions", params={"target_type": "note", "target_id": missing})
-    assert r.status_code == 400 and r.json()["field"] == "target_type"
+    assert r.status_code == 400
+    assert r.json()["field"] == "target_type"

@@ -54,6 +54,7 @@ def test_every_environment_setting_is_documented():
 def test_the_readme_opens_with_the_install_command_and_the_test_command():
     readme = (DOCS.parent / "README.md").read_text()
     blocks = re.findall(r"```sh\n(.*?)\n```", readme, re.DOTALL)
-    assert "plandesk serve" in blocks[0] and "plandesk init" in blocks[0]
+    assert "plandesk serve" in blocks[0]
+    assert "plandesk init" in blocks[0]
     assert blocks[1].strip() == "./scripts/test"
     assert "./scripts/test" in (DOCS.parent / ".ci" / "run").read_text()

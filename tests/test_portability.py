@@ -57,17 +57,20 @@ def same_but_for_ids(first, second, *, where: str = "$", renaming: dict | None =
     """Assert two exports are equal once ids are renamed one-to-one; returns the renaming (second -> first)."""
     renaming = {} if renaming is None else renaming
     if isinstance(first, dict):
-        assert isinstance(second, dict) and sorted(first) == sorted(second), f"{where}: keys differ"
+        assert isinstance(second, dict), f"{where}: keys differ"
+        assert sorted(first) == sorted(second), f"{where}: keys differ"
         for key in first:
             if where == "$" and key == "exported_at":
                 continue
             same_but_for_ids(first[key], second[key], where=f"{where}.{key}", renaming=renaming)
     elif isinstance(first, list):
-        assert isinstance(second, list) and len(first) == len(second), f"{where}: lengths differ"
+        assert isinstance(second, list), f"{where}: lengths differ"
+        assert len(first) == len(second), f"{where}: lengths differ"
         for i, (a, b) in enumerate(zip(first, second)):
             same_but_for_ids(a, b, where=f"{where}[{i}]", renaming=renaming)
     elif isinstance(first, str) and UUID_RE.match(first):
-        assert isinstance(second, str) and UUID_RE.match(second), f"{where}: {first} vs {second!r}"
+        assert isinstance(second, str), f"{where}: {first} vs {second!r}"
+        assert UUID_RE.match(second), f"{where}: {first} vs {second!r}"
         assert renaming.setdefault(second, first) == first, f"{where}: id {second} stands for two ids"
     else:
         assert first == second, f"{where}: {first!r} != {second!r}"
@@ -82,7 +85,8 @@ def refused(ws: Workspace, tmp_path: Path, content: str | dict, needle: str) -> 
     out = ws.cli("import", "--in", str(path), check=False)
     message = " ".join(out.stderr.split())
     assert out.returncode == 1, out.stdout + out.stderr
-    assert message.startswith("error:") and needle in message, message
+    assert message.startswith("error:"), message
+    assert needle in message, message
     assert out.stdout.strip() == ""
     assert row_counts(ws) == before
 
@@ -110,10 +114,12 @@ def v2(exported_example) -> dict:
 
 # ------------------------------------------------------------------ the example
 
+@pytest.mark.server("app")  # the CLI writes the workspace; the REST reads need no process
 def test_the_example_imports_as_a_checkout_plan_with_every_status(workspace, api):
     pid = import_file(workspace, EXAMPLE)
     project = api.get(f"/api/v1/projects/{pid}").json()
-    assert project["name"] == "Checkout revamp" and project["canvas_layout"] == {"zoom": 1, "x": 0, "y": 0}
+    assert project["name"] == "Checkout revamp"
+    assert project["canvas_layout"] == {"zoom": 1, "x": 0, "y": 0}
     assert project["summary"] == {"scope": 1, "todo": 3, "in_progress": 1, "done": 2, "backlog": 1, "total": 8}
     edges = api.get(f"/api/v1/projects/{pid}/edges").json()
     assert sorted(e["label"] for e in edges) == ["blocks", "blocks", "clarifies", "depends_on", "depends_on",
@@ -135,7 +141,8 @@ def test_the_example_keeps_its_documents_runs_and_dates(v2):
     assert "1. Address and delivery\n2. Payment (saved card first)" in doc["documents"][0]["body"]
     assert "```http\nPOST /v1/vault/cards\nAuthorization: Bearer <key>\n```" in doc["documents"][1]["body"]
     [run] = doc["agent_runs"]
-    assert run["status"] == "completed" and run["completed_at"] == "2026-10-30T09:42:00Z"
+    assert run["status"] == "completed"
+    assert run["completed_at"] == "2026-10-30T09:42:00Z"
     assert [e["message"][:7] for e in doc["agent_run_events"]] == ["Pulled ", "Largest", "Wrote t"]
     due = {t["label"]: t["due_date"] for t in doc["tasks"]}
     assert due["Design the one-page checkout layout"] == "2026-11-09"  # epoch ms in the file
@@ -145,9 +152,12 @@ def test_the_example_keeps_its_documents_runs_and_dates(v2):
 def test_import_json_reports_the_project_and_counts(workspace):
     out = workspace.cli("import", "--in", str(EXAMPLE), "--json")
     result = json.loads(out.stdout)
-    assert UUID_RE.match(result["project_id"]) and result["name"] == "Checkout revamp"
-    assert result["counts"]["tasks"] == 8 and result["counts"]["documents"] == 3
-    assert result["counts"]["edges"] == 8 and result["counts"]["agent_run_events"] == 3
+    assert UUID_RE.match(result["project_id"])
+    assert result["name"] == "Checkout revamp"
+    assert result["counts"]["tasks"] == 8
+    assert result["counts"]["documents"] == 3
+    assert result["counts"]["edges"] == 8
+    assert result["counts"]["agent_run_events"] == 3
 
 
 def test_importing_twice_gives_two_projects_sharing_no_id(workspace, tmp_path):
@@ -157,7 +167,8 @@ def test_importing_twice_gives_two_projects_sharing_no_id(workspace, tmp_path):
         return {r["id"] for k in ("tasks", "edges", "documents", "agent_runs") for r in doc[k]}
 
     assert first["project"]["id"] != second["project"]["id"]
-    assert ids(first).isdisjoint(ids(second)) and len(ids(first)) == 8 + 8 + 3 + 1
+    assert ids(first).isdisjoint(ids(second))
+    assert len(ids(first)) == 8 + 8 + 3 + 1
 
 
 def test_a_progress_bar_shows_on_a_terminal_and_never_in_a_pipe(workspace):
@@ -183,7 +194,8 @@ def test_a_progress_bar_shows_on_a_terminal_and_never_in_a_pipe(workspace):
         os.close(leader)
         if follower != -1:
             os.close(follower)
-    assert proc.returncode == 0 and UUID_RE.match(proc.stdout.strip().splitlines()[-1])
+    assert proc.returncode == 0
+    assert UUID_RE.match(proc.stdout.strip().splitlines()[-1])
     assert b"Importing" in shown
 
 
@@ -193,8 +205,10 @@ def test_v1_then_export_import_export_is_equal_but_for_ids(workspace, tmp_path):
     first = export_file(workspace, import_file(workspace, EXAMPLE), tmp_path / "1.json")
     second = export_file(workspace, import_file(workspace, tmp_path / "1.json"), tmp_path / "2.json")
     renaming = same_but_for_ids(first, second)
-    assert renaming and all(new != old for new, old in renaming.items())
-    assert first["format"] == "plandesk-export" and first["version"] == 2
+    assert renaming
+    assert all(new != old for new, old in renaming.items())
+    assert first["format"] == "plandesk-export"
+    assert first["version"] == 2
 
 
 def seed_every_table(server, api) -> str:
@@ -262,6 +276,7 @@ def seed_every_table(server, api) -> str:
     return pid
 
 
+@pytest.mark.server("app")  # the CLI writes the workspace; the REST reads need no process
 def test_our_format_round_trips_every_table_losslessly(server, api, tmp_path):
     ws = server.workspace
     pid = seed_every_table(server, api)
@@ -284,6 +299,7 @@ def test_our_format_round_trips_every_table_losslessly(server, api, tmp_path):
     assert [h["kind"] for h in hits] == ["note"]
 
 
+@pytest.mark.server("app")  # the CLI writes the workspace; the REST reads need no process
 def test_export_leaves_database_passwords_out(server, api, tmp_path):
     pid = seed_every_table(server, api)
     doc = export_file(server.workspace, pid, tmp_path / "x.json")
@@ -309,7 +325,8 @@ def test_a_file_that_is_not_json_is_refused(workspace, tmp_path):
 
 def test_a_missing_file_is_refused(workspace, tmp_path):
     out = workspace.cli("import", "--in", str(tmp_path / "nope.json"), check=False)
-    assert out.returncode == 1 and "cannot read" in out.stderr
+    assert out.returncode == 1
+    assert "cannot read" in out.stderr
 
 
 def test_an_unknown_format_is_refused(workspace, tmp_path):
@@ -371,7 +388,8 @@ def test_exporting_a_missing_project_exits_1(workspace, tmp_path):
     workspace.cli("init")
     missing = str(uuid.uuid4())
     out = workspace.cli("export", "--project", missing, "--out", str(tmp_path / "x.json"), check=False)
-    assert out.returncode == 1 and f"project {missing} not found" in " ".join(out.stderr.split())
+    assert out.returncode == 1
+    assert f"project {missing} not found" in " ".join(out.stderr.split())
     assert not (tmp_path / "x.json").exists()
 
 
@@ -380,7 +398,8 @@ def test_export_json_names_the_file_and_counts(workspace, tmp_path):
     out = workspace.cli("export", "--project", pid, "--out", str(tmp_path / "e.json"), "--json")
     result = json.loads(out.stdout)
     assert result == {"project_id": pid, "name": "Checkout revamp", "file": str(tmp_path / "e.json"),
-                      "counts": result["counts"]} and result["counts"]["tasks"] == 8
+                      "counts": result["counts"]}
+    assert result["counts"]["tasks"] == 8
 
 
 # ------------------------------------------------------------------ v1 details

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from test_web_support import (  # noqa: F401
-    browser_fixture,
-    mcp_call,
-    mint_token,
-    module_server,
-    page_fixture,
-    shot,
-    wait_for,
-)
+from web_support import mcp_call, mint_token, shot, wait_for
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
 HOSTILE = """Status: Ready to implement
 
 # Checkout flow
@@ -31,10 +23,6 @@ One page: **address**, payment, review.
 | Address | mo |
 """
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    yield from module_server(tmp_path_factory)
 
 
 def test_an_agents_document_with_script_and_onerror_runs_neither(page, server, api, project):

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from test_web_support import browser_fixture, make_task, module_server, page_fixture, shot, wait_for  # noqa: F401
+from web_support import make_task, shot, wait_for
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    yield from module_server(tmp_path_factory)
+pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
 
 
 def node(page, task_id: str):
@@ -52,7 +47,8 @@ def test_drawing_a_link_between_two_tasks_creates_the_edge(page, api, project):
     wanted = (design["id"], build["id"], "blocks")
     wait_for(lambda: wanted in edges_of(api, project["id"]), what="the edge in the database")
     assert len(edges_of(api, project["id"])) == len(existing) + 1
-    assert not page.log.errors and not page.log.csp_violations()
+    assert not page.log.errors
+    assert not page.log.csp_violations()
     page.locator("#flow-stats", has_text=f"{len(existing) + 1} links").wait_for()
     for close in page.locator(".toast-close").all():  # a calm screenshot: no toast, nothing selected
         close.click()
@@ -72,7 +68,9 @@ def test_a_link_that_would_close_a_cycle_is_refused_with_the_servers_reason(page
     banner = page.locator("#flow-banner")
     banner.wait_for()
     text = banner.inner_text()
-    assert "cycle" in text and "Choose the provider" in text and "Sign the contract" in text
+    assert "cycle" in text
+    assert "Choose the provider" in text
+    assert "Sign the contract" in text
     assert edges_of(api, project["id"]) == [(first["id"], second["id"], "blocks")]
 
 

@@ -8,15 +8,12 @@ import secrets
 import threading
 import time
 
+import anyio
 import httpx2
 import pytest
-from test_web_support import make_task, mint_token, module_server
+from web_support import make_task, mint_token
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """One server for the module (each test makes its own project): starting one costs seconds here."""
-    yield from module_server(tmp_path_factory)
+pytestmark = pytest.mark.server("app")  # one in-process server for the module; each test makes its own project
 
 PAGE_PATHS = ("/projects/{p}", "/projects/{p}/board", "/projects/{p}/list", "/projects/{p}/flow",
               "/projects/{p}/documents", "/projects/{p}/notes", "/projects/{p}/goals", "/projects/{p}/runs",
@@ -41,7 +38,9 @@ def test_every_page_answers_with_a_strict_csp_and_runs_no_inline_script(api, pro
         assert r.status_code == 200, (path, r.text[:500])
         assert r.headers["content-type"].startswith("text/html")
         csp = r.headers["content-security-policy"]
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp, csp
+        assert "script-src 'self'" in csp, csp
+        assert "unsafe-inline" not in csp, csp
+        assert "frame-ancestors 'none'" in csp, csp
         assert r.headers["cache-control"] == "no-store"
         for tag in re.findall(r"<script\b[^>]*>", r.text):
             assert 'src="/static/' in tag or 'type="application/json"' in tag, (path, tag)
@@ -51,7 +50,9 @@ def test_every_page_answers_with_a_strict_csp_and_runs_no_inline_script(api, pro
 def test_a_page_sets_an_httponly_strict_csrf_cookie_and_a_token_bound_to_it(api):
     r = api.get("/")
     cookie = r.headers["set-cookie"]
-    assert cookie.startswith("plandesk_csrf=") and "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
+    assert cookie.startswith("plandesk_csrf=")
+    assert "HttpOnly" in cookie
+    assert "samesite=strict" in cookie.lower()
     presession = cookie.split("=", 1)[1].split(";", 1)[0]
     token = re.search(r'<meta name="csrf-token" content="([^"]+)">', r.text).group(1)
     assert token != presession  # an HMAC of it under the workspace secret, not a copy a page could plant
@@ -67,7 +68,8 @@ def test_a_browser_write_without_the_csrf_header_is_refused_and_writes_nothing(s
     r = c.post("/api/v1/projects", json={"name": "forged"})
     assert r.status_code == 403
     assert r.headers["content-type"].startswith("application/problem+json")
-    assert r.json()["code"] == "forbidden" and r.json()["field"] == "X-CSRF-Token"
+    assert r.json()["code"] == "forbidden"
+    assert r.json()["field"] == "X-CSRF-Token"
     wrong = c.post("/api/v1/projects", json={"name": "forged"}, headers={"X-CSRF-Token": secrets.token_urlsafe(32)})
     assert wrong.status_code == 403
     assert api.get("/api/v1/projects").json()["total"] == before
@@ -82,7 +84,8 @@ def test_a_browser_write_with_the_matching_csrf_header_goes_through(server):
 def test_a_cookie_without_any_csrf_token_is_refused_for_writes(server):
     c = server.client(cookies={"plandesk_session": "whatever"})
     r = c.post("/api/v1/projects", json={"name": "forged"})
-    assert r.status_code == 403 and r.json()["field"] == "X-CSRF-Token"
+    assert r.status_code == 403
+    assert r.json()["field"] == "X-CSRF-Token"
 
 
 def test_bearer_requests_are_not_browser_requests_and_skip_the_csrf_check(server, api):
@@ -99,7 +102,8 @@ def test_unknown_project_page_is_an_html_404_not_a_500(api):
     assert r.headers["content-type"].startswith("text/html")
     assert "Not found" in r.text
     bad = api.get("/projects/not-a-uuid/board")
-    assert bad.status_code == 400 and "must be a UUID" in bad.text
+    assert bad.status_code == 400
+    assert "must be a UUID" in bad.text
 
 
 def test_preview_renders_markdown_without_script_handlers_or_javascript_links(server):
@@ -110,7 +114,8 @@ def test_preview_renders_markdown_without_script_handlers_or_javascript_links(se
     r = c.post("/ui/preview", json={"text": text}, headers={"X-CSRF-Token": token})
     assert r.status_code == 200, r.text
     html = r.json()["html"]
-    assert "<h1>Title</h1>" in html and "<strong>bold</strong>" in html
+    assert "<h1>Title</h1>" in html
+    assert "<strong>bold</strong>" in html
     lowered = html.lower()
     for bad in ("<script", "onerror", "onload", 'href="javascript', "<svg"):
         assert bad not in lowered, (bad, html)
@@ -122,7 +127,8 @@ def test_preview_with_bad_input_is_a_problem_with_the_field(server):
     r = c.post("/ui/preview", json={"txt": "x"}, headers={"X-CSRF-Token": token})
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("application/problem+json")
-    assert r.json()["code"] == "invalid_argument" and r.json()["field"]
+    assert r.json()["code"] == "invalid_argument"
+    assert r.json()["field"]
     refused = c.post("/ui/preview", json={"text": "x"})
     assert refused.status_code == 403
 
@@ -132,7 +138,9 @@ def test_task_descriptions_render_sanitised_in_the_drawer(api, project):
     r = api.get(f"/projects/{project['id']}/board/drawer/{t['id']}")
     assert r.status_code == 200
     view = r.text.split('id="desc-view"', 1)[1].split("</div>", 1)[0]
-    assert "<img" in view and "onerror" not in view and "<script" not in view
+    assert "<img" in view
+    assert "onerror" not in view
+    assert "<script" not in view
 
 
 def test_list_sorts_and_filters_on_the_server(api, project):
@@ -148,7 +156,8 @@ def test_csv_export_has_every_filtered_task_and_neutralises_formulas(api, projec
     make_task(api, project["id"], "plain", tags=["csv"])
     make_task(api, project["id"], "other")
     r = api.get(f"/projects/{project['id']}/list.csv", params={"tag": "csv", "sort": "label"})
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/csv")
     assert "attachment" in r.headers["content-disposition"]
     lines = r.text.strip().splitlines()
     assert lines[0].startswith("id,label,status")
@@ -160,8 +169,10 @@ def test_csv_export_has_every_filtered_task_and_neutralises_formulas(api, projec
 def test_settings_page_lists_tokens_by_prefix_and_never_shows_a_value(api):
     raw = mint_token(api, "Claude Code")
     r = api.get("/settings/mcp")
-    assert "Claude Code" in r.text and raw[:19] in r.text
-    assert raw not in r.text and raw[19:] not in r.text
+    assert "Claude Code" in r.text
+    assert raw[:19] in r.text
+    assert raw not in r.text
+    assert raw[19:] not in r.text
     for link in ("/settings/members", "/settings/permissions"):
         assert f'href="{link}"' in r.text
 
@@ -173,16 +184,15 @@ def _read_events(response, into: list, stop: threading.Event) -> None:
                 into.append(json.loads(line[5:]))
             if stop.is_set():
                 return
-    except (httpx2.HTTPError, httpx2.StreamError):  # the test closed the stream under us: expected
-        return
+    except (httpx2.HTTPError, httpx2.StreamError, anyio.ClosedResourceError):
+        return  # the test closed the stream under us (over a socket, or in-process): expected
 
 
 def test_the_event_stream_delivers_a_committed_change_within_a_second(server, api, project):
     t = make_task(api, project["id"], "watched")
     events: list[dict] = []
     stop = threading.Event()
-    with httpx2.Client(base_url=server.url, timeout=httpx2.Timeout(30, read=30)) as c, \
-            c.stream("GET", f"/projects/{project['id']}/events") as response:
+    with server.client() as c, c.stream("GET", f"/projects/{project['id']}/events") as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         reader = threading.Thread(target=_read_events, args=(response, events, stop), daemon=True)
@@ -190,7 +200,8 @@ def test_the_event_stream_delivers_a_committed_change_within_a_second(server, ap
         wait_until = time.monotonic() + 10
         while not events and time.monotonic() < wait_until:
             time.sleep(0.02)
-        assert events and events[0]["kind"] == "hello"
+        assert events
+        assert events[0]["kind"] == "hello"
         started = time.monotonic()
         api.patch(f"/api/v1/tasks/{t['id']}", json={"status": "in_progress", "version": t["version"]})
         while time.monotonic() - started < 1.0:
@@ -201,15 +212,15 @@ def test_the_event_stream_delivers_a_committed_change_within_a_second(server, ap
         stop.set()
     update = next((e for e in events if e.get("kind") == "task.updated"), None)
     assert update is not None, f"no task.updated event within 1 s; got {events}"
-    assert update["task"]["status"] == "in_progress" and update["project_id"] == project["id"]
+    assert update["task"]["status"] == "in_progress"
+    assert update["project_id"] == project["id"]
     assert elapsed < 1.0, f"the change took {elapsed:.2f} s to arrive"
 
 
 def test_the_event_stream_of_a_project_outside_a_tokens_scope_is_not_found(server, api, project):
     other = api.post("/api/v1/projects", json={"name": "other"}).json()
     raw = mint_token(api, "scoped", project_ids=[other["id"]])
-    r = httpx2.get(f"{server.url}/projects/{project['id']}/events", headers={"Authorization": f"Bearer {raw}"},
-                   timeout=10)
+    r = server.client().get(f"/projects/{project['id']}/events", headers={"Authorization": f"Bearer {raw}"})
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("application/problem+json")
 
@@ -230,44 +241,42 @@ def test_activity_can_be_narrowed_to_one_token(server, api, project):
     token_id = next(t["id"] for t in api.get("/api/v1/tokens").json() if t["name"] == "activity agent")
     everything = api.get(f"/projects/{project['id']}/activity")
     assert everything.status_code == 200
-    assert "via activity agent" in everything.text and everything.text.count('class="timeline-item"') >= 2
+    assert "via activity agent" in everything.text
+    assert everything.text.count('class="timeline-item"') >= 2
     narrowed = api.get(f"/projects/{project['id']}/activity", params={"token_id": token_id})
     items = narrowed.text.count('class="timeline-item"')
-    assert items == 1 and "via activity agent" in narrowed.text
+    assert items == 1
+    assert "via activity agent" in narrowed.text
     assert f'<option value="{token_id}" selected>activity agent</option>' in narrowed.text
 
 
 def test_activity_with_a_bad_page_marker_is_a_400_page(api, project):
     r = api.get(f"/projects/{project['id']}/activity", params={"before": "x"})
-    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("text/html")
 
 
 @pytest.fixture
-def team_server(tmp_path):
+def team_server(serve):
     """A server with a second person, so nobody is signed in just for calling from loopback."""
-    from conftest import drop_pg_database, new_workspace, start_server
-    ws = new_workspace(tmp_path)
-    srv = start_server(ws)
+    srv = serve("app")
     owner = srv.client()
     project = owner.post("/api/v1/projects", json={"name": "Team plan"}).json()
     task = make_task(owner, project["id"], "Read me")
     r = owner.post("/api/v1/members", json={"email": "viewer@example.com", "role": "viewer",
                                             "password": "correct horse battery staple"})
     assert r.status_code == 201, r.text
-    yield srv, project, task
-    srv.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
+    return srv, project, task
 
 
 def test_opening_a_page_without_signing_in_goes_to_the_sign_in_form_and_back(team_server):
     srv, project, _ = team_server
     path = f"/projects/{project['id']}/board"
-    r = httpx2.get(srv.url + path + "?tag=x", headers={"Accept": "text/html"}, timeout=30)
+    visitor = srv.client()
+    r = visitor.get(path + "?tag=x", headers={"Accept": "text/html"})
     assert r.status_code == 303
     assert r.headers["location"] == "/signin?next=%2Fprojects%2F" + project["id"] + "%2Fboard%3Ftag%3Dx"
-    data = httpx2.get(srv.url + f"/projects/{project['id']}/flow.json", headers={"Accept": "application/json"},
-                      timeout=30)
+    data = visitor.get(f"/projects/{project['id']}/flow.json", headers={"Accept": "application/json"})
     assert data.status_code == 401
 
 
@@ -279,10 +288,13 @@ def test_a_viewer_sees_the_board_without_write_controls(team_server):
     assert r.status_code == 200, r.text
     token = r.json()["csrf_token"]  # bound to the new session; the one from before sign-in no longer works
     board = c.get(f"/projects/{project['id']}/board")
-    assert board.status_code == 200 and "Read me" in board.text
-    assert 'data-action="new-task"' not in board.text and 'data-can-write="no"' in board.text
+    assert board.status_code == 200
+    assert "Read me" in board.text
+    assert 'data-action="new-task"' not in board.text
+    assert 'data-can-write="no"' in board.text
     drawer = c.get(f"/projects/{project['id']}/board/drawer/{task['id']}")
     assert 'id="f-status" data-field="status" disabled' in drawer.text
-    assert 'data-action="delete-task"' not in drawer.text and 'id="comment-form"' not in drawer.text
+    assert 'data-action="delete-task"' not in drawer.text
+    assert 'id="comment-form"' not in drawer.text
     refused = c.patch(f"/api/v1/tasks/{task['id']}", json={"status": "done"}, headers={"X-CSRF-Token": token})
     assert refused.status_code == 403

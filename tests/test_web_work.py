@@ -5,27 +5,14 @@ from __future__ import annotations
 import time
 
 import pytest
-from test_web_support import (  # noqa: F401
-    browser_fixture,
-    make_task,
-    mcp_call,
-    mint_token,
-    module_server,
-    page_fixture,
-    wait_for,
-)
+from web_support import make_task, mcp_call, mint_token
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    yield from module_server(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def agent_token(server) -> str:
-    return mint_token(server.client(), "timeline agent")
+def agent_token(live_server) -> str:
+    return mint_token(live_server.client(), "timeline agent")
 
 
 def test_an_agents_progress_appears_on_the_open_run_timeline_within_a_second(page, server, api, project, agent_token):

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+
+# Every rule that reads the time (leases, expiry of tokens, shares, sessions, invitations, approvals) calls
+# now() below, so swapping this one source moves all of them: tests use it to make a lease run out without
+# waiting for it. Nothing else sets it.
+_source: Callable[[], datetime] | None = None
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return _source() if _source is not None else datetime.now(UTC)
+
+
+@contextlib.contextmanager
+def reading_from(source: Callable[[], datetime]) -> Iterator[None]:
+    """Read the time from `source` (an aware UTC datetime each call) inside the block, in this process."""
+    global _source
+    previous, _source = _source, source
+    try:
+        yield
+    finally:
+        _source = previous
 
 
 def new_id() -> str:

@@ -1,0 +1,84 @@
+"""The in-process tier of the test servers: the real app, its lifespan run, reached without a socket.
+
+`AppServer` answers to the same calls as conftest's `LiveServer` (url, mcp_url, workspace, client(), stop()),
+so a test moves between the tiers by the fixture it asks for. `FakeClock` moves the time the core reads.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from starlette.testclient import TestClient
+
+LOOPBACK = "http://127.0.0.1"  # the Host the guard accepts; the client address is loopback too
+
+
+class AppClient(TestClient):
+    """A TestClient that behaves like the httpx2.Client of the process tier: no redirects followed, and
+    the `timeout` argument accepted and ignored (there is no network to wait for)."""
+
+    __test__ = False
+
+    def request(self, method, url, *, timeout=None, **kw):
+        return super().request(method, url, **kw)
+
+    # `with server.client() as c:` must not run the app's lifespan a second time: the server ran it once.
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class AppServer:
+    """`create_app(settings)` on a workspace, lifespan entered once; every client shares its event loop."""
+
+    url = LOOPBACK
+
+    def __init__(self, workspace):
+        from plandesk.app import create_app
+
+        self.workspace = workspace
+        self.settings = workspace.settings()
+        self.app = create_app(self.settings)
+        self._root = self._new_client()
+        TestClient.__enter__(self._root)  # the lifespan: serving lock, PostgreSQL listener, MCP sessions
+        self._clients: list[TestClient] = []
+
+    @property
+    def mcp_url(self) -> str:
+        return f"{self.url}/mcp/"
+
+    def _new_client(self, *, headers=None, cookies=None, follow_redirects=False) -> AppClient:
+        # raise_server_exceptions=False: an unhandled error reaches the test as the 500 a person would get.
+        return AppClient(self.app, base_url=self.url, client=("127.0.0.1", 50000), headers=headers,
+                         cookies=cookies, follow_redirects=follow_redirects, raise_server_exceptions=False)
+
+    def client(self, *, headers=None, cookies=None, follow_redirects=False, timeout=None) -> AppClient:
+        c = self._new_client(headers=headers, cookies=cookies, follow_redirects=follow_redirects)
+        c.portal = self._root.portal  # run on the lifespan's loop, where the app's background tasks live
+        self._clients.append(c)
+        return c
+
+    def stop(self) -> None:
+        for c in self._clients:
+            c.close()
+        TestClient.__exit__(self._root, None, None, None)
+
+
+class FakeClock:
+    """Real time plus an offset that only grows: ordering of writes is kept, and `advance` jumps ahead."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def monotonic(self) -> float:
+        import time
+
+        return time.monotonic() + self.offset.total_seconds()
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
