@@ -2,6 +2,7 @@
 import { api, describe, fragment } from "./api.js";
 import { closeDrawer, openDrawer, openTaskId, taskChangedElsewhere } from "./drawer.js";
 import { onLive } from "./live.js";
+import { changed, confirmUnfinished, taskEdits } from "./task_edits.js";
 import { debounce, isTyping, refreshTimes, toast } from "./ui.js";
 
 const board = document.getElementById("board");
@@ -121,27 +122,41 @@ const refreshBoard = debounce(async () => {
   } catch { /* the live indicator shows the connection state; the next event retries */ }
 }, 400);
 
-async function moveCard(card, status) {
+function cardTitle(card) { return card.querySelector(".card-title")?.textContent.trim() || ""; }
+
+// `undoing`: this move takes back an earlier one (no new Undo for it, no question asked again).
+async function moveCard(card, status, { undoing = false } = {}) {
   const from = card.dataset.status;
   if (from === status) return;
+  if (!undoing && !(await confirmUnfinished(card.dataset.waiting, cardTitle(card), status))) return;
   const list = card.parentElement;
   const next = card.nextElementSibling;
   place(card, status);
   card.dataset.touched = String(performance.now());
   recount();
   card.classList.add("saving");
+  const taskId = card.dataset.id;
   try {
-    const task = await api("PATCH", `/api/v1/tasks/${card.dataset.id}`, { status, version: Number(card.dataset.version) });
-    card.dataset.version = String(task.version);
-    toast(`Moved to ${labels[status]}`, "ok", { timeout: 1600 });
+    const task = await taskEdits.enqueue(taskId, { status }, Number(card.dataset.version));
+    const current = document.getElementById(`card-${taskId}`) || card;
+    current.dataset.version = String(Math.max(Number(current.dataset.version), task.version));
+    if (undoing) toast(`Moved back to ${labels[status]}`, "ok", { timeout: 1600 });
+    else {
+      changed(`Moved to ${labels[status]}`, () => {
+        const now = document.getElementById(`card-${taskId}`);
+        return now ? moveCard(now, from, { undoing: true }) : null;
+      });
+    }
     if (openTaskId() === task.id) openDrawer(task.id, { push: false, focus: false });
     refreshBoard();
   } catch (err) {
-    list.insertBefore(card, next && next.parentElement === list ? next : null);
-    card.dataset.status = from;
+    if (card.parentElement === board.querySelector(`.cards[data-status="${status}"]`)) {
+      list.insertBefore(card, next && next.parentElement === list ? next : null);
+      card.dataset.status = from;
+    }
     recount();
     toast(err.status === 409 ? "Someone changed this task meanwhile; the board shows the latest now" : `Not moved — ${describe(err)}`, "error");
-    if (err.status === 409) refreshCard(card.dataset.id);
+    if (err.status === 409) refreshCard(taskId);
   } finally {
     card.classList.remove("saving");
   }

@@ -1,6 +1,9 @@
 // The task drawer (?task=ID): edit fields in place, Markdown description with preview, comments, history.
 import { api, describe, fragment } from "./api.js";
-import { confirmAction, refreshTimes, toast } from "./ui.js";
+import { conflictRows } from "./edit_queue.js";
+import { changed, confirmUnfinished, taskEdits } from "./task_edits.js";
+import { FIELD_NAMES, shownValue } from "./text.js";
+import { confirmAction, h, refreshTimes, toast } from "./ui.js";
 
 const drawer = document.getElementById("drawer");
 const projectId = document.body.dataset.project;
@@ -25,6 +28,7 @@ function announceChange(task) {
 export async function openDrawer(taskId, { push = true, focus = true } = {}) {
   if (!drawer) return;
   if (focus) lastFocus = document.activeElement;
+  conflict = null;
   drawer.hidden = false;
   drawer.setAttribute("aria-busy", "true");
   if (!inner() || inner().dataset.task !== taskId) {
@@ -68,26 +72,82 @@ function saveState(text) {
   if (el) el.textContent = text;
 }
 
+// Unsaved values that met someone else's change: {taskId, mine: {field: value}, theirs: task}.
+let conflict = null;
+
 async function patch(fields) {
   const box = inner();
   const taskId = box.dataset.task;
   saveState("Saving…");
   try {
-    const task = await api("PATCH", `/api/v1/tasks/${taskId}`, { ...fields, version: Number(box.dataset.version) });
-    box.dataset.version = String(task.version);
-    saveState("Saved");
+    const task = await taskEdits.enqueue(taskId, fields, Number(box.dataset.version));
+    if (inner()?.dataset.task === taskId) {
+      inner().dataset.version = String(Math.max(Number(inner().dataset.version), task.version));
+      if (!taskEdits.pending(taskId)) saveState("Saved");
+    }
     announceChange(task);
     return task;
   } catch (err) {
     saveState("");
-    if (err.status === 409) {
-      toast("This task was changed elsewhere; showing the latest version", "error");
-      await openDrawer(taskId, { push: false, focus: false });
-    } else {
-      toast(`Not saved — ${describe(err)}`, "error");
-    }
+    if (err.status === 409) await showConflict(taskId, fields);
+    else toast(`Not saved — ${describe(err)}`, "error");
     throw err;
   }
+}
+
+// Someone else changed the task: keep the person's values on screen and let them choose.
+async function showConflict(taskId, fields) {
+  let theirs;
+  try { theirs = await api("GET", `/api/v1/tasks/${encodeURIComponent(taskId)}`); } catch (err) {
+    toast(`Not saved — ${describe(err)}`, "error");
+    return;
+  }
+  if (!conflict || conflict.taskId !== taskId) conflict = { taskId, mine: {} };
+  Object.assign(conflict.mine, fields);
+  conflict.theirs = theirs;
+  const rows = conflictRows(conflict.mine, theirs);
+  const box = inner();
+  if (!box || box.dataset.task !== taskId) return;
+  box.querySelector("#conflict")?.remove();
+  if (!rows.length) { conflict = null; taskEdits.seen(taskId, theirs.version); box.dataset.version = String(theirs.version); return; }
+  const panel = h("div", { class: "conflict", id: "conflict", role: "alert" },
+    h("p", { class: "conflict-title", text: "Someone else changed this task while you were editing. Your changes are not saved yet." }),
+    h("dl", { class: "conflict-rows" }, rows.flatMap((r) => [
+      h("dt", { text: FIELD_NAMES[r.field] || r.field }),
+      h("dd", {}, h("span", { class: "conflict-mine" }, "Yours: ", h("strong", { text: shownValue(r.field, r.mine) })),
+        h("span", { class: "conflict-theirs" }, "Theirs: ", h("strong", { text: shownValue(r.field, r.theirs) }))),
+    ])),
+    h("div", { class: "form-actions" },
+      h("button", { type: "button", class: "btn", "data-action": "take-theirs", text: "Take theirs" }),
+      h("button", { type: "button", class: "btn btn-primary", "data-action": "keep-mine", text: "Keep mine" })));
+  box.querySelector(".drawer-body").prepend(panel);
+  saveState("Not saved — see above");
+}
+
+async function resolveConflict(keepMine) {
+  const c = conflict;
+  conflict = null;
+  if (!c) return;
+  taskEdits.seen(c.taskId, c.theirs.version);
+  const box = inner();
+  if (box) box.dataset.version = String(c.theirs.version);
+  if (keepMine) {
+    try {
+      await patch(c.mine);
+      toast("Your changes are saved");
+    } catch { return; /* a new conflict shows its own panel */ }
+  }
+  await openDrawer(c.taskId, { push: false, focus: false });
+}
+
+function resetInput(el) {
+  if (el.tagName === "SELECT") { for (const opt of el.options) opt.selected = opt.defaultSelected; }
+  else el.value = el.defaultValue;
+}
+
+function acceptInput(el) {
+  if (el.tagName === "SELECT") { for (const opt of el.options) opt.defaultSelected = opt.selected; }
+  else el.defaultValue = el.value;
 }
 
 async function onFieldChange(el) {
@@ -95,16 +155,26 @@ async function onFieldChange(el) {
   if (!field || field === "description") return;
   const value = fieldValue(el);
   if (field === "label" && !value) { toast("A task needs a title", "error"); el.value = el.defaultValue; return; }
+  const before = el.tagName === "SELECT" ? [...el.options].find((o) => o.defaultSelected)?.value : el.defaultValue;
+  const taskId = inner().dataset.task;
+  if (field === "status" && !(await confirmUnfinished(inner().dataset.waiting, inner().querySelector(".title-input").value, value))) {
+    resetInput(el);
+    return;
+  }
+  acceptInput(el);
   try {
     await patch({ [field]: value });
-    if (el.defaultValue !== undefined) el.defaultValue = el.value;
-    if (field === "status" || field === "priority" || field === "kind") {
-      for (const opt of el.options) opt.defaultSelected = opt.selected;
+    if (field === "status") {
+      const name = el.options[el.selectedIndex].text;
+      changed(`Status: ${name}`, async () => {
+        await taskEdits.enqueue(taskId, { status: before }, 0);
+        toast(`Status back to ${shownValue("status", before)}`, "ok", { timeout: 1600 });
+        if (openTaskId() === taskId) await openDrawer(taskId, { push: false, focus: false });
+      });
     }
-    toast(field === "status" ? `Status: ${el.options[el.selectedIndex].text}` : "Saved", "ok", { timeout: 1600 });
-  } catch {
-    if (el.tagName === "SELECT") { for (const opt of el.options) opt.selected = opt.defaultSelected; }
-    else el.value = el.defaultValue;
+  } catch (err) {
+    // A conflict keeps the person's value on screen (the panel offers keep mine / take theirs).
+    if (err.status !== 409) resetInput(el);
   }
 }
 
@@ -172,6 +242,8 @@ async function onAction(action, el) {
       toast("Version restored");
       await openDrawer(taskId, { push: false, focus: false });
     } catch (err) { toast(`Not restored — ${describe(err)}`, "error"); }
+  } else if (action === "keep-mine" || action === "take-theirs") {
+    await resolveConflict(action === "keep-mine");
   } else if (action === "resolve-comment") {
     try { await commentAction(action, el); } catch (err) { toast(describe(err), "error"); }
   }
@@ -199,6 +271,8 @@ export function taskChangedElsewhere(taskId, version) {
   const box = inner();
   if (!box || drawer.hidden || box.dataset.task !== taskId) return;
   if (version !== undefined && Number(box.dataset.version) >= Number(version)) return;
+  // Our own writes still on their way: the event is one of them; an open conflict waits for the person.
+  if (taskEdits.pending(taskId) || (conflict && conflict.taskId === taskId)) return;
   const active = document.activeElement;
   const editing = drawer.contains(active) && ["INPUT", "TEXTAREA"].includes(active.tagName)
     && active.value !== active.defaultValue;
