@@ -155,7 +155,7 @@ async function moveCard(card, status, { undoing = false } = {}) {
       card.dataset.status = from;
     }
     recount();
-    toast(err.status === 409 ? "Someone changed this task meanwhile; the board shows the latest now" : `Not moved — ${describe(err)}`, "error");
+    toast(err.status === 409 ? `Someone changed this task meanwhile (“${cardTitle(card)}”); the board shows the latest now` : `“${cardTitle(card)}” not moved — ${describe(err)}`, "error");
     if (err.status === 409) refreshCard(taskId);
   } finally {
     card.classList.remove("saving");
