@@ -3,7 +3,7 @@
 import { api, describe } from "./api.js";
 import { onLive } from "./live.js";
 import { confirmAction, debounce, toast } from "./ui.js";
-import { edgePath, el, nodeElement } from "./flow_draw.js";
+import { edgePath, el, labelBox, nodeElement, routePath } from "./flow_draw.js";
 
 const svg = document.getElementById("flow");
 const viewport = document.getElementById("viewport");
@@ -32,18 +32,29 @@ function toWorld(clientX, clientY) {
   return { x: (clientX - r.left - view.x) / view.k, y: (clientY - r.top - view.y) / view.k };
 }
 
+// Routes hold while every task stands where the layered layout put it; once someone moves a task, links
+// are drawn point to point.
+function laidOut() {
+  return data.nodes.every((n) => n.x === n.auto_x && n.y === n.auto_y);
+}
+
 function drawEdges() {
   edgesLayer.replaceChildren();
+  const routed = laidOut();
   for (const e of data.edges) {
-    const a = byId.get(e.from), b = byId.get(e.to);
+    const a = byId.get(e.left || e.from), b = byId.get(e.right || e.to);
     if (!a || !b) continue;
-    const { d, mx, my } = edgePath(a.node, b.node, W, H);
+    const { d, mx, my } = routed && b.node.x > a.node.x ? routePath(a.node, b.node, e.route || [], W, H) : edgePath(a.node, b.node, W, H);
     const active = selected?.type === "edge" && selected.id === e.id;
+    // Drawn left to right; the arrow points at the link's `to` end (the start, for "depends on").
+    const marker = active ? "url(#arrow-active)" : "url(#arrow)";
+    const backwards = e.left && e.left !== e.from;
     const g = el("g", { class: `edge${e.dependency ? "" : " edge-soft"}${active ? " selected" : ""}`, "data-edge": e.id });
     g.append(el("path", { class: "edge-hit", d }));
-    g.append(el("path", { class: "edge-line", d, "marker-end": active ? "url(#arrow-active)" : "url(#arrow)" }));
+    g.append(el("path", { class: "edge-line", d, [backwards ? "marker-start" : "marker-end"]: marker }));
     const text = e.label.replace("_", " ");
-    g.append(el("rect", { class: "edge-label-bg", x: mx - text.length * 3.4 - 6, y: my - 9, width: text.length * 6.8 + 12, height: 18, rx: 9 }));
+    const box = labelBox(text, mx, my);
+    g.append(el("rect", { class: "edge-label-bg", ...box, rx: 9 }));
     g.append(el("text", { class: "edge-label", x: mx, y: my + 4, "text-anchor": "middle" }, text));
     edgesLayer.append(g);
   }
@@ -83,7 +94,7 @@ function fit() {
     // Too big to fit readably (a phone, a large plan): start at the first layer, labels legible; pan from there.
     view.k = 0.45;
     view.x = 16 - minX * view.k;
-    view.y = 16 - minY * view.k;
+    view.y = Math.max(16, (r.height - (maxY - minY) * view.k) / 2) - minY * view.k;
   }
   applyView();
 }
@@ -148,6 +159,7 @@ document.getElementById("flow-banner-close").addEventListener("click", () => ban
 
 // ---- writes --------------------------------------------------------------------------------------
 async function savePosition(n) {
+  if (!data.arranged) { await arrange(); return; }
   const x = Math.round(n.x * 10) / 10, y = Math.round(n.y * 10) / 10;
   try {
     const task = await api("PATCH", `/api/v1/tasks/${n.id}`, { x, y, version: n.version });
@@ -157,6 +169,43 @@ async function savePosition(n) {
     toast(err.status === 409 ? "That task changed elsewhere; the canvas shows the latest now" : `Position not saved — ${describe(err)}`, "error");
     reload();
   }
+}
+
+// Saves positions four at a time; returns how many could not be saved (changed meanwhile).
+async function savePositions(nodes, at = (n) => ({ x: n.x, y: n.y })) {
+  let failed = 0;
+  const queue = [...nodes];
+  async function worker() {
+    while (queue.length) {
+      const n = queue.shift();
+      const { x, y } = at(n);
+      try {
+        const task = await api("PATCH", `/api/v1/tasks/${n.id}`, { x: Math.round(x * 10) / 10, y: Math.round(y * 10) / 10, version: n.version });
+        Object.assign(n, { x, y, version: task.version, placed: true });
+      } catch { failed += 1; }
+    }
+  }
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  return failed;
+}
+
+// The first move on a canvas nobody arranged yet: from now on the positions people see are stored, so
+// the project is marked arranged and every task keeps the place it has on screen.
+async function arrange() {
+  if (data.arranged) return true;
+  data.arranged = true;
+  try {
+    const project = await api("GET", `/api/v1/projects/${projectId}`);
+    await api("PATCH", `/api/v1/projects/${projectId}`, {
+      canvas_layout: { ...(project.canvas_layout || {}), arranged: true }, version: project.version });
+  } catch (err) {
+    data.arranged = false;
+    toast(`Layout not saved — ${describe(err)}`, "error");
+    return false;
+  }
+  const failed = await savePositions(data.nodes.filter((n) => !n.placed));
+  if (failed) toast(`${failed} task(s) changed meanwhile and kept their place`, "error");
+  return true;
 }
 
 async function createEdge(from, to) {
@@ -201,18 +250,8 @@ async function autoLayout() {
   if (!moves.length) { toast("The layout is already tidy"); return; }
   const ok = await confirmAction({ title: "Lay out the whole graph?", body: `${moves.length} task${moves.length === 1 ? "" : "s"} will move to an automatic layered layout; hand-placed positions are replaced.`, confirmLabel: "Lay out", danger: false });
   if (!ok) return;
-  let failed = 0;
-  const queue = [...moves];
-  async function worker() {
-    while (queue.length) {
-      const n = queue.shift();
-      try {
-        const task = await api("PATCH", `/api/v1/tasks/${n.id}`, { x: n.auto_x, y: n.auto_y, version: n.version });
-        Object.assign(n, { x: n.auto_x, y: n.auto_y, version: task.version });
-      } catch { failed += 1; }
-    }
-  }
-  await Promise.all([worker(), worker(), worker(), worker()]);
+  if (!data.arranged && !(await arrange())) return;
+  const failed = await savePositions(moves, (n) => ({ x: n.auto_x, y: n.auto_y }));
   drawAll();
   fit();
   if (failed) toast(`${failed} task(s) changed meanwhile and kept their place`, "error");
@@ -220,7 +259,25 @@ async function autoLayout() {
 }
 
 // ---- pointer gestures ----------------------------------------------------------------------------
+// Touch: one finger moves a task or pans; two fingers pinch to zoom and pan together.
+const touches = new Map(); // pointerId -> {x, y}
+
+function pinchState() {
+  const [p, q] = [...touches.values()];
+  return { mx: (p.x + q.x) / 2, my: (p.y + q.y) / 2, dist: Math.max(10, Math.hypot(p.x - q.x, p.y - q.y)) };
+}
+
 svg.addEventListener("pointerdown", (event) => {
+  if (event.pointerType === "touch") {
+    touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
+    if (touches.size === 2) {
+      if (gesture?.kind === "move" && gesture.moved) byId.get(gesture.node.id)?.el.classList.remove("dragging");
+      const start = pinchState();
+      gesture = { kind: "pinch", start, k: view.k, world: toWorld(start.mx, start.my) };
+      return;
+    }
+    if (touches.size > 2) return;
+  }
   if (event.button !== 0) return;
   const handle = event.target.closest(".handle");
   const nodeEl = event.target.closest(".node");
@@ -252,8 +309,17 @@ function nodeAt(clientX, clientY) {
 }
 
 svg.addEventListener("pointermove", (event) => {
+  if (touches.has(event.pointerId)) touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
   if (!gesture) return;
-  if (gesture.kind === "pan") {
+  if (gesture.kind === "pinch") {
+    if (touches.size < 2) return;
+    const now = pinchState();
+    const r = svg.getBoundingClientRect();
+    view.k = Math.max(0.2, Math.min(2.5, gesture.k * now.dist / gesture.start.dist));
+    view.x = now.mx - r.left - gesture.world.x * view.k;
+    view.y = now.my - r.top - gesture.world.y * view.k;
+    applyView();
+  } else if (gesture.kind === "pan") {
     view.x = gesture.vx + event.clientX - gesture.sx;
     view.y = gesture.vy + event.clientY - gesture.sy;
     applyView();
@@ -278,6 +344,8 @@ svg.addEventListener("pointermove", (event) => {
 });
 
 function endGesture(event, cancelled) {
+  touches.delete(event.pointerId);
+  if (gesture?.kind === "pinch" && touches.size) return; // the other finger is still down
   const g = gesture;
   gesture = null;
   svg.classList.remove("panning");

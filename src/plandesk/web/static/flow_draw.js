@@ -2,6 +2,7 @@
 
 const NS = "http://www.w3.org/2000/svg";
 const STATUS = { scope: "Scope", todo: "Todo", in_progress: "In Progress", done: "Done", backlog: "Backlog" };
+// Pure geometry below (routePath, edgePath, labelBox) runs under Node's unit tests; only el() needs a DOM.
 
 export function el(tag, attrs = {}, text) {
   const node = document.createElementNS(NS, tag);
@@ -39,6 +40,31 @@ export function nodeElement(n, W, H, canWrite) {
   return g;
 }
 
+function curve(p, q) {
+  const dx = (q.x - p.x) / 2;
+  return `C${p.x + dx} ${p.y} ${q.x - dx} ${q.y} ${q.x} ${q.y}`;
+}
+
+// A link routed by the layered layout: from the right side of `a` through each waypoint (an empty row slot
+// of a column, crossed horizontally) to the left side of `b`. Curves only run in the gaps between columns,
+// so the link never crosses a task; its label sits in the first gap, the middle of the first curve.
+export function routePath(a, b, route, W, H) {
+  let p = { x: a.x + W, y: a.y + H / 2 };
+  let d = `M${p.x} ${p.y}`;
+  let label = null;
+  for (const [wx, wy] of route) {
+    const q = { x: wx, y: wy };
+    d += ` ${curve(p, q)}`;
+    label ??= { mx: (p.x + q.x) / 2, my: (p.y + q.y) / 2 };
+    p = { x: wx + W, y: wy };
+    d += ` L${p.x} ${p.y}`;
+  }
+  const t = { x: b.x - 2, y: b.y + H / 2 };
+  d += ` ${curve(p, t)}`;
+  label ??= { mx: (p.x + t.x) / 2, my: (p.y + t.y) / 2 };
+  return { d, ...label };
+}
+
 // The path of a link: side to side when the nodes stand in different columns (leftwards too), top to
 // bottom when one stands above the other, so that no arrow loops back through its own node.
 export function edgePath(a, b, W, H) {
@@ -59,4 +85,10 @@ export function edgePath(a, b, W, H) {
   }
   return { d: `M${sx} ${sy} C${c1x} ${c1y} ${c2x} ${c2y} ${tx} ${ty}`,
            mx: (sx + 3 * c1x + 3 * c2x + tx) / 8, my: (sy + 3 * c1y + 3 * c2y + ty) / 8 };
+}
+
+// The box of a link's label pill centred on (mx, my), sized from its text.
+export function labelBox(text, mx, my) {
+  const width = text.length * 6.8 + 12;
+  return { x: mx - width / 2, y: my - 9, width, height: 18 };
 }
