@@ -18,7 +18,8 @@ VERBS = {"create": "created", "update": "updated", "delete": "deleted", "claim":
          "release": "released", "renew_claim": "renewed the claim on", "lease_expired": "lease expired on",
          "resolve": "resolved", "reopen": "reopened", "restore": "restored", "complete": "completed",
          "start": "started", "progress": "recorded progress on", "pause": "paused", "resume": "resumed",
-         "revoke": "revoked", "rotate": "rotated", "move": "moved"}
+         "revoke": "revoked", "rotate": "rotated", "move": "moved", "import": "imported",
+         "link_tasks": "linked tasks to", "set_current_goal": "set the current goal of"}
 
 
 def describe(action: str) -> str:

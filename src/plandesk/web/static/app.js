@@ -18,7 +18,27 @@ document.addEventListener("click", (event) => {
   if (action === "palette") { event.preventDefault(); openPalette(); }
   else if (action === "open-nav") setNav(true);
   else if (action === "close-nav") setNav(false);
+  else if (action === "theme") cycleTheme(el);
 });
+
+// System → Light → Dark, remembered in a cookie so that the server renders the next page in it (no flash).
+const THEMES = ["system", "light", "dark"];
+const THEME_NAMES = { system: "System", light: "Light", dark: "Dark" };
+
+function cycleTheme(button) {
+  const current = document.documentElement.dataset.theme || "system";
+  const next = THEMES[(THEMES.indexOf(current) + 1) % THEMES.length];
+  document.documentElement.dataset.theme = next;
+  document.querySelector('meta[name="color-scheme"]')?.setAttribute("content", next === "system" ? "light dark" : next);
+  document.cookie = `plandesk_theme=${next}; path=/; max-age=31536000; SameSite=Lax`;
+  button.dataset.theme = next;
+  button.textContent = THEME_NAMES[next];
+}
+
+function showShortcuts() {
+  const dialog = document.getElementById("shortcuts");
+  if (dialog && !dialog.open) dialog.showModal();
+}
 
 let pendingG = 0;
 document.addEventListener("keydown", (event) => {
@@ -30,6 +50,7 @@ document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && document.body.classList.contains("nav-open")) { setNav(false); return; }
   if (isTyping(event) || event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.key === "/") { event.preventDefault(); openPalette(); return; }
+  if (event.key === "?" && !document.querySelector("dialog[open]")) { event.preventDefault(); showShortcuts(); return; }
   // g then a letter jumps between a project's views, as in most keyboard-first tools.
   const pid = document.body.dataset.project;
   if (event.key === "g") { pendingG = Date.now(); return; }

@@ -1,5 +1,6 @@
 // The command palette (Ctrl/Cmd-K): jump to a view, or search tasks, documents, notes and comments.
 import { api, describe } from "./api.js";
+import { stripMarks } from "./text.js";
 import { debounce, h } from "./ui.js";
 
 const dialog = document.getElementById("palette");
@@ -46,7 +47,7 @@ function excerptNodes(text) {
   const parts = String(text || "").split(/(\[[^\[\]]*\])/);
   for (const part of parts) {
     if (part.startsWith("[") && part.endsWith("]") && part.length > 2) nodes.push(h("mark", { text: part.slice(1, -1) }));
-    else if (part) nodes.push(document.createTextNode(part));
+    else if (part) nodes.push(document.createTextNode(stripMarks(part)));
   }
   return nodes;
 }

@@ -40,3 +40,13 @@ export function plainText(markdown) {
     .replace(/\s+/g, " ")
     .trim();
 }
+
+// Reconnect pauses: 250 ms, 500 ms, 1 s, then every 2 s, so a restarted server is found again within ~2 s.
+export function nextDelay(attempt) {
+  return Math.min(2000, 250 * 2 ** Math.max(0, attempt - 1));
+}
+
+// Emphasis and heading marks out of a search excerpt (its [ ] mark the matches and stay).
+export function stripMarks(text) {
+  return String(text ?? "").replace(/\*\*|__|`+|~~/g, "").replace(/(^|\n)\s{0,3}#{1,6}\s+/g, "$1").replace(/(^|\s)[*_](\S)/g, "$1$2");
+}
