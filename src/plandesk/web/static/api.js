@@ -13,7 +13,9 @@ export async function api(method, path, body) {
   let response;
   try {
     response = await fetch(path, {
-      method, headers, credentials: "same-origin",
+      method,
+      headers,
+      credentials: "same-origin",
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {
@@ -21,7 +23,11 @@ export async function api(method, path, body) {
   }
   if (response.status === 204) return null;
   let data = null;
-  try { data = await response.json(); } catch { /* an empty or non-JSON body */ }
+  try {
+    data = await response.json();
+  } catch {
+    /* an empty or non-JSON body */
+  }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }

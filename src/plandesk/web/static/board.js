@@ -8,7 +8,9 @@ import { debounce, isTyping, refreshTimes, toast } from "./ui.js";
 const board = document.getElementById("board");
 const projectId = board.dataset.project;
 const statuses = [...board.querySelectorAll(".column")].map((c) => c.dataset.status);
-const labels = Object.fromEntries([...board.querySelectorAll(".column")].map((c) => [c.dataset.status, c.querySelector("h2").textContent.trim()]));
+const labels = Object.fromEntries(
+  [...board.querySelectorAll(".column")].map((c) => [c.dataset.status, c.querySelector("h2").textContent.trim()]),
+);
 const filters = { tags: new Set(), assignee: "" };
 let drag = null;
 let suppressClick = false;
@@ -43,23 +45,28 @@ function applyFilters() {
 }
 
 function recount() {
-  let total = 0, shown = 0, blocked = 0;
+  let total = 0,
+    shown = 0,
+    blocked = 0;
   for (const column of board.querySelectorAll(".column")) {
     const cards = column.querySelectorAll(".card");
     const visible = [...cards].filter((c) => !c.hidden);
     total += cards.length;
     shown += visible.length;
     blocked += visible.filter((c) => c.classList.contains("is-blocked")).length;
-    column.querySelector(".count").textContent = filters.tags.size || filters.assignee
-      ? `${visible.length}/${cards.length}` : String(cards.length);
+    column.querySelector(".count").textContent =
+      filters.tags.size || filters.assignee ? `${visible.length}/${cards.length}` : String(cards.length);
     column.classList.toggle("is-empty", visible.length === 0);
   }
   const stats = document.getElementById("board-stats");
-  if (stats) stats.textContent = `${shown === total ? total : `${shown} of ${total}`} tasks${blocked ? ` · ${blocked} blocked` : ""}`;
+  if (stats)
+    stats.textContent = `${shown === total ? total : `${shown} of ${total}`} tasks${blocked ? ` · ${blocked} blocked` : ""}`;
 }
 
 // ---- placing cards -------------------------------------------------------------------------------
-function orderKey(card) { return card.dataset.order || ""; }
+function orderKey(card) {
+  return card.dataset.order || "";
+}
 
 function place(card, status) {
   const list = board.querySelector(`.cards[data-status="${status}"]`);
@@ -95,13 +102,19 @@ async function refreshCard(taskId, version) {
 
 // A full re-read keeps blocked markers and counts right after status or edge changes; coalesced.
 const refreshBoard = debounce(async () => {
-  if (drag) { refreshBoard(); return; }
+  if (drag) {
+    refreshBoard();
+    return;
+  }
   try {
     const url = new URL(window.location.href);
     url.search = "";
     const startedAt = performance.now();
     const doc = await fragment(url.pathname);
-    if (drag) { refreshBoard(); return; }
+    if (drag) {
+      refreshBoard();
+      return;
+    }
     const focused = document.activeElement?.closest(".card")?.dataset.id;
     const shown = [...board.querySelectorAll(".card")];
     for (const list of board.querySelectorAll(".cards")) {
@@ -111,18 +124,26 @@ const refreshBoard = debounce(async () => {
     // The snapshot was taken before this page's latest changes landed: keep the newer cards it lacks.
     for (const old of shown) {
       const fresh = document.getElementById(`card-${old.dataset.id}`);
-      const newer = fresh ? Number(fresh.dataset.version) < Number(old.dataset.version)
+      const newer = fresh
+        ? Number(fresh.dataset.version) < Number(old.dataset.version)
         : Number(old.dataset.touched || 0) > startedAt;
-      if (newer) { fresh?.remove(); place(old, old.dataset.status); }
+      if (newer) {
+        fresh?.remove();
+        place(old, old.dataset.status);
+      }
     }
     for (const card of board.querySelectorAll(".card")) card.hidden = !cardVisible(card);
     if (focused) document.querySelector(`#card-${focused} .card-link`)?.focus({ preventScroll: true });
     refreshTimes(board);
     recount();
-  } catch { /* the live indicator shows the connection state; the next event retries */ }
+  } catch {
+    /* the live indicator shows the connection state; the next event retries */
+  }
 }, 400);
 
-function cardTitle(card) { return card.querySelector(".card-title")?.textContent.trim() || ""; }
+function cardTitle(card) {
+  return card.querySelector(".card-title")?.textContent.trim() || "";
+}
 
 // `undoing`: this move takes back an earlier one (no new Undo for it, no question asked again).
 async function moveCard(card, status, { undoing = false } = {}) {
@@ -155,7 +176,12 @@ async function moveCard(card, status, { undoing = false } = {}) {
       card.dataset.status = from;
     }
     recount();
-    toast(err.status === 409 ? `Someone changed this task meanwhile (“${cardTitle(card)}”); the board shows the latest now` : `“${cardTitle(card)}” not moved — ${describe(err)}`, "error");
+    toast(
+      err.status === 409
+        ? `Someone changed this task meanwhile (“${cardTitle(card)}”); the board shows the latest now`
+        : `“${cardTitle(card)}” not moved — ${describe(err)}`,
+      "error",
+    );
     if (err.status === 409) refreshCard(taskId);
   } finally {
     card.classList.remove("saving");
@@ -178,7 +204,8 @@ board.addEventListener("pointerdown", (event) => {
 
 document.addEventListener("pointermove", (event) => {
   if (!drag) return;
-  const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
+  const dx = event.clientX - drag.x,
+    dy = event.clientY - drag.y;
   if (!drag.started) {
     if (Math.hypot(dx, dy) < 5) return;
     drag.started = true;
@@ -212,13 +239,17 @@ function endDrag(event, cancelled) {
   document.body.classList.remove("is-dragging");
   over?.classList.remove("drop-target");
   suppressClick = true;
-  setTimeout(() => { suppressClick = false; }, 0);
+  setTimeout(() => {
+    suppressClick = false;
+  }, 0);
   if (!cancelled && over) moveCard(card, over.dataset.status);
 }
 
 document.addEventListener("pointerup", (event) => endDrag(event, false));
 document.addEventListener("pointercancel", (event) => endDrag(event, true));
-document.addEventListener("keydown", (event) => { if (event.key === "Escape" && drag?.started) endDrag(event, true); });
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && drag?.started) endDrag(event, true);
+});
 
 // ---- opening cards, keyboard -------------------------------------------------------------------------
 board.addEventListener("click", (event) => {
@@ -248,9 +279,16 @@ board.addEventListener("keydown", (event) => {
     cards[i]?.querySelector(".card-link").focus();
   } else if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
     event.preventDefault();
-    for (let c = column + (event.key === "ArrowRight" ? 1 : -1); c >= 0 && c < statuses.length; c += event.key === "ArrowRight" ? 1 : -1) {
+    for (
+      let c = column + (event.key === "ArrowRight" ? 1 : -1);
+      c >= 0 && c < statuses.length;
+      c += event.key === "ArrowRight" ? 1 : -1
+    ) {
       const first = visible(board.querySelector(`.cards[data-status="${statuses[c]}"]`))[0];
-      if (first) { first.querySelector(".card-link").focus(); break; }
+      if (first) {
+        first.querySelector(".card-link").focus();
+        break;
+      }
     }
   }
 });
@@ -266,10 +304,18 @@ function showQuickAdd(status = "todo") {
 
 document.addEventListener("click", (event) => {
   const el = event.target.closest('[data-action="new-task"]');
-  if (el) { event.preventDefault(); showQuickAdd(el.dataset.status || "todo"); }
+  if (el) {
+    event.preventDefault();
+    showQuickAdd(el.dataset.status || "todo");
+  }
 });
 
-quickAdd.addEventListener("keydown", (event) => { if (event.key === "Escape") { quickAdd.hidden = true; event.stopPropagation(); } });
+quickAdd.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") {
+    quickAdd.hidden = true;
+    event.stopPropagation();
+  }
+});
 quickAdd.addEventListener("submit", async (event) => {
   event.preventDefault();
   const input = quickAdd.elements.label;
@@ -279,7 +325,10 @@ quickAdd.addEventListener("submit", async (event) => {
   input.value = "";
   input.focus();
   try {
-    const task = await api("POST", `/api/v1/projects/${projectId}/tasks`, { label, status: quickAdd.elements.status.value });
+    const task = await api("POST", `/api/v1/projects/${projectId}/tasks`, {
+      label,
+      status: quickAdd.elements.status.value,
+    });
     toast(`Created “${task.label}”`);
     await refreshCard(task.id);
   } catch (err) {
@@ -289,8 +338,12 @@ quickAdd.addEventListener("submit", async (event) => {
 });
 
 document.addEventListener("keydown", (event) => {
-  if (isTyping(event) || event.ctrlKey || event.metaKey || event.altKey || document.querySelector("dialog[open]")) return;
-  if (event.key === "c" && canWrite) { event.preventDefault(); showQuickAdd(); }
+  if (isTyping(event) || event.ctrlKey || event.metaKey || event.altKey || document.querySelector("dialog[open]"))
+    return;
+  if (event.key === "c" && canWrite) {
+    event.preventDefault();
+    showQuickAdd();
+  }
 });
 
 // ---- filters wiring ----------------------------------------------------------------------------------
@@ -298,7 +351,8 @@ document.getElementById("filters").addEventListener("click", (event) => {
   const chip = event.target.closest(".chip[data-tag]");
   if (!chip) return;
   const tag = chip.dataset.tag;
-  if (filters.tags.has(tag)) filters.tags.delete(tag); else filters.tags.add(tag);
+  if (filters.tags.has(tag)) filters.tags.delete(tag);
+  else filters.tags.add(tag);
   applyFilters();
 });
 document.getElementById("assignee-filter")?.addEventListener("change", (event) => {
@@ -315,7 +369,11 @@ document.getElementById("clear-filters").addEventListener("click", () => {
 const COLLAPSED_KEY = "plandesk:collapsed-columns";
 
 function collapsedColumns() {
-  try { return new Set(JSON.parse(localStorage.getItem(COLLAPSED_KEY) || '["backlog"]')); } catch { return new Set(["backlog"]); }
+  try {
+    return new Set(JSON.parse(localStorage.getItem(COLLAPSED_KEY) || '["backlog"]'));
+  } catch {
+    return new Set(["backlog"]);
+  }
 }
 
 function showCollapsed(set) {
@@ -333,8 +391,13 @@ board.addEventListener("click", (event) => {
   const button = event.target.closest(".collapse-btn");
   if (!column || !(button || (column.classList.contains("collapsed") && !drag))) return;
   const set = collapsedColumns();
-  if (set.has(column.dataset.status)) set.delete(column.dataset.status); else set.add(column.dataset.status);
-  try { localStorage.setItem(COLLAPSED_KEY, JSON.stringify([...set])); } catch { /* private mode: not remembered */ }
+  if (set.has(column.dataset.status)) set.delete(column.dataset.status);
+  else set.add(column.dataset.status);
+  try {
+    localStorage.setItem(COLLAPSED_KEY, JSON.stringify([...set]));
+  } catch {
+    /* private mode: not remembered */
+  }
   showCollapsed(set);
 });
 
@@ -352,7 +415,10 @@ onLive((event) => {
     if (!taskId) return;
     if (kind === "task.deleted") {
       document.getElementById(`card-${taskId}`)?.remove();
-      if (openTaskId() === taskId) { closeDrawer(); toast("The open task was deleted elsewhere", "warn"); }
+      if (openTaskId() === taskId) {
+        closeDrawer();
+        toast("The open task was deleted elsewhere", "warn");
+      }
       recount();
     } else {
       refreshCard(taskId, event.task?.version);
@@ -363,7 +429,8 @@ onLive((event) => {
     refreshBoard();
     const open = openTaskId();
     const edge = event.edge || {};
-    if (open && (edge.from_id === open || edge.to_id === open || kind === "edge.deleted")) openDrawer(open, { push: false, focus: false });
+    if (open && (edge.from_id === open || edge.to_id === open || kind === "edge.deleted"))
+      openDrawer(open, { push: false, focus: false });
   } else if (kind.startsWith("comment.") || kind.startsWith("revision.")) {
     const open = openTaskId();
     if (open) taskChangedElsewhere(open);

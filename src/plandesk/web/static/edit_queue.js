@@ -56,7 +56,8 @@ export function conflictRows(mine, theirs) {
   for (const [field, value] of Object.entries(mine)) {
     if (field === "version") continue;
     const current = theirs[field];
-    if (JSON.stringify(current ?? null) !== JSON.stringify(value ?? null)) rows.push({ field, mine: value, theirs: current ?? null });
+    if (JSON.stringify(current ?? null) !== JSON.stringify(value ?? null))
+      rows.push({ field, mine: value, theirs: current ?? null });
   }
   return rows;
 }

@@ -33,7 +33,11 @@ function indicator(state) {
 
 function emit(event) {
   for (const fn of handlers) {
-    try { fn(event); } catch (err) { console.error("live update handler failed", err); }
+    try {
+      fn(event);
+    } catch (err) {
+      console.error("live update handler failed", err);
+    }
   }
 }
 
@@ -58,7 +62,11 @@ function connect(projectId) {
   };
   source.onmessage = (message) => {
     let event;
-    try { event = JSON.parse(message.data); } catch { return; }
+    try {
+      event = JSON.parse(message.data);
+    } catch {
+      return;
+    }
     if (event.kind === "hello") return;
     emit(event);
   };
@@ -72,13 +80,18 @@ function connect(projectId) {
 window.addEventListener("online", () => {
   const projectId = document.body.dataset.project;
   if (!projectId) return;
-  if (source && source.readyState === EventSource.OPEN) { indicator("live"); return; } // the stream survived
+  if (source && source.readyState === EventSource.OPEN) {
+    indicator("live");
+    return;
+  } // the stream survived
   attempt = 0;
   clearTimeout(timer);
   source?.close();
   connect(projectId);
 });
-window.addEventListener("offline", () => { if (source) indicator("offline"); });
+window.addEventListener("offline", () => {
+  if (source) indicator("offline");
+});
 
 export function onLive(handler) {
   handlers.add(handler);

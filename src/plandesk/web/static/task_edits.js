@@ -30,7 +30,10 @@ export function changed(message, undo) {
 
 export function undoLast() {
   const entry = history.pop();
-  if (!entry) { toast("Nothing to undo on this page", "warn", { timeout: 1600 }); return; }
+  if (!entry) {
+    toast("Nothing to undo on this page", "warn", { timeout: 1600 });
+    return;
+  }
   history.push(entry);
   runUndo(entry);
 }
@@ -54,6 +57,7 @@ export async function confirmUnfinished(waiting, title, status) {
   return confirmAction({
     title: `Move to ${STARTED[status]} before its prerequisites are done?`,
     body: `“${title}” waits on ${list}, not done yet.`,
-    confirmLabel: `Move to ${STARTED[status]}`, danger: false,
+    confirmLabel: `Move to ${STARTED[status]}`,
+    danger: false,
   });
 }

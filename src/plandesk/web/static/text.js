@@ -1,7 +1,13 @@
 // Pure text helpers shared by pages (and unit-tested under Node): relative times, Markdown as plain text,
 // the words people see for task fields.
 
-const units = [["y", 31536000], ["mo", 2592000], ["d", 86400], ["h", 3600], ["m", 60]];
+const units = [
+  ["y", 31536000],
+  ["mo", 2592000],
+  ["d", 86400],
+  ["h", 3600],
+  ["m", 60],
+];
 
 export function relativeTime(iso, now = Date.now()) {
   const then = Date.parse(iso);
@@ -16,11 +22,26 @@ export function relativeTime(iso, now = Date.now()) {
 
 // The task fields under the names the drawer shows.
 export const FIELD_NAMES = {
-  label: "Title", status: "Status", priority: "Priority", kind: "Kind", assignee: "Assignee",
-  due_date: "Due date", tags: "Tags", description: "Description", goal_id: "Goal", x: "Position", y: "Position",
+  label: "Title",
+  status: "Status",
+  priority: "Priority",
+  kind: "Kind",
+  assignee: "Assignee",
+  due_date: "Due date",
+  tags: "Tags",
+  description: "Description",
+  goal_id: "Goal",
+  x: "Position",
+  y: "Position",
 };
 
-export const STATUS_NAMES = { scope: "Scope", todo: "Todo", in_progress: "In Progress", done: "Done", backlog: "Backlog" };
+export const STATUS_NAMES = {
+  scope: "Scope",
+  todo: "Todo",
+  in_progress: "In Progress",
+  done: "Done",
+  backlog: "Backlog",
+};
 
 export function shownValue(field, value) {
   if (value === null || value === undefined || value === "") return "—";
@@ -48,5 +69,8 @@ export function nextDelay(attempt) {
 
 // Emphasis and heading marks out of a search excerpt (its [ ] mark the matches and stay).
 export function stripMarks(text) {
-  return String(text ?? "").replace(/\*\*|__|`+|~~/g, "").replace(/(^|\n)\s{0,3}#{1,6}\s+/g, "$1").replace(/(^|\s)[*_](\S)/g, "$1$2");
+  return String(text ?? "")
+    .replace(/\*\*|__|`+|~~/g, "")
+    .replace(/(^|\n)\s{0,3}#{1,6}\s+/g, "$1")
+    .replace(/(^|\s)[*_](\S)/g, "$1$2");
 }

@@ -28,16 +28,34 @@ export function toast(message, kind = "ok", { timeout, action } = {}) {
   const box = document.getElementById("toasts");
   if (!box) return;
   for (const old of box.querySelectorAll(".toast")) {
-    if (old.dataset.message === message && !action) { old.remove(); }
+    if (old.dataset.message === message && !action) {
+      old.remove();
+    }
   }
-  const item = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status",
-                          dataset: { message } },
+  const item = h(
+    "div",
+    { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status", dataset: { message } },
     h("span", { class: "toast-icon", "aria-hidden": "true" }),
     h("span", { class: "toast-text", text: message }),
-    action ? h("button", { class: "toast-action", type: "button", text: action.label,
-                           onclick: () => { item.remove(); action.run(); } }) : null,
-    h("button", { class: "toast-close", type: "button", "aria-label": "Dismiss", text: "×",
-                  onclick: () => item.remove() }));
+    action
+      ? h("button", {
+          class: "toast-action",
+          type: "button",
+          text: action.label,
+          onclick: () => {
+            item.remove();
+            action.run();
+          },
+        })
+      : null,
+    h("button", {
+      class: "toast-close",
+      type: "button",
+      "aria-label": "Dismiss",
+      text: "×",
+      onclick: () => item.remove(),
+    }),
+  );
   box.append(item);
   while (box.children.length > MAX_TOASTS) box.firstElementChild.remove();
   const ms = timeout ?? (action ? 6000 : kind === "error" ? 8000 : 3000);
@@ -74,21 +92,34 @@ export function promptText({ title, label = "", value = "", placeholder = "", co
   input.placeholder = placeholder;
   dialog.returnValue = "cancel";
   // Enter would submit with the first button (Cancel); it means OK here.
-  input.onkeydown = (event) => { if (event.key === "Enter") { event.preventDefault(); dialog.close("ok"); } };
+  input.onkeydown = (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      dialog.close("ok");
+    }
+  };
   dialog.showModal();
   input.focus();
   input.select();
   return new Promise((resolve) => {
-    dialog.addEventListener("close", () => {
-      const text = input.value.trim();
-      resolve(dialog.returnValue === "ok" && text ? text : null);
-    }, { once: true });
+    dialog.addEventListener(
+      "close",
+      () => {
+        const text = input.value.trim();
+        resolve(dialog.returnValue === "ok" && text ? text : null);
+      },
+      { once: true },
+    );
   });
 }
 
 // A message to show on the next page (after a navigation that follows a successful write).
 export function flashNext(message, kind = "ok") {
-  try { sessionStorage.setItem("plandesk:flash", JSON.stringify({ message, kind })); } catch { /* private mode */ }
+  try {
+    sessionStorage.setItem("plandesk:flash", JSON.stringify({ message, kind }));
+  } catch {
+    /* private mode */
+  }
 }
 
 export function showFlash() {
@@ -98,7 +129,9 @@ export function showFlash() {
     sessionStorage.removeItem("plandesk:flash");
     const { message, kind } = JSON.parse(raw);
     toast(message, kind);
-  } catch { /* nothing to show */ }
+  } catch {
+    /* nothing to show */
+  }
 }
 
 export async function copyText(text, what = "Copied") {
