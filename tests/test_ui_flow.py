@@ -119,3 +119,9 @@ def test_a_200_task_plan_opens_in_the_layered_layout(browser, server, tmp_path):
     assert overlapping == []
     shot(page, "canvas-200-light")
     page.context.close()
+    for name, kwargs in (("canvas-200-dark", {"dark": True}), ("canvas-200-390", {"width": 390, "height": 844, "mobile": True})):
+        page = new_page(browser, server, **kwargs)
+        page.goto(f"/projects/{project_id}/flow")
+        page.locator("#nodes .node").nth(199).wait_for(state="attached")
+        shot(page, name)
+        page.context.close()

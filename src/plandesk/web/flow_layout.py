@@ -1,16 +1,17 @@
 """A layered layout for the flow canvas: prerequisites left of what they unblock, long links routed
 between the tasks, never through them.
 
-The layering, the crossing reduction and the dummy nodes that carry a link across the layers it spans
-come from igraph's Sugiyama layout (Eades–Lin–Smyth for loops, longest-path layers, barycentre sweeps).
-Here the layers become columns (left to right), each layer's order becomes rows, and each dummy node
-becomes a waypoint: a row slot in a column that holds no task, so the drawn link passes between tasks.
+Longest-path layers, then a link that spans several layers becomes a chain of dummy vertices (one per
+layer in between); igraph's Sugiyama layout orders each layer to reduce crossings (barycentre sweeps) and
+spaces the vertices, dummies included. The layers become columns (left to right), each layer's order
+becomes rows, and each dummy becomes a waypoint: a row slot in a column that holds no task, so the drawn
+link passes between tasks.
 Tasks with no links at all are packed in a grid under the graph so that they do not stretch a column.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -72,6 +73,25 @@ def _acyclic(nodes: list[str], pairs: Iterable[Pair]) -> list[Pair]:
     return kept
 
 
+def _layers(nodes: list[str], pairs: list[Pair]) -> dict[str, int]:
+    """Longest-path layers: each task one column right of its latest prerequisite."""
+    succ: dict[str, list[str]] = defaultdict(list)
+    indegree = {n: 0 for n in nodes}
+    for a, b in pairs:
+        succ[a].append(b)
+        indegree[b] += 1
+    layer = {n: 0 for n in nodes}
+    queue = deque(n for n in nodes if indegree[n] == 0)
+    while queue:
+        n = queue.popleft()
+        for m in succ[n]:
+            layer[m] = max(layer[m], layer[n] + 1)
+            indegree[m] -= 1
+            if indegree[m] == 0:
+                queue.append(m)
+    return layer
+
+
 def place(nodes: list[dict], pairs: Iterable[Pair], *, origin: tuple[float, float] = (0.0, 0.0)) -> Placement:
     """Positions and link routes for `nodes` (dicts with an id) given (source, target) pairs, sources left."""
     ids = [n["id"] for n in nodes]
@@ -83,23 +103,38 @@ def place(nodes: list[dict], pairs: Iterable[Pair], *, origin: tuple[float, floa
     ox, oy = origin
     height = 0.0
     if connected:
+        layer = _layers(connected, kept)
+        # The extended graph: a link spanning k layers becomes a chain through k - 1 dummy vertices, one
+        # per layer in between, so that every edge igraph sees joins neighbouring layers; the dummies'
+        # places are the link's waypoints.
         index = {n: k for k, n in enumerate(connected)}
-        graph = igraph.Graph(n=len(connected), edges=[(index[a], index[b]) for a, b in kept], directed=True)
-        result = graph.layout_sugiyama(hgap=1, vgap=1, maxiter=SWEEPS)
-        rows = [row for row, _ in result.coords]
-        top = min(rows + [row for route in result.edge_routing for row, _ in route])
+        layers = [layer[n] for n in connected]
+        chain_edges: list[tuple[int, int]] = []
+        chains: dict[Pair, list[int]] = {}
+        for a, b in kept:
+            prev, dummies = index[a], []
+            for lay in range(layer[a] + 1, layer[b]):
+                layers.append(lay)
+                dummies.append(len(layers) - 1)
+                chain_edges.append((prev, dummies[-1]))
+                prev = dummies[-1]
+            chain_edges.append((prev, index[b]))
+            if dummies:
+                chains[(a, b)] = dummies
+        graph = igraph.Graph(n=len(layers), edges=chain_edges, directed=True)
+        coords = graph.layout_sugiyama(layers=layers, hgap=1, vgap=1, maxiter=SWEEPS).coords
+        top = min(row for row, _ in coords[:len(layers)])
         col_w, row_h = NODE_W + GAP_X, NODE_H + GAP_Y
 
-        def at(row: float, layer: float) -> tuple[float, float]:
-            return ox + layer * col_w, oy + (row - top) * row_h
+        def at(v: int) -> tuple[float, float]:
+            row, lay = coords[v]
+            return ox + lay * col_w, oy + (row - top) * row_h
 
-        for n, (row, layer) in zip(connected, result.coords, strict=True):
-            out.positions[n] = at(row, layer)
-        for (a, b), route in zip(kept, result.edge_routing, strict=True):
-            if route:
-                out.routes[(a, b)] = [(x, y + NODE_H / 2) for x, y in (at(row, layer) for row, layer in route)]
-        height = max(y for _, y in out.positions.values()) - oy + NODE_H
-        height = max([height] + [y - oy + NODE_H / 2 for r in out.routes.values() for _, y in r])
+        for n in connected:
+            out.positions[n] = at(index[n])
+        for pair, dummies in chains.items():
+            out.routes[pair] = [(x, y + NODE_H / 2) for x, y in map(at, dummies)]
+        height = max(at(v)[1] for v in range(len(layers))) - oy + NODE_H
     if loose:
         per_row = max(4, min(8, int(len(out.positions) ** 0.5) + 1))
         top_y = oy + (height + GRID_GAP_Y if connected else 0.0)
