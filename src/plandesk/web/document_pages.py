@@ -6,7 +6,6 @@ import html
 from collections import defaultdict
 
 import nh3
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
