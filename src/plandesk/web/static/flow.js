@@ -4,6 +4,7 @@ import { api, describe } from "./api.js";
 import { onLive } from "./live.js";
 import { confirmAction, debounce, toast } from "./ui.js";
 import { edgePath, el, labelBox, nodeElement, routePath } from "./flow_draw.js";
+import { createView } from "./flow_view.js";
 
 const svg = document.getElementById("flow");
 const viewport = document.getElementById("viewport");
@@ -16,21 +17,13 @@ const projectId = document.body.dataset.project;
 let data = JSON.parse(document.getElementById("flow-data").textContent);
 const W = data.node.w;
 const H = data.node.h;
-const view = { x: 0, y: 0, k: 1 };
+const camera = createView(svg, viewport);
+const { view, apply: applyView, toWorld, zoom } = camera;
 let byId = new Map();
 let selected = null; // {type: "node" | "edge", id}
 let linkFrom = null; // keyboard / button link mode: the source node id
 let gesture = null; // {kind: "pan" | "move" | "link", ...}
 let reloadWanted = false;
-
-function applyView() {
-  viewport.setAttribute("transform", `translate(${view.x} ${view.y}) scale(${view.k})`);
-}
-
-function toWorld(clientX, clientY) {
-  const r = svg.getBoundingClientRect();
-  return { x: (clientX - r.left - view.x) / view.k, y: (clientY - r.top - view.y) / view.k };
-}
 
 // Routes hold while every task stands where the layered layout put it; once someone moves a task, links
 // are drawn point to point.
@@ -85,44 +78,7 @@ function stats() {
 }
 
 function fit() {
-  if (!data.nodes.length) {
-    view.x = 40;
-    view.y = 40;
-    view.k = 1;
-    applyView();
-    return;
-  }
-  const xs = data.nodes.map((n) => n.x),
-    ys = data.nodes.map((n) => n.y);
-  const minX = Math.min(...xs),
-    minY = Math.min(...ys),
-    maxX = Math.max(...xs) + W,
-    maxY = Math.max(...ys) + H;
-  const r = svg.getBoundingClientRect();
-  const pad = 48;
-  const k = Math.min(1.15, (r.width - pad * 2) / (maxX - minX), (r.height - pad * 2) / (maxY - minY));
-  if (k >= 0.45) {
-    view.k = k;
-    view.x = (r.width - (maxX - minX) * k) / 2 - minX * k;
-    view.y = Math.max(pad, (r.height - (maxY - minY) * k) / 2) - minY * k;
-  } else {
-    // Too big to fit readably (a phone, a large plan): start at the first layer, labels legible; pan from there.
-    view.k = 0.45;
-    view.x = 16 - minX * view.k;
-    view.y = Math.max(16, (r.height - (maxY - minY) * view.k) / 2) - minY * view.k;
-  }
-  applyView();
-}
-
-function zoom(factor, cx, cy) {
-  const r = svg.getBoundingClientRect();
-  const px = cx ?? r.left + r.width / 2,
-    py = cy ?? r.top + r.height / 2;
-  const world = toWorld(px, py);
-  view.k = Math.max(0.2, Math.min(2.5, view.k * factor));
-  view.x = px - r.left - world.x * view.k;
-  view.y = py - r.top - world.y * view.k;
-  applyView();
+  camera.fit(data.nodes, W, H);
 }
 
 // ---- selection and banner ------------------------------------------------------------------------
@@ -331,23 +287,15 @@ async function autoLayout() {
 
 // ---- pointer gestures ----------------------------------------------------------------------------
 // Touch: one finger moves a task or pans; two fingers pinch to zoom and pan together.
-const touches = new Map(); // pointerId -> {x, y}
-
-function pinchState() {
-  const [p, q] = [...touches.values()];
-  return { mx: (p.x + q.x) / 2, my: (p.y + q.y) / 2, dist: Math.max(10, Math.hypot(p.x - q.x, p.y - q.y)) };
-}
-
 svg.addEventListener("pointerdown", (event) => {
   if (event.pointerType === "touch") {
-    touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
-    if (touches.size === 2) {
+    const pinch = camera.touchDown(event);
+    if (pinch) {
       if (gesture?.kind === "move" && gesture.moved) byId.get(gesture.node.id)?.el.classList.remove("dragging");
-      const start = pinchState();
-      gesture = { kind: "pinch", start, k: view.k, world: toWorld(start.mx, start.my) };
+      gesture = pinch;
       return;
     }
-    if (touches.size > 2) return;
+    if (camera.touches.size > 2) return;
   }
   if (event.button !== 0) return;
   const handle = event.target.closest(".handle");
@@ -395,16 +343,10 @@ function nodeAt(clientX, clientY) {
 }
 
 svg.addEventListener("pointermove", (event) => {
-  if (touches.has(event.pointerId)) touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
+  camera.touchMove(event);
   if (!gesture) return;
   if (gesture.kind === "pinch") {
-    if (touches.size < 2) return;
-    const now = pinchState();
-    const r = svg.getBoundingClientRect();
-    view.k = Math.max(0.2, Math.min(2.5, (gesture.k * now.dist) / gesture.start.dist));
-    view.x = now.mx - r.left - gesture.world.x * view.k;
-    view.y = now.my - r.top - gesture.world.y * view.k;
-    applyView();
+    camera.pinch(gesture);
   } else if (gesture.kind === "pan") {
     view.x = gesture.vx + event.clientX - gesture.sx;
     view.y = gesture.vy + event.clientY - gesture.sy;
@@ -430,8 +372,8 @@ svg.addEventListener("pointermove", (event) => {
 });
 
 function endGesture(event, cancelled) {
-  touches.delete(event.pointerId);
-  if (gesture?.kind === "pinch" && touches.size) return; // the other finger is still down
+  const fingers = camera.touchUp(event);
+  if (gesture?.kind === "pinch" && fingers) return; // the other finger is still down
   const g = gesture;
   gesture = null;
   svg.classList.remove("panning");
