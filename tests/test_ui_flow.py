@@ -125,3 +125,29 @@ def test_a_200_task_plan_opens_in_the_layered_layout(browser, server, tmp_path):
         page.locator("#nodes .node").nth(199).wait_for(state="attached")
         shot(page, name)
         page.context.close()
+
+
+def scale_of(page) -> float:
+    transform = page.locator("#viewport").get_attribute("transform")
+    return float(transform.split("scale(")[1].rstrip(")"))
+
+
+def test_pinching_out_with_two_fingers_zooms_the_canvas_in(browser, server, example_project):
+    page = new_page(browser, server, width=390, height=844, mobile=True)
+    page.goto(f"/projects/{example_project}/flow")
+    page.locator("#edges .edge").first.wait_for()
+    before = scale_of(page)
+    box = page.locator("#flow").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.7
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind: str, spread: float) -> None:
+        points = [] if kind == "touchEnd" else [{"x": cx - spread, "y": cy, "id": 1}, {"x": cx + spread, "y": cy, "id": 2}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    touch("touchStart", 30)
+    for spread in (45, 60, 80, 100):
+        touch("touchMove", spread)
+    touch("touchEnd", 0)
+    assert scale_of(page) > before * 1.5
+    page.context.close()
