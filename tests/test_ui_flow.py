@@ -151,3 +151,22 @@ def test_pinching_out_with_two_fingers_zooms_the_canvas_in(browser, server, exam
     touch("touchEnd", 0)
     assert scale_of(page) > before * 1.5
     page.context.close()
+
+
+def test_a_refused_link_says_why_once_without_internal_names(browser, server, api):
+    project = api.post("/api/v1/projects", json={"name": "Cycle once"}).json()
+    first = api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "Pick a vendor"}).json()
+    second = api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "Sign with them"}).json()
+    api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": first["id"], "to_id": second["id"], "label": "blocks"})
+    page = new_page(browser, server)
+    page.goto(f"/projects/{project['id']}/flow")
+    page.locator(f'.node[data-id="{second["id"]}"]').focus()
+    page.keyboard.press("l")
+    page.locator(f'.node[data-id="{first["id"]}"]').focus()
+    page.keyboard.press("Enter")
+    page.locator("#flow-banner").wait_for()
+    text = page.locator("#flow-banner").inner_text()
+    assert "cycle" in text
+    assert "to_id" not in text
+    assert page.locator(".toast").count() == 0
+    page.context.close()

@@ -238,8 +238,8 @@ async function createEdge(from, to) {
     toast(`Linked: ${labelOf(from)} ${label.replace("_", " ")} ${labelOf(to)}`);
     reload();
   } catch (err) {
+    // One message per event: the banner stays by the canvas until dismissed, so no toast repeats it.
     banner(`Link refused: ${describe(err)}`);
-    toast(describe(err), "error");
     markSelection();
   }
 }
