@@ -1,6 +1,7 @@
 // The board: drag cards between status columns, filter by tag and assignee, quick add, live updates.
 import { api, describe, fragment } from "./api.js";
 import { closeDrawer, openDrawer, openTaskId, taskChangedElsewhere } from "./drawer.js";
+import { cardVisible, recount, startFilters } from "./board_filters.js";
 import { onLive } from "./live.js";
 import { changed, confirmUnfinished, taskEdits } from "./task_edits.js";
 import { debounce, isTyping, refreshTimes, toast } from "./ui.js";
@@ -11,57 +12,8 @@ const statuses = [...board.querySelectorAll(".column")].map((c) => c.dataset.sta
 const labels = Object.fromEntries(
   [...board.querySelectorAll(".column")].map((c) => [c.dataset.status, c.querySelector("h2").textContent.trim()]),
 );
-const filters = { tags: new Set(), assignee: "" };
 let drag = null;
 let suppressClick = false;
-
-// ---- filters -------------------------------------------------------------------------------------
-function cardVisible(card) {
-  if (filters.tags.size) {
-    const tags = card.dataset.tags ? card.dataset.tags.split("|") : [];
-    if (!tags.some((t) => filters.tags.has(t))) return false;
-  }
-  if (filters.assignee === "__none__") return !card.dataset.assignee;
-  if (filters.assignee) return card.dataset.assignee === filters.assignee;
-  return true;
-}
-
-function applyFilters() {
-  for (const card of board.querySelectorAll(".card")) card.hidden = !cardVisible(card);
-  for (const chip of document.querySelectorAll("#filters .chip[data-tag]")) {
-    chip.setAttribute("aria-pressed", String(filters.tags.has(chip.dataset.tag)));
-  }
-  const select = document.getElementById("assignee-filter");
-  if (select) select.value = filters.assignee;
-  const active = filters.tags.size > 0 || !!filters.assignee;
-  document.getElementById("clear-filters").hidden = !active;
-  const url = new URL(window.location.href);
-  url.searchParams.delete("tag");
-  url.searchParams.delete("assignee");
-  for (const t of filters.tags) url.searchParams.append("tag", t);
-  if (filters.assignee) url.searchParams.set("assignee", filters.assignee);
-  history.replaceState(history.state, "", url);
-  recount();
-}
-
-function recount() {
-  let total = 0,
-    shown = 0,
-    blocked = 0;
-  for (const column of board.querySelectorAll(".column")) {
-    const cards = column.querySelectorAll(".card");
-    const visible = [...cards].filter((c) => !c.hidden);
-    total += cards.length;
-    shown += visible.length;
-    blocked += visible.filter((c) => c.classList.contains("is-blocked")).length;
-    column.querySelector(".count").textContent =
-      filters.tags.size || filters.assignee ? `${visible.length}/${cards.length}` : String(cards.length);
-    column.classList.toggle("is-empty", visible.length === 0);
-  }
-  const stats = document.getElementById("board-stats");
-  if (stats)
-    stats.textContent = `${shown === total ? total : `${shown} of ${total}`} tasks${blocked ? ` · ${blocked} blocked` : ""}`;
-}
 
 // ---- placing cards -------------------------------------------------------------------------------
 function orderKey(card) {
@@ -346,61 +298,6 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-// ---- filters wiring ----------------------------------------------------------------------------------
-document.getElementById("filters").addEventListener("click", (event) => {
-  const chip = event.target.closest(".chip[data-tag]");
-  if (!chip) return;
-  const tag = chip.dataset.tag;
-  if (filters.tags.has(tag)) filters.tags.delete(tag);
-  else filters.tags.add(tag);
-  applyFilters();
-});
-document.getElementById("assignee-filter")?.addEventListener("change", (event) => {
-  filters.assignee = event.target.value;
-  applyFilters();
-});
-document.getElementById("clear-filters").addEventListener("click", () => {
-  filters.tags.clear();
-  filters.assignee = "";
-  applyFilters();
-});
-
-// ---- collapsed columns (Backlog starts folded so the four working columns fit a laptop screen) ----------
-const COLLAPSED_KEY = "plandesk:collapsed-columns";
-
-function collapsedColumns() {
-  try {
-    return new Set(JSON.parse(localStorage.getItem(COLLAPSED_KEY) || '["backlog"]'));
-  } catch {
-    return new Set(["backlog"]);
-  }
-}
-
-function showCollapsed(set) {
-  for (const column of board.querySelectorAll(".column")) {
-    const folded = set.has(column.dataset.status);
-    column.classList.toggle("collapsed", folded);
-    const button = column.querySelector(".collapse-btn");
-    button.setAttribute("aria-expanded", String(!folded));
-    button.setAttribute("aria-label", `${folded ? "Expand" : "Collapse"} ${labels[column.dataset.status]}`);
-  }
-}
-
-board.addEventListener("click", (event) => {
-  const column = event.target.closest(".column");
-  const button = event.target.closest(".collapse-btn");
-  if (!column || !(button || (column.classList.contains("collapsed") && !drag))) return;
-  const set = collapsedColumns();
-  if (set.has(column.dataset.status)) set.delete(column.dataset.status);
-  else set.add(column.dataset.status);
-  try {
-    localStorage.setItem(COLLAPSED_KEY, JSON.stringify([...set]));
-  } catch {
-    /* private mode: not remembered */
-  }
-  showCollapsed(set);
-});
-
 // ---- live updates and changes from the drawer -----------------------------------------------------
 onLive((event) => {
   const kind = event.kind || "";
@@ -444,8 +341,4 @@ document.addEventListener("plandesk:task-deleted", (event) => {
 });
 
 // ---- start ---------------------------------------------------------------------------------------------
-const params = new URL(window.location.href).searchParams;
-for (const t of params.getAll("tag")) filters.tags.add(t);
-filters.assignee = params.get("assignee") || "";
-showCollapsed(collapsedColumns());
-applyFilters();
+startFilters();

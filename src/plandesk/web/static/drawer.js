@@ -1,9 +1,9 @@
 // The task drawer (?task=ID): edit fields in place, Markdown description with preview, comments, history.
 import { api, describe, fragment } from "./api.js";
+import { conflictPanel } from "./drawer_conflict.js";
 import { conflictRows } from "./edit_queue.js";
 import { changed, confirmUnfinished, taskEdits } from "./task_edits.js";
-import { FIELD_NAMES, shownValue } from "./text.js";
-import { confirmAction, h, refreshTimes, toast } from "./ui.js";
+import { confirmAction, refreshTimes, toast } from "./ui.js";
 
 const drawer = document.getElementById("drawer");
 const projectId = document.body.dataset.project;
@@ -126,33 +126,7 @@ async function showConflict(taskId, fields) {
     box.dataset.version = String(theirs.version);
     return;
   }
-  const panel = h(
-    "div",
-    { class: "conflict", id: "conflict", role: "alert" },
-    h("p", {
-      class: "conflict-title",
-      text: "Someone else changed this task while you were editing. Your changes are not saved yet.",
-    }),
-    h(
-      "dl",
-      { class: "conflict-rows" },
-      rows.flatMap((r) => [
-        h("dt", { text: FIELD_NAMES[r.field] || r.field }),
-        h(
-          "dd",
-          {},
-          h("span", { class: "conflict-mine" }, "Yours: ", h("strong", { text: shownValue(r.field, r.mine) })),
-          h("span", { class: "conflict-theirs" }, "Theirs: ", h("strong", { text: shownValue(r.field, r.theirs) })),
-        ),
-      ]),
-    ),
-    h(
-      "div",
-      { class: "form-actions" },
-      h("button", { type: "button", class: "btn", "data-action": "take-theirs", text: "Take theirs" }),
-      h("button", { type: "button", class: "btn btn-primary", "data-action": "keep-mine", text: "Keep mine" }),
-    ),
-  );
+  const panel = conflictPanel(rows);
   box.querySelector(".drawer-body").prepend(panel);
   saveState("Not saved — see above");
 }
