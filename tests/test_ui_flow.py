@@ -15,6 +15,7 @@ from test_ui_support import (  # noqa: F401
     new_page,
     server_fixture,
     shot,
+    wait_for,
 )
 
 pytestmark = pytest.mark.browser
@@ -169,4 +170,26 @@ def test_a_refused_link_says_why_once_without_internal_names(browser, server, ap
     assert "cycle" in text
     assert "to_id" not in text
     assert page.locator(".toast").count() == 0
+    page.context.close()
+
+
+def test_moving_a_task_arranges_the_canvas_and_auto_layout_puts_it_back(browser, server, api, tmp_path):
+    project_id = import_plan(server, EXAMPLE)
+    page = new_page(browser, server)
+    page.goto(f"/projects/{project_id}/flow")
+    node = page.locator("#nodes .node").first
+    task_id = node.get_attribute("data-id")
+    box = node.locator(".node-box").bounding_box()
+    page.mouse.move(box["x"] + 40, box["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 140, box["y"] + 220, steps=8)
+    page.mouse.up()
+    wait_for(lambda: api.get(f"/api/v1/projects/{project_id}").json()["canvas_layout"].get("arranged"),
+             what="the canvas to be marked arranged")
+    page.get_by_role("button", name="Auto-layout").click()
+    page.locator("#confirm").get_by_role("button", name="Lay out").click()
+    page.locator(".toast", has_text="Laid out 1 tasks").wait_for()
+    auto = {n["id"]: (n["auto_x"], n["auto_y"]) for n in api.get(f"/projects/{project_id}/flow.json").json()["nodes"]}
+    stored = api.get(f"/api/v1/tasks/{task_id}").json()
+    assert (stored["x"], stored["y"]) == auto[task_id]
     page.context.close()

@@ -4,6 +4,7 @@ import { api, describe } from "./api.js";
 import { onLive } from "./live.js";
 import { confirmAction, debounce, toast } from "./ui.js";
 import { edgePath, el, labelBox, nodeElement, routePath } from "./flow_draw.js";
+import { createPositions } from "./flow_positions.js";
 import { createView } from "./flow_view.js";
 
 const svg = document.getElementById("flow");
@@ -140,72 +141,16 @@ function banner(message) {
 document.getElementById("flow-banner-close").addEventListener("click", () => banner(""));
 
 // ---- writes --------------------------------------------------------------------------------------
-async function savePosition(n) {
-  if (!data.arranged) {
-    await arrange();
-    return;
-  }
-  const x = Math.round(n.x * 10) / 10,
-    y = Math.round(n.y * 10) / 10;
-  try {
-    const task = await api("PATCH", `/api/v1/tasks/${n.id}`, { x, y, version: n.version });
-    n.version = task.version;
-    n.placed = true;
-  } catch (err) {
-    toast(
-      err.status === 409
-        ? "That task changed elsewhere; the canvas shows the latest now"
-        : `Position not saved — ${describe(err)}`,
-      "error",
-    );
-    reload();
-  }
-}
-
-// Saves positions four at a time; returns how many could not be saved (changed meanwhile).
-async function savePositions(nodes, at = (n) => ({ x: n.x, y: n.y })) {
-  let failed = 0;
-  const queue = [...nodes];
-  async function worker() {
-    while (queue.length) {
-      const n = queue.shift();
-      const { x, y } = at(n);
-      try {
-        const task = await api("PATCH", `/api/v1/tasks/${n.id}`, {
-          x: Math.round(x * 10) / 10,
-          y: Math.round(y * 10) / 10,
-          version: n.version,
-        });
-        Object.assign(n, { x, y, version: task.version, placed: true });
-      } catch {
-        failed += 1;
-      }
-    }
-  }
-  await Promise.all([worker(), worker(), worker(), worker()]);
-  return failed;
-}
-
-// The first move on a canvas nobody arranged yet: from now on the positions people see are stored, so
-// the project is marked arranged and every task keeps the place it has on screen.
-async function arrange() {
-  if (data.arranged) return true;
-  data.arranged = true;
-  try {
-    const project = await api("GET", `/api/v1/projects/${projectId}`);
-    await api("PATCH", `/api/v1/projects/${projectId}`, {
-      canvas_layout: { ...(project.canvas_layout || {}), arranged: true },
-      version: project.version,
-    });
-  } catch (err) {
-    data.arranged = false;
-    toast(`Layout not saved — ${describe(err)}`, "error");
-    return false;
-  }
-  const failed = await savePositions(data.nodes.filter((n) => !n.placed));
-  if (failed) toast(`${failed} task(s) changed meanwhile and kept their place`, "error");
-  return true;
-}
+const positions = createPositions({
+  getData: () => data,
+  projectId,
+  reload: () => reload(),
+  redraw: () => {
+    drawAll();
+    fit();
+  },
+});
+const { savePosition, autoLayout } = positions;
 
 async function createEdge(from, to) {
   linkFrom = null;
@@ -262,27 +207,6 @@ async function deleteEdge(id) {
   } catch (err) {
     toast(`Not deleted — ${describe(err)}`, "error");
   }
-}
-
-async function autoLayout() {
-  const moves = data.nodes.filter((n) => n.x !== n.auto_x || n.y !== n.auto_y);
-  if (!moves.length) {
-    toast("The layout is already tidy");
-    return;
-  }
-  const ok = await confirmAction({
-    title: "Lay out the whole graph?",
-    body: `${moves.length} task${moves.length === 1 ? "" : "s"} will move to an automatic layered layout; hand-placed positions are replaced.`,
-    confirmLabel: "Lay out",
-    danger: false,
-  });
-  if (!ok) return;
-  if (!data.arranged && !(await arrange())) return;
-  const failed = await savePositions(moves, (n) => ({ x: n.auto_x, y: n.auto_y }));
-  drawAll();
-  fit();
-  if (failed) toast(`${failed} task(s) changed meanwhile and kept their place`, "error");
-  else toast(`Laid out ${moves.length} tasks`);
 }
 
 // ---- pointer gestures ----------------------------------------------------------------------------
