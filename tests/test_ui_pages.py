@@ -119,6 +119,7 @@ def test_390_px_pages_have_no_element_wider_than_the_viewport(browser, server, a
     result = page.evaluate(TOO_WIDE_JS)
     if result["out"] or result["scrollWidth"] > result["width"]:
         wide["settings/mcp"] = result
+    shot(page, "settings-mcp-390", full_page=True)
     assert wide == {}
     page.context.close()
 
