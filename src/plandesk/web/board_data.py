@@ -59,12 +59,12 @@ def overdue(task: dict, today: str | None = None) -> bool:
     return bool(due) and task.get("status") != "done" and due < (today or now().date().isoformat())
 
 
-def card(task: dict, waiting: list[dict] | None) -> dict:
+def card(task: dict, waiting: list[dict] | None, today: str | None = None) -> dict:
     waiting = waiting or []
     # `order` lets the page slot a moved or new card where a fresh render would put it.
     order = f"{PRIORITY_RANK.get(task['priority'], 9)}|{task['created_at'] or ''}|{task['id']}"
     return {**task, "waiting": waiting[:WAITING_SHOWN], "waiting_more": max(0, len(waiting) - WAITING_SHOWN),
-            "order": order, "overdue": overdue(task)}
+            "order": order, "overdue": overdue(task, today)}
 
 
 def _board_order(task: dict) -> tuple:
@@ -75,8 +75,9 @@ def board(db, actor: Actor, project_id: str) -> dict[str, Any]:
     task_list = all_tasks(db, actor, project_id)
     waiting = waiting_on(db, project_id, task_list)
     columns: dict[str, list[dict]] = {s: [] for s in TASK_STATUSES}
+    today = now().date().isoformat()
     for t in sorted(task_list, key=_board_order):
-        columns[t["status"]].append(card(t, waiting.get(t["id"])))
+        columns[t["status"]].append(card(t, waiting.get(t["id"]), today))
     return {"columns": columns, **options(task_list), "total": len(task_list), "blocked": len(waiting)}
 
 
