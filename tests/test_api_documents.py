@@ -41,7 +41,7 @@ def test_link_to_makes_documents_edges_to_tasks_and_references_to_documents(api,
     d = _doc(api, project, "Design: cart", link_to=[task["id"], other["id"]])
     links = {(link["type"], link["id"], link["label"]) for link in d["links"]}
     assert links == {("task", task["id"], "documents"), ("document", other["id"], "references")}
-    edges = api.get(f"/api/v1/projects/{project['id']}/edges").json()
+    edges = api.get(f"/api/v1/projects/{project['id']}/edges").json()["items"]
     assert {(e["from_id"], e["to_id"], e["label"]) for e in edges} == {
         (d["id"], task["id"], "documents"), (d["id"], other["id"], "references")}
 
@@ -61,7 +61,7 @@ def test_updating_link_to_replaces_the_outgoing_links(api, project):
     r = api.patch(f"/api/v1/documents/{d['id']}", json={"link_to": [second["id"]]})
     assert r.status_code == 200, r.text
     assert [link["id"] for link in r.json()["links"]] == [second["id"]]
-    assert [e["to_id"] for e in api.get(f"/api/v1/projects/{project['id']}/edges").json()] == [second["id"]]
+    assert [e["to_id"] for e in api.get(f"/api/v1/projects/{project['id']}/edges").json()["items"]] == [second["id"]]
 
 
 def test_linking_to_an_unknown_id_is_404_and_creates_nothing(api, project):
@@ -119,7 +119,7 @@ def test_deleting_a_document_removes_its_links_and_it_is_gone(api, project):
     d = _doc(api, project, link_to=task["id"])
     assert api.delete(f"/api/v1/documents/{d['id']}").status_code == 204
     assert api.get(f"/api/v1/documents/{d['id']}").status_code == 404
-    assert api.get(f"/api/v1/projects/{project['id']}/edges").json() == []
+    assert api.get(f"/api/v1/projects/{project['id']}/edges").json()["items"] == []
 
 
 def test_the_folder_tree_nests_and_counts_documents(api, project):

@@ -121,7 +121,7 @@ def test_the_example_imports_as_a_checkout_plan_with_every_status(workspace, api
     assert project["name"] == "Checkout revamp"
     assert project["canvas_layout"] == {"zoom": 1, "x": 0, "y": 0}
     assert project["summary"] == {"scope": 1, "todo": 3, "in_progress": 1, "done": 2, "backlog": 1, "total": 8}
-    edges = api.get(f"/api/v1/projects/{pid}/edges").json()
+    edges = api.get(f"/api/v1/projects/{pid}/edges").json()["items"]
     assert sorted(e["label"] for e in edges) == ["blocks", "blocks", "clarifies", "depends_on", "depends_on",
                                                 "documents", "enables", "feeds"]
     doc_edges = [e for e in edges if e["from_type"] == "document"]

@@ -24,7 +24,7 @@ def draw_link(page, source_id: str, target_id: str) -> None:
 
 
 def edges_of(api, project_id: str) -> list[tuple[str, str, str]]:
-    return sorted((e["from_id"], e["to_id"], e["label"]) for e in api.get(f"/api/v1/projects/{project_id}/edges").json())
+    return sorted((e["from_id"], e["to_id"], e["label"]) for e in api.get(f"/api/v1/projects/{project_id}/edges").json()["items"])
 
 
 def test_drawing_a_link_between_two_tasks_creates_the_edge(page, api, project):

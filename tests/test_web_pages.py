@@ -238,7 +238,7 @@ def test_activity_can_be_narrowed_to_one_token(server, api, project):
     raw = mint_token(api, "activity agent")
     agent = server.client(headers={"Authorization": f"Bearer {raw}"})
     make_task(agent, project["id"], "by the agent")
-    token_id = next(t["id"] for t in api.get("/api/v1/tokens").json() if t["name"] == "activity agent")
+    token_id = next(t["id"] for t in api.get("/api/v1/tokens").json()["items"] if t["name"] == "activity agent")
     everything = api.get(f"/projects/{project['id']}/activity")
     assert everything.status_code == 200
     assert "via activity agent" in everything.text

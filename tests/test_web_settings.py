@@ -61,7 +61,7 @@ def test_a_new_token_is_shown_once_with_ready_lines_then_never_again_and_revoked
     page.locator("#confirm").get_by_role("button", name="Revoke token").click()
     page.locator("tr[data-name='Claude Code'] .badge", has_text="revoked").wait_for()
     assert mcp_status(server, token) == 401
-    assert [t["state"] for t in api.get("/api/v1/tokens").json() if t["name"] == "Claude Code"] == ["revoked"]
+    assert [t["state"] for t in api.get("/api/v1/tokens").json()["items"] if t["name"] == "Claude Code"] == ["revoked"]
 
 
 def test_cancelling_the_revoke_confirmation_keeps_the_token_working(page, server):
@@ -91,7 +91,7 @@ def test_a_bad_token_name_is_refused_with_a_clear_message(page, api):
     page.get_by_role("button", name="Create token").click()
     page.locator(".toast-error", has_text="Token not created").wait_for()
     assert page.locator("#reveal").is_hidden()
-    assert all(t["name"].strip() for t in api.get("/api/v1/tokens").json())
+    assert all(t["name"].strip() for t in api.get("/api/v1/tokens").json()["items"])
 
 
 def test_settings_navigation_leads_to_members_and_permissions(page):

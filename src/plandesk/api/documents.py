@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import Strict
@@ -53,11 +53,24 @@ class MoveIn(Strict):
     folder_id: str | None = Field(default=None, description="null moves the documents to Unfiled")
 
 
-@router.get("/projects/{project_id}/documents")
+class DocumentList(BaseModel):
+    """The API's one list shape (items, total, next_cursor), plus the project's folder tree."""
+
+    items: list[dict]
+    total: int
+    next_cursor: str | None
+    folders: list[dict] = Field(default_factory=list)
+    unfiled_count: int = 0
+    documents: list[dict] = Field(deprecated="Use `items`; `documents` is removed in the next release.",
+                                  description="The same list as `items` (kept for one release).")
+
+
+@router.get("/projects/{project_id}/documents", response_model=DocumentList)
 def list_documents(project_id: str, actor: ActorDep, db: DbDep, folder_id: str | None = Query(
         default=None, description="a folder id, or `unfiled`"), verbose: bool = False, limit: Limit = None,
                    cursor: str | None = None):
-    return documents.list_documents(db, actor, project_id, folder_id, verbose, limit=limit, cursor=cursor)
+    listed = documents.list_documents(db, actor, project_id, folder_id, verbose, limit=limit, cursor=cursor)
+    return {**listed, "items": listed["documents"]}
 
 
 @router.post("/projects/{project_id}/documents", status_code=201)

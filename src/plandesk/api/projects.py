@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from plandesk.api.deps import current_actor, db_of
+from plandesk.api.lists import whole
 from plandesk.api.models import EdgeIn, ProjectIn, ProjectPatch, TaskIn
 from plandesk.core import audit, edges, graph, projects, tasks
 from plandesk.core.actors import Actor
@@ -58,7 +59,7 @@ def create_task(project_id: str, body: TaskIn, actor: ActorDep, db=Depends(db_of
 
 @router.get("/projects/{project_id}/tags")
 def list_tags(project_id: str, actor: ActorDep, db=Depends(db_of)):
-    return tasks.list_tags(db, actor, project_id)
+    return whole(tasks.list_tags(db, actor, project_id))
 
 
 @router.get("/projects/{project_id}/next-task")
@@ -74,7 +75,7 @@ def task_graph(project_id: str, actor: ActorDep, db=Depends(db_of), goal_id: str
 
 @router.get("/projects/{project_id}/edges")
 def list_edges(project_id: str, actor: ActorDep, db=Depends(db_of)):
-    return edges.list_edges(db, actor, project_id)
+    return whole(edges.list_edges(db, actor, project_id))
 
 
 @router.post("/projects/{project_id}/edges", status_code=201)

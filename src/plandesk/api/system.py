@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from plandesk import __version__
 from plandesk.api.deps import current_actor, db_of
+from plandesk.api.lists import whole
 from plandesk.api.models import TokenIn
 from plandesk.core import search_service, tokens
 from plandesk.core.actors import Actor
@@ -37,7 +38,7 @@ def search(actor: ActorDep, db=Depends(db_of), q: Annotated[str, Query(min_lengt
 
 @router.get("/tokens", tags=["tokens"])
 def list_tokens(actor: ActorDep, db=Depends(db_of), all_users: bool = False):
-    return tokens.list_tokens(db, actor, all_users=all_users)
+    return whole(tokens.list_tokens(db, actor, all_users=all_users))
 
 
 @router.post("/tokens", status_code=201, tags=["tokens"])

@@ -26,6 +26,21 @@ def record(tx: Tx, actor: Actor, action: str, *, project_id: str | None, target_
     tx.publish(project_id, "audit", action=action, target_type=target_type, target_id=target_id)
 
 
+# Long text is not copied into the log: the revision history keeps it, the entry says that it changed.
+_NOT_COPIED = frozenset({"description", "body"})
+
+
+def field_changes(before: dict, after: dict, changed: list[str], *, name_key: str = "label") -> dict:
+    """An update's detail: the thing's name and, for each changed field, its value before and after.
+
+    Kept in the audit row so that the activity log can say "status: Todo → Done" for as long as the row
+    exists, even after the thing itself is renamed or deleted.
+    """
+    changes = {f: {"from": before.get(f), "to": after.get(f, before.get(f))} for f in changed
+               if f not in _NOT_COPIED}
+    return {name_key: after.get(name_key) or before.get(name_key), "changes": changes}
+
+
 def _row(r) -> dict:
     return {"id": r.id, "project_id": r.project_id, "actor_id": r.actor_id, "actor_name": r.actor_name,
             "token_id": r.token_id, "run_id": r.run_id, "action": r.action, "target_type": r.target_type,

@@ -224,7 +224,8 @@ def apply_update(tx: Tx, actor: Actor, row, values: dict, *, expected: int | Non
         search.index(conn, "task", row.id, row.project_id, values.get("label", row.label),
                      values.get("description", row.description))
     audit.record(tx, actor, action, project_id=row.project_id, target_type="task", target_id=row.id,
-                 changed_fields=changed or sorted(extra))
+                 changed_fields=changed or sorted(extra),
+                 detail=audit.field_changes(before, {**values, "tags": new_tags}, changed))
     fresh = conn.execute(select(tasks).where(tasks.c.id == row.id)).first()
     out = to_dict(fresh, tag_map(conn, [row.id])[row.id])
     tx.publish(row.project_id, "task.updated", task=out, changed=changed)

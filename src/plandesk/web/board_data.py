@@ -10,6 +10,7 @@ from typing import Any
 from plandesk.core import edges as edge_core
 from plandesk.core import graph, tasks
 from plandesk.core.actors import Actor
+from plandesk.core.clock import now
 from plandesk.core.errors import PlanDeskError
 from plandesk.core.vocab import DEPENDENCY_LABELS, MAX_LIST_LIMIT, PRIORITY_RANK, TASK_STATUSES
 
@@ -52,12 +53,18 @@ def waiting_on(db, project_id: str, task_list: Iterable[dict]) -> dict[str, list
     return out
 
 
-def card(task: dict, waiting: list[dict] | None) -> dict:
+def overdue(task: dict, today: str | None = None) -> bool:
+    """Due before today (UTC) and not done: the board, the list and the drawer show the date in red."""
+    due = task.get("due_date")
+    return bool(due) and task.get("status") != "done" and due < (today or now().date().isoformat())
+
+
+def card(task: dict, waiting: list[dict] | None, today: str | None = None) -> dict:
     waiting = waiting or []
     # `order` lets the page slot a moved or new card where a fresh render would put it.
     order = f"{PRIORITY_RANK.get(task['priority'], 9)}|{task['created_at'] or ''}|{task['id']}"
     return {**task, "waiting": waiting[:WAITING_SHOWN], "waiting_more": max(0, len(waiting) - WAITING_SHOWN),
-            "order": order}
+            "order": order, "overdue": overdue(task, today)}
 
 
 def _board_order(task: dict) -> tuple:
@@ -68,8 +75,9 @@ def board(db, actor: Actor, project_id: str) -> dict[str, Any]:
     task_list = all_tasks(db, actor, project_id)
     waiting = waiting_on(db, project_id, task_list)
     columns: dict[str, list[dict]] = {s: [] for s in TASK_STATUSES}
+    today = now().date().isoformat()
     for t in sorted(task_list, key=_board_order):
-        columns[t["status"]].append(card(t, waiting.get(t["id"])))
+        columns[t["status"]].append(card(t, waiting.get(t["id"]), today))
     return {"columns": columns, **options(task_list), "total": len(task_list), "blocked": len(waiting)}
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from plandesk.core import comments, documents, goals, revisions, tasks
+from plandesk.core.clock import now
 from plandesk.core.errors import PlanDeskError
 from plandesk.core.vocab import PRIORITIES, TASK_STATUSES
 from plandesk.web import board_data
@@ -42,7 +43,7 @@ def drawer_context(db, actor, task_id: str) -> dict:
     metas = revisions.list_revisions(db, actor, "task", task["id"], limit=20)
     context = {"task": task, "relations": board_data.relations(db, actor, task),
                "revisions": revision_changes(db, actor, task, metas), "comments": None, "goal": None,
-               "can_restore": actor.can_write, "can_write": actor.can_write}
+               "can_restore": actor.can_write, "can_write": actor.can_write, "overdue": board_data.overdue(task)}
     context["comments"] = comments.list_comments(db, actor, task["project_id"], target_type="task",
                                                      target_id=task["id"], include_resolved=True)
     for link in context["relations"]["documents"]:
@@ -114,6 +115,8 @@ def list_view(request: Request, project_id: str, status: Many = None, tag: Many 
     db, actor, ctx = frame(request, project_id=project_id, section="list", title="List")
     everything = board_data.all_tasks(db, actor, project_id)
     rows = _list_rows(db, actor, project_id, status, tag, assignee, priority, q, sort, dir, everything)
+    today = now().date().isoformat()
+    rows = [{**r, "overdue": board_data.overdue(r, today)} for r in rows]
     ctx.update(rows=rows, **board_data.options(everything), total=len(everything),
                filters={"status": status or [], "tag": tag or [], "assignee": assignee or "",
                         "priority": priority or "", "q": q or ""},

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
 from collections import defaultdict
 
+import nh3
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from plandesk.core import comments, documents, folders, notes, revisions
 from plandesk.core.errors import NotFound
+from plandesk.web import markdown
 from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
 from plandesk.web.text_diff import line_diff
@@ -50,12 +53,22 @@ def history(db, actor, target_type: str, current: dict) -> list[dict]:
     return out
 
 
+EXCERPT_SOURCE = 2000  # only the start of a long body is rendered for its card
+
+
+def plain_excerpt(body: str, length: int = 160) -> str:
+    """A card's excerpt: the Markdown rendered and its tags dropped, so no ** or # shows."""
+    text = " ".join(html.unescape(nh3.clean(str(markdown.render(body[:EXCERPT_SOURCE])), tags=set())).split())
+    return text if len(text) <= length else text[:length - 1].rsplit(" ", 1)[0] + "…"
+
+
 @router.get("/projects/{project_id}/documents")
 @page
 def documents_index(request: Request, project_id: str) -> Response:
     db, actor, ctx = frame(request, project_id=project_id, section="documents", title="Documents")
     lib = library(db, actor, project_id)
     recent = sorted(lib["documents"], key=lambda d: d["updated_at"] or "", reverse=True)[:12]
+    recent = [{**d, "excerpt": plain_excerpt(d.get("body") or "")} for d in recent]
     ctx.update(lib=lib, recent=recent, doc=None, can_write=actor.can_write)
     return render(request, "documents.html", ctx)
 

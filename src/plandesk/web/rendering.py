@@ -51,7 +51,9 @@ STATIC_VERSION = _static_version()
 
 
 def static_url(name: str) -> str:
-    return f"/static/{name}?v={STATIC_VERSION}"
+    """A versioned path: relative ES-module imports inside the file inherit the version, so an upgrade
+    reloads every module, not just the entry scripts (the old /static/<name> keeps working)."""
+    return f"/static/v{STATIC_VERSION}/{name}"
 
 
 def when(value: str | None) -> str:

@@ -4,7 +4,9 @@ import { onLive } from "./live.js";
 import { debounce, refreshTimes } from "./ui.js";
 
 const form = document.getElementById("activity-filters");
-form?.addEventListener("change", (event) => { if (event.target.tagName === "SELECT") form.requestSubmit(); });
+form?.addEventListener("change", (event) => {
+  if (event.target.tagName === "SELECT") form.requestSubmit();
+});
 
 const reload = debounce(async () => {
   const list = document.getElementById("activity-list");
@@ -15,9 +17,14 @@ const reload = debounce(async () => {
     if (!fresh) return;
     const known = new Set([...list.querySelectorAll("[data-entry]")].map((e) => e.dataset.entry));
     list.replaceWith(document.adoptNode(fresh));
-    for (const item of fresh.querySelectorAll("[data-entry]")) if (!known.has(item.dataset.entry)) item.classList.add("flash");
+    for (const item of fresh.querySelectorAll("[data-entry]"))
+      if (!known.has(item.dataset.entry)) item.classList.add("flash");
     refreshTimes();
-  } catch { /* the live indicator shows the connection; the next event retries */ }
+  } catch {
+    /* the live indicator shows the connection; the next event retries */
+  }
 }, 400);
 
-onLive((event) => { if (event.kind === "audit" || event.kind === "resync") reload(); });
+onLive((event) => {
+  if (event.kind === "audit" || event.kind === "resync") reload();
+});

@@ -1,16 +1,10 @@
 // Talking to the REST API from pages: JSON in and out, the CSRF header on every write, problem+json errors.
 
-const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+import { ApiError, describe } from "./errors.js";
 
-export class ApiError extends Error {
-  constructor(status, body) {
-    super(body?.message || `The server answered ${status}`);
-    this.status = status;
-    this.code = body?.code || "error";
-    this.field = body?.field || null;
-    this.body = body || {};
-  }
-}
+export { ApiError, describe };
+
+const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
 
 export async function api(method, path, body) {
   const headers = { Accept: "application/json" };
@@ -19,7 +13,9 @@ export async function api(method, path, body) {
   let response;
   try {
     response = await fetch(path, {
-      method, headers, credentials: "same-origin",
+      method,
+      headers,
+      credentials: "same-origin",
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {
@@ -27,7 +23,11 @@ export async function api(method, path, body) {
   }
   if (response.status === 204) return null;
   let data = null;
-  try { data = await response.json(); } catch { /* an empty or non-JSON body */ }
+  try {
+    data = await response.json();
+  } catch {
+    /* an empty or non-JSON body */
+  }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
@@ -43,9 +43,4 @@ export async function fragment(path) {
   if (!response.ok) throw new ApiError(response.status, { message: `Could not load (${response.status})` });
   const doc = new DOMParser().parseFromString(await response.text(), "text/html");
   return doc;
-}
-
-export function describe(err) {
-  if (err instanceof ApiError) return err.field && !err.message.includes(err.field) ? `${err.field}: ${err.message}` : err.message;
-  return String(err?.message || err);
 }

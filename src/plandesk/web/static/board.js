@@ -1,64 +1,24 @@
 // The board: drag cards between status columns, filter by tag and assignee, quick add, live updates.
 import { api, describe, fragment } from "./api.js";
 import { closeDrawer, openDrawer, openTaskId, taskChangedElsewhere } from "./drawer.js";
+import { cardVisible, recount, startFilters } from "./board_filters.js";
 import { onLive } from "./live.js";
+import { changed, confirmUnfinished, taskEdits } from "./task_edits.js";
 import { debounce, isTyping, refreshTimes, toast } from "./ui.js";
 
 const board = document.getElementById("board");
 const projectId = board.dataset.project;
 const statuses = [...board.querySelectorAll(".column")].map((c) => c.dataset.status);
-const labels = Object.fromEntries([...board.querySelectorAll(".column")].map((c) => [c.dataset.status, c.querySelector("h2").textContent.trim()]));
-const filters = { tags: new Set(), assignee: "" };
+const labels = Object.fromEntries(
+  [...board.querySelectorAll(".column")].map((c) => [c.dataset.status, c.querySelector("h2").textContent.trim()]),
+);
 let drag = null;
 let suppressClick = false;
 
-// ---- filters -------------------------------------------------------------------------------------
-function cardVisible(card) {
-  if (filters.tags.size) {
-    const tags = card.dataset.tags ? card.dataset.tags.split("|") : [];
-    if (!tags.some((t) => filters.tags.has(t))) return false;
-  }
-  if (filters.assignee === "__none__") return !card.dataset.assignee;
-  if (filters.assignee) return card.dataset.assignee === filters.assignee;
-  return true;
-}
-
-function applyFilters() {
-  for (const card of board.querySelectorAll(".card")) card.hidden = !cardVisible(card);
-  for (const chip of document.querySelectorAll("#filters .chip[data-tag]")) {
-    chip.setAttribute("aria-pressed", String(filters.tags.has(chip.dataset.tag)));
-  }
-  const select = document.getElementById("assignee-filter");
-  if (select) select.value = filters.assignee;
-  const active = filters.tags.size > 0 || !!filters.assignee;
-  document.getElementById("clear-filters").hidden = !active;
-  const url = new URL(window.location.href);
-  url.searchParams.delete("tag");
-  url.searchParams.delete("assignee");
-  for (const t of filters.tags) url.searchParams.append("tag", t);
-  if (filters.assignee) url.searchParams.set("assignee", filters.assignee);
-  history.replaceState(history.state, "", url);
-  recount();
-}
-
-function recount() {
-  let total = 0, shown = 0, blocked = 0;
-  for (const column of board.querySelectorAll(".column")) {
-    const cards = column.querySelectorAll(".card");
-    const visible = [...cards].filter((c) => !c.hidden);
-    total += cards.length;
-    shown += visible.length;
-    blocked += visible.filter((c) => c.classList.contains("is-blocked")).length;
-    column.querySelector(".count").textContent = filters.tags.size || filters.assignee
-      ? `${visible.length}/${cards.length}` : String(cards.length);
-    column.classList.toggle("is-empty", visible.length === 0);
-  }
-  const stats = document.getElementById("board-stats");
-  if (stats) stats.textContent = `${shown === total ? total : `${shown} of ${total}`} tasks${blocked ? ` · ${blocked} blocked` : ""}`;
-}
-
 // ---- placing cards -------------------------------------------------------------------------------
-function orderKey(card) { return card.dataset.order || ""; }
+function orderKey(card) {
+  return card.dataset.order || "";
+}
 
 function place(card, status) {
   const list = board.querySelector(`.cards[data-status="${status}"]`);
@@ -94,13 +54,19 @@ async function refreshCard(taskId, version) {
 
 // A full re-read keeps blocked markers and counts right after status or edge changes; coalesced.
 const refreshBoard = debounce(async () => {
-  if (drag) { refreshBoard(); return; }
+  if (drag) {
+    refreshBoard();
+    return;
+  }
   try {
     const url = new URL(window.location.href);
     url.search = "";
     const startedAt = performance.now();
     const doc = await fragment(url.pathname);
-    if (drag) { refreshBoard(); return; }
+    if (drag) {
+      refreshBoard();
+      return;
+    }
     const focused = document.activeElement?.closest(".card")?.dataset.id;
     const shown = [...board.querySelectorAll(".card")];
     for (const list of board.querySelectorAll(".cards")) {
@@ -110,38 +76,65 @@ const refreshBoard = debounce(async () => {
     // The snapshot was taken before this page's latest changes landed: keep the newer cards it lacks.
     for (const old of shown) {
       const fresh = document.getElementById(`card-${old.dataset.id}`);
-      const newer = fresh ? Number(fresh.dataset.version) < Number(old.dataset.version)
+      const newer = fresh
+        ? Number(fresh.dataset.version) < Number(old.dataset.version)
         : Number(old.dataset.touched || 0) > startedAt;
-      if (newer) { fresh?.remove(); place(old, old.dataset.status); }
+      if (newer) {
+        fresh?.remove();
+        place(old, old.dataset.status);
+      }
     }
     for (const card of board.querySelectorAll(".card")) card.hidden = !cardVisible(card);
     if (focused) document.querySelector(`#card-${focused} .card-link`)?.focus({ preventScroll: true });
     refreshTimes(board);
     recount();
-  } catch { /* the live indicator shows the connection state; the next event retries */ }
+  } catch {
+    /* the live indicator shows the connection state; the next event retries */
+  }
 }, 400);
 
-async function moveCard(card, status) {
+function cardTitle(card) {
+  return card.querySelector(".card-title")?.textContent.trim() || "";
+}
+
+// `undoing`: this move takes back an earlier one (no new Undo for it, no question asked again).
+async function moveCard(card, status, { undoing = false } = {}) {
   const from = card.dataset.status;
   if (from === status) return;
+  if (!undoing && !(await confirmUnfinished(card.dataset.waiting, cardTitle(card), status))) return;
   const list = card.parentElement;
   const next = card.nextElementSibling;
   place(card, status);
   card.dataset.touched = String(performance.now());
   recount();
   card.classList.add("saving");
+  const taskId = card.dataset.id;
   try {
-    const task = await api("PATCH", `/api/v1/tasks/${card.dataset.id}`, { status, version: Number(card.dataset.version) });
-    card.dataset.version = String(task.version);
-    toast(`Moved to ${labels[status]}`, "ok", { timeout: 1600 });
+    const task = await taskEdits.enqueue(taskId, { status }, Number(card.dataset.version));
+    const current = document.getElementById(`card-${taskId}`) || card;
+    current.dataset.version = String(Math.max(Number(current.dataset.version), task.version));
+    if (undoing) toast(`Moved back to ${labels[status]}`, "ok", { timeout: 1600 });
+    else {
+      changed(`Moved to ${labels[status]}`, () => {
+        const now = document.getElementById(`card-${taskId}`);
+        return now ? moveCard(now, from, { undoing: true }) : null;
+      });
+    }
     if (openTaskId() === task.id) openDrawer(task.id, { push: false, focus: false });
     refreshBoard();
   } catch (err) {
-    list.insertBefore(card, next && next.parentElement === list ? next : null);
-    card.dataset.status = from;
+    if (card.parentElement === board.querySelector(`.cards[data-status="${status}"]`)) {
+      list.insertBefore(card, next && next.parentElement === list ? next : null);
+      card.dataset.status = from;
+    }
     recount();
-    toast(err.status === 409 ? "Someone changed this task meanwhile; the board shows the latest now" : `Not moved — ${describe(err)}`, "error");
-    if (err.status === 409) refreshCard(card.dataset.id);
+    toast(
+      err.status === 409
+        ? `Someone changed this task meanwhile (“${cardTitle(card)}”); the board shows the latest now`
+        : `“${cardTitle(card)}” not moved — ${describe(err)}`,
+      "error",
+    );
+    if (err.status === 409) refreshCard(taskId);
   } finally {
     card.classList.remove("saving");
   }
@@ -163,7 +156,8 @@ board.addEventListener("pointerdown", (event) => {
 
 document.addEventListener("pointermove", (event) => {
   if (!drag) return;
-  const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
+  const dx = event.clientX - drag.x,
+    dy = event.clientY - drag.y;
   if (!drag.started) {
     if (Math.hypot(dx, dy) < 5) return;
     drag.started = true;
@@ -197,13 +191,17 @@ function endDrag(event, cancelled) {
   document.body.classList.remove("is-dragging");
   over?.classList.remove("drop-target");
   suppressClick = true;
-  setTimeout(() => { suppressClick = false; }, 0);
+  setTimeout(() => {
+    suppressClick = false;
+  }, 0);
   if (!cancelled && over) moveCard(card, over.dataset.status);
 }
 
 document.addEventListener("pointerup", (event) => endDrag(event, false));
 document.addEventListener("pointercancel", (event) => endDrag(event, true));
-document.addEventListener("keydown", (event) => { if (event.key === "Escape" && drag?.started) endDrag(event, true); });
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && drag?.started) endDrag(event, true);
+});
 
 // ---- opening cards, keyboard -------------------------------------------------------------------------
 board.addEventListener("click", (event) => {
@@ -233,9 +231,16 @@ board.addEventListener("keydown", (event) => {
     cards[i]?.querySelector(".card-link").focus();
   } else if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
     event.preventDefault();
-    for (let c = column + (event.key === "ArrowRight" ? 1 : -1); c >= 0 && c < statuses.length; c += event.key === "ArrowRight" ? 1 : -1) {
+    for (
+      let c = column + (event.key === "ArrowRight" ? 1 : -1);
+      c >= 0 && c < statuses.length;
+      c += event.key === "ArrowRight" ? 1 : -1
+    ) {
       const first = visible(board.querySelector(`.cards[data-status="${statuses[c]}"]`))[0];
-      if (first) { first.querySelector(".card-link").focus(); break; }
+      if (first) {
+        first.querySelector(".card-link").focus();
+        break;
+      }
     }
   }
 });
@@ -251,10 +256,18 @@ function showQuickAdd(status = "todo") {
 
 document.addEventListener("click", (event) => {
   const el = event.target.closest('[data-action="new-task"]');
-  if (el) { event.preventDefault(); showQuickAdd(el.dataset.status || "todo"); }
+  if (el) {
+    event.preventDefault();
+    showQuickAdd(el.dataset.status || "todo");
+  }
 });
 
-quickAdd.addEventListener("keydown", (event) => { if (event.key === "Escape") { quickAdd.hidden = true; event.stopPropagation(); } });
+quickAdd.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") {
+    quickAdd.hidden = true;
+    event.stopPropagation();
+  }
+});
 quickAdd.addEventListener("submit", async (event) => {
   event.preventDefault();
   const input = quickAdd.elements.label;
@@ -264,7 +277,10 @@ quickAdd.addEventListener("submit", async (event) => {
   input.value = "";
   input.focus();
   try {
-    const task = await api("POST", `/api/v1/projects/${projectId}/tasks`, { label, status: quickAdd.elements.status.value });
+    const task = await api("POST", `/api/v1/projects/${projectId}/tasks`, {
+      label,
+      status: quickAdd.elements.status.value,
+    });
     toast(`Created “${task.label}”`);
     await refreshCard(task.id);
   } catch (err) {
@@ -274,53 +290,12 @@ quickAdd.addEventListener("submit", async (event) => {
 });
 
 document.addEventListener("keydown", (event) => {
-  if (isTyping(event) || event.ctrlKey || event.metaKey || event.altKey || document.querySelector("dialog[open]")) return;
-  if (event.key === "c" && canWrite) { event.preventDefault(); showQuickAdd(); }
-});
-
-// ---- filters wiring ----------------------------------------------------------------------------------
-document.getElementById("filters").addEventListener("click", (event) => {
-  const chip = event.target.closest(".chip[data-tag]");
-  if (!chip) return;
-  const tag = chip.dataset.tag;
-  if (filters.tags.has(tag)) filters.tags.delete(tag); else filters.tags.add(tag);
-  applyFilters();
-});
-document.getElementById("assignee-filter")?.addEventListener("change", (event) => {
-  filters.assignee = event.target.value;
-  applyFilters();
-});
-document.getElementById("clear-filters").addEventListener("click", () => {
-  filters.tags.clear();
-  filters.assignee = "";
-  applyFilters();
-});
-
-// ---- collapsed columns (Backlog starts folded so the four working columns fit a laptop screen) ----------
-const COLLAPSED_KEY = "plandesk:collapsed-columns";
-
-function collapsedColumns() {
-  try { return new Set(JSON.parse(localStorage.getItem(COLLAPSED_KEY) || '["backlog"]')); } catch { return new Set(["backlog"]); }
-}
-
-function showCollapsed(set) {
-  for (const column of board.querySelectorAll(".column")) {
-    const folded = set.has(column.dataset.status);
-    column.classList.toggle("collapsed", folded);
-    const button = column.querySelector(".collapse-btn");
-    button.setAttribute("aria-expanded", String(!folded));
-    button.setAttribute("aria-label", `${folded ? "Expand" : "Collapse"} ${labels[column.dataset.status]}`);
+  if (isTyping(event) || event.ctrlKey || event.metaKey || event.altKey || document.querySelector("dialog[open]"))
+    return;
+  if (event.key === "c" && canWrite) {
+    event.preventDefault();
+    showQuickAdd();
   }
-}
-
-board.addEventListener("click", (event) => {
-  const column = event.target.closest(".column");
-  const button = event.target.closest(".collapse-btn");
-  if (!column || !(button || (column.classList.contains("collapsed") && !drag))) return;
-  const set = collapsedColumns();
-  if (set.has(column.dataset.status)) set.delete(column.dataset.status); else set.add(column.dataset.status);
-  try { localStorage.setItem(COLLAPSED_KEY, JSON.stringify([...set])); } catch { /* private mode: not remembered */ }
-  showCollapsed(set);
 });
 
 // ---- live updates and changes from the drawer -----------------------------------------------------
@@ -337,7 +312,10 @@ onLive((event) => {
     if (!taskId) return;
     if (kind === "task.deleted") {
       document.getElementById(`card-${taskId}`)?.remove();
-      if (openTaskId() === taskId) { closeDrawer(); toast("The open task was deleted elsewhere", "warn"); }
+      if (openTaskId() === taskId) {
+        closeDrawer();
+        toast("The open task was deleted elsewhere", "warn");
+      }
       recount();
     } else {
       refreshCard(taskId, event.task?.version);
@@ -348,7 +326,8 @@ onLive((event) => {
     refreshBoard();
     const open = openTaskId();
     const edge = event.edge || {};
-    if (open && (edge.from_id === open || edge.to_id === open || kind === "edge.deleted")) openDrawer(open, { push: false, focus: false });
+    if (open && (edge.from_id === open || edge.to_id === open || kind === "edge.deleted"))
+      openDrawer(open, { push: false, focus: false });
   } else if (kind.startsWith("comment.") || kind.startsWith("revision.")) {
     const open = openTaskId();
     if (open) taskChangedElsewhere(open);
@@ -362,8 +341,4 @@ document.addEventListener("plandesk:task-deleted", (event) => {
 });
 
 // ---- start ---------------------------------------------------------------------------------------------
-const params = new URL(window.location.href).searchParams;
-for (const t of params.getAll("tag")) filters.tags.add(t);
-filters.assignee = params.get("assignee") || "";
-showCollapsed(collapsedColumns());
-applyFilters();
+startFilters();

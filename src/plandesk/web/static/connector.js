@@ -20,7 +20,9 @@ if (matrixForm && matrixForm.dataset.canManage === "yes") {
     try {
       await api("PUT", "/api/v1/settings/permissions", { matrix, approval_required });
       toast("Permissions saved");
-    } catch (err) { toast(`Could not save — ${describe(err)}`, "error"); }
+    } catch (err) {
+      toast(`Could not save — ${describe(err)}`, "error");
+    }
   });
 }
 
@@ -30,7 +32,15 @@ document.addEventListener("click", async (event) => {
   if (!button) return;
   const decision = button.dataset.decide;
   const id = button.dataset.approvalId;
-  if (decision === "deny" && !(await confirmAction({ title: "Deny this request?", body: "The agent's call will not run.", confirmLabel: "Deny" }))) return;
+  if (
+    decision === "deny" &&
+    !(await confirmAction({
+      title: "Deny this request?",
+      body: "The agent's call will not run.",
+      confirmLabel: "Deny",
+    }))
+  )
+    return;
   button.disabled = true;
   try {
     const result = await api("POST", `/api/v1/approvals/${encodeURIComponent(id)}/${decision}`);
@@ -65,8 +75,13 @@ if (codeForm && codeRoot.dataset.canManage === "yes") {
     event.preventDefault();
     const value = (row, name) => row.querySelector(`[name="${name}"]`).value.trim();
     const recipes = [...codeForm.querySelectorAll('[data-row="recipe"]')].map((row) => ({
-      name: value(row, "name"), kind: value(row, "kind"),
-      argv: row.querySelector('[name="argv"]').value.split("\n").map((a) => a.replace(/\r$/, "")).filter((a) => a !== ""),
+      name: value(row, "name"),
+      kind: value(row, "kind"),
+      argv: row
+        .querySelector('[name="argv"]')
+        .value.split("\n")
+        .map((a) => a.replace(/\r$/, ""))
+        .filter((a) => a !== ""),
       timeout_s: Number(value(row, "timeout_s")) || 600,
     }));
     const databases = [...codeForm.querySelectorAll('[data-row="database"]')].map((row) => {
@@ -78,14 +93,17 @@ if (codeForm && codeRoot.dataset.canManage === "yes") {
     const body = {
       enabled: codeForm.elements.enabled.checked,
       code_root: codeForm.elements.code_root.value.trim() || null,
-      recipes, databases,
+      recipes,
+      databases,
       exec_allowlist: codeForm.elements.exec_allowlist.value.split(/[\s,]+/).filter(Boolean),
       exec_network: codeForm.elements.exec_network.checked,
     };
     try {
       await api("PUT", `/api/v1/projects/${codeRoot.dataset.project}/connector`, body);
       toast("Code connector settings saved");
-    } catch (err) { toast(`Could not save — ${describe(err)}`, "error"); }
+    } catch (err) {
+      toast(`Could not save — ${describe(err)}`, "error");
+    }
   });
 }
 
@@ -102,8 +120,19 @@ if (testForm) {
       const result = await api("POST", "/api/v1/connector/test-connection", body);
       out.replaceChildren(
         h("p", { class: result.ok ? "ok-text" : "error-text", text: result.ok ? "Connection works." : result.problem }),
-        h("ul", { class: "checks" }, ...result.checks.map((c) => h("li", { class: c.ok ? "check-ok" : "check-bad" },
-          h("strong", { text: c.name }), document.createTextNode(` — ${c.detail}`)))));
+        h(
+          "ul",
+          { class: "checks" },
+          ...result.checks.map((c) =>
+            h(
+              "li",
+              { class: c.ok ? "check-ok" : "check-bad" },
+              h("strong", { text: c.name }),
+              document.createTextNode(` — ${c.detail}`),
+            ),
+          ),
+        ),
+      );
     } catch (err) {
       out.replaceChildren(h("p", { class: "error-text", text: describe(err) }));
     } finally {

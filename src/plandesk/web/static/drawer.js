@@ -1,5 +1,8 @@
 // The task drawer (?task=ID): edit fields in place, Markdown description with preview, comments, history.
 import { api, describe, fragment } from "./api.js";
+import { conflictPanel } from "./drawer_conflict.js";
+import { conflictRows } from "./edit_queue.js";
+import { changed, confirmUnfinished, taskEdits } from "./task_edits.js";
 import { confirmAction, refreshTimes, toast } from "./ui.js";
 
 const drawer = document.getElementById("drawer");
@@ -10,11 +13,14 @@ export function openTaskId() {
   return drawer && !drawer.hidden ? drawer.querySelector("#drawer-inner")?.dataset.task || null : null;
 }
 
-function inner() { return drawer.querySelector("#drawer-inner"); }
+function inner() {
+  return drawer.querySelector("#drawer-inner");
+}
 
 function setUrl(taskId, push) {
   const url = new URL(window.location.href);
-  if (taskId) url.searchParams.set("task", taskId); else url.searchParams.delete("task");
+  if (taskId) url.searchParams.set("task", taskId);
+  else url.searchParams.delete("task");
   if (url.href !== window.location.href) history[push ? "pushState" : "replaceState"]({}, "", url);
 }
 
@@ -25,10 +31,13 @@ function announceChange(task) {
 export async function openDrawer(taskId, { push = true, focus = true } = {}) {
   if (!drawer) return;
   if (focus) lastFocus = document.activeElement;
+  conflict = null;
   drawer.hidden = false;
   drawer.setAttribute("aria-busy", "true");
   if (!inner() || inner().dataset.task !== taskId) {
-    drawer.replaceChildren(Object.assign(document.createElement("div"), { className: "drawer-loading", textContent: "Loading…" }));
+    drawer.replaceChildren(
+      Object.assign(document.createElement("div"), { className: "drawer-loading", textContent: "Loading…" }),
+    );
   }
   try {
     const doc = await fragment(`/projects/${projectId}/board/drawer/${encodeURIComponent(taskId)}`);
@@ -57,7 +66,11 @@ export function closeDrawer({ push = true } = {}) {
 function fieldValue(el) {
   const field = el.dataset.field;
   const raw = el.value;
-  if (field === "tags") return raw.split(",").map((t) => t.trim()).filter(Boolean);
+  if (field === "tags")
+    return raw
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean);
   if (["priority", "assignee", "due_date"].includes(field)) return raw.trim() === "" ? null : raw.trim();
   if (field === "label") return raw.replace(/\s*\n\s*/g, " ").trim();
   return raw;
@@ -68,43 +81,118 @@ function saveState(text) {
   if (el) el.textContent = text;
 }
 
+// Unsaved values that met someone else's change: {taskId, mine: {field: value}, theirs: task}.
+let conflict = null;
+
 async function patch(fields) {
   const box = inner();
   const taskId = box.dataset.task;
   saveState("Saving…");
   try {
-    const task = await api("PATCH", `/api/v1/tasks/${taskId}`, { ...fields, version: Number(box.dataset.version) });
-    box.dataset.version = String(task.version);
-    saveState("Saved");
+    const task = await taskEdits.enqueue(taskId, fields, Number(box.dataset.version));
+    if (inner()?.dataset.task === taskId) {
+      inner().dataset.version = String(Math.max(Number(inner().dataset.version), task.version));
+      if (!taskEdits.pending(taskId)) saveState("Saved");
+    }
     announceChange(task);
     return task;
   } catch (err) {
     saveState("");
-    if (err.status === 409) {
-      toast("This task was changed elsewhere; showing the latest version", "error");
-      await openDrawer(taskId, { push: false, focus: false });
-    } else {
-      toast(`Not saved — ${describe(err)}`, "error");
-    }
+    if (err.status === 409) await showConflict(taskId, fields);
+    else toast(`Not saved — ${describe(err)}`, "error");
     throw err;
   }
+}
+
+// Someone else changed the task: keep the person's values on screen and let them choose.
+async function showConflict(taskId, fields) {
+  let theirs;
+  try {
+    theirs = await api("GET", `/api/v1/tasks/${encodeURIComponent(taskId)}`);
+  } catch (err) {
+    toast(`Not saved — ${describe(err)}`, "error");
+    return;
+  }
+  if (!conflict || conflict.taskId !== taskId) conflict = { taskId, mine: {} };
+  Object.assign(conflict.mine, fields);
+  conflict.theirs = theirs;
+  const rows = conflictRows(conflict.mine, theirs);
+  const box = inner();
+  if (!box || box.dataset.task !== taskId) return;
+  box.querySelector("#conflict")?.remove();
+  if (!rows.length) {
+    conflict = null;
+    taskEdits.seen(taskId, theirs.version);
+    box.dataset.version = String(theirs.version);
+    return;
+  }
+  const panel = conflictPanel(rows);
+  box.querySelector(".drawer-body").prepend(panel);
+  saveState("Not saved — see above");
+}
+
+async function resolveConflict(keepMine) {
+  const c = conflict;
+  conflict = null;
+  if (!c) return;
+  taskEdits.seen(c.taskId, c.theirs.version);
+  const box = inner();
+  if (box) box.dataset.version = String(c.theirs.version);
+  if (keepMine) {
+    try {
+      await patch(c.mine);
+      toast("Your changes are saved");
+    } catch {
+      return; /* a new conflict shows its own panel */
+    }
+  }
+  await openDrawer(c.taskId, { push: false, focus: false });
+}
+
+function resetInput(el) {
+  if (el.tagName === "SELECT") {
+    for (const opt of el.options) opt.selected = opt.defaultSelected;
+  } else el.value = el.defaultValue;
+}
+
+function acceptInput(el) {
+  if (el.tagName === "SELECT") {
+    for (const opt of el.options) opt.defaultSelected = opt.selected;
+  } else el.defaultValue = el.value;
 }
 
 async function onFieldChange(el) {
   const field = el.dataset.field;
   if (!field || field === "description") return;
   const value = fieldValue(el);
-  if (field === "label" && !value) { toast("A task needs a title", "error"); el.value = el.defaultValue; return; }
+  if (field === "label" && !value) {
+    toast("A task needs a title", "error");
+    el.value = el.defaultValue;
+    return;
+  }
+  const before = el.tagName === "SELECT" ? [...el.options].find((o) => o.defaultSelected)?.value : el.defaultValue;
+  const taskId = inner().dataset.task;
+  if (
+    field === "status" &&
+    !(await confirmUnfinished(inner().dataset.waiting, inner().querySelector(".title-input").value, value))
+  ) {
+    resetInput(el);
+    return;
+  }
+  acceptInput(el);
   try {
     await patch({ [field]: value });
-    if (el.defaultValue !== undefined) el.defaultValue = el.value;
-    if (field === "status" || field === "priority" || field === "kind") {
-      for (const opt of el.options) opt.defaultSelected = opt.selected;
+    if (field === "status") {
+      const name = el.options[el.selectedIndex].text;
+      changed(`Status: ${name}`, async () => {
+        await taskEdits.enqueue(taskId, { status: before }, 0);
+        toast(`Status back to ${shownValue("status", before)}`, "ok", { timeout: 1600 });
+        if (openTaskId() === taskId) await openDrawer(taskId, { push: false, focus: false });
+      });
     }
-    toast(field === "status" ? `Status: ${el.options[el.selectedIndex].text}` : "Saved", "ok", { timeout: 1600 });
-  } catch {
-    if (el.tagName === "SELECT") { for (const opt of el.options) opt.selected = opt.defaultSelected; }
-    else el.value = el.defaultValue;
+  } catch (err) {
+    // A conflict keeps the person's value on screen (the panel offers keep mine / take theirs).
+    if (err.status !== 409) resetInput(el);
   }
 }
 
@@ -124,7 +212,8 @@ function editorTabs(tab) {
   const writing = tab === "write";
   box.querySelector("#desc-input").hidden = !writing;
   box.querySelector("#desc-preview").hidden = writing;
-  for (const b of box.querySelectorAll("[data-md-tab]")) b.setAttribute("aria-selected", String(b.dataset.mdTab === tab));
+  for (const b of box.querySelectorAll("[data-md-tab]"))
+    b.setAttribute("aria-selected", String(b.dataset.mdTab === tab));
   if (!writing) preview(box.querySelector("#desc-input").value, box.querySelector("#desc-preview"));
 }
 
@@ -155,25 +244,52 @@ async function onAction(action, el) {
       await patch({ description: box.querySelector("#desc-input").value });
       toast("Description saved");
       await openDrawer(taskId, { push: false, focus: false });
-    } catch { /* patch() told the person */ }
+    } catch {
+      /* patch() told the person */
+    }
   } else if (action === "delete-task") {
     const title = box.querySelector(".title-input").value;
-    if (!(await confirmAction({ title: "Delete this task?", body: `“${title}” and its links will be removed. Its history stays in the activity log.`, confirmLabel: "Delete task" }))) return;
+    if (
+      !(await confirmAction({
+        title: "Delete this task?",
+        body: `“${title}” and its links will be removed. Its history stays in the activity log.`,
+        confirmLabel: "Delete task",
+      }))
+    )
+      return;
     try {
       await api("DELETE", `/api/v1/tasks/${taskId}`);
       toast("Task deleted");
       document.dispatchEvent(new CustomEvent("plandesk:task-deleted", { detail: { id: taskId } }));
       closeDrawer();
-    } catch (err) { toast(`Not deleted — ${describe(err)}`, "error"); }
+    } catch (err) {
+      toast(`Not deleted — ${describe(err)}`, "error");
+    }
   } else if (action === "restore-revision") {
-    if (!(await confirmAction({ title: "Restore this version?", body: "The task's fields go back to how they were before this change. The current state stays in the history.", confirmLabel: "Restore", danger: false }))) return;
+    if (
+      !(await confirmAction({
+        title: "Restore this version?",
+        body: "The task's fields go back to how they were before this change. The current state stays in the history.",
+        confirmLabel: "Restore",
+        danger: false,
+      }))
+    )
+      return;
     try {
       await api("POST", `/api/v1/revisions/${el.dataset.revision}/restore`);
       toast("Version restored");
       await openDrawer(taskId, { push: false, focus: false });
-    } catch (err) { toast(`Not restored — ${describe(err)}`, "error"); }
+    } catch (err) {
+      toast(`Not restored — ${describe(err)}`, "error");
+    }
+  } else if (action === "keep-mine" || action === "take-theirs") {
+    await resolveConflict(action === "keep-mine");
   } else if (action === "resolve-comment") {
-    try { await commentAction(action, el); } catch (err) { toast(describe(err), "error"); }
+    try {
+      await commentAction(action, el);
+    } catch (err) {
+      toast(describe(err), "error");
+    }
   }
 }
 
@@ -199,9 +315,11 @@ export function taskChangedElsewhere(taskId, version) {
   const box = inner();
   if (!box || drawer.hidden || box.dataset.task !== taskId) return;
   if (version !== undefined && Number(box.dataset.version) >= Number(version)) return;
+  // Our own writes still on their way: the event is one of them; an open conflict waits for the person.
+  if (taskEdits.pending(taskId) || (conflict && conflict.taskId === taskId)) return;
   const active = document.activeElement;
-  const editing = drawer.contains(active) && ["INPUT", "TEXTAREA"].includes(active.tagName)
-    && active.value !== active.defaultValue;
+  const editing =
+    drawer.contains(active) && ["INPUT", "TEXTAREA"].includes(active.tagName) && active.value !== active.defaultValue;
   if (editing || !box.querySelector("#desc-editor")?.hidden) {
     saveState("Changed elsewhere — save or reload");
     return;
@@ -220,31 +338,51 @@ if (drawer) {
   });
   drawer.addEventListener("keydown", (event) => {
     const el = event.target;
-    if (el.matches(".title-input") && event.key === "Enter") { event.preventDefault(); el.blur(); }
+    if (el.matches(".title-input") && event.key === "Enter") {
+      event.preventDefault();
+      el.blur();
+    }
     if (el.matches("#comment-body") && event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault(); addComment(el.form);
+      event.preventDefault();
+      addComment(el.form);
     }
     if (event.key === "Escape") {
-      if (["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName)) el.blur(); else closeDrawer();
+      if (["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName)) el.blur();
+      else closeDrawer();
       event.stopPropagation();
     }
   });
   drawer.addEventListener("click", (event) => {
     const tab = event.target.closest("[data-md-tab]");
-    if (tab) { editorTabs(tab.dataset.mdTab); return; }
+    if (tab) {
+      editorTabs(tab.dataset.mdTab);
+      return;
+    }
     const link = event.target.closest("[data-open-task]");
-    if (link) { event.preventDefault(); openDrawer(link.dataset.openTask); return; }
+    if (link) {
+      event.preventDefault();
+      openDrawer(link.dataset.openTask);
+      return;
+    }
     const el = event.target.closest("[data-action]");
     if (!el) return;
-    if (el.dataset.action === "close-drawer") { event.preventDefault(); closeDrawer(); return; }
+    if (el.dataset.action === "close-drawer") {
+      event.preventDefault();
+      closeDrawer();
+      return;
+    }
     onAction(el.dataset.action, el);
   });
   drawer.addEventListener("submit", (event) => {
-    if (event.target.id === "comment-form") { event.preventDefault(); addComment(event.target); }
+    if (event.target.id === "comment-form") {
+      event.preventDefault();
+      addComment(event.target);
+    }
   });
   window.addEventListener("popstate", () => {
     const taskId = new URL(window.location.href).searchParams.get("task");
-    if (taskId) openDrawer(taskId, { push: false }); else closeDrawer({ push: false });
+    if (taskId) openDrawer(taskId, { push: false });
+    else closeDrawer({ push: false });
   });
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !drawer.hidden && !document.querySelector("dialog[open]")) closeDrawer();

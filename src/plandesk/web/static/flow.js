@@ -3,7 +3,9 @@
 import { api, describe } from "./api.js";
 import { onLive } from "./live.js";
 import { confirmAction, debounce, toast } from "./ui.js";
-import { edgePath, el, nodeElement } from "./flow_draw.js";
+import { edgePath, el, labelBox, nodeElement, routePath } from "./flow_draw.js";
+import { createPositions } from "./flow_positions.js";
+import { createView } from "./flow_view.js";
 
 const svg = document.getElementById("flow");
 const viewport = document.getElementById("viewport");
@@ -16,34 +18,42 @@ const projectId = document.body.dataset.project;
 let data = JSON.parse(document.getElementById("flow-data").textContent);
 const W = data.node.w;
 const H = data.node.h;
-const view = { x: 0, y: 0, k: 1 };
+const camera = createView(svg, viewport);
+const { view, apply: applyView, toWorld, zoom } = camera;
 let byId = new Map();
-let selected = null;      // {type: "node" | "edge", id}
-let linkFrom = null;      // keyboard / button link mode: the source node id
-let gesture = null;       // {kind: "pan" | "move" | "link", ...}
+let selected = null; // {type: "node" | "edge", id}
+let linkFrom = null; // keyboard / button link mode: the source node id
+let gesture = null; // {kind: "pan" | "move" | "link", ...}
 let reloadWanted = false;
 
-function applyView() {
-  viewport.setAttribute("transform", `translate(${view.x} ${view.y}) scale(${view.k})`);
-}
-
-function toWorld(clientX, clientY) {
-  const r = svg.getBoundingClientRect();
-  return { x: (clientX - r.left - view.x) / view.k, y: (clientY - r.top - view.y) / view.k };
+// Routes hold while every task stands where the layered layout put it; once someone moves a task, links
+// are drawn point to point.
+function laidOut() {
+  return data.nodes.every((n) => n.x === n.auto_x && n.y === n.auto_y);
 }
 
 function drawEdges() {
   edgesLayer.replaceChildren();
+  const routed = laidOut();
   for (const e of data.edges) {
-    const a = byId.get(e.from), b = byId.get(e.to);
+    const a = byId.get(e.left || e.from),
+      b = byId.get(e.right || e.to);
     if (!a || !b) continue;
-    const { d, mx, my } = edgePath(a.node, b.node, W, H);
+    const { d, mx, my } =
+      routed && b.node.x > a.node.x ? routePath(a.node, b.node, e.route || [], W, H) : edgePath(a.node, b.node, W, H);
     const active = selected?.type === "edge" && selected.id === e.id;
-    const g = el("g", { class: `edge${e.dependency ? "" : " edge-soft"}${active ? " selected" : ""}`, "data-edge": e.id });
+    // Drawn left to right; the arrow points at the link's `to` end (the start, for "depends on").
+    const marker = active ? "url(#arrow-active)" : "url(#arrow)";
+    const backwards = e.left && e.left !== e.from;
+    const g = el("g", {
+      class: `edge${e.dependency ? "" : " edge-soft"}${active ? " selected" : ""}`,
+      "data-edge": e.id,
+    });
     g.append(el("path", { class: "edge-hit", d }));
-    g.append(el("path", { class: "edge-line", d, "marker-end": active ? "url(#arrow-active)" : "url(#arrow)" }));
+    g.append(el("path", { class: "edge-line", d, [backwards ? "marker-start" : "marker-end"]: marker }));
     const text = e.label.replace("_", " ");
-    g.append(el("rect", { class: "edge-label-bg", x: mx - text.length * 3.4 - 6, y: my - 9, width: text.length * 6.8 + 12, height: 18, rx: 9 }));
+    const box = labelBox(text, mx, my);
+    g.append(el("rect", { class: "edge-label-bg", ...box, rx: 9 }));
     g.append(el("text", { class: "edge-label", x: mx, y: my + 4, "text-anchor": "middle" }, text));
     edgesLayer.append(g);
   }
@@ -69,37 +79,13 @@ function stats() {
 }
 
 function fit() {
-  if (!data.nodes.length) { view.x = 40; view.y = 40; view.k = 1; applyView(); return; }
-  const xs = data.nodes.map((n) => n.x), ys = data.nodes.map((n) => n.y);
-  const minX = Math.min(...xs), minY = Math.min(...ys), maxX = Math.max(...xs) + W, maxY = Math.max(...ys) + H;
-  const r = svg.getBoundingClientRect();
-  const pad = 48;
-  const k = Math.min(1.15, (r.width - pad * 2) / (maxX - minX), (r.height - pad * 2) / (maxY - minY));
-  if (k >= 0.45) {
-    view.k = k;
-    view.x = (r.width - (maxX - minX) * k) / 2 - minX * k;
-    view.y = Math.max(pad, (r.height - (maxY - minY) * k) / 2) - minY * k;
-  } else {
-    // Too big to fit readably (a phone, a large plan): start at the first layer, labels legible; pan from there.
-    view.k = 0.45;
-    view.x = 16 - minX * view.k;
-    view.y = 16 - minY * view.k;
-  }
-  applyView();
-}
-
-function zoom(factor, cx, cy) {
-  const r = svg.getBoundingClientRect();
-  const px = cx ?? r.left + r.width / 2, py = cy ?? r.top + r.height / 2;
-  const world = toWorld(px, py);
-  view.k = Math.max(0.2, Math.min(2.5, view.k * factor));
-  view.x = px - r.left - world.x * view.k;
-  view.y = py - r.top - world.y * view.k;
-  applyView();
+  camera.fit(data.nodes, W, H);
 }
 
 // ---- selection and banner ------------------------------------------------------------------------
-function labelOf(id) { return byId.get(id)?.node.label || id.slice(0, 8); }
+function labelOf(id) {
+  return byId.get(id)?.node.label || id.slice(0, 8);
+}
 
 function markSelection() {
   for (const g of nodesLayer.querySelectorAll(".node")) {
@@ -114,7 +100,9 @@ function markSelection() {
   if (linkFrom) {
     bar.hidden = false;
     text.textContent = `Link “${labelOf(linkFrom)}” to… click a task, or Esc to cancel`;
-    open.hidden = true; if (link) link.hidden = true; if (del) del.hidden = true;
+    open.hidden = true;
+    if (link) link.hidden = true;
+    if (del) del.hidden = true;
   } else if (selected?.type === "node" && byId.has(selected.id)) {
     bar.hidden = false;
     text.textContent = labelOf(selected.id);
@@ -124,10 +112,16 @@ function markSelection() {
     if (del) del.hidden = true;
   } else if (selected?.type === "edge") {
     const e = data.edges.find((x) => x.id === selected.id);
-    if (!e) { selected = null; bar.hidden = true; return; }
+    if (!e) {
+      selected = null;
+      bar.hidden = true;
+      return;
+    }
     bar.hidden = false;
     text.textContent = `${labelOf(e.from)} → ${e.label.replace("_", " ")} → ${labelOf(e.to)}`;
-    open.hidden = true; if (link) link.hidden = true; if (del) del.hidden = false;
+    open.hidden = true;
+    if (link) link.hidden = true;
+    if (del) del.hidden = false;
   } else {
     bar.hidden = true;
   }
@@ -147,28 +141,41 @@ function banner(message) {
 document.getElementById("flow-banner-close").addEventListener("click", () => banner(""));
 
 // ---- writes --------------------------------------------------------------------------------------
-async function savePosition(n) {
-  const x = Math.round(n.x * 10) / 10, y = Math.round(n.y * 10) / 10;
-  try {
-    const task = await api("PATCH", `/api/v1/tasks/${n.id}`, { x, y, version: n.version });
-    n.version = task.version;
-    n.placed = true;
-  } catch (err) {
-    toast(err.status === 409 ? "That task changed elsewhere; the canvas shows the latest now" : `Position not saved — ${describe(err)}`, "error");
-    reload();
-  }
-}
+const positions = createPositions({
+  getData: () => data,
+  projectId,
+  reload: () => reload(),
+  redraw: () => {
+    drawAll();
+    fit();
+  },
+});
+const { savePosition, autoLayout } = positions;
 
 async function createEdge(from, to) {
   linkFrom = null;
-  if (from === to) { markSelection(); return; }
+  if (from === to) {
+    markSelection();
+    return;
+  }
   const label = document.getElementById("edge-label").value;
   try {
-    const edge = await api("POST", `/api/v1/projects/${projectId}/edges`,
-      { from_type: "task", from_id: from, to_type: "task", to_id: to, label });
+    const edge = await api("POST", `/api/v1/projects/${projectId}/edges`, {
+      from_type: "task",
+      from_id: from,
+      to_type: "task",
+      to_id: to,
+      label,
+    });
     if (!data.edges.some((e) => e.id === edge.id)) {
-      data.edges.push({ id: edge.id, from: edge.from_id, to: edge.to_id, label: edge.label,
-                        dependency: config.dependency_labels.includes(edge.label), style: edge.style });
+      data.edges.push({
+        id: edge.id,
+        from: edge.from_id,
+        to: edge.to_id,
+        label: edge.label,
+        dependency: config.dependency_labels.includes(edge.label),
+        style: edge.style,
+      });
     }
     banner("");
     stats();
@@ -176,8 +183,8 @@ async function createEdge(from, to) {
     toast(`Linked: ${labelOf(from)} ${label.replace("_", " ")} ${labelOf(to)}`);
     reload();
   } catch (err) {
+    // One message per event: the banner stays by the canvas until dismissed, so no toast repeats it.
     banner(`Link refused: ${describe(err)}`);
-    toast(describe(err), "error");
     markSelection();
   }
 }
@@ -185,7 +192,11 @@ async function createEdge(from, to) {
 async function deleteEdge(id) {
   const e = data.edges.find((x) => x.id === id);
   if (!e) return;
-  const ok = await confirmAction({ title: "Delete this link?", body: `${labelOf(e.from)} → ${e.label.replace("_", " ")} → ${labelOf(e.to)}`, confirmLabel: "Delete link" });
+  const ok = await confirmAction({
+    title: "Delete this link?",
+    body: `${labelOf(e.from)} → ${e.label.replace("_", " ")} → ${labelOf(e.to)}`,
+    confirmLabel: "Delete link",
+  });
   if (!ok) return;
   try {
     await api("DELETE", `/api/v1/edges/${id}`);
@@ -193,34 +204,23 @@ async function deleteEdge(id) {
     stats();
     select(null);
     toast("Link deleted");
-  } catch (err) { toast(`Not deleted — ${describe(err)}`, "error"); }
-}
-
-async function autoLayout() {
-  const moves = data.nodes.filter((n) => n.x !== n.auto_x || n.y !== n.auto_y);
-  if (!moves.length) { toast("The layout is already tidy"); return; }
-  const ok = await confirmAction({ title: "Lay out the whole graph?", body: `${moves.length} task${moves.length === 1 ? "" : "s"} will move to an automatic layered layout; hand-placed positions are replaced.`, confirmLabel: "Lay out", danger: false });
-  if (!ok) return;
-  let failed = 0;
-  const queue = [...moves];
-  async function worker() {
-    while (queue.length) {
-      const n = queue.shift();
-      try {
-        const task = await api("PATCH", `/api/v1/tasks/${n.id}`, { x: n.auto_x, y: n.auto_y, version: n.version });
-        Object.assign(n, { x: n.auto_x, y: n.auto_y, version: task.version });
-      } catch { failed += 1; }
-    }
+  } catch (err) {
+    toast(`Not deleted — ${describe(err)}`, "error");
   }
-  await Promise.all([worker(), worker(), worker(), worker()]);
-  drawAll();
-  fit();
-  if (failed) toast(`${failed} task(s) changed meanwhile and kept their place`, "error");
-  else toast(`Laid out ${moves.length} tasks`);
 }
 
 // ---- pointer gestures ----------------------------------------------------------------------------
+// Touch: one finger moves a task or pans; two fingers pinch to zoom and pan together.
 svg.addEventListener("pointerdown", (event) => {
+  if (event.pointerType === "touch") {
+    const pinch = camera.touchDown(event);
+    if (pinch) {
+      if (gesture?.kind === "move" && gesture.moved) byId.get(gesture.node.id)?.el.classList.remove("dragging");
+      gesture = pinch;
+      return;
+    }
+    if (camera.touches.size > 2) return;
+  }
   if (event.button !== 0) return;
   const handle = event.target.closest(".handle");
   const nodeEl = event.target.closest(".node");
@@ -231,16 +231,31 @@ svg.addEventListener("pointerdown", (event) => {
     event.preventDefault();
   } else if (nodeEl) {
     const n = byId.get(nodeEl.dataset.id).node;
-    if (linkFrom) { createEdge(linkFrom, n.id); gesture = null; return; }
+    if (linkFrom) {
+      createEdge(linkFrom, n.id);
+      gesture = null;
+      return;
+    }
     const p = toWorld(event.clientX, event.clientY);
-    gesture = { kind: "move", node: n, dx: p.x - n.x, dy: p.y - n.y, sx: event.clientX, sy: event.clientY, moved: false };
+    gesture = {
+      kind: "move",
+      node: n,
+      dx: p.x - n.x,
+      dy: p.y - n.y,
+      sx: event.clientX,
+      sy: event.clientY,
+      moved: false,
+    };
     select({ type: "node", id: n.id });
   } else if (edgeEl) {
     select({ type: "edge", id: edgeEl.dataset.edge });
     gesture = null;
   } else {
     gesture = { kind: "pan", sx: event.clientX, sy: event.clientY, vx: view.x, vy: view.y };
-    if (linkFrom) { linkFrom = null; markSelection(); }
+    if (linkFrom) {
+      linkFrom = null;
+      markSelection();
+    }
     select(null);
     svg.classList.add("panning");
   }
@@ -252,8 +267,11 @@ function nodeAt(clientX, clientY) {
 }
 
 svg.addEventListener("pointermove", (event) => {
+  camera.touchMove(event);
   if (!gesture) return;
-  if (gesture.kind === "pan") {
+  if (gesture.kind === "pinch") {
+    camera.pinch(gesture);
+  } else if (gesture.kind === "pan") {
     view.x = gesture.vx + event.clientX - gesture.sx;
     view.y = gesture.vy + event.clientY - gesture.sy;
     applyView();
@@ -278,6 +296,8 @@ svg.addEventListener("pointermove", (event) => {
 });
 
 function endGesture(event, cancelled) {
+  const fingers = camera.touchUp(event);
+  if (gesture?.kind === "pinch" && fingers) return; // the other finger is still down
   const g = gesture;
   gesture = null;
   svg.classList.remove("panning");
@@ -296,10 +316,14 @@ function endGesture(event, cancelled) {
 
 svg.addEventListener("pointerup", (event) => endGesture(event, false));
 svg.addEventListener("pointercancel", (event) => endGesture(event, true));
-svg.addEventListener("wheel", (event) => {
-  event.preventDefault();
-  zoom(Math.exp(-event.deltaY * 0.0015), event.clientX, event.clientY);
-}, { passive: false });
+svg.addEventListener(
+  "wheel",
+  (event) => {
+    event.preventDefault();
+    zoom(Math.exp(-event.deltaY * 0.0015), event.clientX, event.clientY);
+  },
+  { passive: false },
+);
 svg.addEventListener("dblclick", (event) => {
   const nodeEl = event.target.closest(".node");
   if (nodeEl) window.location.href = `/projects/${projectId}/board?task=${nodeEl.dataset.id}`;
@@ -315,8 +339,17 @@ svg.addEventListener("focusin", (event) => {
 
 svg.addEventListener("keydown", (event) => {
   const nodeEl = event.target.closest(".node");
-  if (event.key === "Escape") { linkFrom = null; select(null); banner(""); return; }
-  if ((event.key === "Delete" || event.key === "Backspace") && selected?.type === "edge") { event.preventDefault(); deleteEdge(selected.id); return; }
+  if (event.key === "Escape") {
+    linkFrom = null;
+    select(null);
+    banner("");
+    return;
+  }
+  if ((event.key === "Delete" || event.key === "Backspace") && selected?.type === "edge") {
+    event.preventDefault();
+    deleteEdge(selected.id);
+    return;
+  }
   if (!nodeEl) return;
   const n = byId.get(nodeEl.dataset.id).node;
   if (event.key === "Enter") {
@@ -324,7 +357,8 @@ svg.addEventListener("keydown", (event) => {
     if (linkFrom) createEdge(linkFrom, n.id);
     else window.location.href = `/projects/${projectId}/board?task=${n.id}`;
   } else if (event.key === "l" && config.can_write) {
-    linkFrom = n.id; markSelection();
+    linkFrom = n.id;
+    markSelection();
   } else if (event.key.startsWith("Arrow") && config.can_write) {
     event.preventDefault();
     const step = event.shiftKey ? 50 : 10;
@@ -341,7 +375,11 @@ svg.addEventListener("keydown", (event) => {
 document.addEventListener("keydown", (event) => {
   if (event.target.closest("input, textarea, select, dialog") || svg.contains(event.target)) return;
   if (event.key === "f" && !event.ctrlKey && !event.metaKey) fit();
-  if (event.key === "Escape") { linkFrom = null; select(null); banner(""); }
+  if (event.key === "Escape") {
+    linkFrom = null;
+    select(null);
+    banner("");
+  }
 });
 
 document.querySelector(".flow-tools").addEventListener("click", (event) => {
@@ -352,7 +390,10 @@ document.querySelector(".flow-tools").addEventListener("click", (event) => {
   else if (action === "auto-layout") autoLayout();
 });
 document.getElementById("selection-link")?.addEventListener("click", () => {
-  if (selected?.type === "node") { linkFrom = selected.id; markSelection(); }
+  if (selected?.type === "node") {
+    linkFrom = selected.id;
+    markSelection();
+  }
 });
 document.getElementById("selection-delete")?.addEventListener("click", () => {
   if (selected?.type === "edge") deleteEdge(selected.id);
@@ -360,23 +401,34 @@ document.getElementById("selection-delete")?.addEventListener("click", () => {
 
 // ---- live updates --------------------------------------------------------------------------------
 const reload = debounce(async () => {
-  if (gesture) { reloadWanted = true; return; }
+  if (gesture) {
+    reloadWanted = true;
+    return;
+  }
   reloadWanted = false;
   try {
     const response = await fetch(`/projects/${projectId}/flow.json`, { headers: { Accept: "application/json" } });
     if (!response.ok) return;
     const fresh = await response.json();
-    if (gesture) { reloadWanted = true; return; }
+    if (gesture) {
+      reloadWanted = true;
+      return;
+    }
     // Tasks nobody placed get automatic positions, which shift as links change; keep them where the
     // person sees them for as long as the page is open, so nothing jumps under the pointer.
     const shown = new Map(data.nodes.map((n) => [n.id, n]));
     for (const n of fresh.nodes) {
       const before = shown.get(n.id);
-      if (before && !n.placed && !before.placed) { n.x = before.x; n.y = before.y; }
+      if (before && !n.placed && !before.placed) {
+        n.x = before.x;
+        n.y = before.y;
+      }
     }
     data = fresh;
     drawAll();
-  } catch { /* the live indicator shows the connection; the next event retries */ }
+  } catch {
+    /* the live indicator shows the connection; the next event retries */
+  }
 }, 250);
 
 onLive((event) => {

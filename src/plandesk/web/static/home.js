@@ -13,16 +13,30 @@ function show() {
 document.addEventListener("click", (event) => {
   const el = event.target.closest("[data-action]");
   if (!el) return;
-  if (el.dataset.action === "new-project") { event.preventDefault(); show(); }
-  if (el.dataset.action === "cancel-project") { form.hidden = true; form.reset(); }
-});
-
-document.addEventListener("keydown", (event) => {
-  if (event.key === "c" && !isTyping(event) && !event.ctrlKey && !event.metaKey && !document.querySelector("dialog[open]")) {
+  if (el.dataset.action === "new-project") {
     event.preventDefault();
     show();
   }
-  if (event.key === "Escape" && form && !form.hidden) { form.hidden = true; }
+  if (el.dataset.action === "cancel-project") {
+    form.hidden = true;
+    form.reset();
+  }
+});
+
+document.addEventListener("keydown", (event) => {
+  if (
+    event.key === "c" &&
+    !isTyping(event) &&
+    !event.ctrlKey &&
+    !event.metaKey &&
+    !document.querySelector("dialog[open]")
+  ) {
+    event.preventDefault();
+    show();
+  }
+  if (event.key === "Escape" && form && !form.hidden) {
+    form.hidden = true;
+  }
 });
 
 form?.addEventListener("submit", async (event) => {

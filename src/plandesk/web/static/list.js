@@ -17,7 +17,9 @@ const reload = debounce(async () => {
       if (fresh && current) current.replaceWith(document.adoptNode(fresh));
     }
     refreshTimes();
-  } catch { /* the live indicator shows the connection; the next event retries */ }
+  } catch {
+    /* the live indicator shows the connection; the next event retries */
+  }
 }, 500);
 
 onLive((event) => {

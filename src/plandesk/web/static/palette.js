@@ -1,5 +1,6 @@
 // The command palette (Ctrl/Cmd-K): jump to a view, or search tasks, documents, notes and comments.
 import { api, describe } from "./api.js";
+import { stripMarks } from "./text.js";
 import { debounce, h } from "./ui.js";
 
 const dialog = document.getElementById("palette");
@@ -20,12 +21,22 @@ function projectNames() {
 
 function commands() {
   const pid = document.body.dataset.project;
-  const out = [{ title: "Go to projects", hint: "Home", href: "/" },
-               { title: "Settings: MCP tokens", hint: "Settings", href: "/settings/mcp" }];
+  const out = [
+    { title: "Go to projects", hint: "Home", href: "/" },
+    { title: "Settings: MCP tokens", hint: "Settings", href: "/settings/mcp" },
+  ];
   if (pid) {
-    for (const [key, label] of [["", "Overview"], ["/board", "Board"], ["/list", "List"], ["/flow", "Flow"],
-                                ["/documents", "Documents"], ["/notes", "Notes"], ["/goals", "Goals"],
-                                ["/runs", "Agent runs"], ["/activity", "Activity"]]) {
+    for (const [key, label] of [
+      ["", "Overview"],
+      ["/board", "Board"],
+      ["/list", "List"],
+      ["/flow", "Flow"],
+      ["/documents", "Documents"],
+      ["/notes", "Notes"],
+      ["/goals", "Goals"],
+      ["/runs", "Agent runs"],
+      ["/activity", "Activity"],
+    ]) {
       out.push({ title: `Go to ${label}`, hint: "View", href: `/projects/${pid}${key}` });
     }
   }
@@ -45,8 +56,9 @@ function excerptNodes(text) {
   const nodes = [];
   const parts = String(text || "").split(/(\[[^\[\]]*\])/);
   for (const part of parts) {
-    if (part.startsWith("[") && part.endsWith("]") && part.length > 2) nodes.push(h("mark", { text: part.slice(1, -1) }));
-    else if (part) nodes.push(document.createTextNode(part));
+    if (part.startsWith("[") && part.endsWith("]") && part.length > 2)
+      nodes.push(h("mark", { text: part.slice(1, -1) }));
+    else if (part) nodes.push(document.createTextNode(stripMarks(part)));
   }
   return nodes;
 }
@@ -55,13 +67,25 @@ function draw(message) {
   list.replaceChildren();
   if (message) list.append(h("li", { class: "palette-empty", text: message }));
   items.forEach((item, i) => {
-    const li = h("li", { class: "palette-item", role: "option", id: `pal-${i}`, "aria-selected": String(i === active),
-                         onmousemove: () => select(i), onclick: () => go(i) },
+    const li = h(
+      "li",
+      {
+        class: "palette-item",
+        role: "option",
+        id: `pal-${i}`,
+        "aria-selected": String(i === active),
+        onmousemove: () => select(i),
+        onclick: () => go(i),
+      },
       h("span", { class: `kind kind-${item.kind}`, text: item.kindLabel }),
-      h("span", { class: "palette-main" },
+      h(
+        "span",
+        { class: "palette-main" },
         h("span", { class: "palette-title", text: item.title }),
-        item.excerpt ? h("span", { class: "palette-excerpt" }, excerptNodes(item.excerpt)) : null),
-      item.hint ? h("span", { class: "palette-hint", text: item.hint }) : null);
+        item.excerpt ? h("span", { class: "palette-excerpt" }, excerptNodes(item.excerpt)) : null,
+      ),
+      item.hint ? h("span", { class: "palette-hint", text: item.hint }) : null,
+    );
     list.append(li);
   });
   input.setAttribute("aria-activedescendant", items.length ? `pal-${active}` : "");
@@ -81,10 +105,13 @@ function go(i) {
 }
 
 const search = debounce(async (query) => {
-  const cmds = commands().filter((c) => c.title.toLowerCase().includes(query.toLowerCase()))
+  const cmds = commands()
+    .filter((c) => c.title.toLowerCase().includes(query.toLowerCase()))
     .map((c) => ({ ...c, kind: "command", kindLabel: "↵" }));
   if (query.trim().length < 2) {
-    items = cmds; active = 0; draw(items.length ? "" : "No matching commands");
+    items = cmds;
+    active = 0;
+    draw(items.length ? "" : "No matching commands");
     return;
   }
   lastQuery = query;
@@ -95,13 +122,20 @@ const search = debounce(async (query) => {
     const names = projectNames();
     const current = document.body.dataset.project;
     const hits = found.results.map((hit) => ({
-      kind: hit.kind, kindLabel: hit.kind, title: hit.title || "(untitled)", excerpt: hit.excerpt,
-      hint: hit.project_id !== current ? names[hit.project_id] || "" : "", href: hitHref(hit) }));
+      kind: hit.kind,
+      kindLabel: hit.kind,
+      title: hit.title || "(untitled)",
+      excerpt: hit.excerpt,
+      hint: hit.project_id !== current ? names[hit.project_id] || "" : "",
+      href: hitHref(hit),
+    }));
     items = [...hits, ...cmds.slice(0, 3)];
     active = 0;
     draw(items.length ? "" : `Nothing found for “${query}”`);
   } catch (err) {
-    items = cmds; active = 0; draw(`Search failed: ${describe(err)}`);
+    items = cmds;
+    active = 0;
+    draw(`Search failed: ${describe(err)}`);
   } finally {
     list.removeAttribute("aria-busy");
   }
@@ -120,10 +154,19 @@ export function openPalette() {
 if (dialog) {
   input.addEventListener("input", () => search(input.value));
   input.addEventListener("keydown", (event) => {
-    if (event.key === "ArrowDown") { event.preventDefault(); select(active + 1); }
-    else if (event.key === "ArrowUp") { event.preventDefault(); select(active - 1); }
-    else if (event.key === "Enter") { event.preventDefault(); go(active); }
+    if (event.key === "ArrowDown") {
+      event.preventDefault();
+      select(active + 1);
+    } else if (event.key === "ArrowUp") {
+      event.preventDefault();
+      select(active - 1);
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      go(active);
+    }
   });
   // A click on the backdrop (outside the box) closes the palette.
-  dialog.addEventListener("click", (event) => { if (event.target === dialog) dialog.close(); });
+  dialog.addEventListener("click", (event) => {
+    if (event.target === dialog) dialog.close();
+  });
 }

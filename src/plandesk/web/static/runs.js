@@ -5,7 +5,8 @@ import { debounce, refreshTimes } from "./ui.js";
 
 document.getElementById("run-status")?.addEventListener("change", (event) => {
   const url = new URL(window.location.href);
-  if (event.target.value) url.searchParams.set("status", event.target.value); else url.searchParams.delete("status");
+  if (event.target.value) url.searchParams.set("status", event.target.value);
+  else url.searchParams.delete("status");
   window.location.href = url.pathname.replace(/\/runs\/[^/]+$/, "/runs") + url.search;
 });
 
@@ -18,10 +19,13 @@ const reload = debounce(async () => {
       const fresh = doc.getElementById(id);
       if (fresh) document.getElementById(id).replaceWith(document.adoptNode(fresh));
     }
-    for (const item of document.querySelectorAll("[data-event]")) if (!known.has(item.dataset.event)) item.classList.add("flash");
+    for (const item of document.querySelectorAll("[data-event]"))
+      if (!known.has(item.dataset.event)) item.classList.add("flash");
     refreshTimes();
     if (stick) document.getElementById("events")?.lastElementChild?.scrollIntoView({ block: "nearest" });
-  } catch { /* the live indicator shows the connection; the next event retries */ }
+  } catch {
+    /* the live indicator shows the connection; the next event retries */
+  }
 }, 80);
 
 onLive((event) => {

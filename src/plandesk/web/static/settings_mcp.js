@@ -10,21 +10,48 @@ const reveal = document.getElementById("reveal");
 function snippets(token) {
   const url = `${origin}/mcp/`;
   const header = `Authorization: Bearer ${token}`;
-  const json = JSON.stringify({ mcpServers: { plandesk: { type: "http", url, headers: { Authorization: `Bearer ${token}` } } } }, null, 2);
+  const json = JSON.stringify(
+    { mcpServers: { plandesk: { type: "http", url, headers: { Authorization: `Bearer ${token}` } } } },
+    null,
+    2,
+  );
   const list = [
-    { id: "claude", title: "Claude Code", text: `claude mcp add --transport http plandesk ${url} --header "${header}"` },
+    {
+      id: "claude",
+      title: "Claude Code",
+      text: `claude mcp add --transport http plandesk ${url} --header "${header}"`,
+    },
     { id: "codex", title: "Codex", text: `codex mcp add --transport http plandesk ${url} --header "${header}"` },
     { id: "mcp-json", title: ".mcp.json (project file)", text: json },
-    { id: "url", title: "URL form, for clients that only take a URL", text: `${url}?token=${token}`,
-      note: root.dataset.urlToken === "on" ? "Prefer the header where the client allows it: URLs end up in logs and histories."
-        : "This workspace does not accept tokens in URLs; an owner can turn it on below." },
+    {
+      id: "url",
+      title: "URL form, for clients that only take a URL",
+      text: `${url}?token=${token}`,
+      note:
+        root.dataset.urlToken === "on"
+          ? "Prefer the header where the client allows it: URLs end up in logs and histories."
+          : "This workspace does not accept tokens in URLs; an owner can turn it on below.",
+    },
   ];
-  return list.map((s) => h("div", { class: "snippet", "data-snippet": s.id },
-    h("div", { class: "snippet-head" },
-      h("span", { class: "snippet-title", text: s.title }),
-      h("button", { type: "button", class: "btn btn-sm", text: "Copy", onclick: () => copyText(s.text, `${s.title} copied`) })),
-    h("pre", { class: "snippet-code" }, h("code", { text: s.text })),
-    s.note ? h("p", { class: "muted small", text: s.note }) : null));
+  return list.map((s) =>
+    h(
+      "div",
+      { class: "snippet", "data-snippet": s.id },
+      h(
+        "div",
+        { class: "snippet-head" },
+        h("span", { class: "snippet-title", text: s.title }),
+        h("button", {
+          type: "button",
+          class: "btn btn-sm",
+          text: "Copy",
+          onclick: () => copyText(s.text, `${s.title} copied`),
+        }),
+      ),
+      h("pre", { class: "snippet-code" }, h("code", { text: s.text })),
+      s.note ? h("p", { class: "muted small", text: s.note }) : null,
+    ),
+  );
 }
 
 function show(result) {
@@ -51,7 +78,9 @@ async function reloadList() {
       if (fresh) document.getElementById(id).replaceWith(document.adoptNode(fresh));
     }
     refreshTimes();
-  } catch (err) { toast(`Could not refresh the list — ${describe(err)}`, "error"); }
+  } catch (err) {
+    toast(`Could not refresh the list — ${describe(err)}`, "error");
+  }
 }
 
 form.addEventListener("submit", async (event) => {
@@ -87,22 +116,35 @@ root.addEventListener("click", async (event) => {
   const row = button.closest("tr");
   const { token: id, name } = row.dataset;
   if (button.dataset.tokenAction === "revoke") {
-    const ok = await confirmAction({ title: `Revoke “${name}”?`, body: "Clients using it get 401 on their next call. This cannot be undone.", confirmLabel: "Revoke token" });
+    const ok = await confirmAction({
+      title: `Revoke “${name}”?`,
+      body: "Clients using it get 401 on their next call. This cannot be undone.",
+      confirmLabel: "Revoke token",
+    });
     if (!ok) return;
     try {
       await api("POST", `/api/v1/tokens/${id}/revoke`);
       toast(`Token “${name}” revoked`);
       reloadList();
-    } catch (err) { toast(`Not revoked — ${describe(err)}`, "error"); }
+    } catch (err) {
+      toast(`Not revoked — ${describe(err)}`, "error");
+    }
   } else if (button.dataset.tokenAction === "rotate") {
-    const ok = await confirmAction({ title: `Rotate “${name}”?`, body: "A new value replaces the old one at once; clients using the old value get 401 until you paste the new one.", confirmLabel: "Rotate token", danger: false });
+    const ok = await confirmAction({
+      title: `Rotate “${name}”?`,
+      body: "A new value replaces the old one at once; clients using the old value get 401 until you paste the new one.",
+      confirmLabel: "Rotate token",
+      danger: false,
+    });
     if (!ok) return;
     try {
       const result = await api("POST", `/api/v1/tokens/${id}/rotate`);
       show(result);
       toast(`Token “${name}” rotated — copy the new value`);
       reloadList();
-    } catch (err) { toast(`Not rotated — ${describe(err)}`, "error"); }
+    } catch (err) {
+      toast(`Not rotated — ${describe(err)}`, "error");
+    }
   }
 });
 

@@ -1,4 +1,7 @@
 // Small shared pieces of the interface: toasts, the confirmation dialog, element building, copy, times.
+import { relativeTime } from "./text.js";
+
+export { relativeTime };
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -17,17 +20,45 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-export function toast(message, kind = "ok", { timeout } = {}) {
+const MAX_TOASTS = 2;
+
+// At most two toasts at once, newest last; the same message again refreshes the one shown instead of
+// stacking a copy. `action` ({label, run}) adds a button such as Undo.
+export function toast(message, kind = "ok", { timeout, action } = {}) {
   const box = document.getElementById("toasts");
   if (!box) return;
-  const item = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" },
+  for (const old of box.querySelectorAll(".toast")) {
+    if (old.dataset.message === message && !action) {
+      old.remove();
+    }
+  }
+  const item = h(
+    "div",
+    { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status", dataset: { message } },
     h("span", { class: "toast-icon", "aria-hidden": "true" }),
     h("span", { class: "toast-text", text: message }),
-    h("button", { class: "toast-close", type: "button", "aria-label": "Dismiss", text: "×",
-                  onclick: () => item.remove() }));
+    action
+      ? h("button", {
+          class: "toast-action",
+          type: "button",
+          text: action.label,
+          onclick: () => {
+            item.remove();
+            action.run();
+          },
+        })
+      : null,
+    h("button", {
+      class: "toast-close",
+      type: "button",
+      "aria-label": "Dismiss",
+      text: "×",
+      onclick: () => item.remove(),
+    }),
+  );
   box.append(item);
-  while (box.children.length > 4) box.firstElementChild.remove();
-  const ms = timeout ?? (kind === "error" ? 8000 : 3000);
+  while (box.children.length > MAX_TOASTS) box.firstElementChild.remove();
+  const ms = timeout ?? (action ? 6000 : kind === "error" ? 8000 : 3000);
   setTimeout(() => item.classList.add("leaving"), ms);
   setTimeout(() => item.remove(), ms + 250);
   return item;
@@ -61,21 +92,34 @@ export function promptText({ title, label = "", value = "", placeholder = "", co
   input.placeholder = placeholder;
   dialog.returnValue = "cancel";
   // Enter would submit with the first button (Cancel); it means OK here.
-  input.onkeydown = (event) => { if (event.key === "Enter") { event.preventDefault(); dialog.close("ok"); } };
+  input.onkeydown = (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      dialog.close("ok");
+    }
+  };
   dialog.showModal();
   input.focus();
   input.select();
   return new Promise((resolve) => {
-    dialog.addEventListener("close", () => {
-      const text = input.value.trim();
-      resolve(dialog.returnValue === "ok" && text ? text : null);
-    }, { once: true });
+    dialog.addEventListener(
+      "close",
+      () => {
+        const text = input.value.trim();
+        resolve(dialog.returnValue === "ok" && text ? text : null);
+      },
+      { once: true },
+    );
   });
 }
 
 // A message to show on the next page (after a navigation that follows a successful write).
 export function flashNext(message, kind = "ok") {
-  try { sessionStorage.setItem("plandesk:flash", JSON.stringify({ message, kind })); } catch { /* private mode */ }
+  try {
+    sessionStorage.setItem("plandesk:flash", JSON.stringify({ message, kind }));
+  } catch {
+    /* private mode */
+  }
 }
 
 export function showFlash() {
@@ -85,7 +129,9 @@ export function showFlash() {
     sessionStorage.removeItem("plandesk:flash");
     const { message, kind } = JSON.parse(raw);
     toast(message, kind);
-  } catch { /* nothing to show */ }
+  } catch {
+    /* nothing to show */
+  }
 }
 
 export async function copyText(text, what = "Copied") {
@@ -98,19 +144,6 @@ export async function copyText(text, what = "Copied") {
     return false;
   }
   return true;
-}
-
-const units = [["y", 31536000], ["mo", 2592000], ["d", 86400], ["h", 3600], ["m", 60]];
-
-export function relativeTime(iso) {
-  const then = Date.parse(iso);
-  if (Number.isNaN(then)) return null;
-  const seconds = Math.round((Date.now() - then) / 1000);
-  if (seconds < 45) return "just now";
-  for (const [unit, size] of units) {
-    if (seconds >= size) return `${Math.floor(seconds / size)}${unit} ago`;
-  }
-  return "just now";
 }
 
 export function refreshTimes(root = document) {
