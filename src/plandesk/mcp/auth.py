@@ -52,6 +52,7 @@ class McpTokenGuard:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        send = _naming_resource_metadata(scope, send)  # OAuth: every 401 says where to sign in
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         header_token = bearer_of(headers)
@@ -111,3 +112,18 @@ async def _respond(send: Any, status: int, body: dict, extra: list | None = None
         (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
         (b"cache-control", b"no-store"), *(extra or [])]})
     await send({"type": "http.response.body", "body": payload})
+
+
+def _naming_resource_metadata(scope: dict, send: Any) -> Any:
+    """Add RFC 9728's resource_metadata to the challenge of any 401, so an OAuth client can discover the
+    authorization server from a bare 401 (MCP authorization spec); token clients ignore the parameter."""
+    from plandesk.api.oauth import resource_metadata_url
+
+    async def wrapped(message: dict) -> None:
+        if message["type"] == "http.response.start" and message["status"] == 401:
+            url = resource_metadata_url(scope).replace('"', "%22")
+            message = {**message, "headers": [
+                (k, v + f', resource_metadata="{url}"'.encode("latin-1", "replace"))
+                if k.lower() == b"www-authenticate" else (k, v) for k, v in message.get("headers", [])]}
+        await send(message)
+    return wrapped
