@@ -232,12 +232,28 @@ def install(app: FastAPI, db: Any) -> None:
                                  "off in this workspace; an owner can switch it on"}, status_code=403)
         return await registration.handle(request)
 
+    async def revoke_endpoint(request: Request) -> Response:
+        # RFC 7009 lets a public client revoke with client_id alone; the SDK's request model requires a
+        # client_secret field, so a missing one is sent on as empty (its authenticator ignores it for "none").
+        body = await request.body()
+        if b"client_secret=" not in body:
+            body += b"&client_secret=" if body else b"client_secret="
+        sent = False
+
+        async def replay() -> dict:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await revoke.handle(Request(request.scope, replay))
+
     routes = [Route(AS_PATH, as_metadata, methods=["GET"])]
     routes += [Route(path, pr_metadata, methods=["GET"]) for path in (PRM_PATH, PRM_PATH + "/mcp", PRM_PATH + "/mcp/")]
     routes += [Route(ENDPOINTS["authorization_endpoint"], _with_origin(authorize.handle), methods=["GET", "POST"]),
                Route(ENDPOINTS["token_endpoint"], token.handle, methods=["POST"]),
                Route(ENDPOINTS["registration_endpoint"], register, methods=["POST"]),
-               Route(ENDPOINTS["revocation_endpoint"], revoke.handle, methods=["POST"])]
+               Route(ENDPOINTS["revocation_endpoint"], revoke_endpoint, methods=["POST"])]
     for route in routes:
         app.router.routes.append(route)
     app.include_router(settings_router, prefix="/api/v1")

@@ -169,6 +169,22 @@ def _user_actor(conn, user_id: str, token_id: str | None, client_name: str) -> A
 def exchange_code(db, client_id: str, raw: str) -> dict:
     """Code → access and refresh token, once. A second use revokes what the first one issued (RFC 6749 §4.1.2)."""
     digest = _hash(raw)
+    replayed = None
+    try:
+        return _exchange_once(db, client_id, digest)
+    except _Replayed as exc:
+        replayed = exc.token_id
+    if replayed is not None:  # its own transaction: the refusal below must not roll the revocation back
+        revoke_grant(db, replayed)
+    raise GrantError("invalid_grant", "authorization code was already used; the tokens it gave are revoked")
+
+
+class _Replayed(Exception):
+    def __init__(self, token_id: str | None) -> None:
+        self.token_id = token_id
+
+
+def _exchange_once(db, client_id: str, digest: str) -> dict:
     with db.write() as tx:
         row = tx.conn.execute(select(oauth_codes, oauth_clients.c.client_name)
                               .join(oauth_clients, oauth_clients.c.client_id == oauth_codes.c.client_id)
@@ -176,10 +192,7 @@ def exchange_code(db, client_id: str, raw: str) -> dict:
         if row is None or row.client_id != client_id:
             raise GrantError("invalid_grant", "authorization code does not exist")
         if row.used_at is not None:
-            if row.token_id is not None:
-                tx.conn.execute(update(api_tokens).where(api_tokens.c.id == row.token_id,
-                                                         api_tokens.c.revoked_at.is_(None)).values(revoked_at=now()))
-            raise GrantError("invalid_grant", "authorization code was already used; the tokens it gave are revoked")
+            raise _Replayed(row.token_id)
         if aware(row.expires_at) <= now():
             raise GrantError("invalid_grant", "authorization code has expired")
         actor = _user_actor(tx.conn, row.user_id, None, row.client_name)
@@ -188,7 +201,7 @@ def exchange_code(db, client_id: str, raw: str) -> dict:
         won = tx.conn.execute(update(oauth_codes).where(oauth_codes.c.id == row.id, oauth_codes.c.used_at.is_(None))
                               .values(used_at=ts, token_id=token_id)).rowcount
         if won != 1:
-            raise GrantError("invalid_grant", "authorization code was already used")
+            raise _Replayed(None)
         tx.conn.execute(api_tokens.insert().values(
             id=token_id, user_id=actor.user_id, name=row.client_name, prefix=access[:len(PREFIX) + 6],
             token_hash=_hash(access), project_ids=grant["project_ids"], read_only=grant["read_only"],
