@@ -294,3 +294,12 @@ def test_bearer_tokens_keep_working_beside_oauth(c, workspace):
     assert mcp_call(c, raw).status_code == 200
     r = c.post(f"/mcp/?token={raw}", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, headers=MCP_HEADERS)
     assert r.status_code == 200
+
+
+def test_the_settings_page_switches_registration_off_and_lists_redirect_hosts(c):
+    page = c.get("/settings/oauth", headers={"accept": "text/html"})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    r = c.post("/settings/oauth", data={"csrf_token": token, "redirect_hosts": "claude.ai\n"},
+               headers={"origin": ORIGIN}, follow_redirects=False)
+    assert r.status_code == 303
+    assert c.get("/api/v1/settings/oauth").json() == {"registration_open": False, "redirect_hosts": ["claude.ai"]}

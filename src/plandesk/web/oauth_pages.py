@@ -10,8 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from mcp.server.auth.provider import construct_redirect_uri
 
 from plandesk.api.deps import current_actor
-from plandesk.core import oauth
+from plandesk.core import oauth, oauth_rules
 from plandesk.core.errors import PlanDeskError
+from plandesk.web.layout import frame
 from plandesk.web.rendering import CSP, page, render
 from plandesk.web.team_pages import check_form_csrf, message
 
@@ -60,3 +61,25 @@ def consent(request: Request, csrf_token: FormText = "", decision: FormText = ""
     except PlanDeskError as exc:
         return message(request, exc, "Not connected")
     return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/settings/oauth")
+@page
+def oauth_settings(request: Request, saved: bool = False) -> Response:
+    db, actor, ctx = frame(request, section="settings-mcp", title="Sign-in connections")
+    ctx.update(oauth=oauth_rules.get_oauth_settings(db, actor), can_manage=actor.role in ("owner", "admin"),
+               saved=saved)
+    return render(request, "oauth_settings.html", ctx)
+
+
+@router.post("/settings/oauth")
+def save_oauth_settings(request: Request, csrf_token: FormText = "", registration_open: FormText = "",
+                        redirect_hosts: Annotated[str, Form(max_length=4000)] = "") -> Response:
+    try:
+        check_form_csrf(request, csrf_token)
+        hosts = [h.strip() for h in redirect_hosts.splitlines() if h.strip()]
+        oauth_rules.set_oauth_settings(request.app.state.db, current_actor(request),
+                                       {"registration_open": registration_open == "1", "redirect_hosts": hosts})
+    except PlanDeskError as exc:
+        return message(request, exc, "Not saved")
+    return RedirectResponse("/settings/oauth?saved=1", status_code=303)
