@@ -303,3 +303,14 @@ def test_the_settings_page_switches_registration_off_and_lists_redirect_hosts(c)
                headers={"origin": ORIGIN}, follow_redirects=False)
     assert r.status_code == 303
     assert c.get("/api/v1/settings/oauth").json() == {"registration_open": False, "redirect_hosts": ["claude.ai"]}
+
+
+def test_registrations_from_one_address_are_rate_limited(c):
+    from plandesk.core import oauth, rate_limit
+    rate_limit.limiter.reset()
+    try:
+        answers = [c.post("/oauth/register", json={"client_name": "x", "redirect_uris": [REDIRECT]}).status_code
+                   for _ in range(oauth.REGISTRATIONS_PER_MINUTE + 1)]
+    finally:
+        rate_limit.limiter.reset()  # the buckets live in this process; later tests register again
+    assert answers[0] == 201 and answers[-1] == 429

@@ -42,9 +42,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from plandesk.api.deps import current_actor, db_of
-from plandesk.core import oauth, oauth_rules
+from plandesk.core import oauth, oauth_rules, rate_limit
 from plandesk.core.actors import Actor
-from plandesk.core.errors import Forbidden
+from plandesk.core.errors import Forbidden, RateLimited
 
 PRM_PATH = "/.well-known/oauth-protected-resource"
 AS_PATH = "/.well-known/oauth-authorization-server"
@@ -227,6 +227,12 @@ def install(app: FastAPI, db: Any) -> None:
         return await ProtectedResourceMetadataHandler(metadata).handle(request)
 
     async def register(request: Request) -> Response:
+        try:
+            rate_limit.check(f"oauth-register:{request.client.host if request.client else 'unknown'}",
+                             oauth.REGISTRATIONS_PER_MINUTE, what="this address")
+        except RateLimited as exc:
+            return JSONResponse({"error": "slow_down", "error_description": exc.message}, status_code=429,
+                                headers={"Retry-After": str(exc.extra.get("retry_after", 60))})
         if not await anyio.to_thread.run_sync(_registration_open, db):
             return JSONResponse({"error": "access_denied", "error_description": "client registration is switched "
                                  "off in this workspace; an owner can switch it on"}, status_code=403)

@@ -27,6 +27,8 @@ ACCESS_TTL = timedelta(hours=1)
 REFRESH_TTL = timedelta(days=30)
 REQUEST_TTL = timedelta(minutes=10)  # from /authorize to the person's decision
 CODE_TTL = timedelta(minutes=5)  # from the decision to the token exchange
+STALE_AFTER = timedelta(hours=1)
+REGISTRATIONS_PER_MINUTE = 60  # per client address: registration needs no credential
 REFRESH_PREFIX = "plandesk_rt_"
 CODE_PREFIX = "plandesk_ac_"
 
@@ -86,6 +88,8 @@ def start_request(db, client_id: str, request: dict, *, resources: set[str]) -> 
                                            f"not for {resource}")
     request_id = secrets.token_urlsafe(24)
     with db.write() as tx:
+        # Requests nobody answered and codes long past their life: nothing can use them any more.
+        tx.conn.execute(oauth_codes.delete().where(oauth_codes.c.expires_at < now() - STALE_AFTER))
         tx.conn.execute(oauth_codes.insert().values(id=request_id, client_id=client_id, request=request,
                                                     expires_at=now() + REQUEST_TTL, created_at=now()))
     return request_id
