@@ -23,7 +23,7 @@ from oauth_fixtures import (
 )
 from starlette.testclient import TestClient
 
-from plandesk.core import audit, users
+from plandesk.core import audit, tokens, users
 from plandesk.core.clock import now
 
 PASSWORD = "correct horse battery staple"
@@ -228,14 +228,13 @@ def test_a_grant_is_listed_in_settings_mcp_with_its_client_name(c):
 
 
 def test_changes_made_through_a_grant_are_audited_with_its_client_name(c, app):
-    _, tokens = connect(c)
-    r = mcp_call(c, tokens["access_token"], "tools/call", {"name": "create_project", "arguments": {"name": "Via app"}})
+    _, granted = connect(c)
+    r = mcp_call(c, granted["access_token"], "tools/call", {"name": "create_project", "arguments": {"name": "Via app"}})
     assert r.status_code == 200 and not r.json()["result"].get("isError"), r.text
     db = db_of(app)
     with db.read() as conn:
         entry = audit.list_entries(conn, project_id=None, action="project.create")["items"][0]
-        token_row = [t for t in __import__("plandesk.core.tokens", fromlist=["x"]).list_tokens(
-            db, users.local_owner_actor(db)) if t["id"] == entry["token_id"]][0]
+    token_row = next(t for t in tokens.list_tokens(db, users.local_owner_actor(db)) if t["id"] == entry["token_id"])
     assert token_row["name"] == "Test Agent"
 
 
@@ -277,7 +276,7 @@ def test_code_operations_wider_than_the_role_are_narrowed(viewer):
     tokens = exchange(viewer, client["client_id"], code, verifier).json()
     assert tokens["scope"] == "read code"
     listed = viewer.get("/api/v1/tokens").json()
-    grant = [t for t in (listed["items"] if isinstance(listed, dict) else listed) if t["name"] == "Test Agent"][0]
+    grant = next(t for t in (listed["items"] if isinstance(listed, dict) else listed) if t["name"] == "Test Agent")
     assert grant["read_only"] is True and grant["operations"] == ["code.read"]
 
 

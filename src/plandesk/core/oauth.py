@@ -84,7 +84,7 @@ def start_request(db, client_id: str, request: dict, *, resources: set[str]) -> 
     """Park an /authorize request until the person decides; the id travels in the consent page's URL."""
     resource = request.get("resource")
     if resource is not None and resource.rstrip("/") not in {r.rstrip("/") for r in resources}:
-        raise GrantError("invalid_target", f"this server issues tokens only for {sorted(resources)[0]}, "
+        raise GrantError("invalid_target", f"this server issues tokens only for {min(resources)}, "
                                            f"not for {resource}")
     request_id = secrets.token_urlsafe(24)
     with db.write() as tx:
