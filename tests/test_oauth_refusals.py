@@ -313,3 +313,13 @@ def test_registrations_from_one_address_are_rate_limited(c):
     finally:
         rate_limit.limiter.reset()  # the buckets live in this process; later tests register again
     assert answers[0] == 201 and answers[-1] == 429
+
+
+def test_on_a_team_server_the_consent_page_asks_the_person_to_sign_in_first(app, c):
+    db = db_of(app)
+    client = register(c)
+    r = authorize(c, client["client_id"], pkce()[1])
+    users.create_user(db, users.local_owner_actor(db), email="second@example.com", role="member", password=PASSWORD)
+    page = consent_page(c, r.headers["location"])  # two people: local mode is over, nobody is signed in
+    assert page.history and page.history[0].status_code == 303
+    assert page.url.path == "/signin" and "next=%2Foauth%2Fconsent%3Frequest%3D" in str(page.url)
