@@ -323,3 +323,11 @@ def test_on_a_team_server_the_consent_page_asks_the_person_to_sign_in_first(app,
     page = consent_page(c, r.headers["location"])  # two people: local mode is over, nobody is signed in
     assert page.history and page.history[0].status_code == 303
     assert page.url.path == "/signin" and "next=%2Foauth%2Fconsent%3Frequest%3D" in str(page.url)
+
+
+def test_a_token_from_signing_in_is_refused_in_the_url(c):
+    _, granted = connect(c)
+    assert granted["access_token"].startswith("plandesk_mcp_oauth_")
+    r = c.post(f"/mcp/?token={granted['access_token']}", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+               headers=MCP_HEADERS)
+    assert r.status_code == 401 and "Authorization header" in r.json()["message"]

@@ -29,6 +29,8 @@ REQUEST_TTL = timedelta(minutes=10)  # from /authorize to the person's decision
 CODE_TTL = timedelta(minutes=5)  # from the decision to the token exchange
 STALE_AFTER = timedelta(hours=1)
 REGISTRATIONS_PER_MINUTE = 60  # per client address: registration needs no credential
+# Access tokens are ordinary tokens with a longer prefix: the MCP guard can refuse them in a URL without a lookup.
+ACCESS_PREFIX = PREFIX + "oauth_"
 REFRESH_PREFIX = "plandesk_rt_"
 CODE_PREFIX = "plandesk_ac_"
 
@@ -200,14 +202,14 @@ def _exchange_once(db, client_id: str, digest: str) -> dict:
         if aware(row.expires_at) <= now():
             raise GrantError("invalid_grant", "authorization code has expired")
         actor = _user_actor(tx.conn, row.user_id, None, row.client_name)
-        access, refresh, token_id = _secret(PREFIX), _secret(REFRESH_PREFIX), new_id()
+        access, refresh, token_id = _secret(ACCESS_PREFIX), _secret(REFRESH_PREFIX), new_id()
         grant, ts = row.grant, now()
         won = tx.conn.execute(update(oauth_codes).where(oauth_codes.c.id == row.id, oauth_codes.c.used_at.is_(None))
                               .values(used_at=ts, token_id=token_id)).rowcount
         if won != 1:
             raise _Replayed(None)
         tx.conn.execute(api_tokens.insert().values(
-            id=token_id, user_id=actor.user_id, name=row.client_name, prefix=access[:len(PREFIX) + 6],
+            id=token_id, user_id=actor.user_id, name=row.client_name, prefix=access[:len(ACCESS_PREFIX) + 6],
             token_hash=_hash(access), project_ids=grant["project_ids"], read_only=grant["read_only"],
             toolsets=grant["toolsets"], operations=grant["operations"], expires_at=ts + ACCESS_TTL, created_at=ts))
         tx.conn.execute(oauth_grants.insert().values(
@@ -242,7 +244,7 @@ def refresh(db, client_id: str, raw: str, scopes: list[str] | None = None) -> di
     """New access and refresh token for the same grant; the presented refresh token and the old access token
     stop working in the same transaction. Asking for fewer scopes narrows the grant for good."""
     old = _hash(raw)
-    access, fresh = _secret(PREFIX), _secret(REFRESH_PREFIX)
+    access, fresh = _secret(ACCESS_PREFIX), _secret(REFRESH_PREFIX)
     with db.write() as tx:
         row = tx.conn.execute(select(oauth_grants, api_tokens.c.revoked_at, api_tokens.c.user_id,
                                      api_tokens.c.name, api_tokens.c.read_only, api_tokens.c.toolsets)
@@ -260,7 +262,8 @@ def refresh(db, client_id: str, raw: str, scopes: list[str] | None = None) -> di
                                       scopes=kept)).rowcount
         if won != 1:  # a concurrent refresh with the same token won; this one must fail like a reused token
             raise GrantError("invalid_grant", "refresh token does not exist")
-        values = {"token_hash": _hash(access), "prefix": access[:len(PREFIX) + 6], "expires_at": ts + ACCESS_TTL}
+        values = {"token_hash": _hash(access), "prefix": access[:len(ACCESS_PREFIX) + 6],
+                  "expires_at": ts + ACCESS_TTL}
         if "write" not in kept:
             values["read_only"] = True
         if "code" not in kept:

@@ -53,6 +53,9 @@ class McpTokenGuard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         send = _naming_resource_metadata(scope, send)  # OAuth: every 401 says where to sign in
+        if b"token=plandesk_mcp_oauth_" in scope.get("query_string", b""):  # the spec: never in a URL
+            return await _unauthorized(send, "invalid_token", "a token from signing in is sent only in the "
+                                                              "Authorization header, never in the URL")
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         header_token = bearer_of(headers)
