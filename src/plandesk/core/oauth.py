@@ -20,6 +20,7 @@ from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, new_id, now
 from plandesk.core.errors import Forbidden, Gone, NotFound, PlanDeskError
 from plandesk.core.oauth_rules import SCOPES, narrow_grant, redirect_allowed, registration_settings, scopes_of
+from plandesk.core.permissions import READ_OPERATIONS
 from plandesk.core.tokens import PREFIX
 from plandesk.db.schema import api_tokens, oauth_clients, oauth_codes, oauth_grants, projects, users
 
@@ -115,8 +116,9 @@ def describe_request(db, actor: Actor, request_id: str) -> dict:
     """What the consent page shows: who asks, where the answer goes, and what this person may allow."""
     with db.read() as conn:
         row = _pending(conn, request_id)
+        # Pre-ticked: only the operations that change nothing; the person opts in to the rest.
         offer = narrow_grant(conn, actor, row.request.get("scopes"), project_ids=None, read_only=False,
-                             toolsets=None, operations=None)
+                             toolsets=None, operations=list(READ_OPERATIONS))
     return {"id": row.id, "client_name": row.client_name, "redirect_uri": row.request["redirect_uri"],
             "redirect_host": urlsplit(row.request["redirect_uri"]).netloc or row.request["redirect_uri"],
             "requested_scopes": row.request.get("scopes") or list(SCOPES), "offer": offer,
