@@ -7,9 +7,11 @@ client used (or the configured public URL), so one server answers on 127.0.0.1, 
 
 from __future__ import annotations
 
+import base64
 import time
 from contextvars import ContextVar
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, unquote, urlencode
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI
@@ -191,6 +193,40 @@ def _with_origin(handler):
     return endpoint
 
 
+async def _with_hashed_secret(request: Request, *, public_may_omit: bool = False) -> Request:
+    """The same request with its client secret (form field or Basic header) replaced by the secret's hash.
+
+    Plan Desk stores only hashes of client secrets; the SDK's authenticator compares the stored value with
+    the one sent in constant time, so it is handed the hash of what was sent. RFC 7009 also lets a public
+    client revoke with client_id alone, while the SDK's revocation model requires the field: it is sent on
+    empty (the authenticator ignores it for `none` clients)."""
+    form = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    form = [(k, oauth.secret_digest(v) if k == "client_secret" and v else v) for k, v in form]
+    if public_may_omit and not any(k == "client_secret" for k, _ in form):
+        form.append(("client_secret", ""))
+    headers = []
+    for key, value in request.scope["headers"]:
+        if key.lower() == b"authorization" and value[:6].lower() == b"basic ":
+            try:
+                client_id, _, secret = base64.b64decode(value[6:]).decode().partition(":")
+                value = b"Basic " + base64.b64encode(f"{client_id}:{oauth.secret_digest(unquote(secret))}".encode())
+            except (ValueError, UnicodeDecodeError):
+                pass  # malformed: the SDK refuses it in its own words
+        headers.append((key, value))
+    body = urlencode(form).encode()
+    headers = [(k, v) for k, v in headers if k.lower() != b"content-length"] + [
+        (b"content-length", str(len(body)).encode())]
+    sent = False
+
+    async def replay() -> dict:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+    return Request({**request.scope, "headers": headers}, replay)
+
+
 def _registration_open(db) -> bool:
     with db.read() as conn:
         return bool(oauth_rules.registration_settings(conn)["registration_open"])
@@ -238,26 +274,16 @@ def install(app: FastAPI, db: Any) -> None:
                                  "off in this workspace; an owner can switch it on"}, status_code=403)
         return await registration.handle(request)
 
-    async def revoke_endpoint(request: Request) -> Response:
-        # RFC 7009 lets a public client revoke with client_id alone; the SDK's request model requires a
-        # client_secret field, so a missing one is sent on as empty (its authenticator ignores it for "none").
-        body = await request.body()
-        if b"client_secret=" not in body:
-            body += b"&client_secret=" if body else b"client_secret="
-        sent = False
+    async def token_endpoint(request: Request) -> Response:
+        return await token.handle(await _with_hashed_secret(request))
 
-        async def replay() -> dict:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await revoke.handle(Request(request.scope, replay))
+    async def revoke_endpoint(request: Request) -> Response:
+        return await revoke.handle(await _with_hashed_secret(request, public_may_omit=True))
 
     routes = [Route(AS_PATH, as_metadata, methods=["GET"])]
     routes += [Route(path, pr_metadata, methods=["GET"]) for path in (PRM_PATH, PRM_PATH + "/mcp", PRM_PATH + "/mcp/")]
     routes += [Route(ENDPOINTS["authorization_endpoint"], _with_origin(authorize.handle), methods=["GET", "POST"]),
-               Route(ENDPOINTS["token_endpoint"], token.handle, methods=["POST"]),
+               Route(ENDPOINTS["token_endpoint"], token_endpoint, methods=["POST"]),
                Route(ENDPOINTS["registration_endpoint"], register, methods=["POST"]),
                Route(ENDPOINTS["revocation_endpoint"], revoke_endpoint, methods=["POST"])]
     for route in routes:

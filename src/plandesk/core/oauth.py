@@ -68,9 +68,16 @@ def register_client(db, info: dict) -> dict:
                                  f"redirect URI {uri!s} is not allowed here: use a loopback address "
                                  "(http://127.0.0.1:<port>/…) or ask an owner to allow its host")
         name = fields.text("client_name", info.get("client_name") or "MCP client", max_len=200, strip=True)
+        stored = dict(info)
+        if stored.get("client_secret"):  # kept only as a hash; the token endpoint hashes what it is sent
+            stored["client_secret"] = secret_digest(stored["client_secret"])
         tx.conn.execute(oauth_clients.insert().values(client_id=info["client_id"], client_name=name or "MCP client",
-                                                      info=info, created_at=now()))
+                                                      info=stored, created_at=now()))
     return info
+
+
+def secret_digest(secret: str) -> str:
+    return _hash(secret)
 
 
 def get_client(db, client_id: str) -> dict | None:
