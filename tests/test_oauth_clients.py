@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
 import pytest
-from oauth_fixtures import REDIRECT, answer, authorize, pkce, query_of
+from oauth_fixtures import REDIRECT, answer, authorize, connect, mcp_call, pkce, query_of
 from test_oauth_refusals import app, c, db_of  # noqa: F401
 
+from plandesk.core.clock import now
 from plandesk.db.schema import oauth_clients
 
 
@@ -57,3 +59,27 @@ def test_client_secrets_are_stored_only_as_hashes(c, app):
     with db_of(app).read() as conn:
         stored = conn.execute(oauth_clients.select()).first().info
     assert stored["client_secret"] != client["client_secret"] and len(stored["client_secret"]) == 64
+
+
+def refresh(c, client_id: str, refresh_token: str, **extra):
+    return c.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": refresh_token,
+                                        "client_id": client_id, **extra})
+
+
+def test_refreshing_with_fewer_scopes_narrows_the_grant_for_good(c):
+    client, first = connect(c)
+    assert first["scope"] == "read write"
+    narrowed = refresh(c, client["client_id"], first["refresh_token"], scope="read").json()
+    assert narrowed["scope"] == "read"
+    names = {t["name"] for t in mcp_call(c, narrowed["access_token"]).json()["result"]["tools"]}
+    assert "create_task" not in names
+    again = refresh(c, client["client_id"], narrowed["refresh_token"], scope="read write")
+    assert again.status_code == 400 and again.json()["error"] == "invalid_scope"
+
+
+def test_an_expired_refresh_token_is_refused(c, monkeypatch):
+    client, first = connect(c)
+    later = now() + timedelta(days=31)  # refresh tokens live thirty days from their last use
+    monkeypatch.setattr("plandesk.core.oauth.now", lambda: later)
+    r = refresh(c, client["client_id"], first["refresh_token"])
+    assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
