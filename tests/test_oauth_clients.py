@@ -1,4 +1,4 @@
-"""Confidential OAuth clients: client secrets by form field or Basic header, and never stored in the clear."""
+"""OAuth clients and refresh: secrets by form field or Basic header (stored only hashed), scope narrowing, expiry."""
 
 from __future__ import annotations
 
