@@ -331,3 +331,16 @@ def test_a_token_from_signing_in_is_refused_in_the_url(c):
     r = c.post(f"/mcp/?token={granted['access_token']}", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
                headers=MCP_HEADERS)
     assert r.status_code == 401 and "Authorization header" in r.json()["message"]
+
+
+def test_with_a_public_url_set_the_401_and_the_metadata_name_it(workspace):
+    from dataclasses import replace
+
+    from plandesk.app import create_app
+    settings = replace(workspace.settings(), base_url="https://plandesk.example.com")
+    with TestClient(create_app(settings), base_url=ORIGIN, client=("127.0.0.1", 50003)) as client:
+        r = client.post("/mcp/", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, headers=MCP_HEADERS)
+        assert 'resource_metadata="https://plandesk.example.com/.well-known/oauth-protected-resource/mcp"' in \
+            r.headers["www-authenticate"]
+        assert client.get("/.well-known/oauth-protected-resource/mcp").json()["resource"] == \
+            "https://plandesk.example.com/mcp"

@@ -55,11 +55,17 @@ ENDPOINTS = {"authorization_endpoint": "/oauth/authorize", "token_endpoint": "/o
 _origin: ContextVar[str] = ContextVar("plandesk_oauth_origin", default="")
 
 
-def origin_of_scope(scope: dict) -> str:
+# The configured public URL per database, for callers that see only an ASGI scope (the MCP guard may be
+# reached before FastAPI has put the app into the scope).
+_PUBLIC_URLS: dict[int, str | None] = {}
+
+
+def origin_of_scope(scope: dict, db: Any = None) -> str:
     """The address clients reach this server at: the configured public URL, else the Host the request used
     (the outer guard has already refused Host names that are not this server's)."""
     app = scope.get("app")
-    base = getattr(getattr(getattr(app, "state", None), "settings", None), "base_url", None)
+    settings = getattr(getattr(app, "state", None), "settings", None)
+    base = settings.base_url if settings is not None else _PUBLIC_URLS.get(id(db))
     if base:
         return base.rstrip("/")
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
@@ -67,9 +73,9 @@ def origin_of_scope(scope: dict) -> str:
     return f"{scope.get('scheme', 'http')}://{host}"
 
 
-def resource_metadata_url(scope: dict) -> str:
+def resource_metadata_url(scope: dict, db: Any = None) -> str:
     """For `WWW-Authenticate: Bearer resource_metadata="…"` on the MCP endpoint's 401 (RFC 9728 §5.1)."""
-    return origin_of_scope(scope) + PRM_PATH + "/mcp"
+    return origin_of_scope(scope, db) + PRM_PATH + "/mcp"
 
 
 def resources_of(origin: str) -> set[str]:
@@ -234,6 +240,7 @@ def _registration_open(db) -> bool:
 
 def install(app: FastAPI, db: Any) -> None:
     """Mount the metadata documents and the four OAuth endpoints (plain routes: no redirects, no prefix mount)."""
+    _PUBLIC_URLS[id(db)] = app.state.settings.base_url
     provider = PlanDeskProvider(db)
     authenticator = ClientAuthenticator(provider)  # type: ignore[arg-type]
     registration = RegistrationHandler(provider, ClientRegistrationOptions(  # type: ignore[arg-type]

@@ -52,7 +52,7 @@ class McpTokenGuard:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        send = _naming_resource_metadata(scope, send)  # OAuth: every 401 says where to sign in
+        send = _naming_resource_metadata(scope, send, self.db)  # OAuth: every 401 says where to sign in
         if b"token=plandesk_mcp_oauth_" in scope.get("query_string", b""):  # the spec: never in a URL
             return await _unauthorized(send, "invalid_token", "a token from signing in is sent only in the "
                                                               "Authorization header, never in the URL")
@@ -117,14 +117,14 @@ async def _respond(send: Any, status: int, body: dict, extra: list | None = None
     await send({"type": "http.response.body", "body": payload})
 
 
-def _naming_resource_metadata(scope: dict, send: Any) -> Any:
+def _naming_resource_metadata(scope: dict, send: Any, db: Any) -> Any:
     """Add RFC 9728's resource_metadata to the challenge of any 401, so an OAuth client can discover the
     authorization server from a bare 401 (MCP authorization spec); token clients ignore the parameter."""
     from plandesk.api.oauth import resource_metadata_url
 
     async def wrapped(message: dict) -> None:
         if message["type"] == "http.response.start" and message["status"] == 401:
-            url = resource_metadata_url(scope).replace('"', "%22")
+            url = resource_metadata_url(scope, db).replace('"', "%22")
             message = {**message, "headers": [
                 (k, v + f', resource_metadata="{url}"'.encode("latin-1", "replace"))
                 if k.lower() == b"www-authenticate" else (k, v) for k, v in message.get("headers", [])]}
