@@ -51,6 +51,10 @@ def create_app(settings: Settings, *, db=None):
     routes.include_all(app)
     if mcp_part is not None:
         mcp_part.install(app, db, settings)
+        from plandesk.api import oauth as oauth_server
+        from plandesk.web import oauth_pages
+        oauth_server.install(app, db)  # MCP authorization: metadata, /oauth/* endpoints (api/oauth.py)
+        app.include_router(oauth_pages.router)  # the consent page
     try:
         from plandesk.web import api_docs, pages, team_pages
         pages.install(app)

@@ -341,3 +341,38 @@ search_entries = Table(
     Column("body", Text, nullable=False, default=""),
     UniqueConstraint("kind", "item_id"),
 )
+
+# OAuth (MCP authorization): registered clients, pending requests and their one-time codes, and the grants that
+# tie an api_tokens row (the access token) to a client and its rotating refresh token.
+oauth_clients = Table(
+    "oauth_clients", metadata,
+    Column("client_id", ID(), primary_key=True),
+    Column("client_name", String(200), nullable=False),
+    Column("info", JSON, nullable=False),  # the RFC 7591 registration as the SDK validated it
+    Column("created_at", TS(), nullable=False),
+)
+
+oauth_codes = Table(
+    "oauth_codes", metadata,
+    Column("id", String(64), primary_key=True),  # the pending request's id, carried by the consent page
+    Column("client_id", ID(), ForeignKey("oauth_clients.client_id", ondelete="CASCADE"), nullable=False),
+    Column("request", JSON, nullable=False),  # redirect_uri, state, code_challenge, scopes, resource
+    Column("user_id", ID(), ForeignKey("users.id", ondelete="CASCADE")),
+    Column("grant", JSON),  # what the person allowed: project_ids, read_only, toolsets, operations
+    Column("code_hash", String(64), unique=True),
+    Column("token_id", ID()),
+    Column("expires_at", TS(), nullable=False),
+    Column("used_at", TS()),
+    Column("created_at", TS(), nullable=False),
+)
+
+oauth_grants = Table(
+    "oauth_grants", metadata,
+    Column("token_id", ID(), ForeignKey("api_tokens.id", ondelete="CASCADE"), primary_key=True),
+    Column("client_id", ID(), ForeignKey("oauth_clients.client_id", ondelete="CASCADE"), nullable=False),
+    Column("refresh_hash", String(64), nullable=False, unique=True),
+    Column("refresh_expires_at", TS(), nullable=False),
+    Column("resource", Text),
+    Column("scopes", JSON, nullable=False),
+    Column("created_at", TS(), nullable=False),
+)

@@ -54,11 +54,15 @@ class McpTokenGuard:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        send = _naming_resource_metadata(scope, send, self.db)  # OAuth: every 401 says where to sign in
         # Parsed once, after percent-decoding, by the outer guard: the token it rate-limited is the one used here.
         cred = credential_of(scope)
         if cred.duplicate_authorization:
             return await _respond(send, 400, {"code": "invalid_argument", "field": "authorization",
                                               "message": "send one Authorization header, not several"})
+        if cred.url_token and cred.url_token.startswith("plandesk_mcp_oauth_"):  # the spec: never in a URL
+            return await _unauthorized(send, "invalid_token", "a token from signing in is sent only in the "
+                                                              "Authorization header, never in the URL")
         query = cred.query
         header_token, url_token = cred.header_token, cred.url_token
         try:
@@ -118,3 +122,18 @@ async def _respond(send: Any, status: int, body: dict, extra: list | None = None
         (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
         (b"cache-control", b"no-store"), *(extra or [])]})
     await send({"type": "http.response.body", "body": payload})
+
+
+def _naming_resource_metadata(scope: dict, send: Any, db: Any) -> Any:
+    """Add RFC 9728's resource_metadata to the challenge of any 401, so an OAuth client can discover the
+    authorization server from a bare 401 (MCP authorization spec); token clients ignore the parameter."""
+    from plandesk.api.oauth import resource_metadata_url
+
+    async def wrapped(message: dict) -> None:
+        if message["type"] == "http.response.start" and message["status"] == 401:
+            url = resource_metadata_url(scope, db).replace('"', "%22")
+            message = {**message, "headers": [
+                (k, v + f', resource_metadata="{url}"'.encode("latin-1", "replace"))
+                if k.lower() == b"www-authenticate" else (k, v) for k, v in message.get("headers", [])]}
+        await send(message)
+    return wrapped

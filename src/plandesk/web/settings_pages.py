@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from plandesk.core import mcp_settings, projects, tokens
+from plandesk.core import mcp_settings, oauth, projects, tokens
 from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
 
@@ -28,6 +28,11 @@ def settings_mcp(request: Request) -> Response:
     token_rows = tokens.list_tokens(db, actor)
     for t in token_rows:
         t["project_names"] = [names.get(p, p[:8]) for p in (t["project_ids"] or [])]
+    signed_in = oauth.client_names(db, [t["id"] for t in token_rows])
+    for t in token_rows:  # a signed-in app's access token lasts an hour and is refreshed: live until revoked
+        t["client_name"] = signed_in.get(t["id"])
+        if t["client_name"] and t["state"] == "expired":
+            t["state"] = "active"
     ctx.update(tokens=token_rows, origin=origin_of(request), projects=names,
                mcp=mcp_settings.get_mcp_settings(db, actor), can_manage=actor.role in ("owner", "admin"),
                via_token=actor.token_id is not None)

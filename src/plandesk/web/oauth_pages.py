@@ -1,0 +1,85 @@
+"""The OAuth consent page: the signed-in person (or the local owner) decides what an MCP app may do."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from mcp.server.auth.provider import construct_redirect_uri
+
+from plandesk.api.deps import current_actor
+from plandesk.core import oauth, oauth_rules
+from plandesk.core.errors import PlanDeskError
+from plandesk.web.layout import frame
+from plandesk.web.rendering import CSP, page, render
+from plandesk.web.team_pages import check_form_csrf, message
+
+router = APIRouter(include_in_schema=False)
+FormText = Annotated[str, Form(max_length=1024)]
+FormList = Annotated[list[str], Form(max_length=500)]
+
+
+def _form_action_csp(redirect_uri: str) -> str:
+    """The page's policy, except that the form may lead back to the app's redirect URI: browsers apply
+    form-action to the redirect that follows the POST."""
+    parts = urlsplit(redirect_uri)
+    target = f"{parts.scheme}://{parts.netloc}" if parts.netloc else f"{parts.scheme}:"
+    return CSP.replace("form-action 'self'", f"form-action 'self' {target}")
+
+
+@router.get("/oauth/consent")
+@page
+def consent_form(request: Request, request_id: Annotated[str, Query(alias="request", max_length=64)] = "") -> Response:
+    db, actor = request.app.state.db, current_actor(request)
+    req = oauth.describe_request(db, actor, request_id)
+    response = render(request, "oauth_consent.html", {"title": f"Connect {req['client_name']}", "req": req,
+                                                      "actor": actor, "projects": oauth.visible_projects(db, actor)})
+    response.headers["Content-Security-Policy"] = _form_action_csp(req["redirect_uri"])
+    return response
+
+
+@router.post("/oauth/consent")
+def consent(request: Request, csrf_token: FormText = "", decision: FormText = "", project_scope: FormText = "all",
+            read_only: FormText = "", project_ids: FormList = [], toolsets: FormList = [],  # noqa: B006
+            operations: FormList = [],  # noqa: B006
+            request_id: Annotated[str, Form(alias="request", max_length=64)] = "") -> Response:
+    db = request.app.state.db
+    try:
+        check_form_csrf(request, csrf_token)
+        actor = current_actor(request)
+        if decision == "allow":
+            answer = oauth.approve(db, actor, request_id, read_only=read_only == "1",
+                                   project_ids=project_ids if project_scope == "some" else None,
+                                   toolsets=["planning", *toolsets], operations=operations)
+            target = construct_redirect_uri(answer["redirect_uri"], code=answer["code"], state=answer["state"])
+        else:
+            answer = oauth.deny(db, actor, request_id)
+            target = construct_redirect_uri(answer["redirect_uri"], error="access_denied",
+                                            error_description="the person declined", state=answer["state"])
+    except PlanDeskError as exc:
+        return message(request, exc, "Not connected")
+    return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/settings/oauth")
+@page
+def oauth_settings(request: Request, saved: bool = False) -> Response:
+    db, actor, ctx = frame(request, section="settings-mcp", title="Sign-in connections")
+    ctx.update(oauth=oauth_rules.get_oauth_settings(db, actor), can_manage=actor.role in ("owner", "admin"),
+               saved=saved)
+    return render(request, "oauth_settings.html", ctx)
+
+
+@router.post("/settings/oauth")
+def save_oauth_settings(request: Request, csrf_token: FormText = "", registration_open: FormText = "",
+                        redirect_hosts: Annotated[str, Form(max_length=4000)] = "") -> Response:
+    try:
+        check_form_csrf(request, csrf_token)
+        hosts = [h.strip() for h in redirect_hosts.splitlines() if h.strip()]
+        oauth_rules.set_oauth_settings(request.app.state.db, current_actor(request),
+                                       {"registration_open": registration_open == "1", "redirect_hosts": hosts})
+    except PlanDeskError as exc:
+        return message(request, exc, "Not saved")
+    return RedirectResponse("/settings/oauth?saved=1", status_code=303)
