@@ -89,3 +89,21 @@ def test_the_cli_prints_a_bad_config_file_as_one_error_line(workspace):
     assert out.returncode == 2
     assert out.stderr.startswith("error: ")
     assert "Traceback" not in out.stderr
+
+
+def test_graph_depth_of_a_chain_deeper_than_the_recursion_limit():
+    from plandesk.core.graph import prerequisite_depths
+    n = 15_000
+    pre = {f"t{i}": {f"t{i - 1}"} for i in range(1, n)}
+    depths = prerequisite_depths(pre, {f"t{i}" for i in range(n)})
+    assert depths["t0"] == 0
+    assert depths[f"t{n - 1}"] == n - 1
+
+
+def test_graph_depth_takes_the_longest_chain_and_survives_a_cycle():
+    from plandesk.core.graph import prerequisite_depths
+    pre = {"c": {"a", "b"}, "b": {"a"}, "x": {"y"}, "y": {"x"}}
+    depths = prerequisite_depths(pre, {"a", "b", "c", "x", "y"})
+    assert depths["c"] == 2
+    assert depths["b"] == 1
+    assert {depths["x"], depths["y"]} == {1, 2}

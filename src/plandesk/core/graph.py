@@ -355,6 +355,34 @@ def release_task(db, actor: Actor, task_id: str, agent_ref: str | None = None, *
         return {"released": True, "task": out}
 
 
+def prerequisite_depths(pre: dict[str, set[str]] | dict, ids: set[str]) -> dict[str, int]:
+    """Each task's longest chain of prerequisites, walked with an explicit stack: a plan may be thousands of
+    tasks deep, which recursion would turn into a RecursionError (or a raised limit inside a request)."""
+    depth: dict[str, int] = {}
+    on_path: set[str] = set()
+
+    def prereqs(n: str) -> list[str]:
+        return [p for p in pre.get(n, ()) if p in ids]
+
+    for start in ids:
+        if start in depth:
+            continue
+        stack = [(start, iter(prereqs(start)))]
+        on_path.add(start)
+        while stack:
+            node, pending = stack[-1]
+            nxt = next((p for p in pending if p not in depth and p not in on_path), None)
+            if nxt is not None:
+                on_path.add(nxt)
+                stack.append((nxt, iter(prereqs(nxt))))
+                continue
+            stack.pop()
+            on_path.discard(node)
+            # A prerequisite still on the path closes a cycle (refused on write, possible in old data): it counts 0.
+            depth[node] = max((1 + depth.get(p, 0) for p in prereqs(node)), default=0)
+    return depth
+
+
 def task_graph(db, actor: Actor, project_id: str, *, goal_id=None) -> dict:
     with db.read() as conn:
         prow = projects.load(conn, actor, project_id)
@@ -365,25 +393,12 @@ def task_graph(db, actor: Actor, project_id: str, *, goal_id=None) -> dict:
         pre = prerequisites(conn, prow.id)
     ids = {r.id for r in rows}
     status = {r.id: r.status for r in rows}
-    depth: dict[str, int] = {}
-
-    def depth_of(n: str, seen: frozenset = frozenset()) -> int:
-        if n in depth:
-            return depth[n]
-        if n in seen:
-            return 0
-        ps = [p for p in pre.get(n, ()) if p in ids]
-        d = 0 if not ps else 1 + max(depth_of(p, seen | {n}) for p in ps)
-        depth[n] = d
-        return d
-
-    import sys
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
+    depth = prerequisite_depths(pre, ids)
     nodes = []
     for r in rows:
         ps = sorted(p for p in pre.get(r.id, ()) if p in ids)
         nodes.append({"id": r.id, "label": r.label, "status": r.status, "prerequisites": ps,
-                      "fan_in": len(ps), "depth": depth_of(r.id)})
+                      "fan_in": len(ps), "depth": depth[r.id]})
     cycles = find_cycles({k: v for k, v in pre.items() if k in ids})
     would_be_ready = [r.id for r in rows if r.status == "scope" and all(
         status.get(p) == "done" for p in pre.get(r.id, ()) if p in ids)]
