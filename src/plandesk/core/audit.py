@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, true
 
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, now
@@ -63,7 +63,7 @@ def list_entries(conn, *, project_id: str | None, actor_id: str | None = None, t
         # `*` is the only wildcard people write; a literal % or _ in an action name must match itself.
         pattern = action.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%")
         cond.append(audit_log.c.action.like(pattern, escape="\\"))
-    where = and_(*cond) if cond else True
+    where = and_(*cond) if cond else true()
     total = capped_count(conn, select(audit_log.c.id).where(where))
     q = select(audit_log).where(where)
     if before_id:

@@ -6,6 +6,7 @@ import contextlib
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import overload
 
 # Every rule that reads the time (leases, expiry of tokens, shares, sessions, invitations, approvals) calls
 # now() below, so swapping this one source moves all of them: tests use it to make a lease run out without
@@ -32,6 +33,10 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+@overload
+def iso(value: datetime) -> str: ...
+@overload
+def iso(value: datetime | None) -> str | None: ...
 def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -40,6 +45,10 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z")
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: datetime | None) -> datetime | None: ...
 def aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)

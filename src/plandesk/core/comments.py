@@ -81,7 +81,7 @@ def list_comments(db, actor: Actor, project_id: str | None, target_type: str | N
                               else "target_type")
     with db.read() as conn:
         q = select(comments)
-        if target_type is not None:
+        if target_type is not None and target_id is not None:  # given together, checked above
             target = _target(conn, actor, target_type, target_id)
             if project_id is not None and fields.ident("project_id", project_id) != target.project_id:
                 raise NotFound(target_type, target.id, field="target_id")

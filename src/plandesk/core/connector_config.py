@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select
@@ -136,7 +137,7 @@ def _recipes(value) -> list[dict]:
         argv = _text_list(f"{where}.argv", r.get("argv"), max_items=MAX_ARGV, max_len=MAX_ARG)
         timeout = fields.number(f"{where}.timeout_s", r.get("timeout_s"), minimum=1, maximum=MAX_TIMEOUT_S,
                                 integer=True)
-        recipe = {"name": name, "kind": kind, "argv": argv, "timeout_s": timeout or DEFAULT_TIMEOUT_S}
+        recipe: dict[str, Any] = {"name": name, "kind": kind, "argv": argv, "timeout_s": timeout or DEFAULT_TIMEOUT_S}
         env = _recipe_env(f"{where}.env", r.get("env"))
         if env:
             recipe["env"] = env  # the sandbox starts from an empty environment: this is all the recipe gets
@@ -210,7 +211,7 @@ def _databases(value, previous: list[dict], protected: tuple[str, ...] = (),
                                   field=f"{where}.name")
         seen.add(name)
         engine = fields.choice(f"{where}.engine", d.get("engine"), DB_ENGINES, required=True)
-        entry = {"name": name, "engine": engine}
+        entry: dict[str, Any] = {"name": name, "engine": engine}
         for key, required in (("read_url", True), ("write_url", False)):
             url = _db_url(f"{where}.{key}", engine, d.get(key), required=required)
             old = before.get(name)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
-from sqlalchemy import bindparam, or_, select, union_all
+from sqlalchemy import ColumnElement, bindparam, or_, select, union_all
 
 from plandesk.core.vocab import DEPENDENCY_LABELS
 from plandesk.db.schema import edges, tasks
@@ -19,7 +20,7 @@ WALK_BUDGET = 256
 def _step_statement(towards: str):
     e = edges.c
     tasks_only = (e.project_id == bindparam("project_id"), e.from_type == "task", e.to_type == "task")
-    ids = bindparam("ids", expanding=True)
+    ids: Any = bindparam("ids", expanding=True)
     if towards == "prerequisites":
         forward = select(e.to_id, e.from_id).where(*tasks_only, e.label.in_(_FORWARD), e.to_id.in_(ids))
         backward = select(e.from_id, e.to_id).where(*tasks_only, e.label == "depends_on", e.from_id.in_(ids))
@@ -135,6 +136,7 @@ def _unfinished_links(*, forward: bool):
     prerequisite counts as unfinished.
     """
     e = edges.c
+    label: ColumnElement[bool]
     if forward:
         near, near_type, far, label = e.to_id, e.to_type, e.from_id, e.label.in_(_FORWARD)
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select, update
 
 from plandesk.core import audit, fields
@@ -14,7 +16,7 @@ KEY = "mcp"
 DEFAULTS = {"allow_url_token": True}
 
 
-def _stored(conn) -> tuple[dict, object]:
+def _stored(conn) -> tuple[dict, datetime | None]:
     row = conn.execute(select(workspace_settings).where(workspace_settings.c.key == KEY)).first()
     if row is None:
         return dict(DEFAULTS), None

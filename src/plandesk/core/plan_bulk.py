@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import deque
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,7 +22,7 @@ from plandesk.db.engine import Tx
 from plandesk.db.schema import edges, tags, task_tags, tasks
 
 # Every task row carries the same columns, as COPY and executemany want.
-_TASK_DEFAULTS = {"goal_id": None, "priority": None, "description": "", "assignee": None, "due_date": None,
+_TASK_DEFAULTS: dict[str, Any] = {"goal_id": None, "priority": None, "description": "", "assignee": None, "due_date": None,
                   "commit_refs": [], "x": 0.0, "y": 0.0}
 
 

@@ -49,6 +49,7 @@ def clean_rows(key: str, raw: list, columns: list) -> list[dict]:
 def checker_for(col) -> Checker:
     """The function that accepts (and normalises) a value for this column, from its schema type."""
     kind = col.type
+    check: Callable[[Any], Any]
     if isinstance(kind, DateTime):
         check = _time
     elif isinstance(kind, Boolean):
@@ -203,8 +204,8 @@ def _check_edges(rows: dict[str, list[dict]]) -> None:
             break
         stuck -= sinks
     if stuck:
-        stuck = sorted(label_of[t] for t in stuck)
-        _bad("edges", "dependency edges form a cycle through the tasks " + ", ".join(repr(s) for s in stuck[:8]))
+        names = sorted(label_of[t] for t in stuck)
+        _bad("edges", "dependency edges form a cycle through the tasks " + ", ".join(repr(s) for s in names[:8]))
 
 
 def _unique(rows: dict[str, list[dict]], key: str, columns: tuple[str, ...]) -> None:

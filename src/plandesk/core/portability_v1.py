@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from plandesk.core import vocab
 from plandesk.core.clock import new_id, now
@@ -19,7 +19,7 @@ FALLBACK_LABEL = "depends_on"
 def convert(data: dict) -> dict:
     """A format-2 document with new ids; v1 problems are named by their v1 paths (tasks[3].status)."""
     stamp = _iso(now())
-    project = data.get("project")
+    project: Any = data.get("project")
     if not isinstance(project, dict):
         _bad("project", "required, an object")
     out: dict[str, Any] = {
@@ -214,5 +214,5 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _bad(path: str, message: str):
+def _bad(path: str, message: str) -> NoReturn:
     raise InvalidArgument(f"{path}: {message}", field=path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import bindparam, func, select
 
 from plandesk.core import audit, fields
@@ -24,7 +26,7 @@ def to_dict(r) -> dict:
 
 def _clean(data: dict, *, creating: bool) -> dict:
     fields.reject_unknown(data, EDITABLE + ("version",))
-    out = {}
+    out: dict[str, Any] = {}
     if creating or "name" in data:
         out["name"] = fields.text("name", data.get("name"), max_len=MAX_NAME, required=True, strip=True)
     if "description" in data:

@@ -50,7 +50,7 @@ def restore_revision(db, actor: Actor, revision_id: str) -> dict:
     snap = rev["snapshot"]
     if rev["target_type"] == "task":
         from plandesk.core import tasks
-        keep = ("label", "status", "kind", "priority", "description", "assignee", "due_date",
+        keep: tuple[str, ...] = ("label", "status", "kind", "priority", "description", "assignee", "due_date",
                 "commit_refs", "x", "y", "goal_id", "tags")
         return tasks.update_task(db, actor, rev["target_id"], {k: snap.get(k) for k in keep if k in snap})
     from plandesk.core import documents

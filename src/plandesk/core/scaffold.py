@@ -78,6 +78,7 @@ def _validate(data) -> dict:
     plan["goal"] = {"goal_id": fields.ident("goal_id", data["goal_id"], required=False)} if "goal_id" in data else {}
     plan["tasks"] = _list(data, "tasks", MAX_TASKS, required=True)
     task_keys: set[str] = set()
+    key: str | None
     for i, t in enumerate(plan["tasks"]):
         with _at(f"tasks[{i}]"):
             fields.reject_unknown(t, TASK_KEYS)

@@ -97,6 +97,8 @@ def csrf_secret(db) -> bytes:
         except IntegrityError:  # another process stored it first; theirs is the one
             pass
         secret = _stored_csrf_secret(db)
+    if secret is None:  # stored above or by another process; a read that misses it is a broken database
+        raise RuntimeError("the workspace's CSRF secret could not be stored")
     _csrf_secrets[db] = secret
     return secret
 

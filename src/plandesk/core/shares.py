@@ -6,8 +6,9 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Row, or_, select, update
 
 from plandesk.core import audit, fields
 from plandesk.core.actors import Actor
@@ -44,7 +45,7 @@ def to_dict(row) -> dict:
             "created_at": iso(row.created_at), "state": state_of(row)}
 
 
-def _load_target(conn, actor: Actor, target_type: str, target_id) -> object:
+def _load_target(conn, actor: Actor, target_type: str, target_id) -> Row[Any]:
     target_id = fields.ident(f"{target_type}_id", target_id)
     table = _TABLE[target_type]
     row = conn.execute(select(table).where(table.c.id == target_id)).first()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 
 from plandesk.core import audit, fields
 from plandesk.core import sessions as browser_sessions
@@ -170,7 +171,7 @@ def find_by_email(db, email: str) -> dict:
     return to_dict(row)
 
 
-def _load_active(conn, user_id) -> object:
+def _load_active(conn, user_id) -> Row[Any]:
     user_id = fields.ident("user_id", user_id)
     row = get_user_row(conn, user_id)
     if row.removed_at is not None:

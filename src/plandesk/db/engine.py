@@ -120,9 +120,10 @@ class Database:
         caller then resolves the token in full)."""
         with self._counter_lock:
             try:
-                if self._counter_conn is None:
-                    self._counter_conn = self._open_counter_connection()
-                cur = self._counter_conn.cursor()
+                conn = self._counter_conn
+                if conn is None:
+                    conn = self._counter_conn = self._open_counter_connection()
+                cur = conn.cursor()
                 try:
                     cur.execute("SELECT n FROM auth_changes WHERE id = 1")
                     row = cur.fetchone()
