@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import and_, select, update
 
-from plandesk.core import audit, dependencies, fields, projects
+from plandesk.core import audit, claim_refusals, dependencies, fields, projects
 from plandesk.core import tasks as task_core
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, now
@@ -216,8 +216,7 @@ def _claim_row(tx: Tx, actor: Actor, row, agent_ref: str, lease: int) -> dict:
         st = dict(tx.conn.execute(select(tasks.c.id, tasks.c.status).where(tasks.c.id.in_(pre))).all())
         waiting = sorted(p for p in pre if st.get(p) != "done")
         if waiting:
-            raise Conflict(f"task {row.id} is blocked: it waits on {len(waiting)} unfinished task(s)",
-                           field="task_id", claimed=False, waiting_on=waiting)
+            raise claim_refusals.blocked(row.id, waiting)
     expires = now() + timedelta(seconds=lease)
     result = tx.conn.execute(update(tasks).where(tasks.c.id == row.id, tasks.c.status == "todo").values(
         status="in_progress", assignee=agent_ref, claimed_by=agent_ref, lease_expires_at=expires,
@@ -234,12 +233,8 @@ def _claim_row(tx: Tx, actor: Actor, row, agent_ref: str, lease: int) -> dict:
 
 def _taken(row) -> Conflict:
     if row.status == "in_progress":
-        return Conflict(f"task {row.id} is already claimed by {row.claimed_by or row.assignee or 'someone'}"
-                        f" (lease until {iso(row.lease_expires_at) or 'no lease'})", field="task_id",
-                        claimed=False, held_by=row.claimed_by or row.assignee,
-                        lease_expires_at=iso(row.lease_expires_at))
-    return Conflict(f"task {row.id} is {row.status}, not todo; only todo tasks can be claimed",
-                    field="task_id", claimed=False, current_status=row.status)
+        return claim_refusals.held(row.id, row.claimed_by or row.assignee, iso(row.lease_expires_at))
+    return claim_refusals.not_todo(row.id, row.status)
 
 
 CLAIM_WINDOW = 64  # how far down the frontier one claim_next looks before reading it again
