@@ -53,7 +53,7 @@ def test_each_mcp_endpoint_answers_from_its_own_workspace(two_apps):
 
 
 def test_a_token_of_one_workspace_is_unknown_to_the_other(two_apps):
-    (a, token_a), (b, _token_b) = two_apps
+    (_a, token_a), (b, _token_b) = two_apps
     r = b.post("/mcp/", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}},
                headers={**HEADERS, "Authorization": f"Bearer {token_a}"})
     assert r.status_code == 401
