@@ -45,7 +45,7 @@ async def test_claiming_a_blocked_or_finished_task_says_why_not(mcp):
     assert blocked["claimed"] is False and blocked["reason"] == "blocked" and blocked["waiting_on"] == [first["id"]]
     await ok(mcp, "update_task", {"task_id": first["id"], "status": "done", "version": first["version"]})
     finished = await ok(mcp, "claim_task", {"task_id": first["id"], "agent_ref": "a"})
-    assert finished["claimed"] is False and finished["reason"] == "not_todo" and finished["status"] == "done"
+    assert finished["claimed"] is False and finished["reason"] == "not_todo" and finished["current_status"] == "done"
 
 
 async def test_claim_argument_errors(mcp):

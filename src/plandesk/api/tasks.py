@@ -11,7 +11,7 @@ from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import ClaimIn, ReleaseIn, TaskPatch
 from plandesk.core import graph, tasks
 from plandesk.core.actors import Actor
-from plandesk.core.errors import Conflict
+from plandesk.core.claim_refusals import ClaimRefused
 
 router = APIRouter(tags=["tasks"])
 ActorDep = Annotated[Actor, Depends(current_actor)]
@@ -37,9 +37,9 @@ def delete_task(task_id: str, actor: ActorDep, db=Depends(db_of)):
 def claim_task(task_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of)):
     try:
         return graph.claim_task(db, actor, task_id, body.agent_ref, lease_seconds=body.lease_seconds)
-    except Conflict as exc:
-        body_ = {"type": "about:blank", "status": 409, "code": "conflict", "message": exc.message,
-                 "field": exc.field, **exc.extra}
+    except ClaimRefused as exc:
+        # The core's refusal as it is (claimed false, reason, who holds it), inside the usual problem body.
+        body_ = {"type": "about:blank", "status": 409, "code": exc.code, "field": exc.field, **exc.result}
         return JSONResponse(body_, status_code=409, media_type="application/problem+json")
 
 

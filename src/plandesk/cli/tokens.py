@@ -21,6 +21,7 @@ from plandesk.cli.common import (
     when,
 )
 from plandesk.core.errors import PlanDeskError
+from plandesk.core.vocab import TOOLSETS
 
 token_app = typer.Typer(help="Create, list, revoke and rotate MCP/API tokens.", no_args_is_help=True)
 
@@ -42,7 +43,9 @@ def create(name: Annotated[str, typer.Option("--name", help="A name you will rec
                                                                 "short id or name (repeatable).")] = None,
            read_only: Annotated[bool, typer.Option("--read-only", help="Reads only.")] = False,
            expires: Annotated[str | None, typer.Option("--expires", help="e.g. 12h, 30d, 8w; default never.")] = None,
-           toolsets: Annotated[str | None, typer.Option("--toolsets", help="planning,code")] = None,
+           toolsets: Annotated[str | None, typer.Option(
+               "--toolsets", help="Comma-separated: " + ", ".join(TOOLSETS) + " (default planning; all = every one; "
+               "code also grants the code connector).")] = None,
            operations: Annotated[str | None, typer.Option(
                "--operations", help="Narrow the code connector to these operations, e.g. code.search,code.read "
                "(never wider than the user's role).")] = None,

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import and_, bindparam, select, update
 
-from plandesk.core import audit, dependencies, fields, projects, ready_queue
+from plandesk.core import audit, claim_refusals, dependencies, fields, projects, ready_queue
 from plandesk.core import tasks as task_core
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, now
@@ -234,8 +234,7 @@ def _claim_row(tx: Tx, actor: Actor, row, agent_ref: str, lease: int) -> dict:
     if row.waiting_count:
         waiting = sorted({p for p, _label, _status in dependencies.unfinished_prerequisites(
             tx.conn, row.project_id, [row.id]).get(row.id, [])})
-        raise Conflict(f"task {row.id} is blocked: it waits on {len(waiting)} unfinished task(s)",
-                       field="task_id", claimed=False, waiting_on=waiting)
+        raise claim_refusals.blocked(row.id, waiting)
     ts = now()
     expires = ts + timedelta(seconds=lease)
     result = tx.conn.execute(_CLAIM, {"tid": row.id, "agent": agent_ref, "expires": expires, "ts": ts})
@@ -253,12 +252,8 @@ def _claim_row(tx: Tx, actor: Actor, row, agent_ref: str, lease: int) -> dict:
 
 def _taken(row) -> Conflict:
     if row.status == "in_progress":
-        return Conflict(f"task {row.id} is already claimed by {row.claimed_by or row.assignee or 'someone'}"
-                        f" (lease until {iso(row.lease_expires_at) or 'no lease'})", field="task_id",
-                        claimed=False, held_by=row.claimed_by or row.assignee,
-                        lease_expires_at=iso(row.lease_expires_at))
-    return Conflict(f"task {row.id} is {row.status}, not todo; only todo tasks can be claimed",
-                    field="task_id", claimed=False, current_status=row.status)
+        return claim_refusals.held(row.id, row.claimed_by or row.assignee, iso(row.lease_expires_at))
+    return claim_refusals.not_todo(row.id, row.status)
 
 
 def claim_next_task(db, actor: Actor, project_id: str, agent_ref: str, *, lease_seconds=None, goal_id=None,

@@ -123,9 +123,15 @@ def put_permissions(db, actor: Actor, data) -> dict:
     return {**doc, "operations": list(CONNECTOR_OPERATIONS), "roles": list(ROLES)}
 
 
+def lacks_code_toolset(actor: Actor) -> bool:
+    """A token reaches the code connector only when created with `code` or `all` (which spells out to every
+    toolset); a signed-in person has no toolsets to check. The one rule REST and MCP both go through."""
+    return actor.token_id is not None and not {"code", "all"} & set(actor.toolsets)
+
+
 def token_ceiling(actor: Actor, role_ops) -> list[str]:
     """What a caller may use anywhere: the role's row, cut down by the token (never widened by it)."""
-    if actor.token_id is not None and "code" not in actor.toolsets:
+    if lacks_code_toolset(actor):
         return []
     ops = list(role_ops)
     if actor.operations is not None:
@@ -157,7 +163,7 @@ def authorize(db, actor: Actor, project_id: str, operation: str) -> Decision:
     def refuse(permission: str, reason: str) -> Decision:
         return Decision(False, operation, project_id, permission=permission, reason=reason, config=config)
 
-    if actor.token_id is not None and "code" not in actor.toolsets:
+    if lacks_code_toolset(actor):
         return refuse("toolset:code", "this token was not created with the code toolset; create one with "
                       "toolsets planning,code to use the code connector")
     if not config["enabled"]:

@@ -92,7 +92,7 @@ class McpTokenGuard:
         # `all` is spelled out for the core too, which checks `code` on the actor's toolsets.
         actor = replace(actor, via="mcp", toolsets=tuple(sorted(expand_toolsets(actor.toolsets))))
         caller = Caller(actor=actor, toolsets=listed & permitted, read_only=url_read_only or not actor.can_write,
-                        permitted=permitted)
+                        permitted=permitted, db=self.db)
         # The token leaves the query string here, so nothing downstream can log or echo it.
         rest = [(k, v) for k, v in query if k != "token"]
         inner = {**scope, "query_string": urlencode(rest).encode("latin-1"), CALLER_KEY: caller}

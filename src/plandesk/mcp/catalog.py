@@ -11,10 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mcp_types import Tool as WireTool
-
 from plandesk.core.vocab import PLANNING_TOOLSETS, TOOLSETS
-from plandesk.mcp.dispatch import annotations_of
+from plandesk.mcp.dispatch import wire_tool
 from plandesk.mcp.registry import ToolRegistry, ToolSpec
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "mcp.md"
@@ -40,9 +38,7 @@ def registry() -> ToolRegistry:
 
 def definition(spec: ToolSpec) -> dict[str, Any]:
     """The tool as tools/list puts it on the wire (camelCase, nothing empty)."""
-    tool = WireTool(name=spec.name, description=spec.description, input_schema=spec.input_schema,
-                    output_schema=spec.output_schema, annotations=annotations_of(spec))
-    return tool.model_dump(by_alias=True, exclude_none=True, mode="json")
+    return wire_tool(spec).model_dump(by_alias=True, exclude_none=True, mode="json")
 
 
 def compact_size(definitions: list[dict]) -> int:

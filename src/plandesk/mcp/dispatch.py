@@ -13,10 +13,16 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
-from mcp.server.mcpserver.tools import Tool
-from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from mcp.shared.exceptions import MCPError
-from mcp_types import INVALID_PARAMS, CallToolResult, TextContent, ToolAnnotations
+from mcp_types import (
+    INVALID_PARAMS,
+    CallToolRequestParams,
+    CallToolResult,
+    ListToolsResult,
+    TextContent,
+    Tool,
+    ToolAnnotations,
+)
 
 from plandesk.core import tokens
 from plandesk.core.errors import PlanDeskError
@@ -24,14 +30,7 @@ from plandesk.mcp.registry import Caller, ToolCall, ToolRegistry, ToolSpec
 from plandesk.mcp.validation import check_arguments
 
 log = logging.getLogger("plandesk.mcp")
-CALLER_KEY = "plandesk.mcp_caller"  # set on the ASGI scope by the token guard
-
-
-class _RawArguments(FuncMetadata):
-    """Hand the arguments through untouched: our own schema check runs inside the call and words the errors."""
-
-    def validate_arguments(self, arguments_to_validate: dict[str, Any]) -> dict[str, Any]:
-        return {"arguments": dict(arguments_to_validate)}
+CALLER_KEY = "plandesk.mcp_caller"  # set on the ASGI scope by the token guard: the caller and its workspace
 
 
 def caller_of(ctx: Any) -> Caller | None:
@@ -89,28 +88,41 @@ CORE_CONCURRENCY = 16
 
 
 class Dispatcher:
-    def __init__(self, registry: ToolRegistry, db: Any, settings: Any) -> None:
+    """The low-level server's tools/list and tools/call handlers: each request's caller (and the workspace it
+    belongs to) comes from the ASGI scope the token guard filled, so nothing here is shared between apps."""
+
+    def __init__(self, registry: ToolRegistry, settings: Any) -> None:
         self.registry = registry
-        self.db = db
         self.settings = settings
         self.client_names = ClientNames()
         self.limiter = anyio.CapacityLimiter(CORE_CONCURRENCY)
+        # Definitions are built once: tools/list then only picks the caller's names from them.
+        self.wire_tools = {spec.name: wire_tool(spec) for spec in registry.specs.values()}
 
-    def sdk_tools(self) -> list[Tool]:
-        return [self._sdk_tool(spec) for spec in self.registry.specs.values()]
+    def input_schema(self, name: str) -> Mapping[str, Any] | None:
+        spec = self.registry.get(name)
+        return None if spec is None else spec.input_schema
 
-    def _sdk_tool(self, spec: ToolSpec) -> Tool:
-        async def run(arguments: dict[str, Any], ctx: Any) -> CallToolResult:
-            return await self.call(spec, arguments, ctx.request_context)
+    async def list_tools(self, ctx: Any, params: Any) -> ListToolsResult:
+        caller = caller_of(ctx)
+        if caller is None:
+            return ListToolsResult(tools=[])
+        if "code" in caller.toolsets:
+            # Listing code tools reads the workspace's permission matrix: off the event loop.
+            visible = await anyio.to_thread.run_sync(self.registry.visible_names, caller, limiter=self.limiter)
+        else:
+            visible = self.registry.visible_names(caller)
+        return ListToolsResult(tools=[tool for name, tool in self.wire_tools.items() if name in visible])
 
-        return Tool(fn=run, name=spec.name, description=spec.description,
-                    parameters=spec.input_schema, fn_metadata=_RawArguments(arg_model=ArgModelBase,
-                                                                            output_schema=spec.output_schema),
-                    is_async=True, context_kwarg="ctx", annotations=annotations_of(spec))
+    async def call_tool(self, ctx: Any, params: CallToolRequestParams) -> CallToolResult:
+        spec = self.registry.get(params.name)
+        if spec is None:
+            return failure(f"Unknown tool: {params.name}")
+        return await self.call(spec, params.arguments or {}, ctx)
 
     async def call(self, spec: ToolSpec, arguments: dict[str, Any], request_ctx: Any) -> CallToolResult:
         caller = caller_of(request_ctx)
-        if caller is None:
+        if caller is None or caller.db is None:
             message = "this call carries no Plan Desk token; send Authorization: Bearer <token>"
             return failure(message, {"code": "unauthorized", "message": message})
         refusal = caller.refusal(spec)
@@ -120,7 +132,7 @@ class Dispatcher:
             args = check_arguments(spec.name, spec.validator, arguments)
             actor = replace(caller.actor, client_name=_client_name(request_ctx, caller, self.client_names),
                             read_only=caller.actor.read_only or caller.read_only)
-            call = ToolCall(db=self.db, settings=self.settings, actor=actor, tool=spec.name)
+            call = ToolCall(db=caller.db, settings=self.settings, actor=actor, tool=spec.name)
             if inspect.iscoroutinefunction(spec.handler):
                 result = await spec.handler(call, args)
             else:
@@ -136,7 +148,7 @@ class Dispatcher:
         return success(result)
 
     async def middleware(self, ctx: Any, call_next: Any) -> Any:
-        """Per-caller view of the tool list, and clientInfo remembered for later stateless calls."""
+        """clientInfo remembered for later stateless calls, and a malformed tools/call answered in words."""
         if ctx.method == "initialize":
             caller = caller_of(ctx)
             info = ctx.params.get("clientInfo") if isinstance(ctx.params, Mapping) else None
@@ -147,11 +159,7 @@ class Dispatcher:
             if problem is not None:
                 # The SDK would answer a bare "Invalid request parameters"; say what is wrong instead.
                 raise MCPError(code=INVALID_PARAMS, message=problem)
-        result = await call_next(ctx)
-        if ctx.method == "tools/list" and isinstance(result, dict) and isinstance(result.get("tools"), list):
-            visible = self.registry.visible_names(caller_of(ctx))
-            result = {**result, "tools": [t for t in result["tools"] if t.get("name") in visible]}
-        return result
+        return await call_next(ctx)
 
 
 def _run_sync(spec: ToolSpec, call: ToolCall, args: dict) -> Any:
@@ -159,6 +167,12 @@ def _run_sync(spec: ToolSpec, call: ToolCall, args: dict) -> Any:
         # Writes are audited with the run the agent has open, so its changes read as one piece of work.
         call = replace(call, actor=tokens.with_open_run(call.db, call.actor))
     return spec.handler(call, args)
+
+
+def wire_tool(spec: ToolSpec) -> Tool:
+    """The tool as tools/list sends it: our registry's schemas as they are, nothing derived from a signature."""
+    return Tool(name=spec.name, description=spec.description, input_schema=spec.input_schema,
+                output_schema=spec.output_schema, annotations=annotations_of(spec))
 
 
 def annotations_of(spec: ToolSpec) -> ToolAnnotations | None:

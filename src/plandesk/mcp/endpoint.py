@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from types import ModuleType
 from typing import Any
 
-from mcp.server import MCPServer
+from mcp.server.lowlevel import Server
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.routing import Route
@@ -16,6 +17,7 @@ from plandesk.api.guard import allowed_host_names
 from plandesk.mcp.auth import McpTokenGuard
 from plandesk.mcp.dispatch import Dispatcher
 from plandesk.mcp.registry import ToolGroup, ToolRegistry
+from plandesk.mcp.tools_agents import get_prompt, list_prompts, list_resources, read_resource
 
 # Each `plandesk.mcp.tools_<name>` module exposes TOOLS (a ToolGroup). Modules not written yet are skipped,
 # so other parts add tools by adding a module, without editing this file.
@@ -57,20 +59,19 @@ def transport_security(settings: Any) -> TransportSecuritySettings:
                          for p in (f"{scheme}://{h}", f"{scheme}://{h}:*")])
 
 
-def install(app: Any, db: Any, settings: Any) -> MCPServer:
-    modules = tool_modules()
-    registry = ToolRegistry(module.TOOLS for module in modules)
-    dispatcher = Dispatcher(registry, db, settings)
-    # A new MCPServer per app: its session manager's run() may be entered only once.
-    server = MCPServer("plandesk", version=__version__, instructions=INSTRUCTIONS, tools=dispatcher.sdk_tools(),
-                       log_level="WARNING")
+def install(app: Any, db: Any, settings: Any) -> Server:
+    registry = ToolRegistry(tool_groups())
+    dispatcher = Dispatcher(registry, settings)
+    # The SDK logs every stateless request at INFO ("Terminating session"); only what needs a look reaches the log.
+    logging.getLogger("mcp").setLevel(logging.WARNING)
+    # A new Server per app: its session manager's run() may be entered only once. The handlers read the caller
+    # and its workspace from each request (the guard below puts them there), never from this app's closure.
+    server = Server("plandesk", version=__version__, instructions=INSTRUCTIONS,
+                    get_tool_input_schema=dispatcher.input_schema,
+                    on_list_tools=dispatcher.list_tools, on_call_tool=dispatcher.call_tool,
+                    on_list_prompts=list_prompts, on_get_prompt=get_prompt,
+                    on_list_resources=list_resources, on_read_resource=read_resource)
     server.middleware.append(dispatcher.middleware)
-    for module in modules:
-        # A module may also contribute prompts or resources: install(server) gets the MCPServer.
-        if hasattr(module, "install"):
-            module.install(server)
-        if hasattr(module, "bind"):  # a module whose tool visibility depends on workspace settings
-            module.bind(db, settings)
     # stateless + JSON: any server process sharing the database can answer any request, no session affinity.
     server.streamable_http_app(stateless_http=True, json_response=True, host=settings.host,
                                max_request_body_size=settings.max_body_bytes,

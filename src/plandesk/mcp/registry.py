@@ -101,6 +101,8 @@ class Caller:
     toolsets: frozenset[str]  # listed: the URL's ?toolsets= if given, else the token's; never wider than permitted
     read_only: bool
     permitted: frozenset[str] = frozenset()
+    # The workspace this request reached: per request, so two apps in one process never see each other's.
+    db: Any = field(default=None, compare=False, repr=False)
 
     def refusal(self, spec: ToolSpec) -> str | None:
         """None when the caller may use the tool; otherwise why not, in words an agent can pass on."""

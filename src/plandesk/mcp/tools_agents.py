@@ -4,6 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from mcp.shared.exceptions import MCPError
+from mcp_types import (
+    INVALID_PARAMS,
+    GetPromptRequestParams,
+    GetPromptResult,
+    ListPromptsResult,
+    ListResourcesResult,
+    Prompt,
+    PromptMessage,
+    ReadResourceRequestParams,
+    ReadResourceResult,
+    Resource,
+    TextContent,
+    TextResourceContents,
+)
+
 from plandesk.agents import skill
 from plandesk.mcp import schemas as s
 from plandesk.mcp.registry import ToolCall, ToolGroup
@@ -22,29 +38,33 @@ def get_agent_context(call: ToolCall, a: dict) -> dict:
     return agent_context(call.db, call.actor, a["project_id"], a.get("agent_ref"))
 
 
-def prompts() -> list[Any]:
-    """The skill as an MCP prompt: a client can load Plan Desk's conventions without reading any file."""
-    from mcp.server.mcpserver.prompts import Prompt
-
-    def plandesk_skill() -> str:
-        return skill.skill_body()
-
-    return [Prompt.from_function(plandesk_skill, name=SKILL_PROMPT, title="Plan Desk agent conventions",
-                                 description="How to work a Plan Desk plan: find the project, take the next task, "
-                                             "record a run, finish it.")]
+# The skill, as an MCP prompt (a client loads Plan Desk's conventions without reading any file) and as a resource
+# (plandesk://skill, SKILL.md frontmatter included): the low-level server's handlers for both.
+_PROMPT = Prompt(name=SKILL_PROMPT, title="Plan Desk agent conventions",
+                 description="How to work a Plan Desk plan: find the project, take the next task, record a run, "
+                             "finish it.", arguments=[])
+_RESOURCE = Resource(uri=skill.SKILL_URI, name="plandesk-skill", title="Plan Desk agent conventions",
+                     description="The skill file `plandesk connect` writes to .plandesk/skill.md.",
+                     mime_type="text/markdown")
 
 
-def resources() -> list[Any]:
-    """The same skill as a resource (plandesk://skill), SKILL.md frontmatter included."""
-    from mcp.server.mcpserver.resources import TextResource
-    return [TextResource(uri=skill.SKILL_URI, name="plandesk-skill", title="Plan Desk agent conventions",
-                         description="The skill file `plandesk connect` writes to .plandesk/skill.md.",
-                         mime_type="text/markdown", text=skill.skill_markdown())]
+async def list_prompts(ctx: Any, params: Any) -> ListPromptsResult:
+    return ListPromptsResult(prompts=[_PROMPT])
 
 
-def install(server: Any) -> None:
-    """Add the prompt and the resource to the endpoint's MCPServer (tools come through TOOLS)."""
-    for prompt in prompts():
-        server.add_prompt(prompt)
-    for resource in resources():
-        server.add_resource(resource)
+async def get_prompt(ctx: Any, params: GetPromptRequestParams) -> GetPromptResult:
+    if params.name != SKILL_PROMPT:
+        raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {params.name}")
+    return GetPromptResult(description=_PROMPT.description, messages=[
+        PromptMessage(role="user", content=TextContent(type="text", text=skill.skill_body()))])
+
+
+async def list_resources(ctx: Any, params: Any) -> ListResourcesResult:
+    return ListResourcesResult(resources=[_RESOURCE])
+
+
+async def read_resource(ctx: Any, params: ReadResourceRequestParams) -> ReadResourceResult:
+    if str(params.uri) != skill.SKILL_URI:
+        raise MCPError(code=INVALID_PARAMS, message=f"Unknown resource: {params.uri}")
+    return ReadResourceResult(contents=[TextResourceContents(uri=skill.SKILL_URI, mime_type="text/markdown",
+                                                             text=skill.skill_markdown())])

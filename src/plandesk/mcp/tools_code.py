@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import weakref
 from typing import Any
 
 from plandesk.connector import calls
@@ -12,31 +13,28 @@ from plandesk.mcp import schemas as s
 from plandesk.mcp.registry import Caller, ToolCall, ToolGroup
 
 TOOLS = ToolGroup()
-_bound: dict[str, Any] = {}
-_cache: dict[tuple, tuple[float, frozenset[str]]] = {}
+# Per workspace (the caller carries its own): two apps in one process never share an answer.
+_cache: weakref.WeakKeyDictionary[Any, dict[tuple, tuple[float, frozenset[str]]]] = weakref.WeakKeyDictionary()
 CACHE_SECONDS = 1.0  # a permission change shows in tool lists within a second; every call is checked live
 
 
-def bind(db: Any, settings: Any) -> None:
-    """Called by the MCP endpoint: listing depends on the workspace's permission matrix in the database."""
-    _bound["db"] = db
-    _bound["settings"] = settings
-    _cache.clear()
-
-
 def _allowed(caller: Caller) -> frozenset[str]:
+    """The connector operations this caller holds, from its own workspace's permission matrix."""
+    db = caller.db
+    if db is None:
+        return frozenset()
     actor = caller.actor
+    cache = _cache.setdefault(db, {})
     key = (actor.role, actor.token_id, actor.operations, caller.read_only, tuple(actor.toolsets))
-    hit = _cache.get(key)
+    hit = cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
         return hit[1]
-    db = _bound.get("db")
-    ops = frozenset(permissions.allowed_operations(db, actor)) if db is not None else frozenset()
+    ops = frozenset(permissions.allowed_operations(db, actor))
     if caller.read_only:
         ops = ops & frozenset(permissions.READ_OPERATIONS)
-    if len(_cache) > 2048:
-        _cache.clear()
-    _cache[key] = (time.monotonic(), ops)
+    if len(cache) > 2048:
+        cache.clear()
+    cache[key] = (time.monotonic(), ops)
     return ops
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from plandesk.core import graph, tasks, vocab
-from plandesk.core.errors import Conflict
+from plandesk.core.claim_refusals import ClaimRefused
 from plandesk.mcp import schemas as s
 from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolCall, ToolGroup
@@ -124,17 +124,9 @@ def claim_task(call: ToolCall, a: dict) -> dict:
     try:
         return graph.claim_task(call.db, call.actor, a["task_id"], a["agent_ref"],
                                 lease_seconds=a.get("lease_seconds"))
-    except Conflict as exc:
+    except ClaimRefused as exc:
         # Losing a race is an expected answer, not a failure: the agent branches on `claimed`.
-        extra = exc.extra
-        reason = "held" if "held_by" in extra else "blocked" if "waiting_on" in extra else "not_todo"
-        out = {"claimed": False, "task_id": a["task_id"], "reason": reason, "message": exc.message}
-        for key in ("held_by", "lease_expires_at", "waiting_on"):
-            if key in extra:
-                out[key] = extra[key]
-        if "current_status" in extra or "status" in extra:
-            out["status"] = extra.get("current_status", extra.get("status"))
-        return out
+        return exc.result
 
 
 @TOOLS.tool("get_task_graph", toolset="graph", read_only=True,
