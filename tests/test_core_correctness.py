@@ -107,3 +107,10 @@ def test_graph_depth_takes_the_longest_chain_and_survives_a_cycle():
     assert depths["c"] == 2
     assert depths["b"] == 1
     assert {depths["x"], depths["y"]} == {1, 2}
+
+
+@pytest.mark.parametrize("value", [10**400, -(10**30), float("nan"), float("inf")])
+def test_numbers_out_of_any_range_are_refused_as_invalid(value):
+    with pytest.raises(InvalidArgument) as refused:
+        fields.number("limit", value, integer=True)
+    assert refused.value.field == "limit"

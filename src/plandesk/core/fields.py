@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import Iterable
@@ -71,16 +72,21 @@ def ident(field: str, value: Any, *, required: bool = True) -> str | None:
         raise InvalidArgument(f"{field} must be a UUID (got {value[:60]!r})", field=field) from None
 
 
+MAX_WHOLE = 2**63 - 1
+
+
 def number(field: str, value: Any, *, minimum: float | None = None, maximum: float | None = None,
            integer: bool = False) -> float | int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidArgument(f"{field} must be a number", field=field)
-    if integer and not float(value).is_integer():
-        raise InvalidArgument(f"{field} must be an integer", field=field)
-    if value != value or value in (float("inf"), float("-inf")):
+    if isinstance(value, float) and not math.isfinite(value):
         raise InvalidArgument(f"{field} must be a finite number", field=field)
+    if isinstance(value, int) and abs(value) > MAX_WHOLE:  # beyond what any column (or a float) can hold
+        raise InvalidArgument(f"{field} is too large", field=field)
+    if integer and isinstance(value, float) and not value.is_integer():
+        raise InvalidArgument(f"{field} must be an integer", field=field)
     if minimum is not None and value < minimum:
         raise InvalidArgument(f"{field} must be at least {minimum}", field=field)
     if maximum is not None and value > maximum:

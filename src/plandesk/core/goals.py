@@ -59,7 +59,8 @@ def clean_surface(value, previous: dict | None = None) -> dict | None:
         raise InvalidArgument(f"{f}.items must list 1 to {MAX_CHECKLIST} criteria", field=f"{f}.items")
     before = {i["criterion"]: i["id"] for i in (previous or {}).get("items", [])}
     known_ids = set(before.values())
-    out, used = [], set()
+    out: list[dict] = []
+    used: set[str] = set()
     for n, item in enumerate(items):
         where = f"{f}.items[{n}]"
         if isinstance(item, str):
@@ -225,7 +226,7 @@ def update_goal(db, actor: Actor, goal_id: str, data: dict) -> dict:
 
 
 def _set_current(tx: Tx, actor: Actor, row) -> None:
-    prow = tx.conn.execute(select(project_table).where(project_table.c.id == row.project_id)).first()
+    prow = tx.conn.execute(select(project_table).where(project_table.c.id == row.project_id)).one()
     if prow.current_goal_id != row.id:
         tx.conn.execute(project_table.update().where(project_table.c.id == prow.id).values(
             current_goal_id=row.id, version=prow.version + 1, updated_at=now()))
@@ -309,7 +310,8 @@ def judge(surface: dict | None, evidence) -> dict:
     """Match evidence to the surface. A mismatch raises (nothing is written); otherwise green or red."""
     if evidence is not None and not isinstance(evidence, dict):
         raise InvalidArgument("evidence must be an object", field="evidence")
-    kind = (surface or {}).get("kind")
+    surface = surface or {}  # no surface: kind is None below and only a plain detail is accepted
+    kind = surface.get("kind")
     if kind is not None and evidence is None:
         raise InvalidArgument(f"this goal is verified by {kind}; completing it needs evidence {_SHAPES[kind]}",
                               field="evidence", reason="verification_required", expected=_SHAPES[kind])

@@ -24,7 +24,7 @@ def check_workspace(settings: Settings) -> dict:
             with db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
             checks.append({"name": "database", "ok": True, "detail": f"reachable at {where}"})
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - doctor reports any failure as a check, never a traceback
             msg = str(exc).lower()
             corrupt = "malformed" in msg or "not a database" in msg
             checks.append({"name": "database", "ok": False, "detail": f"{exc.__class__.__name__}: {str(exc)[:200]}"})
@@ -57,7 +57,7 @@ def check_workspace(settings: Settings) -> dict:
                 status = max(status, 0 if ok else 2)
             else:
                 checks.append({"name": "integrity", "ok": True, "detail": "PostgreSQL checks its own pages"})
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - doctor reports any failure as a check, never a traceback
             msg = str(exc).lower()
             corrupt = "malformed" in msg or "not a database" in msg or "corrupt" in msg
             checks.append({"name": "integrity", "ok": False, "detail": f"{exc.__class__.__name__}: {str(exc)[:200]}"})

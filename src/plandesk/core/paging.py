@@ -25,7 +25,7 @@ def _decode(cursor: str) -> list:
         if not isinstance(value, list) or len(value) != 2:
             raise ValueError
         return value
-    except Exception:
+    except (ValueError, TypeError, UnicodeDecodeError):  # base64, UTF-8 and JSON errors are all ValueErrors
         raise InvalidArgument("cursor is not one this server handed out", field="cursor") from None
 
 

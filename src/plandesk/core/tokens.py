@@ -188,7 +188,8 @@ def authenticate(db, raw: str) -> Actor:
     if hit is not None:
         if hit.expires_at is not None and hit.expires_at <= now():
             raise Unauthorized("the token has expired", reason="expired_token")
-        _touch(db, hit.actor.token_id, hit)
+        if hit.actor.token_id is not None:  # a cached caller is always a token's; the check is for the type
+            _touch(db, hit.actor.token_id, hit)
         return hit.actor
     with db.read() as conn:
         row = conn.execute(_RESOLVE, {"digest": digest}).first()

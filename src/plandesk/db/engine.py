@@ -111,7 +111,7 @@ class Database:
         for listener in list(self.listeners):
             try:
                 listener(ev)
-            except Exception:  # a broken subscriber must never fail a committed write
+            except Exception:  # noqa: BLE001, S110 - a broken subscriber must never fail a committed write
                 pass
 
     def auth_changes(self) -> int | None:

@@ -76,7 +76,7 @@ class EventListener:
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=POLL_SECONDS):
                             self.db.emit(decode(note.payload))
-            except Exception as exc:  # the database restarted or the network dropped: reconnect
+            except Exception as exc:  # noqa: BLE001 - the database restarted or the network dropped: reconnect
                 if self._stop.is_set():
                     break
                 self.reconnects += 1
