@@ -10,10 +10,13 @@ from test_ui_support import (  # noqa: F401
     link,
     make_project,
     make_task,
+    new_page,
     page_fixture,
     server_fixture,
     shot,
 )
+
+from test_ui_pages import TOO_WIDE_JS
 
 pytestmark = pytest.mark.browser
 
@@ -70,3 +73,18 @@ def test_delete_then_restore_from_the_trash_page_after_a_reload(page, api):
     page.locator(".toast", has_text="Restored “Migrate the users”").wait_for()
     _drawer_shows_link_and_comment(page, project, task, first)
     assert not page.errors
+
+
+@pytest.mark.parametrize("mode", ["light", "dark", "390"])
+def test_the_trash_page_fits_the_viewport_light_dark_and_phone(browser, server, api, mode):
+    kwargs = {"light": {}, "dark": {"dark": True}, "390": {"width": 390, "height": 844, "mobile": True}}[mode]
+    project, _, task = _linked_task_with_comment(api, f"Trash {mode}")
+    assert api.delete(f"/api/v1/tasks/{task['id']}").status_code == 204
+    page = new_page(browser, server, **kwargs)
+    page.goto(f"/projects/{project['id']}/trash")
+    page.locator(".trash-row").wait_for()
+    shot(page, f"trash-{mode}")
+    result = page.evaluate(TOO_WIDE_JS)
+    assert result["out"] == [] and result["scrollWidth"] <= result["width"], result
+    assert not page.errors
+    page.context.close()
