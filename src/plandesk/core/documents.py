@@ -329,7 +329,6 @@ def delete_document(db, actor: Actor, document_id: str) -> str:
         conn.execute(documents.delete().where(documents.c.id == row.id))
         search.remove(conn, "document", [row.id])
         audit.record(tx, actor, "document.delete", project_id=row.project_id, target_type="document",
-                     target_id=row.id, detail={"title": row.title, "comments_removed": len(comment_ids),
-                                                "trash_id": trash_id})
+                     target_id=row.id, detail={"title": row.title, "comments_removed": len(comment_ids)})
         tx.publish(row.project_id, "document.deleted", id=row.id, trash_id=trash_id)
     return trash_id

@@ -132,6 +132,6 @@ def delete_note(db, actor: Actor, note_id: str) -> str:
         conn.execute(notes.delete().where(notes.c.id == row.id))
         search.remove(conn, "note", [row.id])
         audit.record(tx, actor, "note.delete", project_id=row.project_id, target_type="note", target_id=row.id,
-                     detail={"title": row.title, "comments_removed": len(comment_ids), "trash_id": trash_id})
+                     detail={"title": row.title, "comments_removed": len(comment_ids)})
         tx.publish(row.project_id, "note.deleted", id=row.id, trash_id=trash_id)
     return trash_id

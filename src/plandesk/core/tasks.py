@@ -260,7 +260,7 @@ def delete_task(db, actor: Actor, task_id: str) -> str:
         tx.conn.execute(delete(tasks).where(tasks.c.id == row.id))
         search.remove(tx.conn, "task", [row.id])
         audit.record(tx, actor, "task.delete", project_id=row.project_id, target_type="task", target_id=row.id,
-                     detail={"label": row.label, "trash_id": trash_id})
+                     detail={"label": row.label})
         tx.publish(row.project_id, "task.deleted", id=row.id, trash_id=trash_id)
     return trash_id
 

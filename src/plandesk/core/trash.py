@@ -179,7 +179,7 @@ def restore(db, actor: Actor, trash_id: str) -> dict:
             search.index(conn, "comment", c["id"], row.project_id, c.get("passage") or "", c["body"])
             restored_comments += 1
         conn.execute(delete(trash_items).where(trash_items.c.id == row.id))
-        detail = {"title": row.title, "trash_id": row.id, "links": links, "comments": restored_comments,
+        detail = {"title": row.title, "links": links, "comments": restored_comments,
                   "skipped": skipped}
         audit.record(tx, actor, f"{row.item_type}.restore", project_id=row.project_id,
                      target_type=row.item_type, target_id=row.item_id, detail=detail)
@@ -208,7 +208,7 @@ def purge_one(db, actor: Actor, trash_id: str) -> None:
         row = _load(tx.conn, actor, trash_id, for_update=True)
         tx.conn.execute(delete(trash_items).where(trash_items.c.id == row.id))
         audit.record(tx, actor, "trash.purge", project_id=row.project_id, target_type=row.item_type,
-                     target_id=row.item_id, detail={"title": row.title, "trash_id": row.id})
+                     target_id=row.item_id, detail={"title": row.title})
         tx.publish(row.project_id, "trash.changed")
 
 
