@@ -75,6 +75,22 @@ def test_delete_then_restore_from_the_trash_page_after_a_reload(page, api):
     assert not page.errors
 
 
+def test_deleting_a_note_offers_undo_on_the_next_page_and_undo_brings_it_back(page, api):
+    project = make_project(api, "Undo note")
+    r = api.post(f"/api/v1/projects/{project['id']}/notes", json={"title": "Standup", "body": "ship **it**"})
+    assert r.status_code == 201, r.text
+    note = r.json()
+    page.goto(f"/projects/{project['id']}/notes/{note['id']}")
+    page.get_by_role("button", name="Delete note").click()
+    page.locator("#confirm").get_by_role("button", name="Delete").click()
+    page.wait_for_url(f"**/projects/{project['id']}/notes")
+    page.locator(".toast", has_text="Deleted “Standup”").get_by_role("button", name="Undo").click()
+    page.wait_for_url(f"**/notes/{note['id']}")
+    page.locator("#doc-body strong", has_text="it").wait_for()
+    assert api.get(f"/api/v1/notes/{note['id']}").json()["body"] == "ship **it**"
+    assert not page.errors
+
+
 @pytest.mark.parametrize("mode", ["light", "dark", "390"])
 def test_the_trash_page_fits_the_viewport_light_dark_and_phone(browser, server, api, mode):
     kwargs = {"light": {}, "dark": {"dark": True}, "390": {"width": 390, "height": 844, "mobile": True}}[mode]
