@@ -224,3 +224,12 @@ def test_migration_0004_adds_the_trash_table_and_downgrades_cleanly(tmp_path):
         db.dispose()
         if ws.database_url:
             drop_pg_database(ws.database_url)
+
+
+def test_a_restored_document_takes_its_child_documents_back(core):
+    from plandesk.core import documents
+    db, actor, pid, _ = core
+    parent = documents.create_document(db, actor, pid, {"title": "Guide"})["id"]
+    child = documents.create_document(db, actor, pid, {"title": "Chapter", "parent_id": parent})["id"]
+    trash.restore(db, actor, documents.delete_document(db, actor, parent))
+    assert documents.get_document(db, actor, child)["parent_id"] == parent

@@ -4,6 +4,7 @@ with its links and comments."""
 from __future__ import annotations
 
 import pytest
+from test_ui_pages import TOO_WIDE_JS
 from test_ui_support import (  # noqa: F401
     api_fixture,
     browser_fixture,
@@ -15,8 +16,6 @@ from test_ui_support import (  # noqa: F401
     server_fixture,
     shot,
 )
-
-from test_ui_pages import TOO_WIDE_JS
 
 pytestmark = pytest.mark.browser
 

@@ -155,10 +155,12 @@ def restore(db, actor: Actor, trash_id: str) -> dict:
         search.index(conn, row.item_type, row.item_id, row.project_id, title, body or "")
         if row.item_type == "task":
             _restore_tags(conn, row.project_id, row.item_id, snap.get("tags", []))
-        if row.item_type == "document":
-            conn.execute(update(documents).where(documents.c.id.in_(snap.get("children") or []),
-                                                 documents.c.project_id == row.project_id)
-                         .values(parent_id=row.item_id))
+        if row.item_type == "document":  # children still where the delete moved them go back under it
+            moved_to = snap["item"].get("parent_id")
+            conn.execute(update(documents).where(
+                documents.c.id.in_(snap.get("children") or []), documents.c.project_id == row.project_id,
+                documents.c.parent_id.is_(None) if moved_to is None else documents.c.parent_id == moved_to)
+                .values(parent_id=row.item_id))
         links = 0
         for e in snap.get("edges", []):
             other_type, other_id = ((e["to_type"], e["to_id"]) if e["from_id"] == row.item_id
