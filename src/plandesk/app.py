@@ -46,6 +46,8 @@ def create_app(settings: Settings, *, db=None):
     from plandesk.db import notify
     notify.install(app, db)  # PostgreSQL: every process hears every commit (LISTEN/NOTIFY)
     app.state.lifespan_parts.append(lambda: serving_lock_async(settings))  # restore can see a live server
+    from plandesk.core import trash
+    app.state.lifespan_parts.append(lambda: trash.sweeping(db))  # the trash keeps 30 days
 
     from plandesk.api import routes
     routes.include_all(app)

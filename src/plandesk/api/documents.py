@@ -95,8 +95,8 @@ def update_document(document_id: str, body: DocumentPatch, actor: ActorDep, db: 
 
 @router.delete("/documents/{document_id}", status_code=204)
 def delete_document(document_id: str, actor: ActorDep, db: DbDep):
-    documents.delete_document(db, actor, document_id)
-    return Response(status_code=204)
+    # The trash item's id lets the caller undo at once (POST /trash/{id}/restore).
+    return Response(status_code=204, headers={"X-Trash-Item": documents.delete_document(db, actor, document_id)})
 
 
 @router.get("/projects/{project_id}/folders")

@@ -54,5 +54,5 @@ def update_note(note_id: str, body: NotePatch, actor: ActorDep, db: DbDep):
 
 @router.delete("/notes/{note_id}", status_code=204)
 def delete_note(note_id: str, actor: ActorDep, db: DbDep):
-    notes.delete_note(db, actor, note_id)
-    return Response(status_code=204)
+    # The trash item's id lets the caller undo at once (POST /trash/{id}/restore).
+    return Response(status_code=204, headers={"X-Trash-Item": notes.delete_note(db, actor, note_id)})

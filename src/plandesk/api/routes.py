@@ -21,10 +21,11 @@ from plandesk.api import (
     shares,
     system,
     tasks,
+    trash,
 )
 
 MODULES = (system, projects, tasks, documents, notes, comments, goals, runs, revisions, connector, settings,
-           members, shares, auth, approvals, mcp_settings)
+           members, shares, auth, approvals, mcp_settings, trash)
 
 
 def include_all(app: FastAPI) -> None:

@@ -29,8 +29,8 @@ def update_task(task_id: str, body: TaskPatch, actor: ActorDep, db=Depends(db_of
 
 @router.delete("/tasks/{task_id}", status_code=204)
 def delete_task(task_id: str, actor: ActorDep, db=Depends(db_of)):
-    tasks.delete_task(db, actor, task_id)
-    return Response(status_code=204)
+    # The trash item's id lets the caller undo at once (POST /trash/{id}/restore).
+    return Response(status_code=204, headers={"X-Trash-Item": tasks.delete_task(db, actor, task_id)})
 
 
 @router.post("/tasks/{task_id}/claim", responses={409: {"description": "someone else holds the task"}})

@@ -306,12 +306,15 @@ def update_document(db, actor: Actor, document_id: str, data: dict) -> dict:
         return apply_update(tx, actor, row, values, expected=expected)
 
 
-def delete_document(db, actor: Actor, document_id: str) -> None:
-    """Delete a document, its links and comments; its child documents move up to its parent."""
+def delete_document(db, actor: Actor, document_id: str) -> str:
+    """Delete a document, its links and comments into the trash (core/trash.py); its child documents move up
+    to its parent. Returns the trash item's id."""
+    from plandesk.core import trash
     actor.require_write("deleting a document")
     with db.write() as tx:
         conn = tx.conn
         row = load(conn, actor, document_id, for_update=True)
+        trash_id = trash.put(tx, actor, "document", row, row.title)
         revisions.snapshot(tx, actor, "document", {**to_dict(row), "link_to": [
             e.to_id for e in _outgoing(conn, row.project_id, row.id)]}, ["deleted"])
         conn.execute(edges.delete().where(edges.c.project_id == row.project_id, or_(
@@ -327,4 +330,5 @@ def delete_document(db, actor: Actor, document_id: str) -> None:
         search.remove(conn, "document", [row.id])
         audit.record(tx, actor, "document.delete", project_id=row.project_id, target_type="document",
                      target_id=row.id, detail={"title": row.title, "comments_removed": len(comment_ids)})
-        tx.publish(row.project_id, "document.deleted", id=row.id)
+        tx.publish(row.project_id, "document.deleted", id=row.id, trash_id=trash_id)
+    return trash_id

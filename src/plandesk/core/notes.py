@@ -116,11 +116,14 @@ def list_notes(db, actor: Actor, project_id: str, verbose: bool = False, *, limi
                     lambda r: to_dict(r, verbose=verbose), limit=limit, cursor=cursor)
 
 
-def delete_note(db, actor: Actor, note_id: str) -> None:
+def delete_note(db, actor: Actor, note_id: str) -> str:
+    """Delete a note into the trash (core/trash.py); returns the trash item's id."""
+    from plandesk.core import trash
     actor.require_write("deleting a note")
     with db.write() as tx:
         conn = tx.conn
         row = load(conn, actor, note_id, for_update=True)
+        trash_id = trash.put(tx, actor, "note", row, row.title)
         comment_ids = list(conn.execute(select(comments.c.id).where(
             comments.c.target_type == "note", comments.c.target_id == row.id)).scalars())
         if comment_ids:
@@ -130,4 +133,5 @@ def delete_note(db, actor: Actor, note_id: str) -> None:
         search.remove(conn, "note", [row.id])
         audit.record(tx, actor, "note.delete", project_id=row.project_id, target_type="note", target_id=row.id,
                      detail={"title": row.title, "comments_removed": len(comment_ids)})
-        tx.publish(row.project_id, "note.deleted", id=row.id)
+        tx.publish(row.project_id, "note.deleted", id=row.id, trash_id=trash_id)
+    return trash_id

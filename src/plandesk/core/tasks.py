@@ -241,10 +241,13 @@ def update_task(db, actor: Actor, task_id: str, data: dict) -> dict:
         return apply_update(tx, actor, row, values, expected=expected)
 
 
-def delete_task(db, actor: Actor, task_id: str) -> None:
+def delete_task(db, actor: Actor, task_id: str) -> str:
+    """Delete a task into the trash (core/trash.py); returns the trash item's id."""
+    from plandesk.core import trash
     actor.require_write("deleting a task")
     with db.write() as tx:
         row = load(tx.conn, actor, task_id, for_update=True)
+        trash_id = trash.put(tx, actor, "task", row, row.label)
         revisions.snapshot(tx, actor, "task", to_dict(row, tag_map(tx.conn, [row.id])[row.id]), ["deleted"])
         tx.conn.execute(delete(edges).where(edges.c.project_id == row.project_id, or_(
             and_(edges.c.from_type == "task", edges.c.from_id == row.id),
@@ -258,7 +261,8 @@ def delete_task(db, actor: Actor, task_id: str) -> None:
         search.remove(tx.conn, "task", [row.id])
         audit.record(tx, actor, "task.delete", project_id=row.project_id, target_type="task", target_id=row.id,
                      detail={"label": row.label})
-        tx.publish(row.project_id, "task.deleted", id=row.id)
+        tx.publish(row.project_id, "task.deleted", id=row.id, trash_id=trash_id)
+    return trash_id
 
 
 def lease_expired(row) -> bool:

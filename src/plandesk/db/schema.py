@@ -376,3 +376,19 @@ oauth_grants = Table(
     Column("scopes", JSON, nullable=False),
     Column("created_at", TS(), nullable=False),
 )
+
+# A deleted task, document or note: a JSON snapshot of its rows and everything hanging off it (migration 0004).
+# A snapshot, not a soft-delete flag, so no query or frontier-count trigger has to learn to skip trashed rows.
+trash_items = Table(
+    "trash_items", metadata,
+    Column("id", ID(), primary_key=True),
+    Column("project_id", ID(), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("item_type", String(16), nullable=False),
+    Column("item_id", ID(), nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("snapshot", JSON, nullable=False),
+    Column("deleted_by", String(200)),
+    Column("deleted_at", TS(), nullable=False),
+    Index("ix_trash_items_project", "project_id", "deleted_at"),
+    Index("ix_trash_items_deleted_at", "deleted_at"),
+)

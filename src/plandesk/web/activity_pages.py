@@ -22,8 +22,14 @@ VERBS = {"create": "created", "update": "updated", "delete": "deleted", "claim":
          "link_tasks": "linked tasks to", "set_current_goal": "set the current goal of"}
 
 
+# Whole actions whose words do not follow "<verb> <thing>".
+ACTION_WORDS = {"trash.purge": "deleted for good from the trash"}
+
+
 def describe(action: str) -> str:
     """'task.update' → 'updated task' (unknown actions are shown as they are)."""
+    if action in ACTION_WORDS:
+        return ACTION_WORDS[action]
     thing, _, verb = action.partition(".")
     if verb in VERBS:
         return f"{VERBS[verb]} {thing.replace('_', ' ')}"

@@ -13,7 +13,7 @@ from plandesk.web.rendering import STATIC_DIR, status_page
 
 # Page modules, each exposing `router` (all routes include_in_schema=False: they are not the API).
 PAGE_MODULES = ("home_pages", "board_pages", "flow_pages", "document_pages", "work_pages", "activity_pages",
-                "settings_pages", "ui_routes", "connector_pages")
+                "settings_pages", "ui_routes", "connector_pages", "trash_pages")
 
 
 # A versioned URL names one release's files, so browsers may keep them for a year without asking again.

@@ -31,7 +31,7 @@ CSP = "; ".join(CSP_DIRECTIVES)
 
 PROJECT_NAV = (("overview", "Overview"), ("board", "Board"), ("list", "List"), ("flow", "Flow"),
                ("documents", "Documents"), ("notes", "Notes"), ("goals", "Goals"), ("runs", "Runs"),
-               ("activity", "Activity"), ("settings/code", "Code"))
+               ("activity", "Activity"), ("trash", "Trash"), ("settings/code", "Code"))
 # Settings pages; Members and Permissions are served by the teams and connector parts.
 SETTINGS_NAV = [("mcp", "/settings/mcp", "MCP"), ("members", "/settings/members", "Members"),
                 ("permissions", "/settings/permissions", "Permissions")]

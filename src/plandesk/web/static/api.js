@@ -21,7 +21,11 @@ export async function api(method, path, body) {
   } catch (err) {
     throw new ApiError(0, { code: "network", message: "Plan Desk did not answer; is the server running?" });
   }
-  if (response.status === 204) return null;
+  // A delete answers 204 and names the trash item it made, so the page can offer Undo.
+  if (response.status === 204) {
+    const trashItem = response.headers.get("X-Trash-Item");
+    return trashItem ? { trash_item: trashItem } : null;
+  }
   let data = null;
   try {
     data = await response.json();

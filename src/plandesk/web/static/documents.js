@@ -122,15 +122,16 @@ async function remove() {
       title: `Delete “${title}”?`,
       body:
         kind === "note"
-          ? "The note and its comments are removed."
-          : "The document, its links and comments are removed; the documents nested under it move up.",
+          ? "The note and its comments move to the project's Trash, restorable for 30 days."
+          : "The document, its links and comments move to the project's Trash, restorable for 30 days; the documents nested under it move up.",
       confirmLabel: "Delete",
     }))
   )
     return;
   try {
-    await api("DELETE", `/api/v1/${plural}/${doc.dataset.doc}`);
-    flashNext(`Deleted “${title}”`);
+    const gone = await api("DELETE", `/api/v1/${plural}/${doc.dataset.doc}`);
+    const href = `/projects/${projectId}/${plural}/${doc.dataset.doc}`;
+    flashNext(`Deleted “${title}”`, "ok", gone?.trash_item ? { trash: gone.trash_item, href } : null);
     window.location.href = `/projects/${projectId}/${plural}`;
   } catch (err) {
     toast(`Not deleted — ${describe(err)}`, "error");

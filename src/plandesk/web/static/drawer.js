@@ -3,6 +3,7 @@ import { api, describe, fragment } from "./api.js";
 import { conflictPanel } from "./drawer_conflict.js";
 import { conflictRows } from "./edit_queue.js";
 import { changed, confirmUnfinished, taskEdits } from "./task_edits.js";
+import { restoreFromTrash } from "./trash.js";
 import { confirmAction, refreshTimes, toast } from "./ui.js";
 
 const drawer = document.getElementById("drawer");
@@ -252,16 +253,21 @@ async function onAction(action, el) {
     if (
       !(await confirmAction({
         title: "Delete this task?",
-        body: `“${title}” and its links will be removed. Its history stays in the activity log.`,
+        body: `“${title}” moves to the project's Trash with its links and comments, restorable for 30 days.`,
         confirmLabel: "Delete task",
       }))
     )
       return;
     try {
-      await api("DELETE", `/api/v1/tasks/${taskId}`);
-      toast("Task deleted");
+      const gone = await api("DELETE", `/api/v1/tasks/${taskId}`);
       document.dispatchEvent(new CustomEvent("plandesk:task-deleted", { detail: { id: taskId } }));
       closeDrawer();
+      const undo = async () => {
+        await restoreFromTrash(gone.trash_item);
+        document.dispatchEvent(new CustomEvent("plandesk:task-changed", { detail: { id: taskId } }));
+      };
+      if (gone?.trash_item) changed(`Deleted “${title}”`, undo);
+      else toast("Task deleted");
     } catch (err) {
       toast(`Not deleted — ${describe(err)}`, "error");
     }

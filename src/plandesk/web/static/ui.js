@@ -113,10 +113,11 @@ export function promptText({ title, label = "", value = "", placeholder = "", co
   });
 }
 
-// A message to show on the next page (after a navigation that follows a successful write).
-export function flashNext(message, kind = "ok") {
+// A message to show on the next page (after a navigation that follows a successful write). `undo`
+// ({trash, href}) gives it an Undo that restores that trash item and then opens `href`.
+export function flashNext(message, kind = "ok", undo = null) {
   try {
-    sessionStorage.setItem("plandesk:flash", JSON.stringify({ message, kind }));
+    sessionStorage.setItem("plandesk:flash", JSON.stringify({ message, kind, undo }));
   } catch {
     /* private mode */
   }
@@ -127,8 +128,17 @@ export function showFlash() {
     const raw = sessionStorage.getItem("plandesk:flash");
     if (!raw) return;
     sessionStorage.removeItem("plandesk:flash");
-    const { message, kind } = JSON.parse(raw);
-    toast(message, kind);
+    const { message, kind, undo } = JSON.parse(raw);
+    const run = async () => {
+      const { restoreFromTrash } = await import("./trash.js"); // loaded only when someone undoes
+      try {
+        await restoreFromTrash(undo.trash);
+        if (undo.href) window.location.href = undo.href;
+      } catch (err) {
+        toast(`Could not undo — ${err?.message || err}`, "error");
+      }
+    };
+    toast(message, kind, undo?.trash ? { action: { label: "Undo", run } } : {});
   } catch {
     /* nothing to show */
   }
