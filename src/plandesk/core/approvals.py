@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 
 from plandesk.core import audit, fields
 from plandesk.core.actors import Actor
@@ -155,6 +155,14 @@ def list_approvals(db, actor: Actor, *, project_id: str | None = None, status: s
     with db.read() as conn:
         rows = conn.execute(q.order_by(approvals.c.created_at.desc()).limit(limit)).all()
     return [to_dict(r, project_name=r.project_name, requester=r.requester) for r in rows]
+
+
+def pending_count(db, actor: Actor) -> int:
+    """How many requests wait for a decision that this person can see (the settings navigation shows it)."""
+    q = select(func.count()).select_from(_query(actor).where(approvals.c.status == "pending",
+                                                            approvals.c.created_at > now() - TTL).subquery())
+    with db.read() as conn:
+        return int(conn.execute(q).scalar() or 0)
 
 
 def get_approval(db, actor: Actor, approval_id: str) -> dict:

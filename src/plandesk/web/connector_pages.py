@@ -52,7 +52,7 @@ def _approvals_context(db, actor, ctx: dict, project_id: str | None) -> dict:
 @router.get("/settings/approvals")
 @page
 def approvals_page(request: Request):
-    db, actor, ctx = frame(request, section="settings-permissions", title="Approvals")
+    db, actor, ctx = frame(request, section="settings-approvals", title="Approvals")
     return render(request, "connector_approvals.html", _approvals_context(db, actor, ctx, None))
 
 
