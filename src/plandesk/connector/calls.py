@@ -92,6 +92,9 @@ def _check_file(config: dict, args: dict) -> None:
     _root(config).parts_of(args["path"])  # spelling and escapes (.., absolute paths elsewhere); links at run time
     if args["action"] in ("write", "create"):
         files.check_content(args.get("content"))
+    elif args["action"] == "str_replace":
+        files.check_content(args.get("old_str"), "old_str")
+        files.check_content(args.get("new_str"), "new_str")
 
 
 def _git_op(args: dict) -> str:
@@ -127,11 +130,6 @@ def _git(db):
                               all_changes=_flag(args, "all"), author_name=name, author_email=email)
         return git.push(root, remote=args.get("remote"), branch=args.get("branch"), commit_sha=args.get("_commit"))
     return run
-
-
-def _check_git(config: dict, args: dict) -> None:
-    if args["action"] == "push":
-        git.push_target(_root(config), remote=args.get("remote"), branch=args.get("branch"))
 
 
 def _chosen_recipes(config: dict, args: dict) -> list[dict]:
@@ -212,7 +210,7 @@ def tools_for(db) -> dict[str, Tool]:
         "code_file": Tool(("action", "path", "start_line", "end_line", "content", "old_str", "new_str"), _file_op,
                           _file, _check_file),
         "code_git": Tool(("action", "rev", "staged", "paths", "limit", "name", "create", "message", "all", "remote",
-                          "branch"), _git_op, _git(db), _check_git),
+                          "branch"), _git_op, _git(db)),  # a push's remote is checked by push_target
         "code_build": Tool(("recipes", "recipe"), lambda a: "build", _build(db), _check_build),
         "code_deploy": Tool(("recipe",), lambda a: "deploy", _deploy(db), _check_deploy),
         "code_db": Tool(("database", "sql", "write", "max_rows", "timeout_ms"),
