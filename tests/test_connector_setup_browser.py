@@ -91,13 +91,20 @@ def test_the_form_offers_only_the_operations_the_role_may_grant(server, page):
     assert offered == server.client().get("/api/v1/settings/permissions").json()["matrix"]["owner"]
 
 
-def test_the_approvals_page_is_in_the_settings_navigation_with_the_pending_count(page, server):
+def test_the_approvals_page_is_in_the_settings_navigation_with_the_pending_count(page, server, code_project):
+    r = server.client().post("/api/v1/tokens", json={"name": "deployer", "toolsets": ["code"]})
+    url = f"{server.mcp_url}?token={r.json()['token']}"
+    _, [(is_error, pending)] = mcp(url, [("code_deploy", {"project_id": code_project["id"], "recipe": "production"})])
+    assert not is_error and pending["status"] == "pending_approval"
     page.goto("/settings/mcp")
     link = page.locator("nav.nav-settings").get_by_role("link", name="Approvals")
+    assert link.locator(".nav-count").get_attribute("data-count") == "1"
+    assert link.locator(".nav-count").is_visible()
     link.click()
     page.wait_for_url("**/settings/approvals")
     assert page.locator("nav.nav-settings a[aria-current=page]").inner_text().startswith("Approvals")
-    assert page.locator("h1").first.inner_text()
+    assert page.get_by_text(pending["approval_id"][:8]).count() or page.locator(
+        f"a[href='/settings/approvals/{pending['approval_id']}']").count()
 
 
 def test_the_core_refuses_a_token_with_operations_beyond_the_role(server):
