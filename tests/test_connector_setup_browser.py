@@ -11,7 +11,7 @@ import httpx2
 import pytest
 from conftest import _module_server
 from connector_fixtures import connector_config, git_repository
-from web_support import shot
+from web_support import artifacts_dir, shot
 
 pytestmark = pytest.mark.browser
 CALL_TIMEOUT = 60
@@ -89,6 +89,7 @@ def test_the_form_offers_only_the_operations_the_role_may_grant(server, page):
     page.locator("input[name=toolset][value=code]").check()
     offered = [b.get_attribute("value") for b in page.locator("#token-operations input[name=operation]").all()]
     assert offered == server.client().get("/api/v1/settings/permissions").json()["matrix"]["owner"]
+    page.locator("#token-form").screenshot(path=str(artifacts_dir() / "connector-setup-form.png"))
 
 
 def test_the_approvals_page_is_in_the_settings_navigation_with_the_pending_count(page, server, code_project):
