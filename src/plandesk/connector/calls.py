@@ -41,6 +41,8 @@ class Tool:
     fields: tuple[str, ...]
     operation: Callable[[dict], str]
     run: Callable[[Actor, dict, dict, str, Context], dict]
+    # Everything that can be refused without running, checked before a person is asked to approve.
+    check: Callable[[dict, dict], None] | None = None
 
 
 def _root(config: dict) -> CodeRoot:
@@ -52,6 +54,8 @@ def _flag(args: dict, name: str) -> bool:
 
 
 def _search(actor, config, args, pid, ctx) -> dict:
+    if _flag(args, "targets"):
+        return {"mode": "targets", **recipes.catalog(config)}
     root = _root(config)
     common = {"path": args.get("path"), "max_results": args.get("max_results"),
               "include_ignored": _flag(args, "include_ignored")}
@@ -62,7 +66,8 @@ def _search(actor, config, args, pid, ctx) -> dict:
                                               literal=_flag(args, "literal"), **common)}
     if args.get("glob") is not None:
         return {"mode": "files", **search.find_files(root, args["glob"], **common)}
-    raise InvalidArgument("give query (a regex to grep for) or glob (to find files by name)", field="query")
+    raise InvalidArgument("give query (a regex to grep for), glob (to find files by name) or targets: true (to "
+                          "list the project's recipes and databases)", field="query")
 
 
 def _file_op(args: dict) -> str:
@@ -79,6 +84,17 @@ def _file(actor, config, args, pid, ctx) -> dict:
     if action == "str_replace":
         return files.str_replace(root, path, args.get("old_str"), args.get("new_str"))
     return files.write_file(root, path, args.get("content"), create_only=action == "create")
+
+
+def _check_file(config: dict, args: dict) -> None:
+    if args.get("path") is None:
+        raise InvalidArgument("path is required", field="path")
+    _root(config).parts_of(args["path"])  # spelling and escapes (.., absolute paths elsewhere); links at run time
+    if args["action"] in ("write", "create"):
+        files.check_content(args.get("content"))
+    elif args["action"] == "str_replace":
+        files.check_content(args.get("old_str"), "old_str")
+        files.check_content(args.get("new_str"), "new_str")
 
 
 def _git_op(args: dict) -> str:
@@ -116,14 +132,37 @@ def _git(db):
     return run
 
 
+def _chosen_recipes(config: dict, args: dict) -> list[dict]:
+    names = args.get("recipes")
+    if names is None and args.get("recipe") is not None:
+        names = [args["recipe"]]
+    if not isinstance(names, list) or not names or len(names) > 20:
+        raise InvalidArgument("recipes must list 1 to 20 build or test recipe names", field="recipes")
+    return [recipes.find_recipe(config, n, ("build", "test")) for n in names]
+
+
+def _check_build(config: dict, args: dict) -> None:
+    _chosen_recipes(config, args)
+    _root(config)
+
+
+def _check_deploy(config: dict, args: dict) -> None:
+    recipes.find_recipe(config, args.get("recipe"), ("deploy",))
+    _root(config)
+
+
+def _check_db(config: dict, args: dict) -> None:
+    database.check_statement(database.find_database(config, args.get("database")), args.get("sql"),
+                             write=_flag(args, "write"))
+
+
+def _check_exec(config: dict, args: dict) -> None:
+    shell.check(_root(config), args.get("argv"), config.get("exec_allowlist", []), args.get("cwd"))
+
+
 def _build(db):
     def run(actor, config, args, pid, ctx) -> dict:
-        names = args.get("recipes")
-        if names is None and args.get("recipe") is not None:
-            names = [args["recipe"]]
-        if not isinstance(names, list) or not names or len(names) > 20:
-            raise InvalidArgument("recipes must list 1 to 20 build or test recipe names", field="recipes")
-        chosen = [recipes.find_recipe(config, n, ("build", "test")) for n in names]
+        chosen = _chosen_recipes(config, args)
         root, results = _root(config), []
         unsandboxed_ok = sandbox_mode.unsandboxed_allowed(db)
         for recipe in chosen:
@@ -167,16 +206,16 @@ def _exec(db):
 def tools_for(db) -> dict[str, Tool]:
     return {
         "code_search": Tool(("query", "glob", "path", "context_lines", "case_insensitive", "literal", "max_results",
-                             "include_ignored"), lambda a: "code.search", _search),
+                             "include_ignored", "targets"), lambda a: "code.search", _search),
         "code_file": Tool(("action", "path", "start_line", "end_line", "content", "old_str", "new_str"), _file_op,
-                          _file),
+                          _file, _check_file),
         "code_git": Tool(("action", "rev", "staged", "paths", "limit", "name", "create", "message", "all", "remote",
-                          "branch"), _git_op, _git(db)),
-        "code_build": Tool(("recipes", "recipe"), lambda a: "build", _build(db)),
-        "code_deploy": Tool(("recipe",), lambda a: "deploy", _deploy(db)),
+                          "branch"), _git_op, _git(db)),  # a push's remote is checked by push_target
+        "code_build": Tool(("recipes", "recipe"), lambda a: "build", _build(db), _check_build),
+        "code_deploy": Tool(("recipe",), lambda a: "deploy", _deploy(db), _check_deploy),
         "code_db": Tool(("database", "sql", "write", "max_rows", "timeout_ms"),
-                        lambda a: "db.write" if _flag(a, "write") else "db.read", _db(db)),
-        "code_exec": Tool(("argv", "cwd", "timeout_s"), lambda a: "exec", _exec(db)),
+                        lambda a: "db.write" if _flag(a, "write") else "db.read", _db(db), _check_db),
+        "code_exec": Tool(("argv", "cwd", "timeout_s"), lambda a: "exec", _exec(db), _check_exec),
     }
 
 
@@ -201,6 +240,7 @@ def perform(db, actor: Actor, tool: str, args, ctx: Context) -> dict:
     if tool not in specs:
         raise NotFound("tool", tool)
     digest = args_digest(args) if isinstance(args, dict) else "0" * 64
+    spent: str | None = None  # an approval consumed by this call, until the call succeeds
     project_for_audit: str | None = None
     operation: str | None = None
     outcome, extra = "ok", {}
@@ -214,6 +254,8 @@ def perform(db, actor: Actor, tool: str, args, ctx: Context) -> dict:
         decision = authorize(db, actor, project_id, operation)
         project_for_audit = project_id
         decision.require()
+        if spec.check is not None:
+            spec.check(decision.config, args)
         covers = None
         if tool == "code_git" and args.get("action") == "push":
             # A push approval covers one commit: the branch's head now. The push sends exactly that commit.
@@ -227,7 +269,7 @@ def perform(db, actor: Actor, tool: str, args, ctx: Context) -> dict:
                                            covers=covers)
             approvals.consume_approval(db, actor, args["approval_id"], project_id=project_id, operation=operation,
                                        tool=tool, args_digest=bound, covers=covers)
-            extra["approval_id"] = args["approval_id"]
+            extra["approval_id"] = spent = args["approval_id"]
         if tool in EXPENSIVE:
             if not RUN_SLOTS.acquire(blocking=False):
                 raise RateLimited("four builds, deploys or programs are already running on this server; try again "
@@ -241,6 +283,8 @@ def perform(db, actor: Actor, tool: str, args, ctx: Context) -> dict:
         for key in ("exit_code", "timed_out", "ok"):
             if key in result:
                 extra[key] = result[key]
+        if result.get("ok") is not False:
+            spent = None
         return result
     except PlanDeskError as exc:
         outcome = exc.code
@@ -258,6 +302,9 @@ def perform(db, actor: Actor, tool: str, args, ctx: Context) -> dict:
         outcome = "internal"
         raise
     finally:
+        if spent is not None:
+            # The approval is spent either way (no replay), but it was not used by a successful call.
+            approvals.mark_failed(db, actor, spent)
         _audit(db, actor, tool, project_for_audit, operation, digest, outcome, started, extra)
 
 

@@ -64,12 +64,19 @@ class Limits:
 
 
 def find_database(config: dict, name) -> dict:
+    # Every refusal names the valid databases, so an agent can correct itself without a second look-up.
+    names = [d["name"] for d in config.get("databases", [])]
+    hint = (f"valid names: {', '.join(names)}" if names
+            else "this project has no databases (Project → Settings → Code)")
     if not isinstance(name, str) or not name:
-        raise InvalidArgument("database must name one of the project's databases", field="database")
+        raise InvalidArgument(f"database must name one of the project's databases; {hint}", field="database",
+                              available=names)
     for d in config.get("databases", []):
         if d["name"] == name:
             return d
-    raise NotFound("database", name, field="database", available=[d["name"] for d in config.get("databases", [])])
+    err = NotFound("database", name, field="database", available=names)
+    err.message = f"{err.message}; {hint}"
+    raise err
 
 
 def _json_value(v):
@@ -136,18 +143,24 @@ def run_statement(database: dict, sql, *, write: bool = False, max_rows=None, ti
     """Run one statement. `own` is Plan Desk's own database identity (workspace_identity), refused as a target."""
     limits = _limits(max_rows, timeout_ms)
     engine = database["engine"]
+    url = check_statement(database, sql, write=write)
+    result = _runner(engine)(url, sql, write=write, limits=limits, own=own)
+    result["duration_ms"] = int((time.monotonic() - limits.started) * 1000)
+    return {"database": database["name"], "engine": engine, "mode": "write" if write else "read", **result}
+
+
+def check_statement(database: dict, sql, *, write: bool) -> str:
+    """Refuse what cannot run (no write URL, a statement that does not parse or does not fit the mode)
+    before anything connects; answers the URL to use."""
     if write:
         url = database.get("write_url")
         if not url:
             raise InvalidArgument(f"database {database['name']!r} has no write URL; writes are not configured",
                                   field="write")
-        check_write(sql, engine)
-    else:
-        url = database["read_url"]
-        check_read(sql, engine)
-    result = _runner(engine)(url, sql, write=write, limits=limits, own=own)
-    result["duration_ms"] = int((time.monotonic() - limits.started) * 1000)
-    return {"database": database["name"], "engine": engine, "mode": "write" if write else "read", **result}
+        check_write(sql, database["engine"])
+        return url
+    check_read(sql, database["engine"])
+    return database["read_url"]
 
 
 def check_account(database: dict, *, own=None) -> list[dict]:

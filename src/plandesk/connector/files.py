@@ -81,6 +81,9 @@ def _content(value, field: str = "content") -> str:
     return value
 
 
+check_content = _content  # checked before an approval is asked for, and again when writing
+
+
 def _current(root: CodeRoot, loc) -> tuple[str, int]:
     """The present text and mode of an existing target, opened without following links."""
     try:

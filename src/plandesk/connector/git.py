@@ -257,14 +257,19 @@ def commit(root: CodeRoot, *, message, paths=None, all_changes: bool = False, au
     return {"sha": sha, "subject": message.strip().splitlines()[0][:200], **status(root)}
 
 
-def push(root: CodeRoot, *, remote=None, branch=None, commit_sha: str | None = None) -> dict:
+def _configured_remote(root: CodeRoot, remote) -> str:
     require_repository(root)
     remotes = _ok(run_git(root, ["remote"]), "remote").split()
     remote = remote or "origin"
     if not isinstance(remote, str) or not _REMOTE.fullmatch(remote) or remote not in remotes:
         # Only remotes already configured: an agent cannot push the code to a URL of its choosing.
         raise InvalidArgument(f"remote must be one of the configured remotes: {', '.join(remotes) or 'none'}",
-                              field="remote")
+                              field="remote", available=remotes)
+    return remote
+
+
+def push(root: CodeRoot, *, remote=None, branch=None, commit_sha: str | None = None) -> dict:
+    remote = _configured_remote(root, remote)
     if branch is None:
         branch = branches(root)["current"]
         if not branch:
@@ -289,7 +294,8 @@ def head_of(root: CodeRoot, branch: str) -> str:
 
 
 def push_target(root: CodeRoot, *, remote=None, branch=None) -> str:
-    """The commit a push with these arguments would send (what its approval covers)."""
+    """The commit a push with these arguments would send (what its approval covers); refuses an unknown remote."""
+    _configured_remote(root, remote)
     if branch is None:
         branch = branches(root)["current"]
         if not branch:

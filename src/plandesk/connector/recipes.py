@@ -30,17 +30,34 @@ def log_path(data_dir: Path, project_id: str, log_id: str) -> Path:
     return log_dir(data_dir, project_id) / f"{clean}.log"
 
 
+def _names_hint(names: list[str], what: str) -> str:
+    return f"valid names: {', '.join(names)}" if names else f"this project has no {what} (Project → Settings → Code)"
+
+
 def find_recipe(config: dict, name, kinds: tuple[str, ...]) -> dict:
+    # Every refusal names the valid recipes, so an agent can correct itself without a second look-up.
+    names = [r["name"] for r in config.get("recipes", []) if r["kind"] in kinds]
+    hint = _names_hint(names, f"{' or '.join(kinds)} recipes")
     if not isinstance(name, str) or not name:
-        raise InvalidArgument("recipe must name one of the project's recipes", field="recipe")
+        raise InvalidArgument(f"recipe must name one of the project's recipes; {hint}", field="recipe",
+                              available=names)
     for r in config.get("recipes", []):
         if r["name"] == name:
             if r["kind"] not in kinds:
-                raise InvalidArgument(f"recipe {name!r} is a {r['kind']} recipe, not {' or '.join(kinds)}",
-                                      field="recipe")
+                raise InvalidArgument(f"recipe {name!r} is a {r['kind']} recipe, not {' or '.join(kinds)}; "
+                                      f"{hint}", field="recipe", available=names)
             return r
-    names = [r["name"] for r in config.get("recipes", []) if r["kind"] in kinds]
-    raise NotFound("recipe", name, field="recipe", available=names)
+    err = NotFound("recipe", name, field="recipe", available=names)
+    err.message = f"{err.message}; {hint}"
+    raise err
+
+
+def catalog(config: dict) -> dict:
+    """What an agent may name in code_build, code_deploy and code_db: names and kinds only, never a URL,
+    an argv or an environment value (those can hold secrets)."""
+    return {"recipes": [{"name": r["name"], "kind": r["kind"]} for r in config.get("recipes", [])],
+            "databases": [{"name": d["name"], "engine": d["engine"], "writable": bool(d.get("write_url"))}
+                          for d in config.get("databases", [])]}
 
 
 def _declared_env(recipe: dict) -> dict[str, str]:

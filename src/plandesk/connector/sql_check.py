@@ -76,6 +76,14 @@ def single_statement(sql, engine: str) -> list[Token]:
         body.append(t)
     if not body:
         raise InvalidArgument("sql must hold a statement", field="sql")
+    depth = 0
+    for t in body:  # a statement that cannot parse is refused here, before anyone is asked to approve it
+        if t.kind == "punct" and t.text in ("(", ")"):
+            depth += 1 if t.text == "(" else -1
+            if depth < 0:
+                break
+    if depth != 0:
+        raise SqlRefused("the statement does not parse: its parentheses are not balanced")
     return body
 
 

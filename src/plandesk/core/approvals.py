@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 
 from plandesk.core import audit, fields
 from plandesk.core.actors import Actor
@@ -14,7 +14,8 @@ from plandesk.core.errors import Conflict, Forbidden, InvalidArgument, NotFound,
 from plandesk.core.vocab import CONNECTOR_OPERATIONS
 from plandesk.db.schema import approvals, projects, users
 
-STATUSES = ("pending", "approved", "denied", "used", "expired")
+# "failed": spent by a call that then failed; it cannot be used again, and is not shown as used.
+STATUSES = ("pending", "approved", "denied", "used", "failed", "expired")
 TTL = timedelta(hours=24)
 MAX_SUMMARY = 2000
 
@@ -89,7 +90,7 @@ def consume_approval(db, actor: Actor, approval_id, *, project_id: str, operatio
                                   operation=operation)
         if status == "denied":
             raise Forbidden(f"approval {approval_id} was denied", permission=operation, field="approval_id")
-        if status == "used":
+        if status in ("used", "failed"):
             raise Conflict(f"approval {approval_id} was already used; an approval covers one call",
                            field="approval_id")
         if status == "expired":
@@ -104,6 +105,19 @@ def consume_approval(db, actor: Actor, approval_id, *, project_id: str, operatio
         audit.record(tx, actor, "approval.use", project_id=project_id, target_type="approval",
                      target_id=approval_id, detail={"operation": operation, "tool": tool})
     return {"id": approval_id, "status": "used"}
+
+
+def mark_failed(db, actor: Actor, approval_id: str) -> None:
+    """The call that spent this approval failed: record that, so the approval never reads as used."""
+    with db.write() as tx:
+        row = tx.conn.execute(select(approvals.c.project_id, approvals.c.operation, approvals.c.tool)
+                              .where(approvals.c.id == approval_id, approvals.c.status == "used")).first()
+        if row is None:
+            return
+        tx.conn.execute(update(approvals).where(and_(approvals.c.id == approval_id, approvals.c.status == "used"))
+                        .values(status="failed"))
+        audit.record(tx, actor, "approval.fail", project_id=row.project_id, target_type="approval",
+                     target_id=approval_id, detail={"operation": row.operation, "tool": row.tool})
 
 
 def _covered_commit(summary: str | None) -> str | None:
@@ -141,6 +155,14 @@ def list_approvals(db, actor: Actor, *, project_id: str | None = None, status: s
     with db.read() as conn:
         rows = conn.execute(q.order_by(approvals.c.created_at.desc()).limit(limit)).all()
     return [to_dict(r, project_name=r.project_name, requester=r.requester) for r in rows]
+
+
+def pending_count(db, actor: Actor) -> int:
+    """How many requests wait for a decision that this person can see (the settings navigation shows it)."""
+    q = select(func.count()).select_from(_query(actor).where(approvals.c.status == "pending",
+                                                            approvals.c.created_at > now() - TTL).subquery())
+    with db.read() as conn:
+        return int(conn.execute(q).scalar() or 0)
 
 
 def get_approval(db, actor: Actor, approval_id: str) -> dict:

@@ -16,6 +16,7 @@ from plandesk.core import audit, fields, token_cache
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import Forbidden, InvalidArgument, NotFound, Unauthorized
+from plandesk.core.permissions import load_permissions
 from plandesk.core.vocab import CONNECTOR_OPERATIONS, MAX_NAME, TOOLSETS
 from plandesk.db.schema import agent_runs, api_tokens, projects, users
 
@@ -76,6 +77,7 @@ def create_token(db, actor: Actor, *, name: str, project_ids: list[str] | None =
     if operations is not None:
         for op in operations:
             fields.choice("operations", op, CONNECTOR_OPERATIONS)
+        operations = [op for op in CONNECTOR_OPERATIONS if op in set(operations)]
     fields.flag("read_only", read_only)
     expires_at = parse_expires(expires)
     raw = _mint()
@@ -84,8 +86,19 @@ def create_token(db, actor: Actor, *, name: str, project_ids: list[str] | None =
         if user_id is not None and user_id != actor.user_id:
             actor.require_role("owner", "admin", what="minting a token for another user")
             owner_id = user_id
-        if tx.conn.execute(select(users.c.id).where(users.c.id == owner_id, users.c.removed_at.is_(None))).first() is None:
+        holder = tx.conn.execute(select(users.c.role).where(users.c.id == owner_id,
+                                                            users.c.removed_at.is_(None))).first()
+        if holder is None:
             raise NotFound("user", owner_id)
+        if operations:
+            # A token narrows its holder and never widens them: operations beyond the role's row are refused
+            # here, at creation, not only at each call.
+            granted = load_permissions(tx.conn)["matrix"].get(holder.role, [])
+            beyond = [op for op in operations if op not in granted]
+            if beyond:
+                raise Forbidden(f"the {holder.role} role may not use {', '.join(beyond)} (Settings → Permissions "
+                                f"→ Code Connector); it may grant {', '.join(granted) or 'no code operations'}",
+                                field="operations", permission=beyond[0], grantable=granted)
         for pid in project_ids or []:
             if tx.conn.execute(select(projects.c.id).where(projects.c.id == pid)).first() is None:
                 raise NotFound("project", pid, field="project_ids")

@@ -76,7 +76,8 @@ _COMMON = {"project_id": _PROJECT, "approval_id": _APPROVAL}
             listed=_listed("code_search"),
             description="Find files by glob (glob: '**/*.py') or grep by regular expression (query) with context "
                         "lines, in the project's code root. Honours .gitignore unless include_ignored; symlinks "
-                        "are not followed; results are capped (truncated tells you when). Needs code.search.",
+                        "are not followed; results are capped (truncated tells you when). targets: true lists the "
+                        "recipes and databases (names, kinds) code_build, code_deploy, code_db take. Needs code.search.",
             params={**_COMMON, "query": s.text("A regular expression to grep for (ripgrep syntax: like Python's, "
                                                "linear-time, no look-around or backreferences).", max_len=1000),
                     "glob": s.text("Files to consider: '*.py' matches names, 'src/**/*.ts' matches paths.",
@@ -86,7 +87,8 @@ _COMMON = {"project_id": _PROJECT, "approval_id": _APPROVAL}
                     "case_insensitive": s.boolean("Ignore case."),
                     "literal": s.boolean("Treat query as plain text, not a regular expression."),
                     "max_results": s.integer("Cap on matches or files.", minimum=1, maximum=2000),
-                    "include_ignored": s.boolean("Also search files .gitignore excludes.")})
+                    "include_ignored": s.boolean("Also search files .gitignore excludes."),
+                    "targets": s.boolean("List recipes and databases instead of searching.")})
 def code_search(call: ToolCall, a: dict) -> dict:
     return _perform("code_search")(call, a)
 

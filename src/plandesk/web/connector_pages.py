@@ -18,7 +18,7 @@ OPERATION_HELP = {
     "git.push": "push to a configured remote", "build": "run build and test recipes", "deploy": "run deploy recipes",
     "db.read": "read-only queries", "db.write": "statements that change data", "exec": "run allowlisted programs",
 }
-STATUS_BADGE = {"pending": "badge-warn", "approved": "badge-ok", "used": "badge", "denied": "badge-danger",
+STATUS_BADGE = {"pending": "badge-warn", "approved": "badge-ok", "used": "badge", "failed": "badge-danger", "denied": "badge-danger",
                 "expired": "badge"}
 
 
@@ -52,7 +52,7 @@ def _approvals_context(db, actor, ctx: dict, project_id: str | None) -> dict:
 @router.get("/settings/approvals")
 @page
 def approvals_page(request: Request):
-    db, actor, ctx = frame(request, section="settings-permissions", title="Approvals")
+    db, actor, ctx = frame(request, section="settings-approvals", title="Approvals")
     return render(request, "connector_approvals.html", _approvals_context(db, actor, ctx, None))
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Request
 
 from plandesk.api.deps import current_actor
-from plandesk.core import projects
+from plandesk.core import approvals, projects
 from plandesk.core.actors import Actor
 
 SIDEBAR_PROJECTS = 50
@@ -27,5 +27,6 @@ def frame(request: Request, *, project_id: str | None = None, section: str | Non
     sidebar = projects.list_projects(db, actor, limit=SIDEBAR_PROJECTS)
     context = {"actor": actor, "project": project, "section": section, "sidebar_projects": sidebar["items"],
                "sidebar_more": max(0, sidebar["total"] - len(sidebar["items"])),
-               "title": title or (project["name"] if project else "Plan Desk")}
+               "title": title or (project["name"] if project else "Plan Desk"),
+               "approvals_pending": approvals.pending_count(db, actor)}
     return db, actor, context

@@ -34,7 +34,8 @@ PROJECT_NAV = (("overview", "Overview"), ("board", "Board"), ("list", "List"), (
                ("activity", "Activity"), ("trash", "Trash"), ("settings/code", "Code"))
 # Settings pages; Members and Permissions are served by the teams and connector parts.
 SETTINGS_NAV = [("mcp", "/settings/mcp", "MCP"), ("members", "/settings/members", "Members"),
-                ("permissions", "/settings/permissions", "Permissions")]
+                ("permissions", "/settings/permissions", "Permissions"),
+                ("approvals", "/settings/approvals", "Approvals")]
 
 STATUS_CODES = {"invalid_argument": 400, "unauthorized": 401, "forbidden": 403, "not_found": 404,
                 "conflict": 409, "gone": 410}

@@ -23,16 +23,22 @@ function snippets(token) {
     },
     { id: "codex", title: "Codex", text: `codex mcp add --transport http plandesk ${url} --header "${header}"` },
     { id: "mcp-json", title: ".mcp.json (project file)", text: json },
-    {
-      id: "url",
-      title: "URL form, for clients that only take a URL",
-      text: `${url}?token=${token}`,
-      note:
-        root.dataset.urlToken === "on"
-          ? "Prefer the header where the client allows it: URLs end up in logs and histories."
-          : "This workspace does not accept tokens in URLs; an owner can turn it on below.",
-    },
   ];
+  if (root.dataset.urlToken === "on") {
+    // Connector clients that take only a URL (no header field) put the token in the query string.
+    list.push({
+      id: "url",
+      title: "Connector URL, for clients that only take a URL",
+      text: `${url}?token=${token}`,
+      note: "Prefer the header where the client allows it: URLs end up in logs and histories.",
+    });
+  } else {
+    list.push({
+      id: "url-off",
+      title: "Connector URL",
+      note: "This workspace does not accept tokens in URLs (?token=); an owner or admin can turn it on below.",
+    });
+  }
   return list.map((s) =>
     h(
       "div",
@@ -41,14 +47,16 @@ function snippets(token) {
         "div",
         { class: "snippet-head" },
         h("span", { class: "snippet-title", text: s.title }),
-        h("button", {
-          type: "button",
-          class: "btn btn-sm",
-          text: "Copy",
-          onclick: () => copyText(s.text, `${s.title} copied`),
-        }),
+        s.text
+          ? h("button", {
+              type: "button",
+              class: "btn btn-sm",
+              text: "Copy",
+              onclick: () => copyText(s.text, `${s.title} copied`),
+            })
+          : null,
       ),
-      h("pre", { class: "snippet-code" }, h("code", { text: s.text })),
+      s.text ? h("pre", { class: "snippet-code" }, h("code", { text: s.text })) : null,
       s.note ? h("p", { class: "muted small", text: s.note }) : null,
     ),
   );
@@ -83,9 +91,34 @@ async function reloadList() {
   }
 }
 
+const operations = document.getElementById("token-operations");
+const codeBox = form.querySelector('input[name="toolset"][value="code"]');
+
+function syncOperations() {
+  if (operations) operations.hidden = !codeBox.checked;
+}
+codeBox.addEventListener("change", syncOperations);
+
+function checked(name) {
+  return [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((box) => box.value);
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const body = { name: form.elements.name.value.trim(), read_only: form.elements.read_only.checked };
+  const toolsets = checked("toolset");
+  if (!toolsets.length) {
+    toast("Choose at least one set of tools", "error");
+    return;
+  }
+  body.toolsets = toolsets;
+  if (toolsets.includes("code")) {
+    body.operations = checked("operation");
+    if (!body.operations.length) {
+      toast("Choose at least one code operation", "error");
+      return;
+    }
+  }
   if (form.elements.expires.value) body.expires = form.elements.expires.value;
   if (form.elements.project.value) body.project_ids = [form.elements.project.value];
   const button = form.querySelector("button[type=submit]");
@@ -93,6 +126,7 @@ form.addEventListener("submit", async (event) => {
   try {
     const result = await api("POST", "/api/v1/tokens", body);
     form.reset();
+    syncOperations();
     show(result);
     toast(`Token “${result.name}” created — copy it now`);
     reloadList();
