@@ -47,7 +47,7 @@ class HealthWatch:
 
     def _run(self) -> None:
         with httpx2.Client(base_url=self.url, timeout=30) as c:
-            while not self.stop.is_set():
+            while True:  # at least one poll, even when the search answers before the first one
                 try:
                     status = c.get("/api/v1/health").status_code
                     if status == 200:
@@ -56,6 +56,8 @@ class HealthWatch:
                         self.failures.append(status)
                 except httpx2.HTTPError as exc:
                     self.failures.append(repr(exc))
+                if self.stop.is_set():
+                    break
 
     def __enter__(self):
         self.thread.start()

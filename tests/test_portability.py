@@ -389,7 +389,7 @@ def test_exporting_a_missing_project_exits_1(workspace, tmp_path):
     missing = str(uuid.uuid4())
     out = workspace.cli("export", "--project", missing, "--out", str(tmp_path / "x.json"), check=False)
     assert out.returncode == 1
-    assert f"project {missing} not found" in " ".join(out.stderr.split())
+    assert f"project '{missing}' not found" in " ".join(out.stderr.split())
     assert not (tmp_path / "x.json").exists()
 
 
