@@ -62,7 +62,7 @@ def logged_path(scope) -> str:
     """The path and query for the log line, with every token value replaced (names compared decoded)."""
     query = credential_of(scope).query
     if not query:
-        return scope["path"]
+        return redact(scope["path"])  # share and invitation links carry their secret in the path
     shown = [(k, "[redacted]" if k.strip().lower() == "token" else v) for k, v in query]
     return redact(scope["path"] + "?" + urlencode(shown))
 
