@@ -10,6 +10,7 @@ import anyio
 import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from mcp_types import CallToolResult
 
 CALL_TIMEOUT = 60
 
@@ -37,3 +38,39 @@ def run_async(server, fn, *args):
     sessions live on its lifespan's loop, so the client must too; a process is reached from a loop of our own."""
     portal = getattr(server, "portal", None)
     return portal.call(fn, *args) if portal is not None else anyio.run(fn, *args)
+
+
+@asynccontextmanager
+async def connect(url: str, token: str | None = None, *, mode: str = "legacy") -> AsyncIterator[Client]:
+    """An SDK client session over the network with the MCP endpoint at `url` (a process-tier server)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with httpx2.AsyncClient(headers=headers, timeout=CALL_TIMEOUT) as http:
+        with anyio.fail_after(CALL_TIMEOUT):
+            async with Client(streamable_http_client(url, http_client=http), mode=mode) as client:
+                yield client
+
+
+async def call(client: Client, name: str, arguments: dict | None = None) -> CallToolResult:
+    with anyio.fail_after(CALL_TIMEOUT):
+        return await client.call_tool(name, arguments or {})
+
+
+async def ok(client: Client, name: str, arguments: dict | None = None) -> dict:
+    result = await call(client, name, arguments)
+    assert not result.is_error, f"{name} failed: {result.content[0].text if result.content else result}"
+    return result.structured_content
+
+
+async def error(client: Client, name: str, arguments: dict | None = None) -> str:
+    """The error text of a call that must fail (isError), checked to be free of internals."""
+    result = await call(client, name, arguments)
+    assert result.is_error, f"{name} should have failed but returned {result.structured_content}"
+    text = result.content[0].text
+    for leak in ("Traceback", "sqlalchemy", "pydantic", "jsonschema", "Error executing tool", "validation error"):
+        assert leak not in text, text
+    return text
+
+
+async def tool_names(client: Client) -> set[str]:
+    with anyio.fail_after(CALL_TIMEOUT):
+        return {t.name for t in (await client.list_tools()).tools}
