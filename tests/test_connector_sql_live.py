@@ -9,8 +9,8 @@ import uuid
 import pytest
 from conftest import drop_pg_database, new_workspace, start_server
 from connector_fixtures import make_team, sign_in
-from sql_fixtures import pg_admin
 from mcp_support import connect, error
+from sql_fixtures import pg_admin
 
 pytestmark = [pytest.mark.postgres]
 SECRET = "hunter2-" + uuid.uuid4().hex[:8]
