@@ -9,8 +9,9 @@ from sqlalchemy import create_engine, select
 
 from plandesk.db.schema import connector_configs
 
-# One in-process server for the module; each test makes its own project.
-pytestmark = pytest.mark.server("app")
+# One `plandesk serve` for the module (the connection test opens an MCP session to its listening port);
+# each test makes its own project.
+pytestmark = pytest.mark.server("process")
 
 
 def _put(api, project, body):
@@ -186,7 +187,6 @@ def test_the_connection_test_names_a_revoked_token(api):
     assert "revoked" in r.json()["problem"]
 
 
-@pytest.mark.server("process", fresh=True)  # the server opens an MCP session to its own listening port
 def test_the_connection_test_runs_a_real_mcp_session_and_names_the_switch(api, project):
     token = api.post("/api/v1/tokens", json={"name": "code", "toolsets": ["planning", "code"]}).json()["token"]
     r = api.post("/api/v1/connector/test-connection", json={"token": token, "project_id": project["id"]})
