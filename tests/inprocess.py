@@ -49,6 +49,11 @@ class AppServer:
     def mcp_url(self) -> str:
         return f"{self.url}/mcp/"
 
+    @property
+    def portal(self):
+        """The blocking portal into the lifespan's event loop, where async clients of this app must run."""
+        return self._root.portal
+
     def _new_client(self, *, headers=None, cookies=None, follow_redirects=False) -> AppClient:
         # raise_server_exceptions=False: an unhandled error reaches the test as the 500 a person would get.
         return AppClient(self.app, base_url=self.url, client=("127.0.0.1", 50000), headers=headers,

@@ -11,9 +11,12 @@ import time
 
 import httpx2
 import pytest
+from connector_fixtures import PASSWORD, sign_in
 
-PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a different long passphrase"
+# Live event streams need a real HTTP server, and people are changed from the CLI in another process;
+# every test arranges its own people, so each gets a workspace and server of its own.
+pytestmark = pytest.mark.server("process", fresh=True)
 
 
 def bearer(raw: str) -> dict:
@@ -34,10 +37,19 @@ def page_sign_in(server, email: str, password: str = PASSWORD):
 @pytest.fixture
 def team(server, workspace):
     """The local owner (through a token), a second owner, an admin and a member, each with a password."""
+    made = server.client().post("/api/v1/tokens", json={"name": "owner agent"})  # while local mode lasts
+    assert made.status_code == 201, made.text
+    owner = server.client(headers=bearer(made.json()["token"]))
     for email, role in (("olive@example.com", "owner"), ("ada@example.com", "admin"), ("mo@example.com", "member")):
         workspace.cli("user", "create", "--email", email, "--role", role, "--password-stdin", input=PASSWORD + "\n")
-    owner = server.client(headers=bearer(workspace.create_token("owner agent")))
     return server, owner
+
+
+def mo_token(server) -> str:
+    """mo's own agent token, minted in mo's session."""
+    r = sign_in(server, "mo@example.com").post("/api/v1/tokens", json={"name": "mo agent"})
+    assert r.status_code == 201, r.text
+    return r.json()["token"]
 
 
 def token_id(server, raw: str) -> str:
@@ -51,31 +63,33 @@ def test_an_admin_rotating_an_owners_token_is_forbidden(team):
     owner_token = owner.get("/api/v1/auth/me").json()["token_id"]
     admin, csrf = page_sign_in(server, "ada@example.com")
     r = admin.post(f"/api/v1/tokens/{owner_token}/rotate", headers=csrf)
-    assert r.status_code == 403 and "token" not in r.json()
+    assert r.status_code == 403
+    assert "token" not in r.json()
     assert owner.get("/api/v1/auth/me").status_code == 200  # the owner's secret still works
 
 
-def test_an_admin_rotating_a_members_token_is_forbidden(team, workspace):
+def test_an_admin_rotating_a_members_token_is_forbidden(team):
     server, _ = team
-    raw = workspace.create_token("mo agent", "--user", "mo@example.com")
+    raw = mo_token(server)
     admin, csrf = page_sign_in(server, "ada@example.com")
     assert admin.post(f"/api/v1/tokens/{token_id(server, raw)}/rotate", headers=csrf).status_code == 403
 
 
-def test_an_owner_rotates_a_members_token_but_not_another_owners(team, workspace):
+def test_an_owner_rotates_a_members_token_but_not_another_owners(team):
     server, owner = team
-    raw = workspace.create_token("mo agent", "--user", "mo@example.com")
+    raw = mo_token(server)
     olive, csrf = page_sign_in(server, "olive@example.com")
     r = olive.post(f"/api/v1/tokens/{token_id(server, raw)}/rotate", headers=csrf)
-    assert r.status_code == 200 and r.json()["token"] != raw
+    assert r.status_code == 200
+    assert r.json()["token"] != raw
     assert server.client(headers=bearer(raw)).get("/api/v1/auth/me").status_code == 401
     owner_token = owner.get("/api/v1/auth/me").json()["token_id"]
     assert olive.post(f"/api/v1/tokens/{owner_token}/rotate", headers=csrf).status_code == 403
 
 
-def test_a_person_rotates_their_own_token(team, workspace):
+def test_a_person_rotates_their_own_token(team):
     server, _ = team
-    raw = workspace.create_token("mo agent", "--user", "mo@example.com")
+    raw = mo_token(server)
     mo, csrf = page_sign_in(server, "mo@example.com")
     r = mo.post(f"/api/v1/tokens/{token_id(server, raw)}/rotate", headers=csrf)
     assert r.status_code == 200
@@ -134,11 +148,11 @@ def mentions(event: dict, text: str) -> bool:
 
 
 @pytest.fixture
-def watched(team, workspace):
+def watched(team):
     """A project, and mo's token holding a live stream on it that has already delivered one task."""
     server, owner = team
     project = owner.post("/api/v1/projects", json={"name": "Watched"}).json()
-    raw = workspace.create_token("mo agent", "--user", "mo@example.com")
+    raw = mo_token(server)
     stream = EventStream(server, project["id"], bearer(raw))
     stream.wait_for(lambda e: e.get("kind") == "hello")
     owner.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "visible before"})
@@ -200,7 +214,8 @@ def test_an_invitation_made_by_an_admin_who_was_removed_no_longer_admits(team, w
     workspace.cli("user", "remove", "--email", "ada@example.com")
     assert server.client().get(f"/api/v1/invitations/{raw}/preview").status_code == 410
     r = accept(server, raw)
-    assert r.status_code == 410 and "may no longer grant" in r.json()["message"]
+    assert r.status_code == 410
+    assert "may no longer grant" in r.json()["message"]
 
 
 def test_an_invitation_made_by_an_admin_who_was_demoted_no_longer_admits(team, workspace):
@@ -221,7 +236,8 @@ def test_an_invitation_of_a_creator_who_keeps_their_rights_still_admits(team):
     server, _ = team
     raw = invite(server, "ada@example.com", "member")
     r = accept(server, raw)
-    assert r.status_code == 201 and r.json()["user"]["role"] == "member"
+    assert r.status_code == 201
+    assert r.json()["user"]["role"] == "member"
 
 
 # A password change or reset ends the person's other sessions
@@ -243,7 +259,8 @@ def test_changing_your_own_password_ends_your_other_sessions_and_keeps_this_one(
     phone, _ = page_sign_in(server, "mo@example.com")
     r = laptop.post("/api/v1/auth/password", json={"current_password": PASSWORD, "password": NEW_PASSWORD},
                     headers=csrf)
-    assert r.status_code == 200 and r.json()["sessions_ended"] == 1
+    assert r.status_code == 200
+    assert r.json()["sessions_ended"] == 1
     assert laptop.get("/api/v1/auth/me").status_code == 200
     assert phone.get("/api/v1/auth/me").status_code == 401
 

@@ -5,31 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 from sqlalchemy import create_engine, select
 
 from plandesk.db.schema import connector_configs
 
-
-# One server for the module (a start costs seconds here); each test makes its own project.
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
-    ws = new_workspace(tmp_path_factory.mktemp("connector-api"))
-    yield ws
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
-
-
-@pytest.fixture(scope="module")
-def server(workspace):
-    srv = start_server(workspace)
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def api(server):
-    return server.client()
+# One `plandesk serve` for the module (the connection test opens an MCP session to its listening port);
+# each test makes its own project.
+pytestmark = pytest.mark.server("process")
 
 
 def _put(api, project, body):
@@ -40,8 +22,11 @@ def test_a_new_project_has_the_connector_off_and_nothing_configured(api, project
     r = api.get(f"/api/v1/projects/{project['id']}/connector")
     assert r.status_code == 200
     body = r.json()
-    assert body["enabled"] is False and body["code_root"] is None
-    assert body["recipes"] == [] and body["databases"] == [] and body["exec_allowlist"] == []
+    assert body["enabled"] is False
+    assert body["code_root"] is None
+    assert body["recipes"] == []
+    assert body["databases"] == []
+    assert body["exec_allowlist"] == []
 
 
 def test_settings_round_trip_with_defaults_filled_in(api, project, tmp_path):
@@ -54,9 +39,11 @@ def test_settings_round_trip_with_defaults_filled_in(api, project, tmp_path):
     r = _put(api, project, body)
     assert r.status_code == 200, r.text
     got = api.get(f"/api/v1/projects/{project['id']}/connector").json()
-    assert got["enabled"] is True and got["code_root"] == str(tmp_path.resolve())
+    assert got["enabled"] is True
+    assert got["code_root"] == str(tmp_path.resolve())
     assert got["recipes"] == [{"name": "api", "kind": "build", "argv": ["make", "api"], "timeout_s": 600}]
-    assert got["databases"][0]["write_url"] is None and got["exec_allowlist"] == ["pytest", "ls"]
+    assert got["databases"][0]["write_url"] is None
+    assert got["exec_allowlist"] == ["pytest", "ls"]
 
 
 def test_a_recipe_declares_its_environment_and_network(api, project, tmp_path):
@@ -72,7 +59,8 @@ def test_database_passwords_are_masked_and_the_mask_keeps_the_stored_secret(api,
     url = "postgresql://reader:s3cret-pass@db.example:5432/app"
     assert _put(api, project, {"databases": [{"name": "app", "engine": "postgresql", "read_url": url}]}).status_code == 200
     shown = api.get(f"/api/v1/projects/{project['id']}/connector").json()["databases"][0]["read_url"]
-    assert "s3cret-pass" not in shown and shown == "postgresql://reader:****@db.example:5432/app"
+    assert "s3cret-pass" not in shown
+    assert shown == "postgresql://reader:****@db.example:5432/app"
     assert _put(api, project, {"databases": [{"name": "app", "engine": "postgresql", "read_url": shown}]}).status_code == 200
     engine = create_engine(workspace.settings().resolved_database_url)
     with engine.connect() as conn:
@@ -103,22 +91,26 @@ def test_bad_settings_are_refused_naming_the_field_and_nothing_is_saved(api, pro
         r = _put(api, project, {"enabled": True, **body})
         assert r.status_code == 400, (body, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
-        assert r.json()["code"] == "invalid_argument" and r.json()["field"] == field, (body, r.json())
+        assert r.json()["code"] == "invalid_argument", (body, r.json())
+        assert r.json()["field"] == field, (body, r.json())
     assert api.get(f"/api/v1/projects/{project['id']}/connector").json()["enabled"] is False
 
 
 def test_the_workspace_data_directory_cannot_be_a_code_root(api, project, workspace):
     r = _put(api, project, {"code_root": str(workspace.data_dir.parent)})
-    assert r.status_code == 400 and "data directory" in r.json()["message"]
+    assert r.status_code == 400
+    assert "data directory" in r.json()["message"]
 
 
 def test_a_token_can_neither_change_connector_settings_nor_permissions(server, api, project):
     token = api.post("/api/v1/tokens", json={"name": "agent", "toolsets": ["planning", "code"]}).json()["token"]
     agent = server.client(headers={"Authorization": f"Bearer {token}"})
     r = agent.put(f"/api/v1/projects/{project['id']}/connector", json={"exec_allowlist": ["sh"]})
-    assert r.status_code == 403 and r.json()["permission"] == "connector.configure"
+    assert r.status_code == 403
+    assert r.json()["permission"] == "connector.configure"
     r = agent.put("/api/v1/settings/permissions", json={"matrix": {"viewer": ["exec"]}})
-    assert r.status_code == 403 and r.json()["permission"] == "settings.permissions"
+    assert r.status_code == 403
+    assert r.json()["permission"] == "settings.permissions"
     assert "exec" not in api.get("/api/v1/settings/permissions").json()["matrix"]["viewer"]
 
 
@@ -152,7 +144,8 @@ def test_the_matrix_changes_but_the_owner_keeps_everything(api):
                                                       "approval_required": ["exec"]})
     assert r.status_code == 200, r.text
     doc = api.get("/api/v1/settings/permissions").json()
-    assert doc["matrix"]["member"] == ["code.search"] and doc["approval_required"] == ["exec"]
+    assert doc["matrix"]["member"] == ["code.search"]
+    assert doc["approval_required"] == ["exec"]
     assert set(doc["matrix"]["owner"]) == set(doc["operations"])
     assert doc["matrix"]["viewer"] == ["code.search", "code.read", "git.read"]  # rows not sent are kept
 
@@ -163,14 +156,16 @@ def test_an_unknown_operation_or_role_is_refused(api):
                         ({"approval_required": ["deploy", "launch"]}, "approval_required.1"),
                         ({"matrix": {}, "extra": 1}, "extra")):
         r = api.put("/api/v1/settings/permissions", json=body)
-        assert r.status_code == 400 and r.json()["code"] == "invalid_argument", r.text
+        assert r.status_code == 400, r.text
+        assert r.json()["code"] == "invalid_argument", r.text
         assert r.json()["field"].startswith(field.split(".")[0]), (body, r.json())
 
 
 def test_approvals_list_is_empty_and_an_unknown_approval_is_not_found(api):
     assert api.get("/api/v1/approvals").json() == []
     r = api.post("/api/v1/approvals/00000000-0000-4000-8000-000000000000/approve")
-    assert r.status_code == 404 and r.json()["code"] == "not_found"
+    assert r.status_code == 404
+    assert r.json()["code"] == "not_found"
     assert api.post("/api/v1/approvals/not-a-uuid/deny").status_code == 400
 
 
@@ -188,15 +183,18 @@ def test_the_connection_test_names_a_revoked_token(api):
     api.post(f"/api/v1/tokens/{created['id']}/revoke")
     r = api.post("/api/v1/connector/test-connection", json={"token": created["token"]})
     assert r.status_code == 200
-    assert r.json()["ok"] is False and "revoked" in r.json()["problem"]
+    assert r.json()["ok"] is False
+    assert "revoked" in r.json()["problem"]
 
 
 def test_the_connection_test_runs_a_real_mcp_session_and_names_the_switch(api, project):
     token = api.post("/api/v1/tokens", json={"name": "code", "toolsets": ["planning", "code"]}).json()["token"]
     r = api.post("/api/v1/connector/test-connection", json={"token": token, "project_id": project["id"]})
     body = r.json()
-    assert body["ok"] is False and "code connector is off" in body["problem"]
+    assert body["ok"] is False
+    assert "code connector is off" in body["problem"]
     assert [c["name"] for c in body["checks"] if c["ok"]] == ["token", "MCP initialize and tools/list", "code tools"]
     planning = api.post("/api/v1/tokens", json={"name": "planning"}).json()["token"]
     r = api.post("/api/v1/connector/test-connection", json={"token": planning})
-    assert r.json()["ok"] is False and "code toolset" in r.json()["problem"]
+    assert r.json()["ok"] is False
+    assert "code toolset" in r.json()["problem"]

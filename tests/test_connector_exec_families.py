@@ -218,7 +218,8 @@ def test_no_write_outside_the_root_and_no_read_of_the_workspace_database(box, ca
 def test_the_contained_cases_really_ran_inside_the_sandbox(box):
     root, _outside, _db, canary = box
     result = shell.run_exec(CodeRoot(str(root)), ["python3", "escape.py"], allowlist=ALLOW, timeout_s=20)
-    assert result["exit_code"] != 0 and "No such file or directory" in result["stderr"]
+    assert result["exit_code"] != 0
+    assert "No such file or directory" in result["stderr"]
     assert not canary.exists()
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import pytest
 from connector_fixtures import make_team
-from test_mcp_connection import anyio_backend, connect, error, live, ok, tool_names  # noqa: F401
+from mcp_support import connect, error, ok, tool_names
 
-pytestmark = pytest.mark.anyio
+# MCP SDK clients over real HTTP, one `plandesk serve` for the module.
+pytestmark = [pytest.mark.anyio, pytest.mark.server("process")]
 CODE_TOOLS = {"code_search", "code_file", "code_git", "code_build", "code_deploy", "code_db", "code_exec"}
 
 
 @pytest.fixture(scope="module")
-def team(live, tmp_path_factory):
-    return make_team(live, tmp_path_factory.mktemp("team"))
+def team(live_server, tmp_path_factory):
+    return make_team(live_server, tmp_path_factory.mktemp("team"))
 
 
 @pytest.fixture(scope="module")
@@ -26,18 +27,20 @@ def viewer_token(team) -> str:
     return team.token("viewer@example.com", "viewer agent")
 
 
-async def test_a_viewers_token_lists_no_write_tool(live, viewer_token):
-    async with connect(live.mcp_url, viewer_token) as c:
+async def test_a_viewers_token_lists_no_write_tool(live_server, viewer_token):
+    async with connect(live_server.mcp_url, viewer_token) as c:
         assert await tool_names(c) & CODE_TOOLS == {"code_search", "code_file", "code_git"}
 
 
-async def test_a_viewer_calling_a_write_tool_gets_forbidden_naming_the_permission(live, team, viewer_token):
+async def test_a_viewer_calling_a_write_tool_gets_forbidden_naming_the_permission(live_server, team, viewer_token):
     pid = team.project_id
-    async with connect(live.mcp_url, viewer_token) as c:
+    async with connect(live_server.mcp_url, viewer_token) as c:
         write = await error(c, "code_file", {"project_id": pid, "action": "write", "path": "x.txt", "content": "x"})
-        assert "code.write" in write and "viewer" in write
+        assert "code.write" in write
+        assert "viewer" in write
         run = await error(c, "code_exec", {"project_id": pid, "argv": ["ls"]})
-        assert "exec" in run and "viewer" in run
+        assert "exec" in run
+        assert "viewer" in run
         push = await error(c, "code_git", {"project_id": pid, "action": "commit", "message": "m", "all": True})
         assert "git.commit" in push
         read = await ok(c, "code_file", {"project_id": pid, "action": "read", "path": "README.md"})
@@ -45,96 +48,110 @@ async def test_a_viewer_calling_a_write_tool_gets_forbidden_naming_the_permissio
     assert not (team.code_root / "x.txt").exists()
 
 
-async def test_a_members_token_lists_every_code_tool(live, member_token):
-    async with connect(live.mcp_url, member_token) as c:
+async def test_a_members_token_lists_every_code_tool(live_server, member_token):
+    async with connect(live_server.mcp_url, member_token) as c:
         assert await tool_names(c) & CODE_TOOLS == CODE_TOOLS
 
 
-async def test_a_token_narrowed_to_operations_never_widens(live, team):
+async def test_a_token_narrowed_to_operations_never_widens(live_server, team):
     token = team.token("member@example.com", "search only", operations=["code.search", "code.read"])
-    async with connect(live.mcp_url, token) as c:
+    async with connect(live_server.mcp_url, token) as c:
         assert await tool_names(c) & CODE_TOOLS == {"code_search", "code_file"}
         message = await error(c, "code_file", {"project_id": team.project_id, "action": "create", "path": "n.txt",
                                                "content": "x"})
-        assert "code.write" in message and "limited to" in message
+        assert "code.write" in message
+        assert "limited to" in message
 
 
-async def test_a_planning_token_sees_no_code_tool(live, team):
+async def test_a_planning_token_sees_no_code_tool(live_server, team):
     r = team.admin.post("/api/v1/tokens", json={"name": "planning only"})
-    async with connect(live.mcp_url, r.json()["token"]) as c:
+    async with connect(live_server.mcp_url, r.json()["token"]) as c:
         assert await tool_names(c) & CODE_TOOLS == set()
 
 
-async def test_search_read_edit_commit_build_and_exec_end_to_end(live, team, member_token):
+async def test_search_read_edit_commit_build_and_exec_end_to_end(live_server, team, member_token):
     pid = team.project_id
-    async with connect(live.mcp_url, member_token) as c:
+    async with connect(live_server.mcp_url, member_token) as c:
         found = await ok(c, "code_search", {"project_id": pid, "query": r"def \w+", "context_lines": 1})
         assert [m["path"] for m in found["matches"]] == ["src/app.py"]
         files = await ok(c, "code_search", {"project_id": pid, "glob": "*.py"})
         assert files["files"] == ["src/app.py"]
         edit = await ok(c, "code_file", {"project_id": pid, "action": "str_replace", "path": "src/app.py",
                                          "old_str": "hello {name}", "new_str": "hi {name}"})
-        assert "-    return f'hello {name}'" in edit["diff"] and "+    return f'hi {name}'" in edit["diff"]
+        assert "-    return f'hello {name}'" in edit["diff"]
+        assert "+    return f'hi {name}'" in edit["diff"]
         status = await ok(c, "code_git", {"project_id": pid, "action": "status"})
         assert {"index": " ", "worktree": "M", "path": "src/app.py"} in status["entries"]
         commit = await ok(c, "code_git", {"project_id": pid, "action": "commit", "message": "Say hi",
                                           "paths": ["src/app.py"]})
-        assert commit["clean"] and len(commit["sha"]) == 40
+        assert commit["clean"]
+        assert len(commit["sha"]) == 40
         log = await ok(c, "code_git", {"project_id": pid, "action": "log", "limit": 1})
-        assert log["commits"][0]["subject"] == "Say hi" and "via Plan Desk" in log["commits"][0]["author"]
+        assert log["commits"][0]["subject"] == "Say hi"
+        assert "via Plan Desk" in log["commits"][0]["author"]
         build = await ok(c, "code_build", {"project_id": pid, "recipes": ["app", "unit"]})
-        assert build["results"][0]["ok"] and "building" in build["results"][0]["output_tail"]
-        assert build["results"][1]["exit_code"] == 3 and build["ok"] is False
+        assert build["results"][0]["ok"]
+        assert "building" in build["results"][0]["output_tail"]
+        assert build["results"][1]["exit_code"] == 3
+        assert build["ok"] is False
         listing = await ok(c, "code_exec", {"project_id": pid, "argv": ["ls", "src"]})
         assert listing["stdout"].split() == ["app.py"]
-    full_log = team.admin.get(build["results"][0]["log_url"].split(":" + str(live.port), 1)[1])
-    assert full_log.status_code == 200 and "building" in full_log.text and "exit code 0" in full_log.text
+    full_log = team.admin.get(build["results"][0]["log_url"].split(":" + str(live_server.port), 1)[1])
+    assert full_log.status_code == 200
+    assert "building" in full_log.text
+    assert "exit code 0" in full_log.text
 
 
-async def test_a_members_deploy_waits_for_approval_and_runs_once_approved(live, team, member_token):
+async def test_a_members_deploy_waits_for_approval_and_runs_once_approved(live_server, team, member_token):
     args = {"project_id": team.project_id, "recipe": "production"}
-    async with connect(live.mcp_url, member_token) as c:
+    async with connect(live_server.mcp_url, member_token) as c:
         pending = await ok(c, "code_deploy", args)
-        assert pending["status"] == "pending_approval" and pending["operation"] == "deploy"
+        assert pending["status"] == "pending_approval"
+        assert pending["operation"] == "deploy"
         approval_id = pending["approval_id"]
-        assert pending["approval_url"] == f"{live.url}/settings/approvals/{approval_id}"
-        assert pending["approval_url"] in pending["message"] and "approval_id" in pending["message"]
+        assert pending["approval_url"] == f"{live_server.url}/settings/approvals/{approval_id}"
+        assert pending["approval_url"] in pending["message"]
+        assert "approval_id" in pending["message"]
         assert not (team.code_root / "deployed.txt").exists()
         still = await ok(c, "code_deploy", {**args, "approval_id": approval_id})
-        assert still["status"] == "pending_approval" and "still waiting" in still["message"]
+        assert still["status"] == "pending_approval"
+        assert "still waiting" in still["message"]
         r = team.admin.post(f"/api/v1/approvals/{approval_id}/approve")
-        assert r.status_code == 200 and r.json()["status"] == "approved"
+        assert r.status_code == 200
+        assert r.json()["status"] == "approved"
         other = await error(c, "code_deploy", {**args, "recipe": "app", "approval_id": approval_id})
         assert "different call" in other or "deploy" in other
         done = await ok(c, "code_deploy", {**args, "approval_id": approval_id})
-        assert done["ok"] and "deploying" in done["output_tail"]
+        assert done["ok"]
+        assert "deploying" in done["output_tail"]
         assert (team.code_root / "deployed.txt").read_text() == "deployed\n"
         again = await error(c, "code_deploy", {**args, "approval_id": approval_id})
         assert "already used" in again
     assert team.admin.get(f"/api/v1/approvals/{approval_id}").json()["status"] == "used"
 
 
-async def test_no_token_can_approve_and_a_denial_sticks(live, team, member_token):
+async def test_no_token_can_approve_and_a_denial_sticks(live_server, team, member_token):
     args = {"project_id": team.project_id, "recipe": "production"}
-    async with connect(live.mcp_url, member_token) as c:
+    async with connect(live_server.mcp_url, member_token) as c:
         approval_id = (await ok(c, "code_deploy", args))["approval_id"]
-        by_token = live.client(headers={"Authorization": f"Bearer {member_token}"}).post(
+        by_token = live_server.client(headers={"Authorization": f"Bearer {member_token}"}).post(
             f"/api/v1/approvals/{approval_id}/approve")
-        assert by_token.status_code == 403 and by_token.json()["code"] == "forbidden"
+        assert by_token.status_code == 403
+        assert by_token.json()["code"] == "forbidden"
         assert team.admin.post(f"/api/v1/approvals/{approval_id}/deny").json()["status"] == "denied"
         assert "denied" in await error(c, "code_deploy", {**args, "approval_id": approval_id})
 
 
-async def test_the_project_switch_off_refuses_every_tool_with_the_reason(live, team, member_token):
+async def test_the_project_switch_off_refuses_every_tool_with_the_reason(live_server, team, member_token):
     other = team.admin.post("/api/v1/projects", json={"name": "Not connected"}).json()
-    async with connect(live.mcp_url, member_token) as c:
+    async with connect(live_server.mcp_url, member_token) as c:
         message = await error(c, "code_search", {"project_id": other["id"], "glob": "*"})
         assert "code connector is off" in message
 
 
-async def test_every_call_allowed_or_refused_is_audited_with_a_digest_outcome_and_duration(live, team, viewer_token):
+async def test_every_call_allowed_or_refused_is_audited_with_a_digest_outcome_and_duration(live_server, team, viewer_token):
     pid = team.project_id
-    async with connect(live.mcp_url, viewer_token) as c:
+    async with connect(live_server.mcp_url, viewer_token) as c:
         await ok(c, "code_search", {"project_id": pid, "glob": "README.md"})
         await error(c, "code_exec", {"project_id": pid, "argv": ["ls"]})
     entries = team.admin.get(f"/api/v1/projects/{pid}/audit", params={"action": "connector.*"}).json()["items"]
@@ -142,8 +159,11 @@ async def test_every_call_allowed_or_refused_is_audited_with_a_digest_outcome_an
     for e in entries:
         by_tool.setdefault(e["action"], e)
     search, run = by_tool["connector.code_search"], by_tool["connector.code_exec"]
-    assert search["detail"]["outcome"] == "ok" and run["detail"]["outcome"] == "forbidden"
+    assert search["detail"]["outcome"] == "ok"
+    assert run["detail"]["outcome"] == "forbidden"
     assert run["detail"]["permission"] == "exec"
     for e in (search, run):
-        assert len(e["detail"]["args_sha256"]) == 64 and isinstance(e["detail"]["duration_ms"], int)
-        assert e["token_id"] and e["actor_name"] == "Viewer"
+        assert len(e["detail"]["args_sha256"]) == 64
+        assert isinstance(e["detail"]["duration_ms"], int)
+        assert e["token_id"]
+        assert e["actor_name"] == "Viewer"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import drop_pg_database, new_workspace, start_server
 from connector_fixtures import make_team
-from test_mcp_connection import anyio_backend, connect, error, ok  # noqa: F401
+from mcp_support import connect, error, ok
 
 pytestmark = pytest.mark.anyio
 MEMORY_MB, FILE_MB, PROCESSES, CPU_S = 256, 8, 48, 3
@@ -158,7 +158,8 @@ def _assert_all_blocked(found: dict, live, team) -> None:
     assert not leaks, f"escaped the sandbox: {leaks}"
     assert 0 < found["cpu_limit"] <= 600
     data_dir = live.workspace.data_dir
-    assert not (data_dir / "pwned").exists() and not (live.home / "pwned").exists()
+    assert not (data_dir / "pwned").exists()
+    assert not (live.home / "pwned").exists()
     assert not (team.code_root.parent / "OUTSIDE-CANARY").exists()
     assert "[alias]" not in (team.code_root / ".git" / "config").read_text()
     assert live.client().get("/api/v1/health").status_code == 200
@@ -168,7 +169,8 @@ async def test_a_program_run_by_code_exec_reaches_nothing_outside_the_code_root(
     async with connect(live.mcp_url, member_token) as c:
         result = await ok(c, "code_exec", {"project_id": team.project_id, "argv": ["python3", "probe.py", "exec"],
                                            "timeout_s": 60})
-    assert result["sandbox"] == "bubblewrap" and result["network"] == "isolated"
+    assert result["sandbox"] == "bubblewrap"
+    assert result["network"] == "isolated"
     _assert_all_blocked(_probe_result(result["stdout"]), live, team)
 
 
@@ -191,14 +193,16 @@ async def test_a_program_past_its_cpu_limit_is_stopped_before_its_timeout(live, 
     async with connect(live.mcp_url, member_token) as c:
         result = await ok(c, "code_exec", {"project_id": team.project_id, "argv": ["python3", "spin.py"],
                                            "timeout_s": 120})
-    assert result["timed_out"] is False and result["exit_code"] != 0
+    assert result["timed_out"] is False
+    assert result["exit_code"] != 0
     assert live.client().get("/api/v1/health").status_code == 200
 
 
 async def test_a_recipe_past_its_cpu_limit_is_stopped_before_its_timeout(live, team, member_token):
     async with connect(live.mcp_url, member_token) as c:
         result = await ok(c, "code_build", {"project_id": team.project_id, "recipes": ["spin"]})
-    assert result["results"][0]["timed_out"] is False and result["results"][0]["exit_code"] != 0
+    assert result["results"][0]["timed_out"] is False
+    assert result["results"][0]["exit_code"] != 0
 
 
 def _plant_git_config(root: Path) -> Path:
@@ -269,7 +273,8 @@ async def test_git_is_not_writable_from_code_exec(live, team, member_token):
     before = (team.code_root / ".git" / "config").read_text()
     async with connect(live.mcp_url, member_token) as c:
         result = await ok(c, "code_exec", {"project_id": team.project_id, "argv": ["python3", "copy-config.py"]})
-    assert result["exit_code"] != 0 and "Read-only file system" in result["stderr"]
+    assert result["exit_code"] != 0
+    assert "Read-only file system" in result["stderr"]
     assert (team.code_root / ".git" / "config").read_text() == before
 
 
@@ -282,7 +287,8 @@ async def test_without_bubblewrap_exec_and_recipes_are_refused_with_the_reason(t
         (team.code_root / "marker.sh").write_text(f"touch '{tmp_path / 'RAN'}'\n")
         async with connect(srv.mcp_url, token) as c:
             refused = await error(c, "code_exec", {"project_id": team.project_id, "argv": ["echo", "hi"]})
-            assert "bubblewrap" in refused and "sandbox" in refused
+            assert "bubblewrap" in refused
+            assert "sandbox" in refused
             refused = await error(c, "code_build", {"project_id": team.project_id, "recipes": ["app"]})
             assert "bubblewrap" in refused
             # git and search keep working: git is hardened by configuration, search is a read-only engine.
@@ -324,7 +330,8 @@ async def test_a_push_approval_covers_one_commit_and_refuses_a_later_one(live, t
                                           "paths": ["sneaky.txt"]})
         refused = await error(c, "code_git", {"project_id": pid, "action": "push",
                                               "approval_id": pending["approval_id"]})
-        assert reviewed["sha"][:12] in refused and sneaky["sha"][:12] in refused
+        assert reviewed["sha"][:12] in refused
+        assert sneaky["sha"][:12] in refused
     assert _remote_head(team) != sneaky["sha"]
     assert team.admin.get(f"/api/v1/approvals/{pending['approval_id']}").json()["status"] == "approved"
 
@@ -347,7 +354,9 @@ def test_doctor_warns_when_the_sandbox_is_missing(tmp_path):
     ws = new_workspace(tmp_path)
     ws.cli("init")
     out = ws.cli("doctor", extra_env={"PLANDESK_BWRAP": str(tmp_path / "no-bwrap-here")})
-    assert "WARN" in out.stdout and "refused" in out.stdout and "bubblewrap" in out.stdout
+    assert "WARN" in out.stdout
+    assert "refused" in out.stdout
+    assert "bubblewrap" in out.stdout
     assert "WARN" not in ws.cli("doctor").stdout
 
 
@@ -369,7 +378,8 @@ async def test_an_owner_may_switch_to_unsandboxed_mode_and_doctor_says_so(tmp_pa
         token = team.token("member@example.com", "agent")
         async with connect(srv.mcp_url, token) as c:
             ran = await ok(c, "code_exec", {"project_id": team.project_id, "argv": ["echo", "hi"]})
-        assert ran["sandbox"] == "none" and ran["stdout"] == "hi\n"
+        assert ran["sandbox"] == "none"
+        assert ran["stdout"] == "hi\n"
     finally:
         srv.stop()
 

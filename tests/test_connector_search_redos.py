@@ -9,9 +9,10 @@ import threading
 import httpx2
 import pytest
 from connector_fixtures import make_team
-from test_mcp_connection import anyio_backend, call, connect, live  # noqa: F401
+from mcp_support import call, connect
 
-pytestmark = pytest.mark.anyio
+# MCP SDK clients over real HTTP, one `plandesk serve` for the module.
+pytestmark = [pytest.mark.anyio, pytest.mark.server("process")]
 
 # Each would hold Python's re for minutes to years on the line below.
 REGEXES = [r"(a+)+$", r"(a|a)*b", r"(a|aa)+$", r"(\w+\s?)*$", r"(.*a){25}x", r"^(([a-z])+.)+[A-Z]([a-z])+$",
@@ -26,8 +27,8 @@ LONG_NAME = "a" * 120
 
 
 @pytest.fixture(scope="module")
-def team(live, tmp_path_factory):
-    team = make_team(live, tmp_path_factory.mktemp("redos"))
+def team(live_server, tmp_path_factory):
+    team = make_team(live_server, tmp_path_factory.mktemp("redos"))
     (team.code_root / "victim.txt").write_text(f"{LONG_LINE}\n{'x' * 60}\nAbcdefghijklmnopqrstuvwxyz0\n")
     return team
 
@@ -75,17 +76,18 @@ def _returned(result) -> bool:
 
 
 @pytest.mark.parametrize("pattern", REGEXES)
-async def test_a_backtracking_regex_returns_and_the_server_keeps_answering(live, team, viewer_token, pattern):
-    async with connect(live.mcp_url, viewer_token) as c:
-        with HealthWatch(live.url) as watch:
+async def test_a_backtracking_regex_returns_and_the_server_keeps_answering(live_server, team, viewer_token, pattern):
+    async with connect(live_server.mcp_url, viewer_token) as c:
+        with HealthWatch(live_server.url) as watch:
             result = await call(c, "code_search", {"project_id": team.project_id, "query": pattern})
         assert _returned(result)
-    assert watch.failures == [] and watch.answers >= 1
-    assert live.client().get("/api/v1/health").status_code == 200
+    assert watch.failures == []
+    assert watch.answers >= 1
+    assert live_server.client().get("/api/v1/health").status_code == 200
 
 
 @pytest.mark.parametrize("line", IGNORE_LINES)
-async def test_a_backtracking_ignore_file_returns_and_the_server_keeps_answering(live, team, viewer_token, line):
+async def test_a_backtracking_ignore_file_returns_and_the_server_keeps_answering(live_server, team, viewer_token, line):
     sub = team.code_root / f"ign{IGNORE_LINES.index(line)}"
     sub.mkdir(exist_ok=True)
     (sub / ".gitignore").write_text(line + "\n")
@@ -93,10 +95,12 @@ async def test_a_backtracking_ignore_file_returns_and_the_server_keeps_answering
     nested = sub / LONG_NAME[:60] / LONG_NAME[:70]
     nested.mkdir(parents=True, exist_ok=True)
     (nested / (LONG_NAME + "z")).write_text("x\n")
-    async with connect(live.mcp_url, viewer_token) as c:
-        with HealthWatch(live.url) as watch:
+    async with connect(live_server.mcp_url, viewer_token) as c:
+        with HealthWatch(live_server.url) as watch:
             grep = await call(c, "code_search", {"project_id": team.project_id, "query": "a!", "path": sub.name})
             files = await call(c, "code_search", {"project_id": team.project_id, "glob": line.lstrip("!"),
                                                   "path": sub.name})
-        assert _returned(grep) and _returned(files)
-    assert watch.failures == [] and watch.answers >= 1
+        assert _returned(grep)
+        assert _returned(files)
+    assert watch.failures == []
+    assert watch.answers >= 1

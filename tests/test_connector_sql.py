@@ -241,8 +241,11 @@ def test_a_read_returns_rows_under_a_cap(target: Target):
     config = {"name": "app", "engine": target.engine, "read_url": target.url}
     target._run([f"INSERT INTO canary VALUES ({i}, 'row {i}')" for i in range(2, 30)])
     answer = database.run_statement(config, "SELECT id, note FROM canary ORDER BY id", max_rows=10)
-    assert answer["columns"] == ["id", "note"] and answer["row_count"] == 10 and answer["truncated"] is True
-    assert answer["rows"][0] == [1, "original"] and answer["mode"] == "read"
+    assert answer["columns"] == ["id", "note"]
+    assert answer["row_count"] == 10
+    assert answer["truncated"] is True
+    assert answer["rows"][0] == [1, "original"]
+    assert answer["mode"] == "read"
 
 
 @pytest.mark.parametrize("target", ENGINES, indirect=True)
@@ -265,7 +268,8 @@ def test_a_write_runs_only_on_the_write_url(target: Target):
     assert "no write URL" in caught.value.message
     config["write_url"] = target.writer_url
     answer = database.run_statement(config, "UPDATE canary SET note = 'changed'", write=True)
-    assert answer["affected_rows"] == 1 and answer["mode"] == "write"
+    assert answer["affected_rows"] == 1
+    assert answer["mode"] == "write"
     assert target.state()[0] == [(1, "changed")]
 
 

@@ -98,7 +98,9 @@ def _refused(config: dict, sql: str = "SELECT 1", **kw) -> PlanDeskError:
 def test_a_postgresql_superuser_read_url_is_refused_before_the_statement_runs(pg):
     config = {"name": "app", "engine": "postgresql", "read_url": PG_ADMIN.rsplit("/", 1)[0] + f"/{pg.name}"}
     exc = _refused(config, "SELECT pg_backend_pid()")
-    assert exc.code == "forbidden" and "superuser" in exc.message and exc.extra["reason"] == "privileged_account"
+    assert exc.code == "forbidden"
+    assert "superuser" in exc.message
+    assert exc.extra["reason"] == "privileged_account"
 
 
 @pytest.mark.postgres
@@ -108,7 +110,8 @@ def test_a_postgresql_account_holding_a_file_or_program_role_is_refused(pg, pg_r
         admin.execute(f'GRANT {role} TO "{pg_role}"')
     config = {"name": "app", "engine": "postgresql", "read_url": pg_url(pg_role, pg.name)}
     exc = _refused(config)
-    assert exc.code == "forbidden" and role in exc.message
+    assert exc.code == "forbidden"
+    assert role in exc.message
 
 
 @pytest.mark.postgres
@@ -120,7 +123,8 @@ def test_a_postgresql_read_account_that_may_write_a_table_is_refused(pg, pg_role
     config = {"name": "app", "engine": "postgresql", "read_url": pg_url(pg_role, pg.name),
               "write_url": pg_url(pg_role, pg.name)}
     exc = _refused(config)
-    assert exc.code == "forbidden" and "UPDATE" in exc.message
+    assert exc.code == "forbidden"
+    assert "UPDATE" in exc.message
     # The same account is fine as a write URL: writing is its job there.
     assert database.run_statement(config, "UPDATE writable SET a = 1", write=True)["affected_rows"] == 0
 
@@ -128,7 +132,8 @@ def test_a_postgresql_read_account_that_may_write_a_table_is_refused(pg, pg_role
 @pytest.mark.mariadb
 def test_mariadb_root_is_refused_as_a_read_account(my):
     exc = _refused({"name": "app", "engine": "mysql", "read_url": my.admin_url})
-    assert exc.code == "forbidden" and "ALL PRIVILEGES" in exc.message
+    assert exc.code == "forbidden"
+    assert "ALL PRIVILEGES" in exc.message
 
 
 @pytest.mark.mariadb
@@ -140,7 +145,8 @@ def test_a_mariadb_read_account_with_more_than_select_is_refused(my, my_user, gr
         cur.execute(f"GRANT SELECT ON `{my.name}`.* TO '{name}'@'%'")
         cur.execute(f"GRANT {grant.format(db='`' + my.name + '`')} TO '{name}'@'%'")
     exc = _refused({"name": "app", "engine": "mysql", "read_url": url})
-    assert exc.code == "forbidden" and named in exc.message
+    assert exc.code == "forbidden"
+    assert named in exc.message
 
 
 @pytest.mark.mariadb
@@ -152,7 +158,8 @@ def test_a_mariadb_privilege_held_through_a_role_counts(my, my_user):
         cur.execute(f"GRANT FILE ON *.* TO `r_{name}`")
         cur.execute(f"GRANT `r_{name}` TO '{name}'@'%'")
     exc = _refused({"name": "app", "engine": "mysql", "read_url": url})
-    assert exc.code == "forbidden" and "FILE" in exc.message
+    assert exc.code == "forbidden"
+    assert "FILE" in exc.message
 
 
 @pytest.mark.mariadb
@@ -163,7 +170,8 @@ def test_a_mariadb_write_account_with_file_is_refused(my, my_user):
         cur.execute(f"GRANT FILE ON *.* TO '{name}'@'%'")
     exc = _refused({"name": "app", "engine": "mysql", "read_url": my.reader_url, "write_url": url},
                    "DELETE FROM nothing", write=True)
-    assert exc.code == "forbidden" and "FILE" in exc.message
+    assert exc.code == "forbidden"
+    assert "FILE" in exc.message
 
 
 @pytest.mark.postgres
@@ -198,7 +206,8 @@ def test_max_rows_stops_the_fetch_of_an_endless_result(engine, tmp_path, request
     s = request.getfixturevalue(scratch) if scratch else None
     config = _target(engine, tmp_path, pg=s, my=s)
     answer = database.run_statement(config, INFINITE[engine], max_rows=1, timeout_ms=3000)
-    assert answer["rows"] == [[1]] and answer["truncated"] is True
+    assert answer["rows"] == [[1]]
+    assert answer["truncated"] is True
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -215,7 +224,8 @@ def test_a_result_larger_than_the_byte_cap_is_cut_while_fetching(engine, tmp_pat
 def test_the_time_limit_holds_while_rows_stream(pg):
     config = {"name": "app", "engine": "postgresql", "read_url": pg.reader_url}
     exc = _refused(config, "SELECT count(*) FROM generate_series(1, 10000000000)", timeout_ms=300)
-    assert exc.code == "conflict" and "time limit" in exc.message
+    assert exc.code == "conflict"
+    assert "time limit" in exc.message
 
 
 # -- Plan Desk's own database ----------------------------------------------------------------------------
@@ -226,7 +236,8 @@ def test_the_postgresql_workspace_is_refused_under_another_spelling_of_its_url(p
     own = database.workspace_identity(workspace)
     spelled = pg_url(pg.roles[0], pg.name, host="localhost", extra="?application_name=x&connect_timeout=3")
     exc = _refused({"name": "ws", "engine": "postgresql", "read_url": spelled}, own=own)
-    assert exc.code == "forbidden" and exc.extra["reason"] == "own_database"
+    assert exc.code == "forbidden"
+    assert exc.extra["reason"] == "own_database"
     other = {"name": "other", "engine": "postgresql", "read_url": pg_url(pg.roles[0], pg.name)}
     other_workspace = Database(PG_ADMIN)  # another database of the same cluster is not our own
     assert database.run_statement(other, "SELECT 1 AS one", own=database.workspace_identity(other_workspace))[
@@ -245,5 +256,6 @@ def test_the_sqlite_workspace_is_refused_through_a_hard_link(tmp_path):
     os.link(tmp_path / "data" / "workspace.db", elsewhere / "app.db")
     config = {"name": "app", "engine": "sqlite", "read_url": f"sqlite:///{elsewhere}/app.db"}
     exc = _refused(config, "SELECT token_hash FROM api_tokens", own=database.workspace_identity(workspace))
-    assert exc.code == "forbidden" and exc.extra["reason"] == "own_database"
+    assert exc.code == "forbidden"
+    assert exc.extra["reason"] == "own_database"
     workspace.engine.dispose()

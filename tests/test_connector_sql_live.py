@@ -9,8 +9,8 @@ import uuid
 import pytest
 from conftest import drop_pg_database, new_workspace, start_server
 from connector_fixtures import make_team, sign_in
+from mcp_support import connect, error
 from sql_fixtures import pg_admin
-from test_mcp_connection import anyio_backend, connect, error  # noqa: F401
 
 pytestmark = [pytest.mark.postgres]
 SECRET = "hunter2-" + uuid.uuid4().hex[:8]
@@ -69,7 +69,8 @@ def test_the_connection_test_explains_a_refused_database(live, team, workspace_r
     r = team.admin.post("/api/v1/connector/test-connection", json={"token": token, "project_id": team.project_id})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["ok"] is False and "own database" in body["problem"]
+    assert body["ok"] is False
+    assert "own database" in body["problem"]
     assert [c["ok"] for c in body["checks"] if c["name"].startswith("database reporting")] == [False]
 
 
@@ -86,10 +87,12 @@ def test_a_viewer_never_sees_a_secret_of_a_database_url(live, team, url):
     _databases(team, [{"name": "app", "engine": "postgresql", "read_url": url, "write_url": url}])
     viewer = sign_in(live, "viewer@example.com")
     shown = viewer.get(f"/api/v1/projects/{team.project_id}/connector")
-    assert shown.status_code == 200 and SECRET not in shown.text
+    assert shown.status_code == 200
+    assert SECRET not in shown.text
     assert "****" in shown.json()["databases"][0]["read_url"]
     page = team.admin.get(f"/projects/{team.project_id}/settings/code")
-    assert page.status_code == 200 and SECRET not in page.text
+    assert page.status_code == 200
+    assert SECRET not in page.text
 
 
 def test_sending_back_the_masked_url_keeps_the_stored_secret(live, team):
@@ -101,4 +104,5 @@ def test_sending_back_the_masked_url_keeps_the_stored_secret(live, team):
     changed = masked.replace("db.example", "db2.example")
     r = team.admin.put(f"/api/v1/projects/{team.project_id}/connector",
                        json={"databases": [{"name": "app", "engine": "postgresql", "read_url": changed}]})
-    assert r.status_code == 400 and r.json()["field"] == "databases[0].read_url"
+    assert r.status_code == 400
+    assert r.json()["field"] == "databases[0].read_url"

@@ -46,7 +46,8 @@ def test_results_are_capped_and_say_so(repo: CodeRoot):
     for i in range(30):
         (root / f"f{i:02}.txt").write_text("hit\n")
     found = search.grep(repo, "hit", max_results=10, literal=True)
-    assert found["count"] == 10 and found["truncated"] is True
+    assert found["count"] == 10
+    assert found["truncated"] is True
     files_found = search.find_files(repo, "*.txt", max_results=5)
     assert files_found["files"] == ["f00.txt", "f01.txt", "f02.txt", "f03.txt", "f04.txt"]
     assert files_found["truncated"] is True
@@ -61,7 +62,8 @@ def test_globs_match_names_or_paths(repo: CodeRoot):
 def test_a_bad_regular_expression_is_an_invalid_argument(repo: CodeRoot):
     with pytest.raises(PlanDeskError) as caught:
         search.grep(repo, "(unclosed")
-    assert caught.value.code == "invalid_argument" and caught.value.field == "query"
+    assert caught.value.code == "invalid_argument"
+    assert caught.value.field == "query"
 
 
 def test_search_does_not_follow_links_or_enter_git(repo: CodeRoot, tmp_path: Path):
@@ -76,13 +78,16 @@ def test_search_does_not_follow_links_or_enter_git(repo: CodeRoot, tmp_path: Pat
 def test_read_a_line_range_and_learn_where_to_continue(repo: CodeRoot):
     Path(repo.path, "long.txt").write_text("".join(f"line {i}\n" for i in range(1, 11)))
     part = files.read_file(repo, "long.txt", start_line=3, end_line=4)
-    assert part["content"] == "line 3\nline 4\n" and part["total_lines"] == 10 and part["end_line"] == 4
+    assert part["content"] == "line 3\nline 4\n"
+    assert part["total_lines"] == 10
+    assert part["end_line"] == 4
 
 
 def test_binary_files_are_not_shown_as_text(repo: CodeRoot):
     Path(repo.path, "blob.bin").write_bytes(b"\x00\x01\x02binary")
     answer = files.read_file(repo, "blob.bin")
-    assert answer["binary"] is True and answer["content"] is None
+    assert answer["binary"] is True
+    assert answer["content"] is None
 
 
 def test_str_replace_needs_exactly_one_match(repo: CodeRoot):
@@ -101,16 +106,19 @@ def test_create_refuses_an_existing_file_and_write_answers_with_a_diff(repo: Cod
         files.write_file(repo, "README.md", "x", create_only=True)
     assert caught.value.code == "conflict"
     answer = files.write_file(repo, "README.md", "# Demo\n\nChanged.\n")
-    assert "-Hello from the demo project." in answer["diff"] and "+Changed." in answer["diff"]
+    assert "-Hello from the demo project." in answer["diff"]
+    assert "+Changed." in answer["diff"]
     created = files.write_file(repo, "docs/new/page.md", "hi\n")
-    assert created["created"] is True and created["diff"].startswith("--- /dev/null")
+    assert created["created"] is True
+    assert created["diff"].startswith("--- /dev/null")
     assert stat.S_IMODE(Path(repo.path, "docs/new/page.md").stat().st_mode) == 0o644
 
 
 def test_an_oversized_write_is_refused(repo: CodeRoot):
     with pytest.raises(PlanDeskError) as caught:
         files.write_file(repo, "big.txt", "x" * (files.MAX_WRITE_BYTES + 1))
-    assert caught.value.field == "content" and not Path(repo.path, "big.txt").exists()
+    assert caught.value.field == "content"
+    assert not Path(repo.path, "big.txt").exists()
 
 
 @pytest.mark.parametrize("value", ["--output=/tmp/pd-git-canary", "-p", "--upload-pack=touch /tmp/pd-git-canary",
@@ -129,7 +137,8 @@ def test_git_never_runs_the_repositorys_hooks(repo: CodeRoot, tmp_path: Path):
     hook.chmod(0o755)
     Path(repo.path, "a.txt").write_text("a\n")
     result = git.commit(repo, message="Add a", paths=["a.txt"], author_name="Agent", author_email="a@example.com")
-    assert result["clean"] is True and not canary.exists()
+    assert result["clean"] is True
+    assert not canary.exists()
 
 
 def test_the_filter_chain_cannot_be_built_through_the_tools(repo: CodeRoot, tmp_path: Path):
@@ -157,20 +166,26 @@ def test_push_goes_only_to_a_configured_remote(repo: CodeRoot, tmp_path: Path):
             git.push(repo, remote=remote)
         assert caught.value.field == "remote"
     pushed = git.push(repo)
-    assert pushed["remote"] == "origin" and pushed["branch"] == "main"
+    assert pushed["remote"] == "origin"
+    assert pushed["branch"] == "main"
 
 
 def test_a_recipe_keeps_its_full_log_and_answers_with_the_tail(repo: CodeRoot, tmp_path: Path):
     recipe = {"name": "noisy", "kind": "build", "argv": ["python3", "-c", "print('x' * 40000); print('the end')"],
               "timeout_s": 60}
     result = recipes.run_recipe(repo, recipe, data_dir=tmp_path / "data", project_id="p1")
-    assert result["ok"] and result["output_tail"].endswith("the end\n")
-    assert len(result["output_tail"]) <= recipes.TAIL_BYTES and result["output_bytes"] > 40000
+    assert result["ok"]
+    assert result["output_tail"].endswith("the end\n")
+    assert len(result["output_tail"]) <= recipes.TAIL_BYTES
+    assert result["output_bytes"] > 40000
     log = recipes.log_path(tmp_path / "data", "p1", result["log_id"])
-    assert stat.S_IMODE(log.stat().st_mode) == 0o600 and "the end" in log.read_text()
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert "the end" in log.read_text()
 
 
 def test_a_recipe_past_its_timeout_is_killed(repo: CodeRoot, tmp_path: Path):
     recipe = {"name": "slow", "kind": "test", "argv": ["sleep", "30"], "timeout_s": 1}
     result = recipes.run_recipe(repo, recipe, data_dir=tmp_path / "data", project_id="p1")
-    assert result["timed_out"] is True and result["ok"] is False and result["duration_ms"] < 10_000
+    assert result["timed_out"] is True
+    assert result["ok"] is False
+    assert result["duration_ms"] < 10_000

@@ -6,21 +6,16 @@ from __future__ import annotations
 import httpx2
 import pytest
 from connector_fixtures import make_team
-from test_web_support import browser_fixture, module_server, shot, wait_for  # noqa: F401
+from web_support import shot, wait_for
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a listening server
 MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json",
                "mcp-protocol-version": "2025-11-25"}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    yield from module_server(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def team(server, tmp_path_factory):
-    return make_team(server, tmp_path_factory.mktemp("web-team"))
+def team(live_server, tmp_path_factory):
+    return make_team(live_server, tmp_path_factory.mktemp("web-team"))
 
 
 def mcp_call(server, token: str, tool: str, arguments: dict) -> dict:
@@ -67,7 +62,8 @@ def test_a_members_deploy_waits_for_approval_and_runs_after_a_person_approves_it
     shot(page, "connector-approval-approved")
 
     done = mcp_call(server, token, "code_deploy", {**args, "approval_id": pending["approval_id"]})
-    assert done["ok"] is True and "deploying" in done["output_tail"]
+    assert done["ok"] is True
+    assert "deploying" in done["output_tail"]
     assert (team.code_root / "deployed.txt").read_text() == "deployed\n"
 
 

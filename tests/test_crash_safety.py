@@ -194,7 +194,8 @@ def _assert_everything_acknowledged_is_there_and_whole(ws: Workspace, project_id
             edge_audit = {r[0] for r in conn.execute(select(audit_log.c.target_id).where(
                 audit_log.c.action == "edge.create", audit_log.c.project_id == project_id))}
             for e in conn.execute(select(edges).where(edges.c.project_id == project_id)):
-                assert e.from_id in stored and e.to_id in stored, f"edge {e.id} points at a missing task"
+                assert e.from_id in stored, f"edge {e.id} points at a missing task"
+                assert e.to_id in stored, f"edge {e.id} points at a missing task"
                 assert e.id in edge_audit, f"edge {e.id} exists without its audit row"
     finally:
         db.dispose()

@@ -8,14 +8,14 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-import anyio
 import httpx2
 import pytest
 from conftest import free_port
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
+from connector_fixtures import PASSWORD, sign_in
+from mcp_support import mcp_client, run_async
 
-PASSWORD = "correct horse battery staple"
+# Every test arranges people and a plan of its own (local mode is what several take apart): a fresh app each.
+pytestmark = pytest.mark.server("app", fresh=True)
 WRITE_METHODS = ("post", "put", "patch", "delete")
 # Routes a viewer may use: signing in and out, accepting an invitation, and their own tokens
 # (a viewer's token carries the viewer role, so it can only read).
@@ -71,7 +71,9 @@ def plan(api, project, workspace) -> dict:
     ids["revision_id"] = made(api.get(f"/api/v1/projects/{pid}/revisions", params={
         "target_type": "task", "target_id": ids["task_id"]}))["items"][0]["id"]
     ids["share_id"] = made(api.post(f"/api/v1/tasks/{ids['task_id']}/share", json={}))["id"]
-    ids["token_id"] = made(api.post("/api/v1/tokens", json={"name": "owner agent"}))["id"]
+    owner_agent = made(api.post("/api/v1/tokens", json={"name": "owner agent"}))
+    ids["token_id"] = owner_agent["id"]
+    ids["owner_token"] = owner_agent["token"]  # minted while local mode lasts: the owner's agent from then on
     ids["invitation_id"] = made(api.post("/api/v1/invitations", json={"role": "member"}))["id"]
     ids["approval_id"] = pending_approval(workspace, pid)
     ids["user_id"] = made(api.post("/api/v1/members", json={"email": "viewer@example.com", "role": "viewer",
@@ -126,9 +128,16 @@ def walk(client, spec: dict, ids: dict) -> dict[str, int]:
     return answers
 
 
-def test_a_viewer_token_gets_403_on_every_write_route(server, plan, workspace):
+def viewer_token(server) -> str:
+    """The viewer's own agent token, minted in their session (it carries the viewer role)."""
+    r = sign_in(server, "viewer@example.com").post("/api/v1/tokens", json={"name": "viewer-agent"})
+    assert r.status_code == 201, r.text
+    return r.json()["token"]
+
+
+def test_a_viewer_token_gets_403_on_every_write_route(server, plan):
     spec = server.client().get("/api/v1/openapi.json").json()
-    token = workspace.create_token("viewer-agent", "--user", "viewer@example.com")
+    token = viewer_token(server)
     viewer = server.client(headers={"Authorization": f"Bearer {token}"})
     answers = walk(viewer, spec, plan)
     assert len(answers) >= 40  # the walk reached the whole API, not a corner of it
@@ -146,9 +155,9 @@ def test_a_viewer_session_gets_403_on_every_write_route(server, plan):
     assert viewer.get(f"/api/v1/tasks/{plan['task_id']}").status_code == 200  # reading is fine
 
 
-def test_the_viewer_walk_left_the_plan_unchanged(server, plan, workspace):
-    token = workspace.create_token("viewer-agent", "--user", "viewer@example.com")
-    owner = server.client(headers={"Authorization": f"Bearer {workspace.create_token('owner')}"})
+def test_the_viewer_walk_left_the_plan_unchanged(server, plan):
+    token = viewer_token(server)
+    owner = server.client(headers={"Authorization": f"Bearer {plan['owner_token']}"})
     before = owner.get(f"/api/v1/projects/{plan['project_id']}/audit").json()["total"]
     walk(server.client(headers={"Authorization": f"Bearer {token}"}),
          server.client().get("/api/v1/openapi.json").json(), plan)
@@ -208,16 +217,12 @@ def test_a_signed_in_person_works_on_a_non_loopback_bind(workspace):
 
 @pytest.mark.parametrize("published", [{"PLANDESK_ALLOWED_HOSTS": "plans.example.com"},
                                        {"PLANDESK_BASE_URL": "https://plans.example.com"}])
-def test_a_loopback_server_behind_a_reverse_proxy_requires_sign_in(workspace, published):
+def test_a_loopback_server_behind_a_reverse_proxy_requires_sign_in(workspace, serve, published):
     """The proxy connects from 127.0.0.1 for everyone on the internet: local mode must not apply."""
-    from conftest import start_server
-    s = start_server(workspace, extra_env=published)
-    try:
-        r = s.client().get("/api/v1/projects")
-        assert r.status_code == 401
-        assert s.client().get("/api/v1/auth/me").status_code == 401
-    finally:
-        s.stop()
+    s = serve("process", workspace, extra_env=published)
+    r = s.client().get("/api/v1/projects")
+    assert r.status_code == 401
+    assert s.client().get("/api/v1/auth/me").status_code == 401
 
 
 def test_a_cross_site_post_is_refused(server, api):
@@ -225,29 +230,29 @@ def test_a_cross_site_post_is_refused(server, api):
     c = server.client()
     r = c.post("/api/v1/auth/sign-in", json={"email": "a@example.com", "password": PASSWORD},
                headers={"Origin": "http://evil.example"})
-    assert r.status_code == 403 and "set-cookie" not in r.headers
+    assert r.status_code == 403
+    assert "set-cookie" not in r.headers
     r = c.post("/api/v1/auth/sign-in", json={"email": "a@example.com", "password": PASSWORD},
                headers={"Sec-Fetch-Site": "cross-site"})
     assert r.status_code == 403
 
 
-async def tools_and_refusal(url: str, token: str, task_id: str):
-    async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
-        with anyio.fail_after(60):
-            async with Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
-                listed = (await client.list_tools()).tools
-                refused = await client.call_tool("update_task", {"task_id": task_id, "status": "done"})
-                return listed, refused
+async def tools_and_refusal(server, token: str, task_id: str):
+    async with mcp_client(server, token) as client:
+        listed = (await client.list_tools()).tools
+        refused = await client.call_tool("update_task", {"task_id": task_id, "status": "done"})
+        return listed, refused
 
 
-def test_a_viewer_is_offered_no_write_tool_over_mcp_and_cannot_call_one(server, plan, workspace):
-    token = workspace.create_token("viewer-agent", "--user", "viewer@example.com")
-    listed, refused = anyio.run(tools_and_refusal, server.mcp_url, token, plan["task_id"])
+def test_a_viewer_is_offered_no_write_tool_over_mcp_and_cannot_call_one(server, plan):
+    token = viewer_token(server)
+    listed, refused = run_async(server, tools_and_refusal, server, token, plan["task_id"])
     names = {t.name for t in listed}
     assert {"get_task", "list_tasks"} <= names  # reading works
     writers = [t.name for t in listed if not (t.annotations and t.annotations.read_only_hint)]
     assert writers == []
-    assert "create_share_link" not in names and "update_task" not in names
+    assert "create_share_link" not in names
+    assert "update_task" not in names
     assert refused.is_error
-    owner = server.client(headers={"Authorization": f"Bearer {workspace.create_token('owner')}"})
+    owner = server.client(headers={"Authorization": f"Bearer {plan['owner_token']}"})
     assert owner.get(f"/api/v1/tasks/{plan['task_id']}").json()["status"] == "todo"

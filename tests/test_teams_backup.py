@@ -91,7 +91,8 @@ def test_backup_does_not_overwrite_an_existing_file_without_force(workspace, tmp
     workspace.cli("init")
     (tmp_path / "b.db").write_text("precious")
     r = workspace.cli("backup", "--out", str(tmp_path / "b.db"), check=False)
-    assert r.returncode != 0 and "--force" in r.stderr
+    assert r.returncode != 0
+    assert "--force" in r.stderr
     assert (tmp_path / "b.db").read_text() == "precious"
     workspace.cli("backup", "--out", str(tmp_path / "b.db"), "--force")
     assert (tmp_path / "b.db").read_bytes().startswith(b"SQLite format 3")
@@ -160,7 +161,8 @@ def test_postgresql_backup_prints_pg_dump_without_the_password(tmp_path):
     r = ws.cli("backup", "--out", "plans.dump", "--database-url", url)
     assert r.stdout.strip().startswith("pg_dump --format=custom")
     assert "planner@db.internal:5432/plans" in r.stdout
-    assert "s3cret-pw" not in r.stdout + r.stderr and "PGPASSWORD" in r.stderr
+    assert "s3cret-pw" not in r.stdout + r.stderr
+    assert "PGPASSWORD" in r.stderr
     r = ws.cli("restore", "--in", "plans.dump", "--database-url", url)
     assert r.stdout.strip().startswith("pg_restore")
 

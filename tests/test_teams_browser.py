@@ -89,7 +89,8 @@ def test_a_person_is_invited_joins_is_re_roled_and_removed_through_the_pages(bro
     lead.click("button[type=submit]")
     lead.wait_for_url("**/signin")
     assert lead.request.get("/api/v1/auth/me").status == 401
-    assert lead.problems == [] and guest.problems == []
+    assert lead.problems == []
+    assert guest.problems == []
 
 
 def test_a_shared_task_opens_as_a_clean_page_in_a_browser_that_never_signed_in(browser, team_server):

@@ -7,24 +7,37 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
 import pytest
-from conftest import start_server
+from conftest import drop_pg_database, new_workspace, start_server
 
 LIMIT = 30
+# Limits are enforced by the real HTTP server (declared and chunked bodies as uvicorn hands them over), and
+# the rate limiter is per process: one shared `plandesk serve` for the module, others where a test needs its own.
+pytestmark = pytest.mark.server("process")
 
 
-@pytest.fixture
-def limited(workspace):
-    s = start_server(workspace, extra_env={"PLANDESK_RATE_LIMIT_PER_MINUTE": str(LIMIT)})
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory):
+    """A server with a low rate; each test spends the allowance of tokens of its own."""
+    ws = new_workspace(tmp_path_factory.mktemp("limited"))
+    s = start_server(ws, extra_env={"PLANDESK_RATE_LIMIT_PER_MINUTE": str(LIMIT)})
     yield s
     s.stop()
+    if ws.database_url:
+        drop_pg_database(ws.database_url)
+
+
+def mint(server, name: str) -> str:
+    r = server.client().post("/api/v1/tokens", json={"name": name})
+    assert r.status_code == 201, r.text
+    return r.json()["token"]
 
 
 def spend(client, path: str, n: int) -> list[int]:
     return [client.get(path).status_code for _ in range(n)]
 
 
-def test_a_token_over_its_rate_gets_429_with_retry_after(limited, workspace):
-    token = workspace.create_token("burst")
+def test_a_token_over_its_rate_gets_429_with_retry_after(limited):
+    token = mint(limited, "burst")
     agent = limited.client(headers={"Authorization": f"Bearer {token}"})
     codes = spend(agent, "/api/v1/projects", LIMIT)
     assert codes == [200] * LIMIT  # a full minute's allowance may be spent at once
@@ -35,24 +48,26 @@ def test_a_token_over_its_rate_gets_429_with_retry_after(limited, workspace):
     assert 1 <= int(r.headers["retry-after"]) <= 60 // LIMIT + 1
 
 
-def test_one_token_over_its_rate_does_not_slow_another(limited, workspace):
-    noisy = limited.client(headers={"Authorization": f"Bearer {workspace.create_token('noisy')}"})
-    calm = limited.client(headers={"Authorization": f"Bearer {workspace.create_token('calm')}"})
+def test_one_token_over_its_rate_does_not_slow_another(limited):
+    noisy = limited.client(headers={"Authorization": f"Bearer {mint(limited, 'noisy')}"})
+    calm = limited.client(headers={"Authorization": f"Bearer {mint(limited, 'calm')}"})
     spend(noisy, "/api/v1/projects", LIMIT + 1)
     assert noisy.get("/api/v1/projects").status_code == 429
     assert calm.get("/api/v1/projects").status_code == 200
 
 
-def test_the_limit_covers_mcp_and_tokens_in_the_url(limited, workspace):
-    token = workspace.create_token("url-agent")
+def test_the_limit_covers_mcp_and_tokens_in_the_url(limited):
+    token = mint(limited, "url-agent")
     plain = limited.client()
     codes = [plain.get(f"/api/v1/projects?token={token}").status_code for _ in range(LIMIT + 1)]
     assert codes[-1] == 429
     r = plain.post("/mcp/", headers={"Authorization": f"Bearer {token}"}, json={"jsonrpc": "2.0", "id": 1,
                                                                                "method": "tools/list"})
-    assert r.status_code == 429 and "retry-after" in r.headers
+    assert r.status_code == 429
+    assert "retry-after" in r.headers
 
 
+@pytest.mark.server("process", fresh=True)  # adds a person (sign-in on) and spends the address's allowance
 def test_repeated_sign_in_guessing_is_slowed_per_address(server, api):
     api.post("/api/v1/members", json={"email": "a@example.com", "role": "admin",
                                       "password": "correct horse battery staple"})

@@ -12,6 +12,9 @@ from plandesk.db.schema import invitations, sessions, users
 
 PASSWORD = "correct horse battery staple"
 
+# Each test starts from its own workspace: local mode (one user) is what several of them take apart.
+pytestmark = pytest.mark.server("app", fresh=True)
+
 
 def add_member(client, email: str, role: str, password: str = PASSWORD) -> dict:
     r = client.post("/api/v1/members", json={"email": email, "role": role, "password": password})
@@ -42,7 +45,8 @@ def admin(server, api):
 def test_local_owner_needs_no_sign_in_on_loopback_with_one_user(api):
     r = api.get("/api/v1/auth/me")
     assert r.status_code == 200
-    assert r.json()["role"] == "owner" and r.json()["local_mode"] is True
+    assert r.json()["role"] == "owner"
+    assert r.json()["local_mode"] is True
 
 
 def test_a_second_user_ends_local_mode_even_on_loopback(server, api):
@@ -58,23 +62,21 @@ def test_sign_in_sets_an_httponly_lax_session_cookie(server, admin):
     r = c.post("/api/v1/auth/sign-in", json={"email": "admin@example.com", "password": PASSWORD})
     cookie = r.headers["set-cookie"]
     assert cookie.startswith("plandesk_session=")
-    assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower() and "Path=/" in cookie
+    assert "HttpOnly" in cookie
+    assert "samesite=lax" in cookie.lower()
+    assert "Path=/" in cookie
     assert "secure" not in cookie.lower()  # plain http on loopback; https gets Secure (next test)
     assert c.get("/api/v1/auth/me").json()["role"] == "admin"
 
 
-def test_session_cookie_is_secure_when_the_public_url_is_https(workspace):
-    from conftest import start_server
+def test_session_cookie_is_secure_when_the_public_url_is_https(workspace, serve):
     workspace.cli("init")
     workspace.cli("user", "create", "--email", "a@example.com", "--role", "admin", "--password-stdin",
                   input=PASSWORD + "\n")
-    s = start_server(workspace, extra_env={"PLANDESK_BASE_URL": "https://plans.example.com"})
-    try:
-        r = s.client().post("/api/v1/auth/sign-in", json={"email": "a@example.com", "password": PASSWORD})
-        assert r.status_code == 200
-        assert "secure" in r.headers["set-cookie"].lower()
-    finally:
-        s.stop()
+    s = serve("process", workspace, extra_env={"PLANDESK_BASE_URL": "https://plans.example.com"})
+    r = s.client().post("/api/v1/auth/sign-in", json={"email": "a@example.com", "password": PASSWORD})
+    assert r.status_code == 200
+    assert "secure" in r.headers["set-cookie"].lower()
 
 
 def test_sign_out_ends_the_session_on_the_server(server, admin, workspace):
@@ -82,7 +84,8 @@ def test_sign_out_ends_the_session_on_the_server(server, admin, workspace):
     digest = hashlib.sha256(raw.encode()).hexdigest()
     with engine_of(workspace).connect() as conn:
         stored = conn.execute(select(sessions.c.token_hash)).scalars().all()
-    assert digest in stored and raw not in stored  # only the hash is kept
+    assert digest in stored
+    assert raw not in stored  # only the hash is kept
     assert admin.post("/api/v1/auth/sign-out").status_code == 204
     replay = server.client(cookies={"plandesk_session": raw})
     assert replay.get("/api/v1/projects").status_code == 401
@@ -100,7 +103,8 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(server, admin):
 def test_passwords_are_stored_as_argon2id_hashes(admin, workspace):
     with engine_of(workspace).connect() as conn:
         stored = conn.execute(select(users.c.password_hash).where(users.c.email == "admin@example.com")).scalar_one()
-    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
 
 
 def test_short_password_is_refused_with_the_field_named(admin):
@@ -117,7 +121,8 @@ def test_invitation_link_creates_the_account_once(server, admin):
     assert url.startswith(server.url + "/invite/plandesk_invite_")
     guest = server.client()
     preview = guest.get(f"/api/v1/invitations/{token}/preview")
-    assert preview.status_code == 200 and preview.json()["role"] == "member"
+    assert preview.status_code == 200
+    assert preview.json()["role"] == "member"
     accepted = guest.post(f"/api/v1/invitations/{token}/accept", json={"password": PASSWORD, "name": "New"})
     assert accepted.status_code == 201, accepted.text
     assert accepted.json()["user"]["email"] == "new@example.com"
@@ -143,7 +148,8 @@ def test_invitation_tokens_are_stored_hashed(admin, workspace):
     token = url.rsplit("/", 1)[1]
     with engine_of(workspace).connect() as conn:
         stored = conn.execute(select(invitations.c.token_hash)).scalars().all()
-    assert hashlib.sha256(token.encode()).hexdigest() in stored and token not in stored
+    assert hashlib.sha256(token.encode()).hexdigest() in stored
+    assert token not in stored
 
 
 def test_admin_cannot_grant_the_owner_role(admin):
@@ -170,14 +176,18 @@ def test_role_change_applies_on_the_next_request(server, project, admin):
     assert viewer.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "x"}).status_code == 201
 
 
-def test_removing_a_user_revokes_their_tokens_and_sessions_at_once(server, admin, workspace):
+def test_removing_a_user_revokes_their_tokens_and_sessions_at_once(server, admin):
     person = add_member(admin, "leaver@example.com", "member")
     session = sign_in(server, "leaver@example.com")
-    token = workspace.create_token("leaver-agent", "--user", "leaver@example.com")
+    made = session.post("/api/v1/tokens", json={"name": "leaver-agent"})  # the leaver's own agent token
+    assert made.status_code == 201, made.text
+    token = made.json()["token"]
     bearer = server.client(headers={"Authorization": f"Bearer {token}"})
     assert bearer.get("/api/v1/projects").status_code == 200
     r = admin.delete(f"/api/v1/members/{person['id']}")
-    assert r.status_code == 200 and r.json()["tokens_revoked"] == 1 and r.json()["sessions_ended"] == 1
+    assert r.status_code == 200
+    assert r.json()["tokens_revoked"] == 1
+    assert r.json()["sessions_ended"] == 1
     assert bearer.get("/api/v1/projects").status_code == 401
     assert session.get("/api/v1/projects").status_code == 401
     emails = [m["email"] for m in admin.get("/api/v1/members").json()["members"]]
@@ -191,8 +201,8 @@ def test_the_last_owner_cannot_be_demoted(api):
     assert r.json()["field"] == "role"
 
 
-def test_a_token_cannot_add_people(server, workspace):
-    token = workspace.create_token("owner-agent")
+def test_a_token_cannot_add_people(server, api):
+    token = api.post("/api/v1/tokens", json={"name": "owner-agent"}).json()["token"]
     agent = server.client(headers={"Authorization": f"Bearer {token}"})
     r = agent.post("/api/v1/members", json={"email": "sneaky@example.com", "role": "owner", "password": PASSWORD})
     assert r.status_code == 403
@@ -204,7 +214,8 @@ def test_cli_user_create_reads_the_password_from_stdin(workspace):
                         input=PASSWORD + "\n")
     assert "ops@example.com" in out.stdout
     listed = workspace.cli("user", "list", "--json").stdout
-    assert '"email": "ops@example.com"' in listed and '"role": "admin"' in listed
+    assert '"email": "ops@example.com"' in listed
+    assert '"role": "admin"' in listed
     assert PASSWORD not in listed
 
 
@@ -223,9 +234,11 @@ def test_cli_token_create_for_a_user_acts_as_that_user(server, api, workspace):
     add_member(api, "agent-owner@example.com", "member")
     token = workspace.create_token("their-agent", "--user", "agent-owner@example.com")
     me = server.client(headers={"Authorization": f"Bearer {token}"}).get("/api/v1/auth/me").json()
-    assert me["role"] == "member" and me["via"] == "token"
+    assert me["role"] == "member"
+    assert me["via"] == "token"
     r = workspace.cli("token", "create", "--name", "x", "--user", "nobody@example.com", check=False)
-    assert r.returncode != 0 and "nobody@example.com" in r.stderr
+    assert r.returncode != 0
+    assert "nobody@example.com" in r.stderr
 
 
 def test_every_team_command_and_setting_is_documented():

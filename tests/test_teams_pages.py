@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from connector_fixtures import PASSWORD, sign_in
 
-PASSWORD = "correct horse battery staple"
+# Each test's team changes the roster (adds, re-roles, removes people): a fresh workspace per test.
+pytestmark = pytest.mark.server("app", fresh=True)
 
 
 def form_token(html: str) -> str:
@@ -39,23 +41,28 @@ def team(server, api):
 
 def test_the_sign_in_page_signs_in_and_returns_to_the_page_asked_for(team):
     c, r = page_sign_in(team, "admin@example.com", next_path="/settings/members")
-    assert r.status_code == 303 and r.headers["location"] == "/settings/members"
+    assert r.status_code == 303
+    assert r.headers["location"] == "/settings/members"
     cookie = r.headers["set-cookie"]
-    assert "plandesk_session=" in cookie and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+    assert "plandesk_session=" in cookie
+    assert "HttpOnly" in cookie
+    assert "samesite=lax" in cookie.lower()
     assert c.get("/settings/members").status_code == 200
 
 
 def test_a_wrong_password_shows_the_form_again_with_the_reason(team):
     _, r = page_sign_in(team, "admin@example.com", password="not the password")
     assert r.status_code == 401
-    assert "wrong email or password" in r.text and 'name="password"' in r.text
+    assert "wrong email or password" in r.text
+    assert 'name="password"' in r.text
     assert "set-cookie" not in r.headers or "plandesk_session" not in r.headers["set-cookie"]
 
 
 def test_sign_in_never_redirects_to_another_site(team):
     for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
         _, r = page_sign_in(team, "admin@example.com", next_path=target)
-        assert r.status_code == 303 and r.headers["location"] == "/"
+        assert r.status_code == 303
+        assert r.headers["location"] == "/"
 
 
 def test_a_sign_in_form_without_the_csrf_token_is_refused(team):
@@ -87,7 +94,8 @@ def test_sign_out_ends_the_session(team):
     page = c.get("/signout")
     assert page.status_code == 200
     r = c.post("/signout", data={"csrf_token": form_token(page.text)})
-    assert r.status_code == 303 and r.headers["location"] == "/signin"
+    assert r.status_code == 303
+    assert r.headers["location"] == "/signin"
     assert c.get("/api/v1/auth/me").status_code == 401
 
 
@@ -108,13 +116,15 @@ def test_the_invitation_page_creates_the_account_and_signs_it_in(team):
     path = link[link.index("/invite/"):]
     guest = team.client()
     offer = guest.get(path)
-    assert offer.status_code == 200 and "member" in offer.text
+    assert offer.status_code == 200
+    assert "member" in offer.text
     r = guest.post(path, data={"email": "newcomer@example.com", "name": "Newcomer", "password": PASSWORD,
                                "csrf_token": form_token(offer.text)})
     assert r.status_code == 303
     assert guest.get("/api/v1/auth/me").json()["name"] == "Newcomer"
     used = team.client().get(path)
-    assert used.status_code == 410 and "already used" in used.text
+    assert used.status_code == 410
+    assert "already used" in used.text
     assert team.client().get("/invite/plandesk_invite_nope").status_code == 404
 
 
@@ -124,11 +134,14 @@ def test_the_invitation_link_is_shown_once(team):
     r = admin.post("/settings/members/invite", data={"role": "viewer", "csrf_token": form_token(page)})
     link = re.search(r'id="invite-url">([^<]+)<', r.text).group(1)
     again = admin.get("/settings/members").text
-    assert link not in again and "Open invitations" in again
+    assert link not in again
+    assert "Open invitations" in again
 
 
-def test_the_members_page_changes_a_role_and_removes_a_person(team, workspace):
-    token = workspace.create_token("viewer agent", "--user", "viewer@example.com")
+def test_the_members_page_changes_a_role_and_removes_a_person(team):
+    made = sign_in(team, "viewer@example.com").post("/api/v1/tokens", json={"name": "viewer agent"})
+    assert made.status_code == 201, made.text
+    token = made.json()["token"]
     agent = team.client(headers={"Authorization": f"Bearer {token}"})
     admin, _ = page_sign_in(team, "admin@example.com")
     page = admin.get("/settings/members").text
@@ -145,8 +158,10 @@ def test_the_members_page_changes_a_role_and_removes_a_person(team, workspace):
 def test_a_viewer_sees_the_roster_without_controls_and_cannot_post_them(team):
     viewer, _ = page_sign_in(team, "viewer@example.com")
     page = viewer.get("/settings/members")
-    assert page.status_code == 200 and "admin@example.com" in page.text
-    assert "/remove" not in page.text and "Invite someone" not in page.text
+    assert page.status_code == 200
+    assert "admin@example.com" in page.text
+    assert "/remove" not in page.text
+    assert "Invite someone" not in page.text
     admin_id = re.search(r'data-member="([^"]+)">\s*<td>admin', page.text).group(1)
     r = viewer.post(f"/settings/members/{admin_id}/remove", data={"csrf_token": form_token(page.text)})
     assert r.status_code == 403

@@ -220,5 +220,6 @@ def test_32_agents_on_two_processes_claim_200_tasks_each_exactly_once(two_server
         claim_rows = conn.execute(select(func.count()).select_from(audit_log).where(
             audit_log.c.project_id == project["id"], audit_log.c.action == "task.claim")).scalar_one()
     engine.dispose()
-    assert in_progress == 200 and claim_rows == 200
+    assert in_progress == 200
+    assert claim_rows == 200
     print(f"\n32 agents over 2 processes: 200 claims in {elapsed:.2f} s ({200 / elapsed:.0f} claims/s)")

@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import httpx2
 import pytest
-from test_web_support import browser_fixture, module_server, page_fixture, shot, wait_for  # noqa: F401
+from web_support import shot, wait_for
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a listening server
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
     "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "settings-test", "version": "1"}}}
 MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    yield from module_server(tmp_path_factory)
 
 
 def mcp_status(server, token: str) -> int:
@@ -35,7 +30,8 @@ def create_token(page, name: str) -> str:
 
 def test_a_new_token_is_shown_once_with_ready_lines_then_never_again_and_revoked_gets_401(page, server, api):
     token = create_token(page, "Claude Code")
-    assert token.startswith("plandesk_mcp_") and len(token) > 50
+    assert token.startswith("plandesk_mcp_")
+    assert len(token) > 50
     origin = server.url
     snippets = {s.get_attribute("data-snippet"): s.locator("code").inner_text()
                 for s in page.locator(".snippet").all()}
@@ -43,7 +39,8 @@ def test_a_new_token_is_shown_once_with_ready_lines_then_never_again_and_revoked
                                   f'--header "Authorization: Bearer {token}"')
     assert snippets["codex"] == (f'codex mcp add --transport http plandesk {origin}/mcp/ '
                                  f'--header "Authorization: Bearer {token}"')
-    assert f'"url": "{origin}/mcp/"' in snippets["mcp-json"] and f'"Authorization": "Bearer {token}"' in snippets["mcp-json"]
+    assert f'"url": "{origin}/mcp/"' in snippets["mcp-json"]
+    assert f'"Authorization": "Bearer {token}"' in snippets["mcp-json"]
     assert snippets["url"] == f"{origin}/mcp/?token={token}"
     row = page.locator("tr[data-name='Claude Code']")
     row.wait_for()
