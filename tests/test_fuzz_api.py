@@ -92,7 +92,7 @@ def _fuzz(operation) -> str | None:
 
     try:
         check()
-    except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001  gathered, then reported together
+    except (Exception, BaseExceptionGroup) as exc:
         return f"{key}: {exc}\n" + "\n".join(f"  - {sub}" for sub in getattr(exc, "exceptions", ()))
     return None
 

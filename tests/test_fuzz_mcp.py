@@ -198,7 +198,7 @@ def _fuzz(mcp, tool, ids: dict[str, list[str]], secret: str) -> str | None:
 
     try:
         check()
-    except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001  gathered, then reported together
+    except (Exception, BaseExceptionGroup) as exc:
         return f"{tool.name}: {exc}"
     return None
 
