@@ -46,20 +46,32 @@ def _stop_on_sigterm() -> None:
     # Scratch folders and PostgreSQL databases are removed in `finally` blocks; SIGTERM must reach them.
     def stop(_signum, _frame):
         raise KeyboardInterrupt
+
     signal.signal(signal.SIGTERM, stop)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split(":", 1)[1].strip())
-    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite",
-                        help="sqlite (a temporary folder) or postgresql (a scratch database on 127.0.0.1:5432, "
-                             "dropped afterwards; PLANDESK_BENCH_PG_URL overrides the admin URL)")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="worker processes of the benchmark server (server and claims areas; PostgreSQL "
-                             "only above 1)")
+    parser.add_argument(
+        "--backend",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="sqlite (a temporary folder) or postgresql (a scratch database on 127.0.0.1:5432, "
+        "dropped afterwards; PLANDESK_BENCH_PG_URL overrides the admin URL)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes of the benchmark server (server and claims areas; PostgreSQL only above 1)",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in about a minute")
-    parser.add_argument("--only", action="append", metavar="AREA",
-                        help=f"run only these areas ({', '.join(a for a, _, _ in AREAS)}); repeatable")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="AREA",
+        help=f"run only these areas ({', '.join(a for a, _, _ in AREAS)}); repeatable",
+    )
     parser.add_argument("--out", default=str(report.RESULTS_PATH), help="where to write the JSON results")
     args = parser.parse_args(argv)
     _stop_on_sigterm()
@@ -82,8 +94,14 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001  the one command always finishes; the row names what failed
             rows.append(not_available(area, what, f"failed: {exc.__class__.__name__}: {str(exc)[:200]}"))
         ctx.say(f"{area} took {time.perf_counter() - t0:.0f} s")
-    meta = {"backend": args.backend, "quick": args.quick, "workers": args.workers, "seconds": round(time.perf_counter() - started, 1),
-            "cpus": os.cpu_count(), "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}
+    meta = {
+        "backend": args.backend,
+        "quick": args.quick,
+        "workers": args.workers,
+        "seconds": round(time.perf_counter() - started, 1),
+        "cpus": os.cpu_count(),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }
     report.render(rows, meta, Console(width=max(Console().width, 200)))
     path = report.write_json(rows, meta, path=Path(args.out))
     print(f"wrote {path}", file=sys.stderr)

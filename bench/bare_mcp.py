@@ -21,8 +21,15 @@ def bare_app(lifespan_parts: list) -> Any:
     def noop() -> dict:
         return {"ok": True}
 
-    server.streamable_http_app(stateless_http=True, json_response=True, transport_security=TransportSecuritySettings(
-        enable_dns_rebinding_protection=True, allowed_hosts=["127.0.0.1:*"], allowed_origins=["http://127.0.0.1:*"]))
+    server.streamable_http_app(
+        stateless_http=True,
+        json_response=True,
+        transport_security=TransportSecuritySettings(
+            enable_dns_rebinding_protection=True,
+            allowed_hosts=["127.0.0.1:*"],
+            allowed_origins=["http://127.0.0.1:*"],
+        ),
+    )
     manager = server.session_manager
     lifespan_parts.append(lambda: manager.run())
     return StreamableHTTPASGIApp(manager)
@@ -30,8 +37,10 @@ def bare_app(lifespan_parts: list) -> Any:
 
 def in_front_of(app: Any, bare: Any) -> Any:
     """An ASGI app that sends BARE_PATH to the bare SDK app before any Plan Desk middleware sees it."""
+
     async def route(scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] == BARE_PATH:
             return await bare(scope, receive, send)
         return await app(scope, receive, send)
+
     return route

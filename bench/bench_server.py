@@ -38,8 +38,12 @@ def _add_noop_tool() -> bool:
     if any(spec.name == NOOP_TOOL for spec in group.specs):
         return True
 
-    @group.tool(NOOP_TOOL, read_only=True, description="Returns at once; exists only on the benchmark server.",
-                params={})
+    @group.tool(
+        NOOP_TOOL,
+        read_only=True,
+        description="Returns at once; exists only on the benchmark server.",
+        params={},
+    )
     def bench_noop(_call, _args: dict) -> dict:
         return {"ok": True}
 
@@ -50,10 +54,12 @@ def create():
     """uvicorn factory: the real app (as `plandesk serve` builds it) with the bench-only baselines added."""
     _add_noop_tool()
     from plandesk.app import app_from_env, fastapi_of
+
     asgi = app_from_env()
     app = fastapi_of(asgi)
     app.router.routes.insert(0, Route(NOOP_PATH, noop, methods=["GET"], include_in_schema=False))
     from bench.bare_mcp import bare_app, in_front_of
+
     return in_front_of(asgi, bare_app(app.state.lifespan_parts))
 
 
@@ -62,11 +68,22 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL for more than 1)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes (PostgreSQL for more than 1)"
+    )
     args = parser.parse_args()
     # The same uvicorn options as `plandesk serve` (cli/workspace.py), loopback only.
-    uvicorn.run("bench.bench_server:create", factory=True, host="127.0.0.1", port=args.port, workers=args.workers,
-                access_log=False, log_level="info", proxy_headers=False, timeout_graceful_shutdown=5)
+    uvicorn.run(
+        "bench.bench_server:create",
+        factory=True,
+        host="127.0.0.1",
+        port=args.port,
+        workers=args.workers,
+        access_log=False,
+        log_level="info",
+        proxy_headers=False,
+        timeout_graceful_shutdown=5,
+    )
 
 
 if __name__ == "__main__":

@@ -27,21 +27,30 @@ def _percentile(samples: list[float], q: float) -> float:
 
 
 def _summary(samples: list[float]) -> dict:
-    return {"n": len(samples), "p50": round(_percentile(samples, 50), 2), "p95": round(_percentile(samples, 95), 2),
-            "min": round(min(samples), 2), "mean": round(statistics.fmean(samples), 2)}
+    return {
+        "n": len(samples),
+        "p50": round(_percentile(samples, 50), 2),
+        "p95": round(_percentile(samples, 95), 2),
+        "min": round(min(samples), 2),
+        "mean": round(statistics.fmean(samples), 2),
+    }
 
 
 def _seed(db, n_tasks: int, n_edges: int, rng: random.Random) -> str:
     """One project with n_tasks and n_edges dependency links, written in one transaction through the core."""
     from plandesk.core import edges, projects, tasks
     from plandesk.core.users import local_owner_actor
+
     actor = local_owner_actor(db)
     with db.write() as tx:
         project = projects.insert(tx, actor, {"name": "Board benchmark"})
         ids = []
         for i in range(n_tasks):
-            data = {"label": f"Task {i}: {rng.choice(('Build', 'Fix', 'Write', 'Check'))} the {rng.choice(TAGS)} part",
-                    "status": STATUSES[i % len(STATUSES)], "tags": rng.sample(TAGS, rng.randint(0, 2))}
+            data = {
+                "label": f"Task {i}: {rng.choice(('Build', 'Fix', 'Write', 'Check'))} the {rng.choice(TAGS)} part",
+                "status": STATUSES[i % len(STATUSES)],
+                "tags": rng.sample(TAGS, rng.randint(0, 2)),
+            }
             if (who := rng.choice(PEOPLE)) is not None:
                 data["assignee"] = who
             ids.append(tasks.insert(tx, actor, project["id"], data)["id"])
@@ -65,8 +74,9 @@ def _timed_get(client, path: str) -> tuple[float, float | None, int]:
     return elapsed, server_ms, len(response.content)
 
 
-def measure(n_tasks: int = 2000, *, n_edges: int | None = None, rounds: int = 15, warmup: int = 3,
-            seed: int = 7) -> dict:
+def measure(
+    n_tasks: int = 2000, *, n_edges: int | None = None, rounds: int = 15, warmup: int = 3, seed: int = 7
+) -> dict:
     """Render figures in milliseconds: the board of `n_tasks` tasks against the home page, same app, same run.
 
     `board_server` / `trivial_server` are the handler's own time (Server-Timing: data reads plus template),
@@ -105,9 +115,16 @@ def measure(n_tasks: int = 2000, *, n_edges: int | None = None, rounds: int = 15
         db.dispose()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    out = {"n_tasks": n_tasks, "n_edges": n_edges, "seed_seconds": round(seed_seconds, 2), "board_bytes": size,
-           "board_server": _summary(board_server), "trivial_server": _summary(trivial_server),
-           "board_request": _summary(board), "trivial_request": _summary(trivial)}
+    out = {
+        "n_tasks": n_tasks,
+        "n_edges": n_edges,
+        "seed_seconds": round(seed_seconds, 2),
+        "board_bytes": size,
+        "board_server": _summary(board_server),
+        "trivial_server": _summary(trivial_server),
+        "board_request": _summary(board),
+        "trivial_request": _summary(trivial),
+    }
     out["ratio_p50"] = round(out["board_server"]["p50"] / out["trivial_server"]["p50"], 1)
     out["goal_ms"] = 300
     out["meets_goal"] = out["board_server"]["p95"] < 300
@@ -116,4 +133,5 @@ def measure(n_tasks: int = 2000, *, n_edges: int | None = None, rounds: int = 15
 
 if __name__ == "__main__":
     import json
+
     print(json.dumps(measure(), indent=2))

@@ -27,8 +27,13 @@ def seed_pool(scratch: Scratch, n_tasks: int, name: str) -> tuple[str, list[str]
     """A project of n ready tasks (todo, no prerequisites)."""
     db = scratch.open()
     try:
-        plan = Plan(tasks=[{"label": f"{name} {i}", "status": "todo", "priority": None, "description": ""}
-                           for i in range(n_tasks)], edges=[])
+        plan = Plan(
+            tasks=[
+                {"label": f"{name} {i}", "status": "todo", "priority": None, "description": ""}
+                for i in range(n_tasks)
+            ],
+            edges=[],
+        )
         with db.write() as tx:
             pid = raw_sql.insert_project(db, tx.conn, name)
             ids = raw_sql.insert_plan(db, tx.conn, pid, plan, with_search=True)
@@ -41,16 +46,25 @@ def claimed_once(scratch: Scratch, project_id: str, n_tasks: int, wins: int) -> 
     from sqlalchemy import func, select
 
     from plandesk.db.schema import tasks
+
     db = scratch.open()
     try:
         with db.read() as conn:
-            held = conn.execute(select(func.count()).select_from(tasks).where(
-                tasks.c.project_id == project_id, tasks.c.status == "in_progress",
-                tasks.c.claimed_by.is_not(None))).scalar_one()
+            held = conn.execute(
+                select(func.count())
+                .select_from(tasks)
+                .where(
+                    tasks.c.project_id == project_id,
+                    tasks.c.status == "in_progress",
+                    tasks.c.claimed_by.is_not(None),
+                )
+            ).scalar_one()
     finally:
         db.dispose()
     if not held == wins == n_tasks:
-        raise RuntimeError(f"claims went wrong: {wins} wins reported, {held} tasks held, {n_tasks} in the pool")
+        raise RuntimeError(
+            f"claims went wrong: {wins} wins reported, {held} tasks held, {n_tasks} in the pool"
+        )
 
 
 def rest_claims(server: LiveServer, project_id: str) -> int:
@@ -61,7 +75,9 @@ def rest_claims(server: LiveServer, project_id: str) -> int:
         mine = 0
         with httpx2.Client(base_url=server.url, timeout=60) as client:
             while True:
-                r = client.post(f"/api/v1/projects/{project_id}/claim-next", json={"agent_ref": f"rest-agent-{i}"})
+                r = client.post(
+                    f"/api/v1/projects/{project_id}/claim-next", json={"agent_ref": f"rest-agent-{i}"}
+                )
                 if r.status_code != 200:
                     raise RuntimeError(f"claim-next answered {r.status_code}: {r.text[:200]}")
                 body = r.json()
@@ -85,8 +101,9 @@ async def mcp_claims(server: LiveServer, tokens: list[str], project_id: str) -> 
     async def agent(i: int) -> None:
         async with session(server.mcp_url, tokens[i], name=f"bench-agent-{i}") as client:
             while True:
-                got = await call_ok(client, "claim_next_task", {"project_id": project_id,
-                                                                "agent_ref": f"mcp-agent-{i}"})
+                got = await call_ok(
+                    client, "claim_next_task", {"project_id": project_id, "agent_ref": f"mcp-agent-{i}"}
+                )
                 if got.get("claimed"):
                     wins[i] += 1
                 elif got.get("reason") != "contention":  # contention: tasks are left, others were faster
@@ -101,18 +118,26 @@ async def mcp_claims(server: LiveServer, tokens: list[str], project_id: str) -> 
 def raw_claims(scratch: Scratch, project_id: str) -> int:
     """32 threads, each a compare-and-set UPDATE in its own write transaction, as fast as the database goes."""
     from sqlalchemy import text
+
     db = scratch.open()
-    sql = text("UPDATE tasks SET status = 'in_progress', claimed_by = :a, version = version + 1 WHERE id = "
-               "(SELECT id FROM tasks WHERE project_id = :p AND status = 'todo' ORDER BY created_at, id LIMIT 1) "
-               "AND status = 'todo'")
+    sql = text(
+        "UPDATE tasks SET status = 'in_progress', claimed_by = :a, version = version + 1 WHERE id = "
+        "(SELECT id FROM tasks WHERE project_id = :p AND status = 'todo' ORDER BY created_at, id LIMIT 1) "
+        "AND status = 'todo'"
+    )
     wins = [0] * AGENTS
 
     def agent(i: int) -> None:
         while True:
             with db.write() as tx:
                 hit = tx.conn.execute(sql, {"a": f"raw-{i}", "p": project_id}).rowcount
-                left = hit or tx.conn.execute(text("SELECT 1 FROM tasks WHERE project_id = :p AND status = 'todo' "
-                                                   "LIMIT 1"), {"p": project_id}).first()
+                left = (
+                    hit
+                    or tx.conn.execute(
+                        text("SELECT 1 FROM tasks WHERE project_id = :p AND status = 'todo' LIMIT 1"),
+                        {"p": project_id},
+                    ).first()
+                )
             if hit:
                 wins[i] += 1
             elif not left:
@@ -131,9 +156,11 @@ def run(ctx: Context, server: LiveServer, agent_tokens: list[str] | None) -> lis
     scratch = server.scratch
     n = ctx.pick(640, 160)
     timed: dict[str, float] = {}
-    for name, go in (("raw", lambda pid: raw_claims(scratch, pid)),
-                     ("rest", lambda pid: rest_claims(server, pid)),
-                     ("mcp", (lambda pid: anyio.run(mcp_claims, server, agent_tokens, pid)) if agent_tokens else None)):
+    for name, go in (
+        ("raw", lambda pid: raw_claims(scratch, pid)),
+        ("rest", lambda pid: rest_claims(server, pid)),
+        ("mcp", (lambda pid: anyio.run(mcp_claims, server, agent_tokens, pid)) if agent_tokens else None),
+    ):
         if go is None:
             continue
         pid, _ids = seed_pool(scratch, n, f"claims-{name}")
@@ -142,17 +169,36 @@ def run(ctx: Context, server: LiveServer, agent_tokens: list[str] | None) -> lis
         timed[name] = n / (time.perf_counter() - started)
         claimed_once(scratch, pid, n, wins)
     base = f"raw SQL compare-and-set, {AGENTS} threads"
-    rows = [Row("claims", f"claims/s, {AGENTS} agents over REST claim-next", timed["rest"], "/s", timed["raw"], base,
-                note=f"{n} ready tasks, each claimed exactly once (checked); higher is better, ratio < 1")]
+    rows = [
+        Row(
+            "claims",
+            f"claims/s, {AGENTS} agents over REST claim-next",
+            timed["rest"],
+            "/s",
+            timed["raw"],
+            base,
+            note=f"{n} ready tasks, each claimed exactly once (checked); higher is better, ratio < 1",
+        )
+    ]
     if "mcp" in timed:
-        rows.append(Row("claims", f"claims/s, {AGENTS} MCP agents (claim_next_task)", timed["mcp"], "/s",
-                        timed["raw"], base, note="one SDK session and token per agent; exactly once (checked)"))
+        rows.append(
+            Row(
+                "claims",
+                f"claims/s, {AGENTS} MCP agents (claim_next_task)",
+                timed["mcp"],
+                "/s",
+                timed["raw"],
+                base,
+                note="one SDK session and token per agent; exactly once (checked)",
+            )
+        )
     return rows
 
 
 def noop_rate(server: LiveServer, seconds: float) -> float:
     """No-op REST calls/s from AGENTS concurrent keep-alive clients: what the server does with no work."""
     from bench.bench_server import NOOP_PATH
+
     counts = [0] * AGENTS
     deadline = time.perf_counter() + seconds
 
@@ -201,12 +247,27 @@ def run_rest(ctx: Context, server: LiveServer) -> list[Row]:
     served = first_call_winners(server, first_pid)
     where = f"{ctx.backend}, {ctx.workers} worker(s)"
     return [
-        Row("claims", f"claims/s, {AGENTS} agents over REST claim-next ({where})", rate, "/s", noop,
-            f"no-op REST calls/s, {AGENTS} concurrent clients, same server", goal="≥ 0.4x",
+        Row(
+            "claims",
+            f"claims/s, {AGENTS} agents over REST claim-next ({where})",
+            rate,
+            "/s",
+            noop,
+            f"no-op REST calls/s, {AGENTS} concurrent clients, same server",
+            goal="≥ 0.4x",
             met=(rate / noop >= 0.4) if noop and not ctx.quick else None,
             note=f"{n} ready tasks, each claimed exactly once (checked); no-op {noop_before:.0f}/s before, "
-                 f"{noop_after:.0f}/s after"),
-        Row("claims", f"agents with a task after their first claim-next ({AGENTS} agents, {AGENTS} tasks)",
-            served, "agents", AGENTS, "agents calling at once", goal="= 1x", met=served == AGENTS,
-            note="no loser walks past tasks others took"),
+            f"{noop_after:.0f}/s after",
+        ),
+        Row(
+            "claims",
+            f"agents with a task after their first claim-next ({AGENTS} agents, {AGENTS} tasks)",
+            served,
+            "agents",
+            AGENTS,
+            "agents calling at once",
+            goal="= 1x",
+            met=served == AGENTS,
+            note="no loser walks past tasks others took",
+        ),
     ]

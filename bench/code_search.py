@@ -57,21 +57,34 @@ def measure(n_files: int = 50000, repeat: int = 3, pattern: str = NEEDLE + "_[0-
         root = CodeRoot(str(tmp))
         ours = grep(root, pattern, max_results=2000, context_lines=0)
         assert ours["count"] == hits, (ours["count"], hits)
-        theirs = subprocess.run(["grep", "-rEc", "--", pattern, str(tmp)], capture_output=True, text=True,
-                                check=False)
+        theirs = subprocess.run(
+            ["grep", "-rEc", "--", pattern, str(tmp)], capture_output=True, text=True, check=False
+        )
         found = sum(int(line.rsplit(":", 1)[1]) for line in theirs.stdout.splitlines())
         assert found == hits, (found, hits)
         ours_wall, ours_cpu = _time(lambda: grep(root, pattern, max_results=2000, context_lines=0), repeat)
-        grep_wall, grep_cpu = _time(lambda: subprocess.run(["grep", "-rE", "--", pattern, str(tmp)],
-                                                           stdout=subprocess.DEVNULL, check=False), repeat, child=True)
-        return {"files": n_files, "matches": hits, "code_search_s": round(ours_wall, 4),
-                "grep_r_s": round(grep_wall, 4), "ratio": round(ours_wall / grep_wall, 2) if grep_wall else None,
-                "code_search_cpu_s": round(ours_cpu, 4), "grep_r_cpu_s": round(grep_cpu, 4),
-                "cpu_ratio": round(ours_cpu / grep_cpu, 2) if grep_cpu else None}
+        grep_wall, grep_cpu = _time(
+            lambda: subprocess.run(
+                ["grep", "-rE", "--", pattern, str(tmp)], stdout=subprocess.DEVNULL, check=False
+            ),
+            repeat,
+            child=True,
+        )
+        return {
+            "files": n_files,
+            "matches": hits,
+            "code_search_s": round(ours_wall, 4),
+            "grep_r_s": round(grep_wall, 4),
+            "ratio": round(ours_wall / grep_wall, 2) if grep_wall else None,
+            "code_search_cpu_s": round(ours_cpu, 4),
+            "grep_r_cpu_s": round(grep_cpu, 4),
+            "cpu_ratio": round(ours_cpu / grep_cpu, 2) if grep_cpu else None,
+        }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
     import json
+
     print(json.dumps(measure(int(os.environ.get("BENCH_FILES", "50000"))), indent=2))

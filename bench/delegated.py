@@ -27,21 +27,51 @@ def board(ctx: Context) -> list[Row]:
     n = ctx.pick(2000, 400)
     out = module.measure(n_tasks=n, rounds=ctx.pick(15, 5))
     board_, trivial = out["board_server"], out["trivial_server"]
-    return [Row("board", f"board render, {n:,} tasks (server time) p50", board_["p50"], "ms", trivial["p50"],
-                "home page, same app and run", note=f"{out['board_bytes'] / 1e6:.1f} MB of HTML",
-                extra=out),
-            Row("board", f"board render, {n:,} tasks (server time) p95", board_["p95"], "ms", trivial["p95"],
-                "home page p95", goal=f"< {BOARD_GOAL_MS:.0f} ms" + (" (at 2,000)" if ctx.quick else ""),
-                met=(board_["p95"] < BOARD_GOAL_MS) if not ctx.quick else None)]
+    return [
+        Row(
+            "board",
+            f"board render, {n:,} tasks (server time) p50",
+            board_["p50"],
+            "ms",
+            trivial["p50"],
+            "home page, same app and run",
+            note=f"{out['board_bytes'] / 1e6:.1f} MB of HTML",
+            extra=out,
+        ),
+        Row(
+            "board",
+            f"board render, {n:,} tasks (server time) p95",
+            board_["p95"],
+            "ms",
+            trivial["p95"],
+            "home page p95",
+            goal=f"< {BOARD_GOAL_MS:.0f} ms" + (" (at 2,000)" if ctx.quick else ""),
+            met=(board_["p95"] < BOARD_GOAL_MS) if not ctx.quick else None,
+        ),
+    ]
 
 
 def code_search(ctx: Context) -> list[Row]:
     module = _module("code_search")
     if module is None or not hasattr(module, "measure"):
-        return [not_available("code_search", "code_search over 50,000 files",
-                              "bench/code_search.py (code connector) has not landed")]
+        return [
+            not_available(
+                "code_search",
+                "code_search over 50,000 files",
+                "bench/code_search.py (code connector) has not landed",
+            )
+        ]
     n = ctx.pick(50_000, 2_000)
     out = module.measure(n_files=n, repeat=ctx.pick(3, 1))
-    return [Row("code_search", f"code_search grep over {n:,} files", out["code_search_s"] * 1000, "ms",
-                out["grep_r_s"] * 1000, "grep -rE on the same tree",
-                note=f"{out['matches']} matching files; best of {ctx.pick(3, 1)}", extra=out)]
+    return [
+        Row(
+            "code_search",
+            f"code_search grep over {n:,} files",
+            out["code_search_s"] * 1000,
+            "ms",
+            out["grep_r_s"] * 1000,
+            "grep -rE on the same tree",
+            note=f"{out['matches']} matching files; best of {ctx.pick(3, 1)}",
+            extra=out,
+        )
+    ]

@@ -69,17 +69,23 @@ class LiveServer:
                 self.proc.wait(timeout=10)
 
 
-def start(scratch: Scratch, *, extra_env: dict[str, str] | None = None, timeout: float = 60,
-          workers: int = 1) -> LiveServer:
+def start(
+    scratch: Scratch, *, extra_env: dict[str, str] | None = None, timeout: float = 60, workers: int = 1
+) -> LiveServer:
     """The bench server (bench/bench_server.py) on `scratch`; returns once /api/v1/health answers 200."""
     port = free_port()
     log_path = scratch.data_dir / f"server-{port}.log"
     env = {**scratch.env(), **(extra_env or {})}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     with open(log_path, "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "bench.bench_server", "--port", str(port),
-                             "--workers", str(workers)], cwd=REPO,
-                                stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.bench_server", "--port", str(port), "--workers", str(workers)],
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
     server = LiveServer(scratch, port, proc, log_path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -99,6 +105,7 @@ def mint_tokens(scratch: Scratch, count: int, *, name: str = "bench") -> list[st
     """`count` planning tokens for the local owner, minted through the core as `plandesk token create` does."""
     from plandesk.core import tokens
     from plandesk.core.users import local_owner_actor
+
     db = scratch.open()
     try:
         actor = local_owner_actor(db)

@@ -29,8 +29,11 @@ async def session(url: str, token: str, *, name: str = "plandesk-bench") -> Asyn
     from mcp_types import Implementation
 
     async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=CALL_TIMEOUT) as http:
-        client = Client(streamable_http_client(url, http_client=http), mode="legacy",
-                        client_info=Implementation(name=name, version="1.0"))
+        client = Client(
+            streamable_http_client(url, http_client=http),
+            mode="legacy",
+            client_info=Implementation(name=name, version="1.0"),
+        )
         async with client:
             yield client
 
@@ -59,8 +62,11 @@ async def _measure(ctx, server, token, project_id, task_id, query, count) -> lis
         async def update():
             nonlocal version
             label_turn[0] += 1
-            out = await call_ok(client, "update_task", {"task_id": task_id, "version": version,
-                                                        "label": f"Benchmark task, edit {label_turn[0]}"})
+            out = await call_ok(
+                client,
+                "update_task",
+                {"task_id": task_id, "version": version, "label": f"Benchmark task, edit {label_turn[0]}"},
+            )
             version = out["version"]
 
         calls = {
@@ -74,18 +80,46 @@ async def _measure(ctx, server, token, project_id, task_id, query, count) -> lis
         got = await time_interleaved_async(calls, count=count)
     noop, bare = got["noop"], got["bare"]
     base = "bare MCP SDK no-op p50, same server process and loop"
-    rows = [Row("MCP", f"tools/call {NOOP_TOOL} p50 vs bare SDK", noop.p50, "ms", bare.p50, base,
-                goal=f"≤ {NOOP_VS_BARE_GOAL}x bare", met=noop.p50 / bare.p50 <= NOOP_VS_BARE_GOAL,
-                extra={"noop": noop.summary(), "bare": bare.summary()}),
-            Row("MCP", "tools/call get_task p50 vs bare SDK", got["get_task"].p50, "ms", bare.p50, base,
-                goal=f"≤ {GET_VS_BARE_GOAL}x bare", met=got["get_task"].p50 / bare.p50 <= GET_VS_BARE_GOAL)]
+    rows = [
+        Row(
+            "MCP",
+            f"tools/call {NOOP_TOOL} p50 vs bare SDK",
+            noop.p50,
+            "ms",
+            bare.p50,
+            base,
+            goal=f"≤ {NOOP_VS_BARE_GOAL}x bare",
+            met=noop.p50 / bare.p50 <= NOOP_VS_BARE_GOAL,
+            extra={"noop": noop.summary(), "bare": bare.summary()},
+        ),
+        Row(
+            "MCP",
+            "tools/call get_task p50 vs bare SDK",
+            got["get_task"].p50,
+            "ms",
+            bare.p50,
+            base,
+            goal=f"≤ {GET_VS_BARE_GOAL}x bare",
+            met=got["get_task"].p50 / bare.p50 <= GET_VS_BARE_GOAL,
+        ),
+    ]
     for tool in ("get_task", "search", "get_next_task", "update_task"):
         lat: Latency = got[tool]
         read = tool != "update_task"
         ratio = lat.p50 / noop.p50
-        rows.append(Row("MCP", f"tools/call {tool} p50", lat.p50, "ms", noop.p50, f"{NOOP_TOOL} p50, same session",
-                        goal=f"≤ {READ_GOAL}x no-op" if read else "", met=(ratio <= READ_GOAL) if read else None,
-                        extra={tool: lat.summary(), "noop": noop.summary()}))
+        rows.append(
+            Row(
+                "MCP",
+                f"tools/call {tool} p50",
+                lat.p50,
+                "ms",
+                noop.p50,
+                f"{NOOP_TOOL} p50, same session",
+                goal=f"≤ {READ_GOAL}x no-op" if read else "",
+                met=(ratio <= READ_GOAL) if read else None,
+                extra={tool: lat.summary(), "noop": noop.summary()},
+            )
+        )
         rows.append(Row("MCP", f"tools/call {tool} p99", lat.p99, "ms", noop.p99, f"{NOOP_TOOL} p99"))
     rows[2].note = f"{count} calls per tool, taking turns with the no-op, one legacy-protocol SDK session"
     return rows

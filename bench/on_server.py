@@ -43,19 +43,30 @@ def run(ctx: Context) -> list[Row]:
             ctx.say(f"server on {server.url}: {n_tasks:,} tasks seeded, {idle:.0f} MiB idle")
             rows += _guarded("REST", "REST GET", lambda: rest_calls.run(ctx, server, pid, ids[0]))
             if mcp_ready:
-                rows += _guarded("MCP", "MCP tools/call", lambda: mcp_calls.run(ctx, server, tokens[0], pid, ids[1],
-                                                                                query))
+                rows += _guarded(
+                    "MCP", "MCP tools/call", lambda: mcp_calls.run(ctx, server, tokens[0], pid, ids[1], query)
+                )
             else:
                 rows.append(not_available("MCP", "MCP tools/call p50/p99", "src/plandesk/mcp has not landed"))
-            rows += _guarded("claims", "claims per second", lambda: claims.run(ctx, server, tokens[1:] or None))
+            rows += _guarded(
+                "claims", "claims per second", lambda: claims.run(ctx, server, tokens[1:] or None)
+            )
             after = server.rss_mib()
             if not server.alive():
                 raise RuntimeError("the server died under load: " + server.log_text()[-1000:])
             errors = server.log_text().count("Traceback")
-            rows.append(Row("memory", "server RSS after the load above", after, "MiB", idle,
-                            "the same server idle, before the load",
-                            note=f"{n_tasks:,}-task project; tracebacks in the server log: {errors}",
-                            extra={"idle_mib": idle, "after_mib": after, "tracebacks": errors}))
+            rows.append(
+                Row(
+                    "memory",
+                    "server RSS after the load above",
+                    after,
+                    "MiB",
+                    idle,
+                    "the same server idle, before the load",
+                    note=f"{n_tasks:,}-task project; tracebacks in the server log: {errors}",
+                    extra={"idle_mib": idle, "after_mib": after, "tracebacks": errors},
+                )
+            )
         finally:
             server.stop()
     return rows

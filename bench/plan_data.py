@@ -7,11 +7,53 @@ from collections import Counter
 from dataclasses import dataclass
 
 # Words a plan is written in; the rest of the vocabulary is made-up syllables so the frequencies follow Zipf.
-DOMAIN_WORDS = ("checkout", "payment", "invoice", "refund", "cart", "login", "session", "token", "schema",
-                "migration", "index", "cache", "queue", "worker", "deploy", "release", "rollback", "metric",
-                "alert", "dashboard", "search", "export", "import", "report", "audit", "review", "design",
-                "spec", "test", "fixture", "latency", "timeout", "retry", "webhook", "email", "notify",
-                "profile", "avatar", "billing", "coupon", "discount", "shipping", "address", "tax", "currency")
+DOMAIN_WORDS = (
+    "checkout",
+    "payment",
+    "invoice",
+    "refund",
+    "cart",
+    "login",
+    "session",
+    "token",
+    "schema",
+    "migration",
+    "index",
+    "cache",
+    "queue",
+    "worker",
+    "deploy",
+    "release",
+    "rollback",
+    "metric",
+    "alert",
+    "dashboard",
+    "search",
+    "export",
+    "import",
+    "report",
+    "audit",
+    "review",
+    "design",
+    "spec",
+    "test",
+    "fixture",
+    "latency",
+    "timeout",
+    "retry",
+    "webhook",
+    "email",
+    "notify",
+    "profile",
+    "avatar",
+    "billing",
+    "coupon",
+    "discount",
+    "shipping",
+    "address",
+    "tax",
+    "currency",
+)
 _SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pa", "qu", "do", "fe", "gi", "ho", "ju")
 
 
@@ -64,8 +106,14 @@ def random_plan(n_tasks: int, n_edges: int, *, seed: int = 7) -> Plan:
             status = "in_progress"
         else:
             status = rng.choices(("todo", "scope", "backlog"), weights=(6, 2, 1))[0]
-        tasks.append({"label": f"T{i} " + text.sentence(3, 7), "status": status,
-                      "priority": rng.choice(priorities), "description": text.sentence(10, 40)})
+        tasks.append(
+            {
+                "label": f"T{i} " + text.sentence(3, 7),
+                "status": status,
+                "priority": rng.choice(priorities),
+                "description": text.sentence(10, 40),
+            }
+        )
     edges: set[tuple[int, int]] = set()
     out: list[tuple[int, int, str]] = []
     # Prerequisites point from a lower index to a higher one, so the graph is acyclic whatever the labels;

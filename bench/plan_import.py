@@ -43,19 +43,39 @@ def run(ctx: Context) -> list[Row]:
             from sqlalchemy import func, select
 
             from plandesk.db.schema import tasks
+
             with db.read() as conn:
-                landed = conn.execute(select(func.count()).select_from(tasks)
-                                      .where(tasks.c.project_id == new_id)).scalar_one() if new_id else None
+                landed = (
+                    conn.execute(
+                        select(func.count()).select_from(tasks).where(tasks.c.project_id == new_id)
+                    ).scalar_one()
+                    if new_id
+                    else None
+                )
         finally:
             db.dispose()
     if landed is not None and landed != n_tasks:
         raise RuntimeError(f"the import wrote {landed} tasks, expected {n_tasks}")
     size = f"{n_tasks:,}-task plan ({len(blob) / 1e6:.1f} MB, {n_edges:,} edges)"
     return [
-        Row("import", f"import of a {size}", imported.seconds, "s", raw.seconds,
-            "raw executemany of the same rows", goal=f"< {GOAL_S:.0f} s" + (" (at 10k)" if ctx.quick else ""),
+        Row(
+            "import",
+            f"import of a {size}",
+            imported.seconds,
+            "s",
+            raw.seconds,
+            "raw executemany of the same rows",
+            goal=f"< {GOAL_S:.0f} s" + (" (at 10k)" if ctx.quick else ""),
             met=(imported.seconds < GOAL_S) if not ctx.quick else None,
-            note="parse + validate every reference + write in one transaction, with search index and audit"),
-        Row("import", "import peak Python memory", imported.peak_mib, "MiB", parse_only.peak_mib,
-            "json.loads of the same file", note="tracemalloc peak: the parsed document plus what import adds"),
+            note="parse + validate every reference + write in one transaction, with search index and audit",
+        ),
+        Row(
+            "import",
+            "import peak Python memory",
+            imported.peak_mib,
+            "MiB",
+            parse_only.peak_mib,
+            "json.loads of the same file",
+            note="tracemalloc peak: the parsed document plus what import adds",
+        ),
     ]

@@ -29,11 +29,21 @@ def run(ctx: Context) -> list[Row]:
             with stopwatch() as core:
                 ids = [tasks.create_task(db, actor, project, dict(t))["id"] for t in plan.tasks]
                 for a, b, label in plan.edges:
-                    edges.create_edge(db, actor, project, {"from_id": ids[a], "to_id": ids[b], "label": label})
+                    edges.create_edge(
+                        db, actor, project, {"from_id": ids[a], "to_id": ids[b], "label": label}
+                    )
         finally:
             db.dispose()
     per_call_ms = core.seconds * 1000 / (n_tasks + n_edges)
-    return [Row("plan writes", f"{name} (core, one call each)", core.seconds, "s", raw.seconds,
-                "raw executemany, one transaction",
-                note=f"{per_call_ms:.2f} ms per call with validation, cycle check, search index, audit",
-                extra={"tasks": n_tasks, "edges": n_edges, "per_call_ms": per_call_ms})]
+    return [
+        Row(
+            "plan writes",
+            f"{name} (core, one call each)",
+            core.seconds,
+            "s",
+            raw.seconds,
+            "raw executemany, one transaction",
+            note=f"{per_call_ms:.2f} ms per call with validation, cycle check, search index, audit",
+            extra={"tasks": n_tasks, "edges": n_edges, "per_call_ms": per_call_ms},
+        )
+    ]

@@ -63,19 +63,37 @@ def _number(value: float | None, unit: str) -> str:
 
 def render(rows: list[Row], meta: dict, console: Console | None = None) -> None:
     console = console or Console()
-    table = Table(title=f"Plan Desk benchmarks — {meta['backend']}{' (quick)' if meta['quick'] else ''}",
-                  caption="ratio = figure / baseline, both measured in this run", show_lines=False)
-    for column, justify in (("area", "left"), ("figure", "left"), ("value", "right"), ("baseline", "left"),
-                            ("baseline value", "right"), ("ratio", "right"), ("goal", "left"), ("note", "left")):
+    table = Table(
+        title=f"Plan Desk benchmarks — {meta['backend']}{' (quick)' if meta['quick'] else ''}",
+        caption="ratio = figure / baseline, both measured in this run",
+        show_lines=False,
+    )
+    for column, justify in (
+        ("area", "left"),
+        ("figure", "left"),
+        ("value", "right"),
+        ("baseline", "left"),
+        ("baseline value", "right"),
+        ("ratio", "right"),
+        ("goal", "left"),
+        ("note", "left"),
+    ):
         table.add_column(column, justify=justify, overflow="fold")
     for r in rows:
         ratio = r.ratio
         goal = r.goal
         if r.goal and r.met is not None:
             goal = f"[green]✓ {r.goal}[/green]" if r.met else f"[red]✗ {r.goal}[/red]"
-        table.add_row(r.area, r.name, _number(r.figure, r.unit), r.baseline_name,
-                      _number(r.baseline, r.unit) if r.baseline_name else "",
-                      f"{ratio:.2f}x" if ratio is not None else "", goal, r.note)
+        table.add_row(
+            r.area,
+            r.name,
+            _number(r.figure, r.unit),
+            r.baseline_name,
+            _number(r.baseline, r.unit) if r.baseline_name else "",
+            f"{ratio:.2f}x" if ratio is not None else "",
+            goal,
+            r.note,
+        )
     console.print(table)
 
 
@@ -92,7 +110,9 @@ def _clean(value):
 def write_json(rows: list[Row], meta: dict, path: Path = RESULTS_PATH) -> Path:
     payload = {
         "generated_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-        "python": sys.version.split()[0], "machine": platform.machine(), "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "machine": platform.machine(),
+        "platform": platform.platform(),
         **meta,
         "rows": [_clean({**asdict(r), "ratio": r.ratio}) for r in rows],
     }

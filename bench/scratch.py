@@ -32,6 +32,7 @@ class Scratch:
     def open(self) -> Database:
         """Create (or migrate) the workspace and hand back its Database, as `plandesk init` does."""
         from plandesk.core.workspace import initialise
+
         return initialise(self.settings())
 
     def env(self) -> dict[str, str]:
@@ -45,6 +46,7 @@ class Scratch:
 
 def _pg_admin():
     import psycopg
+
     return psycopg.connect(PG_ADMIN_URL, autocommit=True)
 
 

@@ -37,7 +37,7 @@ def run(ctx: Context) -> list[Row]:
             with db.write() as tx:
                 pid = raw_sql.insert_project(db, tx.conn, "search")
                 for at in range(0, n_rows, 10_000):
-                    raw_sql.insert_search_rows(db, tx.conn, pid, corpus[at:at + 10_000])
+                    raw_sql.insert_search_rows(db, tx.conn, pid, corpus[at : at + 10_000])
             if not db.is_sqlite:
                 with db.engine.connect() as conn:
                     conn.exec_driver_sql("ANALYZE search_entries")
@@ -47,6 +47,7 @@ def run(ctx: Context) -> list[Row]:
             raw_samples: list[float] = []
             per_query = {}
             for name, q in mix.items():
+
                 def whole(q=q):
                     return search_service.search(db, actor, q, limit=20)
 
@@ -57,10 +58,16 @@ def run(ctx: Context) -> list[Row]:
                     with db.read() as conn:
                         return raw_sql.ranked_search(conn, q, limit=20)
 
-                got = time_interleaved({"whole": whole, "project": in_project, "raw": raw_call}, count=rounds,
-                                       warmup=2)
-                per_query[name] = {"query": q, "core_p50": got["whole"].p50, "scoped_p50": got["project"].p50,
-                                   "raw_p50": got["raw"].p50, "hits": len(whole()["results"])}
+                got = time_interleaved(
+                    {"whole": whole, "project": in_project, "raw": raw_call}, count=rounds, warmup=2
+                )
+                per_query[name] = {
+                    "query": q,
+                    "core_p50": got["whole"].p50,
+                    "scoped_p50": got["project"].p50,
+                    "raw_p50": got["raw"].p50,
+                    "hits": len(whole()["results"]),
+                }
                 core_samples += got["whole"].samples_s + got["project"].samples_s
                 raw_samples += got["raw"].samples_s
         finally:
@@ -68,14 +75,30 @@ def run(ctx: Context) -> list[Row]:
     core_all, raw_all = Latency.of(core_samples), Latency.of(raw_samples)
     size = f"{n_rows:,} rows"
     slowest = max(per_query, key=lambda k: per_query[k]["core_p50"])
-    note = (f"{len(mix)} query shapes × {rounds}, whole workspace and project-scoped; slowest: {slowest} "
-            f"({per_query[slowest]['core_p50']:.1f} ms core, {per_query[slowest]['raw_p50']:.1f} ms raw)")
+    note = (
+        f"{len(mix)} query shapes × {rounds}, whole workspace and project-scoped; slowest: {slowest} "
+        f"({per_query[slowest]['core_p50']:.1f} ms core, {per_query[slowest]['raw_p50']:.1f} ms raw)"
+    )
     return [
-        Row("search", f"search p50 over {size}", core_all.p50, "ms", raw_all.p50, "raw ranked FTS query",
-            note=note, extra={"per_query": per_query}),
-        Row("search", f"search p95 over {size}", core_all.p95, "ms", raw_all.p95, "raw ranked FTS query",
+        Row(
+            "search",
+            f"search p50 over {size}",
+            core_all.p50,
+            "ms",
+            raw_all.p50,
+            "raw ranked FTS query",
+            note=note,
+            extra={"per_query": per_query},
+        ),
+        Row(
+            "search",
+            f"search p95 over {size}",
+            core_all.p95,
+            "ms",
+            raw_all.p95,
+            "raw ranked FTS query",
             goal=f"< {GOAL_P95_MS:.0f} ms" + (" (at 100k)" if ctx.quick else ""),
             met=(core_all.p95 < GOAL_P95_MS) if not ctx.quick else None,
-            note="the core ranks at most 2,000 matches and adds excerpts; the raw query ranks every match"),
+            note="the core ranks at most 2,000 matches and adds excerpts; the raw query ranks every match",
+        ),
     ]
-

@@ -19,8 +19,15 @@ from bench.timing import Latency
 
 READS = ("get_task", "list_tasks", "search", "get_next_task")
 # Weights of the mix: mostly reads, as agents do; every write is one the client can check afterwards.
-MIX = {"get_task": 26, "list_tasks": 12, "search": 14, "get_next_task": 10, "update_task": 24, "create_task": 8,
-       "claim_task": 6}
+MIX = {
+    "get_task": 26,
+    "list_tasks": 12,
+    "search": 14,
+    "get_next_task": 10,
+    "update_task": 24,
+    "create_task": 8,
+    "claim_task": 6,
+}
 
 
 @dataclass
@@ -82,11 +89,21 @@ class _Start:
             self.go.set()
 
 
-async def _one_client(i: int, url: str, token: str, project_id: str, shared: list[str], start: _Start,
-                      result: SoakResult, rng: random.Random, acked: list[_Client]) -> None:
+async def _one_client(
+    i: int,
+    url: str,
+    token: str,
+    project_id: str,
+    shared: list[str],
+    start: _Start,
+    result: SoakResult,
+    rng: random.Random,
+    acked: list[_Client],
+) -> None:
     from bench.mcp_calls import session
 
     async with session(url, token, name=f"soak-{i}") as client:
+
         async def call(tool: str, args: dict) -> dict | None:
             started = time.perf_counter()
             try:
@@ -121,7 +138,10 @@ async def _one_client(i: int, url: str, token: str, project_id: str, shared: lis
             elif tool == "list_tasks":
                 await call(tool, {"project_id": project_id, "limit": 20})
             elif tool == "search":
-                await call(tool, {"query": rng.choice(("soak", "shared", "client", "task")), "project_id": project_id})
+                await call(
+                    tool,
+                    {"query": rng.choice(("soak", "shared", "client", "task")), "project_id": project_id},
+                )
             elif tool == "get_next_task":
                 await call(tool, {"project_id": project_id})
             elif tool == "update_task":
@@ -137,8 +157,9 @@ async def _one_client(i: int, url: str, token: str, project_id: str, shared: lis
                     state.created[out["id"]] = label
                     result.acknowledged_writes += 1
             else:
-                out = await call(tool, {"task_id": rng.choice(shared), "agent_ref": f"soak-{i}",
-                                        "lease_seconds": 30})
+                out = await call(
+                    tool, {"task_id": rng.choice(shared), "agent_ref": f"soak-{i}", "lease_seconds": 30}
+                )
                 if out is not None and not out.get("claimed"):
                     result.refusals += 1  # someone else holds it, or it is done: a clear answer, not an error
 
@@ -181,28 +202,47 @@ async def _sample_memory(pid: int, start: _Start, result: SoakResult) -> None:
     result.rss_samples_mib.append(rss_mib(pid) or 0.0)
 
 
-async def _soak(url: str, tokens: list[str], project_id: str, shared: list[str], seconds: float,
-                result: SoakResult, seed: int, server_pid: int | None) -> list[_Client]:
+async def _soak(
+    url: str,
+    tokens: list[str],
+    project_id: str,
+    shared: list[str],
+    seconds: float,
+    result: SoakResult,
+    seed: int,
+    server_pid: int | None,
+) -> list[_Client]:
     acked: list[_Client] = []
     start = _Start(waiting=len(tokens), seconds=seconds)
     async with anyio.create_task_group() as group:
         if server_pid:
             group.start_soon(_sample_memory, server_pid, start, result)
         for i, token in enumerate(tokens):
-            group.start_soon(_one_client, i, url, token, project_id, shared, start, result,
-                             random.Random(seed + i), acked)
+            group.start_soon(
+                _one_client, i, url, token, project_id, shared, start, result, random.Random(seed + i), acked
+            )
     result.seconds = seconds + max(0.0, time.monotonic() - start.deadline)
     return acked
 
 
-def soak(base_url: str, tokens: list[str], project_id: str, shared: list[str], *, seconds: float,
-         server_pid: int | None = None, seed: int = 1) -> SoakResult:
+def soak(
+    base_url: str,
+    tokens: list[str],
+    project_id: str,
+    shared: list[str],
+    *,
+    seconds: float,
+    server_pid: int | None = None,
+    seed: int = 1,
+) -> SoakResult:
     """One client per token against `base_url`'s /mcp/ for `seconds`; then every acknowledged write is checked."""
     from bench.live_server import rss_mib
 
     result = SoakResult(clients=len(tokens), seconds=seconds)
     result.rss_before_mib = rss_mib(server_pid) if server_pid else None
-    acked = anyio.run(_soak, f"{base_url}/mcp/", tokens, project_id, shared, seconds, result, seed, server_pid)
+    acked = anyio.run(
+        _soak, f"{base_url}/mcp/", tokens, project_id, shared, seconds, result, seed, server_pid
+    )
     result.rss_after_mib = rss_mib(server_pid) if server_pid else None
     result.lost_writes = count_lost(base_url, project_id, acked)
     return result
@@ -217,8 +257,18 @@ def seeded_soak(backend: str, clients: int, seconds: float, *, shared_tasks: int
     with scratch_workspace(backend, label="soak") as scratch:
         db = scratch.open()
         try:
-            plan = Plan([{"label": f"shared task {i}", "status": "todo", "priority": None,
-                          "description": "a shared task the soak reads and claims"} for i in range(shared_tasks)], [])
+            plan = Plan(
+                [
+                    {
+                        "label": f"shared task {i}",
+                        "status": "todo",
+                        "priority": None,
+                        "description": "a shared task the soak reads and claims",
+                    }
+                    for i in range(shared_tasks)
+                ],
+                [],
+            )
             with db.write() as tx:
                 pid = raw_sql.insert_project(db, tx.conn, "Soak")
                 shared = raw_sql.insert_plan(db, tx.conn, pid, plan, with_search=True)
@@ -248,21 +298,44 @@ def as_rows(ctx) -> list:
         return [not_available("soak", name, "src/plandesk/mcp has not landed")]
     r = seeded_soak(ctx.backend, clients, seconds)
     lat = r.overall()
-    note = (f"{r.calls:,} calls ({r.calls_per_second:.0f}/s), {r.errors} errors, {r.acknowledged_writes:,} "
-            f"acknowledged writes, {r.lost_writes} lost, {r.refusals} clear refusals")
-    return [Row("soak", name, lat.p99, "ms", lat.p50, "p50 of the same calls", goal="0 errors, 0 lost",
-                met=r.errors == 0 and r.lost_writes == 0, note=note,
-                extra={"by_tool": r.by_tool(), "errors": r.error_samples[:10], "calls": r.calls}),
-            Row("soak", "soak: server RSS at the end", r.rss_after_mib, "MiB", r.rss_before_mib,
-                "RSS before the soak", note=_memory_note(r), extra={"rss_samples_mib": r.rss_samples_mib})]
+    note = (
+        f"{r.calls:,} calls ({r.calls_per_second:.0f}/s), {r.errors} errors, {r.acknowledged_writes:,} "
+        f"acknowledged writes, {r.lost_writes} lost, {r.refusals} clear refusals"
+    )
+    return [
+        Row(
+            "soak",
+            name,
+            lat.p99,
+            "ms",
+            lat.p50,
+            "p50 of the same calls",
+            goal="0 errors, 0 lost",
+            met=r.errors == 0 and r.lost_writes == 0,
+            note=note,
+            extra={"by_tool": r.by_tool(), "errors": r.error_samples[:10], "calls": r.calls},
+        ),
+        Row(
+            "soak",
+            "soak: server RSS at the end",
+            r.rss_after_mib,
+            "MiB",
+            r.rss_before_mib,
+            "RSS before the soak",
+            note=_memory_note(r),
+            extra={"rss_samples_mib": r.rss_samples_mib},
+        ),
+    ]
 
 
 def _memory_note(r: SoakResult) -> str:
     growth = r.rss_second_half_growth
     if growth is None:
         return "too short to sample memory during the run"
-    return (f"second half of the run: {(growth - 1) * 100:+.1f} % (flat once pooled connections and caches "
-            "are warm)")
+    return (
+        f"second half of the run: {(growth - 1) * 100:+.1f} % (flat once pooled connections and caches "
+        "are warm)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -273,13 +346,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     r = seeded_soak(args.backend, args.clients, args.seconds)
     lat = r.overall()
-    print(f"{r.clients} clients, {r.seconds:.1f} s, {r.calls:,} calls ({r.calls_per_second:.0f}/s); "
-          f"p50 {lat.p50:.1f} ms, p95 {lat.p95:.1f} ms, p99 {lat.p99:.1f} ms")
+    print(
+        f"{r.clients} clients, {r.seconds:.1f} s, {r.calls:,} calls ({r.calls_per_second:.0f}/s); "
+        f"p50 {lat.p50:.1f} ms, p95 {lat.p95:.1f} ms, p99 {lat.p99:.1f} ms"
+    )
     for tool, s in r.by_tool().items():
         print(f"  {tool:14} n={s['n']:6}  p50 {s['p50_ms']:7.1f} ms  p99 {s['p99_ms']:7.1f} ms")
-    print(f"errors {r.errors}, clear refusals {r.refusals}, acknowledged writes {r.acknowledged_writes:,}, "
-          f"lost {r.lost_writes}; server RSS {r.rss_before_mib:.0f} → {r.rss_after_mib:.0f} MiB; "
-          f"{_memory_note(r)}")
+    print(
+        f"errors {r.errors}, clear refusals {r.refusals}, acknowledged writes {r.acknowledged_writes:,}, "
+        f"lost {r.lost_writes}; server RSS {r.rss_before_mib:.0f} → {r.rss_after_mib:.0f} MiB; "
+        f"{_memory_note(r)}"
+    )
     for sample in r.error_samples[:10]:
         print("  error:", sample)
     return 0 if r.errors == 0 and r.lost_writes == 0 else 1

@@ -33,8 +33,14 @@ class Latency:
     @classmethod
     def of(cls, seconds: list[float]) -> Latency:
         ms = [s * 1000 for s in seconds]
-        return cls(n=len(ms), p50=percentile(ms, 50), p95=percentile(ms, 95), p99=percentile(ms, 99),
-                   mean=sum(ms) / len(ms) if ms else math.nan, samples_s=list(seconds))
+        return cls(
+            n=len(ms),
+            p50=percentile(ms, 50),
+            p95=percentile(ms, 95),
+            p99=percentile(ms, 99),
+            mean=sum(ms) / len(ms) if ms else math.nan,
+            samples_s=list(seconds),
+        )
 
     def summary(self) -> dict:
         return {"n": self.n, "p50_ms": self.p50, "p95_ms": self.p95, "p99_ms": self.p99, "mean_ms": self.mean}
@@ -75,7 +81,9 @@ def stopwatch(*, trace_memory: bool = False) -> Iterator[Measured]:
             out.peak_mib = peak / (1024 * 1024)
 
 
-def time_interleaved(calls: dict[str, Callable[[], object]], *, count: int, warmup: int = 5) -> dict[str, Latency]:
+def time_interleaved(
+    calls: dict[str, Callable[[], object]], *, count: int, warmup: int = 5
+) -> dict[str, Latency]:
     """Time several calls taking turns, so a noisy neighbour slows each of them alike and ratios hold."""
     for _ in range(warmup):
         for call in calls.values():
@@ -89,8 +97,9 @@ def time_interleaved(calls: dict[str, Callable[[], object]], *, count: int, warm
     return {name: Latency.of(s) for name, s in samples.items()}
 
 
-async def time_interleaved_async(calls: dict[str, Callable[[], Awaitable[object]]], *, count: int,
-                                 warmup: int = 5) -> dict[str, Latency]:
+async def time_interleaved_async(
+    calls: dict[str, Callable[[], Awaitable[object]]], *, count: int, warmup: int = 5
+) -> dict[str, Latency]:
     """The same, for coroutines (MCP calls through one client session)."""
     for _ in range(warmup):
         for call in calls.values():

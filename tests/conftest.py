@@ -43,6 +43,7 @@ def free_port() -> int:
 
 def _pg_admin():
     import psycopg
+
     return psycopg.connect(PG_ADMIN_URL, autocommit=True)
 
 
@@ -78,15 +79,26 @@ class Workspace:
 
     def settings(self):
         from plandesk.settings import load_settings
+
         return load_settings(data_dir=self.data_dir, database_url=self.database_url)
 
-    def cli(self, *args: str, input: str | None = None, check: bool = True, cwd=None, extra_env=None
-            ) -> subprocess.CompletedProcess:
+    def cli(
+        self, *args: str, input: str | None = None, check: bool = True, cwd=None, extra_env=None
+    ) -> subprocess.CompletedProcess:
         env = {**self.env, **(extra_env or {})}
-        proc = subprocess.run([sys.executable, "-m", "plandesk", *args], capture_output=True, text=True,
-                              env=env, input=input, timeout=120, cwd=cwd)
+        proc = subprocess.run(
+            [sys.executable, "-m", "plandesk", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            input=input,
+            timeout=120,
+            cwd=cwd,
+        )
         if check and proc.returncode != 0:
-            raise AssertionError(f"plandesk {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+            raise AssertionError(
+                f"plandesk {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+            )
         return proc
 
     def create_token(self, name: str = "test", *extra: str) -> str:
@@ -170,13 +182,20 @@ class LiveServer:
             c.close()
 
 
-def start_server(ws: Workspace, *extra: str, port: int | None = None, extra_env: dict | None = None) -> LiveServer:
+def start_server(
+    ws: Workspace, *extra: str, port: int | None = None, extra_env: dict | None = None
+) -> LiveServer:
     port = port or free_port()
     log_path = ws.data_dir / f"server-{port}.log"
     log = open(log_path, "ab")
     env = {**ws.env, **(extra_env or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "plandesk", "serve", "--port", str(port), *extra],
-                            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plandesk", "serve", "--port", str(port), *extra],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
     server = LiveServer(ws, port, proc, log_path, extra)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -199,6 +218,7 @@ def serve_on(ws: Workspace, tier: str = "app", *extra: str, **kw):
     if extra or kw:
         raise TypeError(f"the in-process tier takes no serve arguments ({extra} {kw}): use tier='process'")
     from inprocess import AppServer
+
     return AppServer(ws)
 
 
@@ -312,6 +332,7 @@ def browser():
     """Headless Chromium, one per module (pages run against a process-tier server)."""
     from playwright.sync_api import sync_playwright
     from web_support import CHROMIUM, LAUNCH_ARGS
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield b
@@ -321,8 +342,10 @@ def browser():
 @pytest.fixture
 def page(browser, server):
     from web_support import UI_TIMEOUT_MS, PageLog
-    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 800},
-                                  reduced_motion="reduce")
+
+    context = browser.new_context(
+        base_url=server.url, viewport={"width": 1280, "height": 800}, reduced_motion="reduce"
+    )
     context.set_default_timeout(UI_TIMEOUT_MS)
     pg = context.new_page()
     pg.log = PageLog(pg)
@@ -331,11 +354,19 @@ def page(browser, server):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "server(tier, fresh=False): the module's shared server ('app' runs the "
-                                       "app in-process, 'process' runs `plandesk serve`); fresh=True: one per test")
+    config.addinivalue_line(
+        "markers",
+        "server(tier, fresh=False): the module's shared server ('app' runs the "
+        "app in-process, 'process' runs `plandesk serve`); fresh=True: one per test",
+    )
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "browser" in item.keywords and not Path(os.environ.get("PLANDESK_CHROMIUM", "/usr/bin/chromium")).exists():
-            item.add_marker(pytest.mark.skip(reason="Chromium is not installed (the test command installs it)"))
+        if (
+            "browser" in item.keywords
+            and not Path(os.environ.get("PLANDESK_CHROMIUM", "/usr/bin/chromium")).exists()
+        ):
+            item.add_marker(
+                pytest.mark.skip(reason="Chromium is not installed (the test command installs it)")
+            )

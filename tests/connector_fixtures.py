@@ -40,11 +40,16 @@ def git_repository(path: Path) -> Path:
 
 
 def connector_config(code_root: Path) -> dict:
-    return {"enabled": True, "code_root": str(code_root),
-            "recipes": [{"name": "app", "kind": "build", "argv": ["sh", "build.sh"], "timeout_s": 60},
-                        {"name": "unit", "kind": "test", "argv": ["sh", "-c", "exit 3"], "timeout_s": 60},
-                        {"name": "production", "kind": "deploy", "argv": ["sh", "deploy.sh"], "timeout_s": 60}],
-            "exec_allowlist": ["ls", "echo", "cat"]}
+    return {
+        "enabled": True,
+        "code_root": str(code_root),
+        "recipes": [
+            {"name": "app", "kind": "build", "argv": ["sh", "build.sh"], "timeout_s": 60},
+            {"name": "unit", "kind": "test", "argv": ["sh", "-c", "exit 3"], "timeout_s": 60},
+            {"name": "production", "kind": "deploy", "argv": ["sh", "deploy.sh"], "timeout_s": 60},
+        ],
+        "exec_allowlist": ["ls", "echo", "cat"],
+    }
 
 
 @dataclass
@@ -67,13 +72,16 @@ class Team:
 
 def make_team(server, tmp: Path) -> Team:
     owner = server.client()  # the loopback owner, while the workspace still has one user
-    r = owner.post("/api/v1/members", json={"email": "admin@example.com", "role": "admin", "password": PASSWORD,
-                                            "name": "Admin"})
+    r = owner.post(
+        "/api/v1/members",
+        json={"email": "admin@example.com", "role": "admin", "password": PASSWORD, "name": "Admin"},
+    )
     assert r.status_code == 201, r.text
     admin = sign_in(server, "admin@example.com")  # two users now: no more local mode, people sign in
     for email, role in (("member@example.com", "member"), ("viewer@example.com", "viewer")):
-        r = admin.post("/api/v1/members", json={"email": email, "role": role, "password": PASSWORD,
-                                                "name": role.title()})
+        r = admin.post(
+            "/api/v1/members", json={"email": email, "role": role, "password": PASSWORD, "name": role.title()}
+        )
         assert r.status_code == 201, r.text
     project = admin.post("/api/v1/projects", json={"name": "Connected"})
     assert project.status_code == 201, project.text

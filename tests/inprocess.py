@@ -56,8 +56,15 @@ class AppServer:
 
     def _new_client(self, *, headers=None, cookies=None, follow_redirects=False) -> AppClient:
         # raise_server_exceptions=False: an unhandled error reaches the test as the 500 a person would get.
-        return AppClient(self.app, base_url=self.url, client=("127.0.0.1", 50000), headers=headers,
-                         cookies=cookies, follow_redirects=follow_redirects, raise_server_exceptions=False)
+        return AppClient(
+            self.app,
+            base_url=self.url,
+            client=("127.0.0.1", 50000),
+            headers=headers,
+            cookies=cookies,
+            follow_redirects=follow_redirects,
+            raise_server_exceptions=False,
+        )
 
     def client(self, *, headers=None, cookies=None, follow_redirects=False, timeout=None) -> AppClient:
         c = self._new_client(headers=headers, cookies=cookies, follow_redirects=follow_redirects)

@@ -66,7 +66,14 @@ async def error(client: Client, name: str, arguments: dict | None = None) -> str
     result = await call(client, name, arguments)
     assert result.is_error, f"{name} should have failed but returned {result.structured_content}"
     text = result.content[0].text
-    for leak in ("Traceback", "sqlalchemy", "pydantic", "jsonschema", "Error executing tool", "validation error"):
+    for leak in (
+        "Traceback",
+        "sqlalchemy",
+        "pydantic",
+        "jsonschema",
+        "Error executing tool",
+        "validation error",
+    ):
         assert leak not in text, text
     return text
 

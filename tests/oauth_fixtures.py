@@ -20,16 +20,37 @@ def pkce() -> tuple[str, str]:
 
 
 def register(c, redirect: str = REDIRECT, **extra) -> dict:
-    r = c.post("/oauth/register", json={"client_name": "Test Agent", "redirect_uris": [redirect],
-                                        "token_endpoint_auth_method": "none", **extra})
+    r = c.post(
+        "/oauth/register",
+        json={
+            "client_name": "Test Agent",
+            "redirect_uris": [redirect],
+            "token_endpoint_auth_method": "none",
+            **extra,
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
 
-def authorize(c, client_id: str, challenge: str, *, redirect: str = REDIRECT, scope: str | None = None,
-              resource: str | None = ORIGIN + "/mcp", state: str = "s-1"):
-    params = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect, "state": state,
-              "code_challenge": challenge, "code_challenge_method": "S256"}
+def authorize(
+    c,
+    client_id: str,
+    challenge: str,
+    *,
+    redirect: str = REDIRECT,
+    scope: str | None = None,
+    resource: str | None = ORIGIN + "/mcp",
+    state: str = "s-1",
+):
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect,
+        "state": state,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
     if scope:
         params["scope"] = scope
     if resource:
@@ -47,8 +68,12 @@ def answer(c, location: str, decision: str = "allow", **form) -> str:
     assert page.status_code == 200, page.text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     request_id = re.search(r'name="request" value="([^"]+)"', page.text).group(1)
-    r = c.post("/oauth/consent", data={"csrf_token": token, "request": request_id, "decision": decision, **form},
-               headers={"origin": ORIGIN}, follow_redirects=False)
+    r = c.post(
+        "/oauth/consent",
+        data={"csrf_token": token, "request": request_id, "decision": decision, **form},
+        headers={"origin": ORIGIN},
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     return r.headers["location"]
 
@@ -64,8 +89,16 @@ def code_for(c, client_id: str, challenge: str, **form) -> str:
 
 
 def exchange(c, client_id: str, code: str, verifier: str, redirect: str = REDIRECT):
-    return c.post("/oauth/token", data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect,
-                                        "client_id": client_id, "code_verifier": verifier})
+    return c.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect,
+            "client_id": client_id,
+            "code_verifier": verifier,
+        },
+    )
 
 
 def connect(c, **form) -> tuple[dict, dict]:
@@ -79,5 +112,8 @@ def connect(c, **form) -> tuple[dict, dict]:
 
 
 def mcp_call(c, token: str, method: str = "tools/list", params: dict | None = None):
-    return c.post("/mcp/", json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or {}},
-                  headers={**MCP_HEADERS, "authorization": f"Bearer {token}"})
+    return c.post(
+        "/mcp/",
+        json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or {}},
+        headers={**MCP_HEADERS, "authorization": f"Bearer {token}"},
+    )

@@ -46,16 +46,27 @@ def make_pg_scratch() -> Scratch:
         admin.execute(f'CREATE ROLE "{reader}" LOGIN')
         admin.execute(f'CREATE ROLE "{writer}" LOGIN')
     import psycopg
+
     with psycopg.connect(PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", autocommit=True) as conn:
         # Tables the admin creates later are readable by the reader and writable by the writer, nothing more.
         conn.execute(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO "{reader}"')
-        conn.execute(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES '
-                     f'TO "{writer}"')
+        conn.execute(
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES "
+            f'TO "{writer}"'
+        )
         conn.execute(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON SEQUENCES TO "{reader}"')
-        conn.execute(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES '
-                     f'TO "{writer}"')
-    return Scratch("postgresql", name, PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", pg_url(reader, name),
-                   pg_url(writer, name), (reader, writer))
+        conn.execute(
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES "
+            f'TO "{writer}"'
+        )
+    return Scratch(
+        "postgresql",
+        name,
+        PG_ADMIN.rsplit("/", 1)[0] + f"/{name}",
+        pg_url(reader, name),
+        pg_url(writer, name),
+        (reader, writer),
+    )
 
 
 def drop_pg_scratch(s: Scratch) -> None:
@@ -68,8 +79,9 @@ def drop_pg_scratch(s: Scratch) -> None:
 def my_admin(database: str | None = None):
     pymysql = pytest.importorskip("pymysql")
     try:
-        return pymysql.connect(host=MY_HOST, user="root", password="", database=database, autocommit=True,
-                               connect_timeout=5)
+        return pymysql.connect(
+            host=MY_HOST, user="root", password="", database=database, autocommit=True, connect_timeout=5
+        )
     except pymysql.Error as exc:
         pytest.skip(f"MariaDB is not reachable: {exc}")
 
@@ -93,8 +105,14 @@ def make_my_scratch() -> Scratch:
     finally:
         conn.close()
     url = f"mysql://{{}}@{MY_HOST}:3306/{name}"
-    return Scratch("mysql", name, url.format("root"), url.format(f"{reader}:pw-{reader}"),
-                   url.format(f"{writer}:pw-{writer}"), (reader, writer))
+    return Scratch(
+        "mysql",
+        name,
+        url.format("root"),
+        url.format(f"{reader}:pw-{reader}"),
+        url.format(f"{writer}:pw-{writer}"),
+        (reader, writer),
+    )
 
 
 def drop_my_scratch(s: Scratch) -> None:

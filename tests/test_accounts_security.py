@@ -40,8 +40,14 @@ def team(server, workspace):
     made = server.client().post("/api/v1/tokens", json={"name": "owner agent"})  # while local mode lasts
     assert made.status_code == 201, made.text
     owner = server.client(headers=bearer(made.json()["token"]))
-    for email, role in (("olive@example.com", "owner"), ("ada@example.com", "admin"), ("mo@example.com", "member")):
-        workspace.cli("user", "create", "--email", email, "--role", role, "--password-stdin", input=PASSWORD + "\n")
+    for email, role in (
+        ("olive@example.com", "owner"),
+        ("ada@example.com", "admin"),
+        ("mo@example.com", "member"),
+    ):
+        workspace.cli(
+            "user", "create", "--email", email, "--role", role, "--password-stdin", input=PASSWORD + "\n"
+        )
     return server, owner
 
 
@@ -57,6 +63,7 @@ def token_id(server, raw: str) -> str:
 
 
 # Rotation hands over a working secret: only its user, or an owner for a non-owner's token
+
 
 def test_an_admin_rotating_an_owners_token_is_forbidden(team):
     server, owner = team
@@ -97,6 +104,7 @@ def test_a_person_rotates_their_own_token(team):
 
 
 # Live event streams end when the caller's access ends, and send nothing after
+
 
 class EventStream:
     """Reads an SSE stream on a thread; `events` fills as frames arrive, `ended` is set when it closes."""
@@ -188,13 +196,16 @@ def test_an_idle_live_stream_ends_soon_after_the_session_signs_out(team):
     server, owner = team
     project = owner.post("/api/v1/projects", json={"name": "Quiet"}).json()
     mo, csrf = page_sign_in(server, "mo@example.com")
-    stream = EventStream(server, project["id"], {"Cookie": "; ".join(f"{k}={v}" for k, v in mo.cookies.items())})
+    stream = EventStream(
+        server, project["id"], {"Cookie": "; ".join(f"{k}={v}" for k, v in mo.cookies.items())}
+    )
     stream.wait_for(lambda e: e.get("kind") == "hello")
     assert mo.post("/api/v1/auth/sign-out", headers=csrf).status_code == 204
     stream.drain_until_ended()
 
 
 # Invitations vouch with their creator's current rights
+
 
 def invite(server, email: str, role: str) -> str:
     admin, csrf = page_sign_in(server, email)
@@ -204,8 +215,9 @@ def invite(server, email: str, role: str) -> str:
 
 
 def accept(server, raw: str):
-    return server.client().post(f"/api/v1/invitations/{raw}/accept",
-                                json={"email": "newcomer@example.com", "password": PASSWORD})
+    return server.client().post(
+        f"/api/v1/invitations/{raw}/accept", json={"email": "newcomer@example.com", "password": PASSWORD}
+    )
 
 
 def test_an_invitation_made_by_an_admin_who_was_removed_no_longer_admits(team, workspace):
@@ -242,6 +254,7 @@ def test_an_invitation_of_a_creator_who_keeps_their_rights_still_admits(team):
 
 # A password change or reset ends the person's other sessions
 
+
 def test_a_password_reset_ends_every_session_of_that_person(team, workspace):
     server, _ = team
     laptop, _ = page_sign_in(server, "mo@example.com")
@@ -257,8 +270,9 @@ def test_changing_your_own_password_ends_your_other_sessions_and_keeps_this_one(
     server, _ = team
     laptop, csrf = page_sign_in(server, "mo@example.com")
     phone, _ = page_sign_in(server, "mo@example.com")
-    r = laptop.post("/api/v1/auth/password", json={"current_password": PASSWORD, "password": NEW_PASSWORD},
-                    headers=csrf)
+    r = laptop.post(
+        "/api/v1/auth/password", json={"current_password": PASSWORD, "password": NEW_PASSWORD}, headers=csrf
+    )
     assert r.status_code == 200
     assert r.json()["sessions_ended"] == 1
     assert laptop.get("/api/v1/auth/me").status_code == 200
@@ -268,7 +282,10 @@ def test_changing_your_own_password_ends_your_other_sessions_and_keeps_this_one(
 def test_changing_your_password_needs_the_current_one(team):
     server, _ = team
     laptop, csrf = page_sign_in(server, "mo@example.com")
-    r = laptop.post("/api/v1/auth/password", json={"current_password": "not my password", "password": NEW_PASSWORD},
-                    headers=csrf)
+    r = laptop.post(
+        "/api/v1/auth/password",
+        json={"current_password": "not my password", "password": NEW_PASSWORD},
+        headers=csrf,
+    )
     assert r.status_code == 401
     page_sign_in(server, "mo@example.com")  # the old password still works

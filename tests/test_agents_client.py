@@ -47,8 +47,11 @@ def test_sync_client_works_the_claim_loop(server, token):
         assert pd.get_next_task(project["id"])["next_task"]["id"] == second["id"]
         nxt = pd.claim_next_task(project["id"], "bot-1")
         assert nxt["claimed"] is True and nxt["task"]["id"] == second["id"]
-        assert pd.claim_next_task(project["id"], "bot-2") == {"claimed": False, "task": None,
-                                                              "reason": "no_todo_tasks"}
+        assert pd.claim_next_task(project["id"], "bot-2") == {
+            "claimed": False,
+            "task": None,
+            "reason": "no_todo_tasks",
+        }
 
 
 def test_a_tool_refusal_raises_tool_error_with_the_servers_code(server, token):
@@ -81,6 +84,7 @@ def test_a_missing_token_is_refused_before_any_request(server, monkeypatch):
 
 def test_an_unreachable_server_raises_connect_error(token):
     from conftest import free_port
+
     with pytest.raises(ConnectError), PlanDeskClient(f"http://127.0.0.1:{free_port()}", token, timeout=5):
         pass
 

@@ -47,16 +47,25 @@ def _helper_header(repo: Path, cwd: Path | None = None, env: dict | None = None)
     # The command is found through PATH, as on a machine where scripts/install linked plandesk.
     env = dict(env or os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    out = subprocess.run(shlex.split(command), cwd=cwd or repo, capture_output=True, text=True, timeout=60,
-                         env=env, check=False)
+    out = subprocess.run(
+        shlex.split(command),
+        cwd=cwd or repo,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
 
 async def _list_tools(mcp_url: str, headers: dict) -> list[str]:
     with anyio.fail_after(30):
-        async with httpx2.AsyncClient(headers=headers, timeout=30) as http, \
-                Client(streamable_http_client(mcp_url, http_client=http), mode="legacy") as client:
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=30) as http,
+            Client(streamable_http_client(mcp_url, http_client=http), mode="legacy") as client,
+        ):
             return [t.name for t in (await client.list_tools()).tools]
 
 
@@ -110,7 +119,9 @@ def test_connect_mints_a_token_limited_to_the_bound_project(workspace, server, r
 
 
 def test_a_second_connect_changes_nothing(workspace, server, repo):
-    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name, "--agent", "all")
+    workspace.cli(
+        "connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name, "--agent", "all"
+    )
     before = _snapshot(repo)
     out = workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--agent", "all")
     assert _snapshot(repo) == before
@@ -121,7 +132,9 @@ def test_a_second_connect_changes_nothing(workspace, server, repo):
 def test_connect_keeps_hand_edits_outside_its_sentinels(workspace, server, repo):
     (repo / "CLAUDE.md").write_text("# House rules\n\nRun the tests before you push.\n")
     (repo / ".gitignore").write_text("node_modules/\n")
-    (repo / ".mcp.json").write_text(json.dumps({"mcpServers": {"other": {"type": "http", "url": "http://x/"}}}))
+    (repo / ".mcp.json").write_text(
+        json.dumps({"mcpServers": {"other": {"type": "http", "url": "http://x/"}}})
+    )
     workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
     text = (repo / "CLAUDE.md").read_text()
     (repo / "CLAUDE.md").write_text(text + "\nAdded later by hand.\n")
@@ -132,23 +145,38 @@ def test_connect_keeps_hand_edits_outside_its_sentinels(workspace, server, repo)
     assert text.endswith("Added later by hand.\n")
     assert "other" in json.loads((repo / ".mcp.json").read_text())["mcpServers"]
     workspace.cli("disconnect", "--repo", str(repo))
-    assert (repo / "CLAUDE.md").read_text() == ("# House rules\n\nRun the tests before you push.\n\n"
-                                                 "Added later by hand.\n")
+    assert (repo / "CLAUDE.md").read_text() == (
+        "# House rules\n\nRun the tests before you push.\n\nAdded later by hand.\n"
+    )
     assert (repo / ".gitignore").read_text() == "node_modules/\n"
-    assert json.loads((repo / ".mcp.json").read_text()) == {"mcpServers": {"other": {"type": "http",
-                                                                                     "url": "http://x/"}}}
+    assert json.loads((repo / ".mcp.json").read_text()) == {
+        "mcpServers": {"other": {"type": "http", "url": "http://x/"}}
+    }
 
 
 def test_print_shows_the_plan_and_writes_nothing(workspace, server, repo):
     before = _snapshot(repo)
-    out = workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name, "--print", "--agent", "all")
+    out = workspace.cli(
+        "connect",
+        "--repo",
+        str(repo),
+        "--url",
+        server.url,
+        "--new-project",
+        repo.name,
+        "--print",
+        "--agent",
+        "all",
+    )
     assert _snapshot(repo) == before
     assert ".mcp.json (create)" in out.stdout
     assert "headersHelper" in out.stdout
     assert ".cursor/mcp.json (create)" in out.stdout
     assert "codex mcp add plandesk" in out.stdout
     assert _repo_tokens(workspace, repo) == []
-    names = [p["name"] for p in server.client().get("/api/v1/projects", params={"limit": 500}).json()["items"]]
+    names = [
+        p["name"] for p in server.client().get("/api/v1/projects", params={"limit": 500}).json()["items"]
+    ]
     assert repo.name not in names
 
 
@@ -163,8 +191,9 @@ def test_connect_refuses_the_home_directory(workspace, tmp_path):
 
 
 def test_connect_warns_when_an_ancestor_mcp_json_shadows_it(workspace, server, tmp_path):
-    (tmp_path / ".mcp.json").write_text(json.dumps({"mcpServers": {"plandesk": {"type": "http",
-                                                                                "url": "http://old:1/mcp/"}}}))
+    (tmp_path / ".mcp.json").write_text(
+        json.dumps({"mcpServers": {"plandesk": {"type": "http", "url": "http://old:1/mcp/"}}})
+    )
     repo = tmp_path / "nested" / "app"
     repo.mkdir(parents=True)
     out = workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
@@ -189,7 +218,19 @@ def test_connect_binds_a_named_project_and_rebinding_retires_the_old_token(works
 
 
 def test_connect_writes_cursor_and_vscode_entries_without_the_secret(workspace, server, repo):
-    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name, "--agent", "cursor", "--agent", "vscode")
+    workspace.cli(
+        "connect",
+        "--repo",
+        str(repo),
+        "--url",
+        server.url,
+        "--new-project",
+        repo.name,
+        "--agent",
+        "cursor",
+        "--agent",
+        "vscode",
+    )
     token = (repo / ".plandesk/token").read_text().strip()
     cursor = json.loads((repo / ".cursor/mcp.json").read_text())["mcpServers"]["plandesk"]
     vscode = json.loads((repo / ".vscode/mcp.json").read_text())
@@ -201,14 +242,19 @@ def test_connect_writes_cursor_and_vscode_entries_without_the_secret(workspace, 
 
 
 def test_disconnect_removes_everything_and_revokes_the_token(workspace, server, repo):
-    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name, "--agent", "all")
+    workspace.cli(
+        "connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name, "--agent", "all"
+    )
     token = (repo / ".plandesk/token").read_text().strip()
     out = workspace.cli("disconnect", "--repo", str(repo))
     assert "Revoked token" in out.stdout
     assert sorted(p.name for p in repo.iterdir()) == [".git"]
-    r = httpx2.post(server.mcp_url, headers={"Authorization": f"Bearer {token}", "Accept":
-                                             "application/json, text/event-stream"},
-                    json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, timeout=30)
+    r = httpx2.post(
+        server.mcp_url,
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/json, text/event-stream"},
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        timeout=30,
+    )
     assert r.status_code == 401
     assert r.json()["reason"] == "revoked_token"
 

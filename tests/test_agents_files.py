@@ -21,7 +21,10 @@ def test_removing_the_block_restores_the_hand_written_text():
     original = "node_modules/\n*.log\n"
     added = sentinel_blocks.upsert(original, GITIGNORE, ".plandesk/token", where=".gitignore")
     assert sentinel_blocks.remove(added, GITIGNORE, where=".gitignore") == original
-    assert sentinel_blocks.remove(sentinel_blocks.upsert("", MARKDOWN, "x", where="f"), MARKDOWN, where="f") == ""
+    assert (
+        sentinel_blocks.remove(sentinel_blocks.upsert("", MARKDOWN, "x", where="f"), MARKDOWN, where="f")
+        == ""
+    )
 
 
 def test_unbalanced_sentinels_are_refused_not_guessed():
@@ -44,8 +47,11 @@ def test_gate_lines_and_fenced_gate_blocks_are_found_in_order():
 
         ```
         """)
-    assert gate.commands_in(description) == [["pytest", "-q", "tests/test_cart.py"], ["ruff", "check", "src"],
-                                             ["python", "-m", "mypy", "src/my pkg"]]
+    assert gate.commands_in(description) == [
+        ["pytest", "-q", "tests/test_cart.py"],
+        ["ruff", "check", "src"],
+        ["python", "-m", "mypy", "src/my pkg"],
+    ]
     assert gate.commands_in("No gate here.") == []
     assert gate.commands_in(None) == []
 

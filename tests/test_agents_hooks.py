@@ -36,8 +36,13 @@ def _context(server, repo, cwd=None) -> dict:
 def test_context_offers_the_next_ready_task_with_its_spec(server, bound):
     repo, project_id, client = bound
     task = client.create_task(project_id, "Add coupon codes", description="gate: true")
-    doc = client.create_document(project_id, "Design: coupon codes", body="Codes are 8 characters.",
-                                 status_line="Status: Ready to implement", link_to=task["id"])
+    doc = client.create_document(
+        project_id,
+        "Design: coupon codes",
+        body="Codes are 8 characters.",
+        status_line="Status: Ready to implement",
+        link_to=task["id"],
+    )
     ctx = _context(server, repo)
     assert ctx["projectId"] == project_id
     assert ctx["project"]["name"] == repo.name
@@ -89,8 +94,10 @@ async def test_the_skill_is_served_as_a_prompt_and_a_resource(server, bound):
     repo, _, _ = bound
     token = (repo / ".plandesk/token").read_text().strip()
     with anyio.fail_after(60):
-        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30) as http, \
-                Client(streamable_http_client(server.mcp_url, http_client=http), mode="legacy") as c:
+        async with (
+            httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30) as http,
+            Client(streamable_http_client(server.mcp_url, http_client=http), mode="legacy") as c,
+        ):
             assert "plandesk_skill" in [p.name for p in (await c.list_prompts()).prompts]
             prompt = await c.get_prompt("plandesk_skill")
             assert "claim_next_task" in prompt.messages[0].content.text

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.server("process")  # the CLI and its clients need a rea
 
 # The worker: checks the brief arrived both ways, commits a file named after the task, and obeys the task's
 # own instructions (a line "worker: fail" or "worker: ask" in the description).
-WORKER = textwrap.dedent('''
+WORKER = textwrap.dedent("""
     import os, pathlib, subprocess, sys
     brief = sys.stdin.read()
     assert brief == pathlib.Path(os.environ["PLANDESK_TASK_FILE"]).read_text(), "brief differs"
@@ -40,7 +40,7 @@ WORKER = textwrap.dedent('''
     subprocess.run(git + ["add", "."], check=True)
     subprocess.run(git + ["commit", "-qm", f"task {task_id}"], check=True)
     print("worked on", task_id)
-''')
+""")
 
 
 @pytest.fixture
@@ -65,14 +65,20 @@ def _run(server, repo: Path, *args: str, worker: str | None = None):
     script.write_text(WORKER)
     order = repo.parent / "order.log"
     command = worker or f"{sys.executable} {script} {order}"
-    out = server.workspace.cli("runner", "--repo", str(repo), "--worker", command, "--json", *args, check=False)
+    out = server.workspace.cli(
+        "runner", "--repo", str(repo), "--worker", command, "--json", *args, check=False
+    )
     settled = json.loads(out.stdout) if out.stdout.strip() else []
     lines = order.read_text().split() if order.exists() else []
     return out, settled, lines
 
 
-def _chain(client, project_id: str, labels: list[str], gate: str = "gate: git log -1 --format=%s") -> list[dict]:
-    made = [client.create_task(project_id, label, description=f"Build {label}.\n\n{gate}\n") for label in labels]
+def _chain(
+    client, project_id: str, labels: list[str], gate: str = "gate: git log -1 --format=%s"
+) -> list[dict]:
+    made = [
+        client.create_task(project_id, label, description=f"Build {label}.\n\n{gate}\n") for label in labels
+    ]
     for first, then in itertools.pairwise(made):
         client.create_edge(project_id, first["id"], then["id"], label="blocks")
     return made
@@ -90,8 +96,9 @@ def test_runner_takes_three_dependent_tasks_to_done_in_order(server, bound):
         assert fresh["status"] == "done"
         assert len(fresh["commit_refs"]) == 1
         branch = next(s["branch"] for s in settled if s["task_id"] == task["id"])
-        head = subprocess.run(["git", "-C", str(repo), "rev-parse", branch], capture_output=True, text=True,
-                              check=True)
+        head = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", branch], capture_output=True, text=True, check=True
+        )
         assert head.stdout.strip() == fresh["commit_refs"][0]
 
 
@@ -110,8 +117,12 @@ def test_runner_records_an_agent_run_per_task_with_progress_events(server, bound
 
 def test_a_task_whose_gate_fails_goes_back_to_todo_with_a_comment(server, bound):
     repo, project_id, client = bound
-    (task,) = _chain(client, project_id, ["Make the totals add up"],
-                     gate="gate: python -c \"raise SystemExit('totals are off by one')\"")
+    (task,) = _chain(
+        client,
+        project_id,
+        ["Make the totals add up"],
+        gate="gate: python -c \"raise SystemExit('totals are off by one')\"",
+    )
     out, settled, _ = _run(server, repo, "--until-idle")
     assert out.returncode == 1
     assert settled[0]["outcome"] == "todo"
@@ -152,7 +163,7 @@ def test_a_worker_that_asks_for_input_moves_the_task_to_scope_with_its_question(
 def test_exit_code_3_also_asks_for_input(server, bound):
     repo, project_id, client = bound
     (task,) = _chain(client, project_id, ["Pick a colour"])
-    out, settled, _ = _run(server, repo, "--once", worker=f"{sys.executable} -c \"raise SystemExit(3)\"")
+    out, settled, _ = _run(server, repo, "--once", worker=f'{sys.executable} -c "raise SystemExit(3)"')
     assert out.returncode == 1
     assert settled[0]["outcome"] == "scope"
     assert client.get_task(task["id"])["status"] == "scope"
@@ -177,7 +188,8 @@ def test_concurrency_works_two_tasks_at_the_same_time(server, bound):
     meet = repo.parent / "meet"
     meet.mkdir()
     script = repo.parent / "together.py"
-    script.write_text(textwrap.dedent(f'''
+    script.write_text(
+        textwrap.dedent(f"""
         import os, pathlib, sys, time
         here = pathlib.Path({str(meet)!r})
         (here / os.environ["PLANDESK_TASK_ID"]).write_text("started")
@@ -186,9 +198,11 @@ def test_concurrency_works_two_tasks_at_the_same_time(server, bound):
             if time.monotonic() > deadline:
                 sys.exit(1)
             time.sleep(0.05)
-    '''))
-    out, settled, _ = _run(server, repo, "--concurrency", "2", "--until-idle",
-                           worker=f"{sys.executable} {script}")
+    """)
+    )
+    out, settled, _ = _run(
+        server, repo, "--concurrency", "2", "--until-idle", worker=f"{sys.executable} {script}"
+    )
     assert out.returncode == 0, out.stderr
     assert sorted(s["outcome"] for s in settled) == ["done", "done"]
 
@@ -198,7 +212,8 @@ def test_the_runner_keeps_the_lease_alive_while_the_worker_runs(server, bound):
     (task,) = _chain(client, project_id, ["Run the long migration"], gate="gate: true")
     # The worker itself watches its task through the Python client until the lease has been renewed.
     script = repo.parent / "patient.py"
-    script.write_text(textwrap.dedent('''
+    script.write_text(
+        textwrap.dedent("""
         import os, sys, time
         from plandesk.client import PlanDeskClient
         with PlanDeskClient() as pd:
@@ -208,8 +223,11 @@ def test_the_runner_keeps_the_lease_alive_while_the_worker_runs(server, bound):
                 if time.monotonic() > deadline:
                     sys.exit(1)
                 time.sleep(0.2)
-    '''))
-    out, settled, _ = _run(server, repo, "--once", "--lease-seconds", "10", worker=f"{sys.executable} {script}")
+    """)
+    )
+    out, settled, _ = _run(
+        server, repo, "--once", "--lease-seconds", "10", worker=f"{sys.executable} {script}"
+    )
     assert out.returncode == 0, out.stderr
     assert settled[0]["outcome"] == "done"
     assert client.get_task(task["id"])["status"] == "done"
@@ -227,16 +245,33 @@ def test_stopping_the_runner_hands_the_task_back_and_stops_the_worker(server, bo
     (task,) = _chain(client, project_id, ["Wait for ever"], gate="gate: true")
     pid_file = repo.parent / "worker.pid"
     script = repo.parent / "stuck.py"
-    script.write_text(textwrap.dedent(f'''
+    script.write_text(
+        textwrap.dedent(f"""
         import os, pathlib, time
         pathlib.Path({str(pid_file)!r}).write_text(str(os.getpid()))
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:  # stands in for a worker that would run far longer than the test
             time.sleep(0.1)
-    '''))
-    proc = subprocess.Popen([sys.executable, "-m", "plandesk", "runner", "--repo", str(repo), "--once", "--json",
-                             "--worker", f"{sys.executable} {script}"], env=server.workspace.env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    """)
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "plandesk",
+            "runner",
+            "--repo",
+            str(repo),
+            "--once",
+            "--json",
+            "--worker",
+            f"{sys.executable} {script}",
+        ],
+        env=server.workspace.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 90
         while not pid_file.exists() or not pid_file.read_text():

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.server("app")  # one in-process server for the module; each test makes its own project
+pytestmark = pytest.mark.server(
+    "app"
+)  # one in-process server for the module; each test makes its own project
 
 
 def _make(api, project, kind):
-    path, body = {"task": ("tasks", {"label": "Task"}), "document": ("documents", {"title": "Doc"}),
-                  "note": ("notes", {"title": "Note"})}[kind]
+    path, body = {
+        "task": ("tasks", {"label": "Task"}),
+        "document": ("documents", {"title": "Doc"}),
+        "note": ("notes", {"title": "Note"}),
+    }[kind]
     r = api.post(f"/api/v1/projects/{project['id']}/{path}", json=body)
     assert r.status_code == 201, r.text
     return path, r.json()
@@ -21,8 +26,12 @@ def test_a_comment_is_added_to_each_kind_of_target_and_listed_there(api, project
     r = api.post(f"/api/v1/{path}/{target['id']}/comments", json={"body": "Why this order?"})
     assert r.status_code == 201, r.text
     c = r.json()
-    assert (c["target_type"], c["target_id"], c["resolved"], c["author"]) == (kind, target["id"], False,
-                                                                             "Local owner")
+    assert (c["target_type"], c["target_id"], c["resolved"], c["author"]) == (
+        kind,
+        target["id"],
+        False,
+        "Local owner",
+    )
     listed = api.get(f"/api/v1/{path}/{target['id']}/comments").json()
     assert [x["id"] for x in listed["items"]] == [c["id"]]
 
@@ -41,7 +50,9 @@ def test_a_resolved_comment_leaves_the_default_list(api, project):
     assert r.status_code == 200
     assert r.json()["resolved"] is True
     assert api.get(f"/api/v1/projects/{project['id']}/comments").json()["items"] == []
-    everything = api.get(f"/api/v1/projects/{project['id']}/comments", params={"include_resolved": "true"}).json()
+    everything = api.get(
+        f"/api/v1/projects/{project['id']}/comments", params={"include_resolved": "true"}
+    ).json()
     assert [x["id"] for x in everything["items"]] == [c["id"]]
 
 
@@ -50,8 +61,9 @@ def test_the_project_list_narrows_to_one_target(api, project):
     npath, note = _make(api, project, "note")
     api.post(f"/api/v1/{tpath}/{task['id']}/comments", json={"body": "on the task"})
     api.post(f"/api/v1/{npath}/{note['id']}/comments", json={"body": "on the note"})
-    r = api.get(f"/api/v1/projects/{project['id']}/comments", params={"target_type": "note",
-                                                                      "target_id": note["id"]})
+    r = api.get(
+        f"/api/v1/projects/{project['id']}/comments", params={"target_type": "note", "target_id": note["id"]}
+    )
     assert [c["body"] for c in r.json()["items"]] == ["on the note"]
 
 
@@ -73,7 +85,9 @@ def test_an_edited_comment_is_found_by_its_new_words(api, project):
     path, task = _make(api, project, "task")
     c = api.post(f"/api/v1/{path}/{task['id']}/comments", json={"body": "first draft"}).json()
     assert api.patch(f"/api/v1/comments/{c['id']}", json={"body": "quokkalicious remark"}).status_code == 200
-    hits = api.get("/api/v1/search", params={"q": "quokkalicious", "project_id": project["id"]}).json()["results"]
+    hits = api.get("/api/v1/search", params={"q": "quokkalicious", "project_id": project["id"]}).json()[
+        "results"
+    ]
     assert [(h["kind"], h["id"]) for h in hits] == [("comment", c["id"])]
 
 
@@ -81,7 +95,10 @@ def test_a_deleted_comment_is_gone(api, project):
     path, task = _make(api, project, "task")
     c = api.post(f"/api/v1/{path}/{task['id']}/comments", json={"body": "oops"}).json()
     assert api.delete(f"/api/v1/comments/{c['id']}").status_code == 204
-    assert api.get(f"/api/v1/{path}/{task['id']}/comments", params={"include_resolved": "true"}).json()["items"] == []
+    assert (
+        api.get(f"/api/v1/{path}/{task['id']}/comments", params={"include_resolved": "true"}).json()["items"]
+        == []
+    )
     assert api.patch(f"/api/v1/comments/{c['id']}", json={"resolved": True}).status_code == 404
 
 
@@ -89,6 +106,9 @@ def test_resolving_is_audited(api, project):
     path, task = _make(api, project, "task")
     c = api.post(f"/api/v1/{path}/{task['id']}/comments", json={"body": "check"}).json()
     api.patch(f"/api/v1/comments/{c['id']}", json={"resolved": True})
-    actions = [e["action"] for e in api.get(f"/api/v1/projects/{project['id']}/audit").json()["items"]
-               if e["target_id"] == c["id"]]
+    actions = [
+        e["action"]
+        for e in api.get(f"/api/v1/projects/{project['id']}/audit").json()["items"]
+        if e["target_id"] == c["id"]
+    ]
     assert actions == ["comment.resolve", "comment.create"]

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.server("app")  # one in-process server for the module; each test makes its own project
+pytestmark = pytest.mark.server(
+    "app"
+)  # one in-process server for the module; each test makes its own project
 
 
 GATE = {"kind": "gate_command", "command": "make test"}
-CHECKLIST = {"kind": "acceptance_checklist", "items": [{"criterion": "Pays by card"}, {"criterion": "Shows receipt"}]}
+CHECKLIST = {
+    "kind": "acceptance_checklist",
+    "items": [{"criterion": "Pays by card"}, {"criterion": "Shows receipt"}],
+}
 
 
 def _goal(api, project, objective="Ship checkout", **kw):
@@ -18,8 +23,10 @@ def _goal(api, project, objective="Ship checkout", **kw):
 
 
 def _task(api, project, goal, label, status="todo"):
-    r = api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": label, "status": status,
-                                                                  "goal_id": goal["id"]})
+    r = api.post(
+        f"/api/v1/projects/{project['id']}/tasks",
+        json={"label": label, "status": status, "goal_id": goal["id"]},
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -157,8 +164,11 @@ def test_a_green_gate_completes_and_records_the_verification(api, project):
     assert r.status_code == 200
     assert r.json()["green"] is True
     last = api.get(f"/api/v1/goals/{g['id']}").json()["last_verification"]
-    assert (last["kind"], last["evidence"]["exit_code"], last["evidence"]["detail"]) == ("gate_command", 0,
-                                                                                       "412 passed")
+    assert (last["kind"], last["evidence"]["exit_code"], last["evidence"]["detail"]) == (
+        "gate_command",
+        0,
+        "412 passed",
+    )
 
 
 def test_gate_evidence_without_an_exit_code_is_refused(api, project):
@@ -185,7 +195,8 @@ def test_a_red_gate_blocks_the_goal_and_adds_one_remediation_task_in_scope(api, 
     assert _status(api, g) == "blocked"
     fixes = _remediation_tasks(api, project)
     assert [(t["label"], t["status"], t["goal_id"]) for t in fixes] == [
-        ("Fix acceptance failure: Checkout works", "scope", g["id"])]
+        ("Fix acceptance failure: Checkout works", "scope", g["id"])
+    ]
     assert "exited 2" in fixes[0]["description"]
     assert "3 failed" in fixes[0]["description"]
 
@@ -244,8 +255,10 @@ def test_a_paused_goal_cannot_be_invoked(api, project):
 def test_invoke_sets_the_current_goal_and_returns_its_first_ready_task(api, project):
     g = _goal(api, project)
     first, second = _task(api, project, g, "First"), _task(api, project, g, "Second")
-    api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": first["id"], "to_id": second["id"],
-                                                              "label": "blocks"})
+    api.post(
+        f"/api/v1/projects/{project['id']}/edges",
+        json={"from_id": first["id"], "to_id": second["id"], "label": "blocks"},
+    )
     r = api.post(f"/api/v1/goals/{g['id']}/invoke")
     assert r.status_code == 200, r.text
     assert r.json()["next_task"]["id"] == first["id"]
@@ -272,15 +285,26 @@ def test_invoke_refuses_a_goal_whose_tasks_hold_a_cycle(server, api, project):
 
     g = _goal(api, project)
     a, b = _task(api, project, g, "A"), _task(api, project, g, "B")
-    api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": a["id"], "to_id": b["id"],
-                                                              "label": "blocks"})
+    api.post(
+        f"/api/v1/projects/{project['id']}/edges",
+        json={"from_id": a["id"], "to_id": b["id"], "label": "blocks"},
+    )
     # The API refuses cycles; data imported from elsewhere may still hold one, so write it underneath.
     db = Database(server.workspace.settings().resolved_database_url)
     try:
         with db.write() as tx:
-            tx.conn.execute(insert(edges).values(id=new_id(), project_id=project["id"], from_type="task",
-                                                 from_id=b["id"], to_type="task", to_id=a["id"], label="blocks",
-                                                 created_at=now()))
+            tx.conn.execute(
+                insert(edges).values(
+                    id=new_id(),
+                    project_id=project["id"],
+                    from_type="task",
+                    from_id=b["id"],
+                    to_type="task",
+                    to_id=a["id"],
+                    label="blocks",
+                    created_at=now(),
+                )
+            )
     finally:
         db.dispose()
     assert {t["id"] for t in api.get(f"/api/v1/goals/{g['id']}").json()["cycle_tasks"]} == {a["id"], b["id"]}

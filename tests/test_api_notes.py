@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.server("app")  # one in-process server for the module; each test makes its own project
+pytestmark = pytest.mark.server(
+    "app"
+)  # one in-process server for the module; each test makes its own project
 
 
 def _note(api, project, title="Working memory", **kw):
@@ -17,7 +19,11 @@ def test_a_note_is_created_and_read_back(api, project):
     n = _note(api, project, body="remember the cache key")
     got = api.get(f"/api/v1/notes/{n['id']}").json()
     assert (got["title"], got["body"], got["version"], got["project_id"]) == (
-        "Working memory", "remember the cache key", 1, project["id"])
+        "Working memory",
+        "remember the cache key",
+        1,
+        project["id"],
+    )
 
 
 def test_an_edit_with_the_current_version_bumps_it(api, project):
@@ -46,8 +52,10 @@ def test_the_note_list_is_paged_with_bounded_bodies(api, project):
     assert first["next_cursor"]
     assert all(len(n["body"]) == 500 for n in first["items"])
     assert all(n["body_truncated"] for n in first["items"])
-    rest = api.get(f"/api/v1/projects/{project['id']}/notes", params={"limit": 2, "cursor": first["next_cursor"],
-                                                                       "verbose": "true"}).json()
+    rest = api.get(
+        f"/api/v1/projects/{project['id']}/notes",
+        params={"limit": 2, "cursor": first["next_cursor"], "verbose": "true"},
+    ).json()
     assert [n["title"] for n in rest["items"]] == ["Note 2"]
     assert len(rest["items"][0]["body"]) == 800
 
@@ -63,8 +71,12 @@ def test_search_finds_a_note_until_it_is_deleted(api, project):
     n = _note(api, project, body="flibbertigibbet detail")
 
     def hits():
-        return [(h["kind"], h["id"]) for h in api.get("/api/v1/search", params={
-            "q": "flibbertigibbet", "project_id": project["id"]}).json()["results"]]
+        return [
+            (h["kind"], h["id"])
+            for h in api.get(
+                "/api/v1/search", params={"q": "flibbertigibbet", "project_id": project["id"]}
+            ).json()["results"]
+        ]
 
     assert hits() == [("note", n["id"])]
     assert api.delete(f"/api/v1/notes/{n['id']}").status_code == 204

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.server("app")  # one in-process server for the module; each test makes its own project
+pytestmark = pytest.mark.server(
+    "app"
+)  # one in-process server for the module; each test makes its own project
 
 
 def _doc(api, project, **kw):
@@ -14,8 +16,10 @@ def _doc(api, project, **kw):
 
 
 def _history(api, project, target_type, target_id):
-    r = api.get(f"/api/v1/projects/{project['id']}/revisions",
-                params={"target_type": target_type, "target_id": target_id})
+    r = api.get(
+        f"/api/v1/projects/{project['id']}/revisions",
+        params={"target_type": target_type, "target_id": target_id},
+    )
     assert r.status_code == 200, r.text
     return r.json()["items"]
 
@@ -27,8 +31,11 @@ def test_each_document_change_leaves_the_prior_snapshot(api, project):
     history = _history(api, project, "document", d["id"])
     assert [r["changed_fields"] for r in history] == [["title"], ["body"]]
     oldest = api.get(f"/api/v1/revisions/{history[-1]['id']}").json()
-    assert (oldest["snapshot"]["body"], oldest["snapshot"]["title"], oldest["author"]) == ("first", "Spec",
-                                                                                           "Local owner")
+    assert (oldest["snapshot"]["body"], oldest["snapshot"]["title"], oldest["author"]) == (
+        "first",
+        "Spec",
+        "Local owner",
+    )
 
 
 def test_an_unchanged_save_leaves_no_revision(api, project):
@@ -49,7 +56,9 @@ def test_restoring_a_document_revision_brings_the_old_text_back_as_a_new_change(
 
 
 def test_restoring_a_task_revision_brings_its_fields_back(api, project):
-    t = api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "Original", "priority": "high"}).json()
+    t = api.post(
+        f"/api/v1/projects/{project['id']}/tasks", json={"label": "Original", "priority": "high"}
+    ).json()
     api.patch(f"/api/v1/tasks/{t['id']}", json={"label": "Renamed", "priority": "low"})
     rev = _history(api, project, "task", t["id"])[0]
     assert sorted(rev["changed_fields"]) == ["label", "priority"]
@@ -70,6 +79,8 @@ def test_an_unknown_revision_is_404_and_a_bad_target_type_400(api, project):
     missing = "00000000-0000-4000-8000-000000000000"
     assert api.get(f"/api/v1/revisions/{missing}").status_code == 404
     assert api.post(f"/api/v1/revisions/{missing}/restore").status_code == 404
-    r = api.get(f"/api/v1/projects/{project['id']}/revisions", params={"target_type": "note", "target_id": missing})
+    r = api.get(
+        f"/api/v1/projects/{project['id']}/revisions", params={"target_type": "note", "target_id": missing}
+    )
     assert r.status_code == 400
     assert r.json()["field"] == "target_type"

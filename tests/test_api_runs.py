@@ -6,7 +6,9 @@ from datetime import datetime
 
 import pytest
 
-pytestmark = pytest.mark.server("app")  # one in-process server for the module; each test makes its own project
+pytestmark = pytest.mark.server(
+    "app"
+)  # one in-process server for the module; each test makes its own project
 
 
 def _run(api, project, **kw):
@@ -31,8 +33,12 @@ def _when(value: str) -> datetime:
 
 def test_a_run_starts_running_and_records_who_started_it(api, project):
     run = _run(api, project, label="Implement cart")
-    assert (run["status"], run["label"], run["events"], run["completed_at"]) == ("running", "Implement cart", [],
-                                                                                 None)
+    assert (run["status"], run["label"], run["events"], run["completed_at"]) == (
+        "running",
+        "Implement cart",
+        [],
+        None,
+    )
     assert run["user_id"]
     assert run["token_id"] is None
     assert run["duration_seconds"] >= 0
@@ -40,8 +46,9 @@ def test_a_run_starts_running_and_records_who_started_it(api, project):
 
 def test_a_run_started_with_a_token_records_the_token(api, project):
     token = api.post("/api/v1/tokens", json={"name": "agent"}).json()["token"]
-    r = api.post("/api/v1/agent-runs", json={"project_id": project["id"]},
-                 headers={"Authorization": f"Bearer {token}"})
+    r = api.post(
+        "/api/v1/agent-runs", json={"project_id": project["id"]}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.status_code == 201
     assert r.json()["token_id"] is not None
 
@@ -53,7 +60,10 @@ def test_events_keep_their_kind_data_and_order(api, project):
     assert _event(api, run, "wrote cart.py", kind="artifact").status_code == 201
     events = api.get(f"/api/v1/agent-runs/{run['id']}").json()["events"]
     assert [(e["kind"], e["message"]) for e in events] == [
-        ("progress", "read the spec"), ("decision", "chose SQLite"), ("artifact", "wrote cart.py")]
+        ("progress", "read the spec"),
+        ("decision", "chose SQLite"),
+        ("artifact", "wrote cart.py"),
+    ]
     assert events[1]["data"] == {"why": "embedded"}
 
 
@@ -67,8 +77,11 @@ def test_an_unknown_event_kind_is_refused(api, project):
 
 def test_event_data_that_is_not_plain_json_is_refused(api, project):
     run = _run(api, project)
-    r = api.post(f"/api/v1/agent-runs/{run['id']}/events", content='{"message": "m", "data": {"x": NaN}}',
-                 headers={"content-type": "application/json"})
+    r = api.post(
+        f"/api/v1/agent-runs/{run['id']}/events",
+        content='{"message": "m", "data": {"x": NaN}}',
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 400
     assert r.json()["field"] == "data"
     assert api.get(f"/api/v1/agent-runs/{run['id']}").json()["event_count"] == 0
@@ -88,7 +101,9 @@ def test_progress_extends_the_lease_of_a_linked_claimed_task(api, project):
 
 def test_an_expired_lease_returns_the_task_to_todo_and_another_agent_can_claim_it(api, project, clock):
     task = _task(api, project, "Abandoned")
-    first = api.post(f"/api/v1/tasks/{task['id']}/claim", json={"agent_ref": "vanishing-agent", "lease_seconds": 10})
+    first = api.post(
+        f"/api/v1/tasks/{task['id']}/claim", json={"agent_ref": "vanishing-agent", "lease_seconds": 10}
+    )
     assert first.json()["claimed"] is True, first.text
     held = api.post(f"/api/v1/tasks/{task['id']}/claim", json={"agent_ref": "next-agent"})
     assert held.status_code == 409, held.text
@@ -119,7 +134,9 @@ def test_progress_on_a_finished_run_is_refused(api, project):
 
 def test_a_run_completes_once_with_status_summary_and_duration(api, project):
     run = _run(api, project)
-    r = api.post(f"/api/v1/agent-runs/{run['id']}/complete", json={"status": "failed", "summary": "tests red"})
+    r = api.post(
+        f"/api/v1/agent-runs/{run['id']}/complete", json={"status": "failed", "summary": "tests red"}
+    )
     assert r.status_code == 200
     done = r.json()
     assert (done["status"], done["summary"]) == ("failed", "tests red")
@@ -135,8 +152,9 @@ def test_runs_are_listed_newest_first_with_a_cursor(api, project):
     first = api.get(f"/api/v1/projects/{project['id']}/agent-runs", params={"limit": 2}).json()
     assert first["total"] == 3
     assert [r["id"] for r in first["items"]] == ids[:0:-1]
-    rest = api.get(f"/api/v1/projects/{project['id']}/agent-runs",
-                   params={"limit": 2, "cursor": first["next_cursor"]}).json()
+    rest = api.get(
+        f"/api/v1/projects/{project['id']}/agent-runs", params={"limit": 2, "cursor": first["next_cursor"]}
+    ).json()
     assert [r["id"] for r in rest["items"]] == [ids[0]]
     assert rest["next_cursor"] is None
 
@@ -145,9 +163,12 @@ def test_the_list_filters_by_status_and_shows_the_last_event(api, project):
     open_run, closed = _run(api, project), _run(api, project)
     _event(api, open_run, "still going")
     api.post(f"/api/v1/agent-runs/{closed['id']}/complete", json={})
-    items = api.get(f"/api/v1/projects/{project['id']}/agent-runs", params={"status": "running"}).json()["items"]
+    items = api.get(f"/api/v1/projects/{project['id']}/agent-runs", params={"status": "running"}).json()[
+        "items"
+    ]
     assert [(r["id"], r["event_count"], r["last_event"]["message"]) for r in items] == [
-        (open_run["id"], 1, "still going")]
+        (open_run["id"], 1, "still going")
+    ]
 
 
 def test_linking_a_task_of_another_project_is_404(api, project):
@@ -164,4 +185,7 @@ def test_progress_is_in_the_audit_log_with_the_run(api, project):
     run = _run(api, project)
     _event(api, run, "checkpoint")
     entries = api.get(f"/api/v1/projects/{project['id']}/audit", params={"action": "run.*"}).json()["items"]
-    assert [(e["action"], e["run_id"]) for e in entries] == [("run.progress", run["id"]), ("run.start", run["id"])]
+    assert [(e["action"], e["run_id"]) for e in entries] == [
+        ("run.progress", run["id"]),
+        ("run.start", run["id"]),
+    ]

@@ -18,14 +18,27 @@ def server(tmp_path_factory):
 
 
 PLAN = {
-    "name": "Checkout revamp", "description": "new checkout",
-    "tasks": [{"key": "schema", "label": "Design the schema"},
-              {"key": "api", "label": "Build the API", "priority": "high", "tags": ["backend"]},
-              {"key": "ui", "label": "Build the page", "status": "scope"}],
-    "edges": [{"from": "schema", "to": "api", "label": "blocks"}, {"from": "api", "to": "ui", "label": "blocks"}],
-    "documents": [{"key": "spec", "title": "Design: checkout", "body": "# Checkout", "status_line": "Ready",
-                   "link_to": ["api", "ui"]},
-                  {"title": "Decision: no guest checkout", "link_to": "spec"}],
+    "name": "Checkout revamp",
+    "description": "new checkout",
+    "tasks": [
+        {"key": "schema", "label": "Design the schema"},
+        {"key": "api", "label": "Build the API", "priority": "high", "tags": ["backend"]},
+        {"key": "ui", "label": "Build the page", "status": "scope"},
+    ],
+    "edges": [
+        {"from": "schema", "to": "api", "label": "blocks"},
+        {"from": "api", "to": "ui", "label": "blocks"},
+    ],
+    "documents": [
+        {
+            "key": "spec",
+            "title": "Design: checkout",
+            "body": "# Checkout",
+            "status_line": "Ready",
+            "link_to": ["api", "ui"],
+        },
+        {"title": "Decision: no guest checkout", "link_to": "spec"},
+    ],
 }
 
 
@@ -44,11 +57,19 @@ def test_a_plan_becomes_a_project_with_keyed_tasks_edges_and_documents(api):
     ids = out["key_to_id"]
     assert set(ids) == {"schema", "api", "ui", "spec"} and out["project"]["name"] == "Checkout revamp"
     assert [(t["key"], t["label"], t["status"]) for t in out["tasks"]] == [
-        ("schema", "Design the schema", "todo"), ("api", "Build the API", "todo"), ("ui", "Build the page", "scope")]
-    assert {(e["from_id"], e["to_id"]) for e in out["edges"]} == {(ids["schema"], ids["api"]), (ids["api"], ids["ui"])}
+        ("schema", "Design the schema", "todo"),
+        ("api", "Build the API", "todo"),
+        ("ui", "Build the page", "scope"),
+    ]
+    assert {(e["from_id"], e["to_id"]) for e in out["edges"]} == {
+        (ids["schema"], ids["api"]),
+        (ids["api"], ids["ui"]),
+    }
     spec, decision = out["documents"]
-    assert {(link["id"], link["label"]) for link in spec["links"]} == {(ids["api"], "documents"),
-                                                                        (ids["ui"], "documents")}
+    assert {(link["id"], link["label"]) for link in spec["links"]} == {
+        (ids["api"], "documents"),
+        (ids["ui"], "documents"),
+    }
     assert [(link["id"], link["label"]) for link in decision["links"]] == [(ids["spec"], "references")]
     nxt = api.get(f"/api/v1/projects/{out['project']['id']}/next-task").json()
     assert nxt["next_task"]["id"] == ids["schema"]
@@ -72,7 +93,9 @@ def test_a_cycle_in_the_plan_is_refused_and_writes_nothing(api):
     before = _project_count(api)
     plan = {**PLAN, "edges": [*PLAN["edges"], {"from": "ui", "to": "schema", "label": "blocks"}]}
     r = _scaffold(api, plan)
-    assert r.status_code == 409 and r.json()["field"].startswith("edges[2]") and "cycle" in r.json()["message"]
+    assert (
+        r.status_code == 409 and r.json()["field"].startswith("edges[2]") and "cycle" in r.json()["message"]
+    )
     assert _project_count(api) == before
 
 
@@ -99,15 +122,23 @@ def test_a_plan_scaffolded_into_a_project_lands_below_its_existing_tasks(api, pr
 
 
 def test_a_plan_into_a_project_cannot_also_name_a_new_one(api, project):
-    r = _scaffold(api, {"project_id": project["id"], "name": "Confused", "tasks": [{"key": "a", "label": "x"}]})
+    r = _scaffold(
+        api, {"project_id": project["id"], "name": "Confused", "tasks": [{"key": "a", "label": "x"}]}
+    )
     assert r.status_code == 400 and r.json()["field"] == "name"
     assert api.get(f"/api/v1/projects/{project['id']}").json()["summary"]["total"] == 0
 
 
 def test_the_plan_goal_applies_to_every_task(api, project):
     goal = api.post(f"/api/v1/projects/{project['id']}/goals", json={"objective": "Launch"}).json()
-    r = _scaffold(api, {"project_id": project["id"], "goal_id": goal["id"],
-                        "tasks": [{"key": "a", "label": "A"}, {"key": "b", "label": "B"}]})
+    r = _scaffold(
+        api,
+        {
+            "project_id": project["id"],
+            "goal_id": goal["id"],
+            "tasks": [{"key": "a", "label": "A"}, {"key": "b", "label": "B"}],
+        },
+    )
     assert [t["goal_id"] for t in r.json()["tasks"]] == [goal["id"], goal["id"]]
 
 

@@ -34,10 +34,17 @@ def test_health_answers_ok(api):
 def test_a_dependency_cycle_is_refused_with_a_clear_error(api, project):
     a, b, c = (_task(api, project, n) for n in "ABC")
     for x, y in ((a, b), (b, c)):
-        assert api.post(f"/api/v1/projects/{project['id']}/edges",
-                        json={"from_id": x["id"], "to_id": y["id"], "label": "blocks"}).status_code == 201
-    r = api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": c["id"], "to_id": a["id"],
-                                                                  "label": "blocks"})
+        assert (
+            api.post(
+                f"/api/v1/projects/{project['id']}/edges",
+                json={"from_id": x["id"], "to_id": y["id"], "label": "blocks"},
+            ).status_code
+            == 201
+        )
+    r = api.post(
+        f"/api/v1/projects/{project['id']}/edges",
+        json={"from_id": c["id"], "to_id": a["id"], "label": "blocks"},
+    )
     assert r.status_code == 409
     body = r.json()
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -47,16 +54,23 @@ def test_a_dependency_cycle_is_refused_with_a_clear_error(api, project):
 
 def test_depends_on_reads_the_other_way_round(api, project):
     a, b = _task(api, project, "A"), _task(api, project, "B")
-    api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": b["id"], "to_id": a["id"],
-                                                              "label": "depends_on"})
-    r = api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": b["id"], "to_id": a["id"],
-                                                                  "label": "blocks"})
+    api.post(
+        f"/api/v1/projects/{project['id']}/edges",
+        json={"from_id": b["id"], "to_id": a["id"], "label": "depends_on"},
+    )
+    r = api.post(
+        f"/api/v1/projects/{project['id']}/edges",
+        json={"from_id": b["id"], "to_id": a["id"], "label": "blocks"},
+    )
     assert r.status_code == 409
 
 
 def test_a_stale_version_gets_409_and_changes_nothing(api, project):
     t = _task(api, project, "Original")
-    assert api.patch(f"/api/v1/tasks/{t['id']}", json={"label": "Person's edit", "version": 1}).status_code == 200
+    assert (
+        api.patch(f"/api/v1/tasks/{t['id']}", json={"label": "Person's edit", "version": 1}).status_code
+        == 200
+    )
     r = api.patch(f"/api/v1/tasks/{t['id']}", json={"label": "Agent's stale edit", "version": 1})
     assert r.status_code == 409 and r.json()["code"] == "conflict" and r.json()["field"] == "version"
     assert api.get(f"/api/v1/tasks/{t['id']}").json()["label"] == "Person's edit"
@@ -78,7 +92,10 @@ def test_sixteen_concurrent_claims_have_exactly_one_winner(server, api, project)
 
 def test_the_frontier_lists_ready_tasks_and_what_blocked_ones_wait_on(api, project):
     a, b = _task(api, project, "First"), _task(api, project, "Second")
-    api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": a["id"], "to_id": b["id"], "label": "blocks"})
+    api.post(
+        f"/api/v1/projects/{project['id']}/edges",
+        json={"from_id": a["id"], "to_id": b["id"], "label": "blocks"},
+    )
     nxt = api.get(f"/api/v1/projects/{project['id']}/next-task").json()
     assert nxt["next_task"]["id"] == a["id"]
     assert nxt["blocked"][0]["id"] == b["id"] and nxt["blocked"][0]["waiting_on"][0]["id"] == a["id"]
@@ -88,7 +105,10 @@ def test_the_frontier_lists_ready_tasks_and_what_blocked_ones_wait_on(api, proje
 
 def test_a_blocked_task_cannot_be_claimed(api, project):
     a, b = _task(api, project, "First"), _task(api, project, "Second")
-    api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": a["id"], "to_id": b["id"], "label": "blocks"})
+    api.post(
+        f"/api/v1/projects/{project['id']}/edges",
+        json={"from_id": a["id"], "to_id": b["id"], "label": "blocks"},
+    )
     r = api.post(f"/api/v1/tasks/{b['id']}/claim", json={"agent_ref": "x"})
     assert r.status_code == 409 and r.json()["waiting_on"] == [a["id"]]
 
@@ -115,7 +135,9 @@ def test_lists_have_a_limit_a_cursor_and_a_total(api, project):
     seen = [t["id"] for t in first["items"]]
     cursor = first["next_cursor"]
     while cursor:
-        page = api.get(f"/api/v1/projects/{project['id']}/tasks", params={"limit": 2, "cursor": cursor}).json()
+        page = api.get(
+            f"/api/v1/projects/{project['id']}/tasks", params={"limit": 2, "cursor": cursor}
+        ).json()
         seen += [t["id"] for t in page["items"]]
         cursor = page["next_cursor"]
     assert len(seen) == len(set(seen)) == 5
@@ -140,5 +162,7 @@ def test_a_foreign_host_header_is_refused(server):
 
 
 def test_a_foreign_origin_is_refused_on_writes(server):
-    r = httpx2.post(f"{server.url}/api/v1/projects", json={"name": "x"}, headers={"Origin": "https://evil.example"})
+    r = httpx2.post(
+        f"{server.url}/api/v1/projects", json={"name": "x"}, headers={"Origin": "https://evil.example"}
+    )
     assert r.status_code == 403

@@ -43,7 +43,9 @@ def _bound(repo: Path) -> str:
 def _project_names(workspace) -> list[str]:
     db = initialise(workspace.settings())
     try:
-        return sorted(p["name"] for p in projects.list_projects(db, local_owner_actor(db), limit=500)["items"])
+        return sorted(
+            p["name"] for p in projects.list_projects(db, local_owner_actor(db), limit=500)["items"]
+        )
     finally:
         db.dispose()
 
@@ -72,14 +74,23 @@ def test_several_projects_without_a_terminal_refuse_with_the_lines_to_run(worksp
 def test_projects_sharing_a_name_are_offered_by_short_id(workspace, repo):
     first, second = _make_projects(workspace, "Twin", "Twin")
     out = workspace.cli("connect", "--repo", str(repo), check=False, input="")
-    assert f"--project {short_id(first['id'])}" in out.stderr and f"--project {short_id(second['id'])}" in out.stderr
+    assert (
+        f"--project {short_id(first['id'])}" in out.stderr
+        and f"--project {short_id(second['id'])}" in out.stderr
+    )
 
 
 def _run_on_a_terminal(args: list[str], env: dict, answer: str, deadline_s: float = 60) -> tuple[int, str]:
     """Run with a pseudo-terminal as stdin and stdout; type `answer` when the prompt shows."""
     leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "plandesk", *args], stdin=follower, stdout=follower,
-                            stderr=follower, env=env, close_fds=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plandesk", *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        close_fds=True,
+    )
     os.close(follower)
     seen, answered = b"", False
     deadline = time.monotonic() + deadline_s

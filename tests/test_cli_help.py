@@ -58,9 +58,19 @@ def test_a_flag_reads_as_a_flag_and_a_value_option_names_its_value():
 
 
 def test_the_installed_command_takes_dash_h_and_version():
-    out = subprocess.run([sys.executable, "-m", "plandesk", "--version"], capture_output=True, text=True,
-                         timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "plandesk", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert out.stdout.strip() == f"plandesk {__version__}"
-    short = subprocess.run([sys.executable, "-m", "plandesk", "export", "-h"], capture_output=True, text=True,
-                           timeout=60, check=True)
+    short = subprocess.run(
+        [sys.executable, "-m", "plandesk", "export", "-h"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert "--project" in short.stdout

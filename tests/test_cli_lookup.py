@@ -13,10 +13,12 @@ from plandesk.core.users import local_owner_actor
 from plandesk.core.workspace import initialise
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "checkout-revamp.json"
-ROWS = [{"id": "a94c638d-1e50-425d-bad2-31bf36de8284", "name": "Checkout revamp"},
-        {"id": "bfeaa98a-a706-4709-aae2-057e02d42bd6", "name": "Billing"},
-        {"id": "bfe11111-0000-4000-8000-000000000000", "name": "Twin"},
-        {"id": "c0ffee00-0000-4000-8000-000000000000", "name": "Twin"}]
+ROWS = [
+    {"id": "a94c638d-1e50-425d-bad2-31bf36de8284", "name": "Checkout revamp"},
+    {"id": "bfeaa98a-a706-4709-aae2-057e02d42bd6", "name": "Billing"},
+    {"id": "bfe11111-0000-4000-8000-000000000000", "name": "Twin"},
+    {"id": "c0ffee00-0000-4000-8000-000000000000", "name": "Twin"},
+]
 
 
 def test_a_full_id_names_its_record():
@@ -39,7 +41,9 @@ def test_an_ambiguous_reference_lists_the_candidates():
 
 def test_a_prefix_shared_by_two_ids_is_ambiguous():
     with pytest.raises(InvalidArgument):
-        lookup.resolve("project", "bfe1", [ROWS[2], {"id": "bfe12222-0000-4000-8000-000000000000", "name": "y"}])
+        lookup.resolve(
+            "project", "bfe1", [ROWS[2], {"id": "bfe12222-0000-4000-8000-000000000000", "name": "y"}]
+        )
 
 
 def test_an_unknown_reference_is_not_found():
@@ -73,7 +77,9 @@ def test_export_takes_the_short_id_and_the_name(workspace, two_projects, tmp_pat
 
 def test_token_create_takes_the_short_id_and_the_name(workspace, two_projects):
     first, billing = two_projects
-    workspace.cli("token", "create", "--name", "a", "--project", lookup.short_id(first), "--project", "Billing")
+    workspace.cli(
+        "token", "create", "--name", "a", "--project", lookup.short_id(first), "--project", "Billing"
+    )
     (row,) = json.loads(workspace.cli("token", "list", "--json").stdout)
     assert set(row["project_ids"]) == {first, billing}
 

@@ -19,8 +19,14 @@ DATE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 def _on_a_terminal(args: list[str], env: dict, columns: int = 80) -> str:
     """Everything the command prints on an 80-column pseudo-terminal (Rich sizes itself to it)."""
     leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "plandesk", *args], stdin=follower, stdout=follower,
-                            stderr=follower, env={**env, "COLUMNS": str(columns), "TERM": "dumb"}, close_fds=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plandesk", *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env={**env, "COLUMNS": str(columns), "TERM": "dumb"},
+        close_fds=True,
+    )
     os.close(follower)
     seen = b""
     deadline = time.monotonic() + 60
@@ -45,6 +51,7 @@ def _on_a_terminal(args: list[str], env: dict, columns: int = 80) -> str:
 
 def _token(workspace) -> dict:
     import json
+
     workspace.create_token("Claude Code on the build machine in the basement", "--expires", "30d")
     (row,) = json.loads(workspace.cli("token", "list", "--json").stdout)
     return row
@@ -55,7 +62,9 @@ def test_token_list_in_a_pipe_prints_whole_ids_and_dates(workspace):
     out = workspace.cli("token", "list").stdout
     line = next(x for x in out.splitlines() if short_id(row["id"]) in x)
     assert "Claude Code on the build machine in the basement" in line
-    assert row["created_at"][:19].replace("T", " ") in line and row["expires_at"][:19].replace("T", " ") in line
+    assert (
+        row["created_at"][:19].replace("T", " ") in line and row["expires_at"][:19].replace("T", " ") in line
+    )
 
 
 def test_token_list_at_80_columns_wraps_but_never_cuts(workspace):
@@ -69,6 +78,7 @@ def test_token_list_at_80_columns_wraps_but_never_cuts(workspace):
 
 def test_status_prints_the_short_id_export_accepts(workspace, tmp_path):
     from pathlib import Path
+
     example = Path(__file__).resolve().parent.parent / "examples" / "checkout-revamp.json"
     project_id = workspace.cli("import", "--in", str(example)).stdout.strip().splitlines()[-1]
     shown = workspace.cli("status").stdout

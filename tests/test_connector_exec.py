@@ -18,8 +18,25 @@ from plandesk.connector.paths import CodeRoot
 from plandesk.core.errors import PlanDeskError
 
 # A realistic allowlist, wrappers included, so the corpus tests the argument rules and not only the list.
-ALLOW = ["echo", "ls", "cat", "python3", "perl", "find", "sed", "awk", "env", "xargs", "nice", "timeout", "tar",
-         "sort", "grep", "true", "canary.sh"]
+ALLOW = [
+    "echo",
+    "ls",
+    "cat",
+    "python3",
+    "perl",
+    "find",
+    "sed",
+    "awk",
+    "env",
+    "xargs",
+    "nice",
+    "timeout",
+    "tar",
+    "sort",
+    "grep",
+    "true",
+    "canary.sh",
+]
 
 # {C} is the canary outside the root, {I} the one inside, {S} a script that creates both when run.
 ATTACKS = [
@@ -76,8 +93,8 @@ ATTACKS = [
     ("perl_e", ["perl", "-e", "open(F,'>{C}')"]),
     ("perl_le", ["perl", "-le", "open(F,'>{C}')"]),
     ("perl_E", ["perl", "-E", "open(F,'>{C}')"]),
-    ("awk_program", ["awk", "BEGIN{system(\"touch {C}\")}"]),
-    ("awk_source", ["awk", "-f", "/dev/null", "-e", "BEGIN{system(\"touch {C}\")}"]),
+    ("awk_program", ["awk", 'BEGIN{system("touch {C}")}']),
+    ("awk_source", ["awk", "-f", "/dev/null", "-e", 'BEGIN{system("touch {C}")}']),
     ("sed_e_command", ["sed", "-n", "1e touch {C}", "keep.txt"]),
     ("sed_s_e_flag", ["sed", "s/.*/touch {C}/e", "keep.txt"]),
     ("sed_w_command", ["sed", "-n", "w {I}", "keep.txt"]),
@@ -91,8 +108,10 @@ ATTACKS = [
     ("sudo", ["sudo", "touch", "{C}"]),
     ("su_c", ["su", "-c", "touch {C}"]),
     ("tar_to_command", ["tar", "-cf", "/dev/null", "--to-command=touch {C}", "keep.txt"]),
-    ("tar_checkpoint_action", ["tar", "--checkpoint=1", "--checkpoint-action=exec=touch {C}", "-cf", "x.tar",
-                               "keep.txt"]),
+    (
+        "tar_checkpoint_action",
+        ["tar", "--checkpoint=1", "--checkpoint-action=exec=touch {C}", "-cf", "x.tar", "keep.txt"],
+    ),
     ("tar_compress_program", ["tar", "-I", "touch {C}", "-cf", "x.tar", "keep.txt"]),
     ("tar_bundled_absolute_names", ["tar", "-cPf", "x.tar", "keep.txt"]),
     ("sort_compress_program", ["sort", "--compress-program=touch", "keep.txt"]),
@@ -137,8 +156,9 @@ def test_no_bypass_runs_a_blocked_program(box, case, attack):
     attack = _fill(attack, canary_out, canary_in, script)
     call = attack if isinstance(attack, dict) else {"argv": attack}
     try:
-        result = shell.run_exec(CodeRoot(str(root)), call["argv"], allowlist=ALLOW, cwd=call.get("cwd"),
-                                timeout_s=20)
+        result = shell.run_exec(
+            CodeRoot(str(root)), call["argv"], allowlist=ALLOW, cwd=call.get("cwd"), timeout_s=20
+        )
     except PlanDeskError as exc:
         assert exc.code in ("forbidden", "invalid_argument", "not_found"), exc.code
     else:
@@ -151,8 +171,23 @@ def test_no_bypass_runs_a_blocked_program(box, case, attack):
 
 
 # The same wrappers and shells literally allowlisted: they still never run inline code or another program.
-WIDE = ALLOW + ["sh", "bash", "dash", "git", "watch", "sudo", "su", "busybox", "nohup", "flock", "ssh", "parallel",
-                "script", "stdbuf", "setsid"]
+WIDE = ALLOW + [
+    "sh",
+    "bash",
+    "dash",
+    "git",
+    "watch",
+    "sudo",
+    "su",
+    "busybox",
+    "nohup",
+    "flock",
+    "ssh",
+    "parallel",
+    "script",
+    "stdbuf",
+    "setsid",
+]
 WIDE_ATTACKS = [
     ("listed_sh_c", ["sh", "-c", "touch {C}"]),
     ("listed_bash_c", ["bash", "-c", "touch {C}"]),
@@ -224,10 +259,12 @@ def test_a_working_directory_inside_the_root_is_used(box):
 def test_a_program_past_its_timeout_is_killed_with_its_children(box):
     root = box[0]
     marker = f"300.{os.getpid()}{time.monotonic_ns() % 100000}"  # a sleep length no other process uses
-    (root / "spin.py").write_text("import subprocess, time\n"
-                                  f"child = subprocess.Popen(['sleep', '{marker}'])\n"
-                                  "open('child.started', 'w').write('yes')\n"
-                                  "time.sleep(300)\n")
+    (root / "spin.py").write_text(
+        "import subprocess, time\n"
+        f"child = subprocess.Popen(['sleep', '{marker}'])\n"
+        "open('child.started', 'w').write('yes')\n"
+        "time.sleep(300)\n"
+    )
     result = shell.run_exec(CodeRoot(str(root)), ["python3", "spin.py"], allowlist=["python3"], timeout_s=2)
     assert result["timed_out"] is True
     assert result["exit_code"] is None

@@ -19,8 +19,32 @@ from plandesk.connector.paths import CodeRoot
 from plandesk.core.errors import PlanDeskError
 
 SECRET = "SECRET-ROW-role-owner-7f3a"
-ALLOW = ["echo", "ls", "cat", "head", "python3", "perl", "node", "npm", "make", "gdb", "tar", "env", "sort",
-         "zip", "rsync", "cp", "tee", "sed", "awk", "find", "xargs", "timeout", "nice", "grep"]
+ALLOW = [
+    "echo",
+    "ls",
+    "cat",
+    "head",
+    "python3",
+    "perl",
+    "node",
+    "npm",
+    "make",
+    "gdb",
+    "tar",
+    "env",
+    "sort",
+    "zip",
+    "rsync",
+    "cp",
+    "tee",
+    "sed",
+    "awk",
+    "find",
+    "xargs",
+    "timeout",
+    "nice",
+    "grep",
+]
 # {C}: canary file outside the root; {O}: a directory outside; {D}: the workspace database; {R}: the root.
 PY_WRITE = "open('{C}','w').write('x')"
 JS_WRITE = "require('fs').writeFileSync('{C}','x')"
@@ -44,9 +68,14 @@ INLINE = [
     ("perl_M_in_cluster", ["perl", "-wMPOSIX;system(q{touch {C}})", "keep.pl"]),
     ("perl_d_module_code", ["perl", "-d:Trace;system(q{touch {C}})", "keep.pl"]),
     ("perl_M_reads_db", ["perl", "-Mv5.10;print(`cat {D}`)", "keep.pl"]),
-    ("node_import_data_url", ["node", "--import=data:text/javascript,import fs from 'fs';" + JS_ESM, "keep.js"]),
-    ("node_import_data_separate", ["node", "--import", "data:text/javascript,import fs from 'fs';" + JS_ESM,
-                                   "keep.js"]),
+    (
+        "node_import_data_url",
+        ["node", "--import=data:text/javascript,import fs from 'fs';" + JS_ESM, "keep.js"],
+    ),
+    (
+        "node_import_data_separate",
+        ["node", "--import", "data:text/javascript,import fs from 'fs';" + JS_ESM, "keep.js"],
+    ),
     ("node_loader_data", ["node", "--experimental-loader=data:text/javascript,export {}", "keep.js"]),
     ("node_loader_separate", ["node", "--loader", "data:text/javascript,export {}", "keep.js"]),
     ("node_require_data", ["node", "-r", "data:text/javascript," + JS_WRITE, "keep.js"]),
@@ -78,10 +107,14 @@ INLINE = [
     ("gdb_init_command", ["gdb", "-batch", "--init-command=cmds.gdb"]),
 ]
 ABBREVIATED = [
-    ("tar_checkpoint_action_abbreviated", ["tar", "-cf", "x.tar", "--checkpoint=1",
-                                           "--checkpoint-a=exec=touch {C}", "keep.txt"]),
-    ("tar_checkpoint_act", ["tar", "-cf", "x.tar", "--checkpoint=1", "--checkpoint-act=exec=touch {C}",
-                            "keep.txt"]),
+    (
+        "tar_checkpoint_action_abbreviated",
+        ["tar", "-cf", "x.tar", "--checkpoint=1", "--checkpoint-a=exec=touch {C}", "keep.txt"],
+    ),
+    (
+        "tar_checkpoint_act",
+        ["tar", "-cf", "x.tar", "--checkpoint=1", "--checkpoint-act=exec=touch {C}", "keep.txt"],
+    ),
     ("tar_to_command_abbreviated", ["tar", "-cf", "/dev/null", "--to-com=touch {C}", "keep.txt"]),
     ("tar_use_compress_abbreviated", ["tar", "-cf", "x.tar", "--use-comp=touch {C}", "keep.txt"]),
     ("tar_use_compress_separate", ["tar", "-cf", "x.tar", "--use-compress-prog", "touch {C}", "keep.txt"]),
@@ -164,14 +197,18 @@ def box(tmp_path: Path):
     (root / "cmds.gdb").write_text(f"shell touch {canary}\n")
     (root / "ls").write_text(f"#!/bin/sh\ntouch '{canary}'\ncat '{db}'\n")
     (root / "ls").chmod(0o755)
-    escape = (f"import shutil\nopen('{canary}','w').write('x')\n"
-              f"try:\n    shutil.copy('{db}', 'stolen.db')\nexcept OSError:\n    pass\n"
-              f"print(open('{db}').read())\n")
+    escape = (
+        f"import shutil\nopen('{canary}','w').write('x')\n"
+        f"try:\n    shutil.copy('{db}', 'stolen.db')\nexcept OSError:\n    pass\n"
+        f"print(open('{db}').read())\n"
+    )
     (root / "escape.py").write_text(escape)
     (root / "escape_test.py").write_text(escape)
     (root / "escape.pl").write_text(f"open(F, '>', '{canary}'); open(D, '<', '{db}') && print <D>;\n")
-    (root / "escape.js").write_text(f"const fs = require('fs'); try {{ fs.writeFileSync('{canary}', 'x') }} "
-                                    f"catch (e) {{}}; console.log(fs.readFileSync('{db}', 'utf8'))\n")
+    (root / "escape.js").write_text(
+        f"const fs = require('fs'); try {{ fs.writeFileSync('{canary}', 'x') }} "
+        f"catch (e) {{}}; console.log(fs.readFileSync('{db}', 'utf8'))\n"
+    )
     (root / "escape.mk").write_text(f"X := $(shell touch {canary}; cat {db})\nall:\n\t@echo $(X)\n")
     (root / "escape.awk").write_text(f'BEGIN {{ system("touch {canary}; cat {db}") }}\n')
     (root / ".git").mkdir()
@@ -182,8 +219,12 @@ def box(tmp_path: Path):
 def _fill(value, root: Path, outside: Path, db: Path, canary: Path):
     if isinstance(value, list):
         return [_fill(v, root, outside, db, canary) for v in value]
-    return (value.replace("{C}", str(canary)).replace("{O}", str(outside)).replace("{D}", str(db))
-            .replace("{R}", str(root)))
+    return (
+        value.replace("{C}", str(canary))
+        .replace("{O}", str(outside))
+        .replace("{D}", str(db))
+        .replace("{R}", str(root))
+    )
 
 
 def _root_files_mention_secret(root: Path) -> list[str]:
@@ -225,6 +266,19 @@ def test_the_contained_cases_really_ran_inside_the_sandbox(box):
 
 def test_the_suite_covers_at_least_the_families_of_the_finding():
     families = {c.split("_")[0] for c, _ in INLINE + ABBREVIATED}
-    assert {"python", "perl", "node", "npm", "make", "gdb", "tar", "env", "sort", "zip", "rsync", "cp"} <= families
+    assert {
+        "python",
+        "perl",
+        "node",
+        "npm",
+        "make",
+        "gdb",
+        "tar",
+        "env",
+        "sort",
+        "zip",
+        "rsync",
+        "cp",
+    } <= families
     assert len(INLINE + ABBREVIATED) >= 75
     assert stat.S_ISDIR(Path("/usr").stat().st_mode)

@@ -32,16 +32,22 @@ async def test_a_viewers_token_lists_no_write_tool(live_server, viewer_token):
         assert await tool_names(c) & CODE_TOOLS == {"code_search", "code_file", "code_git"}
 
 
-async def test_a_viewer_calling_a_write_tool_gets_forbidden_naming_the_permission(live_server, team, viewer_token):
+async def test_a_viewer_calling_a_write_tool_gets_forbidden_naming_the_permission(
+    live_server, team, viewer_token
+):
     pid = team.project_id
     async with connect(live_server.mcp_url, viewer_token) as c:
-        write = await error(c, "code_file", {"project_id": pid, "action": "write", "path": "x.txt", "content": "x"})
+        write = await error(
+            c, "code_file", {"project_id": pid, "action": "write", "path": "x.txt", "content": "x"}
+        )
         assert "code.write" in write
         assert "viewer" in write
         run = await error(c, "code_exec", {"project_id": pid, "argv": ["ls"]})
         assert "exec" in run
         assert "viewer" in run
-        push = await error(c, "code_git", {"project_id": pid, "action": "commit", "message": "m", "all": True})
+        push = await error(
+            c, "code_git", {"project_id": pid, "action": "commit", "message": "m", "all": True}
+        )
         assert "git.commit" in push
         read = await ok(c, "code_file", {"project_id": pid, "action": "read", "path": "README.md"})
         assert "Hello from the demo project" in read["content"]
@@ -57,8 +63,11 @@ async def test_a_token_narrowed_to_operations_never_widens(live_server, team):
     token = team.token("member@example.com", "search only", operations=["code.search", "code.read"])
     async with connect(live_server.mcp_url, token) as c:
         assert await tool_names(c) & CODE_TOOLS == {"code_search", "code_file"}
-        message = await error(c, "code_file", {"project_id": team.project_id, "action": "create", "path": "n.txt",
-                                               "content": "x"})
+        message = await error(
+            c,
+            "code_file",
+            {"project_id": team.project_id, "action": "create", "path": "n.txt", "content": "x"},
+        )
         assert "code.write" in message
         assert "limited to" in message
 
@@ -76,14 +85,26 @@ async def test_search_read_edit_commit_build_and_exec_end_to_end(live_server, te
         assert [m["path"] for m in found["matches"]] == ["src/app.py"]
         files = await ok(c, "code_search", {"project_id": pid, "glob": "*.py"})
         assert files["files"] == ["src/app.py"]
-        edit = await ok(c, "code_file", {"project_id": pid, "action": "str_replace", "path": "src/app.py",
-                                         "old_str": "hello {name}", "new_str": "hi {name}"})
+        edit = await ok(
+            c,
+            "code_file",
+            {
+                "project_id": pid,
+                "action": "str_replace",
+                "path": "src/app.py",
+                "old_str": "hello {name}",
+                "new_str": "hi {name}",
+            },
+        )
         assert "-    return f'hello {name}'" in edit["diff"]
         assert "+    return f'hi {name}'" in edit["diff"]
         status = await ok(c, "code_git", {"project_id": pid, "action": "status"})
         assert {"index": " ", "worktree": "M", "path": "src/app.py"} in status["entries"]
-        commit = await ok(c, "code_git", {"project_id": pid, "action": "commit", "message": "Say hi",
-                                          "paths": ["src/app.py"]})
+        commit = await ok(
+            c,
+            "code_git",
+            {"project_id": pid, "action": "commit", "message": "Say hi", "paths": ["src/app.py"]},
+        )
         assert commit["clean"]
         assert len(commit["sha"]) == 40
         log = await ok(c, "code_git", {"project_id": pid, "action": "log", "limit": 1})
@@ -135,7 +156,8 @@ async def test_no_token_can_approve_and_a_denial_sticks(live_server, team, membe
     async with connect(live_server.mcp_url, member_token) as c:
         approval_id = (await ok(c, "code_deploy", args))["approval_id"]
         by_token = live_server.client(headers={"Authorization": f"Bearer {member_token}"}).post(
-            f"/api/v1/approvals/{approval_id}/approve")
+            f"/api/v1/approvals/{approval_id}/approve"
+        )
         assert by_token.status_code == 403
         assert by_token.json()["code"] == "forbidden"
         assert team.admin.post(f"/api/v1/approvals/{approval_id}/deny").json()["status"] == "denied"
@@ -149,12 +171,16 @@ async def test_the_project_switch_off_refuses_every_tool_with_the_reason(live_se
         assert "code connector is off" in message
 
 
-async def test_every_call_allowed_or_refused_is_audited_with_a_digest_outcome_and_duration(live_server, team, viewer_token):
+async def test_every_call_allowed_or_refused_is_audited_with_a_digest_outcome_and_duration(
+    live_server, team, viewer_token
+):
     pid = team.project_id
     async with connect(live_server.mcp_url, viewer_token) as c:
         await ok(c, "code_search", {"project_id": pid, "glob": "README.md"})
         await error(c, "code_exec", {"project_id": pid, "argv": ["ls"]})
-    entries = team.admin.get(f"/api/v1/projects/{pid}/audit", params={"action": "connector.*"}).json()["items"]
+    entries = team.admin.get(f"/api/v1/projects/{pid}/audit", params={"action": "connector.*"}).json()[
+        "items"
+    ]
     by_tool = {}
     for e in entries:
         by_tool.setdefault(e["action"], e)

@@ -56,12 +56,23 @@ def tree(tmp_path: Path) -> Tree:
     (outside / "hard.txt").write_text(SECRET)
     os.link(outside / "hard.txt", root / "hard.txt")
     links = {
-        "link_dir_out": str(outside), "link_dir_rel_out": "../outside", "link_file_out": str(outside / "secret.txt"),
-        "sub/link_up_out": "../../outside/secret.txt", "link_etc": "/etc", "link_slash": "/",
-        "link_parent_abs": str(root / ".."), "link_parent_rel": "..", "link_chain1": "link_chain2",
-        "link_chain2": "link_dir_out", "dangling_out": str(outside / "created-through-link.txt"),
-        "link_proc_root": "/proc/self/root", "link_mixed": "sub/../../outside", "link_loop": "link_loop",
-        "link_abs_dotdot": f"{root}/../outside", "gitlink": ".git", "sub/deep_dir_out": "../link_dir_out",
+        "link_dir_out": str(outside),
+        "link_dir_rel_out": "../outside",
+        "link_file_out": str(outside / "secret.txt"),
+        "sub/link_up_out": "../../outside/secret.txt",
+        "link_etc": "/etc",
+        "link_slash": "/",
+        "link_parent_abs": str(root / ".."),
+        "link_parent_rel": "..",
+        "link_chain1": "link_chain2",
+        "link_chain2": "link_dir_out",
+        "dangling_out": str(outside / "created-through-link.txt"),
+        "link_proc_root": "/proc/self/root",
+        "link_mixed": "sub/../../outside",
+        "link_loop": "link_loop",
+        "link_abs_dotdot": f"{root}/../outside",
+        "gitlink": ".git",
+        "sub/deep_dir_out": "../link_dir_out",
     }
     for name, target in links.items():
         os.symlink(target, root / name)
@@ -167,7 +178,12 @@ def test_no_path_leaves_the_code_root(tree: Tree, case: str, raw: str, op: str):
 def test_a_uniform_refusal_for_every_kind_of_escape(tree: Tree):
     root = CodeRoot(str(tree.root))
     messages = set()
-    for raw in ("../outside/secret.txt", "link_dir_out/secret.txt", f"{tree.base}/root-evil/secret.txt", "link_file_out"):
+    for raw in (
+        "../outside/secret.txt",
+        "link_dir_out/secret.txt",
+        f"{tree.base}/root-evil/secret.txt",
+        "link_file_out",
+    ):
         with pytest.raises(PlanDeskError) as caught:
             files.read_file(root, raw)
         messages.add((caught.value.code, caught.value.message))
@@ -247,8 +263,11 @@ def test_a_file_swapped_for_a_link_after_resolution_is_not_followed(tree: Tree):
         for _ in range(1000):
             for op in ("read", "str_replace"):
                 try:
-                    answer = files.read_file(root, "flip.txt") if op == "read" else \
-                        files.str_replace(root, "flip.txt", "harmless", "harmless")
+                    answer = (
+                        files.read_file(root, "flip.txt")
+                        if op == "read"
+                        else files.str_replace(root, "flip.txt", "harmless", "harmless")
+                    )
                     assert SECRET not in repr(answer)
                 except PlanDeskError:
                     pass

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.anyio
 MEMORY_MB, FILE_MB, PROCESSES, CPU_S = 256, 8, 48, 3
 
 # Run inside the sandbox by every surface. Each attempt either raises (blocked) or is a leak.
-PROBE = r'''
+PROBE = r"""
 import json, os, resource, socket, subprocess, sys, time
 T = json.load(open("targets.json"))
 out = {}
@@ -91,7 +91,7 @@ attempt("exceed_file_size", big_file)
 attempt("exceed_processes", many_processes)
 out["cpu_limit"] = resource.getrlimit(resource.RLIMIT_CPU)[0]
 print("PROBE" + json.dumps(out))
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -102,10 +102,17 @@ def live(tmp_path_factory):
     home.mkdir()
     (home / "secret.txt").write_text("the server's own secret\n")
     (ws.data_dir / "config.json").write_text(json.dumps({"log_level": "warning"}))
-    srv = start_server(ws, extra_env={"HOME": str(home), "PLANDESK_SANDBOX_MEMORY_MB": str(MEMORY_MB),
-                                      "PLANDESK_SANDBOX_FILE_MB": str(FILE_MB),
-                                      "PLANDESK_SANDBOX_PROCESSES": str(PROCESSES),
-                                      "PLANDESK_SANDBOX_CPU_S": str(CPU_S), "SERVER_SECRET": "SECRET-ENV-VALUE"})
+    srv = start_server(
+        ws,
+        extra_env={
+            "HOME": str(home),
+            "PLANDESK_SANDBOX_MEMORY_MB": str(MEMORY_MB),
+            "PLANDESK_SANDBOX_FILE_MB": str(FILE_MB),
+            "PLANDESK_SANDBOX_PROCESSES": str(PROCESSES),
+            "PLANDESK_SANDBOX_CPU_S": str(CPU_S),
+            "SERVER_SECRET": "SECRET-ENV-VALUE",
+        },
+    )
     srv.home = home
     yield srv
     srv.stop()
@@ -120,17 +127,30 @@ def team(live, tmp_path_factory):
     data_dir = live.workspace.data_dir
     (root / "probe.py").write_text(PROBE)
     (root / "spin.py").write_text("while True:\n    pass\n")
-    (root / "targets.json").write_text(json.dumps({
-        "db": str(data_dir / "workspace.db"), "data_dir": str(data_dir), "config": str(data_dir / "config.json"),
-        "home": str(live.home), "server_pid": live.proc.pid, "port": live.port,
-        "outside": str(root.parent / "OUTSIDE-CANARY"), "memory_bytes": MEMORY_MB * 1024 * 1024,
-        "file_bytes": FILE_MB * 1024 * 1024, "processes": PROCESSES}))
+    (root / "targets.json").write_text(
+        json.dumps(
+            {
+                "db": str(data_dir / "workspace.db"),
+                "data_dir": str(data_dir),
+                "config": str(data_dir / "config.json"),
+                "home": str(live.home),
+                "server_pid": live.proc.pid,
+                "port": live.port,
+                "outside": str(root.parent / "OUTSIDE-CANARY"),
+                "memory_bytes": MEMORY_MB * 1024 * 1024,
+                "file_bytes": FILE_MB * 1024 * 1024,
+                "processes": PROCESSES,
+            }
+        )
+    )
     (root / ".gitignore").write_text("build/\n*.log\nbig.bin\n")
     shown = team.admin.get(f"/api/v1/projects/{team.project_id}/connector").json()
     config = {"recipes": shown["recipes"]}
-    config["recipes"] += [{"name": "probe-build", "kind": "build", "argv": ["python3", "probe.py", "build"]},
-                          {"name": "probe-deploy", "kind": "deploy", "argv": ["python3", "probe.py", "deploy"]},
-                          {"name": "spin", "kind": "test", "argv": ["python3", "spin.py"], "timeout_s": 60}]
+    config["recipes"] += [
+        {"name": "probe-build", "kind": "build", "argv": ["python3", "probe.py", "build"]},
+        {"name": "probe-deploy", "kind": "deploy", "argv": ["python3", "probe.py", "deploy"]},
+        {"name": "spin", "kind": "test", "argv": ["python3", "spin.py"], "timeout_s": 60},
+    ]
     config["exec_allowlist"] = ["ls", "echo", "cat", "python3"]
     r = team.admin.put(f"/api/v1/projects/{team.project_id}/connector", json=config)
     assert r.status_code == 200, r.text
@@ -150,7 +170,7 @@ def viewer_token(team) -> str:
 def _probe_result(text: str) -> dict:
     line = next((x for x in text.splitlines() if x.startswith("PROBE")), None)
     assert line is not None, f"the probe did not report:\n{text[-3000:]}"
-    return json.loads(line[len("PROBE"):])
+    return json.loads(line[len("PROBE") :])
 
 
 def _assert_all_blocked(found: dict, live, team) -> None:
@@ -167,8 +187,11 @@ def _assert_all_blocked(found: dict, live, team) -> None:
 
 async def test_a_program_run_by_code_exec_reaches_nothing_outside_the_code_root(live, team, member_token):
     async with connect(live.mcp_url, member_token) as c:
-        result = await ok(c, "code_exec", {"project_id": team.project_id, "argv": ["python3", "probe.py", "exec"],
-                                           "timeout_s": 60})
+        result = await ok(
+            c,
+            "code_exec",
+            {"project_id": team.project_id, "argv": ["python3", "probe.py", "exec"], "timeout_s": 60},
+        )
     assert result["sandbox"] == "bubblewrap"
     assert result["network"] == "isolated"
     _assert_all_blocked(_probe_result(result["stdout"]), live, team)
@@ -191,8 +214,9 @@ async def test_a_deploy_recipe_has_network_and_still_nothing_outside_the_code_ro
 
 async def test_a_program_past_its_cpu_limit_is_stopped_before_its_timeout(live, team, member_token):
     async with connect(live.mcp_url, member_token) as c:
-        result = await ok(c, "code_exec", {"project_id": team.project_id, "argv": ["python3", "spin.py"],
-                                           "timeout_s": 120})
+        result = await ok(
+            c, "code_exec", {"project_id": team.project_id, "argv": ["python3", "spin.py"], "timeout_s": 120}
+        )
     assert result["timed_out"] is False
     assert result["exit_code"] != 0
     assert live.client().get("/api/v1/health").status_code == 200
@@ -213,7 +237,9 @@ def _plant_git_config(root: Path) -> Path:
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     config = root / ".git" / "config"
     original = config.read_text()
-    config.write_text(original + f"""
+    config.write_text(
+        original
+        + f"""
 [core]
     fsmonitor = {script}
     pager = {script}
@@ -233,22 +259,31 @@ def _plant_git_config(root: Path) -> Path:
 [credential]
     helper = !{script}
 [include]
-    path = {root.parent / 'included.cfg'}
-""")
-    (root.parent / "included.cfg").write_text(f'[filter "inc"]\n    clean = {script}\n    smudge = {script}\n')
+    path = {root.parent / "included.cfg"}
+"""
+    )
+    (root.parent / "included.cfg").write_text(
+        f'[filter "inc"]\n    clean = {script}\n    smudge = {script}\n'
+    )
     (root / ".gitattributes").write_text("*.py filter=pwn diff=pwn\n*.md filter=inc\n")
     (root.parent / "post-index-change").write_text(f"#!/bin/sh\ntouch '{canary}'\n")
     (root.parent / "post-index-change").chmod(0o755)
     return canary
 
 
-async def test_a_crafted_git_config_runs_nothing_under_a_viewers_status_diff_and_log(live, team, viewer_token):
+async def test_a_crafted_git_config_runs_nothing_under_a_viewers_status_diff_and_log(
+    live, team, viewer_token
+):
     canary = _plant_git_config(team.code_root)
     (team.code_root / "src" / "app.py").write_text("def greet(name):\n    return name\n")
     (team.code_root / "README.md").write_text("# changed\n")
     async with connect(live.mcp_url, viewer_token) as c:
-        for action in ({"action": "status"}, {"action": "diff"}, {"action": "log", "limit": 2},
-                       {"action": "branch"}):
+        for action in (
+            {"action": "status"},
+            {"action": "diff"},
+            {"action": "log", "limit": 2},
+            {"action": "branch"},
+        ):
             await ok(c, "code_git", {"project_id": team.project_id, **action})
     assert not canary.exists(), "a program named by the repository's config ran"
 
@@ -257,22 +292,36 @@ async def test_a_crafted_git_config_runs_nothing_under_commit_and_push(live, tea
     canary = _plant_git_config(team.code_root)
     (team.code_root / "src" / "new.py").write_text("x = 1\n")
     async with connect(live.mcp_url, member_token) as c:
-        await ok(c, "code_git", {"project_id": team.project_id, "action": "commit", "message": "add new",
-                                 "paths": ["src/new.py"]})
+        await ok(
+            c,
+            "code_git",
+            {
+                "project_id": team.project_id,
+                "action": "commit",
+                "message": "add new",
+                "paths": ["src/new.py"],
+            },
+        )
         pending = await ok(c, "code_git", {"project_id": team.project_id, "action": "push"})
         if pending.get("status") == "pending_approval":
             assert team.admin.post(f"/api/v1/approvals/{pending['approval_id']}/approve").status_code == 200
-            await ok(c, "code_git", {"project_id": team.project_id, "action": "push",
-                                     "approval_id": pending["approval_id"]})
+            await ok(
+                c,
+                "code_git",
+                {"project_id": team.project_id, "action": "push", "approval_id": pending["approval_id"]},
+            )
     assert not canary.exists(), "a program named by the repository's config ran"
 
 
 async def test_git_is_not_writable_from_code_exec(live, team, member_token):
     (team.code_root / "copy-config.py").write_text(
-        "import shutil\nshutil.copy('targets.json', '.git/config')\n")
+        "import shutil\nshutil.copy('targets.json', '.git/config')\n"
+    )
     before = (team.code_root / ".git" / "config").read_text()
     async with connect(live.mcp_url, member_token) as c:
-        result = await ok(c, "code_exec", {"project_id": team.project_id, "argv": ["python3", "copy-config.py"]})
+        result = await ok(
+            c, "code_exec", {"project_id": team.project_id, "argv": ["python3", "copy-config.py"]}
+        )
     assert result["exit_code"] != 0
     assert "Read-only file system" in result["stderr"]
     assert (team.code_root / ".git" / "config").read_text() == before
@@ -302,6 +351,7 @@ async def test_without_bubblewrap_exec_and_recipes_are_refused_with_the_reason(t
 
 def test_the_sandbox_reports_itself_available_here():
     from plandesk.connector import sandbox
+
     state = sandbox.status()
     assert state["available"], state["detail"]
     assert os.path.isfile(sandbox.bwrap_path())
@@ -309,27 +359,42 @@ def test_the_sandbox_reports_itself_available_here():
 
 def _remote_head(team) -> str:
     remote = team.code_root.parent / f"{team.code_root.name}-remote.git"
-    return subprocess.run(["git", "-C", str(remote), "rev-parse", "refs/heads/main"], capture_output=True,
-                          text=True, check=False).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(remote), "rev-parse", "refs/heads/main"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
 
 
 async def test_a_push_approval_covers_one_commit_and_refuses_a_later_one(live, team, member_token):
     pid = team.project_id
     async with connect(live.mcp_url, member_token) as c:
-        await ok(c, "code_file", {"project_id": pid, "action": "write", "path": "reviewed.txt", "content": "ok\n"})
-        reviewed = await ok(c, "code_git", {"project_id": pid, "action": "commit", "message": "reviewed",
-                                            "paths": ["reviewed.txt"]})
+        await ok(
+            c, "code_file", {"project_id": pid, "action": "write", "path": "reviewed.txt", "content": "ok\n"}
+        )
+        reviewed = await ok(
+            c,
+            "code_git",
+            {"project_id": pid, "action": "commit", "message": "reviewed", "paths": ["reviewed.txt"]},
+        )
         pending = await ok(c, "code_git", {"project_id": pid, "action": "push"})
         assert pending["status"] == "pending_approval"
         approval = team.admin.get(f"/api/v1/approvals/{pending['approval_id']}").json()
         assert reviewed["sha"] in approval["summary"]  # the person approves this commit, by its id
         assert team.admin.post(f"/api/v1/approvals/{pending['approval_id']}/approve").status_code == 200
         # After the approval, the agent slips in another commit and reuses it.
-        await ok(c, "code_file", {"project_id": pid, "action": "write", "path": "sneaky.txt", "content": "x\n"})
-        sneaky = await ok(c, "code_git", {"project_id": pid, "action": "commit", "message": "unreviewed",
-                                          "paths": ["sneaky.txt"]})
-        refused = await error(c, "code_git", {"project_id": pid, "action": "push",
-                                              "approval_id": pending["approval_id"]})
+        await ok(
+            c, "code_file", {"project_id": pid, "action": "write", "path": "sneaky.txt", "content": "x\n"}
+        )
+        sneaky = await ok(
+            c,
+            "code_git",
+            {"project_id": pid, "action": "commit", "message": "unreviewed", "paths": ["sneaky.txt"]},
+        )
+        refused = await error(
+            c, "code_git", {"project_id": pid, "action": "push", "approval_id": pending["approval_id"]}
+        )
         assert reviewed["sha"][:12] in refused
         assert sneaky["sha"][:12] in refused
     assert _remote_head(team) != sneaky["sha"]
@@ -339,13 +404,22 @@ async def test_a_push_approval_covers_one_commit_and_refuses_a_later_one(live, t
 async def test_an_approved_push_sends_exactly_the_approved_commit(live, team, member_token):
     pid = team.project_id
     async with connect(live.mcp_url, member_token) as c:
-        await ok(c, "code_file", {"project_id": pid, "action": "write", "path": "second.txt", "content": "2\n"})
-        await ok(c, "code_git", {"project_id": pid, "action": "commit", "message": "second",
-                                 "paths": ["second.txt"]})
-        head = (await ok(c, "code_git", {"project_id": pid, "action": "log", "limit": 1}))["commits"][0]["sha"]
+        await ok(
+            c, "code_file", {"project_id": pid, "action": "write", "path": "second.txt", "content": "2\n"}
+        )
+        await ok(
+            c,
+            "code_git",
+            {"project_id": pid, "action": "commit", "message": "second", "paths": ["second.txt"]},
+        )
+        head = (await ok(c, "code_git", {"project_id": pid, "action": "log", "limit": 1}))["commits"][0][
+            "sha"
+        ]
         pending = await ok(c, "code_git", {"project_id": pid, "action": "push"})
         assert team.admin.post(f"/api/v1/approvals/{pending['approval_id']}/approve").status_code == 200
-        pushed = await ok(c, "code_git", {"project_id": pid, "action": "push", "approval_id": pending["approval_id"]})
+        pushed = await ok(
+            c, "code_git", {"project_id": pid, "action": "push", "approval_id": pending["approval_id"]}
+        )
     assert pushed["commit"] == head
     assert _remote_head(team) == head
 
@@ -364,6 +438,7 @@ async def test_an_owner_may_switch_to_unsandboxed_mode_and_doctor_says_so(tmp_pa
     from plandesk.core import sandbox_mode, users, workspace
     from plandesk.core.actors import Actor
     from plandesk.core.errors import Forbidden
+
     ws = new_workspace(tmp_path)
     ws.cli("init")
     db = workspace.open_database(ws.settings())
@@ -387,13 +462,16 @@ async def test_an_owner_may_switch_to_unsandboxed_mode_and_doctor_says_so(tmp_pa
 def test_a_git_directory_behind_a_link_is_read_only_too(tmp_path):
     from plandesk.connector import shell
     from plandesk.connector.paths import CodeRoot
+
     root = tmp_path / "root"
     (root / "realgit").mkdir(parents=True)
     (root / "realgit" / "config").write_text("[core]\n")
     (root / ".git").symlink_to("realgit")
-    (root / "w.py").write_text("for p in ('.git/config', 'realgit/config'):\n"
-                               "    try:\n        open(p, 'a').write('[alias]\\n')\n"
-                               "    except OSError as e:\n        print(p, e.strerror)\n")
+    (root / "w.py").write_text(
+        "for p in ('.git/config', 'realgit/config'):\n"
+        "    try:\n        open(p, 'a').write('[alias]\\n')\n"
+        "    except OSError as e:\n        print(p, e.strerror)\n"
+    )
     result = shell.run_exec(CodeRoot(str(root)), ["python3", "w.py"], allowlist=["python3"])
     assert result["stdout"].count("Read-only file system") == 2, result
     assert (root / "realgit" / "config").read_text() == "[core]\n"

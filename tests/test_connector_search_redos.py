@@ -15,13 +15,31 @@ from mcp_support import call, connect
 pytestmark = [pytest.mark.anyio, pytest.mark.server("process")]
 
 # Each would hold Python's re for minutes to years on the line below.
-REGEXES = [r"(a+)+$", r"(a|a)*b", r"(a|aa)+$", r"(\w+\s?)*$", r"(.*a){25}x", r"^(([a-z])+.)+[A-Z]([a-z])+$",
-           r"(x+x+)+y", r"(a*)*b", r"([a-zA-Z]+)*[0-9]$", r"(\w|\d)+z$"]
+REGEXES = [
+    r"(a+)+$",
+    r"(a|a)*b",
+    r"(a|aa)+$",
+    r"(\w+\s?)*$",
+    r"(.*a){25}x",
+    r"^(([a-z])+.)+[A-Z]([a-z])+$",
+    r"(x+x+)+y",
+    r"(a*)*b",
+    r"([a-zA-Z]+)*[0-9]$",
+    r"(\w|\d)+z$",
+]
 # Each, as a .gitignore line, would hold a backtracking glob translation on the long file name below.
-IGNORE_LINES = ["*a*a*a*a*a*a*a*a*a*a*a*a*b", "**/*a*a*a*a*a*a*a*a*a*a*c", "a*a*a*a*a*a*a*a*a*a*a*a*a*d",
-                "*[a]*[a]*[a]*[a]*[a]*[a]*[a]*[a]*[a]*e", "?*?*?*?*?*?*?*?*?*?*?*f", "**/**/**/**/**/**/**/*a*g",
-                "*a?*a?*a?*a?*a?*a?*a?*a?*a?*h", "!*a*a*a*a*a*a*a*a*a*a*a*i", "/*a*a*a*a*a*a*a*a*a*a*a*j",
-                "*a*a*a*a*a*a*a*a*a*a*a*a*/"]
+IGNORE_LINES = [
+    "*a*a*a*a*a*a*a*a*a*a*a*a*b",
+    "**/*a*a*a*a*a*a*a*a*a*a*c",
+    "a*a*a*a*a*a*a*a*a*a*a*a*a*d",
+    "*[a]*[a]*[a]*[a]*[a]*[a]*[a]*[a]*[a]*e",
+    "?*?*?*?*?*?*?*?*?*?*?*f",
+    "**/**/**/**/**/**/**/*a*g",
+    "*a?*a?*a?*a?*a?*a?*a?*a?*a?*h",
+    "!*a*a*a*a*a*a*a*a*a*a*a*i",
+    "/*a*a*a*a*a*a*a*a*a*a*a*j",
+    "*a*a*a*a*a*a*a*a*a*a*a*a*/",
+]
 LONG_LINE = "a" * 60 + "!"
 LONG_NAME = "a" * 120
 
@@ -76,7 +94,9 @@ def _returned(result) -> bool:
 
 
 @pytest.mark.parametrize("pattern", REGEXES)
-async def test_a_backtracking_regex_returns_and_the_server_keeps_answering(live_server, team, viewer_token, pattern):
+async def test_a_backtracking_regex_returns_and_the_server_keeps_answering(
+    live_server, team, viewer_token, pattern
+):
     async with connect(live_server.mcp_url, viewer_token) as c:
         with HealthWatch(live_server.url) as watch:
             result = await call(c, "code_search", {"project_id": team.project_id, "query": pattern})
@@ -87,7 +107,9 @@ async def test_a_backtracking_regex_returns_and_the_server_keeps_answering(live_
 
 
 @pytest.mark.parametrize("line", IGNORE_LINES)
-async def test_a_backtracking_ignore_file_returns_and_the_server_keeps_answering(live_server, team, viewer_token, line):
+async def test_a_backtracking_ignore_file_returns_and_the_server_keeps_answering(
+    live_server, team, viewer_token, line
+):
     sub = team.code_root / f"ign{IGNORE_LINES.index(line)}"
     sub.mkdir(exist_ok=True)
     (sub / ".gitignore").write_text(line + "\n")
@@ -97,9 +119,12 @@ async def test_a_backtracking_ignore_file_returns_and_the_server_keeps_answering
     (nested / (LONG_NAME + "z")).write_text("x\n")
     async with connect(live_server.mcp_url, viewer_token) as c:
         with HealthWatch(live_server.url) as watch:
-            grep = await call(c, "code_search", {"project_id": team.project_id, "query": "a!", "path": sub.name})
-            files = await call(c, "code_search", {"project_id": team.project_id, "glob": line.lstrip("!"),
-                                                  "path": sub.name})
+            grep = await call(
+                c, "code_search", {"project_id": team.project_id, "query": "a!", "path": sub.name}
+            )
+            files = await call(
+                c, "code_search", {"project_id": team.project_id, "glob": line.lstrip("!"), "path": sub.name}
+            )
         assert _returned(grep)
         assert _returned(files)
     assert watch.failures == []

@@ -40,21 +40,30 @@ def mcp(url: str, calls: list[tuple[str, dict]]) -> tuple[set[str], list]:
     async def run():
         from mcp import Client
         from mcp.client.streamable_http import streamable_http_client
-        async with httpx2.AsyncClient(timeout=CALL_TIMEOUT) as http, \
-                Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
+
+        async with (
+            httpx2.AsyncClient(timeout=CALL_TIMEOUT) as http,
+            Client(streamable_http_client(url, http_client=http), mode="legacy") as client,
+        ):
             names = {t.name for t in (await asyncio.wait_for(client.list_tools(), CALL_TIMEOUT)).tools}
             out = []
             for tool, args in calls:
                 result = await asyncio.wait_for(client.call_tool(tool, args), CALL_TIMEOUT)
-                out.append((result.is_error, result.content[0].text if result.is_error else result.structured_content))
+                out.append(
+                    (
+                        result.is_error,
+                        result.content[0].text if result.is_error else result.structured_content,
+                    )
+                )
             return names, out
 
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, run()).result(CALL_TIMEOUT + 5)
 
 
-def test_a_code_token_made_in_settings_reads_code_through_its_connector_url_and_cannot_write(page, server,
-                                                                                             code_project):
+def test_a_code_token_made_in_settings_reads_code_through_its_connector_url_and_cannot_write(
+    page, server, code_project
+):
     page.goto("/settings/mcp")
     page.get_by_label("Name").fill("Connector")
     page.locator("input[name=toolset][value=code]").check()
@@ -71,11 +80,14 @@ def test_a_code_token_made_in_settings_reads_code_through_its_connector_url_and_
     shot(page, "connector-setup-token", full_page=True)
 
     pid = code_project["id"]
-    names, results = mcp(url, [
-        ("code_search", {"project_id": pid, "query": "greet"}),
-        ("code_file", {"project_id": pid, "action": "read", "path": "README.md"}),
-        ("code_file", {"project_id": pid, "action": "write", "path": "README.md", "content": "changed"}),
-    ])
+    names, results = mcp(
+        url,
+        [
+            ("code_search", {"project_id": pid, "query": "greet"}),
+            ("code_file", {"project_id": pid, "action": "read", "path": "README.md"}),
+            ("code_file", {"project_id": pid, "action": "write", "path": "README.md", "content": "changed"}),
+        ],
+    )
     assert {"code_search", "code_file"} <= names and not names & {"code_git", "code_build", "code_exec"}
     (search_error, found), (read_error, read), (write_error, refusal) = results
     assert not search_error and [m["path"] for m in found["matches"]] == ["src/app.py"]
@@ -87,7 +99,9 @@ def test_a_code_token_made_in_settings_reads_code_through_its_connector_url_and_
 def test_the_form_offers_only_the_operations_the_role_may_grant(server, page):
     page.goto("/settings/mcp")
     page.locator("input[name=toolset][value=code]").check()
-    offered = [b.get_attribute("value") for b in page.locator("#token-operations input[name=operation]").all()]
+    offered = [
+        b.get_attribute("value") for b in page.locator("#token-operations input[name=operation]").all()
+    ]
     assert offered == server.client().get("/api/v1/settings/permissions").json()["matrix"]["owner"]
     page.locator("#token-form").screenshot(path=str(artifacts_dir() / "connector-setup-form.png"))
 
@@ -95,7 +109,9 @@ def test_the_form_offers_only_the_operations_the_role_may_grant(server, page):
 def test_the_approvals_page_is_in_the_settings_navigation_with_the_pending_count(page, server, code_project):
     r = server.client().post("/api/v1/tokens", json={"name": "deployer", "toolsets": ["code"]})
     url = f"{server.mcp_url}?token={r.json()['token']}"
-    _, [(is_error, pending)] = mcp(url, [("code_deploy", {"project_id": code_project["id"], "recipe": "production"})])
+    _, [(is_error, pending)] = mcp(
+        url, [("code_deploy", {"project_id": code_project["id"], "recipe": "production"})]
+    )
     assert not is_error and pending["status"] == "pending_approval"
     page.goto("/settings/mcp")
     link = page.locator("nav.nav-settings").get_by_role("link", name="Approvals")
@@ -104,8 +120,10 @@ def test_the_approvals_page_is_in_the_settings_navigation_with_the_pending_count
     link.click()
     page.wait_for_url("**/settings/approvals")
     assert page.locator("nav.nav-settings a[aria-current=page]").inner_text().startswith("Approvals")
-    assert page.get_by_text(pending["approval_id"][:8]).count() or page.locator(
-        f"a[href='/settings/approvals/{pending['approval_id']}']").count()
+    assert (
+        page.get_by_text(pending["approval_id"][:8]).count()
+        or page.locator(f"a[href='/settings/approvals/{pending['approval_id']}']").count()
+    )
 
 
 def test_the_core_refuses_a_token_with_operations_beyond_the_role(server):
@@ -113,8 +131,10 @@ def test_the_core_refuses_a_token_with_operations_beyond_the_role(server):
     api = server.client()
     r = api.put("/api/v1/settings/permissions", json={"matrix": {"member": ["code.search"]}})
     assert r.status_code == 200, r.text
-    r = api.post("/api/v1/members", json={"email": "m@example.com", "role": "member", "password": "x" * 16,
-                                          "name": "M"})
+    r = api.post(
+        "/api/v1/members",
+        json={"email": "m@example.com", "role": "member", "password": "x" * 16, "name": "M"},
+    )
     assert r.status_code == 201, r.text
     member = server.client()
     signed = member.post("/api/v1/auth/sign-in", json={"email": "m@example.com", "password": "x" * 16})
@@ -122,5 +142,7 @@ def test_the_core_refuses_a_token_with_operations_beyond_the_role(server):
     member.headers["X-CSRF-Token"] = signed.json()["csrf_token"]
     r = member.post("/api/v1/tokens", json={"name": "too wide", "toolsets": ["code"], "operations": ["exec"]})
     assert r.status_code == 403 and "exec" in r.text and r.json()["code"] == "forbidden"
-    r = member.post("/api/v1/tokens", json={"name": "fits", "toolsets": ["code"], "operations": ["code.search"]})
+    r = member.post(
+        "/api/v1/tokens", json={"name": "fits", "toolsets": ["code"], "operations": ["code.search"]}
+    )
     assert r.status_code == 201, r.text

@@ -20,14 +20,24 @@ def team(live, tmp_path_factory):
     with sqlite3.connect(db_file) as conn:
         conn.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)")
     config = connector_config(team.code_root)
-    config["recipes"].append({"name": "broken", "kind": "deploy", "argv": ["sh", "-c", "exit 3"], "timeout_s": 60})
-    config["databases"] = [{"name": "shop", "engine": "sqlite", "read_url": f"sqlite:///{db_file}",
-                            "write_url": f"sqlite:///{db_file}"}]
+    config["recipes"].append(
+        {"name": "broken", "kind": "deploy", "argv": ["sh", "-c", "exit 3"], "timeout_s": 60}
+    )
+    config["databases"] = [
+        {
+            "name": "shop",
+            "engine": "sqlite",
+            "read_url": f"sqlite:///{db_file}",
+            "write_url": f"sqlite:///{db_file}",
+        }
+    ]
     r = team.admin.put(f"/api/v1/projects/{team.project_id}/connector", json=config)
     assert r.status_code == 200, r.text
     # Writes and programs wait for approval too here, so every kind of invalid call meets the gate.
-    r = team.admin.put("/api/v1/settings/permissions",
-                       json={"approval_required": ["deploy", "git.push", "db.write", "code.write", "exec"]})
+    r = team.admin.put(
+        "/api/v1/settings/permissions",
+        json={"approval_required": ["deploy", "git.push", "db.write", "code.write", "exec"]},
+    )
     assert r.status_code == 200, r.text
     return team
 
@@ -44,8 +54,12 @@ def approval_count(team) -> int:
 async def test_an_agent_lists_recipes_and_databases_by_name_and_kind_without_urls(live, team, member_token):
     async with connect(live.mcp_url, member_token) as c:
         found = await ok(c, "code_search", {"project_id": team.project_id, "targets": True})
-    assert found["recipes"] == [{"name": "app", "kind": "build"}, {"name": "unit", "kind": "test"},
-                                {"name": "production", "kind": "deploy"}, {"name": "broken", "kind": "deploy"}]
+    assert found["recipes"] == [
+        {"name": "app", "kind": "build"},
+        {"name": "unit", "kind": "test"},
+        {"name": "production", "kind": "deploy"},
+        {"name": "broken", "kind": "deploy"},
+    ]
     assert found["databases"] == [{"name": "shop", "engine": "sqlite", "writable": True}]
     assert "sqlite:" not in str(found) and "argv" not in str(found)
 
@@ -59,13 +73,23 @@ async def test_unknown_recipe_and_database_names_are_refused_with_the_valid_name
     assert "shop" in database
 
 
-@pytest.mark.parametrize(("tool", "args", "says"), [
-    ("code_deploy", {"recipe": "staging"}, "production, broken"),
-    ("code_git", {"action": "push", "remote": "upstream"}, "origin"),
-    ("code_file", {"action": "write", "path": "../outside.txt", "content": "x"}, "outside"),
-    ("code_db", {"database": "shop", "sql": "DELETE FROM items WHERE (", "write": True}, "does not parse"),
-], ids=["deploy-unknown-recipe", "push-unknown-remote", "write-outside-root", "unparsable-sql"])
-async def test_an_invalid_call_is_refused_without_asking_for_approval(live, team, member_token, tool, args, says):
+@pytest.mark.parametrize(
+    ("tool", "args", "says"),
+    [
+        ("code_deploy", {"recipe": "staging"}, "production, broken"),
+        ("code_git", {"action": "push", "remote": "upstream"}, "origin"),
+        ("code_file", {"action": "write", "path": "../outside.txt", "content": "x"}, "outside"),
+        (
+            "code_db",
+            {"database": "shop", "sql": "DELETE FROM items WHERE (", "write": True},
+            "does not parse",
+        ),
+    ],
+    ids=["deploy-unknown-recipe", "push-unknown-remote", "write-outside-root", "unparsable-sql"],
+)
+async def test_an_invalid_call_is_refused_without_asking_for_approval(
+    live, team, member_token, tool, args, says
+):
     before = approval_count(team)
     async with connect(live.mcp_url, member_token) as c:
         message = await error(c, tool, {"project_id": team.project_id, **args})

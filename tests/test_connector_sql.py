@@ -89,7 +89,10 @@ ENGINE_CASES = {
         ("lock_table", "LOCK TABLE canary IN ACCESS EXCLUSIVE MODE"),
         ("session_read_write", "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE"),
         ("prepare_execute", "PREPARE p AS DELETE FROM canary; EXECUTE p"),
-        ("on_conflict_update", "INSERT INTO canary VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET note = 'pwned'"),
+        (
+            "on_conflict_update",
+            "INSERT INTO canary VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET note = 'pwned'",
+        ),
         ("notify", "NOTIFY plandesk_events, 'x'"),
     ],
     "mysql": [
@@ -102,7 +105,7 @@ ENGINE_CASES = {
         ("mariadb_executable_comment", "SELECT 1 /*M! ; DELETE FROM canary */"),
         ("dash_dash_without_space", "SELECT 1 --x; DELETE FROM canary"),
         ("hash_comment_then_delete", "SELECT 1 # c\n; DELETE FROM canary"),
-        ("double_quoted_backslash", "SELECT \"\\\"; DELETE FROM canary; -- \""),
+        ("double_quoted_backslash", 'SELECT "\\"; DELETE FROM canary; -- "'),
         ("backtick_identifier_hides_nothing", "SELECT `a;b` FROM canary; DELETE FROM canary"),
         ("analyze_delete", "ANALYZE DELETE FROM canary"),
         ("lock_tables", "LOCK TABLES canary WRITE"),
@@ -137,8 +140,15 @@ def mysql_database():
 class Target:
     """One engine's scratch database: reset before a case, inspected after it."""
 
-    def __init__(self, engine: str, url: str, path: Path | None = None, *, admin_url: str | None = None,
-                 writer_url: str | None = None):
+    def __init__(
+        self,
+        engine: str,
+        url: str,
+        path: Path | None = None,
+        *,
+        admin_url: str | None = None,
+        writer_url: str | None = None,
+    ):
         self.engine, self.url, self.path = engine, url, path
         self.admin_url, self.writer_url = admin_url or url, writer_url or url
 
@@ -154,11 +164,13 @@ class Target:
                 conn.close()
         if self.engine == "postgresql":
             import psycopg
+
             with psycopg.connect(self.admin_url, autocommit=True) as conn:
                 for st in statements:
                     conn.execute(st)
                 return [tuple(r) for r in conn.execute(fetch).fetchall()] if fetch else None
         import pymysql
+
         params = database_mysql.params(self.admin_url)
         conn = pymysql.connect(**params, autocommit=True)
         try:
@@ -173,18 +185,22 @@ class Target:
 
     def reset(self) -> None:
         drop = ["DROP TABLE IF EXISTS evil", "DROP TABLE IF EXISTS canary"]
-        create = ["CREATE TABLE canary (id INTEGER PRIMARY KEY, note VARCHAR(100))",
-                  "INSERT INTO canary VALUES (1, 'original')"]
+        create = [
+            "CREATE TABLE canary (id INTEGER PRIMARY KEY, note VARCHAR(100))",
+            "INSERT INTO canary VALUES (1, 'original')",
+        ]
         extra = ["CREATE SEQUENCE IF NOT EXISTS canary_seq"] if self.engine == "postgresql" else []
         self._run(drop + create + extra)
 
     def state(self) -> tuple:
         rows = self._run([], "SELECT id, note FROM canary ORDER BY id")
-        tables = {"sqlite": "SELECT name FROM sqlite_master ORDER BY name",
-                  "postgresql": "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace "
-                                "ORDER BY relname",
-                  "mysql": "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
-                           "ORDER BY table_name"}[self.engine]
+        tables = {
+            "sqlite": "SELECT name FROM sqlite_master ORDER BY name",
+            "postgresql": "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace "
+            "ORDER BY relname",
+            "mysql": "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
+            "ORDER BY table_name",
+        }[self.engine]
         extra = []
         if self.engine == "postgresql":
             extra = self._run([], "SELECT last_value, is_called FROM canary_seq")
@@ -205,14 +221,31 @@ def target(request, tmp_path):
     yield t
 
 
-CASES = [(engine, name, sql) for engine in ("sqlite", "postgresql", "mysql")
-         for name, sql in COMMON + ENGINE_CASES[engine]]
+CASES = [
+    (engine, name, sql)
+    for engine in ("sqlite", "postgresql", "mysql")
+    for name, sql in COMMON + ENGINE_CASES[engine]
+]
 
 
-@pytest.mark.parametrize("target,case,sql", [pytest.param(e, n, s, id=f"{e}-{n}", marks=[pytest.mark.mariadb]
-                                                          if e == "mysql" else [pytest.mark.postgres]
-                                                          if e == "postgresql" else [])
-                                             for e, n, s in CASES], indirect=["target"])
+@pytest.mark.parametrize(
+    "target,case,sql",
+    [
+        pytest.param(
+            e,
+            n,
+            s,
+            id=f"{e}-{n}",
+            marks=[pytest.mark.mariadb]
+            if e == "mysql"
+            else [pytest.mark.postgres]
+            if e == "postgresql"
+            else [],
+        )
+        for e, n, s in CASES
+    ],
+    indirect=["target"],
+)
 def test_a_read_never_writes(target: Target, case: str, sql: str):
     canary = f"/tmp/pd-sql-canary-{uuid.uuid4().hex}"  # a file the database server would write
     sql = sql.replace("{F}", canary)
@@ -232,8 +265,11 @@ def test_a_read_never_writes(target: Target, case: str, sql: str):
     assert target.state() == before, f"{target.engine}/{case} changed the database"
 
 
-ENGINES = [pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres),
-           pytest.param("mysql", marks=pytest.mark.mariadb)]
+ENGINES = [
+    pytest.param("sqlite"),
+    pytest.param("postgresql", marks=pytest.mark.postgres),
+    pytest.param("mysql", marks=pytest.mark.mariadb),
+]
 
 
 @pytest.mark.parametrize("target", ENGINES, indirect=True)
@@ -251,10 +287,12 @@ def test_a_read_returns_rows_under_a_cap(target: Target):
 @pytest.mark.parametrize("target", ENGINES, indirect=True)
 def test_a_read_running_past_its_time_limit_is_stopped(target: Target):
     config = {"name": "app", "engine": target.engine, "read_url": target.url}
-    slow = {"sqlite": "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT count(*) FROM r",
-            "postgresql": "SELECT count(*) FROM generate_series(1, 1000000000)",
-            "mysql": "SELECT count(*) FROM information_schema.columns a, information_schema.columns b, "
-                     "information_schema.columns c"}[target.engine]
+    slow = {
+        "sqlite": "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT count(*) FROM r",
+        "postgresql": "SELECT count(*) FROM generate_series(1, 1000000000)",
+        "mysql": "SELECT count(*) FROM information_schema.columns a, information_schema.columns b, "
+        "information_schema.columns c",
+    }[target.engine]
     with pytest.raises(PlanDeskError) as caught:
         database.run_statement(config, slow, timeout_ms=300)
     assert caught.value.code == "conflict"

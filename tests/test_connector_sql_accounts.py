@@ -31,7 +31,7 @@ INFINITE = {  # each would run until its time limit if the driver fetched every 
 }
 WIDE = {  # 200 rows of 100 kB: 20 MB, more than one answer may hold
     "sqlite": "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r WHERE x < 200) "
-              "SELECT x, printf('%.*c', 100000, 'x') FROM r",
+    "SELECT x, printf('%.*c', 100000, 'x') FROM r",
     "postgresql": "SELECT g, repeat('x', 100000) FROM generate_series(1, 200) g",
     "mysql": "SELECT seq, REPEAT('x', 100000) FROM seq_1_to_200",
 }
@@ -59,6 +59,7 @@ def pg_role(pg):
         admin.execute(f'CREATE ROLE "{name}" LOGIN')
     yield name
     import psycopg
+
     with psycopg.connect(pg.admin_url, autocommit=True) as conn:
         conn.execute(f'DROP OWNED BY "{name}"')  # its grants on the scratch database's tables
     with pg_admin() as admin:
@@ -104,7 +105,9 @@ def test_a_postgresql_superuser_read_url_is_refused_before_the_statement_runs(pg
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("role", ["pg_read_server_files", "pg_write_server_files", "pg_execute_server_program"])
+@pytest.mark.parametrize(
+    "role", ["pg_read_server_files", "pg_write_server_files", "pg_execute_server_program"]
+)
 def test_a_postgresql_account_holding_a_file_or_program_role_is_refused(pg, pg_role, role):
     with pg_admin() as admin:
         admin.execute(f'GRANT {role} TO "{pg_role}"')
@@ -117,11 +120,16 @@ def test_a_postgresql_account_holding_a_file_or_program_role_is_refused(pg, pg_r
 @pytest.mark.postgres
 def test_a_postgresql_read_account_that_may_write_a_table_is_refused(pg, pg_role):
     import psycopg
+
     with psycopg.connect(pg.admin_url, autocommit=True) as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS writable (a int)")
         conn.execute(f'GRANT SELECT, UPDATE ON writable TO "{pg_role}"')
-    config = {"name": "app", "engine": "postgresql", "read_url": pg_url(pg_role, pg.name),
-              "write_url": pg_url(pg_role, pg.name)}
+    config = {
+        "name": "app",
+        "engine": "postgresql",
+        "read_url": pg_url(pg_role, pg.name),
+        "write_url": pg_url(pg_role, pg.name),
+    }
     exc = _refused(config)
     assert exc.code == "forbidden"
     assert "UPDATE" in exc.message
@@ -137,8 +145,15 @@ def test_mariadb_root_is_refused_as_a_read_account(my):
 
 
 @pytest.mark.mariadb
-@pytest.mark.parametrize("grant,named", [("FILE ON *.*", "FILE"), ("SUPER ON *.*", "SUPER"),
-                                         ("INSERT ON {db}.*", "INSERT"), ("EXECUTE ON {db}.*", "EXECUTE")])
+@pytest.mark.parametrize(
+    "grant,named",
+    [
+        ("FILE ON *.*", "FILE"),
+        ("SUPER ON *.*", "SUPER"),
+        ("INSERT ON {db}.*", "INSERT"),
+        ("EXECUTE ON {db}.*", "EXECUTE"),
+    ],
+)
 def test_a_mariadb_read_account_with_more_than_select_is_refused(my, my_user, grant, named):
     name, url, admin = my_user
     with admin.cursor() as cur:
@@ -168,8 +183,11 @@ def test_a_mariadb_write_account_with_file_is_refused(my, my_user):
     with admin.cursor() as cur:
         cur.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{my.name}`.* TO '{name}'@'%'")
         cur.execute(f"GRANT FILE ON *.* TO '{name}'@'%'")
-    exc = _refused({"name": "app", "engine": "mysql", "read_url": my.reader_url, "write_url": url},
-                   "DELETE FROM nothing", write=True)
+    exc = _refused(
+        {"name": "app", "engine": "mysql", "read_url": my.reader_url, "write_url": url},
+        "DELETE FROM nothing",
+        write=True,
+    )
     assert exc.code == "forbidden"
     assert "FILE" in exc.message
 
@@ -178,26 +196,44 @@ def test_a_mariadb_write_account_with_file_is_refused(my, my_user):
 @pytest.mark.mariadb
 def test_the_connection_test_names_each_refused_account_and_passes_least_privilege_ones(pg, my, tmp_path):
     from plandesk.connector.connection_test import check_databases
+
     workspace = Database(f"sqlite:///{tmp_path}/workspace.db")
-    config = {"databases": [
-        {"name": "pg-admin", "engine": "postgresql", "read_url": PG_ADMIN.rsplit("/", 1)[0] + f"/{pg.name}"},
-        {"name": "pg-reader", "engine": "postgresql", "read_url": pg.reader_url, "write_url": pg.writer_url},
-        {"name": "my-root", "engine": "mysql", "read_url": my.admin_url},
-        {"name": "my-reader", "engine": "mysql", "read_url": my.reader_url, "write_url": my.writer_url},
-    ]}
+    config = {
+        "databases": [
+            {
+                "name": "pg-admin",
+                "engine": "postgresql",
+                "read_url": PG_ADMIN.rsplit("/", 1)[0] + f"/{pg.name}",
+            },
+            {
+                "name": "pg-reader",
+                "engine": "postgresql",
+                "read_url": pg.reader_url,
+                "write_url": pg.writer_url,
+            },
+            {"name": "my-root", "engine": "mysql", "read_url": my.admin_url},
+            {"name": "my-reader", "engine": "mysql", "read_url": my.reader_url, "write_url": my.writer_url},
+        ]
+    }
     checks = {c["name"]: c for c in check_databases(workspace, config)}
     assert not checks["database pg-admin (read_url)"]["ok"]
     assert "superuser" in checks["database pg-admin (read_url)"]["detail"]
     assert not checks["database my-root (read_url)"]["ok"]
     assert [n for n, c in checks.items() if c["ok"]] == [
-        "database pg-reader (read_url)", "database pg-reader (write_url)", "database my-reader (read_url)",
-        "database my-reader (write_url)"]
+        "database pg-reader (read_url)",
+        "database pg-reader (write_url)",
+        "database my-reader (read_url)",
+        "database my-reader (write_url)",
+    ]
     workspace.engine.dispose()
 
 
 # -- caps applied while fetching -----------------------------------------------------------------------
-ENGINES = [pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres),
-           pytest.param("mysql", marks=pytest.mark.mariadb)]
+ENGINES = [
+    pytest.param("sqlite"),
+    pytest.param("postgresql", marks=pytest.mark.postgres),
+    pytest.param("mysql", marks=pytest.mark.mariadb),
+]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -241,7 +277,8 @@ def test_the_postgresql_workspace_is_refused_under_another_spelling_of_its_url(p
     other = {"name": "other", "engine": "postgresql", "read_url": pg_url(pg.roles[0], pg.name)}
     other_workspace = Database(PG_ADMIN)  # another database of the same cluster is not our own
     assert database.run_statement(other, "SELECT 1 AS one", own=database.workspace_identity(other_workspace))[
-        "rows"] == [[1]]
+        "rows"
+    ] == [[1]]
     workspace.engine.dispose()
     other_workspace.engine.dispose()
 

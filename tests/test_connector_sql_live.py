@@ -37,6 +37,7 @@ def workspace_reader(live):
     dbname = live.workspace.database_url.rsplit("/", 1)[1]
     role = f"pd_ws_reader_{uuid.uuid4().hex[:8]}"
     import psycopg
+
     with pg_admin() as admin:
         admin.execute(f'CREATE ROLE "{role}" LOGIN')
     with psycopg.connect(live.workspace.database_url.replace("+psycopg", ""), autocommit=True) as conn:
@@ -54,19 +55,24 @@ def _databases(team, databases: list[dict]) -> None:
 
 
 @pytest.mark.anyio
-async def test_a_project_token_cannot_read_api_tokens_through_the_workspace_database(live, team, workspace_reader):
+async def test_a_project_token_cannot_read_api_tokens_through_the_workspace_database(
+    live, team, workspace_reader
+):
     _databases(team, [{"name": "reporting", "engine": "postgresql", "read_url": workspace_reader}])
     token = team.token("member@example.com", "scoped agent", project_ids=[team.project_id])
     async with connect(live.mcp_url, token) as c:
-        message = await error(c, "code_db", {"database": "reporting",
-                                             "sql": "SELECT token_hash FROM api_tokens"})
+        message = await error(
+            c, "code_db", {"database": "reporting", "sql": "SELECT token_hash FROM api_tokens"}
+        )
     assert "Plan Desk's own database" in message
 
 
 def test_the_connection_test_explains_a_refused_database(live, team, workspace_reader):
     _databases(team, [{"name": "reporting", "engine": "postgresql", "read_url": workspace_reader}])
     token = team.token("admin@example.com", "connection test")
-    r = team.admin.post("/api/v1/connector/test-connection", json={"token": token, "project_id": team.project_id})
+    r = team.admin.post(
+        "/api/v1/connector/test-connection", json={"token": token, "project_id": team.project_id}
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["ok"] is False
@@ -98,11 +104,15 @@ def test_a_viewer_never_sees_a_secret_of_a_database_url(live, team, url):
 def test_sending_back_the_masked_url_keeps_the_stored_secret(live, team):
     url = f"postgresql://reader@db.example/app?sslmode=require&password={SECRET}"
     _databases(team, [{"name": "app", "engine": "postgresql", "read_url": url}])
-    masked = team.admin.get(f"/api/v1/projects/{team.project_id}/connector").json()["databases"][0]["read_url"]
+    masked = team.admin.get(f"/api/v1/projects/{team.project_id}/connector").json()["databases"][0][
+        "read_url"
+    ]
     assert masked == "postgresql://reader@db.example/app?sslmode=require&password=****"
     _databases(team, [{"name": "app", "engine": "postgresql", "read_url": masked}])
     changed = masked.replace("db.example", "db2.example")
-    r = team.admin.put(f"/api/v1/projects/{team.project_id}/connector",
-                       json={"databases": [{"name": "app", "engine": "postgresql", "read_url": changed}]})
+    r = team.admin.put(
+        f"/api/v1/projects/{team.project_id}/connector",
+        json={"databases": [{"name": "app", "engine": "postgresql", "read_url": changed}]},
+    )
     assert r.status_code == 400
     assert r.json()["field"] == "databases[0].read_url"

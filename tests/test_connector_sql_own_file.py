@@ -38,8 +38,10 @@ def test_the_workspace_file_is_refused_however_it_is_named(live, api, tmp_path, 
         path.symlink_to(own)
     else:
         path = own.replace("/", "//").replace(os.path.basename(own), "./" + os.path.basename(own))
-    r = api.put(f"/api/v1/projects/{project['id']}/connector",
-                json={"databases": [{"name": "reports", "engine": "sqlite", "read_url": f"sqlite:///{path}"}]})
+    r = api.put(
+        f"/api/v1/projects/{project['id']}/connector",
+        json={"databases": [{"name": "reports", "engine": "sqlite", "read_url": f"sqlite:///{path}"}]},
+    )
     assert r.status_code == 400, r.text
     assert r.json()["field"] == "databases[0].read_url"
     assert "own database" in r.json()["message"]

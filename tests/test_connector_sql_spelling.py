@@ -22,11 +22,11 @@ from plandesk.core.errors import PlanDeskError
 
 NB = "\u00a0"  # a non-breaking space: MariaDB reads it as part of a name, not as whitespace
 PG_CASES = [
-    ("u_escape_read_file", 'SELECT U&"\\0070g_read_file"(\'{S}\')'),
-    ("u_escape_uescape", 'SELECT U&"!0070g_read_file" UESCAPE \'!\'(\'{S}\')'),
-    ("u_escape_uescape_after_comment", 'SELECT U&"\\0070g_read_file" /* c */ UESCAPE \'\\\'(\'{S}\')'),
-    ("u_escape_lowercase_u", 'SELECT u&"\\0070g_ls_dir"(\'.\')'),
-    ("u_escape_six_digits", 'SELECT U&"\\+000070g_read_binary_file"(\'{S}\')'),
+    ("u_escape_read_file", "SELECT U&\"\\0070g_read_file\"('{S}')"),
+    ("u_escape_uescape", "SELECT U&\"!0070g_read_file\" UESCAPE '!'('{S}')"),
+    ("u_escape_uescape_after_comment", "SELECT U&\"\\0070g_read_file\" /* c */ UESCAPE '\\'('{S}')"),
+    ("u_escape_lowercase_u", "SELECT u&\"\\0070g_ls_dir\"('.')"),
+    ("u_escape_six_digits", "SELECT U&\"\\+000070g_read_binary_file\"('{S}')"),
     ("u_escape_query_to_xml", "SELECT U&\"query\\005Fto\\005Fxml\"('select 1', true, true, '')"),
     ("u_escape_set_config", "SELECT U&\"set\\005Fconfig\"('default_transaction_read_only', 'off', false)"),
     ("u_escape_terminate_backend", 'SELECT U&"pg\\005Fterminate\\005Fbackend"(0)'),
@@ -34,7 +34,7 @@ PG_CASES = [
     ("u_escape_lo_export", "SELECT U&\"\\006Co_export\"(0, '{F}')"),
     ("u_escape_lo_import", "SELECT U&\"lo\\005Fimport\"('{S}')"),
     ("u_escape_qualified", 'SELECT "pg_catalog".U&"\\0070g_read_file"(\'{S}\')'),
-    ("u_escape_in_subquery", 'SELECT (SELECT U&"\\0070g_read_file"(\'{S}\'))'),
+    ("u_escape_in_subquery", "SELECT (SELECT U&\"\\0070g_read_file\"('{S}'))"),
     ("u_escape_after_surrogate_pair", 'SELECT U&"\\D83D\\DE00", U&"\\0070g_ls_dir"(\'.\')'),
     ("u_escape_advisory_unlock", 'SELECT U&"pg_advisory_unlock_all"()'),
     ("u_escape_dblink_exec", "SELECT U&\"dblink\\005Fexec\"('dbname=test', 'DELETE FROM canary')"),
@@ -107,7 +107,7 @@ MY_CASES = [
     ("tab_before_paren", "SELECT LOAD_FILE\t('{S}')"),
     ("hash_comment_then_call", "SELECT 1 #\n, LOAD_FILE('{S}')"),
     ("backslash_single_quote", "SELECT 'a\\'', LOAD_FILE('{S}') -- '"),
-    ("backslash_double_quote", "SELECT \"a\\\"\", LOAD_FILE('{S}') -- \""),
+    ("backslash_double_quote", 'SELECT "a\\"", LOAD_FILE(\'{S}\') -- "'),
     ("national_string", "SELECT N'a', LOAD_FILE('{S}')"),
     ("introducer_string", "SELECT _utf8mb4'a', LOAD_FILE('{S}')"),
     ("hex_path", "SELECT LOAD_FILE(0x2f6574632f686f73746e616d65)"),
@@ -167,7 +167,7 @@ SQLITE_CASES = [
     ("line_comment_then_statement", "SELECT 1 -- \n; DELETE FROM canary"),
     ("backslash_is_not_an_escape", "SELECT '\\'; DELETE FROM canary; --'"),
     ("bracket_name_then_statement", "SELECT [a;b]; DELETE FROM canary"),
-    ("doubled_quote_then_statement", "SELECT \"a\"\"b\"; DELETE FROM canary"),
+    ("doubled_quote_then_statement", 'SELECT "a""b"; DELETE FROM canary'),
     ("form_feed_then_statement", "SELECT 1\x0c; DELETE FROM canary"),
     ("cte_delete", "WITH x AS (SELECT 1) DELETE FROM canary"),
     ("cte_insert", "WITH x AS (SELECT 1) INSERT INTO canary VALUES (5, 'pwned')"),
@@ -206,6 +206,7 @@ def scratch(request):
     if engine == "postgresql":
         s = make_pg_scratch()
         import psycopg
+
         with psycopg.connect(s.admin_url, autocommit=True) as conn:
             conn.execute("CREATE TABLE canary (id INTEGER PRIMARY KEY, note VARCHAR(100))")
             conn.execute("INSERT INTO canary VALUES (1, 'original')")
@@ -227,6 +228,7 @@ def scratch(request):
 def _state(engine: str, admin_url: str):
     if engine == "postgresql":
         import psycopg
+
         with psycopg.connect(admin_url, autocommit=True) as conn:
             rows = conn.execute("SELECT id, note FROM canary ORDER BY id").fetchall()
             seq = conn.execute("SELECT last_value, is_called FROM canary_seq").fetchall()
@@ -236,8 +238,10 @@ def _state(engine: str, admin_url: str):
     with conn.cursor() as cur:
         cur.execute("SELECT id, note FROM canary ORDER BY id")
         rows = cur.fetchall()
-        cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
-                    "ORDER BY table_name")
+        cur.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
+            "ORDER BY table_name"
+        )
         tables = cur.fetchall()
     conn.close()
     return [tuple(r) for r in rows], tables
@@ -263,8 +267,11 @@ def _cases(engine: str, mark):
     return [pytest.param(engine, name, sql, id=f"{engine}-{name}", marks=mark) for name, sql in CASES[engine]]
 
 
-@pytest.mark.parametrize("scratch,case,sql", _cases("postgresql", pytest.mark.postgres)
-                         + _cases("mysql", pytest.mark.mariadb), indirect=["scratch"])
+@pytest.mark.parametrize(
+    "scratch,case,sql",
+    _cases("postgresql", pytest.mark.postgres) + _cases("mysql", pytest.mark.mariadb),
+    indirect=["scratch"],
+)
 def test_the_checker_refuses_a_spelled_out_escape(scratch, case: str, sql: str, secret_file):
     path, token = secret_file
     canary = f"/tmp/pd-sql-canary-{uuid.uuid4().hex}"

@@ -32,13 +32,25 @@ def test_search_skips_what_gitignore_ignores_unless_asked(repo: CodeRoot):
     found = search.grep(repo, "needle")
     assert [m["path"] for m in found["matches"]] == ["src/keep.py"]
     everything = search.grep(repo, "needle", include_ignored=True)
-    assert {m["path"] for m in everything["matches"]} == {"build/gen.py", "run.log", "src/keep.py", "src/other.py"}
+    assert {m["path"] for m in everything["matches"]} == {
+        "build/gen.py",
+        "run.log",
+        "src/keep.py",
+        "src/other.py",
+    }
 
 
 def test_grep_gives_line_numbers_and_context(repo: CodeRoot):
     found = search.grep(repo, "return", context_lines=1)
-    assert found["matches"] == [{"path": "src/app.py", "line": 2, "text": "    return f'hello {name}'",
-                                 "before": ["def greet(name):"], "after": []}]
+    assert found["matches"] == [
+        {
+            "path": "src/app.py",
+            "line": 2,
+            "text": "    return f'hello {name}'",
+            "before": ["def greet(name):"],
+            "after": [],
+        }
+    ]
 
 
 def test_results_are_capped_and_say_so(repo: CodeRoot):
@@ -121,8 +133,18 @@ def test_an_oversized_write_is_refused(repo: CodeRoot):
     assert not Path(repo.path, "big.txt").exists()
 
 
-@pytest.mark.parametrize("value", ["--output=/tmp/pd-git-canary", "-p", "--upload-pack=touch /tmp/pd-git-canary",
-                                   "-c core.sshCommand=touch", "HEAD:../x", "main;touch x", "$(touch x)"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "--output=/tmp/pd-git-canary",
+        "-p",
+        "--upload-pack=touch /tmp/pd-git-canary",
+        "-c core.sshCommand=touch",
+        "HEAD:../x",
+        "main;touch x",
+        "$(touch x)",
+    ],
+)
 def test_git_refuses_options_where_a_revision_belongs(repo: CodeRoot, value: str):
     with pytest.raises(PlanDeskError) as caught:
         git.diff(repo, rev=value)
@@ -136,7 +158,9 @@ def test_git_never_runs_the_repositorys_hooks(repo: CodeRoot, tmp_path: Path):
     hook.write_text(f"#!/bin/sh\ntouch '{canary}'\n")
     hook.chmod(0o755)
     Path(repo.path, "a.txt").write_text("a\n")
-    result = git.commit(repo, message="Add a", paths=["a.txt"], author_name="Agent", author_email="a@example.com")
+    result = git.commit(
+        repo, message="Add a", paths=["a.txt"], author_name="Agent", author_email="a@example.com"
+    )
     assert result["clean"] is True
     assert not canary.exists()
 
@@ -148,7 +172,9 @@ def test_the_filter_chain_cannot_be_built_through_the_tools(repo: CodeRoot, tmp_
         files.write_file(repo, ".git/config", f'[filter "x"]\n\tclean = touch {canary}\n')
     files.write_file(repo, ".gitattributes", "* filter=x\n")
     Path(repo.path, "b.txt").write_text("b\n")
-    git.commit(repo, message="Add b", paths=["b.txt", ".gitattributes"], author_name="A", author_email="a@e.x")
+    git.commit(
+        repo, message="Add b", paths=["b.txt", ".gitattributes"], author_name="A", author_email="a@e.x"
+    )
     assert not canary.exists()
 
 
@@ -171,8 +197,12 @@ def test_push_goes_only_to_a_configured_remote(repo: CodeRoot, tmp_path: Path):
 
 
 def test_a_recipe_keeps_its_full_log_and_answers_with_the_tail(repo: CodeRoot, tmp_path: Path):
-    recipe = {"name": "noisy", "kind": "build", "argv": ["python3", "-c", "print('x' * 40000); print('the end')"],
-              "timeout_s": 60}
+    recipe = {
+        "name": "noisy",
+        "kind": "build",
+        "argv": ["python3", "-c", "print('x' * 40000); print('the end')"],
+        "timeout_s": 60,
+    }
     result = recipes.run_recipe(repo, recipe, data_dir=tmp_path / "data", project_id="p1")
     assert result["ok"]
     assert result["output_tail"].endswith("the end\n")

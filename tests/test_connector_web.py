@@ -9,8 +9,11 @@ from connector_fixtures import make_team
 from web_support import shot, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a listening server
-MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json",
-               "mcp-protocol-version": "2025-11-25"}
+MCP_HEADERS = {
+    "accept": "application/json, text/event-stream",
+    "content-type": "application/json",
+    "mcp-protocol-version": "2025-11-25",
+}
 
 
 @pytest.fixture(scope="module")
@@ -20,9 +23,15 @@ def team(live_server, tmp_path_factory):
 
 def mcp_call(server, token: str, tool: str, arguments: dict) -> dict:
     """One tools/call over plain HTTP, the way any MCP client sends it; returns the structured result."""
-    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": arguments}}
-    r = httpx2.post(server.mcp_url, json=body, headers={**MCP_HEADERS, "authorization": f"Bearer {token}"},
-                    timeout=60)
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": tool, "arguments": arguments},
+    }
+    r = httpx2.post(
+        server.mcp_url, json=body, headers={**MCP_HEADERS, "authorization": f"Bearer {token}"}, timeout=60
+    )
     assert r.status_code == 200, r.text
     result = r.json()["result"]
     assert not result.get("isError"), result["content"][0]["text"]
@@ -32,11 +41,13 @@ def mcp_call(server, token: str, tool: str, arguments: dict) -> dict:
 @pytest.fixture
 def admin_page(browser, server, team):
     """A browser signed in as the admin (the session cookie of the admin's sign-in)."""
-    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900},
-                                  reduced_motion="reduce")
+    context = browser.new_context(
+        base_url=server.url, viewport={"width": 1280, "height": 900}, reduced_motion="reduce"
+    )
     context.set_default_timeout(15_000)
-    context.add_cookies([{"name": "plandesk_session", "value": team.admin.cookies["plandesk_session"],
-                          "url": server.url}])
+    context.add_cookies(
+        [{"name": "plandesk_session", "value": team.admin.cookies["plandesk_session"], "url": server.url}]
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -45,7 +56,9 @@ def admin_page(browser, server, team):
     assert errors == []
 
 
-def test_a_members_deploy_waits_for_approval_and_runs_after_a_person_approves_it_in_the_ui(server, team, admin_page):
+def test_a_members_deploy_waits_for_approval_and_runs_after_a_person_approves_it_in_the_ui(
+    server, team, admin_page
+):
     token = team.token("member@example.com", "deploying agent")
     args = {"project_id": team.project_id, "recipe": "production"}
     pending = mcp_call(server, token, "code_deploy", args)
@@ -88,14 +101,18 @@ def test_the_permission_matrix_is_edited_in_the_browser(server, team, admin_page
     assert not box.is_checked()
     box.check()
     page.get_by_role("button", name="Save permissions").click()
-    wait_for(lambda: "db.read" in team.admin.get("/api/v1/settings/permissions").json()["matrix"]["viewer"],
-             what="the saved matrix")
+    wait_for(
+        lambda: "db.read" in team.admin.get("/api/v1/settings/permissions").json()["matrix"]["viewer"],
+        what="the saved matrix",
+    )
     assert page.get_by_label("owner may exec").is_disabled()
     shot(page, "connector-permissions", full_page=True)
     box.uncheck()
     page.get_by_role("button", name="Save permissions").click()
-    wait_for(lambda: "db.read" not in team.admin.get("/api/v1/settings/permissions").json()["matrix"]["viewer"],
-             what="the restored matrix")
+    wait_for(
+        lambda: "db.read" not in team.admin.get("/api/v1/settings/permissions").json()["matrix"]["viewer"],
+        what="the restored matrix",
+    )
 
 
 def test_a_projects_code_settings_are_saved_from_the_form(server, team, admin_page):
@@ -115,6 +132,7 @@ def test_a_projects_code_settings_are_saved_from_the_form(server, team, admin_pa
     def saved():
         config = team.admin.get(f"/api/v1/projects/{team.project_id}/connector").json()
         return config if "pytest" in config["exec_allowlist"] else None
+
     config = wait_for(saved, what="the saved settings")
     assert {"name": "lint", "kind": "test", "argv": ["sh", "lint.sh"], "timeout_s": 600} in config["recipes"]
 

@@ -17,6 +17,7 @@ from plandesk.settings import SettingsError, load_settings
 @pytest.fixture
 def db(workspace):
     from plandesk.core.workspace import initialise
+
     database = initialise(workspace.settings())
     yield database
     database.dispose()
@@ -55,6 +56,7 @@ def test_audit_action_filter_matches_percent_and_underscore_literally(db):
 
 def test_list_totals_stop_counting_at_the_cap(db):
     from plandesk.db.schema import audit_log
+
     for n in range(5):
         _record(db, f"probe.{n}")
     with db.read() as conn:
@@ -93,6 +95,7 @@ def test_the_cli_prints_a_bad_config_file_as_one_error_line(workspace):
 
 def test_graph_depth_of_a_chain_deeper_than_the_recursion_limit():
     from plandesk.core.graph import prerequisite_depths
+
     n = 15_000
     pre = {f"t{i}": {f"t{i - 1}"} for i in range(1, n)}
     depths = prerequisite_depths(pre, {f"t{i}" for i in range(n)})
@@ -102,6 +105,7 @@ def test_graph_depth_of_a_chain_deeper_than_the_recursion_limit():
 
 def test_graph_depth_takes_the_longest_chain_and_survives_a_cycle():
     from plandesk.core.graph import prerequisite_depths
+
     pre = {"c": {"a", "b"}, "b": {"a"}, "x": {"y"}, "y": {"x"}}
     depths = prerequisite_depths(pre, {"a", "b", "c", "x", "y"})
     assert depths["c"] == 2

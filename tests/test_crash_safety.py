@@ -66,7 +66,9 @@ class RestWriter:
         await self.http.aclose()
 
     async def create(self, label: str, tag_names: list[str]) -> dict:
-        r = await self.http.post(f"/api/v1/projects/{self.project_id}/tasks", json={"label": label, "tags": tag_names})
+        r = await self.http.post(
+            f"/api/v1/projects/{self.project_id}/tasks", json={"label": label, "tags": tag_names}
+        )
         assert r.status_code == 201, r.text
         return r.json()
 
@@ -76,8 +78,9 @@ class RestWriter:
         return r.json()
 
     async def link(self, a: str, b: str) -> dict:
-        r = await self.http.post(f"/api/v1/projects/{self.project_id}/edges",
-                                 json={"from_id": a, "to_id": b, "label": "blocks"})
+        r = await self.http.post(
+            f"/api/v1/projects/{self.project_id}/edges", json={"from_id": a, "to_id": b, "label": "blocks"}
+        )
         assert r.status_code == 201, r.text
         return r.json()
 
@@ -87,7 +90,9 @@ class McpWriter:
         self.mcp_url, self.token, self.project_id = mcp_url, token, project_id
 
     async def __aenter__(self):
-        self.http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {self.token}"}, timeout=CALL_TIMEOUT)
+        self.http = httpx2.AsyncClient(
+            headers={"Authorization": f"Bearer {self.token}"}, timeout=CALL_TIMEOUT
+        )
         self.client = Client(streamable_http_client(self.mcp_url, http_client=self.http), mode="legacy")
         await self.client.__aenter__()
         return self
@@ -104,14 +109,18 @@ class McpWriter:
         return result.structured_content
 
     async def create(self, label: str, tag_names: list[str]) -> dict:
-        return await self._ok("create_task", {"project_id": self.project_id, "label": label, "tags": tag_names})
+        return await self._ok(
+            "create_task", {"project_id": self.project_id, "label": label, "tags": tag_names}
+        )
 
     async def edit(self, task_id: str, label: str, version: int) -> dict:
         return await self._ok("update_task", {"task_id": task_id, "label": label, "version": version})
 
     async def link(self, a: str, b: str) -> dict:
-        return await self._ok("create_edge", {"project_id": self.project_id, "from_task_id": a, "to_task_id": b,
-                                              "label": "blocks"})
+        return await self._ok(
+            "create_edge",
+            {"project_id": self.project_id, "from_task_id": a, "to_task_id": b, "label": "blocks"},
+        )
 
 
 async def _write_until_killed(writer, name: str, acked: Acked) -> None:
@@ -159,40 +168,90 @@ def _assert_everything_acknowledged_is_there_and_whole(ws: Workspace, project_id
             assert not lost, f"{len(lost)} acknowledged tasks are missing after the kill"
             for task_id, (version, label) in acked.edited.items():
                 row = stored[task_id]
-                assert row.version >= version, f"task {task_id} went back from version {version} to {row.version}"
+                assert row.version >= version, (
+                    f"task {task_id} went back from version {version} to {row.version}"
+                )
                 if row.version == version:
                     assert row.label == label, f"task {task_id} lost its acknowledged edit"
-            have_edges = {r.id for r in conn.execute(select(edges.c.id).where(edges.c.project_id == project_id))}
-            assert acked.edges <= have_edges, f"{len(acked.edges - have_edges)} acknowledged edges are missing"
+            have_edges = {
+                r.id for r in conn.execute(select(edges.c.id).where(edges.c.project_id == project_id))
+            }
+            assert acked.edges <= have_edges, (
+                f"{len(acked.edges - have_edges)} acknowledged edges are missing"
+            )
 
-            indexed = dict(conn.execute(select(search_entries.c.item_id, func.count()).where(
-                search_entries.c.kind == "task").group_by(search_entries.c.item_id)).all())
-            created_audit = {r[0] for r in conn.execute(select(audit_log.c.target_id).where(
-                audit_log.c.action == "task.create", audit_log.c.project_id == project_id))}
-            updates = dict(conn.execute(select(audit_log.c.target_id, func.count()).where(
-                audit_log.c.action == "task.update", audit_log.c.project_id == project_id)
-                .group_by(audit_log.c.target_id)).all())
-            snapshots = dict(conn.execute(select(revisions.c.target_id, func.count()).where(
-                revisions.c.project_id == project_id).group_by(revisions.c.target_id)).all())
+            indexed = dict(
+                conn.execute(
+                    select(search_entries.c.item_id, func.count())
+                    .where(search_entries.c.kind == "task")
+                    .group_by(search_entries.c.item_id)
+                ).all()
+            )
+            created_audit = {
+                r[0]
+                for r in conn.execute(
+                    select(audit_log.c.target_id).where(
+                        audit_log.c.action == "task.create", audit_log.c.project_id == project_id
+                    )
+                )
+            }
+            updates = dict(
+                conn.execute(
+                    select(audit_log.c.target_id, func.count())
+                    .where(audit_log.c.action == "task.update", audit_log.c.project_id == project_id)
+                    .group_by(audit_log.c.target_id)
+                ).all()
+            )
+            snapshots = dict(
+                conn.execute(
+                    select(revisions.c.target_id, func.count())
+                    .where(revisions.c.project_id == project_id)
+                    .group_by(revisions.c.target_id)
+                ).all()
+            )
             for task_id, row in stored.items():
-                assert indexed.get(task_id) == 1, f"task {task_id} has {indexed.get(task_id, 0)} search entries"
+                assert indexed.get(task_id) == 1, (
+                    f"task {task_id} has {indexed.get(task_id, 0)} search entries"
+                )
                 assert task_id in created_audit, f"task {task_id} exists without its creation audit row"
                 assert updates.get(task_id, 0) == row.version - 1 == snapshots.get(task_id, 0), (
                     f"task {task_id} at version {row.version} has {updates.get(task_id, 0)} update audit rows "
-                    f"and {snapshots.get(task_id, 0)} revisions")
-            orphans = conn.execute(select(func.count()).select_from(search_entries).where(
-                search_entries.c.kind == "task", search_entries.c.project_id == project_id,
-                search_entries.c.item_id.not_in(select(tasks.c.id)))).scalar_one()
+                    f"and {snapshots.get(task_id, 0)} revisions"
+                )
+            orphans = conn.execute(
+                select(func.count())
+                .select_from(search_entries)
+                .where(
+                    search_entries.c.kind == "task",
+                    search_entries.c.project_id == project_id,
+                    search_entries.c.item_id.not_in(select(tasks.c.id)),
+                )
+            ).scalar_one()
             assert orphans == 0, f"{orphans} search entries point at tasks that do not exist"
-            dangling_tags = conn.execute(select(func.count()).select_from(task_tags).where(
-                task_tags.c.tag_id.not_in(select(tags.c.id)))).scalar_one()
+            dangling_tags = conn.execute(
+                select(func.count())
+                .select_from(task_tags)
+                .where(task_tags.c.tag_id.not_in(select(tags.c.id)))
+            ).scalar_one()
             assert dangling_tags == 0
-            tag_rows = {(t, name) for t, name in conn.execute(select(task_tags.c.task_id, tags.c.name).join(
-                tags, tags.c.id == task_tags.c.tag_id).where(tags.c.project_id == project_id))}
+            tag_rows = {
+                (t, name)
+                for t, name in conn.execute(
+                    select(task_tags.c.task_id, tags.c.name)
+                    .join(tags, tags.c.id == task_tags.c.tag_id)
+                    .where(tags.c.project_id == project_id)
+                )
+            }
             for task_id, tag_names in acked.created.items():
                 assert {(task_id, n) for n in tag_names} <= tag_rows, f"task {task_id} lost its tags"
-            edge_audit = {r[0] for r in conn.execute(select(audit_log.c.target_id).where(
-                audit_log.c.action == "edge.create", audit_log.c.project_id == project_id))}
+            edge_audit = {
+                r[0]
+                for r in conn.execute(
+                    select(audit_log.c.target_id).where(
+                        audit_log.c.action == "edge.create", audit_log.c.project_id == project_id
+                    )
+                )
+            }
             for e in conn.execute(select(edges).where(edges.c.project_id == project_id)):
                 assert e.from_id in stored, f"edge {e.id} points at a missing task"
                 assert e.to_id in stored, f"edge {e.id} points at a missing task"
@@ -226,7 +285,9 @@ def test_sigkill_mid_stream_loses_no_acknowledged_write_and_leaves_nothing_half_
             _assert_everything_acknowledged_is_there_and_whole(workspace, project["id"], acked)
             doctor = workspace.cli("doctor", check=False)
             assert doctor.returncode == 0, f"doctor after the kill: {doctor.stdout}\n{doctor.stderr}"
-            server = start_server(workspace)  # the next cycle writes to a server that started on the crashed data
+            server = start_server(
+                workspace
+            )  # the next cycle writes to a server that started on the crashed data
             some = next(iter(acked.created))
             assert server.client().get(f"/api/v1/tasks/{some}").status_code == 200
     finally:

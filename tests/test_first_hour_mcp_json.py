@@ -17,16 +17,24 @@ from mcp.client.streamable_http import streamable_http_client
 
 
 def _git(*args: str, cwd: Path) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
 
 
 def _machine_env(workspace, home: Path) -> dict:
     """One machine: its own HOME and workspace, and plandesk on PATH as scripts/install leaves it."""
     home.mkdir()
-    return {**workspace.env, "HOME": str(home), "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
-            f"{os.environ.get('PATH', '')}"}
+    return {
+        **workspace.env,
+        "HOME": str(home),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
 
 
 def _connect(workspace, clone: Path, env: dict, url: str) -> None:
@@ -35,8 +43,10 @@ def _connect(workspace, clone: Path, env: dict, url: str) -> None:
 
 async def _initialize(mcp_url: str, headers: dict) -> str:
     with anyio.fail_after(30):
-        async with httpx2.AsyncClient(headers=headers, timeout=30) as http, \
-                Client(streamable_http_client(mcp_url, http_client=http), mode="legacy") as client:
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=30) as http,
+            Client(streamable_http_client(mcp_url, http_client=http), mode="legacy") as client,
+        ):
             return (await client.list_tools()).tools[0].name
 
 
@@ -79,8 +89,16 @@ def test_a_teammate_s_connect_makes_the_committed_mcp_json_work(workspace, tmp_p
             assert _git("status", "--porcelain", cwd=bob).strip() == "", "connect changed a committed file"
             entry = json.loads((bob / ".mcp.json").read_text())["mcpServers"]["plandesk"]
             # The agent runs the helper as its config says, through a shell, from the repository.
-            out = subprocess.run(entry["headersHelper"], shell=True, cwd=bob, env=env_b, capture_output=True,
-                                 text=True, timeout=60, check=True)
+            out = subprocess.run(
+                entry["headersHelper"],
+                shell=True,
+                cwd=bob,
+                env=env_b,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            )
             assert anyio.run(_initialize, entry["url"], json.loads(out.stdout))
         finally:
             server_b.stop()

@@ -10,8 +10,13 @@ from plandesk.web.rendering import CSP
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 CHROMIUM = os.environ.get("PLANDESK_CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = ["--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--disable-quic", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 
 
 def test_a_wrong_page_address_in_a_browser_gets_the_styled_404_page(api):
@@ -40,13 +45,18 @@ def test_api_docs_loads_only_files_from_this_server_under_the_page_csp(api):
     r = api.get("/api/docs")
     assert r.status_code == 200 and r.headers["content-security-policy"] == CSP
     assert "http" not in r.text.replace("http-equiv", "")  # no CDN, no absolute URL at all
-    for asset in ("/api/docs/assets/swagger-ui-bundle.js", "/api/docs/assets/swagger-ui.css", "/api/docs/start.js"):
+    for asset in (
+        "/api/docs/assets/swagger-ui-bundle.js",
+        "/api/docs/assets/swagger-ui.css",
+        "/api/docs/start.js",
+    ):
         assert api.get(asset).status_code == 200, asset
 
 
 @pytest.fixture
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield b
@@ -70,7 +80,9 @@ def _offline_page(browser, server):
     page.problems = []
     page.blocked = blocked
     page.on("pageerror", lambda e: page.problems.append(str(e)))
-    page.on("console", lambda m: page.problems.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on(
+        "console", lambda m: page.problems.append(m.text) if "Content Security Policy" in m.text else None
+    )
     return page
 
 

@@ -51,7 +51,9 @@ def _steps(doc: Path, port: int) -> list[tuple[list[str], list[str]]]:
     for _indent, lang, body in FENCE.findall(doc.read_text()):
         body = textwrap.dedent(body).replace("3847", str(port))
         if lang == "sh":
-            commands = [c for c in body.replace("\\\n", " ").splitlines() if c.strip() and not c.startswith("#")]
+            commands = [
+                c for c in body.replace("\\\n", " ").splitlines() if c.strip() and not c.startswith("#")
+            ]
             steps.append(([c for c in commands if c.strip() not in NOT_RUN], []))
         elif lang == "text" and steps:
             steps[-1][1].extend(line for line in body.splitlines() if line.strip())
@@ -70,8 +72,16 @@ def _free_port() -> int:
 
 def _copy_of_the_repository(target: Path) -> None:
     """What a fresh clone holds: the tracked files (and new ones not ignored), as they are in this tree."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for rel in filter(None, listed):
         source = ROOT / rel
         if source.is_file():
@@ -84,10 +94,15 @@ def _environment(home: Path, fake_bin: Path, port: int) -> dict:
     Debian, Ubuntu and Fedora have it), and no trace of the test's own virtual environment."""
     python_bin = Path(sys.base_prefix) / "bin"
     env = {k: v for k, v in os.environ.items() if k.startswith(("PIP_", "LANG", "LC_"))}
-    env.update(HOME=str(home), TERM="dumb", PLANDESK_PORT=str(port),
-               PATH=os.pathsep.join([str(fake_bin), str(home / ".local/bin"), str(python_bin), "/usr/local/bin",
-                                     "/usr/bin", "/bin"]),
-               PIP_CACHE_DIR=str(Path.home() / ".cache" / "pip"))  # the machine's pip cache: no re-download
+    env.update(
+        HOME=str(home),
+        TERM="dumb",
+        PLANDESK_PORT=str(port),
+        PATH=os.pathsep.join(
+            [str(fake_bin), str(home / ".local/bin"), str(python_bin), "/usr/local/bin", "/usr/bin", "/bin"]
+        ),
+        PIP_CACHE_DIR=str(Path.home() / ".cache" / "pip"),
+    )  # the machine's pip cache: no re-download
     user_config = Path.home() / ".config" / "pip" / "pip.conf"  # the machine's package index settings
     if user_config.is_file():
         env["PIP_CONFIG_FILE"] = str(user_config)
@@ -98,8 +113,15 @@ class Terminal:
     """One bash reading commands as typed; each command's output and exit status, read with a deadline."""
 
     def __init__(self, cwd: Path, env: dict) -> None:
-        self.proc = subprocess.Popen(["bash", "--noprofile", "--norc"], cwd=cwd, env=env, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            ["bash", "--noprofile", "--norc"],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.count = 0
 
     def run(self, command: str, timeout: float) -> tuple[int, str]:
@@ -119,7 +141,9 @@ class Terminal:
                 found = re.search(rf"{marker}=(\d+)", seen.decode(errors="replace"))
                 if found:
                     return int(found.group(1)), seen.decode(errors="replace").split(marker)[0]
-        raise AssertionError(f"{command!r} did not finish within {timeout} s:\n{seen.decode(errors='replace')}")
+        raise AssertionError(
+            f"{command!r} did not finish within {timeout} s:\n{seen.decode(errors='replace')}"
+        )
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -132,8 +156,14 @@ class ServerTerminal:
 
     def __init__(self, command: str, cwd: Path, env: dict, log: Path) -> None:
         self.log = log
-        self.proc = subprocess.Popen(["bash", "-c", command], cwd=cwd, env=env, stdout=log.open("wb"),
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            ["bash", "-c", command],
+            cwd=cwd,
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -164,7 +194,9 @@ class ServerTerminal:
 
 def _check_output(doc: Path, commands: list[str], output: str, expected: list[str]) -> None:
     for line in expected:
-        assert _pattern(line).search(output), f"{doc.name}: {commands} should print {line!r}; printed:\n{output}"
+        assert _pattern(line).search(output), (
+            f"{doc.name}: {commands} should print {line!r}; printed:\n{output}"
+        )
 
 
 def test_readme_and_quickstart_work_word_for_word_in_a_fresh_home(tmp_path):

@@ -22,12 +22,15 @@ def core(tmp_path):
     db.dispose()
     if ws.database_url:
         from conftest import drop_pg_database
+
         drop_pg_database(ws.database_url)
 
 
 def _count(db, task_id: str) -> int:
     with db.read() as conn:
-        return conn.execute(select(tasks_table.c.waiting_count).where(tasks_table.c.id == task_id)).scalar_one()
+        return conn.execute(
+            select(tasks_table.c.waiting_count).where(tasks_table.c.id == task_id)
+        ).scalar_one()
 
 
 def _consistent(db) -> bool:
@@ -100,8 +103,13 @@ def test_an_imported_plan_lands_with_its_counts(core):
     tasks.update_task(db, actor, c, {"status": "done", "version": 1})
     new = portability.import_project(db, actor, portability.export_project(db, actor, pid))["project_id"]
     with db.read() as conn:
-        counts = dict(conn.execute(select(tasks_table.c.label, tasks_table.c.waiting_count).where(
-            tasks_table.c.project_id == new)).all())
+        counts = dict(
+            conn.execute(
+                select(tasks_table.c.label, tasks_table.c.waiting_count).where(
+                    tasks_table.c.project_id == new
+                )
+            ).all()
+        )
     assert counts == {"A": 0, "B": 1, "C": 0} and _consistent(db)
 
 
@@ -135,6 +143,7 @@ def test_claim_next_hands_every_agent_a_different_task_on_its_first_call(core):
     db, actor, pid = core
     ids = {_new(db, actor, pid, f"T{i}") for i in range(8)}
     from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(lambda i: graph.claim_next_task(db, actor, pid, f"agent-{i}"), range(8)))
     assert all(g["claimed"] for g in got)
@@ -146,8 +155,11 @@ def test_claim_next_skips_a_task_whose_prerequisite_is_unfinished(core):
     a, b = _new(db, actor, pid, "A"), _new(db, actor, pid, "B", priority="urgent")
     _link(db, actor, pid, a, b)
     assert graph.claim_next_task(db, actor, pid, "agent")["task"]["id"] == a
-    assert graph.claim_next_task(db, actor, pid, "agent") == {"claimed": False, "task": None,
-                                                               "reason": "all_blocked"}
+    assert graph.claim_next_task(db, actor, pid, "agent") == {
+        "claimed": False,
+        "task": None,
+        "reason": "all_blocked",
+    }
 
 
 def test_the_migration_counts_prerequisites_of_an_existing_workspace(tmp_path):
@@ -155,6 +167,7 @@ def test_the_migration_counts_prerequisites_of_an_existing_workspace(tmp_path):
 
     from plandesk.db import migrate
     from plandesk.db.engine import Database
+
     ws = new_workspace(tmp_path)
     db = Database(ws.settings().resolved_database_url)
     try:
@@ -164,20 +177,35 @@ def test_the_migration_counts_prerequisites_of_an_existing_workspace(tmp_path):
             command.upgrade(cfg, "0001")
         stamp = "2026-01-01 00:00:00"
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO projects (id, name, description, version, created_at, updated_at) "
-                              "VALUES ('p', 'Old', '', 1, :t, :t)"), {"t": stamp})
+            conn.execute(
+                text(
+                    "INSERT INTO projects (id, name, description, version, created_at, updated_at) "
+                    "VALUES ('p', 'Old', '', 1, :t, :t)"
+                ),
+                {"t": stamp},
+            )
             for tid, status in (("a", "todo"), ("b", "done"), ("c", "todo")):
-                conn.execute(text("INSERT INTO tasks (id, project_id, label, status, kind, description, "
-                                  "commit_refs, x, y, version, created_at, updated_at) VALUES (:i, 'p', :i, :s, "
-                                  "'build', '', '[]', 0, 0, 1, :t, :t)"), {"i": tid, "s": status, "t": stamp})
+                conn.execute(
+                    text(
+                        "INSERT INTO tasks (id, project_id, label, status, kind, description, "
+                        "commit_refs, x, y, version, created_at, updated_at) VALUES (:i, 'p', :i, :s, "
+                        "'build', '', '[]', 0, 0, 1, :t, :t)"
+                    ),
+                    {"i": tid, "s": status, "t": stamp},
+                )
             for eid, f, t in (("e1", "a", "c"), ("e2", "b", "c")):
-                conn.execute(text("INSERT INTO edges (id, project_id, from_type, from_id, to_type, to_id, label, "
-                                  "created_at) VALUES (:e, 'p', 'task', :f, 'task', :t, 'blocks', :s)"),
-                             {"e": eid, "f": f, "t": t, "s": stamp})
+                conn.execute(
+                    text(
+                        "INSERT INTO edges (id, project_id, from_type, from_id, to_type, to_id, label, "
+                        "created_at) VALUES (:e, 'p', 'task', :f, 'task', :t, 'blocks', :s)"
+                    ),
+                    {"e": eid, "f": f, "t": t, "s": stamp},
+                )
         migrate.upgrade(db)
         assert _count(db, "c") == 1 and _count(db, "a") == 0 and _consistent(db)
     finally:
         db.dispose()
         if ws.database_url:
             from conftest import drop_pg_database
+
             drop_pg_database(ws.database_url)

@@ -32,10 +32,14 @@ def fuzzed_server(tmp_path_factory):
     api = srv.client()
     for n in range(2):  # two of everything, so a fuzzed DELETE of one leaves the other to reach
         project = api.post("/api/v1/projects", json={"name": f"Fuzz {n}"}).json()
-        a = api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "First", "tags": ["fuzz"]}).json()
+        a = api.post(
+            f"/api/v1/projects/{project['id']}/tasks", json={"label": "First", "tags": ["fuzz"]}
+        ).json()
         b = api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "Second"}).json()
-        edge = api.post(f"/api/v1/projects/{project['id']}/edges",
-                        json={"from_id": a["id"], "to_id": b["id"], "label": "blocks"}).json()
+        edge = api.post(
+            f"/api/v1/projects/{project['id']}/edges",
+            json={"from_id": a["id"], "to_id": b["id"], "label": "blocks"},
+        ).json()
         REAL_IDS.setdefault("project_id", []).append(project["id"])
         REAL_IDS.setdefault("task_id", []).extend([a["id"], b["id"]])
         REAL_IDS.setdefault("edge_id", []).append(edge["id"])
@@ -71,8 +75,9 @@ def case_count():
     out = Path(os.environ.get("PLANDESK_TEST_ARTIFACTS", ARTIFACTS))
     out.mkdir(parents=True, exist_ok=True)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    (out / f"fuzz-api-cases-{worker}.json").write_text(json.dumps({"total": total, "per_operation": CASES},
-                                                                  indent=2))
+    (out / f"fuzz-api-cases-{worker}.json").write_text(
+        json.dumps({"total": total, "per_operation": CASES}, indent=2)
+    )
 
 
 SHARDS = 3  # operations split three ways, so pytest-xdist can spread them over workers
@@ -83,8 +88,13 @@ def _fuzz(operation) -> str | None:
     key = f"{operation.method.upper()} {operation.path}"
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def check(case):
         CASES[key] = CASES.get(key, 0) + 1
         response = case.call_and_validate(excluded_checks=[checks.positive_data_acceptance])

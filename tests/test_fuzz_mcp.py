@@ -28,19 +28,50 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 SHARDS = 3
 CALL_TIMEOUT = 60
 # Text that means something inside leaked out, or that the server hit an exception it did not expect.
-INTERNALS = ("Traceback", "File \"", "sqlalchemy", "psycopg", "sqlite3", "jsonschema", "pydantic",
-             "Error executing tool", "validation error", "failed on the server", "Internal Server Error")
+INTERNALS = (
+    "Traceback",
+    'File "',
+    "sqlalchemy",
+    "psycopg",
+    "sqlite3",
+    "jsonschema",
+    "pydantic",
+    "Error executing tool",
+    "validation error",
+    "failed on the server",
+    "Internal Server Error",
+)
 COUNTS: dict[str, dict[str, int]] = {}
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-                    | st.text(max_size=20), lambda inner: st.lists(inner, max_size=3)
-                    | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=6)
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
 
 
 # Which seeded ids an argument name most likely wants; anything else draws from all of them.
-ID_KINDS = {"project_id": "project", "task_id": "task", "from_task_id": "task", "to_task_id": "task",
-            "from_id": "task", "to_id": "task", "goal_id": "goal", "current_goal_id": "goal", "run_id": "run",
-            "document_id": "document", "parent_id": "document", "folder_id": "folder", "note_id": "note",
-            "edge_id": "edge", "comment_id": "comment", "target_id": "task"}
+ID_KINDS = {
+    "project_id": "project",
+    "task_id": "task",
+    "from_task_id": "task",
+    "to_task_id": "task",
+    "from_id": "task",
+    "to_id": "task",
+    "goal_id": "goal",
+    "current_goal_id": "goal",
+    "run_id": "run",
+    "document_id": "document",
+    "parent_id": "document",
+    "folder_id": "folder",
+    "note_id": "note",
+    "edge_id": "edge",
+    "comment_id": "comment",
+    "target_id": "task",
+}
 
 
 def value_of(schema: dict, ids: dict[str, list[str]], name: str = "") -> st.SearchStrategy:
@@ -63,18 +94,27 @@ def value_of(schema: dict, ids: dict[str, list[str]], name: str = "") -> st.Sear
     if kind == "integer":
         return st.integers(min_value=schema.get("minimum"), max_value=schema.get("maximum"))
     if kind == "number":
-        return st.floats(min_value=schema.get("minimum"), max_value=schema.get("maximum"), allow_nan=False,
-                         allow_infinity=False)
+        return st.floats(
+            min_value=schema.get("minimum"),
+            max_value=schema.get("maximum"),
+            allow_nan=False,
+            allow_infinity=False,
+        )
     if kind == "boolean":
         return st.booleans()
     if kind == "array":
-        return st.lists(value_of(schema.get("items", {}), ids, name), min_size=schema.get("minItems", 0),
-                        max_size=min(schema.get("maxItems", 4), 4))
+        return st.lists(
+            value_of(schema.get("items", {}), ids, name),
+            min_size=schema.get("minItems", 0),
+            max_size=min(schema.get("maxItems", 4), 4),
+        )
     if kind == "object" and "properties" in schema:
         props = schema["properties"]
         required = set(schema.get("required", ()))
-        return st.fixed_dictionaries({k: value_of(v, ids, k) for k, v in props.items() if k in required},
-                                     optional={k: value_of(v, ids, k) for k, v in props.items() if k not in required})
+        return st.fixed_dictionaries(
+            {k: value_of(v, ids, k) for k, v in props.items() if k in required},
+            optional={k: value_of(v, ids, k) for k, v in props.items() if k not in required},
+        )
     return st.dictionaries(st.text(max_size=10), JSON, max_size=3) if kind == "object" else JSON
 
 
@@ -83,15 +123,28 @@ def broken(schema: dict, ids: dict[str, list[str]]) -> st.SearchStrategy:
     valid = value_of(schema, ids)
     props = sorted(schema.get("properties", {}))
     required = sorted(schema.get("required", ()))
-    wrong = st.one_of(st.integers(), st.text(max_size=12), st.booleans(), st.none(), st.lists(st.integers(),
-                      max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
-                      st.text(min_size=1, max_size=4).map(lambda s: s * 1200), st.integers(-(10 ** 12), -1))
-    ways = [st.tuples(valid, st.text(min_size=1, max_size=12).filter(lambda k: k not in props), JSON)
-            .map(lambda t: {**t[0], t[1]: t[2]}),
-            st.dictionaries(st.text(max_size=12), JSON, max_size=4)]
+    wrong = st.one_of(
+        st.integers(),
+        st.text(max_size=12),
+        st.booleans(),
+        st.none(),
+        st.lists(st.integers(), max_size=3),
+        st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+        st.text(min_size=1, max_size=4).map(lambda s: s * 1200),
+        st.integers(-(10**12), -1),
+    )
+    ways = [
+        st.tuples(valid, st.text(min_size=1, max_size=12).filter(lambda k: k not in props), JSON).map(
+            lambda t: {**t[0], t[1]: t[2]}
+        ),
+        st.dictionaries(st.text(max_size=12), JSON, max_size=4),
+    ]
     if required:
-        ways.append(st.tuples(valid, st.sampled_from(required)).map(lambda t: {k: v for k, v in t[0].items()
-                                                                               if k != t[1]}))
+        ways.append(
+            st.tuples(valid, st.sampled_from(required)).map(
+                lambda t: {k: v for k, v in t[0].items() if k != t[1]}
+            )
+        )
     if props:
         ways.append(st.tuples(valid, st.sampled_from(props), wrong).map(lambda t: {**t[0], t[1]: t[2]}))
     return st.one_of(ways)
@@ -129,8 +182,10 @@ def token(live) -> str:
 @pytest.fixture(scope="module")
 def mcp(live, token):
     """One SDK session for the module, driven from the sync Hypothesis tests through a blocking portal."""
-    with start_blocking_portal() as portal, portal.wrap_async_context_manager(
-            session(live.mcp_url, token)) as client:
+    with (
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(session(live.mcp_url, token)) as client,
+    ):
         yield portal, client
 
 
@@ -142,6 +197,7 @@ def call(mcp, tool: str, arguments: dict):
 @pytest.fixture(scope="module")
 def seeded_ids(mcp) -> dict[str, list[str]]:
     """Things that exist, by kind, so generated ids often find them and calls reach the core's own rules."""
+
     def ok(tool, args):
         result = call(mcp, tool, args)
         assert not result.is_error, f"{tool}: {result.content[0].text}"
@@ -149,18 +205,36 @@ def seeded_ids(mcp) -> dict[str, list[str]]:
         return out.get("id") or next(v["id"] for v in out.values() if isinstance(v, dict) and "id" in v)
 
     pid = ok("create_project", {"name": "Fuzzed"})
-    goal = ok("create_goal", {"project_id": pid, "name": "Ship it", "objective": "Fuzzing reaches deep",
-                              "verification_surface": {"kind": "human_sign_off"}})
+    goal = ok(
+        "create_goal",
+        {
+            "project_id": pid,
+            "name": "Ship it",
+            "objective": "Fuzzing reaches deep",
+            "verification_surface": {"kind": "human_sign_off"},
+        },
+    )
     a = ok("create_task", {"project_id": pid, "label": "First", "tags": ["fuzz"]})
     b = ok("create_task", {"project_id": pid, "label": "Second", "goal_id": goal})
     folder = ok("create_folder", {"project_id": pid, "name": "Specs"})
-    document = ok("create_document", {"project_id": pid, "title": "Spec", "body": "# Spec", "folder_id": folder})
+    document = ok(
+        "create_document", {"project_id": pid, "title": "Spec", "body": "# Spec", "folder_id": folder}
+    )
     note = ok("create_note", {"project_id": pid, "title": "Note", "body": "remember"})
     comment = ok("add_comment", {"target_type": "task", "target_id": a, "body": "a remark"})
     run = ok("start_agent_run", {"project_id": pid, "label": "fuzz run", "task_ids": [a]})
     edge = ok("create_edge", {"project_id": pid, "from_task_id": a, "to_task_id": b, "label": "blocks"})
-    return {"project": [pid], "task": [a, b], "goal": [goal], "folder": [folder], "document": [document],
-            "note": [note], "comment": [comment], "run": [run], "edge": [edge]}
+    return {
+        "project": [pid],
+        "task": [a, b],
+        "goal": [goal],
+        "folder": [folder],
+        "document": [document],
+        "note": [note],
+        "comment": [comment],
+        "run": [run],
+        "edge": [edge],
+    }
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -168,13 +242,16 @@ def case_count(live):
     yield
     total = sum(c["cases"] for c in COUNTS.values())
     refused = sum(c["refused"] for c in COUNTS.values())
-    print(f"\nfuzzed MCP: {total} calls over {len(COUNTS)} tools ({refused} refused with a clear error, "
-          f"{total - refused} accepted; {EXAMPLES} max per tool)")
+    print(
+        f"\nfuzzed MCP: {total} calls over {len(COUNTS)} tools ({refused} refused with a clear error, "
+        f"{total - refused} accepted; {EXAMPLES} max per tool)"
+    )
     out = Path(os.environ.get("PLANDESK_TEST_ARTIFACTS", ARTIFACTS))
     out.mkdir(parents=True, exist_ok=True)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    (out / f"fuzz-mcp-cases-{worker}.json").write_text(json.dumps({"total": total, "refused": refused,
-                                                                   "per_tool": COUNTS}, indent=2))
+    (out / f"fuzz-mcp-cases-{worker}.json").write_text(
+        json.dumps({"total": total, "refused": refused, "per_tool": COUNTS}, indent=2)
+    )
     assert "Traceback" not in live.log_text(), "the server logged an unexpected exception while being fuzzed"
 
 
@@ -182,8 +259,13 @@ def _fuzz(mcp, tool, ids: dict[str, list[str]], secret: str) -> str | None:
     counts = COUNTS.setdefault(tool.name, {"cases": 0, "refused": 0})
 
     @given(arguments=value_of(tool.input_schema, ids) | broken(tool.input_schema, ids))
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def check(arguments):
         counts["cases"] += 1
         result = call(mcp, tool.name, arguments)
@@ -194,7 +276,9 @@ def _fuzz(mcp, tool, ids: dict[str, list[str]], secret: str) -> str | None:
             assert not any(leak in text for leak in INTERNALS), f"{tool.name}({arguments!r}) -> {text}"
             assert secret not in text
         else:
-            assert isinstance(result.structured_content, dict), f"{tool.name} answered without structured content"
+            assert isinstance(result.structured_content, dict), (
+                f"{tool.name} answered without structured content"
+            )
 
     try:
         check()
@@ -217,6 +301,7 @@ def call_list(mcp):
     async def listed():
         with anyio.fail_after(CALL_TIMEOUT):
             return (await client.list_tools()).tools
+
     return portal.call(listed)
 
 

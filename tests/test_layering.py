@@ -8,8 +8,21 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "plandesk"
-FORBIDDEN = ("plandesk.api", "plandesk.mcp", "plandesk.web", "plandesk.cli", "plandesk.connector",
-             "plandesk.agents", "plandesk.client", "fastapi", "starlette", "mcp", "typer", "jinja2", "uvicorn")
+FORBIDDEN = (
+    "plandesk.api",
+    "plandesk.mcp",
+    "plandesk.web",
+    "plandesk.cli",
+    "plandesk.connector",
+    "plandesk.agents",
+    "plandesk.client",
+    "fastapi",
+    "starlette",
+    "mcp",
+    "typer",
+    "jinja2",
+    "uvicorn",
+)
 
 
 def _imports(path: Path):

@@ -55,8 +55,11 @@ def test_an_expired_token_gets_401_expired_token(live):
     db = open_database(live.workspace.settings())
     try:
         with db.write() as tx:  # arrange: the hour is over
-            tx.conn.execute(update(api_tokens).where(api_tokens.c.prefix == token[:19]).values(
-                expires_at=now() - timedelta(seconds=1)))
+            tx.conn.execute(
+                update(api_tokens)
+                .where(api_tokens.c.prefix == token[:19])
+                .values(expires_at=now() - timedelta(seconds=1))
+            )
     finally:
         db.dispose()
     r = raw_post(live.mcp_url, LIST_TOOLS, token=token)
@@ -122,7 +125,7 @@ async def test_a_url_token_works_and_never_reaches_any_log(live):
     for srv in (live, second):
         log = srv.wait_for_log("/mcp/?token=[redacted]")
         assert "/mcp/?token=[redacted]" in log  # the requests were logged, with the value taken out
-        assert token not in log and token[len("plandesk_mcp_"):] not in log
+        assert token not in log and token[len("plandesk_mcp_") :] not in log
 
 
 def test_the_workspace_can_turn_the_url_form_off(live, owner_token):
@@ -143,8 +146,11 @@ def test_the_workspace_can_turn_the_url_form_off(live, owner_token):
 
 
 def test_a_token_cannot_change_the_mcp_settings(live, owner_token):
-    r = live.client().put("/api/v1/settings/mcp", json={"allow_url_token": False},
-                          headers={"authorization": f"Bearer {owner_token}"})
+    r = live.client().put(
+        "/api/v1/settings/mcp",
+        json={"allow_url_token": False},
+        headers={"authorization": f"Bearer {owner_token}"},
+    )
     assert r.status_code == 403 and r.json()["code"] == "forbidden"
     assert live.client().get("/api/v1/settings/mcp").json()["allow_url_token"] is True
 
@@ -170,6 +176,7 @@ RATE = 5  # one request refills every 12 s: far longer than the burst below take
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory):
     from conftest import drop_pg_database, new_workspace
+
     ws = new_workspace(tmp_path_factory.mktemp("limited"))
     srv = start_server(ws, extra_env={"PLANDESK_RATE_LIMIT_PER_MINUTE": str(RATE)})
     yield srv
@@ -192,14 +199,18 @@ def test_a_percent_encoded_url_token_never_reaches_the_log(limited):
     assert raw_post(f"{limited.mcp_url}?%74oken={encoded}&probe=encoded-value", LIST_TOOLS).status_code == 200
     log = limited.wait_for_log("probe=encoded-value")
     assert "token=[redacted]" in log
-    tail = token[len("plandesk_mcp_"):]
+    tail = token[len("plandesk_mcp_") :]
     assert tail not in log and "".join(f"%{b:02X}" for b in tail.encode()) not in log
 
 
 def test_two_authorization_headers_get_400_on_mcp(live, owner_token):
     other = mint(live, "second header")
-    headers = [("authorization", f"Bearer {owner_token}"), ("authorization", f"Bearer {other}"),
-               ("accept", "application/json, text/event-stream"), ("content-type", "application/json")]
+    headers = [
+        ("authorization", f"Bearer {owner_token}"),
+        ("authorization", f"Bearer {other}"),
+        ("accept", "application/json, text/event-stream"),
+        ("content-type", "application/json"),
+    ]
     r = httpx2.post(live.mcp_url, content=json.dumps(LIST_TOOLS), headers=headers, timeout=30)
     assert r.status_code == 400 and r.json()["field"] == "authorization"
     assert "one Authorization header" in r.json()["message"]

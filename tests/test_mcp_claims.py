@@ -39,23 +39,36 @@ async def test_a_claim_moves_the_task_to_in_progress_under_the_agent_with_a_leas
 
 async def test_claiming_a_blocked_or_finished_task_says_why_not(mcp):
     p, (first, second) = await _ready(mcp, "Blocked", 2)
-    await ok(mcp, "create_edge", {"project_id": p["id"], "from_task_id": first["id"], "to_task_id": second["id"],
-                                  "label": "blocks"})
+    await ok(
+        mcp,
+        "create_edge",
+        {"project_id": p["id"], "from_task_id": first["id"], "to_task_id": second["id"], "label": "blocks"},
+    )
     blocked = await ok(mcp, "claim_task", {"task_id": second["id"], "agent_ref": "a"})
-    assert blocked["claimed"] is False and blocked["reason"] == "blocked" and blocked["waiting_on"] == [first["id"]]
+    assert (
+        blocked["claimed"] is False
+        and blocked["reason"] == "blocked"
+        and blocked["waiting_on"] == [first["id"]]
+    )
     await ok(mcp, "update_task", {"task_id": first["id"], "status": "done", "version": first["version"]})
     finished = await ok(mcp, "claim_task", {"task_id": first["id"], "agent_ref": "a"})
-    assert finished["claimed"] is False and finished["reason"] == "not_todo" and finished["current_status"] == "done"
+    assert (
+        finished["claimed"] is False
+        and finished["reason"] == "not_todo"
+        and finished["current_status"] == "done"
+    )
 
 
 async def test_claim_argument_errors(mcp):
     _, (t,) = await _ready(mcp, "Claim errors")
     assert await error(mcp, "claim_task", {"task_id": t["id"]}) == "agent_ref is required"
-    assert "lease_seconds must be at least 10" in await error(mcp, "claim_task", {"task_id": t["id"],
-                                                                                  "agent_ref": "a",
-                                                                                  "lease_seconds": 1})
+    assert "lease_seconds must be at least 10" in await error(
+        mcp, "claim_task", {"task_id": t["id"], "agent_ref": "a", "lease_seconds": 1}
+    )
     missing = "00000000-0000-4000-8000-000000000000"
-    assert await error(mcp, "claim_task", {"task_id": missing, "agent_ref": "a"}) == f"task {missing} not found"
+    assert (
+        await error(mcp, "claim_task", {"task_id": missing, "agent_ref": "a"}) == f"task {missing} not found"
+    )
     assert (await ok(mcp, "get_task", {"task_id": t["id"]}))["status"] == "todo"
 
 
@@ -64,11 +77,13 @@ async def test_renew_and_release_belong_to_the_holder(mcp):
     first = await ok(mcp, "claim_task", {"task_id": t["id"], "agent_ref": "holder", "lease_seconds": 60})
     renewed = await ok(mcp, "renew_claim", {"task_id": t["id"], "agent_ref": "holder", "lease_seconds": 3600})
     assert renewed["lease_expires_at"] > first["lease_expires_at"] and renewed["claimed_by"] == "holder"
-    assert "held by holder, not intruder" in await error(mcp, "renew_claim", {"task_id": t["id"],
-                                                                              "agent_ref": "intruder"})
+    assert "held by holder, not intruder" in await error(
+        mcp, "renew_claim", {"task_id": t["id"], "agent_ref": "intruder"}
+    )
     assert "held by holder" in await error(mcp, "release_task", {"task_id": t["id"], "agent_ref": "intruder"})
-    released = await ok(mcp, "release_task", {"task_id": t["id"], "agent_ref": "holder",
-                                              "reason": "needs a decision first"})
+    released = await ok(
+        mcp, "release_task", {"task_id": t["id"], "agent_ref": "holder", "reason": "needs a decision first"}
+    )
     assert released["released"] is True and released["task"]["status"] == "todo"
     assert released["task"]["assignee"] is None and released["task"]["claimed_by"] is None
     assert "no claim to act on" in await error(mcp, "release_task", {"task_id": t["id"]})
@@ -106,7 +121,9 @@ async def test_of_32_agents_claiming_one_task_at_once_exactly_one_wins(live, mcp
 
     async def agent(n: int) -> None:
         async with connect(live.mcp_url, owner_token) as c:
-            results[f"agent-{n:02d}"] = await ok(c, "claim_task", {"task_id": t["id"], "agent_ref": f"agent-{n:02d}"})
+            results[f"agent-{n:02d}"] = await ok(
+                c, "claim_task", {"task_id": t["id"], "agent_ref": f"agent-{n:02d}"}
+            )
 
     with anyio.fail_after(300):
         async with anyio.create_task_group() as tg:
@@ -120,8 +137,10 @@ async def test_of_32_agents_claiming_one_task_at_once_exactly_one_wins(live, mcp
 
 async def test_32_agents_claim_200_ready_tasks_each_exactly_once(live, mcp, owner_token):
     project, _ = await _ready(mcp, "Swarm", 0)
-    plan = {"project_id": project["id"], "tasks": [{"key": f"t{i}", "label": f"Swarm task {i}"}
-                                                   for i in range(TASKS)]}
+    plan = {
+        "project_id": project["id"],
+        "tasks": [{"key": f"t{i}", "label": f"Swarm task {i}"} for i in range(TASKS)],
+    }
     await ok(mcp, "scaffold_project_from_plan", plan)
     wins: dict[str, list[str]] = {}
     lost = 0
@@ -133,8 +152,9 @@ async def test_32_agents_claim_200_ready_tasks_each_exactly_once(live, mcp, owne
         ref = f"agent-{n:02d}"
         async with connect(live.mcp_url, owner_token, client_name=ref) as c:
             while True:
-                todo = (await ok(c, "list_tasks", {"project_id": project["id"], "status": ["todo"],
-                                                   "limit": 500}))["items"]
+                todo = (
+                    await ok(c, "list_tasks", {"project_id": project["id"], "status": ["todo"], "limit": 500})
+                )["items"]
                 if not todo:
                     return
                 start = (n * len(todo)) // AGENTS
@@ -155,17 +175,26 @@ async def test_32_agents_claim_200_ready_tasks_each_exactly_once(live, mcp, owne
     board = (await ok(mcp, "list_tasks", {"project_id": project["id"], "limit": 500}))["items"]
     assert {t["status"] for t in board} == {"in_progress"}
     assert {t["id"]: t["assignee"] for t in board} == {tid: refs[0] for tid, refs in wins.items()}
-    claims = live.client().get(f"/api/v1/projects/{project['id']}/audit",
-                               params={"action": "task.claim", "limit": 500}).json()
+    claims = (
+        live.client()
+        .get(f"/api/v1/projects/{project['id']}/audit", params={"action": "task.claim", "limit": 500})
+        .json()
+    )
     assert claims["total"] == TASKS
-    print(f"\n32 agents claimed {TASKS} tasks in {elapsed:.2f} s ({TASKS / elapsed:.0f} claims/s, "
-          f"{lost} lost races)")
+    print(
+        f"\n32 agents claimed {TASKS} tasks in {elapsed:.2f} s ({TASKS / elapsed:.0f} claims/s, "
+        f"{lost} lost races)"
+    )
 
 
 async def test_claim_next_task_takes_the_highest_priority_ready_task_in_one_call(mcp):
     p, (low, urgent) = await _ready(mcp, "Claim next", 2)
-    await ok(mcp, "update_task", {"task_id": urgent["id"], "priority": "urgent", "version": urgent["version"]})
-    won = await ok(mcp, "claim_next_task", {"project_id": p["id"], "agent_ref": "agent-a", "lease_seconds": 600})
+    await ok(
+        mcp, "update_task", {"task_id": urgent["id"], "priority": "urgent", "version": urgent["version"]}
+    )
+    won = await ok(
+        mcp, "claim_next_task", {"project_id": p["id"], "agent_ref": "agent-a", "lease_seconds": 600}
+    )
     assert won["claimed"] is True and won["task"]["id"] == urgent["id"]
     assert won["task"]["status"] == "in_progress" and won["task"]["claimed_by"] == "agent-a"
     second = await ok(mcp, "claim_next_task", {"project_id": p["id"], "agent_ref": "agent-b"})
@@ -174,8 +203,11 @@ async def test_claim_next_task_takes_the_highest_priority_ready_task_in_one_call
 
 async def test_claim_next_task_with_nothing_ready_says_why_and_claims_nothing(mcp):
     p, (first, second) = await _ready(mcp, "Nothing ready", 2)
-    await ok(mcp, "create_edge", {"project_id": p["id"], "from_task_id": first["id"], "to_task_id": second["id"],
-                                  "label": "blocks"})
+    await ok(
+        mcp,
+        "create_edge",
+        {"project_id": p["id"], "from_task_id": first["id"], "to_task_id": second["id"], "label": "blocks"},
+    )
     await ok(mcp, "claim_next_task", {"project_id": p["id"], "agent_ref": "holder"})
     none = await ok(mcp, "claim_next_task", {"project_id": p["id"], "agent_ref": "late"})
     assert none == {"claimed": False, "task": None, "reason": "all_blocked"}
@@ -185,7 +217,9 @@ async def test_claim_next_task_with_nothing_ready_says_why_and_claims_nothing(mc
 async def test_claim_next_task_within_a_goal_takes_only_that_goals_tasks(mcp):
     p, (outside,) = await _ready(mcp, "Goal claims", 1)
     goal = await ok(mcp, "create_goal", {"project_id": p["id"], "objective": "Ship the goal's work"})
-    inside = await ok(mcp, "create_task", {"project_id": p["id"], "label": "Goal work", "goal_id": goal["id"]})
+    inside = await ok(
+        mcp, "create_task", {"project_id": p["id"], "label": "Goal work", "goal_id": goal["id"]}
+    )
     won = await ok(mcp, "claim_next_task", {"project_id": p["id"], "agent_ref": "a", "goal_id": goal["id"]})
     assert won["task"]["id"] == inside["id"]
     assert (await ok(mcp, "get_task", {"task_id": outside["id"]}))["status"] == "todo"
@@ -199,14 +233,21 @@ async def test_claim_next_task_needs_an_agent_ref(mcp):
 async def test_n_agents_claiming_next_at_once_each_get_a_task_on_their_first_call(live, mcp, owner_token):
     agents = 16
     project, _ = await _ready(mcp, "First call", 0)
-    await ok(mcp, "scaffold_project_from_plan", {"project_id": project["id"], "tasks": [
-        {"key": f"t{i}", "label": f"First call task {i}"} for i in range(agents)]})
+    await ok(
+        mcp,
+        "scaffold_project_from_plan",
+        {
+            "project_id": project["id"],
+            "tasks": [{"key": f"t{i}", "label": f"First call task {i}"} for i in range(agents)],
+        },
+    )
     got: dict[str, dict] = {}
 
     async def agent(n: int) -> None:
         async with connect(live.mcp_url, owner_token) as c:
-            got[f"agent-{n:02d}"] = await ok(c, "claim_next_task", {"project_id": project["id"],
-                                                                    "agent_ref": f"agent-{n:02d}"})
+            got[f"agent-{n:02d}"] = await ok(
+                c, "claim_next_task", {"project_id": project["id"], "agent_ref": f"agent-{n:02d}"}
+            )
 
     with anyio.fail_after(300):
         async with anyio.create_task_group() as tg:

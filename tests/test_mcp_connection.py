@@ -17,8 +17,11 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult, Implementation
 
 pytestmark = pytest.mark.anyio
-MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json",
-               "mcp-protocol-version": "2025-11-25"}
+MCP_HEADERS = {
+    "accept": "application/json, text/event-stream",
+    "content-type": "application/json",
+    "mcp-protocol-version": "2025-11-25",
+}
 CALL_TIMEOUT = 60
 
 
@@ -51,13 +54,17 @@ def owner_token(live) -> str:
 
 
 @asynccontextmanager
-async def connect(url: str, token: str | None = None, *, mode: str = "legacy", client_name: str = "pytest-agent"
-                  ) -> AsyncIterator[Client]:
+async def connect(
+    url: str, token: str | None = None, *, mode: str = "legacy", client_name: str = "pytest-agent"
+) -> AsyncIterator[Client]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with httpx2.AsyncClient(headers=headers, timeout=CALL_TIMEOUT) as http:
         with anyio.fail_after(CALL_TIMEOUT):
-            client = Client(streamable_http_client(url, http_client=http), mode=mode,
-                            client_info=Implementation(name=client_name, version="1.0"))
+            client = Client(
+                streamable_http_client(url, http_client=http),
+                mode=mode,
+                client_info=Implementation(name=client_name, version="1.0"),
+            )
             async with client:
                 yield client
 
@@ -78,7 +85,14 @@ async def error(client: Client, name: str, arguments: dict | None = None) -> str
     result = await call(client, name, arguments)
     assert result.is_error, f"{name} should have failed but returned {result.structured_content}"
     text = result.content[0].text
-    for leak in ("Traceback", "sqlalchemy", "pydantic", "jsonschema", "Error executing tool", "validation error"):
+    for leak in (
+        "Traceback",
+        "sqlalchemy",
+        "pydantic",
+        "jsonschema",
+        "Error executing tool",
+        "validation error",
+    ):
         assert leak not in text, text
     return text
 
@@ -88,7 +102,9 @@ async def tool_names(client: Client) -> set[str]:
         return {t.name for t in (await client.list_tools()).tools}
 
 
-def raw_post(url: str, body: dict, *, token: str | None = None, headers: dict | None = None) -> httpx2.Response:
+def raw_post(
+    url: str, body: dict, *, token: str | None = None, headers: dict | None = None
+) -> httpx2.Response:
     """One JSON-RPC POST without the SDK, to see the HTTP status the SDK client would wrap."""
     hdrs = {**MCP_HEADERS, **({"authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
     return httpx2.post(url, json=body, headers=hdrs, timeout=CALL_TIMEOUT)
@@ -123,15 +139,19 @@ def test_responses_are_not_cached_and_send_no_referrer(live, owner_token):
     assert r.headers["referrer-policy"] == "no-referrer"
 
 
-@pytest.mark.parametrize("origin", ["http://evil.example", "http://127.0.0.1.evil.example", "null",
-                                    "http://localhost.evil.example:3847"])
+@pytest.mark.parametrize(
+    "origin",
+    ["http://evil.example", "http://127.0.0.1.evil.example", "null", "http://localhost.evil.example:3847"],
+)
 def test_a_foreign_origin_is_refused_even_with_a_valid_token(live, owner_token, origin):
     r = raw_post(live.mcp_url, LIST_TOOLS, token=owner_token, headers={"origin": origin})
     assert r.status_code == 403
 
 
 def test_a_local_origin_is_accepted(live, owner_token):
-    r = raw_post(live.mcp_url, LIST_TOOLS, token=owner_token, headers={"origin": f"http://localhost:{live.port}"})
+    r = raw_post(
+        live.mcp_url, LIST_TOOLS, token=owner_token, headers={"origin": f"http://localhost:{live.port}"}
+    )
     assert r.status_code == 200, r.text
 
 
@@ -141,40 +161,65 @@ def test_a_rebinding_host_is_refused_even_with_a_valid_token(live, owner_token):
 
 
 def test_an_unknown_method_is_a_json_rpc_error_not_a_crash(live, owner_token):
-    r = raw_post(live.mcp_url, {"jsonrpc": "2.0", "id": 7, "method": "tools/explode", "params": {}},
-                 token=owner_token)
+    r = raw_post(
+        live.mcp_url, {"jsonrpc": "2.0", "id": 7, "method": "tools/explode", "params": {}}, token=owner_token
+    )
     assert r.status_code == 200 and r.json()["error"]["code"] == -32601
 
 
 def test_malformed_json_gets_a_4xx(live, owner_token):
-    r = httpx2.post(live.mcp_url, content=b"{not json", headers={**MCP_HEADERS,
-                                                                 "authorization": f"Bearer {owner_token}"})
+    r = httpx2.post(
+        live.mcp_url, content=b"{not json", headers={**MCP_HEADERS, "authorization": f"Bearer {owner_token}"}
+    )
     assert 400 <= r.status_code < 500
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"name": "create_task", "arguments": [1, 2]}, "params.arguments must be an object of named arguments"),
-    ({"arguments": {}}, "tools/call needs params.name"),
-])
-def test_malformed_call_params_get_a_json_rpc_error_that_says_what_is_wrong(live, owner_token, params, message):
-    r = raw_post(live.mcp_url, {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": params},
-                 token=owner_token)
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (
+            {"name": "create_task", "arguments": [1, 2]},
+            "params.arguments must be an object of named arguments",
+        ),
+        ({"arguments": {}}, "tools/call needs params.name"),
+    ],
+)
+def test_malformed_call_params_get_a_json_rpc_error_that_says_what_is_wrong(
+    live, owner_token, params, message
+):
+    r = raw_post(
+        live.mcp_url, {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": params}, token=owner_token
+    )
     assert r.status_code == 200 and r.json()["error"]["code"] == -32602
     assert message in r.json()["error"]["message"]
 
 
 def test_an_error_result_carries_its_stable_code_and_field_in_meta(live, owner_token):
-    r = raw_post(live.mcp_url, {"jsonrpc": "2.0", "id": 4, "method": "tools/call",
-                                "params": {"name": "create_project", "arguments": {}}}, token=owner_token)
+    r = raw_post(
+        live.mcp_url,
+        {
+            "jsonrpc": "2.0",
+            "id": 4,
+            "method": "tools/call",
+            "params": {"name": "create_project", "arguments": {}},
+        },
+        token=owner_token,
+    )
     result = r.json()["result"]
     assert result["isError"] is True and result["content"][0]["text"] == "name is required"
-    assert result["_meta"]["plandesk/error"] == {"code": "invalid_argument", "message": "name is required",
-                                                 "field": "name"}
+    assert result["_meta"]["plandesk/error"] == {
+        "code": "invalid_argument",
+        "message": "name is required",
+        "field": "name",
+    }
     assert "structuredContent" not in result
 
 
 def test_get_opens_no_server_stream_and_answers_405(live, owner_token):
-    r = httpx2.get(live.mcp_url, headers={"accept": "text/event-stream", "authorization": f"Bearer {owner_token}"},
-                   timeout=CALL_TIMEOUT)
+    r = httpx2.get(
+        live.mcp_url,
+        headers={"accept": "text/event-stream", "authorization": f"Bearer {owner_token}"},
+        timeout=CALL_TIMEOUT,
+    )
     assert r.status_code == 405 and "POST" in r.headers["allow"]
     assert httpx2.get(live.mcp_url, timeout=CALL_TIMEOUT).status_code == 401  # no token: still 401 first

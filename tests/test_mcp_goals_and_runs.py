@@ -26,18 +26,33 @@ CHECKLIST = {"kind": "acceptance_checklist", "items": ["Uploads retry three time
 
 # ----- goals -----
 
+
 async def test_a_goal_is_created_read_listed_updated_and_made_current(mcp, project):
-    g = await ok(mcp, "create_goal", {"project_id": project["id"], "name": "Reliable uploads",
-                                      "objective": "Uploads survive flaky networks",
-                                      "verification_surface": CHECKLIST, "budget": "two days"})
+    g = await ok(
+        mcp,
+        "create_goal",
+        {
+            "project_id": project["id"],
+            "name": "Reliable uploads",
+            "objective": "Uploads survive flaky networks",
+            "verification_surface": CHECKLIST,
+            "budget": "two days",
+        },
+    )
     assert g["status"] == "active" and len(g["verification_surface"]["items"]) == 2
     assert (await ok(mcp, "get_goal", {"goal_id": g["id"]}))["objective"] == "Uploads survive flaky networks"
-    assert [x["id"] for x in (await ok(mcp, "list_goals", {"project_id": project["id"]}))["items"]] == [g["id"]]
-    u = await ok(mcp, "update_goal", {"goal_id": g["id"], "stop_condition": "Ask after 3 failed tries",
-                                      "version": g["version"]})
+    assert [x["id"] for x in (await ok(mcp, "list_goals", {"project_id": project["id"]}))["items"]] == [
+        g["id"]
+    ]
+    u = await ok(
+        mcp,
+        "update_goal",
+        {"goal_id": g["id"], "stop_condition": "Ask after 3 failed tries", "version": g["version"]},
+    )
     assert u["stop_condition"] == "Ask after 3 failed tries"
-    assert "version" in await error(mcp, "update_goal", {"goal_id": g["id"], "budget": "x",
-                                                         "version": g["version"]})
+    assert "version" in await error(
+        mcp, "update_goal", {"goal_id": g["id"], "budget": "x", "version": g["version"]}
+    )
     assert (await ok(mcp, "goal_action", {"action": "set_current", "goal_id": g["id"]}))["is_current"] is True
     assert (await ok(mcp, "get_project", {"project_id": project["id"]}))["current_goal_id"] == g["id"]
 
@@ -46,7 +61,9 @@ async def test_invoking_a_goal_hands_back_its_first_ready_task(mcp, project):
     g = await ok(mcp, "create_goal", {"project_id": project["id"], "objective": "Ship search"})
     msg = await error(mcp, "goal_action", {"action": "invoke", "goal_id": g["id"]})
     assert "no todo tasks" in msg
-    t = await ok(mcp, "create_task", {"project_id": project["id"], "label": "Index the docs", "goal_id": g["id"]})
+    t = await ok(
+        mcp, "create_task", {"project_id": project["id"], "label": "Index the docs", "goal_id": g["id"]}
+    )
     out = await ok(mcp, "goal_action", {"action": "invoke", "goal_id": g["id"]})
     assert out["next_task"]["id"] == t["id"] and out["goal"]["is_current"] is True
 
@@ -59,22 +76,33 @@ async def test_pausing_and_resuming_a_goal(mcp, project):
 
 
 async def test_completing_a_goal_needs_matching_evidence_and_finished_tasks(mcp, project):
-    g = await ok(mcp, "create_goal", {"project_id": project["id"], "objective": "Checked",
-                                      "verification_surface": CHECKLIST})
+    g = await ok(
+        mcp,
+        "create_goal",
+        {"project_id": project["id"], "objective": "Checked", "verification_surface": CHECKLIST},
+    )
     t = await ok(mcp, "create_task", {"project_id": project["id"], "label": "Do it", "goal_id": g["id"]})
     items = [i["id"] for i in g["verification_surface"]["items"]]
     assert "needs evidence" in await error(mcp, "goal_action", {"action": "complete", "goal_id": g["id"]})
-    assert "match no criterion" in await error(mcp, "goal_action", {"action": "complete", "goal_id": g["id"],
-                                                                      "evidence": {"checked": ["Vibes are good"]}})
-    assert "not done yet" in await error(mcp, "goal_action", {"action": "complete", "goal_id": g["id"],
-                                                                "evidence": {"checked": items}})
+    assert "match no criterion" in await error(
+        mcp,
+        "goal_action",
+        {"action": "complete", "goal_id": g["id"], "evidence": {"checked": ["Vibes are good"]}},
+    )
+    assert "not done yet" in await error(
+        mcp, "goal_action", {"action": "complete", "goal_id": g["id"], "evidence": {"checked": items}}
+    )
     assert "unknown argument 'evidence.screenshot'" in await error(
-        mcp, "goal_action", {"action": "complete", "goal_id": g["id"], "evidence": {"screenshot": "x"}})
+        mcp, "goal_action", {"action": "complete", "goal_id": g["id"], "evidence": {"screenshot": "x"}}
+    )
     await ok(mcp, "update_task", {"task_id": t["id"], "status": "done", "version": t["version"]})
-    done = await ok(mcp, "goal_action", {"action": "complete", "goal_id": g["id"], "evidence": {"checked": items}})
+    done = await ok(
+        mcp, "goal_action", {"action": "complete", "goal_id": g["id"], "evidence": {"checked": items}}
+    )
     assert done["completed"] is True and done["goal"]["status"] == "complete"
-    assert "already complete" in await error(mcp, "goal_action", {"action": "complete", "goal_id": g["id"],
-                                                                    "evidence": {"checked": items}})
+    assert "already complete" in await error(
+        mcp, "goal_action", {"action": "complete", "goal_id": g["id"], "evidence": {"checked": items}}
+    )
     assert "goal is complete" in await error(mcp, "goal_action", {"action": "pause", "goal_id": g["id"]})
     assert "goal is complete" in await error(mcp, "goal_action", {"action": "resume", "goal_id": g["id"]})
 
@@ -82,13 +110,19 @@ async def test_completing_a_goal_needs_matching_evidence_and_finished_tasks(mcp,
 async def test_goal_errors_name_the_field(mcp, project):
     assert await error(mcp, "create_goal", {"project_id": project["id"]}) == "objective is required"
     assert "verification_surface.kind must be one of" in await error(
-        mcp, "create_goal", {"project_id": project["id"], "objective": "x", "verification_surface": {"kind": "vibes"}})
-    assert "unknown argument 'status'" in await error(mcp, "update_goal", {"goal_id": MISSING, "status": "complete"})
+        mcp,
+        "create_goal",
+        {"project_id": project["id"], "objective": "x", "verification_surface": {"kind": "vibes"}},
+    )
+    assert "unknown argument 'status'" in await error(
+        mcp, "update_goal", {"goal_id": MISSING, "status": "complete"}
+    )
     assert "not found" in await error(mcp, "get_goal", {"goal_id": MISSING})
     for action in ("set_current", "invoke", "pause", "resume", "complete"):
         assert "not found" in await error(mcp, "goal_action", {"action": action, "goal_id": MISSING}), action
     assert "evidence goes with action complete only" in await error(
-        mcp, "goal_action", {"action": "pause", "goal_id": MISSING, "evidence": {"approved": True}})
+        mcp, "goal_action", {"action": "pause", "goal_id": MISSING, "evidence": {"approved": True}}
+    )
     assert "not found" in await error(mcp, "update_goal", {"goal_id": MISSING, "budget": "x", "version": 1})
     assert "not found" in await error(mcp, "list_goals", {"project_id": MISSING})
     assert (await ok(mcp, "list_goals", {"project_id": project["id"]}))["total"] == 0
@@ -96,18 +130,26 @@ async def test_goal_errors_name_the_field(mcp, project):
 
 # ----- agent runs -----
 
+
 async def test_a_run_records_typed_events_linked_tasks_token_and_client(live, mcp, project, owner_token):
     t = await ok(mcp, "create_task", {"project_id": project["id"], "label": "Wire the retries"})
-    run = await ok(mcp, "start_agent_run", {"project_id": project["id"], "label": "Retries",
-                                            "task_ids": [t["id"]]})
+    run = await ok(
+        mcp, "start_agent_run", {"project_id": project["id"], "label": "Retries", "task_ids": [t["id"]]}
+    )
     assert run["status"] == "running" and run["task_ids"] == [t["id"]]
     assert run["client_name"] == "goal-runner" and run["token_id"]
     for kind in ("progress", "decision", "artifact", "error"):
-        ev = await ok(mcp, "record_agent_progress", {"run_id": run["id"], "message": f"a {kind}", "kind": kind,
-                                                     "data": {"n": 1}})
+        ev = await ok(
+            mcp,
+            "record_agent_progress",
+            {"run_id": run["id"], "message": f"a {kind}", "kind": kind, "data": {"n": 1}},
+        )
         assert ev["event"]["kind"] == kind
-    done = await ok(mcp, "complete_agent_run", {"run_id": run["id"], "status": "completed",
-                                                "summary": "Retries wired; docs left"})
+    done = await ok(
+        mcp,
+        "complete_agent_run",
+        {"run_id": run["id"], "status": "completed", "summary": "Retries wired; docs left"},
+    )
     assert done["status"] == "completed" and done["summary"] == "Retries wired; docs left"
     got = await ok(mcp, "get_agent_run", {"run_id": run["id"]})
     assert [e["kind"] for e in got["events"]] == ["progress", "decision", "artifact", "error"]
@@ -122,14 +164,20 @@ async def test_a_run_records_typed_events_linked_tasks_token_and_client(live, mc
 async def test_run_errors(mcp, project):
     run = await ok(mcp, "start_agent_run", {"project_id": project["id"]})
     assert "kind must be one of: progress, decision, artifact, error" in await error(
-        mcp, "record_agent_progress", {"run_id": run["id"], "message": "x", "kind": "gossip"})
+        mcp, "record_agent_progress", {"run_id": run["id"], "message": "x", "kind": "gossip"}
+    )
     assert await error(mcp, "record_agent_progress", {"run_id": run["id"]}) == "message is required"
-    assert "not found" in await error(mcp, "start_agent_run", {"project_id": project["id"], "task_ids": [MISSING]})
+    assert "not found" in await error(
+        mcp, "start_agent_run", {"project_id": project["id"], "task_ids": [MISSING]}
+    )
     await ok(mcp, "complete_agent_run", {"run_id": run["id"], "status": "cancelled"})
-    assert "run is cancelled" in await error(mcp, "record_agent_progress", {"run_id": run["id"], "message": "late"})
+    assert "run is cancelled" in await error(
+        mcp, "record_agent_progress", {"run_id": run["id"], "message": "late"}
+    )
     assert "already cancelled" in await error(mcp, "complete_agent_run", {"run_id": run["id"]})
     assert "status must be one of: completed, failed, cancelled" in await error(
-        mcp, "complete_agent_run", {"run_id": run["id"], "status": "running"})
+        mcp, "complete_agent_run", {"run_id": run["id"], "status": "running"}
+    )
     for tool in ("get_agent_run", "complete_agent_run"):
         assert "not found" in await error(mcp, tool, {"run_id": MISSING}), tool
     assert "not found" in await error(mcp, "list_agent_runs", {"project_id": MISSING})
@@ -144,7 +192,9 @@ async def test_every_write_while_a_run_is_open_is_audited_with_token_and_run(liv
         await ok(c, "update_task", {"task_id": during["id"], "status": "done", "version": during["version"]})
         await ok(c, "complete_agent_run", {"run_id": run["id"]})
         after = await ok(c, "create_task", {"project_id": project["id"], "label": "After the run"})
-    entries = live.client().get(f"/api/v1/projects/{project['id']}/audit", params={"limit": 100}).json()["items"]
+    entries = (
+        live.client().get(f"/api/v1/projects/{project['id']}/audit", params={"limit": 100}).json()["items"]
+    )
     by_target = {}
     for e in entries:
         by_target.setdefault((e["action"], e["target_id"]), e)

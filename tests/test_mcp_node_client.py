@@ -13,14 +13,22 @@ from test_mcp_connection import live, mint, owner_token  # noqa: F401
 NODE_DIR = Path(__file__).resolve().parent / "node"
 SCRIPT = NODE_DIR / "mcp_client.mjs"
 
-pytestmark = pytest.mark.skipif(shutil.which("node") is None or not (NODE_DIR / "node_modules").is_dir(),
-                                reason="node and tests/node/node_modules are needed (npm ci in tests/node)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or not (NODE_DIR / "node_modules").is_dir(),
+    reason="node and tests/node/node_modules are needed (npm ci in tests/node)",
+)
 
 
 @pytest.fixture(scope="module")
 def node_report(live, owner_token) -> dict:
-    proc = subprocess.run(["node", str(SCRIPT), live.mcp_url, owner_token], capture_output=True, text=True,
-                          timeout=120, cwd=NODE_DIR, check=False)
+    proc = subprocess.run(
+        ["node", str(SCRIPT), live.mcp_url, owner_token],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=NODE_DIR,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -57,17 +65,32 @@ PLAN_TASKS = 10
 
 def test_a_scripted_agent_takes_a_ten_task_plan_to_done_with_the_default_tools_and_no_invalid_call(live):
     api = live.client()
-    plan = {"name": "Ten tasks for a scripted agent",
-            "tasks": [{"key": f"t{i}", "label": f"Build part {i}", "description": f"Part {i} of the plan."}
-                      for i in range(PLAN_TASKS)],
-            "edges": [{"from": "t1", "to": "t0"}, {"from": "t2", "to": "t0"}, {"from": "t3", "to": "t1"},
-                      {"from": "t3", "to": "t2"}, {"from": "t9", "to": "t8"}]}
+    plan = {
+        "name": "Ten tasks for a scripted agent",
+        "tasks": [
+            {"key": f"t{i}", "label": f"Build part {i}", "description": f"Part {i} of the plan."}
+            for i in range(PLAN_TASKS)
+        ],
+        "edges": [
+            {"from": "t1", "to": "t0"},
+            {"from": "t2", "to": "t0"},
+            {"from": "t3", "to": "t1"},
+            {"from": "t3", "to": "t2"},
+            {"from": "t9", "to": "t8"},
+        ],
+    }
     r = api.post("/api/v1/projects/scaffold", json=plan)
     assert r.status_code == 201, r.text
     project_id = r.json()["project"]["id"]
     token = mint(live, "scripted agent")  # a default token: the work loop only
-    proc = subprocess.run(["node", str(AGENT), live.mcp_url, token, project_id, "ts-agent@test#1"],
-                          capture_output=True, text=True, timeout=300, cwd=NODE_DIR, check=False)
+    proc = subprocess.run(
+        ["node", str(AGENT), live.mcp_url, token, project_id, "ts-agent@test#1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=NODE_DIR,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["invalid"] == []

@@ -26,9 +26,17 @@ async def _task(c, project, label, **extra) -> dict:
 
 # ----- projects -----
 
+
 async def test_projects_are_created_listed_read_and_updated(mcp):
-    p = await ok(mcp, "create_project", {"name": "Checkout revamp", "description": "Faster checkout",
-                                         "repo_url": "https://example.com/shop.git"})
+    p = await ok(
+        mcp,
+        "create_project",
+        {
+            "name": "Checkout revamp",
+            "description": "Faster checkout",
+            "repo_url": "https://example.com/shop.git",
+        },
+    )
     assert p["version"] == 1 and p["repo_url"].endswith("shop.git")
     await _task(mcp, p, "Measure the funnel")
     got = await ok(mcp, "get_project", {"project_id": p["id"]})
@@ -57,25 +65,39 @@ async def test_project_errors_name_the_field(mcp):
     assert await error(mcp, "get_project", {"project_id": MISSING}) == f"project {MISSING} not found"
     assert "must be a UUID" in await error(mcp, "get_project", {"project_id": "checkout"})
     p = await _project(mcp)
-    await ok(mcp, "update_project", {"project_id": p["id"], "description": "edited by a person", "version": 1})
+    await ok(
+        mcp, "update_project", {"project_id": p["id"], "description": "edited by a person", "version": 1}
+    )
     stale = await error(mcp, "update_project", {"project_id": p["id"], "name": "agent", "version": 1})
     assert "changed since version 1" in stale
     assert (await ok(mcp, "get_project", {"project_id": p["id"]}))["name"] == "Planning"
-    assert "not found" in await error(mcp, "update_project", {"project_id": p["id"], "current_goal_id": MISSING,
-                                                              "version": 2})
+    assert "not found" in await error(
+        mcp, "update_project", {"project_id": p["id"], "current_goal_id": MISSING, "version": 2}
+    )
 
 
 # ----- tasks and tags -----
 
+
 async def test_a_task_is_created_read_updated_and_listed(mcp):
     p = await _project(mcp)
-    t = await _task(mcp, p, "Add retry to the upload client", priority="high", tags=["backend", "net"],
-                    description="Problem: uploads fail on flaky links.", due_date="2026-12-31",
-                    commit_refs=["abc1234"])
+    t = await _task(
+        mcp,
+        p,
+        "Add retry to the upload client",
+        priority="high",
+        tags=["backend", "net"],
+        description="Problem: uploads fail on flaky links.",
+        due_date="2026-12-31",
+        commit_refs=["abc1234"],
+    )
     assert t["status"] == "todo" and t["tags"] == ["backend", "net"] and t["version"] == 1
     assert (await ok(mcp, "get_task", {"task_id": t["id"]}))["description"].startswith("Problem")
-    u = await ok(mcp, "update_task", {"task_id": t["id"], "status": "done", "tags": ["net"], "priority": None,
-                                      "version": 1})
+    u = await ok(
+        mcp,
+        "update_task",
+        {"task_id": t["id"], "status": "done", "tags": ["net"], "priority": None, "version": 1},
+    )
     assert u["status"] == "done" and u["tags"] == ["net"] and u["priority"] is None and u["version"] == 2
     done = await ok(mcp, "list_tasks", {"project_id": p["id"], "status": ["done"]})
     assert [x["id"] for x in done["items"]] == [t["id"]]
@@ -97,7 +119,9 @@ async def test_list_tasks_filters_by_tag_kind_and_priority(mcp):
     p = await _project(mcp)
     a = await _task(mcp, p, "A", tags=["ui"], kind="decision", priority="urgent")
     await _task(mcp, p, "B", tags=["api"])
-    assert [x["id"] for x in (await ok(mcp, "list_tasks", {"project_id": p["id"], "tags": ["ui"]}))["items"]] == [a["id"]]
+    assert [
+        x["id"] for x in (await ok(mcp, "list_tasks", {"project_id": p["id"], "tags": ["ui"]}))["items"]
+    ] == [a["id"]]
     assert (await ok(mcp, "list_tasks", {"project_id": p["id"], "kind": "decision"}))["total"] == 1
     assert (await ok(mcp, "list_tasks", {"project_id": p["id"], "priority": "urgent"}))["total"] == 1
 
@@ -106,35 +130,50 @@ async def test_task_errors_are_clear_and_change_nothing(mcp):
     p = await _project(mcp)
     assert await error(mcp, "create_task", {"project_id": p["id"]}) == "label is required"
     assert "status must be one of: scope, todo, in_progress, done, backlog" in await error(
-        mcp, "create_task", {"project_id": p["id"], "label": "x", "status": "doing"})
-    assert "due_date must be a date" in await error(mcp, "create_task", {"project_id": p["id"], "label": "x",
-                                                                          "due_date": "soon"})
-    assert "commit_refs item" in await error(mcp, "create_task", {"project_id": p["id"], "label": "x",
-                                                                   "commit_refs": ["not-a-sha"]})
-    assert await error(mcp, "create_task", {"project_id": MISSING, "label": "x"}) == f"project {MISSING} not found"
-    assert "goal" in await error(mcp, "create_task", {"project_id": p["id"], "label": "x", "goal_id": MISSING})
+        mcp, "create_task", {"project_id": p["id"], "label": "x", "status": "doing"}
+    )
+    assert "due_date must be a date" in await error(
+        mcp, "create_task", {"project_id": p["id"], "label": "x", "due_date": "soon"}
+    )
+    assert "commit_refs item" in await error(
+        mcp, "create_task", {"project_id": p["id"], "label": "x", "commit_refs": ["not-a-sha"]}
+    )
+    assert (
+        await error(mcp, "create_task", {"project_id": MISSING, "label": "x"})
+        == f"project {MISSING} not found"
+    )
+    assert "goal" in await error(
+        mcp, "create_task", {"project_id": p["id"], "label": "x", "goal_id": MISSING}
+    )
     assert (await ok(mcp, "list_tasks", {"project_id": p["id"]}))["total"] == 0
     assert await error(mcp, "get_task", {"task_id": MISSING}) == f"task {MISSING} not found"
     assert "not found" in await error(mcp, "update_task", {"task_id": MISSING, "label": "x", "version": 1})
     assert await error(mcp, "update_task", {"task_id": MISSING, "label": "x"}) == "version is required"
     t = await _task(mcp, p, "Original")
     await ok(mcp, "update_task", {"task_id": t["id"], "label": "A person's edit", "version": 1})
-    assert "changed since version 1" in await error(mcp, "update_task", {"task_id": t["id"], "label": "Stale",
-                                                                          "version": 1})
+    assert "changed since version 1" in await error(
+        mcp, "update_task", {"task_id": t["id"], "label": "Stale", "version": 1}
+    )
     assert (await ok(mcp, "get_task", {"task_id": t["id"]}))["label"] == "A person's edit"
-    assert "status[0] must be one of" in await error(mcp, "list_tasks", {"project_id": p["id"], "status": ["x"]})
+    assert "status[0] must be one of" in await error(
+        mcp, "list_tasks", {"project_id": p["id"], "status": ["x"]}
+    )
     assert "not found" in await error(mcp, "list_tags", {"project_id": MISSING})
 
 
 # ----- the frontier and the graph -----
+
 
 async def test_get_next_task_follows_dependencies_and_explains_blocked_work(mcp):
     p = await _project(mcp)
     assert (await ok(mcp, "get_next_task", {"project_id": p["id"]}))["reason"] == "no_todo_tasks"
     first = await _task(mcp, p, "Write the schema", priority="low")
     second = await _task(mcp, p, "Build the API", priority="urgent")
-    await ok(mcp, "create_edge", {"project_id": p["id"], "from_task_id": first["id"], "to_task_id": second["id"],
-                                  "label": "blocks"})
+    await ok(
+        mcp,
+        "create_edge",
+        {"project_id": p["id"], "from_task_id": first["id"], "to_task_id": second["id"], "label": "blocks"},
+    )
     nxt = await ok(mcp, "get_next_task", {"project_id": p["id"]})
     assert nxt["next_task"]["id"] == first["id"]
     assert nxt["blocked"][0]["id"] == second["id"] and nxt["blocked"][0]["waiting_on"][0]["id"] == first["id"]
@@ -147,8 +186,11 @@ async def test_the_task_graph_shows_roots_depth_and_scope_work(mcp):
     p = await _project(mcp)
     a = await _task(mcp, p, "A")
     b = await _task(mcp, p, "B", status="scope")
-    await ok(mcp, "create_edge", {"project_id": p["id"], "from_task_id": a["id"], "to_task_id": b["id"],
-                                  "label": "blocks"})
+    await ok(
+        mcp,
+        "create_edge",
+        {"project_id": p["id"], "from_task_id": a["id"], "to_task_id": b["id"], "label": "blocks"},
+    )
     g = await ok(mcp, "get_task_graph", {"project_id": p["id"]})
     depth = {n["id"]: n["depth"] for n in g["nodes"]}
     assert g["roots"] == [a["id"]] and depth == {a["id"]: 0, b["id"]: 1} and g["cycles"] == []
@@ -158,13 +200,26 @@ async def test_the_task_graph_shows_roots_depth_and_scope_work(mcp):
 
 # ----- edges -----
 
+
 async def test_edges_are_created_listed_and_deleted_once(mcp):
     p = await _project(mcp)
     a, b = await _task(mcp, p, "A"), await _task(mcp, p, "B")
-    e = await ok(mcp, "create_edge", {"project_id": p["id"], "from_id": a["id"], "to_id": b["id"],
-                                      "label": "depends_on", "style": "dashed"})
-    again = await ok(mcp, "create_edge", {"project_id": p["id"], "from_id": a["id"], "to_id": b["id"],
-                                          "label": "depends_on"})
+    e = await ok(
+        mcp,
+        "create_edge",
+        {
+            "project_id": p["id"],
+            "from_id": a["id"],
+            "to_id": b["id"],
+            "label": "depends_on",
+            "style": "dashed",
+        },
+    )
+    again = await ok(
+        mcp,
+        "create_edge",
+        {"project_id": p["id"], "from_id": a["id"], "to_id": b["id"], "label": "depends_on"},
+    )
     assert again["id"] == e["id"]
     assert [x["id"] for x in (await ok(mcp, "list_edges", {"project_id": p["id"]}))["edges"]] == [e["id"]]
     assert await ok(mcp, "delete_edge", {"edge_id": e["id"]}) == {"deleted": True, "edge_id": e["id"]}
@@ -175,24 +230,33 @@ async def test_edges_are_created_listed_and_deleted_once(mcp):
 async def test_edge_errors_name_the_cycle_and_the_missing_node(mcp):
     p = await _project(mcp)
     a, b = await _task(mcp, p, "A"), await _task(mcp, p, "B")
-    await ok(mcp, "create_edge", {"project_id": p["id"], "from_task_id": a["id"], "to_task_id": b["id"],
-                                  "label": "blocks"})
-    cycle = await error(mcp, "create_edge", {"project_id": p["id"], "from_task_id": b["id"],
-                                             "to_task_id": a["id"], "label": "blocks"})
+    await ok(
+        mcp,
+        "create_edge",
+        {"project_id": p["id"], "from_task_id": a["id"], "to_task_id": b["id"], "label": "blocks"},
+    )
+    cycle = await error(
+        mcp,
+        "create_edge",
+        {"project_id": p["id"], "from_task_id": b["id"], "to_task_id": a["id"], "label": "blocks"},
+    )
     assert "cycle" in cycle and "A → B → A" in cycle
-    assert "itself" in await error(mcp, "create_edge", {"project_id": p["id"], "from_task_id": a["id"],
-                                                        "to_task_id": a["id"]})
-    assert f"task {MISSING} not found" == await error(mcp, "create_edge", {"project_id": p["id"],
-                                                                           "from_task_id": a["id"],
-                                                                           "to_task_id": MISSING})
-    assert "label must be one of" in await error(mcp, "create_edge", {"project_id": p["id"], "from_id": a["id"],
-                                                                      "to_id": b["id"], "label": "likes"})
+    assert "itself" in await error(
+        mcp, "create_edge", {"project_id": p["id"], "from_task_id": a["id"], "to_task_id": a["id"]}
+    )
+    assert f"task {MISSING} not found" == await error(
+        mcp, "create_edge", {"project_id": p["id"], "from_task_id": a["id"], "to_task_id": MISSING}
+    )
+    assert "label must be one of" in await error(
+        mcp, "create_edge", {"project_id": p["id"], "from_id": a["id"], "to_id": b["id"], "label": "likes"}
+    )
     assert "not found" in await error(mcp, "list_edges", {"project_id": MISSING})
     assert "must be a UUID" in await error(mcp, "delete_edge", {"edge_id": "first"})
     assert len((await ok(mcp, "list_edges", {"project_id": p["id"]}))["edges"]) == 1
 
 
 # ----- search and revisions -----
+
 
 async def test_search_finds_tasks_with_excerpts_within_a_project(mcp):
     p = await _project(mcp)
@@ -209,24 +273,32 @@ async def test_revisions_list_and_show_the_state_before_each_change(mcp):
     p = await _project(mcp)
     t = await _task(mcp, p, "First label")
     await ok(mcp, "update_task", {"task_id": t["id"], "label": "Second label", "version": t["version"]})
-    revs = (await ok(mcp, "list_revisions", {"target_type": "task", "target_id": t["id"],
-                                             "project_id": p["id"]}))["revisions"]
+    revs = (
+        await ok(mcp, "list_revisions", {"target_type": "task", "target_id": t["id"], "project_id": p["id"]})
+    )["revisions"]
     assert len(revs) == 1 and revs[0]["changed_fields"] == ["label"]
     rev = await ok(mcp, "get_revision", {"revision_id": revs[0]["id"]})
     assert rev["snapshot"]["label"] == "First label"
     assert await error(mcp, "get_revision", {"revision_id": MISSING}) == f"revision {MISSING} not found"
     assert "target_type must be one of: task, document" in await error(
-        mcp, "list_revisions", {"target_type": "note", "target_id": t["id"]})
+        mcp, "list_revisions", {"target_type": "note", "target_id": t["id"]}
+    )
     assert (await ok(mcp, "list_revisions", {"target_type": "task", "target_id": MISSING}))["revisions"] == []
 
 
 # ----- scaffolding -----
 
+
 async def test_scaffolding_creates_a_project_with_tasks_edges_and_documents_by_key(mcp):
-    plan = {"name": "Scaffolded", "tasks": [{"key": "schema", "label": "Write the schema"},
-                                             {"key": "api", "label": "Build the API", "priority": "high"}],
-            "edges": [{"from": "schema", "to": "api", "label": "blocks"}],
-            "documents": [{"key": "design", "title": "Design: API", "body": "# API", "link_to": ["api"]}]}
+    plan = {
+        "name": "Scaffolded",
+        "tasks": [
+            {"key": "schema", "label": "Write the schema"},
+            {"key": "api", "label": "Build the API", "priority": "high"},
+        ],
+        "edges": [{"from": "schema", "to": "api", "label": "blocks"}],
+        "documents": [{"key": "design", "title": "Design: API", "body": "# API", "link_to": ["api"]}],
+    }
     out = await ok(mcp, "scaffold_project_from_plan", plan)
     ids = out["key_to_id"]
     assert set(ids) == {"schema", "api", "design"}
@@ -234,21 +306,34 @@ async def test_scaffolding_creates_a_project_with_tasks_edges_and_documents_by_k
     assert (await ok(mcp, "get_next_task", {"project_id": pid}))["next_task"]["id"] == ids["schema"]
     doc = await ok(mcp, "get_document", {"document_id": ids["design"]})
     assert ids["api"] in {link["id"] for link in doc["links"]}
-    more = await ok(mcp, "scaffold_project_from_plan", {"project_id": pid, "tasks": [{"key": "docs",
-                                                                                        "label": "Write docs"}]})
+    more = await ok(
+        mcp,
+        "scaffold_project_from_plan",
+        {"project_id": pid, "tasks": [{"key": "docs", "label": "Write docs"}]},
+    )
     assert (await ok(mcp, "get_project", {"project_id": pid}))["summary"]["total"] == 3
     assert more["project"]["id"] == pid
 
 
 async def test_a_bad_plan_is_refused_whole_and_names_the_item(mcp):
     before = (await ok(mcp, "list_projects", {"limit": 500}))["total"]
-    msg = await error(mcp, "scaffold_project_from_plan", {
-        "name": "Broken plan", "tasks": [{"key": "a", "label": "A"}], "edges": [{"from": "a", "to": "ghost"}]})
+    msg = await error(
+        mcp,
+        "scaffold_project_from_plan",
+        {
+            "name": "Broken plan",
+            "tasks": [{"key": "a", "label": "A"}],
+            "edges": [{"from": "a", "to": "ghost"}],
+        },
+    )
     assert "edges[0].to" in msg and "ghost" in msg
-    assert "tasks[0].label is required" == await error(mcp, "scaffold_project_from_plan",
-                                                       {"name": "x", "tasks": [{"key": "a"}]})
-    assert "tasks needs at least 1 item(s)" == await error(mcp, "scaffold_project_from_plan",
-                                                           {"name": "x", "tasks": []})
+    assert "tasks[0].label is required" == await error(
+        mcp, "scaffold_project_from_plan", {"name": "x", "tasks": [{"key": "a"}]}
+    )
+    assert "tasks needs at least 1 item(s)" == await error(
+        mcp, "scaffold_project_from_plan", {"name": "x", "tasks": []}
+    )
     assert "unknown argument 'tasks[0].estimate'" in await error(
-        mcp, "scaffold_project_from_plan", {"name": "x", "tasks": [{"key": "a", "label": "A", "estimate": 3}]})
+        mcp, "scaffold_project_from_plan", {"name": "x", "tasks": [{"key": "a", "label": "A", "estimate": 3}]}
+    )
     assert (await ok(mcp, "list_projects", {"limit": 500}))["total"] == before

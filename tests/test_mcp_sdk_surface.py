@@ -15,14 +15,23 @@ def _sdk_imports() -> list[tuple[str, str]]:
     found = []
     for path in sorted(MCP_PACKAGE.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in ("mcp", "mcp_types"):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.split(".")[0] in ("mcp", "mcp_types")
+            ):
                 found += [(path.name, f"{node.module}.{alias.name}") for alias in node.names]
             elif isinstance(node, ast.Import):
-                found += [(path.name, alias.name) for alias in node.names if alias.name.split(".")[0] == "mcp"]
+                found += [
+                    (path.name, alias.name) for alias in node.names if alias.name.split(".")[0] == "mcp"
+                ]
     return found
 
 
 def test_the_mcp_layer_imports_no_sdk_internal_module_or_private_name():
-    internal = [(where, name) for where, name in _sdk_imports()
-                if any(part.startswith("_") or part in ("utilities", "mcpserver") for part in name.split("."))]
+    internal = [
+        (where, name)
+        for where, name in _sdk_imports()
+        if any(part.startswith("_") or part in ("utilities", "mcpserver") for part in name.split("."))
+    ]
     assert internal == []

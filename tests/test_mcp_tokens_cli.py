@@ -42,7 +42,7 @@ def test_only_a_hash_of_the_token_is_stored(live, db):
     with db.read() as conn:
         rows = [dict(r._mapping) for r in conn.execute(select(api_tokens))]
     dumped = json.dumps(rows, default=str)
-    assert raw not in dumped and raw[len("plandesk_mcp_"):] not in dumped
+    assert raw not in dumped and raw[len("plandesk_mcp_") :] not in dumped
     assert any(r["name"] == "hashed" and len(r["token_hash"]) == 64 for r in rows)
 
 
@@ -71,8 +71,11 @@ def test_rotating_an_expired_token_brings_it_back_with_its_old_lifetime(live, db
     ws = live.workspace
     old = ws.create_token("expiring", "--expires", "7d")
     with db.write() as tx:  # arrange: a week has passed
-        tx.conn.execute(update(api_tokens).where(api_tokens.c.name == "expiring").values(
-            created_at=now() - timedelta(days=8), expires_at=now() - timedelta(days=1)))
+        tx.conn.execute(
+            update(api_tokens)
+            .where(api_tokens.c.name == "expiring")
+            .values(created_at=now() - timedelta(days=8), expires_at=now() - timedelta(days=1))
+        )
     assert raw_post(live.mcp_url, LIST_TOOLS, token=old).json()["reason"] == "expired_token"
     new = ws.cli("token", "rotate", "expiring").stdout.strip().splitlines()[-1]
     assert raw_post(live.mcp_url, LIST_TOOLS, token=new).status_code == 200
@@ -85,11 +88,14 @@ def test_rotating_an_expired_token_brings_it_back_with_its_old_lifetime(live, db
     assert json.loads(forever)["expires_at"] is None
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--toolsets", "planning,astrology"), "toolsets must be one of"),
-    (("--project", "00000000-0000-4000-8000-000000000000"), "not found"),
-    (("--expires", "soon"), "expires must look like"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--toolsets", "planning,astrology"), "toolsets must be one of"),
+        (("--project", "00000000-0000-4000-8000-000000000000"), "not found"),
+        (("--expires", "soon"), "expires must look like"),
+    ],
+)
 def test_create_refuses_bad_scopes_with_a_clear_message(live, args, message):
     proc = live.workspace.cli("token", "create", "--name", "refused", *args, check=False)
     assert proc.returncode == 1 and message in proc.stderr and "plandesk_mcp_" not in proc.stdout

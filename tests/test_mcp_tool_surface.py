@@ -21,9 +21,22 @@ SNAPSHOT = Path(__file__).parent / "snapshots" / "mcp_tools.json"
 DEFAULT_BUDGET = 12_000
 PLANNING_BUDGET = 40_000
 ALL_BUDGET = 48_000
-DEFAULT_TOOLS = {"list_projects", "get_agent_context", "claim_next_task", "get_next_task", "renew_claim",
-                 "release_task", "get_task", "list_tasks", "create_task", "update_task", "search",
-                 "start_agent_run", "record_agent_progress", "complete_agent_run"}
+DEFAULT_TOOLS = {
+    "list_projects",
+    "get_agent_context",
+    "claim_next_task",
+    "get_next_task",
+    "renew_claim",
+    "release_task",
+    "get_task",
+    "list_tasks",
+    "create_task",
+    "update_task",
+    "search",
+    "start_agent_run",
+    "record_agent_progress",
+    "complete_agent_run",
+}
 
 
 @pytest.fixture(scope="module")
@@ -32,24 +45,33 @@ def wire(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("surface")
     os.environ["PLANDESK_DATA_DIR"] = str(data_dir)
     from plandesk.settings import load_settings
+
     settings = load_settings()
     db = initialise(settings)
     minted: dict = {}
 
     def token(toolsets: tuple[str, ...] | None) -> str:
         if toolsets not in minted:
-            minted[toolsets] = tokens.create_token(db, cli_actor(db), name=f"surface {toolsets}",
-                                                   toolsets=list(toolsets) if toolsets else None)["token"]
+            minted[toolsets] = tokens.create_token(
+                db, cli_actor(db), name=f"surface {toolsets}", toolsets=list(toolsets) if toolsets else None
+            )["token"]
         return minted[toolsets]
 
     with TestClient(create_app(settings, db=db), base_url="http://127.0.0.1:8000") as client:
+
         def tools_list(toolsets: tuple[str, ...] | None = None, url: str | None = None) -> list[dict]:
-            r = client.post("/mcp/" + (f"?toolsets={url}" if url else ""), json={
-                "jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}, headers={
-                "Authorization": f"Bearer {token(toolsets)}", "accept": "application/json, text/event-stream",
-                "mcp-protocol-version": "2025-11-25"})
+            r = client.post(
+                "/mcp/" + (f"?toolsets={url}" if url else ""),
+                json={"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}},
+                headers={
+                    "Authorization": f"Bearer {token(toolsets)}",
+                    "accept": "application/json, text/event-stream",
+                    "mcp-protocol-version": "2025-11-25",
+                },
+            )
             assert r.status_code == 200, r.text
             return r.json()["result"]["tools"]
+
         yield tools_list
     del os.environ["PLANDESK_DATA_DIR"]
 
@@ -83,20 +105,26 @@ def test_every_tool_definition_matches_the_checked_in_snapshot():
         SNAPSHOT.write_text(json.dumps(current, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
     stored = json.loads(SNAPSHOT.read_text())
     changed = sorted(n for n in set(stored) | set(current) if stored.get(n) != current.get(n))
-    assert not changed, (f"tool definitions changed: {changed}; if intended, rerun with "
-                         "PLANDESK_UPDATE_SNAPSHOTS=1 and commit tests/snapshots/mcp_tools.json")
+    assert not changed, (
+        f"tool definitions changed: {changed}; if intended, rerun with "
+        "PLANDESK_UPDATE_SNAPSHOTS=1 and commit tests/snapshots/mcp_tools.json"
+    )
 
 
 def test_docs_mcp_md_carries_the_generated_tool_reference():
     text = catalog.DOCS.read_text()
     assert catalog.docs_with_reference(text, catalog.registry()) == text, (
-        "docs/mcp.md's tool reference is stale: run `python -m plandesk.mcp.catalog --write`")
+        "docs/mcp.md's tool reference is stale: run `python -m plandesk.mcp.catalog --write`"
+    )
 
 
 def test_every_update_tool_of_a_versioned_record_requires_the_version_it_read():
     # Folders carry no version: a rename or move cannot overwrite anyone's text.
-    updates = [s for s in catalog.registry().specs.values() if s.name.startswith("update_") and
-               s.name != "update_folder"]
+    updates = [
+        s
+        for s in catalog.registry().specs.values()
+        if s.name.startswith("update_") and s.name != "update_folder"
+    ]
     assert len(updates) == 5
     for spec in updates:
         assert "version" in spec.input_schema["required"], spec.name

@@ -22,10 +22,30 @@ from plandesk.mcp import catalog
 
 pytestmark = pytest.mark.anyio
 
-DEFAULT_TOOLS = {"list_projects", "get_agent_context", "claim_next_task", "get_next_task", "renew_claim",
-                 "release_task", "get_task", "list_tasks", "create_task", "update_task", "search",
-                 "start_agent_run", "record_agent_progress", "complete_agent_run"}
-DEFAULT_READ_TOOLS = {"list_projects", "get_agent_context", "get_next_task", "get_task", "list_tasks", "search"}
+DEFAULT_TOOLS = {
+    "list_projects",
+    "get_agent_context",
+    "claim_next_task",
+    "get_next_task",
+    "renew_claim",
+    "release_task",
+    "get_task",
+    "list_tasks",
+    "create_task",
+    "update_task",
+    "search",
+    "start_agent_run",
+    "record_agent_progress",
+    "complete_agent_run",
+}
+DEFAULT_READ_TOOLS = {
+    "list_projects",
+    "get_agent_context",
+    "get_next_task",
+    "get_task",
+    "list_tasks",
+    "search",
+}
 
 
 async def _tools(url: str, token: str):
@@ -73,7 +93,9 @@ async def test_a_planning_tool_outside_the_listed_toolsets_can_still_be_called(l
 async def test_tool_definitions_carry_only_hints_that_differ_from_the_defaults(live, owner_token):
     tools = {t.name: t for t in await _tools(f"{live.mcp_url}?toolsets=all", owner_token)}
     for name, tool in tools.items():
-        assert tool.input_schema["type"] == "object" and tool.input_schema["additionalProperties"] is False, name
+        assert tool.input_schema["type"] == "object" and tool.input_schema["additionalProperties"] is False, (
+            name
+        )
         assert tool.title is None and not tool.meta, name
         assert len(tool.description) >= 15, name
     assert tools["get_task"].annotations.read_only_hint is True
@@ -89,7 +111,9 @@ async def test_input_enums_come_from_the_core_vocabulary(live, owner_token):
     assert props["status"]["enum"] == list(vocab.TASK_STATUSES)
     assert props["kind"]["enum"] == list(vocab.TASK_KINDS)
     assert tools["create_edge"].input_schema["properties"]["label"]["enum"] == list(vocab.EDGE_LABELS)
-    assert tools["record_agent_progress"].input_schema["properties"]["kind"]["enum"] == list(vocab.RUN_EVENT_KINDS)
+    assert tools["record_agent_progress"].input_schema["properties"]["kind"]["enum"] == list(
+        vocab.RUN_EVENT_KINDS
+    )
 
 
 async def test_a_read_only_token_sees_no_write_tool_and_cannot_call_one(live):
@@ -104,8 +128,9 @@ async def test_a_read_only_token_sees_no_write_tool_and_cannot_call_one(live):
 async def test_readonly_in_the_url_narrows_a_writing_token(live, owner_token):
     async with connect(f"{live.mcp_url}?readonly=1", owner_token) as c:
         assert await tool_names(c) == DEFAULT_READ_TOOLS
-        assert "read-only" in await error(c, "create_task", {"project_id": "00000000-0000-0000-0000-000000000000",
-                                                             "label": "x"})
+        assert "read-only" in await error(
+            c, "create_task", {"project_id": "00000000-0000-0000-0000-000000000000", "label": "x"}
+        )
 
 
 async def test_a_code_url_on_a_planning_token_lists_nothing_and_calls_no_code_tool(live, owner_token):

@@ -17,11 +17,19 @@ from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAu
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("PLANDESK_CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = ["--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--disable-quic", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 CALLBACK = "http://127.0.0.1:5599/callback"  # never listened on: Chromium's request to it is intercepted
-MCP_HEADERS = {"accept": "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25",
-               "content-type": "application/json"}
+MCP_HEADERS = {
+    "accept": "application/json, text/event-stream",
+    "mcp-protocol-version": "2025-11-25",
+    "content-type": "application/json",
+}
 TIMEOUT = 60
 
 
@@ -56,6 +64,7 @@ def live(workspace):
 
 async def _run(live) -> None:
     from playwright.async_api import async_playwright
+
     mcp_url = live.url + "/mcp/"
     storage = MemoryStorage()
     seen: dict = {}
@@ -70,6 +79,7 @@ async def _run(live) -> None:
             seen["callback"] = route.request.url
             arrived.set()
             await route.fulfill(status=200, body="You can close this window.")
+
         await page.route(CALLBACK + "*", intercept)
 
         async def redirect_handler(url: str) -> None:
@@ -85,10 +95,19 @@ async def _run(live) -> None:
             query = {k: v[0] for k, v in parse_qs(urlsplit(seen["callback"]).query).items()}
             return AuthorizationCodeResult(code=query["code"], state=query.get("state"))
 
-        auth = OAuthClientProvider(mcp_url, OAuthClientMetadata(
-            client_name="Pytest Agent", redirect_uris=[CALLBACK], token_endpoint_auth_method="none",
-            grant_types=["authorization_code", "refresh_token"], response_types=["code"]),
-            storage, redirect_handler=redirect_handler, callback_handler=callback_handler)
+        auth = OAuthClientProvider(
+            mcp_url,
+            OAuthClientMetadata(
+                client_name="Pytest Agent",
+                redirect_uris=[CALLBACK],
+                token_endpoint_auth_method="none",
+                grant_types=["authorization_code", "refresh_token"],
+                response_types=["code"],
+            ),
+            storage,
+            redirect_handler=redirect_handler,
+            callback_handler=callback_handler,
+        )
 
         async with httpx2.AsyncClient(auth=auth, timeout=TIMEOUT) as http:
             with anyio.fail_after(TIMEOUT):
@@ -97,7 +116,9 @@ async def _run(live) -> None:
                     assert not made.is_error, made
             assert seen["client_name"] == "Pytest Agent" and seen["redirect_host"] == "127.0.0.1:5599"
             first = storage.tokens
-            assert first is not None and first.access_token.startswith("plandesk_mcp_") and first.refresh_token
+            assert (
+                first is not None and first.access_token.startswith("plandesk_mcp_") and first.refresh_token
+            )
 
             # An hour later for the client: it refreshes by itself before its next call (the SDK decides by
             # its own expiry record, so that record is moved, not Plan Desk's clock).
@@ -110,16 +131,23 @@ async def _run(live) -> None:
             assert second.refresh_token != first.refresh_token and second.access_token != first.access_token
 
         async with httpx2.AsyncClient(base_url=live.url, timeout=TIMEOUT) as raw:
-            reused = await raw.post("/oauth/token", data={"grant_type": "refresh_token", "client_id":
-                                                          storage.client.client_id,
-                                                          "refresh_token": first.refresh_token})
+            reused = await raw.post(
+                "/oauth/token",
+                data={
+                    "grant_type": "refresh_token",
+                    "client_id": storage.client.client_id,
+                    "refresh_token": first.refresh_token,
+                },
+            )
             assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
             ping = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
-            old = await raw.post("/mcp/", json=ping, headers={**MCP_HEADERS,
-                                                              "authorization": f"Bearer {first.access_token}"})
+            old = await raw.post(
+                "/mcp/", json=ping, headers={**MCP_HEADERS, "authorization": f"Bearer {first.access_token}"}
+            )
             assert old.status_code == 401
-            live_call = await raw.post("/mcp/", json=ping, headers={**MCP_HEADERS,
-                                                                    "authorization": f"Bearer {second.access_token}"})
+            live_call = await raw.post(
+                "/mcp/", json=ping, headers={**MCP_HEADERS, "authorization": f"Bearer {second.access_token}"}
+            )
             assert live_call.status_code == 200
 
             # Settings → MCP lists the connection by the app's name; revoking it there ends it.
@@ -129,8 +157,9 @@ async def _run(live) -> None:
             await row.locator("[data-token-action=revoke]").click()
             await page.click("#confirm-ok")
             await page.locator("tr.token-revoked", has_text="Pytest Agent").wait_for()
-            after = await raw.post("/mcp/", json=ping, headers={**MCP_HEADERS,
-                                                                "authorization": f"Bearer {second.access_token}"})
+            after = await raw.post(
+                "/mcp/", json=ping, headers={**MCP_HEADERS, "authorization": f"Bearer {second.access_token}"}
+            )
             assert after.status_code == 401
             assert 'resource_metadata="' in after.headers["www-authenticate"]
         await browser.close()

@@ -14,8 +14,10 @@ from plandesk.db.schema import oauth_clients
 
 
 def confidential(c, method: str) -> dict:
-    r = c.post("/oauth/register", json={"client_name": "Web Agent", "redirect_uris": [REDIRECT],
-                                        "token_endpoint_auth_method": method})
+    r = c.post(
+        "/oauth/register",
+        json={"client_name": "Web Agent", "redirect_uris": [REDIRECT], "token_endpoint_auth_method": method},
+    )
     assert r.status_code == 201, r.text
     assert r.json()["client_secret"]
     return r.json()
@@ -28,13 +30,20 @@ def code_and_verifier(c, client: dict) -> tuple[str, str]:
 
 
 def token_request(c, client: dict, code: str, verifier: str, *, secret: str, method: str):
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-            "client_id": client["client_id"], "code_verifier": verifier}
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "client_id": client["client_id"],
+        "code_verifier": verifier,
+    }
     headers = {}
     if method == "client_secret_post":
         data["client_secret"] = secret
     else:
-        headers["authorization"] = "Basic " + base64.b64encode(f"{client['client_id']}:{secret}".encode()).decode()
+        headers["authorization"] = (
+            "Basic " + base64.b64encode(f"{client['client_id']}:{secret}".encode()).decode()
+        )
     return c.post("/oauth/token", data=data, headers=headers)
 
 
@@ -62,8 +71,10 @@ def test_client_secrets_are_stored_only_as_hashes(c, app):
 
 
 def refresh(c, client_id: str, refresh_token: str, **extra):
-    return c.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": refresh_token,
-                                        "client_id": client_id, **extra})
+    return c.post(
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": client_id, **extra},
+    )
 
 
 def test_refreshing_with_fewer_scopes_narrows_the_grant_for_good(c):

@@ -32,6 +32,7 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def app(workspace):
     from plandesk.app import create_app
+
     return create_app(workspace.settings())
 
 
@@ -49,8 +50,12 @@ def db_of(app):
 def sign_in(client: TestClient, email: str) -> TestClient:
     page = client.get("/signin")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    r = client.post("/signin", data={"email": email, "password": PASSWORD, "csrf_token": token, "next": "/"},
-                    headers={"origin": ORIGIN}, follow_redirects=False)
+    r = client.post(
+        "/signin",
+        data={"email": email, "password": PASSWORD, "csrf_token": token, "next": "/"},
+        headers={"origin": ORIGIN},
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     return client
 
@@ -59,20 +64,32 @@ def sign_in(client: TestClient, email: str) -> TestClient:
 def viewer(app, c):
     """The same client signed in as a viewer (a second person ends local mode: the pages ask who you are)."""
     db = db_of(app)
-    users.create_user(db, users.local_owner_actor(db), email="viewer@example.com", role="viewer", password=PASSWORD)
+    users.create_user(
+        db, users.local_owner_actor(db), email="viewer@example.com", role="viewer", password=PASSWORD
+    )
     return sign_in(c, "viewer@example.com")
 
 
 # Discovery
 
+
 def test_a_bare_401_names_the_protected_resource_metadata(c):
     r = c.post("/mcp/", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, headers=MCP_HEADERS)
     assert r.status_code == 401
-    assert f'resource_metadata="{ORIGIN}/.well-known/oauth-protected-resource/mcp"' in r.headers["www-authenticate"]
+    assert (
+        f'resource_metadata="{ORIGIN}/.well-known/oauth-protected-resource/mcp"'
+        in r.headers["www-authenticate"]
+    )
 
 
-@pytest.mark.parametrize("path", ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp",
-                                  "/.well-known/oauth-protected-resource/mcp/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/.well-known/oauth-protected-resource",
+        "/.well-known/oauth-protected-resource/mcp",
+        "/.well-known/oauth-protected-resource/mcp/",
+    ],
+)
 def test_protected_resource_metadata_names_this_server_as_its_authorization_server(c, path):
     body = c.get(path).json()
     assert body["resource"] == ORIGIN + "/mcp" and body["authorization_servers"] == [ORIGIN]
@@ -81,12 +98,14 @@ def test_protected_resource_metadata_names_this_server_as_its_authorization_serv
 def test_authorization_server_metadata_offers_pkce_s256_only_and_every_endpoint(c):
     body = c.get("/.well-known/oauth-authorization-server").json()
     assert body["issuer"] == ORIGIN and body["code_challenge_methods_supported"] == ["S256"]
-    assert {body[k] for k in ("authorization_endpoint", "token_endpoint", "registration_endpoint",
-                              "revocation_endpoint")} == {ORIGIN + p for p in ("/oauth/authorize", "/oauth/token",
-                                                                                "/oauth/register", "/oauth/revoke")}
+    assert {
+        body[k]
+        for k in ("authorization_endpoint", "token_endpoint", "registration_endpoint", "revocation_endpoint")
+    } == {ORIGIN + p for p in ("/oauth/authorize", "/oauth/token", "/oauth/register", "/oauth/revoke")}
 
 
 # Codes and PKCE
+
 
 def test_a_wrong_pkce_verifier_is_refused(c):
     client = register(c)
@@ -98,9 +117,18 @@ def test_a_wrong_pkce_verifier_is_refused(c):
 
 def test_a_plain_pkce_method_is_refused(c):
     client = register(c)
-    r = c.get("/oauth/authorize", params={"response_type": "code", "client_id": client["client_id"],
-                                          "redirect_uri": REDIRECT, "code_challenge": "x" * 43,
-                                          "code_challenge_method": "plain", "state": "s"}, follow_redirects=False)
+    r = c.get(
+        "/oauth/authorize",
+        params={
+            "response_type": "code",
+            "client_id": client["client_id"],
+            "redirect_uri": REDIRECT,
+            "code_challenge": "x" * 43,
+            "code_challenge_method": "plain",
+            "state": "s",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 302 and query_of(r.headers["location"])["error"] == "invalid_request"
 
 
@@ -128,6 +156,7 @@ def test_an_expired_code_is_refused(c, monkeypatch):
 
 # Redirect URIs
 
+
 def test_a_redirect_uri_that_was_not_registered_is_refused_without_redirecting(c):
     client = register(c)
     r = authorize(c, client["client_id"], pkce()[1], redirect="http://127.0.0.1:5555/elsewhere")
@@ -141,7 +170,9 @@ def test_a_loopback_redirect_may_come_back_on_another_port(c):
 
 
 def test_registration_refuses_a_remote_redirect_until_an_owner_allows_its_host(c):
-    r = c.post("/oauth/register", json={"client_name": "Web app", "redirect_uris": ["https://app.example/cb"]})
+    r = c.post(
+        "/oauth/register", json={"client_name": "Web app", "redirect_uris": ["https://app.example/cb"]}
+    )
     assert r.status_code == 400 and r.json()["error"] == "invalid_redirect_uri"
     assert c.put("/api/v1/settings/oauth", json={"redirect_hosts": ["app.example"]}).status_code == 200
     assert register(c, "https://app.example/cb")["redirect_uris"] == ["https://app.example/cb"]
@@ -156,6 +187,7 @@ def test_an_owner_can_switch_registration_off(c):
 
 # Audience
 
+
 def test_a_token_for_another_resource_is_refused(c):
     client = register(c)
     r = authorize(c, client["client_id"], pkce()[1], resource="https://other.example/mcp")
@@ -165,19 +197,26 @@ def test_a_token_for_another_resource_is_refused(c):
 def test_a_token_another_plan_desk_issued_gets_401(c, tmp_path):
     from plandesk.app import create_app
     from plandesk.settings import load_settings
+
     other_dir = tmp_path / "other"
     other_dir.mkdir()
-    with TestClient(create_app(load_settings(data_dir=other_dir)), base_url=ORIGIN,
-                    client=("127.0.0.1", 50002)) as other:
+    with TestClient(
+        create_app(load_settings(data_dir=other_dir)), base_url=ORIGIN, client=("127.0.0.1", 50002)
+    ) as other:
         _, foreign = connect(other)
     assert mcp_call(c, foreign["access_token"]).status_code == 401
 
 
 # Refresh, revocation, the person's choices
 
+
 def test_refresh_rotates_both_tokens_and_the_old_refresh_token_fails(c):
     client, first = connect(c)
-    data = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"], "client_id": client["client_id"]}
+    data = {
+        "grant_type": "refresh_token",
+        "refresh_token": first["refresh_token"],
+        "client_id": client["client_id"],
+    }
     second = c.post("/oauth/token", data=data).json()
     assert second["refresh_token"] != first["refresh_token"]
     assert mcp_call(c, second["access_token"]).status_code == 200
@@ -188,12 +227,24 @@ def test_refresh_rotates_both_tokens_and_the_old_refresh_token_fails(c):
 
 def test_the_revocation_endpoint_ends_access_and_refresh(c):
     client, tokens = connect(c)
-    r = c.post("/oauth/revoke", data={"token": tokens["refresh_token"], "token_type_hint": "refresh_token",
-                                      "client_id": client["client_id"]})
+    r = c.post(
+        "/oauth/revoke",
+        data={
+            "token": tokens["refresh_token"],
+            "token_type_hint": "refresh_token",
+            "client_id": client["client_id"],
+        },
+    )
     assert r.status_code == 200
     assert mcp_call(c, tokens["access_token"]).status_code == 401
-    r = c.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
-                                     "client_id": client["client_id"]})
+    r = c.post(
+        "/oauth/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": client["client_id"],
+        },
+    )
     assert r.status_code == 400
 
 
@@ -209,8 +260,12 @@ def test_the_consent_form_without_its_csrf_token_is_refused(c):
     r = authorize(c, client["client_id"], pkce()[1])
     page = consent_page(c, r.headers["location"])
     request_id = re.search(r'name="request" value="([^"]+)"', page.text).group(1)
-    r = c.post("/oauth/consent", data={"csrf_token": "forged" * 8, "request": request_id, "decision": "allow"},
-               headers={"origin": ORIGIN}, follow_redirects=False)
+    r = c.post(
+        "/oauth/consent",
+        data={"csrf_token": "forged" * 8, "request": request_id, "decision": "allow"},
+        headers={"origin": ORIGIN},
+        follow_redirects=False,
+    )
     assert r.status_code == 403
 
 
@@ -229,12 +284,16 @@ def test_a_grant_is_listed_in_settings_mcp_with_its_client_name(c):
 
 def test_changes_made_through_a_grant_are_audited_with_its_client_name(c, app):
     _, granted = connect(c)
-    r = mcp_call(c, granted["access_token"], "tools/call", {"name": "create_project", "arguments": {"name": "Via app"}})
+    r = mcp_call(
+        c, granted["access_token"], "tools/call", {"name": "create_project", "arguments": {"name": "Via app"}}
+    )
     assert r.status_code == 200 and not r.json()["result"].get("isError"), r.text
     db = db_of(app)
     with db.read() as conn:
         entry = audit.list_entries(conn, project_id=None, action="project.create")["items"][0]
-    token_row = next(t for t in tokens.list_tokens(db, users.local_owner_actor(db)) if t["id"] == entry["token_id"])
+    token_row = next(
+        t for t in tokens.list_tokens(db, users.local_owner_actor(db)) if t["id"] == entry["token_id"]
+    )
     assert token_row["name"] == "Test Agent"
 
 
@@ -247,12 +306,19 @@ def test_a_removed_person_s_grant_stops_and_cannot_be_refreshed(app, c, viewer):
     viewer_id = users.find_by_email(db, "viewer@example.com")["id"]
     users.remove_user(db, users.local_owner_actor(db), viewer_id)
     assert mcp_call(c, tokens["access_token"]).status_code == 401
-    r = c.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
-                                     "client_id": client["client_id"]})
+    r = c.post(
+        "/oauth/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": client["client_id"],
+        },
+    )
     assert r.status_code == 400
 
 
 # Never more than the role allows
+
 
 def test_a_viewer_asking_for_write_gets_a_read_only_connection(viewer):
     client = register(viewer)
@@ -260,10 +326,14 @@ def test_a_viewer_asking_for_write_gets_a_read_only_connection(viewer):
     r = authorize(viewer, client["client_id"], challenge, scope="read write")
     page = consent_page(viewer, r.headers["location"])
     assert "Your role is viewer" in page.text
-    code = query_of(answer(viewer, r.headers["location"]))["code"]  # the form cannot un-tick read-only for a viewer
+    code = query_of(answer(viewer, r.headers["location"]))[
+        "code"
+    ]  # the form cannot un-tick read-only for a viewer
     tokens = exchange(viewer, client["client_id"], code, verifier).json()
     assert tokens["scope"] == "read"
-    r = mcp_call(viewer, tokens["access_token"], "tools/call", {"name": "create_project", "arguments": {"name": "x"}})
+    r = mcp_call(
+        viewer, tokens["access_token"], "tools/call", {"name": "create_project", "arguments": {"name": "x"}}
+    )
     assert r.json()["result"]["isError"] is True
 
 
@@ -271,12 +341,15 @@ def test_code_operations_wider_than_the_role_are_narrowed(viewer):
     client = register(viewer)
     verifier, challenge = pkce()
     r = authorize(viewer, client["client_id"], challenge, scope="read write code")
-    code = query_of(answer(viewer, r.headers["location"], toolsets="code",
-                           operations=["code.read", "code.write", "exec"]))["code"]
+    code = query_of(
+        answer(viewer, r.headers["location"], toolsets="code", operations=["code.read", "code.write", "exec"])
+    )["code"]
     tokens = exchange(viewer, client["client_id"], code, verifier).json()
     assert tokens["scope"] == "read code"
     listed = viewer.get("/api/v1/tokens").json()
-    grant = next(t for t in (listed["items"] if isinstance(listed, dict) else listed) if t["name"] == "Test Agent")
+    grant = next(
+        t for t in (listed["items"] if isinstance(listed, dict) else listed) if t["name"] == "Test Agent"
+    )
     assert grant["read_only"] is True and grant["operations"] == ["code.read"]
 
 
@@ -291,24 +364,36 @@ def test_a_scope_the_client_did_not_ask_for_is_never_granted(c):
 def test_bearer_tokens_keep_working_beside_oauth(c, workspace):
     raw = workspace.create_token("plain")
     assert mcp_call(c, raw).status_code == 200
-    r = c.post(f"/mcp/?token={raw}", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, headers=MCP_HEADERS)
+    r = c.post(
+        f"/mcp/?token={raw}", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, headers=MCP_HEADERS
+    )
     assert r.status_code == 200
 
 
 def test_the_settings_page_switches_registration_off_and_lists_redirect_hosts(c):
     page = c.get("/settings/oauth", headers={"accept": "text/html"})
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    r = c.post("/settings/oauth", data={"csrf_token": token, "redirect_hosts": "claude.ai\n"},
-               headers={"origin": ORIGIN}, follow_redirects=False)
+    r = c.post(
+        "/settings/oauth",
+        data={"csrf_token": token, "redirect_hosts": "claude.ai\n"},
+        headers={"origin": ORIGIN},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
-    assert c.get("/api/v1/settings/oauth").json() == {"registration_open": False, "redirect_hosts": ["claude.ai"]}
+    assert c.get("/api/v1/settings/oauth").json() == {
+        "registration_open": False,
+        "redirect_hosts": ["claude.ai"],
+    }
 
 
 def test_registrations_from_one_address_are_rate_limited(c, clock):
     # The fake clock stands still, so a slow machine cannot refill the bucket while the burst runs.
     from plandesk.core import oauth
-    answers = [c.post("/oauth/register", json={"client_name": "x", "redirect_uris": [REDIRECT]}).status_code
-               for _ in range(oauth.REGISTRATIONS_PER_MINUTE + 1)]
+
+    answers = [
+        c.post("/oauth/register", json={"client_name": "x", "redirect_uris": [REDIRECT]}).status_code
+        for _ in range(oauth.REGISTRATIONS_PER_MINUTE + 1)
+    ]
     assert answers[0] == 201
     assert answers[-1] == 429
 
@@ -317,7 +402,9 @@ def test_on_a_team_server_the_consent_page_asks_the_person_to_sign_in_first(app,
     db = db_of(app)
     client = register(c)
     r = authorize(c, client["client_id"], pkce()[1])
-    users.create_user(db, users.local_owner_actor(db), email="second@example.com", role="member", password=PASSWORD)
+    users.create_user(
+        db, users.local_owner_actor(db), email="second@example.com", role="member", password=PASSWORD
+    )
     page = consent_page(c, r.headers["location"])  # two people: local mode is over, nobody is signed in
     assert page.history and page.history[0].status_code == 303
     assert page.url.path == "/signin" and "next=%2Foauth%2Fconsent%3Frequest%3D" in str(page.url)
@@ -326,8 +413,11 @@ def test_on_a_team_server_the_consent_page_asks_the_person_to_sign_in_first(app,
 def test_a_token_from_signing_in_is_refused_in_the_url(c):
     _, granted = connect(c)
     assert granted["access_token"].startswith("plandesk_mcp_oauth_")
-    r = c.post(f"/mcp/?token={granted['access_token']}", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
-               headers=MCP_HEADERS)
+    r = c.post(
+        f"/mcp/?token={granted['access_token']}",
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        headers=MCP_HEADERS,
+    )
     assert r.status_code == 401 and "Authorization header" in r.json()["message"]
 
 
@@ -335,10 +425,17 @@ def test_with_a_public_url_set_the_401_and_the_metadata_name_it(workspace):
     from dataclasses import replace
 
     from plandesk.app import create_app
+
     settings = replace(workspace.settings(), base_url="https://plandesk.example.com")
     with TestClient(create_app(settings), base_url=ORIGIN, client=("127.0.0.1", 50003)) as client:
-        r = client.post("/mcp/", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, headers=MCP_HEADERS)
-        assert 'resource_metadata="https://plandesk.example.com/.well-known/oauth-protected-resource/mcp"' in \
-            r.headers["www-authenticate"]
-        assert client.get("/.well-known/oauth-protected-resource/mcp").json()["resource"] == \
-            "https://plandesk.example.com/mcp"
+        r = client.post(
+            "/mcp/", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, headers=MCP_HEADERS
+        )
+        assert (
+            'resource_metadata="https://plandesk.example.com/.well-known/oauth-protected-resource/mcp"'
+            in r.headers["www-authenticate"]
+        )
+        assert (
+            client.get("/.well-known/oauth-protected-resource/mcp").json()["resource"]
+            == "https://plandesk.example.com/mcp"
+        )

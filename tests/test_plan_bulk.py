@@ -27,17 +27,21 @@ def core(tmp_path):
 
 def _task_count(db, pid) -> int:
     with db.read() as conn:
-        return conn.execute(select(func.count()).select_from(tasks_table).where(
-            tasks_table.c.project_id == pid)).scalar_one()
+        return conn.execute(
+            select(func.count()).select_from(tasks_table).where(tasks_table.c.project_id == pid)
+        ).scalar_one()
 
 
 def test_a_batch_links_new_tasks_to_an_existing_one_by_id(core):
     db, actor, pid = core
     base = tasks.create_task(db, actor, pid, {"label": "Existing"})["id"]
-    out = scaffold.create_tasks(db, actor, pid, [{"key": "a", "label": "A", "tags": ["api"]},
-                                                 {"key": "b", "label": "B"}],
-                                [{"from": base, "to": "a", "label": "blocks"}, {"from": "a", "to": "b",
-                                                                               "label": "blocks"}])
+    out = scaffold.create_tasks(
+        db,
+        actor,
+        pid,
+        [{"key": "a", "label": "A", "tags": ["api"]}, {"key": "b", "label": "B"}],
+        [{"from": base, "to": "a", "label": "blocks"}, {"from": "a", "to": "b", "label": "blocks"}],
+    )
     assert [t["tags"] for t in out["tasks"]] == [["api"], []]
     with db.read() as conn:
         f = graph.frontier(conn, actor, pid)
@@ -48,8 +52,13 @@ def test_a_batch_links_new_tasks_to_an_existing_one_by_id(core):
 def test_a_batch_naming_a_missing_task_writes_nothing(core):
     db, actor, pid = core
     with pytest.raises(NotFound) as err:
-        scaffold.create_tasks(db, actor, pid, [{"key": "a", "label": "A"}],
-                              [{"from": "a", "to": "00000000-0000-4000-8000-000000000000"}])
+        scaffold.create_tasks(
+            db,
+            actor,
+            pid,
+            [{"key": "a", "label": "A"}],
+            [{"from": "a", "to": "00000000-0000-4000-8000-000000000000"}],
+        )
     assert err.value.field == "edges[0].to" and _task_count(db, pid) == 0
 
 
@@ -59,8 +68,13 @@ def test_a_batch_closing_a_cycle_through_existing_edges_writes_nothing(core):
     y = tasks.create_task(db, actor, pid, {"label": "Y"})["id"]
     edges.create_edge(db, actor, pid, {"from_id": x, "to_id": y, "label": "blocks"})
     with pytest.raises(Conflict) as err:
-        scaffold.create_tasks(db, actor, pid, [{"key": "a", "label": "A"}],
-                              [{"from": y, "to": "a", "label": "blocks"}, {"from": "a", "to": x, "label": "blocks"}])
+        scaffold.create_tasks(
+            db,
+            actor,
+            pid,
+            [{"key": "a", "label": "A"}],
+            [{"from": y, "to": "a", "label": "blocks"}, {"from": "a", "to": x, "label": "blocks"}],
+        )
     assert err.value.field.startswith("edges[1]") and "cycle" in err.value.message
     assert _task_count(db, pid) == 2
 

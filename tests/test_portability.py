@@ -18,11 +18,27 @@ from sqlalchemy import func, select
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "checkout-revamp.json"
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-TABLES = ("goals", "tasks", "tags", "task_tags", "folders", "documents", "edges", "notes", "comments",
-          "revisions", "agent_runs", "agent_run_tasks", "agent_run_events", "connector_configs", "audit_log")
+TABLES = (
+    "goals",
+    "tasks",
+    "tags",
+    "task_tags",
+    "folders",
+    "documents",
+    "edges",
+    "notes",
+    "comments",
+    "revisions",
+    "agent_runs",
+    "agent_run_tasks",
+    "agent_run_events",
+    "connector_configs",
+    "audit_log",
+)
 
 
 # ------------------------------------------------------------------ helpers
+
 
 def import_file(ws: Workspace, path: Path, *extra: str) -> str:
     out = ws.cli("import", "--in", str(path), *extra)
@@ -33,22 +49,28 @@ def import_file(ws: Workspace, path: Path, *extra: str) -> str:
 
 def export_file(ws: Workspace, project_id: str, path: Path) -> dict:
     out = ws.cli("export", "--project", project_id, "--out", str(path))
-    assert out.stdout.strip() == f"Exported project {json.loads(path.read_text())['project']['name']} to {path}"
+    assert (
+        out.stdout.strip() == f"Exported project {json.loads(path.read_text())['project']['name']} to {path}"
+    )
     return json.loads(path.read_text())
 
 
 def open_db(ws: Workspace):
     from plandesk.core.workspace import initialise
+
     return initialise(ws.settings())
 
 
 def row_counts(ws: Workspace) -> dict[str, int]:
     from plandesk.db.schema import metadata
+
     db = open_db(ws)
     try:
         with db.read() as conn:
-            return {name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                    for name, t in metadata.tables.items()}
+            return {
+                name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                for name, t in metadata.tables.items()
+            }
     finally:
         db.dispose()
 
@@ -114,16 +136,32 @@ def v2(exported_example) -> dict:
 
 # ------------------------------------------------------------------ the example
 
+
 @pytest.mark.server("app")  # the CLI writes the workspace; the REST reads need no process
 def test_the_example_imports_as_a_checkout_plan_with_every_status(workspace, api):
     pid = import_file(workspace, EXAMPLE)
     project = api.get(f"/api/v1/projects/{pid}").json()
     assert project["name"] == "Checkout revamp"
     assert project["canvas_layout"] == {"zoom": 1, "x": 0, "y": 0}
-    assert project["summary"] == {"scope": 1, "todo": 3, "in_progress": 1, "done": 2, "backlog": 1, "total": 8}
+    assert project["summary"] == {
+        "scope": 1,
+        "todo": 3,
+        "in_progress": 1,
+        "done": 2,
+        "backlog": 1,
+        "total": 8,
+    }
     edges = api.get(f"/api/v1/projects/{pid}/edges").json()["items"]
-    assert sorted(e["label"] for e in edges) == ["blocks", "blocks", "clarifies", "depends_on", "depends_on",
-                                                "documents", "enables", "feeds"]
+    assert sorted(e["label"] for e in edges) == [
+        "blocks",
+        "blocks",
+        "clarifies",
+        "depends_on",
+        "depends_on",
+        "documents",
+        "enables",
+        "feeds",
+    ]
     doc_edges = [e for e in edges if e["from_type"] == "document"]
     linked = api.get(f"/api/v1/tasks/{doc_edges[0]['to_id']}").json()
     assert linked["label"] == "Design the one-page checkout layout"
@@ -133,8 +171,11 @@ def test_the_example_imports_as_a_checkout_plan_with_every_status(workspace, api
 
 def test_the_example_keeps_its_documents_runs_and_dates(v2):
     doc = v2
-    assert [d["title"] for d in doc["documents"]] == ["Spec: One-page checkout", "Notes: Payment provider vault",
-                                                    "Decision log: Guest checkout"]
+    assert [d["title"] for d in doc["documents"]] == [
+        "Spec: One-page checkout",
+        "Notes: Payment provider vault",
+        "Decision log: Guest checkout",
+    ]
     assert doc["documents"][1]["parent_id"] == doc["documents"][0]["id"]
     assert doc["documents"][0]["body"].startswith("**Status:** Agreed\n\n## Goal\n")
     assert "[mock-ups](https://example.com/checkout-mockups)" in doc["documents"][0]["body"]
@@ -163,6 +204,7 @@ def test_import_json_reports_the_project_and_counts(workspace):
 def test_importing_twice_gives_two_projects_sharing_no_id(workspace, tmp_path):
     first = export_file(workspace, import_file(workspace, EXAMPLE), tmp_path / "a.json")
     second = export_file(workspace, import_file(workspace, EXAMPLE), tmp_path / "b.json")
+
     def ids(doc: dict) -> set[str]:
         return {r["id"] for k in ("tasks", "edges", "documents", "agent_runs") for r in doc[k]}
 
@@ -176,9 +218,14 @@ def test_a_progress_bar_shows_on_a_terminal_and_never_in_a_pipe(workspace):
     assert "Importing" not in piped.stderr
     leader, follower = pty.openpty()
     try:
-        proc = subprocess.run([sys.executable, "-m", "plandesk", "import", "--in", str(EXAMPLE)],
-                              stdout=subprocess.PIPE, stderr=follower, text=True, timeout=120,
-                              env={**workspace.env, "TERM": "xterm-256color", "COLUMNS": "100"})
+        proc = subprocess.run(
+            [sys.executable, "-m", "plandesk", "import", "--in", str(EXAMPLE)],
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            text=True,
+            timeout=120,
+            env={**workspace.env, "TERM": "xterm-256color", "COLUMNS": "100"},
+        )
         os.close(follower)
         follower = -1
         shown = b""
@@ -201,6 +248,7 @@ def test_a_progress_bar_shows_on_a_terminal_and_never_in_a_pipe(workspace):
 
 # ------------------------------------------------------------------ round trips
 
+
 def test_v1_then_export_import_export_is_equal_but_for_ids(workspace, tmp_path):
     first = export_file(workspace, import_file(workspace, EXAMPLE), tmp_path / "1.json")
     second = export_file(workspace, import_file(workspace, tmp_path / "1.json"), tmp_path / "2.json")
@@ -218,45 +266,91 @@ def seed_every_table(server, api) -> str:
     from plandesk.core.users import local_owner_actor
     from plandesk.db.schema import connector_configs
 
-    project = api.post("/api/v1/projects", json={"name": "Everything", "description": "All the tables",
-                                                 "repo_url": "https://example.com/repo.git"}).json()
+    project = api.post(
+        "/api/v1/projects",
+        json={
+            "name": "Everything",
+            "description": "All the tables",
+            "repo_url": "https://example.com/repo.git",
+        },
+    ).json()
     pid = project["id"]
-    assert api.patch(f"/api/v1/projects/{pid}", json={"canvas_layout": {"zoom": 0.8, "x": 10, "y": -4}}
-                     ).status_code == 200
+    assert (
+        api.patch(
+            f"/api/v1/projects/{pid}", json={"canvas_layout": {"zoom": 0.8, "x": 10, "y": -4}}
+        ).status_code
+        == 200
+    )
 
     def task(label, **kw):
         r = api.post(f"/api/v1/projects/{pid}/tasks", json={"label": label, **kw})
         assert r.status_code == 201, r.text
         return r.json()
 
-    a = task("Write the schema", tags=["db", "core"], priority="high", due_date="2026-12-01",
-             commit_refs=["abc1234"], assignee="Ana", x=12.5, y=-3)
+    a = task(
+        "Write the schema",
+        tags=["db", "core"],
+        priority="high",
+        due_date="2026-12-01",
+        commit_refs=["abc1234"],
+        assignee="Ana",
+        x=12.5,
+        y=-3,
+    )
     b = task("Serve the API", tags=["api"], kind="decision", description="Use **FastAPI**.")
     c = task("Ship it", status="backlog")
     gone = task("Scrapped idea")
     for x, y, label in ((a, b, "blocks"), (c, b, "depends_on"), (a, c, "relates")):
-        assert api.post(f"/api/v1/projects/{pid}/edges", json={"from_id": x["id"], "to_id": y["id"], "label": label,
-                                                               "style": "dashed"}).status_code == 201
-    assert api.patch(f"/api/v1/tasks/{b['id']}", json={"label": "Serve the REST API", "version": 1}).status_code == 200
+        assert (
+            api.post(
+                f"/api/v1/projects/{pid}/edges",
+                json={"from_id": x["id"], "to_id": y["id"], "label": label, "style": "dashed"},
+            ).status_code
+            == 201
+        )
+    assert (
+        api.patch(f"/api/v1/tasks/{b['id']}", json={"label": "Serve the REST API", "version": 1}).status_code
+        == 200
+    )
     assert api.post(f"/api/v1/tasks/{a['id']}/claim", json={"agent_ref": "agent-7"}).status_code == 200
     assert api.delete(f"/api/v1/tasks/{gone['id']}").status_code == 204  # leaves a revision of a deleted task
 
     db = open_db(server.workspace)
     try:
         owner = local_owner_actor(db)
-        goal = goals.create_goal(db, owner, pid, {
-            "name": "v1", "objective": "Ship the first version",
-            "verification_surface": {"kind": "acceptance_checklist", "items": ["API answers", "Docs exist"]},
-            "constraints": "No new services"})
+        goal = goals.create_goal(
+            db,
+            owner,
+            pid,
+            {
+                "name": "v1",
+                "objective": "Ship the first version",
+                "verification_surface": {
+                    "kind": "acceptance_checklist",
+                    "items": ["API answers", "Docs exist"],
+                },
+                "constraints": "No new services",
+            },
+        )
         goals.set_current_goal(db, owner, goal["id"])
         assert api.patch(f"/api/v1/tasks/{c['id']}", json={"goal_id": goal["id"]}).status_code == 200
         top = folders.create_folder(db, owner, pid, {"name": "Specs"})
         sub = folders.create_folder(db, owner, pid, {"name": "API", "parent_id": top["id"]})
-        spec = documents.create_document(db, owner, pid, {"title": "API spec", "body": "# API\n\nGET /x",
-                                                          "folder_id": sub["id"], "status_line": "Draft",
-                                                          "link_to": [b["id"]]})
-        child = documents.create_document(db, owner, pid, {"title": "Errors", "body": "problem+json",
-                                                           "parent_id": spec["id"]})
+        spec = documents.create_document(
+            db,
+            owner,
+            pid,
+            {
+                "title": "API spec",
+                "body": "# API\n\nGET /x",
+                "folder_id": sub["id"],
+                "status_line": "Draft",
+                "link_to": [b["id"]],
+            },
+        )
+        child = documents.create_document(
+            db, owner, pid, {"title": "Errors", "body": "problem+json", "parent_id": spec["id"]}
+        )
         documents.update_document(db, owner, child["id"], {"body": "problem+json with code, field, message"})
         note = notes.create_note(db, owner, pid, {"title": "Idea", "body": "Try tsvector"})
         comments.add_comment(db, owner, "task", a["id"], "Looks right", passage="schema")
@@ -266,11 +360,26 @@ def seed_every_table(server, api) -> str:
         runs.record_agent_progress(db, owner, run["id"], "Schema written", data={"task": a["id"], "files": 3})
         runs.complete_agent_run(db, owner, run["id"], summary="Done")
         with db.write() as tx:  # no core for connector settings yet: the row as that part will write it
-            tx.conn.execute(connector_configs.insert().values(project_id=pid, updated_at=now(), config={
-                "enabled": False, "code_root": "/srv/everything", "exec_allowlist": ["make"],
-                "recipes": [{"name": "build", "kind": "build", "argv": ["make"], "timeout_s": 60}],
-                "databases": [{"name": "main", "engine": "postgresql",
-                               "read_url": "postgresql://reader:hunter2@db.internal/app", "write_url": None}]}))
+            tx.conn.execute(
+                connector_configs.insert().values(
+                    project_id=pid,
+                    updated_at=now(),
+                    config={
+                        "enabled": False,
+                        "code_root": "/srv/everything",
+                        "exec_allowlist": ["make"],
+                        "recipes": [{"name": "build", "kind": "build", "argv": ["make"], "timeout_s": 60}],
+                        "databases": [
+                            {
+                                "name": "main",
+                                "engine": "postgresql",
+                                "read_url": "postgresql://reader:hunter2@db.internal/app",
+                                "write_url": None,
+                            }
+                        ],
+                    },
+                )
+            )
     finally:
         db.dispose()
     return pid
@@ -304,20 +413,31 @@ def test_export_leaves_database_passwords_out(server, api, tmp_path):
     pid = seed_every_table(server, api)
     doc = export_file(server.workspace, pid, tmp_path / "x.json")
     assert "hunter2" not in (tmp_path / "x.json").read_text()
-    assert doc["connector_configs"][0]["config"]["databases"][0]["read_url"] == \
-        "postgresql://reader@db.internal/app"
+    assert (
+        doc["connector_configs"][0]["config"]["databases"][0]["read_url"]
+        == "postgresql://reader@db.internal/app"
+    )
 
 
 def test_an_imported_connector_is_switched_off_until_an_owner_turns_it_on(workspace, tmp_path, v2):
     doc = v2
-    doc["connector_configs"] = [{"config": {"enabled": True, "code_root": "/", "exec_allowlist": ["sh"]},
-                                 "updated_at": "2026-11-01T00:00:00Z"}]
+    doc["connector_configs"] = [
+        {
+            "config": {"enabled": True, "code_root": "/", "exec_allowlist": ["sh"]},
+            "updated_at": "2026-11-01T00:00:00Z",
+        }
+    ]
     (tmp_path / "on.json").write_text(json.dumps(doc))
     again = export_file(workspace, import_file(workspace, tmp_path / "on.json"), tmp_path / "again.json")
-    assert again["connector_configs"][0]["config"] == {"enabled": False, "code_root": "/", "exec_allowlist": ["sh"]}
+    assert again["connector_configs"][0]["config"] == {
+        "enabled": False,
+        "code_root": "/",
+        "exec_allowlist": ["sh"],
+    }
 
 
 # ------------------------------------------------------------------ refusals
+
 
 def test_a_file_that_is_not_json_is_refused(workspace, tmp_path):
     refused(workspace, tmp_path, "{ not json", "not valid JSON (line 1, column 3")
@@ -341,7 +461,9 @@ def test_a_newer_version_is_refused(workspace, tmp_path, v2):
 def test_a_bad_status_in_v1_is_refused_naming_the_task(workspace, tmp_path):
     doc = v1_example()
     doc["tasks"][3]["status"] = "doing"
-    refused(workspace, tmp_path, doc, "tasks[3].status: must be one of scope, todo, in_progress, done, backlog")
+    refused(
+        workspace, tmp_path, doc, "tasks[3].status: must be one of scope, todo, in_progress, done, backlog"
+    )
 
 
 def test_a_bad_enum_in_our_format_is_refused_naming_the_row(workspace, tmp_path, v2):
@@ -371,8 +493,14 @@ def test_duplicate_ids_are_refused(workspace, tmp_path, v2):
 
 def test_a_dependency_cycle_in_the_file_is_refused(workspace, tmp_path):
     doc = v1_example()
-    doc["edges"].append({"id": "loop", "from_task_id": doc["tasks"][6]["id"], "to_task_id": doc["tasks"][0]["id"],
-                         "label": "blocks"})
+    doc["edges"].append(
+        {
+            "id": "loop",
+            "from_task_id": doc["tasks"][6]["id"],
+            "to_task_id": doc["tasks"][0]["id"],
+            "label": "blocks",
+        }
+    )
     refused(workspace, tmp_path, doc, "edges: dependency edges form a cycle")
 
 
@@ -397,20 +525,32 @@ def test_export_json_names_the_file_and_counts(workspace, tmp_path):
     pid = import_file(workspace, EXAMPLE)
     out = workspace.cli("export", "--project", pid, "--out", str(tmp_path / "e.json"), "--json")
     result = json.loads(out.stdout)
-    assert result == {"project_id": pid, "name": "Checkout revamp", "file": str(tmp_path / "e.json"),
-                      "counts": result["counts"]}
+    assert result == {
+        "project_id": pid,
+        "name": "Checkout revamp",
+        "file": str(tmp_path / "e.json"),
+        "counts": result["counts"],
+    }
     assert result["counts"]["tasks"] == 8
 
 
 # ------------------------------------------------------------------ v1 details
 
+
 def test_v1_html_with_script_becomes_markdown_without_it(workspace, tmp_path):
     doc = v1_example()
-    doc["documents"] = [{"id": "d1", "title": "Hostile", "parent_id": None, "linked_task_id": None,
-                         "status_line": None,
-                         "body": "<h3>Plan</h3><p>Keep <em>calm</em>.</p><script>alert('x')</script>"
-                                 "<style>p{color:red}</style><img src=x onerror=\"alert(1)\">"
-                                 "<a href=\"javascript:alert(2)\">click</a>"}]
+    doc["documents"] = [
+        {
+            "id": "d1",
+            "title": "Hostile",
+            "parent_id": None,
+            "linked_task_id": None,
+            "status_line": None,
+            "body": "<h3>Plan</h3><p>Keep <em>calm</em>.</p><script>alert('x')</script>"
+            '<style>p{color:red}</style><img src=x onerror="alert(1)">'
+            '<a href="javascript:alert(2)">click</a>',
+        }
+    ]
     (tmp_path / "hostile.json").write_text(json.dumps(doc))
     out = export_file(workspace, import_file(workspace, tmp_path / "hostile.json"), tmp_path / "o.json")
     body = out["documents"][0]["body"]
@@ -439,12 +579,14 @@ def test_v1_run_without_completed_at_stays_running(workspace, tmp_path):
 
 # ------------------------------------------------------------------ the core's own refusals
 
+
 def test_a_read_only_actor_cannot_import(workspace):
     from dataclasses import replace
 
     from plandesk.core.errors import Forbidden
     from plandesk.core.portability import import_project
     from plandesk.core.users import local_owner_actor
+
     db = open_db(workspace)
     try:
         actor = replace(local_owner_actor(db), read_only=True)

@@ -59,8 +59,12 @@ def plan(api, project, workspace) -> dict:
 
     ids["task_id"] = made(api.post(f"/api/v1/projects/{pid}/tasks", json={"label": "first"}))["id"]
     second = made(api.post(f"/api/v1/projects/{pid}/tasks", json={"label": "second"}))["id"]
-    ids["edge_id"] = made(api.post(f"/api/v1/projects/{pid}/edges", json={
-        "from_task_id": ids["task_id"], "to_task_id": second, "label": "blocks"}))["id"]
+    ids["edge_id"] = made(
+        api.post(
+            f"/api/v1/projects/{pid}/edges",
+            json={"from_task_id": ids["task_id"], "to_task_id": second, "label": "blocks"},
+        )
+    )["id"]
     ids["document_id"] = made(api.post(f"/api/v1/projects/{pid}/documents", json={"title": "Spec"}))["id"]
     ids["folder_id"] = made(api.post(f"/api/v1/projects/{pid}/folders", json={"name": "Specs"}))["id"]
     ids["note_id"] = made(api.post(f"/api/v1/projects/{pid}/notes", json={"title": "Note"}))["id"]
@@ -68,16 +72,22 @@ def plan(api, project, workspace) -> dict:
     ids["goal_id"] = made(api.post(f"/api/v1/projects/{pid}/goals", json={"objective": "ship it"}))["id"]
     ids["run_id"] = made(api.post("/api/v1/agent-runs", json={"project_id": pid}))["id"]
     made(api.patch(f"/api/v1/tasks/{ids['task_id']}", json={"label": "first, renamed"}))
-    ids["revision_id"] = made(api.get(f"/api/v1/projects/{pid}/revisions", params={
-        "target_type": "task", "target_id": ids["task_id"]}))["items"][0]["id"]
+    ids["revision_id"] = made(
+        api.get(
+            f"/api/v1/projects/{pid}/revisions", params={"target_type": "task", "target_id": ids["task_id"]}
+        )
+    )["items"][0]["id"]
     ids["share_id"] = made(api.post(f"/api/v1/tasks/{ids['task_id']}/share", json={}))["id"]
     owner_agent = made(api.post("/api/v1/tokens", json={"name": "owner agent"}))
     ids["token_id"] = owner_agent["id"]
     ids["owner_token"] = owner_agent["token"]  # minted while local mode lasts: the owner's agent from then on
     ids["invitation_id"] = made(api.post("/api/v1/invitations", json={"role": "member"}))["id"]
     ids["approval_id"] = pending_approval(workspace, pid)
-    ids["user_id"] = made(api.post("/api/v1/members", json={"email": "viewer@example.com", "role": "viewer",
-                                                            "password": PASSWORD}))["id"]
+    ids["user_id"] = made(
+        api.post(
+            "/api/v1/members", json={"email": "viewer@example.com", "role": "viewer", "password": PASSWORD}
+        )
+    )["id"]
     return ids
 
 
@@ -86,12 +96,22 @@ def pending_approval(workspace, project_id: str) -> str:
     from sqlalchemy import create_engine
 
     from plandesk.db.schema import approvals
+
     approval_id = str(uuid.uuid4())
     engine = create_engine(workspace.settings().resolved_database_url)
     with engine.begin() as conn:
-        conn.execute(approvals.insert().values(
-            id=approval_id, project_id=project_id, operation="deploy", tool="deploy", args_digest="0" * 64,
-            summary="deploy production", status="pending", created_at=datetime.now(UTC)))
+        conn.execute(
+            approvals.insert().values(
+                id=approval_id,
+                project_id=project_id,
+                operation="deploy",
+                tool="deploy",
+                args_digest="0" * 64,
+                summary="deploy production",
+                status="pending",
+                created_at=datetime.now(UTC),
+            )
+        )
     engine.dispose()
     return approval_id
 
@@ -106,8 +126,11 @@ def write_routes(spec: dict) -> list[tuple[str, str, dict]]:
 
 
 def fill(path: str, ids: dict) -> str:
-    target = "task_id" if path.startswith("/api/v1/tasks/") else (
-        "document_id" if path.startswith("/api/v1/documents/") else "note_id")
+    target = (
+        "task_id"
+        if path.startswith("/api/v1/tasks/")
+        else ("document_id" if path.startswith("/api/v1/documents/") else "note_id")
+    )
     values = {**ids, "target_id": ids[target]}
     for name in [p.strip("{}") for p in path.split("/") if p.startswith("{")]:
         path = path.replace("{" + name + "}", values.get(name, str(uuid.uuid4())))
@@ -159,8 +182,11 @@ def test_the_viewer_walk_left_the_plan_unchanged(server, plan):
     token = viewer_token(server)
     owner = server.client(headers={"Authorization": f"Bearer {plan['owner_token']}"})
     before = owner.get(f"/api/v1/projects/{plan['project_id']}/audit").json()["total"]
-    walk(server.client(headers={"Authorization": f"Bearer {token}"}),
-         server.client().get("/api/v1/openapi.json").json(), plan)
+    walk(
+        server.client(headers={"Authorization": f"Bearer {token}"}),
+        server.client().get("/api/v1/openapi.json").json(),
+        plan,
+    )
     assert owner.get(f"/api/v1/projects/{plan['project_id']}/audit").json()["total"] == before
 
 
@@ -168,9 +194,13 @@ def start_on(host: str, workspace, *extra: str):
     """`plandesk serve --host 127.0.0.2`: a loopback address, but not the loopback bind that means local mode."""
     port = free_port()
     log = open(workspace.data_dir / f"server-{port}.log", "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "plandesk", "serve", "--host", host, "--port", str(port),
-                             *extra], stdout=log, stderr=subprocess.STDOUT, env=workspace.env,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plandesk", "serve", "--host", host, "--port", str(port), *extra],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=workspace.env,
+        start_new_session=True,
+    )
     url = f"http://{host}:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -201,8 +231,16 @@ def test_a_bind_beyond_127_0_0_1_requires_sign_in_even_with_one_user(workspace):
 
 def test_a_signed_in_person_works_on_a_non_loopback_bind(workspace):
     workspace.cli("init")
-    workspace.cli("user", "create", "--email", "lead@example.com", "--role", "admin", "--password-stdin",
-                  input=PASSWORD + "\n")
+    workspace.cli(
+        "user",
+        "create",
+        "--email",
+        "lead@example.com",
+        "--role",
+        "admin",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     proc, url = start_on("127.0.0.2", workspace)
     try:
         with httpx2.Client(base_url=url, timeout=30) as c:
@@ -215,8 +253,10 @@ def test_a_signed_in_person_works_on_a_non_loopback_bind(workspace):
         proc.wait(timeout=15)
 
 
-@pytest.mark.parametrize("published", [{"PLANDESK_ALLOWED_HOSTS": "plans.example.com"},
-                                       {"PLANDESK_BASE_URL": "https://plans.example.com"}])
+@pytest.mark.parametrize(
+    "published",
+    [{"PLANDESK_ALLOWED_HOSTS": "plans.example.com"}, {"PLANDESK_BASE_URL": "https://plans.example.com"}],
+)
 def test_a_loopback_server_behind_a_reverse_proxy_requires_sign_in(workspace, serve, published):
     """The proxy connects from 127.0.0.1 for everyone on the internet: local mode must not apply."""
     s = serve("process", workspace, extra_env=published)
@@ -228,12 +268,18 @@ def test_a_loopback_server_behind_a_reverse_proxy_requires_sign_in(workspace, se
 def test_a_cross_site_post_is_refused(server, api):
     api.post("/api/v1/members", json={"email": "a@example.com", "role": "admin", "password": PASSWORD})
     c = server.client()
-    r = c.post("/api/v1/auth/sign-in", json={"email": "a@example.com", "password": PASSWORD},
-               headers={"Origin": "http://evil.example"})
+    r = c.post(
+        "/api/v1/auth/sign-in",
+        json={"email": "a@example.com", "password": PASSWORD},
+        headers={"Origin": "http://evil.example"},
+    )
     assert r.status_code == 403
     assert "set-cookie" not in r.headers
-    r = c.post("/api/v1/auth/sign-in", json={"email": "a@example.com", "password": PASSWORD},
-               headers={"Sec-Fetch-Site": "cross-site"})
+    r = c.post(
+        "/api/v1/auth/sign-in",
+        json={"email": "a@example.com", "password": PASSWORD},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
     assert r.status_code == 403
 
 

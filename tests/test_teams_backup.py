@@ -11,7 +11,9 @@ import httpx2
 import pytest
 from conftest import BACKEND, new_workspace, start_server
 
-sqlite_only = pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite files; PostgreSQL uses pg_dump (tested below)")
+sqlite_only = pytest.mark.skipif(
+    BACKEND != "sqlite", reason="SQLite files; PostgreSQL uses pg_dump (tested below)"
+)
 
 
 def task_ids(db_file) -> set[str]:
@@ -29,7 +31,9 @@ class Writers:
         self.acknowledged: list[str] = []
         self.lock = threading.Lock()
         self.stop = threading.Event()
-        self.threads = [threading.Thread(target=self._run, args=(server.url, project_id, i)) for i in range(n)]
+        self.threads = [
+            threading.Thread(target=self._run, args=(server.url, project_id, i)) for i in range(n)
+        ]
         for t in self.threads:
             t.start()
 
@@ -60,7 +64,9 @@ class Writers:
 
 
 @sqlite_only
-def test_a_backup_taken_while_agents_write_restores_to_a_workspace_that_passes_doctor(server, project, tmp_path):
+def test_a_backup_taken_while_agents_write_restores_to_a_workspace_that_passes_doctor(
+    server, project, tmp_path
+):
     writers = Writers(server, project["id"])
     try:
         writers.wait_for(40)
@@ -118,7 +124,9 @@ def test_restore_refuses_while_a_server_runs_on_the_workspace(workspace, tmp_pat
 def test_restore_keeps_the_replaced_database_as_bak(server, project, tmp_path):
     ws = server.workspace
     ws.cli("backup", "--out", str(tmp_path / "empty-project.db"))
-    task = server.client().post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "after backup"}).json()
+    task = (
+        server.client().post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "after backup"}).json()
+    )
     server.stop()
     ws.cli("restore", "--in", str(tmp_path / "empty-project.db"))
     assert task["id"] not in task_ids(ws.data_dir / "workspace.db")
@@ -146,7 +154,7 @@ def test_restore_refuses_a_file_that_is_not_a_whole_workspace(workspace, tmp_pat
     else:
         workspace.cli("backup", "--out", str(tmp_path / "good.db"))
         data = bytearray((tmp_path / "good.db").read_bytes())
-        data[len(data) // 2: len(data) // 2 + 8192] = b"\xff" * 8192  # scribble over pages in the middle
+        data[len(data) // 2 : len(data) // 2 + 8192] = b"\xff" * 8192  # scribble over pages in the middle
         bad.write_bytes(bytes(data))
     before = (workspace.data_dir / "workspace.db").read_bytes()
     r = workspace.cli("restore", "--in", str(bad), check=False)
@@ -165,4 +173,3 @@ def test_postgresql_backup_prints_pg_dump_without_the_password(tmp_path):
     assert "PGPASSWORD" in r.stderr
     r = ws.cli("restore", "--in", "plans.dump", "--database-url", url)
     assert r.stdout.strip().startswith("pg_restore")
-

@@ -9,16 +9,29 @@ from conftest import start_server
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("PLANDESK_CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = ["--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--disable-quic", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
 def team_server(workspace):
     workspace.cli("init")
-    workspace.cli("user", "create", "--email", "lead@example.com", "--role", "owner", "--password-stdin",
-                  input=PASSWORD + "\n")
+    workspace.cli(
+        "user",
+        "create",
+        "--email",
+        "lead@example.com",
+        "--role",
+        "owner",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     s = start_server(workspace)
     yield s
     s.stop()
@@ -27,6 +40,7 @@ def team_server(workspace):
 @pytest.fixture
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield b
@@ -39,7 +53,9 @@ def new_page(browser, server):
     page = context.new_page()
     page.problems = []
     page.on("pageerror", lambda e: page.problems.append(str(e)))
-    page.on("console", lambda m: page.problems.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on(
+        "console", lambda m: page.problems.append(m.text) if "Content Security Policy" in m.text else None
+    )
     return page
 
 
@@ -99,9 +115,14 @@ def test_a_shared_task_opens_as_a_clean_page_in_a_browser_that_never_signed_in(b
     token = lead.evaluate("document.querySelector('meta[name=csrf-token]').content")
     headers = {"X-CSRF-Token": token}
     project = lead.request.post("/api/v1/projects", data={"name": "Checkout"}, headers=headers).json()
-    task = lead.request.post(f"/api/v1/projects/{project['id']}/tasks", headers=headers,
-                             data={"label": "Ship the form", "description": "Check **both** card fields."}).json()
-    link = lead.request.post(f"/api/v1/tasks/{task['id']}/share", data={"expires": "7d"}, headers=headers).json()
+    task = lead.request.post(
+        f"/api/v1/projects/{project['id']}/tasks",
+        headers=headers,
+        data={"label": "Ship the form", "description": "Check **both** card fields."},
+    ).json()
+    link = lead.request.post(
+        f"/api/v1/tasks/{task['id']}/share", data={"expires": "7d"}, headers=headers
+    ).json()
 
     stranger = new_page(browser, team_server)
     stranger.goto(link["url"])

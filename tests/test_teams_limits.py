@@ -61,21 +61,27 @@ def test_the_limit_covers_mcp_and_tokens_in_the_url(limited):
     plain = limited.client()
     codes = [plain.get(f"/api/v1/projects?token={token}").status_code for _ in range(LIMIT + 1)]
     assert codes[-1] == 429
-    r = plain.post("/mcp/", headers={"Authorization": f"Bearer {token}"}, json={"jsonrpc": "2.0", "id": 1,
-                                                                               "method": "tools/list"})
+    r = plain.post(
+        "/mcp/",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+    )
     assert r.status_code == 429
     assert "retry-after" in r.headers
 
 
 @pytest.mark.server("process", fresh=True)  # adds a person (sign-in on) and spends the address's allowance
 def test_repeated_sign_in_guessing_is_slowed_per_address(server, api):
-    api.post("/api/v1/members", json={"email": "a@example.com", "role": "admin",
-                                      "password": "correct horse battery staple"})
+    api.post(
+        "/api/v1/members",
+        json={"email": "a@example.com", "role": "admin", "password": "correct horse battery staple"},
+    )
 
     def guess(i: int) -> int:
         with httpx2.Client(base_url=server.url, timeout=120) as c:
-            return c.post("/api/v1/auth/sign-in", json={"email": "a@example.com",
-                                                        "password": f"guess-{i:04d}-x"}).status_code
+            return c.post(
+                "/api/v1/auth/sign-in", json={"email": "a@example.com", "password": f"guess-{i:04d}-x"}
+            ).status_code
 
     # All at once; the bound allows for what the bucket refills (one every 3 s) while a busy machine serves them.
     started = time.monotonic()
@@ -88,8 +94,9 @@ def test_repeated_sign_in_guessing_is_slowed_per_address(server, api):
 
 def test_a_body_larger_than_the_limit_is_refused_before_it_is_read(server, project):
     big = "x" * (4 * 1024 * 1024 + 10)
-    r = server.client().post(f"/api/v1/projects/{project['id']}/tasks", content=big,
-                             headers={"Content-Type": "application/json"})
+    r = server.client().post(
+        f"/api/v1/projects/{project['id']}/tasks", content=big, headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 413
     assert r.json()["code"] == "payload_too_large"
 
@@ -99,8 +106,11 @@ def test_a_chunked_body_larger_than_the_limit_is_refused(server, project):
         for _ in range(5):
             yield b"x" * (1024 * 1024)
 
-    r = server.client().post(f"/api/v1/projects/{project['id']}/tasks", content=chunks(),
-                             headers={"Content-Type": "application/json"})
+    r = server.client().post(
+        f"/api/v1/projects/{project['id']}/tasks",
+        content=chunks(),
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 413
     assert r.json()["code"] == "payload_too_large"
 
@@ -110,8 +120,11 @@ def test_a_small_chunked_body_still_works(server, project):
         yield b'{"label": '
         yield b'"sent in pieces"}'
 
-    r = server.client().post(f"/api/v1/projects/{project['id']}/tasks", content=chunks(),
-                             headers={"Content-Type": "application/json"})
+    r = server.client().post(
+        f"/api/v1/projects/{project['id']}/tasks",
+        content=chunks(),
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 201, r.text
     assert r.json()["label"] == "sent in pieces"
 

@@ -71,8 +71,16 @@ def test_sign_in_sets_an_httponly_lax_session_cookie(server, admin):
 
 def test_session_cookie_is_secure_when_the_public_url_is_https(workspace, serve):
     workspace.cli("init")
-    workspace.cli("user", "create", "--email", "a@example.com", "--role", "admin", "--password-stdin",
-                  input=PASSWORD + "\n")
+    workspace.cli(
+        "user",
+        "create",
+        "--email",
+        "a@example.com",
+        "--role",
+        "admin",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     s = serve("process", workspace, extra_env={"PLANDESK_BASE_URL": "https://plans.example.com"})
     r = s.client().post("/api/v1/auth/sign-in", json={"email": "a@example.com", "password": PASSWORD})
     assert r.status_code == 200
@@ -94,7 +102,9 @@ def test_sign_out_ends_the_session_on_the_server(server, admin, workspace):
 def test_wrong_password_and_unknown_email_get_the_same_answer(server, admin):
     c = server.client()
     wrong = c.post("/api/v1/auth/sign-in", json={"email": "admin@example.com", "password": "nope-nope-nope"})
-    unknown = c.post("/api/v1/auth/sign-in", json={"email": "nobody@example.com", "password": "nope-nope-nope"})
+    unknown = c.post(
+        "/api/v1/auth/sign-in", json={"email": "nobody@example.com", "password": "nope-nope-nope"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json()["message"] == unknown.json()["message"] == "wrong email or password"
     assert "set-cookie" not in wrong.headers
@@ -102,7 +112,9 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(server, admin):
 
 def test_passwords_are_stored_as_argon2id_hashes(admin, workspace):
     with engine_of(workspace).connect() as conn:
-        stored = conn.execute(select(users.c.password_hash).where(users.c.email == "admin@example.com")).scalar_one()
+        stored = conn.execute(
+            select(users.c.password_hash).where(users.c.email == "admin@example.com")
+        ).scalar_one()
     assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored
 
@@ -114,7 +126,9 @@ def test_short_password_is_refused_with_the_field_named(admin):
 
 
 def test_invitation_link_creates_the_account_once(server, admin):
-    r = admin.post("/api/v1/invitations", json={"role": "member", "email": "new@example.com", "expires": "24h"})
+    r = admin.post(
+        "/api/v1/invitations", json={"role": "member", "email": "new@example.com", "expires": "24h"}
+    )
     assert r.status_code == 201, r.text
     url = r.json()["url"]
     token = url.rsplit("/", 1)[1]
@@ -137,8 +151,9 @@ def test_expired_invitation_gets_410(server, admin, workspace):
     with engine_of(workspace).begin() as conn:
         conn.execute(update(invitations).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     token = url.rsplit("/", 1)[1]
-    r = server.client().post(f"/api/v1/invitations/{token}/accept",
-                             json={"password": PASSWORD, "email": "late@example.com"})
+    r = server.client().post(
+        f"/api/v1/invitations/{token}/accept", json={"password": PASSWORD, "email": "late@example.com"}
+    )
     assert r.status_code == 410
     assert r.json()["code"] == "gone"
 
@@ -163,7 +178,9 @@ def test_admin_cannot_grant_the_owner_role(admin):
 def test_member_cannot_manage_members(server, admin):
     add_member(admin, "m@example.com", "member")
     member = sign_in(server, "m@example.com")
-    r = member.post("/api/v1/members", json={"email": "z@example.com", "role": "viewer", "password": PASSWORD})
+    r = member.post(
+        "/api/v1/members", json={"email": "z@example.com", "role": "viewer", "password": PASSWORD}
+    )
     assert r.status_code == 403
     assert r.json()["code"] == "forbidden"
 
@@ -204,14 +221,24 @@ def test_the_last_owner_cannot_be_demoted(api):
 def test_a_token_cannot_add_people(server, api):
     token = api.post("/api/v1/tokens", json={"name": "owner-agent"}).json()["token"]
     agent = server.client(headers={"Authorization": f"Bearer {token}"})
-    r = agent.post("/api/v1/members", json={"email": "sneaky@example.com", "role": "owner", "password": PASSWORD})
+    r = agent.post(
+        "/api/v1/members", json={"email": "sneaky@example.com", "role": "owner", "password": PASSWORD}
+    )
     assert r.status_code == 403
 
 
 def test_cli_user_create_reads_the_password_from_stdin(workspace):
     workspace.cli("init")
-    out = workspace.cli("user", "create", "--email", "Ops@Example.com", "--role", "admin", "--password-stdin",
-                        input=PASSWORD + "\n")
+    out = workspace.cli(
+        "user",
+        "create",
+        "--email",
+        "Ops@Example.com",
+        "--role",
+        "admin",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     assert "ops@example.com" in out.stdout
     listed = workspace.cli("user", "list", "--json").stdout
     assert '"email": "ops@example.com"' in listed
@@ -246,12 +273,26 @@ def test_every_team_command_and_setting_is_documented():
     from pathlib import Path
 
     from plandesk.cli.users import user_app
+
     doc = (Path(__file__).resolve().parent.parent / "docs" / "operations.md").read_text()
     names = [c.name or c.callback.__name__.rstrip("_") for c in user_app.registered_commands]
     assert len(names) >= 5
     for name in names:
         assert f"plandesk user {name}" in doc, name
-    for needle in ("plandesk backup --out", "plandesk restore --in", "plandesk token create --name",
-                   "PLANDESK_RATE_LIMIT_PER_MINUTE", "PLANDESK_BASE_URL", "--allowed-hosts", "max_body_bytes",
-                   "--workers", "LISTEN/NOTIFY", "/share/<token>.md", "Retry-After", "systemd", "nginx", "Caddy"):
+    for needle in (
+        "plandesk backup --out",
+        "plandesk restore --in",
+        "plandesk token create --name",
+        "PLANDESK_RATE_LIMIT_PER_MINUTE",
+        "PLANDESK_BASE_URL",
+        "--allowed-hosts",
+        "max_body_bytes",
+        "--workers",
+        "LISTEN/NOTIFY",
+        "/share/<token>.md",
+        "Retry-After",
+        "systemd",
+        "nginx",
+        "Caddy",
+    ):
         assert needle in doc, needle

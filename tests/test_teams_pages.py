@@ -13,7 +13,8 @@ pytestmark = pytest.mark.server("app", fresh=True)
 
 def form_token(html: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(
-        r'name="csrf-token" content="([^"]+)"', html)  # pages without a form carry it in a <meta>
+        r'name="csrf-token" content="([^"]+)"', html
+    )  # pages without a form carry it in a <meta>
     assert found, "the page has no CSRF field"
     return found.group(1)
 
@@ -29,12 +30,17 @@ def page_sign_in(server, email: str, password: str = PASSWORD, next_path: str = 
 @pytest.fixture
 def team(server, api):
     """An admin and a viewer besides the local owner: sign-in is required from here on."""
-    r = api.post("/api/v1/members", json={"email": "admin@example.com", "role": "admin", "password": PASSWORD})
+    r = api.post(
+        "/api/v1/members", json={"email": "admin@example.com", "role": "admin", "password": PASSWORD}
+    )
     assert r.status_code == 201, r.text
     admin, _ = page_sign_in(server, "admin@example.com")
     page = admin.get("/settings/members").text
-    r = admin.post("/api/v1/members", json={"email": "viewer@example.com", "role": "viewer", "password": PASSWORD},
-                   headers={"X-CSRF-Token": re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)})
+    r = admin.post(
+        "/api/v1/members",
+        json={"email": "viewer@example.com", "role": "viewer", "password": PASSWORD},
+        headers={"X-CSRF-Token": re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)},
+    )
     assert r.status_code == 201, r.text
     return server
 
@@ -68,7 +74,9 @@ def test_sign_in_never_redirects_to_another_site(team):
 def test_a_sign_in_form_without_the_csrf_token_is_refused(team):
     c = team.client()
     c.get("/signin")
-    r = c.post("/signin", data={"email": "admin@example.com", "password": PASSWORD, "csrf_token": "forged" * 8})
+    r = c.post(
+        "/signin", data={"email": "admin@example.com", "password": PASSWORD, "csrf_token": "forged" * 8}
+    )
     assert r.status_code == 403
     assert "plandesk_session" not in r.headers.get("set-cookie", "")
 
@@ -84,8 +92,11 @@ def test_a_cross_site_form_post_is_refused(team):
     admin, _ = page_sign_in(team, "admin@example.com")
     page = admin.get("/settings/members").text
     viewer_id = re.search(r'data-member="([^"]+)">\s*<td>viewer', page).group(1)
-    r = admin.post(f"/settings/members/{viewer_id}/role", data={"role": "admin", "csrf_token": form_token(page)},
-                   headers={"Origin": "http://attacker.example"})
+    r = admin.post(
+        f"/settings/members/{viewer_id}/role",
+        data={"role": "admin", "csrf_token": form_token(page)},
+        headers={"Origin": "http://attacker.example"},
+    )
     assert r.status_code == 403
 
 
@@ -108,18 +119,27 @@ def test_pages_ask_for_sign_in_once_the_workspace_has_two_people(team):
 def test_the_invitation_page_creates_the_account_and_signs_it_in(team):
     admin, _ = page_sign_in(team, "admin@example.com")
     page = admin.get("/settings/members").text
-    r = admin.post("/settings/members/invite", data={"role": "member", "email": "", "expires": "24h",
-                                                     "csrf_token": form_token(page)})
+    r = admin.post(
+        "/settings/members/invite",
+        data={"role": "member", "email": "", "expires": "24h", "csrf_token": form_token(page)},
+    )
     assert r.status_code == 201
     link = re.search(r'id="invite-url">([^<]+)<', r.text).group(1)
     assert "/invite/plandesk_invite_" in link
-    path = link[link.index("/invite/"):]
+    path = link[link.index("/invite/") :]
     guest = team.client()
     offer = guest.get(path)
     assert offer.status_code == 200
     assert "member" in offer.text
-    r = guest.post(path, data={"email": "newcomer@example.com", "name": "Newcomer", "password": PASSWORD,
-                               "csrf_token": form_token(offer.text)})
+    r = guest.post(
+        path,
+        data={
+            "email": "newcomer@example.com",
+            "name": "Newcomer",
+            "password": PASSWORD,
+            "csrf_token": form_token(offer.text),
+        },
+    )
     assert r.status_code == 303
     assert guest.get("/api/v1/auth/me").json()["name"] == "Newcomer"
     used = team.client().get(path)
@@ -146,7 +166,9 @@ def test_the_members_page_changes_a_role_and_removes_a_person(team):
     admin, _ = page_sign_in(team, "admin@example.com")
     page = admin.get("/settings/members").text
     viewer_id = re.search(r'data-member="([^"]+)">\s*<td>viewer', page).group(1)
-    r = admin.post(f"/settings/members/{viewer_id}/role", data={"role": "member", "csrf_token": form_token(page)})
+    r = admin.post(
+        f"/settings/members/{viewer_id}/role", data={"role": "member", "csrf_token": form_token(page)}
+    )
     assert r.status_code == 303
     assert agent.get("/api/v1/auth/me").json()["role"] == "member"
     r = admin.post(f"/settings/members/{viewer_id}/remove", data={"csrf_token": form_token(page)})
@@ -165,5 +187,9 @@ def test_a_viewer_sees_the_roster_without_controls_and_cannot_post_them(team):
     admin_id = re.search(r'data-member="([^"]+)">\s*<td>admin', page.text).group(1)
     r = viewer.post(f"/settings/members/{admin_id}/remove", data={"csrf_token": form_token(page.text)})
     assert r.status_code == 403
-    assert viewer.post("/settings/members/invite", data={"role": "owner", "csrf_token": form_token(page.text)}
-                       ).status_code == 403
+    assert (
+        viewer.post(
+            "/settings/members/invite", data={"role": "owner", "csrf_token": form_token(page.text)}
+        ).status_code
+        == 403
+    )

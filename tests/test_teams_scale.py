@@ -86,6 +86,7 @@ class Subscription:
 def test_the_listener_hears_a_commit_made_on_another_connection(pg_workspace):
     from plandesk.db.engine import Database
     from plandesk.db.notify import EventListener
+
     pg_workspace.cli("init")
     url = pg_workspace.settings().resolved_database_url
     hearing, writing = Database(url), Database(url)
@@ -118,8 +119,10 @@ def test_a_change_through_a_reaches_an_sse_subscriber_on_b_within_one_second(two
         sent = time.monotonic()
         r = api_a.patch(f"/api/v1/tasks/{task['id']}", json={"status": "in_progress"})
         assert r.status_code == 200
-        arrived, event = sub.wait_for(lambda e: e.get("kind") == "task.updated"
-                                      and (e.get("task") or {}).get("id") == task["id"], timeout=5)
+        arrived, event = sub.wait_for(
+            lambda e: e.get("kind") == "task.updated" and (e.get("task") or {}).get("id") == task["id"],
+            timeout=5,
+        )
         assert event["task"]["status"] == "in_progress"
         assert arrived - sent < 1.0
     finally:
@@ -168,10 +171,13 @@ def signed_in(server, email: str) -> httpx2.Client:
 def test_a_role_changed_on_a_applies_on_b_at_the_next_request(two_servers):
     a, b = two_servers
     project = a.client().post("/api/v1/projects", json={"name": "Roles"}).json()
-    a.client().post("/api/v1/members", json={"email": "admin@example.com", "role": "admin", "password": PASSWORD})
+    a.client().post(
+        "/api/v1/members", json={"email": "admin@example.com", "role": "admin", "password": PASSWORD}
+    )
     admin = signed_in(a, "admin@example.com")
-    person = admin.post("/api/v1/members", json={"email": "v@example.com", "role": "viewer",
-                                                 "password": PASSWORD}).json()
+    person = admin.post(
+        "/api/v1/members", json={"email": "v@example.com", "role": "viewer", "password": PASSWORD}
+    ).json()
     viewer = signed_in(b, "v@example.com")
     path = f"/api/v1/projects/{project['id']}/tasks"
     assert viewer.post(path, json={"label": "not yet"}).status_code == 403
@@ -186,17 +192,22 @@ def test_32_agents_on_two_processes_claim_200_tasks_each_exactly_once(two_server
     api = a.client()
     project = api.post("/api/v1/projects", json={"name": "Swarm"}).json()
     for i in range(200):
-        assert api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": f"job {i}"}).status_code == 201
+        assert (
+            api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": f"job {i}"}).status_code == 201
+        )
     tokens = [api.post("/api/v1/tokens", json={"name": f"agent {i}"}).json()["token"] for i in range(32)]
 
     def agent(i: int) -> list[str]:
         server = a if i % 2 == 0 else b
         mine = []
-        with httpx2.Client(base_url=server.url, timeout=60,
-                           headers={"Authorization": f"Bearer {tokens[i]}"}) as c:
+        with httpx2.Client(
+            base_url=server.url, timeout=60, headers={"Authorization": f"Bearer {tokens[i]}"}
+        ) as c:
             while True:
-                r = c.post(f"/api/v1/projects/{project['id']}/claim-next",
-                           json={"agent_ref": f"agent-{i}", "lease_seconds": 3600})
+                r = c.post(
+                    f"/api/v1/projects/{project['id']}/claim-next",
+                    json={"agent_ref": f"agent-{i}", "lease_seconds": 3600},
+                )
                 assert r.status_code == 200, r.text
                 body = r.json()
                 if body["claimed"]:
@@ -213,12 +224,19 @@ def test_32_agents_on_two_processes_claim_200_tasks_each_exactly_once(two_server
     from sqlalchemy import create_engine, func, select
 
     from plandesk.db.schema import audit_log, tasks
+
     engine = create_engine(pg_workspace.settings().resolved_database_url)
     with engine.connect() as conn:
-        in_progress = conn.execute(select(func.count()).select_from(tasks).where(
-            tasks.c.project_id == project["id"], tasks.c.status == "in_progress")).scalar_one()
-        claim_rows = conn.execute(select(func.count()).select_from(audit_log).where(
-            audit_log.c.project_id == project["id"], audit_log.c.action == "task.claim")).scalar_one()
+        in_progress = conn.execute(
+            select(func.count())
+            .select_from(tasks)
+            .where(tasks.c.project_id == project["id"], tasks.c.status == "in_progress")
+        ).scalar_one()
+        claim_rows = conn.execute(
+            select(func.count())
+            .select_from(audit_log)
+            .where(audit_log.c.project_id == project["id"], audit_log.c.action == "task.claim")
+        ).scalar_one()
     engine.dispose()
     assert in_progress == 200
     assert claim_rows == 200

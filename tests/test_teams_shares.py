@@ -19,9 +19,16 @@ pytestmark = pytest.mark.server("app", fresh=True)
 
 @pytest.fixture
 def task(api, project) -> dict:
-    r = api.post(f"/api/v1/projects/{project['id']}/tasks", json={
-        "label": "Rate-limit the login form", "description": "Use a **token bucket** per address.",
-        "priority": "high", "tags": ["security"], "assignee": "secret-agent-7"})
+    r = api.post(
+        f"/api/v1/projects/{project['id']}/tasks",
+        json={
+            "label": "Rate-limit the login form",
+            "description": "Use a **token bucket** per address.",
+            "priority": "high",
+            "tags": ["security"],
+            "assignee": "secret-agent-7",
+        },
+    )
     assert r.status_code == 201
     return r.json()
 
@@ -33,7 +40,7 @@ def share(api, kind: str, item_id: str, **body) -> dict:
 
 
 def path_of(url: str) -> str:
-    return url[url.index("/share/"):]
+    return url[url.index("/share/") :]
 
 
 def test_a_task_share_serves_agent_ready_markdown(server, api, task):
@@ -53,8 +60,13 @@ def test_a_task_share_serves_agent_ready_markdown(server, api, task):
 
 
 def test_the_share_page_is_clean_and_safe(server, api, project):
-    r = api.post(f"/api/v1/projects/{project['id']}/tasks", json={
-        "label": "XSS bait", "description": "hi <script>alert(1)</script> <img src=x onerror=alert(2)>"})
+    r = api.post(
+        f"/api/v1/projects/{project['id']}/tasks",
+        json={
+            "label": "XSS bait",
+            "description": "hi <script>alert(1)</script> <img src=x onerror=alert(2)>",
+        },
+    )
     link = share(api, "task", r.json()["id"])
     page = server.client().get(path_of(link["url"]))
     assert page.status_code == 200
@@ -77,9 +89,14 @@ def test_a_share_opens_without_sign_in_when_the_workspace_requires_it(server, ap
 
 
 def test_a_document_share_carries_its_status_line_and_body(server, api, project):
-    doc = api.post(f"/api/v1/projects/{project['id']}/documents", json={
-        "title": "Design: sessions", "body": "## Cookies\nHttpOnly and SameSite=Lax.",
-        "status_line": "Status: Ready to implement"}).json()
+    doc = api.post(
+        f"/api/v1/projects/{project['id']}/documents",
+        json={
+            "title": "Design: sessions",
+            "body": "## Cookies\nHttpOnly and SameSite=Lax.",
+            "status_line": "Status: Ready to implement",
+        },
+    ).json()
     link = share(api, "document", doc["id"], expires="never")
     assert link["expires_at"] is None
     text = server.client().get(path_of(link["markdown_url"])).text
@@ -114,8 +131,11 @@ def test_an_expired_share_is_410(server, api, task, workspace):
     assert timedelta(hours=23, minutes=59) < expires - datetime.now(UTC) <= timedelta(hours=24)
     engine = create_engine(workspace.settings().resolved_database_url)
     with engine.begin() as conn:
-        conn.execute(update(shares).where(shares.c.id == link["id"]).values(
-            expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+        conn.execute(
+            update(shares)
+            .where(shares.c.id == link["id"])
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
     engine.dispose()
     r = server.client().get(path_of(link["markdown_url"]))
     assert r.status_code == 410
@@ -163,7 +183,9 @@ def agent_token(api) -> str:
 @pytest.mark.server("process", fresh=True)  # the link must carry the port the server really listens on
 def test_create_share_link_over_mcp_gives_a_working_markdown_url(server, api, task):
     token = agent_token(api)
-    result = run_async(server, call_tool, server, token, "create_share_link", {"task_id": task["id"], "expires": "7d"})
+    result = run_async(
+        server, call_tool, server, token, "create_share_link", {"task_id": task["id"], "expires": "7d"}
+    )
     assert not result.is_error, result.content
     link = result.structured_content
     assert link["markdown_url"].startswith(server.url + "/share/plandesk_share_")

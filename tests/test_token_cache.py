@@ -30,7 +30,9 @@ def servers(tmp_path):
 
 
 def _get(server, token: str) -> httpx2.Response:
-    return httpx2.get(f"{server.url}/api/v1/projects", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return httpx2.get(
+        f"{server.url}/api/v1/projects", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
 
 
 def _warm(pair, token: str) -> None:
@@ -63,6 +65,7 @@ def test_an_expired_token_gets_401_on_the_next_call(servers):
     token = ws.create_token("agent", "--expires", "8w")
     _warm(pair, token)
     from plandesk.core.workspace import open_database
+
     db = open_database(ws.settings())
     try:
         with db.write() as tx:  # the token's lifetime ends now, as if eight weeks had passed
@@ -74,13 +77,27 @@ def test_an_expired_token_gets_401_on_the_next_call(servers):
 
 def test_a_role_change_applies_on_the_next_call_in_the_other_process(servers):
     ws, pair = servers
-    ws.cli("user", "create", "--email", "ed@example.com", "--role", "member", "--name", "Ed", "--password-stdin",
-           input="correct horse battery staple\n")
+    ws.cli(
+        "user",
+        "create",
+        "--email",
+        "ed@example.com",
+        "--role",
+        "member",
+        "--name",
+        "Ed",
+        "--password-stdin",
+        input="correct horse battery staple\n",
+    )
     token = ws.create_token("ed-agent", "--user", "ed@example.com")
     _warm(pair, token)
     headers = {"Authorization": f"Bearer {token}"}
-    assert httpx2.post(f"{pair[1].url}/api/v1/projects", json={"name": "before"}, headers=headers,
-                       timeout=30).status_code == 201
+    assert (
+        httpx2.post(
+            f"{pair[1].url}/api/v1/projects", json={"name": "before"}, headers=headers, timeout=30
+        ).status_code
+        == 201
+    )
     ws.cli("user", "role", "--email", "ed@example.com", "--role", "viewer")
     r = httpx2.post(f"{pair[1].url}/api/v1/projects", json={"name": "after"}, headers=headers, timeout=30)
     assert r.status_code == 403
@@ -91,6 +108,7 @@ def test_a_known_token_is_resolved_without_a_query_through_the_pool(tmp_path):
 
     from plandesk.core import tokens
     from plandesk.core.users import local_owner_actor
+
     ws = new_workspace(tmp_path)
     db = initialise(ws.settings())
     try:

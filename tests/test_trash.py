@@ -37,7 +37,9 @@ def _link(db, actor, pid, a, b, label="blocks"):
 
 def _waiting(db, task_id):
     with db.read() as conn:
-        return conn.execute(select(tasks_table.c.waiting_count).where(tasks_table.c.id == task_id)).scalar_one()
+        return conn.execute(
+            select(tasks_table.c.waiting_count).where(tasks_table.c.id == task_id)
+        ).scalar_one()
 
 
 # --- core -------------------------------------------------------------------------------------------------
@@ -53,7 +55,9 @@ def test_a_restored_task_has_its_links_comments_and_tags_back(core):
     assert answer["links_restored"] == 1 and answer["comments_restored"] == 1 and answer["skipped"] == []
     again = tasks.get_task(db, actor, b)
     assert again["label"] == "B" and again["tags"] == ["infra"]
-    assert [c["body"] for c in comments.list_comments(db, actor, pid, "task", b)["items"]] == ["remember the cache"]
+    assert [c["body"] for c in comments.list_comments(db, actor, pid, "task", b)["items"]] == [
+        "remember the cache"
+    ]
 
 
 def test_a_restored_task_waits_on_its_unfinished_prerequisite_again(core):
@@ -95,10 +99,24 @@ def test_restore_refuses_when_the_id_is_in_use_again(core):
     a = _task(db, actor, pid, "A")
     trash_id = tasks.delete_task(db, actor, a)
     from plandesk.core.clock import now
+
     with db.write() as tx:  # as an import or a raw script could
-        tx.conn.execute(insert(tasks_table).values(id=a, project_id=pid, label="other", status="todo", kind="task",
-                                                   description="", commit_refs=[], x=0, y=0, version=1,
-                                                   created_at=now(), updated_at=now()))
+        tx.conn.execute(
+            insert(tasks_table).values(
+                id=a,
+                project_id=pid,
+                label="other",
+                status="todo",
+                kind="task",
+                description="",
+                commit_refs=[],
+                x=0,
+                y=0,
+                version=1,
+                created_at=now(),
+                updated_at=now(),
+            )
+        )
     with pytest.raises(Conflict):
         trash.restore(db, actor, trash_id)
     assert [i["id"] for i in trash.list_trash(db, actor, pid)["items"]] == [trash_id]
@@ -106,6 +124,7 @@ def test_restore_refuses_when_the_id_is_in_use_again(core):
 
 def test_a_token_cannot_restore(core):
     from dataclasses import replace
+
     db, actor, pid, _ = core
     trash_id = tasks.delete_task(db, actor, _task(db, actor, pid, "A"))
     with pytest.raises(Forbidden):
@@ -147,7 +166,8 @@ def test_rest_delete_names_the_trash_item_and_restore_brings_the_task_back(api, 
     trash_id = r.headers["x-trash-item"]
     listed = api.get(f"/api/v1/projects/{project['id']}/trash").json()["items"]
     assert [(i["id"], i["item_type"], i["title"], i["comments"]) for i in listed] == [
-        (trash_id, "task", "Write the report", 1)]
+        (trash_id, "task", "Write the report", 1)
+    ]
     assert api.get(f"/api/v1/tasks/{tid}").status_code == 404
     r = api.post(f"/api/v1/trash/{trash_id}/restore")
     assert r.status_code == 200, r.text
@@ -183,7 +203,9 @@ def test_rest_trash_actions_are_audited(api, project):
 
 def test_rest_a_token_cannot_purge_the_trash(api, project):
     token = api.post("/api/v1/tokens", json={"name": "agent"}).json()["token"]
-    r = api.post(f"/api/v1/projects/{project['id']}/trash/purge", headers={"Authorization": f"Bearer {token}"})
+    r = api.post(
+        f"/api/v1/projects/{project['id']}/trash/purge", headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.status_code == 403 and r.json()["code"] == "forbidden"
 
 
@@ -202,6 +224,7 @@ def test_migration_0004_adds_the_trash_table_and_downgrades_cleanly(tmp_path):
     from plandesk.db import migrate
     from plandesk.db.engine import Database
     from plandesk.db.schema import trash_items
+
     ws = new_workspace(tmp_path)
     db = Database(ws.settings().resolved_database_url)
     try:
@@ -228,6 +251,7 @@ def test_migration_0004_adds_the_trash_table_and_downgrades_cleanly(tmp_path):
 
 def test_a_restored_document_takes_its_child_documents_back(core):
     from plandesk.core import documents
+
     db, actor, pid, _ = core
     parent = documents.create_document(db, actor, pid, {"title": "Guide"})["id"]
     child = documents.create_document(db, actor, pid, {"title": "Chapter", "parent_id": parent})["id"]

@@ -33,7 +33,12 @@ def test_canvas_moves_fold_into_one_rearranged_entry_without_internal_names(page
     project = make_project(api, "Activity folding")
     placed = [make_task(api, project["id"], f"Placed {i}") for i in range(3)]
     for i, t in enumerate(placed):
-        assert api.patch(f"/api/v1/tasks/{t['id']}", json={"x": 100 + i, "y": 50, "version": t["version"]}).status_code == 200
+        assert (
+            api.patch(
+                f"/api/v1/tasks/{t['id']}", json={"x": 100 + i, "y": 50, "version": t["version"]}
+            ).status_code
+            == 200
+        )
     page.goto(f"/projects/{project['id']}/activity")
     page.get_by_text("rearranged 3 tasks").wait_for()
     text = page.locator("#activity-list").inner_text()
@@ -46,6 +51,8 @@ def test_the_audit_row_keeps_the_values_before_and_after(api):
     project = make_project(api, "Audit detail")
     task = make_task(api, project["id"], "Audited", assignee="ana")
     api.patch(f"/api/v1/tasks/{task['id']}", json={"assignee": "bo", "version": task["version"]})
-    rows = api.get(f"/api/v1/projects/{project['id']}/audit", params={"action": "task.update"}).json()["items"]
+    rows = api.get(f"/api/v1/projects/{project['id']}/audit", params={"action": "task.update"}).json()[
+        "items"
+    ]
     assert rows[0]["detail"]["changes"]["assignee"] == {"from": "ana", "to": "bo"}
     assert rows[0]["detail"]["label"] == "Audited"

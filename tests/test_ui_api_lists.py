@@ -10,8 +10,11 @@ def test_edges_tags_and_tokens_answer_items_total_and_next_cursor(api):
     a = make_task(api, project["id"], "First", tags=["ops"])
     b = make_task(api, project["id"], "Second")
     link(api, project["id"], a["id"], b["id"])
-    for path in (f"/api/v1/projects/{project['id']}/edges", f"/api/v1/projects/{project['id']}/tags",
-                 "/api/v1/tokens"):
+    for path in (
+        f"/api/v1/projects/{project['id']}/edges",
+        f"/api/v1/projects/{project['id']}/tags",
+        "/api/v1/tokens",
+    ):
         body = api.get(path).json()
         assert sorted(body) == ["items", "next_cursor", "total"], path
         assert body["total"] == len(body["items"]), path

@@ -49,11 +49,19 @@ def import_plan(server, path: Path) -> str:
 
 def inside(point, box, margin: float = 1.0) -> bool:
     x, y = point
-    return box["x"] + margin < x < box["x"] + box["w"] - margin and box["y"] + margin < y < box["y"] + box["h"] - margin
+    return (
+        box["x"] + margin < x < box["x"] + box["w"] - margin
+        and box["y"] + margin < y < box["y"] + box["h"] - margin
+    )
 
 
 def overlaps(a, b) -> bool:
-    return a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+    return (
+        a["x"] < b["x"] + b["w"]
+        and b["x"] < a["x"] + a["w"]
+        and a["y"] < b["y"] + b["h"]
+        and b["y"] < a["y"] + a["h"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -61,17 +69,28 @@ def example_project(server) -> str:
     return import_plan(server, EXAMPLE)
 
 
-def test_the_imported_example_has_no_link_through_a_task_and_no_label_on_one(browser, server, example_project):
+def test_the_imported_example_has_no_link_through_a_task_and_no_label_on_one(
+    browser, server, example_project
+):
     page = new_page(browser, server)
     page.goto(f"/projects/{example_project}/flow")
     page.locator("#edges .edge").first.wait_for()
     geometry = page.evaluate(GEOMETRY_JS, True)
     assert len(geometry["boxes"]) == 8
     assert len(geometry["edges"]) == 7
-    through = [(e["id"][:8], b["id"][:8]) for e in geometry["edges"] for b in geometry["boxes"]
-               if any(inside(p, b) for p in e["points"])]
+    through = [
+        (e["id"][:8], b["id"][:8])
+        for e in geometry["edges"]
+        for b in geometry["boxes"]
+        if any(inside(p, b) for p in e["points"])
+    ]
     assert through == []
-    covered = [(e["id"][:8], b["id"][:8]) for e in geometry["edges"] for b in geometry["boxes"] if overlaps(e["label"], b)]
+    covered = [
+        (e["id"][:8], b["id"][:8])
+        for e in geometry["edges"]
+        for b in geometry["boxes"]
+        if overlaps(e["label"], b)
+    ]
     assert covered == []
     assert not page.errors
     shot(page, "canvas-example-light")
@@ -79,7 +98,10 @@ def test_the_imported_example_has_no_link_through_a_task_and_no_label_on_one(bro
 
 
 def test_the_example_canvas_opens_fitted_in_dark_mode_and_on_a_phone(browser, server, example_project):
-    for name, kwargs in (("canvas-example-dark", {"dark": True}), ("canvas-example-390", {"width": 390, "height": 844, "mobile": True})):
+    for name, kwargs in (
+        ("canvas-example-dark", {"dark": True}),
+        ("canvas-example-390", {"width": 390, "height": 844, "mobile": True}),
+    ):
         page = new_page(browser, server, **kwargs)
         page.goto(f"/projects/{example_project}/flow")
         page.locator("#edges .edge").first.wait_for()
@@ -94,17 +116,43 @@ def big_plan(path: Path, n: int = 200) -> Path:
     rng = random.Random(15)
     ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(n)]
     statuses = ["done", "in_progress", "todo", "todo", "scope", "backlog"]
-    tasks = [{"id": tid, "label": f"Task {i}: {rng.choice(['wire', 'test', 'ship', 'review', 'design'])} the "
-              f"{rng.choice(['checkout', 'billing', 'search', 'importer', 'audit log'])}",
-              "status": rng.choice(statuses), "x": 0, "y": 0} for i, tid in enumerate(ids)]
+    tasks = [
+        {
+            "id": tid,
+            "label": f"Task {i}: {rng.choice(['wire', 'test', 'ship', 'review', 'design'])} the "
+            f"{rng.choice(['checkout', 'billing', 'search', 'importer', 'audit log'])}",
+            "status": rng.choice(statuses),
+            "x": 0,
+            "y": 0,
+        }
+        for i, tid in enumerate(ids)
+    ]
     edges = []
     for i in range(1, n):
         for _ in range(rng.choice([0, 1, 1, 2])):
             j = rng.randrange(max(0, i - 25), i)
-            edges.append({"id": str(uuid.UUID(int=rng.getrandbits(128))), "from_task_id": ids[j], "to_task_id": ids[i],
-                          "label": rng.choice(["blocks", "feeds", "enables"]), "arrow_direction": "forward", "style": "solid"})
-    path.write_text(json.dumps({"version": "plandesk-export-v1", "project": {"name": "Two hundred tasks"},
-                                "tasks": tasks, "edges": edges, "documents": [], "agent_runs": []}))
+            edges.append(
+                {
+                    "id": str(uuid.UUID(int=rng.getrandbits(128))),
+                    "from_task_id": ids[j],
+                    "to_task_id": ids[i],
+                    "label": rng.choice(["blocks", "feeds", "enables"]),
+                    "arrow_direction": "forward",
+                    "style": "solid",
+                }
+            )
+    path.write_text(
+        json.dumps(
+            {
+                "version": "plandesk-export-v1",
+                "project": {"name": "Two hundred tasks"},
+                "tasks": tasks,
+                "edges": edges,
+                "documents": [],
+                "agent_runs": [],
+            }
+        )
+    )
     return path
 
 
@@ -116,11 +164,14 @@ def test_a_200_task_plan_opens_in_the_layered_layout(browser, server, tmp_path):
     geometry = page.evaluate(GEOMETRY_JS, False)
     boxes = geometry["boxes"]
     assert len(boxes) == 200
-    overlapping = [(a["id"], b["id"]) for i, a in enumerate(boxes) for b in boxes[i + 1:] if overlaps(a, b)]
+    overlapping = [(a["id"], b["id"]) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if overlaps(a, b)]
     assert overlapping == []
     shot(page, "canvas-200-light")
     page.context.close()
-    for name, kwargs in (("canvas-200-dark", {"dark": True}), ("canvas-200-390", {"width": 390, "height": 844, "mobile": True})):
+    for name, kwargs in (
+        ("canvas-200-dark", {"dark": True}),
+        ("canvas-200-390", {"width": 390, "height": 844, "mobile": True}),
+    ):
         page = new_page(browser, server, **kwargs)
         page.goto(f"/projects/{project_id}/flow")
         page.locator("#nodes .node").nth(199).wait_for(state="attached")
@@ -143,7 +194,11 @@ def test_pinching_out_with_two_fingers_zooms_the_canvas_in(browser, server, exam
     cdp = page.context.new_cdp_session(page)
 
     def touch(kind: str, spread: float) -> None:
-        points = [] if kind == "touchEnd" else [{"x": cx - spread, "y": cy, "id": 1}, {"x": cx + spread, "y": cy, "id": 2}]
+        points = (
+            []
+            if kind == "touchEnd"
+            else [{"x": cx - spread, "y": cy, "id": 1}, {"x": cx + spread, "y": cy, "id": 2}]
+        )
         cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
 
     touch("touchStart", 30)
@@ -158,7 +213,10 @@ def test_a_refused_link_says_why_once_without_internal_names(browser, server, ap
     project = api.post("/api/v1/projects", json={"name": "Cycle once"}).json()
     first = api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "Pick a vendor"}).json()
     second = api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "Sign with them"}).json()
-    api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": first["id"], "to_id": second["id"], "label": "blocks"})
+    api.post(
+        f"/api/v1/projects/{project['id']}/edges",
+        json={"from_id": first["id"], "to_id": second["id"], "label": "blocks"},
+    )
     page = new_page(browser, server)
     page.goto(f"/projects/{project['id']}/flow")
     page.locator(f'.node[data-id="{second["id"]}"]').focus()
@@ -184,12 +242,17 @@ def test_moving_a_task_arranges_the_canvas_and_auto_layout_puts_it_back(browser,
     page.mouse.down()
     page.mouse.move(box["x"] + 140, box["y"] + 220, steps=8)
     page.mouse.up()
-    wait_for(lambda: api.get(f"/api/v1/projects/{project_id}").json()["canvas_layout"].get("arranged"),
-             what="the canvas to be marked arranged")
+    wait_for(
+        lambda: api.get(f"/api/v1/projects/{project_id}").json()["canvas_layout"].get("arranged"),
+        what="the canvas to be marked arranged",
+    )
     page.get_by_role("button", name="Auto-layout").click()
     page.locator("#confirm").get_by_role("button", name="Lay out").click()
     page.locator(".toast", has_text="Laid out 1 tasks").wait_for()
-    auto = {n["id"]: (n["auto_x"], n["auto_y"]) for n in api.get(f"/projects/{project_id}/flow.json").json()["nodes"]}
+    auto = {
+        n["id"]: (n["auto_x"], n["auto_y"])
+        for n in api.get(f"/projects/{project_id}/flow.json").json()["nodes"]
+    }
     stored = api.get(f"/api/v1/tasks/{task_id}").json()
     assert (stored["x"], stored["y"]) == auto[task_id]
     page.context.close()

@@ -76,8 +76,10 @@ def test_overdue_dates_are_highlighted_on_cards(page, api):
 
 def test_document_cards_show_markdown_as_plain_text(page, api):
     project = make_project(api, "Docs excerpt")
-    r = api.post(f"/api/v1/projects/{project['id']}/documents",
-                 json={"title": "Spec", "body": "# Heading\n\n**Status:** draft with `code`"})
+    r = api.post(
+        f"/api/v1/projects/{project['id']}/documents",
+        json={"title": "Spec", "body": "# Heading\n\n**Status:** draft with `code`"},
+    )
     assert r.status_code == 201, r.text
     page.goto(f"/projects/{project['id']}/documents")
     excerpt = page.locator(".doc-card-excerpt").first.inner_text()
@@ -129,7 +131,9 @@ def test_screenshots_of_the_board_and_activity(browser, server, api, example, mo
     kwargs = {"light": {}, "dark": {"dark": True}, "390": {"width": 390, "height": 844, "mobile": True}}[mode]
     tasks = api.get(f"/api/v1/projects/{example}/tasks").json()["items"]
     todo = next((t for t in tasks if t["status"] == "todo" and not t.get("assignee")), None) or tasks[0]
-    api.patch(f"/api/v1/tasks/{todo['id']}", json={"assignee": f"reviewer-{mode}", "version": todo["version"]})
+    api.patch(
+        f"/api/v1/tasks/{todo['id']}", json={"assignee": f"reviewer-{mode}", "version": todo["version"]}
+    )
     page = new_page(browser, server, **kwargs)
     page.goto(f"/projects/{example}/board")
     page.locator(".card").first.wait_for()

@@ -17,9 +17,16 @@ import pytest
 
 T = TypeVar("T")
 CHROMIUM = os.environ.get("PLANDESK_CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = ["--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--disable-quic", "--no-first-run"]
-ARTIFACTS = Path(os.environ.get("PLANDESK_TEST_ARTIFACTS") or Path(__file__).resolve().parent.parent / "test-artifacts")
+LAUNCH_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+ARTIFACTS = Path(
+    os.environ.get("PLANDESK_TEST_ARTIFACTS") or Path(__file__).resolve().parent.parent / "test-artifacts"
+)
 UI_TIMEOUT_MS = 15_000
 
 
@@ -46,6 +53,7 @@ def wait_for(probe: Callable[[], T], *, timeout: float = 10.0, what: str = "cond
 @pytest.fixture(scope="module", name="server")
 def server_fixture(tmp_path_factory):
     from conftest import drop_pg_database, new_workspace, start_server
+
     ws = new_workspace(tmp_path_factory.mktemp("ui"))
     srv = start_server(ws)
     try:
@@ -59,6 +67,7 @@ def server_fixture(tmp_path_factory):
 @pytest.fixture(scope="module", name="browser")
 def browser_fixture():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield b
@@ -71,11 +80,18 @@ def api_fixture(server) -> httpx2.Client:
         yield client
 
 
-def new_page(browser, server, *, width: int = 1280, height: int = 800, dark: bool = False, mobile: bool = False):
+def new_page(
+    browser, server, *, width: int = 1280, height: int = 800, dark: bool = False, mobile: bool = False
+):
     """A fresh context and page; errors thrown by the page are collected on page.errors."""
-    context = browser.new_context(base_url=server.url, viewport={"width": width, "height": height},
-                                  color_scheme="dark" if dark else "light", reduced_motion="reduce",
-                                  is_mobile=mobile, has_touch=mobile)
+    context = browser.new_context(
+        base_url=server.url,
+        viewport={"width": width, "height": height},
+        color_scheme="dark" if dark else "light",
+        reduced_motion="reduce",
+        is_mobile=mobile,
+        has_touch=mobile,
+    )
     context.set_default_timeout(UI_TIMEOUT_MS)
     page = context.new_page()
     page.errors = []
@@ -102,9 +118,19 @@ def make_task(api: httpx2.Client, project_id: str, label: str, **fields) -> dict
     return r.json()
 
 
-def link(api: httpx2.Client, project_id: str, prerequisite: str, dependent: str, label: str = "blocks") -> dict:
-    r = api.post(f"/api/v1/projects/{project_id}/edges", json={
-        "from_type": "task", "from_id": prerequisite, "to_type": "task", "to_id": dependent, "label": label})
+def link(
+    api: httpx2.Client, project_id: str, prerequisite: str, dependent: str, label: str = "blocks"
+) -> dict:
+    r = api.post(
+        f"/api/v1/projects/{project_id}/edges",
+        json={
+            "from_type": "task",
+            "from_id": prerequisite,
+            "to_type": "task",
+            "to_id": dependent,
+            "label": label,
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()
 

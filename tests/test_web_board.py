@@ -53,8 +53,10 @@ def test_dragging_a_card_from_todo_to_in_progress_is_saved(page, api, project):
     drag(page, card, page.locator('.column[data-status="in_progress"]'))
     card_in(page, "in_progress", "Wire payment intents").wait_for()
     page.get_by_text("Moved to In Progress").wait_for()
-    stored = wait_for(lambda: (t := api.get(f"/api/v1/tasks/{task['id']}").json())["status"] == "in_progress" and t,
-                      what="the status change to reach the database")
+    stored = wait_for(
+        lambda: (t := api.get(f"/api/v1/tasks/{task['id']}").json())["status"] == "in_progress" and t,
+        what="the status change to reach the database",
+    )
     assert stored["version"] == task["version"] + 1
     page.reload()
     card_in(page, "in_progress", "Wire payment intents").wait_for()
@@ -68,8 +70,10 @@ def test_a_refused_move_puts_the_card_back_and_says_why(page, api, project):
     page.goto(f"/projects/{project['id']}/board")
     card_in(page, "todo", "Contested").wait_for()
     # Someone else changes the task after the page loaded: the page's version is now stale.
-    r = api.patch(f"/api/v1/tasks/{task['id']}", json={"label": "Contested", "priority": "low",
-                                                      "version": task["version"]})
+    r = api.patch(
+        f"/api/v1/tasks/{task['id']}",
+        json={"label": "Contested", "priority": "low", "version": task["version"]},
+    )
     assert r.status_code == 200
     drag(page, card_in(page, "todo", "Contested"), page.locator('.column[data-status="done"]'))
     page.locator(".toast-error", has_text="changed this task meanwhile").wait_for()
@@ -79,23 +83,36 @@ def test_a_refused_move_puts_the_card_back_and_says_why(page, api, project):
 
 def test_an_agents_mcp_update_shows_on_the_open_board_within_a_second(page, api, project, server):
     task = make_task(api, project["id"], "Build address autocomplete", tags=["frontend"], priority="high")
-    design = make_task(api, project["id"], "Design one-page checkout", status="done", tags=["design"], assignee="ana")
+    design = make_task(
+        api, project["id"], "Design one-page checkout", status="done", tags=["design"], assignee="ana"
+    )
     payments = make_task(api, project["id"], "Wire payment intents", tags=["backend"], priority="urgent")
-    migration = make_task(api, project["id"], "Write the saved-cards migration", tags=["backend"], priority="low")
+    migration = make_task(
+        api, project["id"], "Write the saved-cards migration", tags=["backend"], priority="low"
+    )
     make_task(api, project["id"], "Load-test the checkout API", status="scope", tags=["qa"], assignee="mo")
     make_task(api, project["id"], "A/B rollout plan", status="scope", priority="medium")
     make_task(api, project["id"], "Remove the legacy coupon path", status="backlog")
     make_task(api, project["id"], "Audit the current funnel", status="done", priority="high", assignee="ana")
     for a, b in ((design, task), (payments, migration)):
-        api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": a["id"], "to_id": b["id"], "label": "blocks"})
+        api.post(
+            f"/api/v1/projects/{project['id']}/edges",
+            json={"from_id": a["id"], "to_id": b["id"], "label": "blocks"},
+        )
     token = mint_token(api, "board watcher agent")
     page.goto(f"/projects/{project['id']}/board")
     card_in(page, "todo", "Build address autocomplete").wait_for()
     page.locator('#live[data-state="live"]').wait_for()
-    mcp_call(server.mcp_url, token, "update_task", {"task_id": task["id"], "status": "in_progress",
-                                                    "assignee": "claude", "version": task["version"]})
+    mcp_call(
+        server.mcp_url,
+        token,
+        "update_task",
+        {"task_id": task["id"], "status": "in_progress", "assignee": "claude", "version": task["version"]},
+    )
     answered = time.monotonic()
-    page.locator('.cards[data-status="in_progress"] .card', has_text="Build address autocomplete").wait_for(timeout=1000)
+    page.locator('.cards[data-status="in_progress"] .card', has_text="Build address autocomplete").wait_for(
+        timeout=1000
+    )
     elapsed = time.monotonic() - answered
     assert elapsed < 1.0, f"the card moved {elapsed:.2f} s after the MCP call returned"
     assert "claude" in card_in(page, "in_progress", "Build address autocomplete").inner_text()
@@ -105,8 +122,13 @@ def test_an_agents_mcp_update_shows_on_the_open_board_within_a_second(page, api,
 def test_blocked_cards_say_what_they_wait_on_and_clear_when_it_is_done(page, api, project):
     first = make_task(api, project["id"], "Decide payment provider")
     second = make_task(api, project["id"], "Integrate the provider SDK")
-    assert api.post(f"/api/v1/projects/{project['id']}/edges",
-                    json={"from_id": first["id"], "to_id": second["id"], "label": "blocks"}).status_code == 201
+    assert (
+        api.post(
+            f"/api/v1/projects/{project['id']}/edges",
+            json={"from_id": first["id"], "to_id": second["id"], "label": "blocks"},
+        ).status_code
+        == 201
+    )
     page.goto(f"/projects/{project['id']}/board")
     blocked = card_in(page, "todo", "Integrate the provider SDK")
     assert "Waits on Decide payment provider" in blocked.locator(".waits").inner_text()
@@ -115,13 +137,17 @@ def test_blocked_cards_say_what_they_wait_on_and_clear_when_it_is_done(page, api
 
 
 def test_the_drawer_edits_fields_and_shows_markdown_comments_and_history(page, api, project):
-    task = make_task(api, project["id"], "Localise error messages", description="## Scope\n\n- **cards**\n- addresses")
+    task = make_task(
+        api, project["id"], "Localise error messages", description="## Scope\n\n- **cards**\n- addresses"
+    )
     page.goto(f"/projects/{project['id']}/board?task={task['id']}")
     drawer = page.locator("#drawer")
     assert drawer.locator("#desc-view h2").inner_text() == "Scope"
     assert drawer.locator("#desc-view strong").inner_text() == "cards"
     drawer.locator("#f-priority").select_option("urgent")
-    wait_for(lambda: api.get(f"/api/v1/tasks/{task['id']}").json()["priority"] == "urgent", what="priority saved")
+    wait_for(
+        lambda: api.get(f"/api/v1/tasks/{task['id']}").json()["priority"] == "urgent", what="priority saved"
+    )
     drawer.locator("#f-assignee").fill("mo")
     drawer.locator("#f-assignee").press("Tab")
     wait_for(lambda: api.get(f"/api/v1/tasks/{task['id']}").json()["assignee"] == "mo", what="assignee saved")
@@ -150,8 +176,10 @@ def test_restoring_a_revision_from_the_drawer_brings_the_old_value_back(page, ap
     page.locator(".revision summary").first.click()
     page.get_by_role("button", name="Restore this version").first.click()
     page.locator("#confirm").get_by_role("button", name="Restore").click()
-    wait_for(lambda: api.get(f"/api/v1/tasks/{task['id']}").json()["label"] == "Original title",
-             what="the restored label")
+    wait_for(
+        lambda: api.get(f"/api/v1/tasks/{task['id']}").json()["label"] == "Original title",
+        what="the restored label",
+    )
     page.locator("#f-label").filter(has_text="Original title").wait_for()
 
 
@@ -178,8 +206,10 @@ def test_keyboard_moves_a_card_between_columns(page, api, project):
     card_in(page, "todo", "Keyboard only").locator(".card-link").focus()
     page.keyboard.press("Shift+ArrowRight")
     card_in(page, "in_progress", "Keyboard only").wait_for()
-    wait_for(lambda: api.get(f"/api/v1/tasks/{task['id']}").json()["status"] == "in_progress",
-             what="the keyboard move saved")
+    wait_for(
+        lambda: api.get(f"/api/v1/tasks/{task['id']}").json()["status"] == "in_progress",
+        what="the keyboard move saved",
+    )
 
 
 def test_the_command_palette_finds_a_task_and_opens_it(page, api, project):
@@ -205,12 +235,16 @@ def test_the_board_works_at_390_px_in_dark_mode(browser, server, api, project):
         assert phone.locator("#sidebar").evaluate("el => el.getBoundingClientRect().right") <= 0
         phone.get_by_role("button", name="Open navigation").click()
         phone.locator("#sidebar").get_by_role("link", name="List").wait_for()
-        wait_for(lambda: phone.locator("#sidebar").evaluate("el => el.getBoundingClientRect().left") >= 0,
-                 what="the navigation to slide in")
+        wait_for(
+            lambda: phone.locator("#sidebar").evaluate("el => el.getBoundingClientRect().left") >= 0,
+            what="the navigation to slide in",
+        )
         assert phone.evaluate("getComputedStyle(document.body).backgroundColor") != "rgb(248, 248, 250)"
         phone.keyboard.press("Escape")
-        wait_for(lambda: phone.locator("#sidebar").evaluate("el => el.getBoundingClientRect().right") <= 0,
-                 what="the navigation to close on Escape")
+        wait_for(
+            lambda: phone.locator("#sidebar").evaluate("el => el.getBoundingClientRect().right") <= 0,
+            what="the navigation to close on Escape",
+        )
         shot(phone, "board-390-dark")
     finally:
         context.close()

@@ -13,7 +13,8 @@ PASSWORD = "correct horse battery staple"
 
 def form_token(html: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(
-        r'name="csrf-token" content="([^"]+)"', html)
+        r'name="csrf-token" content="([^"]+)"', html
+    )
     assert found, "the page has no CSRF field"
     return found.group(1)
 
@@ -33,12 +34,17 @@ def plant(client, value: str) -> None:
 
 @pytest.fixture
 def team(server, api):
-    r = api.post("/api/v1/members", json={"email": "admin@example.com", "role": "admin", "password": PASSWORD})
+    r = api.post(
+        "/api/v1/members", json={"email": "admin@example.com", "role": "admin", "password": PASSWORD}
+    )
     assert r.status_code == 201, r.text  # from here on the workspace has two people: sign-in is required
     admin = page_sign_in(server, "admin@example.com")
     token = form_token(admin.get("/settings/members").text)
-    r = admin.post("/api/v1/members", json={"email": "viewer@example.com", "role": "viewer", "password": PASSWORD},
-                   headers={"X-CSRF-Token": token})
+    r = admin.post(
+        "/api/v1/members",
+        json={"email": "viewer@example.com", "role": "viewer", "password": PASSWORD},
+        headers={"X-CSRF-Token": token},
+    )
     assert r.status_code == 201, r.text
     return server
 
@@ -57,8 +63,11 @@ def test_a_form_post_from_another_loopback_port_is_refused(team):
     admin = page_sign_in(team, "admin@example.com")
     target, token = viewer_id(admin)
     other = f"http://127.0.0.1:{free_port()}"
-    r = admin.post(f"/settings/members/{target}/role", data={"role": "admin", "csrf_token": token},
-                   headers={"Origin": other, "Sec-Fetch-Site": "same-site"})
+    r = admin.post(
+        f"/settings/members/{target}/role",
+        data={"role": "admin", "csrf_token": token},
+        headers={"Origin": other, "Sec-Fetch-Site": "same-site"},
+    )
     assert r.status_code == 403
     assert role_of(team, "viewer@example.com") == "viewer"
 
@@ -66,15 +75,24 @@ def test_a_form_post_from_another_loopback_port_is_refused(team):
 def test_an_api_write_from_another_loopback_port_is_refused_even_with_the_right_token(team):
     admin = page_sign_in(team, "admin@example.com")
     target, token = viewer_id(admin)
-    r = admin.patch(f"/api/v1/members/{target}", json={"role": "member"},
-                    headers={"X-CSRF-Token": token, "Origin": f"http://127.0.0.1:{free_port()}"})
+    r = admin.patch(
+        f"/api/v1/members/{target}",
+        json={"role": "member"},
+        headers={"X-CSRF-Token": token, "Origin": f"http://127.0.0.1:{free_port()}"},
+    )
     assert r.status_code == 403
     assert r.json()["field"] == "Origin"
-    r = admin.patch(f"/api/v1/members/{target}", json={"role": "member"},
-                    headers={"X-CSRF-Token": token, "Origin": f"https://127.0.0.1:{team.port}"})
+    r = admin.patch(
+        f"/api/v1/members/{target}",
+        json={"role": "member"},
+        headers={"X-CSRF-Token": token, "Origin": f"https://127.0.0.1:{team.port}"},
+    )
     assert r.status_code == 403  # same host and port, other scheme: another origin too
-    r = admin.patch(f"/api/v1/members/{target}", json={"role": "member"},
-                    headers={"X-CSRF-Token": token, "Origin": team.url})
+    r = admin.patch(
+        f"/api/v1/members/{target}",
+        json={"role": "member"},
+        headers={"X-CSRF-Token": token, "Origin": team.url},
+    )
     assert r.status_code == 200  # the server's own origin still works
 
 
@@ -94,11 +112,16 @@ def test_a_planted_csrf_cookie_does_not_sign_a_browser_in_to_another_account(tea
     victim = team.client()
     planted = "B" * 43
     plant(victim, planted)
-    r = victim.post("/signin", data={"email": "admin@example.com", "password": PASSWORD, "csrf_token": planted})
+    r = victim.post(
+        "/signin", data={"email": "admin@example.com", "password": PASSWORD, "csrf_token": planted}
+    )
     assert r.status_code == 403
     assert "plandesk_session" not in r.headers.get("set-cookie", "")
-    r = victim.post("/api/v1/auth/sign-in", json={"email": "admin@example.com", "password": PASSWORD},
-                    headers={"X-CSRF-Token": planted})
+    r = victim.post(
+        "/api/v1/auth/sign-in",
+        json={"email": "admin@example.com", "password": PASSWORD},
+        headers={"X-CSRF-Token": planted},
+    )
     assert r.status_code == 403
 
 
@@ -116,8 +139,12 @@ def test_the_csrf_token_of_one_session_does_not_work_for_another(team):
 
 def test_the_csrf_cookie_is_secure_when_the_public_origin_is_https(workspace):
     workspace.cli("init")
-    s = start_server(workspace, "--allowed-hosts", "plan.example.com",
-                     extra_env={"PLANDESK_BASE_URL": "https://plan.example.com"})
+    s = start_server(
+        workspace,
+        "--allowed-hosts",
+        "plan.example.com",
+        extra_env={"PLANDESK_BASE_URL": "https://plan.example.com"},
+    )
     try:
         r = s.client().get("/signin", headers={"Host": "plan.example.com"})
         assert r.status_code == 200
@@ -126,10 +153,15 @@ def test_the_csrf_cookie_is_secure_when_the_public_origin_is_https(workspace):
         # The page's own https origin is accepted for its writes, though the proxy speaks http to us
         # (the cookie is sent by hand: a client does not send a Secure cookie over http).
         presession = re.match(r"plandesk_csrf=([^;]+)", cookie).group(1)
-        r = s.client().post("/signin", data={"email": "nobody@example.com", "password": PASSWORD,
-                                             "csrf_token": form_token(r.text)},
-                            headers={"Host": "plan.example.com", "Origin": "https://plan.example.com",
-                                     "Cookie": f"plandesk_csrf={presession}"})
+        r = s.client().post(
+            "/signin",
+            data={"email": "nobody@example.com", "password": PASSWORD, "csrf_token": form_token(r.text)},
+            headers={
+                "Host": "plan.example.com",
+                "Origin": "https://plan.example.com",
+                "Cookie": f"plandesk_csrf={presession}",
+            },
+        )
         assert r.status_code == 401  # past the Origin and CSRF checks, to the password check
     finally:
         s.stop()

@@ -14,8 +14,13 @@ from conftest import start_server
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("PLANDESK_CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = ["--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--disable-quic", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 PASSWORD = "correct horse battery staple"
 PLANTED = "P" * 43
 
@@ -23,10 +28,14 @@ PLANTED = "P" * 43
 @pytest.fixture
 def team_server(workspace):
     workspace.cli("init")
-    for email, role in (("lead@example.com", "owner"), ("sam@example.com", "viewer"),
-                        ("mallory@example.com", "viewer")):
-        workspace.cli("user", "create", "--email", email, "--role", role, "--password-stdin",
-                      input=PASSWORD + "\n")
+    for email, role in (
+        ("lead@example.com", "owner"),
+        ("sam@example.com", "viewer"),
+        ("mallory@example.com", "viewer"),
+    ):
+        workspace.cli(
+            "user", "create", "--email", email, "--role", role, "--password-stdin", input=PASSWORD + "\n"
+        )
     s = start_server(workspace)
     yield s
     s.stop()
@@ -35,6 +44,7 @@ def team_server(workspace):
 @pytest.fixture
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield b
@@ -73,8 +83,10 @@ def attacker_site():
 
 def auto_submit(action: str, fields: dict[str, str]) -> str:
     inputs = "".join(f'<input type="hidden" name="{k}" value="{html.escape(v)}">' for k, v in fields.items())
-    return (f'<!doctype html><form id="f" method="post" action="{html.escape(action)}">{inputs}</form>'
-            f'<script>document.getElementById("f").submit();</script>')
+    return (
+        f'<!doctype html><form id="f" method="post" action="{html.escape(action)}">{inputs}</form>'
+        f'<script>document.getElementById("f").submit();</script>'
+    )
 
 
 def signed_in_page(browser, server, email: str):
@@ -95,16 +107,23 @@ def role_in_roster(page, server, email: str) -> str:
 
 
 def test_a_page_on_another_loopback_port_cannot_change_a_role_through_the_owners_session(
-        browser, team_server, attacker_site):
+    browser, team_server, attacker_site
+):
     lead = signed_in_page(browser, team_server, "lead@example.com")
-    sam_id = re.search(r'data-member="([^"]+)">\s*<td>viewer</td>\s*<td>sam@example.com',
-                       lead.content())
-    sam_id = sam_id.group(1) if sam_id else next(
-        m["id"] for m in lead.request.get(f"{team_server.url}/api/v1/members").json()["members"]
-        if m["email"] == "sam@example.com")
+    sam_id = re.search(r'data-member="([^"]+)">\s*<td>viewer</td>\s*<td>sam@example.com', lead.content())
+    sam_id = (
+        sam_id.group(1)
+        if sam_id
+        else next(
+            m["id"]
+            for m in lead.request.get(f"{team_server.url}/api/v1/members").json()["members"]
+            if m["email"] == "sam@example.com"
+        )
+    )
     origin, pages = attacker_site
-    pages["/promote"] = auto_submit(f"{team_server.url}/settings/members/{sam_id}/role",
-                                    {"role": "owner", "csrf_token": PLANTED})
+    pages["/promote"] = auto_submit(
+        f"{team_server.url}/settings/members/{sam_id}/role", {"role": "owner", "csrf_token": PLANTED}
+    )
     with lead.expect_response(lambda r: r.url.endswith(f"/settings/members/{sam_id}/role")) as answer:
         lead.goto(f"{origin}/promote")
     assert answer.value.status == 403
@@ -115,14 +134,19 @@ def test_a_page_on_another_loopback_port_cannot_change_a_role_through_the_owners
 
 
 def test_a_page_on_another_loopback_port_cannot_sign_the_browser_in_to_another_account(
-        browser, team_server, attacker_site):
+    browser, team_server, attacker_site
+):
     context = browser.new_context()
     context.set_default_timeout(20_000)
     victim = context.new_page()
-    victim.goto(f"{team_server.url}/signin")  # the victim has been here: the browser holds a pre-session cookie
+    victim.goto(
+        f"{team_server.url}/signin"
+    )  # the victim has been here: the browser holds a pre-session cookie
     origin, pages = attacker_site
-    pages["/login"] = auto_submit(f"{team_server.url}/signin", {
-        "email": "mallory@example.com", "password": PASSWORD, "csrf_token": PLANTED, "next": "/"})
+    pages["/login"] = auto_submit(
+        f"{team_server.url}/signin",
+        {"email": "mallory@example.com", "password": PASSWORD, "csrf_token": PLANTED, "next": "/"},
+    )
     with victim.expect_response(lambda r: r.url.endswith("/signin") and r.request.method == "POST") as answer:
         victim.goto(f"{origin}/login")
     assert answer.value.status == 403

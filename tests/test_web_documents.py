@@ -24,12 +24,19 @@ One page: **address**, payment, review.
 """
 
 
-
 def test_an_agents_document_with_script_and_onerror_runs_neither(page, server, api, project):
     token = mint_token(api, "doc-writing agent")
-    made = mcp_call(server.mcp_url, token, "create_document", {
-        "project_id": project["id"], "title": "Design: one-page checkout", "body": HOSTILE,
-        "status_line": "Ready to implement"})
+    made = mcp_call(
+        server.mcp_url,
+        token,
+        "create_document",
+        {
+            "project_id": project["id"],
+            "title": "Design: one-page checkout",
+            "body": HOSTILE,
+            "status_line": "Ready to implement",
+        },
+    )
     doc_id = (made.get("document") or made)["id"]
     page.add_init_script("window.__pwned = undefined;")
     page.goto(f"/projects/{project['id']}/documents/{doc_id}")
@@ -49,11 +56,15 @@ def test_an_agents_document_with_script_and_onerror_runs_neither(page, server, a
 
 
 def test_the_editor_preview_is_sanitised_too(page, api, project):
-    doc = api.post(f"/api/v1/projects/{project['id']}/documents", json={"title": "Scratch", "body": "start"}).json()
+    doc = api.post(
+        f"/api/v1/projects/{project['id']}/documents", json={"title": "Scratch", "body": "start"}
+    ).json()
     page.add_init_script("window.__pwned = undefined;")
     page.goto(f"/projects/{project['id']}/documents/{doc['id']}")
     page.get_by_role("button", name="Edit").click()
-    page.locator("#doc-source").fill("## Preview\n\n<img src=x onerror=\"window.__pwned='preview'\"><script>window.__pwned='s'</script>")
+    page.locator("#doc-source").fill(
+        "## Preview\n\n<img src=x onerror=\"window.__pwned='preview'\"><script>window.__pwned='s'</script>"
+    )
     page.locator("#doc-preview h2", has_text="Preview").wait_for()
     assert page.locator("#doc-preview img").count() == 1
     assert page.evaluate("window.__pwned") is None
@@ -61,8 +72,10 @@ def test_the_editor_preview_is_sanitised_too(page, api, project):
 
 
 def test_editing_a_document_saves_it_and_history_shows_the_diff_and_restores(page, api, project):
-    doc = api.post(f"/api/v1/projects/{project['id']}/documents",
-                   json={"title": "Decision: payment provider", "body": "We pick Adyen.\n\nBecause of fees."}).json()
+    doc = api.post(
+        f"/api/v1/projects/{project['id']}/documents",
+        json={"title": "Decision: payment provider", "body": "We pick Adyen.\n\nBecause of fees."},
+    ).json()
     page.goto(f"/projects/{project['id']}/documents/{doc['id']}")
     page.get_by_role("button", name="Edit").click()
     page.locator("#doc-source").fill("We pick Stripe.\n\nBecause of fees.")
@@ -84,9 +97,14 @@ def test_editing_a_document_saves_it_and_history_shows_the_diff_and_restores(pag
 def test_a_new_document_in_a_folder_shows_in_the_tree_with_links_and_backlinks(page, api, project):
     task = api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "Build the review step"}).json()
     folder = api.post(f"/api/v1/projects/{project['id']}/folders", json={"name": "Specs"}).json()
-    spec = api.post(f"/api/v1/projects/{project['id']}/documents",
-                    json={"title": "Spec: review step", "folder_id": folder["id"], "link_to": [task["id"]]}).json()
-    api.post(f"/api/v1/projects/{project['id']}/documents", json={"title": "Decision: no coupons", "link_to": [spec["id"]]})
+    spec = api.post(
+        f"/api/v1/projects/{project['id']}/documents",
+        json={"title": "Spec: review step", "folder_id": folder["id"], "link_to": [task["id"]]},
+    ).json()
+    api.post(
+        f"/api/v1/projects/{project['id']}/documents",
+        json={"title": "Decision: no coupons", "link_to": [spec["id"]]},
+    )
     page.goto(f"/projects/{project['id']}/documents")
     page.get_by_role("button", name="New document").first.click()
     page.locator("#prompt-input").fill("Investigation: slow payments")
@@ -103,7 +121,9 @@ def test_a_new_document_in_a_folder_shows_in_the_tree_with_links_and_backlinks(p
 
 
 def test_a_document_changed_by_an_agent_reloads_on_the_open_page(page, api, project):
-    doc = api.post(f"/api/v1/projects/{project['id']}/documents", json={"title": "Live doc", "body": "v1"}).json()
+    doc = api.post(
+        f"/api/v1/projects/{project['id']}/documents", json={"title": "Live doc", "body": "v1"}
+    ).json()
     page.goto(f"/projects/{project['id']}/documents/{doc['id']}")
     page.locator('#live[data-state="live"]').wait_for()
     api.patch(f"/api/v1/documents/{doc['id']}", json={"body": "v2 from the agent", "version": doc["version"]})
@@ -124,4 +144,7 @@ def test_notes_are_created_edited_and_deleted_with_confirmation(page, api, proje
     page.get_by_role("button", name="Delete note").click()
     page.locator("#confirm").get_by_role("button", name="Delete").click()
     page.wait_for_url(f"**/projects/{project['id']}/notes")
-    wait_for(lambda: api.get(f"/api/v1/projects/{project['id']}/notes").json()["total"] == 0, what="the note deleted")
+    wait_for(
+        lambda: api.get(f"/api/v1/projects/{project['id']}/notes").json()["total"] == 0,
+        what="the note deleted",
+    )

@@ -24,7 +24,10 @@ def draw_link(page, source_id: str, target_id: str) -> None:
 
 
 def edges_of(api, project_id: str) -> list[tuple[str, str, str]]:
-    return sorted((e["from_id"], e["to_id"], e["label"]) for e in api.get(f"/api/v1/projects/{project_id}/edges").json()["items"])
+    return sorted(
+        (e["from_id"], e["to_id"], e["label"])
+        for e in api.get(f"/api/v1/projects/{project_id}/edges").json()["items"]
+    )
 
 
 def test_drawing_a_link_between_two_tasks_creates_the_edge(page, api, project):
@@ -35,10 +38,19 @@ def test_drawing_a_link_between_two_tasks_creates_the_edge(page, api, project):
     cards = make_task(api, project["id"], "Write the saved-cards migration")
     load = make_task(api, project["id"], "Load-test the checkout API", status="scope")
     make_task(api, project["id"], "Localise error messages", status="backlog")
-    existing = [(audit, design, "blocks"), (design, pay, "blocks"), (pay, cards, "feeds"), (build, load, "blocks"),
-                (cards, load, "blocks"), (audit, build, "relates")]
+    existing = [
+        (audit, design, "blocks"),
+        (design, pay, "blocks"),
+        (pay, cards, "feeds"),
+        (build, load, "blocks"),
+        (cards, load, "blocks"),
+        (audit, build, "relates"),
+    ]
     for a, b, label in existing:
-        api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": a["id"], "to_id": b["id"], "label": label})
+        api.post(
+            f"/api/v1/projects/{project['id']}/edges",
+            json={"from_id": a["id"], "to_id": b["id"], "label": label},
+        )
     page.goto(f"/projects/{project['id']}/flow")
     node(page, build["id"]).wait_for()
     page.locator("#edge-label").select_option("blocks")
@@ -59,8 +71,10 @@ def test_drawing_a_link_between_two_tasks_creates_the_edge(page, api, project):
 def test_a_link_that_would_close_a_cycle_is_refused_with_the_servers_reason(page, api, project):
     first = make_task(api, project["id"], "Choose the provider")
     second = make_task(api, project["id"], "Sign the contract")
-    r = api.post(f"/api/v1/projects/{project['id']}/edges",
-                 json={"from_id": first["id"], "to_id": second["id"], "label": "blocks"})
+    r = api.post(
+        f"/api/v1/projects/{project['id']}/edges",
+        json={"from_id": first["id"], "to_id": second["id"], "label": "blocks"},
+    )
     assert r.status_code == 201
     page.goto(f"/projects/{project['id']}/flow")
     node(page, second["id"]).wait_for()
@@ -82,8 +96,10 @@ def test_dragging_a_node_saves_its_new_position(page, api, project):
     page.mouse.down()
     page.mouse.move(box["x"] + 140, box["y"] + 130, steps=8)
     page.mouse.up()
-    moved = wait_for(lambda: (t := api.get(f"/api/v1/tasks/{task['id']}").json())["version"] > task["version"] and t,
-                     what="the position to be saved")
+    moved = wait_for(
+        lambda: (t := api.get(f"/api/v1/tasks/{task['id']}").json())["version"] > task["version"] and t,
+        what="the position to be saved",
+    )
     assert (moved["x"], moved["y"]) != (task["x"], task["y"])
     page.reload()
     transform = node(page, task["id"]).get_attribute("transform")
@@ -96,14 +112,20 @@ def test_an_edge_made_elsewhere_appears_on_the_open_canvas(page, api, project):
     page.goto(f"/projects/{project['id']}/flow")
     node(page, b["id"]).wait_for()
     page.locator('#live[data-state="live"]').wait_for()
-    api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": a["id"], "to_id": b["id"], "label": "feeds"})
+    api.post(
+        f"/api/v1/projects/{project['id']}/edges",
+        json={"from_id": a["id"], "to_id": b["id"], "label": "feeds"},
+    )
     page.locator(".edge .edge-label", has_text="feeds").wait_for(timeout=3000)
 
 
 def test_a_selected_link_can_be_deleted_after_confirmation(page, api, project):
     a = make_task(api, project["id"], "Upstream")
     b = make_task(api, project["id"], "Downstream")
-    api.post(f"/api/v1/projects/{project['id']}/edges", json={"from_id": a["id"], "to_id": b["id"], "label": "relates"})
+    api.post(
+        f"/api/v1/projects/{project['id']}/edges",
+        json={"from_id": a["id"], "to_id": b["id"], "label": "relates"},
+    )
     page.goto(f"/projects/{project['id']}/flow")
     page.locator(".edge-label", has_text="relates").click()
     page.get_by_role("button", name="Delete link").click()

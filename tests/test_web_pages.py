@@ -13,11 +13,21 @@ import httpx2
 import pytest
 from web_support import make_task, mint_token
 
-pytestmark = pytest.mark.server("app")  # one in-process server for the module; each test makes its own project
+pytestmark = pytest.mark.server(
+    "app"
+)  # one in-process server for the module; each test makes its own project
 
-PAGE_PATHS = ("/projects/{p}", "/projects/{p}/board", "/projects/{p}/list", "/projects/{p}/flow",
-              "/projects/{p}/documents", "/projects/{p}/notes", "/projects/{p}/goals", "/projects/{p}/runs",
-              "/projects/{p}/activity")
+PAGE_PATHS = (
+    "/projects/{p}",
+    "/projects/{p}/board",
+    "/projects/{p}/list",
+    "/projects/{p}/flow",
+    "/projects/{p}/documents",
+    "/projects/{p}/notes",
+    "/projects/{p}/goals",
+    "/projects/{p}/runs",
+    "/projects/{p}/activity",
+)
 
 
 def browser_client(server) -> httpx2.Client:
@@ -44,7 +54,9 @@ def test_every_page_answers_with_a_strict_csp_and_runs_no_inline_script(api, pro
         assert r.headers["cache-control"] == "no-store"
         for tag in re.findall(r"<script\b[^>]*>", r.text):
             assert 'src="/static/' in tag or 'type="application/json"' in tag, (path, tag)
-        assert not re.search(r"\son[a-z]+\s*=", re.sub(r"<script[^>]*>.*?</script>", "", r.text, flags=re.DOTALL)), path
+        assert not re.search(
+            r"\son[a-z]+\s*=", re.sub(r"<script[^>]*>.*?</script>", "", r.text, flags=re.DOTALL)
+        ), path
 
 
 def test_a_page_sets_an_httponly_strict_csrf_cookie_and_a_token_bound_to_it(api):
@@ -70,7 +82,9 @@ def test_a_browser_write_without_the_csrf_header_is_refused_and_writes_nothing(s
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["code"] == "forbidden"
     assert r.json()["field"] == "X-CSRF-Token"
-    wrong = c.post("/api/v1/projects", json={"name": "forged"}, headers={"X-CSRF-Token": secrets.token_urlsafe(32)})
+    wrong = c.post(
+        "/api/v1/projects", json={"name": "forged"}, headers={"X-CSRF-Token": secrets.token_urlsafe(32)}
+    )
     assert wrong.status_code == 403
     assert api.get("/api/v1/projects").json()["total"] == before
 
@@ -109,8 +123,10 @@ def test_unknown_project_page_is_an_html_404_not_a_500(api):
 def test_preview_renders_markdown_without_script_handlers_or_javascript_links(server):
     c = browser_client(server)
     token = page_token(c)
-    text = ('# Title\n\n<img src=x onerror="alert(1)"> <script>alert(2)</script> '
-            '[x](javascript:alert(3)) <a href="JAVASCRIPT:alert(4)">y</a> <svg onload=alert(5)></svg>\n\n**bold**')
+    text = (
+        '# Title\n\n<img src=x onerror="alert(1)"> <script>alert(2)</script> '
+        '[x](javascript:alert(3)) <a href="JAVASCRIPT:alert(4)">y</a> <svg onload=alert(5)></svg>\n\n**bold**'
+    )
     r = c.post("/ui/preview", json={"text": text}, headers={"X-CSRF-Token": token})
     assert r.status_code == 200, r.text
     html = r.json()["html"]
@@ -134,7 +150,12 @@ def test_preview_with_bad_input_is_a_problem_with_the_field(server):
 
 
 def test_task_descriptions_render_sanitised_in_the_drawer(api, project):
-    t = make_task(api, project["id"], "Agent wrote this", description='<img src=x onerror="alert(1)">\n\n<script>alert(2)</script>ok')
+    t = make_task(
+        api,
+        project["id"],
+        "Agent wrote this",
+        description='<img src=x onerror="alert(1)">\n\n<script>alert(2)</script>ok',
+    )
     r = api.get(f"/projects/{project['id']}/board/drawer/{t['id']}")
     assert r.status_code == 200
     view = r.text.split('id="desc-view"', 1)[1].split("</div>", 1)[0]
@@ -145,14 +166,20 @@ def test_task_descriptions_render_sanitised_in_the_drawer(api, project):
 
 def test_list_sorts_and_filters_on_the_server(api, project):
     for label, prio in (("beta", "low"), ("alpha", "high"), ("gamma", None)):
-        make_task(api, project["id"], label, **({"priority": prio} if prio else {}), tags=["x"] if label != "gamma" else [])
+        make_task(
+            api,
+            project["id"],
+            label,
+            **({"priority": prio} if prio else {}),
+            tags=["x"] if label != "gamma" else [],
+        )
     r = api.get(f"/projects/{project['id']}/list", params={"sort": "label", "dir": "desc", "tag": "x"})
     labels = re.findall(r'board\?task=[^"]+">([^<]+)</a>', r.text)
     assert labels == ["beta", "alpha"]
 
 
 def test_csv_export_has_every_filtered_task_and_neutralises_formulas(api, project):
-    make_task(api, project["id"], "=HYPERLINK(\"http://evil\")", tags=["csv"])
+    make_task(api, project["id"], '=HYPERLINK("http://evil")', tags=["csv"])
     make_task(api, project["id"], "plain", tags=["csv"])
     make_task(api, project["id"], "other")
     r = api.get(f"/projects/{project['id']}/list.csv", params={"tag": "csv", "sort": "label"})
@@ -238,7 +265,9 @@ def test_activity_can_be_narrowed_to_one_token(server, api, project):
     raw = mint_token(api, "activity agent")
     agent = server.client(headers={"Authorization": f"Bearer {raw}"})
     make_task(agent, project["id"], "by the agent")
-    token_id = next(t["id"] for t in api.get("/api/v1/tokens").json()["items"] if t["name"] == "activity agent")
+    token_id = next(
+        t["id"] for t in api.get("/api/v1/tokens").json()["items"] if t["name"] == "activity agent"
+    )
     everything = api.get(f"/projects/{project['id']}/activity")
     assert everything.status_code == 200
     assert "via activity agent" in everything.text
@@ -263,8 +292,10 @@ def team_server(serve):
     owner = srv.client()
     project = owner.post("/api/v1/projects", json={"name": "Team plan"}).json()
     task = make_task(owner, project["id"], "Read me")
-    r = owner.post("/api/v1/members", json={"email": "viewer@example.com", "role": "viewer",
-                                            "password": "correct horse battery staple"})
+    r = owner.post(
+        "/api/v1/members",
+        json={"email": "viewer@example.com", "role": "viewer", "password": "correct horse battery staple"},
+    )
     assert r.status_code == 201, r.text
     return srv, project, task
 
@@ -283,8 +314,11 @@ def test_opening_a_page_without_signing_in_goes_to_the_sign_in_form_and_back(tea
 def test_a_viewer_sees_the_board_without_write_controls(team_server):
     srv, project, task = team_server
     c = browser_client(srv)
-    r = c.post("/api/v1/auth/sign-in", json={"email": "viewer@example.com", "password": "correct horse battery staple"},
-               headers={"X-CSRF-Token": page_token(c)})
+    r = c.post(
+        "/api/v1/auth/sign-in",
+        json={"email": "viewer@example.com", "password": "correct horse battery staple"},
+        headers={"X-CSRF-Token": page_token(c)},
+    )
     assert r.status_code == 200, r.text
     token = r.json()["csrf_token"]  # bound to the new session; the one from before sign-in no longer works
     board = c.get(f"/projects/{project['id']}/board")

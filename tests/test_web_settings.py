@@ -8,15 +8,27 @@ import pytest
 from web_support import shot, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a listening server
-INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-    "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "settings-test", "version": "1"}}}
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "settings-test", "version": "1"},
+    },
+}
 MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
 
 
 def mcp_status(server, token: str) -> int:
     """The HTTP status of a raw MCP initialize with this bearer token (the SDK would hide it)."""
-    r = httpx2.post(server.mcp_url, json=INITIALIZE, headers={**MCP_HEADERS, "authorization": f"Bearer {token}"},
-                    timeout=30)
+    r = httpx2.post(
+        server.mcp_url,
+        json=INITIALIZE,
+        headers={**MCP_HEADERS, "authorization": f"Bearer {token}"},
+        timeout=30,
+    )
     return r.status_code
 
 
@@ -33,12 +45,16 @@ def test_a_new_token_is_shown_once_with_ready_lines_then_never_again_and_revoked
     assert token.startswith("plandesk_mcp_")
     assert len(token) > 50
     origin = server.url
-    snippets = {s.get_attribute("data-snippet"): s.locator("code").inner_text()
-                for s in page.locator(".snippet").all()}
-    assert snippets["claude"] == (f'claude mcp add --transport http plandesk {origin}/mcp/ '
-                                  f'--header "Authorization: Bearer {token}"')
-    assert snippets["codex"] == (f'codex mcp add --transport http plandesk {origin}/mcp/ '
-                                 f'--header "Authorization: Bearer {token}"')
+    snippets = {
+        s.get_attribute("data-snippet"): s.locator("code").inner_text()
+        for s in page.locator(".snippet").all()
+    }
+    assert snippets["claude"] == (
+        f'claude mcp add --transport http plandesk {origin}/mcp/ --header "Authorization: Bearer {token}"'
+    )
+    assert snippets["codex"] == (
+        f'codex mcp add --transport http plandesk {origin}/mcp/ --header "Authorization: Bearer {token}"'
+    )
     assert f'"url": "{origin}/mcp/"' in snippets["mcp-json"]
     assert f'"Authorization": "Bearer {token}"' in snippets["mcp-json"]
     assert snippets["url"] == f"{origin}/mcp/?token={token}"
@@ -58,7 +74,9 @@ def test_a_new_token_is_shown_once_with_ready_lines_then_never_again_and_revoked
     page.locator("#confirm").get_by_role("button", name="Revoke token").click()
     page.locator("tr[data-name='Claude Code'] .badge", has_text="revoked").wait_for()
     assert mcp_status(server, token) == 401
-    assert [t["state"] for t in api.get("/api/v1/tokens").json()["items"] if t["name"] == "Claude Code"] == ["revoked"]
+    assert [t["state"] for t in api.get("/api/v1/tokens").json()["items"] if t["name"] == "Claude Code"] == [
+        "revoked"
+    ]
 
 
 def test_cancelling_the_revoke_confirmation_keeps_the_token_working(page, server):
@@ -76,8 +94,9 @@ def test_rotating_shows_a_new_value_once_and_the_old_one_fails_at_once(page, ser
     page.get_by_role("button", name="I have copied it").click()
     page.locator("tr[data-name='Rotated']").get_by_role("button", name="Rotate").click()
     page.locator("#confirm").get_by_role("button", name="Rotate token").click()
-    new = wait_for(lambda: (v := page.locator("#reveal-token").inner_text()) and v != old and v,
-                   what="the rotated value")
+    new = wait_for(
+        lambda: (v := page.locator("#reveal-token").inner_text()) and v != old and v, what="the rotated value"
+    )
     assert mcp_status(server, old) == 401
     assert mcp_status(server, new) == 200
 

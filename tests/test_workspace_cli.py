@@ -55,4 +55,5 @@ def test_serve_refuses_a_remote_host_without_allow_remote(workspace):
 
 def test_version_prints_the_version(workspace):
     from plandesk import __version__
+
     assert workspace.cli("version").stdout.strip() == f"plandesk {__version__}"

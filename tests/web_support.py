@@ -17,9 +17,16 @@ import httpx2
 
 T = TypeVar("T")
 CHROMIUM = os.environ.get("PLANDESK_CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = ["--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--disable-quic", "--no-first-run"]
-ARTIFACTS = Path(os.environ.get("PLANDESK_TEST_ARTIFACTS") or Path(__file__).resolve().parent.parent / "test-artifacts")
+LAUNCH_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+ARTIFACTS = Path(
+    os.environ.get("PLANDESK_TEST_ARTIFACTS") or Path(__file__).resolve().parent.parent / "test-artifacts"
+)
 UI_TIMEOUT_MS = 15_000
 
 
@@ -35,7 +42,9 @@ def shot(page, name: str, *, full_page: bool = False) -> Path:
     return path
 
 
-def wait_for(probe: Callable[[], T], *, timeout: float = 10.0, interval: float = 0.05, what: str = "condition") -> T:
+def wait_for(
+    probe: Callable[[], T], *, timeout: float = 10.0, interval: float = 0.05, what: str = "condition"
+) -> T:
     """Poll `probe` until it returns something truthy; fail with `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     last = None
@@ -68,9 +77,14 @@ class PageLog:
 
 
 def mobile_page(browser, server, *, dark: bool = False):
-    context = browser.new_context(base_url=server.url, viewport={"width": 390, "height": 844},
-                                  color_scheme="dark" if dark else "light", is_mobile=True, has_touch=True,
-                                  reduced_motion="reduce")
+    context = browser.new_context(
+        base_url=server.url,
+        viewport={"width": 390, "height": 844},
+        color_scheme="dark" if dark else "light",
+        is_mobile=True,
+        has_touch=True,
+        reduced_motion="reduce",
+    )
     context.set_default_timeout(UI_TIMEOUT_MS)
     return context, context.new_page()
 
@@ -101,8 +115,11 @@ def mcp_call(url: str, token: str, tool: str, arguments: dict, *, timeout: float
     async def run() -> dict:
         from mcp import Client
         from mcp.client.streamable_http import streamable_http_client
-        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=timeout) as http, \
-                Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
+
+        async with (
+            httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=timeout) as http,
+            Client(streamable_http_client(url, http_client=http), mode="legacy") as client,
+        ):
             result = await asyncio.wait_for(client.call_tool(tool, arguments), timeout)
             assert not result.is_error, result.content[0].text if result.content else result
             return result.structured_content

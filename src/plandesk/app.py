@@ -22,6 +22,7 @@ def create_app(settings: Settings, *, db=None):
     mcp_part = None
     try:
         from plandesk.mcp import endpoint as mcp_endpoint
+
         mcp_part = mcp_endpoint
     except ImportError:  # the MCP part is optional while it is being built
         mcp_part = None
@@ -34,31 +35,43 @@ def create_app(settings: Settings, *, db=None):
             yield
         db.dispose()
 
-    app = FastAPI(title="Plan Desk", version=__version__, lifespan=lifespan,
-                  openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Plan Desk",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.db = db
     app.state.settings = settings
     app.state.lifespan_parts = []
     problems.install(app)
     from plandesk.web.csrf import CsrfCheck
+
     app.add_middleware(CsrfCheck)  # a browser write to /api/v1 must echo its CSRF cookie (web/csrf.py)
     from plandesk.core.backup import serving_lock_async
     from plandesk.db import notify
+
     notify.install(app, db)  # PostgreSQL: every process hears every commit (LISTEN/NOTIFY)
     app.state.lifespan_parts.append(lambda: serving_lock_async(settings))  # restore can see a live server
     from plandesk.core import trash
+
     app.state.lifespan_parts.append(lambda: trash.sweeping(db))  # the trash keeps 30 days
 
     from plandesk.api import routes
+
     routes.include_all(app)
     if mcp_part is not None:
         mcp_part.install(app, db, settings)
         from plandesk.api import oauth as oauth_server
         from plandesk.web import oauth_pages
+
         oauth_server.install(app, db)  # MCP authorization: metadata, /oauth/* endpoints (api/oauth.py)
         app.include_router(oauth_pages.router)  # the consent page
     try:
         from plandesk.web import api_docs, pages, team_pages
+
         pages.install(app)
         api_docs.install(app)  # Swagger UI from a PyPI package's files: works offline, under the page CSP
         team_pages.install(app)  # sign-in, invitations, members, shared items
@@ -75,6 +88,7 @@ def fastapi_of(asgi) -> FastAPI:
 def app_from_env():
     """uvicorn factory: settings come from the environment that `plandesk serve` prepared."""
     from plandesk.settings import load_settings
+
     settings = load_settings()
     configure_logging(settings)
     return create_app(settings)

@@ -49,17 +49,19 @@ class Settings:
             value = getattr(self, f.name)
             if f.name == "database_url" and value:
                 value = redact_url(value)
-            out[f.name] = {"value": str(value) if isinstance(value, Path) else value,
-                           "source": self.sources.get(f.name, "default")}
+            out[f.name] = {
+                "value": str(value) if isinstance(value, Path) else value,
+                "source": self.sources.get(f.name, "default"),
+            }
         return out
 
 
 def normalise_database_url(url: str) -> str:
     """Accept the URLs people type and hand SQLAlchemy the driver we ship."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

@@ -57,7 +57,9 @@ def refuse_unsafe(repo: Path, data_dir: Path | None = None) -> None:
         raise BindingRefused(f"{repo} is not a directory")
     home = Path.home().resolve()
     if repo == home or repo in home.parents or repo == Path(repo.anchor):
-        raise BindingRefused(f"{repo} is your home directory (or above it); connect a repository folder instead")
+        raise BindingRefused(
+            f"{repo} is your home directory (or above it); connect a repository folder instead"
+        )
     if data_dir is not None and repo == data_dir.resolve():
         raise BindingRefused(f"{repo} is the Plan Desk workspace folder; connect a repository folder instead")
 
@@ -81,8 +83,11 @@ def _markdown_file(repo: Path, rel: str, body: str, adopt_line: str | None = Non
     before = _read(repo / rel)
     text = before or ""
     try:
-        if adopt_line and not sentinel_blocks.contains(text, MARKDOWN, where=rel) and \
-                any(line.strip() == adopt_line for line in text.splitlines()):
+        if (
+            adopt_line
+            and not sentinel_blocks.contains(text, MARKDOWN, where=rel)
+            and any(line.strip() == adopt_line for line in text.splitlines())
+        ):
             return FileChange(rel, before, before)  # a hand-written include already does the job
         return FileChange(rel, before, sentinel_blocks.upsert(text, MARKDOWN, body, where=rel))
     except sentinel_blocks.SentinelError as exc:
@@ -97,10 +102,12 @@ def _json_file(repo: Path, rel: str, key: str, entry: dict, inputs: list | None 
         raise BindingRefused(str(exc)) from exc
 
 
-def connect_changes(repo: Path, *, server_url: str, project_id: str, token: str,
-                    agents: set[str]) -> list[FileChange]:
+def connect_changes(
+    repo: Path, *, server_url: str, project_id: str, token: str, agents: set[str]
+) -> list[FileChange]:
     """Every file connect would write, with its content before and after (nothing is touched here)."""
     from plandesk.agents.bound_repo import mcp_url_of
+
     mcp_url = mcp_url_of(server_url)
     config = json.dumps({"serverUrl": server_url.rstrip("/"), "projectId": project_id}, indent=2) + "\n"
     gitignore = _read(repo / ".gitignore") or ""
@@ -114,16 +121,29 @@ def connect_changes(repo: Path, *, server_url: str, project_id: str, token: str,
         FileChange(SKILL_FILE, _read(repo / SKILL_FILE), skill.skill_markdown()),
         FileChange(".gitignore", gitignore or None, gitignore_after),
         _json_file(repo, ".mcp.json", "mcpServers", client_entries.claude_entry(mcp_url)),
-        _markdown_file(repo, "CLAUDE.md", "Plan Desk conventions for this repository (written by plandesk "
-                       f"connect):\n{CLAUDE_INCLUDE}", adopt_line=CLAUDE_INCLUDE),
+        _markdown_file(
+            repo,
+            "CLAUDE.md",
+            f"Plan Desk conventions for this repository (written by plandesk connect):\n{CLAUDE_INCLUDE}",
+            adopt_line=CLAUDE_INCLUDE,
+        ),
         # Codex does not follow @imports, so AGENTS.md carries the skill itself.
         _markdown_file(repo, "AGENTS.md", skill.skill_body()),
     ]
     if "cursor" in agents:
-        changes.append(_json_file(repo, ".cursor/mcp.json", "mcpServers", client_entries.cursor_entry(mcp_url)))
+        changes.append(
+            _json_file(repo, ".cursor/mcp.json", "mcpServers", client_entries.cursor_entry(mcp_url))
+        )
     if "vscode" in agents:
-        changes.append(_json_file(repo, ".vscode/mcp.json", "servers", client_entries.vscode_entry(mcp_url),
-                                  [client_entries.VSCODE_INPUT]))
+        changes.append(
+            _json_file(
+                repo,
+                ".vscode/mcp.json",
+                "servers",
+                client_entries.vscode_entry(mcp_url),
+                [client_entries.VSCODE_INPUT],
+            )
+        )
     return changes
 
 
@@ -151,11 +171,15 @@ def _strip_json(repo: Path, rel: str, key: str, input_id: str | None = None) -> 
 def disconnect_changes(repo: Path) -> list[FileChange]:
     gitignore = _read(repo / ".gitignore")
     try:
-        gitignore_after = sentinel_blocks.remove(gitignore, GITIGNORE, where=".gitignore") if gitignore else None
+        gitignore_after = (
+            sentinel_blocks.remove(gitignore, GITIGNORE, where=".gitignore") if gitignore else None
+        )
     except sentinel_blocks.SentinelError as exc:
         raise BindingRefused(str(exc)) from exc
-    changes = [FileChange(rel, _read(repo / rel), None, secret=rel == TOKEN_FILE)
-               for rel in (TOKEN_FILE, CONFIG_FILE, SKILL_FILE)]
+    changes = [
+        FileChange(rel, _read(repo / rel), None, secret=rel == TOKEN_FILE)
+        for rel in (TOKEN_FILE, CONFIG_FILE, SKILL_FILE)
+    ]
     changes += [
         FileChange(".gitignore", gitignore, gitignore_after or None),
         _strip_json(repo, ".mcp.json", "mcpServers"),

@@ -104,13 +104,15 @@ def token_for(start: Path) -> tuple[str, str]:
 def redact(raw: str) -> str:
     """What may be shown of a token: its public prefix, as `plandesk token list` shows it."""
     from plandesk.core.tokens import PREFIX
+
     return raw[: len(PREFIX) + 6] + "…" if raw.startswith(PREFIX) else "…"
 
 
 def agent_ref_for(root: Path, raw_token: str) -> str:
     """A stable agent_ref for claims made with this repo's token, so `plandesk context` can find them again."""
     from plandesk.core.tokens import PREFIX
-    tail = raw_token[len(PREFIX): len(PREFIX) + 6] if raw_token.startswith(PREFIX) else "local"
+
+    tail = raw_token[len(PREFIX) : len(PREFIX) + 6] if raw_token.startswith(PREFIX) else "local"
     return f"{root.name[:80] or 'repo'}@{tail}"
 
 

@@ -35,13 +35,29 @@ async def linked_documents(client: Any, project_id: str, task_id: str) -> list[d
     return docs
 
 
-def render(task: dict[str, Any], docs: list[dict[str, Any]], *, gate: list[list[str]], branch: str,
-           worktree: str, base_sha: str, agent_ref: str, run_id: str) -> str:
-    lines = [f"# Task: {task.get('label', '')}", "",
-             f"- task id: {task['id']} (project {task.get('project_id', '')})",
-             f"- branch: {branch}, worktree {worktree}, based on {base_sha[:12]}",
-             f"- agent_ref: {agent_ref}; agent run: {run_id}", "",
-             "## What to do", "", (task.get("description") or "(no description)").rstrip(), ""]
+def render(
+    task: dict[str, Any],
+    docs: list[dict[str, Any]],
+    *,
+    gate: list[list[str]],
+    branch: str,
+    worktree: str,
+    base_sha: str,
+    agent_ref: str,
+    run_id: str,
+) -> str:
+    lines = [
+        f"# Task: {task.get('label', '')}",
+        "",
+        f"- task id: {task['id']} (project {task.get('project_id', '')})",
+        f"- branch: {branch}, worktree {worktree}, based on {base_sha[:12]}",
+        f"- agent_ref: {agent_ref}; agent run: {run_id}",
+        "",
+        "## What to do",
+        "",
+        (task.get("description") or "(no description)").rstrip(),
+        "",
+    ]
     lines += ["## Spec", ""]
     if not docs:
         lines += ["(no document is linked to this task)", ""]
@@ -49,15 +65,26 @@ def render(task: dict[str, Any], docs: list[dict[str, Any]], *, gate: list[list[
         body = doc.get("body") or ""
         if len(body) > MAX_DOCUMENT_CHARS:
             body = body[:MAX_DOCUMENT_CHARS] + "\n…(cut; read the whole document with get_document)"
-        lines += [f"### {doc.get('title', '')} (document {doc.get('id', '')})",
-                  doc.get("status_line") or "", "", body.rstrip(), ""]
+        lines += [
+            f"### {doc.get('title', '')} (document {doc.get('id', '')})",
+            doc.get("status_line") or "",
+            "",
+            body.rstrip(),
+            "",
+        ]
     gate_text = "; ".join(shlex.join(argv) for argv in gate) or "none (your exit status decides)"
-    lines += ["## How this is settled", "",
-              f"- Exit 0 when the work is done. The runner then runs the gate in the worktree: {gate_text}.",
-              "- Exit non-zero when it failed: the task goes back to todo with the end of your output as a comment.",
-              (f"- Need a person's answer? Write the question to {NEEDS_INPUT_FILE} (or exit {NEEDS_INPUT_EXIT}): "
-               "the task moves to scope with your question as a comment."),
-              "- Commit your work on this branch. The runner does not merge it.", ""]
+    lines += [
+        "## How this is settled",
+        "",
+        f"- Exit 0 when the work is done. The runner then runs the gate in the worktree: {gate_text}.",
+        "- Exit non-zero when it failed: the task goes back to todo with the end of your output as a comment.",
+        (
+            f"- Need a person's answer? Write the question to {NEEDS_INPUT_FILE} (or exit {NEEDS_INPUT_EXIT}): "
+            "the task moves to scope with your question as a comment."
+        ),
+        "- Commit your work on this branch. The runner does not merge it.",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -11,7 +11,18 @@ from pathlib import Path
 import anyio
 
 # What a child inherits from the runner; everything else (tokens, cloud keys) stays out unless passed on purpose.
-INHERITED_ENV = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TERM", "TMPDIR", "SHELL", "VIRTUAL_ENV")
+INHERITED_ENV = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LC_ALL",
+    "TERM",
+    "TMPDIR",
+    "SHELL",
+    "VIRTUAL_ENV",
+)
 TAIL_CHARS = 4000
 
 
@@ -28,8 +39,15 @@ def minimal_env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-async def run(argv: list[str], *, cwd: Path, env: dict[str, str], log_path: Path, timeout: float,
-              stdin_text: str | None = None) -> Outcome:
+async def run(
+    argv: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    log_path: Path,
+    timeout: float,
+    stdin_text: str | None = None,
+) -> Outcome:
     """Run argv to completion, appending its stdout and stderr to log_path; kill its whole group on timeout."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     # A local append-only log: opening it is quick, and the child writes to it directly, not through us.
@@ -38,9 +56,14 @@ async def run(argv: list[str], *, cwd: Path, env: dict[str, str], log_path: Path
         log.flush()
         try:
             proc = await asyncio.create_subprocess_exec(
-                *argv, cwd=str(cwd), env=env, stdout=log, stderr=asyncio.subprocess.STDOUT,
+                *argv,
+                cwd=str(cwd),
+                env=env,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
                 stdin=asyncio.subprocess.PIPE if stdin_text is not None else asyncio.subprocess.DEVNULL,
-                start_new_session=True)
+                start_new_session=True,
+            )
         except OSError as exc:
             log.write(f"could not start {argv[0]}: {exc}\n".encode())
             return Outcome(None, error=f"could not start {argv[0]}: {exc.strerror or exc}")

@@ -38,26 +38,36 @@ def cursor_entry(mcp_url: str) -> dict[str, Any]:
 
 def vscode_entry(mcp_url: str) -> dict[str, Any]:
     # VS Code prompts once for an input marked password and keeps it in its secret storage.
-    return {"type": "http", "url": mcp_url, "headers": {"Authorization": f"Bearer ${{input:{VSCODE_INPUT_ID}}}"}}
+    return {
+        "type": "http",
+        "url": mcp_url,
+        "headers": {"Authorization": f"Bearer ${{input:{VSCODE_INPUT_ID}}}"},
+    }
 
 
-VSCODE_INPUT = {"id": VSCODE_INPUT_ID, "type": "promptString", "password": True,
-                "description": f"Plan Desk token (the contents of {TOKEN_FILE})"}
+VSCODE_INPUT = {
+    "id": VSCODE_INPUT_ID,
+    "type": "promptString",
+    "password": True,
+    "description": f"Plan Desk token (the contents of {TOKEN_FILE})",
+}
 
 
 def codex_instructions(mcp_url: str, repo: Path) -> str:
     """Codex keeps MCP servers in ~/.codex/config.toml (outside the repo), so connect prints, never writes."""
     token_path = shlex.quote(str(repo / TOKEN_FILE))
-    return "\n".join([
-        "Codex: add the server once (it reads the token from the environment):",
-        f"  codex mcp add {SERVER_NAME} --url {mcp_url} --bearer-token-env-var {TOKEN_ENV}",
-        "or put this in ~/.codex/config.toml:",
-        f"  [mcp_servers.{SERVER_NAME}]",
-        f"  url = {json.dumps(mcp_url)}",
-        f"  bearer_token_env_var = {json.dumps(TOKEN_ENV)}",
-        "and start Codex with the token in its environment:",
-        f"  {TOKEN_ENV}=$(cat {token_path}) codex",
-    ])
+    return "\n".join(
+        [
+            "Codex: add the server once (it reads the token from the environment):",
+            f"  codex mcp add {SERVER_NAME} --url {mcp_url} --bearer-token-env-var {TOKEN_ENV}",
+            "or put this in ~/.codex/config.toml:",
+            f"  [mcp_servers.{SERVER_NAME}]",
+            f"  url = {json.dumps(mcp_url)}",
+            f"  bearer_token_env_var = {json.dumps(TOKEN_ENV)}",
+            "and start Codex with the token in its environment:",
+            f"  {TOKEN_ENV}=$(cat {token_path}) codex",
+        ]
+    )
 
 
 class ConfigFileError(ValueError):
@@ -70,8 +80,10 @@ def _load_json(text: str | None, where: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigFileError(f"{where} is not valid JSON ({exc.msg} at line {exc.lineno}); fix it by hand, "
-                         "then run the command again") from exc
+        raise ConfigFileError(
+            f"{where} is not valid JSON ({exc.msg} at line {exc.lineno}); fix it by hand, "
+            "then run the command again"
+        ) from exc
     if not isinstance(data, dict):
         raise ConfigFileError(f"{where} must hold a JSON object")
     return data
@@ -81,8 +93,9 @@ def dump(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
-def with_server(text: str | None, where: str, key: str, entry: dict[str, Any],
-                inputs: list[dict[str, Any]] | None = None) -> str:
+def with_server(
+    text: str | None, where: str, key: str, entry: dict[str, Any], inputs: list[dict[str, Any]] | None = None
+) -> str:
     """The file's JSON with our server entry set under `key`; every other server and setting is kept."""
     data = _load_json(text, where)
     servers = data.get(key)
@@ -95,7 +108,9 @@ def with_server(text: str | None, where: str, key: str, entry: dict[str, Any],
         existing = data.setdefault("inputs", [])
         if not isinstance(existing, list):
             raise ConfigFileError(f"{where}: 'inputs' must be a JSON list")
-        data["inputs"] = [i for i in existing if not (isinstance(i, dict) and i.get("id") == item["id"])] + [item]
+        data["inputs"] = [i for i in existing if not (isinstance(i, dict) and i.get("id") == item["id"])] + [
+            item
+        ]
     return dump(data)
 
 

@@ -45,10 +45,13 @@ def agent_context(db, actor: Actor, project_id: str, agent_ref: str | None = Non
     project = projects.get_project(db, actor, project_id)
     run = open_run(db, actor, project["id"])
     run_tasks = set(run["task_ids"]) if run else set()
-    in_progress = tasks.list_tasks(db, actor, project["id"], status=["in_progress"], limit=500,
-                                   verbose=False)["items"]
+    in_progress = tasks.list_tasks(
+        db, actor, project["id"], status=["in_progress"], limit=500, verbose=False
+    )["items"]
     # "Mine": claimed under this agent's ref, or linked to the run this token has open.
-    mine = [t for t in in_progress if (agent_ref and t.get("claimed_by") == agent_ref) or t["id"] in run_tasks]
+    mine = [
+        t for t in in_progress if (agent_ref and t.get("claimed_by") == agent_ref) or t["id"] in run_tasks
+    ]
     current, source, reason = None, None, None
     if mine:
         chosen = max(mine, key=lambda t: t.get("updated_at") or "")
@@ -57,8 +60,17 @@ def agent_context(db, actor: Actor, project_id: str, agent_ref: str | None = Non
         nxt = graph.get_next_task(db, actor, project["id"], verbose=True)
         current, reason = nxt.get("next_task"), nxt.get("reason")
         source = "next_ready" if current else None
-    return {"project": {"id": project["id"], "name": project["name"], "summary": project.get("summary")},
-            "agent_ref": agent_ref, "current_task": current, "current_task_source": source, "reason": reason,
-            "spec": spec_of(db, actor, project["id"], current["id"]) if current else [], "open_run": run,
-            "also_in_progress": [{"id": t["id"], "label": t["label"], "claimed_by": t.get("claimed_by")}
-                                 for t in mine if current is None or t["id"] != current["id"]]}
+    return {
+        "project": {"id": project["id"], "name": project["name"], "summary": project.get("summary")},
+        "agent_ref": agent_ref,
+        "current_task": current,
+        "current_task_source": source,
+        "reason": reason,
+        "spec": spec_of(db, actor, project["id"], current["id"]) if current else [],
+        "open_run": run,
+        "also_in_progress": [
+            {"id": t["id"], "label": t["label"], "claimed_by": t.get("claimed_by")}
+            for t in mine
+            if current is None or t["id"] != current["id"]
+        ],
+    }

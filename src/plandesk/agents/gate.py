@@ -65,19 +65,27 @@ def _split(command: str) -> list[str]:
         raise GateSyntaxError(f"the gate command {command!r} cannot be split into arguments: {exc}") from exc
 
 
-async def run_gate(argvs: list[list[str]], *, cwd: Path, env: dict[str, str], log_path: Path,
-                   timeout: float) -> GateResult:
+async def run_gate(
+    argvs: list[list[str]], *, cwd: Path, env: dict[str, str], log_path: Path, timeout: float
+) -> GateResult:
     if not argvs:
         return GateResult(passed=None)
     result = GateResult(passed=True)
     for argv in argvs:
         started = time.monotonic()
         outcome = await child_process.run(argv, cwd=cwd, env=env, log_path=log_path, timeout=timeout)
-        result.commands.append({"argv": argv, "exit_code": outcome.exit_code, "timed_out": outcome.timed_out,
-                                "seconds": round(time.monotonic() - started, 3)})
+        result.commands.append(
+            {
+                "argv": argv,
+                "exit_code": outcome.exit_code,
+                "timed_out": outcome.timed_out,
+                "seconds": round(time.monotonic() - started, 3),
+            }
+        )
         if outcome.exit_code != 0:
             result.passed = False
-            result.failed_command = shlex.join(argv) + (f" ({outcome.error})" if outcome.error else
-                                                        f" (exit {outcome.exit_code})")
+            result.failed_command = shlex.join(argv) + (
+                f" ({outcome.error})" if outcome.error else f" (exit {outcome.exit_code})"
+            )
             break
     return result

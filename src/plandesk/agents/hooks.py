@@ -21,12 +21,18 @@ class HookError(Exception):
 
 async def _gather(client: Any, bound: bound_repo.BoundRepo, agent_ref: str) -> dict[str, Any]:
     found = await client.call(CONTEXT_TOOL, {"project_id": bound.project_id, "agent_ref": agent_ref})
-    return {"repo": str(bound.root), "serverUrl": bound.server_url, "projectId": bound.project_id,
-            "agentRef": agent_ref, **found}
+    return {
+        "repo": str(bound.root),
+        "serverUrl": bound.server_url,
+        "projectId": bound.project_id,
+        "agentRef": agent_ref,
+        **found,
+    }
 
 
 async def _session(start: Path, message: str | None) -> Any:
     from plandesk.client import AsyncPlanDeskClient
+
     bound = bound_repo.load(start)
     token, _ = bound_repo.token_for(bound.root)
     agent_ref = bound_repo.agent_ref_for(bound.root, token)
@@ -43,6 +49,7 @@ async def _session(start: Path, message: str | None) -> Any:
 
 def _guarded(start: Path, message: str | None) -> Any:
     from plandesk.client import PlanDeskClientError
+
     try:
         return anyio.run(_session, start, message)
     except bound_repo.BindingError as exc:
@@ -66,12 +73,16 @@ def checkpoint(start: Path, message: str) -> str:
 
 def render_context(data: dict[str, Any]) -> str:
     project = data.get("project") or {}
-    lines = [f"Plan Desk project {project.get('name', '?')!r} ({data['projectId']}) at {data['serverUrl']}",
-             f"agent_ref for claims: {data['agentRef']}"]
+    lines = [
+        f"Plan Desk project {project.get('name', '?')!r} ({data['projectId']}) at {data['serverUrl']}",
+        f"agent_ref for claims: {data['agentRef']}",
+    ]
     task = data.get("current_task")
     if task:
         why = "claimed by this agent" if data.get("current_task_source") == "claimed" else "next ready"
-        lines.append(f"Current task ({why}): {task.get('label')} ({task.get('id')}), status {task.get('status')}")
+        lines.append(
+            f"Current task ({why}): {task.get('label')} ({task.get('id')}), status {task.get('status')}"
+        )
     else:
         lines.append(f"No current task ({data.get('reason') or 'nothing is ready'}).")
     for doc in data.get("spec") or []:

@@ -59,8 +59,16 @@ class _Attempt:
 
 
 class Runner:
-    def __init__(self, client: Any, bound: BoundRepo, options: RunnerOptions, *, token: str, agent_ref: str,
-                 say: Callable[[str], None] = print) -> None:
+    def __init__(
+        self,
+        client: Any,
+        bound: BoundRepo,
+        options: RunnerOptions,
+        *,
+        token: str,
+        agent_ref: str,
+        say: Callable[[str], None] = print,
+    ) -> None:
         self.client = client
         self.bound = bound
         self.options = options
@@ -116,7 +124,9 @@ class Runner:
             # Another agent won this one; the frontier has moved on, so look again.
         return None
 
-    async def _note(self, a: _Attempt, message: str, kind: str = "progress", data: dict | None = None) -> None:
+    async def _note(
+        self, a: _Attempt, message: str, kind: str = "progress", data: dict | None = None
+    ) -> None:
         self.say(f"[{a.task['id'][:8]}] {message}")
         try:
             await self.client.record_agent_progress(a.run_id, message[:4000], kind=kind, data=data)
@@ -125,8 +135,9 @@ class Runner:
 
     async def _work(self, task: dict[str, Any], ref: str) -> Settlement:
         try:
-            run = await self.client.start_agent_run(self.bound.project_id,
-                                                    label=f"runner: {task['label']}"[:500], task_ids=[task["id"]])
+            run = await self.client.start_agent_run(
+                self.bound.project_id, label=f"runner: {task['label']}"[:500], task_ids=[task["id"]]
+            )
         except ToolError as exc:  # no run to record on: hand the task straight back rather than hold it
             why = f"could not open an agent run: {exc.message}"
             self.gave_back.add(task["id"])
@@ -156,12 +167,15 @@ class Runner:
         lost: str | None = None
         result: T | None = None
         async with anyio.create_task_group() as tg:
+
             async def renew() -> None:
                 nonlocal lost
                 while True:
                     await anyio.sleep(interval)
                     try:
-                        await self.client.renew_claim(a.task["id"], a.ref, lease_seconds=self.options.lease_seconds)
+                        await self.client.renew_claim(
+                            a.task["id"], a.ref, lease_seconds=self.options.lease_seconds
+                        )
                     except ToolError as exc:
                         lost = exc.message
                         tg.cancel_scope.cancel()
@@ -177,59 +191,112 @@ class Runner:
         a.tree = await self.worktrees.create(tid, a.task["label"])
         a.state = self.bound.root / RUNNER_DIR / a.tree.path.name
         a.state.mkdir(parents=True, exist_ok=True)
-        await self._note(a, f"worktree {a.tree.path} on branch {a.tree.branch}", "artifact",
-                         {"branch": a.tree.branch, "worktree": str(a.tree.path), "base": a.tree.base_sha})
+        await self._note(
+            a,
+            f"worktree {a.tree.path} on branch {a.tree.branch}",
+            "artifact",
+            {"branch": a.tree.branch, "worktree": str(a.tree.path), "base": a.tree.base_sha},
+        )
         task = await self.client.get_task(tid)
         try:
             gate_argvs = gate.commands_in(task.get("description"))
         except gate.GateSyntaxError as exc:
             return await self._to_scope(a, f"The task's gate cannot be run: {exc}. Fix the gate line.", "")
         docs = await brief.linked_documents(self.client, self.bound.project_id, tid)
-        text = brief.render(task, docs, gate=gate_argvs, branch=a.tree.branch, worktree=str(a.tree.path),
-                            base_sha=a.tree.base_sha, agent_ref=a.ref, run_id=a.run_id)
+        text = brief.render(
+            task,
+            docs,
+            gate=gate_argvs,
+            branch=a.tree.branch,
+            worktree=str(a.tree.path),
+            base_sha=a.tree.base_sha,
+            agent_ref=a.ref,
+            run_id=a.run_id,
+        )
         brief_path = a.state / "brief.md"
         brief_path.write_text(text, encoding="utf-8")
-        env = child_process.minimal_env({
-            "PLANDESK_URL": self.bound.server_url, "PLANDESK_MCP_TOKEN": self.token,
-            "PLANDESK_PROJECT_ID": self.bound.project_id, "PLANDESK_TASK_ID": tid, "PLANDESK_RUN_ID": a.run_id,
-            "PLANDESK_AGENT_REF": a.ref, "PLANDESK_TASK_FILE": str(brief_path),
-            "PLANDESK_WORKTREE": str(a.tree.path)})
+        env = child_process.minimal_env(
+            {
+                "PLANDESK_URL": self.bound.server_url,
+                "PLANDESK_MCP_TOKEN": self.token,
+                "PLANDESK_PROJECT_ID": self.bound.project_id,
+                "PLANDESK_TASK_ID": tid,
+                "PLANDESK_RUN_ID": a.run_id,
+                "PLANDESK_AGENT_REF": a.ref,
+                "PLANDESK_TASK_FILE": str(brief_path),
+                "PLANDESK_WORKTREE": str(a.tree.path),
+            }
+        )
         worker_log = a.state / "worker.log"
         await self._note(a, f"worker started: {shlex.join(self.options.worker)}")
-        outcome, lost = await self._with_lease(a, lambda: child_process.run(
-            self.options.worker, cwd=a.tree.path, env=env, log_path=worker_log,
-            timeout=self.options.worker_timeout, stdin_text=text))
+        outcome, lost = await self._with_lease(
+            a,
+            lambda: child_process.run(
+                self.options.worker,
+                cwd=a.tree.path,
+                env=env,
+                log_path=worker_log,
+                timeout=self.options.worker_timeout,
+                stdin_text=text,
+            ),
+        )
         if lost is not None or outcome is None:
             return await self._lost(a, lost or "the claim was lost")
         await self._note(a, f"worker finished: {outcome.error or f'exit {outcome.exit_code}'}")
         current = await self.client.get_task(tid)
         if current.get("status") != "in_progress" or current.get("claimed_by") != a.ref:
-            return Settlement(tid, a.task["label"], "elsewhere", f"the task is now {current.get('status')} "
-                              "(settled by someone else); left as it is", a.run_id, a.tree.branch)
+            return Settlement(
+                tid,
+                a.task["label"],
+                "elsewhere",
+                f"the task is now {current.get('status')} (settled by someone else); left as it is",
+                a.run_id,
+                a.tree.branch,
+            )
         question = a.tree.path / brief.NEEDS_INPUT_FILE
         if question.is_file() or outcome.exit_code == brief.NEEDS_INPUT_EXIT:
-            asked = question.read_text(encoding="utf-8", errors="replace")[:8000] if question.is_file() else ""
-            return await self._to_scope(a, "The worker needs input before it can go on:\n\n" + (
-                asked.strip() or "(it exited 3 without writing a question)"), child_process.tail(worker_log))
+            asked = (
+                question.read_text(encoding="utf-8", errors="replace")[:8000] if question.is_file() else ""
+            )
+            return await self._to_scope(
+                a,
+                "The worker needs input before it can go on:\n\n"
+                + (asked.strip() or "(it exited 3 without writing a question)"),
+                child_process.tail(worker_log),
+            )
         if outcome.exit_code != 0:
-            return await self._give_back(a, f"The worker failed ({outcome.error or f'exit {outcome.exit_code}'}); "
-                                            "the task is back in todo.", child_process.tail(worker_log))
+            return await self._give_back(
+                a,
+                f"The worker failed ({outcome.error or f'exit {outcome.exit_code}'}); "
+                "the task is back in todo.",
+                child_process.tail(worker_log),
+            )
         if not gate_argvs:
             if self.options.require_gate:
-                return await self._to_scope(a, "This task has no gate (a `gate:` line or a fenced `gate` block), "
-                                               "and this runner requires one. Add it, then move the task to todo.",
-                                            "")
+                return await self._to_scope(
+                    a,
+                    "This task has no gate (a `gate:` line or a fenced `gate` block), "
+                    "and this runner requires one. Add it, then move the task to todo.",
+                    "",
+                )
             return await self._done(a, "worker exited 0; the task has no gate")
         await self._note(a, "gate: " + "; ".join(shlex.join(g) for g in gate_argvs))
         gate_log = a.state / "gate.log"
-        result, lost = await self._with_lease(a, lambda: gate.run_gate(
-            gate_argvs, cwd=a.tree.path, env=env, log_path=gate_log, timeout=self.options.gate_timeout))
+        result, lost = await self._with_lease(
+            a,
+            lambda: gate.run_gate(
+                gate_argvs, cwd=a.tree.path, env=env, log_path=gate_log, timeout=self.options.gate_timeout
+            ),
+        )
         if lost is not None or result is None:
             return await self._lost(a, lost or "the claim was lost during the gate")
         if result.passed:
             return await self._done(a, f"gate passed ({len(result.commands)} command(s))")
-        return await self._give_back(a, f"The gate failed: {result.failed_command}; the task is back in todo.",
-                                     child_process.tail(gate_log))
+        return await self._give_back(
+            a,
+            f"The gate failed: {result.failed_command}; the task is back in todo.",
+            child_process.tail(gate_log),
+        )
 
     async def _version(self, a: _Attempt) -> int:
         # update_task needs the version it overwrites; the runner only touches status and commit_refs, so the
@@ -246,32 +313,52 @@ class Runner:
         await self.client.update_task(a.task["id"], version=await self._version(a), **changes)
         await self._note(a, f"done: {why}")
         removed = await self.worktrees.remove_if_clean(a.tree)
-        return Settlement(a.task["id"], a.task["label"], "done", why + ("" if removed else
-                          f"; worktree kept at {a.tree.path} (uncommitted changes)"), a.run_id, a.tree.branch)
+        return Settlement(
+            a.task["id"],
+            a.task["label"],
+            "done",
+            why + ("" if removed else f"; worktree kept at {a.tree.path} (uncommitted changes)"),
+            a.run_id,
+            a.tree.branch,
+        )
 
     async def _give_back(self, a: _Attempt, why: str, output: str) -> Settlement:
         self.gave_back.add(a.task["id"])
         kept = await self._keep_or_remove(a)
-        body = brief.comment(f"Runner {a.ref}: {why}", output, branch=a.tree.branch if a.tree else None, kept=kept)
+        body = brief.comment(
+            f"Runner {a.ref}: {why}", output, branch=a.tree.branch if a.tree else None, kept=kept
+        )
         await self.client.add_comment("task", a.task["id"], body[:60_000])
         await self.client.release_task(a.task["id"], a.ref, reason=why[:2000])
         await self._note(a, why, "error")
-        return Settlement(a.task["id"], a.task["label"], "todo", why, a.run_id, a.tree.branch if a.tree else None)
+        return Settlement(
+            a.task["id"], a.task["label"], "todo", why, a.run_id, a.tree.branch if a.tree else None
+        )
 
     async def _to_scope(self, a: _Attempt, why: str, output: str) -> Settlement:
         self.gave_back.add(a.task["id"])
         kept = await self._keep_or_remove(a)
-        body = brief.comment(f"Runner {a.ref}: {why}", output, branch=a.tree.branch if a.tree else None, kept=kept)
+        body = brief.comment(
+            f"Runner {a.ref}: {why}", output, branch=a.tree.branch if a.tree else None, kept=kept
+        )
         await self.client.add_comment("task", a.task["id"], body[:60_000])
         await self.client.update_task(a.task["id"], status="scope", version=await self._version(a))
         await self._note(a, "moved to scope: needs a person", "decision")
-        return Settlement(a.task["id"], a.task["label"], "scope", why.splitlines()[0], a.run_id,
-                          a.tree.branch if a.tree else None)
+        return Settlement(
+            a.task["id"],
+            a.task["label"],
+            "scope",
+            why.splitlines()[0],
+            a.run_id,
+            a.tree.branch if a.tree else None,
+        )
 
     async def _lost(self, a: _Attempt, why: str) -> Settlement:
         self.gave_back.add(a.task["id"])
         await self._note(a, f"stopped: {why}", "error")
-        return Settlement(a.task["id"], a.task["label"], "lost", why, a.run_id, a.tree.branch if a.tree else None)
+        return Settlement(
+            a.task["id"], a.task["label"], "lost", why, a.run_id, a.tree.branch if a.tree else None
+        )
 
     async def _stopped(self, a: _Attempt) -> None:
         """The runner is stopping mid-task: the worker is already killed; give the task back and close the run."""
@@ -282,8 +369,11 @@ class Runner:
             await self.client.complete_agent_run(a.run_id, "cancelled", summary=why)
         except ToolError as exc:
             self.say(f"[{a.task['id'][:8]}] could not hand the task back: {exc.message}")
-        self.settled.append(Settlement(a.task["id"], a.task["label"], "todo", why, a.run_id,
-                                       a.tree.branch if a.tree else None))
+        self.settled.append(
+            Settlement(
+                a.task["id"], a.task["label"], "todo", why, a.run_id, a.tree.branch if a.tree else None
+            )
+        )
 
     async def _keep_or_remove(self, a: _Attempt) -> str | None:
         if a.tree is None:
@@ -291,19 +381,30 @@ class Runner:
         return None if await self.worktrees.remove_if_clean(a.tree) else str(a.tree.path)
 
 
-async def run_bound(start: Path, options: RunnerOptions, say: Callable[[str], None] = print) -> list[Settlement]:
+async def run_bound(
+    start: Path, options: RunnerOptions, say: Callable[[str], None] = print
+) -> list[Settlement]:
     """Run against the repository bound at or above `start`, with its token (or $PLANDESK_MCP_TOKEN)."""
     import os
 
     from plandesk.agents import bound_repo, worktrees
     from plandesk.client import AsyncPlanDeskClient
+
     bound = bound_repo.load(start)
     token, _ = bound_repo.token_for(bound.root)
     if os.environ.get(bound_repo.URL_ENV):
         bound = BoundRepo(bound.root, bound_repo.origin_of(os.environ[bound_repo.URL_ENV]), bound.project_id)
     if not await worktrees.is_repository(bound.root):
-        raise bound_repo.BindingError(f"{bound.root} is not a git repository; the runner works in git worktrees")
+        raise bound_repo.BindingError(
+            f"{bound.root} is not a git repository; the runner works in git worktrees"
+        )
     async with AsyncPlanDeskClient(bound.server_url, token, client_name="plandesk-runner") as client:
-        runner = Runner(client, bound, options, token=token, agent_ref=bound_repo.agent_ref_for(bound.root, token),
-                        say=say)
+        runner = Runner(
+            client,
+            bound,
+            options,
+            token=token,
+            agent_ref=bound_repo.agent_ref_for(bound.root, token),
+            say=say,
+        )
         return await runner.run(stop_on_signals=True)

@@ -58,13 +58,16 @@ def load(explicit: Path | None, repo: Path, flags: dict[str, Any]) -> RunnerOpti
             if key == "base":
                 key = "base_ref"
             if key not in _KEYS:
-                raise RunnerConfigError(f"runner config {path}: unknown setting {key!r} "
-                                        f"(known: {', '.join(sorted(_KEYS))})")
+                raise RunnerConfigError(
+                    f"runner config {path}: unknown setting {key!r} (known: {', '.join(sorted(_KEYS))})"
+                )
             values[key] = value
     values.update({k: v for k, v in flags.items() if v is not None})
     if "worker" not in values:
-        raise RunnerConfigError("no worker command: pass --worker \"<command>\" or set worker in a runner config "
-                                f"({REPO_CONFIG} or ${CONFIG_ENV})")
+        raise RunnerConfigError(
+            'no worker command: pass --worker "<command>" or set worker in a runner config '
+            f"({REPO_CONFIG} or ${CONFIG_ENV})"
+        )
     values["worker"] = _worker_argv(values["worker"], str(path or "--worker"))
     for key, low in (("concurrency", 1), ("lease_seconds", 10), ("max_tasks", 1)):
         if values.get(key) is not None and (not isinstance(values[key], int) or values[key] < low):

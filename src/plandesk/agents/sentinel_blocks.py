@@ -19,8 +19,9 @@ class Sentinels:
 
 
 MARKDOWN = Sentinels("<!-- plandesk:start -->", "<!-- plandesk:end -->")
-GITIGNORE = Sentinels("# plandesk:start (written by plandesk connect; plandesk disconnect removes it)",
-                      "# plandesk:end")
+GITIGNORE = Sentinels(
+    "# plandesk:start (written by plandesk connect; plandesk disconnect removes it)", "# plandesk:end"
+)
 
 
 def _span(lines: list[str], marks: Sentinels, where: str) -> tuple[int, int] | None:
@@ -32,8 +33,10 @@ def _span(lines: list[str], marks: Sentinels, where: str) -> tuple[int, int] | N
     if not starts and not ends:
         return None
     if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
-        raise SentinelError(f"{where}: the plandesk sentinel lines are unbalanced ({len(starts)} start, "
-                            f"{len(ends)} end); fix them by hand, then run the command again")
+        raise SentinelError(
+            f"{where}: the plandesk sentinel lines are unbalanced ({len(starts)} start, "
+            f"{len(ends)} end); fix them by hand, then run the command again"
+        )
     return starts[0], ends[0]
 
 
@@ -43,7 +46,7 @@ def upsert(text: str, marks: Sentinels, body: str, *, where: str) -> str:
     block = marks.wrap(body).splitlines()
     span = _span(lines, marks, where)
     if span is not None:
-        lines[span[0]:span[1] + 1] = block
+        lines[span[0] : span[1] + 1] = block
         return "\n".join(lines) + "\n"
     kept = text.rstrip("\n")
     return (kept + "\n\n" if kept else "") + "\n".join(block) + "\n"
@@ -56,9 +59,13 @@ def remove(text: str, marks: Sentinels, *, where: str) -> str:
     if span is None:
         return text
     start, end = span
-    del lines[start:end + 1]
-    if start > 0 and start <= len(lines) and not lines[start - 1].strip() and (
-            start == len(lines) or not lines[start].strip()):
+    del lines[start : end + 1]
+    if (
+        start > 0
+        and start <= len(lines)
+        and not lines[start - 1].strip()
+        and (start == len(lines) or not lines[start].strip())
+    ):
         del lines[start - 1]
     kept = "\n".join(lines).rstrip("\n")
     return kept + "\n" if kept.strip() else ""

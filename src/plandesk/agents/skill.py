@@ -20,5 +20,5 @@ def skill_body() -> str:
     if text.startswith("---\n"):
         end = text.find("\n---\n", 4)
         if end != -1:
-            text = text[end + 5:]
+            text = text[end + 5 :]
     return text.lstrip("\n")

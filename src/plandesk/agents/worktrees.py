@@ -22,9 +22,15 @@ class Worktree:
 
 
 async def git(repo: Path, *args: str, check: bool = True) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec("git", "-C", str(repo), *args, stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.STDOUT,
-                                                stdin=asyncio.subprocess.DEVNULL)
+    proc = await asyncio.create_subprocess_exec(
+        "git",
+        "-C",
+        str(repo),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        stdin=asyncio.subprocess.DEVNULL,
+    )
     out, _ = await proc.communicate()
     text = out.decode("utf-8", errors="replace").strip()
     if check and proc.returncode != 0:
@@ -60,7 +66,9 @@ class Worktrees:
                 name = stem if attempt == 1 else f"{stem}-{attempt}"
                 path = self.repo / WORKTREES_DIR / name
                 branch = f"plandesk/{name}"
-                code, _ = await git(self.repo, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False)
+                code, _ = await git(
+                    self.repo, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False
+                )
                 # An earlier attempt's branch and tree are kept for a person to look at; take the next name.
                 if code != 0 and not path.exists():
                     await git(self.repo, "worktree", "add", "-b", branch, str(path), base_sha)

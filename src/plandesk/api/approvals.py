@@ -16,8 +16,13 @@ Status = Literal[approvals.STATUSES]  # type: ignore[valid-type]
 
 
 @router.get("/approvals")
-def list_approvals(actor: ActorDep, db=Depends(db_of), project_id: str | None = None,
-                   status: Status | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100):
+def list_approvals(
+    actor: ActorDep,
+    db=Depends(db_of),
+    project_id: str | None = None,
+    status: Status | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+):
     return approvals.list_approvals(db, actor, project_id=project_id, status=status, limit=limit)
 
 

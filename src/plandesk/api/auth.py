@@ -24,7 +24,9 @@ class SignIn(Strict):
 
 class PasswordChange(Strict):
     current_password: str = Field(min_length=1, max_length=1024)
-    password: str = Field(min_length=1, max_length=1024, description="The new password, at least 10 characters")
+    password: str = Field(
+        min_length=1, max_length=1024, description="The new password, at least 10 characters"
+    )
 
 
 class Accept(Strict):
@@ -41,13 +43,21 @@ def secure_cookies(request: Request) -> bool:
 
 def set_session_cookie(response: Response, request: Request, session: dict) -> None:
     # HttpOnly: no script reads it; Lax: sent on top-level navigation to us, never on cross-site posts.
-    response.set_cookie(sessions.COOKIE_NAME, session["cookie"], max_age=session["max_age"], path="/",
-                        httponly=True, samesite="lax", secure=secure_cookies(request))
+    response.set_cookie(
+        sessions.COOKIE_NAME,
+        session["cookie"],
+        max_age=session["max_age"],
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+    )
 
 
 def clear_session_cookie(response: Response, request: Request) -> None:
-    response.delete_cookie(sessions.COOKIE_NAME, path="/", httponly=True, samesite="lax",
-                           secure=secure_cookies(request))
+    response.delete_cookie(
+        sessions.COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=secure_cookies(request)
+    )
 
 
 def client_of(request: Request) -> str | None:
@@ -57,8 +67,11 @@ def client_of(request: Request) -> str | None:
 def public_session(db, session: dict) -> dict:
     # The session's CSRF token: a script holding the cookie sends it as X-CSRF-Token on writes (pages get
     # theirs in a <meta>); it is bound to this session, so the one from before sign-in no longer works.
-    return {"user": session["user"], "expires_at": session["expires_at"],
-            "csrf_token": sessions.csrf_token(db, session_cookie=session["cookie"], presession=None)}
+    return {
+        "user": session["user"],
+        "expires_at": session["expires_at"],
+        "csrf_token": sessions.csrf_token(db, session_cookie=session["cookie"], presession=None),
+    }
 
 
 @router.post("/auth/sign-in")
@@ -81,17 +94,28 @@ def sign_out(request: Request, db=Depends(db_of)):
 @router.get("/auth/me")
 def me(actor: ActorDep, request: Request, db=Depends(db_of)):
     settings = request.app.state.settings
-    return {"user_id": actor.user_id, "name": actor.name, "role": actor.role, "via": actor.via,
-            "token_id": actor.token_id, "can_write": actor.can_write,
-            "local_mode": access.local_mode(db, settings)}
+    return {
+        "user_id": actor.user_id,
+        "name": actor.name,
+        "role": actor.role,
+        "via": actor.via,
+        "token_id": actor.token_id,
+        "can_write": actor.can_write,
+        "local_mode": access.local_mode(db, settings),
+    }
 
 
 @router.post("/auth/password")
 def change_password(body: PasswordChange, actor: ActorDep, request: Request, db=Depends(db_of)):
     """Change your own password; every other session of yours ends, this one stays signed in."""
     rate_limit.check_sign_in(client_of(request), actor.user_id)
-    user = users.change_own_password(db, actor, current=body.current_password, new=body.password,
-                                     keep_session=request.cookies.get(sessions.COOKIE_NAME))
+    user = users.change_own_password(
+        db,
+        actor,
+        current=body.current_password,
+        new=body.password,
+        keep_session=request.cookies.get(sessions.COOKIE_NAME),
+    )
     return {"user": {k: user[k] for k in ("id", "name", "role")}, "sessions_ended": user["sessions_ended"]}
 
 

@@ -35,10 +35,17 @@ class CommentPatch(Strict):
 def _routes_for(target_type: str, plural: str) -> None:
     # The same pair of routes for each commentable thing: /tasks/{id}/comments, /documents/..., /notes/...
     @router.get(f"/{plural}/{{target_id}}/comments", name=f"list_{target_type}_comments")
-    def list_for(target_id: str, actor: ActorDep, db: DbDep, include_resolved: bool = False,
-                 limit: Limit = None, cursor: str | None = None):
-        return comments.list_comments(db, actor, None, target_type, target_id, include_resolved,
-                                      limit=limit, cursor=cursor)
+    def list_for(
+        target_id: str,
+        actor: ActorDep,
+        db: DbDep,
+        include_resolved: bool = False,
+        limit: Limit = None,
+        cursor: str | None = None,
+    ):
+        return comments.list_comments(
+            db, actor, None, target_type, target_id, include_resolved, limit=limit, cursor=cursor
+        )
 
     @router.post(f"/{plural}/{{target_id}}/comments", status_code=201, name=f"add_{target_type}_comment")
     def add_to(target_id: str, body: CommentIn, actor: ActorDep, db: DbDep):
@@ -50,11 +57,19 @@ for _type, _plural in (("task", "tasks"), ("document", "documents"), ("note", "n
 
 
 @router.get("/projects/{project_id}/comments")
-def list_project_comments(project_id: str, actor: ActorDep, db: DbDep, target_type: Target | None = None,
-                          target_id: str | None = None, include_resolved: bool = False, limit: Limit = None,
-                          cursor: str | None = None):
-    return comments.list_comments(db, actor, project_id, target_type, target_id, include_resolved,
-                                  limit=limit, cursor=cursor)
+def list_project_comments(
+    project_id: str,
+    actor: ActorDep,
+    db: DbDep,
+    target_type: Target | None = None,
+    target_id: str | None = None,
+    include_resolved: bool = False,
+    limit: Limit = None,
+    cursor: str | None = None,
+):
+    return comments.list_comments(
+        db, actor, project_id, target_type, target_id, include_resolved, limit=limit, cursor=cursor
+    )
 
 
 @router.patch("/comments/{comment_id}")

@@ -25,9 +25,12 @@ class RecipeIn(Strict):
     kind: Literal[vocab.RECIPE_KINDS]  # type: ignore[valid-type]
     argv: list[str] = Field(min_length=1, max_length=100)
     timeout_s: int | None = Field(default=None, ge=1, le=3600)
-    env: dict[str, str] | None = Field(default=None, description="All the environment the sandboxed recipe gets.")
-    network: StrictBool | None = Field(default=None, description="Deploy recipes reach the network unless false; "
-                                 "others only when true.")
+    env: dict[str, str] | None = Field(
+        default=None, description="All the environment the sandboxed recipe gets."
+    )
+    network: StrictBool | None = Field(
+        default=None, description="Deploy recipes reach the network unless false; others only when true."
+    )
 
 
 class DatabaseIn(Strict):
@@ -53,16 +56,23 @@ def get_connector(project_id: str, actor: ActorDep, db=Depends(db_of)):
 
 @router.put("/projects/{project_id}/connector")
 def put_connector(project_id: str, body: ConnectorIn, request: Request, actor: ActorDep, db=Depends(db_of)):
-    return connector_config.put_config(db, actor, project_id, body.model_dump(exclude_unset=True),
-                                       data_dir=str(request.app.state.settings.data_dir))
+    return connector_config.put_config(
+        db,
+        actor,
+        project_id,
+        body.model_dump(exclude_unset=True),
+        data_dir=str(request.app.state.settings.data_dir),
+    )
 
 
 @router.get("/projects/{project_id}/connector/logs/{log_id}", response_class=PlainTextResponse)
 def recipe_log(project_id: str, log_id: str, request: Request, actor: ActorDep, db=Depends(db_of)):
     from plandesk.connector.calls import read_recipe_log
+
     text = read_recipe_log(db, actor, project_id, log_id, request.app.state.settings.data_dir)
-    return PlainTextResponse(text, headers={"Content-Security-Policy": "default-src 'none'",
-                                            "X-Content-Type-Options": "nosniff"})
+    return PlainTextResponse(
+        text, headers={"Content-Security-Policy": "default-src 'none'", "X-Content-Type-Options": "nosniff"}
+    )
 
 
 class ConnectionTestIn(Strict):
@@ -75,6 +85,7 @@ async def test_connection(body: ConnectionTestIn, request: Request, actor: Actor
     """Run a real MCP initialize and tools/list with a token and say what fails. For a person in the UI."""
     from plandesk.connector.connection_test import run_connection_test
     from plandesk.core.errors import Forbidden
+
     if actor.token_id is not None:
         raise Forbidden("the connection test is for a person in the UI", permission="settings")
     actor.require_write("testing a connection")

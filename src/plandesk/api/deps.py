@@ -16,8 +16,13 @@ def current_actor(request: Request) -> Actor:
     cached = getattr(request.state, "actor", None)
     if cached is not None:
         return cached
-    actor = access.actor_for_http(request.app.state.db, request.app.state.settings,
-                                  headers=request.headers, client_host=request.client.host if request.client else None,
-                                  cookies=request.cookies, query_token=None)
+    actor = access.actor_for_http(
+        request.app.state.db,
+        request.app.state.settings,
+        headers=request.headers,
+        client_host=request.client.host if request.client else None,
+        cookies=request.cookies,
+        query_token=None,
+    )
     request.state.actor = actor
     return actor

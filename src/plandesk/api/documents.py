@@ -26,7 +26,8 @@ class DocumentFields(Strict):
     parent_id: str | None = None
     folder_id: str | None = Field(default=None, description="null files the document under Unfiled")
     link_to: str | list[str] | None = Field(
-        default=None, description="task or document ids; tasks get `documents` edges, documents `references`")
+        default=None, description="task or document ids; tasks get `documents` edges, documents `references`"
+    )
 
 
 class DocumentIn(DocumentFields):
@@ -61,14 +62,22 @@ class DocumentList(BaseModel):
     next_cursor: str | None
     folders: list[dict] = Field(default_factory=list)
     unfiled_count: int = 0
-    documents: list[dict] = Field(deprecated="Use `items`; `documents` is removed in the next release.",
-                                  description="The same list as `items` (kept for one release).")
+    documents: list[dict] = Field(
+        deprecated="Use `items`; `documents` is removed in the next release.",
+        description="The same list as `items` (kept for one release).",
+    )
 
 
 @router.get("/projects/{project_id}/documents", response_model=DocumentList)
-def list_documents(project_id: str, actor: ActorDep, db: DbDep, folder_id: str | None = Query(
-        default=None, description="a folder id, or `unfiled`"), verbose: bool = False, limit: Limit = None,
-                   cursor: str | None = None):
+def list_documents(
+    project_id: str,
+    actor: ActorDep,
+    db: DbDep,
+    folder_id: str | None = Query(default=None, description="a folder id, or `unfiled`"),
+    verbose: bool = False,
+    limit: Limit = None,
+    cursor: str | None = None,
+):
     listed = documents.list_documents(db, actor, project_id, folder_id, verbose, limit=limit, cursor=cursor)
     return {**listed, "items": listed["documents"]}
 
@@ -96,7 +105,9 @@ def update_document(document_id: str, body: DocumentPatch, actor: ActorDep, db: 
 @router.delete("/documents/{document_id}", status_code=204)
 def delete_document(document_id: str, actor: ActorDep, db: DbDep):
     # The trash item's id lets the caller undo at once (POST /trash/{id}/restore).
-    return Response(status_code=204, headers={"X-Trash-Item": documents.delete_document(db, actor, document_id)})
+    return Response(
+        status_code=204, headers={"X-Trash-Item": documents.delete_document(db, actor, document_id)}
+    )
 
 
 @router.get("/projects/{project_id}/folders")
@@ -115,7 +126,13 @@ def update_folder(folder_id: str, body: FolderPatch, actor: ActorDep, db: DbDep)
 
 
 @router.delete("/folders/{folder_id}", status_code=204)
-def delete_folder(folder_id: str, actor: ActorDep, db: DbDep, reparent_to: str | None = Query(
-        default=None, description="where the folder's content goes; default: its parent, else Unfiled")):
+def delete_folder(
+    folder_id: str,
+    actor: ActorDep,
+    db: DbDep,
+    reparent_to: str | None = Query(
+        default=None, description="where the folder's content goes; default: its parent, else Unfiled"
+    ),
+):
     folders.delete_folder(db, actor, folder_id, reparent_to)
     return Response(status_code=204)

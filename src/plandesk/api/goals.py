@@ -22,9 +22,13 @@ Text = str | None
 
 class GoalFields(Strict):
     name: str | None = Field(default=None, max_length=vocab.MAX_NAME)
-    verification_surface: dict | None = Field(default=None, description=(
-        "{kind: gate_command, command} | {kind: acceptance_checklist, items: [{criterion}]} | "
-        "{kind: human_sign_off, approver?}"))
+    verification_surface: dict | None = Field(
+        default=None,
+        description=(
+            "{kind: gate_command, command} | {kind: acceptance_checklist, items: [{criterion}]} | "
+            "{kind: human_sign_off, approver?}"
+        ),
+    )
     constraints: Text = None
     boundaries: Text = None
     iteration_policy: Text = None
@@ -44,9 +48,13 @@ class GoalPatch(GoalFields):
 
 
 class CompleteIn(Strict):
-    evidence: dict | None = Field(default=None, description=(
-        "gate_command {exit_code, command?, detail?}; acceptance_checklist {checked: [id or criterion], "
-        "failed?: [...]}; human_sign_off {approved_by, approved?}"))
+    evidence: dict | None = Field(
+        default=None,
+        description=(
+            "gate_command {exit_code, command?, detail?}; acceptance_checklist {checked: [id or criterion], "
+            "failed?: [...]}; human_sign_off {approved_by, approved?}"
+        ),
+    )
 
 
 class ScaffoldIn(Strict):
@@ -60,8 +68,7 @@ class ScaffoldIn(Strict):
 
 
 @router.get("/projects/{project_id}/goals")
-def list_goals(project_id: str, actor: ActorDep, db: DbDep, limit: Limit = None,
-               cursor: str | None = None):
+def list_goals(project_id: str, actor: ActorDep, db: DbDep, limit: Limit = None, cursor: str | None = None):
     return goals.list_goals(db, actor, project_id, limit=limit, cursor=cursor)
 
 

@@ -100,8 +100,12 @@ class Guard:
         host = host_name(headers.get("host", ""))
         method = scope["method"]
         if host not in self.hosts:
-            return await _deny(send, 421, "misdirected_request",
-                               f"Host {host!r} is not an allowed name for this server (set --allowed-hosts)")
+            return await _deny(
+                send,
+                421,
+                "misdirected_request",
+                f"Host {host!r} is not an allowed name for this server (set --allowed-hosts)",
+            )
         origin = headers.get("origin")
         if origin and origin != "null":
             o = urlsplit(origin)
@@ -112,23 +116,41 @@ class Guard:
         if method not in SAFE_METHODS and headers.get("sec-fetch-site") == "cross-site":
             return await _deny(send, 403, "forbidden", "cross-site requests are refused")
         if credential_of(scope).duplicate_authorization:
-            return await _deny(send, 400, "invalid_argument", "send one Authorization header, not several",
-                               field="authorization")
+            return await _deny(
+                send,
+                400,
+                "invalid_argument",
+                "send one Authorization header, not several",
+                field="authorization",
+            )
         wait = _rate_limit_wait(scope, self.settings)
         if wait:
-            return await _deny(send, 429, "rate_limited", f"this token sent more than "
-                               f"{self.settings.rate_limit_per_minute} requests a minute; retry in {wait} s",
-                               headers=[(b"retry-after", str(wait).encode())])
+            return await _deny(
+                send,
+                429,
+                "rate_limited",
+                f"this token sent more than "
+                f"{self.settings.rate_limit_per_minute} requests a minute; retry in {wait} s",
+                headers=[(b"retry-after", str(wait).encode())],
+            )
         length = headers.get("content-length")
         if length and length.isdigit() and int(length) > self.settings.max_body_bytes:
-            return await _deny(send, 413, "payload_too_large",
-                               f"the body is larger than {self.settings.max_body_bytes} bytes")
+            return await _deny(
+                send,
+                413,
+                "payload_too_large",
+                f"the body is larger than {self.settings.max_body_bytes} bytes",
+            )
         if length is None and method not in SAFE_METHODS:
             # A chunked body announces no length: read it here, up to the limit, then hand it on.
             receive = await _capped_body(receive, self.settings.max_body_bytes)
             if receive is None:
-                return await _deny(send, 413, "payload_too_large",
-                                   f"the body is larger than {self.settings.max_body_bytes} bytes")
+                return await _deny(
+                    send,
+                    413,
+                    "payload_too_large",
+                    f"the body is larger than {self.settings.max_body_bytes} bytes",
+                )
         started = time.perf_counter()
         status_box = {"status": 0}
 
@@ -146,8 +168,13 @@ class Guard:
                 await self.app(scope, receive, send_wrapper)
         finally:
             if log.isEnabledFor(logging.INFO):
-                log.info("%s %s %s %.1fms", method, logged_path(scope), status_box["status"],
-                         (time.perf_counter() - started) * 1000)
+                log.info(
+                    "%s %s %s %.1fms",
+                    method,
+                    logged_path(scope),
+                    status_box["status"],
+                    (time.perf_counter() - started) * 1000,
+                )
 
 
 def _rate_limit_wait(scope, settings: Settings) -> int:
@@ -178,14 +205,26 @@ async def _capped_body(receive, limit: int):
             replayed = True
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
+
     return replay
 
 
-async def _deny(send, status: int, code: str, message: str, headers: list | None = None,
-                field: str | None = None) -> None:
-    body = json.dumps({"type": "about:blank", "status": status, "code": code, "message": message,
-                       "field": field}).encode()
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
-        (b"referrer-policy", b"no-referrer"), *(headers or [])]})
+async def _deny(
+    send, status: int, code: str, message: str, headers: list | None = None, field: str | None = None
+) -> None:
+    body = json.dumps(
+        {"type": "about:blank", "status": status, "code": code, "message": message, "field": field}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"referrer-policy", b"no-referrer"),
+                *(headers or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -22,8 +22,11 @@ class MemberIn(Strict):
     email: str = Field(min_length=3, max_length=320)
     role: Role
     name: str | None = Field(default=None, max_length=MAX_NAME)
-    password: str = Field(min_length=1, max_length=1024, description="At least 10 characters; to let the "
-                          "person choose their own, send an invitation instead")
+    password: str = Field(
+        min_length=1,
+        max_length=1024,
+        description="At least 10 characters; to let the person choose their own, send an invitation instead",
+    )
 
 
 class RoleIn(Strict):
@@ -49,7 +52,9 @@ def roster(actor: ActorDep, db=Depends(db_of)):
 @router.post("/members", status_code=201)
 def add_member(body: MemberIn, actor: ActorDep, db=Depends(db_of)):
     """Owners and admins add a person directly (with a password) instead of sending an invitation."""
-    return users.create_user(db, actor, email=body.email, role=body.role, name=body.name, password=body.password)
+    return users.create_user(
+        db, actor, email=body.email, role=body.role, name=body.name, password=body.password
+    )
 
 
 @router.patch("/members/{user_id}")
@@ -72,8 +77,10 @@ def list_invitations(actor: ActorDep, db=Depends(db_of)):
 def create_invitation(body: InvitationIn, request: Request, actor: ActorDep, db=Depends(db_of)):
     """The link is in the answer once; copy it to the person (no mail is sent)."""
     result = invitations.create_invitation(db, actor, role=body.role, email=body.email, expires=body.expires)
-    return {**{k: v for k, v in result.items() if k not in ("token", "path")},
-            "url": invitation_url(request, result["path"])}
+    return {
+        **{k: v for k, v in result.items() if k not in ("token", "path")},
+        "url": invitation_url(request, result["path"]),
+    }
 
 
 @router.delete("/invitations/{invitation_id}", status_code=204)

@@ -32,8 +32,14 @@ class NotePatch(Strict):
 
 
 @router.get("/projects/{project_id}/notes")
-def list_notes(project_id: str, actor: ActorDep, db: DbDep, verbose: bool = False, limit: Limit = None,
-               cursor: str | None = None):
+def list_notes(
+    project_id: str,
+    actor: ActorDep,
+    db: DbDep,
+    verbose: bool = False,
+    limit: Limit = None,
+    cursor: str | None = None,
+):
     return notes.list_notes(db, actor, project_id, verbose, limit=limit, cursor=cursor)
 
 

@@ -50,8 +50,12 @@ from plandesk.core.errors import Forbidden, RateLimited
 
 PRM_PATH = "/.well-known/oauth-protected-resource"
 AS_PATH = "/.well-known/oauth-authorization-server"
-ENDPOINTS = {"authorization_endpoint": "/oauth/authorize", "token_endpoint": "/oauth/token",
-             "registration_endpoint": "/oauth/register", "revocation_endpoint": "/oauth/revoke"}
+ENDPOINTS = {
+    "authorization_endpoint": "/oauth/authorize",
+    "token_endpoint": "/oauth/token",
+    "registration_endpoint": "/oauth/register",
+    "revocation_endpoint": "/oauth/revoke",
+}
 _origin: ContextVar[str] = ContextVar("plandesk_oauth_origin", default="")
 
 
@@ -103,8 +107,13 @@ class GrantedRefresh(RefreshToken):
 
 
 def _token(result: dict) -> OAuthToken:
-    return OAuthToken(access_token=result["access_token"], token_type="Bearer", expires_in=result["expires_in"],
-                      refresh_token=result["refresh_token"], scope=result["scope"] or None)
+    return OAuthToken(
+        access_token=result["access_token"],
+        token_type="Bearer",
+        expires_in=result["expires_in"],
+        refresh_token=result["refresh_token"],
+        scope=result["scope"] or None,
+    )
 
 
 class PlanDeskProvider:
@@ -131,46 +140,70 @@ class PlanDeskProvider:
     async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
         origin = _origin.get()
         scopes = params.scopes if params.scopes is not None else (client.scope or "").split() or None
-        request = {"redirect_uri": str(params.redirect_uri), "explicit": params.redirect_uri_provided_explicitly,
-                   "state": params.state, "scopes": scopes, "code_challenge": params.code_challenge,
-                   "resource": params.resource}
+        request = {
+            "redirect_uri": str(params.redirect_uri),
+            "explicit": params.redirect_uri_provided_explicitly,
+            "state": params.state,
+            "scopes": scopes,
+            "code_challenge": params.code_challenge,
+            "resource": params.resource,
+        }
         try:
-            request_id = await self._run(oauth.start_request, client.client_id, request,
-                                         resources=resources_of(origin))
+            request_id = await self._run(
+                oauth.start_request, client.client_id, request, resources=resources_of(origin)
+            )
         except oauth.GrantError as exc:
             raise AuthorizeError(exc.error, exc.message) from None  # type: ignore[arg-type]
         return f"{origin}/oauth/consent?request={request_id}"
 
-    async def load_authorization_code(self, client: OAuthClientInformationFull, code: str) -> AuthorizationCode | None:
+    async def load_authorization_code(
+        self, client: OAuthClientInformationFull, code: str
+    ) -> AuthorizationCode | None:
         found = await self._run(oauth.load_code, client.client_id, code)
         if found is None:
             return None
         request = found["request"]
         # The SDK compares expires_at with time.time(); translate our clock's remaining seconds into it, so a
         # test that moves Plan Desk's clock moves the code's expiry with it.
-        return AuthorizationCode(code=code, scopes=request.get("scopes") or [], client_id=found["client_id"],
-                                 expires_at=time.time() + found["expires_in"],
-                                 code_challenge=request["code_challenge"], redirect_uri=request["redirect_uri"],
-                                 redirect_uri_provided_explicitly=request["explicit"], resource=request.get("resource"),
-                                 subject=found["user_id"])
+        return AuthorizationCode(
+            code=code,
+            scopes=request.get("scopes") or [],
+            client_id=found["client_id"],
+            expires_at=time.time() + found["expires_in"],
+            code_challenge=request["code_challenge"],
+            redirect_uri=request["redirect_uri"],
+            redirect_uri_provided_explicitly=request["explicit"],
+            resource=request.get("resource"),
+            subject=found["user_id"],
+        )
 
-    async def exchange_authorization_code(self, client: OAuthClientInformationFull,
-                                          authorization_code: AuthorizationCode) -> OAuthToken:
+    async def exchange_authorization_code(
+        self, client: OAuthClientInformationFull, authorization_code: AuthorizationCode
+    ) -> OAuthToken:
         try:
             return _token(await self._run(oauth.exchange_code, client.client_id, authorization_code.code))
         except oauth.GrantError as exc:
             raise TokenError(exc.error, exc.message) from None  # type: ignore[arg-type]
 
-    async def load_refresh_token(self, client: OAuthClientInformationFull, refresh_token: str) -> GrantedRefresh | None:
+    async def load_refresh_token(
+        self, client: OAuthClientInformationFull, refresh_token: str
+    ) -> GrantedRefresh | None:
         found = await self._run(oauth.load_refresh, client.client_id, refresh_token)
         if found is None:
             return None
-        return GrantedRefresh(token=refresh_token, client_id=found["client_id"], scopes=found["scopes"],
-                              expires_at=int(time.time() + found["expires_in"]), resource=found["resource"],
-                              subject=found["user_id"], token_id=found["token_id"])
+        return GrantedRefresh(
+            token=refresh_token,
+            client_id=found["client_id"],
+            scopes=found["scopes"],
+            expires_at=int(time.time() + found["expires_in"]),
+            resource=found["resource"],
+            subject=found["user_id"],
+            token_id=found["token_id"],
+        )
 
-    async def exchange_refresh_token(self, client: OAuthClientInformationFull, refresh_token: RefreshToken,
-                                     scopes: list[str]) -> OAuthToken:
+    async def exchange_refresh_token(
+        self, client: OAuthClientInformationFull, refresh_token: RefreshToken, scopes: list[str]
+    ) -> OAuthToken:
         try:
             return _token(await self._run(oauth.refresh, client.client_id, refresh_token.token, scopes))
         except oauth.GrantError as exc:
@@ -181,9 +214,14 @@ class PlanDeskProvider:
         if found is None:
             return None
         expires = found["expires_at"]
-        return GrantedAccess(token=token, client_id=found["client_id"], scopes=found["scopes"],
-                             expires_at=int(expires.timestamp()) if expires else None, resource=found["resource"],
-                             token_id=found["token_id"])
+        return GrantedAccess(
+            token=token,
+            client_id=found["client_id"],
+            scopes=found["scopes"],
+            expires_at=int(expires.timestamp()) if expires else None,
+            resource=found["resource"],
+            token_id=found["token_id"],
+        )
 
     async def revoke_token(self, token: GrantedAccess | GrantedRefresh) -> None:
         await self._run(oauth.revoke_grant, token.token_id)
@@ -196,6 +234,7 @@ def _with_origin(handler):
             return await handler(request)
         finally:
             _origin.reset(reset)
+
     return endpoint
 
 
@@ -215,13 +254,16 @@ async def _with_hashed_secret(request: Request, *, public_may_omit: bool = False
         if key.lower() == b"authorization" and value[:6].lower() == b"basic ":
             try:
                 client_id, _, secret = base64.b64decode(value[6:]).decode().partition(":")
-                value = b"Basic " + base64.b64encode(f"{client_id}:{oauth.secret_digest(unquote(secret))}".encode())
+                value = b"Basic " + base64.b64encode(
+                    f"{client_id}:{oauth.secret_digest(unquote(secret))}".encode()
+                )
             except (ValueError, UnicodeDecodeError):
                 pass  # malformed: the SDK refuses it in its own words
         headers.append((key, value))
     body = urlencode(form).encode()
     headers = [(k, v) for k, v in headers if k.lower() != b"content-length"] + [
-        (b"content-length", str(len(body)).encode())]
+        (b"content-length", str(len(body)).encode())
+    ]
     sent = False
 
     async def replay() -> dict:
@@ -230,6 +272,7 @@ async def _with_hashed_secret(request: Request, *, public_may_omit: bool = False
             return {"type": "http.disconnect"}
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
+
     return Request({**request.scope, "headers": headers}, replay)
 
 
@@ -243,8 +286,12 @@ def install(app: FastAPI, db: Any) -> None:
     _PUBLIC_URLS[id(db)] = app.state.settings.base_url
     provider = PlanDeskProvider(db)
     authenticator = ClientAuthenticator(provider)  # type: ignore[arg-type]
-    registration = RegistrationHandler(provider, ClientRegistrationOptions(  # type: ignore[arg-type]
-        enabled=True, valid_scopes=list(oauth_rules.SCOPES), default_scopes=list(oauth_rules.SCOPES)))
+    registration = RegistrationHandler(
+        provider,
+        ClientRegistrationOptions(  # type: ignore[arg-type]
+            enabled=True, valid_scopes=list(oauth_rules.SCOPES), default_scopes=list(oauth_rules.SCOPES)
+        ),
+    )
     authorize = AuthorizationHandler(provider)  # type: ignore[arg-type]
     token = TokenHandler(provider, authenticator)  # type: ignore[arg-type]
     revoke = RevocationHandler(provider, authenticator)  # type: ignore[arg-type]
@@ -252,9 +299,12 @@ def install(app: FastAPI, db: Any) -> None:
     async def as_metadata(request: Request) -> Response:
         origin = origin_of_scope(request.scope)
         open_ = await anyio.to_thread.run_sync(_registration_open, db)
-        metadata = build_metadata(origin, None,  # type: ignore[arg-type]  # a str keeps the issuer without a slash
-                                   ClientRegistrationOptions(
-            enabled=open_, valid_scopes=list(oauth_rules.SCOPES)), RevocationOptions(enabled=True))
+        metadata = build_metadata(
+            origin,
+            None,  # type: ignore[arg-type]  # a str keeps the issuer without a slash
+            ClientRegistrationOptions(enabled=open_, valid_scopes=list(oauth_rules.SCOPES)),
+            RevocationOptions(enabled=True),
+        )
         for field, path in ENDPOINTS.items():
             if getattr(metadata, field) is not None:
                 setattr(metadata, field, AnyHttpUrl(origin + path))
@@ -264,21 +314,36 @@ def install(app: FastAPI, db: Any) -> None:
 
     async def pr_metadata(request: Request) -> Response:
         origin = origin_of_scope(request.scope)
-        metadata = ProtectedResourceMetadata(resource=origin + "/mcp",  # type: ignore[arg-type]
-                                             authorization_servers=[origin],  # type: ignore[list-item]
-                                             scopes_supported=list(oauth_rules.SCOPES), resource_name="Plan Desk")
+        metadata = ProtectedResourceMetadata(
+            resource=origin + "/mcp",  # type: ignore[arg-type]
+            authorization_servers=[origin],  # type: ignore[list-item]
+            scopes_supported=list(oauth_rules.SCOPES),
+            resource_name="Plan Desk",
+        )
         return await ProtectedResourceMetadataHandler(metadata).handle(request)
 
     async def register(request: Request) -> Response:
         try:
-            rate_limit.check(f"oauth-register:{request.client.host if request.client else 'unknown'}",
-                             oauth.REGISTRATIONS_PER_MINUTE, what="this address")
+            rate_limit.check(
+                f"oauth-register:{request.client.host if request.client else 'unknown'}",
+                oauth.REGISTRATIONS_PER_MINUTE,
+                what="this address",
+            )
         except RateLimited as exc:
-            return JSONResponse({"error": "slow_down", "error_description": exc.message}, status_code=429,
-                                headers={"Retry-After": str(exc.extra.get("retry_after", 60))})
+            return JSONResponse(
+                {"error": "slow_down", "error_description": exc.message},
+                status_code=429,
+                headers={"Retry-After": str(exc.extra.get("retry_after", 60))},
+            )
         if not await anyio.to_thread.run_sync(_registration_open, db):
-            return JSONResponse({"error": "access_denied", "error_description": "client registration is switched "
-                                 "off in this workspace; an owner can switch it on"}, status_code=403)
+            return JSONResponse(
+                {
+                    "error": "access_denied",
+                    "error_description": "client registration is switched "
+                    "off in this workspace; an owner can switch it on",
+                },
+                status_code=403,
+            )
         return await registration.handle(request)
 
     async def token_endpoint(request: Request) -> Response:
@@ -288,11 +353,16 @@ def install(app: FastAPI, db: Any) -> None:
         return await revoke.handle(await _with_hashed_secret(request, public_may_omit=True))
 
     routes = [Route(AS_PATH, as_metadata, methods=["GET"])]
-    routes += [Route(path, pr_metadata, methods=["GET"]) for path in (PRM_PATH, PRM_PATH + "/mcp", PRM_PATH + "/mcp/")]
-    routes += [Route(ENDPOINTS["authorization_endpoint"], _with_origin(authorize.handle), methods=["GET", "POST"]),
-               Route(ENDPOINTS["token_endpoint"], token_endpoint, methods=["POST"]),
-               Route(ENDPOINTS["registration_endpoint"], register, methods=["POST"]),
-               Route(ENDPOINTS["revocation_endpoint"], revoke_endpoint, methods=["POST"])]
+    routes += [
+        Route(path, pr_metadata, methods=["GET"])
+        for path in (PRM_PATH, PRM_PATH + "/mcp", PRM_PATH + "/mcp/")
+    ]
+    routes += [
+        Route(ENDPOINTS["authorization_endpoint"], _with_origin(authorize.handle), methods=["GET", "POST"]),
+        Route(ENDPOINTS["token_endpoint"], token_endpoint, methods=["POST"]),
+        Route(ENDPOINTS["registration_endpoint"], register, methods=["POST"]),
+        Route(ENDPOINTS["revocation_endpoint"], revoke_endpoint, methods=["POST"]),
+    ]
     for route in routes:
         app.router.routes.append(route)
     app.include_router(settings_router, prefix="/api/v1")

@@ -13,20 +13,38 @@ from plandesk.core.errors import PlanDeskError
 
 log = logging.getLogger("plandesk.api")
 
-_HTTP_CODES = {400: "invalid_argument", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "payload_too_large",
-               415: "unsupported_media_type", 422: "invalid_argument", 429: "rate_limited"}
+_HTTP_CODES = {
+    400: "invalid_argument",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_argument",
+    429: "rate_limited",
+}
 
 
 _RESERVED = {"type", "title", "status", "code", "message", "field"}
 
 
-def problem(status: int, code: str, message: str, field: str | None = None, headers: dict | None = None,
-            **extra) -> JSONResponse:
+def problem(
+    status: int, code: str, message: str, field: str | None = None, headers: dict | None = None, **extra
+) -> JSONResponse:
     # Extras never overwrite the problem's own members; a clashing name is kept under a prefix.
     safe = {(f"detail_{k}" if k in _RESERVED else k): v for k, v in extra.items()}
-    body = {"type": "about:blank", "title": code.replace("_", " "), "status": status, "code": code,
-            "message": message, "field": field, **safe}
+    body = {
+        "type": "about:blank",
+        "title": code.replace("_", " "),
+        "status": status,
+        "code": code,
+        "message": message,
+        "field": field,
+        **safe,
+    }
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
@@ -96,27 +114,50 @@ def install(app: FastAPI) -> None:
             message = "no such route"
             if wants_html(request):
                 message = f"There is no page at {request.url.path}."
-        return _page_or_problem(request, exc.status_code, code, message,
-                                lambda: problem(exc.status_code, code, message,
-                                                headers=getattr(exc, "headers", None)))
+        return _page_or_problem(
+            request,
+            exc.status_code,
+            code,
+            message,
+            lambda: problem(exc.status_code, code, message, headers=getattr(exc, "headers", None)),
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unexpected error")
-        return _page_or_problem(request, 500, "internal", "The server hit an unexpected error; it is logged.",
-                                lambda: problem(500, "internal", "the server hit an unexpected error; it is logged"))
+        return _page_or_problem(
+            request,
+            500,
+            "internal",
+            "The server hit an unexpected error; it is logged.",
+            lambda: problem(500, "internal", "the server hit an unexpected error; it is logged"),
+        )
 
     document_problems(app)
 
 
 # The answers any route may give besides its own success, as the handlers above shape them.
-COMMON_PROBLEMS = {"400": "Invalid argument: `field` names what to fix", "401": "Sign in or send a bearer token",
-                   "403": "Forbidden: `message` names the missing permission", "404": "Not found (or not visible)",
-                   "409": "Conflict: a stale version, a cycle, a claim someone else holds",
-                   "413": "Body too large", "429": "Rate limited: retry after Retry-After seconds"}
-PROBLEM_SCHEMA = {"type": "object", "required": ["type", "status", "code", "message"], "properties": {
-    "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-    "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": ["string", "null"]}}}
+COMMON_PROBLEMS = {
+    "400": "Invalid argument: `field` names what to fix",
+    "401": "Sign in or send a bearer token",
+    "403": "Forbidden: `message` names the missing permission",
+    "404": "Not found (or not visible)",
+    "409": "Conflict: a stale version, a cycle, a claim someone else holds",
+    "413": "Body too large",
+    "429": "Rate limited: retry after Retry-After seconds",
+}
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "status", "code", "message"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "field": {"type": ["string", "null"]},
+    },
+}
 
 
 def document_problems(app: FastAPI) -> None:

@@ -44,12 +44,32 @@ def delete_project(project_id: str, actor: ActorDep, db=Depends(db_of)):
 
 
 @router.get("/projects/{project_id}/tasks")
-def list_tasks(project_id: str, actor: ActorDep, db=Depends(db_of), limit: Limit = None,
-               cursor: str | None = None, status: Annotated[list[str] | None, Query()] = None,
-               tag: Annotated[list[str] | None, Query()] = None, kind: str | None = None,
-               priority: str | None = None, assignee: str | None = None, goal_id: str | None = None):
-    return tasks.list_tasks(db, actor, project_id, status=status, tags_any=tag, kind=kind, priority=priority,
-                            assignee=assignee, goal_id=goal_id, limit=limit, cursor=cursor)
+def list_tasks(
+    project_id: str,
+    actor: ActorDep,
+    db=Depends(db_of),
+    limit: Limit = None,
+    cursor: str | None = None,
+    status: Annotated[list[str] | None, Query()] = None,
+    tag: Annotated[list[str] | None, Query()] = None,
+    kind: str | None = None,
+    priority: str | None = None,
+    assignee: str | None = None,
+    goal_id: str | None = None,
+):
+    return tasks.list_tasks(
+        db,
+        actor,
+        project_id,
+        status=status,
+        tags_any=tag,
+        kind=kind,
+        priority=priority,
+        assignee=assignee,
+        goal_id=goal_id,
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 @router.post("/projects/{project_id}/tasks", status_code=201)
@@ -63,8 +83,14 @@ def list_tags(project_id: str, actor: ActorDep, db=Depends(db_of)):
 
 
 @router.get("/projects/{project_id}/next-task")
-def next_task(project_id: str, actor: ActorDep, db=Depends(db_of), goal_id: str | None = None,
-              goal: str | None = None, tag: Annotated[list[str] | None, Query()] = None):
+def next_task(
+    project_id: str,
+    actor: ActorDep,
+    db=Depends(db_of),
+    goal_id: str | None = None,
+    goal: str | None = None,
+    tag: Annotated[list[str] | None, Query()] = None,
+):
     return graph.get_next_task(db, actor, project_id, goal_id=goal_id, goal=goal, tags_any=tag)
 
 
@@ -96,11 +122,25 @@ def delete_project_edge(project_id: str, edge_id: str, actor: ActorDep, db=Depen
 
 
 @router.get("/projects/{project_id}/audit")
-def project_audit(project_id: str, actor: ActorDep, db=Depends(db_of), limit: Limit = None,
-                  cursor: str | None = None, actor_id: str | None = None, token_id: str | None = None,
-                  action: str | None = None):
+def project_audit(
+    project_id: str,
+    actor: ActorDep,
+    db=Depends(db_of),
+    limit: Limit = None,
+    cursor: str | None = None,
+    actor_id: str | None = None,
+    token_id: str | None = None,
+    action: str | None = None,
+):
     with db.read() as conn:
         prow = projects.load(conn, actor, project_id)
         before = int(cursor) if cursor and cursor.isdigit() else None
-        return audit.list_entries(conn, project_id=prow.id, actor_id=actor_id, token_id=token_id, action=action,
-                                  limit=limit or 100, before_id=before)
+        return audit.list_entries(
+            conn,
+            project_id=prow.id,
+            actor_id=actor_id,
+            token_id=token_id,
+            action=action,
+            limit=limit or 100,
+            before_id=before,
+        )

@@ -18,8 +18,14 @@ Target = Literal[vocab.REVISION_TARGETS]  # type: ignore[valid-type]
 
 
 @router.get("/projects/{project_id}/revisions")
-def list_revisions(project_id: str, actor: ActorDep, target_type: Target, target_id: str, db: DbDep,
-                   limit: Annotated[int, Query(ge=1, le=200)] = 50):
+def list_revisions(
+    project_id: str,
+    actor: ActorDep,
+    target_type: Target,
+    target_id: str,
+    db: DbDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+):
     with db.read() as conn:
         pid = projects.load(conn, actor, project_id).id
     items = revisions.list_revisions(db, actor, target_type, target_id, limit=limit)

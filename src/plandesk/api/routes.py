@@ -24,8 +24,25 @@ from plandesk.api import (
     trash,
 )
 
-MODULES = (system, projects, tasks, documents, notes, comments, goals, runs, revisions, connector, settings,
-           members, shares, auth, approvals, mcp_settings, trash)
+MODULES = (
+    system,
+    projects,
+    tasks,
+    documents,
+    notes,
+    comments,
+    goals,
+    runs,
+    revisions,
+    connector,
+    settings,
+    members,
+    shares,
+    auth,
+    approvals,
+    mcp_settings,
+    trash,
+)
 
 
 def include_all(app: FastAPI) -> None:

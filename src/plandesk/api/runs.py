@@ -43,8 +43,14 @@ class CompleteRunIn(Strict):
 
 
 @router.get("/projects/{project_id}/agent-runs")
-def list_agent_runs(project_id: str, actor: ActorDep, db: DbDep, status: RunStatus | None = None,
-                    limit: Limit = None, cursor: str | None = None):
+def list_agent_runs(
+    project_id: str,
+    actor: ActorDep,
+    db: DbDep,
+    status: RunStatus | None = None,
+    limit: Limit = None,
+    cursor: str | None = None,
+):
     return runs.list_agent_runs(db, actor, project_id, status=status, limit=limit, cursor=cursor)
 
 

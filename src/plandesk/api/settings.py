@@ -42,7 +42,10 @@ class SandboxIn(BaseModel):
 @router.get("/settings/sandbox")
 def get_sandbox(actor: ActorDep, db=Depends(db_of)):
     """Whether connector programs may run without bubblewrap, and whether bubblewrap is installed here."""
-    return {"unsandboxed": sandbox_mode.unsandboxed_allowed(db), "sandbox_available": sandbox.bwrap_path() is not None}
+    return {
+        "unsandboxed": sandbox_mode.unsandboxed_allowed(db),
+        "sandbox_available": sandbox.bwrap_path() is not None,
+    }
 
 
 @router.put("/settings/sandbox")

@@ -30,9 +30,14 @@ def health(request: Request):
 
 
 @router.get("/search", tags=["search"])
-def search(actor: ActorDep, db=Depends(db_of), q: Annotated[str, Query(min_length=1, max_length=500)] = ...,
-           project_id: str | None = None, kind: Annotated[list[str] | None, Query()] = None,
-           limit: Annotated[int, Query(ge=1, le=50)] = 20):
+def search(
+    actor: ActorDep,
+    db=Depends(db_of),
+    q: Annotated[str, Query(min_length=1, max_length=500)] = ...,
+    project_id: str | None = None,
+    kind: Annotated[list[str] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+):
     return search_service.search(db, actor, q, project_id=project_id, kinds=kind, limit=limit)
 
 
@@ -43,8 +48,16 @@ def list_tokens(actor: ActorDep, db=Depends(db_of), all_users: bool = False):
 
 @router.post("/tokens", status_code=201, tags=["tokens"])
 def create_token(body: TokenIn, actor: ActorDep, db=Depends(db_of)):
-    return tokens.create_token(db, actor, name=body.name, project_ids=body.project_ids, read_only=body.read_only,
-                               expires=body.expires, toolsets=body.toolsets, operations=body.operations)
+    return tokens.create_token(
+        db,
+        actor,
+        name=body.name,
+        project_ids=body.project_ids,
+        read_only=body.read_only,
+        expires=body.expires,
+        toolsets=body.toolsets,
+        operations=body.operations,
+    )
 
 
 @router.post("/tokens/{token_id}/revoke", tags=["tokens"])

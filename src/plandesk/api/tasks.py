@@ -54,6 +54,9 @@ def release_task(task_id: str, body: ReleaseIn, actor: ActorDep, db=Depends(db_o
 
 
 @router.post("/projects/{project_id}/claim-next")
-def claim_next(project_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of), goal_id: str | None = None):
-    return graph.claim_next_task(db, actor, project_id, body.agent_ref, lease_seconds=body.lease_seconds,
-                                 goal_id=goal_id)
+def claim_next(
+    project_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of), goal_id: str | None = None
+):
+    return graph.claim_next_task(
+        db, actor, project_id, body.agent_ref, lease_seconds=body.lease_seconds, goal_id=goal_id
+    )

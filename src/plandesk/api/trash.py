@@ -35,7 +35,8 @@ def purge_one(trash_id: str, actor: ActorDep, db: DbDep):
 
 
 @router.post("/projects/{project_id}/trash/purge")
-def purge_project(project_id: str, actor: ActorDep, db: DbDep,
-                  older_than_days: Annotated[int | None, Query(ge=0)] = None):
+def purge_project(
+    project_id: str, actor: ActorDep, db: DbDep, older_than_days: Annotated[int | None, Query(ge=0)] = None
+):
     """Empty the project's trash now, or only what is older than `older_than_days`."""
     return trash.purge_project(db, actor, project_id, older_than_days=older_than_days)

@@ -20,8 +20,12 @@ from plandesk.cli.common import (
     settings_of,
 )
 
-RepoOpt = Annotated[Path | None, typer.Option("--repo", help="The repository folder (default: found from the "
-                                                 "current folder).", show_default=False)]
+RepoOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--repo", help="The repository folder (default: found from the current folder).", show_default=False
+    ),
+]
 PrintOpt = Annotated[bool, typer.Option("--print", help="Show what would be written; write nothing.")]
 
 
@@ -36,6 +40,7 @@ def register(app: typer.Typer) -> None:
 
 def _agents(values: list[str]) -> set[str]:
     from plandesk.agents.client_entries import AGENTS
+
     chosen: set[str] = set()
     for value in values:
         for name in (v.strip().lower() for v in value.split(",")):
@@ -53,12 +58,18 @@ def _repo_folder(repo: Path | None) -> Path:
     if repo is not None:
         return repo.resolve()
     import subprocess
+
     try:
-        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=30,
-                             check=False)
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=30, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         return Path.cwd().resolve()
-    return Path(top.stdout.strip()).resolve() if top.returncode == 0 and top.stdout.strip() else Path.cwd().resolve()
+    return (
+        Path(top.stdout.strip()).resolve()
+        if top.returncode == 0 and top.stdout.strip()
+        else Path.cwd().resolve()
+    )
 
 
 def _default_url(settings) -> str:
@@ -71,25 +82,48 @@ def _default_url(settings) -> str:
 
 def _server_answers(url: str) -> bool:
     import httpx2
+
     try:
         return httpx2.get(url.rstrip("/") + "/api/v1/health", timeout=2).status_code == 200
     except httpx2.HTTPError:
         return False
 
 
-def connect(repo: RepoOpt = None,
-            project: Annotated[str | None, typer.Option("--project", help="The project: id, short id or name "
-                                                           "(default: the bound one, else the workspace's only one; "
-                                                           "asked when there are several).",
-                                                           show_default=False)] = None,
-            new_project: Annotated[str | None, typer.Option("--new-project", help="Create a project with this "
-                                                               "name and bind to it.", show_default=False)] = None,
-            url: Annotated[str | None, typer.Option("--url", help="Server URL written into the agent config "
-                                                       "(default http://127.0.0.1:3847 or PLANDESK_BASE_URL).",
-                                                       show_default=False)] = None,
-            agent: Annotated[list[str] | None, typer.Option("--agent", help="claude (default), codex, cursor, "
-                                                               "vscode or all; repeatable.")] = None,
-            print_only: PrintOpt = False, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+def connect(
+    repo: RepoOpt = None,
+    project: Annotated[
+        str | None,
+        typer.Option(
+            "--project",
+            help="The project: id, short id or name "
+            "(default: the bound one, else the workspace's only one; "
+            "asked when there are several).",
+            show_default=False,
+        ),
+    ] = None,
+    new_project: Annotated[
+        str | None,
+        typer.Option(
+            "--new-project", help="Create a project with this name and bind to it.", show_default=False
+        ),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="Server URL written into the agent config "
+            "(default http://127.0.0.1:3847 or PLANDESK_BASE_URL).",
+            show_default=False,
+        ),
+    ] = None,
+    agent: Annotated[
+        list[str] | None,
+        typer.Option("--agent", help="claude (default), codex, cursor, vscode or all; repeatable."),
+    ] = None,
+    print_only: PrintOpt = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
     """Bind a repository to a project: a token limited to it, .mcp.json, the skill, CLAUDE.md and AGENTS.md.
 
     The project and the token are made in the workspace this command points at (--data-dir/--database-url),
@@ -98,6 +132,7 @@ def connect(repo: RepoOpt = None,
     from plandesk.agents import binding, bound_repo, client_entries, grant
     from plandesk.cli import project_choice
     from plandesk.core.errors import PlanDeskError
+
     where = _repo_folder(repo)
     settings = settings_of(data_dir, database_url)
     agents = _agents(agent or [])
@@ -114,15 +149,23 @@ def connect(repo: RepoOpt = None,
     db = open_workspace(settings)
     actor = cli_actor(db)
     try:
-        choice = project_choice.choose(db, actor, where, project, new_project,
-                                       existing.project_id if existing else None)
+        choice = project_choice.choose(
+            db, actor, where, project, new_project, existing.project_id if existing else None
+        )
         old = bound_repo.read_token_file(where)
         if print_only:
             keep = choice.project_id and grant.token_state(db, old, choice.project_id) == "valid"
-            changes = binding.connect_changes(where, server_url=server_url, project_id=choice.project_id or
-                                              "<new project>", token=old if keep else "<new token>", agents=agents)
-            typer.echo(f"Would bind {where} to project {choice.name!r}"
-                       f"{'' if choice.project_id else ' (created on connect)'} at {server_url}")
+            changes = binding.connect_changes(
+                where,
+                server_url=server_url,
+                project_id=choice.project_id or "<new project>",
+                token=old if keep else "<new token>",
+                agents=agents,
+            )
+            typer.echo(
+                f"Would bind {where} to project {choice.name!r}"
+                f"{'' if choice.project_id else ' (created on connect)'} at {server_url}"
+            )
             for change in changes:
                 typer.echo(binding.describe(change))
         else:
@@ -131,8 +174,9 @@ def connect(repo: RepoOpt = None,
             if state == "other":  # a live token for another project or scope: rebinding retires it
                 grant.revoke_value(db, actor, old)
             token = old if state == "valid" else grant.mint(db, actor, where, choice.project_id)
-            changes = binding.connect_changes(where, server_url=server_url, project_id=choice.project_id,
-                                              token=token, agents=agents)
+            changes = binding.connect_changes(
+                where, server_url=server_url, project_id=choice.project_id, token=token, agents=agents
+            )
             done = binding.apply(where, changes)
             made = "created" if choice.created else "bound to"
             typer.echo(f"{where} {made} project {choice.name!r} ({choice.project_id}) at {server_url}")
@@ -141,33 +185,53 @@ def connect(repo: RepoOpt = None,
             if not done:
                 typer.echo("Nothing changed: the repository was already connected.")
     except (binding.BindingRefused, PlanDeskError) as exc:
-        fail(getattr(exc, "message", None) or str(exc), code=2 if isinstance(exc, binding.BindingRefused) else 1)
+        fail(
+            getattr(exc, "message", None) or str(exc),
+            code=2 if isinstance(exc, binding.BindingRefused) else 1,
+        )
     finally:
         db.dispose()
     if "codex" in agents:
         typer.echo(client_entries.codex_instructions(bound_repo.mcp_url_of(server_url), where))
     for shadow in binding.shadowing_configs(where):
-        typer.echo(f"warning: {shadow} also defines a 'plandesk' MCP server; a client started in {shadow.parent} "
-                   "(or above this repository) uses that one. Remove it there if it is stale.", err=True)
+        typer.echo(
+            f"warning: {shadow} also defines a 'plandesk' MCP server; a client started in {shadow.parent} "
+            "(or above this repository) uses that one. Remove it there if it is stale.",
+            err=True,
+        )
     import shutil
+
     if shutil.which("plandesk") is None:
-        typer.echo("warning: `plandesk` is not on PATH, and .mcp.json and AGENTS.md call it by that name; run "
-                   "scripts/install from the Plan Desk clone (it links ~/.local/bin/plandesk) and make sure "
-                   "~/.local/bin is on PATH", err=True)
+        typer.echo(
+            "warning: `plandesk` is not on PATH, and .mcp.json and AGENTS.md call it by that name; run "
+            "scripts/install from the Plan Desk clone (it links ~/.local/bin/plandesk) and make sure "
+            "~/.local/bin is on PATH",
+            err=True,
+        )
     if not (where / ".git").exists():
-        typer.echo(f"note: {where} is not a git repository; .gitignore was written for when it becomes one.",
-                   err=True)
+        typer.echo(
+            f"note: {where} is not a git repository; .gitignore was written for when it becomes one.",
+            err=True,
+        )
     if not print_only and not _server_answers(server_url):
-        typer.echo(f"note: nothing answers at {server_url} yet; start it with plandesk serve. Check the binding "
-                   f"with: plandesk doctor --repo {where}", err=True)
+        typer.echo(
+            f"note: nothing answers at {server_url} yet; start it with plandesk serve. Check the binding "
+            f"with: plandesk doctor --repo {where}",
+            err=True,
+        )
     if not print_only:
         typer.echo("Start a new agent session so it loads the plandesk tools.")
 
 
-def disconnect(repo: RepoOpt = None, print_only: PrintOpt = False, data_dir: DataDir = None,
-               database_url: DatabaseUrl = None) -> None:
+def disconnect(
+    repo: RepoOpt = None,
+    print_only: PrintOpt = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
     """Undo connect: revoke the repository's token and remove what connect wrote (hand edits stay)."""
     from plandesk.agents import binding, bound_repo, grant
+
     where = _repo_folder(repo)
     try:
         binding.refuse_unsafe(where)
@@ -193,7 +257,9 @@ def disconnect(repo: RepoOpt = None, print_only: PrintOpt = False, data_dir: Dat
     typer.echo(f"Revoked token {revoked['name']!r}." if revoked else "No live token to revoke.")
     leftovers = where / binding.WORKTREES_DIR
     if leftovers.is_dir() and any(leftovers.iterdir()):
-        typer.echo(f"note: runner worktrees remain in {leftovers}; remove them with git worktree remove.", err=True)
+        typer.echo(
+            f"note: runner worktrees remain in {leftovers}; remove them with git worktree remove.", err=True
+        )
 
 
 def token_header(repo: RepoOpt = None) -> None:
@@ -203,6 +269,7 @@ def token_header(repo: RepoOpt = None) -> None:
     the current folder (or --repo).
     """
     from plandesk.agents import bound_repo
+
     try:
         header = bound_repo.authorization_header(repo or Path.cwd())
     except bound_repo.BindingError as exc:
@@ -214,6 +281,7 @@ def token_header(repo: RepoOpt = None) -> None:
 def context(repo: RepoOpt = None, json_out: JsonOut = False) -> None:
     """The bound project's current task, its spec and the open run (for session-start hooks)."""
     from plandesk.agents import hooks
+
     try:
         data = hooks.context(repo or Path.cwd())
     except hooks.HookError as exc:
@@ -224,10 +292,13 @@ def context(repo: RepoOpt = None, json_out: JsonOut = False) -> None:
         typer.echo(hooks.render_context(data))
 
 
-def progress_checkpoint(message: Annotated[str, typer.Option("--message", help="What to record.")] =
-                        "checkpoint (hook)", repo: RepoOpt = None) -> None:
+def progress_checkpoint(
+    message: Annotated[str, typer.Option("--message", help="What to record.")] = "checkpoint (hook)",
+    repo: RepoOpt = None,
+) -> None:
     """Append a progress event to the open agent run (for Stop/PreCompact hooks)."""
     from plandesk.agents import hooks
+
     try:
         outcome = hooks.checkpoint(repo or Path.cwd(), message)
     except hooks.HookError as exc:
@@ -235,37 +306,73 @@ def progress_checkpoint(message: Annotated[str, typer.Option("--message", help="
     typer.echo(outcome)
 
 
-def runner(repo: RepoOpt = None,
-           worker: Annotated[str | None, typer.Option("--worker", help="The worker command line, split like a "
-                                                         "shell would but run without one; gets the brief on stdin "
-                                                         "and in $PLANDESK_TASK_FILE.", show_default=False)] = None,
-           config: Annotated[Path | None, typer.Option("--config", help="Runner config (TOML; default "
-                                                          "$PLANDESK_RUNNER_CONFIG or .plandesk/runner.toml).",
-                                                          show_default=False)] = None,
-           once: Annotated[bool, typer.Option("--once", help="Work one task (if one is ready), then exit.")] = False,
-           max_tasks: Annotated[int | None, typer.Option("--max-tasks", help="Stop after this many tasks.",
-                                                            show_default=False)] = None,
-           concurrency: Annotated[int | None, typer.Option("--concurrency", help="Tasks worked at the same "
-                                                              "time (default 1).", show_default=False)] = None,
-           until_idle: Annotated[bool, typer.Option("--until-idle", help="Exit when no task is ready instead of "
-                                                    "polling.")] = False,
-           poll_seconds: Annotated[float | None, typer.Option("--poll-seconds", help="Wait between looks "
-                                                                 "when idle (default 10).", show_default=False)] = None,
-           lease_seconds: Annotated[int | None, typer.Option("--lease-seconds", help="Claim lease, renewed "
-                                                                "every third of it (default 300).",
-                                                                show_default=False)] = None,
-           worker_timeout: Annotated[float | None, typer.Option("--worker-timeout", help="Seconds before the "
-                                                                   "worker is killed (default 3600).",
-                                                                   show_default=False)] = None,
-           gate_timeout: Annotated[float | None, typer.Option("--gate-timeout", help="Seconds per gate command "
-                                                                 "(default 900).", show_default=False)] = None,
-           base: Annotated[str | None, typer.Option("--base", help="Commit each worktree starts from "
-                                                       "(default HEAD).", show_default=False)] = None,
-           require_gate: Annotated[bool | None, typer.Option("--require-gate/--no-require-gate", help="Send "
-                                                                "tasks without a gate to scope instead of trusting "
-                                                                "the worker's exit status.",
-                                                                show_default=False)] = None,
-           json_out: JsonOut = False) -> None:
+def runner(
+    repo: RepoOpt = None,
+    worker: Annotated[
+        str | None,
+        typer.Option(
+            "--worker",
+            help="The worker command line, split like a "
+            "shell would but run without one; gets the brief on stdin "
+            "and in $PLANDESK_TASK_FILE.",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Runner config (TOML; default $PLANDESK_RUNNER_CONFIG or .plandesk/runner.toml).",
+            show_default=False,
+        ),
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="Work one task (if one is ready), then exit.")] = False,
+    max_tasks: Annotated[
+        int | None, typer.Option("--max-tasks", help="Stop after this many tasks.", show_default=False)
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option("--concurrency", help="Tasks worked at the same time (default 1).", show_default=False),
+    ] = None,
+    until_idle: Annotated[
+        bool, typer.Option("--until-idle", help="Exit when no task is ready instead of polling.")
+    ] = False,
+    poll_seconds: Annotated[
+        float | None,
+        typer.Option("--poll-seconds", help="Wait between looks when idle (default 10).", show_default=False),
+    ] = None,
+    lease_seconds: Annotated[
+        int | None,
+        typer.Option(
+            "--lease-seconds",
+            help="Claim lease, renewed every third of it (default 300).",
+            show_default=False,
+        ),
+    ] = None,
+    worker_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--worker-timeout", help="Seconds before the worker is killed (default 3600).", show_default=False
+        ),
+    ] = None,
+    gate_timeout: Annotated[
+        float | None,
+        typer.Option("--gate-timeout", help="Seconds per gate command (default 900).", show_default=False),
+    ] = None,
+    base: Annotated[
+        str | None,
+        typer.Option("--base", help="Commit each worktree starts from (default HEAD).", show_default=False),
+    ] = None,
+    require_gate: Annotated[
+        bool | None,
+        typer.Option(
+            "--require-gate/--no-require-gate",
+            help="Send tasks without a gate to scope instead of trusting the worker's exit status.",
+            show_default=False,
+        ),
+    ] = None,
+    json_out: JsonOut = False,
+) -> None:
     """Work the bound project's ready tasks headlessly: claim, git worktree, worker, gate, settle.
 
     Exit 0 when every task it took ended done (or nothing was ready), 1 when one went back to todo or scope.
@@ -275,11 +382,20 @@ def runner(repo: RepoOpt = None,
     from plandesk.agents import bound_repo, runner_config
     from plandesk.agents.runner import run_bound
     from plandesk.client import PlanDeskClientError
+
     where = (repo or Path.cwd()).resolve()
-    flags = {"worker": worker, "concurrency": concurrency, "max_tasks": 1 if once else max_tasks,
-             "until_idle": True if (once or until_idle) else None, "poll_seconds": poll_seconds,
-             "lease_seconds": lease_seconds, "worker_timeout": worker_timeout, "gate_timeout": gate_timeout,
-             "base_ref": base, "require_gate": require_gate}
+    flags = {
+        "worker": worker,
+        "concurrency": concurrency,
+        "max_tasks": 1 if once else max_tasks,
+        "until_idle": True if (once or until_idle) else None,
+        "poll_seconds": poll_seconds,
+        "lease_seconds": lease_seconds,
+        "worker_timeout": worker_timeout,
+        "gate_timeout": gate_timeout,
+        "base_ref": base,
+        "require_gate": require_gate,
+    }
     try:
         options = runner_config.load(config, where, flags)
     except runner_config.RunnerConfigError as exc:
@@ -292,10 +408,16 @@ def runner(repo: RepoOpt = None,
     except PlanDeskClientError as exc:
         fail(str(exc), code=1)
     except KeyboardInterrupt:
-        fail("interrupted before tasks were handed back; they return to todo when their lease expires", code=130)
+        fail(
+            "interrupted before tasks were handed back; they return to todo when their lease expires",
+            code=130,
+        )
     if json_out:
         emit_json([s.__dict__ for s in settled])
     else:
-        typer.echo(f"runner: {len(settled)} task(s): " + ", ".join(f"{s.label!r} {s.outcome}" for s in settled)
-                   if settled else "runner: no task was ready")
+        typer.echo(
+            f"runner: {len(settled)} task(s): " + ", ".join(f"{s.label!r} {s.outcome}" for s in settled)
+            if settled
+            else "runner: no task was ready"
+        )
     raise typer.Exit(0 if all(s.outcome == "done" for s in settled) else 1)

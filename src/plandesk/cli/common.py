@@ -17,10 +17,22 @@ from plandesk.settings import Settings, SettingsError, load_settings
 console = Console()
 err_console = Console(stderr=True)
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Workspace folder (env PLANDESK_DATA_DIR; "
-                                                 "default ~/.plandesk).", show_default=False)]
-DatabaseUrl = Annotated[str | None, typer.Option("--database-url", help="postgresql://… to use PostgreSQL "
-                                                    "(env PLANDESK_DATABASE_URL).", show_default=False)]
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Workspace folder (env PLANDESK_DATA_DIR; default ~/.plandesk).",
+        show_default=False,
+    ),
+]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="postgresql://… to use PostgreSQL (env PLANDESK_DATABASE_URL).",
+        show_default=False,
+    ),
+]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
@@ -33,16 +45,21 @@ def settings_of(data_dir: Path | None, database_url: str | None, **extra) -> Set
 
 def open_workspace(settings: Settings):
     from plandesk.core.workspace import initialise
+
     try:
         return initialise(settings)
     except PlanDeskError as exc:
         fail(exc.message, code=1)
     except Exception as exc:  # noqa: BLE001  the database cannot be reached or opened
-        fail(f"cannot open the workspace at {_where(settings)}: {exc.__class__.__name__}: {str(exc)[:300]}", code=1)
+        fail(
+            f"cannot open the workspace at {_where(settings)}: {exc.__class__.__name__}: {str(exc)[:300]}",
+            code=1,
+        )
 
 
 def _where(settings: Settings) -> str:
     from plandesk.core.workspace import describe_location
+
     return describe_location(settings)
 
 
@@ -51,6 +68,7 @@ def cli_actor(db):
     from dataclasses import replace
 
     from plandesk.core.users import local_owner_actor
+
     return replace(local_owner_actor(db), via="cli")
 
 
@@ -73,6 +91,7 @@ def print_table(headers: list[str], rows: list[list[str]]) -> None:
     """A table that never cuts a value: on a terminal long cells wrap (at spaces, else fold) to fit its width;
     in a pipe or a file nothing wraps at all, one row per line, so grep and cut see whole values."""
     from rich.table import Table
+
     out = console if console.is_terminal else Console(width=max(200, _natural_width(headers, rows)))
     table = Table(*headers, box=None, pad_edge=False, header_style="bold")
     for i, column in enumerate(table.columns):
@@ -105,6 +124,7 @@ def fail_error(exc: PlanDeskError, flags: dict[str, str] | None = None, code: in
 def lookup_or_fail(kind: str, db, actor, ref: str, flag: str) -> str:
     """The full id of the project, token or user that `ref` names (id, short id or name), else exit 1."""
     from plandesk.core import lookup
+
     find = {"project": lookup.project_id, "token": lookup.token_id, "user": lookup.user_id}[kind]
     try:
         return find(db, actor, ref, field=flag)

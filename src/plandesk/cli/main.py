@@ -10,17 +10,32 @@ import typer
 from plandesk import __version__
 from plandesk.cli import agents, operations, portability, tokens, users, workspace
 
-app = typer.Typer(name="plandesk", help="Plan Desk: a local-first planning workspace for people and AI agents.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  context_settings={"help_option_names": ["-h", "--help"]})
+app = typer.Typer(
+    name="plandesk",
+    help="Plan Desk: a local-first planning workspace for people and AI agents.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 
 # Each module registers its commands on `app`, in the order `--help` lists them.
 for _module in (workspace, tokens, portability, agents, users, operations):
     _module.register(app)
 
 # What a value option's placeholder says in help, where its own name would not (--in FILE, not --in IN).
-_PLACEHOLDERS = {"data_dir": "DIR", "database_url": "URL", "url": "URL", "in_file": "FILE", "out": "FILE",
-                 "repo": "DIR", "config": "FILE", "source": "FILE", "host": "ADDRESS", "ref": "TOKEN"}
+_PLACEHOLDERS = {
+    "data_dir": "DIR",
+    "database_url": "URL",
+    "url": "URL",
+    "in_file": "FILE",
+    "out": "FILE",
+    "repo": "DIR",
+    "config": "FILE",
+    "source": "FILE",
+    "host": "ADDRESS",
+    "ref": "TOKEN",
+}
 
 
 HELP_NAMES = ["-h", "--help"]
@@ -37,10 +52,18 @@ def _version_param():
     probe = typer.Typer()
 
     @probe.command()
-    def _probe(_version: Annotated[bool, typer.Option("--version", is_eager=True, expose_value=False,
-                                                      callback=_print_version,
-                                                      help="Print the Plan Desk version and exit.")] = False
-               ) -> None:
+    def _probe(
+        _version: Annotated[
+            bool,
+            typer.Option(
+                "--version",
+                is_eager=True,
+                expose_value=False,
+                callback=_print_version,
+                help="Print the Plan Desk version and exit.",
+            ),
+        ] = False,
+    ) -> None:
         pass
 
     return typer.main.get_command(probe).params[0]

@@ -16,12 +16,21 @@ def register(app: typer.Typer) -> None:
     app.command("restore")(restore)
 
 
-def backup(out: Annotated[Path, typer.Option("--out", help="The file to write (SQLite), or to name in the "
-                                             "pg_dump command (PostgreSQL).")],
-           force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
-           data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
+def backup(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="The file to write (SQLite), or to name in the pg_dump command (PostgreSQL)."
+        ),
+    ],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    json_out: JsonOut = False,
+) -> None:
     """Back up the workspace. Safe while the server is running and agents are writing."""
     from plandesk.core import backup as ops
+
     settings = settings_of(data_dir, database_url)
     if not settings.is_sqlite:
         commands = ops.postgres_commands(settings, str(out))
@@ -41,26 +50,35 @@ def backup(out: Annotated[Path, typer.Option("--out", help="The file to write (S
         emit_json(result)
         return
     counts = result["counts"]
-    typer.echo(f"Backed up to {result['path']} ({result['bytes']:,} bytes in {result['seconds']} s): "
-               f"{counts['projects']} projects, {counts['tasks']} tasks, {counts['users']} users; "
-               f"integrity ok, migration {result['revision']}")
+    typer.echo(
+        f"Backed up to {result['path']} ({result['bytes']:,} bytes in {result['seconds']} s): "
+        f"{counts['projects']} projects, {counts['tasks']} tasks, {counts['users']} users; "
+        f"integrity ok, migration {result['revision']}"
+    )
 
 
-def restore(source: Annotated[Path, typer.Option("--in", help="A file written by plandesk backup.")],
-            data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
+def restore(
+    source: Annotated[Path, typer.Option("--in", help="A file written by plandesk backup.")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    json_out: JsonOut = False,
+) -> None:
     """Replace the workspace with a backup. Stop the server first: restore refuses while one runs.
 
     The file is checked (SQLite integrity, a Plan Desk schema this version knows) before anything is
     touched; the current database is kept beside it as workspace.db.bak.
     """
     from plandesk.core import backup as ops
+
     settings = settings_of(data_dir, database_url)
     if not settings.is_sqlite:
         commands = ops.postgres_commands(settings, str(source))
         if json_out:
             emit_json(commands)
             return
-        typer.echo("PostgreSQL is restored with its own tools. Stop every Plan Desk server, then run:", err=True)
+        typer.echo(
+            "PostgreSQL is restored with its own tools. Stop every Plan Desk server, then run:", err=True
+        )
         typer.echo(commands["restore"])
         typer.echo("and start the servers again (they apply any newer migrations on start).", err=True)
         return
@@ -71,7 +89,13 @@ def restore(source: Annotated[Path, typer.Option("--in", help="A file written by
     if json_out:
         emit_json(result)
         return
-    kept = f"; the previous database is kept at {result['previous_kept_as']}" if result["previous_kept_as"] else ""
+    kept = (
+        f"; the previous database is kept at {result['previous_kept_as']}"
+        if result["previous_kept_as"]
+        else ""
+    )
     counts = result["counts"]
-    typer.echo(f"Restored {result['restored_from']} ({counts['projects']} projects, {counts['tasks']} tasks, "
-               f"{counts['users']} users), now at migration {result['revision']}{kept}")
+    typer.echo(
+        f"Restored {result['restored_from']} ({counts['projects']} projects, {counts['tasks']} tasks, "
+        f"{counts['users']} users), now at migration {result['revision']}{kept}"
+    )

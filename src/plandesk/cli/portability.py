@@ -40,8 +40,15 @@ def progress_bar(what: str) -> Iterator[Callable[[str, int, int], None] | None]:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, transient=True) as bar:
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
         task = bar.add_task(what, total=None)
 
         def update(step: str, done: int, total: int) -> None:
@@ -51,14 +58,22 @@ def progress_bar(what: str) -> Iterator[Callable[[str, int, int], None] | None]:
 
 
 def import_plan(
-        in_file: Annotated[Path, typer.Option("--in", help="The export file: Plan Desk format 2 or "
-                                              "plandesk-export-v1.", show_default=False)],
-        data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
+    in_file: Annotated[
+        Path,
+        typer.Option(
+            "--in", help="The export file: Plan Desk format 2 or plandesk-export-v1.", show_default=False
+        ),
+    ],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    json_out: JsonOut = False,
+) -> None:
     """Import a project from a file as a new project; prints its id alone on the last line of stdout.
 
     The whole file is checked first: a bad file exits 1 naming the problem, and nothing is written.
     """
     from plandesk.core import portability
+
     try:
         raw = in_file.read_bytes()
     except OSError as exc:
@@ -83,13 +98,19 @@ def import_plan(
 
 
 def export_plan(
-        project: Annotated[str, typer.Option("--project", help="The project: its id, short id or name.",
-                                             show_default=False)],
-        out: Annotated[Path, typer.Option("--out", help="The file to write (replaced if it exists).",
-                                          show_default=False)],
-        data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
+    project: Annotated[
+        str, typer.Option("--project", help="The project: its id, short id or name.", show_default=False)
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="The file to write (replaced if it exists).", show_default=False)
+    ],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    json_out: JsonOut = False,
+) -> None:
     """Export one project, every table that hangs off it, to a JSON file (format 2, lossless)."""
     from plandesk.core import portability
+
     db = open_workspace(settings_of(data_dir, database_url))
     try:
         project_id = lookup_or_fail("project", db, cli_actor(db), project, "--project")
@@ -105,8 +126,14 @@ def export_plan(
         fail(f"cannot write {out}: {exc.strerror or exc}")
     name = doc["project"]["name"]
     if json_out:
-        emit_json({"project_id": doc["project"]["id"], "name": name, "file": str(out),
-                   "counts": {k: len(v) for k, v in doc.items() if isinstance(v, list)}})
+        emit_json(
+            {
+                "project_id": doc["project"]["id"],
+                "name": name,
+                "file": str(out),
+                "counts": {k: len(v) for k, v in doc.items() if isinstance(v, list)},
+            }
+        )
         return
     typer.echo(f"Exported project {name} to {out}")
 

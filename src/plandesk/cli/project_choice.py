@@ -14,7 +14,9 @@ from plandesk.core import lookup
 from plandesk.core.errors import PlanDeskError
 
 
-def choose(db, actor, repo: Path, ref: str | None, new_name: str | None, bound_id: str | None) -> ProjectChoice:
+def choose(
+    db, actor, repo: Path, ref: str | None, new_name: str | None, bound_id: str | None
+) -> ProjectChoice:
     """--project, else --new-project, else the bound project, else the one whose repo_path is this folder,
     else the workspace's only project, else the person's pick (a terminal) or a refusal naming the choices.
     An empty workspace gets a project named after the folder."""

@@ -38,39 +38,74 @@ def _actor_for(db, user_ref: str | None):
 
 
 @token_app.command("create")
-def create(name: Annotated[str, typer.Option("--name", help="A name you will recognise, e.g. 'Claude Code'.")],
-           project: Annotated[list[str] | None, typer.Option("--project", help="Limit to a project: its id, "
-                                                                "short id or name (repeatable).")] = None,
-           read_only: Annotated[bool, typer.Option("--read-only", help="Reads only.")] = False,
-           expires: Annotated[str | None, typer.Option("--expires", help="e.g. 12h, 30d, 8w; default never.")] = None,
-           toolsets: Annotated[str | None, typer.Option(
-               "--toolsets", help="Comma-separated: " + ", ".join(TOOLSETS) + " (default planning; all = every one; "
-               "code also grants the code connector).")] = None,
-           operations: Annotated[str | None, typer.Option(
-               "--operations", help="Narrow the code connector to these operations, e.g. code.search,code.read "
-               "(never wider than the user's role).")] = None,
-           user: Annotated[str | None, typer.Option("--user", help="Mint for this user: email, name or id.")
-                           ] = None,
-           data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
+def create(
+    name: Annotated[str, typer.Option("--name", help="A name you will recognise, e.g. 'Claude Code'.")],
+    project: Annotated[
+        list[str] | None,
+        typer.Option("--project", help="Limit to a project: its id, short id or name (repeatable)."),
+    ] = None,
+    read_only: Annotated[bool, typer.Option("--read-only", help="Reads only.")] = False,
+    expires: Annotated[
+        str | None, typer.Option("--expires", help="e.g. 12h, 30d, 8w; default never.")
+    ] = None,
+    toolsets: Annotated[
+        str | None,
+        typer.Option(
+            "--toolsets",
+            help="Comma-separated: " + ", ".join(TOOLSETS) + " (default planning; all = every one; "
+            "code also grants the code connector).",
+        ),
+    ] = None,
+    operations: Annotated[
+        str | None,
+        typer.Option(
+            "--operations",
+            help="Narrow the code connector to these operations, e.g. code.search,code.read "
+            "(never wider than the user's role).",
+        ),
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Mint for this user: email, name or id.")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    json_out: JsonOut = False,
+) -> None:
     """Create a token. The raw value is printed once, alone on the last line of stdout."""
     from plandesk.core import tokens
+
     db = open_workspace(settings_of(data_dir, database_url))
     actor, user_id = _actor_for(db, user)
     project_ids = [lookup_or_fail("project", db, actor, ref, "--project") for ref in project or []]
     try:
-        result = tokens.create_token(db, actor, name=name, project_ids=project_ids or None, read_only=read_only,
-                                     expires=expires, user_id=user_id,
-                                     toolsets=[t.strip() for t in toolsets.split(",")] if toolsets else None,
-                                     operations=[o.strip() for o in operations.split(",") if o.strip()]
-                                     if operations else None)
+        result = tokens.create_token(
+            db,
+            actor,
+            name=name,
+            project_ids=project_ids or None,
+            read_only=read_only,
+            expires=expires,
+            user_id=user_id,
+            toolsets=[t.strip() for t in toolsets.split(",")] if toolsets else None,
+            operations=[o.strip() for o in operations.split(",") if o.strip()] if operations else None,
+        )
     except PlanDeskError as exc:
-        fail_error(exc, {"project_ids": "--project", "user_id": "--user", "read_only": "--read-only",
-                         "toolsets": "--toolsets", "operations": "--operations", "expires": "--expires",
-                         "name": "--name"})
+        fail_error(
+            exc,
+            {
+                "project_ids": "--project",
+                "user_id": "--user",
+                "read_only": "--read-only",
+                "toolsets": "--toolsets",
+                "operations": "--operations",
+                "expires": "--expires",
+                "name": "--name",
+            },
+        )
     if json_out:
         emit_json(result)
         return
-    typer.echo(f"Created token {result['name']!r} (id {result['id']}). It is shown once; store it now:", err=True)
+    typer.echo(
+        f"Created token {result['name']!r} (id {result['id']}). It is shown once; store it now:", err=True
+    )
     typer.echo(result["token"])
 
 
@@ -79,21 +114,38 @@ def list_(data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: 
     """List tokens: name, prefix, created, last used, expiry, state."""
     from plandesk.core import tokens
     from plandesk.core.lookup import short_id
+
     db = open_workspace(settings_of(data_dir, database_url))
     rows = tokens.list_tokens(db, cli_actor(db), all_users=True)
     if json_out:
         emit_json(rows)
         return
-    print_table(["id", "name", "prefix", "created", "last used", "expires", "state"],
-                [[short_id(r["id"]), r["name"], r["prefix"] + "…", when(r["created_at"]), when(r["last_used_at"]),
-                  when(r["expires_at"]), r["state"]] for r in rows])
+    print_table(
+        ["id", "name", "prefix", "created", "last used", "expires", "state"],
+        [
+            [
+                short_id(r["id"]),
+                r["name"],
+                r["prefix"] + "…",
+                when(r["created_at"]),
+                when(r["last_used_at"]),
+                when(r["expires_at"]),
+                r["state"],
+            ]
+            for r in rows
+        ],
+    )
 
 
 @token_app.command("revoke")
-def revoke(ref: Annotated[str, typer.Argument(help="The token's id, short id (as token list prints it) or name.")],
-           data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+def revoke(
+    ref: Annotated[str, typer.Argument(help="The token's id, short id (as token list prints it) or name.")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
     """Revoke a token: its next call gets HTTP 401."""
     from plandesk.core import tokens
+
     db = open_workspace(settings_of(data_dir, database_url))
     try:
         row = tokens.revoke_token(db, cli_actor(db), lookup_or_fail("token", db, cli_actor(db), ref, "TOKEN"))
@@ -103,17 +155,27 @@ def revoke(ref: Annotated[str, typer.Argument(help="The token's id, short id (as
 
 
 @token_app.command("rotate")
-def rotate(ref: Annotated[str, typer.Argument(help="The token's id, short id (as token list prints it) or name.")],
-           expires: Annotated[str | None, typer.Option("--expires", help="A new lifetime, e.g. 30d, or "
-                                                          "'never'; default: the token's old lifetime, "
-                                                          "counted from now.")] = None,
-           data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
+def rotate(
+    ref: Annotated[str, typer.Argument(help="The token's id, short id (as token list prints it) or name.")],
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            "--expires",
+            help="A new lifetime, e.g. 30d, or 'never'; default: the token's old lifetime, counted from now.",
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    json_out: JsonOut = False,
+) -> None:
     """Give a token a new value; the old value fails at once. The new value is the last line of stdout."""
     from plandesk.core import tokens
+
     db = open_workspace(settings_of(data_dir, database_url))
     try:
-        row = tokens.rotate_token(db, cli_actor(db), lookup_or_fail("token", db, cli_actor(db), ref, "TOKEN"),
-                                  expires=expires)
+        row = tokens.rotate_token(
+            db, cli_actor(db), lookup_or_fail("token", db, cli_actor(db), ref, "TOKEN"), expires=expires
+        )
     except PlanDeskError as exc:
         fail(exc.message)
     if json_out:

@@ -26,8 +26,9 @@ from plandesk.core.vocab import ROLES
 user_app = typer.Typer(help="Add people, list them, change roles, remove them.", no_args_is_help=True)
 RoleOpt = Annotated[str, typer.Option("--role", help=f"One of: {', '.join(ROLES)}.")]
 EmailOpt = Annotated[str, typer.Option("--email", help="The person's email (their sign-in name).")]
-UserOpt = Annotated[str, typer.Option("--email", "--user", help="The person: email, name or id (as user list "
-                                      "prints it).")]
+UserOpt = Annotated[
+    str, typer.Option("--email", "--user", help="The person: email, name or id (as user list prints it).")
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -47,26 +48,41 @@ def _user_id(db, ref: str) -> str:
 
 
 @user_app.command("create")
-def create(email: EmailOpt, role: RoleOpt = "member",
-           name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
-           password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from "
-                                                        "stdin; without it an invitation link is printed.")] = False,
-           expires: Annotated[str, typer.Option("--expires", help="How long the invitation link works "
-                                                "(e.g. 24h, 7d; at most 30d).")] = "7d",
-           data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
+def create(
+    email: EmailOpt,
+    role: RoleOpt = "member",
+    name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin", help="Read the password from stdin; without it an invitation link is printed."
+        ),
+    ] = False,
+    expires: Annotated[
+        str, typer.Option("--expires", help="How long the invitation link works (e.g. 24h, 7d; at most 30d).")
+    ] = "7d",
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    json_out: JsonOut = False,
+) -> None:
     """Add a person. With --password-stdin they can sign in at once; otherwise print a link for them."""
     from plandesk.core import invitations, shares, users
+
     settings = settings_of(data_dir, database_url)
     db = open_workspace(settings)
     actor = cli_actor(db)
     try:
         if password_stdin:
-            result = users.create_user(db, actor, email=email, role=role, name=name, password=_read_password())
+            result = users.create_user(
+                db, actor, email=email, role=role, name=name, password=_read_password()
+            )
         else:
             invite = invitations.create_invitation(db, actor, role=role, email=email, expires=expires)
             origin, _ = shares.public_origin(settings)
-            result = {**{k: v for k, v in invite.items() if k not in ("token", "path")},
-                      "url": origin + invite["path"]}
+            result = {
+                **{k: v for k, v in invite.items() if k not in ("token", "path")},
+                "url": origin + invite["path"],
+            }
     except PlanDeskError as exc:
         fail(exc.message)
     if json_out:
@@ -74,31 +90,54 @@ def create(email: EmailOpt, role: RoleOpt = "member",
     elif password_stdin:
         typer.echo(f"Created {result['email']} ({result['role']}); they can sign in now.")
     else:
-        typer.echo(f"Invitation for {result['email']} as {result['role']}, valid until {result['expires_at']}. "
-                   "Send them this link (shown once):", err=True)
+        typer.echo(
+            f"Invitation for {result['email']} as {result['role']}, valid until {result['expires_at']}. "
+            "Send them this link (shown once):",
+            err=True,
+        )
         typer.echo(result["url"])
 
 
 @user_app.command("list")
-def list_(all_: Annotated[bool, typer.Option("--all", help="Include removed users.")] = False,
-          data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
+def list_(
+    all_: Annotated[bool, typer.Option("--all", help="Include removed users.")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    json_out: JsonOut = False,
+) -> None:
     """List the people in the workspace with their roles."""
     from plandesk.core import users
     from plandesk.core.lookup import short_id
+
     db = open_workspace(settings_of(data_dir, database_url))
     rows = users.list_users(db, cli_actor(db), include_removed=all_)
     if json_out:
         emit_json(rows)
         return
-    print_table(["id", "email", "name", "role", "password", "created", "removed"],
-                [[short_id(r["id"]), r["email"] or "—", r["name"], r["role"], "set" if r["has_password"] else "—",
-                  when(r["created_at"]), when(r["removed_at"], "")] for r in rows])
+    print_table(
+        ["id", "email", "name", "role", "password", "created", "removed"],
+        [
+            [
+                short_id(r["id"]),
+                r["email"] or "—",
+                r["name"],
+                r["role"],
+                "set" if r["has_password"] else "—",
+                when(r["created_at"]),
+                when(r["removed_at"], ""),
+            ]
+            for r in rows
+        ],
+    )
 
 
 @user_app.command("role")
-def role(email: UserOpt, new_role: RoleOpt, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+def role(
+    email: UserOpt, new_role: RoleOpt, data_dir: DataDir = None, database_url: DatabaseUrl = None
+) -> None:
     """Change a person's role; every server process applies it from the next request on."""
     from plandesk.core import users
+
     db = open_workspace(settings_of(data_dir, database_url))
     try:
         row = users.change_role(db, cli_actor(db), _user_id(db, email), new_role)
@@ -111,19 +150,23 @@ def role(email: UserOpt, new_role: RoleOpt, data_dir: DataDir = None, database_u
 def remove(email: UserOpt, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """Remove a person: their tokens are revoked and their sessions end at once."""
     from plandesk.core import users
+
     db = open_workspace(settings_of(data_dir, database_url))
     try:
         row = users.remove_user(db, cli_actor(db), _user_id(db, email))
     except PlanDeskError as exc:
         fail(exc.message)
-    typer.echo(f"Removed {row['email']}: {row['tokens_revoked']} token(s) revoked, "
-               f"{row['sessions_ended']} session(s) ended")
+    typer.echo(
+        f"Removed {row['email']}: {row['tokens_revoked']} token(s) revoked, "
+        f"{row['sessions_ended']} session(s) ended"
+    )
 
 
 @user_app.command("password")
 def password(email: UserOpt, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """Set a person's password, read as one line from stdin."""
     from plandesk.core import users
+
     db = open_workspace(settings_of(data_dir, database_url))
     try:
         users.set_password(db, cli_actor(db), _user_id(db, email), _read_password())

@@ -26,18 +26,30 @@ class AsyncPlanDeskClient(McpSession):
     async def get_project(self, project_id: str) -> Project:
         return await self.call("get_project", {"project_id": project_id})
 
-    async def create_project(self, name: str, *, description: str | None = None,
-                             repo_path: str | None = None) -> Project:
-        return await self.call("create_project", _args(name=name, description=description, repo_path=repo_path))
+    async def create_project(
+        self, name: str, *, description: str | None = None, repo_path: str | None = None
+    ) -> Project:
+        return await self.call(
+            "create_project", _args(name=name, description=description, repo_path=repo_path)
+        )
 
     async def scaffold_project_from_plan(self, plan: dict[str, Any]) -> dict[str, Any]:
         return await self.call("scaffold_project_from_plan", plan)
 
     # Tasks
-    async def create_task(self, project_id: str, label: str, *, description: str | None = None,
-                          status: str | None = None, **fields: Any) -> Task:
-        return await self.call("create_task", _args(project_id=project_id, label=label, description=description,
-                                                    status=status) | fields)
+    async def create_task(
+        self,
+        project_id: str,
+        label: str,
+        *,
+        description: str | None = None,
+        status: str | None = None,
+        **fields: Any,
+    ) -> Task:
+        return await self.call(
+            "create_task",
+            _args(project_id=project_id, label=label, description=description, status=status) | fields,
+        )
 
     async def get_task(self, task_id: str) -> Task:
         return await self.call("get_task", {"task_id": task_id})
@@ -46,53 +58,82 @@ class AsyncPlanDeskClient(McpSession):
         """Only the fields passed change; pass version=… to refuse overwriting a newer edit."""
         return await self.call("update_task", {"task_id": task_id, **changes})
 
-    async def list_tasks(self, project_id: str, *, status: str | list[str] | None = None,
-                         limit: int | None = None, cursor: str | None = None, **filters: Any) -> dict[str, Any]:
-        return await self.call("list_tasks", _args(project_id=project_id, status=status, limit=limit,
-                                                   cursor=cursor) | filters)
+    async def list_tasks(
+        self,
+        project_id: str,
+        *,
+        status: str | list[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        **filters: Any,
+    ) -> dict[str, Any]:
+        return await self.call(
+            "list_tasks", _args(project_id=project_id, status=status, limit=limit, cursor=cursor) | filters
+        )
 
     async def get_next_task(self, project_id: str, **scope: Any) -> NextTask:
         return await self.call("get_next_task", {"project_id": project_id, **scope})
 
-    async def claim_next_task(self, project_id: str, agent_ref: str, *, goal_id: str | None = None,
-                              lease_seconds: int | None = None) -> Claim:
+    async def claim_next_task(
+        self, project_id: str, agent_ref: str, *, goal_id: str | None = None, lease_seconds: int | None = None
+    ) -> Claim:
         """The next ready task, chosen and claimed in one call (`claimed: false` with a reason when none is)."""
-        return await self.call("claim_next_task", _args(project_id=project_id, agent_ref=agent_ref, goal_id=goal_id,
-                                                        lease_seconds=lease_seconds))
+        return await self.call(
+            "claim_next_task",
+            _args(project_id=project_id, agent_ref=agent_ref, goal_id=goal_id, lease_seconds=lease_seconds),
+        )
 
     async def claim_task(self, task_id: str, agent_ref: str, *, lease_seconds: int | None = None) -> Claim:
-        return await self.call("claim_task", _args(task_id=task_id, agent_ref=agent_ref,
-                                                   lease_seconds=lease_seconds))
+        return await self.call(
+            "claim_task", _args(task_id=task_id, agent_ref=agent_ref, lease_seconds=lease_seconds)
+        )
 
-    async def renew_claim(self, task_id: str, agent_ref: str | None = None, *,
-                          lease_seconds: int | None = None) -> dict[str, Any]:
-        return await self.call("renew_claim", _args(task_id=task_id, agent_ref=agent_ref,
-                                                    lease_seconds=lease_seconds))
+    async def renew_claim(
+        self, task_id: str, agent_ref: str | None = None, *, lease_seconds: int | None = None
+    ) -> dict[str, Any]:
+        return await self.call(
+            "renew_claim", _args(task_id=task_id, agent_ref=agent_ref, lease_seconds=lease_seconds)
+        )
 
-    async def release_task(self, task_id: str, agent_ref: str | None = None, *,
-                           reason: str | None = None) -> dict[str, Any]:
+    async def release_task(
+        self, task_id: str, agent_ref: str | None = None, *, reason: str | None = None
+    ) -> dict[str, Any]:
         return await self.call("release_task", _args(task_id=task_id, agent_ref=agent_ref, reason=reason))
 
     async def get_task_graph(self, project_id: str) -> dict[str, Any]:
         return await self.call("get_task_graph", {"project_id": project_id})
 
     # Edges, documents, comments, search
-    async def create_edge(self, project_id: str, from_id: str, to_id: str, *, label: str | None = None,
-                          **fields: Any) -> dict[str, Any]:
-        return await self.call("create_edge", _args(project_id=project_id, from_id=from_id, to_id=to_id,
-                                                    label=label) | fields)
+    async def create_edge(
+        self, project_id: str, from_id: str, to_id: str, *, label: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        return await self.call(
+            "create_edge", _args(project_id=project_id, from_id=from_id, to_id=to_id, label=label) | fields
+        )
 
-    async def create_document(self, project_id: str, title: str, *, body: str | None = None,
-                              status_line: str | None = None, link_to: str | list[str] | None = None,
-                              **fields: Any) -> Document:
-        return await self.call("create_document", _args(project_id=project_id, title=title, body=body,
-                                                        status_line=status_line, link_to=link_to) | fields)
+    async def create_document(
+        self,
+        project_id: str,
+        title: str,
+        *,
+        body: str | None = None,
+        status_line: str | None = None,
+        link_to: str | list[str] | None = None,
+        **fields: Any,
+    ) -> Document:
+        return await self.call(
+            "create_document",
+            _args(project_id=project_id, title=title, body=body, status_line=status_line, link_to=link_to)
+            | fields,
+        )
 
     async def get_document(self, document_id: str) -> Document:
         return await self.call("get_document", {"document_id": document_id})
 
     async def add_comment(self, target_type: str, target_id: str, body: str) -> dict[str, Any]:
-        return await self.call("add_comment", {"target_type": target_type, "target_id": target_id, "body": body})
+        return await self.call(
+            "add_comment", {"target_type": target_type, "target_id": target_id, "body": body}
+        )
 
     async def list_comments(self, project_id: str, **filters: Any) -> Any:
         return await self.call("list_comments", {"project_id": project_id, **filters})
@@ -101,17 +142,23 @@ class AsyncPlanDeskClient(McpSession):
         return await self.call("search", _args(query=query, project_id=project_id, limit=limit))
 
     # Agent runs
-    async def start_agent_run(self, project_id: str, *, label: str | None = None,
-                              task_ids: list[str] | None = None) -> AgentRun:
-        return await self.call("start_agent_run", _args(project_id=project_id, label=label, task_ids=task_ids))
+    async def start_agent_run(
+        self, project_id: str, *, label: str | None = None, task_ids: list[str] | None = None
+    ) -> AgentRun:
+        return await self.call(
+            "start_agent_run", _args(project_id=project_id, label=label, task_ids=task_ids)
+        )
 
-    async def record_agent_progress(self, run_id: str, message: str, *, kind: str | None = None,
-                                    data: dict[str, Any] | None = None) -> dict[str, Any]:
-        return await self.call("record_agent_progress", _args(run_id=run_id, message=message, kind=kind,
-                                                              data=data))
+    async def record_agent_progress(
+        self, run_id: str, message: str, *, kind: str | None = None, data: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        return await self.call(
+            "record_agent_progress", _args(run_id=run_id, message=message, kind=kind, data=data)
+        )
 
-    async def complete_agent_run(self, run_id: str, status: str = "completed", *,
-                                 summary: str | None = None) -> AgentRun:
+    async def complete_agent_run(
+        self, run_id: str, status: str = "completed", *, summary: str | None = None
+    ) -> AgentRun:
         return await self.call("complete_agent_run", _args(run_id=run_id, status=status, summary=summary))
 
     async def list_agent_runs(self, project_id: str, **filters: Any) -> Any:

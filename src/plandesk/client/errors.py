@@ -12,8 +12,14 @@ class PlanDeskClientError(Exception):
 class ToolError(PlanDeskClientError):
     """A tool answered isError: `code` is the stable error code (not_found, conflict, invalid_argument, …)."""
 
-    def __init__(self, tool: str, message: str, code: str = "error", field: str | None = None,
-                 detail: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        tool: str,
+        message: str,
+        code: str = "error",
+        field: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(f"{tool}: {message}")
         self.tool = tool
         self.message = message

@@ -13,7 +13,9 @@ from plandesk.client.errors import AuthError, ConnectError, PlanDeskClientError,
 @dataclass
 class ProbeResult:
     ok: bool
-    fault: str | None = None  # server_down | token_revoked | token_expired | token_invalid | no_token | mcp_error
+    fault: str | None = (
+        None  # server_down | token_revoked | token_expired | token_invalid | no_token | mcp_error
+    )
     detail: str = ""
     tool_count: int = 0
     protocol_version: str | None = None
@@ -22,17 +24,27 @@ class ProbeResult:
     tools: list[str] = field(default_factory=list)
 
 
-_AUTH_FAULTS = {"revoked_token": "token_revoked", "expired_token": "token_expired", "missing_token": "no_token"}
+_AUTH_FAULTS = {
+    "revoked_token": "token_revoked",
+    "expired_token": "token_expired",
+    "missing_token": "no_token",
+}
 
 
 async def _probe(server_url: str, token: str, project_id: str | None, timeout: float) -> ProbeResult:
-    client = AsyncPlanDeskClient(server_url, token, timeout=timeout, client_name="plandesk-doctor", mode="legacy")
+    client = AsyncPlanDeskClient(
+        server_url, token, timeout=timeout, client_name="plandesk-doctor", mode="legacy"
+    )
     try:
         async with client:
             tools = sorted(t.name for t in await client.list_tools())
-            result = ProbeResult(ok=True, tool_count=len(tools), tools=tools,
-                                 protocol_version=client.protocol_version,
-                                 detail=f"initialize and tools/list answered: {len(tools)} tools")
+            result = ProbeResult(
+                ok=True,
+                tool_count=len(tools),
+                tools=tools,
+                protocol_version=client.protocol_version,
+                detail=f"initialize and tools/list answered: {len(tools)} tools",
+            )
             if project_id:
                 try:
                     result.project_name = (await client.get_project(project_id)).get("name")
@@ -40,8 +52,11 @@ async def _probe(server_url: str, token: str, project_id: str | None, timeout: f
                     result.project_error = exc.message
             return result
     except AuthError as exc:
-        return ProbeResult(ok=False, fault=_AUTH_FAULTS.get(exc.reason, "token_invalid"),
-                           detail=f"HTTP 401 ({exc.reason}): {exc.message}")
+        return ProbeResult(
+            ok=False,
+            fault=_AUTH_FAULTS.get(exc.reason, "token_invalid"),
+            detail=f"HTTP 401 ({exc.reason}): {exc.message}",
+        )
     except ConnectError as exc:
         down = "cannot reach" in str(exc)
         return ProbeResult(ok=False, fault="server_down" if down else "mcp_error", detail=str(exc))

@@ -29,8 +29,15 @@ def _leaves(exc: BaseException) -> list[BaseException]:
 class McpSession:
     """Connects on `__aenter__` (initialize), then forwards tool calls; errors become ToolError/AuthError."""
 
-    def __init__(self, url: str | None = None, token: str | None = None, *, timeout: float = 30.0,
-                 client_name: str = "plandesk-python-client", mode: str = "legacy") -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        *,
+        timeout: float = 30.0,
+        client_name: str = "plandesk-python-client",
+        mode: str = "legacy",
+    ) -> None:
         self.mcp_url = mcp_url_of(url or os.environ.get(URL_ENV) or DEFAULT_URL)
         self._token = token if token is not None else os.environ.get(TOKEN_ENV, "").strip() or None
         self._timeout = timeout
@@ -47,20 +54,32 @@ class McpSession:
             try:
                 self._refusal = response.json()
             except ValueError:
-                self._refusal = {"reason": "invalid_token", "message": "the server refused the token (HTTP 401)"}
+                self._refusal = {
+                    "reason": "invalid_token",
+                    "message": "the server refused the token (HTTP 401)",
+                }
 
     async def __aenter__(self) -> Self:
         if not self._token:
             raise AuthError(f"no token: set {TOKEN_ENV} or pass token=…", reason="missing_token")
         stack = AsyncExitStack()
-        http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {self._token}"}, timeout=self._timeout,
-                                  event_hooks={"response": [self._watch]})
+        http = httpx2.AsyncClient(
+            headers={"Authorization": f"Bearer {self._token}"},
+            timeout=self._timeout,
+            event_hooks={"response": [self._watch]},
+        )
         await stack.enter_async_context(http)
         transport = streamable_http_client(self.mcp_url, http_client=http)
         try:
-            self._client = await stack.enter_async_context(Client(
-                transport, mode=self._mode, cache=None, read_timeout_seconds=self._timeout,  # type: ignore[arg-type]
-                client_info=Implementation(name=self._client_name, version=__version__)))
+            self._client = await stack.enter_async_context(
+                Client(
+                    transport,
+                    mode=self._mode,
+                    cache=None,
+                    read_timeout_seconds=self._timeout,  # type: ignore[arg-type]
+                    client_info=Implementation(name=self._client_name, version=__version__),
+                )
+            )
         except BaseException as exc:
             await stack.aclose()
             raise self._translate(exc) from exc
@@ -75,12 +94,16 @@ class McpSession:
     def _translate(self, exc: BaseException) -> BaseException:
         if self._refusal is not None:
             r = self._refusal
-            return AuthError(str(r.get("message") or "the server refused the token"),
-                             reason=str(r.get("reason") or r.get("error") or "invalid_token"))
+            return AuthError(
+                str(r.get("message") or "the server refused the token"),
+                reason=str(r.get("reason") or r.get("error") or "invalid_token"),
+            )
         leaves = _leaves(exc)
         if any(isinstance(leaf, httpx2.TransportError) for leaf in leaves):
-            return ConnectError(f"cannot reach Plan Desk at {self.mcp_url}: "
-                                f"{next(l for l in leaves if isinstance(l, httpx2.TransportError))!r}")
+            return ConnectError(
+                f"cannot reach Plan Desk at {self.mcp_url}: "
+                f"{next(l for l in leaves if isinstance(l, httpx2.TransportError))!r}"
+            )
         if isinstance(exc, (KeyboardInterrupt, SystemExit)) or not isinstance(exc, Exception):
             return exc
         detail = "; ".join(f"{type(l).__name__}: {l}" for l in leaves)[:500]
@@ -120,8 +143,13 @@ class McpSession:
             if not isinstance(err, dict) and isinstance(structured, dict):
                 err = structured.get("error")
             err = err if isinstance(err, dict) else {}
-            raise ToolError(tool, str(err.get("message") or text or "the tool failed"),
-                            code=str(err.get("code") or "error"), field=err.get("field"), detail=err)
+            raise ToolError(
+                tool,
+                str(err.get("message") or text or "the tool failed"),
+                code=str(err.get("code") or "error"),
+                field=err.get("field"),
+                detail=err,
+            )
         if structured is None:
             try:
                 return json.loads(text) if text else None

@@ -18,8 +18,14 @@ T = TypeVar("T")
 class PlanDeskClient:
     """`with PlanDeskClient() as pd:` (PLANDESK_URL, PLANDESK_MCP_TOKEN) then `pd.get_next_task(project_id)`."""
 
-    def __init__(self, url: str | None = None, token: str | None = None, *, timeout: float = 30.0,
-                 client_name: str = "plandesk-python-client") -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        *,
+        timeout: float = 30.0,
+        client_name: str = "plandesk-python-client",
+    ) -> None:
         self._async = AsyncPlanDeskClient(url, token, timeout=timeout, client_name=client_name)
         self._portal_cm: Any = None
         self._session_cm: Any = None

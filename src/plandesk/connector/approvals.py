@@ -18,9 +18,12 @@ def summary_of(tool: str, operation: str, args: dict) -> str:
     lead = {
         "code_deploy": f"Deploy with recipe {args.get('recipe')!r}",
         "code_build": f"Run recipes {args.get('recipes') or args.get('recipe')!r}",
-        "code_git": f"git {args.get('action')} " + (f"to {args.get('remote') or 'origin'}, commit "
-                                                     f"{args.get('_commit')}" if args.get("action") == "push"
-                                                     else ""),
+        "code_git": f"git {args.get('action')} "
+        + (
+            f"to {args.get('remote') or 'origin'}, commit {args.get('_commit')}"
+            if args.get("action") == "push"
+            else ""
+        ),
         "code_db": f"{'Write to' if args.get('write') else 'Query'} database {args.get('database')!r}",
         "code_exec": "Run " + " ".join(str(a) for a in (args.get("argv") or [])[:20]),
         "code_file": f"{args.get('action')} {args.get('path')!r}",

@@ -57,17 +57,31 @@ def _search(actor, config, args, pid, ctx) -> dict:
     if _flag(args, "targets"):
         return {"mode": "targets", **recipes.catalog(config)}
     root = _root(config)
-    common = {"path": args.get("path"), "max_results": args.get("max_results"),
-              "include_ignored": _flag(args, "include_ignored")}
+    common = {
+        "path": args.get("path"),
+        "max_results": args.get("max_results"),
+        "include_ignored": _flag(args, "include_ignored"),
+    }
     if args.get("query") is not None:
-        return {"mode": "grep", **search.grep(root, args["query"], glob=args.get("glob"),
-                                              context_lines=args.get("context_lines"),
-                                              case_insensitive=_flag(args, "case_insensitive"),
-                                              literal=_flag(args, "literal"), **common)}
+        return {
+            "mode": "grep",
+            **search.grep(
+                root,
+                args["query"],
+                glob=args.get("glob"),
+                context_lines=args.get("context_lines"),
+                case_insensitive=_flag(args, "case_insensitive"),
+                literal=_flag(args, "literal"),
+                **common,
+            ),
+        }
     if args.get("glob") is not None:
         return {"mode": "files", **search.find_files(root, args["glob"], **common)}
-    raise InvalidArgument("give query (a regex to grep for), glob (to find files by name) or targets: true (to "
-                          "list the project's recipes and databases)", field="query")
+    raise InvalidArgument(
+        "give query (a regex to grep for), glob (to find files by name) or targets: true (to "
+        "list the project's recipes and databases)",
+        field="query",
+    )
 
 
 def _file_op(args: dict) -> str:
@@ -89,7 +103,9 @@ def _file(actor, config, args, pid, ctx) -> dict:
 def _check_file(config: dict, args: dict) -> None:
     if args.get("path") is None:
         raise InvalidArgument("path is required", field="path")
-    _root(config).parts_of(args["path"])  # spelling and escapes (.., absolute paths elsewhere); links at run time
+    _root(config).parts_of(
+        args["path"]
+    )  # spelling and escapes (.., absolute paths elsewhere); links at run time
     if args["action"] in ("write", "create"):
         files.check_content(args.get("content"))
     elif args["action"] == "str_replace":
@@ -126,9 +142,18 @@ def _git(db):
             return git.switch_branch(root, args["name"], create=_flag(args, "create"), start=args.get("rev"))
         if action == "commit":
             name, email = _author(db, actor)
-            return git.commit(root, message=args.get("message"), paths=args.get("paths"),
-                              all_changes=_flag(args, "all"), author_name=name, author_email=email)
-        return git.push(root, remote=args.get("remote"), branch=args.get("branch"), commit_sha=args.get("_commit"))
+            return git.commit(
+                root,
+                message=args.get("message"),
+                paths=args.get("paths"),
+                all_changes=_flag(args, "all"),
+                author_name=name,
+                author_email=email,
+            )
+        return git.push(
+            root, remote=args.get("remote"), branch=args.get("branch"), commit_sha=args.get("_commit")
+        )
+
     return run
 
 
@@ -152,8 +177,9 @@ def _check_deploy(config: dict, args: dict) -> None:
 
 
 def _check_db(config: dict, args: dict) -> None:
-    database.check_statement(database.find_database(config, args.get("database")), args.get("sql"),
-                             write=_flag(args, "write"))
+    database.check_statement(
+        database.find_database(config, args.get("database")), args.get("sql"), write=_flag(args, "write")
+    )
 
 
 def _check_exec(config: dict, args: dict) -> None:
@@ -166,21 +192,35 @@ def _build(db):
         root, results = _root(config), []
         unsandboxed_ok = sandbox_mode.unsandboxed_allowed(db)
         for recipe in chosen:
-            result = recipes.run_recipe(root, recipe, data_dir=ctx.data_dir, project_id=pid,
-                                        link_base=ctx.link_base, unsandboxed_ok=unsandboxed_ok)
+            result = recipes.run_recipe(
+                root,
+                recipe,
+                data_dir=ctx.data_dir,
+                project_id=pid,
+                link_base=ctx.link_base,
+                unsandboxed_ok=unsandboxed_ok,
+            )
             results.append(result)
             if not result["ok"]:
                 break  # like make: later modules usually depend on earlier ones
-        skipped = [r["name"] for r in chosen[len(results):]]
+        skipped = [r["name"] for r in chosen[len(results) :]]
         return {"ok": all(r["ok"] for r in results) and not skipped, "results": results, "skipped": skipped}
+
     return run
 
 
 def _deploy(db):
     def run(actor, config, args, pid, ctx) -> dict:
         recipe = recipes.find_recipe(config, args.get("recipe"), ("deploy",))
-        return recipes.run_recipe(_root(config), recipe, data_dir=ctx.data_dir, project_id=pid,
-                                  link_base=ctx.link_base, unsandboxed_ok=sandbox_mode.unsandboxed_allowed(db))
+        return recipes.run_recipe(
+            _root(config),
+            recipe,
+            data_dir=ctx.data_dir,
+            project_id=pid,
+            link_base=ctx.link_base,
+            unsandboxed_ok=sandbox_mode.unsandboxed_allowed(db),
+        )
+
     return run
 
 
@@ -188,42 +228,96 @@ def _db(db):
     def run(actor, config, args, pid, ctx) -> dict:
         target = database.find_database(config, args.get("database"))
         # Plan Desk's own database is refused by identity (file inode, PostgreSQL cluster and oid), not URL text.
-        return database.run_statement(target, args.get("sql"), write=_flag(args, "write"),
-                                      max_rows=args.get("max_rows"), timeout_ms=args.get("timeout_ms"),
-                                      own=database.workspace_identity(db))
+        return database.run_statement(
+            target,
+            args.get("sql"),
+            write=_flag(args, "write"),
+            max_rows=args.get("max_rows"),
+            timeout_ms=args.get("timeout_ms"),
+            own=database.workspace_identity(db),
+        )
+
     return run
 
 
 def _exec(db):
     def run(actor, config, args, pid, ctx) -> dict:
-        return shell.run_exec(_root(config), args.get("argv"), allowlist=config.get("exec_allowlist", []),
-                              cwd=args.get("cwd"), timeout_s=args.get("timeout_s"),
-                              network=bool(config.get("exec_network")),
-                              unsandboxed_ok=sandbox_mode.unsandboxed_allowed(db))
+        return shell.run_exec(
+            _root(config),
+            args.get("argv"),
+            allowlist=config.get("exec_allowlist", []),
+            cwd=args.get("cwd"),
+            timeout_s=args.get("timeout_s"),
+            network=bool(config.get("exec_network")),
+            unsandboxed_ok=sandbox_mode.unsandboxed_allowed(db),
+        )
+
     return run
 
 
 def tools_for(db) -> dict[str, Tool]:
     return {
-        "code_search": Tool(("query", "glob", "path", "context_lines", "case_insensitive", "literal", "max_results",
-                             "include_ignored", "targets"), lambda a: "code.search", _search),
-        "code_file": Tool(("action", "path", "start_line", "end_line", "content", "old_str", "new_str"), _file_op,
-                          _file, _check_file),
-        "code_git": Tool(("action", "rev", "staged", "paths", "limit", "name", "create", "message", "all", "remote",
-                          "branch"), _git_op, _git(db)),  # a push's remote is checked by push_target
+        "code_search": Tool(
+            (
+                "query",
+                "glob",
+                "path",
+                "context_lines",
+                "case_insensitive",
+                "literal",
+                "max_results",
+                "include_ignored",
+                "targets",
+            ),
+            lambda a: "code.search",
+            _search,
+        ),
+        "code_file": Tool(
+            ("action", "path", "start_line", "end_line", "content", "old_str", "new_str"),
+            _file_op,
+            _file,
+            _check_file,
+        ),
+        "code_git": Tool(
+            (
+                "action",
+                "rev",
+                "staged",
+                "paths",
+                "limit",
+                "name",
+                "create",
+                "message",
+                "all",
+                "remote",
+                "branch",
+            ),
+            _git_op,
+            _git(db),
+        ),  # a push's remote is checked by push_target
         "code_build": Tool(("recipes", "recipe"), lambda a: "build", _build(db), _check_build),
         "code_deploy": Tool(("recipe",), lambda a: "deploy", _deploy(db), _check_deploy),
-        "code_db": Tool(("database", "sql", "write", "max_rows", "timeout_ms"),
-                        lambda a: "db.write" if _flag(a, "write") else "db.read", _db(db), _check_db),
+        "code_db": Tool(
+            ("database", "sql", "write", "max_rows", "timeout_ms"),
+            lambda a: "db.write" if _flag(a, "write") else "db.read",
+            _db(db),
+            _check_db,
+        ),
         "code_exec": Tool(("argv", "cwd", "timeout_s"), lambda a: "exec", _exec(db), _check_exec),
     }
 
 
 TOOL_NAMES = ("code_search", "code_file", "code_git", "code_build", "code_deploy", "code_db", "code_exec")
 # The operations a tool can need; a tool is listed when the caller holds at least one of them.
-TOOL_OPERATIONS = {"code_search": ("code.search",), "code_file": ("code.read", "code.write"),
-                   "code_git": ("git.read", "git.commit", "git.push"), "code_build": ("build",),
-                   "code_deploy": ("deploy",), "code_db": ("db.read", "db.write"), "code_exec": ("exec",)}
+TOOL_OPERATIONS = {
+    "code_search": ("code.search",),
+    "code_file": ("code.read", "code.write"),
+    "code_git": ("git.read", "git.commit", "git.push"),
+    "code_build": ("build",),
+    "code_deploy": ("deploy",),
+    "code_db": ("db.read", "db.write"),
+    "code_exec": ("exec",),
+}
 
 
 def _project_of(actor: Actor, args: dict) -> str:
@@ -259,21 +353,41 @@ def perform(db, actor: Actor, tool: str, args, ctx: Context) -> dict:
         covers = None
         if tool == "code_git" and args.get("action") == "push":
             # A push approval covers one commit: the branch's head now. The push sends exactly that commit.
-            covers = git.push_target(_root(decision.config), remote=args.get("remote"), branch=args.get("branch"))
+            covers = git.push_target(
+                _root(decision.config), remote=args.get("remote"), branch=args.get("branch")
+            )
             args = {**args, "_commit": covers}
         if decision.needs_approval:
             bound = args_digest(args)
             if args.get("approval_id") is None:
-                approvals.request_approval(db, actor, project_id=project_id, operation=operation, tool=tool,
-                                           args_digest=bound, summary=summary_of(tool, operation, args),
-                                           covers=covers)
-            approvals.consume_approval(db, actor, args["approval_id"], project_id=project_id, operation=operation,
-                                       tool=tool, args_digest=bound, covers=covers)
+                approvals.request_approval(
+                    db,
+                    actor,
+                    project_id=project_id,
+                    operation=operation,
+                    tool=tool,
+                    args_digest=bound,
+                    summary=summary_of(tool, operation, args),
+                    covers=covers,
+                )
+            approvals.consume_approval(
+                db,
+                actor,
+                args["approval_id"],
+                project_id=project_id,
+                operation=operation,
+                tool=tool,
+                args_digest=bound,
+                covers=covers,
+            )
             extra["approval_id"] = spent = args["approval_id"]
         if tool in EXPENSIVE:
             if not RUN_SLOTS.acquire(blocking=False):
-                raise RateLimited("four builds, deploys or programs are already running on this server; try again "
-                                  "in a moment", retry_after=5)
+                raise RateLimited(
+                    "four builds, deploys or programs are already running on this server; try again "
+                    "in a moment",
+                    retry_after=5,
+                )
             try:
                 result = spec.run(actor, decision.config, args, project_id, ctx)
             finally:
@@ -308,14 +422,29 @@ def perform(db, actor: Actor, tool: str, args, ctx: Context) -> dict:
         _audit(db, actor, tool, project_for_audit, operation, digest, outcome, started, extra)
 
 
-def _audit(db, actor: Actor, tool: str, project_id, operation, digest: str, outcome: str, started: float,
-           extra: dict) -> None:
-    detail = {"tool": tool, "operation": operation, "args_sha256": digest, "outcome": outcome,
-              "duration_ms": int((time.monotonic() - started) * 1000), "token_id": actor.token_id, **extra}
+def _audit(
+    db, actor: Actor, tool: str, project_id, operation, digest: str, outcome: str, started: float, extra: dict
+) -> None:
+    detail = {
+        "tool": tool,
+        "operation": operation,
+        "args_sha256": digest,
+        "outcome": outcome,
+        "duration_ms": int((time.monotonic() - started) * 1000),
+        "token_id": actor.token_id,
+        **extra,
+    }
     try:
         with db.write() as tx:
-            audit.record(tx, actor, f"connector.{tool}", project_id=project_id, target_type="tool", target_id=tool,
-                         detail=detail)
+            audit.record(
+                tx,
+                actor,
+                f"connector.{tool}",
+                project_id=project_id,
+                target_type="tool",
+                target_id=tool,
+                detail=detail,
+            )
     except Exception:  # never let the audit write hide the call's own answer; the log keeps the trace
         log.exception("could not record the audit entry for %s", tool)
 

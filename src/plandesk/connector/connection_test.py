@@ -35,7 +35,9 @@ async def run_connection_test(db, settings, raw_token: str, project_id: str | No
         actor = await anyio.to_thread.run_sync(tokens.authenticate, db, raw_token.strip())
     except Unauthorized as exc:
         checks.append({"name": "token", "ok": False, "detail": exc.message})
-        return result(f"The token does not work: {exc.message}. Rotate it and paste the new value into the client.")
+        return result(
+            f"The token does not work: {exc.message}. Rotate it and paste the new value into the client."
+        )
     checks.append({"name": "token", "ok": True, "detail": f"acts as {actor.name} ({actor.role})"})
 
     from mcp import Client
@@ -43,20 +45,27 @@ async def run_connection_test(db, settings, raw_token: str, project_id: str | No
 
     names: set[str] = set()
     try:
-        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {raw_token.strip()}"},
-                                      timeout=TIMEOUT_S) as http:
+        async with httpx2.AsyncClient(
+            headers={"Authorization": f"Bearer {raw_token.strip()}"}, timeout=TIMEOUT_S
+        ) as http:
             with anyio.fail_after(TIMEOUT_S):
-                async with Client(streamable_http_client(endpoint_of(settings), http_client=http),
-                                  mode="legacy") as client:
+                async with Client(
+                    streamable_http_client(endpoint_of(settings), http_client=http), mode="legacy"
+                ) as client:
                     names = {t.name for t in (await client.list_tools()).tools}
     except Exception as exc:  # noqa: BLE001  the client wraps HTTP failures in exception groups; say what we can
         checks.append({"name": "MCP initialize", "ok": False, "detail": type(exc).__name__})
         return result("The MCP endpoint did not complete initialize and tools/list with this token.")
-    checks.append({"name": "MCP initialize and tools/list", "ok": True, "detail": f"{len(names)} tools listed"})
+    checks.append(
+        {"name": "MCP initialize and tools/list", "ok": True, "detail": f"{len(names)} tools listed"}
+    )
     code = sorted(names & set(TOOL_NAMES))
     if not code:
-        why = ("the token was not created with the code toolset" if "code" not in actor.toolsets else
-               f"the {actor.role} role (or the token's own limits) grants no code operation")
+        why = (
+            "the token was not created with the code toolset"
+            if "code" not in actor.toolsets
+            else f"the {actor.role} role (or the token's own limits) grants no code operation"
+        )
         checks.append({"name": "code tools", "ok": False, "detail": why})
         return result(f"No code tools are listed: {why}.")
     checks.append({"name": "code tools", "ok": True, "detail": ", ".join(code)})
@@ -69,7 +78,9 @@ async def run_connection_test(db, settings, raw_token: str, project_id: str | No
         if not decision.allowed:
             checks.append({"name": "project", "ok": False, "detail": decision.reason})
             return result(decision.reason[:1].upper() + decision.reason[1:] + ".")
-        checks.append({"name": "project", "ok": True, "detail": "the connector is on and the token may search"})
+        checks.append(
+            {"name": "project", "ok": True, "detail": "the connector is on and the token may search"}
+        )
         refused = await anyio.to_thread.run_sync(check_databases, db, decision.config or {})
         checks.extend(refused)
         bad = [c for c in refused if not c["ok"]]

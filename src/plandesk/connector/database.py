@@ -47,9 +47,12 @@ class AccountRefused(Forbidden):
 
 class OwnDatabase(Forbidden):
     def __init__(self):
-        super().__init__("this is Plan Desk's own database; a project database must be another one (an agent "
-                         "reading it would read every token hash and private plan)", field="database",
-                         reason="own_database")
+        super().__init__(
+            "this is Plan Desk's own database; a project database must be another one (an agent "
+            "reading it would read every token hash and private plan)",
+            field="database",
+            reason="own_database",
+        )
 
 
 @dataclass(frozen=True)
@@ -66,11 +69,15 @@ class Limits:
 def find_database(config: dict, name) -> dict:
     # Every refusal names the valid databases, so an agent can correct itself without a second look-up.
     names = [d["name"] for d in config.get("databases", [])]
-    hint = (f"valid names: {', '.join(names)}" if names
-            else "this project has no databases (Project → Settings → Code)")
+    hint = (
+        f"valid names: {', '.join(names)}"
+        if names
+        else "this project has no databases (Project → Settings → Code)"
+    )
     if not isinstance(name, str) or not name:
-        raise InvalidArgument(f"database must name one of the project's databases; {hint}", field="database",
-                              available=names)
+        raise InvalidArgument(
+            f"database must name one of the project's databases; {hint}", field="database", available=names
+        )
     for d in config.get("databases", []):
         if d["name"] == name:
             return d
@@ -132,14 +139,16 @@ def collect(columns: list[str] | None, batches: Iterable[list], limits: Limits) 
         if out["truncated"]:
             break
         if time.monotonic() > limits.deadline:
-            raise QueryFailed("the database refused the statement: the statement ran past its time limit",
-                              field="sql")
+            raise QueryFailed(
+                "the database refused the statement: the statement ran past its time limit", field="sql"
+            )
     out["row_count"] = len(kept)
     return out
 
 
-def run_statement(database: dict, sql, *, write: bool = False, max_rows=None, timeout_ms=None,
-                  own=None) -> dict:
+def run_statement(
+    database: dict, sql, *, write: bool = False, max_rows=None, timeout_ms=None, own=None
+) -> dict:
     """Run one statement. `own` is Plan Desk's own database identity (workspace_identity), refused as a target."""
     limits = _limits(max_rows, timeout_ms)
     engine = database["engine"]
@@ -155,8 +164,9 @@ def check_statement(database: dict, sql, *, write: bool) -> str:
     if write:
         url = database.get("write_url")
         if not url:
-            raise InvalidArgument(f"database {database['name']!r} has no write URL; writes are not configured",
-                                  field="write")
+            raise InvalidArgument(
+                f"database {database['name']!r} has no write URL; writes are not configured", field="write"
+            )
         check_write(sql, database["engine"])
         return url
     check_read(sql, database["engine"])
@@ -166,8 +176,10 @@ def check_statement(database: dict, sql, *, write: bool) -> str:
 def check_account(database: dict, *, own=None) -> list[dict]:
     """The connection test for one database: each URL connects, is not Plan Desk's own, and its account fits."""
     from plandesk.connector import database_mysql, database_postgresql, database_sqlite
+
     module = {"sqlite": database_sqlite, "postgresql": database_postgresql, "mysql": database_mysql}[
-        database["engine"]]
+        database["engine"]
+    ]
     checks = []
     for key, write in (("read_url", False), ("write_url", True)):
         if not database.get(key):
@@ -176,13 +188,20 @@ def check_account(database: dict, *, own=None) -> list[dict]:
             detail = module.vet(database[key], write=write, own=own)
             checks.append({"name": f"database {database['name']} ({key})", "ok": True, "detail": detail})
         except (AccountRefused, OwnDatabase, QueryFailed, NotFound, InvalidArgument) as exc:
-            checks.append({"name": f"database {database['name']} ({key})", "ok": False, "detail": exc.message})
+            checks.append(
+                {"name": f"database {database['name']} ({key})", "ok": False, "detail": exc.message}
+            )
     return checks
 
 
 def _runner(engine: str):
     from plandesk.connector import database_mysql, database_postgresql, database_sqlite
-    return {"sqlite": database_sqlite.run, "postgresql": database_postgresql.run, "mysql": database_mysql.run}[engine]
+
+    return {
+        "sqlite": database_sqlite.run,
+        "postgresql": database_postgresql.run,
+        "mysql": database_mysql.run,
+    }[engine]
 
 
 _IDENTITIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -194,12 +213,14 @@ def workspace_identity(db) -> tuple | None:
     if key not in _IDENTITIES:
         if db.is_sqlite:
             from plandesk.connector.database_sqlite import file_identity
+
             path = db.engine.url.database
             _IDENTITIES[key] = file_identity(path) if path and path != ":memory:" else None
         elif db.dialect == "postgresql":
             from sqlalchemy import text
 
             from plandesk.connector.database_postgresql import IDENTITY_SQL
+
             try:
                 with db.engine.connect() as conn:
                     row = conn.execute(text(IDENTITY_SQL)).one()
@@ -216,6 +237,7 @@ def scrub(message: str, url: str) -> str:
     from urllib.parse import parse_qsl, unquote
 
     from plandesk.core.connector_config import MASK, SECRET_PARAM
+
     parts = urlsplit(url)
     secrets = [unquote(parts.password)] if parts.password else []
     secrets += [v for k, v in parse_qsl(parts.query) if SECRET_PARAM.search(k) and v]

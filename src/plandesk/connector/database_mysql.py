@@ -20,10 +20,28 @@ from plandesk.connector.database import (
 # lets it read server files, run code as a definer or write.
 READ_PRIVILEGES = {"USAGE", "SELECT", "SHOW VIEW", "SHOW DATABASES"}
 # A write account may change data and schema in its databases, but never hold these anywhere.
-SERVER_PRIVILEGES = {"FILE", "SUPER", "PROXY", "GRANT OPTION", "SHUTDOWN", "CREATE USER", "RELOAD", "PROCESS",
-                     "BINLOG ADMIN", "CONNECTION ADMIN", "READ_ONLY ADMIN", "REPLICATION MASTER ADMIN",
-                     "REPLICATION SLAVE ADMIN", "SLAVE MONITOR", "REPLICA MONITOR", "FEDERATED ADMIN",
-                     "SET USER", "REPLICATION SLAVE", "BINLOG REPLAY", "CREATE TABLESPACE"}
+SERVER_PRIVILEGES = {
+    "FILE",
+    "SUPER",
+    "PROXY",
+    "GRANT OPTION",
+    "SHUTDOWN",
+    "CREATE USER",
+    "RELOAD",
+    "PROCESS",
+    "BINLOG ADMIN",
+    "CONNECTION ADMIN",
+    "READ_ONLY ADMIN",
+    "REPLICATION MASTER ADMIN",
+    "REPLICATION SLAVE ADMIN",
+    "SLAVE MONITOR",
+    "REPLICA MONITOR",
+    "FEDERATED ADMIN",
+    "SET USER",
+    "REPLICATION SLAVE",
+    "BINLOG REPLAY",
+    "CREATE TABLESPACE",
+}
 _GRANT = re.compile(r"^GRANT (.+?) ON (.+?) TO (.+)$", re.DOTALL)
 _ROLE_GRANT = re.compile(r"^GRANT (.+?) TO (.+)$", re.DOTALL)
 _QUOTED = re.compile(r"`((?:[^`]|``)*)`")
@@ -31,9 +49,13 @@ _QUOTED = re.compile(r"`((?:[^`]|``)*)`")
 
 def params(url: str) -> dict:
     parts = urlsplit(url)
-    return {"host": parts.hostname or "127.0.0.1", "port": parts.port or 3306,
-            "user": unquote(parts.username or ""), "password": unquote(parts.password or ""),
-            "database": unquote(parts.path.lstrip("/")) or None}
+    return {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 3306,
+        "user": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "database": unquote(parts.path.lstrip("/")) or None,
+    }
 
 
 def _connect(url: str, *, timeout_ms: int, unbuffered: bool):
@@ -42,13 +64,21 @@ def _connect(url: str, *, timeout_ms: int, unbuffered: bool):
 
     try:
         # No CLIENT.MULTI_STATEMENTS flag (pymysql's default): the server itself refuses stacked statements.
-        return pymysql.connect(**params(url), connect_timeout=CONNECT_TIMEOUT_S, autocommit=False,
-                               read_timeout=timeout_ms / 1000 + 5, write_timeout=timeout_ms / 1000 + 5,
-                               local_infile=False, charset="utf8mb4",
-                               cursorclass=pymysql.cursors.SSCursor if unbuffered else pymysql.cursors.Cursor)
+        return pymysql.connect(
+            **params(url),
+            connect_timeout=CONNECT_TIMEOUT_S,
+            autocommit=False,
+            read_timeout=timeout_ms / 1000 + 5,
+            write_timeout=timeout_ms / 1000 + 5,
+            local_infile=False,
+            charset="utf8mb4",
+            cursorclass=pymysql.cursors.SSCursor if unbuffered else pymysql.cursors.Cursor,
+        )
     except pymysql.Error as exc:
-        raise QueryFailed(f"could not connect to the database: {scrub(str(exc.args[-1] if exc.args else exc), url)}",
-                          field="database") from None
+        raise QueryFailed(
+            f"could not connect to the database: {scrub(str(exc.args[-1] if exc.args else exc), url)}",
+            field="database",
+        ) from None
 
 
 def privileges(lines: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
@@ -107,14 +137,19 @@ def _vet(cur, *, write: bool) -> str:
         who = cur.fetchall()[0][0]  # fetchall: an unbuffered cursor must read to the end
         found = _grants(cur)
     except pymysql.Error as exc:
-        raise QueryFailed(f"could not read the account's grants: {exc.args[-1] if exc.args else exc}",
-                          field="database") from None
+        raise QueryFailed(
+            f"could not read the account's grants: {exc.args[-1] if exc.args else exc}", field="database"
+        ) from None
     bad = _refusals(found, write=write)
     if bad:
         kind = "write" if write else "read"
-        extra = "" if write else f"; a read account needs only {', '.join(sorted(READ_PRIVILEGES - {'USAGE'}))}"
-        raise AccountRefused(f"the {kind} account {who} holds {', '.join(bad)}{extra}. Connect with a "
-                             "least-privilege account (docs/connector.md, Database access).")
+        extra = (
+            "" if write else f"; a read account needs only {', '.join(sorted(READ_PRIVILEGES - {'USAGE'}))}"
+        )
+        raise AccountRefused(
+            f"the {kind} account {who} holds {', '.join(bad)}{extra}. Connect with a "
+            "least-privilege account (docs/connector.md, Database access)."
+        )
     return f"account {who}: no FILE, SUPER or server rights" + ("" if write else ", no write grants")
 
 
@@ -130,8 +165,11 @@ def _session(cur, *, write: bool, timeout_ms: int) -> None:
     import pymysql
 
     cur.execute("SELECT @@SESSION.sql_mode")
-    modes = [m for m in (cur.fetchall()[0][0] or "").split(",") if m and m not in ("NO_BACKSLASH_ESCAPES",
-                                                                                 "ANSI_QUOTES", "ANSI")]
+    modes = [
+        m
+        for m in (cur.fetchall()[0][0] or "").split(",")
+        if m and m not in ("NO_BACKSLASH_ESCAPES", "ANSI_QUOTES", "ANSI")
+    ]
     # Our tokenizer reads strings with backslash escapes and "..." as strings; make the server agree.
     cur.execute("SET SESSION sql_mode = %s", (",".join(modes),))
     try:

@@ -18,8 +18,10 @@ from plandesk.connector.database import (
 
 # The cluster's identity (shared by its replicas) and the database's oid in it: the same database however the URL
 # spells host, port, user or options.
-IDENTITY_SQL = ("SELECT (SELECT system_identifier FROM pg_control_system()), "
-                "(SELECT oid FROM pg_database WHERE datname = current_database())")
+IDENTITY_SQL = (
+    "SELECT (SELECT system_identifier FROM pg_control_system()), "
+    "(SELECT oid FROM pg_database WHERE datname = current_database())"
+)
 FILE_ROLES = ("pg_read_server_files", "pg_write_server_files", "pg_execute_server_program")
 _ACCOUNT_SQL = """
 SELECT r.rolname, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolreplication,
@@ -44,16 +46,24 @@ def _connect(url: str, *, write: bool, timeout_ms: int):
     import psycopg
 
     url = url.replace("postgresql+psycopg://", "postgresql://", 1).replace("postgres://", "postgresql://", 1)
-    options = f"-c statement_timeout={timeout_ms} -c lock_timeout={timeout_ms} -c standard_conforming_strings=on"
+    options = (
+        f"-c statement_timeout={timeout_ms} -c lock_timeout={timeout_ms} -c standard_conforming_strings=on"
+    )
     if not write:
         # Every transaction of this session starts read-only, so even a smuggled COMMIT lands in another one.
         options += " -c default_transaction_read_only=on"
     try:
-        conn = psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, autocommit=False, options=options,
-                               application_name="plandesk-connector")
+        conn = psycopg.connect(
+            url,
+            connect_timeout=CONNECT_TIMEOUT_S,
+            autocommit=False,
+            options=options,
+            application_name="plandesk-connector",
+        )
     except psycopg.Error as exc:
-        raise QueryFailed(f"could not connect to the database: {scrub(str(exc).splitlines()[0], url)}",
-                          field="database") from None
+        raise QueryFailed(
+            f"could not connect to the database: {scrub(str(exc).splitlines()[0], url)}", field="database"
+        ) from None
     conn.read_only = not write
     return conn
 
@@ -89,13 +99,16 @@ def _vet(conn, *, write: bool, own) -> str:
     try:
         row = conn.execute(_ACCOUNT_SQL).fetchone()
     except psycopg.Error as exc:
-        raise QueryFailed(f"could not read the account's rights: {str(exc).splitlines()[0]}",
-                          field="database") from None
+        raise QueryFailed(
+            f"could not read the account's rights: {str(exc).splitlines()[0]}", field="database"
+        ) from None
     why = _refusals(row, write=write)
     if why:
         kind = "write" if write else "read"
-        raise AccountRefused(f"the {kind} account {row[0]} " + "; ".join(why) + ". Connect with a "
-                             "least-privilege account (docs/connector.md, Database access).")
+        raise AccountRefused(
+            f"the {kind} account {row[0]} " + "; ".join(why) + ". Connect with a "
+            "least-privilege account (docs/connector.md, Database access)."
+        )
     if own is not None and own[0] == "postgresql":
         if own[1] is None:  # Plan Desk could not read its own identity: it cannot tell this one apart
             raise OwnDatabase()

@@ -20,8 +20,18 @@ from plandesk.connector.database import (
 from plandesk.core.errors import InvalidArgument, NotFound
 
 # Read-only pragmas that describe the schema; every other pragma, and any assignment, is refused.
-SAFE_PRAGMAS = {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list",
-                "database_list", "collation_list", "table_list", "compile_options"}
+SAFE_PRAGMAS = {
+    "table_info",
+    "table_xinfo",
+    "index_list",
+    "index_info",
+    "index_xinfo",
+    "foreign_key_list",
+    "database_list",
+    "collation_list",
+    "table_list",
+    "compile_options",
+}
 _ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, 33}  # 33: RECURSIVE
 _FILE_FUNCTIONS = ("load_extension", "writefile", "readfile", "edit", "fts3_tokenizer")
 
@@ -29,7 +39,7 @@ _FILE_FUNCTIONS = ("load_extension", "writefile", "readfile", "edit", "fts3_toke
 def path_of(url: str) -> str:
     path = unquote(urlsplit(url).path)
     if url.startswith("sqlite:////"):
-        path = "/" + url[len("sqlite:////"):].split("?", 1)[0]
+        path = "/" + url[len("sqlite:////") :].split("?", 1)[0]
     if not path.startswith("/"):
         raise InvalidArgument("the SQLite URL must name an absolute file", field="database")
     return path
@@ -70,11 +80,18 @@ def _open(url: str, *, write: bool, own) -> sqlite3.Connection:
         raise OwnDatabase()
     try:
         if write:
-            conn = sqlite3.connect(path, isolation_level=None, timeout=CONNECT_TIMEOUT_S, check_same_thread=False)
+            conn = sqlite3.connect(
+                path, isolation_level=None, timeout=CONNECT_TIMEOUT_S, check_same_thread=False
+            )
         else:
             # mode=ro: the engine itself refuses to write; query_only and the authorizer are further walls.
-            conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, isolation_level=None,
-                                   timeout=CONNECT_TIMEOUT_S, check_same_thread=False)
+            conn = sqlite3.connect(
+                f"file:{quote(path)}?mode=ro",
+                uri=True,
+                isolation_level=None,
+                timeout=CONNECT_TIMEOUT_S,
+                check_same_thread=False,
+            )
     except sqlite3.Error as exc:
         raise QueryFailed(f"could not open the database: {exc}", field="database") from None
     # No single string or blob may outgrow what one answer may hold (randomblob(1e9) fails instead).

@@ -50,14 +50,26 @@ def read_file(root: CodeRoot, path, *, start_line=None, end_line=None) -> dict:
     truncated = len(data) > MAX_READ_BYTES
     data = data[:MAX_READ_BYTES]
     if b"\x00" in data[:BINARY_SNIFF]:
-        return {"path": rel, "size": st.st_size, "binary": True, "content": None,
-                "message": "binary file; its content is not shown"}
+        return {
+            "path": rel,
+            "size": st.st_size,
+            "binary": True,
+            "content": None,
+            "message": "binary file; its content is not shown",
+        }
     lines = data.decode("utf-8", errors="replace").splitlines(keepends=True)
     last = min(end if end is not None else len(lines), len(lines), start + MAX_READ_LINES - 1)
-    chosen = lines[start - 1:last]
-    out = {"path": rel, "size": st.st_size, "binary": False, "content": "".join(chosen),
-           "start_line": start, "end_line": start + len(chosen) - 1 if chosen else start - 1,
-           "total_lines": len(lines), "truncated": truncated}
+    chosen = lines[start - 1 : last]
+    out = {
+        "path": rel,
+        "size": st.st_size,
+        "binary": False,
+        "content": "".join(chosen),
+        "start_line": start,
+        "end_line": start + len(chosen) - 1 if chosen else start - 1,
+        "total_lines": len(lines),
+        "truncated": truncated,
+    }
     if last < (end if end is not None else len(lines)):
         out["next_start_line"] = last + 1
     if truncated:
@@ -66,8 +78,14 @@ def read_file(root: CodeRoot, path, *, start_line=None, end_line=None) -> dict:
 
 
 def _diff(rel: str, old: str, new: str, *, created: bool = False) -> tuple[str, bool]:
-    diff = "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                        fromfile="/dev/null" if created else f"a/{rel}", tofile=f"b/{rel}"))
+    diff = "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile="/dev/null" if created else f"a/{rel}",
+            tofile=f"b/{rel}",
+        )
+    )
     if len(diff) > MAX_DIFF_CHARS:
         return diff[:MAX_DIFF_CHARS] + "\n… diff truncated …\n", True
     return diff, False
@@ -109,7 +127,9 @@ def _current(root: CodeRoot, loc) -> tuple[str, int]:
 def _replace_atomically(loc, text: str, mode: int) -> None:
     """Write a sibling temp file and rename it over the target: readers see the old or the new, never half."""
     tmp = f".{loc.name[:180]}.pd-{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=loc.dir_fd)
+    fd = os.open(
+        tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=loc.dir_fd
+    )
     try:
         try:
             os.write(fd, text.encode("utf-8", errors="surrogateescape"))
@@ -128,11 +148,16 @@ def _replace_atomically(loc, text: str, mode: int) -> None:
 
 def _create_new(root: CodeRoot, loc, text: str) -> None:
     try:
-        fd = os.open(loc.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644,
-                     dir_fd=loc.dir_fd)
+        fd = os.open(
+            loc.name,
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+            0o644,
+            dir_fd=loc.dir_fd,
+        )
     except FileExistsError:
-        raise Conflict(f"{loc.rel} already exists; use write to replace it or str_replace to edit it",
-                       field=root.field) from None
+        raise Conflict(
+            f"{loc.rel} already exists; use write to replace it or str_replace to edit it", field=root.field
+        ) from None
     try:
         os.write(fd, text.encode("utf-8", errors="surrogateescape"))
     finally:
@@ -144,8 +169,10 @@ def write_file(root: CodeRoot, path, content, *, create_only: bool = False) -> d
     loc = root.parent_of(path, create_dirs=True)
     try:
         if loc.exists and create_only:
-            raise Conflict(f"{loc.rel} already exists; use write to replace it or str_replace to edit it",
-                           field=root.field)
+            raise Conflict(
+                f"{loc.rel} already exists; use write to replace it or str_replace to edit it",
+                field=root.field,
+            )
         if loc.exists:
             old, mode = _current(root, loc)
             _replace_atomically(loc, text, mode)
@@ -156,8 +183,13 @@ def write_file(root: CodeRoot, path, content, *, create_only: bool = False) -> d
     finally:
         os.close(loc.dir_fd)
     diff, cut = _diff(loc.rel, old, text, created=not loc.exists)
-    return {"path": loc.rel, "created": not loc.exists, "bytes": len(text.encode("utf-8", "surrogateescape")),
-            "diff": diff, "diff_truncated": cut}
+    return {
+        "path": loc.rel,
+        "created": not loc.exists,
+        "bytes": len(text.encode("utf-8", "surrogateescape")),
+        "diff": diff,
+        "diff_truncated": cut,
+    }
 
 
 def str_replace(root: CodeRoot, path, old_str, new_str) -> dict:
@@ -172,11 +204,16 @@ def str_replace(root: CodeRoot, path, old_str, new_str) -> dict:
         text, mode = _current(root, loc)
         count = text.count(old_str)
         if count == 0:
-            raise InvalidArgument(f"old_str was not found in {loc.rel}; read the file and copy the text exactly",
-                                  field="old_str")
+            raise InvalidArgument(
+                f"old_str was not found in {loc.rel}; read the file and copy the text exactly",
+                field="old_str",
+            )
         if count > 1:
-            raise InvalidArgument(f"old_str appears {count} times in {loc.rel}; include more surrounding lines "
-                                  "so it matches once", field="old_str")
+            raise InvalidArgument(
+                f"old_str appears {count} times in {loc.rel}; include more surrounding lines "
+                "so it matches once",
+                field="old_str",
+            )
         new_text = text.replace(old_str, new_str, 1)
         if len(new_text.encode("utf-8", "surrogateescape")) > MAX_WRITE_BYTES:
             raise InvalidArgument(f"the result would be larger than {MAX_WRITE_BYTES} bytes", field="new_str")
@@ -185,5 +222,5 @@ def str_replace(root: CodeRoot, path, old_str, new_str) -> dict:
     finally:
         os.close(loc.dir_fd)
     diff, cut = _diff(loc.rel, text, new_text)
-    line = text[:text.index(old_str)].count("\n") + 1
+    line = text[: text.index(old_str)].count("\n") + 1
     return {"path": loc.rel, "line": line, "diff": diff, "diff_truncated": cut}

@@ -27,14 +27,36 @@ class GitFailed(Conflict):
 def _hardening(root: str) -> list[str]:
     # Repository config can name programs (hooks, fsmonitor, filters, textconv, external diff, pagers, editors,
     # credential helpers, ssh commands); the command line wins over every config file, so none of them run.
-    pairs = ["core.hooksPath=/dev/null", "core.fsmonitor=false", "core.untrackedCache=false", "core.pager=cat",
-             "core.editor=true", "sequence.editor=true", "diff.external=", "diff.noprefix=false",
-             "core.sshCommand=ssh", "core.askPass=", "credential.helper=", "core.gitProxy=",
-             "protocol.ext.allow=never", "submodule.recurse=false",
-             "gc.auto=0", "maintenance.auto=false", "commit.gpgSign=false", "tag.gpgSign=false",
-             "push.gpgSign=false", "gpg.program=false", "core.alternateRefsCommand=", "merge.renormalize=false",
-             "core.attributesFile=/dev/null", f"safe.directory={root}", "core.quotePath=false",
-             "color.ui=false", "core.symlinks=true", "status.showUntrackedFiles=normal"]
+    pairs = [
+        "core.hooksPath=/dev/null",
+        "core.fsmonitor=false",
+        "core.untrackedCache=false",
+        "core.pager=cat",
+        "core.editor=true",
+        "sequence.editor=true",
+        "diff.external=",
+        "diff.noprefix=false",
+        "core.sshCommand=ssh",
+        "core.askPass=",
+        "credential.helper=",
+        "core.gitProxy=",
+        "protocol.ext.allow=never",
+        "submodule.recurse=false",
+        "gc.auto=0",
+        "maintenance.auto=false",
+        "commit.gpgSign=false",
+        "tag.gpgSign=false",
+        "push.gpgSign=false",
+        "gpg.program=false",
+        "core.alternateRefsCommand=",
+        "merge.renormalize=false",
+        "core.attributesFile=/dev/null",
+        f"safe.directory={root}",
+        "core.quotePath=false",
+        "color.ui=false",
+        "core.symlinks=true",
+        "status.showUntrackedFiles=normal",
+    ]
     args: list[str] = []
     for pair in pairs:
         args += ["-c", pair]
@@ -43,15 +65,30 @@ def _hardening(root: str) -> list[str]:
 
 # Filters and diff or merge drivers are named by .gitattributes, which any member can write: every driver the
 # repository's configuration defines (included files too, as git itself reads them) is switched off by name.
-_DRIVER_KEY = re.compile(r"(filter|diff|merge)\.(.{1,200})\.(clean|smudge|process|command|textconv|driver)",
-                         re.IGNORECASE | re.DOTALL)
+_DRIVER_KEY = re.compile(
+    r"(filter|diff|merge)\.(.{1,200})\.(clean|smudge|process|command|textconv|driver)",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def _driver_overrides(root: CodeRoot, sandboxed: bool) -> dict[str, str]:
-    argv = [_git_binary(), "--no-pager", *_hardening(root.path), "-C", root.path, "config", "--null", "--list",
-            "--name-only"]
-    policy = sandbox.Policy(root=root.path, cwd=root.path, env=_env(credentials=False),
-                            limits=sandbox.Limits.from_environment(cpu_s=GIT_TIMEOUT_S))
+    argv = [
+        _git_binary(),
+        "--no-pager",
+        *_hardening(root.path),
+        "-C",
+        root.path,
+        "config",
+        "--null",
+        "--list",
+        "--name-only",
+    ]
+    policy = sandbox.Policy(
+        root=root.path,
+        cwd=root.path,
+        env=_env(credentials=False),
+        limits=sandbox.Limits.from_environment(cpu_s=GIT_TIMEOUT_S),
+    )
     with sandbox.command(argv, policy, sandboxed=sandboxed) as (full, env):
         listed = process.run(full, cwd=root.path, env=env, timeout_s=GIT_TIMEOUT_S, cap=256 * 1024)
     pairs: list[tuple[str, str]] = []
@@ -70,10 +107,22 @@ def _driver_overrides(root: CodeRoot, sandboxed: bool) -> dict[str, str]:
 
 
 def _env(*, credentials: bool) -> dict[str, str]:
-    env = {"GIT_TERMINAL_PROMPT": "0", "GIT_LITERAL_PATHSPECS": "1", "GIT_PAGER": "cat", "PAGER": "cat",
-           "GIT_EDITOR": "true", "GIT_OPTIONAL_LOCKS": "0", "GIT_CONFIG_NOSYSTEM": "1",
-           "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "GIT_EXTERNAL_DIFF": "",
-           "GIT_SSH_COMMAND": "ssh -o BatchMode=yes", "GIT_ATTR_NOSYSTEM": "1", "GIT_NO_REPLACE_OBJECTS": "1"}
+    env = {
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_LITERAL_PATHSPECS": "1",
+        "GIT_PAGER": "cat",
+        "PAGER": "cat",
+        "GIT_EDITOR": "true",
+        "GIT_OPTIONAL_LOCKS": "0",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "GIT_ASKPASS": "",
+        "SSH_ASKPASS": "",
+        "GIT_EXTERNAL_DIFF": "",
+        "GIT_SSH_COMMAND": "ssh -o BatchMode=yes",
+        "GIT_ATTR_NOSYSTEM": "1",
+        "GIT_NO_REPLACE_OBJECTS": "1",
+    }
     if credentials and os.environ.get("SSH_AUTH_SOCK"):
         # A push may use the server account's ssh agent (it signs, it never hands out the key); nothing else.
         env["SSH_AUTH_SOCK"] = os.environ["SSH_AUTH_SOCK"]
@@ -84,22 +133,40 @@ def _env(*, credentials: bool) -> dict[str, str]:
 WRITES_GIT = ("add", "commit", "switch", "push")
 
 
-def run_git(root: CodeRoot, args: list[str], *, timeout_s: float = GIT_TIMEOUT_S, stdin_data: bytes | None = None,
-            credentials: bool = False, extra_env: dict | None = None, cap: int = MAX_DIFF_BYTES,
-            network: bool = False, writable_paths: tuple[str, ...] = ()):
+def run_git(
+    root: CodeRoot,
+    args: list[str],
+    *,
+    timeout_s: float = GIT_TIMEOUT_S,
+    stdin_data: bytes | None = None,
+    credentials: bool = False,
+    extra_env: dict | None = None,
+    cap: int = MAX_DIFF_BYTES,
+    network: bool = False,
+    writable_paths: tuple[str, ...] = (),
+):
     sandboxed = sandbox.status()["available"]
     env = {**_env(credentials=credentials), **(extra_env or {}), **_driver_overrides(root, sandboxed)}
     writes = bool(args) and args[0] in WRITES_GIT
     binds = writable_paths
     if credentials and env.get("SSH_AUTH_SOCK") and os.path.exists(env["SSH_AUTH_SOCK"]):
         binds = (*binds, env["SSH_AUTH_SOCK"])
-    policy = sandbox.Policy(root=root.path, cwd=root.path, write_root=writes, write_git=writes, network=network,
-                            env=env, writable_paths=binds,
-                            limits=sandbox.Limits.from_environment(cpu_s=int(timeout_s)))
+    policy = sandbox.Policy(
+        root=root.path,
+        cwd=root.path,
+        write_root=writes,
+        write_git=writes,
+        network=network,
+        env=env,
+        writable_paths=binds,
+        limits=sandbox.Limits.from_environment(cpu_s=int(timeout_s)),
+    )
     argv = [_git_binary(), "--no-pager", *_hardening(root.path), "-C", root.path, *args]
     # git is hardened by its configuration everywhere; the sandbox is used wherever the machine has one.
     with sandbox.command(argv, policy, sandboxed=sandboxed) as (full, run_env):
-        return process.run(full, cwd=root.path, env=run_env, timeout_s=timeout_s, cap=cap, stdin_data=stdin_data)
+        return process.run(
+            full, cwd=root.path, env=run_env, timeout_s=timeout_s, cap=cap, stdin_data=stdin_data
+        )
 
 
 def _git_binary() -> str:
@@ -136,7 +203,9 @@ def _rev(root: CodeRoot, value, field: str = "rev") -> str:
         if side == "":
             continue
         if side.startswith("-") or not _REV.fullmatch(side):
-            raise InvalidArgument(f"{field} {side[:60]!r} is not a revision (options are refused)", field=field)
+            raise InvalidArgument(
+                f"{field} {side[:60]!r} is not a revision (options are refused)", field=field
+            )
         check = run_git(root, ["rev-parse", "--verify", "--quiet", "--end-of-options", side + "^{commit}"])
         if check.exit_code != 0:
             raise InvalidArgument(f"{field} {side!r} does not name a commit in this repository", field=field)
@@ -156,7 +225,9 @@ def _paths(root: CodeRoot, value) -> list[str]:
 
 
 def status(root: CodeRoot) -> dict:
-    text = _ok(run_git(root, ["status", "--porcelain=v1", "--branch", "-z", "--untracked-files=normal"]), "status")
+    text = _ok(
+        run_git(root, ["status", "--porcelain=v1", "--branch", "-z", "--untracked-files=normal"]), "status"
+    )
     records = text.split("\0")
     branch_line = records[0][3:] if records and records[0].startswith("## ") else ""
     entries = []
@@ -205,7 +276,9 @@ def log(root: CodeRoot, *, rev=None, paths=None, limit=None) -> dict:
 
 
 def branches(root: CodeRoot) -> dict:
-    text = _ok(run_git(root, ["branch", "--list", "--no-color", "--format=%(HEAD)%00%(refname:short)"]), "branch")
+    text = _ok(
+        run_git(root, ["branch", "--list", "--no-color", "--format=%(HEAD)%00%(refname:short)"]), "branch"
+    )
     current, names = None, []
     for line in text.splitlines():
         head, _, name = line.partition("\0")
@@ -237,22 +310,32 @@ def switch_branch(root: CodeRoot, name, *, create: bool = False, start=None) -> 
     return branches(root)
 
 
-def commit(root: CodeRoot, *, message, paths=None, all_changes: bool = False, author_name: str,
-           author_email: str) -> dict:
+def commit(
+    root: CodeRoot, *, message, paths=None, all_changes: bool = False, author_name: str, author_email: str
+) -> dict:
     if not isinstance(message, str) or not message.strip() or len(message) > MAX_MESSAGE or "\x00" in message:
-        raise InvalidArgument(f"message must be a non-empty text of at most {MAX_MESSAGE} characters",
-                              field="message")
+        raise InvalidArgument(
+            f"message must be a non-empty text of at most {MAX_MESSAGE} characters", field="message"
+        )
     rels = _paths(root, paths)
     if not rels and not all_changes:
         raise InvalidArgument("name the paths to commit, or set all to true", field="paths")
     require_repository(root)
     add = ["add", "--all", "--", *(rels or ["."])]
     _ok(run_git(root, add), "add")
-    ident = {"GIT_AUTHOR_NAME": author_name, "GIT_AUTHOR_EMAIL": author_email,
-             "GIT_COMMITTER_NAME": author_name, "GIT_COMMITTER_EMAIL": author_email}
+    ident = {
+        "GIT_AUTHOR_NAME": author_name,
+        "GIT_AUTHOR_EMAIL": author_email,
+        "GIT_COMMITTER_NAME": author_name,
+        "GIT_COMMITTER_EMAIL": author_email,
+    }
     # The message goes through stdin: it can never be read as an option.
-    _ok(run_git(root, ["commit", "--no-verify", "--file=-"], stdin_data=message.encode("utf-8"), extra_env=ident),
-        "commit")
+    _ok(
+        run_git(
+            root, ["commit", "--no-verify", "--file=-"], stdin_data=message.encode("utf-8"), extra_env=ident
+        ),
+        "commit",
+    )
     sha = _ok(run_git(root, ["rev-parse", "HEAD"]), "rev-parse").strip()
     return {"sha": sha, "subject": message.strip().splitlines()[0][:200], **status(root)}
 
@@ -263,8 +346,11 @@ def _configured_remote(root: CodeRoot, remote) -> str:
     remote = remote or "origin"
     if not isinstance(remote, str) or not _REMOTE.fullmatch(remote) or remote not in remotes:
         # Only remotes already configured: an agent cannot push the code to a URL of its choosing.
-        raise InvalidArgument(f"remote must be one of the configured remotes: {', '.join(remotes) or 'none'}",
-                              field="remote", available=remotes)
+        raise InvalidArgument(
+            f"remote must be one of the configured remotes: {', '.join(remotes) or 'none'}",
+            field="remote",
+            available=remotes,
+        )
     return remote
 
 
@@ -278,16 +364,23 @@ def push(root: CodeRoot, *, remote=None, branch=None, commit_sha: str | None = N
     target = commit_sha or head_of(root, branch)
     url = _ok(run_git(root, ["remote", "get-url", "--push", remote]), "remote").strip()
     local = _local_remote(url)
-    result = run_git(root, ["push", "--porcelain", "--no-verify", remote, f"{target}:refs/heads/{branch}"],
-                     timeout_s=PUSH_TIMEOUT_S, credentials=True, network=local is None,
-                     writable_paths=(local,) if local else ())
+    result = run_git(
+        root,
+        ["push", "--porcelain", "--no-verify", remote, f"{target}:refs/heads/{branch}"],
+        timeout_s=PUSH_TIMEOUT_S,
+        credentials=True,
+        network=local is None,
+        writable_paths=(local,) if local else (),
+    )
     text = _ok(result, "push")
     return {"remote": remote, "branch": branch, "commit": target, "output": text[-4000:]}
 
 
 def head_of(root: CodeRoot, branch: str) -> str:
     """The commit a branch points at now: what a push of it would send."""
-    out = run_git(root, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"refs/heads/{branch}^{{commit}}"])
+    out = run_git(
+        root, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"refs/heads/{branch}^{{commit}}"]
+    )
     if out.exit_code != 0:
         raise InvalidArgument(f"branch {branch!r} does not exist", field="branch")
     return out.stdout.text().strip()
@@ -305,7 +398,7 @@ def push_target(root: CodeRoot, *, remote=None, branch=None) -> str:
 
 def _local_remote(url: str) -> str | None:
     """A remote on this machine (a path or file:// URL) must be writable inside the sandbox; others need network."""
-    path = url[len("file://"):] if url.startswith("file://") else url if url.startswith("/") else None
+    path = url[len("file://") :] if url.startswith("file://") else url if url.startswith("/") else None
     if path is None:
         return None
     real = os.path.realpath(path)

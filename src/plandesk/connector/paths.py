@@ -48,8 +48,9 @@ def _is_git_part(part: str) -> bool:
 class CodeRoot:
     def __init__(self, path: str, *, field: str = "path", deny_git: bool = True):
         if not path:
-            raise InvalidArgument("the project has no code root configured (Project → Settings → Code)",
-                                  field="code_root")
+            raise InvalidArgument(
+                "the project has no code root configured (Project → Settings → Code)", field="code_root"
+            )
         self.path = os.path.realpath(path)
         self.field = field
         self.deny_git = deny_git
@@ -74,9 +75,9 @@ class CodeRoot:
             root_parts = [p for p in self.path.split("/") if p]
             given = [p for p in raw.split("/") if p not in ("", ".")]
             # Compared by components, never by string prefix: /srv/app-evil is not inside /srv/app.
-            if given[:len(root_parts)] != root_parts:
+            if given[: len(root_parts)] != root_parts:
                 raise PathEscape(f)
-            parts = given[len(root_parts):]
+            parts = given[len(root_parts) :]
         else:
             parts = [p for p in raw.split("/") if p not in ("", ".")]
         if ".." in parts:
@@ -93,9 +94,9 @@ class CodeRoot:
         if target.startswith("/"):
             root_parts = [p for p in self.path.split("/") if p]
             given = [p for p in target.split("/") if p not in ("", ".")]
-            if given[:len(root_parts)] != root_parts:
+            if given[: len(root_parts)] != root_parts:
                 raise PathEscape(self.field)
-            return given[len(root_parts):]
+            return given[len(root_parts) :]
         return None  # relative: resolved against the link's directory by the caller
 
     # -- the walk --------------------------------------------------------------------------------------
@@ -198,7 +199,9 @@ class CodeRoot:
             self._deny_git(cur)
             if final == "entry":
                 if not cur:
-                    raise InvalidArgument(f"{self.field} must name a file, not the code root", field=self.field)
+                    raise InvalidArgument(
+                        f"{self.field} must name a file, not the code root", field=self.field
+                    )
                 # Re-express as parent + name so callers get one shape.
                 name = cur[-1]
                 os.close(fds.pop())
@@ -214,8 +217,11 @@ class CodeRoot:
 
     def _deny_git(self, parts: list[str]) -> None:
         if self.deny_git and any(_is_git_part(p) for p in parts):
-            raise Forbidden("the .git directory is not reachable through the file tools; use code_git",
-                            field=self.field, permission="code_root")
+            raise Forbidden(
+                "the .git directory is not reachable through the file tools; use code_git",
+                field=self.field,
+                permission="code_root",
+            )
 
     @staticmethod
     def _done(fds: list[int], name: str, parts: list[str], *, exists: bool, st=None) -> Opened:
@@ -241,7 +247,9 @@ class CodeRoot:
             loc = self.walk(raw, final="entry")
             try:
                 try:
-                    fd = os.open(loc.name, flags | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=loc.dir_fd)
+                    fd = os.open(
+                        loc.name, flags | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=loc.dir_fd
+                    )
                 except OSError as exc:
                     if exc.errno == errno.ELOOP:
                         continue  # became a link since the walk: resolve again, checking its target
@@ -258,8 +266,12 @@ class CodeRoot:
                     raise InvalidArgument(f"{loc.rel} is not a regular file", field=self.field)
                 if st.st_nlink > 1:
                     # Another name for the same inode may live outside the root.
-                    raise Forbidden(f"{loc.rel} has other hard links; it is refused because one of them may be "
-                                    "outside the code root", field=self.field, permission="code_root")
+                    raise Forbidden(
+                        f"{loc.rel} has other hard links; it is refused because one of them may be "
+                        "outside the code root",
+                        field=self.field,
+                        permission="code_root",
+                    )
                 self.verify_inside(fd)
                 os.set_blocking(fd, True)
                 return fd, loc.rel, st

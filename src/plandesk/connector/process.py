@@ -72,16 +72,35 @@ def kill_group(pid: int) -> None:
         pass
 
 
-def run(argv: list[str], *, cwd: str | None = None, env: dict[str, str], timeout_s: float,
-        cap: int = DEFAULT_CAP, stdin_data: bytes | None = None, sink: BinaryIO | None = None,
-        sink_cap: int = 50 * 1024 * 1024, merge_stderr: bool = False, pass_fds: tuple[int, ...] = (),
-        executable: str | None = None) -> Finished:
+def run(
+    argv: list[str],
+    *,
+    cwd: str | None = None,
+    env: dict[str, str],
+    timeout_s: float,
+    cap: int = DEFAULT_CAP,
+    stdin_data: bytes | None = None,
+    sink: BinaryIO | None = None,
+    sink_cap: int = 50 * 1024 * 1024,
+    merge_stderr: bool = False,
+    pass_fds: tuple[int, ...] = (),
+    executable: str | None = None,
+) -> Finished:
     """Run argv with no shell in a new session; kill the whole group on timeout and after it exits."""
     started = time.monotonic()
     proc = subprocess.Popen(
-        argv, executable=executable, cwd=cwd, env=env, shell=False, start_new_session=True, close_fds=True,
-        pass_fds=pass_fds, stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE)
+        argv,
+        executable=executable,
+        cwd=cwd,
+        env=env,
+        shell=False,
+        start_new_session=True,
+        close_fds=True,
+        pass_fds=pass_fds,
+        stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+    )
     out, err = Captured(cap), Captured(cap)
     pumps = [threading.Thread(target=_pump, args=(proc.stdout, out, sink, sink_cap), daemon=True)]
     if not merge_stderr:
@@ -110,5 +129,6 @@ def run(argv: list[str], *, cwd: str | None = None, env: dict[str, str], timeout
         kill_group(proc.pid)
     for t in pumps:
         t.join(timeout=5)
-    return Finished(None if timed_out else proc.returncode, int((time.monotonic() - started) * 1000),
-                    timed_out, out, err)
+    return Finished(
+        None if timed_out else proc.returncode, int((time.monotonic() - started) * 1000), timed_out, out, err
+    )

@@ -31,7 +31,11 @@ def log_path(data_dir: Path, project_id: str, log_id: str) -> Path:
 
 
 def _names_hint(names: list[str], what: str) -> str:
-    return f"valid names: {', '.join(names)}" if names else f"this project has no {what} (Project → Settings → Code)"
+    return (
+        f"valid names: {', '.join(names)}"
+        if names
+        else f"this project has no {what} (Project → Settings → Code)"
+    )
 
 
 def find_recipe(config: dict, name, kinds: tuple[str, ...]) -> dict:
@@ -39,13 +43,17 @@ def find_recipe(config: dict, name, kinds: tuple[str, ...]) -> dict:
     names = [r["name"] for r in config.get("recipes", []) if r["kind"] in kinds]
     hint = _names_hint(names, f"{' or '.join(kinds)} recipes")
     if not isinstance(name, str) or not name:
-        raise InvalidArgument(f"recipe must name one of the project's recipes; {hint}", field="recipe",
-                              available=names)
+        raise InvalidArgument(
+            f"recipe must name one of the project's recipes; {hint}", field="recipe", available=names
+        )
     for r in config.get("recipes", []):
         if r["name"] == name:
             if r["kind"] not in kinds:
-                raise InvalidArgument(f"recipe {name!r} is a {r['kind']} recipe, not {' or '.join(kinds)}; "
-                                      f"{hint}", field="recipe", available=names)
+                raise InvalidArgument(
+                    f"recipe {name!r} is a {r['kind']} recipe, not {' or '.join(kinds)}; {hint}",
+                    field="recipe",
+                    available=names,
+                )
             return r
     err = NotFound("recipe", name, field="recipe", available=names)
     err.message = f"{err.message}; {hint}"
@@ -55,9 +63,13 @@ def find_recipe(config: dict, name, kinds: tuple[str, ...]) -> dict:
 def catalog(config: dict) -> dict:
     """What an agent may name in code_build, code_deploy and code_db: names and kinds only, never a URL,
     an argv or an environment value (those can hold secrets)."""
-    return {"recipes": [{"name": r["name"], "kind": r["kind"]} for r in config.get("recipes", [])],
-            "databases": [{"name": d["name"], "engine": d["engine"], "writable": bool(d.get("write_url"))}
-                          for d in config.get("databases", [])]}
+    return {
+        "recipes": [{"name": r["name"], "kind": r["kind"]} for r in config.get("recipes", [])],
+        "databases": [
+            {"name": d["name"], "engine": d["engine"], "writable": bool(d.get("write_url"))}
+            for d in config.get("databases", [])
+        ],
+    }
 
 
 def _declared_env(recipe: dict) -> dict[str, str]:
@@ -67,13 +79,26 @@ def _declared_env(recipe: dict) -> dict[str, str]:
 
 def policy_for(root: CodeRoot, recipe: dict) -> sandbox.Policy:
     network = recipe["kind"] in NETWORK_KINDS if recipe.get("network") is None else bool(recipe["network"])
-    return sandbox.Policy(root=root.path, cwd=root.path, write_root=True, write_git=False, network=network,
-                          env={"PWD": root.path, **_declared_env(recipe)},
-                          limits=sandbox.Limits.from_environment(cpu_s=recipe.get("timeout_s") or 600))
+    return sandbox.Policy(
+        root=root.path,
+        cwd=root.path,
+        write_root=True,
+        write_git=False,
+        network=network,
+        env={"PWD": root.path, **_declared_env(recipe)},
+        limits=sandbox.Limits.from_environment(cpu_s=recipe.get("timeout_s") or 600),
+    )
 
 
-def run_recipe(root: CodeRoot, recipe: dict, *, data_dir: Path, project_id: str, link_base: str = "",
-               unsandboxed_ok: bool = False) -> dict:
+def run_recipe(
+    root: CodeRoot,
+    recipe: dict,
+    *,
+    data_dir: Path,
+    project_id: str,
+    link_base: str = "",
+    unsandboxed_ok: bool = False,
+) -> dict:
     """Run one recipe to the end (or its timeout); answer with exit code, duration, output tail and log link."""
     sandboxed = sandbox.require(unsandboxed_ok=unsandboxed_ok, what=f"the {recipe['kind']} recipe")
     log_id = str(uuid.uuid4())
@@ -81,30 +106,52 @@ def run_recipe(root: CodeRoot, recipe: dict, *, data_dir: Path, project_id: str,
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     with os.fdopen(fd, "wb") as sink:
-        header = f"$ {' '.join(recipe['argv'])}\n# recipe {recipe['name']} ({recipe['kind']}) in {root.path}\n"
+        header = (
+            f"$ {' '.join(recipe['argv'])}\n# recipe {recipe['name']} ({recipe['kind']}) in {root.path}\n"
+        )
         sink.write(header.encode())
         sink.flush()
         cwd_fd, _rel = root.open_dir(".")
         try:
             program = _program(recipe)
-            with sandbox.command([program, *recipe["argv"][1:]], policy_for(root, recipe),
-                                 sandboxed=sandboxed) as (argv, env):
-                result = process.run(argv, cwd=f"/proc/self/fd/{cwd_fd}", pass_fds=(cwd_fd,), env=env,
-                                     timeout_s=recipe.get("timeout_s") or 600, cap=TAIL_BYTES, sink=sink,
-                                     sink_cap=LOG_CAP, merge_stderr=True)
+            with sandbox.command(
+                [program, *recipe["argv"][1:]], policy_for(root, recipe), sandboxed=sandboxed
+            ) as (argv, env):
+                result = process.run(
+                    argv,
+                    cwd=f"/proc/self/fd/{cwd_fd}",
+                    pass_fds=(cwd_fd,),
+                    env=env,
+                    timeout_s=recipe.get("timeout_s") or 600,
+                    cap=TAIL_BYTES,
+                    sink=sink,
+                    sink_cap=LOG_CAP,
+                    merge_stderr=True,
+                )
         except FileNotFoundError:
-            raise InvalidArgument(f"recipe {recipe['name']!r}: program {recipe['argv'][0]!r} was not found",
-                                  field="recipe") from None
+            raise InvalidArgument(
+                f"recipe {recipe['name']!r}: program {recipe['argv'][0]!r} was not found", field="recipe"
+            ) from None
         finally:
             os.close(cwd_fd)
-        footer = (f"\n# exit code {result.exit_code}" if not result.timed_out else
-                  f"\n# killed after {recipe.get('timeout_s')} s") + f" · {result.duration_ms} ms\n"
+        footer = (
+            f"\n# exit code {result.exit_code}"
+            if not result.timed_out
+            else f"\n# killed after {recipe.get('timeout_s')} s"
+        ) + f" · {result.duration_ms} ms\n"
         sink.write(footer.encode())
-    return {"recipe": recipe["name"], "kind": recipe["kind"], "exit_code": result.exit_code,
-            "ok": result.exit_code == 0 and not result.timed_out, "timed_out": result.timed_out,
-            "duration_ms": result.duration_ms, "output_tail": result.stdout.text(),
-            "output_bytes": result.stdout.total, "log_id": log_id,
-            "log_url": f"{link_base}/api/v1/projects/{project_id}/connector/logs/{log_id}"}
+    return {
+        "recipe": recipe["name"],
+        "kind": recipe["kind"],
+        "exit_code": result.exit_code,
+        "ok": result.exit_code == 0 and not result.timed_out,
+        "timed_out": result.timed_out,
+        "duration_ms": result.duration_ms,
+        "output_tail": result.stdout.text(),
+        "output_bytes": result.stdout.total,
+        "log_id": log_id,
+        "log_url": f"{link_base}/api/v1/projects/{project_id}/connector/logs/{log_id}",
+    }
 
 
 def _program(recipe: dict) -> str:

@@ -26,10 +26,30 @@ from plandesk.core.errors import PlanDeskError
 SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 BWRAP_PLACES = ("/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap")
 # The files of /etc a toolchain needs (dynamic linker, certificates, name service, time zone); nothing else.
-ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "ssl", "ca-certificates",
-             "ca-certificates.conf", "nsswitch.conf", "localtime", "mime.types", "protocols", "services",
-             "hosts", "host.conf", "gai.conf", "gitattributes", "inputrc", "python3", "perl", "debian_version",
-             "os-release", "login.defs")
+ETC_FILES = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "alternatives",
+    "ssl",
+    "ca-certificates",
+    "ca-certificates.conf",
+    "nsswitch.conf",
+    "localtime",
+    "mime.types",
+    "protocols",
+    "services",
+    "hosts",
+    "host.conf",
+    "gai.conf",
+    "gitattributes",
+    "inputrc",
+    "python3",
+    "perl",
+    "debian_version",
+    "os-release",
+    "login.defs",
+)
 NETWORK_ETC = ("resolv.conf",)
 SANDBOX_HOME = "/tmp/home"
 
@@ -56,14 +76,24 @@ class Limits:
             except ValueError:
                 value = default
             return max(1, value)
+
         base = cls()
         cpu = number("CPU_S", base.cpu_s)
-        return cls(cpu_s=min(cpu, cpu_s) if cpu_s else cpu, memory_mb=number("MEMORY_MB", base.memory_mb),
-                   file_mb=number("FILE_MB", base.file_mb), processes=number("PROCESSES", base.processes))
+        return cls(
+            cpu_s=min(cpu, cpu_s) if cpu_s else cpu,
+            memory_mb=number("MEMORY_MB", base.memory_mb),
+            file_mb=number("FILE_MB", base.file_mb),
+            processes=number("PROCESSES", base.processes),
+        )
 
     def prlimit_args(self) -> list[str]:
-        return [f"--cpu={self.cpu_s}", f"--data={self.memory_mb * 1024 * 1024}",
-                f"--fsize={self.file_mb * 1024 * 1024}", f"--nproc={self.processes}", "--core=0"]
+        return [
+            f"--cpu={self.cpu_s}",
+            f"--data={self.memory_mb * 1024 * 1024}",
+            f"--fsize={self.file_mb * 1024 * 1024}",
+            f"--nproc={self.processes}",
+            "--core=0",
+        ]
 
 
 @dataclass(frozen=True)
@@ -91,8 +121,13 @@ def bwrap_path() -> str | None:
 def _works(bwrap: str) -> str | None:
     """None when bwrap can start a process here, else what it said (no user namespaces, seccomp, ...)."""
     try:
-        probe = subprocess.run([bwrap, *_base_args(network=False), "--", "/bin/true"], env={"PATH": SAFE_PATH},
-                               capture_output=True, timeout=20, check=False)
+        probe = subprocess.run(
+            [bwrap, *_base_args(network=False), "--", "/bin/true"],
+            env={"PATH": SAFE_PATH},
+            capture_output=True,
+            timeout=20,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         return str(exc)
     return None if probe.returncode == 0 else probe.stderr.decode("utf-8", "replace").strip()[:300]
@@ -102,13 +137,19 @@ def status() -> dict:
     """For doctor and the settings page: is the sandbox usable on this machine?"""
     bwrap = bwrap_path()
     if bwrap is None:
-        return {"available": False, "detail": "bubblewrap (bwrap) is not installed; apt-get install bubblewrap"}
+        return {
+            "available": False,
+            "detail": "bubblewrap (bwrap) is not installed; apt-get install bubblewrap",
+        }
     problem = _works(bwrap)
     if problem:
         return {"available": False, "detail": f"bubblewrap cannot start a sandbox here: {problem}"}
     if shutil.which("prlimit", path=SAFE_PATH) is None:
-        return {"available": True, "detail": f"bubblewrap at {bwrap}; prlimit (util-linux) is missing, so no "
-                                             "resource limits apply", "limits": False}
+        return {
+            "available": True,
+            "detail": f"bubblewrap at {bwrap}; prlimit (util-linux) is missing, so no resource limits apply",
+            "limits": False,
+        }
     return {"available": True, "detail": f"bubblewrap at {bwrap}", "limits": True}
 
 
@@ -119,14 +160,25 @@ def require(*, unsandboxed_ok: bool, what: str) -> bool:
         return True
     if unsandboxed_ok:
         return False
-    raise SandboxUnavailable(f"{what} is refused: {state['detail']}. The connector runs programs only inside "
-                             "an operating-system sandbox; an owner may switch the workspace to unsandboxed mode "
-                             "(programs then run with the server's own rights)")
+    raise SandboxUnavailable(
+        f"{what} is refused: {state['detail']}. The connector runs programs only inside "
+        "an operating-system sandbox; an owner may switch the workspace to unsandboxed mode "
+        "(programs then run with the server's own rights)"
+    )
 
 
 def _base_args(*, network: bool) -> list[str]:
-    args = ["--die-with-parent", "--new-session", "--unshare-all", "--unshare-user", "--disable-userns",
-            "--cap-drop", "ALL", "--hostname", "sandbox"]
+    args = [
+        "--die-with-parent",
+        "--new-session",
+        "--unshare-all",
+        "--unshare-user",
+        "--disable-userns",
+        "--cap-drop",
+        "ALL",
+        "--hostname",
+        "sandbox",
+    ]
     if network:
         args.append("--share-net")
     for top in ("/usr", "/opt/toolchains"):
@@ -171,8 +223,16 @@ def _mounts(policy: Policy, scratch: str) -> list[str]:
 
 def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment inside: built from nothing, plus what the caller declares."""
-    env = {"PATH": SAFE_PATH, "HOME": SANDBOX_HOME, "TMPDIR": "/tmp", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-           "TERM": "dumb", "USER": "sandbox", "LOGNAME": "sandbox"}
+    env = {
+        "PATH": SAFE_PATH,
+        "HOME": SANDBOX_HOME,
+        "TMPDIR": "/tmp",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "TERM": "dumb",
+        "USER": "sandbox",
+        "LOGNAME": "sandbox",
+    }
     env.update(extra or {})
     return env
 
@@ -247,8 +307,15 @@ def command(argv: list[str], policy: Policy, *, sandboxed: bool = True):
     cgroup = _PidsCgroup(policy.limits.processes)
     with tempfile.TemporaryDirectory(prefix="pd-sandbox-") as scratch:
         try:
-            full = [*cgroup.wrapper(), *limits, bwrap, *_base_args(network=policy.network),
-                    *_mounts(policy, scratch), "--", *argv]
+            full = [
+                *cgroup.wrapper(),
+                *limits,
+                bwrap,
+                *_base_args(network=policy.network),
+                *_mounts(policy, scratch),
+                "--",
+                *argv,
+            ]
             yield full, env
         finally:
             cgroup.remove()

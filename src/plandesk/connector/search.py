@@ -28,9 +28,18 @@ MAX_PATTERN = 1000
 TIME_BUDGET_S = 20.0
 OUTPUT_CAP = 32 * 1024 * 1024
 # Ignore files git reads, not ripgrep's own .ignore/.rgignore; hidden files are searched, .git never is.
-COMMON_ARGS = ("--hidden", "--no-require-git", "--no-ignore-dot", "--no-ignore-global", "--no-follow",
-               "--sort=path", f"--max-filesize={MAX_FILE_BYTES}", "--no-config", "--regex-size-limit=20M",
-               "--dfa-size-limit=20M")
+COMMON_ARGS = (
+    "--hidden",
+    "--no-require-git",
+    "--no-ignore-dot",
+    "--no-ignore-global",
+    "--no-follow",
+    "--sort=path",
+    f"--max-filesize={MAX_FILE_BYTES}",
+    "--no-config",
+    "--regex-size-limit=20M",
+    "--dfa-size-limit=20M",
+)
 NO_GIT_DIR = "--glob=!.[gG][iI][tT]"
 
 
@@ -41,26 +50,41 @@ class SearchUnavailable(PlanDeskError):
 def _rg_binary() -> str:
     found = shutil.which("rg", path=process.SAFE_PATH)
     if found is None:
-        raise SearchUnavailable("code_search needs ripgrep on the server (apt-get install ripgrep); the search "
-                                "engine must run in linear time in a child process")
+        raise SearchUnavailable(
+            "code_search needs ripgrep on the server (apt-get install ripgrep); the search "
+            "engine must run in linear time in a child process"
+        )
     return os.path.realpath(found)
 
 
 def _stream(root: CodeRoot, args: list[str], outcome: dict):
     """Yield ripgrep's output lines; the child dies at the time budget, at the output cap, or when the caller
     stops reading (close the generator). `outcome` gets the exit code, whether it was cut short, and stderr."""
-    policy = sandbox.Policy(root=root.path, cwd=root.path,
-                            limits=sandbox.Limits.from_environment(cpu_s=int(TIME_BUDGET_S) + 5))
+    policy = sandbox.Policy(
+        root=root.path, cwd=root.path, limits=sandbox.Limits.from_environment(cpu_s=int(TIME_BUDGET_S) + 5)
+    )
     outcome.update(returncode=None, timed_out=False, error=b"")
-    with sandbox.command([_rg_binary(), "--no-config", *args], policy,
-                         sandboxed=sandbox.status()["available"]) as (argv, env):
-        proc = subprocess.Popen(argv, cwd=root.path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=True, close_fds=True)
-        timer = threading.Timer(TIME_BUDGET_S, lambda: (outcome.update(timed_out=True),
-                                                        process.kill_group(proc.pid)))
+    with sandbox.command(
+        [_rg_binary(), "--no-config", *args], policy, sandboxed=sandbox.status()["available"]
+    ) as (argv, env):
+        proc = subprocess.Popen(
+            argv,
+            cwd=root.path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            close_fds=True,
+        )
+        timer = threading.Timer(
+            TIME_BUDGET_S, lambda: (outcome.update(timed_out=True), process.kill_group(proc.pid))
+        )
         timer.daemon = True
         timer.start()
-        errors = threading.Thread(target=lambda: outcome.update(error=proc.stderr.read(64 * 1024)), daemon=True)
+        errors = threading.Thread(
+            target=lambda: outcome.update(error=proc.stderr.read(64 * 1024)), daemon=True
+        )
         errors.start()
         read = 0
         try:
@@ -88,8 +112,11 @@ def _finish(outcome: dict, field: str) -> bool:
         message = outcome["error"].decode("utf-8", "replace").strip()
         if "regex" in message or "glob" in message:
             detail = " ".join(message.split())[:400]
-            raise InvalidArgument(f"{field} is not valid for the linear-time search engine (no look-around or "
-                                  f"backreferences): {detail}", field=field)
+            raise InvalidArgument(
+                f"{field} is not valid for the linear-time search engine (no look-around or "
+                f"backreferences): {detail}",
+                field=field,
+            )
     return False
 
 
@@ -102,8 +129,13 @@ def _target(root: CodeRoot, path) -> str:
 def _glob_args(glob) -> list[str]:
     if glob is None:
         return []
-    if not isinstance(glob, str) or not glob.strip() or len(glob) > MAX_PATTERN or "\x00" in glob or \
-            glob.startswith("!"):
+    if (
+        not isinstance(glob, str)
+        or not glob.strip()
+        or len(glob) > MAX_PATTERN
+        or "\x00" in glob
+        or glob.startswith("!")
+    ):
         raise InvalidArgument("glob must be a pattern like **/*.py or src/*.ts", field="glob")
     return [f"--glob={glob.lstrip('/')}"]
 
@@ -120,12 +152,21 @@ def _limit(value, default: int, maximum: int, field: str) -> int:
     return value
 
 
-def find_files(root: CodeRoot, glob: str, *, path=None, max_results=None, include_ignored: bool = False) -> dict:
+def find_files(
+    root: CodeRoot, glob: str, *, path=None, max_results=None, include_ignored: bool = False
+) -> dict:
     if not isinstance(glob, str) or not glob.strip():
         raise InvalidArgument("glob must be a pattern like **/*.py or src/*.ts", field="glob")
     cap = _limit(max_results, DEFAULT_RESULTS, MAX_RESULTS, "max_results") or DEFAULT_RESULTS
-    args = ["--files", *COMMON_ARGS, *(["--no-ignore"] if include_ignored else []), *_glob_args(glob), NO_GIT_DIR,
-            "--", _target(root, path)]
+    args = [
+        "--files",
+        *COMMON_ARGS,
+        *(["--no-ignore"] if include_ignored else []),
+        *_glob_args(glob),
+        NO_GIT_DIR,
+        "--",
+        _target(root, path),
+    ]
     found: list[str] = []
     truncated = False
     outcome: dict = {}
@@ -144,8 +185,9 @@ def find_files(root: CodeRoot, glob: str, *, path=None, max_results=None, includ
 
 def check_query(query) -> str:
     if not isinstance(query, str) or query == "" or len(query) > MAX_PATTERN or "\x00" in query:
-        raise InvalidArgument(f"query must be a non-empty regular expression of at most {MAX_PATTERN} characters",
-                              field="query")
+        raise InvalidArgument(
+            f"query must be a non-empty regular expression of at most {MAX_PATTERN} characters", field="query"
+        )
     return query
 
 
@@ -160,20 +202,46 @@ def _line(text: str) -> str:
 
 
 def _file_results(rel: str, lines: dict[int, str], matched: list[int], context: int) -> list[dict]:
-    return [{"path": rel, "line": n, "text": lines[n],
-             "before": [lines[i] for i in range(max(1, n - context), n) if i in lines],
-             "after": [lines[i] for i in range(n + 1, n + 1 + context) if i in lines]} for n in matched]
+    return [
+        {
+            "path": rel,
+            "line": n,
+            "text": lines[n],
+            "before": [lines[i] for i in range(max(1, n - context), n) if i in lines],
+            "after": [lines[i] for i in range(n + 1, n + 1 + context) if i in lines],
+        }
+        for n in matched
+    ]
 
 
-def grep(root: CodeRoot, query, *, path=None, glob=None, context_lines=None, case_insensitive: bool = False,
-         literal: bool = False, max_results=None, include_ignored: bool = False) -> dict:
+def grep(
+    root: CodeRoot,
+    query,
+    *,
+    path=None,
+    glob=None,
+    context_lines=None,
+    case_insensitive: bool = False,
+    literal: bool = False,
+    max_results=None,
+    include_ignored: bool = False,
+) -> dict:
     query = check_query(query)
     context = _limit(context_lines, 2, MAX_CONTEXT, "context_lines")
     cap = _limit(max_results, DEFAULT_RESULTS, MAX_RESULTS, "max_results") or DEFAULT_RESULTS
-    args = ["--json", *COMMON_ARGS, f"--context={context}", *(["--fixed-strings"] if literal else []),
-            *(["--ignore-case"] if case_insensitive else ["--case-sensitive"]),
-            *(["--no-ignore"] if include_ignored else []), *_glob_args(glob), NO_GIT_DIR,
-            f"--regexp={query}", "--", _target(root, path)]
+    args = [
+        "--json",
+        *COMMON_ARGS,
+        f"--context={context}",
+        *(["--fixed-strings"] if literal else []),
+        *(["--ignore-case"] if case_insensitive else ["--case-sensitive"]),
+        *(["--no-ignore"] if include_ignored else []),
+        *_glob_args(glob),
+        NO_GIT_DIR,
+        f"--regexp={query}",
+        "--",
+        _target(root, path),
+    ]
     results: list[dict] = []
     files_scanned = files_matched = 0
     truncated = False
@@ -211,5 +279,11 @@ def grep(root: CodeRoot, query, *, path=None, glob=None, context_lines=None, cas
     finally:
         stream.close()
     timed_out = _finish(outcome, "query")
-    return {"matches": results, "count": len(results), "files_scanned": files_scanned,
-            "files_matched": files_matched, "truncated": truncated or timed_out, "timed_out": timed_out}
+    return {
+        "matches": results,
+        "count": len(results),
+        "files_scanned": files_scanned,
+        "files_matched": files_matched,
+        "truncated": truncated or timed_out,
+        "timed_out": timed_out,
+    }

@@ -30,8 +30,16 @@ def check(root: CodeRoot, argv, allowlist: list[str], cwd=None) -> tuple[exec_po
     return program, rel
 
 
-def run_exec(root: CodeRoot, argv, *, allowlist: list[str], cwd=None, timeout_s=None,
-             network: bool = False, unsandboxed_ok: bool = False) -> dict:
+def run_exec(
+    root: CodeRoot,
+    argv,
+    *,
+    allowlist: list[str],
+    cwd=None,
+    timeout_s=None,
+    network: bool = False,
+    unsandboxed_ok: bool = False,
+) -> dict:
     program, _rel = check(root, argv, allowlist, cwd)
     seconds = _timeout(timeout_s)
     sandboxed = sandbox.require(unsandboxed_ok=unsandboxed_ok, what="code_exec")
@@ -42,17 +50,38 @@ def run_exec(root: CodeRoot, argv, *, allowlist: list[str], cwd=None, timeout_s=
     cwd_fd, rel = root.open_dir(cwd if cwd not in (None, "") else ".")
     try:
         where = os.path.join(root.path, rel) if rel else root.path
-        policy = sandbox.Policy(root=root.path, cwd=where, write_root=True, write_git=False, network=network,
-                                env={"PWD": where}, limits=sandbox.Limits.from_environment(cpu_s=seconds))
+        policy = sandbox.Policy(
+            root=root.path,
+            cwd=where,
+            write_root=True,
+            write_git=False,
+            network=network,
+            env={"PWD": where},
+            limits=sandbox.Limits.from_environment(cpu_s=seconds),
+        )
         # The program is the absolute path resolved by the checks: nothing inside looks it up again.
         with sandbox.command([program.path, *args], policy, sandboxed=sandboxed) as (full, env):
-            result = process.run(full, cwd=f"/proc/self/fd/{cwd_fd}", pass_fds=(cwd_fd,), env=env,
-                                 timeout_s=seconds, cap=OUTPUT_CAP)
+            result = process.run(
+                full,
+                cwd=f"/proc/self/fd/{cwd_fd}",
+                pass_fds=(cwd_fd,),
+                env=env,
+                timeout_s=seconds,
+                cap=OUTPUT_CAP,
+            )
     finally:
         os.close(cwd_fd)
-    return {"argv": [program.name, *argv[1:]], "program": program.path, "cwd": rel or ".",
-            "exit_code": result.exit_code, "timed_out": result.timed_out, "duration_ms": result.duration_ms,
-            "stdout": result.stdout.text(), "stderr": result.stderr.text(),
-            "stdout_truncated": result.stdout.truncated, "stderr_truncated": result.stderr.truncated,
-            "network": "shared" if network or not sandboxed else "isolated",
-            "sandbox": "bubblewrap" if sandboxed else "none"}
+    return {
+        "argv": [program.name, *argv[1:]],
+        "program": program.path,
+        "cwd": rel or ".",
+        "exit_code": result.exit_code,
+        "timed_out": result.timed_out,
+        "duration_ms": result.duration_ms,
+        "stdout": result.stdout.text(),
+        "stderr": result.stderr.text(),
+        "stdout_truncated": result.stdout.truncated,
+        "stderr_truncated": result.stderr.truncated,
+        "network": "shared" if network or not sandboxed else "isolated",
+        "sandbox": "bubblewrap" if sandboxed else "none",
+    }

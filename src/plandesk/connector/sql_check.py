@@ -25,36 +25,174 @@ READ_STARTS = {
 # Words that only a writing or session-changing statement needs. Quoted identifiers are not words, so a
 # column really called "update" still works when quoted.
 WRITE_WORDS = {
-    "INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "UPSERT", "CREATE", "DROP", "ALTER", "TRUNCATE", "RENAME",
-    "GRANT", "REVOKE", "COPY", "INTO", "OUTFILE", "DUMPFILE", "LOCK", "UNLOCK", "CALL", "DO", "EXEC", "EXECUTE",
-    "ATTACH", "DETACH", "VACUUM", "REINDEX", "ANALYZE", "ANALYSE", "CLUSTER", "COMMIT", "ROLLBACK", "BEGIN",
-    "START", "SAVEPOINT", "RELEASE", "SET", "RESET", "LOAD", "HANDLER", "PREPARE", "DEALLOCATE", "LISTEN",
-    "NOTIFY", "UNLISTEN", "DISCARD", "REFRESH", "IMPORT", "FLUSH", "KILL", "SHUTDOWN", "INSTALL", "UNINSTALL",
-    "OPTIMIZE", "REPAIR", "CHECKPOINT", "SECURITY", "COMMENT", "PURGE", "RESIGNAL", "SIGNAL", "XA", "ABORT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "MERGE",
+    "REPLACE",
+    "UPSERT",
+    "CREATE",
+    "DROP",
+    "ALTER",
+    "TRUNCATE",
+    "RENAME",
+    "GRANT",
+    "REVOKE",
+    "COPY",
+    "INTO",
+    "OUTFILE",
+    "DUMPFILE",
+    "LOCK",
+    "UNLOCK",
+    "CALL",
+    "DO",
+    "EXEC",
+    "EXECUTE",
+    "ATTACH",
+    "DETACH",
+    "VACUUM",
+    "REINDEX",
+    "ANALYZE",
+    "ANALYSE",
+    "CLUSTER",
+    "COMMIT",
+    "ROLLBACK",
+    "BEGIN",
+    "START",
+    "SAVEPOINT",
+    "RELEASE",
+    "SET",
+    "RESET",
+    "LOAD",
+    "HANDLER",
+    "PREPARE",
+    "DEALLOCATE",
+    "LISTEN",
+    "NOTIFY",
+    "UNLISTEN",
+    "DISCARD",
+    "REFRESH",
+    "IMPORT",
+    "FLUSH",
+    "KILL",
+    "SHUTDOWN",
+    "INSTALL",
+    "UNINSTALL",
+    "OPTIMIZE",
+    "REPAIR",
+    "CHECKPOINT",
+    "SECURITY",
+    "COMMENT",
+    "PURGE",
+    "RESIGNAL",
+    "SIGNAL",
+    "XA",
+    "ABORT",
     "SHARE",  # SELECT ... FOR SHARE takes row locks that hold writers up
 }
 # Functions that read files, run other SQL text, signal other sessions, hold locks or change server state, even
 # inside a read-only transaction. Compared with the name as the server looks it up (quotes, U& escapes undone).
 RISKY_FUNCTIONS = {
     # PostgreSQL
-    "pg_read_file", "pg_read_binary_file", "pg_stat_file", "pg_terminate_backend", "pg_cancel_backend",
-    "pg_reload_conf", "pg_rotate_logfile", "pg_promote", "pg_switch_wal", "set_config", "nextval", "setval",
-    "pg_notify", "pg_current_xact_id", "txid_current", "ts_stat", "ts_rewrite", "lowrite", "loread",
-    "pg_current_logfile", "pg_prewarm",
+    "pg_read_file",
+    "pg_read_binary_file",
+    "pg_stat_file",
+    "pg_terminate_backend",
+    "pg_cancel_backend",
+    "pg_reload_conf",
+    "pg_rotate_logfile",
+    "pg_promote",
+    "pg_switch_wal",
+    "set_config",
+    "nextval",
+    "setval",
+    "pg_notify",
+    "pg_current_xact_id",
+    "txid_current",
+    "ts_stat",
+    "ts_rewrite",
+    "lowrite",
+    "loread",
+    "pg_current_logfile",
+    "pg_prewarm",
     # MariaDB / MySQL
-    "load_file", "sys_exec", "sys_eval", "get_lock", "release_lock", "release_all_locks", "is_free_lock",
-    "is_used_lock", "master_pos_wait", "master_gtid_wait", "source_pos_wait", "benchmark", "sleep", "lastval",
+    "load_file",
+    "sys_exec",
+    "sys_eval",
+    "get_lock",
+    "release_lock",
+    "release_all_locks",
+    "is_free_lock",
+    "is_used_lock",
+    "master_pos_wait",
+    "master_gtid_wait",
+    "source_pos_wait",
+    "benchmark",
+    "sleep",
+    "lastval",
     # SQLite (its authorizer refuses these too)
-    "load_extension", "writefile", "readfile", "edit", "fts3_tokenizer", "zipfile",
+    "load_extension",
+    "writefile",
+    "readfile",
+    "edit",
+    "fts3_tokenizer",
+    "zipfile",
 }
-RISKY_PREFIXES = ("dblink", "pg_file_", "pg_write", "lo_", "pg_create_", "pg_drop_", "pg_replication_",
-                  "pg_backup_", "pg_start_", "pg_stop_", "pg_log_", "pg_logical_", "pg_ls_", "pg_stat_reset",
-                  "pg_stat_statements_reset", "pg_advisory", "pg_try_advisory", "pg_sleep", "query_to_",
-                  "cursor_to_", "pg_wal_replay_", "pg_copy_", "pg_import_", "pg_sequence_")
+RISKY_PREFIXES = (
+    "dblink",
+    "pg_file_",
+    "pg_write",
+    "lo_",
+    "pg_create_",
+    "pg_drop_",
+    "pg_replication_",
+    "pg_backup_",
+    "pg_start_",
+    "pg_stop_",
+    "pg_log_",
+    "pg_logical_",
+    "pg_ls_",
+    "pg_stat_reset",
+    "pg_stat_statements_reset",
+    "pg_advisory",
+    "pg_try_advisory",
+    "pg_sleep",
+    "query_to_",
+    "cursor_to_",
+    "pg_wal_replay_",
+    "pg_copy_",
+    "pg_import_",
+    "pg_sequence_",
+)
 # Writes are allowed, but not the statements that reach files or the server beyond the database's data.
-WRITE_REFUSED = {"OUTFILE", "DUMPFILE", "COPY", "ATTACH", "DETACH", "LOAD", "INSTALL", "UNINSTALL",
-                 "SHUTDOWN", "KILL", "COMMIT", "ROLLBACK", "BEGIN", "START", "SAVEPOINT", "RELEASE", "LOCK",
-                 "UNLOCK", "VACUUM", "PRAGMA", "XA", "ABORT", "GRANT", "REVOKE", "IMPORT", "HANDLER"}
+WRITE_REFUSED = {
+    "OUTFILE",
+    "DUMPFILE",
+    "COPY",
+    "ATTACH",
+    "DETACH",
+    "LOAD",
+    "INSTALL",
+    "UNINSTALL",
+    "SHUTDOWN",
+    "KILL",
+    "COMMIT",
+    "ROLLBACK",
+    "BEGIN",
+    "START",
+    "SAVEPOINT",
+    "RELEASE",
+    "LOCK",
+    "UNLOCK",
+    "VACUUM",
+    "PRAGMA",
+    "XA",
+    "ABORT",
+    "GRANT",
+    "REVOKE",
+    "IMPORT",
+    "HANDLER",
+}
 
 
 def single_statement(sql, engine: str) -> list[Token]:
@@ -104,12 +242,16 @@ def check_read(sql, engine: str) -> None:
     tokens = single_statement(sql, engine)
     first = tokens[0].text.upper() if tokens[0].kind == "word" else tokens[0].text
     if first not in READ_STARTS[engine] and first != "(":
-        raise SqlRefused(f"a read must be a {', '.join(sorted(READ_STARTS[engine]))} statement; "
-                         f"{first[:20]} needs db.write and write=true")
+        raise SqlRefused(
+            f"a read must be a {', '.join(sorted(READ_STARTS[engine]))} statement; "
+            f"{first[:20]} needs db.write and write=true"
+        )
     for t in tokens:
         if t.kind == "word" and t.text.upper() in WRITE_WORDS:
-            raise SqlRefused(f"{t.text.upper()} is refused in a read; writes need db.write and write=true "
-                             "(quote a column that has this name)")
+            raise SqlRefused(
+                f"{t.text.upper()} is refused in a read; writes need db.write and write=true "
+                "(quote a column that has this name)"
+            )
     for name in _function_names(tokens):
         if _risky(name):
             raise SqlRefused(f"the function {name}() is refused: it reaches beyond reading the database")
@@ -120,8 +262,10 @@ def check_write(sql, engine: str) -> None:
     tokens = single_statement(sql, engine)
     for t in tokens:
         if t.kind == "word" and t.text.upper() in WRITE_REFUSED:
-            raise SqlRefused(f"{t.text.upper()} is refused: it reaches beyond the database's data or the "
-                             "transaction the tool manages")
+            raise SqlRefused(
+                f"{t.text.upper()} is refused: it reaches beyond the database's data or the "
+                "transaction the tool manages"
+            )
     for name in _function_names(tokens):
         if _risky(name):
             raise SqlRefused(f"the function {name}() is refused: it reaches beyond the database's data")

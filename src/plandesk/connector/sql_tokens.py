@@ -80,7 +80,7 @@ class _Lexer:
         if sql.startswith("/*", i):
             return self._block_comment(i)
         # Names swallow any letters before them, so reaching a 'U' here means it starts a token.
-        if self.pg and c in "uU" and sql[i + 1:i + 3] in ('&"', "&'"):
+        if self.pg and c in "uU" and sql[i + 1 : i + 3] in ('&"', "&'"):
             return self._unicode_escaped(i)
         if c == "'" or (c == '"' and self.mysql):
             backslash = self.mysql or (self.pg and self._prefix_e(i))
@@ -97,7 +97,7 @@ class _Lexer:
                 end = sql.find(m.group(0), m.end())
                 if end == -1:
                     raise SqlRefused("the SQL has an unterminated $$ string")
-                self.out.append(Token("string", sql[m.end():end]))
+                self.out.append(Token("string", sql[m.end() : end]))
                 return end + len(m.group(0))
         m = _IDENT[self.engine].match(sql, i)
         if m and not (c.isdigit() and not self.mysql):
@@ -115,7 +115,9 @@ class _Lexer:
         return i + 1
 
     def _prefix_e(self, i: int) -> bool:
-        if not (self.out and self.out[-1].kind == "word" and self.out[-1].text == "e" and self.sql[i - 1] in "Ee"):
+        if not (
+            self.out and self.out[-1].kind == "word" and self.out[-1].text == "e" and self.sql[i - 1] in "Ee"
+        ):
             return False
         self.out.pop()  # E'...' is one string token: the escape-string form
         return True
@@ -213,9 +215,9 @@ def decode_unicode_escapes(raw: str, escape: str = "\\") -> str:
             i += 2
             continue
         if raw.startswith("+", i + 1):
-            digits, i = raw[i + 2:i + 8], i + 8
+            digits, i = raw[i + 2 : i + 8], i + 8
         else:
-            digits, i = raw[i + 1:i + 5], i + 5
+            digits, i = raw[i + 1 : i + 5], i + 5
         if not _HEX.fullmatch(digits) or len(digits) not in (4, 6):
             raise SqlRefused("invalid Unicode escape in a U& string or identifier")
         code = int(digits, 16)
@@ -236,7 +238,7 @@ def _quoted(sql: str, i: int, quote: str, backslash: bool, close: str | None = N
     while j < n:
         ch = sql[j]
         if backslash and ch == "\\":
-            buf.append(sql[j:j + 2])
+            buf.append(sql[j : j + 2])
             j += 2
             continue
         if ch == close:

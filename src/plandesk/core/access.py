@@ -24,19 +24,24 @@ def bearer_of(headers) -> str | None:
     return None
 
 
-def actor_for_http(db, settings, *, headers, client_host: str | None, cookies, query_token: str | None = None) -> Actor:
+def actor_for_http(
+    db, settings, *, headers, client_host: str | None, cookies, query_token: str | None = None
+) -> Actor:
     token = bearer_of(headers) or query_token
     if token:
         from plandesk.core import tokens
+
         return tokens.authenticate(db, token)
     session = cookies.get("plandesk_session") if cookies else None
     if session:
         from plandesk.core import sessions
+
         actor = sessions.actor_for_session(db, session)
         if actor is not None:
             return actor
     if local_mode(db, settings) and is_loopback(client_host):
         from plandesk.core.users import local_owner_actor
+
         return local_owner_actor(db)
     raise Unauthorized("sign in, or send Authorization: Bearer <token>")
 
@@ -46,6 +51,7 @@ def local_mode(db, settings) -> bool:
     if not settings.is_loopback_bind or is_published(settings):
         return False
     from plandesk.core.users import active_user_count
+
     return active_user_count(db) <= 1
 
 
@@ -53,6 +59,7 @@ def is_published(settings) -> bool:
     """A public base URL or extra Host names mean a reverse proxy forwards other machines' requests to our
     loopback port: every request then looks local, so local mode must end (sign-in required)."""
     from urllib.parse import urlsplit
+
     names = list(settings.allowed_hosts)
     if settings.base_url:
         names.append(urlsplit(settings.base_url).hostname or "")
@@ -64,6 +71,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 def _origin_triple(scheme: str, netloc: str) -> tuple[str, str, int] | None:
     from urllib.parse import urlsplit
+
     scheme = scheme.lower()
     if scheme not in _DEFAULT_PORTS:
         return None
@@ -85,6 +93,7 @@ def origin_allowed(origin: str, *, scheme: str, host_header: str, base_url: str 
     it from loopback) or the base URL must be set, else its pages' Origin (https) does not match.
     """
     from urllib.parse import urlsplit
+
     try:
         sent = urlsplit(origin.strip())
     except ValueError:

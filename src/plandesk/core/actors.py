@@ -28,23 +28,24 @@ class Actor:
     def sees(self, project_id: str | None) -> bool:
         return self.project_ids is None or project_id in self.project_ids
 
-    def require_visible(self, project_id: str | None, resource: str = "project",
-                        id_: str | None = None) -> None:
+    def require_visible(
+        self, project_id: str | None, resource: str = "project", id_: str | None = None
+    ) -> None:
         # Not-found, not forbidden: a scoped token must not learn what exists outside its scope.
         if not self.sees(project_id):
             raise NotFound(resource, id_ or project_id)
 
     def require_write(self, what: str = "this change") -> None:
         if self.role == "viewer":
-            raise Forbidden(f"{what} needs write access; your workspace role is viewer",
-                            permission="write")
+            raise Forbidden(f"{what} needs write access; your workspace role is viewer", permission="write")
         if self.read_only:
             raise Forbidden(f"{what} needs write access; this token is read-only", permission="write")
 
     def require_role(self, *roles: str, what: str) -> None:
         if self.role not in roles:
-            raise Forbidden(f"{what} needs the role {' or '.join(roles)}; yours is {self.role}",
-                            permission="role")
+            raise Forbidden(
+                f"{what} needs the role {' or '.join(roles)}; yours is {self.role}", permission="role"
+            )
 
     def with_run(self, run_id: str | None) -> Actor:
         return replace(self, run_id=run_id)

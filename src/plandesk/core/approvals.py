@@ -31,11 +31,24 @@ def _status(row) -> str:
 
 
 def to_dict(row, *, project_name: str | None = None, requester: str | None = None) -> dict:
-    return {"id": row.id, "project_id": row.project_id, "project_name": project_name, "user_id": row.user_id,
-            "requested_by": requester, "token_id": row.token_id, "operation": row.operation, "tool": row.tool,
-            "args_digest": row.args_digest, "summary": row.summary or "", "status": _status(row),
-            "decided_by": row.decided_by, "created_at": iso(row.created_at), "decided_at": iso(row.decided_at),
-            "expires_at": iso(aware(row.created_at) + TTL), "link": link_for(row.id)}
+    return {
+        "id": row.id,
+        "project_id": row.project_id,
+        "project_name": project_name,
+        "user_id": row.user_id,
+        "requested_by": requester,
+        "token_id": row.token_id,
+        "operation": row.operation,
+        "tool": row.tool,
+        "args_digest": row.args_digest,
+        "summary": row.summary or "",
+        "status": _status(row),
+        "decided_by": row.decided_by,
+        "created_at": iso(row.created_at),
+        "decided_at": iso(row.decided_at),
+        "expires_at": iso(aware(row.created_at) + TTL),
+        "link": link_for(row.id),
+    }
 
 
 def _check_digest(value: str) -> str:
@@ -44,28 +57,67 @@ def _check_digest(value: str) -> str:
     return value
 
 
-def request_approval(db, actor: Actor, *, project_id: str, operation: str, tool: str, args_digest: str,
-                     summary: str, covers: str | None = None) -> dict:
+def request_approval(
+    db,
+    actor: Actor,
+    *,
+    project_id: str,
+    operation: str,
+    tool: str,
+    args_digest: str,
+    summary: str,
+    covers: str | None = None,
+) -> dict:
     """Record a pending approval and answer with PendingApproval carrying its id and link."""
     fields.choice("operation", operation, CONNECTOR_OPERATIONS, required=True)
     _check_digest(args_digest)
     aid = new_id()
     with db.write() as tx:
-        tx.conn.execute(approvals.insert().values(
-            id=aid, project_id=project_id, user_id=actor.user_id, token_id=actor.token_id, operation=operation,
-            tool=tool[:64], args_digest=args_digest, summary=(summary or "")[:MAX_SUMMARY], status="pending",
-            created_at=now()))
-        audit.record(tx, actor, "approval.request", project_id=project_id, target_type="approval",
-                     target_id=aid, detail={"operation": operation, "tool": tool,
-                                            **({"commit": covers} if covers else {})})
+        tx.conn.execute(
+            approvals.insert().values(
+                id=aid,
+                project_id=project_id,
+                user_id=actor.user_id,
+                token_id=actor.token_id,
+                operation=operation,
+                tool=tool[:64],
+                args_digest=args_digest,
+                summary=(summary or "")[:MAX_SUMMARY],
+                status="pending",
+                created_at=now(),
+            )
+        )
+        audit.record(
+            tx,
+            actor,
+            "approval.request",
+            project_id=project_id,
+            target_type="approval",
+            target_id=aid,
+            detail={"operation": operation, "tool": tool, **({"commit": covers} if covers else {})},
+        )
         tx.publish(project_id, "approval.requested", id=aid, operation=operation)
-    raise PendingApproval(f"{operation} needs a person's approval. Ask them to open {link_for(aid)} (or "
-                          f"/projects/{project_id}/approvals), then call {tool} again with the same arguments "
-                          f"and approval_id={aid}", approval_id=aid, link=link_for(aid), operation=operation)
+    raise PendingApproval(
+        f"{operation} needs a person's approval. Ask them to open {link_for(aid)} (or "
+        f"/projects/{project_id}/approvals), then call {tool} again with the same arguments "
+        f"and approval_id={aid}",
+        approval_id=aid,
+        link=link_for(aid),
+        operation=operation,
+    )
 
 
-def consume_approval(db, actor: Actor, approval_id, *, project_id: str, operation: str, tool: str,
-                     args_digest: str, covers: str | None = None) -> dict:
+def consume_approval(
+    db,
+    actor: Actor,
+    approval_id,
+    *,
+    project_id: str,
+    operation: str,
+    tool: str,
+    args_digest: str,
+    covers: str | None = None,
+) -> dict:
     """Spend an approved approval on exactly the call it was given for; one use, compare-and-set."""
     approval_id = fields.ident("approval_id", approval_id)
     _check_digest(args_digest)
@@ -76,48 +128,87 @@ def consume_approval(db, actor: Actor, approval_id, *, project_id: str, operatio
         if covers and row.tool == tool and row.args_digest != args_digest:
             approved = _covered_commit(row.summary)
             if approved and approved != covers:
-                raise Forbidden(f"approval {approval_id} covers commit {approved[:12]}; the branch is now at "
-                                f"{covers[:12]}. Ask for a new approval for this commit", permission=operation,
-                                field="approval_id", approved_commit=approved, current_commit=covers)
+                raise Forbidden(
+                    f"approval {approval_id} covers commit {approved[:12]}; the branch is now at "
+                    f"{covers[:12]}. Ask for a new approval for this commit",
+                    permission=operation,
+                    field="approval_id",
+                    approved_commit=approved,
+                    current_commit=covers,
+                )
         if row.tool != tool or row.operation != operation or row.args_digest != args_digest:
-            raise Forbidden(f"approval {approval_id} was given for a different call ({row.tool}, other arguments); "
-                            "repeat the exact call it was requested for", permission=operation,
-                            field="approval_id")
+            raise Forbidden(
+                f"approval {approval_id} was given for a different call ({row.tool}, other arguments); "
+                "repeat the exact call it was requested for",
+                permission=operation,
+                field="approval_id",
+            )
         status = _status(row)
         if status == "pending":
-            raise PendingApproval(f"approval {approval_id} is still waiting for a person; ask them to open "
-                                  f"{link_for(approval_id)}", approval_id=approval_id, link=link_for(approval_id),
-                                  operation=operation)
+            raise PendingApproval(
+                f"approval {approval_id} is still waiting for a person; ask them to open "
+                f"{link_for(approval_id)}",
+                approval_id=approval_id,
+                link=link_for(approval_id),
+                operation=operation,
+            )
         if status == "denied":
             raise Forbidden(f"approval {approval_id} was denied", permission=operation, field="approval_id")
         if status in ("used", "failed"):
-            raise Conflict(f"approval {approval_id} was already used; an approval covers one call",
-                           field="approval_id")
+            raise Conflict(
+                f"approval {approval_id} was already used; an approval covers one call", field="approval_id"
+            )
         if status == "expired":
-            raise Forbidden(f"approval {approval_id} has expired; call again without approval_id for a new one",
-                            permission=operation, field="approval_id")
-        won = tx.conn.execute(update(approvals).where(and_(approvals.c.id == approval_id,
-                                                           approvals.c.status == "approved"))
-                              .values(status="used")).rowcount
+            raise Forbidden(
+                f"approval {approval_id} has expired; call again without approval_id for a new one",
+                permission=operation,
+                field="approval_id",
+            )
+        won = tx.conn.execute(
+            update(approvals)
+            .where(and_(approvals.c.id == approval_id, approvals.c.status == "approved"))
+            .values(status="used")
+        ).rowcount
         if won != 1:
-            raise Conflict(f"approval {approval_id} was already used; an approval covers one call",
-                           field="approval_id")
-        audit.record(tx, actor, "approval.use", project_id=project_id, target_type="approval",
-                     target_id=approval_id, detail={"operation": operation, "tool": tool})
+            raise Conflict(
+                f"approval {approval_id} was already used; an approval covers one call", field="approval_id"
+            )
+        audit.record(
+            tx,
+            actor,
+            "approval.use",
+            project_id=project_id,
+            target_type="approval",
+            target_id=approval_id,
+            detail={"operation": operation, "tool": tool},
+        )
     return {"id": approval_id, "status": "used"}
 
 
 def mark_failed(db, actor: Actor, approval_id: str) -> None:
     """The call that spent this approval failed: record that, so the approval never reads as used."""
     with db.write() as tx:
-        row = tx.conn.execute(select(approvals.c.project_id, approvals.c.operation, approvals.c.tool)
-                              .where(approvals.c.id == approval_id, approvals.c.status == "used")).first()
+        row = tx.conn.execute(
+            select(approvals.c.project_id, approvals.c.operation, approvals.c.tool).where(
+                approvals.c.id == approval_id, approvals.c.status == "used"
+            )
+        ).first()
         if row is None:
             return
-        tx.conn.execute(update(approvals).where(and_(approvals.c.id == approval_id, approvals.c.status == "used"))
-                        .values(status="failed"))
-        audit.record(tx, actor, "approval.fail", project_id=row.project_id, target_type="approval",
-                     target_id=approval_id, detail={"operation": row.operation, "tool": row.tool})
+        tx.conn.execute(
+            update(approvals)
+            .where(and_(approvals.c.id == approval_id, approvals.c.status == "used"))
+            .values(status="failed")
+        )
+        audit.record(
+            tx,
+            actor,
+            "approval.fail",
+            project_id=row.project_id,
+            target_type="approval",
+            target_id=approval_id,
+            detail={"operation": row.operation, "tool": row.tool},
+        )
 
 
 def _covered_commit(summary: str | None) -> str | None:
@@ -127,8 +218,11 @@ def _covered_commit(summary: str | None) -> str | None:
 
 
 def _query(actor: Actor):
-    q = select(approvals, projects.c.name.label("project_name"), users.c.name.label("requester")).join(
-        projects, projects.c.id == approvals.c.project_id).outerjoin(users, users.c.id == approvals.c.user_id)
+    q = (
+        select(approvals, projects.c.name.label("project_name"), users.c.name.label("requester"))
+        .join(projects, projects.c.id == approvals.c.project_id)
+        .outerjoin(users, users.c.id == approvals.c.user_id)
+    )
     if actor.project_ids is not None:
         q = q.where(approvals.c.project_id.in_(sorted(actor.project_ids)))
     if actor.token_id is not None:
@@ -137,8 +231,9 @@ def _query(actor: Actor):
     return q
 
 
-def list_approvals(db, actor: Actor, *, project_id: str | None = None, status: str | None = None,
-                   limit: int = 100) -> list[dict]:
+def list_approvals(
+    db, actor: Actor, *, project_id: str | None = None, status: str | None = None, limit: int = 100
+) -> list[dict]:
     fields.choice("status", status, STATUSES)
     limit = int(fields.number("limit", limit, minimum=1, maximum=500, integer=True) or 100)
     q = _query(actor)
@@ -159,8 +254,9 @@ def list_approvals(db, actor: Actor, *, project_id: str | None = None, status: s
 
 def pending_count(db, actor: Actor) -> int:
     """How many requests wait for a decision that this person can see (the settings navigation shows it)."""
-    q = select(func.count()).select_from(_query(actor).where(approvals.c.status == "pending",
-                                                            approvals.c.created_at > now() - TTL).subquery())
+    q = select(func.count()).select_from(
+        _query(actor).where(approvals.c.status == "pending", approvals.c.created_at > now() - TTL).subquery()
+    )
     with db.read() as conn:
         return int(conn.execute(q).scalar() or 0)
 
@@ -177,26 +273,42 @@ def get_approval(db, actor: Actor, approval_id: str) -> dict:
 def decide_approval(db, actor: Actor, approval_id: str, *, approve: bool) -> dict:
     """A person decides: owners and admins any request, a member only their own agents' requests."""
     if actor.token_id is not None:
-        raise Forbidden("approvals are given by a person in the Plan Desk UI; a token cannot approve or deny",
-                        permission="approve")
+        raise Forbidden(
+            "approvals are given by a person in the Plan Desk UI; a token cannot approve or deny",
+            permission="approve",
+        )
     approval_id = fields.ident("approval_id", approval_id)
     with db.write() as tx:
         row = tx.conn.execute(select(approvals).where(approvals.c.id == approval_id)).first()
         if row is None or not actor.sees(row.project_id):
             raise NotFound("approval", approval_id)
-        if actor.role not in ("owner", "admin") and not (actor.role == "member" and row.user_id == actor.user_id):
-            raise Forbidden("only an owner or admin, or the member whose agent asked, can decide this approval",
-                            permission="approve")
+        if actor.role not in ("owner", "admin") and not (
+            actor.role == "member" and row.user_id == actor.user_id
+        ):
+            raise Forbidden(
+                "only an owner or admin, or the member whose agent asked, can decide this approval",
+                permission="approve",
+            )
         if _status(row) != "pending":
             raise Conflict(f"approval {approval_id} is already {_status(row)}", field="approval_id")
         decision = "approved" if approve else "denied"
-        won = tx.conn.execute(update(approvals).where(and_(approvals.c.id == approval_id,
-                                                           approvals.c.status == "pending"))
-                              .values(status=decision, decided_by=actor.user_id, decided_at=now())).rowcount
+        won = tx.conn.execute(
+            update(approvals)
+            .where(and_(approvals.c.id == approval_id, approvals.c.status == "pending"))
+            .values(status=decision, decided_by=actor.user_id, decided_at=now())
+        ).rowcount
         if won != 1:
-            raise Conflict(f"approval {approval_id} was decided by someone else a moment ago", field="approval_id")
-        audit.record(tx, actor, f"approval.{'approve' if approve else 'deny'}", project_id=row.project_id,
-                     target_type="approval", target_id=approval_id,
-                     detail={"operation": row.operation, "tool": row.tool})
+            raise Conflict(
+                f"approval {approval_id} was decided by someone else a moment ago", field="approval_id"
+            )
+        audit.record(
+            tx,
+            actor,
+            f"approval.{'approve' if approve else 'deny'}",
+            project_id=row.project_id,
+            target_type="approval",
+            target_id=approval_id,
+            detail={"operation": row.operation, "tool": row.tool},
+        )
         tx.publish(row.project_id, "approval.decided", id=approval_id, status=decision)
     return get_approval(db, actor, approval_id)

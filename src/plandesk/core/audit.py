@@ -14,15 +14,35 @@ from plandesk.db.schema import audit_log
 _INSERT = audit_log.insert()
 
 
-def record(tx: Tx, actor: Actor, action: str, *, project_id: str | None, target_type: str | None = None,
-           target_id: str | None = None, changed_fields: list[str] | None = None,
-           detail: dict | None = None) -> None:
+def record(
+    tx: Tx,
+    actor: Actor,
+    action: str,
+    *,
+    project_id: str | None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    changed_fields: list[str] | None = None,
+    detail: dict | None = None,
+) -> None:
     # One prebuilt INSERT with every column as a parameter: building the statement per call cost more than
     # running it (every write records one).
-    tx.conn.execute(_INSERT, {
-        "project_id": project_id, "actor_id": actor.user_id, "actor_name": actor.name, "token_id": actor.token_id,
-        "run_id": actor.run_id, "action": action, "target_type": target_type, "target_id": target_id,
-        "changed_fields": changed_fields, "detail": detail, "created_at": now()})
+    tx.conn.execute(
+        _INSERT,
+        {
+            "project_id": project_id,
+            "actor_id": actor.user_id,
+            "actor_name": actor.name,
+            "token_id": actor.token_id,
+            "run_id": actor.run_id,
+            "action": action,
+            "target_type": target_type,
+            "target_id": target_id,
+            "changed_fields": changed_fields,
+            "detail": detail,
+            "created_at": now(),
+        },
+    )
     tx.publish(project_id, "audit", action=action, target_type=target_type, target_id=target_id)
 
 
@@ -36,20 +56,39 @@ def field_changes(before: dict, after: dict, changed: list[str], *, name_key: st
     Kept in the audit row so that the activity log can say "status: Todo → Done" for as long as the row
     exists, even after the thing itself is renamed or deleted.
     """
-    changes = {f: {"from": before.get(f), "to": after.get(f, before.get(f))} for f in changed
-               if f not in _NOT_COPIED}
+    changes = {
+        f: {"from": before.get(f), "to": after.get(f, before.get(f))} for f in changed if f not in _NOT_COPIED
+    }
     return {name_key: after.get(name_key) or before.get(name_key), "changes": changes}
 
 
 def _row(r) -> dict:
-    return {"id": r.id, "project_id": r.project_id, "actor_id": r.actor_id, "actor_name": r.actor_name,
-            "token_id": r.token_id, "run_id": r.run_id, "action": r.action, "target_type": r.target_type,
-            "target_id": r.target_id, "changed_fields": r.changed_fields, "detail": r.detail,
-            "created_at": iso(r.created_at)}
+    return {
+        "id": r.id,
+        "project_id": r.project_id,
+        "actor_id": r.actor_id,
+        "actor_name": r.actor_name,
+        "token_id": r.token_id,
+        "run_id": r.run_id,
+        "action": r.action,
+        "target_type": r.target_type,
+        "target_id": r.target_id,
+        "changed_fields": r.changed_fields,
+        "detail": r.detail,
+        "created_at": iso(r.created_at),
+    }
 
 
-def list_entries(conn, *, project_id: str | None, actor_id: str | None = None, token_id: str | None = None,
-                 action: str | None = None, limit: int = 100, before_id: int | None = None) -> dict:
+def list_entries(
+    conn,
+    *,
+    project_id: str | None,
+    actor_id: str | None = None,
+    token_id: str | None = None,
+    action: str | None = None,
+    limit: int = 100,
+    before_id: int | None = None,
+) -> dict:
     if not 1 <= limit <= 500:
         raise InvalidArgument("limit must be between 1 and 500", field="limit")
     cond = []
@@ -70,5 +109,8 @@ def list_entries(conn, *, project_id: str | None, actor_id: str | None = None, t
         q = q.where(audit_log.c.id < before_id)
     rows = conn.execute(q.order_by(audit_log.c.id.desc()).limit(limit + 1)).all()
     items = [_row(r) for r in rows[:limit]]
-    return {"items": items, "total": total,
-            "next_cursor": str(rows[limit - 1].id) if len(rows) > limit else None}
+    return {
+        "items": items,
+        "total": total,
+        "next_cursor": str(rows[limit - 1].id) if len(rows) > limit else None,
+    }

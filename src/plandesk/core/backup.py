@@ -68,8 +68,10 @@ def _exclusive(settings: Settings) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise WorkspaceBusy("a Plan Desk server is running on this workspace; stop it, then restore "
-                                "(a restore under a live server would lose its writes)") from None
+            raise WorkspaceBusy(
+                "a Plan Desk server is running on this workspace; stop it, then restore "
+                "(a restore under a live server would lose its writes)"
+            ) from None
         yield
     finally:
         os.close(fd)
@@ -86,7 +88,9 @@ def server_running(settings: Settings) -> bool:
 def _check(conn: sqlite3.Connection, where: str) -> dict:
     integrity = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
     if integrity != ["ok"]:
-        raise InvalidArgument(f"{where} fails SQLite's integrity check: {'; '.join(integrity[:3])}", field="file")
+        raise InvalidArgument(
+            f"{where} fails SQLite's integrity check: {'; '.join(integrity[:3])}", field="file"
+        )
     if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
         raise InvalidArgument(f"{where} has rows whose references are broken", field="file")
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -96,11 +100,17 @@ def _check(conn: sqlite3.Connection, where: str) -> dict:
     from alembic.script import ScriptDirectory
 
     from plandesk.db.migrate import MIGRATIONS
+
     known = {s.revision for s in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
     if revision not in known:
-        raise InvalidArgument(f"{where} is at migration {revision}, which this Plan Desk does not know "
-                              "(written by a newer version?)", field="file")
-    counts = {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in ("projects", "tasks", "users")}
+        raise InvalidArgument(
+            f"{where} is at migration {revision}, which this Plan Desk does not know "
+            "(written by a newer version?)",
+            field="file",
+        )
+    counts = {
+        t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in ("projects", "tasks", "users")
+    }
     return {"integrity": "ok", "revision": revision, "counts": counts}
 
 
@@ -154,8 +164,12 @@ def backup_sqlite(settings: Settings, out: Path, *, overwrite: bool = False) -> 
     finally:
         if tmp.exists():
             tmp.unlink()
-    return {"path": str(out), "bytes": out.stat().st_size, "seconds": round(time.perf_counter() - started, 3),
-            **info}
+    return {
+        "path": str(out),
+        "bytes": out.stat().st_size,
+        "seconds": round(time.perf_counter() - started, 3),
+        **info,
+    }
 
 
 def _free_name(path: Path) -> Path:
@@ -198,24 +212,34 @@ def restore_sqlite(settings: Settings, source: Path) -> dict:
             dst.close()
             src.close()
     from plandesk.core.workspace import initialise
+
     db = initialise(settings)  # an older backup is migrated up to this version in place
     try:
         from plandesk.db import migrate
+
         revision = migrate.current_revision(db)
     finally:
         db.dispose()
-    return {"restored_from": str(source), "previous_kept_as": str(kept) if kept else None,
-            "backup_revision": info["revision"], "revision": revision, "counts": restored["counts"]}
+    return {
+        "restored_from": str(source),
+        "previous_kept_as": str(kept) if kept else None,
+        "backup_revision": info["revision"],
+        "revision": revision,
+        "counts": restored["counts"],
+    }
 
 
 def postgres_commands(settings: Settings, file: str) -> dict:
     """The PostgreSQL tools do this job better than we could; we print the exact commands."""
     from sqlalchemy.engine import make_url
+
     url = make_url(settings.resolved_database_url).set(drivername="postgresql")
     # The password never goes on a command line (ps shows it to everyone): libpq reads PGPASSWORD or ~/.pgpass.
     shown = url._replace(password=None).render_as_string(hide_password=False)  # set() ignores None
     password_note = "the password comes from PGPASSWORD or ~/.pgpass" if url.password else ""
     quoted_url, quoted_file = shlex.quote(shown), shlex.quote(file)
-    return {"backup": f"pg_dump --format=custom --no-owner --file={quoted_file} {quoted_url}",
-            "restore": f"pg_restore --clean --if-exists --no-owner --dbname={quoted_url} {quoted_file}",
-            "note": password_note}
+    return {
+        "backup": f"pg_dump --format=custom --no-owner --file={quoted_file} {quoted_url}",
+        "restore": f"pg_restore --clean --if-exists --no-owner --dbname={quoted_url} {quoted_file}",
+        "note": password_note,
+    }

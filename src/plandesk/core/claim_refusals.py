@@ -25,16 +25,29 @@ class ClaimRefused(Conflict):
 
 
 def held(task_id: str, holder: str | None, lease_expires_at: str | None) -> ClaimRefused:
-    return ClaimRefused(f"task {task_id} is already claimed by {holder or 'someone'}"
-                        f" (lease until {lease_expires_at or 'no lease'})", task_id=task_id, reason="held",
-                        held_by=holder, lease_expires_at=lease_expires_at)
+    return ClaimRefused(
+        f"task {task_id} is already claimed by {holder or 'someone'}"
+        f" (lease until {lease_expires_at or 'no lease'})",
+        task_id=task_id,
+        reason="held",
+        held_by=holder,
+        lease_expires_at=lease_expires_at,
+    )
 
 
 def blocked(task_id: str, waiting_on: list[str]) -> ClaimRefused:
-    return ClaimRefused(f"task {task_id} is blocked: it waits on {len(waiting_on)} unfinished task(s)",
-                        task_id=task_id, reason="blocked", waiting_on=waiting_on)
+    return ClaimRefused(
+        f"task {task_id} is blocked: it waits on {len(waiting_on)} unfinished task(s)",
+        task_id=task_id,
+        reason="blocked",
+        waiting_on=waiting_on,
+    )
 
 
 def not_todo(task_id: str, status: str) -> ClaimRefused:
-    return ClaimRefused(f"task {task_id} is {status}, not todo; only todo tasks can be claimed", task_id=task_id,
-                        reason="not_todo", current_status=status)
+    return ClaimRefused(
+        f"task {task_id} is {status}, not todo; only todo tasks can be claimed",
+        task_id=task_id,
+        reason="not_todo",
+        current_status=status,
+    )

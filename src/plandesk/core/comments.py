@@ -19,9 +19,18 @@ _TARGETS = {"task": tasks, "document": documents, "note": notes}
 
 
 def to_dict(r) -> dict:
-    return {"id": r.id, "project_id": r.project_id, "target_type": r.target_type, "target_id": r.target_id,
-            "body": r.body, "passage": r.passage, "resolved": bool(r.resolved), "author": r.author,
-            "created_at": iso(r.created_at), "updated_at": iso(r.updated_at)}
+    return {
+        "id": r.id,
+        "project_id": r.project_id,
+        "target_type": r.target_type,
+        "target_id": r.target_id,
+        "body": r.body,
+        "passage": r.passage,
+        "resolved": bool(r.resolved),
+        "author": r.author,
+        "created_at": iso(r.created_at),
+        "updated_at": iso(r.updated_at),
+    }
 
 
 def _target(conn, actor: Actor, target_type: str, target_id: str):
@@ -47,7 +56,9 @@ def _fetch(conn, comment_id: str):
     return conn.execute(select(comments).where(comments.c.id == comment_id)).first()
 
 
-def add_comment(db, actor: Actor, target_type: str, target_id: str, body: str, passage: str | None = None) -> dict:
+def add_comment(
+    db, actor: Actor, target_type: str, target_id: str, body: str, passage: str | None = None
+) -> dict:
     """Comment on a task, document or note; the author is the acting user (or token's user)."""
     actor.require_write("adding a comment")
     body = fields.text("body", body, max_len=MAX_COMMENT, required=True)
@@ -55,12 +66,30 @@ def add_comment(db, actor: Actor, target_type: str, target_id: str, body: str, p
     with db.write() as tx:
         target = _target(tx.conn, actor, target_type, target_id)
         cid, ts = new_id(), now()
-        tx.conn.execute(comments.insert().values(
-            id=cid, project_id=target.project_id, target_type=target_type, target_id=target.id, body=body,
-            passage=passage, resolved=False, author=actor.name, created_at=ts, updated_at=ts))
+        tx.conn.execute(
+            comments.insert().values(
+                id=cid,
+                project_id=target.project_id,
+                target_type=target_type,
+                target_id=target.id,
+                body=body,
+                passage=passage,
+                resolved=False,
+                author=actor.name,
+                created_at=ts,
+                updated_at=ts,
+            )
+        )
         search.index(tx.conn, "comment", cid, target.project_id, passage or "", body)
-        audit.record(tx, actor, "comment.create", project_id=target.project_id, target_type="comment",
-                     target_id=cid, detail={"on": target_type, "on_id": target.id})
+        audit.record(
+            tx,
+            actor,
+            "comment.create",
+            project_id=target.project_id,
+            target_type="comment",
+            target_id=cid,
+            detail={"on": target_type, "on_id": target.id},
+        )
         out = to_dict(_fetch(tx.conn, cid))
         tx.publish(target.project_id, "comment.created", comment=_bounded(out))
         return out
@@ -71,22 +100,34 @@ def _bounded(out: dict) -> dict:
     return {**out, "body": out["body"][:500], "passage": (out["passage"] or "")[:200] or None}
 
 
-def list_comments(db, actor: Actor, project_id: str | None, target_type: str | None = None,
-                  target_id: str | None = None, include_resolved: bool = False, *, limit: int | None = None,
-                  cursor: str | None = None) -> Page:
+def list_comments(
+    db,
+    actor: Actor,
+    project_id: str | None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    include_resolved: bool = False,
+    *,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Page:
     """A project's comments, or one target's (project_id may then be None); open ones unless asked."""
     fields.flag("include_resolved", include_resolved)
     if (target_type is None) != (target_id is None):
-        raise InvalidArgument("give target_type and target_id together", field="target_id" if target_type
-                              else "target_type")
+        raise InvalidArgument(
+            "give target_type and target_id together", field="target_id" if target_type else "target_type"
+        )
     with db.read() as conn:
         q = select(comments)
         if target_type is not None and target_id is not None:  # given together, checked above
             target = _target(conn, actor, target_type, target_id)
             if project_id is not None and fields.ident("project_id", project_id) != target.project_id:
                 raise NotFound(target_type, target.id, field="target_id")
-            q = q.where(comments.c.project_id == target.project_id, comments.c.target_type == target_type,
-                        comments.c.target_id == target.id)
+            q = q.where(
+                comments.c.project_id == target.project_id,
+                comments.c.target_type == target_type,
+                comments.c.target_id == target.id,
+            )
         elif project_id is None:
             raise InvalidArgument("project_id is required unless a target is given", field="project_id")
         else:
@@ -116,15 +157,25 @@ def update_comment(db, actor: Actor, comment_id: str, data: dict) -> dict:
         changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
         if not changed:
             return to_dict(row)
-        tx.conn.execute(comments.update().where(comments.c.id == row.id).values(
-            **{k: values[k] for k in changed}, updated_at=now()))
+        tx.conn.execute(
+            comments.update()
+            .where(comments.c.id == row.id)
+            .values(**{k: values[k] for k in changed}, updated_at=now())
+        )
         if "body" in changed:
             search.index(tx.conn, "comment", row.id, row.project_id, row.passage or "", values["body"])
         action = "comment.update"
         if changed == ["resolved"]:
             action = "comment.resolve" if values["resolved"] else "comment.reopen"
-        audit.record(tx, actor, action, project_id=row.project_id, target_type="comment", target_id=row.id,
-                     changed_fields=changed)
+        audit.record(
+            tx,
+            actor,
+            action,
+            project_id=row.project_id,
+            target_type="comment",
+            target_id=row.id,
+            changed_fields=changed,
+        )
         out = to_dict(_fetch(tx.conn, row.id))
         tx.publish(row.project_id, "comment.updated", comment=_bounded(out), changed=changed)
         return out
@@ -140,6 +191,13 @@ def delete_comment(db, actor: Actor, comment_id: str) -> None:
         row = load(tx.conn, actor, comment_id)
         tx.conn.execute(comments.delete().where(comments.c.id == row.id))
         search.remove(tx.conn, "comment", [row.id])
-        audit.record(tx, actor, "comment.delete", project_id=row.project_id, target_type="comment",
-                     target_id=row.id, detail={"on": row.target_type, "on_id": row.target_id})
+        audit.record(
+            tx,
+            actor,
+            "comment.delete",
+            project_id=row.project_id,
+            target_type="comment",
+            target_id=row.id,
+            detail={"on": row.target_type, "on_id": row.target_id},
+        )
         tx.publish(row.project_id, "comment.deleted", id=row.id)

@@ -28,20 +28,30 @@ MAX_ARGV = 100
 MAX_ARG = 4096
 DEFAULT_TIMEOUT_S = 600
 MAX_TIMEOUT_S = 3600
-SCHEMES = {"sqlite": ("sqlite",), "postgresql": ("postgresql", "postgres", "postgresql+psycopg"),
-           "mysql": ("mysql", "mariadb", "mysql+pymysql")}
+SCHEMES = {
+    "sqlite": ("sqlite",),
+    "postgresql": ("postgresql", "postgres", "postgresql+psycopg"),
+    "mysql": ("mysql", "mariadb", "mysql+pymysql"),
+}
 FIELDS = ("enabled", "code_root", "recipes", "databases", "exec_allowlist", "exec_network")
 
 
 def default_config() -> dict:
-    return {"enabled": False, "code_root": None, "recipes": [], "databases": [], "exec_allowlist": [],
-            "exec_network": False}
+    return {
+        "enabled": False,
+        "code_root": None,
+        "recipes": [],
+        "databases": [],
+        "exec_allowlist": [],
+        "exec_network": False,
+    }
 
 
 def load_config(conn, project_id: str) -> dict:
     """The stored config with its secrets, for the connector itself; never hand this to a client."""
-    row = conn.execute(select(connector_configs.c.config).where(
-        connector_configs.c.project_id == project_id)).first()
+    row = conn.execute(
+        select(connector_configs.c.config).where(connector_configs.c.project_id == project_id)
+    ).first()
     config = default_config()
     if row is not None and isinstance(row.config, dict):
         config.update({k: v for k, v in row.config.items() if k in FIELDS})
@@ -71,16 +81,20 @@ def mask_url(url: str | None) -> str | None:
     if (netloc, query, fragment) == (parts.netloc, parts.query, parts.fragment):
         return url
     # Rebuilt by hand: urlunsplit would drop the empty host of sqlite:////abs/path.
-    return (f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
-            + (f"#{fragment}" if fragment else ""))
-
+    return (
+        f"{parts.scheme}://{netloc}{parts.path}"
+        + (f"?{query}" if query else "")
+        + (f"#{fragment}" if fragment else "")
+    )
 
 
 def public_view(config: dict) -> dict:
     """What clients see: database passwords replaced by a mask that PUT understands as 'keep it'."""
     out = {k: v for k, v in config.items()}
-    out["databases"] = [{**d, "read_url": mask_url(d.get("read_url")), "write_url": mask_url(d.get("write_url"))}
-                        for d in config.get("databases", [])]
+    out["databases"] = [
+        {**d, "read_url": mask_url(d.get("read_url")), "write_url": mask_url(d.get("write_url"))}
+        for d in config.get("databases", [])
+    ]
     return out
 
 
@@ -106,7 +120,9 @@ def _code_root(value, protected: tuple[str, ...]) -> str | None:
     for place in protected:
         if _inside(place, real):
             # An agent that can read the workspace database can read every token hash and private plan.
-            raise InvalidArgument("code_root must not contain Plan Desk's own data directory", field="code_root")
+            raise InvalidArgument(
+                "code_root must not contain Plan Desk's own data directory", field="code_root"
+            )
     return real
 
 
@@ -124,20 +140,29 @@ def _recipes(value) -> list[dict]:
     for i, r in enumerate(value):
         where = f"recipes[{i}]"
         if not isinstance(r, dict):
-            raise InvalidArgument(f"{where} must be an object {{name, kind, argv, timeout_s, env, network}}",
-                                  field=where)
+            raise InvalidArgument(
+                f"{where} must be an object {{name, kind, argv, timeout_s, env, network}}", field=where
+            )
         fields.reject_unknown(r, ("name", "kind", "argv", "timeout_s", "env", "network"))
         name = fields.text(f"{where}.name", r.get("name"), max_len=64, required=True, strip=True)
         if not NAME.fullmatch(name):
-            raise InvalidArgument(f"{where}.name may hold letters, digits, '.', '_' and '-'", field=f"{where}.name")
+            raise InvalidArgument(
+                f"{where}.name may hold letters, digits, '.', '_' and '-'", field=f"{where}.name"
+            )
         if name in seen:
             raise InvalidArgument(f"two recipes are named {name!r}", field=f"{where}.name")
         seen.add(name)
         kind = fields.choice(f"{where}.kind", r.get("kind"), RECIPE_KINDS, required=True)
         argv = _text_list(f"{where}.argv", r.get("argv"), max_items=MAX_ARGV, max_len=MAX_ARG)
-        timeout = fields.number(f"{where}.timeout_s", r.get("timeout_s"), minimum=1, maximum=MAX_TIMEOUT_S,
-                                integer=True)
-        recipe: dict[str, Any] = {"name": name, "kind": kind, "argv": argv, "timeout_s": timeout or DEFAULT_TIMEOUT_S}
+        timeout = fields.number(
+            f"{where}.timeout_s", r.get("timeout_s"), minimum=1, maximum=MAX_TIMEOUT_S, integer=True
+        )
+        recipe: dict[str, Any] = {
+            "name": name,
+            "kind": kind,
+            "argv": argv,
+            "timeout_s": timeout or DEFAULT_TIMEOUT_S,
+        }
         env = _recipe_env(f"{where}.env", r.get("env"))
         if env:
             recipe["env"] = env  # the sandbox starts from an empty environment: this is all the recipe gets
@@ -145,7 +170,9 @@ def _recipes(value) -> list[dict]:
         if network is not None:
             if not isinstance(network, bool):
                 raise InvalidArgument(f"{where}.network must be true or false", field=f"{where}.network")
-            recipe["network"] = network  # deploy recipes reach the network by default; others only if declared
+            recipe["network"] = (
+                network  # deploy recipes reach the network by default; others only if declared
+            )
         out.append(recipe)
     return out
 
@@ -158,15 +185,19 @@ def _recipe_env(field: str, value) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict) or len(value) > MAX_RECIPE_ENV:
-        raise InvalidArgument(f"{field} must be an object of at most {MAX_RECIPE_ENV} NAME: value pairs",
-                              field=field)
+        raise InvalidArgument(
+            f"{field} must be an object of at most {MAX_RECIPE_ENV} NAME: value pairs", field=field
+        )
     out = {}
     for name, raw in value.items():
         if not isinstance(name, str) or not ENV_NAME.fullmatch(name):
-            raise InvalidArgument(f"{field}: {str(name)[:40]!r} is not a variable name (letters, digits, _)",
-                                  field=field)
+            raise InvalidArgument(
+                f"{field}: {str(name)[:40]!r} is not a variable name (letters, digits, _)", field=field
+            )
         if name in ("LD_PRELOAD", "LD_LIBRARY_PATH", "PATH"):
-            raise InvalidArgument(f"{field}: {name} is set by the sandbox and cannot be declared", field=field)
+            raise InvalidArgument(
+                f"{field}: {name} is set by the sandbox and cannot be declared", field=field
+            )
         out[name] = fields.text(f"{field}.{name}", raw, max_len=4000, required=True)
     return out
 
@@ -192,8 +223,9 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
-def _databases(value, previous: list[dict], protected: tuple[str, ...] = (),
-               own_files: tuple[str, ...] = ()) -> list[dict]:
+def _databases(
+    value, previous: list[dict], protected: tuple[str, ...] = (), own_files: tuple[str, ...] = ()
+) -> list[dict]:
     if not isinstance(value, list):
         raise InvalidArgument("databases must be a list", field="databases")
     if len(value) > MAX_DATABASES:
@@ -203,12 +235,16 @@ def _databases(value, previous: list[dict], protected: tuple[str, ...] = (),
     for i, d in enumerate(value):
         where = f"databases[{i}]"
         if not isinstance(d, dict):
-            raise InvalidArgument(f"{where} must be an object {{name, engine, read_url, write_url}}", field=where)
+            raise InvalidArgument(
+                f"{where} must be an object {{name, engine, read_url, write_url}}", field=where
+            )
         fields.reject_unknown(d, ("name", "engine", "read_url", "write_url"))
         name = fields.text(f"{where}.name", d.get("name"), max_len=64, required=True, strip=True)
         if not NAME.fullmatch(name) or name in seen:
-            raise InvalidArgument(f"{where}.name must be unique and hold letters, digits, '.', '_' or '-'",
-                                  field=f"{where}.name")
+            raise InvalidArgument(
+                f"{where}.name must be unique and hold letters, digits, '.', '_' or '-'",
+                field=f"{where}.name",
+            )
         seen.add(name)
         engine = fields.choice(f"{where}.engine", d.get("engine"), DB_ENGINES, required=True)
         entry: dict[str, Any] = {"name": name, "engine": engine}
@@ -216,18 +252,36 @@ def _databases(value, previous: list[dict], protected: tuple[str, ...] = (),
             url = _db_url(f"{where}.{key}", engine, d.get(key), required=required)
             old = before.get(name)
             # The client sent back the masked form it was shown: keep the stored secret.
-            if url and MASK in url and old and old["engine"] == engine and old.get(key) and mask_url(old[key]) == url:
+            if (
+                url
+                and MASK in url
+                and old
+                and old["engine"] == engine
+                and old.get(key)
+                and mask_url(old[key]) == url
+            ):
                 url = old[key]
-            if url and engine == "sqlite" and any(_inside(url[len("sqlite:///"):].split("?", 1)[0], p)
-                                                  for p in protected):
-                raise InvalidArgument(f"{where}.{key} must not be Plan Desk's own database", field=f"{where}.{key}")
+            if (
+                url
+                and engine == "sqlite"
+                and any(_inside(url[len("sqlite:///") :].split("?", 1)[0], p) for p in protected)
+            ):
+                raise InvalidArgument(
+                    f"{where}.{key} must not be Plan Desk's own database", field=f"{where}.{key}"
+                )
             if url and MASK in url:
-                raise InvalidArgument(f"{where}.{key} still holds the password mask; type the password",
-                                      field=f"{where}.{key}")
-            if url and engine == "sqlite" and any(_same_file(url[len("sqlite:///"):].split("?", 1)[0], f)
-                                                  for f in own_files):
+                raise InvalidArgument(
+                    f"{where}.{key} still holds the password mask; type the password", field=f"{where}.{key}"
+                )
+            if (
+                url
+                and engine == "sqlite"
+                and any(_same_file(url[len("sqlite:///") :].split("?", 1)[0], f) for f in own_files)
+            ):
                 # The same file under another name (a symlink, a hard link, /./ or //) is still our own.
-                raise InvalidArgument(f"{where}.{key} must not be Plan Desk's own database", field=f"{where}.{key}")
+                raise InvalidArgument(
+                    f"{where}.{key} must not be Plan Desk's own database", field=f"{where}.{key}"
+                )
             entry[key] = url
         out.append(entry)
     return out
@@ -241,8 +295,11 @@ def _allowlist(value) -> list[str]:
     out: list[str] = []
     for v in value:
         if not isinstance(v, str) or not PROGRAM.fullmatch(v):
-            raise InvalidArgument("exec_allowlist holds bare program names (like pytest or ls), not paths or "
-                                  f"commands: {str(v)[:60]!r}", field="exec_allowlist")
+            raise InvalidArgument(
+                "exec_allowlist holds bare program names (like pytest or ls), not paths or "
+                f"commands: {str(v)[:60]!r}",
+                field="exec_allowlist",
+            )
         if v not in out:
             out.append(v)
     return out
@@ -262,7 +319,9 @@ def clean(data, previous: dict, *, protected: tuple[str, ...] = (), own_files: t
     if "recipes" in data:
         config["recipes"] = _recipes(data["recipes"])
     if "databases" in data:
-        config["databases"] = _databases(data["databases"], previous.get("databases", []), protected, own_files)
+        config["databases"] = _databases(
+            data["databases"], previous.get("databases", []), protected, own_files
+        )
     if "exec_allowlist" in data:
         config["exec_allowlist"] = _allowlist(data["exec_allowlist"])
     return config
@@ -270,23 +329,33 @@ def clean(data, previous: dict, *, protected: tuple[str, ...] = (), own_files: t
 
 def get_config(db, actor: Actor, project_id: str) -> dict:
     from plandesk.core import projects
+
     with db.read() as conn:
         row = projects.load(conn, actor, project_id)
         config = load_config(conn, row.id)
-        stored = conn.execute(select(connector_configs.c.updated_at).where(
-            connector_configs.c.project_id == row.id)).first()
-    return {"project_id": row.id, **public_view(config), "updated_at": iso(stored.updated_at) if stored else None}
+        stored = conn.execute(
+            select(connector_configs.c.updated_at).where(connector_configs.c.project_id == row.id)
+        ).first()
+    return {
+        "project_id": row.id,
+        **public_view(config),
+        "updated_at": iso(stored.updated_at) if stored else None,
+    }
 
 
 def put_config(db, actor: Actor, project_id: str, data, *, data_dir: str | None = None) -> dict:
     """Owner or admin, as a person: recipes and the allowlist decide what code runs on this machine."""
     if actor.token_id is not None:
-        raise Forbidden("connector settings are changed by a person in the UI; a token cannot change them",
-                        permission="connector.configure")
+        raise Forbidden(
+            "connector settings are changed by a person in the UI; a token cannot change them",
+            permission="connector.configure",
+        )
     actor.require_role("owner", "admin", what="changing the code connector settings")
     from plandesk.core import projects
-    protected = tuple(p for p in (data_dir, os.path.dirname(db.engine.url.database or "") if db.is_sqlite else None)
-                      if p)
+
+    protected = tuple(
+        p for p in (data_dir, os.path.dirname(db.engine.url.database or "") if db.is_sqlite else None) if p
+    )
     # A PostgreSQL workspace is recognised by identity when the connector connects (and by the connection test).
     own_files = (db.engine.url.database,) if db.is_sqlite and db.engine.url.database else ()
     with db.write() as tx:
@@ -294,14 +363,27 @@ def put_config(db, actor: Actor, project_id: str, data, *, data_dir: str | None 
         previous = load_config(tx.conn, row.id)
         config = clean(data, previous, protected=protected, own_files=own_files)
         ts = now()
-        if tx.conn.execute(select(connector_configs.c.project_id).where(
-                connector_configs.c.project_id == row.id)).first():
-            tx.conn.execute(connector_configs.update().where(connector_configs.c.project_id == row.id)
-                            .values(config=config, updated_at=ts))
+        if tx.conn.execute(
+            select(connector_configs.c.project_id).where(connector_configs.c.project_id == row.id)
+        ).first():
+            tx.conn.execute(
+                connector_configs.update()
+                .where(connector_configs.c.project_id == row.id)
+                .values(config=config, updated_at=ts)
+            )
         else:
-            tx.conn.execute(connector_configs.insert().values(project_id=row.id, config=config, updated_at=ts))
+            tx.conn.execute(
+                connector_configs.insert().values(project_id=row.id, config=config, updated_at=ts)
+            )
         changed = sorted(k for k in FIELDS if config.get(k) != previous.get(k))
-        audit.record(tx, actor, "connector.configure", project_id=row.id, target_type="project",
-                     target_id=row.id, changed_fields=changed)
+        audit.record(
+            tx,
+            actor,
+            "connector.configure",
+            project_id=row.id,
+            target_type="project",
+            target_id=row.id,
+            changed_fields=changed,
+        )
         tx.publish(row.id, "connector.updated", id=row.id)
     return {"project_id": row.id, **public_view(config), "updated_at": iso(ts)}

@@ -41,7 +41,7 @@ def step(conn, project_id: str, nodes: list[str], *, towards: str) -> list[tuple
     """
     out: list[tuple[str, str]] = []
     for at in range(0, len(nodes), _CHUNK):
-        rows = conn.execute(_STEP[towards], {"project_id": project_id, "ids": nodes[at:at + _CHUNK]}).all()
+        rows = conn.execute(_STEP[towards], {"project_id": project_id, "ids": nodes[at : at + _CHUNK]}).all()
         out.extend((a, b) for a, b in rows)
     return out
 
@@ -60,8 +60,8 @@ def path_between(conn, project_id: str, *, start: str, goal: str) -> list[str] |
     """
     if start == goal:
         return [start]
-    up: dict[str, str | None] = {start: None}    # prerequisite reached -> the dependent it was reached from
-    down: dict[str, str | None] = {goal: None}   # dependent reached -> the prerequisite it was reached from
+    up: dict[str, str | None] = {start: None}  # prerequisite reached -> the dependent it was reached from
+    down: dict[str, str | None] = {goal: None}  # dependent reached -> the prerequisite it was reached from
     up_front, down_front = [start], [goal]
     while up_front and down_front:
         if len(up) + len(down) > WALK_BUDGET:
@@ -78,6 +78,7 @@ def path_between(conn, project_id: str, *, start: str, goal: str) -> list[str] |
 def _path_in_memory(conn, project_id: str, *, start: str, goal: str) -> list[str] | None:
     """The same question over every dependency edge of the project, read in one query."""
     from plandesk.core.graph import prerequisites
+
     pre = prerequisites(conn, project_id)
     parent: dict[str, str | None] = {start: None}
     queue = deque([start])
@@ -142,8 +143,12 @@ def _unfinished_links(*, forward: bool):
     else:
         near, near_type, far, label = e.from_id, e.from_type, e.to_id, e.label == "depends_on"
     joined = edges.outerjoin(_PRE, _PRE.c.id == far)
-    where = [e.project_id == bindparam("project_id"), near_type == "task", label,
-             or_(_PRE.c.status.is_(None), _PRE.c.status != "done")]
+    where = [
+        e.project_id == bindparam("project_id"),
+        near_type == "task",
+        label,
+        or_(_PRE.c.status.is_(None), _PRE.c.status != "done"),
+    ]
     return joined, where, near, (near, far, _PRE.c.label, _PRE.c.status)
 
 
@@ -151,7 +156,9 @@ def _unfinished_statement():
     parts = []
     for forward in (True, False):
         joined, where, near, cols = _unfinished_links(forward=forward)
-        parts.append(select(*cols).select_from(joined).where(*where, near.in_(bindparam("ids", expanding=True))))
+        parts.append(
+            select(*cols).select_from(joined).where(*where, near.in_(bindparam("ids", expanding=True)))
+        )
     return union_all(*parts)
 
 
@@ -162,8 +169,9 @@ def unfinished_prerequisites(conn, project_id: str, task_ids: list[str]) -> dict
     """For the given tasks, their prerequisites that are not done: [(id, label, status)] by task id."""
     out: dict[str, list[tuple]] = {}
     for at in range(0, len(task_ids), _CHUNK):
-        ids = task_ids[at:at + _CHUNK]
-        for task_id, pre_id, label, status in conn.execute(_UNFINISHED, {"project_id": project_id,
-                                                                         "ids": ids}).all():
+        ids = task_ids[at : at + _CHUNK]
+        for task_id, pre_id, label, status in conn.execute(
+            _UNFINISHED, {"project_id": project_id, "ids": ids}
+        ).all():
             out.setdefault(task_id, []).append((pre_id, label, status))
     return out

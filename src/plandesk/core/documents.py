@@ -24,15 +24,31 @@ UNFILED = "unfiled"  # list_documents(folder_id="unfiled"): the documents filed 
 
 def event_view(r) -> dict:
     """What a live page needs to know that a document changed; NOTIFY payloads stay far below 8 kB."""
-    return {"id": r.id, "project_id": r.project_id, "title": r.title[:200], "status_line": r.status_line,
-            "parent_id": r.parent_id, "folder_id": r.folder_id, "version": r.version}
+    return {
+        "id": r.id,
+        "project_id": r.project_id,
+        "title": r.title[:200],
+        "status_line": r.status_line,
+        "parent_id": r.parent_id,
+        "folder_id": r.folder_id,
+        "version": r.version,
+    }
 
 
 def to_dict(r, *, verbose: bool = True) -> dict:
     body = r.body or ""
-    out = {"id": r.id, "project_id": r.project_id, "title": r.title, "body": body,
-           "status_line": r.status_line, "parent_id": r.parent_id, "folder_id": r.folder_id,
-           "version": r.version, "created_at": iso(r.created_at), "updated_at": iso(r.updated_at)}
+    out = {
+        "id": r.id,
+        "project_id": r.project_id,
+        "title": r.title,
+        "body": body,
+        "status_line": r.status_line,
+        "parent_id": r.parent_id,
+        "folder_id": r.folder_id,
+        "version": r.version,
+        "created_at": iso(r.created_at),
+        "updated_at": iso(r.updated_at),
+    }
     if not verbose and len(body) > PREVIEW_CHARS:
         out["body"] = body[:PREVIEW_CHARS]
         out["body_truncated"] = True
@@ -67,8 +83,9 @@ def clean(data: dict, *, creating: bool) -> dict:
     if "body" in data:
         out["body"] = fields.text("body", data["body"], max_len=MAX_BODY) or ""
     if "status_line" in data:
-        out["status_line"] = fields.text("status_line", data["status_line"], max_len=MAX_STATUS_LINE,
-                                         strip=True) or None
+        out["status_line"] = (
+            fields.text("status_line", data["status_line"], max_len=MAX_STATUS_LINE, strip=True) or None
+        )
     for key in ("parent_id", "folder_id"):
         if key in data:
             out[key] = fields.ident(key, data[key], required=False)
@@ -89,8 +106,13 @@ def load(conn, actor: Actor, document_id: str, *, for_update: bool = False, fiel
 
 
 def check_folder(conn, project_id: str, folder_id: str | None, *, field: str = "folder_id") -> None:
-    if folder_id is not None and conn.execute(select(folders.c.id).where(
-            folders.c.id == folder_id, folders.c.project_id == project_id)).first() is None:
+    if (
+        folder_id is not None
+        and conn.execute(
+            select(folders.c.id).where(folders.c.id == folder_id, folders.c.project_id == project_id)
+        ).first()
+        is None
+    ):
         raise NotFound("folder", folder_id, field=field)
 
 
@@ -102,30 +124,50 @@ def _check_parent(conn, project_id: str, document_id: str, parent_id: str | None
         raise Conflict("a document cannot be its own parent", field="parent_id")
     current, seen = parent_id, set()
     while current is not None and current not in seen:
-        r = conn.execute(select(documents.c.project_id, documents.c.parent_id).where(
-            documents.c.id == current)).first()
+        r = conn.execute(
+            select(documents.c.project_id, documents.c.parent_id).where(documents.c.id == current)
+        ).first()
         if r is None or r.project_id != project_id:
             if current == parent_id:
                 raise NotFound("document", parent_id, field="parent_id")
             break
         if current == document_id:
-            raise Conflict("that parent sits below this document; nesting it there would make a loop",
-                           field="parent_id")
+            raise Conflict(
+                "that parent sits below this document; nesting it there would make a loop", field="parent_id"
+            )
         seen.add(current)
         current = r.parent_id
 
 
 def _outgoing(conn, project_id: str, document_id: str) -> list:
-    return conn.execute(select(edges).where(
-        edges.c.project_id == project_id, edges.c.from_type == "document",
-        edges.c.from_id == document_id).order_by(edges.c.created_at, edges.c.id)).all()
+    return conn.execute(
+        select(edges)
+        .where(
+            edges.c.project_id == project_id, edges.c.from_type == "document", edges.c.from_id == document_id
+        )
+        .order_by(edges.c.created_at, edges.c.id)
+    ).all()
 
 
 def _resolve(conn, project_id: str, document_id: str, ids: list[str]) -> list[tuple[str, str]]:
-    task_ids = set(conn.execute(select(tasks.c.id).where(tasks.c.project_id == project_id,
-                                                         tasks.c.id.in_(ids))).scalars()) if ids else set()
-    doc_ids = set(conn.execute(select(documents.c.id).where(
-        documents.c.project_id == project_id, documents.c.id.in_(ids))).scalars()) if ids else set()
+    task_ids = (
+        set(
+            conn.execute(
+                select(tasks.c.id).where(tasks.c.project_id == project_id, tasks.c.id.in_(ids))
+            ).scalars()
+        )
+        if ids
+        else set()
+    )
+    doc_ids = (
+        set(
+            conn.execute(
+                select(documents.c.id).where(documents.c.project_id == project_id, documents.c.id.in_(ids))
+            ).scalars()
+        )
+        if ids
+        else set()
+    )
     out = []
     for ident in ids:
         if ident == document_id:
@@ -148,15 +190,31 @@ def set_links(tx: Tx, actor: Actor, project_id: str, document_id: str, ids: list
     for e in existing:
         if e.to_id not in keep:
             conn.execute(edges.delete().where(edges.c.id == e.id))
-            audit.record(tx, actor, "edge.delete", project_id=project_id, target_type="edge", target_id=e.id,
-                         detail={"from": e.from_id, "to": e.to_id, "label": e.label})
+            audit.record(
+                tx,
+                actor,
+                "edge.delete",
+                project_id=project_id,
+                target_type="edge",
+                target_id=e.id,
+                detail={"from": e.from_id, "to": e.to_id, "label": e.label},
+            )
             tx.publish(project_id, "edge.deleted", id=e.id)
     present = {e.to_id for e in existing}
     for kind, ident in targets:
         if ident not in present:
-            edge_core.insert(tx, actor, project_id, {
-                "from_type": "document", "from_id": document_id, "to_type": kind, "to_id": ident,
-                "label": "documents" if kind == "task" else "references"})
+            edge_core.insert(
+                tx,
+                actor,
+                project_id,
+                {
+                    "from_type": "document",
+                    "from_id": document_id,
+                    "to_type": kind,
+                    "to_id": ident,
+                    "label": "documents" if kind == "task" else "references",
+                },
+            )
 
 
 def _titles(conn, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -164,35 +222,72 @@ def _titles(conn, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     task_ids = [i for t, i in pairs if t == "task"]
     doc_ids = [i for t, i in pairs if t == "document"]
     if task_ids:
-        out.update({("task", i): label for i, label in conn.execute(
-            select(tasks.c.id, tasks.c.label).where(tasks.c.id.in_(task_ids)))})
+        out.update(
+            {
+                ("task", i): label
+                for i, label in conn.execute(
+                    select(tasks.c.id, tasks.c.label).where(tasks.c.id.in_(task_ids))
+                )
+            }
+        )
     if doc_ids:
-        out.update({("document", i): title for i, title in conn.execute(
-            select(documents.c.id, documents.c.title).where(documents.c.id.in_(doc_ids)))})
+        out.update(
+            {
+                ("document", i): title
+                for i, title in conn.execute(
+                    select(documents.c.id, documents.c.title).where(documents.c.id.in_(doc_ids))
+                )
+            }
+        )
     return out
 
 
 def links_of(conn, project_id: str, document_id: str) -> dict:
     """Outgoing links and incoming backlinks, each {type, id, title, label, edge_id}."""
     out_rows = _outgoing(conn, project_id, document_id)
-    in_rows = conn.execute(select(edges).where(
-        edges.c.project_id == project_id, edges.c.to_type == "document",
-        edges.c.to_id == document_id).order_by(edges.c.created_at, edges.c.id)).all()
-    titles = _titles(conn, [(e.to_type, e.to_id) for e in out_rows] + [(e.from_type, e.from_id) for e in in_rows])
+    in_rows = conn.execute(
+        select(edges)
+        .where(edges.c.project_id == project_id, edges.c.to_type == "document", edges.c.to_id == document_id)
+        .order_by(edges.c.created_at, edges.c.id)
+    ).all()
+    titles = _titles(
+        conn, [(e.to_type, e.to_id) for e in out_rows] + [(e.from_type, e.from_id) for e in in_rows]
+    )
     return {
-        "links": [{"type": e.to_type, "id": e.to_id, "title": titles.get((e.to_type, e.to_id)),
-                   "label": e.label, "edge_id": e.id} for e in out_rows],
-        "backlinks": [{"type": e.from_type, "id": e.from_id, "title": titles.get((e.from_type, e.from_id)),
-                       "label": e.label, "edge_id": e.id} for e in in_rows],
+        "links": [
+            {
+                "type": e.to_type,
+                "id": e.to_id,
+                "title": titles.get((e.to_type, e.to_id)),
+                "label": e.label,
+                "edge_id": e.id,
+            }
+            for e in out_rows
+        ],
+        "backlinks": [
+            {
+                "type": e.from_type,
+                "id": e.from_id,
+                "title": titles.get((e.from_type, e.from_id)),
+                "label": e.label,
+                "edge_id": e.id,
+            }
+            for e in in_rows
+        ],
     }
 
 
 def _full(conn, row, *, verbose: bool = True) -> dict:
     out = to_dict(row, verbose=verbose)
     out.update(links_of(conn, row.project_id, row.id))
-    out["children"] = [{"id": i, "title": t} for i, t in conn.execute(
-        select(documents.c.id, documents.c.title).where(documents.c.parent_id == row.id)
-        .order_by(documents.c.title, documents.c.id))]
+    out["children"] = [
+        {"id": i, "title": t}
+        for i, t in conn.execute(
+            select(documents.c.id, documents.c.title)
+            .where(documents.c.parent_id == row.id)
+            .order_by(documents.c.title, documents.c.id)
+        )
+    ]
     return out
 
 
@@ -216,11 +311,21 @@ def insert(tx: Tx, actor: Actor, project_id: str, data: dict) -> dict:
     check_folder(conn, prow.id, values.get("folder_id"))
     values.setdefault("body", "")
     ts = now()
-    conn.execute(documents.insert().values(id=did, project_id=prow.id, version=1, created_at=ts, updated_at=ts,
-                                           **values))
+    conn.execute(
+        documents.insert().values(
+            id=did, project_id=prow.id, version=1, created_at=ts, updated_at=ts, **values
+        )
+    )
     search.index(conn, "document", did, prow.id, values["title"], values["body"])
-    audit.record(tx, actor, "document.create", project_id=prow.id, target_type="document", target_id=did,
-                 changed_fields=sorted(list(values) + (["link_to"] if link_to else [])))
+    audit.record(
+        tx,
+        actor,
+        "document.create",
+        project_id=prow.id,
+        target_type="document",
+        target_id=did,
+        changed_fields=sorted(list(values) + (["link_to"] if link_to else [])),
+    )
     if link_to:
         set_links(tx, actor, prow.id, did, link_to)
     row = _fetch(conn, did)
@@ -239,10 +344,19 @@ def get_document(db, actor: Actor, document_id: str, verbose: bool = True) -> di
         return _full(conn, load(conn, actor, document_id), verbose=verbose)
 
 
-def list_documents(db, actor: Actor, project_id: str, folder_id: str | None = None, verbose: bool = False,
-                   *, limit: int | None = None, cursor: str | None = None) -> dict:
+def list_documents(
+    db,
+    actor: Actor,
+    project_id: str,
+    folder_id: str | None = None,
+    verbose: bool = False,
+    *,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> dict:
     """Documents (bodies bounded unless verbose), ordered by title, and the project's folder tree."""
     from plandesk.core import folders as folder_core
+
     with db.read() as conn:
         prow = projects.load(conn, actor, project_id)
         q = select(documents).where(documents.c.project_id == prow.id)
@@ -252,16 +366,32 @@ def list_documents(db, actor: Actor, project_id: str, folder_id: str | None = No
             fid = fields.ident("folder_id", folder_id)
             check_folder(conn, prow.id, fid)
             q = q.where(documents.c.folder_id == fid)
-        result = page(conn, q, documents, lambda r: to_dict(r, verbose=verbose),
-                      limit=limit or MAX_LIST_LIMIT, cursor=cursor, order="title")
-        unfiled = conn.execute(select(func.count()).select_from(documents).where(
-            documents.c.project_id == prow.id, documents.c.folder_id.is_(None))).scalar_one()
-        return {"documents": result["items"], "folders": folder_core.tree(conn, prow.id),
-                "unfiled_count": unfiled, "total": result["total"], "next_cursor": result["next_cursor"]}
+        result = page(
+            conn,
+            q,
+            documents,
+            lambda r: to_dict(r, verbose=verbose),
+            limit=limit or MAX_LIST_LIMIT,
+            cursor=cursor,
+            order="title",
+        )
+        unfiled = conn.execute(
+            select(func.count())
+            .select_from(documents)
+            .where(documents.c.project_id == prow.id, documents.c.folder_id.is_(None))
+        ).scalar_one()
+        return {
+            "documents": result["items"],
+            "folders": folder_core.tree(conn, prow.id),
+            "unfiled_count": unfiled,
+            "total": result["total"],
+            "next_cursor": result["next_cursor"],
+        }
 
 
-def apply_update(tx: Tx, actor: Actor, row, values: dict, *, expected: int | None,
-                 action: str = "document.update") -> dict:
+def apply_update(
+    tx: Tx, actor: Actor, row, values: dict, *, expected: int | None, action: str = "document.update"
+) -> dict:
     """Write a change with compare-and-set on version, keeping the prior state as a revision."""
     conn = tx.conn
     fields.require_version("document", expected, row.version)
@@ -279,19 +409,37 @@ def apply_update(tx: Tx, actor: Actor, row, values: dict, *, expected: int | Non
     if not changed:
         return _full(conn, row)
     revisions.snapshot(tx, actor, "document", {**to_dict(row), "link_to": current_links}, changed)
-    result = conn.execute(documents.update().where(documents.c.id == row.id, documents.c.version == row.version)
-                          .values(**{k: values[k] for k in changed if k != "link_to"},
-                                  version=row.version + 1, updated_at=now()))
+    result = conn.execute(
+        documents.update()
+        .where(documents.c.id == row.id, documents.c.version == row.version)
+        .values(
+            **{k: values[k] for k in changed if k != "link_to"}, version=row.version + 1, updated_at=now()
+        )
+    )
     if result.rowcount != 1:
-        raise Conflict("document was changed by someone else at the same moment; re-read it and retry",
-                       field="version")
+        raise Conflict(
+            "document was changed by someone else at the same moment; re-read it and retry", field="version"
+        )
     if "link_to" in changed:
         set_links(tx, actor, row.project_id, row.id, link_to)
     if "title" in changed or "body" in changed:
-        search.index(conn, "document", row.id, row.project_id, values.get("title", row.title),
-                     values.get("body", row.body))
-    audit.record(tx, actor, action, project_id=row.project_id, target_type="document", target_id=row.id,
-                 changed_fields=changed)
+        search.index(
+            conn,
+            "document",
+            row.id,
+            row.project_id,
+            values.get("title", row.title),
+            values.get("body", row.body),
+        )
+    audit.record(
+        tx,
+        actor,
+        action,
+        project_id=row.project_id,
+        target_type="document",
+        target_id=row.id,
+        changed_fields=changed,
+    )
     fresh = _fetch(conn, row.id)
     tx.publish(row.project_id, "document.updated", document=event_view(fresh), changed=changed)
     return _full(conn, fresh)
@@ -310,25 +458,51 @@ def delete_document(db, actor: Actor, document_id: str) -> str:
     """Delete a document, its links and comments into the trash (core/trash.py); its child documents move up
     to its parent. Returns the trash item's id."""
     from plandesk.core import trash
+
     actor.require_write("deleting a document")
     with db.write() as tx:
         conn = tx.conn
         row = load(conn, actor, document_id, for_update=True)
         trash_id = trash.put(tx, actor, "document", row, row.title)
-        revisions.snapshot(tx, actor, "document", {**to_dict(row), "link_to": [
-            e.to_id for e in _outgoing(conn, row.project_id, row.id)]}, ["deleted"])
-        conn.execute(edges.delete().where(edges.c.project_id == row.project_id, or_(
-            and_(edges.c.from_type == "document", edges.c.from_id == row.id),
-            and_(edges.c.to_type == "document", edges.c.to_id == row.id))))
-        comment_ids = list(conn.execute(select(comments.c.id).where(
-            comments.c.target_type == "document", comments.c.target_id == row.id)).scalars())
+        revisions.snapshot(
+            tx,
+            actor,
+            "document",
+            {**to_dict(row), "link_to": [e.to_id for e in _outgoing(conn, row.project_id, row.id)]},
+            ["deleted"],
+        )
+        conn.execute(
+            edges.delete().where(
+                edges.c.project_id == row.project_id,
+                or_(
+                    and_(edges.c.from_type == "document", edges.c.from_id == row.id),
+                    and_(edges.c.to_type == "document", edges.c.to_id == row.id),
+                ),
+            )
+        )
+        comment_ids = list(
+            conn.execute(
+                select(comments.c.id).where(
+                    comments.c.target_type == "document", comments.c.target_id == row.id
+                )
+            ).scalars()
+        )
         if comment_ids:
             conn.execute(comments.delete().where(comments.c.id.in_(comment_ids)))
             search.remove(conn, "comment", comment_ids)
-        conn.execute(documents.update().where(documents.c.parent_id == row.id).values(parent_id=row.parent_id))
+        conn.execute(
+            documents.update().where(documents.c.parent_id == row.id).values(parent_id=row.parent_id)
+        )
         conn.execute(documents.delete().where(documents.c.id == row.id))
         search.remove(conn, "document", [row.id])
-        audit.record(tx, actor, "document.delete", project_id=row.project_id, target_type="document",
-                     target_id=row.id, detail={"title": row.title, "comments_removed": len(comment_ids)})
+        audit.record(
+            tx,
+            actor,
+            "document.delete",
+            project_id=row.project_id,
+            target_type="document",
+            target_id=row.id,
+            detail={"title": row.title, "comments_removed": len(comment_ids)},
+        )
         tx.publish(row.project_id, "document.deleted", id=row.id, trash_id=trash_id)
     return trash_id

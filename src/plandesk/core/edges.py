@@ -24,14 +24,35 @@ _TABLE = {"task": tasks, "document": documents}
 
 
 def to_dict(r) -> dict:
-    return {"id": r.id, "project_id": r.project_id, "from_type": r.from_type, "from_id": r.from_id,
-            "to_type": r.to_type, "to_id": r.to_id, "label": r.label, "style": r.style,
-            "arrow_direction": r.arrow_direction, "created_at": iso(r.created_at)}
+    return {
+        "id": r.id,
+        "project_id": r.project_id,
+        "from_type": r.from_type,
+        "from_id": r.from_id,
+        "to_type": r.to_type,
+        "to_id": r.to_id,
+        "label": r.label,
+        "style": r.style,
+        "arrow_direction": r.arrow_direction,
+        "created_at": iso(r.created_at),
+    }
 
 
 def clean(data: dict) -> dict:
-    fields.reject_unknown(data, ("from_type", "from_id", "to_type", "to_id", "from_task_id", "to_task_id",
-                                 "label", "style", "arrow_direction"))
+    fields.reject_unknown(
+        data,
+        (
+            "from_type",
+            "from_id",
+            "to_type",
+            "to_id",
+            "from_task_id",
+            "to_task_id",
+            "label",
+            "style",
+            "arrow_direction",
+        ),
+    )
     out = dict(data)
     # The short form of Plan Desk's first tools: a task-to-task edge by two ids.
     if out.get("from_task_id") is not None:
@@ -43,15 +64,20 @@ def clean(data: dict) -> dict:
     out.pop("from_task_id", None)
     out.pop("to_task_id", None)
     res = {
-        "from_type": fields.choice("from_type", out.get("from_type") or "task", EDGE_ENDPOINT_TYPES, required=True),
+        "from_type": fields.choice(
+            "from_type", out.get("from_type") or "task", EDGE_ENDPOINT_TYPES, required=True
+        ),
         "from_id": fields.ident("from_id", out.get("from_id")),
         "to_type": fields.choice("to_type", out.get("to_type") or "task", EDGE_ENDPOINT_TYPES, required=True),
         "to_id": fields.ident("to_id", out.get("to_id")),
         "style": fields.choice("style", out.get("style"), EDGE_STYLES),
         "arrow_direction": fields.choice("arrow_direction", out.get("arrow_direction"), ARROW_DIRECTIONS),
     }
-    default_label = "documents" if res["from_type"] == "document" and res["to_type"] == "task" else (
-        "references" if res["from_type"] == "document" else "depends_on")
+    default_label = (
+        "documents"
+        if res["from_type"] == "document" and res["to_type"] == "task"
+        else ("references" if res["from_type"] == "document" else "depends_on")
+    )
     res["label"] = fields.choice("label", out.get("label") or default_label, EDGE_LABELS, required=True)
     if res["from_type"] == res["to_type"] and res["from_id"] == res["to_id"]:
         raise InvalidArgument("an edge cannot connect a node to itself", field="to_id")
@@ -69,41 +95,63 @@ def insert(tx: Tx, actor: Actor, project_id: str, data: dict) -> dict:
         path = graph.dependency_path(conn, project_id, start=prereq, goal=dependent)
         if path is not None:
             labels = graph.labels_of(conn, path)
-            raise Conflict("this edge would close a dependency cycle: " + " → ".join(labels + [labels[0]]),
-                           field="to_id", cycle=path)
-    dup = conn.execute(select(edges.c.id).where(
-        edges.c.project_id == project_id, edges.c.from_type == values["from_type"],
-        edges.c.from_id == values["from_id"], edges.c.to_type == values["to_type"],
-        edges.c.to_id == values["to_id"], edges.c.label == values["label"])).first()
+            raise Conflict(
+                "this edge would close a dependency cycle: " + " → ".join(labels + [labels[0]]),
+                field="to_id",
+                cycle=path,
+            )
+    dup = conn.execute(
+        select(edges.c.id).where(
+            edges.c.project_id == project_id,
+            edges.c.from_type == values["from_type"],
+            edges.c.from_id == values["from_id"],
+            edges.c.to_type == values["to_type"],
+            edges.c.to_id == values["to_id"],
+            edges.c.label == values["label"],
+        )
+    ).first()
     if dup is not None:
         return to_dict(conn.execute(select(edges).where(edges.c.id == dup.id)).first())
     row = {**values, "id": new_id(), "project_id": project_id, "created_at": now()}
     conn.execute(_INSERT_EDGE, row)
-    audit.record(tx, actor, "edge.create", project_id=project_id, target_type="edge", target_id=row["id"],
-                 detail={"from": values["from_id"], "to": values["to_id"], "label": values["label"]})
+    audit.record(
+        tx,
+        actor,
+        "edge.create",
+        project_id=project_id,
+        target_type="edge",
+        target_id=row["id"],
+        detail={"from": values["from_id"], "to": values["to_id"], "label": values["label"]},
+    )
     out = to_dict(SimpleNamespace(**row))  # the row as written; nothing to read back
     tx.publish(project_id, "edge.created", edge=out)
     return out
 
 
 _INSERT_EDGE = edges.insert()
-_BOTH_TASKS = select(tasks.c.id).where(tasks.c.id.in_(bindparam("ids", expanding=True)),
-                                       tasks.c.project_id == bindparam("project_id"))
+_BOTH_TASKS = select(tasks.c.id).where(
+    tasks.c.id.in_(bindparam("ids", expanding=True)), tasks.c.project_id == bindparam("project_id")
+)
 
 
 def _check_ends(conn, project_id: str, values: dict) -> None:
     """Both ends exist in the project: one query when both are tasks (the usual case), else one per end."""
     if values["from_type"] == values["to_type"] == "task":
-        found = {r for (r,) in conn.execute(_BOTH_TASKS, {"ids": [values["from_id"], values["to_id"]],
-                                                          "project_id": project_id})}
+        found = {
+            r
+            for (r,) in conn.execute(
+                _BOTH_TASKS, {"ids": [values["from_id"], values["to_id"]], "project_id": project_id}
+            )
+        }
         for end in ("from", "to"):
             if values[f"{end}_id"] not in found:
                 raise NotFound("task", values[f"{end}_id"], field=f"{end}_id")
         return
     for end in ("from", "to"):
         table = _TABLE[values[f"{end}_type"]]
-        found = conn.execute(select(table.c.id).where(table.c.id == values[f"{end}_id"],
-                                                      table.c.project_id == project_id)).first()
+        found = conn.execute(
+            select(table.c.id).where(table.c.id == values[f"{end}_id"], table.c.project_id == project_id)
+        ).first()
         if found is None:
             raise NotFound(values[f"{end}_type"], values[f"{end}_id"], field=f"{end}_id")
 
@@ -118,8 +166,9 @@ def create_edge(db, actor: Actor, project_id: str, data: dict) -> dict:
 def list_edges(db, actor: Actor, project_id: str) -> list[dict]:
     with db.read() as conn:
         prow = projects.load(conn, actor, project_id)
-        rows = conn.execute(select(edges).where(edges.c.project_id == prow.id).order_by(edges.c.created_at,
-                                                                                       edges.c.id)).all()
+        rows = conn.execute(
+            select(edges).where(edges.c.project_id == prow.id).order_by(edges.c.created_at, edges.c.id)
+        ).all()
         return [to_dict(r) for r in rows]
 
 
@@ -131,6 +180,13 @@ def delete_edge(db, actor: Actor, edge_id: str) -> None:
         if row is None or not actor.sees(row.project_id):
             raise NotFound("edge", edge_id)
         tx.conn.execute(edges.delete().where(edges.c.id == edge_id))
-        audit.record(tx, actor, "edge.delete", project_id=row.project_id, target_type="edge", target_id=edge_id,
-                     detail={"from": row.from_id, "to": row.to_id, "label": row.label})
+        audit.record(
+            tx,
+            actor,
+            "edge.delete",
+            project_id=row.project_id,
+            target_type="edge",
+            target_id=edge_id,
+            detail={"from": row.from_id, "to": row.to_id, "label": row.label},
+        )
         tx.publish(row.project_id, "edge.deleted", id=edge_id)

@@ -15,13 +15,34 @@ _MISSING = object()
 
 
 @overload
-def text(field: str, value: Any, *, max_len: int, required: Literal[True], allow_empty: bool = True,
-         strip: bool = False) -> str: ...
+def text(
+    field: str,
+    value: Any,
+    *,
+    max_len: int,
+    required: Literal[True],
+    allow_empty: bool = True,
+    strip: bool = False,
+) -> str: ...
 @overload
-def text(field: str, value: Any, *, max_len: int, required: bool = False, allow_empty: bool = True,
-         strip: bool = False) -> str | None: ...
-def text(field: str, value: Any, *, max_len: int, required: bool = False, allow_empty: bool = True,
-         strip: bool = False) -> str | None:
+def text(
+    field: str,
+    value: Any,
+    *,
+    max_len: int,
+    required: bool = False,
+    allow_empty: bool = True,
+    strip: bool = False,
+) -> str | None: ...
+def text(
+    field: str,
+    value: Any,
+    *,
+    max_len: int,
+    required: bool = False,
+    allow_empty: bool = True,
+    strip: bool = False,
+) -> str | None:
     if value is None:
         if required:
             raise InvalidArgument(f"{field} is required", field=field)
@@ -35,8 +56,9 @@ def text(field: str, value: Any, *, max_len: int, required: bool = False, allow_
     if (required or not allow_empty) and not value.strip():
         raise InvalidArgument(f"{field} must not be empty", field=field)
     if len(value) > max_len:
-        raise InvalidArgument(f"{field} is too long ({len(value)} characters; the limit is {max_len})",
-                              field=field)
+        raise InvalidArgument(
+            f"{field} is too long ({len(value)} characters; the limit is {max_len})", field=field
+        )
     return value
 
 
@@ -75,8 +97,14 @@ def ident(field: str, value: Any, *, required: bool = True) -> str | None:
 MAX_WHOLE = 2**63 - 1
 
 
-def number(field: str, value: Any, *, minimum: float | None = None, maximum: float | None = None,
-           integer: bool = False) -> float | int | None:
+def number(
+    field: str,
+    value: Any,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    integer: bool = False,
+) -> float | int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -105,12 +133,20 @@ def iso_date(field: str, value: Any) -> str | None:
             return date.fromisoformat(value).isoformat()
         return datetime.fromisoformat(value).date().isoformat()
     except ValueError:
-        raise InvalidArgument(f"{field} must be a date like 2026-12-31 (got {value[:40]!r})",
-                              field=field) from None
+        raise InvalidArgument(
+            f"{field} must be a date like 2026-12-31 (got {value[:40]!r})", field=field
+        ) from None
 
 
-def string_list(field: str, value: Any, *, max_items: int, max_len: int,
-                pattern: re.Pattern | None = None, lower: bool = False) -> list[str] | None:
+def string_list(
+    field: str,
+    value: Any,
+    *,
+    max_items: int,
+    max_len: int,
+    pattern: re.Pattern | None = None,
+    lower: bool = False,
+) -> list[str] | None:
     if value is None:
         return None
     if not isinstance(value, list):
@@ -147,8 +183,13 @@ def require_version(resource: str, expected: int | None, current: int) -> None:
     """Optimistic concurrency: a stale `version` is refused, so nobody silently overwrites a newer edit."""
     if expected is not None and expected != current:
         from plandesk.core.errors import Conflict
-        raise Conflict(f"{resource} was changed since version {expected} (now {current}); re-read it and "
-                       "apply your change again", field="version", current_version=current)
+
+        raise Conflict(
+            f"{resource} was changed since version {expected} (now {current}); re-read it and "
+            "apply your change again",
+            field="version",
+            current_version=current,
+        )
 
 
 def reject_unknown(payload: dict, allowed: Iterable[str]) -> None:

@@ -18,8 +18,14 @@ MAX_MOVE = 500
 
 
 def to_dict(r) -> dict:
-    return {"id": r.id, "project_id": r.project_id, "name": r.name, "parent_id": r.parent_id,
-            "created_at": iso(r.created_at), "updated_at": iso(r.updated_at)}
+    return {
+        "id": r.id,
+        "project_id": r.project_id,
+        "name": r.name,
+        "parent_id": r.parent_id,
+        "created_at": iso(r.created_at),
+        "updated_at": iso(r.updated_at),
+    }
 
 
 def _clean(data: dict, *, creating: bool) -> dict:
@@ -64,14 +70,29 @@ def _check_parent(conn, project_id: str, folder_id: str | None, parent_id: str |
 
 def tree(conn, project_id: str) -> list[dict]:
     """The folder tree, metadata only: [{id, name, parent_id, doc_count, folders: [...]}], by name."""
-    rows = conn.execute(select(folders.c.id, folders.c.name, folders.c.parent_id).where(
-        folders.c.project_id == project_id).order_by(folders.c.name, folders.c.id)).all()
-    counts = dict(conn.execute(select(documents.c.folder_id, func.count()).where(
-        documents.c.project_id == project_id, documents.c.folder_id.is_not(None))
-        .group_by(documents.c.folder_id)).all())
+    rows = conn.execute(
+        select(folders.c.id, folders.c.name, folders.c.parent_id)
+        .where(folders.c.project_id == project_id)
+        .order_by(folders.c.name, folders.c.id)
+    ).all()
+    counts = dict(
+        conn.execute(
+            select(documents.c.folder_id, func.count())
+            .where(documents.c.project_id == project_id, documents.c.folder_id.is_not(None))
+            .group_by(documents.c.folder_id)
+        ).all()
+    )
     ids = {r.id for r in rows}
-    nodes = {r.id: {"id": r.id, "name": r.name, "parent_id": r.parent_id, "doc_count": counts.get(r.id, 0),
-                    "folders": []} for r in rows}
+    nodes = {
+        r.id: {
+            "id": r.id,
+            "name": r.name,
+            "parent_id": r.parent_id,
+            "doc_count": counts.get(r.id, 0),
+            "folders": [],
+        }
+        for r in rows
+    }
     children: dict[str | None, list[str]] = defaultdict(list)
     for r in rows:
         children[r.parent_id if r.parent_id in ids else None].append(r.id)
@@ -103,8 +124,11 @@ def tree(conn, project_id: str) -> list[dict]:
 def list_folders(db, actor: Actor, project_id: str) -> dict:
     with db.read() as conn:
         prow = projects.load(conn, actor, project_id)
-        unfiled = conn.execute(select(func.count()).select_from(documents).where(
-            documents.c.project_id == prow.id, documents.c.folder_id.is_(None))).scalar_one()
+        unfiled = conn.execute(
+            select(func.count())
+            .select_from(documents)
+            .where(documents.c.project_id == prow.id, documents.c.folder_id.is_(None))
+        ).scalar_one()
         return {"folders": tree(conn, prow.id), "unfiled_count": unfiled}
 
 
@@ -113,9 +137,18 @@ def insert(tx: Tx, actor: Actor, project_id: str, data: dict) -> dict:
     prow = projects.load(tx.conn, actor, project_id)
     _check_parent(tx.conn, prow.id, None, values.get("parent_id"))
     fid, ts = new_id(), now()
-    tx.conn.execute(folders.insert().values(id=fid, project_id=prow.id, created_at=ts, updated_at=ts, **values))
-    audit.record(tx, actor, "folder.create", project_id=prow.id, target_type="folder", target_id=fid,
-                 changed_fields=sorted(values))
+    tx.conn.execute(
+        folders.insert().values(id=fid, project_id=prow.id, created_at=ts, updated_at=ts, **values)
+    )
+    audit.record(
+        tx,
+        actor,
+        "folder.create",
+        project_id=prow.id,
+        target_type="folder",
+        target_id=fid,
+        changed_fields=sorted(values),
+    )
     out = to_dict(tx.conn.execute(select(folders).where(folders.c.id == fid)).first())
     tx.publish(prow.id, "folder.created", folder=out)
     return out
@@ -137,10 +170,20 @@ def update_folder(db, actor: Actor, folder_id: str, data: dict) -> dict:
             _check_parent(tx.conn, row.project_id, row.id, values["parent_id"])
         changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
         if changed:
-            tx.conn.execute(folders.update().where(folders.c.id == row.id).values(
-                **{k: values[k] for k in changed}, updated_at=now()))
-            audit.record(tx, actor, "folder.update", project_id=row.project_id, target_type="folder",
-                         target_id=row.id, changed_fields=changed)
+            tx.conn.execute(
+                folders.update()
+                .where(folders.c.id == row.id)
+                .values(**{k: values[k] for k in changed}, updated_at=now())
+            )
+            audit.record(
+                tx,
+                actor,
+                "folder.update",
+                project_id=row.project_id,
+                target_type="folder",
+                target_id=row.id,
+                changed_fields=changed,
+            )
         out = to_dict(tx.conn.execute(select(folders).where(folders.c.id == row.id)).first())
         if changed:
             tx.publish(row.project_id, "folder.updated", folder=out, changed=changed)
@@ -150,6 +193,7 @@ def update_folder(db, actor: Actor, folder_id: str, data: dict) -> dict:
 def delete_folder(db, actor: Actor, folder_id: str, reparent_to: str | None = None) -> dict:
     """Delete a folder; its subfolders and documents move to reparent_to, else its parent, else Unfiled."""
     from plandesk.core import documents as doc_core
+
     actor.require_write("deleting a folder")
     with db.write() as tx:
         conn = tx.conn
@@ -160,29 +204,52 @@ def delete_folder(db, actor: Actor, folder_id: str, reparent_to: str | None = No
             if dest.project_id != row.project_id:
                 raise NotFound("folder", dest.id, field="reparent_to")
             if row.id in _ancestors(conn, dest.id):
-                raise Conflict("content cannot move into the folder being deleted or one of its subfolders",
-                               field="reparent_to")
+                raise Conflict(
+                    "content cannot move into the folder being deleted or one of its subfolders",
+                    field="reparent_to",
+                )
             target = dest.id
         child_ids = list(conn.execute(select(folders.c.id).where(folders.c.parent_id == row.id)).scalars())
         if child_ids:
-            conn.execute(folders.update().where(folders.c.id.in_(child_ids)).values(parent_id=target,
-                                                                                    updated_at=now()))
+            conn.execute(
+                folders.update().where(folders.c.id.in_(child_ids)).values(parent_id=target, updated_at=now())
+            )
         moved = []
         for doc in conn.execute(select(documents).where(documents.c.folder_id == row.id)).all():
-            doc_core.apply_update(tx, actor, doc, {"folder_id": target}, expected=None, action="document.move")
+            doc_core.apply_update(
+                tx, actor, doc, {"folder_id": target}, expected=None, action="document.move"
+            )
             moved.append(doc.id)
         conn.execute(folders.delete().where(folders.c.id == row.id))
-        audit.record(tx, actor, "folder.delete", project_id=row.project_id, target_type="folder",
-                     target_id=row.id, detail={"name": row.name, "reparented_to": target,
-                                               "documents_moved": len(moved), "folders_moved": len(child_ids)})
+        audit.record(
+            tx,
+            actor,
+            "folder.delete",
+            project_id=row.project_id,
+            target_type="folder",
+            target_id=row.id,
+            detail={
+                "name": row.name,
+                "reparented_to": target,
+                "documents_moved": len(moved),
+                "folders_moved": len(child_ids),
+            },
+        )
         tx.publish(row.project_id, "folder.deleted", id=row.id, reparented_to=target)
-        return {"deleted": row.id, "reparented_to": target, "moved_documents": moved, "moved_folders": child_ids}
+        return {
+            "deleted": row.id,
+            "reparented_to": target,
+            "moved_documents": moved,
+            "moved_folders": child_ids,
+        }
 
 
-def move_documents(db, actor: Actor, document_ids: list[str], folder_id: str | None, *,
-                   project_id: str | None = None) -> dict:
+def move_documents(
+    db, actor: Actor, document_ids: list[str], folder_id: str | None, *, project_id: str | None = None
+) -> dict:
     """File documents into a folder (None: Unfiled). Each document succeeds or fails on its own."""
     from plandesk.core import documents as doc_core
+
     actor.require_write("moving documents")
     if not isinstance(document_ids, list) or not document_ids:
         raise InvalidArgument("document_ids must be a non-empty list of document ids", field="document_ids")
@@ -210,11 +277,11 @@ def move_documents(db, actor: Actor, document_ids: list[str], folder_id: str | N
                     row = doc_core.load(tx.conn, actor, raw, field="document_ids")
                     if home is not None and row.project_id != home:
                         raise InvalidArgument("the document belongs to another project", field="document_ids")
-                    doc_core.apply_update(tx, actor, row, {"folder_id": folder_id}, expected=None,
-                                          action="document.move")
+                    doc_core.apply_update(
+                        tx, actor, row, {"folder_id": folder_id}, expected=None, action="document.move"
+                    )
                 moved.append(row.id)
             except PlanDeskError as exc:
                 del tx.events[mark:]
                 failed.append({"id": key, "error": exc.message, "code": exc.code})
     return {"moved": moved, "failed": failed, "folder_id": folder_id}
-

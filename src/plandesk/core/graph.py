@@ -25,9 +25,15 @@ def orient(label: str, from_id: str, to_id: str) -> tuple[str, str]:
 
 def prerequisites(conn, project_id: str) -> dict[str, set[str]]:
     from plandesk.db.schema import edges
-    rows = conn.execute(select(edges.c.from_id, edges.c.to_id, edges.c.label).where(
-        edges.c.project_id == project_id, edges.c.from_type == "task", edges.c.to_type == "task",
-        edges.c.label.in_(DEPENDENCY_LABELS))).all()
+
+    rows = conn.execute(
+        select(edges.c.from_id, edges.c.to_id, edges.c.label).where(
+            edges.c.project_id == project_id,
+            edges.c.from_type == "task",
+            edges.c.to_type == "task",
+            edges.c.label.in_(DEPENDENCY_LABELS),
+        )
+    ).all()
     pre: dict[str, set[str]] = defaultdict(set)
     for f, t, label in rows:
         p, d = orient(label, f, t)
@@ -101,55 +107,101 @@ def _resolve_goal(conn, prow, goal_id, goal_name) -> tuple[str | None, bool, dic
     """(goal id or None, scoped?, reason when nothing can be chosen)."""
     if goal_id is not None:
         gid = fields.ident("goal_id", goal_id)
-        if conn.execute(select(goals.c.id).where(goals.c.id == gid, goals.c.project_id == prow.id)).first() is None:
+        if (
+            conn.execute(select(goals.c.id).where(goals.c.id == gid, goals.c.project_id == prow.id)).first()
+            is None
+        ):
             raise NotFound("goal", gid, field="goal_id")
         return gid, True, None
     if goal_name is not None:
-        g = conn.execute(select(goals.c.id).where(goals.c.project_id == prow.id, goals.c.name == goal_name)).first()
+        g = conn.execute(
+            select(goals.c.id).where(goals.c.project_id == prow.id, goals.c.name == goal_name)
+        ).first()
         if g is None:
             raise NotFound("goal", goal_name, field="goal")
         return g.id, True, None
     if prow.current_goal_id:
         return prow.current_goal_id, True, None
-    active = conn.execute(select(goals.c.id, goals.c.name).where(goals.c.project_id == prow.id,
-                                                                goals.c.status == "active")).all()
+    active = conn.execute(
+        select(goals.c.id, goals.c.name).where(goals.c.project_id == prow.id, goals.c.status == "active")
+    ).all()
     if len(active) == 1:
         return active[0].id, True, None
     if len(active) > 1:
-        return None, True, {"reason": "ambiguous_goal",
-                            "ambiguous_goals": [{"id": g.id, "name": g.name} for g in active]}
+        return (
+            None,
+            True,
+            {"reason": "ambiguous_goal", "ambiguous_goals": [{"id": g.id, "name": g.name} for g in active]},
+        )
     return None, False, None
 
 
 FRONTIER_HEAD = 50  # ready tasks listed by frontier(); ready_total counts them all
 
 
-def frontier(conn, actor: Actor, project_id: str, *, goal_id=None, goal=None, tags_any=None,
-             limit_blocked: int = 50, limit_ready: int = FRONTIER_HEAD) -> dict:
+def frontier(
+    conn,
+    actor: Actor,
+    project_id: str,
+    *,
+    goal_id=None,
+    goal=None,
+    tags_any=None,
+    limit_blocked: int = 50,
+    limit_ready: int = FRONTIER_HEAD,
+) -> dict:
     """The head of the ready frontier and of the blocked list, with totals: indexed reads of the maintained
     counts (ready_queue), so the cost follows what is shown, not the size of the plan."""
     prow = projects.load(conn, actor, project_id)
     gid, scoped, problem = _resolve_goal(conn, prow, goal_id, goal)
     if problem:
-        return {"next_task": None, "ready": [], "blocked": [], "ready_total": 0, "blocked_total": 0, **problem}
+        return {
+            "next_task": None,
+            "ready": [],
+            "blocked": [],
+            "ready_total": 0,
+            "blocked_total": 0,
+            **problem,
+        }
     where = {"goal_id": gid, "scoped": scoped, "tags_any": tags_any}
-    ready = [task_id for task_id, _label in ready_queue.head(conn, prow.id, ready=True, limit=limit_ready,
-                                                              **where)]
-    shown = ready_queue.head(conn, prow.id, ready=False, limit=limit_blocked, **where) if limit_blocked else []
-    ready_total = len(ready) if len(ready) < limit_ready else ready_queue.count(conn, prow.id, ready=True, **where)
-    held_total = (len(shown) if len(shown) < limit_blocked
-                  else ready_queue.count(conn, prow.id, ready=False, **where))
+    ready = [
+        task_id for task_id, _label in ready_queue.head(conn, prow.id, ready=True, limit=limit_ready, **where)
+    ]
+    shown = (
+        ready_queue.head(conn, prow.id, ready=False, limit=limit_blocked, **where) if limit_blocked else []
+    )
+    ready_total = (
+        len(ready) if len(ready) < limit_ready else ready_queue.count(conn, prow.id, ready=True, **where)
+    )
+    held_total = (
+        len(shown) if len(shown) < limit_blocked else ready_queue.count(conn, prow.id, ready=False, **where)
+    )
     waiting = dependencies.unfinished_prerequisites(conn, prow.id, [task_id for task_id, _ in shown])
-    blocked = [{"id": task_id, "label": label, "waiting_on": [
-        {"id": p, "label": pre_label, "status": status}
-        for p, pre_label, status in sorted(set(waiting.get(task_id, ())))]} for task_id, label in shown]
-    return {"goal_id": gid, "ready": ready, "ready_total": ready_total, "blocked": blocked,
-            "blocked_total": held_total, "next_task_id": ready[0] if ready else None}
+    blocked = [
+        {
+            "id": task_id,
+            "label": label,
+            "waiting_on": [
+                {"id": p, "label": pre_label, "status": status}
+                for p, pre_label, status in sorted(set(waiting.get(task_id, ())))
+            ],
+        }
+        for task_id, label in shown
+    ]
+    return {
+        "goal_id": gid,
+        "ready": ready,
+        "ready_total": ready_total,
+        "blocked": blocked,
+        "blocked_total": held_total,
+        "next_task_id": ready[0] if ready else None,
+    }
 
 
 def _lease_due(project_id: str):
-    return and_(tasks.c.project_id == project_id, tasks.c.status == "in_progress",
-                tasks.c.lease_expires_at <= now())
+    return and_(
+        tasks.c.project_id == project_id, tasks.c.status == "in_progress", tasks.c.lease_expires_at <= now()
+    )
 
 
 def _expire_due(tx: Tx, project_id: str, *, task_id: str | None = None) -> int:
@@ -160,11 +212,27 @@ def _expire_due(tx: Tx, project_id: str, *, task_id: str | None = None) -> int:
         cond = and_(cond, tasks.c.id == task_id)
     rows = tx.conn.execute(select(tasks.c.id, tasks.c.claimed_by).where(cond)).all()
     for r in rows:
-        tx.conn.execute(update(tasks).where(tasks.c.id == r.id, cond).values(
-            status="todo", assignee=None, claimed_by=None, lease_expires_at=None,
-            version=tasks.c.version + 1, updated_at=now()))
-        audit.record(tx, _SYSTEM, "task.lease_expired", project_id=project_id, target_type="task",
-                     target_id=r.id, detail={"claimed_by": r.claimed_by})
+        tx.conn.execute(
+            update(tasks)
+            .where(tasks.c.id == r.id, cond)
+            .values(
+                status="todo",
+                assignee=None,
+                claimed_by=None,
+                lease_expires_at=None,
+                version=tasks.c.version + 1,
+                updated_at=now(),
+            )
+        )
+        audit.record(
+            tx,
+            _SYSTEM,
+            "task.lease_expired",
+            project_id=project_id,
+            target_type="task",
+            target_id=r.id,
+            detail={"claimed_by": r.claimed_by},
+        )
         tx.publish(project_id, "task.updated", task={"id": r.id, "status": "todo"}, changed=["status"])
     return len(rows)
 
@@ -183,8 +251,9 @@ def expire_leases(db, project_id: str) -> int:
 _SYSTEM = Actor(user_id="system", name="plandesk (lease expiry)", role="owner")
 
 
-def get_next_task(db, actor: Actor, project_id: str, *, goal_id=None, goal=None, tags_any=None,
-                  verbose: bool = False) -> dict:
+def get_next_task(
+    db, actor: Actor, project_id: str, *, goal_id=None, goal=None, tags_any=None, verbose: bool = False
+) -> dict:
     expire_leases(db, fields.ident("project_id", project_id))
     with db.read() as conn:
         f = frontier(conn, actor, project_id, goal_id=goal_id, goal=goal, tags_any=tags_any)
@@ -192,8 +261,13 @@ def get_next_task(db, actor: Actor, project_id: str, *, goal_id=None, goal=None,
         if f.get("next_task_id"):
             row = task_core.load(conn, actor, f["next_task_id"])
             nxt = task_core.to_dict(row, task_core.tag_map(conn, [row.id])[row.id], verbose=verbose)
-    out = {"next_task": nxt, "blocked": f["blocked"], "blocked_total": f.get("blocked_total", 0),
-           "ready_count": f.get("ready_total", 0), "goal_id": f.get("goal_id")}
+    out = {
+        "next_task": nxt,
+        "blocked": f["blocked"],
+        "blocked_total": f.get("blocked_total", 0),
+        "ready_count": f.get("ready_total", 0),
+        "goal_id": f.get("goal_id"),
+    }
     for key in ("reason", "ambiguous_goals"):
         if key in f:
             out[key] = f[key]
@@ -220,10 +294,18 @@ def claim_task(db, actor: Actor, task_id: str, agent_ref: str, *, lease_seconds=
         return _claim_row(tx, actor, row, agent_ref, lease)
 
 
-_CLAIM = (update(tasks).where(tasks.c.id == bindparam("tid"), tasks.c.status == "todo", tasks.c.waiting_count == 0)
-          .values(status="in_progress", assignee=bindparam("agent"), claimed_by=bindparam("agent"),
-                  lease_expires_at=bindparam("expires"), version=tasks.c.version + 1,
-                  updated_at=bindparam("ts")))
+_CLAIM = (
+    update(tasks)
+    .where(tasks.c.id == bindparam("tid"), tasks.c.status == "todo", tasks.c.waiting_count == 0)
+    .values(
+        status="in_progress",
+        assignee=bindparam("agent"),
+        claimed_by=bindparam("agent"),
+        lease_expires_at=bindparam("expires"),
+        version=tasks.c.version + 1,
+        updated_at=bindparam("ts"),
+    )
+)
 
 
 def _claim_row(tx: Tx, actor: Actor, row, agent_ref: str, lease: int) -> dict:
@@ -232,19 +314,40 @@ def _claim_row(tx: Tx, actor: Actor, row, agent_ref: str, lease: int) -> dict:
     if row.status != "todo":
         raise _taken(row)
     if row.waiting_count:
-        waiting = sorted({p for p, _label, _status in dependencies.unfinished_prerequisites(
-            tx.conn, row.project_id, [row.id]).get(row.id, [])})
+        waiting = sorted(
+            {
+                p
+                for p, _label, _status in dependencies.unfinished_prerequisites(
+                    tx.conn, row.project_id, [row.id]
+                ).get(row.id, [])
+            }
+        )
         raise claim_refusals.blocked(row.id, waiting)
     ts = now()
     expires = ts + timedelta(seconds=lease)
     result = tx.conn.execute(_CLAIM, {"tid": row.id, "agent": agent_ref, "expires": expires, "ts": ts})
     if result.rowcount != 1:
         raise _taken(task_core.load(tx.conn, actor, row.id))
-    audit.record(tx, actor, "task.claim", project_id=row.project_id, target_type="task", target_id=row.id,
-                 changed_fields=["status", "assignee"], detail={"agent_ref": agent_ref, "lease_seconds": lease})
+    audit.record(
+        tx,
+        actor,
+        "task.claim",
+        project_id=row.project_id,
+        target_type="task",
+        target_id=row.id,
+        changed_fields=["status", "assignee"],
+        detail={"agent_ref": agent_ref, "lease_seconds": lease},
+    )
     # The row as written, without reading it back: the UPDATE above set exactly these columns.
-    fresh = {**row._mapping, "status": "in_progress", "assignee": agent_ref, "claimed_by": agent_ref,
-                            "lease_expires_at": expires, "version": row.version + 1, "updated_at": ts}
+    fresh = {
+        **row._mapping,
+        "status": "in_progress",
+        "assignee": agent_ref,
+        "claimed_by": agent_ref,
+        "lease_expires_at": expires,
+        "version": row.version + 1,
+        "updated_at": ts,
+    }
     out = task_core.to_dict(SimpleNamespace(**fresh), task_core.tag_map(tx.conn, [row.id])[row.id])
     tx.publish(row.project_id, "task.updated", task=out, changed=["status", "assignee"])
     return {"claimed": True, "task": out, "lease_expires_at": iso(expires)}
@@ -256,8 +359,17 @@ def _taken(row) -> Conflict:
     return claim_refusals.not_todo(row.id, row.status)
 
 
-def claim_next_task(db, actor: Actor, project_id: str, agent_ref: str, *, lease_seconds=None, goal_id=None,
-                    tags_any=None, attempts: int = 8) -> dict:
+def claim_next_task(
+    db,
+    actor: Actor,
+    project_id: str,
+    agent_ref: str,
+    *,
+    lease_seconds=None,
+    goal_id=None,
+    tags_any=None,
+    attempts: int = 8,
+) -> dict:
     """Take the next ready task: choose and claim in one write transaction.
 
     On SQLite the one writer sees every earlier claim, so the first ready task is free; on PostgreSQL the
@@ -275,15 +387,27 @@ def claim_next_task(db, actor: Actor, project_id: str, agent_ref: str, *, lease_
         if problem:
             return {"claimed": False, "task": None, **problem}
         if tags_any:  # rare: read the tagged head, then claim the first that is still free
-            ids = [i for i, _ in ready_queue.head(tx.conn, prow.id, goal_id=gid, scoped=scoped, tags_any=tags_any,
-                                                  ready=True, limit=CLAIM_WINDOW)]
+            ids = [
+                i
+                for i, _ in ready_queue.head(
+                    tx.conn,
+                    prow.id,
+                    goal_id=gid,
+                    scoped=scoped,
+                    tags_any=tags_any,
+                    ready=True,
+                    limit=CLAIM_WINDOW,
+                )
+            ]
         failed: set[str] = set()
         for _ in range(attempts):
             if tags_any:
                 tid = next((i for i in ids if i not in failed), None)
                 row = task_core.load(tx.conn, actor, tid) if tid is not None else None
             else:  # the row itself: no second read before the claim
-                row = ready_queue.first_ready(tx.conn, prow.id, goal_id=gid, scoped=scoped, skip=frozenset(failed))
+                row = ready_queue.first_ready(
+                    tx.conn, prow.id, goal_id=gid, scoped=scoped, skip=frozenset(failed)
+                )
             if row is None:
                 break
             try:
@@ -292,7 +416,9 @@ def claim_next_task(db, actor: Actor, project_id: str, agent_ref: str, *, lease_
                 failed.add(row.id)
         if failed:
             return {"claimed": False, "task": None, "reason": "contention"}
-        blocked = ready_queue.count(tx.conn, prow.id, goal_id=gid, scoped=scoped, tags_any=tags_any, ready=False)
+        blocked = ready_queue.count(
+            tx.conn, prow.id, goal_id=gid, scoped=scoped, tags_any=tags_any, ready=False
+        )
         return {"claimed": False, "task": None, "reason": "all_blocked" if blocked else "no_todo_tasks"}
 
 
@@ -303,8 +429,11 @@ def _holder_check(row, agent_ref: str | None, actor: Actor) -> None:
     if row.status != "in_progress":
         raise Conflict(f"task {row.id} is {row.status}; there is no claim to act on", field="task_id")
     if agent_ref is not None and row.claimed_by and row.claimed_by != agent_ref:
-        raise Conflict(f"task {row.id} is held by {row.claimed_by}, not {agent_ref}", field="agent_ref",
-                       held_by=row.claimed_by)
+        raise Conflict(
+            f"task {row.id} is held by {row.claimed_by}, not {agent_ref}",
+            field="agent_ref",
+            held_by=row.claimed_by,
+        )
 
 
 def renew_claim(db, actor: Actor, task_id: str, agent_ref: str | None = None, *, lease_seconds=None) -> dict:
@@ -317,8 +446,15 @@ def renew_claim(db, actor: Actor, task_id: str, agent_ref: str | None = None, *,
         _holder_check(row, agent_ref, actor)
         expires = now() + timedelta(seconds=lease)
         tx.conn.execute(update(tasks).where(tasks.c.id == row.id).values(lease_expires_at=expires))
-        audit.record(tx, actor, "task.renew_claim", project_id=row.project_id, target_type="task",
-                     target_id=row.id, detail={"lease_seconds": lease})
+        audit.record(
+            tx,
+            actor,
+            "task.renew_claim",
+            project_id=row.project_id,
+            target_type="task",
+            target_id=row.id,
+            detail={"lease_seconds": lease},
+        )
         return {"task_id": row.id, "claimed_by": row.claimed_by, "lease_expires_at": iso(expires)}
 
 
@@ -326,27 +462,44 @@ def extend_leases_for_run(tx: Tx, task_ids: list[str]) -> None:
     """Progress recorded on a run keeps its tasks' leases alive (never shortens one)."""
     if not task_ids:
         return
-    rows = tx.conn.execute(select(tasks.c.id, tasks.c.lease_expires_at).where(
-        tasks.c.id.in_(task_ids), tasks.c.status == "in_progress", tasks.c.lease_expires_at.is_not(None))).all()
+    rows = tx.conn.execute(
+        select(tasks.c.id, tasks.c.lease_expires_at).where(
+            tasks.c.id.in_(task_ids), tasks.c.status == "in_progress", tasks.c.lease_expires_at.is_not(None)
+        )
+    ).all()
     for r in rows:
         from plandesk.core.clock import aware
+
         current = aware(r.lease_expires_at)
         if current > now():
-            tx.conn.execute(update(tasks).where(tasks.c.id == r.id).values(
-                lease_expires_at=max(current, now() + timedelta(seconds=DEFAULT_LEASE_SECONDS))))
+            tx.conn.execute(
+                update(tasks)
+                .where(tasks.c.id == r.id)
+                .values(lease_expires_at=max(current, now() + timedelta(seconds=DEFAULT_LEASE_SECONDS)))
+            )
 
 
-def release_task(db, actor: Actor, task_id: str, agent_ref: str | None = None, *, reason: str | None = None) -> dict:
+def release_task(
+    db, actor: Actor, task_id: str, agent_ref: str | None = None, *, reason: str | None = None
+) -> dict:
     actor.require_write("releasing a task")
     reason = fields.text("reason", reason, max_len=2000)
     with db.write() as tx:
         row = task_core.load(tx.conn, actor, task_id)
         _holder_check(row, agent_ref, actor)
-        out = task_core.apply_update(tx, actor, row, {"status": "todo", "assignee": None}, expected=None,
-                                     action="task.release")
+        out = task_core.apply_update(
+            tx, actor, row, {"status": "todo", "assignee": None}, expected=None, action="task.release"
+        )
         if reason:
-            audit.record(tx, actor, "task.release_reason", project_id=row.project_id, target_type="task",
-                         target_id=row.id, detail={"reason": reason})
+            audit.record(
+                tx,
+                actor,
+                "task.release_reason",
+                project_id=row.project_id,
+                target_type="task",
+                target_id=row.id,
+                detail={"reason": reason},
+            )
         return {"released": True, "task": out}
 
 
@@ -381,7 +534,9 @@ def prerequisite_depths(pre: dict[str, set[str]] | dict, ids: set[str]) -> dict[
 def task_graph(db, actor: Actor, project_id: str, *, goal_id=None) -> dict:
     with db.read() as conn:
         prow = projects.load(conn, actor, project_id)
-        q = select(tasks.c.id, tasks.c.label, tasks.c.status, tasks.c.goal_id).where(tasks.c.project_id == prow.id)
+        q = select(tasks.c.id, tasks.c.label, tasks.c.status, tasks.c.goal_id).where(
+            tasks.c.project_id == prow.id
+        )
         if goal_id:
             q = q.where(tasks.c.goal_id == fields.ident("goal_id", goal_id))
         rows = conn.execute(q).all()
@@ -392,13 +547,28 @@ def task_graph(db, actor: Actor, project_id: str, *, goal_id=None) -> dict:
     nodes = []
     for r in rows:
         ps = sorted(p for p in pre.get(r.id, ()) if p in ids)
-        nodes.append({"id": r.id, "label": r.label, "status": r.status, "prerequisites": ps,
-                      "fan_in": len(ps), "depth": depth[r.id]})
+        nodes.append(
+            {
+                "id": r.id,
+                "label": r.label,
+                "status": r.status,
+                "prerequisites": ps,
+                "fan_in": len(ps),
+                "depth": depth[r.id],
+            }
+        )
     cycles = find_cycles({k: v for k, v in pre.items() if k in ids})
-    would_be_ready = [r.id for r in rows if r.status == "scope" and all(
-        status.get(p) == "done" for p in pre.get(r.id, ()) if p in ids)]
-    return {"nodes": nodes, "roots": [n["id"] for n in nodes if not n["prerequisites"]], "cycles": cycles,
-            "would_be_actionable_if_scope_released": would_be_ready}
+    would_be_ready = [
+        r.id
+        for r in rows
+        if r.status == "scope" and all(status.get(p) == "done" for p in pre.get(r.id, ()) if p in ids)
+    ]
+    return {
+        "nodes": nodes,
+        "roots": [n["id"] for n in nodes if not n["prerequisites"]],
+        "cycles": cycles,
+        "would_be_actionable_if_scope_released": would_be_ready,
+    }
 
 
 __all__ = ["InvalidArgument"]

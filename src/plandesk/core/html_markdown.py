@@ -7,12 +7,62 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 # Content of these is never text a person wrote for the page; dropping it also drops any script.
-DROPPED = {"script", "style", "template", "noscript", "iframe", "object", "embed", "head", "title", "svg",
-           "math", "canvas", "form", "button", "select", "textarea"}
+DROPPED = {
+    "script",
+    "style",
+    "template",
+    "noscript",
+    "iframe",
+    "object",
+    "embed",
+    "head",
+    "title",
+    "svg",
+    "math",
+    "canvas",
+    "form",
+    "button",
+    "select",
+    "textarea",
+}
 VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "source", "track", "wbr"}
-BLOCK = {"p", "div", "section", "article", "header", "footer", "main", "aside", "nav", "body", "html",
-         "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "pre", "blockquote", "hr", "table",
-         "thead", "tbody", "tfoot", "tr", "figure", "figcaption", "dl", "dt", "dd", "details", "summary"}
+BLOCK = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "main",
+    "aside",
+    "nav",
+    "body",
+    "html",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "pre",
+    "blockquote",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "figure",
+    "figcaption",
+    "dl",
+    "dt",
+    "dd",
+    "details",
+    "summary",
+}
 # A new block of one of these kinds closes an open <p>, as browsers do.
 CLOSES_P = BLOCK - {"li", "tr", "thead", "tbody", "tfoot", "dt", "dd", "summary", "figcaption"}
 SAFE_URL = re.compile(r"^(https?:|mailto:|#|/|\./|\.\./|[\w\-./]+(?:[?#].*)?$)", re.IGNORECASE)
@@ -130,7 +180,9 @@ def _block(node: Node) -> str:
         lang = ""
         for child in node.children:
             if isinstance(child, Node) and child.tag == "code":
-                lang = next((c[9:] for c in child.attrs.get("class", "").split() if c.startswith("language-")), "")
+                lang = next(
+                    (c[9:] for c in child.attrs.get("class", "").split() if c.startswith("language-")), ""
+                )
         fence = "````" if "```" in code else "```"
         return f"{fence}{lang}\n{code}\n{fence}"
     if tag == "blockquote":
@@ -172,8 +224,13 @@ def _table(node: Node) -> str:
         for child in n.children:
             if isinstance(child, Node):
                 if child.tag == "tr":
-                    rows.append([_inline(c.children).replace("\n", " ").replace("|", "\\|").strip()
-                                 for c in child.children if isinstance(c, Node) and c.tag in ("td", "th")])
+                    rows.append(
+                        [
+                            _inline(c.children).replace("\n", " ").replace("|", "\\|").strip()
+                            for c in child.children
+                            if isinstance(c, Node) and c.tag in ("td", "th")
+                        ]
+                    )
                 elif child.tag in ("thead", "tbody", "tfoot"):
                     collect(child)
 
@@ -229,8 +286,8 @@ def _wrap(text: str, mark: str) -> str:
     """Emphasis markers must hug the words, so surrounding spaces move outside them."""
     if not text.strip():
         return text
-    lead = text[:len(text) - len(text.lstrip())]
-    trail = text[len(text.rstrip()):]
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()) :]
     return f"{lead}{mark}{text.strip()}{mark}{trail}"
 
 

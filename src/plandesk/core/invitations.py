@@ -52,8 +52,15 @@ def state_of(row) -> str:
 
 
 def to_dict(row) -> dict:
-    return {"id": row.id, "email": row.email, "role": row.role, "expires_at": iso(row.expires_at),
-            "used_at": iso(row.used_at), "created_at": iso(row.created_at), "state": state_of(row)}
+    return {
+        "id": row.id,
+        "email": row.email,
+        "role": row.role,
+        "expires_at": iso(row.expires_at),
+        "used_at": iso(row.used_at),
+        "created_at": iso(row.created_at),
+        "state": state_of(row),
+    }
 
 
 def create_invitation(db, actor: Actor, *, role, email=None, expires=None) -> dict:
@@ -66,16 +73,34 @@ def create_invitation(db, actor: Actor, *, role, email=None, expires=None) -> di
     raw = PREFIX + secrets.token_urlsafe(32)
     with db.write() as tx:
         if email is not None:
-            taken = tx.conn.execute(select(users_table.c.id).where(
-                users_table.c.email == email, users_table.c.removed_at.is_(None))).first()
+            taken = tx.conn.execute(
+                select(users_table.c.id).where(
+                    users_table.c.email == email, users_table.c.removed_at.is_(None)
+                )
+            ).first()
             if taken is not None:
                 raise Conflict(f"{email} is already a member", field="email")
         iid = new_id()
-        tx.conn.execute(invitations.insert().values(id=iid, token_hash=_hash(raw), email=email, role=role,
-                                                    expires_at=now() + span, created_by=actor.user_id,
-                                                    created_at=now()))
-        audit.record(tx, actor, "invitation.create", project_id=None, target_type="invitation", target_id=iid,
-                     detail={"email": email, "role": role})
+        tx.conn.execute(
+            invitations.insert().values(
+                id=iid,
+                token_hash=_hash(raw),
+                email=email,
+                role=role,
+                expires_at=now() + span,
+                created_by=actor.user_id,
+                created_at=now(),
+            )
+        )
+        audit.record(
+            tx,
+            actor,
+            "invitation.create",
+            project_id=None,
+            target_type="invitation",
+            target_id=iid,
+            detail={"email": email, "role": role},
+        )
         row = tx.conn.execute(select(invitations).where(invitations.c.id == iid)).first()
     return {**to_dict(row), "token": raw, "path": invite_path(raw)}
 
@@ -98,8 +123,15 @@ def revoke_invitation(db, actor: Actor, invitation_id: str) -> None:
             raise NotFound("invitation", invitation_id)
         users.check_may_grant(actor, row.role)
         tx.conn.execute(invitations.delete().where(invitations.c.id == row.id))
-        audit.record(tx, actor, "invitation.revoke", project_id=None, target_type="invitation",
-                     target_id=row.id, detail={"email": row.email, "role": row.role})
+        audit.record(
+            tx,
+            actor,
+            "invitation.revoke",
+            project_id=None,
+            target_type="invitation",
+            target_id=row.id,
+            detail={"email": row.email, "role": row.role},
+        )
 
 
 def _lookup(conn, raw):
@@ -114,8 +146,10 @@ def _lookup(conn, raw):
     if aware(row.expires_at) <= now():
         raise Gone("this invitation has expired; ask for a new link", reason="expired")
     if not _creator_may_still_grant(conn, row):
-        raise Gone("the person who made this invitation may no longer grant its role; ask for a new link",
-                   reason="creator_lost_rights")
+        raise Gone(
+            "the person who made this invitation may no longer grant its role; ask for a new link",
+            reason="creator_lost_rights",
+        )
     return row
 
 
@@ -124,8 +158,9 @@ def _creator_may_still_grant(conn, row) -> bool:
     a creator since removed or demoted below admin admits no one, an admin-made owner invitation never admits."""
     if row.created_by is None:
         return False
-    creator = conn.execute(select(users_table.c.role, users_table.c.removed_at).where(
-        users_table.c.id == row.created_by)).first()
+    creator = conn.execute(
+        select(users_table.c.role, users_table.c.removed_at).where(users_table.c.id == row.created_by)
+    ).first()
     if creator is None or creator.removed_at is not None or creator.role not in users.MANAGERS:
         return False
     return creator.role == "owner" or row.role != "owner"
@@ -151,12 +186,18 @@ def accept(db, raw, *, email=None, name=None, password=None) -> dict:
         else:
             email = users.clean_email(email)
         # Compare-and-set on used_at: two tabs accepting the same link create one account.
-        claimed = tx.conn.execute(update(invitations).where(
-            invitations.c.id == row.id, invitations.c.used_at.is_(None)).values(used_at=now())).rowcount
+        claimed = tx.conn.execute(
+            update(invitations)
+            .where(invitations.c.id == row.id, invitations.c.used_at.is_(None))
+            .values(used_at=now())
+        ).rowcount
         if claimed != 1:
             raise Gone("this invitation was already used; sign in instead", reason="used")
-        inviter = Actor(user_id=row.created_by or "system", name="invitation", role=row.role, via="invitation")
+        inviter = Actor(
+            user_id=row.created_by or "system", name="invitation", role=row.role, via="invitation"
+        )
         user = users.insert_user(tx, inviter, email=email, name=name, role=row.role, password_hash=digest)
-        session = sessions.start_session(tx, Actor(user_id=user["id"], name=user["name"], role=user["role"],
-                                                   via="session"))
+        session = sessions.start_session(
+            tx, Actor(user_id=user["id"], name=user["name"], role=user["role"], via="session")
+        )
     return {"user": user, "session": session}

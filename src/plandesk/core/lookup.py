@@ -23,8 +23,14 @@ def short_id(full_id: str) -> str:
     return full_id[:SHORT_ID_LENGTH]
 
 
-def resolve(what: str, ref: str, records: Iterable[dict], *, names: tuple[str, ...] = ("name",),
-            field: str | None = None) -> dict:
+def resolve(
+    what: str,
+    ref: str,
+    records: Iterable[dict],
+    *,
+    names: tuple[str, ...] = ("name",),
+    field: str | None = None,
+) -> dict:
     """The one record `ref` names among `records` (dicts with an "id" and the `names` keys)."""
     ref = (ref or "").strip()
     if not ref:
@@ -44,8 +50,11 @@ def resolve(what: str, ref: str, records: Iterable[dict], *, names: tuple[str, .
         raise NotFound(what, repr(ref), field=field or what)
     if len(found) > 1:
         listed = "; ".join(f"{_label(r, names)} ({r['id']})" for r in found.values())
-        raise InvalidArgument(f"{len(found)} {what}s match {ref!r}: {listed}; pass one of the ids",
-                              field=field or what, candidates=[r["id"] for r in found.values()])
+        raise InvalidArgument(
+            f"{len(found)} {what}s match {ref!r}: {listed}; pass one of the ids",
+            field=field or what,
+            candidates=[r["id"] for r in found.values()],
+        )
     return next(iter(found.values()))
 
 
@@ -58,6 +67,7 @@ def _label(row: dict, names: tuple[str, ...]) -> str:
 
 def all_projects(db, actor: Actor) -> list[dict]:
     from plandesk.core import projects
+
     out, cursor = [], None
     while True:
         got = projects.list_projects(db, actor, limit=500, cursor=cursor)
@@ -73,6 +83,7 @@ def project_id(db, actor: Actor, ref: str, *, field: str = "project") -> str:
 
 def token_id(db, actor: Actor, ref: str, *, field: str = "token") -> str:
     from plandesk.core import tokens
+
     rows = tokens.list_tokens(db, actor, all_users=True)
     live = [r for r in rows if r.get("state") != "revoked"]
     try:  # a name reused after a revocation means the live token
@@ -83,6 +94,8 @@ def token_id(db, actor: Actor, ref: str, *, field: str = "token") -> str:
 
 def user_id(db, actor: Actor, ref: str, *, field: str = "user") -> str:
     from plandesk.core import users
+
     rows = [{**r, "email_lower": (r.get("email") or "").lower()} for r in users.list_users(db, actor)]
-    return resolve("user", ref.lower() if "@" in ref else ref, rows, names=("email_lower", "name"),
-                   field=field)["id"]
+    return resolve(
+        "user", ref.lower() if "@" in ref else ref, rows, names=("email_lower", "name"), field=field
+    )["id"]

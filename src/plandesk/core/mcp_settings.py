@@ -39,8 +39,10 @@ def get_mcp_settings(db, actor: Actor) -> dict:
 def set_mcp_settings(db, actor: Actor, data: dict) -> dict:
     """Change how agents may authenticate: owners and admins only, and never through a token."""
     if actor.token_id is not None:
-        raise Forbidden("MCP settings cannot be changed with a token; use the UI, the CLI or a signed-in session",
-                        permission="role")
+        raise Forbidden(
+            "MCP settings cannot be changed with a token; use the UI, the CLI or a signed-in session",
+            permission="role",
+        )
     actor.require_role("owner", "admin", what="changing MCP settings")
     fields.reject_unknown(data, DEFAULTS)
     changes = {}
@@ -57,9 +59,20 @@ def set_mcp_settings(db, actor: Actor, data: dict) -> dict:
             if updated_at is None:
                 tx.conn.execute(workspace_settings.insert().values(key=KEY, value=merged, updated_at=ts))
             else:
-                tx.conn.execute(update(workspace_settings).where(workspace_settings.c.key == KEY)
-                                .values(value=merged, updated_at=ts))
-            audit.record(tx, actor, "settings.mcp.update", project_id=None, target_type="settings", target_id=KEY,
-                         changed_fields=changed, detail={k: merged[k] for k in changed})
+                tx.conn.execute(
+                    update(workspace_settings)
+                    .where(workspace_settings.c.key == KEY)
+                    .values(value=merged, updated_at=ts)
+                )
+            audit.record(
+                tx,
+                actor,
+                "settings.mcp.update",
+                project_id=None,
+                target_type="settings",
+                target_id=KEY,
+                changed_fields=changed,
+                detail={k: merged[k] for k in changed},
+            )
             updated_at = ts
     return {**merged, "updated_at": iso(updated_at)}

@@ -33,13 +33,26 @@ def roster(db, actor: Actor) -> dict:
     """Every signed-in person may see who else is here; invitations are shown to owners and admins."""
     ts = now()
     with db.read() as conn:
-        rows = conn.execute(select(users_table).where(users_table.c.removed_at.is_(None))
-                            .order_by(users_table.c.created_at)).all()
-        live_tokens = dict(conn.execute(select(api_tokens.c.user_id, func.count()).where(
-            api_tokens.c.revoked_at.is_(None),
-            (api_tokens.c.expires_at.is_(None)) | (api_tokens.c.expires_at > ts)).group_by(api_tokens.c.user_id)).all())
-        live_sessions = dict(conn.execute(select(sessions.c.user_id, func.count()).where(
-            sessions.c.expires_at > ts).group_by(sessions.c.user_id)).all())
+        rows = conn.execute(
+            select(users_table).where(users_table.c.removed_at.is_(None)).order_by(users_table.c.created_at)
+        ).all()
+        live_tokens = dict(
+            conn.execute(
+                select(api_tokens.c.user_id, func.count())
+                .where(
+                    api_tokens.c.revoked_at.is_(None),
+                    (api_tokens.c.expires_at.is_(None)) | (api_tokens.c.expires_at > ts),
+                )
+                .group_by(api_tokens.c.user_id)
+            ).all()
+        )
+        live_sessions = dict(
+            conn.execute(
+                select(sessions.c.user_id, func.count())
+                .where(sessions.c.expires_at > ts)
+                .group_by(sessions.c.user_id)
+            ).all()
+        )
     members = []
     for r in rows:
         item = users.to_dict(r)
@@ -49,8 +62,10 @@ def roster(db, actor: Actor) -> dict:
         item["can_manage"] = may_manage(actor, r.role, r.id)
         members.append(item)
     manager = actor.role in users.MANAGERS and actor.token_id is None and actor.can_write
-    return {"members": members,
-            "invitations": invitations.list_invitations(db, actor) if manager else [],
-            "you": {"id": actor.user_id, "name": actor.name, "role": actor.role},
-            "can_invite": manager,
-            "assignable_roles": assignable_roles(actor) if manager else []}
+    return {
+        "members": members,
+        "invitations": invitations.list_invitations(db, actor) if manager else [],
+        "you": {"id": actor.user_id, "name": actor.name, "role": actor.role},
+        "can_invite": manager,
+        "assignable_roles": assignable_roles(actor) if manager else [],
+    }

@@ -18,8 +18,15 @@ PREVIEW_CHARS = 500
 
 def to_dict(r, *, verbose: bool = True) -> dict:
     body = r.body or ""
-    out = {"id": r.id, "project_id": r.project_id, "title": r.title, "body": body, "version": r.version,
-           "created_at": iso(r.created_at), "updated_at": iso(r.updated_at)}
+    out = {
+        "id": r.id,
+        "project_id": r.project_id,
+        "title": r.title,
+        "body": body,
+        "version": r.version,
+        "created_at": iso(r.created_at),
+        "updated_at": iso(r.updated_at),
+    }
     if not verbose and len(body) > PREVIEW_CHARS:
         out["body"] = body[:PREVIEW_CHARS]
         out["body_truncated"] = True
@@ -28,8 +35,12 @@ def to_dict(r, *, verbose: bool = True) -> dict:
 
 def _event_view(note: dict) -> dict:
     # Live pages re-read the body; events carry only what fits a NOTIFY payload with room to spare.
-    return {"id": note["id"], "project_id": note["project_id"], "title": note["title"][:200],
-            "version": note["version"]}
+    return {
+        "id": note["id"],
+        "project_id": note["project_id"],
+        "title": note["title"][:200],
+        "version": note["version"],
+    }
 
 
 def _clean(data: dict, *, creating: bool) -> dict:
@@ -66,11 +77,21 @@ def create_note(db, actor: Actor, project_id: str, data: dict) -> dict:
     with db.write() as tx:
         prow = projects.load(tx.conn, actor, project_id)
         nid, ts = new_id(), now()
-        tx.conn.execute(notes.insert().values(id=nid, project_id=prow.id, version=1, created_at=ts,
-                                              updated_at=ts, **values))
+        tx.conn.execute(
+            notes.insert().values(
+                id=nid, project_id=prow.id, version=1, created_at=ts, updated_at=ts, **values
+            )
+        )
         search.index(tx.conn, "note", nid, prow.id, values["title"], values["body"])
-        audit.record(tx, actor, "note.create", project_id=prow.id, target_type="note", target_id=nid,
-                     changed_fields=sorted(values))
+        audit.record(
+            tx,
+            actor,
+            "note.create",
+            project_id=prow.id,
+            target_type="note",
+            target_id=nid,
+            changed_fields=sorted(values),
+        )
         out = to_dict(_fetch(tx.conn, nid))
         tx.publish(prow.id, "note.created", note=_event_view(out))
         return out
@@ -88,15 +109,27 @@ def update_note(db, actor: Actor, note_id: str, data: dict) -> dict:
         changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
         if not changed:
             return to_dict(row)
-        result = conn.execute(notes.update().where(notes.c.id == row.id, notes.c.version == row.version).values(
-            **{k: values[k] for k in changed}, version=row.version + 1, updated_at=now()))
+        result = conn.execute(
+            notes.update()
+            .where(notes.c.id == row.id, notes.c.version == row.version)
+            .values(**{k: values[k] for k in changed}, version=row.version + 1, updated_at=now())
+        )
         if result.rowcount != 1:
-            raise Conflict("note was changed by someone else at the same moment; re-read it and retry",
-                           field="version")
-        search.index(conn, "note", row.id, row.project_id, values.get("title", row.title),
-                     values.get("body", row.body))
-        audit.record(tx, actor, "note.update", project_id=row.project_id, target_type="note", target_id=row.id,
-                     changed_fields=changed)
+            raise Conflict(
+                "note was changed by someone else at the same moment; re-read it and retry", field="version"
+            )
+        search.index(
+            conn, "note", row.id, row.project_id, values.get("title", row.title), values.get("body", row.body)
+        )
+        audit.record(
+            tx,
+            actor,
+            "note.update",
+            project_id=row.project_id,
+            target_type="note",
+            target_id=row.id,
+            changed_fields=changed,
+        )
         fresh = _fetch(conn, row.id)
         tx.publish(row.project_id, "note.updated", note=_event_view(to_dict(fresh)), changed=changed)
         return to_dict(fresh)
@@ -107,31 +140,55 @@ def get_note(db, actor: Actor, note_id: str) -> dict:
         return to_dict(load(conn, actor, note_id))
 
 
-def list_notes(db, actor: Actor, project_id: str, verbose: bool = False, *, limit: int | None = None,
-               cursor: str | None = None) -> Page:
+def list_notes(
+    db,
+    actor: Actor,
+    project_id: str,
+    verbose: bool = False,
+    *,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Page:
     """Notes in the order they were written, bodies bounded to a preview unless verbose."""
     with db.read() as conn:
         prow = projects.load(conn, actor, project_id)
-        return page(conn, select(notes).where(notes.c.project_id == prow.id), notes,
-                    lambda r: to_dict(r, verbose=verbose), limit=limit, cursor=cursor)
+        return page(
+            conn,
+            select(notes).where(notes.c.project_id == prow.id),
+            notes,
+            lambda r: to_dict(r, verbose=verbose),
+            limit=limit,
+            cursor=cursor,
+        )
 
 
 def delete_note(db, actor: Actor, note_id: str) -> str:
     """Delete a note into the trash (core/trash.py); returns the trash item's id."""
     from plandesk.core import trash
+
     actor.require_write("deleting a note")
     with db.write() as tx:
         conn = tx.conn
         row = load(conn, actor, note_id, for_update=True)
         trash_id = trash.put(tx, actor, "note", row, row.title)
-        comment_ids = list(conn.execute(select(comments.c.id).where(
-            comments.c.target_type == "note", comments.c.target_id == row.id)).scalars())
+        comment_ids = list(
+            conn.execute(
+                select(comments.c.id).where(comments.c.target_type == "note", comments.c.target_id == row.id)
+            ).scalars()
+        )
         if comment_ids:
             conn.execute(comments.delete().where(comments.c.id.in_(comment_ids)))
             search.remove(conn, "comment", comment_ids)
         conn.execute(notes.delete().where(notes.c.id == row.id))
         search.remove(conn, "note", [row.id])
-        audit.record(tx, actor, "note.delete", project_id=row.project_id, target_type="note", target_id=row.id,
-                     detail={"title": row.title, "comments_removed": len(comment_ids)})
+        audit.record(
+            tx,
+            actor,
+            "note.delete",
+            project_id=row.project_id,
+            target_type="note",
+            target_id=row.id,
+            detail={"title": row.title, "comments_removed": len(comment_ids)},
+        )
         tx.publish(row.project_id, "note.deleted", id=row.id, trash_id=trash_id)
     return trash_id

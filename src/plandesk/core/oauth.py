@@ -56,23 +56,31 @@ def _secret(prefix: str) -> str:
 
 # Clients
 
+
 def register_client(db, info: dict) -> dict:
     """Store a registration the SDK validated; every redirect URI must pass the workspace's redirect rule."""
     with db.write() as tx:
         settings = registration_settings(tx.conn)
         if not settings["registration_open"]:
-            raise Forbidden("client registration is switched off in this workspace; an owner can switch it on")
+            raise Forbidden(
+                "client registration is switched off in this workspace; an owner can switch it on"
+            )
         for uri in info.get("redirect_uris") or []:
             if not redirect_allowed(str(uri), settings["redirect_hosts"]):
-                raise GrantError("invalid_redirect_uri",
-                                 f"redirect URI {uri!s} is not allowed here: use a loopback address "
-                                 "(http://127.0.0.1:<port>/…) or ask an owner to allow its host")
+                raise GrantError(
+                    "invalid_redirect_uri",
+                    f"redirect URI {uri!s} is not allowed here: use a loopback address "
+                    "(http://127.0.0.1:<port>/…) or ask an owner to allow its host",
+                )
         name = fields.text("client_name", info.get("client_name") or "MCP client", max_len=200, strip=True)
         stored = dict(info)
         if stored.get("client_secret"):  # kept only as a hash; the token endpoint hashes what it is sent
             stored["client_secret"] = secret_digest(stored["client_secret"])
-        tx.conn.execute(oauth_clients.insert().values(client_id=info["client_id"], client_name=name or "MCP client",
-                                                      info=stored, created_at=now()))
+        tx.conn.execute(
+            oauth_clients.insert().values(
+                client_id=info["client_id"], client_name=name or "MCP client", info=stored, created_at=now()
+            )
+        )
     return info
 
 
@@ -90,26 +98,37 @@ def get_client(db, client_id: str) -> dict | None:
 
 # Authorization requests and the person's decision
 
+
 def start_request(db, client_id: str, request: dict, *, resources: set[str]) -> str:
     """Park an /authorize request until the person decides; the id travels in the consent page's URL."""
     resource = request.get("resource")
     if resource is not None and resource.rstrip("/") not in {r.rstrip("/") for r in resources}:
-        raise GrantError("invalid_target", f"this server issues tokens only for {min(resources)}, "
-                                           f"not for {resource}")
+        raise GrantError(
+            "invalid_target", f"this server issues tokens only for {min(resources)}, not for {resource}"
+        )
     request_id = secrets.token_urlsafe(24)
     with db.write() as tx:
         # Requests nobody answered and codes long past their life: nothing can use them any more.
         tx.conn.execute(oauth_codes.delete().where(oauth_codes.c.expires_at < now() - STALE_AFTER))
-        tx.conn.execute(oauth_codes.insert().values(id=request_id, client_id=client_id, request=request,
-                                                    expires_at=now() + REQUEST_TTL, created_at=now()))
+        tx.conn.execute(
+            oauth_codes.insert().values(
+                id=request_id,
+                client_id=client_id,
+                request=request,
+                expires_at=now() + REQUEST_TTL,
+                created_at=now(),
+            )
+        )
     return request_id
 
 
 def _pending(conn, request_id: str):
     request_id = fields.text("request", request_id, max_len=64, required=True)
-    row = conn.execute(select(oauth_codes, oauth_clients.c.client_name)
-                       .join(oauth_clients, oauth_clients.c.client_id == oauth_codes.c.client_id)
-                       .where(oauth_codes.c.id == request_id)).first()
+    row = conn.execute(
+        select(oauth_codes, oauth_clients.c.client_name)
+        .join(oauth_clients, oauth_clients.c.client_id == oauth_codes.c.client_id)
+        .where(oauth_codes.c.id == request_id)
+    ).first()
     if row is None:
         raise NotFound("authorization request", request_id)
     if row.used_at is not None or row.code_hash is not None:
@@ -124,31 +143,67 @@ def describe_request(db, actor: Actor, request_id: str) -> dict:
     with db.read() as conn:
         row = _pending(conn, request_id)
         # Pre-ticked: only the operations that change nothing; the person opts in to the rest.
-        offer = narrow_grant(conn, actor, row.request.get("scopes"), project_ids=None, read_only=False,
-                             toolsets=None, operations=list(READ_OPERATIONS))
-    return {"id": row.id, "client_name": row.client_name, "redirect_uri": row.request["redirect_uri"],
-            "redirect_host": urlsplit(row.request["redirect_uri"]).netloc or row.request["redirect_uri"],
-            "requested_scopes": row.request.get("scopes") or list(SCOPES), "offer": offer,
-            "role": actor.role}
+        offer = narrow_grant(
+            conn,
+            actor,
+            row.request.get("scopes"),
+            project_ids=None,
+            read_only=False,
+            toolsets=None,
+            operations=list(READ_OPERATIONS),
+        )
+    return {
+        "id": row.id,
+        "client_name": row.client_name,
+        "redirect_uri": row.request["redirect_uri"],
+        "redirect_host": urlsplit(row.request["redirect_uri"]).netloc or row.request["redirect_uri"],
+        "requested_scopes": row.request.get("scopes") or list(SCOPES),
+        "offer": offer,
+        "role": actor.role,
+    }
 
 
-def approve(db, actor: Actor, request_id: str, *, project_ids: list[str] | None, read_only: bool,
-            toolsets: list[str] | None, operations: list[str] | None) -> dict:
+def approve(
+    db,
+    actor: Actor,
+    request_id: str,
+    *,
+    project_ids: list[str] | None,
+    read_only: bool,
+    toolsets: list[str] | None,
+    operations: list[str] | None,
+) -> dict:
     """The person allows the connection: record what they chose (never more than their role) and mint a code."""
     if actor.token_id is not None:
         raise Forbidden("a token cannot approve a connection; sign in in the browser")
     code = _secret(CODE_PREFIX)
     with db.write() as tx:
         row = _pending(tx.conn, request_id)
-        grant = narrow_grant(tx.conn, actor, row.request.get("scopes"), project_ids=project_ids,
-                             read_only=read_only, toolsets=toolsets, operations=operations)
-        done = tx.conn.execute(update(oauth_codes).where(oauth_codes.c.id == row.id, oauth_codes.c.code_hash.is_(None))
-                               .values(user_id=actor.user_id, grant=grant, code_hash=_hash(code),
-                                       expires_at=now() + CODE_TTL)).rowcount
+        grant = narrow_grant(
+            tx.conn,
+            actor,
+            row.request.get("scopes"),
+            project_ids=project_ids,
+            read_only=read_only,
+            toolsets=toolsets,
+            operations=operations,
+        )
+        done = tx.conn.execute(
+            update(oauth_codes)
+            .where(oauth_codes.c.id == row.id, oauth_codes.c.code_hash.is_(None))
+            .values(user_id=actor.user_id, grant=grant, code_hash=_hash(code), expires_at=now() + CODE_TTL)
+        ).rowcount
         if done != 1:
             raise Gone("this authorization request was already answered")
-        audit.record(tx, actor, "oauth.approve", project_id=None, target_type="oauth_client",
-                     target_id=row.client_id, detail={"client_name": row.client_name, "scopes": scopes_of(grant)})
+        audit.record(
+            tx,
+            actor,
+            "oauth.approve",
+            project_id=None,
+            target_type="oauth_client",
+            target_id=row.client_id,
+            detail={"client_name": row.client_name, "scopes": scopes_of(grant)},
+        )
     return {"redirect_uri": row.request["redirect_uri"], "state": row.request.get("state"), "code": code}
 
 
@@ -161,6 +216,7 @@ def deny(db, actor: Actor, request_id: str) -> dict:
 
 # The token endpoint
 
+
 def load_code(db, client_id: str, raw: str) -> dict | None:
     """The code as the token endpoint checks it; `expires_in` is seconds left on our clock (negative: expired)."""
     if not isinstance(raw, str) or not raw.startswith(CODE_PREFIX) or len(raw) > 200:
@@ -169,16 +225,23 @@ def load_code(db, client_id: str, raw: str) -> dict | None:
         row = conn.execute(select(oauth_codes).where(oauth_codes.c.code_hash == _hash(raw))).first()
     if row is None or row.client_id != client_id or not hmac.compare_digest(row.code_hash, _hash(raw)):
         return None
-    return {"code": raw, "client_id": row.client_id, "request": row.request, "grant": row.grant,
-            "user_id": row.user_id, "expires_in": (aware(row.expires_at) - now()).total_seconds()}
+    return {
+        "code": raw,
+        "client_id": row.client_id,
+        "request": row.request,
+        "grant": row.grant,
+        "user_id": row.user_id,
+        "expires_in": (aware(row.expires_at) - now()).total_seconds(),
+    }
 
 
 def _user_actor(conn, user_id: str, token_id: str | None, client_name: str) -> Actor:
     row = conn.execute(select(users).where(users.c.id == user_id)).first()
     if row is None or row.removed_at is not None:
         raise GrantError("invalid_grant", "the person who allowed this connection is no longer a member")
-    return Actor(user_id=row.id, name=row.name, role=row.role, token_id=token_id, client_name=client_name,
-                 via="oauth")
+    return Actor(
+        user_id=row.id, name=row.name, role=row.role, token_id=token_id, client_name=client_name, via="oauth"
+    )
 
 
 def exchange_code(db, client_id: str, raw: str) -> dict:
@@ -201,9 +264,11 @@ class _Replayed(Exception):
 
 def _exchange_once(db, client_id: str, digest: str) -> dict:
     with db.write() as tx:
-        row = tx.conn.execute(select(oauth_codes, oauth_clients.c.client_name)
-                              .join(oauth_clients, oauth_clients.c.client_id == oauth_codes.c.client_id)
-                              .where(oauth_codes.c.code_hash == digest)).first()
+        row = tx.conn.execute(
+            select(oauth_codes, oauth_clients.c.client_name)
+            .join(oauth_clients, oauth_clients.c.client_id == oauth_codes.c.client_id)
+            .where(oauth_codes.c.code_hash == digest)
+        ).first()
         if row is None or row.client_id != client_id:
             raise GrantError("invalid_grant", "authorization code does not exist")
         if row.used_at is not None:
@@ -213,22 +278,60 @@ def _exchange_once(db, client_id: str, digest: str) -> dict:
         actor = _user_actor(tx.conn, row.user_id, None, row.client_name)
         access, refresh, token_id = _secret(ACCESS_PREFIX), _secret(REFRESH_PREFIX), new_id()
         grant, ts = row.grant, now()
-        won = tx.conn.execute(update(oauth_codes).where(oauth_codes.c.id == row.id, oauth_codes.c.used_at.is_(None))
-                              .values(used_at=ts, token_id=token_id)).rowcount
+        won = tx.conn.execute(
+            update(oauth_codes)
+            .where(oauth_codes.c.id == row.id, oauth_codes.c.used_at.is_(None))
+            .values(used_at=ts, token_id=token_id)
+        ).rowcount
         if won != 1:
             raise _Replayed(None)
-        tx.conn.execute(api_tokens.insert().values(
-            id=token_id, user_id=actor.user_id, name=row.client_name, prefix=access[:len(ACCESS_PREFIX) + 6],
-            token_hash=_hash(access), project_ids=grant["project_ids"], read_only=grant["read_only"],
-            toolsets=grant["toolsets"], operations=grant["operations"], expires_at=ts + ACCESS_TTL, created_at=ts))
-        tx.conn.execute(oauth_grants.insert().values(
-            token_id=token_id, client_id=client_id, refresh_hash=_hash(refresh), refresh_expires_at=ts + REFRESH_TTL,
-            resource=row.request.get("resource"), scopes=scopes_of(grant), created_at=ts))
-        audit.record(tx, actor, "token.create", project_id=None, target_type="token", target_id=token_id,
-                     detail={"name": row.client_name, "user_id": actor.user_id, "client_name": row.client_name,
-                             "via": "oauth"})
-    return {"access_token": access, "refresh_token": refresh, "expires_in": int(ACCESS_TTL.total_seconds()),
-            "scope": " ".join(scopes_of(grant)), "token_id": token_id}
+        tx.conn.execute(
+            api_tokens.insert().values(
+                id=token_id,
+                user_id=actor.user_id,
+                name=row.client_name,
+                prefix=access[: len(ACCESS_PREFIX) + 6],
+                token_hash=_hash(access),
+                project_ids=grant["project_ids"],
+                read_only=grant["read_only"],
+                toolsets=grant["toolsets"],
+                operations=grant["operations"],
+                expires_at=ts + ACCESS_TTL,
+                created_at=ts,
+            )
+        )
+        tx.conn.execute(
+            oauth_grants.insert().values(
+                token_id=token_id,
+                client_id=client_id,
+                refresh_hash=_hash(refresh),
+                refresh_expires_at=ts + REFRESH_TTL,
+                resource=row.request.get("resource"),
+                scopes=scopes_of(grant),
+                created_at=ts,
+            )
+        )
+        audit.record(
+            tx,
+            actor,
+            "token.create",
+            project_id=None,
+            target_type="token",
+            target_id=token_id,
+            detail={
+                "name": row.client_name,
+                "user_id": actor.user_id,
+                "client_name": row.client_name,
+                "via": "oauth",
+            },
+        )
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "expires_in": int(ACCESS_TTL.total_seconds()),
+        "scope": " ".join(scopes_of(grant)),
+        "token_id": token_id,
+    }
 
 
 def load_refresh(db, client_id: str, raw: str) -> dict | None:
@@ -236,17 +339,25 @@ def load_refresh(db, client_id: str, raw: str) -> dict | None:
     if not isinstance(raw, str) or not raw.startswith(REFRESH_PREFIX) or len(raw) > 200:
         return None
     with db.read() as conn:
-        row = conn.execute(select(oauth_grants, api_tokens.c.revoked_at, api_tokens.c.user_id, users.c.removed_at)
-                           .join(api_tokens, api_tokens.c.id == oauth_grants.c.token_id)
-                           .join(users, users.c.id == api_tokens.c.user_id)
-                           .where(oauth_grants.c.refresh_hash == _hash(raw))).first()
+        row = conn.execute(
+            select(oauth_grants, api_tokens.c.revoked_at, api_tokens.c.user_id, users.c.removed_at)
+            .join(api_tokens, api_tokens.c.id == oauth_grants.c.token_id)
+            .join(users, users.c.id == api_tokens.c.user_id)
+            .where(oauth_grants.c.refresh_hash == _hash(raw))
+        ).first()
     if row is None or row.client_id != client_id or row.revoked_at is not None or row.removed_at is not None:
         return None
     if aware(row.refresh_expires_at) <= now():
         return None
-    return {"token": raw, "client_id": row.client_id, "scopes": list(row.scopes), "resource": row.resource,
-            "user_id": row.user_id, "token_id": row.token_id,
-            "expires_in": (aware(row.refresh_expires_at) - now()).total_seconds()}
+    return {
+        "token": raw,
+        "client_id": row.client_id,
+        "scopes": list(row.scopes),
+        "resource": row.resource,
+        "user_id": row.user_id,
+        "token_id": row.token_id,
+        "expires_in": (aware(row.refresh_expires_at) - now()).total_seconds(),
+    }
 
 
 def refresh(db, client_id: str, raw: str, scopes: list[str] | None = None) -> dict:
@@ -255,33 +366,61 @@ def refresh(db, client_id: str, raw: str, scopes: list[str] | None = None) -> di
     old = _hash(raw)
     access, fresh = _secret(ACCESS_PREFIX), _secret(REFRESH_PREFIX)
     with db.write() as tx:
-        row = tx.conn.execute(select(oauth_grants, api_tokens.c.revoked_at, api_tokens.c.user_id,
-                                     api_tokens.c.name, api_tokens.c.read_only, api_tokens.c.toolsets)
-                              .join(api_tokens, api_tokens.c.id == oauth_grants.c.token_id)
-                              .where(oauth_grants.c.refresh_hash == old)).first()
-        if row is None or row.client_id != client_id or row.revoked_at is not None \
-                or aware(row.refresh_expires_at) <= now():
+        row = tx.conn.execute(
+            select(
+                oauth_grants,
+                api_tokens.c.revoked_at,
+                api_tokens.c.user_id,
+                api_tokens.c.name,
+                api_tokens.c.read_only,
+                api_tokens.c.toolsets,
+            )
+            .join(api_tokens, api_tokens.c.id == oauth_grants.c.token_id)
+            .where(oauth_grants.c.refresh_hash == old)
+        ).first()
+        if (
+            row is None
+            or row.client_id != client_id
+            or row.revoked_at is not None
+            or aware(row.refresh_expires_at) <= now()
+        ):
             raise GrantError("invalid_grant", "refresh token does not exist")
         actor = _user_actor(tx.conn, row.user_id, row.token_id, row.name)
         kept = [s for s in row.scopes if scopes is None or s in scopes]
         ts = now()
-        won = tx.conn.execute(update(oauth_grants).where(oauth_grants.c.token_id == row.token_id,
-                                                         oauth_grants.c.refresh_hash == old)
-                              .values(refresh_hash=_hash(fresh), refresh_expires_at=ts + REFRESH_TTL,
-                                      scopes=kept)).rowcount
+        won = tx.conn.execute(
+            update(oauth_grants)
+            .where(oauth_grants.c.token_id == row.token_id, oauth_grants.c.refresh_hash == old)
+            .values(refresh_hash=_hash(fresh), refresh_expires_at=ts + REFRESH_TTL, scopes=kept)
+        ).rowcount
         if won != 1:  # a concurrent refresh with the same token won; this one must fail like a reused token
             raise GrantError("invalid_grant", "refresh token does not exist")
-        values = {"token_hash": _hash(access), "prefix": access[:len(ACCESS_PREFIX) + 6],
-                  "expires_at": ts + ACCESS_TTL}
+        values = {
+            "token_hash": _hash(access),
+            "prefix": access[: len(ACCESS_PREFIX) + 6],
+            "expires_at": ts + ACCESS_TTL,
+        }
         if "write" not in kept:
             values["read_only"] = True
         if "code" not in kept:
             values["toolsets"] = [t for t in (row.toolsets or ["planning"]) if t != "code"] or ["planning"]
         tx.conn.execute(update(api_tokens).where(api_tokens.c.id == row.token_id).values(**values))
-        audit.record(tx, actor, "token.rotate", project_id=None, target_type="token", target_id=row.token_id,
-                     detail={"name": row.name, "client_name": row.name, "via": "oauth"})
-    return {"access_token": access, "refresh_token": fresh, "expires_in": int(ACCESS_TTL.total_seconds()),
-            "scope": " ".join(kept), "token_id": row.token_id}
+        audit.record(
+            tx,
+            actor,
+            "token.rotate",
+            project_id=None,
+            target_type="token",
+            target_id=row.token_id,
+            detail={"name": row.name, "client_name": row.name, "via": "oauth"},
+        )
+    return {
+        "access_token": access,
+        "refresh_token": fresh,
+        "expires_in": int(ACCESS_TTL.total_seconds()),
+        "scope": " ".join(kept),
+        "token_id": row.token_id,
+    }
 
 
 def load_access(db, raw: str) -> dict | None:
@@ -289,13 +428,21 @@ def load_access(db, raw: str) -> dict | None:
     if not isinstance(raw, str) or not raw.startswith(PREFIX) or len(raw) > 200:
         return None
     with db.read() as conn:
-        row = conn.execute(select(oauth_grants, api_tokens.c.expires_at, api_tokens.c.revoked_at)
-                           .join(api_tokens, api_tokens.c.id == oauth_grants.c.token_id)
-                           .where(api_tokens.c.token_hash == _hash(raw))).first()
+        row = conn.execute(
+            select(oauth_grants, api_tokens.c.expires_at, api_tokens.c.revoked_at)
+            .join(api_tokens, api_tokens.c.id == oauth_grants.c.token_id)
+            .where(api_tokens.c.token_hash == _hash(raw))
+        ).first()
     if row is None or row.revoked_at is not None:
         return None
-    return {"token": raw, "client_id": row.client_id, "scopes": list(row.scopes), "resource": row.resource,
-            "token_id": row.token_id, "expires_at": aware(row.expires_at)}
+    return {
+        "token": raw,
+        "client_id": row.client_id,
+        "scopes": list(row.scopes),
+        "resource": row.resource,
+        "token_id": row.token_id,
+        "expires_at": aware(row.expires_at),
+    }
 
 
 def revoke_grant(db, token_id: str) -> None:
@@ -305,9 +452,18 @@ def revoke_grant(db, token_id: str) -> None:
         if row is None or row.revoked_at is not None:
             return
         tx.conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(revoked_at=now()))
-        actor = Actor(user_id=row.user_id, name=row.name, token_id=token_id, client_name=row.name, via="oauth")
-        audit.record(tx, actor, "token.revoke", project_id=None, target_type="token", target_id=token_id,
-                     detail={"name": row.name, "client_name": row.name, "via": "oauth"})
+        actor = Actor(
+            user_id=row.user_id, name=row.name, token_id=token_id, client_name=row.name, via="oauth"
+        )
+        audit.record(
+            tx,
+            actor,
+            "token.revoke",
+            project_id=None,
+            target_type="token",
+            target_id=token_id,
+            detail={"name": row.name, "client_name": row.name, "via": "oauth"},
+        )
 
 
 def client_names(db, token_ids: list[str]) -> dict[str, str]:
@@ -315,9 +471,11 @@ def client_names(db, token_ids: list[str]) -> dict[str, str]:
     if not token_ids:
         return {}
     with db.read() as conn:
-        rows = conn.execute(select(oauth_grants.c.token_id, oauth_clients.c.client_name)
-                            .join(oauth_clients, oauth_clients.c.client_id == oauth_grants.c.client_id)
-                            .where(oauth_grants.c.token_id.in_(token_ids))).all()
+        rows = conn.execute(
+            select(oauth_grants.c.token_id, oauth_clients.c.client_name)
+            .join(oauth_clients, oauth_clients.c.client_id == oauth_grants.c.client_id)
+            .where(oauth_grants.c.token_id.in_(token_ids))
+        ).all()
     return {r.token_id: r.client_name for r in rows}
 
 

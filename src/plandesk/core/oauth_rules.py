@@ -31,8 +31,16 @@ def scopes_of(grant: dict) -> list[str]:
     return scopes
 
 
-def narrow_grant(conn, actor: Actor, requested: list[str] | None, *, project_ids: list[str] | None,
-                 read_only: bool, toolsets: list[str] | None, operations: list[str] | None) -> dict:
+def narrow_grant(
+    conn,
+    actor: Actor,
+    requested: list[str] | None,
+    *,
+    project_ids: list[str] | None,
+    read_only: bool,
+    toolsets: list[str] | None,
+    operations: list[str] | None,
+) -> dict:
     """The grant a person may give: cut to the scopes the client asked for and to the person's role.
 
     A viewer asking for write gets a read-only connection; code operations stop at the role's row of the
@@ -41,29 +49,48 @@ def narrow_grant(conn, actor: Actor, requested: list[str] | None, *, project_ids
     requested = list(requested) if requested else list(SCOPES)
     fields.flag("read_only", read_only)
     read_only = bool(read_only) or "write" not in requested or actor.role == "viewer"
-    chosen_sets = list(TOOLSETS) if toolsets is None else [fields.choice("toolsets", t, TOOLSETS, required=True) for t in toolsets]
+    chosen_sets = (
+        list(TOOLSETS)
+        if toolsets is None
+        else [fields.choice("toolsets", t, TOOLSETS, required=True) for t in toolsets]
+    )
     if "code" not in requested:
         chosen_sets = [t for t in chosen_sets if t != "code"]
     chosen_sets = sorted(set(chosen_sets) | {"planning"})
     role_ops = load_permissions(conn)["matrix"].get(actor.role, [])
-    ops = list(CONNECTOR_OPERATIONS) if operations is None else \
-        [fields.choice("operations", op, CONNECTOR_OPERATIONS, required=True) for op in operations]
-    ops = [op for op in CONNECTOR_OPERATIONS if op in ops and op in role_ops
-           and (not read_only or op in READ_OPERATIONS)]
+    ops = (
+        list(CONNECTOR_OPERATIONS)
+        if operations is None
+        else [fields.choice("operations", op, CONNECTOR_OPERATIONS, required=True) for op in operations]
+    )
+    ops = [
+        op
+        for op in CONNECTOR_OPERATIONS
+        if op in ops and op in role_ops and (not read_only or op in READ_OPERATIONS)
+    ]
     if "code" not in chosen_sets:
         ops = []
     if project_ids is not None:
         project_ids = [fields.ident("project_ids", p) for p in project_ids] or None
         for pid in project_ids or []:
-            if not actor.sees(pid) or conn.execute(select(projects.c.id).where(projects.c.id == pid)).first() is None:
+            if (
+                not actor.sees(pid)
+                or conn.execute(select(projects.c.id).where(projects.c.id == pid)).first() is None
+            ):
                 raise NotFound("project", pid, field="project_ids")
     elif actor.project_ids is not None:
         project_ids = sorted(actor.project_ids)
-    return {"project_ids": project_ids, "read_only": read_only, "toolsets": chosen_sets, "operations": ops,
-            "role_operations": [op for op in CONNECTOR_OPERATIONS if op in role_ops]}
+    return {
+        "project_ids": project_ids,
+        "read_only": read_only,
+        "toolsets": chosen_sets,
+        "operations": ops,
+        "role_operations": [op for op in CONNECTOR_OPERATIONS if op in role_ops],
+    }
 
 
 # Redirect URIs
+
 
 def is_loopback(uri: str) -> bool:
     parts = urlsplit(uri)
@@ -88,7 +115,10 @@ def redirect_allowed(uri: str, redirect_hosts: list[str]) -> bool:
         return True
     if parts.scheme == "https" and parts.hostname and parts.hostname.lower() in redirect_hosts:
         return True
-    return parts.scheme not in ("http", "https", "javascript", "data", "file") and f"{parts.scheme}:" in redirect_hosts
+    return (
+        parts.scheme not in ("http", "https", "javascript", "data", "file")
+        and f"{parts.scheme}:" in redirect_hosts
+    )
 
 
 def same_redirect(registered: str, requested: str) -> bool:
@@ -102,6 +132,7 @@ def same_redirect(registered: str, requested: str) -> bool:
 
 
 # The owner's switches (workspace_settings, key "oauth")
+
 
 def registration_settings(conn) -> dict:
     row = conn.execute(select(workspace_settings).where(workspace_settings.c.key == SETTINGS_KEY)).first()
@@ -130,21 +161,38 @@ def set_oauth_settings(db, actor: Actor, data: dict) -> dict:
     if "redirect_hosts" in data:
         hosts = data["redirect_hosts"]
         if not isinstance(hosts, list) or len(hosts) > 50:
-            raise InvalidArgument("redirect_hosts must be a list of up to 50 host names", field="redirect_hosts")
-        changes["redirect_hosts"] = sorted({fields.text("redirect_hosts", h, max_len=253, required=True,
-                                                        strip=True).lower() for h in hosts})
+            raise InvalidArgument(
+                "redirect_hosts must be a list of up to 50 host names", field="redirect_hosts"
+            )
+        changes["redirect_hosts"] = sorted(
+            {fields.text("redirect_hosts", h, max_len=253, required=True, strip=True).lower() for h in hosts}
+        )
     with db.write() as tx:
         current = registration_settings(tx.conn)
         merged = {**current, **changes}
         changed = sorted(k for k in changes if current.get(k) != merged[k])
         if changed:
-            exists = tx.conn.execute(select(workspace_settings.c.key)
-                                     .where(workspace_settings.c.key == SETTINGS_KEY)).first()
+            exists = tx.conn.execute(
+                select(workspace_settings.c.key).where(workspace_settings.c.key == SETTINGS_KEY)
+            ).first()
             if exists is None:
-                tx.conn.execute(workspace_settings.insert().values(key=SETTINGS_KEY, value=merged, updated_at=now()))
+                tx.conn.execute(
+                    workspace_settings.insert().values(key=SETTINGS_KEY, value=merged, updated_at=now())
+                )
             else:
-                tx.conn.execute(update(workspace_settings).where(workspace_settings.c.key == SETTINGS_KEY)
-                                .values(value=merged, updated_at=now()))
-            audit.record(tx, actor, "settings.oauth.update", project_id=None, target_type="settings",
-                         target_id=SETTINGS_KEY, changed_fields=changed, detail={k: merged[k] for k in changed})
+                tx.conn.execute(
+                    update(workspace_settings)
+                    .where(workspace_settings.c.key == SETTINGS_KEY)
+                    .values(value=merged, updated_at=now())
+                )
+            audit.record(
+                tx,
+                actor,
+                "settings.oauth.update",
+                project_id=None,
+                target_type="settings",
+                target_id=SETTINGS_KEY,
+                changed_fields=changed,
+                detail={k: merged[k] for k in changed},
+            )
     return {**merged, "updated_at": iso(now()) if changed else None}

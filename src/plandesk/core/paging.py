@@ -47,8 +47,16 @@ def capped_count(conn, query: Select, *, cap: int = TOTAL_COUNT_CAP) -> int:
     return conn.execute(select(func.count()).select_from(query.limit(cap).subquery())).scalar_one()
 
 
-def page(conn, query: Select, table: Table, to_dict: Callable, *, limit: int | None, cursor: str | None,
-         order: str = "created_at") -> Page:
+def page(
+    conn,
+    query: Select,
+    table: Table,
+    to_dict: Callable,
+    *,
+    limit: int | None,
+    cursor: str | None,
+    order: str = "created_at",
+) -> Page:
     """Keyset pagination over (order column, id): stable under inserts, cheap at any depth."""
     limit = check_limit(limit)
     total = capped_count(conn, query)
@@ -59,6 +67,7 @@ def page(conn, query: Select, table: Table, to_dict: Callable, *, limit: int | N
             raise InvalidArgument("cursor is not one this server handed out", field="cursor")
         if order in ("created_at", "updated_at", "started_at"):
             from datetime import datetime
+
             try:
                 last_value = datetime.fromisoformat(last_value)
             except (TypeError, ValueError):

@@ -52,7 +52,9 @@ def _ordered(ops) -> list[str]:
 
 
 def load_permissions(conn) -> dict:
-    row = conn.execute(select(workspace_settings.c.value).where(workspace_settings.c.key == SETTINGS_KEY)).first()
+    row = conn.execute(
+        select(workspace_settings.c.value).where(workspace_settings.c.key == SETTINGS_KEY)
+    ).first()
     stored = row.value if row is not None and isinstance(row.value, dict) else {}
     matrix = {role: _ordered(DEFAULT_MATRIX[role]) for role in ROLES}
     for role, ops in (stored.get("matrix") or {}).items():
@@ -100,26 +102,42 @@ def put_permissions(db, actor: Actor, data) -> dict:
     """Replace the matrix (whole rows) and/or the approval list. A person who is owner or admin only."""
     if actor.token_id is not None:
         # A token that could edit the matrix could widen itself; the matrix is a person's decision.
-        raise Forbidden("permissions are changed by a person in Settings → Permissions; a token cannot "
-                        "change them", permission="settings.permissions")
+        raise Forbidden(
+            "permissions are changed by a person in Settings → Permissions; a token cannot change them",
+            permission="settings.permissions",
+        )
     actor.require_role("owner", "admin", what="changing connector permissions")
     values = _clean(data)
     with db.write() as tx:
         current = load_permissions(tx.conn)
         matrix = {**current["matrix"], **values.get("matrix", {})}
         matrix["owner"] = list(CONNECTOR_OPERATIONS)
-        doc = {"matrix": matrix, "approval_required": values.get("approval_required",
-                                                                 current["approval_required"])}
-        exists = tx.conn.execute(select(workspace_settings.c.key).where(
-            workspace_settings.c.key == SETTINGS_KEY)).first()
+        doc = {
+            "matrix": matrix,
+            "approval_required": values.get("approval_required", current["approval_required"]),
+        }
+        exists = tx.conn.execute(
+            select(workspace_settings.c.key).where(workspace_settings.c.key == SETTINGS_KEY)
+        ).first()
         if exists:
-            tx.conn.execute(workspace_settings.update().where(workspace_settings.c.key == SETTINGS_KEY)
-                            .values(value=doc, updated_at=now()))
+            tx.conn.execute(
+                workspace_settings.update()
+                .where(workspace_settings.c.key == SETTINGS_KEY)
+                .values(value=doc, updated_at=now())
+            )
         else:
             tx.conn.execute(workspace_settings.insert().values(key=SETTINGS_KEY, value=doc, updated_at=now()))
         changed = sorted(k for k in ("matrix", "approval_required") if doc[k] != current[k])
-        audit.record(tx, actor, "settings.permissions", project_id=None, target_type="settings",
-                     target_id=SETTINGS_KEY, changed_fields=changed, detail=doc)
+        audit.record(
+            tx,
+            actor,
+            "settings.permissions",
+            project_id=None,
+            target_type="settings",
+            target_id=SETTINGS_KEY,
+            changed_fields=changed,
+            detail=doc,
+        )
     return {**doc, "operations": list(CONNECTOR_OPERATIONS), "roles": list(ROLES)}
 
 
@@ -154,6 +172,7 @@ def authorize(db, actor: Actor, project_id: str, operation: str) -> Decision:
     project_id = fields.ident("project_id", project_id)
     actor.require_visible(project_id)
     from plandesk.core.connector_config import load_config
+
     with db.read() as conn:
         if conn.execute(select(projects.c.id).where(projects.c.id == project_id)).first() is None:
             raise NotFound("project", project_id)
@@ -164,18 +183,29 @@ def authorize(db, actor: Actor, project_id: str, operation: str) -> Decision:
         return Decision(False, operation, project_id, permission=permission, reason=reason, config=config)
 
     if lacks_code_toolset(actor):
-        return refuse("toolset:code", "this token was not created with the code toolset; create one with "
-                      "toolsets planning,code to use the code connector")
+        return refuse(
+            "toolset:code",
+            "this token was not created with the code toolset; create one with "
+            "toolsets planning,code to use the code connector",
+        )
     if not config["enabled"]:
-        return refuse("connector.enabled", "the code connector is off for this project; an owner or admin "
-                      "turns it on in Project → Settings → Code")
+        return refuse(
+            "connector.enabled",
+            "the code connector is off for this project; an owner or admin "
+            "turns it on in Project → Settings → Code",
+        )
     role_ops = doc["matrix"].get(actor.role, [])
     if operation not in role_ops:
-        return refuse(operation, f"{operation} is not granted to the {actor.role} role (Settings → "
-                      "Permissions → Code Connector)")
+        return refuse(
+            operation,
+            f"{operation} is not granted to the {actor.role} role (Settings → Permissions → Code Connector)",
+        )
     if actor.operations is not None and operation not in actor.operations:
-        return refuse(operation, f"this token is limited to {', '.join(_ordered(actor.operations)) or 'no'} "
-                      f"operations; {operation} is not among them")
+        return refuse(
+            operation,
+            f"this token is limited to {', '.join(_ordered(actor.operations)) or 'no'} "
+            f"operations; {operation} is not among them",
+        )
     if actor.read_only and operation not in READ_OPERATIONS:
         return refuse(operation, f"this token is read-only; {operation} changes things")
     # Approval guards against an agent acting on injected instructions; a person calling directly is

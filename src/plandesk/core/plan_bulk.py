@@ -22,8 +22,16 @@ from plandesk.db.engine import Tx
 from plandesk.db.schema import edges, tags, task_tags, tasks
 
 # Every task row carries the same columns, as COPY and executemany want.
-_TASK_DEFAULTS: dict[str, Any] = {"goal_id": None, "priority": None, "description": "", "assignee": None, "due_date": None,
-                  "commit_refs": [], "x": 0.0, "y": 0.0}
+_TASK_DEFAULTS: dict[str, Any] = {
+    "goal_id": None,
+    "priority": None,
+    "description": "",
+    "assignee": None,
+    "due_date": None,
+    "commit_refs": [],
+    "x": 0.0,
+    "y": 0.0,
+}
 
 
 def insert_tasks(tx: Tx, project_id: str, cleaned: list[dict]) -> list[dict]:
@@ -37,13 +45,24 @@ def insert_tasks(tx: Tx, project_id: str, cleaned: list[dict]) -> list[dict]:
         values = dict(values)
         tag_lists.append(values.pop("tags", []))
         stamp = ts + timedelta(microseconds=i)
-        rows.append({**_TASK_DEFAULTS, **values, "id": new_id(), "project_id": project_id, "version": 1,
-                     "created_at": stamp, "updated_at": stamp})
+        rows.append(
+            {
+                **_TASK_DEFAULTS,
+                **values,
+                "id": new_id(),
+                "project_id": project_id,
+                "version": 1,
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+        )
     insert_rows(tx.conn, tasks, rows)
     search.index_many(tx.conn, [("task", r["id"], project_id, r["label"], r["description"]) for r in rows])
     _tag_all(tx, project_id, [(r["id"], names) for r, names in zip(rows, tag_lists) if names])
-    return [task_core.to_dict(SimpleNamespace(**r, claimed_by=None, lease_expires_at=None), names)
-            for r, names in zip(rows, tag_lists)]
+    return [
+        task_core.to_dict(SimpleNamespace(**r, claimed_by=None, lease_expires_at=None), names)
+        for r, names in zip(rows, tag_lists)
+    ]
 
 
 def _tag_all(tx: Tx, project_id: str, tagged: list[tuple[str, list[str]]]) -> None:
@@ -51,22 +70,36 @@ def _tag_all(tx: Tx, project_id: str, tagged: list[tuple[str, list[str]]]) -> No
         return
     conn = tx.conn
     names = sorted({n for _tid, ns in tagged for n in ns})
-    existing = dict(conn.execute(select(tags.c.name, tags.c.id).where(
-        tags.c.project_id == project_id, tags.c.name.in_(names))).all())
+    existing = dict(
+        conn.execute(
+            select(tags.c.name, tags.c.id).where(tags.c.project_id == project_id, tags.c.name.in_(names))
+        ).all()
+    )
     missing = [n for n in names if n not in existing]
     if missing:
         # As tasks.set_tags: a concurrent writer adding the same tag wins, and we read its id.
         insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(tags)
-        conn.execute(insert.on_conflict_do_nothing(index_elements=["project_id", "name"]),
-                     [{"id": new_id(), "project_id": project_id, "name": n, "created_at": now()} for n in missing])
-        existing.update(conn.execute(select(tags.c.name, tags.c.id).where(
-            tags.c.project_id == project_id, tags.c.name.in_(missing))).all())
-    insert_rows(conn, task_tags, [{"task_id": tid, "tag_id": existing[n]} for tid, ns in tagged
-                                  for n in dict.fromkeys(ns)])
+        conn.execute(
+            insert.on_conflict_do_nothing(index_elements=["project_id", "name"]),
+            [{"id": new_id(), "project_id": project_id, "name": n, "created_at": now()} for n in missing],
+        )
+        existing.update(
+            conn.execute(
+                select(tags.c.name, tags.c.id).where(
+                    tags.c.project_id == project_id, tags.c.name.in_(missing)
+                )
+            ).all()
+        )
+    insert_rows(
+        conn,
+        task_tags,
+        [{"task_id": tid, "tag_id": existing[n]} for tid, ns in tagged for n in dict.fromkeys(ns)],
+    )
 
 
-def check_no_cycle(conn, project_id: str, specs: list[dict], labels: dict[str, str], *,
-                   touches_existing: bool) -> int | None:
+def check_no_cycle(
+    conn, project_id: str, specs: list[dict], labels: dict[str, str], *, touches_existing: bool
+) -> int | None:
     """The index of the first dependency edge in `specs` that closes a cycle (with the project's edges when
     the batch links to existing tasks), else None; raises Conflict naming the cycle."""
     pre: dict[str, set[str]] = graph.prerequisites(conn, project_id) if touches_existing else {}
@@ -80,8 +113,12 @@ def check_no_cycle(conn, project_id: str, specs: list[dict], labels: dict[str, s
             if unknown:
                 labels = {**labels, **dict(zip(unknown, graph.labels_of(conn, unknown)))}
             names = [labels[p] for p in path]
-            raise Conflict("this edge would close a dependency cycle: " + " → ".join(names + [names[0]]),
-                           field="to_id", cycle=path, index=i)
+            raise Conflict(
+                "this edge would close a dependency cycle: " + " → ".join(names + [names[0]]),
+                field="to_id",
+                cycle=path,
+                index=i,
+            )
         pre.setdefault(dependent, set()).add(prereq)
     return None
 
@@ -109,8 +146,18 @@ def _path(pre: dict[str, set[str]], *, start: str, goal: str) -> list[str] | Non
 def insert_edges(conn, project_id: str, specs: list[dict]) -> list[dict]:
     """Edges already cleaned, checked for cycles and de-duplicated; the triggers recount their dependents."""
     ts = now()
-    rows = [{"id": new_id(), "project_id": project_id, "style": None, "arrow_direction": None, **spec,
-             "created_at": ts + timedelta(microseconds=i)} for i, spec in enumerate(specs)]
+    rows = [
+        {
+            "id": new_id(),
+            "project_id": project_id,
+            "style": None,
+            "arrow_direction": None,
+            **spec,
+            "created_at": ts + timedelta(microseconds=i),
+        }
+        for i, spec in enumerate(specs)
+    ]
     insert_rows(conn, edges, rows)
     from plandesk.core.edges import to_dict
+
     return [to_dict(SimpleNamespace(**r)) for r in rows]

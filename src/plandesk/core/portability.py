@@ -49,47 +49,106 @@ class Part:
 PARTS: tuple[Part, ...] = (
     Part("goals", schema.goals, enums={"status": vocab.GOAL_STATUSES}),
     # waiting_count is derived: the database recounts it from the edges as they land.
-    Part("tasks", schema.tasks, omit=("project_id", "waiting_count"), refs={"goal_id": "goals"},
-         enums={"status": vocab.TASK_STATUSES, "kind": vocab.TASK_KINDS, "priority": vocab.PRIORITIES}),
+    Part(
+        "tasks",
+        schema.tasks,
+        omit=("project_id", "waiting_count"),
+        refs={"goal_id": "goals"},
+        enums={"status": vocab.TASK_STATUSES, "kind": vocab.TASK_KINDS, "priority": vocab.PRIORITIES},
+    ),
     Part("tags", schema.tags),
-    Part("task_tags", schema.task_tags, omit=(), refs={"task_id": "tasks", "tag_id": "tags"},
-         order=("task_id", "tag_id")),
+    Part(
+        "task_tags",
+        schema.task_tags,
+        omit=(),
+        refs={"task_id": "tasks", "tag_id": "tags"},
+        order=("task_id", "tag_id"),
+    ),
     Part("folders", schema.folders, refs={"parent_id": "folders"}),
     Part("documents", schema.documents, refs={"parent_id": "documents", "folder_id": "folders"}),
-    Part("edges", schema.edges, typed_refs={"from_id": "from_type", "to_id": "to_type"},
-         enums={"from_type": vocab.EDGE_ENDPOINT_TYPES, "to_type": vocab.EDGE_ENDPOINT_TYPES,
-                "label": vocab.EDGE_LABELS, "style": vocab.EDGE_STYLES,
-                "arrow_direction": vocab.ARROW_DIRECTIONS}),
+    Part(
+        "edges",
+        schema.edges,
+        typed_refs={"from_id": "from_type", "to_id": "to_type"},
+        enums={
+            "from_type": vocab.EDGE_ENDPOINT_TYPES,
+            "to_type": vocab.EDGE_ENDPOINT_TYPES,
+            "label": vocab.EDGE_LABELS,
+            "style": vocab.EDGE_STYLES,
+            "arrow_direction": vocab.ARROW_DIRECTIONS,
+        },
+    ),
     Part("notes", schema.notes),
-    Part("comments", schema.comments, loose_refs={"target_id": "target_type"},
-         enums={"target_type": vocab.COMMENT_TARGETS}),
-    Part("revisions", schema.revisions, loose_refs={"target_id": "target_type"},
-         enums={"target_type": vocab.REVISION_TARGETS}, json_ids=("snapshot",)),
+    Part(
+        "comments",
+        schema.comments,
+        loose_refs={"target_id": "target_type"},
+        enums={"target_type": vocab.COMMENT_TARGETS},
+    ),
+    Part(
+        "revisions",
+        schema.revisions,
+        loose_refs={"target_id": "target_type"},
+        enums={"target_type": vocab.REVISION_TARGETS},
+        json_ids=("snapshot",),
+    ),
     Part("agent_runs", schema.agent_runs, enums={"status": vocab.RUN_STATUSES}, order=("started_at", "id")),
-    Part("agent_run_tasks", schema.agent_run_tasks, omit=(), refs={"run_id": "agent_runs", "task_id": "tasks"},
-         order=("run_id", "task_id")),
-    Part("agent_run_events", schema.agent_run_events, omit=(), refs={"run_id": "agent_runs"},
-         enums={"kind": vocab.RUN_EVENT_KINDS}, json_ids=("data",)),
+    Part(
+        "agent_run_tasks",
+        schema.agent_run_tasks,
+        omit=(),
+        refs={"run_id": "agent_runs", "task_id": "tasks"},
+        order=("run_id", "task_id"),
+    ),
+    Part(
+        "agent_run_events",
+        schema.agent_run_events,
+        omit=(),
+        refs={"run_id": "agent_runs"},
+        enums={"kind": vocab.RUN_EVENT_KINDS},
+        json_ids=("data",),
+    ),
     Part("connector_configs", schema.connector_configs, order=("updated_at",)),
     # The log's integer ids are the importing database's to give; file order is log order.
-    Part("audit_log", schema.audit_log, omit=("id", "project_id"),
-         loose_refs={"target_id": "target_type", "run_id": None}, order=("id",), json_ids=("detail",)),
+    Part(
+        "audit_log",
+        schema.audit_log,
+        omit=("id", "project_id"),
+        loose_refs={"target_id": "target_type", "run_id": None},
+        order=("id",),
+        json_ids=("detail",),
+    ),
 )
 PART = {p.key: p for p in PARTS}
-TYPE_PART = {"task": "tasks", "document": "documents", "note": "notes", "goal": "goals", "edge": "edges",
-             "folder": "folders", "comment": "comments", "tag": "tags", "run": "agent_runs",
-             "agent_run": "agent_runs", "revision": "revisions"}
-SEARCHED = {"tasks": ("task", "label", "description"), "documents": ("document", "title", "body"),
-            "notes": ("note", "title", "body")}
+TYPE_PART = {
+    "task": "tasks",
+    "document": "documents",
+    "note": "notes",
+    "goal": "goals",
+    "edge": "edges",
+    "folder": "folders",
+    "comment": "comments",
+    "tag": "tags",
+    "run": "agent_runs",
+    "agent_run": "agent_runs",
+    "revision": "revisions",
+}
+SEARCHED = {
+    "tasks": ("task", "label", "description"),
+    "documents": ("document", "title", "body"),
+    "notes": ("note", "title", "body"),
+}
 PROJECT_COLUMNS = [c for c in schema.projects.columns]
 TOP_LEVEL = {"format", "version", "exported_at", "project", *PART}
 
 
 # ---------------------------------------------------------------- export
 
+
 def export_project(db, actor: Actor, project_id: str, progress: Progress | None = None) -> dict:
     """Every row of every table that hangs off the project, secrets left out, as one JSON-ready dict."""
     from plandesk.core import projects
+
     doc: dict[str, Any] = {"format": FORMAT, "version": VERSION, "exported_at": _iso(now())}
     with db.read() as conn:
         prow = projects.load(conn, actor, project_id)
@@ -110,8 +169,9 @@ def export_project(db, actor: Actor, project_id: str, progress: Progress | None 
             if part.key == "connector_configs" and actor.role not in ("owner", "admin"):
                 doc[part.key] = []  # code roots, recipes and database hosts are for owners and admins
                 continue
-            rows = conn.execute(select(*part.columns).where(where).order_by(
-                *[t.c[name] for name in part.order])).all()
+            rows = conn.execute(
+                select(*part.columns).where(where).order_by(*[t.c[name] for name in part.order])
+            ).all()
             doc[part.key] = [{c.name: _out(c, getattr(r, c.name)) for c in part.columns} for r in rows]
             if part.key == "connector_configs":
                 for row in doc[part.key]:
@@ -124,8 +184,11 @@ def export_project(db, actor: Actor, project_id: str, progress: Progress | None 
 def without_secrets(value: Any) -> Any:
     """Drop passwords from URLs and values under secret-sounding keys, at any depth."""
     if isinstance(value, dict):
-        return {k: without_secrets(v) for k, v in value.items()
-                if not (SECRET_KEYS.search(str(k)) and isinstance(v, str) and v)}
+        return {
+            k: without_secrets(v)
+            for k, v in value.items()
+            if not (SECRET_KEYS.search(str(k)) and isinstance(v, str) and v)
+        }
     if isinstance(value, list):
         return [without_secrets(v) for v in value]
     if isinstance(value, str):
@@ -145,6 +208,7 @@ def _out(col, value: Any) -> Any:
 
 # ---------------------------------------------------------------- import
 
+
 def parse_export(raw: bytes | str) -> dict:
     """The bytes of an export file as a dict, or a clear error naming where the JSON breaks."""
     try:
@@ -153,8 +217,9 @@ def parse_export(raw: bytes | str) -> dict:
     except UnicodeDecodeError:
         raise InvalidArgument("the file is not UTF-8 text, so it is not a Plan Desk export") from None
     except json.JSONDecodeError as exc:
-        raise InvalidArgument(f"the file is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                              f"{exc.msg})") from None
+        raise InvalidArgument(
+            f"the file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
     except RecursionError:
         raise InvalidArgument("the file's JSON is nested too deeply to be a Plan Desk export") from None
     if not isinstance(data, dict):
@@ -166,11 +231,13 @@ def import_project(db, actor: Actor, data: Any, progress: Progress | None = None
     """Validate the whole document first, then write it as a new project in one transaction."""
     actor.require_write("importing a project")
     if actor.project_ids is not None:
-        raise Forbidden("this token is limited to specific projects and cannot create new ones",
-                        permission="write")
+        raise Forbidden(
+            "this token is limited to specific projects and cannot create new ones", permission="write"
+        )
     source = _detect(data)
     if source == "v1":
         from plandesk.core.portability_v1 import convert
+
         data = convert(data)
     plan = validate(data)
     if progress:
@@ -184,11 +251,17 @@ def _detect(data: Any) -> str:
     if data.get("version") == "plandesk-export-v1":
         return "v1"
     if data.get("format") != FORMAT:
-        raise InvalidArgument(f"format: not a Plan Desk export (expected \"format\": \"{FORMAT}\" or "
-                              "\"version\": \"plandesk-export-v1\")", field="format")
+        raise InvalidArgument(
+            f'format: not a Plan Desk export (expected "format": "{FORMAT}" or '
+            '"version": "plandesk-export-v1")',
+            field="format",
+        )
     if data.get("version") != VERSION:
-        raise InvalidArgument(f"version: unsupported version {data.get('version')!r}; this Plan Desk reads "
-                              f"version {VERSION} and plandesk-export-v1", field="version")
+        raise InvalidArgument(
+            f"version: unsupported version {data.get('version')!r}; this Plan Desk reads "
+            f"version {VERSION} and plandesk-export-v1",
+            field="version",
+        )
     return "v2"
 
 
@@ -216,13 +289,16 @@ def validate(data: dict) -> Plan:
         for col, allowed in part.enums.items():
             for i, row in enumerate(rows[part.key]):
                 if row[col] is not None and row[col] not in allowed:
-                    raise InvalidArgument(f"{part.key}[{i}].{col}: must be one of {', '.join(allowed)} "
-                                          f"(got {row[col]!r})", field=f"{part.key}[{i}].{col}")
+                    raise InvalidArgument(
+                        f"{part.key}[{i}].{col}: must be one of {', '.join(allowed)} (got {row[col]!r})",
+                        field=f"{part.key}[{i}].{col}",
+                    )
     check_rows(PARTS, TYPE_PART, project, rows)
     return Plan(project, rows, sum(len(v) for v in rows.values()))
 
 
 # ---------------------------------------------------------------- write
+
 
 class _Ids:
     """Old id -> new id. New ids sort like the old ones, so exports list rows in the same order."""
@@ -278,8 +354,8 @@ def _write(db, actor: Actor, plan: Plan, source: str, progress: Progress | None)
                 # An imported plan must not switch on code execution here: an owner reviews it first.
                 rows = [dict(r, config=_disabled(r["config"])) for r in rows]
             for batch in range(0, len(rows), 2000):
-                insert_rows(conn, part.table, rows[batch:batch + 2000])
-                done += len(rows[batch:batch + 2000])
+                insert_rows(conn, part.table, rows[batch : batch + 2000])
+                done += len(rows[batch : batch + 2000])
                 if progress:
                     progress(part.key, done, plan.total)
             counts[part.key] = len(rows)
@@ -287,9 +363,18 @@ def _write(db, actor: Actor, plan: Plan, source: str, progress: Progress | None)
                 kind, title, body = SEARCHED[part.key]
                 search.index_many(conn, [(kind, r["id"], pid, r[title], r[body]) for r in rows])
             elif part.key == "comments":
-                search.index_many(conn, [("comment", r["id"], pid, r["passage"] or "", r["body"]) for r in rows])
-        audit.record(tx, actor, IMPORT_ACTION, project_id=pid, target_type="project", target_id=pid,
-                     detail={"source": source, "name": project["name"], "counts": counts})
+                search.index_many(
+                    conn, [("comment", r["id"], pid, r["passage"] or "", r["body"]) for r in rows]
+                )
+        audit.record(
+            tx,
+            actor,
+            IMPORT_ACTION,
+            project_id=pid,
+            target_type="project",
+            target_id=pid,
+            detail={"source": source, "name": project["name"], "counts": counts},
+        )
         tx.publish(pid, "project.imported", id=pid)
     return {"project_id": pid, "name": project["name"], "counts": counts}
 
@@ -321,7 +406,9 @@ def insert_rows(conn, table: Table, rows: list[dict]) -> None:
     raw = conn.connection.driver_connection  # the same connection, so the same transaction
     with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([json.dumps(row[n]) if n in as_json and row[n] is not None else row[n] for n in names])
+            copy.write_row(
+                [json.dumps(row[n]) if n in as_json and row[n] is not None else row[n] for n in names]
+            )
 
 
 def _disabled(config: Any) -> Any:

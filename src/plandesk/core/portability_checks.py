@@ -65,7 +65,9 @@ def checker_for(col) -> Checker:
         check = _any
     if col.default is not None:
         default = col.default
-        return lambda v: (default.arg(None) if default.is_callable else default.arg) if v is None else check(v)
+        return lambda v: (
+            (default.arg(None) if default.is_callable else default.arg) if v is None else check(v)
+        )
     if not col.nullable and not (col.primary_key and col.autoincrement is True):
         return lambda v: _required() if v is None else check(v)
     return lambda v: None if v is None else check(v)
@@ -125,6 +127,7 @@ def _string(limit: int) -> Checker:
         if len(value) > limit:
             raise Problem(f"too long ({len(value)} characters; the limit is {limit})")
         return value
+
     return check
 
 
@@ -183,8 +186,11 @@ def _check_edges(rows: dict[str, list[dict]]) -> None:
         if edge["label"] in vocab.DEPENDENCY_LABELS:
             if edge["from_type"] != "task" or edge["to_type"] != "task":
                 _bad(f"{path}.label", f"{edge['label']!r} orders work and joins two tasks only")
-            first, then = (edge["to_id"], edge["from_id"]) if edge["label"] == "depends_on" else (
-                edge["from_id"], edge["to_id"])
+            first, then = (
+                (edge["to_id"], edge["from_id"])
+                if edge["label"] == "depends_on"
+                else (edge["from_id"], edge["to_id"])
+            )
             after[first].append(then)
     # Kahn's algorithm: whatever is left once every free task is peeled away sits on a cycle.
     indegree = {t: 0 for t in label_of}
@@ -205,7 +211,10 @@ def _check_edges(rows: dict[str, list[dict]]) -> None:
         stuck -= sinks
     if stuck:
         names = sorted(label_of[t] for t in stuck)
-        _bad("edges", "dependency edges form a cycle through the tasks " + ", ".join(repr(s) for s in names[:8]))
+        _bad(
+            "edges",
+            "dependency edges form a cycle through the tasks " + ", ".join(repr(s) for s in names[:8]),
+        )
 
 
 def _unique(rows: dict[str, list[dict]], key: str, columns: tuple[str, ...]) -> None:
@@ -215,8 +224,10 @@ def _unique(rows: dict[str, list[dict]], key: str, columns: tuple[str, ...]) -> 
         if None in value:
             continue
         if value in seen:
-            _bad(f"{key}[{i}].{columns[-1]}", f"duplicate {'/'.join(columns)} {'/'.join(map(str, value))} "
-                                               f"(also {key}[{seen[value]}])")
+            _bad(
+                f"{key}[{i}].{columns[-1]}",
+                f"duplicate {'/'.join(columns)} {'/'.join(map(str, value))} (also {key}[{seen[value]}])",
+            )
         seen[value] = i
 
 

@@ -23,12 +23,23 @@ def convert(data: dict) -> dict:
     if not isinstance(project, dict):
         _bad("project", "required, an object")
     out: dict[str, Any] = {
-        "format": "plandesk-export", "version": 2,
-        "project": {"id": new_id(), "name": _text("project.name", project.get("name"), required=True),
-                    "description": _text("project.description", project.get("description")) or "",
-                    "canvas_layout": _layout(project.get("canvas_layout")), "version": 1,
-                    "created_at": stamp, "updated_at": stamp},
-        "tasks": [], "edges": [], "documents": [], "agent_runs": [], "agent_run_events": []}
+        "format": "plandesk-export",
+        "version": 2,
+        "project": {
+            "id": new_id(),
+            "name": _text("project.name", project.get("name"), required=True),
+            "description": _text("project.description", project.get("description")) or "",
+            "canvas_layout": _layout(project.get("canvas_layout")),
+            "version": 1,
+            "created_at": stamp,
+            "updated_at": stamp,
+        },
+        "tasks": [],
+        "edges": [],
+        "documents": [],
+        "agent_runs": [],
+        "agent_run_events": [],
+    }
     tasks = _ids(data, "tasks")
     docs = _ids(data, "documents")
     for i, t in enumerate(_list(data, "tasks")):
@@ -36,12 +47,23 @@ def convert(data: dict) -> dict:
         status = t.get("status") or "todo"
         if status not in vocab.TASK_STATUSES:
             _bad(f"{path}.status", f"must be one of {', '.join(vocab.TASK_STATUSES)} (got {status!r})")
-        out["tasks"].append({
-            "id": tasks[_key(t.get("id"))], "label": _text(f"{path}.label", t.get("label"), required=True),
-            "status": status, "kind": "build", "description": _text(f"{path}.description", t.get("description")) or "",
-            "x": _number(f"{path}.x", t.get("x")), "y": _number(f"{path}.y", t.get("y")),
-            "assignee": _text(f"{path}.assignee", t.get("assignee")), "due_date": _due(f"{path}.due_date", t.get("due_date")),
-            "commit_refs": [], "version": 1, "created_at": stamp, "updated_at": stamp})
+        out["tasks"].append(
+            {
+                "id": tasks[_key(t.get("id"))],
+                "label": _text(f"{path}.label", t.get("label"), required=True),
+                "status": status,
+                "kind": "build",
+                "description": _text(f"{path}.description", t.get("description")) or "",
+                "x": _number(f"{path}.x", t.get("x")),
+                "y": _number(f"{path}.y", t.get("y")),
+                "assignee": _text(f"{path}.assignee", t.get("assignee")),
+                "due_date": _due(f"{path}.due_date", t.get("due_date")),
+                "commit_refs": [],
+                "version": 1,
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+        )
     for i, e in enumerate(_list(data, "edges")):
         path = f"edges[{i}]"
         ends = []
@@ -50,44 +72,84 @@ def convert(data: dict) -> dict:
                 _bad(f"{path}.{end}", f"no task with id {e.get(end)!r} in this file")
             ends.append(tasks[_key(e.get(end))])
         label = e.get("label")
-        out["edges"].append({
-            "id": new_id(), "from_type": "task", "from_id": ends[0], "to_type": "task", "to_id": ends[1],
-            "label": label if label in vocab.EDGE_LABELS else FALLBACK_LABEL,
-            "style": _enum(f"{path}.style", e.get("style"), vocab.EDGE_STYLES),
-            "arrow_direction": _enum(f"{path}.arrow_direction", e.get("arrow_direction"), vocab.ARROW_DIRECTIONS),
-            "created_at": stamp})
+        out["edges"].append(
+            {
+                "id": new_id(),
+                "from_type": "task",
+                "from_id": ends[0],
+                "to_type": "task",
+                "to_id": ends[1],
+                "label": label if label in vocab.EDGE_LABELS else FALLBACK_LABEL,
+                "style": _enum(f"{path}.style", e.get("style"), vocab.EDGE_STYLES),
+                "arrow_direction": _enum(
+                    f"{path}.arrow_direction", e.get("arrow_direction"), vocab.ARROW_DIRECTIONS
+                ),
+                "created_at": stamp,
+            }
+        )
     for i, d in enumerate(_list(data, "documents")):
         path = f"documents[{i}]"
         parent = d.get("parent_id")
         if parent is not None and _key(parent) not in docs:
             _bad(f"{path}.parent_id", f"no document with id {parent!r} in this file")
         body = _text(f"{path}.body", d.get("body"), limit=vocab.MAX_BODY) or ""
-        out["documents"].append({
-            "id": docs[_key(d.get("id"))], "title": _text(f"{path}.title", d.get("title"), required=True),
-            "body": html_to_markdown(body), "status_line": _text(f"{path}.status_line", d.get("status_line")),
-            "parent_id": docs[_key(parent)] if parent is not None else None, "folder_id": None, "version": 1,
-            "created_at": stamp, "updated_at": stamp})
+        out["documents"].append(
+            {
+                "id": docs[_key(d.get("id"))],
+                "title": _text(f"{path}.title", d.get("title"), required=True),
+                "body": html_to_markdown(body),
+                "status_line": _text(f"{path}.status_line", d.get("status_line")),
+                "parent_id": docs[_key(parent)] if parent is not None else None,
+                "folder_id": None,
+                "version": 1,
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+        )
         linked = d.get("linked_task_id")
         if linked is not None:
             if _key(linked) not in tasks:
                 _bad(f"{path}.linked_task_id", f"no task with id {linked!r} in this file")
-            out["edges"].append({"id": new_id(), "from_type": "document", "from_id": docs[_key(d.get("id"))],
-                                 "to_type": "task", "to_id": tasks[_key(linked)], "label": "documents",
-                                 "style": None, "arrow_direction": None, "created_at": stamp})
+            out["edges"].append(
+                {
+                    "id": new_id(),
+                    "from_type": "document",
+                    "from_id": docs[_key(d.get("id"))],
+                    "to_type": "task",
+                    "to_id": tasks[_key(linked)],
+                    "label": "documents",
+                    "style": None,
+                    "arrow_direction": None,
+                    "created_at": stamp,
+                }
+            )
     for i, r in enumerate(_list(data, "agent_runs")):
         path = f"agent_runs[{i}]"
         started = _time(f"{path}.started_at", r.get("started_at")) or stamp
         completed = _time(f"{path}.completed_at", r.get("completed_at"))
         run_id = new_id()
-        out["agent_runs"].append({"id": run_id, "label": _text(f"{path}.label", r.get("label"), required=True),
-                                  "status": "completed" if completed else "running", "started_at": started,
-                                  "completed_at": completed})
+        out["agent_runs"].append(
+            {
+                "id": run_id,
+                "label": _text(f"{path}.label", r.get("label"), required=True),
+                "status": "completed" if completed else "running",
+                "started_at": started,
+                "completed_at": completed,
+            }
+        )
         for j, ev in enumerate(_list(r, "events", path=f"{path}.events")):
             epath = f"{path}.events[{j}]"
-            out["agent_run_events"].append({
-                "id": new_id(), "run_id": run_id, "kind": "progress",
-                "message": _text(f"{epath}.message", ev.get("message"), required=True, limit=vocab.MAX_BODY),
-                "created_at": _time(f"{epath}.created_at", ev.get("created_at")) or started})
+            out["agent_run_events"].append(
+                {
+                    "id": new_id(),
+                    "run_id": run_id,
+                    "kind": "progress",
+                    "message": _text(
+                        f"{epath}.message", ev.get("message"), required=True, limit=vocab.MAX_BODY
+                    ),
+                    "created_at": _time(f"{epath}.created_at", ev.get("created_at")) or started,
+                }
+            )
     _sort_ids(out)
     return out
 

@@ -19,9 +19,18 @@ EDITABLE = ("name", "description", "repo_path", "repo_url", "current_goal_id", "
 
 
 def to_dict(r) -> dict:
-    return {"id": r.id, "name": r.name, "description": r.description or "", "repo_path": r.repo_path,
-            "repo_url": r.repo_url, "current_goal_id": r.current_goal_id, "canvas_layout": r.canvas_layout,
-            "version": r.version, "created_at": iso(r.created_at), "updated_at": iso(r.updated_at)}
+    return {
+        "id": r.id,
+        "name": r.name,
+        "description": r.description or "",
+        "repo_path": r.repo_path,
+        "repo_url": r.repo_url,
+        "current_goal_id": r.current_goal_id,
+        "canvas_layout": r.canvas_layout,
+        "version": r.version,
+        "created_at": iso(r.created_at),
+        "updated_at": iso(r.updated_at),
+    }
 
 
 def _clean(data: dict, *, creating: bool) -> dict:
@@ -61,8 +70,15 @@ def insert(tx: Tx, actor: Actor, data: dict) -> dict:
     pid = new_id()
     values.setdefault("description", "")
     tx.conn.execute(projects.insert().values(id=pid, version=1, created_at=ts, updated_at=ts, **values))
-    audit.record(tx, actor, "project.create", project_id=pid, target_type="project", target_id=pid,
-                 changed_fields=sorted(values))
+    audit.record(
+        tx,
+        actor,
+        "project.create",
+        project_id=pid,
+        target_type="project",
+        target_id=pid,
+        changed_fields=sorted(values),
+    )
     return to_dict(tx.conn.execute(select(projects).where(projects.c.id == pid)).first())
 
 
@@ -70,8 +86,10 @@ def create_project(db, actor: Actor, data: dict) -> dict:
     actor.require_write("creating a project")
     if actor.project_ids is not None:
         from plandesk.core.errors import Forbidden
-        raise Forbidden("this token is limited to specific projects and cannot create new ones",
-                        permission="write")
+
+        raise Forbidden(
+            "this token is limited to specific projects and cannot create new ones", permission="write"
+        )
     with db.write() as tx:
         return insert(tx, actor, data)
 
@@ -79,8 +97,13 @@ def create_project(db, actor: Actor, data: dict) -> dict:
 def get_project(db, actor: Actor, project_id: str) -> dict:
     with db.read() as conn:
         row = load(conn, actor, project_id)
-        counts = dict(conn.execute(select(tasks.c.status, func.count()).where(
-            tasks.c.project_id == row.id).group_by(tasks.c.status)).all())
+        counts = dict(
+            conn.execute(
+                select(tasks.c.status, func.count())
+                .where(tasks.c.project_id == row.id)
+                .group_by(tasks.c.status)
+            ).all()
+        )
     out = to_dict(row)
     out["summary"] = {s: counts.get(s, 0) for s in TASK_STATUSES}
     out["summary"]["total"] = sum(counts.values())
@@ -103,15 +126,28 @@ def update_project(db, actor: Actor, project_id: str, data: dict) -> dict:
         row = load(tx.conn, actor, project_id)
         fields.require_version("project", expected, row.version)
         if values.get("current_goal_id"):
-            g = tx.conn.execute(select(goals.c.id).where(goals.c.id == values["current_goal_id"],
-                                                         goals.c.project_id == row.id)).first()
+            g = tx.conn.execute(
+                select(goals.c.id).where(
+                    goals.c.id == values["current_goal_id"], goals.c.project_id == row.id
+                )
+            ).first()
             if g is None:
                 raise NotFound("goal", values["current_goal_id"])
         if values:
-            tx.conn.execute(projects.update().where(projects.c.id == row.id).values(
-                **values, version=row.version + 1, updated_at=now()))
-            audit.record(tx, actor, "project.update", project_id=row.id, target_type="project",
-                         target_id=row.id, changed_fields=sorted(values))
+            tx.conn.execute(
+                projects.update()
+                .where(projects.c.id == row.id)
+                .values(**values, version=row.version + 1, updated_at=now())
+            )
+            audit.record(
+                tx,
+                actor,
+                "project.update",
+                project_id=row.id,
+                target_type="project",
+                target_id=row.id,
+                changed_fields=sorted(values),
+            )
             tx.publish(row.id, "project.updated", id=row.id)
         return to_dict(tx.conn.execute(select(projects).where(projects.c.id == row.id)).first())
 
@@ -122,7 +158,15 @@ def delete_project(db, actor: Actor, project_id: str) -> None:
     with db.write() as tx:
         row = load(tx.conn, actor, project_id)
         from plandesk.db.schema import search_entries
+
         tx.conn.execute(search_entries.delete().where(search_entries.c.project_id == row.id))
         tx.conn.execute(projects.delete().where(projects.c.id == row.id))
-        audit.record(tx, actor, "project.delete", project_id=row.id, target_type="project", target_id=row.id,
-                     detail={"name": row.name})
+        audit.record(
+            tx,
+            actor,
+            "project.delete",
+            project_id=row.id,
+            target_type="project",
+            target_id=row.id,
+            detail={"name": row.name},
+        )

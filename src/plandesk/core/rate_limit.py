@@ -21,7 +21,7 @@ from plandesk.core.errors import RateLimited
 SIGN_IN_PER_MINUTE = 20
 _MAX_KEYS = 50_000
 BURST_SECONDS = 10  # a bucket holds this many seconds of the rate …
-BURST_FLOOR = 600   # … but at least this many requests, and never more than a minute's allowance
+BURST_FLOOR = 600  # … but at least this many requests, and never more than a minute's allowance
 
 
 def capacity(per_minute: int) -> float:
@@ -79,8 +79,10 @@ def check(key: str, per_minute: int, *, what: str = "this token") -> None:
     wait = limiter.take(key, per_minute)
     if wait > 0:
         retry_after = max(1, math.ceil(wait))
-        raise RateLimited(f"{what} sent more than {per_minute} requests a minute; retry in {retry_after} s",
-                          retry_after=retry_after)
+        raise RateLimited(
+            f"{what} sent more than {per_minute} requests a minute; retry in {retry_after} s",
+            retry_after=retry_after,
+        )
 
 
 def wait_for_credential(raw_token: str, per_minute: int) -> int:

@@ -18,13 +18,24 @@ def _where(*, ready: bool, scoped: bool, tagged: bool) -> list:
     t = tasks.c
     # "+ 0" keeps the blocked read off ix_tasks_ready (a range there means sorting every blocked task);
     # it walks ix_tasks_queue in frontier order instead and stops after n.
-    cond = [t.project_id == bindparam("project_id"), t.status == "todo",
-            t.waiting_count == 0 if ready else t.waiting_count + 0 > 0]
+    cond = [
+        t.project_id == bindparam("project_id"),
+        t.status == "todo",
+        t.waiting_count == 0 if ready else t.waiting_count + 0 > 0,
+    ]
     if scoped:
         cond.append(t.goal_id == bindparam("goal_id"))
     if tagged:
-        cond.append(t.id.in_(select(task_tags.c.task_id).join(tags, tags.c.id == task_tags.c.tag_id).where(
-            tags.c.project_id == bindparam("project_id"), tags.c.name.in_(bindparam("tags", expanding=True)))))
+        cond.append(
+            t.id.in_(
+                select(task_tags.c.task_id)
+                .join(tags, tags.c.id == task_tags.c.tag_id)
+                .where(
+                    tags.c.project_id == bindparam("project_id"),
+                    tags.c.name.in_(bindparam("tags", expanding=True)),
+                )
+            )
+        )
     return cond
 
 
@@ -34,9 +45,13 @@ def _head(*, ready: bool, scoped: bool, tagged: bool):
     branches = []
     for rank, priority in enumerate(_BUCKETS):
         which = t.priority == priority if priority is not None else t.priority.is_(None)
-        branch = (select(t.id, t.label, literal(rank, Integer).label("rank"), t.created_at)
-                  .where(*_where(ready=ready, scoped=scoped, tagged=tagged), which)
-                  .order_by(t.created_at, t.id).limit(n).subquery())
+        branch = (
+            select(t.id, t.label, literal(rank, Integer).label("rank"), t.created_at)
+            .where(*_where(ready=ready, scoped=scoped, tagged=tagged), which)
+            .order_by(t.created_at, t.id)
+            .limit(n)
+            .subquery()
+        )
         branches.append(select(branch))
     both = union_all(*branches).subquery()
     return select(both.c.id, both.c.label).order_by(both.c.rank, both.c.created_at, both.c.id).limit(n)
@@ -51,8 +66,13 @@ def _first(priority: str | None, *, scoped: bool):
     (SKIP LOCKED), so N agents get N different tasks on their first call."""
     t = tasks.c
     which = t.priority == priority if priority is not None else t.priority.is_(None)
-    return (select(tasks).where(*_where(ready=True, scoped=scoped, tagged=False), which)
-            .order_by(t.created_at, t.id).limit(1).with_for_update(skip_locked=True))
+    return (
+        select(tasks)
+        .where(*_where(ready=True, scoped=scoped, tagged=False), which)
+        .order_by(t.created_at, t.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
 
 
 def _first_of_all(*, scoped: bool):
@@ -62,16 +82,22 @@ def _first_of_all(*, scoped: bool):
     branches = []
     for rank, priority in enumerate(_BUCKETS):
         which = t.priority == priority if priority is not None else t.priority.is_(None)
-        branch = (select(tasks, literal(rank, Integer).label("rank"))
-                  .where(*_where(ready=True, scoped=scoped, tagged=False), which)
-                  .order_by(t.created_at, t.id).limit(1).subquery())
+        branch = (
+            select(tasks, literal(rank, Integer).label("rank"))
+            .where(*_where(ready=True, scoped=scoped, tagged=False), which)
+            .order_by(t.created_at, t.id)
+            .limit(1)
+            .subquery()
+        )
         branches.append(select(branch))
     both = union_all(*branches).subquery()
     return select(*[both.c[c.name] for c in tasks.columns]).order_by(both.c.rank).limit(1)
 
 
 # Built once per shape: building SQLAlchemy statements per call cost more than running them.
-_KEYS = [(ready, scoped, tagged) for ready in (True, False) for scoped in (False, True) for tagged in (False, True)]
+_KEYS = [
+    (ready, scoped, tagged) for ready in (True, False) for scoped in (False, True) for tagged in (False, True)
+]
 _HEADS = {key: _head(ready=key[0], scoped=key[1], tagged=key[2]) for key in _KEYS}
 _COUNTS = {key: _count(ready=key[0], scoped=key[1], tagged=key[2]) for key in _KEYS}
 _FIRST = {(p, scoped): _first(p, scoped=scoped) for p in _BUCKETS for scoped in (False, True)}
@@ -87,12 +113,15 @@ def _params(project_id: str, goal_id: str | None, scoped: bool, tags_any) -> dic
     return params
 
 
-def head(conn, project_id: str, *, goal_id: str | None, scoped: bool, tags_any=None, ready: bool,
-         limit: int) -> list[tuple[str, str]]:
+def head(
+    conn, project_id: str, *, goal_id: str | None, scoped: bool, tags_any=None, ready: bool, limit: int
+) -> list[tuple[str, str]]:
     """The first `limit` todo tasks (id, label) in frontier order that are ready (or, ready=False, blocked)."""
     key = (ready, scoped, bool(tags_any))
-    return [(r.id, r.label) for r in conn.execute(_HEADS[key], {**_params(project_id, goal_id, scoped, tags_any),
-                                                               "n": limit})]
+    return [
+        (r.id, r.label)
+        for r in conn.execute(_HEADS[key], {**_params(project_id, goal_id, scoped, tags_any), "n": limit})
+    ]
 
 
 def count(conn, project_id: str, *, goal_id: str | None, scoped: bool, tags_any=None, ready: bool) -> int:

@@ -26,16 +26,31 @@ MAX_EVENTS_SHOWN = 1000
 
 def to_dict(r, task_ids: list[str]) -> dict:
     end = aware(r.completed_at) or now()
-    return {"id": r.id, "project_id": r.project_id, "label": r.label, "status": r.status, "summary": r.summary,
-            "user_id": r.user_id, "token_id": r.token_id, "client_name": r.client_name,
-            "started_at": iso(r.started_at), "completed_at": iso(r.completed_at),
-            "duration_seconds": round(max(0.0, (end - aware(r.started_at)).total_seconds()), 3),
-            "task_ids": task_ids}
+    return {
+        "id": r.id,
+        "project_id": r.project_id,
+        "label": r.label,
+        "status": r.status,
+        "summary": r.summary,
+        "user_id": r.user_id,
+        "token_id": r.token_id,
+        "client_name": r.client_name,
+        "started_at": iso(r.started_at),
+        "completed_at": iso(r.completed_at),
+        "duration_seconds": round(max(0.0, (end - aware(r.started_at)).total_seconds()), 3),
+        "task_ids": task_ids,
+    }
 
 
 def event_dict(e) -> dict:
-    return {"id": e.id, "run_id": e.run_id, "kind": e.kind, "message": e.message, "data": e.data,
-            "created_at": iso(e.created_at)}
+    return {
+        "id": e.id,
+        "run_id": e.run_id,
+        "kind": e.kind,
+        "message": e.message,
+        "data": e.data,
+        "created_at": iso(e.created_at),
+    }
 
 
 def load(conn, actor: Actor, run_id: str, *, for_update: bool = False):
@@ -52,8 +67,11 @@ def load(conn, actor: Actor, run_id: str, *, for_update: bool = False):
 def _task_ids(conn, run_ids: list[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {r: [] for r in run_ids}
     if run_ids:
-        for rid, tid in conn.execute(select(agent_run_tasks.c.run_id, agent_run_tasks.c.task_id).where(
-                agent_run_tasks.c.run_id.in_(run_ids)).order_by(agent_run_tasks.c.task_id)):
+        for rid, tid in conn.execute(
+            select(agent_run_tasks.c.run_id, agent_run_tasks.c.task_id)
+            .where(agent_run_tasks.c.run_id.in_(run_ids))
+            .order_by(agent_run_tasks.c.task_id)
+        ):
             out[rid].append(tid)
     return out
 
@@ -71,12 +89,17 @@ def _link(tx: Tx, project_id: str, run_id: str, task_ids: list[str]) -> list[str
     conn = tx.conn
     if not task_ids:
         return []
-    found = set(conn.execute(select(tasks.c.id).where(tasks.c.project_id == project_id,
-                                                      tasks.c.id.in_(task_ids))).scalars())
+    found = set(
+        conn.execute(
+            select(tasks.c.id).where(tasks.c.project_id == project_id, tasks.c.id.in_(task_ids))
+        ).scalars()
+    )
     missing = [t for t in task_ids if t not in found]
     if missing:
         raise NotFound("task", missing[0], field="task_ids")
-    have = set(conn.execute(select(agent_run_tasks.c.task_id).where(agent_run_tasks.c.run_id == run_id)).scalars())
+    have = set(
+        conn.execute(select(agent_run_tasks.c.task_id).where(agent_run_tasks.c.run_id == run_id)).scalars()
+    )
     new = [t for t in task_ids if t not in have]
     if new:
         conn.execute(insert(agent_run_tasks), [{"run_id": run_id, "task_id": t} for t in new])
@@ -85,39 +108,68 @@ def _link(tx: Tx, project_id: str, run_id: str, task_ids: list[str]) -> list[str
 
 def _detail(conn, row) -> dict:
     out = to_dict(row, _task_ids(conn, [row.id])[row.id])
-    count = conn.execute(select(func.count()).select_from(agent_run_events).where(
-        agent_run_events.c.run_id == row.id)).scalar_one()
-    latest = conn.execute(select(agent_run_events).where(agent_run_events.c.run_id == row.id).order_by(
-        agent_run_events.c.created_at.desc(), agent_run_events.c.id.desc()).limit(MAX_EVENTS_SHOWN)).all()
+    count = conn.execute(
+        select(func.count()).select_from(agent_run_events).where(agent_run_events.c.run_id == row.id)
+    ).scalar_one()
+    latest = conn.execute(
+        select(agent_run_events)
+        .where(agent_run_events.c.run_id == row.id)
+        .order_by(agent_run_events.c.created_at.desc(), agent_run_events.c.id.desc())
+        .limit(MAX_EVENTS_SHOWN)
+    ).all()
     out["events"] = [event_dict(e) for e in reversed(latest)]
     out["event_count"] = count
     out["events_truncated"] = count > len(latest)
     return out
 
 
-def start_agent_run(db, actor: Actor, project_id: str, label: str | None = None,
-                    task_ids: list[str] | None = None) -> dict:
+def start_agent_run(
+    db, actor: Actor, project_id: str, label: str | None = None, task_ids: list[str] | None = None
+) -> dict:
     """Open a run recording who runs it (user, token, client); optionally linked to tasks."""
     actor.require_write("starting an agent run")
-    label = fields.text("label", label, max_len=MAX_LABEL, strip=True) or f"Run by {actor.client_name or actor.name}"
+    label = (
+        fields.text("label", label, max_len=MAX_LABEL, strip=True)
+        or f"Run by {actor.client_name or actor.name}"
+    )
     ids = _clean_task_ids(task_ids)
     with db.write() as tx:
         prow = projects.load(tx.conn, actor, project_id)
         rid = new_id()
-        tx.conn.execute(agent_runs.insert().values(
-            id=rid, project_id=prow.id, label=label, status="running", user_id=actor.user_id,
-            token_id=actor.token_id, client_name=actor.client_name, started_at=now()))
+        tx.conn.execute(
+            agent_runs.insert().values(
+                id=rid,
+                project_id=prow.id,
+                label=label,
+                status="running",
+                user_id=actor.user_id,
+                token_id=actor.token_id,
+                client_name=actor.client_name,
+                started_at=now(),
+            )
+        )
         _link(tx, prow.id, rid, ids)
-        audit.record(tx, actor.with_run(rid), "run.start", project_id=prow.id, target_type="agent_run",
-                     target_id=rid, detail={"label": label, "task_ids": ids})
+        audit.record(
+            tx,
+            actor.with_run(rid),
+            "run.start",
+            project_id=prow.id,
+            target_type="agent_run",
+            target_id=rid,
+            detail={"label": label, "task_ids": ids},
+        )
         out = _detail(tx.conn, load(tx.conn, actor, rid))
-        tx.publish(prow.id, "agent_run.created", run={"id": rid, "label": label[:200], "status": "running",
-                                                      "started_at": out["started_at"]})
+        tx.publish(
+            prow.id,
+            "agent_run.created",
+            run={"id": rid, "label": label[:200], "status": "running", "started_at": out["started_at"]},
+        )
         return out
 
 
-def record_agent_progress(db, actor: Actor, run_id: str, message: str, kind: str = "progress",
-                          data: dict | None = None) -> dict:
+def record_agent_progress(
+    db, actor: Actor, run_id: str, message: str, kind: str = "progress", data: dict | None = None
+) -> dict:
     """Append an event to a running run; the leases of the run's in-progress tasks are extended."""
     actor.require_write("recording progress")
     message = fields.text("message", message, max_len=MAX_MESSAGE, required=True)
@@ -130,21 +182,42 @@ def record_agent_progress(db, actor: Actor, run_id: str, message: str, kind: str
         except (TypeError, ValueError):
             raise InvalidArgument("data must be plain JSON", field="data") from None
         if size > MAX_DATA_BYTES:
-            raise InvalidArgument(f"data is {size} bytes of JSON; the limit is {MAX_DATA_BYTES}", field="data")
+            raise InvalidArgument(
+                f"data is {size} bytes of JSON; the limit is {MAX_DATA_BYTES}", field="data"
+            )
     with db.write() as tx:
         row = load(tx.conn, actor, run_id, for_update=True)
         if row.status != "running":
-            raise Conflict(f"run is {row.status}; start a new run to record more", field="run_id",
-                           current_status=row.status)
+            raise Conflict(
+                f"run is {row.status}; start a new run to record more",
+                field="run_id",
+                current_status=row.status,
+            )
         eid = new_id()
-        tx.conn.execute(agent_run_events.insert().values(id=eid, run_id=row.id, kind=kind, message=message,
-                                                         data=data, created_at=now()))
+        tx.conn.execute(
+            agent_run_events.insert().values(
+                id=eid, run_id=row.id, kind=kind, message=message, data=data, created_at=now()
+            )
+        )
         graph.extend_leases_for_run(tx, _task_ids(tx.conn, [row.id])[row.id])
-        audit.record(tx, actor.with_run(row.id), "run.progress", project_id=row.project_id,
-                     target_type="agent_run", target_id=row.id, detail={"kind": kind})
-        event = event_dict(tx.conn.execute(select(agent_run_events).where(agent_run_events.c.id == eid)).first())
-        tx.publish(row.project_id, "agent_run.updated", run_id=row.id,
-                   event={**event, "message": message[:500], "data": None})
+        audit.record(
+            tx,
+            actor.with_run(row.id),
+            "run.progress",
+            project_id=row.project_id,
+            target_type="agent_run",
+            target_id=row.id,
+            detail={"kind": kind},
+        )
+        event = event_dict(
+            tx.conn.execute(select(agent_run_events).where(agent_run_events.c.id == eid)).first()
+        )
+        tx.publish(
+            row.project_id,
+            "agent_run.updated",
+            run_id=row.id,
+            event={**event, "message": message[:500], "data": None},
+        )
         return {"run_id": row.id, "status": row.status, "event": event}
 
 
@@ -157,14 +230,22 @@ def link_run_tasks(db, actor: Actor, run_id: str, task_ids: list[str]) -> dict:
         row = load(tx.conn, actor, run_id)
         new = _link(tx, row.project_id, row.id, ids)
         if new:
-            audit.record(tx, actor.with_run(row.id), "run.link_tasks", project_id=row.project_id,
-                         target_type="agent_run", target_id=row.id, detail={"task_ids": new})
+            audit.record(
+                tx,
+                actor.with_run(row.id),
+                "run.link_tasks",
+                project_id=row.project_id,
+                target_type="agent_run",
+                target_id=row.id,
+                detail={"task_ids": new},
+            )
             tx.publish(row.project_id, "agent_run.updated", run_id=row.id, task_ids=new)
         return to_dict(row, _task_ids(tx.conn, [row.id])[row.id])
 
 
-def complete_agent_run(db, actor: Actor, run_id: str, status: str = "completed",
-                       summary: str | None = None) -> dict:
+def complete_agent_run(
+    db, actor: Actor, run_id: str, status: str = "completed", summary: str | None = None
+) -> dict:
     actor.require_write("completing an agent run")
     status = fields.choice("status", status, RUN_TERMINAL, required=True)
     summary = fields.text("summary", summary, max_len=MAX_SUMMARY) or None
@@ -172,13 +253,22 @@ def complete_agent_run(db, actor: Actor, run_id: str, status: str = "completed",
         row = load(tx.conn, actor, run_id, for_update=True)
         if row.status != "running":
             raise Conflict(f"run is already {row.status}", field="run_id", current_status=row.status)
-        result = tx.conn.execute(agent_runs.update().where(agent_runs.c.id == row.id,
-                                                           agent_runs.c.status == "running").values(
-            status=status, summary=summary, completed_at=now()))
+        result = tx.conn.execute(
+            agent_runs.update()
+            .where(agent_runs.c.id == row.id, agent_runs.c.status == "running")
+            .values(status=status, summary=summary, completed_at=now())
+        )
         if result.rowcount != 1:
             raise Conflict("run was completed by someone else at the same moment", field="run_id")
-        audit.record(tx, actor.with_run(row.id), f"run.{status}", project_id=row.project_id,
-                     target_type="agent_run", target_id=row.id, changed_fields=["status", "summary"])
+        audit.record(
+            tx,
+            actor.with_run(row.id),
+            f"run.{status}",
+            project_id=row.project_id,
+            target_type="agent_run",
+            target_id=row.id,
+            changed_fields=["status", "summary"],
+        )
         out = _detail(tx.conn, load(tx.conn, actor, row.id))
         tx.publish(row.project_id, "agent_run.updated", run_id=row.id, status=status)
         return out
@@ -197,8 +287,14 @@ def _cursor(value: str) -> tuple[datetime, str]:
         raise InvalidArgument("cursor is not one this server handed out", field="cursor") from None
 
 
-def list_agent_runs(db, actor: Actor, project_id: str, status: str | None = None, limit: int | None = None,
-                    cursor: str | None = None) -> Page:
+def list_agent_runs(
+    db,
+    actor: Actor,
+    project_id: str,
+    status: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Page:
     """Runs newest first (keyset on started_at, id), each with its task ids, event count and last event."""
     fields.choice("status", status, RUN_STATUSES)
     limit = check_limit(limit)
@@ -210,27 +306,49 @@ def list_agent_runs(db, actor: Actor, project_id: str, status: str | None = None
         total = capped_count(conn, q)
         if cursor:
             started, rid = _cursor(cursor)
-            q = q.where(or_(agent_runs.c.started_at < started,
-                            and_(agent_runs.c.started_at == started, agent_runs.c.id < rid)))
-        rows = conn.execute(q.order_by(agent_runs.c.started_at.desc(), agent_runs.c.id.desc())
-                            .limit(limit + 1)).all()
+            q = q.where(
+                or_(
+                    agent_runs.c.started_at < started,
+                    and_(agent_runs.c.started_at == started, agent_runs.c.id < rid),
+                )
+            )
+        rows = conn.execute(
+            q.order_by(agent_runs.c.started_at.desc(), agent_runs.c.id.desc()).limit(limit + 1)
+        ).all()
         shown = rows[:limit]
         ids = [r.id for r in shown]
         links = _task_ids(conn, ids)
-        counts = dict(conn.execute(select(agent_run_events.c.run_id, func.count()).where(
-            agent_run_events.c.run_id.in_(ids)).group_by(agent_run_events.c.run_id)).all()) if ids else {}
+        counts = (
+            dict(
+                conn.execute(
+                    select(agent_run_events.c.run_id, func.count())
+                    .where(agent_run_events.c.run_id.in_(ids))
+                    .group_by(agent_run_events.c.run_id)
+                ).all()
+            )
+            if ids
+            else {}
+        )
         items = []
         for r in shown:
             item = to_dict(r, links[r.id])
-            last = conn.execute(select(agent_run_events.c.message, agent_run_events.c.created_at).where(
-                agent_run_events.c.run_id == r.id).order_by(agent_run_events.c.created_at.desc(),
-                                                            agent_run_events.c.id.desc()).limit(1)).first()
+            last = conn.execute(
+                select(agent_run_events.c.message, agent_run_events.c.created_at)
+                .where(agent_run_events.c.run_id == r.id)
+                .order_by(agent_run_events.c.created_at.desc(), agent_run_events.c.id.desc())
+                .limit(1)
+            ).first()
             item["event_count"] = counts.get(r.id, 0)
-            item["last_event"] = {"message": last.message[:500], "created_at": iso(last.created_at)} if last else None
+            item["last_event"] = (
+                {"message": last.message[:500], "created_at": iso(last.created_at)} if last else None
+            )
             items.append(item)
         next_cursor = None
         if len(rows) > limit:
             last_row = shown[-1]
-            next_cursor = base64.urlsafe_b64encode(json.dumps(
-                [str(last_row.started_at), last_row.id]).encode()).decode().rstrip("=")
+            next_cursor = (
+                base64.urlsafe_b64encode(json.dumps([str(last_row.started_at), last_row.id]).encode())
+                .decode()
+                .rstrip("=")
+            )
         return {"items": items, "total": total, "next_cursor": next_cursor}

@@ -41,10 +41,21 @@ def set_unsandboxed(db, actor: Actor, value) -> dict:
         if current["unsandboxed"] != flag:
             doc = {"unsandboxed": flag}
             if exists:
-                tx.conn.execute(update(workspace_settings).where(workspace_settings.c.key == KEY)
-                                .values(value=doc, updated_at=now()))
+                tx.conn.execute(
+                    update(workspace_settings)
+                    .where(workspace_settings.c.key == KEY)
+                    .values(value=doc, updated_at=now())
+                )
             else:
                 tx.conn.execute(workspace_settings.insert().values(key=KEY, value=doc, updated_at=now()))
-            audit.record(tx, actor, "settings.sandbox.update", project_id=None, target_type="settings",
-                         target_id=KEY, changed_fields=["unsandboxed"], detail=doc)
+            audit.record(
+                tx,
+                actor,
+                "settings.sandbox.update",
+                project_id=None,
+                target_type="settings",
+                target_id=KEY,
+                changed_fields=["unsandboxed"],
+                detail=doc,
+            )
     return {"unsandboxed": flag}

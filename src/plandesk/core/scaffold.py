@@ -24,7 +24,19 @@ MAX_DOCUMENTS = 200
 MAX_KEY = 100
 SPACING_X = 240.0  # canvas units between neighbours in a layer
 SPACING_Y = 200.0  # between layers; prerequisites sit above what they unblock
-TASK_KEYS = ("key", "label", "status", "kind", "priority", "description", "goal_id", "x", "y", "tags", "assignee")
+TASK_KEYS = (
+    "key",
+    "label",
+    "status",
+    "kind",
+    "priority",
+    "description",
+    "goal_id",
+    "x",
+    "y",
+    "tags",
+    "assignee",
+)
 EDGE_KEYS = ("from", "to", "label", "style")
 DOC_KEYS = ("key", "title", "body", "status_line", "link_to")
 _ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # an existing row's id
@@ -47,8 +59,9 @@ def _list(data: dict, name: str, limit: int, *, required: bool = False) -> list[
     if value is None and not required:
         return []
     if not isinstance(value, list) or (required and not value):
-        raise InvalidArgument(f"{name} must be a list" + (" with at least one item" if required else ""),
-                              field=name)
+        raise InvalidArgument(
+            f"{name} must be a list" + (" with at least one item" if required else ""), field=name
+        )
     if len(value) > limit:
         raise InvalidArgument(f"{name} has {len(value)} items; the limit is {limit}", field=name)
     for i, item in enumerate(value):
@@ -66,16 +79,22 @@ def _validate(data) -> dict:
     """Check the plan's shape and every key reference before anything is written."""
     if not isinstance(data, dict):
         raise InvalidArgument("the plan must be an object", field="data")
-    fields.reject_unknown(data, ("project_id", "name", "description", "goal_id", "tasks", "edges", "documents"))
+    fields.reject_unknown(
+        data, ("project_id", "name", "description", "goal_id", "tasks", "edges", "documents")
+    )
     plan: dict = {"project_id": fields.ident("project_id", data.get("project_id"), required=False)}
     if plan["project_id"] is not None:
         for extra in ("name", "description"):
             if data.get(extra) is not None:
-                raise InvalidArgument(f"{extra} is for a new project; leave it out when scaffolding into "
-                                      "project_id", field=extra)
+                raise InvalidArgument(
+                    f"{extra} is for a new project; leave it out when scaffolding into project_id",
+                    field=extra,
+                )
     else:
         fields.text("name", data.get("name"), max_len=200, required=True, strip=True)
-    plan["goal"] = {"goal_id": fields.ident("goal_id", data["goal_id"], required=False)} if "goal_id" in data else {}
+    plan["goal"] = (
+        {"goal_id": fields.ident("goal_id", data["goal_id"], required=False)} if "goal_id" in data else {}
+    )
     plan["tasks"] = _list(data, "tasks", MAX_TASKS, required=True)
     task_keys: set[str] = set()
     key: str | None
@@ -84,7 +103,9 @@ def _validate(data) -> dict:
             fields.reject_unknown(t, TASK_KEYS)
             key = _key(t.get("key"), "key")
         if key in task_keys:
-            raise InvalidArgument(f"tasks[{i}].key {key!r} is used by an earlier task", field=f"tasks[{i}].key")
+            raise InvalidArgument(
+                f"tasks[{i}].key {key!r} is used by an earlier task", field=f"tasks[{i}].key"
+            )
         task_keys.add(key)
     plan["documents"] = _list(data, "documents", MAX_DOCUMENTS)
     doc_keys: set[str] = set()
@@ -104,8 +125,11 @@ def _validate(data) -> dict:
             raise InvalidArgument("link_to must be a key or a list of keys", field=f"documents[{i}].link_to")
         for k in links or []:
             if k.strip() not in known:
-                raise InvalidArgument(f"documents[{i}].link_to names {k!r}, which no task or document of this "
-                                      "plan has as its key", field=f"documents[{i}].link_to")
+                raise InvalidArgument(
+                    f"documents[{i}].link_to names {k!r}, which no task or document of this "
+                    "plan has as its key",
+                    field=f"documents[{i}].link_to",
+                )
     plan["edges"] = _list(data, "edges", MAX_EDGES)
     for i, e in enumerate(plan["edges"]):
         with _at(f"edges[{i}]"):
@@ -113,8 +137,10 @@ def _validate(data) -> dict:
         for end in ("from", "to"):
             key = _key(e.get(end), f"edges[{i}].{end}")
             if key not in known and not (plan["project_id"] and _ID.fullmatch(key)):
-                raise InvalidArgument(f"edges[{i}].{end} names {key!r}, which no task or document of this plan "
-                                      "has as its key", field=f"edges[{i}].{end}")
+                raise InvalidArgument(
+                    f"edges[{i}].{end} names {key!r}, which no task or document of this plan has as its key",
+                    field=f"edges[{i}].{end}",
+                )
     return plan
 
 
@@ -140,7 +166,9 @@ def _layout(conn, project_id: str, plan: dict) -> dict[str, tuple[float, float]]
             depth[k] = level
         remaining = [k for k in remaining if k not in depth]
         level += 1
-    top = conn.execute(select(func.max(tasks.c.y), func.count()).where(tasks.c.project_id == project_id)).first()
+    top = conn.execute(
+        select(func.max(tasks.c.y), func.count()).where(tasks.c.project_id == project_id)
+    ).first()
     base = (float(top[0] or 0.0) + SPACING_Y) if top[1] else 0.0
     column: dict[int, int] = defaultdict(int)
     out = {}
@@ -162,8 +190,9 @@ def scaffold_project_from_plan(db, actor: Actor, data: dict) -> dict:
     cleaned = []
     for i, t in enumerate(plan["tasks"]):
         with _at(f"tasks[{i}]"):
-            cleaned.append(task_core.clean({**plan["goal"], **{k: v for k, v in t.items() if k != "key"}},
-                                           creating=True))
+            cleaned.append(
+                task_core.clean({**plan["goal"], **{k: v for k, v in t.items() if k != "key"}}, creating=True)
+            )
     with db.write() as tx:
         conn = tx.conn
         if plan["project_id"] is not None:
@@ -171,9 +200,13 @@ def scaffold_project_from_plan(db, actor: Actor, data: dict) -> dict:
             created = False
         else:
             if actor.project_ids is not None:
-                raise Forbidden("this token is limited to specific projects and cannot create new ones; "
-                                "pass project_id", permission="write")
-            new = projects.insert(tx, actor, {"name": data["name"], "description": data.get("description") or ""})
+                raise Forbidden(
+                    "this token is limited to specific projects and cannot create new ones; pass project_id",
+                    permission="write",
+                )
+            new = projects.insert(
+                tx, actor, {"name": data["name"], "description": data.get("description") or ""}
+            )
             prow = projects.load(conn, actor, new["id"])
             created = True
         pid = prow.id
@@ -196,33 +229,60 @@ def scaffold_project_from_plan(db, actor: Actor, data: dict) -> dict:
         doc_ids = []
         for i, d in enumerate(plan["documents"]):
             with _at(f"documents[{i}]"):
-                out = doc_core.insert(tx, actor, pid, {k: d[k] for k in ("title", "body", "status_line") if k in d})
+                out = doc_core.insert(
+                    tx, actor, pid, {k: d[k] for k in ("title", "body", "status_line") if k in d}
+                )
             doc_ids.append(out["id"])
             if d.get("key") is not None:
                 key_to_id[d["key"].strip()], types[d["key"].strip()] = out["id"], "document"
-        made_edges = _edges(conn, pid, plan, key_to_id, types,
-                            {out["id"]: out["label"] for out in made_tasks})
+        made_edges = _edges(
+            conn, pid, plan, key_to_id, types, {out["id"]: out["label"] for out in made_tasks}
+        )
         for i, d in enumerate(plan["documents"]):
             links = d.get("link_to")
             links = [links] if isinstance(links, str) else links or []
             if links:
                 with _at(f"documents[{i}].link_to"):
                     doc_core.set_links(tx, actor, pid, doc_ids[i], [key_to_id[k.strip()] for k in links])
-        audit.record(tx, actor, "project.scaffold", project_id=pid, target_type="project", target_id=pid,
-                     detail={"tasks": len(made_tasks), "edges": len(made_edges), "documents": len(doc_ids),
-                             "created_project": created})
+        audit.record(
+            tx,
+            actor,
+            "project.scaffold",
+            project_id=pid,
+            target_type="project",
+            target_id=pid,
+            detail={
+                "tasks": len(made_tasks),
+                "edges": len(made_edges),
+                "documents": len(doc_ids),
+                "created_project": created,
+            },
+        )
         tx.publish(pid, "resync")  # pages reload once instead of taking a thousand events
         documents = []
         for i, did in enumerate(doc_ids):
             doc = doc_core.detail(conn, did, verbose=False)
             key = plan["documents"][i].get("key")
             documents.append({"key": key.strip() if key else None, **doc})
-        return {"project": projects.to_dict(projects.load(conn, actor, pid)), "created_project": created,
-                "key_to_id": key_to_id, "tasks": made_tasks, "edges": made_edges, "documents": documents}
+        return {
+            "project": projects.to_dict(projects.load(conn, actor, pid)),
+            "created_project": created,
+            "key_to_id": key_to_id,
+            "tasks": made_tasks,
+            "edges": made_edges,
+            "documents": documents,
+        }
 
 
-def create_tasks(db, actor: Actor, project_id: str, tasks_in: list[dict], edges_in: list[dict] | None = None,
-                 *, goal_id: str | None = None) -> dict:
+def create_tasks(
+    db,
+    actor: Actor,
+    project_id: str,
+    tasks_in: list[dict],
+    edges_in: list[dict] | None = None,
+    *,
+    goal_id: str | None = None,
+) -> dict:
     """Add keyed tasks and their links to an existing project in one transaction (the scaffold's bulk path);
     an edge end is a key of this batch or the id of a task or document already in the project."""
     data: dict = {"project_id": project_id, "tasks": tasks_in, "edges": edges_in or []}
@@ -240,8 +300,13 @@ def _edges(conn, pid: str, plan: dict, key_to_id: dict, types: dict, labels: dic
         for end in ("from", "to"):
             key = e[end].strip()
             ends[end] = (types[key], key_to_id[key]) if key in key_to_id else existing[key]
-        raw = {"from_type": ends["from"][0], "from_id": ends["from"][1], "to_type": ends["to"][0],
-               "to_id": ends["to"][1], **{k: e[k] for k in ("label", "style") if e.get(k) is not None}}
+        raw = {
+            "from_type": ends["from"][0],
+            "from_id": ends["from"][1],
+            "to_type": ends["to"][0],
+            "to_id": ends["to"][1],
+            **{k: e[k] for k in ("label", "style") if e.get(k) is not None},
+        }
         with _at(f"edges[{i}]"):
             spec = edge_core.clean(raw)
         ident = (spec["from_type"], spec["from_id"], spec["to_type"], spec["to_id"], spec["label"])
@@ -268,7 +333,9 @@ def _existing_ends(conn, pid: str, plan: dict, key_to_id: dict) -> dict[str, tup
         return {}
     found: dict[str, tuple[str, str]] = {}
     for kind, table in (("task", tasks), ("document", documents)):
-        for (rid,) in conn.execute(select(table.c.id).where(table.c.project_id == pid, table.c.id.in_(wanted))):
+        for (rid,) in conn.execute(
+            select(table.c.id).where(table.c.project_id == pid, table.c.id.in_(wanted))
+        ):
             found[rid] = (kind, rid)
     for i, e in enumerate(plan["edges"]):
         for end in ("from", "to"):
@@ -282,10 +349,16 @@ def _drop_known(conn, pid: str, specs: list[dict], index_of: list[int]) -> tuple
     """Leave out links the project already has (creating an edge twice returns the first)."""
     keep, keep_at = [], []
     for spec, i in zip(specs, index_of):
-        dup = conn.execute(select(edges.c.id).where(
-            edges.c.project_id == pid, edges.c.from_type == spec["from_type"], edges.c.from_id == spec["from_id"],
-            edges.c.to_type == spec["to_type"], edges.c.to_id == spec["to_id"],
-            edges.c.label == spec["label"])).first()
+        dup = conn.execute(
+            select(edges.c.id).where(
+                edges.c.project_id == pid,
+                edges.c.from_type == spec["from_type"],
+                edges.c.from_id == spec["from_id"],
+                edges.c.to_type == spec["to_type"],
+                edges.c.to_id == spec["to_id"],
+                edges.c.label == spec["label"],
+            )
+        ).first()
         if dup is None:
             keep.append(spec)
             keep_at.append(i)

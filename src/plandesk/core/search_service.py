@@ -9,13 +9,21 @@ from plandesk.db import search as backend
 KINDS = ("task", "document", "note", "comment")
 
 
-def search(db, actor: Actor, q: str, *, project_id: str | None = None, kinds: list[str] | None = None,
-           limit: int = 20) -> dict:
+def search(
+    db,
+    actor: Actor,
+    q: str,
+    *,
+    project_id: str | None = None,
+    kinds: list[str] | None = None,
+    limit: int = 20,
+) -> dict:
     q = fields.text("q", q, max_len=500, required=True)
     for k in kinds or []:
         fields.choice("kind", k, KINDS)
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 50:
         from plandesk.core.errors import InvalidArgument
+
         raise InvalidArgument("limit must be between 1 and 50", field="limit")
     scope = None if actor.project_ids is None else sorted(actor.project_ids)
     if project_id is not None:

@@ -32,15 +32,23 @@ def start_session(tx: Tx, actor: Actor) -> dict:
     expires = now() + LIFETIME
     ts = now()
     tx.conn.execute(sessions.delete().where(sessions.c.user_id == actor.user_id, sessions.c.expires_at < ts))
-    tx.conn.execute(sessions.insert().values(id=new_id(), user_id=actor.user_id, token_hash=_hash(raw),
-                                             expires_at=expires, created_at=ts))
+    tx.conn.execute(
+        sessions.insert().values(
+            id=new_id(), user_id=actor.user_id, token_hash=_hash(raw), expires_at=expires, created_at=ts
+        )
+    )
     audit.record(tx, actor, "user.sign_in", project_id=None, target_type="user", target_id=actor.user_id)
-    return {"cookie": raw, "expires_at": iso(expires), "max_age": int(LIFETIME.total_seconds()),
-            "user": {"id": actor.user_id, "name": actor.name, "role": actor.role}}
+    return {
+        "cookie": raw,
+        "expires_at": iso(expires),
+        "max_age": int(LIFETIME.total_seconds()),
+        "user": {"id": actor.user_id, "name": actor.name, "role": actor.role},
+    }
 
 
 def sign_in(db, *, email, password) -> dict:
     from plandesk.core.users import authenticate_password
+
     actor = authenticate_password(db, email, password)
     with db.write() as tx:
         return start_session(tx, actor)
@@ -51,13 +59,22 @@ def sign_out(db, raw: str | None) -> bool:
     if not raw or len(raw) > 200:
         return False
     with db.write() as tx:
-        row = tx.conn.execute(select(sessions.c.id, sessions.c.user_id, users.c.name, users.c.role).join(
-            users, users.c.id == sessions.c.user_id).where(sessions.c.token_hash == _hash(raw))).first()
+        row = tx.conn.execute(
+            select(sessions.c.id, sessions.c.user_id, users.c.name, users.c.role)
+            .join(users, users.c.id == sessions.c.user_id)
+            .where(sessions.c.token_hash == _hash(raw))
+        ).first()
         if row is None:
             return False
         tx.conn.execute(sessions.delete().where(sessions.c.id == row.id))
-        audit.record(tx, Actor(user_id=row.user_id, name=row.name, role=row.role, via="session"),
-                     "user.sign_out", project_id=None, target_type="user", target_id=row.user_id)
+        audit.record(
+            tx,
+            Actor(user_id=row.user_id, name=row.name, role=row.role, via="session"),
+            "user.sign_out",
+            project_id=None,
+            target_type="user",
+            target_id=row.user_id,
+        )
         return True
 
 
@@ -65,8 +82,11 @@ def actor_for_session(db, raw: str) -> Actor | None:
     if not raw or len(raw) > 200:
         return None
     with db.read() as conn:
-        row = conn.execute(select(sessions, users.c.name, users.c.role, users.c.removed_at).join(
-            users, users.c.id == sessions.c.user_id).where(sessions.c.token_hash == _hash(raw))).first()
+        row = conn.execute(
+            select(sessions, users.c.name, users.c.role, users.c.removed_at)
+            .join(users, users.c.id == sessions.c.user_id)
+            .where(sessions.c.token_hash == _hash(raw))
+        ).first()
     if row is None or row.removed_at is not None or aware(row.expires_at) <= now():
         return None
     return Actor(user_id=row.user_id, name=row.name, role=row.role, via="session")
@@ -92,8 +112,11 @@ def csrf_secret(db) -> bytes:
         try:
             with db.write() as tx:
                 if _read_csrf_secret(tx.conn) is None:
-                    tx.conn.execute(workspace_settings.insert().values(
-                        key=CSRF_SECRET_KEY, value={"secret": secrets.token_hex(32)}, updated_at=now()))
+                    tx.conn.execute(
+                        workspace_settings.insert().values(
+                            key=CSRF_SECRET_KEY, value={"secret": secrets.token_hex(32)}, updated_at=now()
+                        )
+                    )
         except IntegrityError:  # another process stored it first; theirs is the one
             pass
         secret = _stored_csrf_secret(db)
@@ -109,8 +132,9 @@ def csrf_secret_ready(db) -> bool:
 
 
 def _read_csrf_secret(conn) -> bytes | None:
-    row = conn.execute(select(workspace_settings.c.value).where(
-        workspace_settings.c.key == CSRF_SECRET_KEY)).first()
+    row = conn.execute(
+        select(workspace_settings.c.value).where(workspace_settings.c.key == CSRF_SECRET_KEY)
+    ).first()
     value = row.value if row is not None and isinstance(row.value, dict) else {}
     return bytes.fromhex(value["secret"]) if isinstance(value.get("secret"), str) else None
 

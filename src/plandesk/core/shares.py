@@ -40,9 +40,16 @@ def state_of(row) -> str:
 
 
 def to_dict(row) -> dict:
-    return {"id": row.id, "project_id": row.project_id, "target_type": row.target_type,
-            "target_id": row.target_id, "expires_at": iso(row.expires_at), "revoked_at": iso(row.revoked_at),
-            "created_at": iso(row.created_at), "state": state_of(row)}
+    return {
+        "id": row.id,
+        "project_id": row.project_id,
+        "target_type": row.target_type,
+        "target_id": row.target_id,
+        "expires_at": iso(row.expires_at),
+        "revoked_at": iso(row.revoked_at),
+        "created_at": iso(row.created_at),
+        "state": state_of(row),
+    }
 
 
 def _load_target(conn, actor: Actor, target_type: str, target_id) -> Row[Any]:
@@ -65,12 +72,27 @@ def create_share(db, actor: Actor, target_type: str, target_id: str, *, expires:
         target = _load_target(tx.conn, actor, target_type, target_id)
         sid = new_id()
         ts = now()
-        tx.conn.execute(shares.insert().values(
-            id=sid, project_id=target.project_id, target_type=target_type, target_id=target.id,
-            token_hash=_hash(raw), expires_at=ts + span if span else None, created_by=actor.user_id,
-            created_at=ts))
-        audit.record(tx, actor, "share.create", project_id=target.project_id, target_type=target_type,
-                     target_id=target.id, detail={"share_id": sid, "expires": expires})
+        tx.conn.execute(
+            shares.insert().values(
+                id=sid,
+                project_id=target.project_id,
+                target_type=target_type,
+                target_id=target.id,
+                token_hash=_hash(raw),
+                expires_at=ts + span if span else None,
+                created_by=actor.user_id,
+                created_at=ts,
+            )
+        )
+        audit.record(
+            tx,
+            actor,
+            "share.create",
+            project_id=target.project_id,
+            target_type=target_type,
+            target_id=target.id,
+            detail={"share_id": sid, "expires": expires},
+        )
         row = tx.conn.execute(select(shares).where(shares.c.id == sid)).first()
     return {**to_dict(row), "token": raw, **paths(raw)}
 
@@ -88,9 +110,11 @@ def list_shares(db, actor: Actor, target_type: str, target_id: str) -> list[dict
     target_type = fields.choice("target_type", target_type, TARGETS, required=True)
     with db.read() as conn:
         target = _load_target(conn, actor, target_type, target_id)
-        rows = conn.execute(select(shares).where(shares.c.target_type == target_type,
-                                                 shares.c.target_id == target.id)
-                            .order_by(shares.c.created_at.desc())).all()
+        rows = conn.execute(
+            select(shares)
+            .where(shares.c.target_type == target_type, shares.c.target_id == target.id)
+            .order_by(shares.c.created_at.desc())
+        ).all()
     return [to_dict(r) for r in rows]
 
 
@@ -103,8 +127,15 @@ def revoke_share(db, actor: Actor, share_id: str) -> dict:
             raise NotFound("share", share_id)
         if row.revoked_at is None:
             tx.conn.execute(update(shares).where(shares.c.id == row.id).values(revoked_at=now()))
-            audit.record(tx, actor, "share.revoke", project_id=row.project_id, target_type=row.target_type,
-                         target_id=row.target_id, detail={"share_id": row.id})
+            audit.record(
+                tx,
+                actor,
+                "share.revoke",
+                project_id=row.project_id,
+                target_type=row.target_type,
+                target_id=row.target_id,
+                detail={"share_id": row.id},
+            )
         return to_dict(tx.conn.execute(select(shares).where(shares.c.id == row.id)).first())
 
 
@@ -127,21 +158,48 @@ def _resolve(conn, raw):
 
 def _task_view(conn, task) -> dict:
     from plandesk.core.graph import prerequisites
-    tag_names = [n for (n,) in conn.execute(select(tags.c.name).join(task_tags, task_tags.c.tag_id == tags.c.id)
-                                            .where(task_tags.c.task_id == task.id).order_by(tags.c.name))]
+
+    tag_names = [
+        n
+        for (n,) in conn.execute(
+            select(tags.c.name)
+            .join(task_tags, task_tags.c.tag_id == tags.c.id)
+            .where(task_tags.c.task_id == task.id)
+            .order_by(tags.c.name)
+        )
+    ]
     pre = prerequisites(conn, task.project_id)
     before = pre.get(task.id, set())
     after = {d for d, ps in pre.items() if task.id in ps}
     status: dict = {}
     related = sorted(before | after)
     if related:
-        status = {r.id: r for r in conn.execute(select(tasks.c.id, tasks.c.label, tasks.c.status)
-                                                .where(tasks.c.id.in_(related))).all()}
-    doc_ids = [r.from_id if r.from_type == "document" else r.to_id for r in conn.execute(
-        select(edges.c.from_type, edges.c.from_id, edges.c.to_id).where(
-            or_((edges.c.from_type == "task") & (edges.c.from_id == task.id) & (edges.c.to_type == "document"),
-                (edges.c.to_type == "task") & (edges.c.to_id == task.id) & (edges.c.from_type == "document"))))]
-    docs = [t for (t,) in conn.execute(select(documents.c.title).where(documents.c.id.in_(doc_ids)))] if doc_ids else []
+        status = {
+            r.id: r
+            for r in conn.execute(
+                select(tasks.c.id, tasks.c.label, tasks.c.status).where(tasks.c.id.in_(related))
+            ).all()
+        }
+    doc_ids = [
+        r.from_id if r.from_type == "document" else r.to_id
+        for r in conn.execute(
+            select(edges.c.from_type, edges.c.from_id, edges.c.to_id).where(
+                or_(
+                    (edges.c.from_type == "task")
+                    & (edges.c.from_id == task.id)
+                    & (edges.c.to_type == "document"),
+                    (edges.c.to_type == "task")
+                    & (edges.c.to_id == task.id)
+                    & (edges.c.from_type == "document"),
+                )
+            )
+        )
+    ]
+    docs = (
+        [t for (t,) in conn.execute(select(documents.c.title).where(documents.c.id.in_(doc_ids)))]
+        if doc_ids
+        else []
+    )
 
     def line(tid: str) -> str:
         r = status[tid]
@@ -154,16 +212,28 @@ def _task_view(conn, task) -> dict:
         meta.append(("Due", task.due_date))
     if tag_names:
         meta.append(("Tags", ", ".join(tag_names)))
-    return {"kind": "task", "title": task.label, "meta": meta, "body": task.description or "",
-            "sections": [("Waits on", [line(t) for t in sorted(before, key=lambda i: status[i].label)]),
-                         ("Unblocks", [line(t) for t in sorted(after, key=lambda i: status[i].label)]),
-                         ("Linked documents", sorted(docs))]}
+    return {
+        "kind": "task",
+        "title": task.label,
+        "meta": meta,
+        "body": task.description or "",
+        "sections": [
+            ("Waits on", [line(t) for t in sorted(before, key=lambda i: status[i].label)]),
+            ("Unblocks", [line(t) for t in sorted(after, key=lambda i: status[i].label)]),
+            ("Linked documents", sorted(docs)),
+        ],
+    }
 
 
 def _document_view(document) -> dict:
     meta = [("Status", document.status_line)] if document.status_line else []
-    return {"kind": "document", "title": document.title, "meta": meta, "body": document.body or "",
-            "sections": []}
+    return {
+        "kind": "document",
+        "title": document.title,
+        "meta": meta,
+        "body": document.body or "",
+        "sections": [],
+    }
 
 
 def view(db, raw) -> dict:
@@ -185,7 +255,10 @@ def to_markdown(v: dict) -> str:
         if items:
             lines += [f"## {heading}", "", *[f"- {i}" for i in items], ""]
     expiry = f"until {v['expires_at']}" if v["expires_at"] else "until revoked"
-    lines += ["---", f"Shared read-only from Plan Desk ({v['kind']}, updated {v['updated_at']}; link valid {expiry})."]
+    lines += [
+        "---",
+        f"Shared read-only from Plan Desk ({v['kind']}, updated {v['updated_at']}; link valid {expiry}).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -217,5 +290,9 @@ def public_origin(settings, request_origin: str | None = None) -> tuple[str, str
 def with_urls(share: dict, settings, request_origin: str | None = None) -> dict:
     origin, reach = public_origin(settings, request_origin)
     out = {k: v for k, v in share.items() if k not in ("path", "markdown_path", "token")}
-    return {**out, "url": origin + share["path"], "markdown_url": origin + share["markdown_path"],
-            "reachable_from": reach}
+    return {
+        **out,
+        "url": origin + share["path"],
+        "markdown_url": origin + share["markdown_path"],
+        "reachable_from": reach,
+    }

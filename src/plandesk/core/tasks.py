@@ -18,20 +18,47 @@ from plandesk.db import search
 from plandesk.db.engine import Tx
 from plandesk.db.schema import comments, edges, goals, tags, task_tags, tasks
 
-EDITABLE = ("label", "status", "kind", "priority", "description", "assignee", "due_date", "tags",
-            "commit_refs", "x", "y", "goal_id")
+EDITABLE = (
+    "label",
+    "status",
+    "kind",
+    "priority",
+    "description",
+    "assignee",
+    "due_date",
+    "tags",
+    "commit_refs",
+    "x",
+    "y",
+    "goal_id",
+)
 SHA = re.compile(r"[0-9a-f]{7,40}")
 TAG = re.compile(r"[\w][\w\-.:/ ]{0,62}", re.UNICODE)
 
 
 def to_dict(r, tag_names: list[str] | None = None, *, verbose: bool = True) -> dict:
     description = r.description or ""
-    out = {"id": r.id, "project_id": r.project_id, "goal_id": r.goal_id, "label": r.label,
-           "status": r.status, "kind": r.kind, "priority": r.priority, "description": description,
-           "assignee": r.assignee, "due_date": r.due_date, "tags": tag_names or [],
-           "commit_refs": list(r.commit_refs or []), "x": r.x, "y": r.y, "claimed_by": r.claimed_by,
-           "lease_expires_at": iso(r.lease_expires_at), "version": r.version,
-           "created_at": iso(r.created_at), "updated_at": iso(r.updated_at)}
+    out = {
+        "id": r.id,
+        "project_id": r.project_id,
+        "goal_id": r.goal_id,
+        "label": r.label,
+        "status": r.status,
+        "kind": r.kind,
+        "priority": r.priority,
+        "description": description,
+        "assignee": r.assignee,
+        "due_date": r.due_date,
+        "tags": tag_names or [],
+        "commit_refs": list(r.commit_refs or []),
+        "x": r.x,
+        "y": r.y,
+        "claimed_by": r.claimed_by,
+        "lease_expires_at": iso(r.lease_expires_at),
+        "version": r.version,
+        "created_at": iso(r.created_at),
+        "updated_at": iso(r.updated_at),
+    }
     if not verbose and len(description) > 500:
         out["description"] = description[:500] + "…"
         out["description_truncated"] = True
@@ -41,9 +68,13 @@ def to_dict(r, tag_names: list[str] | None = None, *, verbose: bool = True) -> d
 def tag_map(conn, task_ids: list[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {t: [] for t in task_ids}
     for chunk in range(0, len(task_ids), 500):
-        ids = task_ids[chunk:chunk + 500]
-        for tid, name in conn.execute(select(task_tags.c.task_id, tags.c.name).join(
-                tags, tags.c.id == task_tags.c.tag_id).where(task_tags.c.task_id.in_(ids)).order_by(tags.c.name)):
+        ids = task_ids[chunk : chunk + 500]
+        for tid, name in conn.execute(
+            select(task_tags.c.task_id, tags.c.name)
+            .join(tags, tags.c.id == task_tags.c.tag_id)
+            .where(task_tags.c.task_id.in_(ids))
+            .order_by(tags.c.name)
+        ):
             out[tid].append(name)
     return out
 
@@ -68,8 +99,12 @@ def clean(data: dict, *, creating: bool) -> dict:
     if "tags" in data:
         out["tags"] = fields.string_list("tags", data["tags"], max_items=50, max_len=63, pattern=TAG) or []
     if "commit_refs" in data:
-        out["commit_refs"] = fields.string_list("commit_refs", data["commit_refs"], max_items=50, max_len=40,
-                                                pattern=SHA, lower=True) or []
+        out["commit_refs"] = (
+            fields.string_list(
+                "commit_refs", data["commit_refs"], max_items=50, max_len=40, pattern=SHA, lower=True
+            )
+            or []
+        )
     for axis in ("x", "y"):
         if axis in data:
             out[axis] = fields.number(axis, data[axis], minimum=-1e7, maximum=1e7) or 0.0
@@ -90,24 +125,43 @@ def load(conn, actor: Actor, task_id: str, *, for_update: bool = False):
 
 
 def check_goal(conn, project_id: str, goal_id: str | None) -> None:
-    if goal_id and conn.execute(select(goals.c.id).where(goals.c.id == goal_id,
-                                                         goals.c.project_id == project_id)).first() is None:
+    if (
+        goal_id
+        and conn.execute(
+            select(goals.c.id).where(goals.c.id == goal_id, goals.c.project_id == project_id)
+        ).first()
+        is None
+    ):
         raise NotFound("goal", goal_id, field="goal_id")
 
 
 def set_tags(tx: Tx, project_id: str, task_id: str, names: list[str]) -> None:
     conn = tx.conn
-    existing = dict(conn.execute(select(tags.c.name, tags.c.id).where(
-        tags.c.project_id == project_id, tags.c.name.in_(names))).all()) if names else {}
+    existing = (
+        dict(
+            conn.execute(
+                select(tags.c.name, tags.c.id).where(tags.c.project_id == project_id, tags.c.name.in_(names))
+            ).all()
+        )
+        if names
+        else {}
+    )
     missing = [name for name in names if name not in existing]
     if missing:
         # Two writers may add the same new tag at once (PostgreSQL runs them side by side): the second
         # insert yields to the first instead of failing on the unique name, then both read the winner's id.
         insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(tags)
-        conn.execute(insert.on_conflict_do_nothing(index_elements=["project_id", "name"]),
-                     [{"id": new_id(), "project_id": project_id, "name": n, "created_at": now()} for n in missing])
-        existing.update(conn.execute(select(tags.c.name, tags.c.id).where(
-            tags.c.project_id == project_id, tags.c.name.in_(missing))).all())
+        conn.execute(
+            insert.on_conflict_do_nothing(index_elements=["project_id", "name"]),
+            [{"id": new_id(), "project_id": project_id, "name": n, "created_at": now()} for n in missing],
+        )
+        existing.update(
+            conn.execute(
+                select(tags.c.name, tags.c.id).where(
+                    tags.c.project_id == project_id, tags.c.name.in_(missing)
+                )
+            ).all()
+        )
     conn.execute(delete(task_tags).where(task_tags.c.task_id == task_id))
     if names:
         conn.execute(task_tags.insert(), [{"task_id": task_id, "tag_id": existing[n]} for n in names])
@@ -132,15 +186,31 @@ def insert(tx: Tx, actor: Actor, project_id: str, data: dict, *, default_goal: b
     if tag_names:
         set_tags(tx, prow.id, tid, tag_names)
     search.index_many(tx.conn, [("task", tid, prow.id, values["label"], values["description"])])
-    audit.record(tx, actor, "task.create", project_id=prow.id, target_type="task", target_id=tid,
-                 changed_fields=changed)
+    audit.record(
+        tx,
+        actor,
+        "task.create",
+        project_id=prow.id,
+        target_type="task",
+        target_id=tid,
+        changed_fields=changed,
+    )
     out = to_dict(SimpleNamespace(**row), tag_names)
     tx.publish(prow.id, "task.created", task=out)
     return out
 
 
-_NEW_TASK = {"goal_id": None, "priority": None, "assignee": None, "due_date": None, "x": 0.0, "y": 0.0,
-             "claimed_by": None, "lease_expires_at": None, "version": 1}
+_NEW_TASK = {
+    "goal_id": None,
+    "priority": None,
+    "assignee": None,
+    "due_date": None,
+    "x": 0.0,
+    "y": 0.0,
+    "claimed_by": None,
+    "lease_expires_at": None,
+    "version": 1,
+}
 _INSERT_TASK = tasks.insert()
 
 
@@ -156,10 +226,21 @@ def get_task(db, actor: Actor, task_id: str) -> dict:
         return to_dict(row, tag_map(conn, [row.id])[row.id])
 
 
-def list_tasks(db, actor: Actor, project_id: str, *, status: list[str] | None = None,
-               kind: str | None = None, priority: str | None = None, tags_any: list[str] | None = None,
-               assignee: str | None = None, goal_id: str | None = None, limit: int | None = None,
-               cursor: str | None = None, verbose: bool = True) -> Page:
+def list_tasks(
+    db,
+    actor: Actor,
+    project_id: str,
+    *,
+    status: list[str] | None = None,
+    kind: str | None = None,
+    priority: str | None = None,
+    tags_any: list[str] | None = None,
+    assignee: str | None = None,
+    goal_id: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+    verbose: bool = True,
+) -> Page:
     for s in status or []:
         fields.choice("status", s, TASK_STATUSES)
     fields.choice("kind", kind, TASK_KINDS)
@@ -178,8 +259,13 @@ def list_tasks(db, actor: Actor, project_id: str, *, status: list[str] | None = 
         if goal_id:
             q = q.where(tasks.c.goal_id == fields.ident("goal_id", goal_id))
         if tags_any:
-            q = q.where(tasks.c.id.in_(select(task_tags.c.task_id).join(tags, tags.c.id == task_tags.c.tag_id)
-                                       .where(tags.c.project_id == prow.id, tags.c.name.in_(tags_any))))
+            q = q.where(
+                tasks.c.id.in_(
+                    select(task_tags.c.task_id)
+                    .join(tags, tags.c.id == task_tags.c.tag_id)
+                    .where(tags.c.project_id == prow.id, tags.c.name.in_(tags_any))
+                )
+            )
         result = page(conn, q, tasks, lambda r: r, limit=limit, cursor=cursor)
         tmap = tag_map(conn, [r.id for r in result["items"]])
         result["items"] = [to_dict(r, tmap[r.id], verbose=verbose) for r in result["items"]]
@@ -193,8 +279,16 @@ def list_tags(db, actor: Actor, project_id: str) -> list[dict]:
         return [{"id": r.id, "name": r.name, "color": r.color} for r in rows]
 
 
-def apply_update(tx: Tx, actor: Actor, row, values: dict, *, expected: int | None,
-                 extra: dict | None = None, action: str = "task.update") -> dict:
+def apply_update(
+    tx: Tx,
+    actor: Actor,
+    row,
+    values: dict,
+    *,
+    expected: int | None,
+    extra: dict | None = None,
+    action: str = "task.update",
+) -> dict:
     """Write a change with compare-and-set on version: a concurrent or stale writer gets conflict."""
     conn = tx.conn
     fields.require_version("task", expected, row.version)
@@ -213,19 +307,36 @@ def apply_update(tx: Tx, actor: Actor, row, values: dict, *, expected: int | Non
     before = to_dict(row, before_tags)
     revisions.snapshot(tx, actor, "task", before, changed)
     upd = {k: values[k] for k in changed if k != "tags"}
-    result = conn.execute(tasks.update().where(tasks.c.id == row.id, tasks.c.version == row.version).values(
-        **upd, **extra, version=row.version + 1, updated_at=now()))
+    result = conn.execute(
+        tasks.update()
+        .where(tasks.c.id == row.id, tasks.c.version == row.version)
+        .values(**upd, **extra, version=row.version + 1, updated_at=now())
+    )
     if result.rowcount != 1:
-        raise Conflict("task was changed by someone else at the same moment; re-read it and retry",
-                       field="version")
+        raise Conflict(
+            "task was changed by someone else at the same moment; re-read it and retry", field="version"
+        )
     if new_tags is not None and "tags" in changed:
         set_tags(tx, row.project_id, row.id, new_tags)
     if "label" in changed or "description" in changed:
-        search.index(conn, "task", row.id, row.project_id, values.get("label", row.label),
-                     values.get("description", row.description))
-    audit.record(tx, actor, action, project_id=row.project_id, target_type="task", target_id=row.id,
-                 changed_fields=changed or sorted(extra),
-                 detail=audit.field_changes(before, {**values, "tags": new_tags}, changed))
+        search.index(
+            conn,
+            "task",
+            row.id,
+            row.project_id,
+            values.get("label", row.label),
+            values.get("description", row.description),
+        )
+    audit.record(
+        tx,
+        actor,
+        action,
+        project_id=row.project_id,
+        target_type="task",
+        target_id=row.id,
+        changed_fields=changed or sorted(extra),
+        detail=audit.field_changes(before, {**values, "tags": new_tags}, changed),
+    )
     fresh = conn.execute(select(tasks).where(tasks.c.id == row.id)).first()
     out = to_dict(fresh, tag_map(conn, [row.id])[row.id])
     tx.publish(row.project_id, "task.updated", task=out, changed=changed)
@@ -244,23 +355,41 @@ def update_task(db, actor: Actor, task_id: str, data: dict) -> dict:
 def delete_task(db, actor: Actor, task_id: str) -> str:
     """Delete a task into the trash (core/trash.py); returns the trash item's id."""
     from plandesk.core import trash
+
     actor.require_write("deleting a task")
     with db.write() as tx:
         row = load(tx.conn, actor, task_id, for_update=True)
         trash_id = trash.put(tx, actor, "task", row, row.label)
         revisions.snapshot(tx, actor, "task", to_dict(row, tag_map(tx.conn, [row.id])[row.id]), ["deleted"])
-        tx.conn.execute(delete(edges).where(edges.c.project_id == row.project_id, or_(
-            and_(edges.c.from_type == "task", edges.c.from_id == row.id),
-            and_(edges.c.to_type == "task", edges.c.to_id == row.id))))
-        gone = [c for (c,) in tx.conn.execute(select(comments.c.id).where(
-            comments.c.target_type == "task", comments.c.target_id == row.id))]
+        tx.conn.execute(
+            delete(edges).where(
+                edges.c.project_id == row.project_id,
+                or_(
+                    and_(edges.c.from_type == "task", edges.c.from_id == row.id),
+                    and_(edges.c.to_type == "task", edges.c.to_id == row.id),
+                ),
+            )
+        )
+        gone = [
+            c
+            for (c,) in tx.conn.execute(
+                select(comments.c.id).where(comments.c.target_type == "task", comments.c.target_id == row.id)
+            )
+        ]
         if gone:
             tx.conn.execute(delete(comments).where(comments.c.id.in_(gone)))
             search.remove(tx.conn, "comment", gone)
         tx.conn.execute(delete(tasks).where(tasks.c.id == row.id))
         search.remove(tx.conn, "task", [row.id])
-        audit.record(tx, actor, "task.delete", project_id=row.project_id, target_type="task", target_id=row.id,
-                     detail={"label": row.label})
+        audit.record(
+            tx,
+            actor,
+            "task.delete",
+            project_id=row.project_id,
+            target_type="task",
+            target_id=row.id,
+            detail={"label": row.label},
+        )
         tx.publish(row.project_id, "task.deleted", id=row.id, trash_id=trash_id)
     return trash_id
 
@@ -270,4 +399,12 @@ def lease_expired(row) -> bool:
     return row.status == "in_progress" and exp is not None and exp <= now()
 
 
-__all__ = ["InvalidArgument", "create_task", "delete_task", "get_task", "list_tags", "list_tasks", "update_task"]
+__all__ = [
+    "InvalidArgument",
+    "create_task",
+    "delete_task",
+    "get_task",
+    "list_tags",
+    "list_tasks",
+    "update_task",
+]

@@ -55,15 +55,35 @@ def state_of(row) -> str:
 
 
 def to_dict(row) -> dict:
-    return {"id": row.id, "user_id": row.user_id, "name": row.name, "prefix": row.prefix,
-            "project_ids": row.project_ids, "read_only": row.read_only, "toolsets": row.toolsets or ["planning"],
-            "operations": row.operations, "created_at": iso(row.created_at), "last_used_at": iso(row.last_used_at),
-            "expires_at": iso(row.expires_at), "revoked_at": iso(row.revoked_at), "state": state_of(row)}
+    return {
+        "id": row.id,
+        "user_id": row.user_id,
+        "name": row.name,
+        "prefix": row.prefix,
+        "project_ids": row.project_ids,
+        "read_only": row.read_only,
+        "toolsets": row.toolsets or ["planning"],
+        "operations": row.operations,
+        "created_at": iso(row.created_at),
+        "last_used_at": iso(row.last_used_at),
+        "expires_at": iso(row.expires_at),
+        "revoked_at": iso(row.revoked_at),
+        "state": state_of(row),
+    }
 
 
-def create_token(db, actor: Actor, *, name: str, project_ids: list[str] | None = None, read_only: bool = False,
-                 expires: str | None = None, toolsets: list[str] | None = None,
-                 operations: list[str] | None = None, user_id: str | None = None) -> dict:
+def create_token(
+    db,
+    actor: Actor,
+    *,
+    name: str,
+    project_ids: list[str] | None = None,
+    read_only: bool = False,
+    expires: str | None = None,
+    toolsets: list[str] | None = None,
+    operations: list[str] | None = None,
+    user_id: str | None = None,
+) -> dict:
     """Mint a token for the actor's own user (or, for owners/admins and the CLI, another user)."""
     if actor.token_id is not None:
         raise Unauthorized("tokens cannot mint tokens; create one in the UI or the CLI")
@@ -86,8 +106,9 @@ def create_token(db, actor: Actor, *, name: str, project_ids: list[str] | None =
         if user_id is not None and user_id != actor.user_id:
             actor.require_role("owner", "admin", what="minting a token for another user")
             owner_id = user_id
-        holder = tx.conn.execute(select(users.c.role).where(users.c.id == owner_id,
-                                                            users.c.removed_at.is_(None))).first()
+        holder = tx.conn.execute(
+            select(users.c.role).where(users.c.id == owner_id, users.c.removed_at.is_(None))
+        ).first()
         if holder is None:
             raise NotFound("user", owner_id)
         if operations:
@@ -96,19 +117,41 @@ def create_token(db, actor: Actor, *, name: str, project_ids: list[str] | None =
             granted = load_permissions(tx.conn)["matrix"].get(holder.role, [])
             beyond = [op for op in operations if op not in granted]
             if beyond:
-                raise Forbidden(f"the {holder.role} role may not use {', '.join(beyond)} (Settings → Permissions "
-                                f"→ Code Connector); it may grant {', '.join(granted) or 'no code operations'}",
-                                field="operations", permission=beyond[0], grantable=granted)
+                raise Forbidden(
+                    f"the {holder.role} role may not use {', '.join(beyond)} (Settings → Permissions "
+                    f"→ Code Connector); it may grant {', '.join(granted) or 'no code operations'}",
+                    field="operations",
+                    permission=beyond[0],
+                    grantable=granted,
+                )
         for pid in project_ids or []:
             if tx.conn.execute(select(projects.c.id).where(projects.c.id == pid)).first() is None:
                 raise NotFound("project", pid, field="project_ids")
         tid = new_id()
-        tx.conn.execute(api_tokens.insert().values(
-            id=tid, user_id=owner_id, name=name, prefix=raw[:len(PREFIX) + 6], token_hash=_hash(raw),
-            project_ids=project_ids, read_only=bool(read_only), toolsets=toolsets or ["planning"],
-            operations=operations, expires_at=expires_at, created_at=now()))
-        audit.record(tx, actor, "token.create", project_id=None, target_type="token", target_id=tid,
-                     detail={"name": name, "user_id": owner_id})
+        tx.conn.execute(
+            api_tokens.insert().values(
+                id=tid,
+                user_id=owner_id,
+                name=name,
+                prefix=raw[: len(PREFIX) + 6],
+                token_hash=_hash(raw),
+                project_ids=project_ids,
+                read_only=bool(read_only),
+                toolsets=toolsets or ["planning"],
+                operations=operations,
+                expires_at=expires_at,
+                created_at=now(),
+            )
+        )
+        audit.record(
+            tx,
+            actor,
+            "token.create",
+            project_id=None,
+            target_type="token",
+            target_id=tid,
+            detail={"name": name, "user_id": owner_id},
+        )
         row = tx.conn.execute(select(api_tokens).where(api_tokens.c.id == tid)).first()
     return {**to_dict(row), "token": raw}
 
@@ -128,15 +171,19 @@ def _find(conn, actor: Actor, ref: str):
         # `token list` shows the first 8 characters of the id; they must be enough to name the token.
         match.append(api_tokens.c.id.like(ref.lower() + "%"))
     q = select(api_tokens).where(or_(*match))
-    rows = [r for r in conn.execute(q.order_by(api_tokens.c.created_at.desc())).all()
-            if r.user_id == actor.user_id or actor.role in ("owner", "admin")]
+    rows = [
+        r
+        for r in conn.execute(q.order_by(api_tokens.c.created_at.desc())).all()
+        if r.user_id == actor.user_id or actor.role in ("owner", "admin")
+    ]
     live = [r for r in rows if r.revoked_at is None]
     rows = live or rows
     if not rows:
         raise NotFound("token", ref)
     if len(rows) > 1 and rows[0].id != ref:
-        raise InvalidArgument(f"{len(rows)} tokens match {ref!r}; use the full id from `token list --json`",
-                              field="token")
+        raise InvalidArgument(
+            f"{len(rows)} tokens match {ref!r}; use the full id from `token list --json`", field="token"
+        )
     return rows[0]
 
 
@@ -147,8 +194,15 @@ def revoke_token(db, actor: Actor, ref: str) -> dict:
         row = _find(tx.conn, actor, ref)
         if row.revoked_at is None:
             tx.conn.execute(update(api_tokens).where(api_tokens.c.id == row.id).values(revoked_at=now()))
-            audit.record(tx, actor, "token.revoke", project_id=None, target_type="token", target_id=row.id,
-                         detail={"name": row.name})
+            audit.record(
+                tx,
+                actor,
+                "token.revoke",
+                project_id=None,
+                target_type="token",
+                target_id=row.id,
+                detail={"name": row.name},
+            )
         return to_dict(tx.conn.execute(select(api_tokens).where(api_tokens.c.id == row.id)).first())
 
 
@@ -173,16 +227,33 @@ def rotate_token(db, actor: Actor, ref: str, *, expires: str | None = None) -> d
             # The CLI opens the database itself, so it already holds more than any secret would give.
             holder_role = tx.conn.execute(select(users.c.role).where(users.c.id == row.user_id)).scalar()
             if actor.role != "owner" or holder_role == "owner":
-                raise Forbidden("only the token's own user, or an owner for a non-owner's token, may rotate it",
-                                permission="role")
+                raise Forbidden(
+                    "only the token's own user, or an owner for a non-owner's token, may rotate it",
+                    permission="role",
+                )
         ts = now()
         if expires is None and row.expires_at is not None:
             new_expiry = ts + (aware(row.expires_at) - aware(row.created_at))
-        tx.conn.execute(update(api_tokens).where(api_tokens.c.id == row.id).values(
-            token_hash=_hash(raw), prefix=raw[:len(PREFIX) + 6], last_used_at=None, created_at=ts,
-            expires_at=new_expiry))
-        audit.record(tx, actor, "token.rotate", project_id=None, target_type="token", target_id=row.id,
-                     detail={"name": row.name})
+        tx.conn.execute(
+            update(api_tokens)
+            .where(api_tokens.c.id == row.id)
+            .values(
+                token_hash=_hash(raw),
+                prefix=raw[: len(PREFIX) + 6],
+                last_used_at=None,
+                created_at=ts,
+                expires_at=new_expiry,
+            )
+        )
+        audit.record(
+            tx,
+            actor,
+            "token.rotate",
+            project_id=None,
+            target_type="token",
+            target_id=row.id,
+            detail={"name": row.name},
+        )
         fresh = tx.conn.execute(select(api_tokens).where(api_tokens.c.id == row.id)).first()
     return {**to_dict(fresh), "token": raw}
 
@@ -213,12 +284,20 @@ def authenticate(db, raw: str) -> Actor:
         raise Unauthorized("the token was revoked", reason="revoked_token")
     if row.expires_at is not None and aware(row.expires_at) <= now():
         raise Unauthorized("the token has expired", reason="expired_token")
-    actor = Actor(user_id=row.user_id, name=row.user_name, role=row.role, token_id=row.id,
-                  project_ids=frozenset(row.project_ids) if row.project_ids else None, read_only=row.read_only,
-                  toolsets=tuple(row.toolsets or ["planning"]),
-                  operations=frozenset(row.operations) if row.operations is not None else None, via="token")
-    entry = token_cache.Resolved(changes if changes is not None else -1, actor, aware(row.expires_at),
-                                 aware(row.last_used_at))
+    actor = Actor(
+        user_id=row.user_id,
+        name=row.user_name,
+        role=row.role,
+        token_id=row.id,
+        project_ids=frozenset(row.project_ids) if row.project_ids else None,
+        read_only=row.read_only,
+        toolsets=tuple(row.toolsets or ["planning"]),
+        operations=frozenset(row.operations) if row.operations is not None else None,
+        via="token",
+    )
+    entry = token_cache.Resolved(
+        changes if changes is not None else -1, actor, aware(row.expires_at), aware(row.last_used_at)
+    )
     _touch(db, row.id, entry)
     if changes is not None:
         token_cache.resolved.put(db.url, digest, entry)
@@ -226,8 +305,11 @@ def authenticate(db, raw: str) -> Actor:
 
 
 # Built once: the statement is the same for every request.
-_RESOLVE = (select(api_tokens, users.c.name.label("user_name"), users.c.role, users.c.removed_at)
-            .join(users, users.c.id == api_tokens.c.user_id).where(api_tokens.c.token_hash == bindparam("digest")))
+_RESOLVE = (
+    select(api_tokens, users.c.name.label("user_name"), users.c.role, users.c.removed_at)
+    .join(users, users.c.id == api_tokens.c.user_id)
+    .where(api_tokens.c.token_hash == bindparam("digest"))
+)
 
 
 def _touch(db, token_id: str, entry) -> None:
@@ -245,7 +327,10 @@ def with_open_run(db, actor: Actor) -> Actor:
     if actor.token_id is None or actor.run_id is not None:
         return actor
     with db.read() as conn:
-        row = conn.execute(select(agent_runs.c.id).where(
-            agent_runs.c.token_id == actor.token_id, agent_runs.c.status == "running")
-            .order_by(agent_runs.c.started_at.desc(), agent_runs.c.id.desc()).limit(1)).first()
+        row = conn.execute(
+            select(agent_runs.c.id)
+            .where(agent_runs.c.token_id == actor.token_id, agent_runs.c.status == "running")
+            .order_by(agent_runs.c.started_at.desc(), agent_runs.c.id.desc())
+            .limit(1)
+        ).first()
     return replace(actor, run_id=row.id) if row is not None else actor

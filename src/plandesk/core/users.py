@@ -60,29 +60,46 @@ def clean_password(value) -> str:
 
 
 def to_dict(row) -> dict:
-    return {"id": row.id, "email": row.email, "name": row.name, "role": row.role,
-            "has_password": row.password_hash is not None, "created_at": iso(row.created_at),
-            "removed_at": iso(row.removed_at)}
+    return {
+        "id": row.id,
+        "email": row.email,
+        "name": row.name,
+        "role": row.role,
+        "has_password": row.password_hash is not None,
+        "created_at": iso(row.created_at),
+        "removed_at": iso(row.removed_at),
+    }
 
 
 def ensure_local_owner(db) -> dict:
     """init creates one owner so that a fresh workspace works with no sign-in on loopback."""
     with db.write() as tx:
-        row = tx.conn.execute(select(users).where(users.c.role == "owner", users.c.removed_at.is_(None))
-                              .order_by(users.c.created_at).limit(1)).first()
+        row = tx.conn.execute(
+            select(users)
+            .where(users.c.role == "owner", users.c.removed_at.is_(None))
+            .order_by(users.c.created_at)
+            .limit(1)
+        ).first()
         if row is None:
             uid = new_id()
             ts = now()
-            tx.conn.execute(users.insert().values(id=uid, email=None, name=LOCAL_OWNER_NAME, role="owner",
-                                                  created_at=ts, updated_at=ts))
+            tx.conn.execute(
+                users.insert().values(
+                    id=uid, email=None, name=LOCAL_OWNER_NAME, role="owner", created_at=ts, updated_at=ts
+                )
+            )
             row = tx.conn.execute(select(users).where(users.c.id == uid)).first()
         return {"id": row.id, "name": row.name, "role": row.role, "email": row.email}
 
 
 def local_owner_actor(db) -> Actor:
     with db.read() as conn:
-        row = conn.execute(select(users).where(users.c.role == "owner", users.c.removed_at.is_(None))
-                           .order_by(users.c.created_at).limit(1)).first()
+        row = conn.execute(
+            select(users)
+            .where(users.c.role == "owner", users.c.removed_at.is_(None))
+            .order_by(users.c.created_at)
+            .limit(1)
+        ).first()
     if row is None:
         owner = ensure_local_owner(db)
         return Actor(user_id=owner["id"], name=owner["name"], role="owner")
@@ -91,7 +108,9 @@ def local_owner_actor(db) -> Actor:
 
 def active_user_count(db) -> int:
     with db.read() as conn:
-        return conn.execute(select(func.count()).select_from(users).where(users.c.removed_at.is_(None))).scalar_one()
+        return conn.execute(
+            select(func.count()).select_from(users).where(users.c.removed_at.is_(None))
+        ).scalar_one()
 
 
 def get_user_row(conn, user_id: str):
@@ -118,12 +137,14 @@ def check_may_grant(actor: Actor, role: str, *, current: str | None = None) -> N
 
 
 def _active_owners(conn) -> int:
-    return conn.execute(select(func.count()).select_from(users).where(
-        users.c.role == "owner", users.c.removed_at.is_(None))).scalar_one()
+    return conn.execute(
+        select(func.count()).select_from(users).where(users.c.role == "owner", users.c.removed_at.is_(None))
+    ).scalar_one()
 
 
-def insert_user(tx: Tx, actor: Actor, *, email: str, name: str | None, role: str,
-                password_hash: str | None) -> dict:
+def insert_user(
+    tx: Tx, actor: Actor, *, email: str, name: str | None, role: str, password_hash: str | None
+) -> dict:
     """Create (or bring back a removed) user inside the caller's transaction."""
     existing = tx.conn.execute(select(users).where(users.c.email == email)).first()
     ts = now()
@@ -132,14 +153,33 @@ def insert_user(tx: Tx, actor: Actor, *, email: str, name: str | None, role: str
         raise Conflict(f"a user with email {email} already exists", field="email")
     if existing is not None:
         uid = existing.id
-        tx.conn.execute(update(users).where(users.c.id == uid).values(
-            name=name, role=role, password_hash=password_hash, removed_at=None, updated_at=ts))
+        tx.conn.execute(
+            update(users)
+            .where(users.c.id == uid)
+            .values(name=name, role=role, password_hash=password_hash, removed_at=None, updated_at=ts)
+        )
     else:
         uid = new_id()
-        tx.conn.execute(users.insert().values(id=uid, email=email, name=name, role=role,
-                                              password_hash=password_hash, created_at=ts, updated_at=ts))
-    audit.record(tx, actor, "user.create", project_id=None, target_type="user", target_id=uid,
-                 detail={"email": email, "role": role})
+        tx.conn.execute(
+            users.insert().values(
+                id=uid,
+                email=email,
+                name=name,
+                role=role,
+                password_hash=password_hash,
+                created_at=ts,
+                updated_at=ts,
+            )
+        )
+    audit.record(
+        tx,
+        actor,
+        "user.create",
+        project_id=None,
+        target_type="user",
+        target_id=uid,
+        detail={"email": email, "role": role},
+    )
     return to_dict(get_user_row(tx.conn, uid))
 
 
@@ -190,8 +230,16 @@ def change_role(db, actor: Actor, user_id: str, role: str) -> dict:
             raise Conflict("this is the last owner; make someone else owner first", field="role")
         if row.role != role:
             tx.conn.execute(update(users).where(users.c.id == row.id).values(role=role, updated_at=now()))
-            audit.record(tx, actor, "user.role", project_id=None, target_type="user", target_id=row.id,
-                         changed_fields=["role"], detail={"from": row.role, "to": role})
+            audit.record(
+                tx,
+                actor,
+                "user.role",
+                project_id=None,
+                target_type="user",
+                target_id=row.id,
+                changed_fields=["role"],
+                detail={"from": row.role, "to": role},
+            )
         return to_dict(get_user_row(tx.conn, row.id))
 
 
@@ -206,12 +254,22 @@ def remove_user(db, actor: Actor, user_id: str) -> dict:
         if row.role == "owner" and _active_owners(tx.conn) <= 1:
             raise Conflict("this is the last owner; make someone else owner first", field="user_id")
         ts = now()
-        revoked = tx.conn.execute(update(api_tokens).where(
-            api_tokens.c.user_id == row.id, api_tokens.c.revoked_at.is_(None)).values(revoked_at=ts)).rowcount
+        revoked = tx.conn.execute(
+            update(api_tokens)
+            .where(api_tokens.c.user_id == row.id, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=ts)
+        ).rowcount
         ended = tx.conn.execute(sessions.delete().where(sessions.c.user_id == row.id)).rowcount
         tx.conn.execute(update(users).where(users.c.id == row.id).values(removed_at=ts, updated_at=ts))
-        audit.record(tx, actor, "user.remove", project_id=None, target_type="user", target_id=row.id,
-                     detail={"email": row.email, "tokens_revoked": revoked, "sessions_ended": ended})
+        audit.record(
+            tx,
+            actor,
+            "user.remove",
+            project_id=None,
+            target_type="user",
+            target_id=row.id,
+            detail={"email": row.email, "tokens_revoked": revoked, "sessions_ended": ended},
+        )
         return {**to_dict(get_user_row(tx.conn, row.id)), "tokens_revoked": revoked, "sessions_ended": ended}
 
 
@@ -230,11 +288,21 @@ def set_password(db, actor: Actor, user_id: str, password: str, *, keep_session:
             require_manager(actor, "setting someone else's password")
             check_may_grant(actor, row.role, current=row.role)
             keep_session = None
-        tx.conn.execute(update(users).where(users.c.id == row.id).values(
-            password_hash=hash_password(password), updated_at=now()))
+        tx.conn.execute(
+            update(users)
+            .where(users.c.id == row.id)
+            .values(password_hash=hash_password(password), updated_at=now())
+        )
         ended = browser_sessions.end_sessions(tx, row.id, keep=keep_session)
-        audit.record(tx, actor, "user.password", project_id=None, target_type="user", target_id=row.id,
-                     detail={"sessions_ended": ended})
+        audit.record(
+            tx,
+            actor,
+            "user.password",
+            project_id=None,
+            target_type="user",
+            target_id=row.id,
+            detail={"sessions_ended": ended},
+        )
         return {**to_dict(get_user_row(tx.conn, row.id)), "sessions_ended": ended}
 
 
@@ -242,7 +310,9 @@ def change_own_password(db, actor: Actor, *, current: str, new: str, keep_sessio
     """A signed-in person changes their password by proving the current one (a borrowed session alone
     must not be enough to lock its owner out)."""
     if actor.token_id is not None:
-        raise Forbidden("a password is changed by its person, signed in, not through a token", permission="role")
+        raise Forbidden(
+            "a password is changed by its person, signed in, not through a token", permission="role"
+        )
     with db.read() as conn:
         row = _load_active(conn, actor.user_id)
     if not verify_password(row.password_hash, current if isinstance(current, str) else ""):
@@ -256,8 +326,9 @@ def authenticate_password(db, email, password) -> Actor:
     if not isinstance(email, str) or not isinstance(password, str) or len(password) > MAX_PASSWORD:
         raise failure
     with db.read() as conn:
-        row = conn.execute(select(users).where(users.c.email == email.strip().lower(),
-                                               users.c.removed_at.is_(None))).first()
+        row = conn.execute(
+            select(users).where(users.c.email == email.strip().lower(), users.c.removed_at.is_(None))
+        ).first()
     if not verify_password(row.password_hash if row is not None else None, password) or row is None:
         raise failure
     return Actor(user_id=row.id, name=row.name, role=row.role, via="session")

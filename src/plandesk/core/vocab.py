@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 TASK_STATUSES = ("scope", "todo", "in_progress", "done", "backlog")
-STATUS_LABELS = {"scope": "Scope", "todo": "Todo", "in_progress": "In Progress", "done": "Done",
-                 "backlog": "Backlog"}
+STATUS_LABELS = {
+    "scope": "Scope",
+    "todo": "Todo",
+    "in_progress": "In Progress",
+    "done": "Done",
+    "backlog": "Backlog",
+}
 TASK_KINDS = ("build", "decision")
 PRIORITIES = ("urgent", "high", "medium", "low")
 PRIORITY_RANK = {p: i for i, p in enumerate(PRIORITIES)}
 
 EDGE_ENDPOINT_TYPES = ("task", "document")
-EDGE_LABELS = ("blocks", "depends_on", "relates", "feeds", "clarifies", "enables", "documents",
-               "references", "supersedes")
+EDGE_LABELS = (
+    "blocks",
+    "depends_on",
+    "relates",
+    "feeds",
+    "clarifies",
+    "enables",
+    "documents",
+    "references",
+    "supersedes",
+)
 # Labels that order work: for these the `from` task must finish before `to` can start,
 # except depends_on, which reads the other way round (from depends on to).
 DEPENDENCY_LABELS = ("blocks", "depends_on", "feeds", "enables")
@@ -34,11 +48,33 @@ ROLE_RANK = {r: i for i, r in enumerate(ROLES)}
 # MCP toolsets. `planning` is the agent's work loop and every token's default; the rest are opt-in, by the
 # token (--toolsets) or the URL (?toolsets=); `all` stands for every one of them. A planning toolset decides
 # what is listed, not what may be called; `code` is also a grant (the code connector needs it on the token).
-TOOLSETS = ("planning", "projects", "documents", "notes", "goals", "graph", "history", "shares", "code", "all")
+TOOLSETS = (
+    "planning",
+    "projects",
+    "documents",
+    "notes",
+    "goals",
+    "graph",
+    "history",
+    "shares",
+    "code",
+    "all",
+)
 PLANNING_TOOLSETS = ("planning", "projects", "documents", "notes", "goals", "graph", "history", "shares")
 
-CONNECTOR_OPERATIONS = ("code.search", "code.read", "code.write", "git.read", "git.commit", "git.push",
-                        "build", "deploy", "db.read", "db.write", "exec")
+CONNECTOR_OPERATIONS = (
+    "code.search",
+    "code.read",
+    "code.write",
+    "git.read",
+    "git.commit",
+    "git.push",
+    "build",
+    "deploy",
+    "db.read",
+    "db.write",
+    "exec",
+)
 RECIPE_KINDS = ("build", "deploy", "test")
 DB_ENGINES = ("sqlite", "postgresql", "mysql")
 SHARE_EXPIRIES = ("24h", "7d", "never")

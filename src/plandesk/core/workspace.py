@@ -16,6 +16,7 @@ def initialise(settings: Settings) -> Database:
     db = open_database(settings)
     migrate.upgrade(db)
     from plandesk.core.users import ensure_local_owner
+
     ensure_local_owner(db)
     return db
 
@@ -24,4 +25,5 @@ def describe_location(settings: Settings) -> str:
     if settings.is_sqlite:
         return str(settings.data_dir / "workspace.db")
     from plandesk.settings import redact_url
+
     return redact_url(settings.resolved_database_url)

@@ -67,8 +67,11 @@ class Database:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(
-                self.url, pool_size=pool_size, max_overflow=20,
-                connect_args={"check_same_thread": False, "timeout": 30})
+                self.url,
+                pool_size=pool_size,
+                max_overflow=20,
+                connect_args={"check_same_thread": False, "timeout": 30},
+            )
             _install_sqlite_policy(self.engine)
         else:
             self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
@@ -98,8 +101,10 @@ class Database:
                     if tx.events and self.dialect == "postgresql":
                         # NOTIFY is delivered on commit only, to every process listening.
                         for ev in tx.events:
-                            conn.execute(text("SELECT pg_notify('plandesk_events', :p)"),
-                                         {"p": json.dumps(ev, default=str)[:7900]})
+                            conn.execute(
+                                text("SELECT pg_notify('plandesk_events', :p)"),
+                                {"p": json.dumps(ev, default=str)[:7900]},
+                            )
         finally:
             if lock is not None:
                 lock.release()
@@ -138,11 +143,14 @@ class Database:
         parsed = make_url(self.url)
         if self.is_sqlite:
             import sqlite3
-            conn = sqlite3.connect(parsed.database or ":memory:", check_same_thread=False, isolation_level=None,
-                                   timeout=30)
+
+            conn = sqlite3.connect(
+                parsed.database or ":memory:", check_same_thread=False, isolation_level=None, timeout=30
+            )
             conn.execute("PRAGMA busy_timeout=30000")
             return conn
         import psycopg
+
         dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
         return psycopg.connect(dsn, autocommit=True)
 

@@ -38,7 +38,7 @@ def excerpt(body: str, query_words: list[str], size: int = 16) -> str:
     at = tokens[start].start()
     for i in range(start, end):
         m = tokens[i]
-        out.append(text[at:m.start()])
+        out.append(text[at : m.start()])
         out.append(f"[{m.group()}]" if i in hits else m.group())
         at = m.end()
     if end < len(tokens) or len(text) < len(body or ""):

@@ -43,7 +43,8 @@ def check_not_newer(db) -> None:
     if rev is not None and rev not in {s.revision for s in script.walk_revisions()}:
         raise DatabaseTooNew(
             f"the database is at migration {rev}, which this Plan Desk ({_version()}) does not know: "
-            "it was written by a newer Plan Desk. Upgrade Plan Desk (pip install -U plandesk) and retry.")
+            "it was written by a newer Plan Desk. Upgrade Plan Desk (pip install -U plandesk) and retry."
+        )
 
 
 def upgrade(db) -> None:
@@ -56,4 +57,5 @@ def upgrade(db) -> None:
 
 def _version() -> str:
     from plandesk import __version__
+
     return __version__

@@ -63,6 +63,7 @@ class EventListener:
 
     def _run(self) -> None:
         import psycopg
+
         backoff = 0.2
         while not self._stop.is_set():
             try:
@@ -80,8 +81,11 @@ class EventListener:
                 if self._stop.is_set():
                     break
                 self.reconnects += 1
-                log.warning("event listener lost its connection (%s); reconnecting in %.1f s",
-                            exc.__class__.__name__, backoff)
+                log.warning(
+                    "event listener lost its connection (%s); reconnecting in %.1f s",
+                    exc.__class__.__name__,
+                    backoff,
+                )
                 self._stop.wait(backoff)
                 backoff = min(MAX_BACKOFF, backoff * 2)
 
@@ -93,6 +97,7 @@ async def listening(db):
         yield None
         return
     import anyio
+
     listener = EventListener(db)
     await anyio.to_thread.run_sync(listener.start)
     try:

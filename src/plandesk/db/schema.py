@@ -19,12 +19,14 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-})
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 ID = lambda: String(36)
 TS = lambda: DateTime(timezone=True)
@@ -35,7 +37,8 @@ def _ts():
 
 
 users = Table(
-    "users", metadata,
+    "users",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("email", String(320), unique=True),
     Column("name", String(200), nullable=False),
@@ -46,7 +49,8 @@ users = Table(
 )
 
 projects = Table(
-    "projects", metadata,
+    "projects",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("description", Text, nullable=False, default=""),
@@ -59,7 +63,8 @@ projects = Table(
 )
 
 goals = Table(
-    "goals", metadata,
+    "goals",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("project_id", ID(), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("name", String(200)),
@@ -78,7 +83,8 @@ goals = Table(
 )
 
 tasks = Table(
-    "tasks", metadata,
+    "tasks",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("project_id", ID(), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("goal_id", ID(), ForeignKey("goals.id", ondelete="SET NULL")),
@@ -106,7 +112,8 @@ tasks = Table(
 )
 
 tags = Table(
-    "tags", metadata,
+    "tags",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("project_id", ID(), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(100), nullable=False),
@@ -116,13 +123,15 @@ tags = Table(
 )
 
 task_tags = Table(
-    "task_tags", metadata,
+    "task_tags",
+    metadata,
     Column("task_id", ID(), ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ID(), ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
 )
 
 edges = Table(
-    "edges", metadata,
+    "edges",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("project_id", ID(), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("from_type", String(16), nullable=False),
@@ -138,7 +147,8 @@ edges = Table(
 )
 
 folders = Table(
-    "folders", metadata,
+    "folders",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("project_id", ID(), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("name", String(200), nullable=False),
@@ -147,7 +157,8 @@ folders = Table(
 )
 
 documents = Table(
-    "documents", metadata,
+    "documents",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("project_id", ID(), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("title", String(500), nullable=False),
@@ -160,7 +171,8 @@ documents = Table(
 )
 
 notes = Table(
-    "notes", metadata,
+    "notes",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("project_id", ID(), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("title", String(500), nullable=False),
@@ -170,7 +182,8 @@ notes = Table(
 )
 
 comments = Table(
-    "comments", metadata,
+    "comments",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("project_id", ID(), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("target_type", String(16), nullable=False),
@@ -184,7 +197,8 @@ comments = Table(
 )
 
 revisions = Table(
-    "revisions", metadata,
+    "revisions",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("project_id", ID(), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("target_type", String(16), nullable=False),
@@ -197,7 +211,8 @@ revisions = Table(
 )
 
 agent_runs = Table(
-    "agent_runs", metadata,
+    "agent_runs",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("project_id", ID(), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("label", String(500), nullable=False),
@@ -211,13 +226,15 @@ agent_runs = Table(
 )
 
 agent_run_tasks = Table(
-    "agent_run_tasks", metadata,
+    "agent_run_tasks",
+    metadata,
     Column("run_id", ID(), ForeignKey("agent_runs.id", ondelete="CASCADE"), primary_key=True),
     Column("task_id", ID(), ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
 )
 
 agent_run_events = Table(
-    "agent_run_events", metadata,
+    "agent_run_events",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("run_id", ID(), ForeignKey("agent_runs.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("kind", String(16), nullable=False),
@@ -227,7 +244,8 @@ agent_run_events = Table(
 )
 
 audit_log = Table(
-    "audit_log", metadata,
+    "audit_log",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("project_id", ID(), index=True),  # no FK: the log outlives what it describes
     Column("actor_id", ID()),
@@ -243,7 +261,8 @@ audit_log = Table(
 )
 
 api_tokens = Table(
-    "api_tokens", metadata,
+    "api_tokens",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("user_id", ID(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(200), nullable=False),
@@ -260,21 +279,24 @@ api_tokens = Table(
 )
 
 workspace_settings = Table(
-    "workspace_settings", metadata,
+    "workspace_settings",
+    metadata,
     Column("key", String(64), primary_key=True),
     Column("value", JSON, nullable=False),
     Column("updated_at", TS(), nullable=False),
 )
 
 connector_configs = Table(
-    "connector_configs", metadata,
+    "connector_configs",
+    metadata,
     Column("project_id", ID(), ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
     Column("config", JSON, nullable=False),
     Column("updated_at", TS(), nullable=False),
 )
 
 approvals = Table(
-    "approvals", metadata,
+    "approvals",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("project_id", ID(), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("user_id", ID()),
@@ -290,7 +312,8 @@ approvals = Table(
 )
 
 shares = Table(
-    "shares", metadata,
+    "shares",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("project_id", ID(), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("target_type", String(16), nullable=False),
@@ -303,7 +326,8 @@ shares = Table(
 )
 
 sessions = Table(
-    "sessions", metadata,
+    "sessions",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("user_id", ID(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
@@ -312,7 +336,8 @@ sessions = Table(
 )
 
 invitations = Table(
-    "invitations", metadata,
+    "invitations",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("email", String(320)),
@@ -326,13 +351,15 @@ invitations = Table(
 # One counter row (id 1), bumped by triggers whenever a token or a user changes in a way that changes who a
 # token is; each process reads it per request and drops its cached callers when it moved (core/tokens.py).
 auth_changes = Table(
-    "auth_changes", metadata,
+    "auth_changes",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("n", BigInteger, nullable=False),
 )
 
 search_entries = Table(
-    "search_entries", metadata,
+    "search_entries",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kind", String(16), nullable=False),
     Column("item_id", ID(), nullable=False),
@@ -345,7 +372,8 @@ search_entries = Table(
 # OAuth (MCP authorization): registered clients, pending requests and their one-time codes, and the grants that
 # tie an api_tokens row (the access token) to a client and its rotating refresh token.
 oauth_clients = Table(
-    "oauth_clients", metadata,
+    "oauth_clients",
+    metadata,
     Column("client_id", ID(), primary_key=True),
     Column("client_name", String(200), nullable=False),
     Column("info", JSON, nullable=False),  # the RFC 7591 registration as the SDK validated it
@@ -353,7 +381,8 @@ oauth_clients = Table(
 )
 
 oauth_codes = Table(
-    "oauth_codes", metadata,
+    "oauth_codes",
+    metadata,
     Column("id", String(64), primary_key=True),  # the pending request's id, carried by the consent page
     Column("client_id", ID(), ForeignKey("oauth_clients.client_id", ondelete="CASCADE"), nullable=False),
     Column("request", JSON, nullable=False),  # redirect_uri, state, code_challenge, scopes, resource
@@ -367,7 +396,8 @@ oauth_codes = Table(
 )
 
 oauth_grants = Table(
-    "oauth_grants", metadata,
+    "oauth_grants",
+    metadata,
     Column("token_id", ID(), ForeignKey("api_tokens.id", ondelete="CASCADE"), primary_key=True),
     Column("client_id", ID(), ForeignKey("oauth_clients.client_id", ondelete="CASCADE"), nullable=False),
     Column("refresh_hash", String(64), nullable=False, unique=True),
@@ -380,7 +410,8 @@ oauth_grants = Table(
 # A deleted task, document or note: a JSON snapshot of its rows and everything hanging off it (migration 0004).
 # A snapshot, not a soft-delete flag, so no query or frontier-count trigger has to learn to skip trashed rows.
 trash_items = Table(
-    "trash_items", metadata,
+    "trash_items",
+    metadata,
     Column("id", ID(), primary_key=True),
     Column("project_id", ID(), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("item_type", String(16), nullable=False),

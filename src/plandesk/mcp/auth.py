@@ -31,8 +31,10 @@ def narrowing_of(query: list[tuple[str, str]]) -> tuple[frozenset[str] | None, b
             names = frozenset(v.strip() for v in value.split(",") if v.strip())
             unknown = sorted(names - set(TOOLSETS))
             if unknown:
-                raise InvalidArgument(f"toolsets: unknown toolset {unknown[0]!r} (known: {', '.join(TOOLSETS)})",
-                                      field="toolsets")
+                raise InvalidArgument(
+                    f"toolsets: unknown toolset {unknown[0]!r} (known: {', '.join(TOOLSETS)})",
+                    field="toolsets",
+                )
             names = expand_toolsets(names)
             toolsets = names if toolsets is None else toolsets & names
         elif key == "readonly":
@@ -58,25 +60,45 @@ class McpTokenGuard:
         # Parsed once, after percent-decoding, by the outer guard: the token it rate-limited is the one used here.
         cred = credential_of(scope)
         if cred.duplicate_authorization:
-            return await _respond(send, 400, {"code": "invalid_argument", "field": "authorization",
-                                              "message": "send one Authorization header, not several"})
+            return await _respond(
+                send,
+                400,
+                {
+                    "code": "invalid_argument",
+                    "field": "authorization",
+                    "message": "send one Authorization header, not several",
+                },
+            )
         if cred.url_token and cred.url_token.startswith("plandesk_mcp_oauth_"):  # the spec: never in a URL
-            return await _unauthorized(send, "invalid_token", "a token from signing in is sent only in the "
-                                                              "Authorization header, never in the URL")
+            return await _unauthorized(
+                send,
+                "invalid_token",
+                "a token from signing in is sent only in the Authorization header, never in the URL",
+            )
         query = cred.query
         header_token, url_token = cred.header_token, cred.url_token
         try:
             toolsets, url_read_only = narrowing_of(query)
         except InvalidArgument as exc:
-            return await _respond(send, 400, {"code": "invalid_argument", "field": exc.field, "message": exc.message})
+            return await _respond(
+                send, 400, {"code": "invalid_argument", "field": exc.field, "message": exc.message}
+            )
         token = header_token or url_token
         if not token:
-            return await _unauthorized(send, "missing_token",
-                                       "send Authorization: Bearer <token> (create one with `plandesk token create`)")
-        if header_token is None and not await anyio.to_thread.run_sync(mcp_settings.url_token_allowed, self.db,
-                                                                       limiter=self.limiter):
-            return await _unauthorized(send, "missing_token", "this workspace does not accept ?token= in the URL; "
-                                                              "send Authorization: Bearer <token> instead")
+            return await _unauthorized(
+                send,
+                "missing_token",
+                "send Authorization: Bearer <token> (create one with `plandesk token create`)",
+            )
+        if header_token is None and not await anyio.to_thread.run_sync(
+            mcp_settings.url_token_allowed, self.db, limiter=self.limiter
+        ):
+            return await _unauthorized(
+                send,
+                "missing_token",
+                "this workspace does not accept ?token= in the URL; "
+                "send Authorization: Bearer <token> instead",
+            )
         try:
             actor = await anyio.to_thread.run_sync(tokens.authenticate, self.db, token, limiter=self.limiter)
         except Unauthorized as exc:
@@ -84,15 +106,27 @@ class McpTokenGuard:
         if scope["method"] == "GET":
             # Stateless with JSON answers: nothing is ever pushed, so no stream to open (the spec's 405), and no
             # idle GET holding a connection open.
-            return await _respond(send, 405, {"code": "method_not_allowed", "message": "this MCP endpoint is "
-                                              "stateless and sends no server stream; POST JSON-RPC requests"},
-                                  [(b"allow", b"POST, DELETE")])
+            return await _respond(
+                send,
+                405,
+                {
+                    "code": "method_not_allowed",
+                    "message": "this MCP endpoint is "
+                    "stateless and sends no server stream; POST JSON-RPC requests",
+                },
+                [(b"allow", b"POST, DELETE")],
+            )
         permitted = permitted_toolsets(actor.toolsets)
         listed = expand_toolsets(actor.toolsets) if toolsets is None else toolsets
         # `all` is spelled out for the core too, which checks `code` on the actor's toolsets.
         actor = replace(actor, via="mcp", toolsets=tuple(sorted(expand_toolsets(actor.toolsets))))
-        caller = Caller(actor=actor, toolsets=listed & permitted, read_only=url_read_only or not actor.can_write,
-                        permitted=permitted, db=self.db)
+        caller = Caller(
+            actor=actor,
+            toolsets=listed & permitted,
+            read_only=url_read_only or not actor.can_write,
+            permitted=permitted,
+            db=self.db,
+        )
         # The token leaves the query string here, so nothing downstream can log or echo it.
         rest = [(k, v) for k, v in query if k != "token"]
         inner = {**scope, "query_string": urlencode(rest).encode("latin-1"), CALLER_KEY: caller}
@@ -104,6 +138,7 @@ def _no_store(send: Any) -> Any:
         if message["type"] == "http.response.start":
             message = {**message, "headers": [*message.get("headers", []), (b"cache-control", b"no-store")]}
         await send(message)
+
     return wrapped
 
 
@@ -112,15 +147,28 @@ async def _unauthorized(send: Any, reason: str, message: str) -> None:
     if reason != "missing_token":
         description = message.replace('"', "'")
         challenge += f', error="invalid_token", error_description="{description}"'
-    await _respond(send, 401, {"error": reason, "code": "unauthorized", "reason": reason, "message": message},
-                   [(b"www-authenticate", challenge.encode("latin-1", "replace"))])
+    await _respond(
+        send,
+        401,
+        {"error": reason, "code": "unauthorized", "reason": reason, "message": message},
+        [(b"www-authenticate", challenge.encode("latin-1", "replace"))],
+    )
 
 
 async def _respond(send: Any, status: int, body: dict, extra: list | None = None) -> None:
     payload = json.dumps({"status": status, **body}).encode()
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-        (b"cache-control", b"no-store"), *(extra or [])]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"cache-control", b"no-store"),
+                *(extra or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": payload})
 
 
@@ -132,8 +180,15 @@ def _naming_resource_metadata(scope: dict, send: Any, db: Any) -> Any:
     async def wrapped(message: dict) -> None:
         if message["type"] == "http.response.start" and message["status"] == 401:
             url = resource_metadata_url(scope, db).replace('"', "%22")
-            message = {**message, "headers": [
-                (k, v + f', resource_metadata="{url}"'.encode("latin-1", "replace"))
-                if k.lower() == b"www-authenticate" else (k, v) for k, v in message.get("headers", [])]}
+            message = {
+                **message,
+                "headers": [
+                    (k, v + f', resource_metadata="{url}"'.encode("latin-1", "replace"))
+                    if k.lower() == b"www-authenticate"
+                    else (k, v)
+                    for k, v in message.get("headers", [])
+                ],
+            }
         await send(message)
+
     return wrapped

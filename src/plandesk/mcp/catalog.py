@@ -33,6 +33,7 @@ TOOLSET_PURPOSE = {
 
 def registry() -> ToolRegistry:
     from plandesk.mcp.endpoint import tool_groups
+
     return ToolRegistry(tool_groups())
 
 
@@ -57,7 +58,12 @@ def reference_markdown(reg: ToolRegistry) -> str:
         specs = reg.in_toolsets([toolset])
         size = compact_size([definition(s) for s in specs])
         count = f"{len(specs)} tool{'s' if len(specs) != 1 else ''}"
-        lines += [f"**`{toolset}`** — {TOOLSET_PURPOSE[toolset]} ({count}, {size:,} characters of definitions)", "", "| tool | arguments (**required**) | what it does |", "|---|---|---|"]
+        lines += [
+            f"**`{toolset}`** — {TOOLSET_PURPOSE[toolset]} ({count}, {size:,} characters of definitions)",
+            "",
+            "| tool | arguments (**required**) | what it does |",
+            "|---|---|---|",
+        ]
         for spec in specs:
             required = set(spec.input_schema.get("required", []))
             args = ", ".join(f"**{n}**" if n in required else n for n in spec.input_schema["properties"])

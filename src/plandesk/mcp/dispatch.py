@@ -78,8 +78,11 @@ def failure(message: str, error: dict | None = None) -> CallToolResult:
     # The text is the core's message, word for word the same as REST's problem+json `message`. No structured
     # content: the TypeScript SDK checks it against the tool's output schema even on an error result.
     # _meta is not checked against any schema, so the code and field ride there.
-    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True,
-                          _meta={ERROR_META: error} if error else None)
+    return CallToolResult(
+        content=[TextContent(type="text", text=message)],
+        is_error=True,
+        _meta={ERROR_META: error} if error else None,
+    )
 
 
 # Core calls run in worker threads, each holding a database connection; fewer at once than the pool holds, so a
@@ -109,7 +112,9 @@ class Dispatcher:
             return ListToolsResult(tools=[])
         if "code" in caller.toolsets:
             # Listing code tools reads the workspace's permission matrix: off the event loop.
-            visible = await anyio.to_thread.run_sync(self.registry.visible_names, caller, limiter=self.limiter)
+            visible = await anyio.to_thread.run_sync(
+                self.registry.visible_names, caller, limiter=self.limiter
+            )
         else:
             visible = self.registry.visible_names(caller)
         return ListToolsResult(tools=[tool for name, tool in self.wire_tools.items() if name in visible])
@@ -130,20 +135,27 @@ class Dispatcher:
             return failure(refusal, {"code": "forbidden", "message": refusal})
         try:
             args = check_arguments(spec.name, spec.validator, arguments)
-            actor = replace(caller.actor, client_name=_client_name(request_ctx, caller, self.client_names),
-                            read_only=caller.actor.read_only or caller.read_only)
+            actor = replace(
+                caller.actor,
+                client_name=_client_name(request_ctx, caller, self.client_names),
+                read_only=caller.actor.read_only or caller.read_only,
+            )
             call = ToolCall(db=caller.db, settings=self.settings, actor=actor, tool=spec.name)
             if inspect.iscoroutinefunction(spec.handler):
                 result = await spec.handler(call, args)
             else:
                 # One worker-thread hop per call: the run lookup of a write rides along with the core call.
-                result = await anyio.to_thread.run_sync(partial(_run_sync, spec, call, args), limiter=self.limiter)
+                result = await anyio.to_thread.run_sync(
+                    partial(_run_sync, spec, call, args), limiter=self.limiter
+                )
         except PlanDeskError as exc:
             return failure(exc.message, exc.as_dict())
         except Exception:
             # The exception text may hold internals (SQL, paths); it stays in the server log.
             log.exception("MCP tool %s failed", spec.name)
-            message = f"{spec.name} failed on the server; nothing was changed. The server log has the details."
+            message = (
+                f"{spec.name} failed on the server; nothing was changed. The server log has the details."
+            )
             return failure(message, {"code": "internal", "message": message})
         return success(result)
 
@@ -171,8 +183,13 @@ def _run_sync(spec: ToolSpec, call: ToolCall, args: dict) -> Any:
 
 def wire_tool(spec: ToolSpec) -> Tool:
     """The tool as tools/list sends it: our registry's schemas as they are, nothing derived from a signature."""
-    return Tool(name=spec.name, description=spec.description, input_schema=spec.input_schema,
-                output_schema=spec.output_schema, annotations=annotations_of(spec))
+    return Tool(
+        name=spec.name,
+        description=spec.description,
+        input_schema=spec.input_schema,
+        output_schema=spec.output_schema,
+        annotations=annotations_of(spec),
+    )
 
 
 def annotations_of(spec: ToolSpec) -> ToolAnnotations | None:

@@ -21,8 +21,19 @@ from plandesk.mcp.tools_agents import get_prompt, list_prompts, list_resources, 
 
 # Each `plandesk.mcp.tools_<name>` module exposes TOOLS (a ToolGroup). Modules not written yet are skipped,
 # so other parts add tools by adding a module, without editing this file.
-TOOL_MODULES = ("projects", "agents", "tasks", "runs", "history", "edges", "documents", "notes", "goals", "shares",
-                "code")
+TOOL_MODULES = (
+    "projects",
+    "agents",
+    "tasks",
+    "runs",
+    "history",
+    "edges",
+    "documents",
+    "notes",
+    "goals",
+    "shares",
+    "code",
+)
 
 INSTRUCTIONS = (
     "Plan Desk: projects of tasks with dependencies. Every id comes from a tool result (start with "
@@ -55,8 +66,10 @@ def transport_security(settings: Any) -> TransportSecuritySettings:
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=[p for h in shown for p in (h, f"{h}:*")],
-        allowed_origins=[p for h in shown for scheme in ("http", "https")
-                         for p in (f"{scheme}://{h}", f"{scheme}://{h}:*")])
+        allowed_origins=[
+            p for h in shown for scheme in ("http", "https") for p in (f"{scheme}://{h}", f"{scheme}://{h}:*")
+        ],
+    )
 
 
 def install(app: Any, db: Any, settings: Any) -> Server:
@@ -66,23 +79,35 @@ def install(app: Any, db: Any, settings: Any) -> Server:
     logging.getLogger("mcp").setLevel(logging.WARNING)
     # A new Server per app: its session manager's run() may be entered only once. The handlers read the caller
     # and its workspace from each request (the guard below puts them there), never from this app's closure.
-    server = Server("plandesk", version=__version__, instructions=INSTRUCTIONS,
-                    get_tool_input_schema=dispatcher.input_schema,
-                    on_list_tools=dispatcher.list_tools, on_call_tool=dispatcher.call_tool,
-                    on_list_prompts=list_prompts, on_get_prompt=get_prompt,
-                    on_list_resources=list_resources, on_read_resource=read_resource)
+    server = Server(
+        "plandesk",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        get_tool_input_schema=dispatcher.input_schema,
+        on_list_tools=dispatcher.list_tools,
+        on_call_tool=dispatcher.call_tool,
+        on_list_prompts=list_prompts,
+        on_get_prompt=get_prompt,
+        on_list_resources=list_resources,
+        on_read_resource=read_resource,
+    )
     server.middleware.append(dispatcher.middleware)
     # stateless + JSON: any server process sharing the database can answer any request, no session affinity.
-    server.streamable_http_app(stateless_http=True, json_response=True, host=settings.host,
-                               max_request_body_size=settings.max_body_bytes,
-                               transport_security=transport_security(settings))
+    server.streamable_http_app(
+        stateless_http=True,
+        json_response=True,
+        host=settings.host,
+        max_request_body_size=settings.max_body_bytes,
+        transport_security=transport_security(settings),
+    )
     session_manager = server.session_manager
     guarded = McpTokenGuard(StreamableHTTPASGIApp(session_manager), db, dispatcher.limiter)
     # Two plain routes instead of a Mount: neither /mcp nor /mcp/ answers with a redirect a client could mishandle.
     # First in the table: every agent call would otherwise be matched against every REST and page route first.
     for path in ("/mcp/", "/mcp"):
-        app.router.routes.insert(0, Route(path, endpoint=guarded, methods=["GET", "POST", "DELETE"],
-                                          include_in_schema=False))
+        app.router.routes.insert(
+            0, Route(path, endpoint=guarded, methods=["GET", "POST", "DELETE"], include_in_schema=False)
+        )
     app.state.mcp_asgi = guarded  # the outer guard sends /mcp here directly (api/guard.py)
     app.state.lifespan_parts.append(lambda: session_manager.run())
     app.state.mcp_server = server

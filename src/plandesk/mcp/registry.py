@@ -53,11 +53,22 @@ class ToolGroup:
     def __init__(self) -> None:
         self.specs: list[ToolSpec] = []
 
-    def tool(self, name: str, *, description: str, params: dict[str, Schema], output: Schema | None = None,
-             required: Iterable[str] = (), toolset: str = "planning", read_only: bool = False,
-             destructive: bool = False, idempotent: bool | None = None,
-             available: Callable[[Actor], bool] | None = None, core_checked: bool = False,
-             listed: Callable[[Caller], bool] | None = None) -> Callable[[Handler], Handler]:
+    def tool(
+        self,
+        name: str,
+        *,
+        description: str,
+        params: dict[str, Schema],
+        output: Schema | None = None,
+        required: Iterable[str] = (),
+        toolset: str = "planning",
+        read_only: bool = False,
+        destructive: bool = False,
+        idempotent: bool | None = None,
+        available: Callable[[Actor], bool] | None = None,
+        core_checked: bool = False,
+        listed: Callable[[Caller], bool] | None = None,
+    ) -> Callable[[Handler], Handler]:
         if toolset not in TOOLSETS or toolset == "all":
             raise ValueError(f"tool {name}: toolset must be one of {TOOLSETS[:-1]}")
         if output is not None and output.get("type") != "object":
@@ -65,12 +76,25 @@ class ToolGroup:
         schema = strict_object(params, required)
 
         def register(fn: Handler) -> Handler:
-            self.specs.append(ToolSpec(
-                name=name, description=" ".join(description.split()), handler=fn, input_schema=schema,
-                output_schema=output, toolset=toolset, read_only=read_only, destructive=destructive,
-                idempotent=read_only if idempotent is None else idempotent, available=available,
-                core_checked=core_checked, listed=listed, validator=compile_schema(schema)))
+            self.specs.append(
+                ToolSpec(
+                    name=name,
+                    description=" ".join(description.split()),
+                    handler=fn,
+                    input_schema=schema,
+                    output_schema=output,
+                    toolset=toolset,
+                    read_only=read_only,
+                    destructive=destructive,
+                    idempotent=read_only if idempotent is None else idempotent,
+                    available=available,
+                    core_checked=core_checked,
+                    listed=listed,
+                    validator=compile_schema(schema),
+                )
+            )
             return fn
+
         return register
 
 
@@ -98,7 +122,9 @@ class Caller:
     """A token's actor plus the narrowing of this connection: the toolsets it may call, those it lists."""
 
     actor: Actor
-    toolsets: frozenset[str]  # listed: the URL's ?toolsets= if given, else the token's; never wider than permitted
+    toolsets: frozenset[
+        str
+    ]  # listed: the URL's ?toolsets= if given, else the token's; never wider than permitted
     read_only: bool
     permitted: frozenset[str] = frozenset()
     # The workspace this request reached: per request, so two apps in one process never see each other's.
@@ -107,8 +133,10 @@ class Caller:
     def refusal(self, spec: ToolSpec) -> str | None:
         """None when the caller may use the tool; otherwise why not, in words an agent can pass on."""
         if spec.toolset not in self.permitted:
-            return (f"tool {spec.name!r} belongs to the {spec.toolset!r} toolset, which this token does not "
-                    f"include (it has: {', '.join(sorted(self.permitted)) or 'none'})")
+            return (
+                f"tool {spec.name!r} belongs to the {spec.toolset!r} toolset, which this token does not "
+                f"include (it has: {', '.join(sorted(self.permitted)) or 'none'})"
+            )
         if not spec.read_only and not spec.core_checked and self.read_only:
             return f"tool {spec.name!r} changes data and this connection is read-only"
         if spec.available is not None and not spec.available(self.actor):
@@ -116,8 +144,11 @@ class Caller:
         return None
 
     def sees(self, spec: ToolSpec) -> bool:
-        return (spec.toolset in self.toolsets and self.refusal(spec) is None
-                and (spec.listed is None or spec.listed(self)))
+        return (
+            spec.toolset in self.toolsets
+            and self.refusal(spec) is None
+            and (spec.listed is None or spec.listed(self))
+        )
 
 
 class ToolRegistry:

@@ -36,7 +36,9 @@ def choice(values: Iterable[str], description: str | None = None) -> Schema:
     return _described({"type": "string", "enum": list(values)}, description)
 
 
-def integer(description: str | None = None, *, minimum: int | None = None, maximum: int | None = None) -> Schema:
+def integer(
+    description: str | None = None, *, minimum: int | None = None, maximum: int | None = None
+) -> Schema:
     out: Schema = {"type": "integer"}
     if minimum is not None:
         out["minimum"] = minimum
@@ -45,7 +47,9 @@ def integer(description: str | None = None, *, minimum: int | None = None, maxim
     return _described(out, description)
 
 
-def number(description: str | None = None, *, minimum: float | None = None, maximum: float | None = None) -> Schema:
+def number(
+    description: str | None = None, *, minimum: float | None = None, maximum: float | None = None
+) -> Schema:
     out: Schema = {"type": "number"}
     if minimum is not None:
         out["minimum"] = minimum
@@ -58,7 +62,9 @@ def boolean(description: str | None = None) -> Schema:
     return _described({"type": "boolean"}, description)
 
 
-def array(items: Schema, description: str | None = None, *, max_items: int, min_items: int | None = None) -> Schema:
+def array(
+    items: Schema, description: str | None = None, *, max_items: int, min_items: int | None = None
+) -> Schema:
     out: Schema = {"type": "array", "items": items, "maxItems": max_items}
     if min_items is not None:
         out["minItems"] = min_items
@@ -81,8 +87,9 @@ def nullable(schema: Schema) -> Schema:
     return out
 
 
-def strict_object(properties: dict[str, Schema], required: Iterable[str] = (), description: str | None = None
-                  ) -> Schema:
+def strict_object(
+    properties: dict[str, Schema], required: Iterable[str] = (), description: str | None = None
+) -> Schema:
     """An object that refuses keys it does not name: a typo is an error, never silently ignored."""
     required = list(required)
     missing = [r for r in required if r not in properties]
@@ -95,6 +102,7 @@ def strict_object(properties: dict[str, Schema], required: Iterable[str] = (), d
 
 
 # ----- results: only the tools a client branches on declare an output schema (claims, the next task) -----
+
 
 def record(properties: dict[str, Schema] | None = None, required: Iterable[str] = ("id",)) -> Schema:
     props: Schema = {"id": {"type": "string"}, **(properties or {})}
@@ -113,8 +121,10 @@ GOAL_ID = uuid()
 VERBOSE = boolean("Full bodies instead of previews.")
 LIMIT = integer(minimum=1, maximum=vocab.MAX_LIST_LIMIT)
 CURSOR = text("next_cursor of the previous page.", max_len=2000)
-VERSION = integer("The version you read; a newer edit makes the call fail with a conflict instead of being "
-                  "overwritten.", minimum=1)
+VERSION = integer(
+    "The version you read; a newer edit makes the call fail with a conflict instead of being overwritten.",
+    minimum=1,
+)
 TAGS = array(text(max_len=63, min_len=1), "Tag names; replaces the set.", max_items=50)
 STATUS = choice(vocab.TASK_STATUSES)
 KIND = choice(vocab.TASK_KINDS)

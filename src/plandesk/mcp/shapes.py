@@ -6,5 +6,11 @@ from __future__ import annotations
 from plandesk.core import vocab
 from plandesk.mcp.schemas import record
 
-TASK = record({"label": {"type": "string"}, "status": {"type": "string", "enum": list(vocab.TASK_STATUSES)},
-               "version": {"type": "integer"}}, required=("id", "status", "version"))
+TASK = record(
+    {
+        "label": {"type": "string"},
+        "status": {"type": "string", "enum": list(vocab.TASK_STATUSES)},
+        "version": {"type": "integer"},
+    },
+    required=("id", "status", "version"),
+)

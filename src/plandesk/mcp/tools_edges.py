@@ -11,27 +11,52 @@ TOOLS = ToolGroup()
 _ENDPOINT = s.choice(vocab.EDGE_ENDPOINT_TYPES, "Default task.")
 
 
-@TOOLS.tool("create_edge", toolset="graph", idempotent=True,
-            description="Link two tasks or documents. depends_on (default): from waits for to; blocks, feeds, "
-                        "enables: from comes first. A cycle is refused and named. Short form: from_task_id, "
-                        "to_task_id.",
-            params={"project_id": s.PROJECT_ID, "from_type": _ENDPOINT, "from_id": s.uuid(),
-                    "to_type": _ENDPOINT, "to_id": s.uuid(), "from_task_id": s.uuid(), "to_task_id": s.uuid(),
-                    "label": s.choice(vocab.EDGE_LABELS), "style": s.choice(vocab.EDGE_STYLES),
-                    "arrow_direction": s.choice(vocab.ARROW_DIRECTIONS)},
-            required=["project_id"])
+@TOOLS.tool(
+    "create_edge",
+    toolset="graph",
+    idempotent=True,
+    description="Link two tasks or documents. depends_on (default): from waits for to; blocks, feeds, "
+    "enables: from comes first. A cycle is refused and named. Short form: from_task_id, "
+    "to_task_id.",
+    params={
+        "project_id": s.PROJECT_ID,
+        "from_type": _ENDPOINT,
+        "from_id": s.uuid(),
+        "to_type": _ENDPOINT,
+        "to_id": s.uuid(),
+        "from_task_id": s.uuid(),
+        "to_task_id": s.uuid(),
+        "label": s.choice(vocab.EDGE_LABELS),
+        "style": s.choice(vocab.EDGE_STYLES),
+        "arrow_direction": s.choice(vocab.ARROW_DIRECTIONS),
+    },
+    required=["project_id"],
+)
 def create_edge(call: ToolCall, a: dict) -> dict:
     return edges.create_edge(call.db, call.actor, a.pop("project_id"), a)
 
 
-@TOOLS.tool("list_edges", toolset="graph", read_only=True, description="Every edge of a project, oldest first.",
-            params={"project_id": s.PROJECT_ID}, required=["project_id"])
+@TOOLS.tool(
+    "list_edges",
+    toolset="graph",
+    read_only=True,
+    description="Every edge of a project, oldest first.",
+    params={"project_id": s.PROJECT_ID},
+    required=["project_id"],
+)
 def list_edges(call: ToolCall, a: dict) -> dict:
     return {"edges": edges.list_edges(call.db, call.actor, a["project_id"])}
 
 
-@TOOLS.tool("delete_edge", toolset="graph", destructive=True, idempotent=True, description="Remove one edge.",
-            params={"edge_id": s.uuid()}, required=["edge_id"])
+@TOOLS.tool(
+    "delete_edge",
+    toolset="graph",
+    destructive=True,
+    idempotent=True,
+    description="Remove one edge.",
+    params={"edge_id": s.uuid()},
+    required=["edge_id"],
+)
 def delete_edge(call: ToolCall, a: dict) -> dict:
     edges.delete_edge(call.db, call.actor, a["edge_id"])
     return {"deleted": True, "edge_id": a["edge_id"]}

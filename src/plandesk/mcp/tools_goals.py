@@ -9,88 +9,148 @@ from plandesk.mcp.registry import ToolCall, ToolGroup
 TOOLS = ToolGroup()
 
 _CONTRACT_TEXT = 20_000
-_SURFACE = s.strict_object({
-    "kind": s.choice(vocab.VERIFICATION_SURFACES),
-    "command": s.text("gate_command: its exit status decides.", max_len=2000),
-    "items": s.array({"anyOf": [s.text(max_len=2000),
-                                s.strict_object({"id": s.text(max_len=64), "criterion": s.text(max_len=2000)},
-                                                required=["criterion"])]},
-                     "acceptance_checklist: the criteria.", max_items=100),
-    "approver": s.text("human_sign_off: who signs off.", max_len=vocab.MAX_NAME),
-}, required=["kind"], description="How completion is verified.")
+_SURFACE = s.strict_object(
+    {
+        "kind": s.choice(vocab.VERIFICATION_SURFACES),
+        "command": s.text("gate_command: its exit status decides.", max_len=2000),
+        "items": s.array(
+            {
+                "anyOf": [
+                    s.text(max_len=2000),
+                    s.strict_object(
+                        {"id": s.text(max_len=64), "criterion": s.text(max_len=2000)}, required=["criterion"]
+                    ),
+                ]
+            },
+            "acceptance_checklist: the criteria.",
+            max_items=100,
+        ),
+        "approver": s.text("human_sign_off: who signs off.", max_len=vocab.MAX_NAME),
+    },
+    required=["kind"],
+    description="How completion is verified.",
+)
 _LONG = s.text(max_len=_CONTRACT_TEXT)
 _CONTRACT = {
     "name": s.text("Unique in the project.", max_len=vocab.MAX_NAME),
     "objective": s.text("What done means.", max_len=_CONTRACT_TEXT, min_len=1),
-    "constraints": _LONG, "boundaries": _LONG, "iteration_policy": _LONG,
-    "stop_condition": s.text("When to stop and ask a person.", max_len=_CONTRACT_TEXT), "budget": _LONG,
+    "constraints": _LONG,
+    "boundaries": _LONG,
+    "iteration_policy": _LONG,
+    "stop_condition": s.text("When to stop and ask a person.", max_len=_CONTRACT_TEXT),
+    "budget": _LONG,
 }
 _GOAL_ID_ONLY = {"goal_id": s.GOAL_ID}
 
 
-@TOOLS.tool("create_goal", toolset="goals",
-            description="A goal is a contract for a body of work: objective, how completion is verified, limits. "
-                        "Tasks join it with goal_id; the next task comes from the current goal.",
-            params={"project_id": s.PROJECT_ID, **_CONTRACT, "verification_surface": _SURFACE,
-                    "status": s.choice(("active", "paused"))},
-            required=["project_id", "objective"])
+@TOOLS.tool(
+    "create_goal",
+    toolset="goals",
+    description="A goal is a contract for a body of work: objective, how completion is verified, limits. "
+    "Tasks join it with goal_id; the next task comes from the current goal.",
+    params={
+        "project_id": s.PROJECT_ID,
+        **_CONTRACT,
+        "verification_surface": _SURFACE,
+        "status": s.choice(("active", "paused")),
+    },
+    required=["project_id", "objective"],
+)
 def create_goal(call: ToolCall, a: dict) -> dict:
     from plandesk.core import goals
+
     return goals.create_goal(call.db, call.actor, a.pop("project_id"), a)
 
 
-@TOOLS.tool("get_goal", toolset="goals", read_only=True,
-            description="A goal's contract, status, task counts and any dependency cycle (cycle_tasks).",
-            params=_GOAL_ID_ONLY, required=["goal_id"])
+@TOOLS.tool(
+    "get_goal",
+    toolset="goals",
+    read_only=True,
+    description="A goal's contract, status, task counts and any dependency cycle (cycle_tasks).",
+    params=_GOAL_ID_ONLY,
+    required=["goal_id"],
+)
 def get_goal(call: ToolCall, a: dict) -> dict:
     from plandesk.core import goals
+
     return goals.get_goal(call.db, call.actor, a["goal_id"])
 
 
-@TOOLS.tool("list_goals", toolset="goals", read_only=True,
-            description="A project's goals: status, which is current, task counts. Paged.",
-            params={"project_id": s.PROJECT_ID, "limit": s.LIMIT, "cursor": s.CURSOR}, required=["project_id"])
+@TOOLS.tool(
+    "list_goals",
+    toolset="goals",
+    read_only=True,
+    description="A project's goals: status, which is current, task counts. Paged.",
+    params={"project_id": s.PROJECT_ID, "limit": s.LIMIT, "cursor": s.CURSOR},
+    required=["project_id"],
+)
 def list_goals(call: ToolCall, a: dict) -> dict:
     from plandesk.core import goals
-    return goals.list_goals(call.db, call.actor, a["project_id"], limit=a.get("limit"), cursor=a.get("cursor"))
+
+    return goals.list_goals(
+        call.db, call.actor, a["project_id"], limit=a.get("limit"), cursor=a.get("cursor")
+    )
 
 
-@TOOLS.tool("update_goal", toolset="goals", idempotent=True,
-            description="Change a goal's contract (its status changes with goal_action).",
-            params={"goal_id": s.GOAL_ID, "version": s.VERSION, **_CONTRACT,
-                    "verification_surface": s.nullable(_SURFACE)},
-            required=["goal_id", "version"])
+@TOOLS.tool(
+    "update_goal",
+    toolset="goals",
+    idempotent=True,
+    description="Change a goal's contract (its status changes with goal_action).",
+    params={
+        "goal_id": s.GOAL_ID,
+        "version": s.VERSION,
+        **_CONTRACT,
+        "verification_surface": s.nullable(_SURFACE),
+    },
+    required=["goal_id", "version"],
+)
 def update_goal(call: ToolCall, a: dict) -> dict:
     from plandesk.core import goals
+
     return goals.update_goal(call.db, call.actor, a.pop("goal_id"), a)
 
 
-_EVIDENCE = s.strict_object({
-    "exit_code": s.integer("gate_command: its exit status."),
-    "command": s.text(max_len=2000),
-    "approved_by": s.text("human_sign_off: who approved.", max_len=vocab.MAX_NAME),
-    "approved": s.boolean(),
-    "checked": s.array(s.text(max_len=2000), "acceptance_checklist: item ids or criteria met.", max_items=100),
-    "failed": s.array(s.text(max_len=2000), "Item ids or criteria not met.", max_items=100),
-    "detail": s.text(max_len=_CONTRACT_TEXT),
-}, description="complete: evidence for the goal's verification surface.")
+_EVIDENCE = s.strict_object(
+    {
+        "exit_code": s.integer("gate_command: its exit status."),
+        "command": s.text(max_len=2000),
+        "approved_by": s.text("human_sign_off: who approved.", max_len=vocab.MAX_NAME),
+        "approved": s.boolean(),
+        "checked": s.array(
+            s.text(max_len=2000), "acceptance_checklist: item ids or criteria met.", max_items=100
+        ),
+        "failed": s.array(s.text(max_len=2000), "Item ids or criteria not met.", max_items=100),
+        "detail": s.text(max_len=_CONTRACT_TEXT),
+    },
+    description="complete: evidence for the goal's verification surface.",
+)
 GOAL_ACTIONS = ("set_current", "invoke", "pause", "resume", "complete")
 
 
-@TOOLS.tool("goal_action", toolset="goals",
-            description="set_current: the next task comes from this goal. invoke: set_current, check for cycles, "
-                        "return the first ready task. pause, resume. complete: with evidence; refused without "
-                        "it or with tasks left; red evidence blocks the goal and adds one scope task.",
-            params={"goal_id": s.GOAL_ID, "action": s.choice(GOAL_ACTIONS), "evidence": _EVIDENCE},
-            required=["goal_id", "action"])
+@TOOLS.tool(
+    "goal_action",
+    toolset="goals",
+    description="set_current: the next task comes from this goal. invoke: set_current, check for cycles, "
+    "return the first ready task. pause, resume. complete: with evidence; refused without "
+    "it or with tasks left; red evidence blocks the goal and adds one scope task.",
+    params={"goal_id": s.GOAL_ID, "action": s.choice(GOAL_ACTIONS), "evidence": _EVIDENCE},
+    required=["goal_id", "action"],
+)
 def goal_action(call: ToolCall, a: dict) -> dict:
     from plandesk.core import goals
+
     action, goal_id = a["action"], a["goal_id"]
     if action == "complete":
         return goals.complete_goal(call.db, call.actor, goal_id, evidence=a.get("evidence"))
     if "evidence" in a:
         from plandesk.core.errors import InvalidArgument
+
         raise InvalidArgument("evidence goes with action complete only", field="evidence")
-    act = {"set_current": goals.set_current_goal, "invoke": goals.invoke_goal, "pause": goals.pause_goal,
-           "resume": goals.resume_goal}[action]
+    act = {
+        "set_current": goals.set_current_goal,
+        "invoke": goals.invoke_goal,
+        "pause": goals.pause_goal,
+        "resume": goals.resume_goal,
+    }[action]
     return act(call.db, call.actor, goal_id)

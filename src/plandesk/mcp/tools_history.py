@@ -9,32 +9,59 @@ from plandesk.mcp.registry import ToolCall, ToolGroup
 TOOLS = ToolGroup()
 
 
-@TOOLS.tool("search", read_only=True,
-            description="Ranked full-text search over tasks, documents, notes and comments this token can see, "
-                        "with excerpts. Use it before creating anything.",
-            params={"query": s.text(max_len=500, min_len=1), "project_id": s.PROJECT_ID,
-                    "kinds": s.array(s.choice(search_service.KINDS), max_items=len(search_service.KINDS)),
-                    "limit": s.integer("Default 20.", minimum=1, maximum=50)},
-            required=["query"])
+@TOOLS.tool(
+    "search",
+    read_only=True,
+    description="Ranked full-text search over tasks, documents, notes and comments this token can see, "
+    "with excerpts. Use it before creating anything.",
+    params={
+        "query": s.text(max_len=500, min_len=1),
+        "project_id": s.PROJECT_ID,
+        "kinds": s.array(s.choice(search_service.KINDS), max_items=len(search_service.KINDS)),
+        "limit": s.integer("Default 20.", minimum=1, maximum=50),
+    },
+    required=["query"],
+)
 def search(call: ToolCall, a: dict) -> dict:
-    return search_service.search(call.db, call.actor, a["query"], project_id=a.get("project_id"),
-                                 kinds=a.get("kinds"), limit=a.get("limit", 20))
+    return search_service.search(
+        call.db,
+        call.actor,
+        a["query"],
+        project_id=a.get("project_id"),
+        kinds=a.get("kinds"),
+        limit=a.get("limit", 20),
+    )
 
 
-@TOOLS.tool("list_revisions", toolset="history", read_only=True,
-            description="Earlier versions of a task or document, newest first: who changed which fields when.",
-            params={"target_type": s.choice(vocab.REVISION_TARGETS), "target_id": s.uuid(),
-                    "project_id": s.PROJECT_ID, "limit": s.integer("Default 50.", minimum=1, maximum=500)},
-            required=["target_type", "target_id"])
+@TOOLS.tool(
+    "list_revisions",
+    toolset="history",
+    read_only=True,
+    description="Earlier versions of a task or document, newest first: who changed which fields when.",
+    params={
+        "target_type": s.choice(vocab.REVISION_TARGETS),
+        "target_id": s.uuid(),
+        "project_id": s.PROJECT_ID,
+        "limit": s.integer("Default 50.", minimum=1, maximum=500),
+    },
+    required=["target_type", "target_id"],
+)
 def list_revisions(call: ToolCall, a: dict) -> dict:
-    rows = revisions.list_revisions(call.db, call.actor, a["target_type"], a["target_id"], limit=a.get("limit", 50))
+    rows = revisions.list_revisions(
+        call.db, call.actor, a["target_type"], a["target_id"], limit=a.get("limit", 50)
+    )
     if a.get("project_id"):
         rows = [r for r in rows if r["project_id"] == a["project_id"]]
     return {"revisions": rows}
 
 
-@TOOLS.tool("get_revision", toolset="history", read_only=True,
-            description="One earlier version in full. Restoring is done by a person in the UI.",
-            params={"revision_id": s.uuid()}, required=["revision_id"])
+@TOOLS.tool(
+    "get_revision",
+    toolset="history",
+    read_only=True,
+    description="One earlier version in full. Restoring is done by a person in the UI.",
+    params={"revision_id": s.uuid()},
+    required=["revision_id"],
+)
 def get_revision(call: ToolCall, a: dict) -> dict:
     return revisions.get_revision(call.db, call.actor, a["revision_id"])

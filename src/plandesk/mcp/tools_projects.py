@@ -14,71 +14,114 @@ _REPO_PATH = s.text("Repository folder on the server machine.", max_len=2000)
 _REPO_URL = s.text(max_len=2000)
 
 
-@TOOLS.tool("list_projects", read_only=True,
-            description="The projects this token can see. Start here: ids come from tool results, never guesses.",
-            params={"limit": s.LIMIT, "cursor": s.CURSOR})
+@TOOLS.tool(
+    "list_projects",
+    read_only=True,
+    description="The projects this token can see. Start here: ids come from tool results, never guesses.",
+    params={"limit": s.LIMIT, "cursor": s.CURSOR},
+)
 def list_projects(call: ToolCall, a: dict) -> dict:
     return projects.list_projects(call.db, call.actor, limit=a.get("limit"), cursor=a.get("cursor"))
 
 
-@TOOLS.tool("get_project", toolset="projects", read_only=True,
-            description="One project with its task counts per status and current goal.",
-            params={"project_id": s.PROJECT_ID}, required=["project_id"])
+@TOOLS.tool(
+    "get_project",
+    toolset="projects",
+    read_only=True,
+    description="One project with its task counts per status and current goal.",
+    params={"project_id": s.PROJECT_ID},
+    required=["project_id"],
+)
 def get_project(call: ToolCall, a: dict) -> dict:
     return projects.get_project(call.db, call.actor, a["project_id"])
 
 
-@TOOLS.tool("create_project", toolset="projects",
-            description="An empty project; scaffold_project_from_plan creates one with its tasks.",
-            params={"name": _NAME, "description": _DESCRIPTION, "repo_path": _REPO_PATH, "repo_url": _REPO_URL},
-            required=["name"])
+@TOOLS.tool(
+    "create_project",
+    toolset="projects",
+    description="An empty project; scaffold_project_from_plan creates one with its tasks.",
+    params={"name": _NAME, "description": _DESCRIPTION, "repo_path": _REPO_PATH, "repo_url": _REPO_URL},
+    required=["name"],
+)
 def create_project(call: ToolCall, a: dict) -> dict:
     return projects.create_project(call.db, call.actor, a)
 
 
-@TOOLS.tool("update_project", toolset="projects", idempotent=True,
-            description="Change the fields you pass.",
-            params={"project_id": s.PROJECT_ID, "version": s.VERSION, "name": _NAME, "description": _DESCRIPTION,
-                    "repo_path": s.nullable(_REPO_PATH), "repo_url": s.nullable(_REPO_URL),
-                    "current_goal_id": s.nullable(s.GOAL_ID)},
-            required=["project_id", "version"])
+@TOOLS.tool(
+    "update_project",
+    toolset="projects",
+    idempotent=True,
+    description="Change the fields you pass.",
+    params={
+        "project_id": s.PROJECT_ID,
+        "version": s.VERSION,
+        "name": _NAME,
+        "description": _DESCRIPTION,
+        "repo_path": s.nullable(_REPO_PATH),
+        "repo_url": s.nullable(_REPO_URL),
+        "current_goal_id": s.nullable(s.GOAL_ID),
+    },
+    required=["project_id", "version"],
+)
 def update_project(call: ToolCall, a: dict) -> dict:
     return projects.update_project(call.db, call.actor, a.pop("project_id"), a)
 
 
 _KEY = s.text(max_len=100, min_len=1)
-_PLAN_TASK = s.strict_object({
-    "key": s.text("Your key for it, used by edges and documents.", max_len=100, min_len=1),
-    "label": s.text(max_len=vocab.MAX_LABEL, min_len=1),
-    "status": s.choice(("scope", "todo", "backlog")),
-    "kind": s.KIND, "priority": s.PRIORITY,
-    "description": s.text(max_len=vocab.MAX_BODY),
-    "assignee": s.text(max_len=200), "tags": s.TAGS,
-    "goal_id": s.nullable(s.GOAL_ID),
-}, required=["key", "label"])
-_PLAN_EDGE = s.strict_object({
-    "from": _KEY, "to": _KEY,
-    "label": s.choice(vocab.EDGE_LABELS, "Default depends_on: from waits for to; blocks, feeds, enables: from "
-                      "comes first."),
-}, required=["from", "to"])
-_PLAN_DOCUMENT = s.strict_object({
-    "key": _KEY,
-    "title": s.text(max_len=vocab.MAX_LABEL, min_len=1),
-    "body": s.text(max_len=vocab.MAX_BODY),
-    "status_line": s.text(max_len=vocab.MAX_LABEL),
-    "link_to": s.array(_KEY, "Task or document keys it covers.", max_items=200),
-}, required=["title"])
+_PLAN_TASK = s.strict_object(
+    {
+        "key": s.text("Your key for it, used by edges and documents.", max_len=100, min_len=1),
+        "label": s.text(max_len=vocab.MAX_LABEL, min_len=1),
+        "status": s.choice(("scope", "todo", "backlog")),
+        "kind": s.KIND,
+        "priority": s.PRIORITY,
+        "description": s.text(max_len=vocab.MAX_BODY),
+        "assignee": s.text(max_len=200),
+        "tags": s.TAGS,
+        "goal_id": s.nullable(s.GOAL_ID),
+    },
+    required=["key", "label"],
+)
+_PLAN_EDGE = s.strict_object(
+    {
+        "from": _KEY,
+        "to": _KEY,
+        "label": s.choice(
+            vocab.EDGE_LABELS,
+            "Default depends_on: from waits for to; blocks, feeds, enables: from comes first.",
+        ),
+    },
+    required=["from", "to"],
+)
+_PLAN_DOCUMENT = s.strict_object(
+    {
+        "key": _KEY,
+        "title": s.text(max_len=vocab.MAX_LABEL, min_len=1),
+        "body": s.text(max_len=vocab.MAX_BODY),
+        "status_line": s.text(max_len=vocab.MAX_LABEL),
+        "link_to": s.array(_KEY, "Task or document keys it covers.", max_items=200),
+    },
+    required=["title"],
+)
 
 
-@TOOLS.tool("scaffold_project_from_plan", toolset="projects",
-            description="Create a plan atomically: a new project (name) or more work in one (project_id), with "
-                        "tasks, edges and documents referring to each other by your keys. Returns key_to_id.",
-            params={"project_id": s.PROJECT_ID, "name": _NAME, "description": _DESCRIPTION,
-                    "goal_id": s.nullable(s.GOAL_ID),
-                    "tasks": s.array(_PLAN_TASK, max_items=1000, min_items=1),
-                    "edges": s.array(_PLAN_EDGE, max_items=3000),
-                    "documents": s.array(_PLAN_DOCUMENT, max_items=200)},
-            required=["tasks"])
+@TOOLS.tool(
+    "scaffold_project_from_plan",
+    toolset="projects",
+    description="Create a plan atomically: a new project (name) or more work in one (project_id), with "
+    "tasks, edges and documents referring to each other by your keys. Returns key_to_id.",
+    params={
+        "project_id": s.PROJECT_ID,
+        "name": _NAME,
+        "description": _DESCRIPTION,
+        "goal_id": s.nullable(s.GOAL_ID),
+        "tasks": s.array(_PLAN_TASK, max_items=1000, min_items=1),
+        "edges": s.array(_PLAN_EDGE, max_items=3000),
+        "documents": s.array(_PLAN_DOCUMENT, max_items=200),
+    },
+    required=["tasks"],
+)
 def scaffold_project_from_plan(call: ToolCall, a: dict) -> dict:
     from plandesk.core import scaffold
+
     return scaffold.scaffold_project_from_plan(call.db, call.actor, a)

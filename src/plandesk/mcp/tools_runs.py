@@ -11,55 +11,97 @@ TOOLS = ToolGroup()
 _RUN_ID = s.uuid()
 
 
-@TOOLS.tool("start_agent_run",
-            description="Open a run for a piece of work; your changes are audited with it. Link the tasks you "
-                        "work on: progress then keeps their claims alive.",
-            params={"project_id": s.PROJECT_ID, "label": s.text(max_len=vocab.MAX_LABEL),
-                    "task_ids": s.array(s.TASK_ID, max_items=200)},
-            required=["project_id"])
+@TOOLS.tool(
+    "start_agent_run",
+    description="Open a run for a piece of work; your changes are audited with it. Link the tasks you "
+    "work on: progress then keeps their claims alive.",
+    params={
+        "project_id": s.PROJECT_ID,
+        "label": s.text(max_len=vocab.MAX_LABEL),
+        "task_ids": s.array(s.TASK_ID, max_items=200),
+    },
+    required=["project_id"],
+)
 def start_agent_run(call: ToolCall, a: dict) -> dict:
     from plandesk.core import runs
-    return runs.start_agent_run(call.db, call.actor, a["project_id"], label=a.get("label"),
-                                task_ids=a.get("task_ids"))
+
+    return runs.start_agent_run(
+        call.db, call.actor, a["project_id"], label=a.get("label"), task_ids=a.get("task_ids")
+    )
 
 
-@TOOLS.tool("record_agent_progress",
-            description="One event per meaningful step (not per tool call); extends the leases of the run's tasks.",
-            params={"run_id": _RUN_ID, "message": s.text(max_len=10_000, min_len=1),
-                    "kind": s.choice(vocab.RUN_EVENT_KINDS, "Default progress."),
-                    "data": s.free_object("Optional JSON detail, up to 64 kB.")},
-            required=["run_id", "message"])
+@TOOLS.tool(
+    "record_agent_progress",
+    description="One event per meaningful step (not per tool call); extends the leases of the run's tasks.",
+    params={
+        "run_id": _RUN_ID,
+        "message": s.text(max_len=10_000, min_len=1),
+        "kind": s.choice(vocab.RUN_EVENT_KINDS, "Default progress."),
+        "data": s.free_object("Optional JSON detail, up to 64 kB."),
+    },
+    required=["run_id", "message"],
+)
 def record_agent_progress(call: ToolCall, a: dict) -> dict:
     from plandesk.core import runs
-    return runs.record_agent_progress(call.db, call.actor, a["run_id"], a["message"], kind=a.get("kind", "progress"),
-                                      data=a.get("data"))
+
+    return runs.record_agent_progress(
+        call.db, call.actor, a["run_id"], a["message"], kind=a.get("kind", "progress"), data=a.get("data")
+    )
 
 
-@TOOLS.tool("complete_agent_run",
-            description="Close your run before you stop, with what was done and what is left.",
-            params={"run_id": _RUN_ID, "status": s.choice(vocab.RUN_TERMINAL, "Default completed."),
-                    "summary": s.text(max_len=20_000)},
-            required=["run_id"])
+@TOOLS.tool(
+    "complete_agent_run",
+    description="Close your run before you stop, with what was done and what is left.",
+    params={
+        "run_id": _RUN_ID,
+        "status": s.choice(vocab.RUN_TERMINAL, "Default completed."),
+        "summary": s.text(max_len=20_000),
+    },
+    required=["run_id"],
+)
 def complete_agent_run(call: ToolCall, a: dict) -> dict:
     from plandesk.core import runs
-    return runs.complete_agent_run(call.db, call.actor, a["run_id"], status=a.get("status", "completed"),
-                                   summary=a.get("summary"))
+
+    return runs.complete_agent_run(
+        call.db, call.actor, a["run_id"], status=a.get("status", "completed"), summary=a.get("summary")
+    )
 
 
-@TOOLS.tool("list_agent_runs", toolset="history", read_only=True,
-            description="A project's runs, newest first, with linked tasks and the last event. Paged.",
-            params={"project_id": s.PROJECT_ID, "status": s.choice(vocab.RUN_STATUSES),
-                    "limit": s.LIMIT, "cursor": s.CURSOR},
-            required=["project_id"])
+@TOOLS.tool(
+    "list_agent_runs",
+    toolset="history",
+    read_only=True,
+    description="A project's runs, newest first, with linked tasks and the last event. Paged.",
+    params={
+        "project_id": s.PROJECT_ID,
+        "status": s.choice(vocab.RUN_STATUSES),
+        "limit": s.LIMIT,
+        "cursor": s.CURSOR,
+    },
+    required=["project_id"],
+)
 def list_agent_runs(call: ToolCall, a: dict) -> dict:
     from plandesk.core import runs
-    return runs.list_agent_runs(call.db, call.actor, a["project_id"], status=a.get("status"), limit=a.get("limit"),
-                                cursor=a.get("cursor"))
+
+    return runs.list_agent_runs(
+        call.db,
+        call.actor,
+        a["project_id"],
+        status=a.get("status"),
+        limit=a.get("limit"),
+        cursor=a.get("cursor"),
+    )
 
 
-@TOOLS.tool("get_agent_run", toolset="history", read_only=True,
-            description="One run with its latest 1000 events and linked tasks.",
-            params={"run_id": _RUN_ID}, required=["run_id"])
+@TOOLS.tool(
+    "get_agent_run",
+    toolset="history",
+    read_only=True,
+    description="One run with its latest 1000 events and linked tasks.",
+    params={"run_id": _RUN_ID},
+    required=["run_id"],
+)
 def get_agent_run(call: ToolCall, a: dict) -> dict:
     from plandesk.core import runs
+
     return runs.get_agent_run(call.db, call.actor, a["run_id"])

@@ -10,11 +10,19 @@ from plandesk.mcp.registry import ToolCall, ToolGroup
 TOOLS = ToolGroup()
 
 
-@TOOLS.tool("create_share_link", toolset="shares",
-            description="A read-only link to one task or document (pass one id) that anyone holding it can open "
-                        "until it expires (default 24h) or is revoked. markdown_url suits a worker's brief.",
-            params={"task_id": s.uuid(), "document_id": s.uuid(), "expires": s.choice(SHARE_EXPIRIES)})
+@TOOLS.tool(
+    "create_share_link",
+    toolset="shares",
+    description="A read-only link to one task or document (pass one id) that anyone holding it can open "
+    "until it expires (default 24h) or is revoked. markdown_url suits a worker's brief.",
+    params={"task_id": s.uuid(), "document_id": s.uuid(), "expires": s.choice(SHARE_EXPIRIES)},
+)
 def create_share_link(call: ToolCall, a: dict) -> dict:
-    share = shares.share_one(call.db, call.actor, task_id=a.get("task_id"), document_id=a.get("document_id"),
-                             expires=a.get("expires"))
+    share = shares.share_one(
+        call.db,
+        call.actor,
+        task_id=a.get("task_id"),
+        document_id=a.get("document_id"),
+        expires=a.get("expires"),
+    )
     return shares.with_urls(share, call.settings)

@@ -8,8 +8,15 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from plandesk.core.errors import InvalidArgument
 
-_TYPE_NAMES = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false",
-               "array": "a list", "object": "an object", "null": "null"}
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "an object",
+    "null": "null",
+}
 
 
 def compile_schema(schema: dict) -> Draft202012Validator:
@@ -53,7 +60,9 @@ def _describe(tool: str, err: ValidationError) -> InvalidArgument:
         allowed = sorted((err.schema.get("properties") or {}).keys())
         extra = min(set(value) - set(allowed))
         name = f"{field}.{extra}" if field else extra
-        takes = f"; {tool} takes: {', '.join(allowed)}" if not field else f"; allowed here: {', '.join(allowed)}"
+        takes = (
+            f"; {tool} takes: {', '.join(allowed)}" if not field else f"; allowed here: {', '.join(allowed)}"
+        )
         return InvalidArgument(f"unknown argument {name!r}{takes}", field=name)
     if kind == "required":
         missing = next(r for r in err.validator_value if r not in value)
@@ -70,8 +79,9 @@ def _describe(tool: str, err: ValidationError) -> InvalidArgument:
         shape = {"uuid": "UUID"}.get(err.validator_value, err.validator_value)
         return InvalidArgument(f"{where} must be a {shape} (got {_short(value)})", field=field)
     if kind == "maxLength":
-        return InvalidArgument(f"{where} is too long ({len(value)} characters; the limit is {err.validator_value})",
-                               field=field)
+        return InvalidArgument(
+            f"{where} is too long ({len(value)} characters; the limit is {err.validator_value})", field=field
+        )
     if kind == "minLength":
         return InvalidArgument(f"{where} must not be empty", field=field)
     if kind == "minimum":
@@ -79,7 +89,9 @@ def _describe(tool: str, err: ValidationError) -> InvalidArgument:
     if kind == "maximum":
         return InvalidArgument(f"{where} must be at most {err.validator_value}", field=field)
     if kind == "maxItems":
-        return InvalidArgument(f"{where} has {len(value)} items; the limit is {err.validator_value}", field=field)
+        return InvalidArgument(
+            f"{where} has {len(value)} items; the limit is {err.validator_value}", field=field
+        )
     if kind == "minItems":
         return InvalidArgument(f"{where} needs at least {err.validator_value} item(s)", field=field)
     return InvalidArgument(f"{where} is not valid ({err.validator})", field=field)

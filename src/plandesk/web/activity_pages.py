@@ -14,12 +14,29 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 FILTER_SAMPLE = 500  # the actor and token filters offer who appears in the latest entries
 
-VERBS = {"create": "created", "update": "updated", "delete": "deleted", "claim": "claimed",
-         "release": "released", "renew_claim": "renewed the claim on", "lease_expired": "lease expired on",
-         "resolve": "resolved", "reopen": "reopened", "restore": "restored", "complete": "completed",
-         "start": "started", "progress": "recorded progress on", "pause": "paused", "resume": "resumed",
-         "revoke": "revoked", "rotate": "rotated", "move": "moved", "import": "imported",
-         "link_tasks": "linked tasks to", "set_current_goal": "set the current goal of"}
+VERBS = {
+    "create": "created",
+    "update": "updated",
+    "delete": "deleted",
+    "claim": "claimed",
+    "release": "released",
+    "renew_claim": "renewed the claim on",
+    "lease_expired": "lease expired on",
+    "resolve": "resolved",
+    "reopen": "reopened",
+    "restore": "restored",
+    "complete": "completed",
+    "start": "started",
+    "progress": "recorded progress on",
+    "pause": "paused",
+    "resume": "resumed",
+    "revoke": "revoked",
+    "rotate": "rotated",
+    "move": "moved",
+    "import": "imported",
+    "link_tasks": "linked tasks to",
+    "set_current_goal": "set the current goal of",
+}
 
 
 # Whole actions whose words do not follow "<verb> <thing>".
@@ -37,12 +54,31 @@ def describe(action: str) -> str:
 
 
 # Field names as the UI shows them (the audit row keeps the internal names).
-FIELD_WORDS = {"label": "title", "title": "title", "status": "status", "assignee": "assignee",
-               "priority": "priority", "due_date": "due date", "tags": "tags", "kind": "kind",
-               "description": "description", "body": "text", "goal_id": "goal", "commit_refs": "commits",
-               "x": "position", "y": "position", "claimed_by": "claim", "lease_expires_at": "claim",
-               "name": "name", "objective": "objective", "folder_id": "folder", "current_goal_id": "current goal",
-               "canvas_layout": "canvas", "repo_path": "repository path", "repo_url": "repository URL"}
+FIELD_WORDS = {
+    "label": "title",
+    "title": "title",
+    "status": "status",
+    "assignee": "assignee",
+    "priority": "priority",
+    "due_date": "due date",
+    "tags": "tags",
+    "kind": "kind",
+    "description": "description",
+    "body": "text",
+    "goal_id": "goal",
+    "commit_refs": "commits",
+    "x": "position",
+    "y": "position",
+    "claimed_by": "claim",
+    "lease_expires_at": "claim",
+    "name": "name",
+    "objective": "objective",
+    "folder_id": "folder",
+    "current_goal_id": "current goal",
+    "canvas_layout": "canvas",
+    "repo_path": "repository path",
+    "repo_url": "repository URL",
+}
 # The fields whose old and new values an entry spells out.
 SHOWN_FROM_TO = ("status", "assignee", "priority", "due_date", "label", "title")
 CANVAS_FIELDS = frozenset({"x", "y"})
@@ -64,7 +100,7 @@ def _value(field: str, value) -> str:
     if field == "status":
         return STATUS_LABELS.get(value, str(value))
     text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-    return text if len(text) <= VALUE_MAX else text[:VALUE_MAX - 1] + "…"
+    return text if len(text) <= VALUE_MAX else text[: VALUE_MAX - 1] + "…"
 
 
 def change_lines(entry: dict) -> tuple[list[dict], list[str]]:
@@ -72,9 +108,15 @@ def change_lines(entry: dict) -> tuple[list[dict], list[str]]:
     detail = entry.get("detail") or {}
     recorded = detail.get("changes") if isinstance(detail.get("changes"), dict) else {}
     fields = [f for f in (entry.get("changed_fields") or []) if f not in ("lease_expires_at",)]
-    shown = [{"field": FIELD_WORDS[f], "before": _value(f, recorded[f].get("from")),
-              "after": _value(f, recorded[f].get("to"))}
-             for f in fields if f in SHOWN_FROM_TO and isinstance(recorded.get(f), dict)]
+    shown = [
+        {
+            "field": FIELD_WORDS[f],
+            "before": _value(f, recorded[f].get("from")),
+            "after": _value(f, recorded[f].get("to")),
+        }
+        for f in fields
+        if f in SHOWN_FROM_TO and isinstance(recorded.get(f), dict)
+    ]
     named = {FIELD_WORDS[f] for f in fields if f in SHOWN_FROM_TO and isinstance(recorded.get(f), dict)}
     return shown, [w for w in field_words(fields) if w not in named]
 
@@ -89,8 +131,13 @@ def fold_canvas_moves(entries: list[dict]) -> list[dict]:
     out: list[dict] = []
     for e in entries:
         last = out[-1] if out else None
-        if is_canvas_move(e) and last is not None and last.get("rearranged") is not None \
-                and last["actor_id"] == e["actor_id"] and last["token_id"] == e["token_id"]:
+        if (
+            is_canvas_move(e)
+            and last is not None
+            and last.get("rearranged") is not None
+            and last["actor_id"] == e["actor_id"]
+            and last["token_id"] == e["token_id"]
+        ):
             last["rearranged"].add(e["target_id"])
             continue
         if is_canvas_move(e):
@@ -101,8 +148,12 @@ def fold_canvas_moves(entries: list[dict]) -> list[dict]:
 
 def _names(db, actor, entries: list[dict]) -> dict[tuple[str, str], str]:
     """The current title of each thing the entries point at (at most one read per thing)."""
-    readers = {"task": (tasks.get_task, "label"), "document": (documents.get_document, "title"),
-               "note": (notes.get_note, "title"), "goal": (goals.get_goal, "name")}
+    readers = {
+        "task": (tasks.get_task, "label"),
+        "document": (documents.get_document, "title"),
+        "note": (notes.get_note, "title"),
+        "goal": (goals.get_goal, "name"),
+    }
     out: dict[tuple[str, str], str] = {}
     for e in entries:
         key = (e.get("target_type"), e.get("target_id"))
@@ -110,7 +161,9 @@ def _names(db, actor, entries: list[dict]) -> dict[tuple[str, str], str]:
             continue
         read, field = readers[key[0]]
         try:
-            thing = read(db, actor, key[1]) if key[0] != "document" else read(db, actor, key[1], verbose=False)
+            thing = (
+                read(db, actor, key[1]) if key[0] != "document" else read(db, actor, key[1], verbose=False)
+            )
             out[key] = thing.get(field) or thing.get("objective") or ""
         except PlanDeskError:  # deleted since: the entry's own detail may still name it
             out[key] = ""
@@ -122,29 +175,52 @@ def target_href(project_id: str, entry: dict) -> str | None:
     base = f"/projects/{project_id}"
     if not ident:
         return None
-    return {"task": f"{base}/board?task={ident}", "document": f"{base}/documents/{ident}",
-            "note": f"{base}/notes/{ident}", "goal": f"{base}/goals#goal-{ident}", "edge": f"{base}/flow",
-            "agent_run": f"{base}/runs/{ident}", "comment": f"/comments/{ident}", "project": base}.get(kind)
+    return {
+        "task": f"{base}/board?task={ident}",
+        "document": f"{base}/documents/{ident}",
+        "note": f"{base}/notes/{ident}",
+        "goal": f"{base}/goals#goal-{ident}",
+        "edge": f"{base}/flow",
+        "agent_run": f"{base}/runs/{ident}",
+        "comment": f"/comments/{ident}",
+        "project": base,
+    }.get(kind)
 
 
 @router.get("/projects/{project_id}/activity")
 @page
-def activity(request: Request, project_id: str, actor_id: str | None = None, token_id: str | None = None,
-             action: str | None = None, before: str | None = None):
+def activity(
+    request: Request,
+    project_id: str,
+    actor_id: str | None = None,
+    token_id: str | None = None,
+    action: str | None = None,
+    before: str | None = None,
+):
     db, actor, ctx = frame(request, project_id=project_id, section="activity", title="Activity")
     if before is not None and not before.isdigit():
         raise InvalidArgument("before must be an entry number from this page", field="before")
     with db.read() as conn:
         prow = projects.load(conn, actor, project_id)
-        result = audit.list_entries(conn, project_id=prow.id, actor_id=actor_id or None, token_id=token_id or None,
-                                    action=action or None, limit=PAGE_SIZE,
-                                    before_id=int(before) if before else None)
+        result = audit.list_entries(
+            conn,
+            project_id=prow.id,
+            actor_id=actor_id or None,
+            token_id=token_id or None,
+            action=action or None,
+            limit=PAGE_SIZE,
+            before_id=int(before) if before else None,
+        )
         sample = audit.list_entries(conn, project_id=prow.id, limit=FILTER_SAMPLE)["items"]
     token_names = {t["id"]: t["name"] for t in tokens.list_tokens(db, actor, all_users=True)}
-    actors = sorted({(e["actor_id"], e["actor_name"] or e["actor_id"]) for e in sample if e["actor_id"]},
-                    key=lambda a: a[1].lower())
-    token_options = sorted({e["token_id"] for e in sample if e["token_id"]} | ({token_id} if token_id else set()),
-                           key=lambda t: token_names.get(t, t))
+    actors = sorted(
+        {(e["actor_id"], e["actor_name"] or e["actor_id"]) for e in sample if e["actor_id"]},
+        key=lambda a: a[1].lower(),
+    )
+    token_options = sorted(
+        {e["token_id"] for e in sample if e["token_id"]} | ({token_id} if token_id else set()),
+        key=lambda t: token_names.get(t, t),
+    )
     entries = fold_canvas_moves(result["items"])
     names = _names(db, actor, [e for e in entries if e.get("rearranged") is None])
     for e in entries:
@@ -152,12 +228,22 @@ def activity(request: Request, project_id: str, actor_id: str | None = None, tok
         detail = e.get("detail") or {}
         e["summary"] = describe(e["action"])
         e["href"] = target_href(project_id, e)
-        e["name"] = (names.get((e.get("target_type"), e.get("target_id"))) or detail.get("label")
-                     or detail.get("title") or detail.get("name") or None)
+        e["name"] = (
+            names.get((e.get("target_type"), e.get("target_id")))
+            or detail.get("label")
+            or detail.get("title")
+            or detail.get("name")
+            or None
+        )
         e["changes"], e["other_fields"] = change_lines(e)
         e["token_name"] = token_names.get(e["token_id"], (e["token_id"] or "")[:8]) if e["token_id"] else None
-    ctx.update(entries=entries, total=result["total"], next_before=result["next_cursor"], actors=actors,
-               token_options=[(t, token_names.get(t, t[:8])) for t in token_options],
-               filters={"actor_id": actor_id or "", "token_id": token_id or "", "action": action or ""},
-               paged=before is not None)
+    ctx.update(
+        entries=entries,
+        total=result["total"],
+        next_before=result["next_cursor"],
+        actors=actors,
+        token_options=[(t, token_names.get(t, t[:8])) for t in token_options],
+        filters={"actor_id": actor_id or "", "token_id": token_id or "", "action": action or ""},
+        paged=before is not None,
+    )
     return render(request, "activity.html", ctx)

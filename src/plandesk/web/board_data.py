@@ -16,8 +16,20 @@ from plandesk.core.vocab import DEPENDENCY_LABELS, MAX_LIST_LIMIT, PRIORITY_RANK
 
 WAITING_SHOWN = 3
 SORT_KEYS = ("label", "status", "priority", "assignee", "due_date", "created_at", "updated_at")
-CSV_COLUMNS = ("id", "label", "status", "kind", "priority", "assignee", "due_date", "tags", "goal_id",
-               "claimed_by", "created_at", "updated_at")
+CSV_COLUMNS = (
+    "id",
+    "label",
+    "status",
+    "kind",
+    "priority",
+    "assignee",
+    "due_date",
+    "tags",
+    "goal_id",
+    "claimed_by",
+    "created_at",
+    "updated_at",
+)
 
 
 def all_tasks(db, actor: Actor, project_id: str, **filters) -> list[dict]:
@@ -25,8 +37,9 @@ def all_tasks(db, actor: Actor, project_id: str, **filters) -> list[dict]:
     items: list[dict] = []
     cursor = None
     while True:
-        page = tasks.list_tasks(db, actor, project_id, limit=MAX_LIST_LIMIT, cursor=cursor, verbose=False,
-                                **filters)
+        page = tasks.list_tasks(
+            db, actor, project_id, limit=MAX_LIST_LIMIT, cursor=cursor, verbose=False, **filters
+        )
         items.extend(page["items"])
         cursor = page["next_cursor"]
         if not cursor:
@@ -63,8 +76,13 @@ def card(task: dict, waiting: list[dict] | None, today: str | None = None) -> di
     waiting = waiting or []
     # `order` lets the page slot a moved or new card where a fresh render would put it.
     order = f"{PRIORITY_RANK.get(task['priority'], 9)}|{task['created_at'] or ''}|{task['id']}"
-    return {**task, "waiting": waiting[:WAITING_SHOWN], "waiting_more": max(0, len(waiting) - WAITING_SHOWN),
-            "order": order, "overdue": overdue(task, today)}
+    return {
+        **task,
+        "waiting": waiting[:WAITING_SHOWN],
+        "waiting_more": max(0, len(waiting) - WAITING_SHOWN),
+        "order": order,
+        "overdue": overdue(task, today),
+    }
 
 
 def _board_order(task: dict) -> tuple:
@@ -83,8 +101,10 @@ def board(db, actor: Actor, project_id: str) -> dict[str, Any]:
 
 def options(task_list: list[dict]) -> dict[str, list[str]]:
     """The values the tag and assignee filters offer."""
-    return {"tags": sorted({name for t in task_list for name in t["tags"]}, key=str.lower),
-            "assignees": sorted({t["assignee"] for t in task_list if t["assignee"]}, key=str.lower)}
+    return {
+        "tags": sorted({name for t in task_list for name in t["tags"]}, key=str.lower),
+        "assignees": sorted({t["assignee"] for t in task_list if t["assignee"]}, key=str.lower),
+    }
 
 
 def one_card(db, actor: Actor, task_id: str) -> dict:
@@ -120,8 +140,13 @@ def relations(db, actor: Actor, task: dict) -> dict[str, list[dict]]:
             except PlanDeskError:  # deleted meanwhile: the link goes with it
                 continue
         other = labels[other_id]
-        entry = {"id": other_id, "label": other["label"], "status": other["status"], "edge": e["label"],
-                 "edge_id": e["id"]}
+        entry = {
+            "id": other_id,
+            "label": other["label"],
+            "status": other["status"],
+            "edge": e["label"],
+            "edge_id": e["id"],
+        }
         if e["label"] in DEPENDENCY_LABELS:
             prereq, _ = graph.orient(e["label"], e["from_id"], e["to_id"])
             out["waits_on" if prereq == other_id else "unblocks"].append(entry)

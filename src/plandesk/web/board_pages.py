@@ -31,8 +31,11 @@ def revision_changes(db, actor, task: dict, metas: list[dict]) -> list[dict]:
     out = []
     for meta in metas:  # newest first
         snap = revisions.get_revision(db, actor, meta["id"])["snapshot"]
-        changes = [{"field": f, "before": _shown(snap.get(f)), "after": _shown(after.get(f))}
-                   for f in meta["changed_fields"] if f in snap]
+        changes = [
+            {"field": f, "before": _shown(snap.get(f)), "after": _shown(after.get(f))}
+            for f in meta["changed_fields"]
+            if f in snap
+        ]
         out.append({**meta, "changes": changes})
         after = snap
     return out
@@ -41,11 +44,19 @@ def revision_changes(db, actor, task: dict, metas: list[dict]) -> list[dict]:
 def drawer_context(db, actor, task_id: str) -> dict:
     task = tasks.get_task(db, actor, task_id)
     metas = revisions.list_revisions(db, actor, "task", task["id"], limit=20)
-    context = {"task": task, "relations": board_data.relations(db, actor, task),
-               "revisions": revision_changes(db, actor, task, metas), "comments": None, "goal": None,
-               "can_restore": actor.can_write, "can_write": actor.can_write, "overdue": board_data.overdue(task)}
-    context["comments"] = comments.list_comments(db, actor, task["project_id"], target_type="task",
-                                                     target_id=task["id"], include_resolved=True)
+    context = {
+        "task": task,
+        "relations": board_data.relations(db, actor, task),
+        "revisions": revision_changes(db, actor, task, metas),
+        "comments": None,
+        "goal": None,
+        "can_restore": actor.can_write,
+        "can_write": actor.can_write,
+        "overdue": board_data.overdue(task),
+    }
+    context["comments"] = comments.list_comments(
+        db, actor, task["project_id"], target_type="task", target_id=task["id"], include_resolved=True
+    )
     for link in context["relations"]["documents"]:
         try:
             link["title"] = documents.get_document(db, actor, link["id"])["title"]
@@ -94,34 +105,71 @@ def drawer_fragment(request: Request, project_id: str, task_id: str) -> Response
     return render(request, "_drawer.html", {"drawer": context, "project": {"id": project_id}})
 
 
-def _list_rows(db, actor, project_id: str, status, tag, assignee, priority, q, sort, direction,
-               unfiltered: list[dict] | None = None) -> list[dict]:
+def _list_rows(
+    db,
+    actor,
+    project_id: str,
+    status,
+    tag,
+    assignee,
+    priority,
+    q,
+    sort,
+    direction,
+    unfiltered: list[dict] | None = None,
+) -> list[dict]:
     status = [s for s in (status or []) if s in TASK_STATUSES] or None
     priority = priority if priority in PRIORITIES else None
     if unfiltered is not None and not (status or tag or assignee or priority):
         rows = unfiltered
     else:
-        rows = board_data.all_tasks(db, actor, project_id, status=status, tags_any=tag or None,
-                                    assignee=assignee or None, priority=priority)
+        rows = board_data.all_tasks(
+            db,
+            actor,
+            project_id,
+            status=status,
+            tags_any=tag or None,
+            assignee=assignee or None,
+            priority=priority,
+        )
     rows = board_data.text_filter(rows, q)
     return board_data.sort_rows(rows, sort or "created_at", direction == "desc")
 
 
 @router.get("/projects/{project_id}/list")
 @page
-def list_view(request: Request, project_id: str, status: Many = None, tag: Many = None,
-              assignee: str | None = None, priority: str | None = None, q: str | None = None,
-              sort: str | None = None, dir: str | None = None):
+def list_view(
+    request: Request,
+    project_id: str,
+    status: Many = None,
+    tag: Many = None,
+    assignee: str | None = None,
+    priority: str | None = None,
+    q: str | None = None,
+    sort: str | None = None,
+    dir: str | None = None,
+):
     db, actor, ctx = frame(request, project_id=project_id, section="list", title="List")
     everything = board_data.all_tasks(db, actor, project_id)
     rows = _list_rows(db, actor, project_id, status, tag, assignee, priority, q, sort, dir, everything)
     today = now().date().isoformat()
     rows = [{**r, "overdue": board_data.overdue(r, today)} for r in rows]
-    ctx.update(rows=rows, **board_data.options(everything), total=len(everything),
-               filters={"status": status or [], "tag": tag or [], "assignee": assignee or "",
-                        "priority": priority or "", "q": q or ""},
-               sort=sort if sort in board_data.SORT_KEYS else "created_at", dir="desc" if dir == "desc" else "asc",
-               query=request.url.query, sort_query=lambda key, direction: _sort_query(request, key, direction))
+    ctx.update(
+        rows=rows,
+        **board_data.options(everything),
+        total=len(everything),
+        filters={
+            "status": status or [],
+            "tag": tag or [],
+            "assignee": assignee or "",
+            "priority": priority or "",
+            "q": q or "",
+        },
+        sort=sort if sort in board_data.SORT_KEYS else "created_at",
+        dir="desc" if dir == "desc" else "asc",
+        query=request.url.query,
+        sort_query=lambda key, direction: _sort_query(request, key, direction),
+    )
     return render(request, "list.html", ctx)
 
 
@@ -132,12 +180,27 @@ def _sort_query(request: Request, key: str, direction: str) -> str:
 
 @router.get("/projects/{project_id}/list.csv")
 @page
-def list_csv(request: Request, project_id: str, status: Many = None, tag: Many = None,
-             assignee: str | None = None, priority: str | None = None, q: str | None = None,
-             sort: str | None = None, dir: str | None = None):
+def list_csv(
+    request: Request,
+    project_id: str,
+    status: Many = None,
+    tag: Many = None,
+    assignee: str | None = None,
+    priority: str | None = None,
+    q: str | None = None,
+    sort: str | None = None,
+    dir: str | None = None,
+):
     db, actor, ctx = frame(request, project_id=project_id)
     rows = _list_rows(db, actor, project_id, status, tag, assignee, priority, q, sort, dir)
-    slug = "".join(c if c.isalnum() else "-" for c in ctx["project"]["name"].lower()).strip("-")[:40] or "tasks"
-    return Response(board_data.to_csv(rows), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{slug}-tasks.csv"',
-                             "Cache-Control": "no-store"})
+    slug = (
+        "".join(c if c.isalnum() else "-" for c in ctx["project"]["name"].lower()).strip("-")[:40] or "tasks"
+    )
+    return Response(
+        board_data.to_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{slug}-tasks.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -13,13 +13,26 @@ from plandesk.web.rendering import page, render
 router = APIRouter(include_in_schema=False)
 
 OPERATION_HELP = {
-    "code.search": "find files, grep", "code.read": "read files", "code.write": "write, create, edit files",
-    "git.read": "status, diff, log, branches", "git.commit": "commit, create and switch branches",
-    "git.push": "push to a configured remote", "build": "run build and test recipes", "deploy": "run deploy recipes",
-    "db.read": "read-only queries", "db.write": "statements that change data", "exec": "run allowlisted programs",
+    "code.search": "find files, grep",
+    "code.read": "read files",
+    "code.write": "write, create, edit files",
+    "git.read": "status, diff, log, branches",
+    "git.commit": "commit, create and switch branches",
+    "git.push": "push to a configured remote",
+    "build": "run build and test recipes",
+    "deploy": "run deploy recipes",
+    "db.read": "read-only queries",
+    "db.write": "statements that change data",
+    "exec": "run allowlisted programs",
 }
-STATUS_BADGE = {"pending": "badge-warn", "approved": "badge-ok", "used": "badge", "failed": "badge-danger", "denied": "badge-danger",
-                "expired": "badge"}
+STATUS_BADGE = {
+    "pending": "badge-warn",
+    "approved": "badge-ok",
+    "used": "badge",
+    "failed": "badge-danger",
+    "denied": "badge-danger",
+    "expired": "badge",
+}
 
 
 def install(app: FastAPI) -> None:
@@ -34,17 +47,29 @@ def permissions_page(request: Request):
     rows = []
     for p in projects.list_projects(db, actor, limit=500)["items"]:
         cfg = connector_config.get_config(db, actor, p["id"])
-        rows.append({"id": p["id"], "name": p["name"], "enabled": cfg["enabled"], "code_root": cfg["code_root"]})
+        rows.append(
+            {"id": p["id"], "name": p["name"], "enabled": cfg["enabled"], "code_root": cfg["code_root"]}
+        )
     pending = approvals.list_approvals(db, actor, status="pending", limit=20)
-    ctx.update(doc=doc, operations=vocab.CONNECTOR_OPERATIONS, roles=vocab.ROLES, help=OPERATION_HELP,
-               projects=rows, pending=pending, can_manage=actor.role in ("owner", "admin") and actor.token_id is None)
+    ctx.update(
+        doc=doc,
+        operations=vocab.CONNECTOR_OPERATIONS,
+        roles=vocab.ROLES,
+        help=OPERATION_HELP,
+        projects=rows,
+        pending=pending,
+        can_manage=actor.role in ("owner", "admin") and actor.token_id is None,
+    )
     return render(request, "connector_permissions.html", ctx)
 
 
 def _approvals_context(db, actor, ctx: dict, project_id: str | None) -> dict:
     pending = approvals.list_approvals(db, actor, project_id=project_id, status="pending", limit=100)
-    recent = [a for a in approvals.list_approvals(db, actor, project_id=project_id, limit=100)
-              if a["status"] != "pending"][:50]
+    recent = [
+        a
+        for a in approvals.list_approvals(db, actor, project_id=project_id, limit=100)
+        if a["status"] != "pending"
+    ][:50]
     ctx.update(pending=pending, recent=recent, badge=STATUS_BADGE, can_decide=actor.token_id is None)
     return ctx
 
@@ -73,8 +98,9 @@ def approval_page(request: Request, approval_id: str):
         arguments = json.dumps(json.loads(detail), indent=2, ensure_ascii=False) if detail else ""
     except ValueError:
         arguments = detail
-    may_decide = actor.token_id is None and (actor.role in ("owner", "admin") or
-                                             (actor.role == "member" and item["user_id"] == actor.user_id))
+    may_decide = actor.token_id is None and (
+        actor.role in ("owner", "admin") or (actor.role == "member" and item["user_id"] == actor.user_id)
+    )
     ctx.update(item=item, lead=lead, arguments=arguments, badge=STATUS_BADGE, may_decide=may_decide)
     return render(request, "connector_approval.html", ctx)
 
@@ -84,7 +110,11 @@ def approval_page(request: Request, approval_id: str):
 def project_code_page(request: Request, project_id: str):
     db, actor, ctx = frame(request, project_id=project_id, section="settings-code", title="Code connector")
     config = connector_config.get_config(db, actor, project_id)
-    ctx.update(config=config, kinds=vocab.RECIPE_KINDS, engines=vocab.DB_ENGINES,
-               can_manage=actor.role in ("owner", "admin") and actor.token_id is None,
-               approvals_pending=len(approvals.list_approvals(db, actor, project_id=project_id, status="pending")))
+    ctx.update(
+        config=config,
+        kinds=vocab.RECIPE_KINDS,
+        engines=vocab.DB_ENGINES,
+        can_manage=actor.role in ("owner", "admin") and actor.token_id is None,
+        approvals_pending=len(approvals.list_approvals(db, actor, project_id=project_id, status="pending")),
+    )
     return render(request, "connector_project.html", ctx)

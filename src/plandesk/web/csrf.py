@@ -31,8 +31,11 @@ def looks_valid(token: str | None) -> bool:
 
 def expected_token(db, cookies) -> str | None:
     presession = cookies.get(COOKIE)
-    return sessions.csrf_token(db, session_cookie=cookies.get(sessions.COOKIE_NAME),
-                               presession=presession if looks_valid(presession) else None)
+    return sessions.csrf_token(
+        db,
+        session_cookie=cookies.get(sessions.COOKIE_NAME),
+        presession=presession if looks_valid(presession) else None,
+    )
 
 
 def token_matches(db, cookies, sent: str | None) -> bool:
@@ -46,8 +49,9 @@ def token_for(request) -> str:
     if not looks_valid(presession):
         presession = new_presession()
         request.state.csrf_minted = presession
-    return sessions.csrf_token(request.app.state.db, session_cookie=request.cookies.get(sessions.COOKIE_NAME),
-                               presession=presession)
+    return sessions.csrf_token(
+        request.app.state.db, session_cookie=request.cookies.get(sessions.COOKIE_NAME), presession=presession
+    )
 
 
 def set_cookie_if_minted(request, response) -> None:
@@ -58,6 +62,7 @@ def set_cookie_if_minted(request, response) -> None:
 
 def secure_cookies(request) -> bool:
     from plandesk.api.auth import secure_cookies as decide
+
     return decide(request)
 
 
@@ -77,8 +82,12 @@ def _own_origin(scope, headers: dict[str, str]) -> bool:
     if origin is None or origin == "null":  # "null" on a write is refused by the outer guard
         return True
     settings = scope["app"].state.settings
-    return access.origin_allowed(origin, scheme=scope.get("scheme", "http"), host_header=headers.get("host", ""),
-                                 base_url=settings.base_url)
+    return access.origin_allowed(
+        origin,
+        scheme=scope.get("scheme", "http"),
+        host_header=headers.get("host", ""),
+        base_url=settings.base_url,
+    )
 
 
 class CsrfCheck:
@@ -100,7 +109,9 @@ class CsrfCheck:
         if scope["type"] == "http":
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
             write = scope["method"] not in SAFE_METHODS
-            foreign = not _own_origin(scope, headers) or (write and headers.get("sec-fetch-site") == "same-site")
+            foreign = not _own_origin(scope, headers) or (
+                write and headers.get("sec-fetch-site") == "same-site"
+            )
             if foreign and not scope["path"].startswith(ORIGIN_EXEMPT):
                 return await _refuse(send, "Origin", "requests from another origin are refused")
             if write and scope["path"].startswith(PROTECTED_PREFIXES):
@@ -111,8 +122,9 @@ class CsrfCheck:
                     cookies = cookie_parser(headers.get("cookie", ""))
                     if not sent or not await _matches(db, cookies, sent):
                         what = "missing" if not sent else "wrong"
-                        return await _refuse(send, "X-CSRF-Token",
-                                             f"the CSRF token is {what}; reload the page and try again")
+                        return await _refuse(
+                            send, "X-CSRF-Token", f"the CSRF token is {what}; reload the page and try again"
+                        )
         await self.app(scope, receive, send)
 
 
@@ -124,8 +136,24 @@ async def _matches(db, cookies, sent: str) -> bool:
 
 
 async def _refuse(send, field: str, message: str) -> None:
-    body = json.dumps({"type": "about:blank", "title": "forbidden", "status": 403, "code": "forbidden",
-                       "field": field, "message": message}).encode()
-    await send({"type": "http.response.start", "status": 403, "headers": [
-        (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]})
+    body = json.dumps(
+        {
+            "type": "about:blank",
+            "title": "forbidden",
+            "status": 403,
+            "code": "forbidden",
+            "field": field,
+            "message": message,
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

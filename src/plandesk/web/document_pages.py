@@ -34,8 +34,13 @@ def library(db, actor, project_id: str) -> dict:
             walk(node["folders"], depth + 1)
 
     walk(listed["folders"], 0)
-    return {"folders": listed["folders"], "folder_list": flat, "by_folder": by_folder,
-            "documents": listed["documents"], "total": listed["total"]}
+    return {
+        "folders": listed["folders"],
+        "folder_list": flat,
+        "by_folder": by_folder,
+        "documents": listed["documents"],
+        "total": listed["total"],
+    }
 
 
 def history(db, actor, target_type: str, current: dict) -> list[dict]:
@@ -45,9 +50,14 @@ def history(db, actor, target_type: str, current: dict) -> list[dict]:
     for meta in revisions.list_revisions(db, actor, target_type, current["id"], limit=HISTORY):
         snap = revisions.get_revision(db, actor, meta["id"])["snapshot"]
         body_key = "body"
-        diff = line_diff(snap.get(body_key), after.get(body_key)) if body_key in meta["changed_fields"] else None
-        fields_changed = [{"field": f, "before": snap.get(f), "after": after.get(f)}
-                          for f in meta["changed_fields"] if f in ("title", "status_line", "folder_id", "parent_id")]
+        diff = (
+            line_diff(snap.get(body_key), after.get(body_key)) if body_key in meta["changed_fields"] else None
+        )
+        fields_changed = [
+            {"field": f, "before": snap.get(f), "after": after.get(f)}
+            for f in meta["changed_fields"]
+            if f in ("title", "status_line", "folder_id", "parent_id")
+        ]
         out.append({**meta, "diff": diff, "fields": fields_changed})
         after = snap
     return out
@@ -59,7 +69,7 @@ EXCERPT_SOURCE = 2000  # only the start of a long body is rendered for its card
 def plain_excerpt(body: str, length: int = 160) -> str:
     """A card's excerpt: the Markdown rendered and its tags dropped, so no ** or # shows."""
     text = " ".join(html.unescape(nh3.clean(str(markdown.render(body[:EXCERPT_SOURCE])), tags=set())).split())
-    return text if len(text) <= length else text[:length - 1].rsplit(" ", 1)[0] + "…"
+    return text if len(text) <= length else text[: length - 1].rsplit(" ", 1)[0] + "…"
 
 
 @router.get("/projects/{project_id}/documents")
@@ -80,10 +90,15 @@ def document_page(request: Request, project_id: str, document_id: str) -> Respon
     doc = documents.get_document(db, actor, document_id)
     if doc["project_id"] != project_id:
         raise NotFound("document", document_id)
-    ctx.update(lib=library(db, actor, project_id), doc=doc, title=doc["title"], can_write=actor.can_write,
-               history=history(db, actor, "document", doc),
-               comments=comments.list_comments(db, actor, None, "document", doc["id"], True)["items"],
-               can_restore=actor.can_write)
+    ctx.update(
+        lib=library(db, actor, project_id),
+        doc=doc,
+        title=doc["title"],
+        can_write=actor.can_write,
+        history=history(db, actor, "document", doc),
+        comments=comments.list_comments(db, actor, None, "document", doc["id"], True)["items"],
+        can_restore=actor.can_write,
+    )
     return render(request, "document.html", ctx)
 
 
@@ -109,8 +124,12 @@ def _notes(request: Request, project_id: str, note_id: str | None) -> Response:
         if note["project_id"] != project_id:
             raise NotFound("note", note_id)
         ctx["title"] = note["title"]
-    ctx.update(notes=items, note=note, can_write=actor.can_write,
-               comments=comments.list_comments(db, actor, None, "note", note["id"], True)["items"] if note else [])
+    ctx.update(
+        notes=items,
+        note=note,
+        can_write=actor.can_write,
+        comments=comments.list_comments(db, actor, None, "note", note["id"], True)["items"] if note else [],
+    )
     return render(request, "notes.html", ctx)
 
 

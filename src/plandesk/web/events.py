@@ -130,14 +130,24 @@ class Caller:
 
     def still_allowed(self) -> bool:
         try:
-            current = access.actor_for_http(self.db, self.settings, headers=self.headers, client_host=self.client_host,
-                                        cookies=self.cookies)
+            current = access.actor_for_http(
+                self.db,
+                self.settings,
+                headers=self.headers,
+                client_host=self.client_host,
+                cookies=self.cookies,
+            )
             projects.get_project(self.db, current, self.project_id)
         except PlanDeskError:
             return False
         first = self.actor
         return (current.user_id, current.role, current.token_id, current.project_ids, current.read_only) == (
-            first.user_id, first.role, first.token_id, first.project_ids, first.read_only)
+            first.user_id,
+            first.role,
+            first.token_id,
+            first.project_ids,
+            first.read_only,
+        )
 
 
 async def _stream(hub: EventHub, caller: Caller):
@@ -182,10 +192,13 @@ async def project_events(project_id: str, request: Request):
         await asyncio.to_thread(projects.get_project, db, actor, project_id)
     except PlanDeskError as exc:
         from plandesk.api.problems import error_response
+
         return error_response(exc)
-    return StreamingResponse(_stream(request.app.state.event_hub, Caller(request, actor, project_id)),
-                             media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        _stream(request.app.state.event_hub, Caller(request, actor, project_id)),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 def install(app) -> EventHub:

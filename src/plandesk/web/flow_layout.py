@@ -123,7 +123,7 @@ def place(nodes: list[dict], pairs: Iterable[Pair], *, origin: tuple[float, floa
                 chains[(a, b)] = dummies
         graph = igraph.Graph(n=len(layers), edges=chain_edges, directed=True)
         coords = graph.layout_sugiyama(layers=layers, hgap=1, vgap=1, maxiter=SWEEPS).coords
-        top = min(row for row, _ in coords[:len(layers)])
+        top = min(row for row, _ in coords[: len(layers)])
         col_w, row_h = NODE_W + GAP_X, NODE_H + GAP_Y
 
         def at(v: int) -> tuple[float, float]:
@@ -139,11 +139,15 @@ def place(nodes: list[dict], pairs: Iterable[Pair], *, origin: tuple[float, floa
         per_row = max(4, min(8, int(len(out.positions) ** 0.5) + 1))
         top_y = oy + (height + GRID_GAP_Y if connected else 0.0)
         for k, n in enumerate(loose):
-            out.positions[n] = (ox + (k % per_row) * (NODE_W + GAP_X // 2), top_y + (k // per_row) * (NODE_H + GAP_Y))
+            out.positions[n] = (
+                ox + (k % per_row) * (NODE_W + GAP_X // 2),
+                top_y + (k // per_row) * (NODE_H + GAP_Y),
+            )
     return out
 
 
-def layout(nodes: list[dict], pairs: Iterable[Pair], *, origin: tuple[float, float] = (0.0, 0.0)
-           ) -> dict[str, tuple[float, float]]:
+def layout(
+    nodes: list[dict], pairs: Iterable[Pair], *, origin: tuple[float, float] = (0.0, 0.0)
+) -> dict[str, tuple[float, float]]:
     """Positions {id: (x, y)} only (callers that draw no links)."""
     return place(nodes, pairs, origin=origin).positions

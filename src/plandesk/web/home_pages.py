@@ -24,11 +24,17 @@ def progress(summary: dict) -> dict:
     segments, offset = [], 0.0
     for s in TASK_STATUSES:
         share = (summary.get(s, 0) / total * 100) if total else 0.0
-        segments.append({"status": s, "count": summary.get(s, 0), "x": round(offset, 3), "w": round(share, 3)})
+        segments.append(
+            {"status": s, "count": summary.get(s, 0), "x": round(offset, 3), "w": round(share, 3)}
+        )
         offset += share
     done = summary.get("done", 0)
-    return {"segments": segments, "total": total, "done": done,
-            "percent": round(done / total * 100) if total else 0}
+    return {
+        "segments": segments,
+        "total": total,
+        "done": done,
+        "percent": round(done / total * 100) if total else 0,
+    }
 
 
 @router.get("/")

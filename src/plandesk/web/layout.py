@@ -18,15 +18,21 @@ def actor_of(request: Request) -> tuple[Any, Actor]:
     return request.app.state.db, current_actor(request)
 
 
-def frame(request: Request, *, project_id: str | None = None, section: str | None = None,
-          title: str | None = None) -> tuple[Any, Actor, dict]:
+def frame(
+    request: Request, *, project_id: str | None = None, section: str | None = None, title: str | None = None
+) -> tuple[Any, Actor, dict]:
     """(db, actor, context) for a page: raises the core's errors (not found, unauthorized) unchanged."""
     db = request.app.state.db
     actor = current_actor(request)
     project = projects.get_project(db, actor, project_id) if project_id else None
     sidebar = projects.list_projects(db, actor, limit=SIDEBAR_PROJECTS)
-    context = {"actor": actor, "project": project, "section": section, "sidebar_projects": sidebar["items"],
-               "sidebar_more": max(0, sidebar["total"] - len(sidebar["items"])),
-               "title": title or (project["name"] if project else "Plan Desk"),
-               "approvals_pending": approvals.pending_count(db, actor)}
+    context = {
+        "actor": actor,
+        "project": project,
+        "section": section,
+        "sidebar_projects": sidebar["items"],
+        "sidebar_more": max(0, sidebar["total"] - len(sidebar["items"])),
+        "title": title or (project["name"] if project else "Plan Desk"),
+        "approvals_pending": approvals.pending_count(db, actor),
+    }
     return db, actor, context

@@ -31,33 +31,62 @@ def _form_action_csp(redirect_uri: str) -> str:
 
 @router.get("/oauth/consent")
 @page
-def consent_form(request: Request, request_id: Annotated[str, Query(alias="request", max_length=64)] = "") -> Response:
+def consent_form(
+    request: Request, request_id: Annotated[str, Query(alias="request", max_length=64)] = ""
+) -> Response:
     db, actor = request.app.state.db, current_actor(request)
     req = oauth.describe_request(db, actor, request_id)
-    response = render(request, "oauth_consent.html", {"title": f"Connect {req['client_name']}", "req": req,
-                                                      "actor": actor, "projects": oauth.visible_projects(db, actor)})
+    response = render(
+        request,
+        "oauth_consent.html",
+        {
+            "title": f"Connect {req['client_name']}",
+            "req": req,
+            "actor": actor,
+            "projects": oauth.visible_projects(db, actor),
+        },
+    )
     response.headers["Content-Security-Policy"] = _form_action_csp(req["redirect_uri"])
     return response
 
 
 @router.post("/oauth/consent")
-def consent(request: Request, csrf_token: FormText = "", decision: FormText = "", project_scope: FormText = "all",
-            read_only: FormText = "", project_ids: FormList = [], toolsets: FormList = [],  # noqa: B006
-            operations: FormList = [],  # noqa: B006
-            request_id: Annotated[str, Form(alias="request", max_length=64)] = "") -> Response:
+def consent(
+    request: Request,
+    csrf_token: FormText = "",
+    decision: FormText = "",
+    project_scope: FormText = "all",
+    read_only: FormText = "",
+    project_ids: FormList = [],  # noqa: B006 - FastAPI copies form defaults per request
+    toolsets: FormList = [],  # noqa: B006
+    operations: FormList = [],  # noqa: B006
+    request_id: Annotated[str, Form(alias="request", max_length=64)] = "",
+) -> Response:
     db = request.app.state.db
     try:
         check_form_csrf(request, csrf_token)
         actor = current_actor(request)
         if decision == "allow":
-            answer = oauth.approve(db, actor, request_id, read_only=read_only == "1",
-                                   project_ids=project_ids if project_scope == "some" else None,
-                                   toolsets=["planning", *toolsets], operations=operations)
-            target = construct_redirect_uri(answer["redirect_uri"], code=answer["code"], state=answer["state"])
+            answer = oauth.approve(
+                db,
+                actor,
+                request_id,
+                read_only=read_only == "1",
+                project_ids=project_ids if project_scope == "some" else None,
+                toolsets=["planning", *toolsets],
+                operations=operations,
+            )
+            target = construct_redirect_uri(
+                answer["redirect_uri"], code=answer["code"], state=answer["state"]
+            )
         else:
             answer = oauth.deny(db, actor, request_id)
-            target = construct_redirect_uri(answer["redirect_uri"], error="access_denied",
-                                            error_description="the person declined", state=answer["state"])
+            target = construct_redirect_uri(
+                answer["redirect_uri"],
+                error="access_denied",
+                error_description="the person declined",
+                state=answer["state"],
+            )
     except PlanDeskError as exc:
         return message(request, exc, "Not connected")
     return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
@@ -67,19 +96,29 @@ def consent(request: Request, csrf_token: FormText = "", decision: FormText = ""
 @page
 def oauth_settings(request: Request, saved: bool = False) -> Response:
     db, actor, ctx = frame(request, section="settings-mcp", title="Sign-in connections")
-    ctx.update(oauth=oauth_rules.get_oauth_settings(db, actor), can_manage=actor.role in ("owner", "admin"),
-               saved=saved)
+    ctx.update(
+        oauth=oauth_rules.get_oauth_settings(db, actor),
+        can_manage=actor.role in ("owner", "admin"),
+        saved=saved,
+    )
     return render(request, "oauth_settings.html", ctx)
 
 
 @router.post("/settings/oauth")
-def save_oauth_settings(request: Request, csrf_token: FormText = "", registration_open: FormText = "",
-                        redirect_hosts: Annotated[str, Form(max_length=4000)] = "") -> Response:
+def save_oauth_settings(
+    request: Request,
+    csrf_token: FormText = "",
+    registration_open: FormText = "",
+    redirect_hosts: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
     try:
         check_form_csrf(request, csrf_token)
         hosts = [h.strip() for h in redirect_hosts.splitlines() if h.strip()]
-        oauth_rules.set_oauth_settings(request.app.state.db, current_actor(request),
-                                       {"registration_open": registration_open == "1", "redirect_hosts": hosts})
+        oauth_rules.set_oauth_settings(
+            request.app.state.db,
+            current_actor(request),
+            {"registration_open": registration_open == "1", "redirect_hosts": hosts},
+        )
     except PlanDeskError as exc:
         return message(request, exc, "Not saved")
     return RedirectResponse("/settings/oauth?saved=1", status_code=303)

@@ -12,8 +12,18 @@ from plandesk.web import events
 from plandesk.web.rendering import STATIC_DIR, status_page
 
 # Page modules, each exposing `router` (all routes include_in_schema=False: they are not the API).
-PAGE_MODULES = ("home_pages", "board_pages", "flow_pages", "document_pages", "work_pages", "activity_pages",
-                "settings_pages", "ui_routes", "connector_pages", "trash_pages")
+PAGE_MODULES = (
+    "home_pages",
+    "board_pages",
+    "flow_pages",
+    "document_pages",
+    "work_pages",
+    "activity_pages",
+    "settings_pages",
+    "ui_routes",
+    "connector_pages",
+    "trash_pages",
+)
 
 
 # A versioned URL names one release's files, so browsers may keep them for a year without asking again.
@@ -31,8 +41,9 @@ def versioned_static(version: str, name: str) -> FileResponse:
 
 def install(app: FastAPI) -> None:
     # Before the /static mount, which would otherwise look for a folder named v<version>.
-    app.add_api_route("/static/v{version}/{name}", versioned_static, methods=["GET", "HEAD"],
-                      include_in_schema=False)
+    app.add_api_route(
+        "/static/v{version}/{name}", versioned_static, methods=["GET", "HEAD"], include_in_schema=False
+    )
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.state.html_error_page = status_page  # browsers get styled 404/403/500 pages (api/problems.py)
     events.install(app)

@@ -24,21 +24,49 @@ HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 
 # Pages run no inline script and load nothing from elsewhere; JSON data blocks are not scripts.
-CSP_DIRECTIVES = ("default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-                  "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'",
-                  "form-action 'self'", "frame-ancestors 'none'")
+CSP_DIRECTIVES = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+)
 CSP = "; ".join(CSP_DIRECTIVES)
 
-PROJECT_NAV = (("overview", "Overview"), ("board", "Board"), ("list", "List"), ("flow", "Flow"),
-               ("documents", "Documents"), ("notes", "Notes"), ("goals", "Goals"), ("runs", "Runs"),
-               ("activity", "Activity"), ("trash", "Trash"), ("settings/code", "Code"))
+PROJECT_NAV = (
+    ("overview", "Overview"),
+    ("board", "Board"),
+    ("list", "List"),
+    ("flow", "Flow"),
+    ("documents", "Documents"),
+    ("notes", "Notes"),
+    ("goals", "Goals"),
+    ("runs", "Runs"),
+    ("activity", "Activity"),
+    ("trash", "Trash"),
+    ("settings/code", "Code"),
+)
 # Settings pages; Members and Permissions are served by the teams and connector parts.
-SETTINGS_NAV = [("mcp", "/settings/mcp", "MCP"), ("members", "/settings/members", "Members"),
-                ("permissions", "/settings/permissions", "Permissions"),
-                ("approvals", "/settings/approvals", "Approvals")]
+SETTINGS_NAV = [
+    ("mcp", "/settings/mcp", "MCP"),
+    ("members", "/settings/members", "Members"),
+    ("permissions", "/settings/permissions", "Permissions"),
+    ("approvals", "/settings/approvals", "Approvals"),
+]
 
-STATUS_CODES = {"invalid_argument": 400, "unauthorized": 401, "forbidden": 403, "not_found": 404,
-                "conflict": 409, "gone": 410}
+STATUS_CODES = {
+    "invalid_argument": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "gone": 410,
+}
 
 
 def _static_version() -> str:
@@ -71,16 +99,29 @@ def short(value: str | None) -> str:
     return (value or "")[:8]
 
 
-env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]),
-                  trim_blocks=True, lstrip_blocks=True)
+env = Environment(
+    loader=FileSystemLoader(str(HERE / "templates")),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 env.filters.update(md=markdown.render, when=when, short=short)
-env.globals.update(static=static_url, STATUS_LABELS=vocab.STATUS_LABELS, TASK_STATUSES=vocab.TASK_STATUSES,
-                   PRIORITIES=vocab.PRIORITIES, TASK_KINDS=vocab.TASK_KINDS, EDGE_LABELS=vocab.EDGE_LABELS,
-                   PROJECT_NAV=PROJECT_NAV, SETTINGS_NAV=SETTINGS_NAV, version=__version__)
+env.globals.update(
+    static=static_url,
+    STATUS_LABELS=vocab.STATUS_LABELS,
+    TASK_STATUSES=vocab.TASK_STATUSES,
+    PRIORITIES=vocab.PRIORITIES,
+    TASK_KINDS=vocab.TASK_KINDS,
+    EDGE_LABELS=vocab.EDGE_LABELS,
+    PROJECT_NAV=PROJECT_NAV,
+    SETTINGS_NAV=SETTINGS_NAV,
+    version=__version__,
+)
 
 
-def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
-           status: int = 200) -> HTMLResponse:
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> HTMLResponse:
     token = csrf.token_for(request)
     html = env.get_template(template).render({"request": request, "csrf_token": token, **(context or {})})
     response = HTMLResponse(html, status_code=status)
@@ -95,8 +136,15 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     return response
 
 
-TITLES = {401: "Sign in to continue", 403: "Not allowed", 404: "Not found", 405: "Not found", 409: "Conflict",
-          410: "Gone", 500: "Something went wrong"}
+TITLES = {
+    401: "Sign in to continue",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not found",
+    409: "Conflict",
+    410: "Gone",
+    500: "Something went wrong",
+}
 
 
 def error_page(request: Request, exc: PlanDeskError) -> HTMLResponse:
@@ -105,11 +153,17 @@ def error_page(request: Request, exc: PlanDeskError) -> HTMLResponse:
 
 def status_page(request: Request, status: int, message: str, code: str = "error") -> HTMLResponse:
     """The styled error page for a person's browser (the API answers the same error as problem+json)."""
-    context = {"status": status, "title": TITLES.get(status, "Something is wrong"), "message": message,
-               "code": code, "next": request.url.path}
+    context = {
+        "status": status,
+        "title": TITLES.get(status, "Something is wrong"),
+        "message": message,
+        "code": code,
+        "next": request.url.path,
+    }
     if status not in (401, 500):  # a 500 may come from the database: do not ask it for the sidebar
         try:  # the frame (sidebar) when the visitor is known, so that they can navigate on
             from plandesk.web.layout import frame
+
             context = {**frame(request)[2], **context}
         except PlanDeskError:
             pass
@@ -125,8 +179,11 @@ def page(handler: Callable) -> Callable:
         try:
             return handler(request, *args, **kwargs)
         except PlanDeskError as exc:
-            if exc.code == "unauthorized" and request.method == "GET" and \
-                    "text/html" in request.headers.get("accept", ""):
+            if (
+                exc.code == "unauthorized"
+                and request.method == "GET"
+                and "text/html" in request.headers.get("accept", "")
+            ):
                 # A person opening a page: off to the sign-in form, and back here afterwards.
                 here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/signin?next={quote(here, safe='')}", status_code=303)

@@ -11,10 +11,19 @@ from plandesk.web.rendering import page, render
 
 router = APIRouter(include_in_schema=False)
 
-OPERATION_LABELS = {"code.search": "find and grep files", "code.read": "read files", "code.write": "change files",
-                    "git.read": "status, diff, log", "git.commit": "commit, switch branch", "git.push": "push",
-                    "build": "run build and test recipes", "deploy": "run deploy recipes",
-                    "db.read": "query databases", "db.write": "change databases", "exec": "run allowed programs"}
+OPERATION_LABELS = {
+    "code.search": "find and grep files",
+    "code.read": "read files",
+    "code.write": "change files",
+    "git.read": "status, diff, log",
+    "git.commit": "commit, switch branch",
+    "git.push": "push",
+    "build": "run build and test recipes",
+    "deploy": "run deploy recipes",
+    "db.read": "query databases",
+    "db.write": "change databases",
+    "exec": "run allowed programs",
+}
 
 
 def origin_of(request: Request) -> str:
@@ -38,10 +47,15 @@ def settings_mcp(request: Request) -> Response:
         t["client_name"] = signed_in.get(t["id"])
         if t["client_name"] and t["state"] == "expired":
             t["state"] = "active"
-    ctx.update(tokens=token_rows, origin=origin_of(request), projects=names,
-               mcp=mcp_settings.get_mcp_settings(db, actor), can_manage=actor.role in ("owner", "admin"),
-               via_token=actor.token_id is not None,
-               # The form offers only what the role may grant; the core refuses anything more.
-               grantable=permissions.allowed_operations(db, actor) if actor.token_id is None else [],
-               operation_help=OPERATION_LABELS)
+    ctx.update(
+        tokens=token_rows,
+        origin=origin_of(request),
+        projects=names,
+        mcp=mcp_settings.get_mcp_settings(db, actor),
+        can_manage=actor.role in ("owner", "admin"),
+        via_token=actor.token_id is not None,
+        # The form offers only what the role may grant; the core refuses anything more.
+        grantable=permissions.allowed_operations(db, actor) if actor.token_id is None else [],
+        operation_help=OPERATION_LABELS,
+    )
     return render(request, "settings_mcp.html", ctx)

@@ -18,8 +18,12 @@ from plandesk.web.rendering import STATUS_CODES, page, render
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form(max_length=1024)]
-ROLE_HELP = {"owner": "everything, including other owners", "admin": "manages people and settings",
-             "member": "plans and works", "viewer": "reads only"}
+ROLE_HELP = {
+    "owner": "everything, including other owners",
+    "admin": "manages people and settings",
+    "member": "plans and works",
+    "viewer": "reads only",
+}
 
 
 def check_form_csrf(request: Request, sent: str) -> None:
@@ -50,14 +54,20 @@ def message(request: Request, exc: PlanDeskError, title: str) -> Response:
 
 # Sign-in and sign-out
 
+
 @router.get("/signin")
 def signin_form(request: Request, next: str = "/"):
     return plain(request, "team_signin.html", title="Sign in", next=safe_next(next), email="")
 
 
 @router.post("/signin")
-def signin(request: Request, email: FormText = "", password: FormText = "", csrf_token: FormText = "",
-           next: FormText = "/"):
+def signin(
+    request: Request,
+    email: FormText = "",
+    password: FormText = "",
+    csrf_token: FormText = "",
+    next: FormText = "/",
+):
     target = safe_next(next)
     try:
         check_form_csrf(request, csrf_token)
@@ -65,8 +75,15 @@ def signin(request: Request, email: FormText = "", password: FormText = "", csrf
         session = sessions.sign_in(request.app.state.db, email=email, password=password)
     except PlanDeskError as exc:
         status = STATUS_CODES.get(exc.code, 400) if exc.code != "rate_limited" else 429
-        return plain(request, "team_signin.html", status, title="Sign in", next=target, email=email[:320],
-                     error=exc.message)
+        return plain(
+            request,
+            "team_signin.html",
+            status,
+            title="Sign in",
+            next=target,
+            email=email[:320],
+            error=exc.message,
+        )
     # A fresh session every time: a cookie planted before sign-in never becomes a signed-in one.
     sessions.sign_out(request.app.state.db, request.cookies.get(sessions.COOKIE_NAME))
     response = see_other(target)
@@ -93,6 +110,7 @@ def signout(request: Request, csrf_token: FormText = ""):
 
 # Invitation links
 
+
 @router.get("/invite/{token}")
 def invite_form(request: Request, token: str):
     try:
@@ -100,13 +118,25 @@ def invite_form(request: Request, token: str):
         offer = invitations.preview(request.app.state.db, token)
     except PlanDeskError as exc:
         return message(request, exc, "This invitation cannot be used")
-    return plain(request, "team_invite.html", title="Join Plan Desk", offer=offer, token=token,
-                 role_help=ROLE_HELP.get(offer["role"], ""))
+    return plain(
+        request,
+        "team_invite.html",
+        title="Join Plan Desk",
+        offer=offer,
+        token=token,
+        role_help=ROLE_HELP.get(offer["role"], ""),
+    )
 
 
 @router.post("/invite/{token}")
-def invite_accept(request: Request, token: str, password: FormText = "", email: FormText = "",
-                  name: FormText = "", csrf_token: FormText = ""):
+def invite_accept(
+    request: Request,
+    token: str,
+    password: FormText = "",
+    email: FormText = "",
+    name: FormText = "",
+    csrf_token: FormText = "",
+):
     db = request.app.state.db
     try:
         check_form_csrf(request, csrf_token)
@@ -116,9 +146,18 @@ def invite_accept(request: Request, token: str, password: FormText = "", email: 
         if exc.code in ("not_found", "gone"):
             return message(request, exc, "This invitation cannot be used")
         offer = invitations.preview(db, token)
-        return plain(request, "team_invite.html", STATUS_CODES.get(exc.code, 400), title="Join Plan Desk",
-                     offer=offer, token=token, role_help=ROLE_HELP.get(offer["role"], ""), error=exc.message,
-                     email=email[:320], name=name[:200])
+        return plain(
+            request,
+            "team_invite.html",
+            STATUS_CODES.get(exc.code, 400),
+            title="Join Plan Desk",
+            offer=offer,
+            token=token,
+            role_help=ROLE_HELP.get(offer["role"], ""),
+            error=exc.message,
+            email=email[:320],
+            name=name[:200],
+        )
     response = see_other("/")
     set_session_cookie(response, request, result["session"])
     return response
@@ -126,7 +165,10 @@ def invite_accept(request: Request, token: str, password: FormText = "", email: 
 
 # Settings → Members
 
-def members_page(request: Request, *, invite: dict | None = None, error: str | None = None, status: int = 200):
+
+def members_page(
+    request: Request, *, invite: dict | None = None, error: str | None = None, status: int = 200
+):
     db, actor, ctx = frame(request, section="settings-members", title="Members")
     ctx.update(roster=members.roster(db, actor), invite=invite, error=error, role_help=ROLE_HELP)
     return render(request, "team_members.html", ctx, status=status)
@@ -140,13 +182,19 @@ def settings_members(request: Request):
 
 @router.post("/settings/members/invite")
 @page
-def settings_invite(request: Request, role: FormText = "member", email: FormText = "", expires: FormText = "7d",
-                    csrf_token: FormText = ""):
+def settings_invite(
+    request: Request,
+    role: FormText = "member",
+    email: FormText = "",
+    expires: FormText = "7d",
+    csrf_token: FormText = "",
+):
     check_form_csrf(request, csrf_token)
     actor = current_actor(request)
     try:
-        made = invitations.create_invitation(request.app.state.db, actor, role=role, email=email or None,
-                                             expires=expires)
+        made = invitations.create_invitation(
+            request.app.state.db, actor, role=role, email=email or None, expires=expires
+        )
     except PlanDeskError as exc:
         return members_page(request, error=exc.message, status=STATUS_CODES.get(exc.code, 400))
     origin, _ = shares.public_origin(request.app.state.settings, str(request.base_url))
@@ -189,6 +237,7 @@ def settings_remove(request: Request, user_id: str, csrf_token: FormText = ""):
 
 # Shared items: no sign-in, read-only, an allow-list of fields
 
+
 @router.get("/share/{token}")
 def shared_item(request: Request, token: str):
     raw, as_markdown = shares.split_token(token)
@@ -198,14 +247,25 @@ def shared_item(request: Request, token: str):
     except PlanDeskError as exc:
         if as_markdown:
             status = STATUS_CODES.get(exc.code, 400)
-            return Response(f"# {status}\n\n{exc.message}\n", status_code=status,
-                            media_type="text/markdown; charset=utf-8", headers=_share_headers())
+            return Response(
+                f"# {status}\n\n{exc.message}\n",
+                status_code=status,
+                media_type="text/markdown; charset=utf-8",
+                headers=_share_headers(),
+            )
         return message(request, exc, "This link does not work")
     if as_markdown:
-        return Response(shares.to_markdown(view), media_type="text/markdown; charset=utf-8",
-                        headers=_share_headers())
-    response = plain(request, "team_share.html", title=view["title"], item=view,
-                     markdown_href=f"/share/{quote(raw)}.md", referrer_policy="no-referrer")
+        return Response(
+            shares.to_markdown(view), media_type="text/markdown; charset=utf-8", headers=_share_headers()
+        )
+    response = plain(
+        request,
+        "team_share.html",
+        title=view["title"],
+        item=view,
+        markdown_href=f"/share/{quote(raw)}.md",
+        referrer_policy="no-referrer",
+    )
     response.headers.update(_share_headers())
     return response
 
@@ -217,4 +277,3 @@ def _share_headers() -> dict:
 
 def install(app: FastAPI) -> None:
     app.include_router(router)
-

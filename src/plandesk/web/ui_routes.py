@@ -35,7 +35,9 @@ def comment_target(request: Request, comment_id: str) -> Response:
     db = request.app.state.db
     comment = comments.get_comment(db, current_actor(request), comment_id)
     base = f"/projects/{comment['project_id']}"
-    target = {"task": f"{base}/board?task={comment['target_id']}",
-              "document": f"{base}/documents/{comment['target_id']}",
-              "note": f"{base}/notes/{comment['target_id']}"}.get(comment["target_type"], base)
+    target = {
+        "task": f"{base}/board?task={comment['target_id']}",
+        "document": f"{base}/documents/{comment['target_id']}",
+        "note": f"{base}/notes/{comment['target_id']}",
+    }.get(comment["target_type"], base)
     return RedirectResponse(target, status_code=303)

@@ -33,8 +33,9 @@ def goals_page(request: Request, project_id: str) -> Response:
 
 
 def _run_context(db, actor, project_id: str, run_id: str | None, status: str | None) -> dict:
-    listed = runs.list_agent_runs(db, actor, project_id, status=status if status in RUN_STATUSES else None,
-                                  limit=RUNS_SHOWN)
+    listed = runs.list_agent_runs(
+        db, actor, project_id, status=status if status in RUN_STATUSES else None, limit=RUNS_SHOWN
+    )
     chosen = run_id or (listed["items"][0]["id"] if listed["items"] else None)
     run = None
     if chosen:
@@ -51,8 +52,12 @@ def _run_context(db, actor, project_id: str, run_id: str | None, status: str | N
         run["tasks"] = linked
         names = {t["id"]: t["name"] for t in tokens.list_tokens(db, actor, all_users=True)}
         run["token_name"] = names.get(run["token_id"]) if run["token_id"] else None
-    return {"runs": listed["items"], "runs_total": listed["total"], "run": run,
-            "status_filter": status if status in RUN_STATUSES else ""}
+    return {
+        "runs": listed["items"],
+        "runs_total": listed["total"],
+        "run": run,
+        "status_filter": status if status in RUN_STATUSES else "",
+    }
 
 
 @router.get("/projects/{project_id}/runs")
