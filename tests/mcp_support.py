@@ -10,7 +10,7 @@ import anyio
 import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-from mcp_types import CallToolResult
+from mcp_types import CallToolResult, Implementation
 
 CALL_TIMEOUT = 60
 
@@ -41,12 +41,19 @@ def run_async(server, fn, *args):
 
 
 @asynccontextmanager
-async def connect(url: str, token: str | None = None, *, mode: str = "legacy") -> AsyncIterator[Client]:
+async def connect(
+    url: str, token: str | None = None, *, mode: str = "legacy", client_name: str = "pytest-agent"
+) -> AsyncIterator[Client]:
     """An SDK client session over the network with the MCP endpoint at `url` (a process-tier server)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with httpx2.AsyncClient(headers=headers, timeout=CALL_TIMEOUT) as http:
         with anyio.fail_after(CALL_TIMEOUT):
-            async with Client(streamable_http_client(url, http_client=http), mode=mode) as client:
+            client = Client(
+                streamable_http_client(url, http_client=http),
+                mode=mode,
+                client_info=Implementation(name=client_name, version="1.0"),
+            )
+            async with client:
                 yield client
 
 

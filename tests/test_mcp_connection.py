@@ -1,20 +1,15 @@
 """MCP connection: both protocol eras, /mcp and /mcp/ without redirects, Host/Origin refusal; shared MCP fixtures.
 
-The other test_mcp_* modules import `live`, `connect`, `call` and friends from here.
+The client helpers (`connect`, `call`, `ok`, `error`, `tool_names`) live in mcp_support; the other test_mcp_*
+modules still take them, and `live`, from here.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-import anyio
 import httpx2
 import pytest
 from conftest import drop_pg_database, new_workspace, start_server
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
-from mcp_types import CallToolResult, Implementation
+from mcp_support import CALL_TIMEOUT, call, connect, error, ok, tool_names  # noqa: F401 - re-exported
 
 pytestmark = pytest.mark.anyio
 MCP_HEADERS = {
@@ -22,7 +17,6 @@ MCP_HEADERS = {
     "content-type": "application/json",
     "mcp-protocol-version": "2025-11-25",
 }
-CALL_TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
@@ -51,55 +45,6 @@ def mint(server, name: str = "agent", **scopes) -> str:
 @pytest.fixture(scope="module")
 def owner_token(live) -> str:
     return mint(live, "owner agent")
-
-
-@asynccontextmanager
-async def connect(
-    url: str, token: str | None = None, *, mode: str = "legacy", client_name: str = "pytest-agent"
-) -> AsyncIterator[Client]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with httpx2.AsyncClient(headers=headers, timeout=CALL_TIMEOUT) as http:
-        with anyio.fail_after(CALL_TIMEOUT):
-            client = Client(
-                streamable_http_client(url, http_client=http),
-                mode=mode,
-                client_info=Implementation(name=client_name, version="1.0"),
-            )
-            async with client:
-                yield client
-
-
-async def call(client: Client, name: str, arguments: dict | None = None) -> CallToolResult:
-    with anyio.fail_after(CALL_TIMEOUT):
-        return await client.call_tool(name, arguments or {})
-
-
-async def ok(client: Client, name: str, arguments: dict | None = None) -> dict:
-    result = await call(client, name, arguments)
-    assert not result.is_error, f"{name} failed: {result.content[0].text if result.content else result}"
-    return result.structured_content
-
-
-async def error(client: Client, name: str, arguments: dict | None = None) -> str:
-    """The error text of a call that must fail (isError), checked to be free of internals."""
-    result = await call(client, name, arguments)
-    assert result.is_error, f"{name} should have failed but returned {result.structured_content}"
-    text = result.content[0].text
-    for leak in (
-        "Traceback",
-        "sqlalchemy",
-        "pydantic",
-        "jsonschema",
-        "Error executing tool",
-        "validation error",
-    ):
-        assert leak not in text, text
-    return text
-
-
-async def tool_names(client: Client) -> set[str]:
-    with anyio.fail_after(CALL_TIMEOUT):
-        return {t.name for t in (await client.list_tools()).tools}
 
 
 def raw_post(
