@@ -13,6 +13,23 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult, Implementation
 
 CALL_TIMEOUT = 60
+# The work loop a default token sees (the spec of the lean surface: docs/mcp.md, the skill).
+DEFAULT_TOOLS = {
+    "list_projects",
+    "get_agent_context",
+    "claim_next_task",
+    "get_next_task",
+    "renew_claim",
+    "release_task",
+    "get_task",
+    "list_tasks",
+    "create_task",
+    "update_task",
+    "search",
+    "start_agent_run",
+    "record_agent_progress",
+    "complete_agent_run",
+}
 
 
 def _http(server, headers: dict) -> httpx2.AsyncClient:

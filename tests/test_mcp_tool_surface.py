@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from mcp_support import DEFAULT_TOOLS
 from starlette.testclient import TestClient
 
 from plandesk.app import create_app
@@ -21,22 +22,6 @@ SNAPSHOT = Path(__file__).parent / "snapshots" / "mcp_tools.json"
 DEFAULT_BUDGET = 12_000
 PLANNING_BUDGET = 40_000
 ALL_BUDGET = 48_000
-DEFAULT_TOOLS = {
-    "list_projects",
-    "get_agent_context",
-    "claim_next_task",
-    "get_next_task",
-    "renew_claim",
-    "release_task",
-    "get_task",
-    "list_tasks",
-    "create_task",
-    "update_task",
-    "search",
-    "start_agent_run",
-    "record_agent_progress",
-    "complete_agent_run",
-}
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import anyio
 import pytest
+from mcp_support import DEFAULT_TOOLS
 from test_mcp_connection import (  # noqa: F401
     CALL_TIMEOUT,
     anyio_backend,
@@ -22,22 +23,6 @@ from plandesk.mcp import catalog
 
 pytestmark = pytest.mark.anyio
 
-DEFAULT_TOOLS = {
-    "list_projects",
-    "get_agent_context",
-    "claim_next_task",
-    "get_next_task",
-    "renew_claim",
-    "release_task",
-    "get_task",
-    "list_tasks",
-    "create_task",
-    "update_task",
-    "search",
-    "start_agent_run",
-    "record_agent_progress",
-    "complete_agent_run",
-}
 DEFAULT_READ_TOOLS = {
     "list_projects",
     "get_agent_context",
