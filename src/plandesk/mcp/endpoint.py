@@ -45,14 +45,8 @@ INSTRUCTIONS = (
 
 
 def tool_modules(names: tuple[str, ...] = TOOL_MODULES) -> list[ModuleType]:
-    modules = []
-    for name in names:
-        try:
-            modules.append(importlib.import_module(f"plandesk.mcp.tools_{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"plandesk.mcp.tools_{name}":
-                raise
-    return modules
+    # Every module is part of the product: a missing one fails the server's start, never a quieter tool list.
+    return [importlib.import_module(f"plandesk.mcp.tools_{name}") for name in names]
 
 
 def tool_groups(names: tuple[str, ...] = TOOL_MODULES) -> list[ToolGroup]:
