@@ -482,3 +482,26 @@ def test_a_real_exchange_still_works_next_to_a_limited_client(c, clock):
     assert codes[-1] == 429, codes
     _, tokens_ = connect(c)  # another client: registration, consent and exchange are not affected
     assert tokens_["access_token"] and tokens_["refresh_token"]
+
+
+def test_token_list_shows_a_signed_in_app_by_its_grant_not_its_hourly_access_token(c, app, workspace):
+    import json
+
+    from sqlalchemy import update
+
+    from plandesk.db.schema import api_tokens, oauth_grants
+
+    connect(c)
+    db = db_of(app)
+    with db.write() as tx:  # an hour later: the access token has run out, the app has not refreshed yet
+        tx.conn.execute(update(api_tokens).values(expires_at=now() - timedelta(minutes=5)))
+    rows = json.loads(workspace.cli("token", "list", "--json").stdout)
+    grant = next(r for r in rows if r.get("via") == "oauth")
+    assert grant["state"] == "active" and grant["client_name"] == "Test Agent"
+    assert grant["expires_at"] > now().isoformat() > grant["access_expires_at"]
+    table = workspace.cli("token", "list").stdout
+    assert "active (signed-in app)" in table and "expired" not in table
+    with db.write() as tx:  # the refresh token ran out too: the connection is over
+        tx.conn.execute(update(oauth_grants).values(refresh_expires_at=now() - timedelta(minutes=1)))
+    rows = json.loads(workspace.cli("token", "list", "--json").stdout)
+    assert next(r for r in rows if r.get("via") == "oauth")["state"] == "expired"

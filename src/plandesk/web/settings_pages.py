@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from plandesk.api.deps import current_actor
-from plandesk.core import mcp_settings, oauth, permissions, projects, task_rules, tokens
+from plandesk.core import mcp_settings, permissions, projects, task_rules, tokens
 from plandesk.core.errors import PlanDeskError
 from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
@@ -48,11 +48,8 @@ def settings_mcp(request: Request) -> Response:
     token_rows = tokens.list_tokens(db, actor)
     for t in token_rows:
         t["project_names"] = [names.get(p, p[:8]) for p in (t["project_ids"] or [])]
-    signed_in = oauth.client_names(db, [t["id"] for t in token_rows])
-    for t in token_rows:  # a signed-in app's access token lasts an hour and is refreshed: live until revoked
-        t["client_name"] = signed_in.get(t["id"])
-        if t["client_name"] and t["state"] == "expired":
-            t["state"] = "active"
+    for t in token_rows:  # a signed-in app's row carries its client name and the grant's state (core.tokens)
+        t.setdefault("client_name", None)
     ctx.update(
         tokens=token_rows,
         origin=origin_of(request),
