@@ -345,7 +345,11 @@ def delete_goal(db, actor: Actor, goal_id: str) -> str:
             project_id=row.project_id,
             target_type="goal",
             target_id=row.id,
-            detail={"name": row.name, "objective": row.objective[:200], "tasks_released": len(released)},
+            detail={
+                "title": row.name or row.objective[:200],
+                "name": row.name,
+                "tasks_released": len(released),
+            },
         )
         tx.publish(row.project_id, "goal.deleted", id=row.id, trash_id=trash_id)
     return trash_id
