@@ -13,6 +13,7 @@ from test_ui_support import (  # noqa: F401
     make_task,
     page_fixture,
     server_fixture,
+    shot,
 )
 
 pytestmark = pytest.mark.browser
@@ -34,4 +35,15 @@ def test_a_refused_drag_of_a_blocked_task_says_why_and_puts_the_card_back(page, 
     assert page.locator("#confirm[open]").count() == 0  # the workspace decides: nothing to confirm
     page.locator('.cards[data-status="todo"] .card', has_text="Ship the migration").wait_for()
     assert api.get(f"/api/v1/tasks/{second['id']}").json()["status"] == "todo"
+    assert not page.errors
+
+
+def test_the_settings_page_shows_the_rule_and_is_reachable_from_the_navigation(page, api):
+    assert api.put("/api/v1/settings/tasks", json={"refuse_blocked_moves": True}).status_code == 200
+    page.goto("/settings/mcp")
+    page.locator(".nav-settings").get_by_role("link", name="Tasks").click()
+    page.wait_for_url("**/settings/tasks")
+    assert page.locator('input[name="refuse_blocked_moves"]').is_checked()
+    assert page.locator(".nav-settings").get_by_role("link", name="OAuth apps").count() == 1
+    shot(page, "settings-tasks")
     assert not page.errors
