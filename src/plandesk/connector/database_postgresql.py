@@ -121,6 +121,23 @@ def _vet(conn, *, write: bool, own) -> str:
     return f"account {row[0]}: no superuser, file or program rights" + ("" if write else ", no write grants")
 
 
+def identity(url: str) -> tuple | None:
+    """("postgresql", cluster, oid) of the database this URL reaches, or None when it cannot be reached or read."""
+    import psycopg
+
+    try:
+        conn = _connect(url, write=False, timeout_ms=5000)
+    except QueryFailed:
+        return None
+    try:
+        ident = conn.execute(IDENTITY_SQL).fetchone()
+    except psycopg.Error:
+        return None
+    finally:
+        conn.close()
+    return ("postgresql", int(ident[0]), int(ident[1])) if ident and None not in ident else None
+
+
 def vet(url: str, *, write: bool, own=None) -> str:
     conn = _connect(url, write=write, timeout_ms=5000)
     try:
