@@ -193,3 +193,30 @@ def test_a_viewer_sees_the_roster_without_controls_and_cannot_post_them(team):
         ).status_code
         == 403
     )
+
+
+def test_an_invitation_whose_maker_was_removed_is_listed_as_invalid_not_pending(team, workspace):
+    admin, _ = page_sign_in(team, "admin@example.com")
+    page = admin.get("/settings/members").text
+    r = admin.post(
+        "/api/v1/members",
+        json={"email": "second@example.com", "role": "admin", "password": PASSWORD},
+        headers={"X-CSRF-Token": form_token(page)},
+    )
+    assert r.status_code == 201, r.text
+    second, _ = page_sign_in(team, "second@example.com")
+    r = second.post(
+        "/settings/members/invite",
+        data={"role": "member", "csrf_token": form_token(second.get("/settings/members").text)},
+    )
+    assert r.status_code == 201
+    theirs = second.get("/api/v1/invitations").json()[0]["id"]
+    r = admin.post("/settings/members/invite", data={"role": "viewer", "csrf_token": form_token(page)})
+    assert r.status_code == 201
+    ours = next(i["id"] for i in admin.get("/api/v1/invitations").json() if i["id"] != theirs)
+    workspace.cli("user", "remove", "--email", "second@example.com")
+    listed = admin.get("/settings/members").text
+    assert re.search(rf'data-invitation="{theirs}" data-state="invalid"', listed)
+    assert re.search(rf'data-invitation="{ours}" data-state="pending"', listed)
+    states = {i["id"]: i["state"] for i in admin.get("/api/v1/invitations").json()}
+    assert states == {theirs: "invalid", ours: "pending"}
