@@ -302,12 +302,25 @@ def test_the_sqlite_workspace_is_refused_through_a_hard_link(tmp_path):
 WRITE_BACK = {  # INSERT ... RETURNING of n rows of 100 kB each
     "postgresql": "INSERT INTO {t} SELECT g, repeat('x', 100000) FROM generate_series(1, {n}) g RETURNING a, b",
     "mysql": "INSERT INTO {t} SELECT seq, REPEAT('x', 100000) FROM seq_1_to_{n} RETURNING a, b",
+    "sqlite": "INSERT INTO {t} WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r WHERE x < {n}) "
+    "SELECT x, printf('%.*c', 100000, 'x') FROM r RETURNING a, b",
 }
 
 
-def _write_target(engine: str, s) -> tuple[dict, str, object]:
+def _write_target(engine: str, s, tmp_path=None) -> tuple[dict, str, object]:
     """A table the writer may fill, and a function that counts its rows as the admin."""
     table = f"w_{uuid.uuid4().hex[:8]}"
+    if engine == "sqlite":
+        path = tmp_path / "project.db"
+        with sqlite3.connect(path) as conn:
+            conn.execute(f"CREATE TABLE {table} (a int, b text)")
+        url = f"sqlite:///{path}"
+
+        def count() -> int:
+            with sqlite3.connect(path) as conn:
+                return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+        return {"name": "app", "engine": engine, "read_url": url, "write_url": url}, table, count
     if engine == "postgresql":
         import psycopg
 
@@ -335,10 +348,11 @@ def _write_target(engine: str, s) -> tuple[dict, str, object]:
     return config, table, count
 
 
-@pytest.mark.parametrize("engine", [p for p in ENGINES if p.values[0] != "sqlite"])
-def test_a_write_returning_more_than_the_byte_cap_is_cut_and_still_completes(engine, request):
-    s = request.getfixturevalue({"postgresql": "pg", "mysql": "my"}[engine])
-    config, table, count = _write_target(engine, s)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_write_returning_more_than_the_byte_cap_is_cut_and_still_completes(engine, request, tmp_path):
+    scratch = {"postgresql": "pg", "mysql": "my"}.get(engine)
+    s = request.getfixturevalue(scratch) if scratch else None
+    config, table, count = _write_target(engine, s, tmp_path)
     sql = WRITE_BACK[engine].format(t=table, n=200)
     answer = database.run_statement(config, sql, write=True, max_rows=10_000, timeout_ms=30_000)
     assert answer["truncated"] is True
