@@ -327,6 +327,40 @@ def clean(data, previous: dict, *, protected: tuple[str, ...] = (), own_files: t
     return config
 
 
+def _refuse_own_postgresql(db, config: dict, checked: set[str]) -> set[str]:
+    """Refuse a PostgreSQL URL that reaches Plan Desk's own database, compared by identity (the same server and
+    database however the URL spells host, port, user or options). Every URL of the list is probed, at once
+    (a stored one too: it may predate this check); those in `checked` are not probed again. A URL that cannot
+    be reached now is let through: every connection the connector makes checks again. Answers the URLs probed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from plandesk.connector import database
+
+    todo = {
+        (i, key): d[key]
+        for i, d in enumerate(config.get("databases", []))
+        if d["engine"] == "postgresql"
+        for key in ("read_url", "write_url")
+        if d.get(key) and d[key] not in checked
+    }
+    if not todo:
+        return checked
+    own = database.workspace_identity(db)
+    with ThreadPoolExecutor(max_workers=min(8, len(todo))) as pool:
+        found = dict(
+            zip(todo, pool.map(lambda url: database.is_own_database("postgresql", url, own), todo.values()))
+        )
+    for (i, key), is_own in found.items():
+        if is_own:
+            raise InvalidArgument(
+                f"databases[{i}].{key} must not be Plan Desk's own database (it reaches the same "
+                "PostgreSQL server and database)",
+                field=f"databases[{i}].{key}",
+                reason="own_database",
+            )
+    return checked | set(todo.values())
+
+
 def get_config(db, actor: Actor, project_id: str) -> dict:
     from plandesk.core import projects
 
@@ -356,12 +390,21 @@ def put_config(db, actor: Actor, project_id: str, data, *, data_dir: str | None 
     protected = tuple(
         p for p in (data_dir, os.path.dirname(db.engine.url.database or "") if db.is_sqlite else None) if p
     )
-    # A PostgreSQL workspace is recognised by identity when the connector connects (and by the connection test).
     own_files = (db.engine.url.database,) if db.is_sqlite and db.engine.url.database else ()
+    checked: set[str] = set()
+    if "databases" in data and db.dialect == "postgresql":
+        # A PostgreSQL workspace is recognised by identity (cluster and database oid), which takes a connection
+        # to each URL: made before the write transaction, not while it is open.
+        with db.read() as conn:
+            previous = load_config(conn, projects.load(conn, actor, project_id).id)
+        draft = clean(data, previous, protected=protected, own_files=own_files)
+        checked = _refuse_own_postgresql(db, draft, set())
     with db.write() as tx:
         row = projects.load(tx.conn, actor, project_id)
         previous = load_config(tx.conn, row.id)
         config = clean(data, previous, protected=protected, own_files=own_files)
+        if db.dialect == "postgresql":
+            _refuse_own_postgresql(db, config, checked)  # only what changed in between
         ts = now()
         if tx.conn.execute(
             select(connector_configs.c.project_id).where(connector_configs.c.project_id == row.id)
