@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 
 from plandesk.core import audit, fields, projects, revisions
 from plandesk.core import edges as edge_core
@@ -13,7 +13,7 @@ from plandesk.core.paging import page
 from plandesk.core.vocab import MAX_BODY, MAX_LABEL, MAX_LIST_LIMIT
 from plandesk.db import search
 from plandesk.db.engine import Tx
-from plandesk.db.schema import comments, documents, edges, folders, tasks
+from plandesk.db.schema import documents, edges, folders, tasks
 
 EDITABLE = ("title", "body", "status_line", "parent_id", "folder_id", "link_to")
 PREVIEW_CHARS = 500
@@ -471,25 +471,7 @@ def delete_document(db, actor: Actor, document_id: str) -> str:
             {**to_dict(row), "link_to": [e.to_id for e in _outgoing(conn, row.project_id, row.id)]},
             ["deleted"],
         )
-        conn.execute(
-            edges.delete().where(
-                edges.c.project_id == row.project_id,
-                or_(
-                    and_(edges.c.from_type == "document", edges.c.from_id == row.id),
-                    and_(edges.c.to_type == "document", edges.c.to_id == row.id),
-                ),
-            )
-        )
-        comment_ids = list(
-            conn.execute(
-                select(comments.c.id).where(
-                    comments.c.target_type == "document", comments.c.target_id == row.id
-                )
-            ).scalars()
-        )
-        if comment_ids:
-            conn.execute(comments.delete().where(comments.c.id.in_(comment_ids)))
-            search.remove(conn, "comment", comment_ids)
+        comments_removed = trash.detach(conn, "document", row)
         conn.execute(
             documents.update().where(documents.c.parent_id == row.id).values(parent_id=row.parent_id)
         )
@@ -502,7 +484,7 @@ def delete_document(db, actor: Actor, document_id: str) -> str:
             project_id=row.project_id,
             target_type="document",
             target_id=row.id,
-            detail={"title": row.title, "comments_removed": len(comment_ids)},
+            detail={"title": row.title, "comments_removed": comments_removed},
         )
         tx.publish(row.project_id, "document.deleted", id=row.id, trash_id=trash_id)
     return trash_id

@@ -11,7 +11,7 @@ from plandesk.core.errors import Conflict, InvalidArgument, NotFound
 from plandesk.core.paging import Page, page
 from plandesk.core.vocab import MAX_BODY, MAX_LABEL
 from plandesk.db import search
-from plandesk.db.schema import comments, notes
+from plandesk.db.schema import notes
 
 PREVIEW_CHARS = 500
 
@@ -171,14 +171,7 @@ def delete_note(db, actor: Actor, note_id: str) -> str:
         conn = tx.conn
         row = load(conn, actor, note_id, for_update=True)
         trash_id = trash.put(tx, actor, "note", row, row.title)
-        comment_ids = list(
-            conn.execute(
-                select(comments.c.id).where(comments.c.target_type == "note", comments.c.target_id == row.id)
-            ).scalars()
-        )
-        if comment_ids:
-            conn.execute(comments.delete().where(comments.c.id.in_(comment_ids)))
-            search.remove(conn, "comment", comment_ids)
+        comments_removed = trash.detach(conn, "note", row)
         conn.execute(notes.delete().where(notes.c.id == row.id))
         search.remove(conn, "note", [row.id])
         audit.record(
@@ -188,7 +181,7 @@ def delete_note(db, actor: Actor, note_id: str) -> str:
             project_id=row.project_id,
             target_type="note",
             target_id=row.id,
-            detail={"title": row.title, "comments_removed": len(comment_ids)},
+            detail={"title": row.title, "comments_removed": comments_removed},
         )
         tx.publish(row.project_id, "note.deleted", id=row.id, trash_id=trash_id)
     return trash_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from plandesk.core import audit, fields, projects, revisions
@@ -16,7 +16,7 @@ from plandesk.core.paging import Page, page
 from plandesk.core.vocab import MAX_BODY, MAX_LABEL, PRIORITIES, TASK_KINDS, TASK_STATUSES
 from plandesk.db import search
 from plandesk.db.engine import Tx
-from plandesk.db.schema import comments, edges, goals, tags, task_tags, tasks
+from plandesk.db.schema import goals, tags, task_tags, tasks
 
 EDITABLE = (
     "label",
@@ -361,24 +361,7 @@ def delete_task(db, actor: Actor, task_id: str) -> str:
         row = load(tx.conn, actor, task_id, for_update=True)
         trash_id = trash.put(tx, actor, "task", row, row.label)
         revisions.snapshot(tx, actor, "task", to_dict(row, tag_map(tx.conn, [row.id])[row.id]), ["deleted"])
-        tx.conn.execute(
-            delete(edges).where(
-                edges.c.project_id == row.project_id,
-                or_(
-                    and_(edges.c.from_type == "task", edges.c.from_id == row.id),
-                    and_(edges.c.to_type == "task", edges.c.to_id == row.id),
-                ),
-            )
-        )
-        gone = [
-            c
-            for (c,) in tx.conn.execute(
-                select(comments.c.id).where(comments.c.target_type == "task", comments.c.target_id == row.id)
-            )
-        ]
-        if gone:
-            tx.conn.execute(delete(comments).where(comments.c.id.in_(gone)))
-            search.remove(tx.conn, "comment", gone)
+        trash.detach(tx.conn, "task", row)
         tx.conn.execute(delete(tasks).where(tasks.c.id == row.id))
         search.remove(tx.conn, "task", [row.id])
         audit.record(

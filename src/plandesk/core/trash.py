@@ -19,6 +19,7 @@ from plandesk.core import audit, fields, projects
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import Conflict, Forbidden, InvalidArgument, NotFound
+from plandesk.core.vocab import EDGE_ENDPOINT_TYPES
 from plandesk.db import search
 from plandesk.db.schema import (
     comments,
@@ -67,6 +68,22 @@ def _touching(table_type: str, item_id: str, project_id: str):
             and_(edges.c.to_type == table_type, edges.c.to_id == item_id),
         ),
     )
+
+
+def detach(conn, item_type: str, row) -> int:
+    """Delete what hangs off `row` and was snapshotted by put(): its links and its comments (with their search
+    entries), so the item itself can be deleted next. Returns how many comments went."""
+    if item_type in EDGE_ENDPOINT_TYPES:
+        conn.execute(delete(edges).where(_touching(item_type, row.id, row.project_id)))
+    gone = list(
+        conn.execute(
+            select(comments.c.id).where(comments.c.target_type == item_type, comments.c.target_id == row.id)
+        ).scalars()
+    )
+    if gone:
+        conn.execute(delete(comments).where(comments.c.id.in_(gone)))
+        search.remove(conn, "comment", gone)
+    return len(gone)
 
 
 def put(tx, actor: Actor, item_type: str, row, title: str) -> str:
