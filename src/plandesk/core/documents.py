@@ -475,16 +475,7 @@ def delete_document(db, actor: Actor, document_id: str) -> str:
         conn.execute(
             documents.update().where(documents.c.parent_id == row.id).values(parent_id=row.parent_id)
         )
-        conn.execute(documents.delete().where(documents.c.id == row.id))
-        search.remove(conn, "document", [row.id])
-        audit.record(
-            tx,
-            actor,
-            "document.delete",
-            project_id=row.project_id,
-            target_type="document",
-            target_id=row.id,
-            detail={"title": row.title, "comments_removed": comments_removed},
+        trash.remove(
+            tx, actor, "document", row, trash_id, {"title": row.title, "comments_removed": comments_removed}
         )
-        tx.publish(row.project_id, "document.deleted", id=row.id, trash_id=trash_id)
     return trash_id

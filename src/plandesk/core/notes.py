@@ -172,16 +172,7 @@ def delete_note(db, actor: Actor, note_id: str) -> str:
         row = load(conn, actor, note_id, for_update=True)
         trash_id = trash.put(tx, actor, "note", row, row.title)
         comments_removed = trash.detach(conn, "note", row)
-        conn.execute(notes.delete().where(notes.c.id == row.id))
-        search.remove(conn, "note", [row.id])
-        audit.record(
-            tx,
-            actor,
-            "note.delete",
-            project_id=row.project_id,
-            target_type="note",
-            target_id=row.id,
-            detail={"title": row.title, "comments_removed": comments_removed},
+        trash.remove(
+            tx, actor, "note", row, trash_id, {"title": row.title, "comments_removed": comments_removed}
         )
-        tx.publish(row.project_id, "note.deleted", id=row.id, trash_id=trash_id)
     return trash_id

@@ -362,18 +362,7 @@ def delete_task(db, actor: Actor, task_id: str) -> str:
         trash_id = trash.put(tx, actor, "task", row, row.label)
         revisions.snapshot(tx, actor, "task", to_dict(row, tag_map(tx.conn, [row.id])[row.id]), ["deleted"])
         trash.detach(tx.conn, "task", row)
-        tx.conn.execute(delete(tasks).where(tasks.c.id == row.id))
-        search.remove(tx.conn, "task", [row.id])
-        audit.record(
-            tx,
-            actor,
-            "task.delete",
-            project_id=row.project_id,
-            target_type="task",
-            target_id=row.id,
-            detail={"label": row.label},
-        )
-        tx.publish(row.project_id, "task.deleted", id=row.id, trash_id=trash_id)
+        trash.remove(tx, actor, "task", row, trash_id, {"label": row.label})
     return trash_id
 
 

@@ -86,6 +86,24 @@ def detach(conn, item_type: str, row) -> int:
     return len(gone)
 
 
+def remove(tx, actor: Actor, item_type: str, row, trash_id: str, detail: dict) -> None:
+    """Delete the item itself once put() and detach() are done: its row and search entry, with the audit line
+    (`<type>.delete`) and the live event (`<type>.deleted`, naming the trash item)."""
+    table = ITEM_TABLES[item_type]
+    tx.conn.execute(delete(table).where(table.c.id == row.id))
+    search.remove(tx.conn, item_type, [row.id])
+    audit.record(
+        tx,
+        actor,
+        f"{item_type}.delete",
+        project_id=row.project_id,
+        target_type=item_type,
+        target_id=row.id,
+        detail=detail,
+    )
+    tx.publish(row.project_id, f"{item_type}.deleted", id=row.id, trash_id=trash_id)
+
+
 def put(tx, actor: Actor, item_type: str, row, title: str) -> str:
     """Snapshot `row` and what hangs off it into the trash, in the deleting transaction; call before deleting."""
     conn = tx.conn
