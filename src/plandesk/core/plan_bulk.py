@@ -8,9 +8,6 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
-
 from plandesk.core import graph
 from plandesk.core import tasks as task_core
 from plandesk.core.clock import new_id, now
@@ -19,7 +16,7 @@ from plandesk.core.portability import insert_rows
 from plandesk.core.vocab import DEPENDENCY_LABELS
 from plandesk.db import search
 from plandesk.db.engine import Tx
-from plandesk.db.schema import edges, tags, task_tags, tasks
+from plandesk.db.schema import edges, task_tags, tasks
 
 # Every task row carries the same columns, as COPY and executemany want.
 _TASK_DEFAULTS: dict[str, Any] = {
@@ -69,27 +66,7 @@ def _tag_all(tx: Tx, project_id: str, tagged: list[tuple[str, list[str]]]) -> No
     if not tagged:
         return
     conn = tx.conn
-    names = sorted({n for _tid, ns in tagged for n in ns})
-    existing = dict(
-        conn.execute(
-            select(tags.c.name, tags.c.id).where(tags.c.project_id == project_id, tags.c.name.in_(names))
-        ).all()
-    )
-    missing = [n for n in names if n not in existing]
-    if missing:
-        # As tasks.set_tags: a concurrent writer adding the same tag wins, and we read its id.
-        insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(tags)
-        conn.execute(
-            insert.on_conflict_do_nothing(index_elements=["project_id", "name"]),
-            [{"id": new_id(), "project_id": project_id, "name": n, "created_at": now()} for n in missing],
-        )
-        existing.update(
-            conn.execute(
-                select(tags.c.name, tags.c.id).where(
-                    tags.c.project_id == project_id, tags.c.name.in_(missing)
-                )
-            ).all()
-        )
+    existing = task_core.tag_ids(conn, project_id, sorted({n for _tid, ns in tagged for n in ns}))
     insert_rows(
         conn,
         task_tags,

@@ -135,16 +135,14 @@ def check_goal(conn, project_id: str, goal_id: str | None) -> None:
         raise NotFound("goal", goal_id, field="goal_id")
 
 
-def set_tags(tx: Tx, project_id: str, task_id: str, names: list[str]) -> None:
-    conn = tx.conn
-    existing = (
-        dict(
-            conn.execute(
-                select(tags.c.name, tags.c.id).where(tags.c.project_id == project_id, tags.c.name.in_(names))
-            ).all()
-        )
-        if names
-        else {}
+def tag_ids(conn, project_id: str, names: list[str]) -> dict[str, str]:
+    """The ids of the project's tags with these names, creating the ones that do not exist yet."""
+    if not names:
+        return {}
+    existing = dict(
+        conn.execute(
+            select(tags.c.name, tags.c.id).where(tags.c.project_id == project_id, tags.c.name.in_(names))
+        ).all()
     )
     missing = [name for name in names if name not in existing]
     if missing:
@@ -162,6 +160,12 @@ def set_tags(tx: Tx, project_id: str, task_id: str, names: list[str]) -> None:
                 )
             ).all()
         )
+    return existing
+
+
+def set_tags(tx: Tx, project_id: str, task_id: str, names: list[str]) -> None:
+    conn = tx.conn
+    existing = tag_ids(conn, project_id, names)
     conn.execute(delete(task_tags).where(task_tags.c.task_id == task_id))
     if names:
         conn.execute(task_tags.insert(), [{"task_id": task_id, "tag_id": existing[n]} for n in names])
