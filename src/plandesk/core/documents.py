@@ -150,34 +150,21 @@ def _outgoing(conn, project_id: str, document_id: str) -> list:
 
 
 def _resolve(conn, project_id: str, document_id: str, ids: list[str]) -> list[tuple[str, str]]:
-    task_ids = (
-        set(
-            conn.execute(
-                select(tasks.c.id).where(tasks.c.project_id == project_id, tasks.c.id.in_(ids))
+    """(kind, id) for each id to link to; an id both a task and a document have is taken as the task."""
+    kind_of: dict[str, str] = {}
+    if ids:
+        for kind, table in (("document", documents), ("task", tasks)):  # tasks last: they win
+            found = conn.execute(
+                select(table.c.id).where(table.c.project_id == project_id, table.c.id.in_(ids))
             ).scalars()
-        )
-        if ids
-        else set()
-    )
-    doc_ids = (
-        set(
-            conn.execute(
-                select(documents.c.id).where(documents.c.project_id == project_id, documents.c.id.in_(ids))
-            ).scalars()
-        )
-        if ids
-        else set()
-    )
+            kind_of.update(dict.fromkeys(found, kind))
     out = []
     for ident in ids:
         if ident == document_id:
             raise InvalidArgument("a document cannot link to itself", field="link_to")
-        if ident in task_ids:
-            out.append(("task", ident))
-        elif ident in doc_ids:
-            out.append(("document", ident))
-        else:
+        if ident not in kind_of:
             raise NotFound("task or document", ident, field="link_to")
+        out.append((kind_of[ident], ident))
     return out
 
 
