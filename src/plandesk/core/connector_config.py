@@ -261,26 +261,16 @@ def _databases(
                 and mask_url(old[key]) == url
             ):
                 url = old[key]
-            if (
-                url
-                and engine == "sqlite"
-                and any(_inside(url[len("sqlite:///") :].split("?", 1)[0], p) for p in protected)
-            ):
-                raise InvalidArgument(
-                    f"{where}.{key} must not be Plan Desk's own database", field=f"{where}.{key}"
-                )
+            if url and engine == "sqlite":
+                path = url[len("sqlite:///") :].split("?", 1)[0]
+                # The same file under another name (a symlink, a hard link, /./ or //) is still our own.
+                if any(_inside(path, p) for p in protected) or any(_same_file(path, f) for f in own_files):
+                    raise InvalidArgument(
+                        f"{where}.{key} must not be Plan Desk's own database", field=f"{where}.{key}"
+                    )
             if url and MASK in url:
                 raise InvalidArgument(
                     f"{where}.{key} still holds the password mask; type the password", field=f"{where}.{key}"
-                )
-            if (
-                url
-                and engine == "sqlite"
-                and any(_same_file(url[len("sqlite:///") :].split("?", 1)[0], f) for f in own_files)
-            ):
-                # The same file under another name (a symlink, a hard link, /./ or //) is still our own.
-                raise InvalidArgument(
-                    f"{where}.{key} must not be Plan Desk's own database", field=f"{where}.{key}"
                 )
             entry[key] = url
         out.append(entry)
