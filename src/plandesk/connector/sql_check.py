@@ -22,9 +22,11 @@ READ_STARTS = {
     "postgresql": {"SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN", "SHOW"},
     "mysql": {"SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN", "SHOW", "DESCRIBE", "DESC"},
 }
+# The tool opens and ends the transaction itself; a statement may not.
+TRANSACTION_CONTROL = {"COMMIT", "ROLLBACK", "BEGIN", "START", "SAVEPOINT", "RELEASE"}
 # Words that only a writing or session-changing statement needs. Quoted identifiers are not words, so a
 # column really called "update" still works when quoted.
-WRITE_WORDS = {
+WRITE_WORDS = TRANSACTION_CONTROL | {
     "INSERT",
     "UPDATE",
     "DELETE",
@@ -55,12 +57,6 @@ WRITE_WORDS = {
     "ANALYZE",
     "ANALYSE",
     "CLUSTER",
-    "COMMIT",
-    "ROLLBACK",
-    "BEGIN",
-    "START",
-    "SAVEPOINT",
-    "RELEASE",
     "SET",
     "RESET",
     "LOAD",
@@ -165,7 +161,7 @@ RISKY_PREFIXES = (
     "pg_sequence_",
 )
 # Writes are allowed, but not the statements that reach files or the server beyond the database's data.
-WRITE_REFUSED = {
+WRITE_REFUSED = TRANSACTION_CONTROL | {
     "OUTFILE",
     "DUMPFILE",
     "COPY",
@@ -176,12 +172,6 @@ WRITE_REFUSED = {
     "UNINSTALL",
     "SHUTDOWN",
     "KILL",
-    "COMMIT",
-    "ROLLBACK",
-    "BEGIN",
-    "START",
-    "SAVEPOINT",
-    "RELEASE",
     "LOCK",
     "UNLOCK",
     "VACUUM",
