@@ -240,27 +240,19 @@ def links_of(conn, project_id: str, document_id: str) -> dict:
     titles = _titles(
         conn, [(e.to_type, e.to_id) for e in out_rows] + [(e.from_type, e.from_id) for e in in_rows]
     )
+
+    def other_end(e, kind: str, ident: str) -> dict:
+        return {
+            "type": kind,
+            "id": ident,
+            "title": titles.get((kind, ident)),
+            "label": e.label,
+            "edge_id": e.id,
+        }
+
     return {
-        "links": [
-            {
-                "type": e.to_type,
-                "id": e.to_id,
-                "title": titles.get((e.to_type, e.to_id)),
-                "label": e.label,
-                "edge_id": e.id,
-            }
-            for e in out_rows
-        ],
-        "backlinks": [
-            {
-                "type": e.from_type,
-                "id": e.from_id,
-                "title": titles.get((e.from_type, e.from_id)),
-                "label": e.label,
-                "edge_id": e.id,
-            }
-            for e in in_rows
-        ],
+        "links": [other_end(e, e.to_type, e.to_id) for e in out_rows],
+        "backlinks": [other_end(e, e.from_type, e.from_id) for e in in_rows],
     }
 
 
