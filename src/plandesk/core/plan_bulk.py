@@ -3,12 +3,11 @@ statements (executemany, COPY on PostgreSQL) instead of seven statements per tas
 
 from __future__ import annotations
 
-from collections import deque
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from plandesk.core import graph
+from plandesk.core import dependencies, graph
 from plandesk.core import tasks as task_core
 from plandesk.core.clock import new_id, now
 from plandesk.core.errors import Conflict
@@ -84,7 +83,7 @@ def check_no_cycle(
         if spec["label"] not in DEPENDENCY_LABELS:
             continue
         prereq, dependent = graph.orient(spec["label"], spec["from_id"], spec["to_id"])
-        path = _path(pre, start=prereq, goal=dependent)
+        path = dependencies.path_in(pre, start=prereq, goal=dependent)
         if path is not None:
             unknown = [p for p in path if p not in labels]
             if unknown:
@@ -97,26 +96,6 @@ def check_no_cycle(
                 index=i,
             )
         pre.setdefault(dependent, set()).add(prereq)
-    return None
-
-
-def _path(pre: dict[str, set[str]], *, start: str, goal: str) -> list[str] | None:
-    """goal … start when goal is already (transitively) a prerequisite of start, else None."""
-    parent: dict[str, str | None] = {start: None}
-    queue = deque([start])
-    while queue:
-        node = queue.popleft()
-        if node == goal:
-            out = []
-            walk: str | None = node
-            while walk is not None:
-                out.append(walk)
-                walk = parent[walk]
-            return out
-        for p in pre.get(node, ()):
-            if p not in parent:
-                parent[p] = node
-                queue.append(p)
     return None
 
 
