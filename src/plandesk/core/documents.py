@@ -95,14 +95,9 @@ def clean(data: dict, *, creating: bool) -> dict:
 
 
 def load(conn, actor: Actor, document_id: str, *, for_update: bool = False, field: str = "document_id"):
-    document_id = fields.ident(field, document_id)
-    q = select(documents).where(documents.c.id == document_id)
-    if for_update and conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    row = conn.execute(q).first()
-    if row is None or not actor.sees(row.project_id):
-        raise NotFound("document", document_id)
-    return row
+    return projects.load_item(
+        conn, actor, documents, document_id, what="document", field=field, for_update=for_update
+    )
 
 
 def check_folder(conn, project_id: str, folder_id: str | None, *, field: str = "folder_id") -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from plandesk.core import audit, fields, projects
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
-from plandesk.core.errors import Conflict, InvalidArgument, NotFound
+from plandesk.core.errors import Conflict, InvalidArgument
 from plandesk.core.paging import Page, page
 from plandesk.core.vocab import MAX_BODY, MAX_LABEL
 from plandesk.db import search
@@ -56,14 +56,9 @@ def _clean(data: dict, *, creating: bool) -> dict:
 
 
 def load(conn, actor: Actor, note_id: str, *, for_update: bool = False):
-    note_id = fields.ident("note_id", note_id)
-    q = select(notes).where(notes.c.id == note_id)
-    if for_update and conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    row = conn.execute(q).first()
-    if row is None or not actor.sees(row.project_id):
-        raise NotFound("note", note_id)
-    return row
+    return projects.load_item(
+        conn, actor, notes, note_id, what="note", field="note_id", for_update=for_update
+    )
 
 
 def _fetch(conn, note_id: str):

@@ -64,6 +64,19 @@ def load(conn, actor: Actor, project_id: str):
 _LOAD = select(projects).where(projects.c.id == bindparam("project_id"))  # built once: every write loads one
 
 
+def load_item(conn, actor: Actor, table, item_id: str, *, what: str, field: str, for_update: bool = False):
+    """A row of a table whose rows belong to a project (tasks, documents, notes, goals, runs, trash items),
+    if the actor sees that project; else NotFound(what). `for_update` locks it on PostgreSQL."""
+    item_id = fields.ident(field, item_id)
+    q = select(table).where(table.c.id == item_id)
+    if for_update and conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    row = conn.execute(q).first()
+    if row is None or not actor.sees(row.project_id):
+        raise NotFound(what, item_id)
+    return row
+
+
 def insert(tx: Tx, actor: Actor, data: dict) -> dict:
     values = _clean(data, creating=True)
     ts = now()

@@ -114,14 +114,9 @@ def clean(data: dict, *, creating: bool) -> dict:
 
 
 def load(conn, actor: Actor, task_id: str, *, for_update: bool = False):
-    task_id = fields.ident("task_id", task_id)
-    q = select(tasks).where(tasks.c.id == task_id)
-    if for_update and conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    row = conn.execute(q).first()
-    if row is None or not actor.sees(row.project_id):
-        raise NotFound("task", task_id)
-    return row
+    return projects.load_item(
+        conn, actor, tasks, task_id, what="task", field="task_id", for_update=for_update
+    )
 
 
 def check_goal(conn, project_id: str, goal_id: str | None) -> None:

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, and_, delete, func, insert, or_, select, update
 
-from plandesk.core import audit, fields, projects
+from plandesk.core import audit, projects
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
-from plandesk.core.errors import Conflict, Forbidden, InvalidArgument, NotFound
+from plandesk.core.errors import Conflict, Forbidden, InvalidArgument
 from plandesk.core.vocab import EDGE_ENDPOINT_TYPES
 from plandesk.db import search
 from plandesk.db.schema import (
@@ -188,14 +188,9 @@ def _require_person(actor: Actor, what: str) -> None:
 
 
 def _load(conn, actor: Actor, trash_id: str, *, for_update: bool = False):
-    trash_id = fields.ident("trash_id", trash_id)
-    q = select(trash_items).where(trash_items.c.id == trash_id)
-    if for_update and conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    row = conn.execute(q).first()
-    if row is None or not actor.sees(row.project_id):
-        raise NotFound("trash item", trash_id)
-    return row
+    return projects.load_item(
+        conn, actor, trash_items, trash_id, what="trash item", field="trash_id", for_update=for_update
+    )
 
 
 def _exists(conn, table, item_id: str) -> bool:
