@@ -383,17 +383,9 @@ def apply_update(
     if not changed:
         return _full(conn, row)
     revisions.snapshot(tx, actor, "document", {**to_dict(row), "link_to": current_links}, changed)
-    result = conn.execute(
-        documents.update()
-        .where(documents.c.id == row.id, documents.c.version == row.version)
-        .values(
-            **{k: values[k] for k in changed if k != "link_to"}, version=row.version + 1, updated_at=now()
-        )
+    projects.update_item(
+        conn, documents, row, {k: values[k] for k in changed if k != "link_to"}, what="document"
     )
-    if result.rowcount != 1:
-        raise Conflict(
-            "document was changed by someone else at the same moment; re-read it and retry", field="version"
-        )
     if "link_to" in changed:
         set_links(tx, actor, row.project_id, row.id, link_to)
     if "title" in changed or "body" in changed:

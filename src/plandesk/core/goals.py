@@ -211,15 +211,7 @@ def _write(tx: Tx, actor: Actor, row, values: dict, action: str, *, changed: lis
     changed = changed if changed is not None else sorted(k for k, v in values.items() if getattr(row, k) != v)
     if not changed:
         return _detail(conn, row)
-    result = conn.execute(
-        goals.update()
-        .where(goals.c.id == row.id, goals.c.version == row.version)
-        .values(**{k: values[k] for k in changed}, version=row.version + 1, updated_at=now())
-    )
-    if result.rowcount != 1:
-        raise Conflict(
-            "goal was changed by someone else at the same moment; re-read it and retry", field="version"
-        )
+    projects.update_item(conn, goals, row, {k: values[k] for k in changed}, what="goal")
     audit.record(
         tx,
         actor,

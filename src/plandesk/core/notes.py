@@ -7,7 +7,7 @@ from sqlalchemy import select
 from plandesk.core import audit, fields, projects
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
-from plandesk.core.errors import Conflict, InvalidArgument
+from plandesk.core.errors import InvalidArgument
 from plandesk.core.paging import Page, page
 from plandesk.core.vocab import MAX_BODY, MAX_LABEL
 from plandesk.db import search
@@ -104,15 +104,7 @@ def update_note(db, actor: Actor, note_id: str, data: dict) -> dict:
         changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
         if not changed:
             return to_dict(row)
-        result = conn.execute(
-            notes.update()
-            .where(notes.c.id == row.id, notes.c.version == row.version)
-            .values(**{k: values[k] for k in changed}, version=row.version + 1, updated_at=now())
-        )
-        if result.rowcount != 1:
-            raise Conflict(
-                "note was changed by someone else at the same moment; re-read it and retry", field="version"
-            )
+        projects.update_item(conn, notes, row, {k: values[k] for k in changed}, what="note")
         search.index(
             conn, "note", row.id, row.project_id, values.get("title", row.title), values.get("body", row.body)
         )

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from plandesk.core import audit, fields, projects, revisions
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
-from plandesk.core.errors import Conflict, InvalidArgument, NotFound
+from plandesk.core.errors import InvalidArgument, NotFound
 from plandesk.core.paging import Page, page
 from plandesk.core.vocab import MAX_BODY, MAX_LABEL, PRIORITIES, TASK_KINDS, TASK_STATUSES
 from plandesk.db import search
@@ -306,15 +306,7 @@ def apply_update(
     before = to_dict(row, before_tags)
     revisions.snapshot(tx, actor, "task", before, changed)
     upd = {k: values[k] for k in changed if k != "tags"}
-    result = conn.execute(
-        tasks.update()
-        .where(tasks.c.id == row.id, tasks.c.version == row.version)
-        .values(**upd, **extra, version=row.version + 1, updated_at=now())
-    )
-    if result.rowcount != 1:
-        raise Conflict(
-            "task was changed by someone else at the same moment; re-read it and retry", field="version"
-        )
+    projects.update_item(conn, tasks, row, {**upd, **extra}, what="task")
     if new_tags is not None and "tags" in changed:
         set_tags(tx, row.project_id, row.id, new_tags)
     if "label" in changed or "description" in changed:
