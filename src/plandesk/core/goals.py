@@ -8,7 +8,7 @@ from plandesk.core import audit, fields, graph, projects
 from plandesk.core import tasks as task_core
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
-from plandesk.core.errors import Conflict, InvalidArgument, NotFound
+from plandesk.core.errors import Conflict, InvalidArgument
 from plandesk.core.paging import Page, page
 from plandesk.core.vocab import MAX_LABEL, MAX_NAME, TASK_STATUSES, VERIFICATION_SURFACES
 from plandesk.db.engine import Tx
@@ -134,14 +134,9 @@ def _clean(data: dict, *, creating: bool, previous_surface: dict | None = None) 
 
 
 def load(conn, actor: Actor, goal_id: str, *, for_update: bool = False):
-    goal_id = fields.ident("goal_id", goal_id)
-    q = select(goals).where(goals.c.id == goal_id)
-    if for_update and conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    row = conn.execute(q).first()
-    if row is None or not actor.sees(row.project_id):
-        raise NotFound("goal", goal_id)
-    return row
+    return projects.load_item(
+        conn, actor, goals, goal_id, what="goal", field="goal_id", for_update=for_update
+    )
 
 
 def _check_name(conn, project_id: str, name: str | None, goal_id: str | None) -> None:
@@ -216,15 +211,7 @@ def _write(tx: Tx, actor: Actor, row, values: dict, action: str, *, changed: lis
     changed = changed if changed is not None else sorted(k for k, v in values.items() if getattr(row, k) != v)
     if not changed:
         return _detail(conn, row)
-    result = conn.execute(
-        goals.update()
-        .where(goals.c.id == row.id, goals.c.version == row.version)
-        .values(**{k: values[k] for k in changed}, version=row.version + 1, updated_at=now())
-    )
-    if result.rowcount != 1:
-        raise Conflict(
-            "goal was changed by someone else at the same moment; re-read it and retry", field="version"
-        )
+    projects.update_item(conn, goals, row, {k: values[k] for k in changed}, what="goal")
     audit.record(
         tx,
         actor,

@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, and_, delete, func, insert, or_, select, update
 
-from plandesk.core import audit, fields, projects
+from plandesk.core import audit, projects
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
-from plandesk.core.errors import Conflict, Forbidden, InvalidArgument, NotFound
+from plandesk.core.errors import Conflict, Forbidden, InvalidArgument
+from plandesk.core.vocab import EDGE_ENDPOINT_TYPES
 from plandesk.db import search
 from plandesk.db.schema import (
     comments,
@@ -68,6 +69,40 @@ def _touching(table_type: str, item_id: str, project_id: str):
             and_(edges.c.to_type == table_type, edges.c.to_id == item_id),
         ),
     )
+
+
+def detach(conn, item_type: str, row) -> int:
+    """Delete what hangs off `row` and was snapshotted by put(): its links and its comments (with their search
+    entries), so the item itself can be deleted next. Returns how many comments went."""
+    if item_type in EDGE_ENDPOINT_TYPES:
+        conn.execute(delete(edges).where(_touching(item_type, row.id, row.project_id)))
+    gone = list(
+        conn.execute(
+            select(comments.c.id).where(comments.c.target_type == item_type, comments.c.target_id == row.id)
+        ).scalars()
+    )
+    if gone:
+        conn.execute(delete(comments).where(comments.c.id.in_(gone)))
+        search.remove(conn, "comment", gone)
+    return len(gone)
+
+
+def remove(tx, actor: Actor, item_type: str, row, trash_id: str, detail: dict) -> None:
+    """Delete the item itself once put() and detach() are done: its row and search entry, with the audit line
+    (`<type>.delete`) and the live event (`<type>.deleted`, naming the trash item)."""
+    table = ITEM_TABLES[item_type]
+    tx.conn.execute(delete(table).where(table.c.id == row.id))
+    search.remove(tx.conn, item_type, [row.id])
+    audit.record(
+        tx,
+        actor,
+        f"{item_type}.delete",
+        project_id=row.project_id,
+        target_type=item_type,
+        target_id=row.id,
+        detail=detail,
+    )
+    tx.publish(row.project_id, f"{item_type}.deleted", id=row.id, trash_id=trash_id)
 
 
 def put(tx, actor: Actor, item_type: str, row, title: str) -> str:
@@ -162,14 +197,9 @@ def _require_person(actor: Actor, what: str) -> None:
 
 
 def _load(conn, actor: Actor, trash_id: str, *, for_update: bool = False):
-    trash_id = fields.ident("trash_id", trash_id)
-    q = select(trash_items).where(trash_items.c.id == trash_id)
-    if for_update and conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    row = conn.execute(q).first()
-    if row is None or not actor.sees(row.project_id):
-        raise NotFound("trash item", trash_id)
-    return row
+    return projects.load_item(
+        conn, actor, trash_items, trash_id, what="trash item", field="trash_id", for_update=for_update
+    )
 
 
 def _exists(conn, table, item_id: str) -> bool:

@@ -71,15 +71,20 @@ def to_dict(row) -> dict:
     }
 
 
+def _first_owner(conn):
+    """The workspace's earliest owner still in it (the local owner on a loopback workspace), or None."""
+    return conn.execute(
+        select(users)
+        .where(users.c.role == "owner", users.c.removed_at.is_(None))
+        .order_by(users.c.created_at)
+        .limit(1)
+    ).first()
+
+
 def ensure_local_owner(db) -> dict:
     """init creates one owner so that a fresh workspace works with no sign-in on loopback."""
     with db.write() as tx:
-        row = tx.conn.execute(
-            select(users)
-            .where(users.c.role == "owner", users.c.removed_at.is_(None))
-            .order_by(users.c.created_at)
-            .limit(1)
-        ).first()
+        row = _first_owner(tx.conn)
         if row is None:
             uid = new_id()
             ts = now()
@@ -94,12 +99,7 @@ def ensure_local_owner(db) -> dict:
 
 def local_owner_actor(db) -> Actor:
     with db.read() as conn:
-        row = conn.execute(
-            select(users)
-            .where(users.c.role == "owner", users.c.removed_at.is_(None))
-            .order_by(users.c.created_at)
-            .limit(1)
-        ).first()
+        row = _first_owner(conn)
     if row is None:
         owner = ensure_local_owner(db)
         return Actor(user_id=owner["id"], name=owner["name"], role="owner")
