@@ -14,13 +14,10 @@ from plandesk.connector.database import (
     collect,
     scrub,
 )
+from plandesk.core.own_database import IDENTITY_SQL
 
 # The cluster's identity (shared by its replicas) and the database's oid in it: the same database however the URL
 # spells host, port, user or options.
-IDENTITY_SQL = (
-    "SELECT (SELECT system_identifier FROM pg_control_system()), "
-    "(SELECT oid FROM pg_database WHERE datname = current_database())"
-)
 FILE_ROLES = ("pg_read_server_files", "pg_write_server_files", "pg_execute_server_program")
 _ACCOUNT_SQL = """
 SELECT r.rolname, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolreplication,
@@ -118,23 +115,6 @@ def _vet(conn, *, write: bool, own) -> str:
         if ("postgresql", int(ident[0]), int(ident[1])) == own:
             raise OwnDatabase()
     return f"account {row[0]}: no superuser, file or program rights" + ("" if write else ", no write grants")
-
-
-def identity(url: str) -> tuple | None:
-    """("postgresql", cluster, oid) of the database this URL reaches, or None when it cannot be reached or read."""
-    import psycopg
-
-    try:
-        conn = _connect(url, write=False, timeout_ms=5000)
-    except QueryFailed:
-        return None
-    try:
-        ident = conn.execute(IDENTITY_SQL).fetchone()
-    except psycopg.Error:
-        return None
-    finally:
-        conn.close()
-    return ("postgresql", int(ident[0]), int(ident[1])) if ident and None not in ident else None
 
 
 def vet(url: str, *, write: bool, own=None) -> str:

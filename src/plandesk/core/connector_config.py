@@ -322,7 +322,7 @@ def _refuse_own_postgresql(db, config: dict, checked: set[str]) -> set[str]:
     be reached now is let through: every connection the connector makes checks again. Answers the URLs probed."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from plandesk.connector import database
+    from plandesk.core import own_database
 
     todo = {
         (i, key): d[key]
@@ -333,10 +333,13 @@ def _refuse_own_postgresql(db, config: dict, checked: set[str]) -> set[str]:
     }
     if not todo:
         return checked
-    own = database.workspace_identity(db)
+    own = own_database.workspace_identity(db)
     with ThreadPoolExecutor(max_workers=min(8, len(todo))) as pool:
         found = dict(
-            zip(todo, pool.map(lambda url: database.is_own_database("postgresql", url, own), todo.values()))
+            zip(
+                todo,
+                pool.map(lambda url: own_database.is_own_database("postgresql", url, own), todo.values()),
+            )
         )
     for (i, key), is_own in found.items():
         if is_own:
