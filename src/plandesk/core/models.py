@@ -691,4 +691,5 @@ CLIENT_TYPES: tuple[type[BaseModel], ...] = (
     Token,
     Share,
     Problem,
+    ClaimRefusal,
 )

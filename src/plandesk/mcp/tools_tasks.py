@@ -41,17 +41,7 @@ _CLAIM_REASONS = [
     "no_active_goal",
     "contention",
 ]
-_CLAIM = {
-    "type": "object",
-    "properties": {
-        "claimed": {"type": "boolean"},
-        "task": {"anyOf": [shapes.TASK, {"type": "null"}]},
-        "lease_expires_at": s.STRING_OR_NULL,
-        "reason": {"type": "string"},
-        "message": {"type": "string"},
-    },
-    "required": ["claimed"],
-}
+_CLAIM = shapes.CLAIM
 
 
 @TOOLS.tool(
@@ -162,16 +152,7 @@ def claim_next_task(call: ToolCall, a: dict) -> dict:
         "verbose": s.VERBOSE,
     },
     required=["project_id"],
-    output={
-        "type": "object",
-        "properties": {
-            "next_task": {"anyOf": [shapes.TASK, {"type": "null"}]},
-            "blocked": {"type": "array"},
-            "ready_count": {"type": "integer"},
-            "reason": {"type": "string"},
-        },
-        "required": ["next_task"],
-    },
+    output=shapes.NEXT_TASK,
 )
 def get_next_task(call: ToolCall, a: dict) -> dict:
     return graph.get_next_task(
