@@ -610,6 +610,14 @@ class McpSettings(Model):
     updated_at: Timestamp | None
 
 
+class OAuthSettings(Model):
+    registration_open: bool
+    redirect_hosts: list[str]
+    updated_at: Timestamp | None = Field(
+        default=None, description="Changing them: when, or null if unchanged."
+    )
+
+
 class ConnectorConfig(Model):
     project_id: str
     enabled: bool
