@@ -174,6 +174,12 @@ def document_problems(app: FastAPI) -> None:
             for operation in item.values():
                 responses = operation.setdefault("responses", {})
                 responses.pop("422", None)  # validation errors are answered 400 by _validation above
+                for status, response in responses.items():
+                    content = response.get("content", {})
+                    if (
+                        status.startswith("4") and "application/json" in content
+                    ):  # a route's own problem model
+                        content["application/problem+json"] = content.pop("application/json")
                 for status, description in COMMON_PROBLEMS.items():
                     responses.setdefault(status, {"description": description, "content": problem_body})
         for unused in ("HTTPValidationError", "ValidationError"):

@@ -179,7 +179,7 @@ class BlockedTask(TypedDict):
 
 class GoalRef(TypedDict):
     id: str
-    name: str
+    name: str | None
 
 
 class NextTask(TypedDict):
@@ -302,7 +302,7 @@ class Comment(TypedDict):
 class Goal(TypedDict):
     id: str
     project_id: str
-    name: str
+    name: str | None
     objective: str | None
     status: GoalStatus
     verification_surface: dict[str, Any] | None

@@ -13,9 +13,9 @@ Timestamps are ISO 8601 strings in UTC, as the core writes them.
 
 from __future__ import annotations
 
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from plandesk.core import vocab
 
@@ -34,6 +34,20 @@ RevisionTarget = Literal[vocab.REVISION_TARGETS]  # type: ignore[valid-type]
 Role = Literal[vocab.ROLES]  # type: ignore[valid-type]
 Toolset = Literal[vocab.TOOLSETS]  # type: ignore[valid-type]
 Operation = Literal[vocab.CONNECTOR_OPERATIONS]  # type: ignore[valid-type]
+
+# The limits the core checks, as types: REST request bodies (api/models.py) use these, MCP input schemas the
+# same vocab constants, so a limit is written once.
+Label = Annotated[str, StringConstraints(min_length=1, max_length=vocab.MAX_LABEL)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=vocab.MAX_NAME)]
+LongText = Annotated[str, StringConstraints(max_length=vocab.MAX_BODY)]
+ShortText = Annotated[str, StringConstraints(max_length=vocab.MAX_REASON)]  # reasons, paths, URLs
+AgentRef = Annotated[str, StringConstraints(min_length=1, max_length=vocab.MAX_AGENT_REF)]
+PersonRef = Annotated[str, StringConstraints(max_length=vocab.MAX_AGENT_REF)]
+DateText = Annotated[str, StringConstraints(max_length=vocab.MAX_COMMIT_REF)]
+TagNames = Annotated[list[str], Field(max_length=vocab.MAX_TAGS)]
+CommitRefs = Annotated[list[str], Field(max_length=vocab.MAX_TAGS)]
+LeaseSeconds = Annotated[int, Field(ge=10, le=vocab.MAX_LEASE_SECONDS)]
+Version = Annotated[int, Field(ge=1)]
 
 Timestamp = str  # ISO 8601, UTC, e.g. 2026-12-04T21:26:42.288523Z
 Json = dict[str, Any]
@@ -137,7 +151,7 @@ class BlockedTask(Model):
 
 class GoalRef(Model):
     id: str
-    name: str
+    name: str | None
 
 
 class NextTask(Model):
@@ -322,7 +336,7 @@ class Comment(Model):
 class Goal(Model):
     id: str
     project_id: str
-    name: str
+    name: str | None
     objective: str | None
     status: GoalStatus
     verification_surface: Json | None
