@@ -88,3 +88,11 @@ def test_a_token_answer_never_describes_the_secret_hash(openapi):
     schemas = openapi["components"]["schemas"]
     for name in ("Token", "NewToken"):
         assert not [p for p in schemas[name]["properties"] if "hash" in p]
+
+
+def test_every_problem_answer_is_described_by_the_core_problem_model(openapi):
+    from plandesk.core.models import Problem
+
+    assert openapi["components"]["schemas"]["Problem"] == Problem.model_json_schema()
+    claim = openapi["paths"]["/api/v1/tasks/{task_id}/claim"]["post"]["responses"]["409"]["content"]
+    assert claim["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/ClaimRefusal"}

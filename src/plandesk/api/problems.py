@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from plandesk.core.errors import PlanDeskError
+from plandesk.core.models import Problem
 
 log = logging.getLogger("plandesk.api")
 
@@ -146,18 +147,7 @@ COMMON_PROBLEMS = {
     "413": "Body too large",
     "429": "Rate limited: retry after Retry-After seconds",
 }
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "required": ["type", "status", "code", "message"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "code": {"type": "string"},
-        "message": {"type": "string"},
-        "field": {"type": ["string", "null"]},
-    },
-}
+PROBLEM_SCHEMA = Problem.model_json_schema()  # core/models.py: the one description of the body
 
 
 def document_problems(app: FastAPI) -> None:
