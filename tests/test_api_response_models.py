@@ -181,12 +181,15 @@ def test_the_main_routes_answer_what_their_models_declare(walk):
     walk("GET", "/settings/sandbox")
     walk("GET", "/settings/mcp")
     walk("GET", "/settings/oauth")
+    walk("GET", "/settings/tasks")
     walk("GET", "/projects/{pid}/connector", pid=pid)
     walk("POST", "/goals/{gid}/pause", gid=g["id"])
     walk("POST", "/goals/{gid}/resume", gid=g["id"])
     trash_id = walk.api.delete(f"{PREFIX}/tasks/{b['id']}").headers["X-Trash-Item"]
+    goal_trash = walk.api.delete(f"{PREFIX}/goals/{g['id']}").headers["X-Trash-Item"]
     walk("GET", "/projects/{pid}/trash", pid=pid)
     walk("POST", "/trash/{trash_id}/restore", trash_id=trash_id)
+    walk("POST", "/trash/{trash_id}/restore", trash_id=goal_trash)
     walk("POST", "/projects/{pid}/trash/purge", pid=pid)
     assert walk.problems == []
     assert len(walk.checked) > 70

@@ -312,6 +312,49 @@ def update_goal(db, actor: Actor, goal_id: str, data: dict) -> dict:
         return _write(tx, actor, row, values, "goal.update")
 
 
+def delete_goal(db, actor: Actor, goal_id: str) -> str:
+    """Delete a goal into the trash (core/trash.py); returns the trash item's id. Its tasks stay and lose the
+    goal (restoring gives it back to those that have none meanwhile); a current goal stops being current."""
+    from plandesk.core import trash
+
+    actor.require_write("deleting a goal")
+    with db.write() as tx:
+        conn = tx.conn
+        row = load(conn, actor, goal_id, for_update=True)
+        trash_id = trash.put(tx, actor, "goal", row, row.name or row.objective)
+        released = list(conn.execute(select(tasks.c.id).where(tasks.c.goal_id == row.id)).scalars())
+        if released:
+            conn.execute(
+                tasks.update()
+                .where(tasks.c.goal_id == row.id)
+                .values(goal_id=None, version=tasks.c.version + 1, updated_at=now())
+            )
+        prow = conn.execute(select(project_table).where(project_table.c.id == row.project_id)).one()
+        if prow.current_goal_id == row.id:
+            conn.execute(
+                project_table.update()
+                .where(project_table.c.id == prow.id)
+                .values(current_goal_id=None, version=prow.version + 1, updated_at=now())
+            )
+            tx.publish(prow.id, "project.updated", id=prow.id, changed=["current_goal_id"])
+        conn.execute(goals.delete().where(goals.c.id == row.id))
+        audit.record(
+            tx,
+            actor,
+            "goal.delete",
+            project_id=row.project_id,
+            target_type="goal",
+            target_id=row.id,
+            detail={
+                "title": row.name or row.objective[:200],
+                "name": row.name,
+                "tasks_released": len(released),
+            },
+        )
+        tx.publish(row.project_id, "goal.deleted", id=row.id, trash_id=trash_id)
+    return trash_id
+
+
 def _set_current(tx: Tx, actor: Actor, row) -> None:
     prow = tx.conn.execute(select(project_table).where(project_table.c.id == row.project_id)).one()
     if prow.current_goal_id != row.id:

@@ -624,6 +624,11 @@ class McpSettings(Model):
     updated_at: Timestamp | None
 
 
+class TaskRules(Model):
+    refuse_blocked_moves: bool
+    updated_at: Timestamp | None
+
+
 class OAuthSettings(Model):
     registration_open: bool
     redirect_hosts: list[str]

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from plandesk.core import audit, fields, projects, revisions, vocab
+from plandesk.core import audit, fields, projects, revisions, task_rules, vocab
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import Conflict, InvalidArgument, NotFound
@@ -307,6 +307,8 @@ def apply_update(
     if "goal_id" in values:
         check_goal(conn, row.project_id, values["goal_id"])
     changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
+    if "status" in changed:
+        task_rules.check_move(conn, row, values["status"])
     if new_tags is not None and new_tags != before_tags:
         changed.append("tags")
     extra = dict(extra or {})
