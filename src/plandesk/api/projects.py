@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from plandesk.api.bodies import describes, returns
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
 from plandesk.api.lists import whole
 from plandesk.api.models import EdgeIn, ProjectIn, ProjectPatch, TaskIn
@@ -84,7 +84,7 @@ def list_tags(project_id: str, actor: ActorDep, db=Depends(db_of)):
     return whole(tasks.list_tags(db, actor, project_id))
 
 
-@router.get("/projects/{project_id}/next-task", **describes(m.NextTask))
+@router.get("/projects/{project_id}/next-task", **returns(m.NextTask))
 def next_task(
     project_id: str,
     actor: ActorDep,

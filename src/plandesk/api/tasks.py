@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
-from plandesk.api.bodies import describes, returns
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import ClaimIn, ReleaseIn, TaskPatch
 from plandesk.core import graph, tasks
@@ -19,7 +19,7 @@ router = APIRouter(tags=["tasks"])
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
-@router.get("/tasks/{task_id}", **describes(m.Task))
+@router.get("/tasks/{task_id}", **returns(m.Task))
 def get_task(task_id: str, actor: ActorDep, db=Depends(db_of)):
     return tasks.get_task(db, actor, task_id)
 
@@ -38,9 +38,9 @@ def delete_task(task_id: str, actor: ActorDep, db=Depends(db_of)):
 @router.post(
     "/tasks/{task_id}/claim",
     responses={
-        200: {"model": m.Claim},
         409: {"model": m.ClaimRefusal, "description": "someone else holds the task, or it is not ready"},
     },
+    **returns(m.Claim),
 )
 def claim_task(task_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of)):
     try:
@@ -51,17 +51,17 @@ def claim_task(task_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of)):
         return JSONResponse(body_, status_code=409, media_type="application/problem+json")
 
 
-@router.post("/tasks/{task_id}/renew", **describes(m.Renewal))
+@router.post("/tasks/{task_id}/renew", **returns(m.Renewal))
 def renew_claim(task_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of)):
     return graph.renew_claim(db, actor, task_id, body.agent_ref, lease_seconds=body.lease_seconds)
 
 
-@router.post("/tasks/{task_id}/release", **describes(m.Release))
+@router.post("/tasks/{task_id}/release", **returns(m.Release))
 def release_task(task_id: str, body: ReleaseIn, actor: ActorDep, db=Depends(db_of)):
     return graph.release_task(db, actor, task_id, body.agent_ref, reason=body.reason)
 
 
-@router.post("/projects/{project_id}/claim-next", **describes(m.Claim))
+@router.post("/projects/{project_id}/claim-next", **returns(m.Claim))
 def claim_next(
     project_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of), goal_id: str | None = None
 ):
