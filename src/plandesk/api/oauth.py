@@ -43,7 +43,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
+from plandesk.core import models as m
 from plandesk.core import oauth, oauth_rules, rate_limit
 from plandesk.core.actors import Actor
 from plandesk.core.errors import Forbidden, RateLimited
@@ -421,11 +423,11 @@ class OAuthSettingsIn(BaseModel):
     redirect_hosts: list[str] | None = None
 
 
-@settings_router.get("/settings/oauth")
+@settings_router.get("/settings/oauth", **returns(m.OAuthSettings))
 def get_oauth_settings(actor: ActorDep, db=Depends(db_of)) -> dict:
     return oauth_rules.get_oauth_settings(db, actor)
 
 
-@settings_router.put("/settings/oauth")
+@settings_router.put("/settings/oauth", **returns(m.OAuthSettings))
 def put_oauth_settings(body: OAuthSettingsIn, actor: ActorDep, db=Depends(db_of)) -> dict:
     return oauth_rules.set_oauth_settings(db, actor, body.model_dump(exclude_unset=True))

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import Field
 
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import Strict
+from plandesk.core import models as m
 from plandesk.core import task_rules
 from plandesk.core.actors import Actor
 
@@ -24,11 +26,11 @@ class TaskRulesIn(Strict):
     )
 
 
-@router.get("/settings/tasks")
+@router.get("/settings/tasks", **returns(m.TaskRules))
 def get_task_rules(actor: ActorDep, db=Depends(db_of)) -> dict:
     return task_rules.get_task_rules(db, actor)
 
 
-@router.put("/settings/tasks")
+@router.put("/settings/tasks", **returns(m.TaskRules))
 def put_task_rules(body: TaskRulesIn, actor: ActorDep, db=Depends(db_of)) -> dict:
     return task_rules.set_task_rules(db, actor, body.data())

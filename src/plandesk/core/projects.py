@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
-from plandesk.core import audit, fields
+from plandesk.core import audit, fields, vocab
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
 from plandesk.core.errors import Conflict, InvalidArgument, NotFound
@@ -42,7 +42,7 @@ def _clean(data: dict, *, creating: bool) -> dict:
         out["description"] = fields.text("description", data["description"], max_len=MAX_BODY) or ""
     for key in ("repo_path", "repo_url"):
         if key in data:
-            out[key] = fields.text(key, data[key], max_len=2000)
+            out[key] = fields.text(key, data[key], max_len=vocab.MAX_REASON)
     if "current_goal_id" in data:
         out["current_goal_id"] = fields.ident("current_goal_id", data["current_goal_id"], required=False)
     if "canvas_layout" in data:

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from plandesk.core import audit, fields, projects, revisions, task_rules
+from plandesk.core import audit, fields, projects, revisions, task_rules, vocab
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import InvalidArgument, NotFound
@@ -93,15 +93,25 @@ def clean(data: dict, *, creating: bool) -> dict:
     if "description" in data:
         out["description"] = fields.text("description", data["description"], max_len=MAX_BODY) or ""
     if "assignee" in data:
-        out["assignee"] = fields.text("assignee", data["assignee"], max_len=200)
+        out["assignee"] = fields.text("assignee", data["assignee"], max_len=vocab.MAX_AGENT_REF)
     if "due_date" in data:
         out["due_date"] = fields.iso_date("due_date", data["due_date"])
     if "tags" in data:
-        out["tags"] = fields.string_list("tags", data["tags"], max_items=50, max_len=63, pattern=TAG) or []
+        out["tags"] = (
+            fields.string_list(
+                "tags", data["tags"], max_items=vocab.MAX_TAGS, max_len=vocab.MAX_TAG, pattern=TAG
+            )
+            or []
+        )
     if "commit_refs" in data:
         out["commit_refs"] = (
             fields.string_list(
-                "commit_refs", data["commit_refs"], max_items=50, max_len=40, pattern=SHA, lower=True
+                "commit_refs",
+                data["commit_refs"],
+                max_items=vocab.MAX_TAGS,
+                max_len=vocab.MAX_COMMIT_REF,
+                pattern=SHA,
+                lower=True,
             )
             or []
         )
