@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import time
 from contextvars import ContextVar
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode
 
 import anyio.to_thread
@@ -43,9 +43,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, db_of
 from plandesk.core import oauth, oauth_rules, rate_limit
-from plandesk.core.actors import Actor
 from plandesk.core.errors import Forbidden, RateLimited
 
 PRM_PATH = "/.well-known/oauth-protected-resource"
@@ -369,7 +368,6 @@ def install(app: FastAPI, db: Any) -> None:
 
 
 settings_router = APIRouter(tags=["settings"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 class OAuthSettingsIn(BaseModel):

@@ -6,15 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, Limit, db_of
 from plandesk.api.lists import whole
 from plandesk.api.models import EdgeIn, ProjectIn, ProjectPatch, TaskIn
 from plandesk.core import audit, edges, graph, projects, tasks
-from plandesk.core.actors import Actor
 
 router = APIRouter(tags=["projects"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
-Limit = Annotated[int | None, Query(ge=1, le=500)]
 
 
 @router.get("/projects")
@@ -132,15 +129,13 @@ def project_audit(
     token_id: str | None = None,
     action: str | None = None,
 ):
-    with db.read() as conn:
-        prow = projects.load(conn, actor, project_id)
-        before = int(cursor) if cursor and cursor.isdigit() else None
-        return audit.list_entries(
-            conn,
-            project_id=prow.id,
-            actor_id=actor_id,
-            token_id=token_id,
-            action=action,
-            limit=limit or 100,
-            before_id=before,
-        )
+    return audit.project_log(
+        db,
+        actor,
+        project_id,
+        actor_id=actor_id,
+        token_id=token_id,
+        action=action,
+        limit=limit,
+        cursor=cursor,
+    )

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, DbDep
 from plandesk.core import projects, revisions, vocab
-from plandesk.core.actors import Actor
-from plandesk.db.engine import Database
 
 router = APIRouter(tags=["revisions"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
-DbDep = Annotated[Database, Depends(db_of)]
 Target = Literal[vocab.REVISION_TARGETS]  # type: ignore[valid-type]
 
 

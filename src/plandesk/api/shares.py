@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, db_of
 from plandesk.api.models import Strict
 from plandesk.core import shares
 from plandesk.core.actors import Actor
 from plandesk.core.vocab import SHARE_EXPIRIES
 
 router = APIRouter(tags=["shares"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 class ShareIn(Strict):

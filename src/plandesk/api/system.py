@@ -7,14 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from plandesk import __version__
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, db_of
 from plandesk.api.lists import whole
 from plandesk.api.models import TokenIn
 from plandesk.core import search_service, tokens
-from plandesk.core.actors import Actor
 
 router = APIRouter()
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 @router.get("/health", tags=["system"])

@@ -41,6 +41,23 @@ def prerequisites(conn, project_id: str) -> dict[str, set[str]]:
     return pre
 
 
+def waiting_on(db, actor: Actor, project_id: str, *, task_id: str | None = None) -> dict[str, list[dict]]:
+    """What each unfinished task waits on: {task id: its prerequisites not done, [{id, label, status}] by
+    label}; a task missing from the answer is not blocked. The board's "blocked", across every goal (the
+    frontier is per goal), in one read for the project, or for the one `task_id`.
+    """
+    with db.read() as conn:
+        prow = projects.load(conn, actor, project_id)
+        rows = dependencies.waiting_in_project(conn, prow.id, task_id)
+    out: dict[str, list[dict]] = {}
+    for dependent, prereqs in rows.items():
+        # A prerequisite deleted meanwhile (its edge not yet cleaned) is simply not waited on here.
+        shown = sorted({p for p in prereqs if p[2] is not None}, key=lambda p: (p[1].lower(), p[0]))
+        if shown:
+            out[dependent] = [{"id": p, "label": label, "status": status} for p, label, status in shown]
+    return out
+
+
 def dependency_path(conn, project_id: str, *, start: str, goal: str) -> list[str] | None:
     """If `goal` is already a prerequisite (transitively) of `start`, the path goal…start; else None.
 

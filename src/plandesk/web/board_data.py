@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
 from typing import Any
 
 from plandesk.core import edges as edge_core
@@ -46,24 +45,9 @@ def all_tasks(db, actor: Actor, project_id: str, **filters) -> list[dict]:
             return items
 
 
-def waiting_on(db, project_id: str, task_list: Iterable[dict]) -> dict[str, list[dict]]:
-    """For each unfinished task, its prerequisites that are not done (the frontier's own test).
-
-    Unlike the frontier this spans every goal: the board shows all of them.
-    """
-    by_id = {t["id"]: t for t in task_list}
-    with db.read() as conn:
-        pre = graph.prerequisites(conn, project_id)
-    out: dict[str, list[dict]] = {}
-    for tid, prereqs in pre.items():
-        task = by_id.get(tid)
-        if task is None or task["status"] == "done":
-            continue
-        waiting = [by_id[p] for p in prereqs if p in by_id and by_id[p]["status"] != "done"]
-        if waiting:
-            waiting.sort(key=lambda t: t["label"].lower())
-            out[tid] = [{"id": w["id"], "label": w["label"], "status": w["status"]} for w in waiting]
-    return out
+def waiting_on(db, actor: Actor, project_id: str) -> dict[str, list[dict]]:
+    """What each unfinished task waits on, as the core answers it (graph.waiting_on), across every goal."""
+    return graph.waiting_on(db, actor, project_id)
 
 
 def overdue(task: dict, today: str | None = None) -> bool:
@@ -91,7 +75,7 @@ def _board_order(task: dict) -> tuple:
 
 def board(db, actor: Actor, project_id: str) -> dict[str, Any]:
     task_list = all_tasks(db, actor, project_id)
-    waiting = waiting_on(db, project_id, task_list)
+    waiting = waiting_on(db, actor, project_id)
     columns: dict[str, list[dict]] = {s: [] for s in TASK_STATUSES}
     today = now().date().isoformat()
     for t in sorted(task_list, key=_board_order):
@@ -109,17 +93,8 @@ def options(task_list: list[dict]) -> dict[str, list[str]]:
 
 def one_card(db, actor: Actor, task_id: str) -> dict:
     task = tasks.get_task(db, actor, task_id)
-    with db.read() as conn:
-        pre = graph.prerequisites(conn, task["project_id"]).get(task["id"], set())
-    waiting = []
-    for pid in sorted(pre):
-        try:
-            p = tasks.get_task(db, actor, pid)
-        except PlanDeskError:  # a prerequisite deleted meanwhile is simply not waited on
-            continue
-        if p["status"] != "done":
-            waiting.append({"id": p["id"], "label": p["label"], "status": p["status"]})
-    return card(task, waiting if task["status"] != "done" else [])
+    waiting = graph.waiting_on(db, actor, task["project_id"], task_id=task["id"])
+    return card(task, waiting.get(task["id"]))
 
 
 def relations(db, actor: Actor, task: dict) -> dict[str, list[dict]]:
