@@ -282,7 +282,7 @@ def _exchange_once(db, client_id: str, digest: str) -> dict:
                 id=token_id,
                 user_id=actor.user_id,
                 name=row.client_name,
-                prefix=access[: len(ACCESS_PREFIX) + 6],
+                prefix=secrets.shown_part(access, ACCESS_PREFIX),
                 token_hash=secrets.digest(access),
                 project_ids=grant["project_ids"],
                 read_only=grant["read_only"],
@@ -303,14 +303,12 @@ def _exchange_once(db, client_id: str, digest: str) -> dict:
                 created_at=ts,
             )
         )
-        audit.record(
+        tokens.audit_token(
             tx,
             actor,
-            "token.create",
-            project_id=None,
-            target_type="token",
-            target_id=token_id,
-            detail={
+            "create",
+            token_id,
+            {
                 "name": row.client_name,
                 "user_id": actor.user_id,
                 "client_name": row.client_name,
@@ -389,7 +387,7 @@ def refresh(db, client_id: str, raw: str, scopes: list[str] | None = None) -> di
             raise GrantError("invalid_grant", "refresh token does not exist")
         values = {
             "token_hash": secrets.digest(access),
-            "prefix": access[: len(ACCESS_PREFIX) + 6],
+            "prefix": secrets.shown_part(access, ACCESS_PREFIX),
             "expires_at": ts + ACCESS_TTL,
         }
         if "write" not in kept:
@@ -397,14 +395,12 @@ def refresh(db, client_id: str, raw: str, scopes: list[str] | None = None) -> di
         if "code" not in kept:
             values["toolsets"] = [t for t in (row.toolsets or ["planning"]) if t != "code"] or ["planning"]
         tx.conn.execute(update(api_tokens).where(api_tokens.c.id == row.token_id).values(**values))
-        audit.record(
+        tokens.audit_token(
             tx,
             actor,
-            "token.rotate",
-            project_id=None,
-            target_type="token",
-            target_id=row.token_id,
-            detail={"name": row.name, "client_name": row.name, "via": "oauth"},
+            "rotate",
+            row.token_id,
+            {"name": row.name, "client_name": row.name, "via": "oauth"},
         )
     return {
         "access_token": access,
@@ -444,14 +440,12 @@ def revoke_grant(db, token_id: str) -> None:
         actor = Actor(
             user_id=row.user_id, name=row.name, token_id=token_id, client_name=row.name, via="oauth"
         )
-        audit.record(
+        tokens.audit_token(
             tx,
             actor,
-            "token.revoke",
-            project_id=None,
-            target_type="token",
-            target_id=token_id,
-            detail={"name": row.name, "client_name": row.name, "via": "oauth"},
+            "revoke",
+            token_id,
+            {"name": row.name, "client_name": row.name, "via": "oauth"},
         )
 
 

@@ -32,6 +32,11 @@ def mint(prefix: str = "") -> str:
     return prefix + _random.token_urlsafe(32)
 
 
+def shown_part(raw: str, prefix: str) -> str:
+    """What may be stored and shown of a secret to recognise it by: its prefix and six characters more."""
+    return raw[: len(prefix) + 6]
+
+
 def random_id(nbytes: int = 24) -> str:
     """A random, unguessable id that is not a credential itself (e.g. a pending OAuth request)."""
     return _random.token_urlsafe(nbytes)

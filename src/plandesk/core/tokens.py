@@ -15,6 +15,7 @@ from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import Forbidden, InvalidArgument, NotFound, Unauthorized
 from plandesk.core.permissions import load_permissions
 from plandesk.core.vocab import CONNECTOR_OPERATIONS, MAX_NAME, TOOLSETS
+from plandesk.db.engine import Tx
 from plandesk.db.schema import agent_runs, api_tokens, projects, users
 
 PREFIX = "plandesk_mcp_"
@@ -54,6 +55,14 @@ def to_dict(row) -> dict:
         "revoked_at": iso(row.revoked_at),
         "state": state_of(row),
     }
+
+
+def audit_token(tx: Tx, actor: Actor, verb: str, token_id: str, detail: dict) -> None:
+    """A token's life in the audit log, the same entry whichever path made, rotated or revoked it (the UI,
+    the CLI, an OAuth grant): `token.<verb>` on the token, outside any project."""
+    audit.record(
+        tx, actor, f"token.{verb}", project_id=None, target_type="token", target_id=token_id, detail=detail
+    )
 
 
 def create_token(
@@ -117,7 +126,7 @@ def create_token(
                 id=tid,
                 user_id=owner_id,
                 name=name,
-                prefix=raw[: len(PREFIX) + 6],
+                prefix=secrets.shown_part(raw, PREFIX),
                 token_hash=secrets.digest(raw),
                 project_ids=project_ids,
                 read_only=bool(read_only),
@@ -127,14 +136,12 @@ def create_token(
                 created_at=now(),
             )
         )
-        audit.record(
+        audit_token(
             tx,
             actor,
-            "token.create",
-            project_id=None,
-            target_type="token",
-            target_id=tid,
-            detail={"name": name, "user_id": owner_id},
+            "create",
+            tid,
+            {"name": name, "user_id": owner_id},
         )
         row = tx.conn.execute(select(api_tokens).where(api_tokens.c.id == tid)).first()
     return {**to_dict(row), "token": raw}
@@ -178,14 +185,12 @@ def revoke_token(db, actor: Actor, ref: str) -> dict:
         row = _find(tx.conn, actor, ref)
         if row.revoked_at is None:
             tx.conn.execute(update(api_tokens).where(api_tokens.c.id == row.id).values(revoked_at=now()))
-            audit.record(
+            audit_token(
                 tx,
                 actor,
-                "token.revoke",
-                project_id=None,
-                target_type="token",
-                target_id=row.id,
-                detail={"name": row.name},
+                "revoke",
+                row.id,
+                {"name": row.name},
             )
         return to_dict(tx.conn.execute(select(api_tokens).where(api_tokens.c.id == row.id)).first())
 
@@ -223,20 +228,18 @@ def rotate_token(db, actor: Actor, ref: str, *, expires: str | None = None) -> d
             .where(api_tokens.c.id == row.id)
             .values(
                 token_hash=secrets.digest(raw),
-                prefix=raw[: len(PREFIX) + 6],
+                prefix=secrets.shown_part(raw, PREFIX),
                 last_used_at=None,
                 created_at=ts,
                 expires_at=new_expiry,
             )
         )
-        audit.record(
+        audit_token(
             tx,
             actor,
-            "token.rotate",
-            project_id=None,
-            target_type="token",
-            target_id=row.id,
-            detail={"name": row.name},
+            "rotate",
+            row.id,
+            {"name": row.name},
         )
         fresh = tx.conn.execute(select(api_tokens).where(api_tokens.c.id == row.id)).first()
     return {**to_dict(fresh), "token": raw}
