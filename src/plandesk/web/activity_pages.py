@@ -198,16 +198,8 @@ def activity(
     before: str | None = None,
 ):
     db, actor, ctx = frame(request, project_id=project_id, section="activity", title="Activity")
-    result = audit.project_log(
-        db,
-        actor,
-        project_id,
-        actor_id=actor_id,
-        token_id=token_id,
-        action=action,
-        limit=PAGE_SIZE,
-        cursor=before,
-    )
+    filters = {"actor_id": actor_id or "", "token_id": token_id or "", "action": action or ""}
+    result = audit.project_log(db, actor, project_id, limit=PAGE_SIZE, cursor=before, **filters)
     sample = audit.project_log(db, actor, project_id, limit=FILTER_SAMPLE)["items"]
     token_names = {t["id"]: t["name"] for t in tokens.list_tokens(db, actor, all_users=True)}
     actors = sorted(
@@ -240,7 +232,7 @@ def activity(
         next_before=result["next_cursor"],
         actors=actors,
         token_options=[(t, token_names.get(t, t[:8])) for t in token_options],
-        filters={"actor_id": actor_id or "", "token_id": token_id or "", "action": action or ""},
+        filters=filters,
         paged=before is not None,
     )
     return render(request, "activity.html", ctx)
