@@ -275,11 +275,6 @@ async def _with_hashed_secret(request: Request, *, public_may_omit: bool = False
     return Request({**request.scope, "headers": headers}, replay)
 
 
-def _registration_open(db) -> bool:
-    with db.read() as conn:
-        return bool(oauth_rules.registration_settings(conn)["registration_open"])
-
-
 def install(app: FastAPI, db: Any) -> None:
     """Mount the metadata documents and the four OAuth endpoints (plain routes: no redirects, no prefix mount)."""
     _PUBLIC_URLS[id(db)] = app.state.settings.base_url
@@ -297,7 +292,7 @@ def install(app: FastAPI, db: Any) -> None:
 
     async def as_metadata(request: Request) -> Response:
         origin = origin_of_scope(request.scope)
-        open_ = await anyio.to_thread.run_sync(_registration_open, db)
+        open_ = await anyio.to_thread.run_sync(oauth_rules.registration_open, db)
         metadata = build_metadata(
             origin,
             None,  # type: ignore[arg-type]  # a str keeps the issuer without a slash
@@ -334,7 +329,7 @@ def install(app: FastAPI, db: Any) -> None:
                 status_code=429,
                 headers={"Retry-After": str(exc.extra.get("retry_after", 60))},
             )
-        if not await anyio.to_thread.run_sync(_registration_open, db):
+        if not await anyio.to_thread.run_sync(oauth_rules.registration_open, db):
             return JSONResponse(
                 {
                     "error": "access_denied",
