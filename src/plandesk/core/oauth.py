@@ -324,6 +324,19 @@ def _exchange_once(db, client_id: str, digest: str) -> dict:
     }
 
 
+def _grant_view(raw: str, grant, **more) -> dict:
+    """A presented OAuth token (refresh or access) as the SDK's verifier takes it: its grant's client,
+    scopes, resource and token id, and what the kind adds (`more`)."""
+    return {
+        "token": raw,
+        "client_id": grant.client_id,
+        "scopes": list(grant.scopes),
+        "resource": grant.resource,
+        "token_id": grant.token_id,
+        **more,
+    }
+
+
 def load_refresh(db, client_id: str, raw: str) -> dict | None:
     """A live refresh token of this client, or None (unknown, rotated, revoked, expired, or its person removed)."""
     if not secrets.well_formed(raw, REFRESH_PREFIX):
@@ -339,15 +352,9 @@ def load_refresh(db, client_id: str, raw: str) -> dict | None:
         return None
     if aware(row.refresh_expires_at) <= now():
         return None
-    return {
-        "token": raw,
-        "client_id": row.client_id,
-        "scopes": list(row.scopes),
-        "resource": row.resource,
-        "user_id": row.user_id,
-        "token_id": row.token_id,
-        "expires_in": (aware(row.refresh_expires_at) - now()).total_seconds(),
-    }
+    return _grant_view(
+        raw, row, user_id=row.user_id, expires_in=(aware(row.refresh_expires_at) - now()).total_seconds()
+    )
 
 
 def refresh(db, client_id: str, raw: str, scopes: list[str] | None = None) -> dict:
@@ -420,14 +427,7 @@ def load_access(db, raw: str) -> dict | None:
         grant = conn.execute(select(oauth_grants).where(oauth_grants.c.token_id == token.id)).first()
     if grant is None:
         return None
-    return {
-        "token": raw,
-        "client_id": grant.client_id,
-        "scopes": list(grant.scopes),
-        "resource": grant.resource,
-        "token_id": grant.token_id,
-        "expires_at": aware(token.expires_at),
-    }
+    return _grant_view(raw, grant, expires_at=aware(token.expires_at))
 
 
 def revoke_grant(db, token_id: str) -> None:

@@ -24,9 +24,6 @@ def paths(raw: str) -> dict:
     return {"path": f"/share/{raw}", "markdown_path": f"/share/{raw}.md"}
 
 
-state_of = secrets.state_of
-
-
 def to_dict(row) -> dict:
     return {
         "id": row.id,
@@ -36,7 +33,7 @@ def to_dict(row) -> dict:
         "expires_at": iso(row.expires_at),
         "revoked_at": iso(row.revoked_at),
         "created_at": iso(row.created_at),
-        "state": state_of(row),
+        "state": secrets.state_of(row),
     }
 
 
@@ -131,7 +128,7 @@ def _resolve(conn, raw):
     row = secrets.lookup(conn, shares, raw, prefix=PREFIX)
     if row is None:
         raise NotFound("share link")
-    state = state_of(row)
+    state = secrets.state_of(row)
     if state != "active":
         raise Gone(f"this share link was {state}", reason=state)
     table = _TABLE[row.target_type]

@@ -36,9 +36,6 @@ def parse_expires(value: str | None):
     return now() + {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
 
 
-state_of = secrets.state_of
-
-
 def to_dict(row) -> dict:
     return {
         "id": row.id,
@@ -53,7 +50,7 @@ def to_dict(row) -> dict:
         "last_used_at": iso(row.last_used_at),
         "expires_at": iso(row.expires_at),
         "revoked_at": iso(row.revoked_at),
-        "state": state_of(row),
+        "state": secrets.state_of(row),
     }
 
 
