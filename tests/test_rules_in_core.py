@@ -102,3 +102,18 @@ def test_the_board_shows_what_each_task_waits_on_from_the_core(api, project):
     free = api.get(f"/projects/{project['id']}/board/cards/{second['id']}", headers=HTML)
     assert free.status_code == 200, free.text[:300]
     assert "Finished one" not in free.text
+
+
+def test_the_drawer_lists_each_link_of_a_task_from_the_core(api, project):
+    first = _task(api, project["id"], "Alpha first")
+    second = _task(api, project["id"], "Beta second")
+    waiting = _task(api, project["id"], "Waits on both")
+    _edge(api, project["id"], first, waiting)
+    _edge(api, project["id"], second, waiting)
+    drawer = api.get(f"/projects/{project['id']}/board/drawer/{waiting['id']}", headers=HTML)
+    assert drawer.status_code == 200, drawer.text[:300]
+    assert 'data-waiting="Alpha first|Beta second|"' in drawer.text
+    unblocks = api.get(f"/projects/{project['id']}/board/drawer/{first['id']}", headers=HTML)
+    assert unblocks.status_code == 200, unblocks.text[:300]
+    assert "data-waiting=" not in unblocks.text
+    assert "Waits on both" in unblocks.text

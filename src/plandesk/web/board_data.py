@@ -6,12 +6,10 @@ import csv
 import io
 from typing import Any
 
-from plandesk.core import edges as edge_core
 from plandesk.core import graph, tasks
 from plandesk.core.actors import Actor
 from plandesk.core.clock import now
-from plandesk.core.errors import PlanDeskError
-from plandesk.core.vocab import DEPENDENCY_LABELS, MAX_LIST_LIMIT, PRIORITY_RANK, TASK_STATUSES
+from plandesk.core.vocab import MAX_LIST_LIMIT, PRIORITY_RANK, TASK_STATUSES
 
 WAITING_SHOWN = 3
 SORT_KEYS = ("label", "status", "priority", "assignee", "due_date", "created_at", "updated_at")
@@ -98,36 +96,8 @@ def one_card(db, actor: Actor, task_id: str) -> dict:
 
 
 def relations(db, actor: Actor, task: dict) -> dict[str, list[dict]]:
-    """The drawer's links: prerequisites, dependents, other task links, and linked documents."""
-    out: dict[str, list[dict]] = {"waits_on": [], "unblocks": [], "related": [], "documents": []}
-    labels: dict[str, dict] = {}
-    for e in edge_core.list_edges(db, actor, task["project_id"]):
-        ends = ((e["from_type"], e["from_id"]), (e["to_type"], e["to_id"]))
-        if ("task", task["id"]) not in ends:
-            continue
-        other_type, other_id = ends[1] if ends[0] == ("task", task["id"]) else ends[0]
-        if other_type == "document":
-            out["documents"].append({"id": other_id, "label": e["label"], "edge_id": e["id"]})
-            continue
-        if other_id not in labels:
-            try:
-                labels[other_id] = tasks.get_task(db, actor, other_id)
-            except PlanDeskError:  # deleted meanwhile: the link goes with it
-                continue
-        other = labels[other_id]
-        entry = {
-            "id": other_id,
-            "label": other["label"],
-            "status": other["status"],
-            "edge": e["label"],
-            "edge_id": e["id"],
-        }
-        if e["label"] in DEPENDENCY_LABELS:
-            prereq, _ = graph.orient(e["label"], e["from_id"], e["to_id"])
-            out["waits_on" if prereq == other_id else "unblocks"].append(entry)
-        else:
-            out["related"].append(entry)
-    return out
+    """The drawer's links: prerequisites, dependents, other task links, and linked documents (from the core)."""
+    return graph.task_links(db, actor, task["project_id"], task["id"])
 
 
 def sort_rows(rows: list[dict], key: str, descending: bool) -> list[dict]:
