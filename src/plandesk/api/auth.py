@@ -102,8 +102,11 @@ def me(actor: ActorDep, request: Request, db=Depends(db_of)):
 
 
 @router.post("/auth/password")
-def change_password(body: PasswordChange, actor: ActorDep, request: Request, db=Depends(db_of)):
-    """Change your own password; every other session of yours ends, this one stays signed in."""
+def change_password(
+    body: PasswordChange, actor: ActorDep, request: Request, response: Response, db=Depends(db_of)
+):
+    """Change your own password; every other session of yours ends, and this one is replaced by a fresh one
+    (a new cookie, and a new CSRF token in the answer): you stay signed in, a copy of the old cookie does not."""
     rate_limit.check_sign_in(client_of(request), actor.user_id)
     user = users.change_own_password(
         db,
@@ -112,7 +115,11 @@ def change_password(body: PasswordChange, actor: ActorDep, request: Request, db=
         new=body.password,
         keep_session=request.cookies.get(sessions.COOKIE_NAME),
     )
-    return {"user": {k: user[k] for k in ("id", "name", "role")}, "sessions_ended": user["sessions_ended"]}
+    out = {"user": {k: user[k] for k in ("id", "name", "role")}, "sessions_ended": user["sessions_ended"]}
+    if user["session"] is not None:
+        set_session_cookie(response, request, user["session"])
+        out["csrf_token"] = public_session(db, user["session"])["csrf_token"]
+    return out
 
 
 @router.get("/invitations/{token}/preview")

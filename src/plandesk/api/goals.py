@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import Field
 
 from plandesk.api.deps import ActorDep, DbDep, Limit
@@ -80,6 +80,13 @@ def get_goal(goal_id: str, actor: ActorDep, db: DbDep):
 @router.patch("/goals/{goal_id}")
 def update_goal(goal_id: str, body: GoalPatch, actor: ActorDep, db: DbDep):
     return goals.update_goal(db, actor, goal_id, body.data())
+
+
+@router.delete("/goals/{goal_id}", status_code=204)
+def delete_goal(goal_id: str, actor: ActorDep, db: DbDep):
+    """Move the goal to the project's trash; its tasks stay (without the goal until it is restored).
+    The X-Trash-Item header names the trash item, for an immediate undo (POST /trash/{id}/restore)."""
+    return Response(status_code=204, headers={"X-Trash-Item": goals.delete_goal(db, actor, goal_id)})
 
 
 @router.post("/goals/{goal_id}/pause")

@@ -275,6 +275,49 @@ async def _with_hashed_secret(request: Request, *, public_may_omit: bool = False
     return Request({**request.scope, "headers": headers}, replay)
 
 
+def _slow_down(exc: RateLimited) -> JSONResponse:
+    """A rate refusal in OAuth's error form (RFC 6749 §5.2 shape; `slow_down` as RFC 8628 names it)."""
+    return JSONResponse(
+        {"error": "slow_down", "error_description": exc.message},
+        status_code=429,
+        headers={"Retry-After": str(exc.extra.get("retry_after", 60)), "Cache-Control": "no-store"},
+    )
+
+
+def _client_id_of(request: Request, body: bytes) -> str:
+    """The client id a token request names (form field, else the Basic credentials), for the rate key only."""
+    for key, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+        if key == "client_id" and value:
+            return value[:200]
+    header = request.headers.get("authorization", "")
+    if header[:6].lower() == "basic ":
+        try:
+            return unquote(base64.b64decode(header[6:]).decode().partition(":")[0])[:200]
+        except (ValueError, UnicodeDecodeError):
+            pass
+    return "-"
+
+
+def _token_rate_limited(request: Request, body: bytes) -> JSONResponse | None:
+    """/oauth/token is counted like sign-in: per address and client, and per address. Checked before any
+    lookup, so a flood of guessed codes or refresh tokens costs no database work."""
+    address = request.client.host if request.client else "unknown"
+    try:
+        rate_limit.check(
+            f"oauth-token-address:{address}",
+            oauth.TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE,
+            what="this address",
+        )
+        rate_limit.check(
+            f"oauth-token:{address}:{_client_id_of(request, body)}",
+            oauth.TOKEN_REQUESTS_PER_MINUTE,
+            what="this client",
+        )
+    except RateLimited as exc:
+        return _slow_down(exc)
+    return None
+
+
 def install(app: FastAPI, db: Any) -> None:
     """Mount the metadata documents and the four OAuth endpoints (plain routes: no redirects, no prefix mount)."""
     _PUBLIC_URLS[id(db)] = app.state.settings.base_url
@@ -324,11 +367,7 @@ def install(app: FastAPI, db: Any) -> None:
                 what="this address",
             )
         except RateLimited as exc:
-            return JSONResponse(
-                {"error": "slow_down", "error_description": exc.message},
-                status_code=429,
-                headers={"Retry-After": str(exc.extra.get("retry_after", 60))},
-            )
+            return _slow_down(exc)
         if not await anyio.to_thread.run_sync(oauth_rules.registration_open, db):
             return JSONResponse(
                 {
@@ -341,6 +380,9 @@ def install(app: FastAPI, db: Any) -> None:
         return await registration.handle(request)
 
     async def token_endpoint(request: Request) -> Response:
+        refused = _token_rate_limited(request, await request.body())
+        if refused is not None:
+            return refused
         return await token.handle(await _with_hashed_secret(request))
 
     async def revoke_endpoint(request: Request) -> Response:

@@ -1,4 +1,4 @@
-"""REST: the trash of deleted tasks, documents and notes (rules in core/trash.py)."""
+"""REST: the trash of deleted tasks, documents, notes and goals (rules in core/trash.py)."""
 
 from __future__ import annotations
 

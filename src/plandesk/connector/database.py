@@ -232,6 +232,19 @@ def workspace_identity(db) -> tuple | None:
     return _IDENTITIES[key]
 
 
+def is_own_database(engine: str, url: str, own) -> bool:
+    """Whether a project database URL reaches Plan Desk's own database, by identity (checked when the settings are
+    saved, as well as at every connection). A PostgreSQL URL is connected to; one that cannot be reached now is
+    not judged here (every later connection is)."""
+    if own is None or engine != own[0]:
+        return False
+    if engine == "postgresql" and own[1] is not None:  # unknown own identity: every connection refuses anyway
+        from plandesk.connector.database_postgresql import identity
+
+        return identity(url) == own
+    return False  # SQLite files are compared when the settings are cleaned (core/connector_config)
+
+
 def scrub(message: str, url: str) -> str:
     """A driver's message with any secret from the URL taken out (drivers echo options back)."""
     from urllib.parse import parse_qsl, unquote

@@ -57,6 +57,8 @@ SETTINGS_NAV = [
     ("members", "/settings/members", "Members"),
     ("permissions", "/settings/permissions", "Permissions"),
     ("approvals", "/settings/approvals", "Approvals"),
+    ("oauth", "/settings/oauth", "OAuth apps"),
+    ("tasks", "/settings/tasks", "Tasks"),
 ]
 
 # The core's error → status table, the one REST answers with too (so a page never says 400 where the API
