@@ -24,7 +24,7 @@ MAX_LENGTH = 200
 
 def digest(raw: str) -> str:
     """What is stored for a secret: its SHA-256 in hex."""
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
 
 
 def mint(prefix: str = "") -> str:
@@ -51,9 +51,11 @@ def well_formed(raw: Any, prefix: str = "") -> TypeGuard[str]:
     return isinstance(raw, str) and bool(raw) and raw.startswith(prefix) and len(raw) <= MAX_LENGTH
 
 
-def matches(stored: str | None, presented_digest: str) -> bool:
-    """The stored hash equals the presented value's, compared in constant time."""
-    return stored is not None and hmac.compare_digest(stored, presented_digest)
+def matches(stored: str | None, presented: str | None) -> bool:
+    """Two secrets (or their hashes) are equal, compared in constant time; a missing one matches nothing."""
+    if not stored or not presented:
+        return False
+    return hmac.compare_digest(stored.encode("utf-8", "replace"), presented.encode("utf-8", "replace"))
 
 
 def lookup(conn, table: Table, raw: Any, *, prefix: str = "", column: str = "token_hash") -> Row[Any] | None:
