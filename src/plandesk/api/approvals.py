@@ -7,13 +7,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, db_of
 from plandesk.core import approvals
 from plandesk.core import models as m
-from plandesk.core.actors import Actor
 
 router = APIRouter(tags=["approvals"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 Status = Literal[approvals.STATUSES]  # type: ignore[valid-type]
 
 

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, db_of
 from plandesk.api.models import Strict
 from plandesk.core import access, invitations, rate_limit, sessions, users
 from plandesk.core import models as m
-from plandesk.core.actors import Actor
 from plandesk.core.vocab import MAX_NAME
 
 router = APIRouter(tags=["auth"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 class SignIn(Strict):

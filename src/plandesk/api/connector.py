@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, db_of
 from plandesk.core import connector_config, vocab
 from plandesk.core import models as m
-from plandesk.core.actors import Actor
 
 router = APIRouter(tags=["connector"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 class Strict(BaseModel):

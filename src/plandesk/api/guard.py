@@ -217,22 +217,32 @@ async def _capped_body(receive, limit: int):
     return replay
 
 
-async def _deny(
-    send, status: int, code: str, message: str, headers: list | None = None, field: str | None = None
+async def send_json(
+    send, status: int, body: dict, *, content_type: bytes = b"application/json", headers: list | None = None
 ) -> None:
-    body = json.dumps(
-        {"type": "about:blank", "status": status, "code": code, "message": message, "field": field}
-    ).encode()
+    """Answer from ASGI middleware, before any framework runs: a JSON body with its length and `headers`."""
+    payload = json.dumps(body).encode()
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"referrer-policy", b"no-referrer"),
+                (b"content-type", content_type),
+                (b"content-length", str(len(payload)).encode()),
                 *(headers or []),
             ],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def _deny(
+    send, status: int, code: str, message: str, headers: list | None = None, field: str | None = None
+) -> None:
+    await send_json(
+        send,
+        status,
+        {"type": "about:blank", "status": status, "code": code, "message": message, "field": field},
+        content_type=b"application/problem+json",
+        headers=[(b"referrer-policy", b"no-referrer"), *(headers or [])],
+    )

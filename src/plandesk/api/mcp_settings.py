@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, db_of
 from plandesk.core import mcp_settings
 from plandesk.core import models as m
-from plandesk.core.actors import Actor
 
 router = APIRouter(tags=["settings"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 class McpSettingsIn(BaseModel):

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, db_of
 from plandesk.api.models import Strict
 from plandesk.core import invitations, members, shares, users
 from plandesk.core import models as m
-from plandesk.core.actors import Actor
 from plandesk.core.vocab import MAX_NAME, ROLES
 
 router = APIRouter(tags=["members"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 Role = Literal[ROLES]  # type: ignore[valid-type]
 
 

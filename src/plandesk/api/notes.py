@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Response
 from pydantic import Field
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, DbDep, Limit
 from plandesk.api.models import Strict
 from plandesk.core import models as m
 from plandesk.core import notes, vocab
-from plandesk.core.actors import Actor
-from plandesk.db.engine import Database
 
 router = APIRouter(tags=["notes"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
-DbDep = Annotated[Database, Depends(db_of)]
-Limit = Annotated[int | None, Query(ge=1, le=vocab.MAX_LIST_LIMIT)]
 
 
 # The core checks the body's length: the shared validation handler cannot name a field called "body".

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import time
 from contextvars import ContextVar
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode
 
 import anyio.to_thread
@@ -44,10 +44,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, db_of
 from plandesk.core import models as m
 from plandesk.core import oauth, oauth_rules, rate_limit
-from plandesk.core.actors import Actor
 from plandesk.core.errors import Forbidden, RateLimited
 
 PRM_PATH = "/.well-known/oauth-protected-resource"
@@ -321,11 +320,6 @@ def _token_rate_limited(request: Request, body: bytes) -> JSONResponse | None:
     return None
 
 
-def _registration_open(db) -> bool:
-    with db.read() as conn:
-        return bool(oauth_rules.registration_settings(conn)["registration_open"])
-
-
 def install(app: FastAPI, db: Any) -> None:
     """Mount the metadata documents and the four OAuth endpoints (plain routes: no redirects, no prefix mount)."""
     _PUBLIC_URLS[id(db)] = app.state.settings.base_url
@@ -343,7 +337,7 @@ def install(app: FastAPI, db: Any) -> None:
 
     async def as_metadata(request: Request) -> Response:
         origin = origin_of_scope(request.scope)
-        open_ = await anyio.to_thread.run_sync(_registration_open, db)
+        open_ = await anyio.to_thread.run_sync(oauth_rules.registration_open, db)
         metadata = build_metadata(
             origin,
             None,  # type: ignore[arg-type]  # a str keeps the issuer without a slash
@@ -376,7 +370,7 @@ def install(app: FastAPI, db: Any) -> None:
             )
         except RateLimited as exc:
             return _slow_down(exc)
-        if not await anyio.to_thread.run_sync(_registration_open, db):
+        if not await anyio.to_thread.run_sync(oauth_rules.registration_open, db):
             return JSONResponse(
                 {
                     "error": "access_denied",
@@ -413,7 +407,6 @@ def install(app: FastAPI, db: Any) -> None:
 
 
 settings_router = APIRouter(tags=["settings"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 class OAuthSettingsIn(BaseModel):

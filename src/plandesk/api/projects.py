@@ -5,18 +5,41 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, Limit, db_of
 from plandesk.api.lists import whole
 from plandesk.api.models import EdgeIn, ProjectIn, ProjectPatch, TaskIn
 from plandesk.core import audit, edges, graph, projects, tasks
 from plandesk.core import models as m
-from plandesk.core.actors import Actor
+from plandesk.core.vocab import MAX_LIST_LIMIT
 
 router = APIRouter(tags=["projects"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
-Limit = Annotated[int | None, Query(ge=1, le=500)]
+
+
+class Page(BaseModel):
+    limit: int | None = Field(default=None, ge=1, le=MAX_LIST_LIMIT)
+    cursor: str | None = None
+
+
+class TaskQuery(Page):
+    """A project's tasks, filtered: every filter optional, several statuses or tags match any of them."""
+
+    status: list[str] | None = None
+    tag: list[str] | None = None
+    kind: str | None = None
+    priority: str | None = None
+    assignee: str | None = None
+    goal_id: str | None = None
+
+
+class AuditQuery(Page):
+    """A project's audit log, newest first; `action` takes `*` as a wildcard (e.g. task.*)."""
+
+    actor_id: str | None = None
+    token_id: str | None = None
+    action: str | None = None
 
 
 @router.get("/projects", **returns(m.Page[m.Project]))
@@ -49,29 +72,10 @@ def delete_project(project_id: str, actor: ActorDep, db=Depends(db_of)):
 def list_tasks(
     project_id: str,
     actor: ActorDep,
+    query: Annotated[TaskQuery, Query()],
     db=Depends(db_of),
-    limit: Limit = None,
-    cursor: str | None = None,
-    status: Annotated[list[str] | None, Query()] = None,
-    tag: Annotated[list[str] | None, Query()] = None,
-    kind: str | None = None,
-    priority: str | None = None,
-    assignee: str | None = None,
-    goal_id: str | None = None,
 ):
-    return tasks.list_tasks(
-        db,
-        actor,
-        project_id,
-        status=status,
-        tags_any=tag,
-        kind=kind,
-        priority=priority,
-        assignee=assignee,
-        goal_id=goal_id,
-        limit=limit,
-        cursor=cursor,
-    )
+    return tasks.list_tasks(db, actor, project_id, tags_any=query.tag, **query.model_dump(exclude={"tag"}))
 
 
 @router.post("/projects/{project_id}/tasks", status_code=201, **returns(m.Task))
@@ -127,22 +131,7 @@ def delete_project_edge(project_id: str, edge_id: str, actor: ActorDep, db=Depen
 def project_audit(
     project_id: str,
     actor: ActorDep,
+    query: Annotated[AuditQuery, Query()],
     db=Depends(db_of),
-    limit: Limit = None,
-    cursor: str | None = None,
-    actor_id: str | None = None,
-    token_id: str | None = None,
-    action: str | None = None,
 ):
-    with db.read() as conn:
-        prow = projects.load(conn, actor, project_id)
-        before = int(cursor) if cursor and cursor.isdigit() else None
-        return audit.list_entries(
-            conn,
-            project_id=prow.id,
-            actor_id=actor_id,
-            token_id=token_id,
-            action=action,
-            limit=limit or 100,
-            before_id=before,
-        )
+    return audit.project_log(db, actor, project_id, **query.model_dump())

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, DbDep
 from plandesk.core import models as m
-from plandesk.core import projects, revisions, vocab
-from plandesk.core.actors import Actor
-from plandesk.db.engine import Database
+from plandesk.core import revisions, vocab
 
 router = APIRouter(tags=["revisions"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
-DbDep = Annotated[Database, Depends(db_of)]
 Target = Literal[vocab.REVISION_TARGETS]  # type: ignore[valid-type]
 
 
@@ -28,10 +24,11 @@ def list_revisions(
     db: DbDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ):
-    with db.read() as conn:
-        pid = projects.load(conn, actor, project_id).id
-    items = revisions.list_revisions(db, actor, target_type, target_id, limit=limit)
-    return {"items": [r for r in items if r["project_id"] == pid]}
+    return {
+        "items": revisions.list_revisions(
+            db, actor, target_type, target_id, limit=limit, project_id=project_id
+        )
+    }
 
 
 @router.get("/revisions/{revision_id}", **returns(m.Revision))

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter
 from pydantic import Field
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, DbDep, Limit
 from plandesk.api.models import Strict
 from plandesk.core import models as m
 from plandesk.core import runs, vocab
-from plandesk.core.actors import Actor
-from plandesk.db.engine import Database
 
 router = APIRouter(tags=["agent runs"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
-DbDep = Annotated[Database, Depends(db_of)]
-Limit = Annotated[int | None, Query(ge=1, le=vocab.MAX_LIST_LIMIT)]
 RunStatus = Literal[vocab.RUN_STATUSES]  # type: ignore[valid-type]
 
 

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, db_of
 from plandesk.connector import sandbox
 from plandesk.core import models as m
 from plandesk.core import permissions, sandbox_mode, vocab
-from plandesk.core.actors import Actor
 
 router = APIRouter(tags=["settings"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 Operation = Literal[vocab.CONNECTOR_OPERATIONS]  # type: ignore[valid-type]
 Role = Literal[vocab.ROLES]  # type: ignore[valid-type]
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, db_of
 from plandesk.api.models import Strict
 from plandesk.core import models as m
 from plandesk.core import shares
@@ -15,7 +15,6 @@ from plandesk.core.actors import Actor
 from plandesk.core.vocab import SHARE_EXPIRIES
 
 router = APIRouter(tags=["shares"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 class ShareIn(Strict):

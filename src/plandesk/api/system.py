@@ -8,26 +8,20 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from plandesk import __version__
 from plandesk.api.bodies import returns
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, db_of
 from plandesk.api.lists import whole
 from plandesk.api.models import TokenIn
+from plandesk.core import health as health_core
 from plandesk.core import models as m
 from plandesk.core import search_service, tokens
-from plandesk.core.actors import Actor
 
 router = APIRouter()
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 @router.get("/health", tags=["system"], **returns(m.Health))
 def health(request: Request):
     db = request.app.state.db
-    try:
-        with db.read() as conn:
-            conn.exec_driver_sql("SELECT 1")
-        database = "ok"
-    except Exception:  # noqa: BLE001 - health answers whatever the driver raised; the status says enough
-        database = "unreachable"
+    database = health_core.database_state(db)
     return {"ok": database == "ok", "version": __version__, "database": database, "backend": db.dialect}
 
 

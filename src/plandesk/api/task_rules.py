@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, db_of
 from plandesk.api.models import Strict
 from plandesk.core import models as m
 from plandesk.core import task_rules
-from plandesk.core.actors import Actor
 
 router = APIRouter(tags=["settings"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 class TaskRulesIn(Strict):

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, db_of
 from plandesk.api.models import ClaimIn, ReleaseIn, TaskPatch
 from plandesk.core import graph, tasks
 from plandesk.core import models as m
-from plandesk.core.actors import Actor
 from plandesk.core.claim_refusals import ClaimRefused
 
 router = APIRouter(tags=["tasks"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 @router.get("/tasks/{task_id}", **returns(m.Task))

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.deps import ActorDep, DbDep
 from plandesk.core import models as m
 from plandesk.core import trash
-from plandesk.core.actors import Actor
-from plandesk.db.engine import Database
 
 router = APIRouter(tags=["trash"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
-DbDep = Annotated[Database, Depends(db_of)]
 
 
 @router.get("/projects/{project_id}/trash", **returns(m.Page[m.TrashItem]))

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from plandesk.core import audit, fields, sessions, users
+from plandesk.core import audit, fields, secrets, sessions, users
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import Conflict, Gone, InvalidArgument, NotFound
@@ -22,10 +19,6 @@ PREFIX = "plandesk_invite_"
 DEFAULT_EXPIRES = "7d"
 _EXPIRES = re.compile(r"(\d+)([hd])")
 MAX_LIFETIME = timedelta(days=30)
-
-
-def _hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def invite_path(raw: str) -> str:
@@ -74,7 +67,7 @@ def create_invitation(db, actor: Actor, *, role, email=None, expires=None) -> di
     users.check_may_grant(actor, role)
     email = users.clean_email(email) if email not in (None, "") else None
     span = parse_expires(expires)
-    raw = PREFIX + secrets.token_urlsafe(32)
+    raw = secrets.mint(PREFIX)
     with db.write() as tx:
         if email is not None:
             taken = tx.conn.execute(
@@ -88,7 +81,7 @@ def create_invitation(db, actor: Actor, *, role, email=None, expires=None) -> di
         tx.conn.execute(
             invitations.insert().values(
                 id=iid,
-                token_hash=_hash(raw),
+                token_hash=secrets.digest(raw),
                 email=email,
                 role=role,
                 expires_at=now() + span,
@@ -155,11 +148,8 @@ def revoke_invitation(db, actor: Actor, invitation_id: str) -> None:
 
 
 def _lookup(conn, raw):
-    if not isinstance(raw, str) or not raw.startswith(PREFIX) or len(raw) > 200:
-        raise NotFound("invitation")
-    digest = _hash(raw)
-    row = conn.execute(select(invitations).where(invitations.c.token_hash == digest)).first()
-    if row is None or not hmac.compare_digest(row.token_hash, digest):
+    row = secrets.lookup(conn, invitations, raw, prefix=PREFIX)
+    if row is None:
         raise NotFound("invitation")
     if row.used_at is not None:
         raise Gone("this invitation was already used; sign in instead", reason="used")

@@ -140,6 +140,12 @@ def registration_settings(conn) -> dict:
     return {k: value.get(k, d) for k, d in DEFAULTS.items()}
 
 
+def registration_open(db) -> bool:
+    """Whether an app may register itself now (asked before anyone is signed in: no actor)."""
+    with db.read() as conn:
+        return bool(registration_settings(conn)["registration_open"])
+
+
 def get_oauth_settings(db, actor: Actor) -> dict:
     with db.read() as conn:
         return registration_settings(conn)

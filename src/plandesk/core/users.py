@@ -120,6 +120,15 @@ def get_user_row(conn, user_id: str):
     return row
 
 
+def commit_author(db, actor: Actor) -> tuple[str, str]:
+    """(name, email) for a commit made through Plan Desk: the person, marked as acting through us; a member
+    without an email gets an address under a reserved domain, so git never falls back to the server's own."""
+    with db.read() as conn:
+        row = conn.execute(select(users.c.email).where(users.c.id == actor.user_id)).first()
+    email = row.email if row is not None and row.email else f"{actor.user_id}@users.plandesk.invalid"
+    return f"{actor.name} (via Plan Desk)", email
+
+
 def require_manager(actor: Actor, what: str) -> None:
     actor.require_write(what)
     if actor.token_id is not None:

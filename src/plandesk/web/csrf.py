@@ -4,13 +4,11 @@ token bound to the browser's session by HMAC (core/sessions.csrf_token), sent as
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
-import secrets
 
 from starlette.requests import cookie_parser
 
-from plandesk.core import access, sessions
+from plandesk.core import access, secrets, sessions
 
 COOKIE = "plandesk_csrf"  # the pre-session id: what the token is bound to before sign-in
 HEADER = "x-csrf-token"
@@ -20,7 +18,7 @@ PROTECTED_PREFIXES = ("/api/v1/", "/ui/")
 
 
 def new_presession() -> str:
-    return secrets.token_urlsafe(32)
+    return secrets.mint()
 
 
 def looks_valid(token: str | None) -> bool:
@@ -38,7 +36,7 @@ def expected_token(db, cookies) -> str | None:
 
 def token_matches(db, cookies, sent: str | None) -> bool:
     expected = expected_token(db, cookies)
-    return bool(expected and sent) and hmac.compare_digest(expected.encode(), sent.encode())
+    return secrets.matches(expected, sent)
 
 
 def token_for(request) -> str:
