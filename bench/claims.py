@@ -222,7 +222,9 @@ def rest_clients(server: LiveServer) -> list[httpx2.Client]:
     """AGENTS keep-alive clients, each connected (one no-op call) before any clock starts."""
     from bench.bench_server import NOOP_PATH
 
-    clients = [httpx2.Client(base_url=server.url, timeout=60) for _ in range(AGENTS)]
+    # Idle keep-alive connections are dropped by the client before uvicorn's 5 s timeout closes them under it.
+    limits = httpx2.Limits(keepalive_expiry=4.0)
+    clients = [httpx2.Client(base_url=server.url, timeout=60, limits=limits) for _ in range(AGENTS)]
     for c in clients:
         c.get(NOOP_PATH)
     return clients

@@ -48,24 +48,6 @@ def actor_for_http(
     raise Unauthorized("sign in, or send Authorization: Bearer <token>")
 
 
-def actor_for_http_cached(db, settings, *, headers, client_host: str | None, cookies) -> Actor | None:
-    """actor_for_http's answer when it needs no pool checkout, transaction or write (a cached token, or the
-    loopback owner in local mode, each after the same one-row freshness read); None: call actor_for_http.
-    Small enough for the event loop, so the common request makes no worker-thread hop to learn its caller."""
-    token = bearer_of(headers)
-    if token:
-        from plandesk.core import tokens
-
-        return tokens.authenticate_cached(db, token)
-    if cookies and cookies.get("plandesk_session"):
-        return None
-    if is_loopback(client_host) and local_mode_allowed(settings):
-        from plandesk.core.users import local_actor_cached
-
-        return local_actor_cached(db)
-    return None
-
-
 def local_mode_allowed(settings) -> bool:
     """The settings half of local mode: the server binds loopback and is not published."""
     return settings.is_loopback_bind and not is_published(settings)

@@ -304,28 +304,6 @@ def authenticate(db, raw: str) -> Actor:
     return actor
 
 
-def authenticate_cached(db, raw: str) -> Actor | None:
-    """authenticate() when it would answer from the cache with nothing to write: the caller, or None when the
-    full path must run (not cached, the counter moved, expired, or its last use is due to be recorded).
-
-    The same counter read as authenticate, so a revocation anywhere still applies on the very next call; no
-    pool checkout, no transaction, no write: cheap enough to run on the event loop."""
-    if not raw.startswith(PREFIX) or len(raw) > 200:
-        return None
-    changes = db.auth_changes()
-    if changes is None:
-        return None
-    hit = token_cache.resolved.get(db.url, _hash(raw), changes)
-    if hit is None:
-        return None
-    ts = now()
-    if hit.expires_at is not None and hit.expires_at <= ts:
-        return None
-    if hit.last_used_at is None or ts - hit.last_used_at > LAST_USED_THROTTLE:
-        return None
-    return hit.actor
-
-
 # Built once: the statement is the same for every request.
 _RESOLVE = (
     select(api_tokens, users.c.name.label("user_name"), users.c.role, users.c.removed_at)

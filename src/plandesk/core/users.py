@@ -113,15 +113,6 @@ _LOCAL_STATE = (
 )
 
 
-def local_actor_cached(db) -> Actor | None:
-    """The loopback owner when local mode holds, from one read on the counter connection; None otherwise
-    (more than one user, no owner yet, or the read failed): local_actor decides then."""
-    row = db.counter_read(_LOCAL_STATE)
-    if row is None or row[0] > 1:
-        return None
-    return Actor(user_id=row[1], name=row[2], role="owner")
-
-
 def local_actor(db) -> Actor | None:
     """The caller in local mode (one active user), or None when the workspace has more than one user.
 

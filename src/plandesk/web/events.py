@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from plandesk.api.deps import resolve_actor
+from plandesk.api.deps import current_actor
 from plandesk.core import access, projects
 from plandesk.core.errors import PlanDeskError
 
@@ -188,7 +188,7 @@ async def project_events(project_id: str, request: Request):
     db = request.app.state.db
     try:
         # Both read the database; keep them off the event loop.
-        actor = await asyncio.to_thread(resolve_actor, request)
+        actor = await asyncio.to_thread(current_actor, request)
         await asyncio.to_thread(projects.get_project, db, actor, project_id)
     except PlanDeskError as exc:
         from plandesk.api.problems import error_response

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import Request
 
-from plandesk.api.deps import resolve_actor
+from plandesk.api.deps import current_actor
 from plandesk.core import approvals, projects
 from plandesk.core.actors import Actor
 
@@ -15,7 +15,7 @@ SIDEBAR_PROJECTS = 50
 
 def actor_of(request: Request) -> tuple[Any, Actor]:
     """(db, actor) for fragments and data a page re-reads: no sidebar to build."""
-    return request.app.state.db, resolve_actor(request)
+    return request.app.state.db, current_actor(request)
 
 
 def frame(
@@ -23,7 +23,7 @@ def frame(
 ) -> tuple[Any, Actor, dict]:
     """(db, actor, context) for a page: raises the core's errors (not found, unauthorized) unchanged."""
     db = request.app.state.db
-    actor = resolve_actor(request)
+    actor = current_actor(request)
     project = projects.get_project(db, actor, project_id) if project_id else None
     sidebar = projects.list_projects(db, actor, limit=SIDEBAR_PROJECTS)
     context = {

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from mcp.server.auth.provider import construct_redirect_uri
 
-from plandesk.api.deps import resolve_actor
+from plandesk.api.deps import current_actor
 from plandesk.core import oauth, oauth_rules
 from plandesk.core.errors import PlanDeskError
 from plandesk.web.layout import frame
@@ -34,7 +34,7 @@ def _form_action_csp(redirect_uri: str) -> str:
 def consent_form(
     request: Request, request_id: Annotated[str, Query(alias="request", max_length=64)] = ""
 ) -> Response:
-    db, actor = request.app.state.db, resolve_actor(request)
+    db, actor = request.app.state.db, current_actor(request)
     req = oauth.describe_request(db, actor, request_id)
     response = render(
         request,
@@ -65,7 +65,7 @@ def consent(
     db = request.app.state.db
     try:
         check_form_csrf(request, csrf_token)
-        actor = resolve_actor(request)
+        actor = current_actor(request)
         if decision == "allow":
             answer = oauth.approve(
                 db,
@@ -116,7 +116,7 @@ def save_oauth_settings(
         hosts = [h.strip() for h in redirect_hosts.splitlines() if h.strip()]
         oauth_rules.set_oauth_settings(
             request.app.state.db,
-            resolve_actor(request),
+            current_actor(request),
             {"registration_open": registration_open == "1", "redirect_hosts": hosts},
         )
     except PlanDeskError as exc:

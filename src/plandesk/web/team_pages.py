@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from plandesk.api.auth import clear_session_cookie, client_of, set_session_cookie
-from plandesk.api.deps import resolve_actor
+from plandesk.api.deps import current_actor
 from plandesk.core import invitations, members, rate_limit, sessions, shares, users
 from plandesk.core.errors import Forbidden, PlanDeskError
 from plandesk.web import csrf
@@ -190,7 +190,7 @@ def settings_invite(
     csrf_token: FormText = "",
 ):
     check_form_csrf(request, csrf_token)
-    actor = resolve_actor(request)
+    actor = current_actor(request)
     try:
         made = invitations.create_invitation(
             request.app.state.db, actor, role=role, email=email or None, expires=expires
@@ -206,7 +206,7 @@ def settings_invite(
 @page
 def settings_revoke_invitation(request: Request, invitation_id: str, csrf_token: FormText = ""):
     check_form_csrf(request, csrf_token)
-    actor = resolve_actor(request)
+    actor = current_actor(request)
     invitations.revoke_invitation(request.app.state.db, actor, invitation_id)
     return see_other("/settings/members")
 
@@ -215,7 +215,7 @@ def settings_revoke_invitation(request: Request, invitation_id: str, csrf_token:
 @page
 def settings_role(request: Request, user_id: str, role: FormText = "", csrf_token: FormText = ""):
     check_form_csrf(request, csrf_token)
-    actor = resolve_actor(request)
+    actor = current_actor(request)
     try:
         users.change_role(request.app.state.db, actor, user_id, role)
     except PlanDeskError as exc:
@@ -227,7 +227,7 @@ def settings_role(request: Request, user_id: str, role: FormText = "", csrf_toke
 @page
 def settings_remove(request: Request, user_id: str, csrf_token: FormText = ""):
     check_form_csrf(request, csrf_token)
-    actor = resolve_actor(request)
+    actor = current_actor(request)
     try:
         users.remove_user(request.app.state.db, actor, user_id)
     except PlanDeskError as exc:

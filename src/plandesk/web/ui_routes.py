@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from plandesk.api.deps import resolve_actor
+from plandesk.api.deps import current_actor
 from plandesk.core import comments, fields
 from plandesk.core.vocab import MAX_BODY
 from plandesk.web import markdown
@@ -23,7 +23,7 @@ class PreviewIn(BaseModel):
 @router.post("/ui/preview")
 def preview(body: PreviewIn, request: Request) -> dict:
     """The editor's Preview tab: the same rendering and sanitising as saved bodies."""
-    resolve_actor(request)  # signed-in people only: not an open rendering service
+    current_actor(request)  # signed-in people only: not an open rendering service
     text = fields.text("text", body.text, max_len=MAX_BODY) or ""
     return {"html": markdown.to_safe_html(text)}
 
@@ -33,7 +33,7 @@ def preview(body: PreviewIn, request: Request) -> dict:
 def comment_target(request: Request, comment_id: str) -> Response:
     """Search hits for comments open the page of what the comment is on."""
     db = request.app.state.db
-    comment = comments.get_comment(db, resolve_actor(request), comment_id)
+    comment = comments.get_comment(db, current_actor(request), comment_id)
     base = f"/projects/{comment['project_id']}"
     target = {
         "task": f"{base}/board?task={comment['target_id']}",
