@@ -351,7 +351,7 @@ def run_rest(ctx: Context, server: LiveServer) -> list[Row]:
     ]
 
 
-async def _mcp_noop_rate(server: LiveServer, tokens: list[str], seconds: float) -> float:
+async def mcp_noop_rate(server: LiveServer, tokens: list[str], seconds: float) -> float:
     """No-op MCP tools/call per second from one SDK session per token, all calling at once."""
     from bench.bench_server import NOOP_TOOL
 
@@ -426,7 +426,7 @@ def run_mcp(ctx: Context, server: LiveServer, tokens: list[str]) -> list[Row]:
         claimed_once(scratch, pid, n, wins)
         return n, took
 
-    got = rounds(ctx, lambda: anyio.run(_mcp_noop_rate, server, tokens, ctx.pick(3.0, 2.0)), drain)
+    got = rounds(ctx, lambda: anyio.run(mcp_noop_rate, server, tokens, ctx.pick(3.0, 2.0)), drain)
     rate, noop = got["rate"], got["noop"]
     where = f"{ctx.backend}, {ctx.workers} worker(s)"
     return [
