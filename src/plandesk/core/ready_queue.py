@@ -4,7 +4,7 @@ range read of ix_tasks_ready per priority, whatever the size of the plan."""
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, bindparam, case, func, literal, select, union_all
+from sqlalchemy import Integer, bindparam, func, literal, select, union_all
 
 from plandesk.core.vocab import PRIORITIES
 from plandesk.db.schema import tags, task_tags, tasks
@@ -75,34 +75,6 @@ def _first(priority: str | None, *, scoped: bool):
     )
 
 
-def _first_unlocked(*, scoped: bool):
-    """PostgreSQL, one statement: the first ready row in frontier order that no other transaction holds,
-    among the first :w of each priority (each branch an index range); FOR UPDATE SKIP LOCKED on the outer
-    row, whose conditions are checked again on its latest version. None: fall back to one priority at a
-    time (nothing ready, or more than :w rows of a priority held at once)."""
-    t = tasks.c
-    window = bindparam("w", type_=Integer)
-    branches = []
-    for priority in _BUCKETS:
-        which = t.priority == priority if priority is not None else t.priority.is_(None)
-        branches.append(
-            select(t.id)
-            .where(*_where(ready=True, scoped=scoped, tagged=False), which)
-            .order_by(t.created_at, t.id)
-            .limit(window)
-            .subquery()
-            .select()
-        )
-    rank = case({p: i for i, p in enumerate(PRIORITIES)}, value=t.priority, else_=len(PRIORITIES))
-    return (
-        select(tasks)
-        .where(t.id.in_(union_all(*branches)), *_where(ready=True, scoped=scoped, tagged=False))
-        .order_by(rank, t.created_at, t.id)
-        .limit(1)
-        .with_for_update(skip_locked=True, of=tasks)
-    )
-
-
 def _first_of_all(*, scoped: bool):
     """SQLite has one writer, which sees every earlier claim: the first ready row over all priorities in
     one statement (each branch an index range stopped after one row)."""
@@ -130,8 +102,6 @@ _HEADS = {key: _head(ready=key[0], scoped=key[1], tagged=key[2]) for key in _KEY
 _COUNTS = {key: _count(ready=key[0], scoped=key[1], tagged=key[2]) for key in _KEYS}
 _FIRST = {(p, scoped): _first(p, scoped=scoped) for p in _BUCKETS for scoped in (False, True)}
 _FIRST_OF_ALL = {scoped: _first_of_all(scoped=scoped) for scoped in (False, True)}
-_FIRST_UNLOCKED = {scoped: _first_unlocked(scoped=scoped) for scoped in (False, True)}
-UNLOCKED_WINDOW = 64  # rows per priority the one-statement choice looks at (more than the agents at once)
 
 
 def _params(project_id: str, goal_id: str | None, scoped: bool, tags_any) -> dict:
@@ -166,9 +136,6 @@ def first_ready(conn, project_id: str, *, goal_id: str | None, scoped: bool, ski
     if conn.dialect.name != "postgresql":
         row = conn.execute(_FIRST_OF_ALL[scoped], params).first()
         return row if row is not None and row.id not in skip else None
-    row = conn.execute(_FIRST_UNLOCKED[scoped], {**params, "w": UNLOCKED_WINDOW}).first()
-    if row is not None and row.id not in skip:
-        return row
     for priority in _BUCKETS:
         row = conn.execute(_FIRST[(priority, scoped)], params).first()
         if row is not None and row.id not in skip:
