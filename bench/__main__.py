@@ -34,7 +34,7 @@ AREAS: list[tuple[str, str, Callable[[Context], list[Row]]]] = [
     ("search", "search over 100k rows", search.run),
     ("import", "import of a 10k-task plan", plan_import.run),
     ("server", "REST, MCP, claims, memory", on_server.run),
-    ("claims", "32 agents claiming over REST beside no-op REST calls", on_server.run_claims),
+    ("claims", "32 agents claiming over REST and MCP beside no-op calls", on_server.run_claims),
     ("scaffold", "scaffold of a 1,000-task plan beside its import", plan_scaffold.run),
     ("board", "board render for 2,000 tasks", delegated.board),
     ("code_search", "code_search over 50k files", delegated.code_search),

@@ -75,9 +75,14 @@ def run(ctx: Context) -> list[Row]:
 def run_claims(ctx: Context) -> list[Row]:
     """Only the claims figures, on a server of their own (with --workers N on PostgreSQL)."""
     with scratch_workspace(ctx.backend, label="claims") as scratch:
+        tokens = live_server.mint_tokens(scratch, claims.AGENTS) if live_server.has_mcp() else []
         server = live_server.start(scratch, workers=ctx.workers)
         try:
             rows = claims.run_rest(ctx, server)
+            if tokens:
+                rows += _guarded(
+                    "claims", "MCP claims per second", lambda: claims.run_mcp(ctx, server, tokens)
+                )
             if not server.alive():
                 raise RuntimeError("the server died under load: " + server.log_text()[-1000:])
         finally:

@@ -44,6 +44,7 @@ class SoakResult:
     rss_before_mib: float | None = None
     rss_after_mib: float | None = None
     rss_samples_mib: list[float] = field(default_factory=list)  # during the run, at even intervals
+    noop_calls_per_second: float | None = None  # the same server's no-op tool, as many sessions, afterwards
 
     @property
     def rss_second_half_growth(self) -> float | None:
@@ -278,6 +279,10 @@ def seeded_soak(backend: str, clients: int, seconds: float, *, shared_tasks: int
         server = live_server.start(scratch)
         try:
             result = soak(server.url, tokens, pid, shared, seconds=seconds, server_pid=server.proc.pid)
+            from bench.claims import mcp_noop_rate
+
+            # What the server does with no work, from as many sessions: the soak's calls/s read beside it.
+            result.noop_calls_per_second = anyio.run(mcp_noop_rate, server, tokens, min(10.0, seconds))
             tracebacks = server.log_text().count("Traceback")
             if tracebacks:
                 result.errors += tracebacks
@@ -299,7 +304,8 @@ def as_rows(ctx) -> list:
     r = seeded_soak(ctx.backend, clients, seconds)
     lat = r.overall()
     note = (
-        f"{r.calls:,} calls ({r.calls_per_second:.0f}/s), {r.errors} errors, {r.acknowledged_writes:,} "
+        f"{r.calls:,} calls ({r.calls_per_second:.0f}/s; no-op {r.noop_calls_per_second or 0:.0f}/s), "
+        f"{r.errors} errors, {r.acknowledged_writes:,} "
         f"acknowledged writes, {r.lost_writes} lost, {r.refusals} clear refusals"
     )
     return [
@@ -347,7 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     r = seeded_soak(args.backend, args.clients, args.seconds)
     lat = r.overall()
     print(
-        f"{r.clients} clients, {r.seconds:.1f} s, {r.calls:,} calls ({r.calls_per_second:.0f}/s); "
+        f"{r.clients} clients, {r.seconds:.1f} s, {r.calls:,} calls ({r.calls_per_second:.0f}/s; the no-op tool "
+        f"from as many sessions afterwards: {r.noop_calls_per_second or 0:.0f}/s); "
         f"p50 {lat.p50:.1f} ms, p95 {lat.p95:.1f} ms, p99 {lat.p99:.1f} ms"
     )
     for tool, s in r.by_tool().items():

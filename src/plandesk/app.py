@@ -99,8 +99,22 @@ def configure_logging(settings: Settings) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger("plandesk")
     if not root.handlers:
-        root.addHandler(handler)
+        root.addHandler(_queued(handler))
     root.setLevel(logging.INFO)
     root.propagate = False
     for noisy in ("mcp", "mcp.server", "uvicorn.access", "httpx", "httpx2"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _queued(handler: logging.Handler) -> logging.Handler:
+    """`handler` behind a queue: the event loop formats the line and a logging thread writes it, so the loop
+    never lets the GIL go for a write(2) and then waits behind busy worker threads to get it back."""
+    import atexit
+    import queue
+    from logging.handlers import QueueHandler, QueueListener
+
+    q: queue.SimpleQueue = queue.SimpleQueue()
+    listener = QueueListener(q, handler, respect_handler_level=True)
+    listener.start()
+    atexit.register(listener.stop)  # every queued line is written before the process exits
+    return QueueHandler(q)

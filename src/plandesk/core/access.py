@@ -40,16 +40,23 @@ def actor_for_http(
         actor = sessions.actor_for_session(db, session)
         if actor is not None:
             return actor
-    if local_mode(db, settings) and is_loopback(client_host):
-        from plandesk.core.users import local_owner_actor
+    if is_loopback(client_host) and local_mode_allowed(settings):
+        from plandesk.core.users import local_actor
 
-        return local_owner_actor(db)
+        actor = local_actor(db)
+        if actor is not None:
+            return actor
     raise Unauthorized("sign in, or send Authorization: Bearer <token>")
+
+
+def local_mode_allowed(settings) -> bool:
+    """The settings half of local mode: the server binds loopback and is not published."""
+    return settings.is_loopback_bind and not is_published(settings)
 
 
 def local_mode(db, settings) -> bool:
     """No sign-in while the server binds loopback, is not published, and the workspace has one user."""
-    if not settings.is_loopback_bind or is_published(settings):
+    if not local_mode_allowed(settings):
         return False
     from plandesk.core.users import active_user_count
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 
 from plandesk.core import audit, claim_refusals, dependencies, fields, projects, ready_queue, vocab
 from plandesk.core import tasks as task_core
@@ -16,6 +16,7 @@ from plandesk.core.errors import Conflict, InvalidArgument, NotFound
 from plandesk.core.vocab import DEFAULT_LEASE_SECONDS, DEPENDENCY_LABELS, MAX_LEASE_SECONDS
 from plandesk.db.engine import Tx
 from plandesk.db.schema import goals, tasks
+from plandesk.db.schema import projects as projects_table
 
 
 def orient(label: str, from_id: str, to_id: str) -> tuple[str, str]:
@@ -180,14 +181,14 @@ def find_cycles(pre: dict[str, set[str]]) -> list[list[str]]:
     return out
 
 
-def _resolve_goal(conn, prow, goal_id, goal_name) -> tuple[str | None, bool, dict | None]:
-    """(goal id or None, scoped?, reason when nothing can be chosen)."""
+def _resolve_goal(
+    conn, prow, goal_id, goal_name, *, active_goals: int | None = None
+) -> tuple[str | None, bool, dict | None]:
+    """(goal id or None, scoped?, reason when nothing can be chosen). `active_goals`: the project's count of
+    active goals when the caller has read it already (none active: no goals read)."""
     if goal_id is not None:
         gid = fields.ident("goal_id", goal_id)
-        if (
-            conn.execute(select(goals.c.id).where(goals.c.id == gid, goals.c.project_id == prow.id)).first()
-            is None
-        ):
+        if conn.execute(_GOAL_IN_PROJECT, {"gid": gid, "pid": prow.id}).first() is None:
             raise NotFound("goal", gid, field="goal_id")
         return gid, True, None
     if goal_name is not None:
@@ -199,9 +200,9 @@ def _resolve_goal(conn, prow, goal_id, goal_name) -> tuple[str | None, bool, dic
         return g.id, True, None
     if prow.current_goal_id:
         return prow.current_goal_id, True, None
-    active = conn.execute(
-        select(goals.c.id, goals.c.name).where(goals.c.project_id == prow.id, goals.c.status == "active")
-    ).all()
+    if active_goals == 0:
+        return None, False, None
+    active = conn.execute(_ACTIVE_GOALS, {"pid": prow.id}).all()
     if len(active) == 1:
         return active[0].id, True, None
     if len(active) > 1:
@@ -281,26 +282,60 @@ def _lease_due(project_id: str):
     )
 
 
+# Built once (every claim runs them): the leases due in a project (or on one task), and the project's goals.
+_DUE_COND = and_(
+    tasks.c.project_id == bindparam("due_pid"),
+    tasks.c.status == "in_progress",
+    tasks.c.lease_expires_at <= bindparam("due_ts"),
+)
+_DUE = select(tasks.c.id, tasks.c.claimed_by).where(_DUE_COND)
+_DUE_ONE = _DUE.where(tasks.c.id == bindparam("due_tid"))
+_EXPIRE = (
+    update(tasks)
+    .where(tasks.c.id == bindparam("due_tid"), _DUE_COND)
+    .values(
+        status="todo",
+        assignee=None,
+        claimed_by=None,
+        lease_expires_at=None,
+        version=tasks.c.version + 1,
+        updated_at=bindparam("due_ts"),
+    )
+)
+_GOAL_IN_PROJECT = select(goals.c.id).where(
+    goals.c.id == bindparam("gid"), goals.c.project_id == bindparam("pid")
+)
+_CLAIM_STATE = select(
+    projects_table.c.id,
+    projects_table.c.current_goal_id,
+    select(func.count())
+    .select_from(goals)
+    .where(goals.c.project_id == projects_table.c.id, goals.c.status == "active")
+    .scalar_subquery()
+    .label("active_goals"),
+    exists()
+    .where(
+        tasks.c.project_id == projects_table.c.id,
+        tasks.c.status == "in_progress",
+        tasks.c.lease_expires_at <= bindparam("due_ts"),
+    )
+    .label("lease_due"),
+).where(projects_table.c.id == bindparam("pid"))
+_ACTIVE_GOALS = select(goals.c.id, goals.c.name).where(
+    goals.c.project_id == bindparam("pid"), goals.c.status == "active"
+)
+
+
 def _expire_due(tx: Tx, project_id: str, *, task_id: str | None = None) -> int:
     """Inside a write transaction: give the project's tasks whose lease ran out (or just `task_id`) back to
     todo. The read goes through ix_tasks_lease and stays inside the project."""
-    cond = _lease_due(project_id)
+    params = {"due_pid": project_id, "due_ts": now()}
     if task_id is not None:
-        cond = and_(cond, tasks.c.id == task_id)
-    rows = tx.conn.execute(select(tasks.c.id, tasks.c.claimed_by).where(cond)).all()
+        rows = tx.conn.execute(_DUE_ONE, {**params, "due_tid": task_id}).all()
+    else:
+        rows = tx.conn.execute(_DUE, params).all()
     for r in rows:
-        tx.conn.execute(
-            update(tasks)
-            .where(tasks.c.id == r.id, cond)
-            .values(
-                status="todo",
-                assignee=None,
-                claimed_by=None,
-                lease_expires_at=None,
-                version=tasks.c.version + 1,
-                updated_at=now(),
-            )
-        )
+        tx.conn.execute(_EXPIRE, {**params, "due_tid": r.id})
         audit.record(
             tx,
             _SYSTEM,
@@ -425,7 +460,7 @@ def _claim_row(tx: Tx, actor: Actor, row, agent_ref: str, lease: int) -> dict:
         "version": row.version + 1,
         "updated_at": ts,
     }
-    out = task_core.to_dict(SimpleNamespace(**fresh), task_core.tag_map(tx.conn, [row.id])[row.id])
+    out = task_core.to_dict(SimpleNamespace(**fresh), task_core.tags_of(tx.conn, row.id))
     tx.publish(row.project_id, "task.updated", task=out, changed=["status", "assignee"])
     return {"claimed": True, "task": out, "lease_expires_at": iso(expires)}
 
@@ -457,10 +492,16 @@ def claim_next_task(
     agent_ref = fields.text("agent_ref", agent_ref, max_len=vocab.MAX_AGENT_REF, required=True, strip=True)
     lease = _lease(lease_seconds)
     project_id = fields.ident("project_id", project_id)
+    actor.require_visible(project_id)
     with db.write() as tx:
-        prow = projects.load(tx.conn, actor, project_id)
-        _expire_due(tx, prow.id)
-        gid, scoped, problem = _resolve_goal(tx.conn, prow, goal_id, None)
+        # One read for the project, whether any lease is due and how many goals are active: the common claim
+        # (nothing due, no goal to resolve) writes after this one statement and the choice.
+        prow = tx.conn.execute(_CLAIM_STATE, {"pid": project_id, "due_ts": now()}).first()
+        if prow is None:
+            raise NotFound("project", project_id)
+        if prow.lease_due:
+            _expire_due(tx, prow.id)
+        gid, scoped, problem = _resolve_goal(tx.conn, prow, goal_id, None, active_goals=prow.active_goals)
         if problem:
             return {"claimed": False, "task": None, **problem}
         if tags_any:  # rare: read the tagged head, then claim the first that is still free

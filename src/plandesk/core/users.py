@@ -106,6 +106,27 @@ def local_owner_actor(db) -> Actor:
     return Actor(user_id=row.id, name=row.name, role=row.role)
 
 
+# Local mode's two questions (how many active users; who is the first owner) in one read.
+_LOCAL_STATE = (
+    "SELECT (SELECT count(*) FROM users WHERE removed_at IS NULL), id, name FROM users "
+    "WHERE role = 'owner' AND removed_at IS NULL ORDER BY created_at LIMIT 1"
+)
+
+
+def local_actor(db) -> Actor | None:
+    """The caller in local mode (one active user), or None when the workspace has more than one user.
+
+    One statement on the database's autocommit counter connection (no pool checkout, no transaction), read
+    fresh on every request, so a new user ends local mode on the very next call in every process."""
+    row = db.counter_read(_LOCAL_STATE)
+    if row is None:  # no owner yet (local_owner_actor makes one), or the read failed: the ordinary path
+        return local_owner_actor(db) if active_user_count(db) <= 1 else None
+    active, owner_id, owner_name = row
+    if active > 1:
+        return None
+    return Actor(user_id=owner_id, name=owner_name, role="owner")
+
+
 def active_user_count(db) -> int:
     with db.read() as conn:
         return conn.execute(

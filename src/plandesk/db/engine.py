@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 
 from plandesk.settings import normalise_database_url
@@ -99,12 +99,15 @@ class Database:
                 with conn.begin():
                     yield tx
                     if tx.events and self.dialect == "postgresql":
-                        # NOTIFY is delivered on commit only, to every process listening.
-                        for ev in tx.events:
-                            conn.execute(
-                                text("SELECT pg_notify('plandesk_events', :p)"),
-                                {"p": json.dumps(ev, default=str)[:7900]},
-                            )
+                        # NOTIFY is delivered on commit only, to every process listening; one round trip
+                        # for all of this transaction's events (a claim has two).
+                        calls = ", ".join(
+                            f"pg_notify('plandesk_events', %(p{i})s)" for i in range(len(tx.events))
+                        )
+                        conn.exec_driver_sql(
+                            f"SELECT {calls}",
+                            {f"p{i}": json.dumps(ev, default=str)[:7900] for i, ev in enumerate(tx.events)},
+                        )
         finally:
             if lock is not None:
                 lock.release()
@@ -123,6 +126,13 @@ class Database:
         """The auth change counter (schema.auth_changes), read on a connection of its own in autocommit, so a
         request pays one indexed read and no pool checkout or transaction; None when it cannot be read (the
         caller then resolves the token in full)."""
+        row = self.counter_read("SELECT n FROM auth_changes WHERE id = 1")
+        return int(row[0]) if row else None
+
+    def counter_read(self, sql: str) -> tuple | None:
+        """The first row of one small read (`sql`, no parameters) on the counter's connection: autocommit,
+        no pool checkout, no transaction. None when there is no row or it cannot be read (old schema, lost
+        connection: the caller then takes the ordinary path)."""
         with self._counter_lock:
             try:
                 conn = self._counter_conn
@@ -130,11 +140,11 @@ class Database:
                     conn = self._counter_conn = self._open_counter_connection()
                 cur = conn.cursor()
                 try:
-                    cur.execute("SELECT n FROM auth_changes WHERE id = 1")
+                    cur.execute(sql)
                     row = cur.fetchone()
+                    return tuple(row) if row is not None else None
                 finally:
                     cur.close()
-                return int(row[0]) if row else None
             except Exception:  # noqa: BLE001  a lost connection or an old schema: no cache this once, reconnect
                 self._close_counter_connection()
                 return None
@@ -184,4 +194,7 @@ def _install_sqlite_policy(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.pop("pd_immediate", False) else "BEGIN")
+        # Straight to the driver: every transaction begins here, and SQLAlchemy's statement path (events,
+        # result set-up) costs more than the BEGIN itself.
+        sql = "BEGIN IMMEDIATE" if conn.info.pop("pd_immediate", False) else "BEGIN"
+        conn.connection.dbapi_connection.execute(sql)
