@@ -11,6 +11,7 @@ import time
 
 import httpx2
 import pytest
+from cli_support import run_cli
 from connector_fixtures import PASSWORD, sign_in
 
 NEW_PASSWORD = "a different long passphrase"
@@ -45,8 +46,16 @@ def team(server, workspace):
         ("ada@example.com", "admin"),
         ("mo@example.com", "member"),
     ):
-        workspace.cli(
-            "user", "create", "--email", email, "--role", role, "--password-stdin", input=PASSWORD + "\n"
+        run_cli(
+            workspace,
+            "user",
+            "create",
+            "--email",
+            email,
+            "--role",
+            role,
+            "--password-stdin",
+            input=PASSWORD + "\n",
         )
     return server, owner
 
@@ -176,19 +185,19 @@ def after_the_change(owner, project, stream) -> list[dict]:
 
 def test_a_live_stream_ends_when_its_token_is_revoked(watched, workspace, server):
     owner, project, raw, stream = watched
-    workspace.cli("token", "revoke", token_id(server, raw))
+    run_cli(workspace, "token", "revoke", token_id(server, raw))
     assert not any(mentions(e, "secret after") for e in after_the_change(owner, project, stream))
 
 
 def test_a_live_stream_ends_when_its_user_is_removed(watched, workspace):
     owner, project, _, stream = watched
-    workspace.cli("user", "remove", "--email", "mo@example.com")
+    run_cli(workspace, "user", "remove", "--email", "mo@example.com")
     assert not any(mentions(e, "secret after") for e in after_the_change(owner, project, stream))
 
 
 def test_a_live_stream_ends_when_its_users_role_changes(watched, workspace):
     owner, project, _, stream = watched
-    workspace.cli("user", "role", "--email", "mo@example.com", "--role", "viewer")
+    run_cli(workspace, "user", "role", "--email", "mo@example.com", "--role", "viewer")
     assert not any(mentions(e, "secret after") for e in after_the_change(owner, project, stream))
 
 
@@ -223,7 +232,7 @@ def accept(server, raw: str):
 def test_an_invitation_made_by_an_admin_who_was_removed_no_longer_admits(team, workspace):
     server, _ = team
     raw = invite(server, "ada@example.com", "admin")
-    workspace.cli("user", "remove", "--email", "ada@example.com")
+    run_cli(workspace, "user", "remove", "--email", "ada@example.com")
     assert server.client().get(f"/api/v1/invitations/{raw}/preview").status_code == 410
     r = accept(server, raw)
     assert r.status_code == 410
@@ -233,14 +242,14 @@ def test_an_invitation_made_by_an_admin_who_was_removed_no_longer_admits(team, w
 def test_an_invitation_made_by_an_admin_who_was_demoted_no_longer_admits(team, workspace):
     server, _ = team
     raw = invite(server, "ada@example.com", "member")
-    workspace.cli("user", "role", "--email", "ada@example.com", "--role", "member")
+    run_cli(workspace, "user", "role", "--email", "ada@example.com", "--role", "member")
     assert accept(server, raw).status_code == 410
 
 
 def test_an_owner_invitation_made_by_an_owner_since_made_admin_no_longer_admits(team, workspace):
     server, _ = team
     raw = invite(server, "olive@example.com", "owner")
-    workspace.cli("user", "role", "--email", "olive@example.com", "--role", "admin")
+    run_cli(workspace, "user", "role", "--email", "olive@example.com", "--role", "admin")
     assert accept(server, raw).status_code == 410
 
 
@@ -259,7 +268,7 @@ def test_a_password_reset_ends_every_session_of_that_person(team, workspace):
     server, _ = team
     laptop, _ = page_sign_in(server, "mo@example.com")
     phone, _ = page_sign_in(server, "mo@example.com")
-    workspace.cli("user", "password", "--email", "mo@example.com", input=NEW_PASSWORD + "\n")
+    run_cli(workspace, "user", "password", "--email", "mo@example.com", input=NEW_PASSWORD + "\n")
     assert laptop.get("/api/v1/auth/me").status_code == 401
     assert phone.get("/api/v1/auth/me").status_code == 401
     again, _ = page_sign_in(server, "mo@example.com", password=NEW_PASSWORD)

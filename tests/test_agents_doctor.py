@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cli_support import run_cli
 
 pytestmark = pytest.mark.server("process")  # the CLI and its clients need a real port
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.server("process")  # the CLI and its clients need a rea
 def _connected(workspace, url: str, path: Path) -> Path:
     path.mkdir()
     subprocess.run(["git", "init", "-q", str(path)], check=True)
-    workspace.cli("connect", "--repo", str(path), "--url", url, "--new-project", path.name)
+    run_cli(workspace, "connect", "--repo", str(path), "--url", url, "--new-project", path.name)
     return path
 
 
@@ -24,7 +25,7 @@ def repo(workspace, server, tmp_path) -> Path:
 
 
 def _doctor(workspace, repo: Path) -> tuple[int, dict, str]:
-    out = workspace.cli("doctor", "--repo", str(repo), "--json", check=False)
+    out = run_cli(workspace, "doctor", "--repo", str(repo), "--json", check=False)
     report = json.loads(out.stdout)
     failed = " | ".join(c["detail"] for c in report["checks"] if not c["ok"])
     return out.returncode, report, failed
@@ -41,7 +42,7 @@ def test_doctor_repo_is_healthy_on_a_good_binding(workspace, repo):
     assert token not in json.dumps(report)  # the settings are shown with the secret redacted
     assert report["repo"]["token"]["value"].endswith("…")
     assert report["repo"]["token"]["source"].endswith("token")
-    human = workspace.cli("doctor", "--repo", str(repo)).stdout
+    human = run_cli(workspace, "doctor", "--repo", str(repo)).stdout
     assert "healthy" in human
     assert "tools" in human
     assert "claim_next_task" in human
@@ -58,7 +59,7 @@ def test_doctor_repo_names_a_server_that_is_down(workspace, tmp_path, serve):
 
 
 def test_doctor_repo_names_a_revoked_token(workspace, repo):
-    workspace.cli("token", "revoke", f"{repo.name} (plandesk connect)")
+    run_cli(workspace, "token", "revoke", f"{repo.name} (plandesk connect)")
     code, report, failed = _doctor(workspace, repo)
     assert code == 1
     assert "token revoked" in failed
