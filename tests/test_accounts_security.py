@@ -15,9 +15,11 @@ from cli_support import run_cli
 from connector_fixtures import PASSWORD, sign_in
 
 NEW_PASSWORD = "a different long passphrase"
-# Live event streams need a real HTTP server, and people are changed from the CLI in another process;
-# every test arranges its own people, so each gets a workspace and server of its own.
+# Live event streams need a real HTTP server, and people are changed from the CLI in another process than the
+# server's (this test process); every test arranges its own people, so each gets a workspace and server of its
+# own. Tests that only make HTTP requests run the app in-process (IN_PROCESS).
 pytestmark = pytest.mark.server("process", fresh=True)
+IN_PROCESS = pytest.mark.server("app", fresh=True)
 
 
 def bearer(raw: str) -> dict:
@@ -74,6 +76,7 @@ def token_id(server, raw: str) -> str:
 # Rotation hands over a working secret: only its user, or an owner for a non-owner's token
 
 
+@IN_PROCESS
 def test_an_admin_rotating_an_owners_token_is_forbidden(team):
     server, owner = team
     owner_token = owner.get("/api/v1/auth/me").json()["token_id"]
@@ -84,6 +87,7 @@ def test_an_admin_rotating_an_owners_token_is_forbidden(team):
     assert owner.get("/api/v1/auth/me").status_code == 200  # the owner's secret still works
 
 
+@IN_PROCESS
 def test_an_admin_rotating_a_members_token_is_forbidden(team):
     server, _ = team
     raw = mo_token(server)
@@ -91,6 +95,7 @@ def test_an_admin_rotating_a_members_token_is_forbidden(team):
     assert admin.post(f"/api/v1/tokens/{token_id(server, raw)}/rotate", headers=csrf).status_code == 403
 
 
+@IN_PROCESS
 def test_an_owner_rotates_a_members_token_but_not_another_owners(team):
     server, owner = team
     raw = mo_token(server)
@@ -103,6 +108,7 @@ def test_an_owner_rotates_a_members_token_but_not_another_owners(team):
     assert olive.post(f"/api/v1/tokens/{owner_token}/rotate", headers=csrf).status_code == 403
 
 
+@IN_PROCESS
 def test_a_person_rotates_their_own_token(team):
     server, _ = team
     raw = mo_token(server)
@@ -253,6 +259,7 @@ def test_an_owner_invitation_made_by_an_owner_since_made_admin_no_longer_admits(
     assert accept(server, raw).status_code == 410
 
 
+@IN_PROCESS
 def test_an_invitation_of_a_creator_who_keeps_their_rights_still_admits(team):
     server, _ = team
     raw = invite(server, "ada@example.com", "member")
@@ -275,6 +282,7 @@ def test_a_password_reset_ends_every_session_of_that_person(team, workspace):
     assert again.get("/api/v1/auth/me").status_code == 200
 
 
+@IN_PROCESS
 def test_changing_your_own_password_ends_your_other_sessions_and_keeps_this_one(team):
     server, _ = team
     laptop, csrf = page_sign_in(server, "mo@example.com")
@@ -288,6 +296,7 @@ def test_changing_your_own_password_ends_your_other_sessions_and_keeps_this_one(
     assert phone.get("/api/v1/auth/me").status_code == 401
 
 
+@IN_PROCESS
 def test_changing_your_password_needs_the_current_one(team):
     server, _ = team
     laptop, csrf = page_sign_in(server, "mo@example.com")
