@@ -59,8 +59,8 @@ def overlaps(a, b) -> bool:
 
 
 @pytest.fixture(scope="module")
-def example_project(server) -> str:
-    return import_plan(server, EXAMPLE)
+def example_project(live_server) -> str:
+    return import_plan(live_server, EXAMPLE)
 
 
 def test_the_imported_example_has_no_link_through_a_task_and_no_label_on_one(

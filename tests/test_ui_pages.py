@@ -28,8 +28,8 @@ TOO_WIDE_JS = """() => {
 
 
 @pytest.fixture(scope="module")
-def example(server) -> str:
-    out = run_cli(server.workspace, "import", "--in", str(EXAMPLE))
+def example(live_server) -> str:
+    out = run_cli(live_server.workspace, "import", "--in", str(EXAMPLE))
     return out.stdout.strip().splitlines()[-1]
 
 
