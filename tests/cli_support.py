@@ -52,3 +52,8 @@ def run_cli(
 def create_token(ws, name: str = "test", *extra: str) -> str:
     """`plandesk token create --name NAME ...` in-process; the raw token it prints last."""
     return run_cli(ws, "token", "create", "--name", name, *extra).stdout.strip().splitlines()[-1]
+
+
+def create_user(ws, email: str, role: str, password: str) -> None:
+    """`plandesk user create --email EMAIL --role ROLE --password-stdin`, in-process."""
+    run_cli(ws, "user", "create", "--email", email, "--role", role, "--password-stdin", input=password + "\n")

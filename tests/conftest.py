@@ -222,8 +222,12 @@ def serve_on(ws: Workspace, tier: str = "app", *extra: str, **kw):
     return AppServer(ws)
 
 
-def _module_server(tmp_path_factory, tier: str):
+def _module_server(tmp_path_factory, tier: str, prepare=None):
+    """A server on a fresh workspace, stopped (and its database dropped) at the end; `prepare(ws)` runs on
+    the workspace before the server starts."""
     ws = new_workspace(tmp_path_factory.mktemp(tier))
+    if prepare is not None:
+        prepare(ws)
     srv = serve_on(ws, tier)
     try:
         yield srv

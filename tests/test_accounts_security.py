@@ -11,7 +11,7 @@ import time
 
 import httpx2
 import pytest
-from cli_support import run_cli
+from cli_support import create_user, run_cli
 from connector_fixtures import PASSWORD, sign_in
 
 NEW_PASSWORD = "a different long passphrase"
@@ -48,17 +48,7 @@ def team(server, workspace):
         ("ada@example.com", "admin"),
         ("mo@example.com", "member"),
     ):
-        run_cli(
-            workspace,
-            "user",
-            "create",
-            "--email",
-            email,
-            "--role",
-            role,
-            "--password-stdin",
-            input=PASSWORD + "\n",
-        )
+        create_user(workspace, email, role, PASSWORD)
     return server, owner
 
 

@@ -21,6 +21,14 @@ from mcp.client.streamable_http import streamable_http_client
 pytestmark = [pytest.mark.anyio, pytest.mark.server("process")]  # the CLI and MCP clients need a real port
 
 
+def _connect_new(workspace, server, repo: Path, *extra: str):
+    """`plandesk connect --repo REPO --url URL --new-project REPO_NAME ...`: the repository bound to a new
+    project named after it."""
+    return run_cli(
+        workspace, "connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name, *extra
+    )
+
+
 def _repo_tokens(workspace, repo: Path) -> list[dict]:
     tokens = json.loads(run_cli(workspace, "token", "list", "--json").stdout)
     return [t for t in tokens if t["name"] == f"{repo.name} (plandesk connect)"]
@@ -71,7 +79,7 @@ async def _list_tools(mcp_url: str, headers: dict) -> list[str]:
 
 
 async def test_headers_helper_command_authenticates_a_real_mcp_session(workspace, server, repo):
-    run_cli(workspace, "connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
+    _connect_new(workspace, server, repo)
     entry = json.loads((repo / ".mcp.json").read_text())["mcpServers"]["plandesk"]
     assert entry["type"] == "http"
     assert entry["url"] == server.mcp_url
@@ -83,7 +91,7 @@ async def test_headers_helper_command_authenticates_a_real_mcp_session(workspace
 
 
 async def test_headers_helper_works_from_a_subfolder_and_prefers_the_environment(workspace, server, repo):
-    run_cli(workspace, "connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
+    _connect_new(workspace, server, repo)
     deep = repo / "src" / "pkg"
     deep.mkdir(parents=True)
     assert _helper_header(repo, cwd=deep) == _helper_header(repo)
@@ -93,7 +101,7 @@ async def test_headers_helper_works_from_a_subfolder_and_prefers_the_environment
 
 
 def test_connect_writes_the_binding_files(workspace, server, repo):
-    out = run_cli(workspace, "connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
+    out = _connect_new(workspace, server, repo)
     config = json.loads((repo / ".plandesk/config.json").read_text())
     assert config == {"serverUrl": server.url, "projectId": config["projectId"]}
     project = server.client().get(f"/api/v1/projects/{config['projectId']}").json()
@@ -110,7 +118,7 @@ def test_connect_writes_the_binding_files(workspace, server, repo):
 
 
 def test_connect_mints_a_token_limited_to_the_bound_project(workspace, server, repo):
-    run_cli(workspace, "connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
+    _connect_new(workspace, server, repo)
     token = (repo / ".plandesk/token").read_text().strip()
     other = server.client().post("/api/v1/projects", json={"name": "Someone else's"}).json()
     mine = json.loads((repo / ".plandesk/config.json").read_text())["projectId"]
@@ -120,18 +128,7 @@ def test_connect_mints_a_token_limited_to_the_bound_project(workspace, server, r
 
 
 def test_a_second_connect_changes_nothing(workspace, server, repo):
-    run_cli(
-        workspace,
-        "connect",
-        "--repo",
-        str(repo),
-        "--url",
-        server.url,
-        "--new-project",
-        repo.name,
-        "--agent",
-        "all",
-    )
+    _connect_new(workspace, server, repo, "--agent", "all")
     before = _snapshot(repo)
     out = run_cli(workspace, "connect", "--repo", str(repo), "--url", server.url, "--agent", "all")
     assert _snapshot(repo) == before
@@ -145,7 +142,7 @@ def test_connect_keeps_hand_edits_outside_its_sentinels(workspace, server, repo)
     (repo / ".mcp.json").write_text(
         json.dumps({"mcpServers": {"other": {"type": "http", "url": "http://x/"}}})
     )
-    run_cli(workspace, "connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
+    _connect_new(workspace, server, repo)
     text = (repo / "CLAUDE.md").read_text()
     (repo / "CLAUDE.md").write_text(text + "\nAdded later by hand.\n")
     run_cli(workspace, "connect", "--repo", str(repo), "--url", server.url)
@@ -166,19 +163,7 @@ def test_connect_keeps_hand_edits_outside_its_sentinels(workspace, server, repo)
 
 def test_print_shows_the_plan_and_writes_nothing(workspace, server, repo):
     before = _snapshot(repo)
-    out = run_cli(
-        workspace,
-        "connect",
-        "--repo",
-        str(repo),
-        "--url",
-        server.url,
-        "--new-project",
-        repo.name,
-        "--print",
-        "--agent",
-        "all",
-    )
+    out = _connect_new(workspace, server, repo, "--print", "--agent", "all")
     assert _snapshot(repo) == before
     assert ".mcp.json (create)" in out.stdout
     assert "headersHelper" in out.stdout
@@ -207,7 +192,7 @@ def test_connect_warns_when_an_ancestor_mcp_json_shadows_it(workspace, server, t
     )
     repo = tmp_path / "nested" / "app"
     repo.mkdir(parents=True)
-    out = run_cli(workspace, "connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
+    out = _connect_new(workspace, server, repo)
     assert "warning" in out.stderr
     assert str(tmp_path / ".mcp.json") in out.stderr.replace("\n", "")
 
@@ -229,20 +214,7 @@ def test_connect_binds_a_named_project_and_rebinding_retires_the_old_token(works
 
 
 def test_connect_writes_cursor_and_vscode_entries_without_the_secret(workspace, server, repo):
-    run_cli(
-        workspace,
-        "connect",
-        "--repo",
-        str(repo),
-        "--url",
-        server.url,
-        "--new-project",
-        repo.name,
-        "--agent",
-        "cursor",
-        "--agent",
-        "vscode",
-    )
+    _connect_new(workspace, server, repo, "--agent", "cursor", "--agent", "vscode")
     token = (repo / ".plandesk/token").read_text().strip()
     cursor = json.loads((repo / ".cursor/mcp.json").read_text())["mcpServers"]["plandesk"]
     vscode = json.loads((repo / ".vscode/mcp.json").read_text())
@@ -254,18 +226,7 @@ def test_connect_writes_cursor_and_vscode_entries_without_the_secret(workspace, 
 
 
 def test_disconnect_removes_everything_and_revokes_the_token(workspace, server, repo):
-    run_cli(
-        workspace,
-        "connect",
-        "--repo",
-        str(repo),
-        "--url",
-        server.url,
-        "--new-project",
-        repo.name,
-        "--agent",
-        "all",
-    )
+    _connect_new(workspace, server, repo, "--agent", "all")
     token = (repo / ".plandesk/token").read_text().strip()
     out = run_cli(workspace, "disconnect", "--repo", str(repo))
     assert "Revoked token" in out.stdout

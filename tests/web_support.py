@@ -215,22 +215,15 @@ def drag(page, source, target) -> None:
 def team_server(tmp_path_factory, people: dict[str, str], password: str):
     """A process-tier server on a workspace of its own with these people (email → role) created by the CLI
     before it starts, so sign-in is required; a generator for a fixture to `yield from`."""
-    from cli_support import run_cli
-    from conftest import drop_pg_database, new_workspace, start_server
+    from cli_support import create_user, run_cli
+    from conftest import _module_server
 
-    ws = new_workspace(tmp_path_factory.mktemp("team"))
-    run_cli(ws, "init")
-    for email, role in people.items():
-        run_cli(
-            ws, "user", "create", "--email", email, "--role", role, "--password-stdin", input=password + "\n"
-        )
-    srv = start_server(ws)
-    try:
-        yield srv
-    finally:
-        srv.stop()
-        if ws.database_url:
-            drop_pg_database(ws.database_url)
+    def create_people(ws) -> None:
+        run_cli(ws, "init")
+        for email, role in people.items():
+            create_user(ws, email, role, password)
+
+    yield from _module_server(tmp_path_factory, "process", prepare=create_people)
 
 
 def mint_token(api: httpx2.Client, name: str = "agent", **scopes) -> str:
