@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,46 @@ def test_the_core_and_db_import_no_adapter(package):
             if any(name == f or name.startswith(f + ".") for f in FORBIDDEN):
                 offenders.append(f"{path.relative_to(SRC)} imports {name}")
     assert not offenders, offenders
+
+
+ADAPTERS = ("api", "mcp", "web", "cli", "connector", "agents", "client")
+
+
+def _offenders(package: str, forbidden: tuple[str, ...]) -> list[str]:
+    found = []
+    for path in sorted((SRC / package).rglob("*.py")):
+        for name in _imports(path):
+            if any(name == f or name.startswith(f + ".") for f in forbidden):
+                found.append(f"{path.relative_to(SRC)} imports {name}")
+    return found
+
+
+@pytest.mark.parametrize("package", ADAPTERS)
+def test_adapters_reach_the_tables_only_through_core_services(package):
+    """An adapter that queries the tables holds a rule the other adapters then lack: it asks the core."""
+    offenders = _offenders(package, ("plandesk.db.schema",))
+    assert not offenders, offenders
+
+
+def test_db_imports_nothing_from_the_core():
+    """db is below the core: it knows tables, engines and migrations, not error codes or rules."""
+    offenders = _offenders("db", ("plandesk.core",))
+    assert not offenders, offenders
+
+
+def test_the_client_imports_nothing_from_the_server_side():
+    """The client ships to scripts that talk to a server over MCP: none of the server's layers come along."""
+    server_side = tuple(
+        f"plandesk.{p}" for p in ("core", "db", "agents", "api", "mcp", "web", "cli", "connector")
+    )
+    offenders = _offenders("client", server_side)
+    assert not offenders, offenders
+
+
+def test_the_layering_check_sees_imports_inside_functions(tmp_path, monkeypatch):
+    """A late `from plandesk.db.schema import x` inside a function counts as much as one at the top."""
+    package = tmp_path / "probe"
+    package.mkdir()
+    (package / "late.py").write_text("def f():\n    from plandesk.db.schema import users\n    return users\n")
+    monkeypatch.setattr(sys.modules[__name__], "SRC", tmp_path)
+    assert _offenders("probe", ("plandesk.db.schema",)) == ["probe/late.py imports plandesk.db.schema"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx2
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
+from conftest import drop_pg_database, free_port, new_workspace, start_server
 from mcp_support import CALL_TIMEOUT, call, connect, error, ok, tool_names  # noqa: F401 - re-exported
 
 pytestmark = pytest.mark.anyio
@@ -91,6 +91,28 @@ def test_responses_are_not_cached_and_send_no_referrer(live, owner_token):
 def test_a_foreign_origin_is_refused_even_with_a_valid_token(live, owner_token, origin):
     r = raw_post(live.mcp_url, LIST_TOOLS, token=owner_token, headers={"origin": origin})
     assert r.status_code == 403
+
+
+def test_a_page_on_another_loopback_port_is_refused(live, owner_token):
+    """Same host, same scheme, another port: another origin (the browser still calls it same-site)."""
+    for origin in (f"http://127.0.0.1:{free_port()}", f"http://localhost:{free_port()}", "http://127.0.0.1"):
+        r = raw_post(live.mcp_url, LIST_TOOLS, token=owner_token, headers={"origin": origin})
+        assert r.status_code == 403, origin
+        assert r.json()["field"] == "Origin"
+    r = raw_post(
+        live.mcp_url, LIST_TOOLS, token=owner_token, headers={"origin": f"https://127.0.0.1:{live.port}"}
+    )
+    assert r.status_code == 403  # same host and port, other scheme
+    r = raw_post(live.mcp_url, LIST_TOOLS, token=owner_token, headers={"origin": live.url})
+    assert r.status_code == 200, r.text
+
+
+def test_a_rest_read_from_another_loopback_port_is_refused_by_the_outer_guard(live):
+    r = live.client().get("/api/v1/projects", headers={"Origin": f"http://127.0.0.1:{free_port()}"})
+    assert r.status_code == 403
+    assert r.json()["message"] == "requests from a foreign Origin are refused"
+    r = live.client().get("/api/v1/projects", headers={"Origin": live.url})
+    assert r.status_code == 200
 
 
 def test_a_local_origin_is_accepted(live, owner_token):

@@ -153,6 +153,7 @@ def new_page(
     context.set_default_timeout(timeout_ms)
     page = context.new_page()
     page.log = PageLog(page)
+    page.errors = page.log.errors  # the name the UI tests used before page.log
     return page
 
 

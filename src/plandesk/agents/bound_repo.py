@@ -7,12 +7,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# The client reads these; the binding writes them (kept importable from here for the agent tooling).
+from plandesk.client.endpoint import TOKEN_ENV, URL_ENV, mcp_url_of  # noqa: F401
+
 STATE_DIR = ".plandesk"
 CONFIG_FILE = f"{STATE_DIR}/config.json"
 TOKEN_FILE = f"{STATE_DIR}/token"
 SKILL_FILE = f"{STATE_DIR}/skill.md"
-TOKEN_ENV = "PLANDESK_MCP_TOKEN"
-URL_ENV = "PLANDESK_URL"
 
 
 class BindingError(Exception):
@@ -37,15 +38,6 @@ class BoundRepo:
     @property
     def token_path(self) -> Path:
         return self.root / TOKEN_FILE
-
-
-def mcp_url_of(url: str) -> str:
-    """Accept a server origin or an MCP URL; always answer the /mcp/ form (no redirect to follow)."""
-    url = url.strip()
-    base = url.split("?", 1)[0].rstrip("/")
-    if base.endswith("/mcp"):
-        return base + "/"
-    return base + "/mcp/"
 
 
 def origin_of(url: str) -> str:

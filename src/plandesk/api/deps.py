@@ -1,11 +1,16 @@
-"""Request → actor: the one place REST and pages learn who is calling."""
+"""Request → actor: the one place REST and pages learn who is calling, and the dependency aliases every
+router declares its parameters with (written once here, not per router)."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
 
 from plandesk.core import access
 from plandesk.core.actors import Actor
+from plandesk.core.vocab import MAX_LIST_LIMIT
+from plandesk.db.engine import Database
 
 
 def db_of(request: Request):
@@ -26,3 +31,9 @@ def current_actor(request: Request) -> Actor:
     )
     request.state.actor = actor
     return actor
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+DbDep = Annotated[Database, Depends(db_of)]
+# A page size as every list takes it: 1 … the core's maximum.
+Limit = Annotated[int | None, Query(ge=1, le=MAX_LIST_LIMIT)]

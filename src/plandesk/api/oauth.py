@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import time
 from contextvars import ContextVar
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode
 
 import anyio.to_thread
@@ -43,9 +43,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.bodies import returns
+from plandesk.api.deps import ActorDep, db_of
+from plandesk.core import models as m
 from plandesk.core import oauth, oauth_rules, rate_limit
-from plandesk.core.actors import Actor
 from plandesk.core.errors import Forbidden, RateLimited
 
 PRM_PATH = "/.well-known/oauth-protected-resource"
@@ -276,9 +277,47 @@ async def _with_hashed_secret(request: Request, *, public_may_omit: bool = False
     return Request({**request.scope, "headers": headers}, replay)
 
 
-def _registration_open(db) -> bool:
-    with db.read() as conn:
-        return bool(oauth_rules.registration_settings(conn)["registration_open"])
+def _slow_down(exc: RateLimited) -> JSONResponse:
+    """A rate refusal in OAuth's error form (RFC 6749 §5.2 shape; `slow_down` as RFC 8628 names it)."""
+    return JSONResponse(
+        {"error": "slow_down", "error_description": exc.message},
+        status_code=429,
+        headers={"Retry-After": str(exc.extra.get("retry_after", 60)), "Cache-Control": "no-store"},
+    )
+
+
+def _client_id_of(request: Request, body: bytes) -> str:
+    """The client id a token request names (form field, else the Basic credentials), for the rate key only."""
+    for key, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+        if key == "client_id" and value:
+            return value[:200]
+    header = request.headers.get("authorization", "")
+    if header[:6].lower() == "basic ":
+        try:
+            return unquote(base64.b64decode(header[6:]).decode().partition(":")[0])[:200]
+        except (ValueError, UnicodeDecodeError):
+            pass
+    return "-"
+
+
+def _token_rate_limited(request: Request, body: bytes) -> JSONResponse | None:
+    """/oauth/token is counted like sign-in: per address and client, and per address. Checked before any
+    lookup, so a flood of guessed codes or refresh tokens costs no database work."""
+    address = request.client.host if request.client else "unknown"
+    try:
+        rate_limit.check(
+            f"oauth-token-address:{address}",
+            oauth.TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE,
+            what="this address",
+        )
+        rate_limit.check(
+            f"oauth-token:{address}:{_client_id_of(request, body)}",
+            oauth.TOKEN_REQUESTS_PER_MINUTE,
+            what="this client",
+        )
+    except RateLimited as exc:
+        return _slow_down(exc)
+    return None
 
 
 def install(app: FastAPI, db: Any) -> None:
@@ -298,7 +337,7 @@ def install(app: FastAPI, db: Any) -> None:
 
     async def as_metadata(request: Request) -> Response:
         origin = origin_of_scope(request.scope)
-        open_ = await anyio.to_thread.run_sync(_registration_open, db)
+        open_ = await anyio.to_thread.run_sync(oauth_rules.registration_open, db)
         metadata = build_metadata(
             origin,
             None,  # type: ignore[arg-type]  # a str keeps the issuer without a slash
@@ -330,12 +369,8 @@ def install(app: FastAPI, db: Any) -> None:
                 what="this address",
             )
         except RateLimited as exc:
-            return JSONResponse(
-                {"error": "slow_down", "error_description": exc.message},
-                status_code=429,
-                headers={"Retry-After": str(exc.extra.get("retry_after", 60))},
-            )
-        if not await anyio.to_thread.run_sync(_registration_open, db):
+            return _slow_down(exc)
+        if not await anyio.to_thread.run_sync(oauth_rules.registration_open, db):
             return JSONResponse(
                 {
                     "error": "access_denied",
@@ -347,6 +382,9 @@ def install(app: FastAPI, db: Any) -> None:
         return await registration.handle(request)
 
     async def token_endpoint(request: Request) -> Response:
+        refused = _token_rate_limited(request, await request.body())
+        if refused is not None:
+            return refused
         return await token.handle(await _with_hashed_secret(request))
 
     async def revoke_endpoint(request: Request) -> Response:
@@ -369,7 +407,6 @@ def install(app: FastAPI, db: Any) -> None:
 
 
 settings_router = APIRouter(tags=["settings"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 class OAuthSettingsIn(BaseModel):
@@ -379,11 +416,11 @@ class OAuthSettingsIn(BaseModel):
     redirect_hosts: list[str] | None = None
 
 
-@settings_router.get("/settings/oauth")
+@settings_router.get("/settings/oauth", **returns(m.OAuthSettings))
 def get_oauth_settings(actor: ActorDep, db=Depends(db_of)) -> dict:
     return oauth_rules.get_oauth_settings(db, actor)
 
 
-@settings_router.put("/settings/oauth")
+@settings_router.put("/settings/oauth", **returns(m.OAuthSettings))
 def put_oauth_settings(body: OAuthSettingsIn, actor: ActorDep, db=Depends(db_of)) -> dict:
     return oauth_rules.set_oauth_settings(db, actor, body.model_dump(exclude_unset=True))

@@ -5,34 +5,59 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field
 
-from plandesk.api.deps import current_actor, db_of
+from plandesk.api.bodies import returns
+from plandesk.api.deps import ActorDep, Limit, db_of
 from plandesk.api.lists import whole
 from plandesk.api.models import EdgeIn, ProjectIn, ProjectPatch, TaskIn
 from plandesk.core import audit, edges, graph, projects, tasks
-from plandesk.core.actors import Actor
+from plandesk.core import models as m
+from plandesk.core.vocab import MAX_LIST_LIMIT
 
 router = APIRouter(tags=["projects"])
-ActorDep = Annotated[Actor, Depends(current_actor)]
-Limit = Annotated[int | None, Query(ge=1, le=500)]
 
 
-@router.get("/projects")
+class Page(BaseModel):
+    limit: int | None = Field(default=None, ge=1, le=MAX_LIST_LIMIT)
+    cursor: str | None = None
+
+
+class TaskQuery(Page):
+    """A project's tasks, filtered: every filter optional, several statuses or tags match any of them."""
+
+    status: list[str] | None = None
+    tag: list[str] | None = None
+    kind: str | None = None
+    priority: str | None = None
+    assignee: str | None = None
+    goal_id: str | None = None
+
+
+class AuditQuery(Page):
+    """A project's audit log, newest first; `action` takes `*` as a wildcard (e.g. task.*)."""
+
+    actor_id: str | None = None
+    token_id: str | None = None
+    action: str | None = None
+
+
+@router.get("/projects", **returns(m.Page[m.Project]))
 def list_projects(request_actor: ActorDep, db=Depends(db_of), limit: Limit = None, cursor: str | None = None):
     return projects.list_projects(db, request_actor, limit=limit, cursor=cursor)
 
 
-@router.post("/projects", status_code=201)
+@router.post("/projects", status_code=201, **returns(m.Project))
 def create_project(body: ProjectIn, actor: ActorDep, db=Depends(db_of)):
     return projects.create_project(db, actor, body.data())
 
 
-@router.get("/projects/{project_id}")
+@router.get("/projects/{project_id}", **returns(m.Project))
 def get_project(project_id: str, actor: ActorDep, db=Depends(db_of)):
     return projects.get_project(db, actor, project_id)
 
 
-@router.patch("/projects/{project_id}")
+@router.patch("/projects/{project_id}", **returns(m.Project))
 def update_project(project_id: str, body: ProjectPatch, actor: ActorDep, db=Depends(db_of)):
     return projects.update_project(db, actor, project_id, body.data())
 
@@ -43,46 +68,27 @@ def delete_project(project_id: str, actor: ActorDep, db=Depends(db_of)):
     return Response(status_code=204)
 
 
-@router.get("/projects/{project_id}/tasks")
+@router.get("/projects/{project_id}/tasks", **returns(m.Page[m.Task]))
 def list_tasks(
     project_id: str,
     actor: ActorDep,
+    query: Annotated[TaskQuery, Query()],
     db=Depends(db_of),
-    limit: Limit = None,
-    cursor: str | None = None,
-    status: Annotated[list[str] | None, Query()] = None,
-    tag: Annotated[list[str] | None, Query()] = None,
-    kind: str | None = None,
-    priority: str | None = None,
-    assignee: str | None = None,
-    goal_id: str | None = None,
 ):
-    return tasks.list_tasks(
-        db,
-        actor,
-        project_id,
-        status=status,
-        tags_any=tag,
-        kind=kind,
-        priority=priority,
-        assignee=assignee,
-        goal_id=goal_id,
-        limit=limit,
-        cursor=cursor,
-    )
+    return tasks.list_tasks(db, actor, project_id, tags_any=query.tag, **query.model_dump(exclude={"tag"}))
 
 
-@router.post("/projects/{project_id}/tasks", status_code=201)
+@router.post("/projects/{project_id}/tasks", status_code=201, **returns(m.Task))
 def create_task(project_id: str, body: TaskIn, actor: ActorDep, db=Depends(db_of)):
     return tasks.create_task(db, actor, project_id, body.data())
 
 
-@router.get("/projects/{project_id}/tags")
+@router.get("/projects/{project_id}/tags", **returns(m.Page[m.Tag]))
 def list_tags(project_id: str, actor: ActorDep, db=Depends(db_of)):
     return whole(tasks.list_tags(db, actor, project_id))
 
 
-@router.get("/projects/{project_id}/next-task")
+@router.get("/projects/{project_id}/next-task", **returns(m.NextTask))
 def next_task(
     project_id: str,
     actor: ActorDep,
@@ -94,17 +100,17 @@ def next_task(
     return graph.get_next_task(db, actor, project_id, goal_id=goal_id, goal=goal, tags_any=tag)
 
 
-@router.get("/projects/{project_id}/graph")
+@router.get("/projects/{project_id}/graph", **returns(m.TaskGraph))
 def task_graph(project_id: str, actor: ActorDep, db=Depends(db_of), goal_id: str | None = None):
     return graph.task_graph(db, actor, project_id, goal_id=goal_id)
 
 
-@router.get("/projects/{project_id}/edges")
+@router.get("/projects/{project_id}/edges", **returns(m.Page[m.Edge]))
 def list_edges(project_id: str, actor: ActorDep, db=Depends(db_of)):
     return whole(edges.list_edges(db, actor, project_id))
 
 
-@router.post("/projects/{project_id}/edges", status_code=201)
+@router.post("/projects/{project_id}/edges", status_code=201, **returns(m.Edge))
 def create_edge(project_id: str, body: EdgeIn, actor: ActorDep, db=Depends(db_of)):
     return edges.create_edge(db, actor, project_id, body.data())
 
@@ -121,26 +127,11 @@ def delete_project_edge(project_id: str, edge_id: str, actor: ActorDep, db=Depen
     return Response(status_code=204)
 
 
-@router.get("/projects/{project_id}/audit")
+@router.get("/projects/{project_id}/audit", **returns(m.Page[m.AuditEntry]))
 def project_audit(
     project_id: str,
     actor: ActorDep,
+    query: Annotated[AuditQuery, Query()],
     db=Depends(db_of),
-    limit: Limit = None,
-    cursor: str | None = None,
-    actor_id: str | None = None,
-    token_id: str | None = None,
-    action: str | None = None,
 ):
-    with db.read() as conn:
-        prow = projects.load(conn, actor, project_id)
-        before = int(cursor) if cursor and cursor.isdigit() else None
-        return audit.list_entries(
-            conn,
-            project_id=prow.id,
-            actor_id=actor_id,
-            token_id=token_id,
-            action=action,
-            limit=limit or 100,
-            before_id=before,
-        )
+    return audit.project_log(db, actor, project_id, **query.model_dump())

@@ -13,10 +13,9 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp_types import Implementation
 
 from plandesk import __version__
-from plandesk.agents.bound_repo import TOKEN_ENV, URL_ENV, mcp_url_of
+from plandesk.client.endpoint import DEFAULT_URL, TOKEN_ENV, URL_ENV, mcp_url_of
 from plandesk.client.errors import AuthError, ConnectError, PlanDeskClientError, ToolError
 
-DEFAULT_URL = "http://127.0.0.1:3847"
 ERROR_META = "plandesk/error"
 
 

@@ -9,16 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
-
 from plandesk.connector import database, files, git, recipes, search, shell
 from plandesk.connector.approvals import args_digest, summary_of
 from plandesk.connector.paths import CodeRoot
-from plandesk.core import approvals, audit, fields, sandbox_mode
+from plandesk.core import approvals, audit, fields, sandbox_mode, users
 from plandesk.core.actors import Actor
 from plandesk.core.errors import Forbidden, InvalidArgument, NotFound, PlanDeskError, RateLimited
 from plandesk.core.permissions import authorize
-from plandesk.db.schema import users
 
 log = logging.getLogger("plandesk.connector")
 
@@ -120,13 +117,6 @@ def _git_op(args: dict) -> str:
     return "git.push" if action == "push" else "git.commit"
 
 
-def _author(db, actor: Actor) -> tuple[str, str]:
-    with db.read() as conn:
-        row = conn.execute(select(users.c.email).where(users.c.id == actor.user_id)).first()
-    email = row.email if row is not None and row.email else f"{actor.user_id}@users.plandesk.invalid"
-    return f"{actor.name} (via Plan Desk)", email
-
-
 def _git(db):
     def run(actor, config, args, pid, ctx) -> dict:
         root, action = _root(config), args["action"]
@@ -141,7 +131,7 @@ def _git(db):
                 return git.branches(root)
             return git.switch_branch(root, args["name"], create=_flag(args, "create"), start=args.get("rev"))
         if action == "commit":
-            name, email = _author(db, actor)
+            name, email = users.commit_author(db, actor)
             return git.commit(
                 root,
                 message=args.get("message"),

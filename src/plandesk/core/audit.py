@@ -79,6 +79,47 @@ def _row(r) -> dict:
     }
 
 
+# A page of the log names the next page by the number of its last entry (entries only ever grow).
+BAD_CURSOR = "cursor is not one this server handed out (the next_cursor of the page before)"
+
+
+def _before(cursor: str | None) -> int | None:
+    if cursor is None or cursor == "":
+        return None
+    if not cursor.isascii() or not cursor.isdigit():
+        raise InvalidArgument(BAD_CURSOR, field="cursor")
+    return int(cursor)
+
+
+def project_log(
+    db,
+    actor: Actor,
+    project_id: str,
+    *,
+    actor_id: str | None = None,
+    token_id: str | None = None,
+    action: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> dict:
+    """A project's audit log, newest first, filtered: the one listing REST (`GET …/audit`) and the activity
+    page both serve. A cursor this server did not hand out is refused, never read as "from the top"."""
+    from plandesk.core import projects  # projects records through this module: import at call time
+
+    before = _before(cursor)
+    with db.read() as conn:
+        prow = projects.load(conn, actor, project_id)
+        return list_entries(
+            conn,
+            project_id=prow.id,
+            actor_id=actor_id or None,
+            token_id=token_id or None,
+            action=action or None,
+            limit=limit or 100,
+            before_id=before,
+        )
+
+
 def list_entries(
     conn,
     *,

@@ -79,7 +79,12 @@ def _path_in_memory(conn, project_id: str, *, start: str, goal: str) -> list[str
     """The same question over every dependency edge of the project, read in one query."""
     from plandesk.core.graph import prerequisites
 
-    pre = prerequisites(conn, project_id)
+    return path_in(prerequisites(conn, project_id), start=start, goal=goal)
+
+
+def path_in(pre: dict[str, set[str]], *, start: str, goal: str) -> list[str] | None:
+    """goal … start when goal is (transitively) a prerequisite of start in the map `pre` (task → its
+    prerequisites), else None: a breadth-first walk, so the shortest such chain."""
     parent: dict[str, str | None] = {start: None}
     queue = deque([start])
     while queue:
@@ -163,6 +168,36 @@ def _unfinished_statement():
 
 
 _UNFINISHED = _unfinished_statement()
+_DEPENDENT = tasks.alias("dependent")
+
+
+def _waiting_statement(*, one_task: bool):
+    """Every unfinished task of a project (or the one `task_id`) with its prerequisites that are not done:
+    one read for the whole board, instead of a read per prerequisite."""
+    parts = []
+    for forward in (True, False):
+        joined, where, near, cols = _unfinished_links(forward=forward)
+        dependent = [_DEPENDENT.c.status != "done"]
+        if one_task:
+            dependent.append(_DEPENDENT.c.id == bindparam("task_id"))
+        parts.append(
+            select(*cols)
+            .select_from(joined.join(_DEPENDENT, _DEPENDENT.c.id == near))
+            .where(*where, *dependent)
+        )
+    return union_all(*parts)
+
+
+_WAITING = {one: _waiting_statement(one_task=one) for one in (False, True)}
+
+
+def waiting_in_project(conn, project_id: str, task_id: str | None = None) -> dict[str, list[tuple]]:
+    """For each task not done (or just `task_id`), its prerequisites not done: [(id, label, status)]."""
+    params = {"project_id": project_id, "task_id": task_id}
+    out: dict[str, list[tuple]] = {}
+    for dependent_id, pre_id, label, status in conn.execute(_WAITING[task_id is not None], params).all():
+        out.setdefault(dependent_id, []).append((pre_id, label, status))
+    return out
 
 
 def unfinished_prerequisites(conn, project_id: str, task_ids: list[str]) -> dict[str, list[tuple]]:

@@ -71,3 +71,9 @@ class RateLimited(PlanDeskError):
 
 class PendingApproval(PlanDeskError):
     code = "pending_approval"
+
+
+class Unavailable(PlanDeskError):
+    """Something this server needs is not there or not usable (a database written by a newer Plan Desk)."""
+
+    code = "unavailable"

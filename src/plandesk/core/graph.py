@@ -6,9 +6,9 @@ from collections import defaultdict
 from datetime import timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 
-from plandesk.core import audit, claim_refusals, dependencies, fields, projects, ready_queue
+from plandesk.core import audit, claim_refusals, dependencies, fields, projects, ready_queue, vocab
 from plandesk.core import tasks as task_core
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, now
@@ -39,6 +39,83 @@ def prerequisites(conn, project_id: str) -> dict[str, set[str]]:
         p, d = orient(label, f, t)
         pre[d].add(p)
     return pre
+
+
+def waiting_on(db, actor: Actor, project_id: str, *, task_id: str | None = None) -> dict[str, list[dict]]:
+    """What each unfinished task waits on: {task id: its prerequisites not done, [{id, label, status}] by
+    label}; a task missing from the answer is not blocked. The board's "blocked", across every goal (the
+    frontier is per goal), in one read for the project, or for the one `task_id`.
+    """
+    with db.read() as conn:
+        prow = projects.load(conn, actor, project_id)
+        rows = dependencies.waiting_in_project(conn, prow.id, task_id)
+    out: dict[str, list[dict]] = {}
+    for dependent, prereqs in rows.items():
+        # A prerequisite deleted meanwhile (its edge not yet cleaned) is simply not waited on here.
+        shown = sorted({p for p in prereqs if p[2] is not None}, key=lambda p: (p[1].lower(), p[0]))
+        if shown:
+            out[dependent] = [{"id": p, "label": label, "status": status} for p, label, status in shown]
+    return out
+
+
+def task_links(db, actor: Actor, project_id: str, task_id: str) -> dict[str, list[dict]]:
+    """A task's links as its drawer lists them: the prerequisites it waits on, the dependents it unblocks,
+    other task links, and linked documents, oldest link first. The tasks at the other ends are read together
+    with the links (two queries, however many links); a task deleted meanwhile drops out with its link."""
+    from plandesk.db.schema import edges
+
+    e = edges.c
+    out: dict[str, list[dict]] = {"waits_on": [], "unblocks": [], "related": [], "documents": []}
+    with db.read() as conn:
+        prow = projects.load(conn, actor, project_id)
+        touching = or_(
+            and_(e.from_type == "task", e.from_id == task_id), and_(e.to_type == "task", e.to_id == task_id)
+        )
+        links = conn.execute(
+            select(edges).where(e.project_id == prow.id, touching).order_by(e.created_at, e.id)
+        ).all()
+        ends = [
+            (
+                link,
+                (link.to_type, link.to_id)
+                if (link.from_type, link.from_id) == ("task", task_id)
+                else (link.from_type, link.from_id),
+            )
+            for link in links
+        ]
+        wanted = sorted({other_id for _, (kind, other_id) in ends if kind == "task"})
+        known = (
+            {
+                row.id: row
+                for row in conn.execute(
+                    select(tasks.c.id, tasks.c.label, tasks.c.status).where(
+                        tasks.c.project_id == prow.id, tasks.c.id.in_(wanted)
+                    )
+                ).all()
+            }
+            if wanted
+            else {}
+        )
+    for link, (kind, other_id) in ends:
+        if kind == "document":
+            out["documents"].append({"id": other_id, "label": link.label, "edge_id": link.id})
+            continue
+        other = known.get(other_id) if kind == "task" else None
+        if other is None:
+            continue
+        entry = {
+            "id": other_id,
+            "label": other.label,
+            "status": other.status,
+            "edge": link.label,
+            "edge_id": link.id,
+        }
+        if link.label in DEPENDENCY_LABELS:
+            prereq, _ = orient(link.label, link.from_id, link.to_id)
+            out["waits_on" if prereq == other_id else "unblocks"].append(entry)
+        else:
+            out["related"].append(entry)
+    return out
 
 
 def dependency_path(conn, project_id: str, *, start: str, goal: str) -> list[str] | None:
@@ -284,7 +361,7 @@ def _lease(lease_seconds) -> int:
 def claim_task(db, actor: Actor, task_id: str, agent_ref: str, *, lease_seconds=None) -> dict:
     """Atomic todo → in_progress: one compare-and-set UPDATE, exactly one concurrent winner."""
     actor.require_write("claiming a task")
-    agent_ref = fields.text("agent_ref", agent_ref, max_len=200, required=True, strip=True)
+    agent_ref = fields.text("agent_ref", agent_ref, max_len=vocab.MAX_AGENT_REF, required=True, strip=True)
     lease = _lease(lease_seconds)
     task_id = fields.ident("task_id", task_id)
     with db.write() as tx:
@@ -377,7 +454,7 @@ def claim_next_task(
     agent a task on its first call, and no claimer walks past tasks others took.
     """
     actor.require_write("claiming a task")  # also when nothing is ready: a viewer learns nothing by trying
-    agent_ref = fields.text("agent_ref", agent_ref, max_len=200, required=True, strip=True)
+    agent_ref = fields.text("agent_ref", agent_ref, max_len=vocab.MAX_AGENT_REF, required=True, strip=True)
     lease = _lease(lease_seconds)
     project_id = fields.ident("project_id", project_id)
     with db.write() as tx:
@@ -483,7 +560,7 @@ def release_task(
     db, actor: Actor, task_id: str, agent_ref: str | None = None, *, reason: str | None = None
 ) -> dict:
     actor.require_write("releasing a task")
-    reason = fields.text("reason", reason, max_len=2000)
+    reason = fields.text("reason", reason, max_len=vocab.MAX_REASON)
     with db.write() as tx:
         row = task_core.load(tx.conn, actor, task_id)
         _holder_check(row, agent_ref, actor)

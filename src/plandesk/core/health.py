@@ -10,6 +10,16 @@ from plandesk.db.schema import metadata
 from plandesk.settings import Settings
 
 
+def database_state(db: Database) -> str:
+    """'ok' when the running server's database answers a trivial query, else 'unreachable' (for /health)."""
+    try:
+        with db.read() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception:  # noqa: BLE001 - health answers whatever the driver raised; the state says enough
+        return "unreachable"
+    return "ok"
+
+
 def check_workspace(settings: Settings) -> dict:
     checks: list[dict] = []
     status = 0

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from plandesk.core import audit, fields, sessions, users
+from plandesk.core import audit, fields, secrets, sessions, users
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import Conflict, Gone, InvalidArgument, NotFound
@@ -22,10 +19,6 @@ PREFIX = "plandesk_invite_"
 DEFAULT_EXPIRES = "7d"
 _EXPIRES = re.compile(r"(\d+)([hd])")
 MAX_LIFETIME = timedelta(days=30)
-
-
-def _hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def invite_path(raw: str) -> str:
@@ -43,15 +36,19 @@ def parse_expires(value) -> timedelta:
     return span
 
 
-def state_of(row) -> str:
+def state_of(row, creator_may_grant: bool | None = None) -> str:
+    """used, expired, invalid (its creator may no longer grant its role: it admits no one) or pending.
+    `invalid` is judged when the caller read the creator (creator_may_grant not None)."""
     if row.used_at is not None:
         return "used"
     if aware(row.expires_at) <= now():
         return "expired"
+    if creator_may_grant is False:
+        return "invalid"
     return "pending"
 
 
-def to_dict(row) -> dict:
+def to_dict(row, creator_may_grant: bool | None = None) -> dict:
     return {
         "id": row.id,
         "email": row.email,
@@ -59,7 +56,7 @@ def to_dict(row) -> dict:
         "expires_at": iso(row.expires_at),
         "used_at": iso(row.used_at),
         "created_at": iso(row.created_at),
-        "state": state_of(row),
+        "state": state_of(row, creator_may_grant),
     }
 
 
@@ -70,7 +67,7 @@ def create_invitation(db, actor: Actor, *, role, email=None, expires=None) -> di
     users.check_may_grant(actor, role)
     email = users.clean_email(email) if email not in (None, "") else None
     span = parse_expires(expires)
-    raw = PREFIX + secrets.token_urlsafe(32)
+    raw = secrets.mint(PREFIX)
     with db.write() as tx:
         if email is not None:
             taken = tx.conn.execute(
@@ -84,7 +81,7 @@ def create_invitation(db, actor: Actor, *, role, email=None, expires=None) -> di
         tx.conn.execute(
             invitations.insert().values(
                 id=iid,
-                token_hash=_hash(raw),
+                token_hash=secrets.digest(raw),
                 email=email,
                 role=role,
                 expires_at=now() + span,
@@ -106,11 +103,27 @@ def create_invitation(db, actor: Actor, *, role, email=None, expires=None) -> di
 
 
 def list_invitations(db, actor: Actor, *, pending_only: bool = True) -> list[dict]:
+    """Every invitation, or (pending_only) those still open: pending ones, and invalid ones, whose creator was
+    removed or lost the right to grant their role since. An invalid one admits no one; it is listed with its
+    state so a manager sees why and can revoke it, never as pending."""
     actor.require_role(*users.MANAGERS, what="listing invitations")
+    creators = users_table.alias("creator")
     with db.read() as conn:
-        rows = conn.execute(select(invitations).order_by(invitations.c.created_at.desc())).all()
-    out = [to_dict(r) for r in rows]
-    return [i for i in out if i["state"] == "pending"] if pending_only else out
+        rows = conn.execute(
+            select(
+                invitations,
+                creators.c.role.label("creator_role"),
+                creators.c.removed_at.label("creator_removed_at"),
+                creators.c.id.label("creator_id"),
+            )
+            .select_from(invitations.outerjoin(creators, creators.c.id == invitations.c.created_by))
+            .order_by(invitations.c.created_at.desc())
+        ).all()
+    out = [
+        to_dict(r, r.creator_id is not None and _may_grant(r.creator_role, r.creator_removed_at, r.role))
+        for r in rows
+    ]
+    return [i for i in out if i["state"] in ("pending", "invalid")] if pending_only else out
 
 
 def revoke_invitation(db, actor: Actor, invitation_id: str) -> None:
@@ -135,11 +148,8 @@ def revoke_invitation(db, actor: Actor, invitation_id: str) -> None:
 
 
 def _lookup(conn, raw):
-    if not isinstance(raw, str) or not raw.startswith(PREFIX) or len(raw) > 200:
-        raise NotFound("invitation")
-    digest = _hash(raw)
-    row = conn.execute(select(invitations).where(invitations.c.token_hash == digest)).first()
-    if row is None or not hmac.compare_digest(row.token_hash, digest):
+    row = secrets.lookup(conn, invitations, raw, prefix=PREFIX)
+    if row is None:
         raise NotFound("invitation")
     if row.used_at is not None:
         raise Gone("this invitation was already used; sign in instead", reason="used")
@@ -161,9 +171,14 @@ def _creator_may_still_grant(conn, row) -> bool:
     creator = conn.execute(
         select(users_table.c.role, users_table.c.removed_at).where(users_table.c.id == row.created_by)
     ).first()
-    if creator is None or creator.removed_at is not None or creator.role not in users.MANAGERS:
+    return creator is not None and _may_grant(creator.role, creator.removed_at, row.role)
+
+
+def _may_grant(creator_role, creator_removed_at, invited_role) -> bool:
+    """The one rule: a removed creator, or one below admin, grants nothing; only an owner grants owner."""
+    if creator_removed_at is not None or creator_role not in users.MANAGERS:
         return False
-    return creator.role == "owner" or row.role != "owner"
+    return creator_role == "owner" or invited_role != "owner"
 
 
 def preview(db, raw) -> dict:

@@ -7,21 +7,17 @@ hash of the current refresh token. Refreshing rotates both secrets in one transa
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 
-from plandesk.core import audit, fields
+from plandesk.core import audit, fields, secrets, tokens
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, new_id, now
 from plandesk.core.errors import Forbidden, Gone, NotFound, PlanDeskError
 from plandesk.core.oauth_rules import SCOPES, narrow_grant, redirect_allowed, registration_settings, scopes_of
 from plandesk.core.permissions import READ_OPERATIONS
-from plandesk.core.tokens import PREFIX
 from plandesk.db.schema import api_tokens, oauth_clients, oauth_codes, oauth_grants, projects, users
 
 ACCESS_TTL = timedelta(hours=1)
@@ -30,8 +26,13 @@ REQUEST_TTL = timedelta(minutes=10)  # from /authorize to the person's decision
 CODE_TTL = timedelta(minutes=5)  # from the decision to the token exchange
 STALE_AFTER = timedelta(hours=1)
 REGISTRATIONS_PER_MINUTE = 60  # per client address: registration needs no credential
+# /oauth/token per client address and client id: a client exchanges a code once and refreshes about hourly,
+# so a minute's allowance is far above any real client and stops a loop guessing codes or refresh tokens; the
+# per-address limit keeps one address from spreading the guessing over many made-up client ids.
+TOKEN_REQUESTS_PER_MINUTE = 60
+TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE = 600
 # Access tokens are ordinary tokens with a longer prefix: the MCP guard can refuse them in a URL without a lookup.
-ACCESS_PREFIX = PREFIX + "oauth_"
+ACCESS_PREFIX = tokens.PREFIX + "oauth_"
 REFRESH_PREFIX = "plandesk_rt_"
 CODE_PREFIX = "plandesk_ac_"
 
@@ -44,14 +45,6 @@ class GrantError(PlanDeskError):
     def __init__(self, error: str, message: str) -> None:
         super().__init__(message)
         self.error = error
-
-
-def _hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def _secret(prefix: str) -> str:
-    return prefix + secrets.token_urlsafe(32)
 
 
 # Clients
@@ -85,7 +78,8 @@ def register_client(db, info: dict) -> dict:
 
 
 def secret_digest(secret: str) -> str:
-    return _hash(secret)
+    """A client secret as stored: the token endpoint hashes what it is sent and compares hashes."""
+    return secrets.digest(secret)
 
 
 def get_client(db, client_id: str) -> dict | None:
@@ -106,7 +100,7 @@ def start_request(db, client_id: str, request: dict, *, resources: set[str]) -> 
         raise GrantError(
             "invalid_target", f"this server issues tokens only for {min(resources)}, not for {resource}"
         )
-    request_id = secrets.token_urlsafe(24)
+    request_id = secrets.random_id(24)
     with db.write() as tx:
         # Requests nobody answered and codes long past their life: nothing can use them any more.
         tx.conn.execute(oauth_codes.delete().where(oauth_codes.c.expires_at < now() - STALE_AFTER))
@@ -176,7 +170,7 @@ def approve(
     """The person allows the connection: record what they chose (never more than their role) and mint a code."""
     if actor.token_id is not None:
         raise Forbidden("a token cannot approve a connection; sign in in the browser")
-    code = _secret(CODE_PREFIX)
+    code = secrets.mint(CODE_PREFIX)
     with db.write() as tx:
         row = _pending(tx.conn, request_id)
         grant = narrow_grant(
@@ -191,7 +185,12 @@ def approve(
         done = tx.conn.execute(
             update(oauth_codes)
             .where(oauth_codes.c.id == row.id, oauth_codes.c.code_hash.is_(None))
-            .values(user_id=actor.user_id, grant=grant, code_hash=_hash(code), expires_at=now() + CODE_TTL)
+            .values(
+                user_id=actor.user_id,
+                grant=grant,
+                code_hash=secrets.digest(code),
+                expires_at=now() + CODE_TTL,
+            )
         ).rowcount
         if done != 1:
             raise Gone("this authorization request was already answered")
@@ -219,11 +218,9 @@ def deny(db, actor: Actor, request_id: str) -> dict:
 
 def load_code(db, client_id: str, raw: str) -> dict | None:
     """The code as the token endpoint checks it; `expires_in` is seconds left on our clock (negative: expired)."""
-    if not isinstance(raw, str) or not raw.startswith(CODE_PREFIX) or len(raw) > 200:
-        return None
     with db.read() as conn:
-        row = conn.execute(select(oauth_codes).where(oauth_codes.c.code_hash == _hash(raw))).first()
-    if row is None or row.client_id != client_id or not hmac.compare_digest(row.code_hash, _hash(raw)):
+        row = secrets.lookup(conn, oauth_codes, raw, prefix=CODE_PREFIX, column="code_hash")
+    if row is None or row.client_id != client_id:
         return None
     return {
         "code": raw,
@@ -246,7 +243,7 @@ def _user_actor(conn, user_id: str, token_id: str | None, client_name: str) -> A
 
 def exchange_code(db, client_id: str, raw: str) -> dict:
     """Code → access and refresh token, once. A second use revokes what the first one issued (RFC 6749 §4.1.2)."""
-    digest = _hash(raw)
+    digest = secrets.digest(raw)
     replayed = None
     try:
         return _exchange_once(db, client_id, digest)
@@ -276,7 +273,7 @@ def _exchange_once(db, client_id: str, digest: str) -> dict:
         if aware(row.expires_at) <= now():
             raise GrantError("invalid_grant", "authorization code has expired")
         actor = _user_actor(tx.conn, row.user_id, None, row.client_name)
-        access, refresh, token_id = _secret(ACCESS_PREFIX), _secret(REFRESH_PREFIX), new_id()
+        access, refresh, token_id = secrets.mint(ACCESS_PREFIX), secrets.mint(REFRESH_PREFIX), new_id()
         grant, ts = row.grant, now()
         won = tx.conn.execute(
             update(oauth_codes)
@@ -290,8 +287,8 @@ def _exchange_once(db, client_id: str, digest: str) -> dict:
                 id=token_id,
                 user_id=actor.user_id,
                 name=row.client_name,
-                prefix=access[: len(ACCESS_PREFIX) + 6],
-                token_hash=_hash(access),
+                prefix=secrets.shown_part(access, ACCESS_PREFIX),
+                token_hash=secrets.digest(access),
                 project_ids=grant["project_ids"],
                 read_only=grant["read_only"],
                 toolsets=grant["toolsets"],
@@ -304,21 +301,19 @@ def _exchange_once(db, client_id: str, digest: str) -> dict:
             oauth_grants.insert().values(
                 token_id=token_id,
                 client_id=client_id,
-                refresh_hash=_hash(refresh),
+                refresh_hash=secrets.digest(refresh),
                 refresh_expires_at=ts + REFRESH_TTL,
                 resource=row.request.get("resource"),
                 scopes=scopes_of(grant),
                 created_at=ts,
             )
         )
-        audit.record(
+        tokens.audit_token(
             tx,
             actor,
-            "token.create",
-            project_id=None,
-            target_type="token",
-            target_id=token_id,
-            detail={
+            "create",
+            token_id,
+            {
                 "name": row.client_name,
                 "user_id": actor.user_id,
                 "client_name": row.client_name,
@@ -334,37 +329,44 @@ def _exchange_once(db, client_id: str, digest: str) -> dict:
     }
 
 
+def _grant_view(raw: str, grant, **more) -> dict:
+    """A presented OAuth token (refresh or access) as the SDK's verifier takes it: its grant's client,
+    scopes, resource and token id, and what the kind adds (`more`)."""
+    return {
+        "token": raw,
+        "client_id": grant.client_id,
+        "scopes": list(grant.scopes),
+        "resource": grant.resource,
+        "token_id": grant.token_id,
+        **more,
+    }
+
+
 def load_refresh(db, client_id: str, raw: str) -> dict | None:
     """A live refresh token of this client, or None (unknown, rotated, revoked, expired, or its person removed)."""
-    if not isinstance(raw, str) or not raw.startswith(REFRESH_PREFIX) or len(raw) > 200:
+    if not secrets.well_formed(raw, REFRESH_PREFIX):
         return None
     with db.read() as conn:
         row = conn.execute(
             select(oauth_grants, api_tokens.c.revoked_at, api_tokens.c.user_id, users.c.removed_at)
             .join(api_tokens, api_tokens.c.id == oauth_grants.c.token_id)
             .join(users, users.c.id == api_tokens.c.user_id)
-            .where(oauth_grants.c.refresh_hash == _hash(raw))
+            .where(oauth_grants.c.refresh_hash == secrets.digest(raw))
         ).first()
     if row is None or row.client_id != client_id or row.revoked_at is not None or row.removed_at is not None:
         return None
     if aware(row.refresh_expires_at) <= now():
         return None
-    return {
-        "token": raw,
-        "client_id": row.client_id,
-        "scopes": list(row.scopes),
-        "resource": row.resource,
-        "user_id": row.user_id,
-        "token_id": row.token_id,
-        "expires_in": (aware(row.refresh_expires_at) - now()).total_seconds(),
-    }
+    return _grant_view(
+        raw, row, user_id=row.user_id, expires_in=(aware(row.refresh_expires_at) - now()).total_seconds()
+    )
 
 
 def refresh(db, client_id: str, raw: str, scopes: list[str] | None = None) -> dict:
     """New access and refresh token for the same grant; the presented refresh token and the old access token
     stop working in the same transaction. Asking for fewer scopes narrows the grant for good."""
-    old = _hash(raw)
-    access, fresh = _secret(ACCESS_PREFIX), _secret(REFRESH_PREFIX)
+    old = secrets.digest(raw)
+    access, fresh = secrets.mint(ACCESS_PREFIX), secrets.mint(REFRESH_PREFIX)
     with db.write() as tx:
         row = tx.conn.execute(
             select(
@@ -391,13 +393,13 @@ def refresh(db, client_id: str, raw: str, scopes: list[str] | None = None) -> di
         won = tx.conn.execute(
             update(oauth_grants)
             .where(oauth_grants.c.token_id == row.token_id, oauth_grants.c.refresh_hash == old)
-            .values(refresh_hash=_hash(fresh), refresh_expires_at=ts + REFRESH_TTL, scopes=kept)
+            .values(refresh_hash=secrets.digest(fresh), refresh_expires_at=ts + REFRESH_TTL, scopes=kept)
         ).rowcount
         if won != 1:  # a concurrent refresh with the same token won; this one must fail like a reused token
             raise GrantError("invalid_grant", "refresh token does not exist")
         values = {
-            "token_hash": _hash(access),
-            "prefix": access[: len(ACCESS_PREFIX) + 6],
+            "token_hash": secrets.digest(access),
+            "prefix": secrets.shown_part(access, ACCESS_PREFIX),
             "expires_at": ts + ACCESS_TTL,
         }
         if "write" not in kept:
@@ -405,14 +407,12 @@ def refresh(db, client_id: str, raw: str, scopes: list[str] | None = None) -> di
         if "code" not in kept:
             values["toolsets"] = [t for t in (row.toolsets or ["planning"]) if t != "code"] or ["planning"]
         tx.conn.execute(update(api_tokens).where(api_tokens.c.id == row.token_id).values(**values))
-        audit.record(
+        tokens.audit_token(
             tx,
             actor,
-            "token.rotate",
-            project_id=None,
-            target_type="token",
-            target_id=row.token_id,
-            detail={"name": row.name, "client_name": row.name, "via": "oauth"},
+            "rotate",
+            row.token_id,
+            {"name": row.name, "client_name": row.name, "via": "oauth"},
         )
     return {
         "access_token": access,
@@ -425,24 +425,14 @@ def refresh(db, client_id: str, raw: str, scopes: list[str] | None = None) -> di
 
 def load_access(db, raw: str) -> dict | None:
     """An OAuth access token's grant (for revocation and the SDK's verifier); None for plain tokens."""
-    if not isinstance(raw, str) or not raw.startswith(PREFIX) or len(raw) > 200:
-        return None
     with db.read() as conn:
-        row = conn.execute(
-            select(oauth_grants, api_tokens.c.expires_at, api_tokens.c.revoked_at)
-            .join(api_tokens, api_tokens.c.id == oauth_grants.c.token_id)
-            .where(api_tokens.c.token_hash == _hash(raw))
-        ).first()
-    if row is None or row.revoked_at is not None:
+        token = tokens.find(conn, raw)  # the one lookup of a presented token
+        if token is None or token.revoked_at is not None:
+            return None
+        grant = conn.execute(select(oauth_grants).where(oauth_grants.c.token_id == token.id)).first()
+    if grant is None:
         return None
-    return {
-        "token": raw,
-        "client_id": row.client_id,
-        "scopes": list(row.scopes),
-        "resource": row.resource,
-        "token_id": row.token_id,
-        "expires_at": aware(row.expires_at),
-    }
+    return _grant_view(raw, grant, expires_at=aware(token.expires_at))
 
 
 def revoke_grant(db, token_id: str) -> None:
@@ -455,14 +445,12 @@ def revoke_grant(db, token_id: str) -> None:
         actor = Actor(
             user_id=row.user_id, name=row.name, token_id=token_id, client_name=row.name, via="oauth"
         )
-        audit.record(
+        tokens.audit_token(
             tx,
             actor,
-            "token.revoke",
-            project_id=None,
-            target_type="token",
-            target_id=token_id,
-            detail={"name": row.name, "client_name": row.name, "via": "oauth"},
+            "revoke",
+            token_id,
+            {"name": row.name, "client_name": row.name, "via": "oauth"},
         )
 
 

@@ -9,12 +9,12 @@ seconds while bursts of a busy agent pass.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
 import time
 from dataclasses import dataclass
 
+from plandesk.core import secrets
 from plandesk.core.errors import RateLimited
 
 # Sign-in is checked per client address at a fixed, low rate: argon2 is slow on purpose, guessing must be too.
@@ -88,7 +88,7 @@ def check(key: str, per_minute: int, *, what: str = "this token") -> None:
 def wait_for_credential(raw_token: str, per_minute: int) -> int:
     """Whole seconds to wait before this token may call again (0: go ahead). Keyed by a hash of the value,
     so it runs before any database lookup and a flood of calls costs no queries."""
-    key = "token:" + hashlib.sha256(raw_token.encode("utf-8", "replace")).hexdigest()[:32]
+    key = "token:" + secrets.digest(raw_token)[:32]
     wait = limiter.take(key, per_minute)
     return max(1, math.ceil(wait)) if wait > 0 else 0
 

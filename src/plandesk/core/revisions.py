@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from plandesk.core import fields
+from plandesk.core import fields, projects
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
 from plandesk.core.errors import NotFound
@@ -40,16 +40,19 @@ def _meta(r) -> dict:
     }
 
 
-def list_revisions(db, actor: Actor, target_type: str, target_id: str, *, limit: int = 50) -> list[dict]:
+def list_revisions(
+    db, actor: Actor, target_type: str, target_id: str, *, limit: int = 50, project_id: str | None = None
+) -> list[dict]:
+    """A thing's revisions, newest first; with `project_id`, only those made in that (visible) project."""
     fields.choice("target_type", target_type, REVISION_TARGETS, required=True)
     target_id = fields.ident("target_id", target_id)
     with db.read() as conn:
-        rows = conn.execute(
-            select(revisions)
-            .where(revisions.c.target_type == target_type, revisions.c.target_id == target_id)
-            .order_by(revisions.c.created_at.desc(), revisions.c.id)
-            .limit(limit)
-        ).all()
+        q = select(revisions).where(
+            revisions.c.target_type == target_type, revisions.c.target_id == target_id
+        )
+        if project_id is not None:
+            q = q.where(revisions.c.project_id == projects.load(conn, actor, project_id).id)
+        rows = conn.execute(q.order_by(revisions.c.created_at.desc(), revisions.c.id).limit(limit)).all()
     rows = [r for r in rows if actor.sees(r.project_id)]
     return [_meta(r) for r in rows]
 
@@ -70,22 +73,11 @@ def restore_revision(db, actor: Actor, revision_id: str) -> dict:
     if rev["target_type"] == "task":
         from plandesk.core import tasks
 
-        keep: tuple[str, ...] = (
-            "label",
-            "status",
-            "kind",
-            "priority",
-            "description",
-            "assignee",
-            "due_date",
-            "commit_refs",
-            "x",
-            "y",
-            "goal_id",
-            "tags",
+        # Every field a person can edit comes back.
+        return tasks.update_task(
+            db, actor, rev["target_id"], {k: snap.get(k) for k in tasks.EDITABLE if k in snap}
         )
-        return tasks.update_task(db, actor, rev["target_id"], {k: snap.get(k) for k in keep if k in snap})
     from plandesk.core import documents
 
-    keep = ("title", "body", "status_line", "folder_id", "parent_id")
+    keep = ("title", "body", "status_line", "folder_id", "parent_id")  # links stay as they are now
     return documents.update_document(db, actor, rev["target_id"], {k: snap.get(k) for k in keep if k in snap})

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
-import secrets
 import weakref
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from plandesk.core import audit
+from plandesk.core import audit, secrets
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.db.engine import Tx
@@ -22,22 +19,23 @@ COOKIE_NAME = "plandesk_session"
 LIFETIME = timedelta(days=14)
 
 
-def _hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def start_session(tx: Tx, actor: Actor) -> dict:
+def start_session(tx: Tx, actor: Actor, *, signing_in: bool = True) -> dict:
     """A fresh random session for a user who just proved who they are, inside the caller's transaction."""
-    raw = secrets.token_urlsafe(32)
+    raw = secrets.mint()
     expires = now() + LIFETIME
     ts = now()
     tx.conn.execute(sessions.delete().where(sessions.c.user_id == actor.user_id, sessions.c.expires_at < ts))
     tx.conn.execute(
         sessions.insert().values(
-            id=new_id(), user_id=actor.user_id, token_hash=_hash(raw), expires_at=expires, created_at=ts
+            id=new_id(),
+            user_id=actor.user_id,
+            token_hash=secrets.digest(raw),
+            expires_at=expires,
+            created_at=ts,
         )
     )
-    audit.record(tx, actor, "user.sign_in", project_id=None, target_type="user", target_id=actor.user_id)
+    if signing_in:
+        audit.record(tx, actor, "user.sign_in", project_id=None, target_type="user", target_id=actor.user_id)
     return {
         "cookie": raw,
         "expires_at": iso(expires),
@@ -56,13 +54,13 @@ def sign_in(db, *, email, password) -> dict:
 
 def sign_out(db, raw: str | None) -> bool:
     """Ends the session server-side, so a copied cookie stops working too."""
-    if not raw or len(raw) > 200:
+    if not secrets.well_formed(raw):
         return False
     with db.write() as tx:
         row = tx.conn.execute(
             select(sessions.c.id, sessions.c.user_id, users.c.name, users.c.role)
             .join(users, users.c.id == sessions.c.user_id)
-            .where(sessions.c.token_hash == _hash(raw))
+            .where(sessions.c.token_hash == secrets.digest(raw))
         ).first()
         if row is None:
             return False
@@ -79,13 +77,13 @@ def sign_out(db, raw: str | None) -> bool:
 
 
 def actor_for_session(db, raw: str) -> Actor | None:
-    if not raw or len(raw) > 200:
+    if not secrets.well_formed(raw):
         return None
     with db.read() as conn:
         row = conn.execute(
             select(sessions, users.c.name, users.c.role, users.c.removed_at)
             .join(users, users.c.id == sessions.c.user_id)
-            .where(sessions.c.token_hash == _hash(raw))
+            .where(sessions.c.token_hash == secrets.digest(raw))
         ).first()
     if row is None or row.removed_at is not None or aware(row.expires_at) <= now():
         return None
@@ -114,7 +112,7 @@ def csrf_secret(db) -> bytes:
                 if _read_csrf_secret(tx.conn) is None:
                     tx.conn.execute(
                         workspace_settings.insert().values(
-                            key=CSRF_SECRET_KEY, value={"secret": secrets.token_hex(32)}, updated_at=now()
+                            key=CSRF_SECRET_KEY, value={"secret": secrets.random_hex(32)}, updated_at=now()
                         )
                     )
         except IntegrityError:  # another process stored it first; theirs is the one
@@ -147,19 +145,32 @@ def _stored_csrf_secret(db) -> bytes | None:
 def csrf_token(db, *, session_cookie: str | None, presession: str | None) -> str | None:
     """The one token this browser may send: bound to its session if it has one, else to its pre-session id
     (so sign-in forms are protected too); None when the browser holds neither cookie."""
-    if session_cookie and len(session_cookie) <= 200:
+    if secrets.well_formed(session_cookie):
         binding = "session\0" + session_cookie
     elif presession:
         binding = "pre\0" + presession
     else:
         return None
-    mac = hmac.new(csrf_secret(db), binding.encode(), hashlib.sha256).digest()
+    mac = secrets.mac(csrf_secret(db), binding)
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def rotate(tx: Tx, actor: Actor, raw: str | None) -> dict | None:
+    """Replace the session `raw` of this actor by a fresh one (after a password change: whoever copied the old
+    cookie is out, the person stays signed in); None when `raw` is not a live session of theirs."""
+    if not secrets.well_formed(raw) or actor.user_id is None:
+        return None
+    gone = tx.conn.execute(
+        sessions.delete().where(
+            sessions.c.token_hash == secrets.digest(raw), sessions.c.user_id == actor.user_id
+        )
+    ).rowcount
+    return start_session(tx, actor, signing_in=False) if gone else None
 
 
 def end_sessions(tx: Tx, user_id: str, *, keep: str | None = None) -> int:
     """End every session of a user except `keep` (the raw cookie of the one making the change, if any)."""
     q = sessions.delete().where(sessions.c.user_id == user_id)
-    if keep and len(keep) <= 200:
-        q = q.where(sessions.c.token_hash != _hash(keep))
+    if secrets.well_formed(keep):
+        q = q.where(sessions.c.token_hash != secrets.digest(keep))
     return tx.conn.execute(q).rowcount

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Row, or_, select, update
 
-from plandesk.core import audit, fields
+from plandesk.core import audit, fields, secrets
 from plandesk.core.actors import Actor
-from plandesk.core.clock import aware, iso, new_id, now
+from plandesk.core.clock import iso, new_id, now
 from plandesk.core.errors import Gone, InvalidArgument, NotFound
 from plandesk.core.vocab import SHARE_EXPIRIES, STATUS_LABELS
 from plandesk.db.schema import documents, edges, projects, shares, tags, task_tags, tasks
@@ -23,20 +20,8 @@ _SPAN = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "never": None}
 _TABLE = {"task": tasks, "document": documents}
 
 
-def _hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def paths(raw: str) -> dict:
     return {"path": f"/share/{raw}", "markdown_path": f"/share/{raw}.md"}
-
-
-def state_of(row) -> str:
-    if row.revoked_at is not None:
-        return "revoked"
-    if row.expires_at is not None and aware(row.expires_at) <= now():
-        return "expired"
-    return "active"
 
 
 def to_dict(row) -> dict:
@@ -48,7 +33,7 @@ def to_dict(row) -> dict:
         "expires_at": iso(row.expires_at),
         "revoked_at": iso(row.revoked_at),
         "created_at": iso(row.created_at),
-        "state": state_of(row),
+        "state": secrets.state_of(row),
     }
 
 
@@ -67,7 +52,7 @@ def create_share(db, actor: Actor, target_type: str, target_id: str, *, expires:
     target_type = fields.choice("target_type", target_type, TARGETS, required=True)
     expires = fields.choice("expires", expires or "24h", SHARE_EXPIRIES, required=True)
     span = _SPAN[expires]
-    raw = PREFIX + secrets.token_urlsafe(32)
+    raw = secrets.mint(PREFIX)
     with db.write() as tx:
         target = _load_target(tx.conn, actor, target_type, target_id)
         sid = new_id()
@@ -78,7 +63,7 @@ def create_share(db, actor: Actor, target_type: str, target_id: str, *, expires:
                 project_id=target.project_id,
                 target_type=target_type,
                 target_id=target.id,
-                token_hash=_hash(raw),
+                token_hash=secrets.digest(raw),
                 expires_at=ts + span if span else None,
                 created_by=actor.user_id,
                 created_at=ts,
@@ -140,13 +125,10 @@ def revoke_share(db, actor: Actor, share_id: str) -> dict:
 
 
 def _resolve(conn, raw):
-    if not isinstance(raw, str) or not raw.startswith(PREFIX) or len(raw) > 200:
+    row = secrets.lookup(conn, shares, raw, prefix=PREFIX)
+    if row is None:
         raise NotFound("share link")
-    digest = _hash(raw)
-    row = conn.execute(select(shares).where(shares.c.token_hash == digest)).first()
-    if row is None or not hmac.compare_digest(row.token_hash, digest):
-        raise NotFound("share link")
-    state = state_of(row)
+    state = secrets.state_of(row)
     if state != "active":
         raise Gone(f"this share link was {state}", reason=state)
     table = _TABLE[row.target_type]

@@ -2,36 +2,26 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
-import secrets
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Row, bindparam, or_, select, update
 
-from plandesk.core import audit, fields, token_cache
+from plandesk.core import audit, fields, secrets, token_cache
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import Forbidden, InvalidArgument, NotFound, Unauthorized
 from plandesk.core.permissions import load_permissions
 from plandesk.core.vocab import CONNECTOR_OPERATIONS, MAX_NAME, TOOLSETS
-from plandesk.db.schema import agent_runs, api_tokens, projects, users
+from plandesk.db.engine import Tx
+from plandesk.db.schema import agent_runs, api_tokens, oauth_clients, oauth_grants, projects, users
 
 PREFIX = "plandesk_mcp_"
 LAST_USED_THROTTLE = timedelta(seconds=60)
 _EXPIRES = re.compile(r"(\d+)([hdw])")
 _ID_PREFIX = re.compile(r"[0-9a-fA-F]{8}[0-9a-fA-F-]{0,28}")
-
-
-def _hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def _mint() -> str:
-    return PREFIX + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
 
 
 def parse_expires(value: str | None):
@@ -44,14 +34,6 @@ def parse_expires(value: str | None):
     if n <= 0 or n > 3650:
         raise InvalidArgument("expires must be between 1 and 3650 units", field="expires")
     return now() + {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
-
-
-def state_of(row) -> str:
-    if row.revoked_at is not None:
-        return "revoked"
-    if row.expires_at is not None and aware(row.expires_at) <= now():
-        return "expired"
-    return "active"
 
 
 def to_dict(row) -> dict:
@@ -68,8 +50,16 @@ def to_dict(row) -> dict:
         "last_used_at": iso(row.last_used_at),
         "expires_at": iso(row.expires_at),
         "revoked_at": iso(row.revoked_at),
-        "state": state_of(row),
+        "state": secrets.state_of(row),
     }
+
+
+def audit_token(tx: Tx, actor: Actor, verb: str, token_id: str, detail: dict) -> None:
+    """A token's life in the audit log, the same entry whichever path made, rotated or revoked it (the UI,
+    the CLI, an OAuth grant): `token.<verb>` on the token, outside any project."""
+    audit.record(
+        tx, actor, f"token.{verb}", project_id=None, target_type="token", target_id=token_id, detail=detail
+    )
 
 
 def create_token(
@@ -100,7 +90,7 @@ def create_token(
         operations = [op for op in CONNECTOR_OPERATIONS if op in set(operations)]
     fields.flag("read_only", read_only)
     expires_at = parse_expires(expires)
-    raw = _mint()
+    raw = secrets.mint(PREFIX)
     with db.write() as tx:
         owner_id = actor.user_id
         if user_id is not None and user_id != actor.user_id:
@@ -133,8 +123,8 @@ def create_token(
                 id=tid,
                 user_id=owner_id,
                 name=name,
-                prefix=raw[: len(PREFIX) + 6],
-                token_hash=_hash(raw),
+                prefix=secrets.shown_part(raw, PREFIX),
+                token_hash=secrets.digest(raw),
                 project_ids=project_ids,
                 read_only=bool(read_only),
                 toolsets=toolsets or ["planning"],
@@ -143,25 +133,47 @@ def create_token(
                 created_at=now(),
             )
         )
-        audit.record(
+        audit_token(
             tx,
             actor,
-            "token.create",
-            project_id=None,
-            target_type="token",
-            target_id=tid,
-            detail={"name": name, "user_id": owner_id},
+            "create",
+            tid,
+            {"name": name, "user_id": owner_id},
         )
         row = tx.conn.execute(select(api_tokens).where(api_tokens.c.id == tid)).first()
     return {**to_dict(row), "token": raw}
 
 
+def grant_state(token: dict, refresh_expires_at, client_name: str | None) -> dict:
+    """A token that came from an OAuth sign-in, as people see it: its access token lasts an hour and is
+    refreshed by the app, so the connection lives until it is revoked or its refresh token runs out."""
+    ends = aware(refresh_expires_at)
+    return {
+        **token,
+        "via": "oauth",
+        "client_name": client_name,
+        "access_expires_at": token["expires_at"],
+        "expires_at": iso(ends),
+        "state": "revoked" if token["revoked_at"] else "expired" if ends <= now() else "active",
+    }
+
+
 def list_tokens(db, actor: Actor, *, all_users: bool = False) -> list[dict]:
     with db.read() as conn:
-        q = select(api_tokens).order_by(api_tokens.c.created_at.desc())
+        q = (
+            select(api_tokens, oauth_grants.c.refresh_expires_at, oauth_clients.c.client_name)
+            .outerjoin(oauth_grants, oauth_grants.c.token_id == api_tokens.c.id)
+            .outerjoin(oauth_clients, oauth_clients.c.client_id == oauth_grants.c.client_id)
+            .order_by(api_tokens.c.created_at.desc())
+        )
         if not (all_users and actor.role in ("owner", "admin")):
             q = q.where(api_tokens.c.user_id == actor.user_id)
-        return [to_dict(r) for r in conn.execute(q).all()]
+        return [
+            grant_state(to_dict(r), r.refresh_expires_at, r.client_name)
+            if r.refresh_expires_at is not None
+            else to_dict(r)
+            for r in conn.execute(q).all()
+        ]
 
 
 def _find(conn, actor: Actor, ref: str):
@@ -194,14 +206,12 @@ def revoke_token(db, actor: Actor, ref: str) -> dict:
         row = _find(tx.conn, actor, ref)
         if row.revoked_at is None:
             tx.conn.execute(update(api_tokens).where(api_tokens.c.id == row.id).values(revoked_at=now()))
-            audit.record(
+            audit_token(
                 tx,
                 actor,
-                "token.revoke",
-                project_id=None,
-                target_type="token",
-                target_id=row.id,
-                detail={"name": row.name},
+                "revoke",
+                row.id,
+                {"name": row.name},
             )
         return to_dict(tx.conn.execute(select(api_tokens).where(api_tokens.c.id == row.id)).first())
 
@@ -216,7 +226,7 @@ def rotate_token(db, actor: Actor, ref: str, *, expires: str | None = None) -> d
     if actor.token_id is not None:
         raise Unauthorized("tokens cannot rotate tokens; use the UI or the CLI")
     new_expiry = parse_expires(expires) if expires is not None else None
-    raw = _mint()
+    raw = secrets.mint(PREFIX)
     with db.write() as tx:
         row = _find(tx.conn, actor, ref)
         if row.revoked_at is not None:
@@ -238,21 +248,19 @@ def rotate_token(db, actor: Actor, ref: str, *, expires: str | None = None) -> d
             update(api_tokens)
             .where(api_tokens.c.id == row.id)
             .values(
-                token_hash=_hash(raw),
-                prefix=raw[: len(PREFIX) + 6],
+                token_hash=secrets.digest(raw),
+                prefix=secrets.shown_part(raw, PREFIX),
                 last_used_at=None,
                 created_at=ts,
                 expires_at=new_expiry,
             )
         )
-        audit.record(
+        audit_token(
             tx,
             actor,
-            "token.rotate",
-            project_id=None,
-            target_type="token",
-            target_id=row.id,
-            detail={"name": row.name},
+            "rotate",
+            row.id,
+            {"name": row.name},
         )
         fresh = tx.conn.execute(select(api_tokens).where(api_tokens.c.id == row.id)).first()
     return {**to_dict(fresh), "token": raw}
@@ -264,9 +272,9 @@ def authenticate(db, raw: str) -> Actor:
     A token resolved before, under the same auth change counter, comes from the cache (core/token_cache):
     no join, no transaction. A revoke, rotation, role change or user removal anywhere moves the counter.
     """
-    if not raw.startswith(PREFIX) or len(raw) > 200:
+    if not secrets.well_formed(raw, PREFIX):
         raise Unauthorized("the token is not a Plan Desk token", reason="invalid_token")
-    digest = _hash(raw)
+    digest = secrets.digest(raw)
     changes = db.auth_changes()  # read before the row, so a change committed after it misses next time
     hit = token_cache.resolved.get(db.url, digest, changes) if changes is not None else None
     if hit is not None:
@@ -276,9 +284,8 @@ def authenticate(db, raw: str) -> Actor:
             _touch(db, hit.actor.token_id, hit)
         return hit.actor
     with db.read() as conn:
-        row = conn.execute(_RESOLVE, {"digest": digest}).first()
-    # The lookup is by hash; compare again in constant time so the equality itself leaks nothing.
-    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        row = _resolve(conn, digest)
+    if row is None:
         raise Unauthorized("the token is unknown (wrong value, or rotated)", reason="invalid_token")
     if row.revoked_at is not None or row.removed_at is not None:
         raise Unauthorized("the token was revoked", reason="revoked_token")
@@ -310,6 +317,19 @@ _RESOLVE = (
     .join(users, users.c.id == api_tokens.c.user_id)
     .where(api_tokens.c.token_hash == bindparam("digest"))
 )
+
+
+def _resolve(conn, digest: str):
+    row = conn.execute(_RESOLVE, {"digest": digest}).first()
+    return row if row is not None and secrets.matches(row.token_hash, digest) else None
+
+
+def find(conn, raw) -> Row[Any] | None:
+    """The row of a presented token (with its user's name, role and removed_at), or None when it is not one
+    of ours. The one lookup of a presented token: authenticate and OAuth's access tokens both go through it."""
+    if not secrets.well_formed(raw, PREFIX):
+        return None
+    return _resolve(conn, secrets.digest(raw))
 
 
 def _touch(db, token_id: str, entry) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from plandesk.core.errors import Unavailable
 from plandesk.db import migrate
 from plandesk.db.engine import Database
 from plandesk.settings import Settings
@@ -14,7 +15,11 @@ def open_database(settings: Settings) -> Database:
 def initialise(settings: Settings) -> Database:
     """Create or upgrade the workspace in place; idempotent. Refuses a database newer than this code."""
     db = open_database(settings)
-    migrate.upgrade(db)
+    try:
+        migrate.upgrade(db)
+    except migrate.DatabaseTooNew as exc:  # db knows no error codes; the core words it for every adapter
+        db.dispose()
+        raise Unavailable(str(exc)) from None
     from plandesk.core.users import ensure_local_owner
 
     ensure_local_owner(db)

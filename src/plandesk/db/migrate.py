@@ -9,13 +9,11 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from plandesk.core.errors import PlanDeskError
-
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class DatabaseTooNew(PlanDeskError):
-    code = "unavailable"
+class DatabaseTooNew(Exception):
+    """The database is at a migration this code does not know (the core answers it as `unavailable`)."""
 
 
 def alembic_config(url: str) -> Config:

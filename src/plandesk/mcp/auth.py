@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
@@ -10,7 +9,7 @@ from urllib.parse import urlencode
 import anyio
 import anyio.to_thread
 
-from plandesk.api.guard import credential_of
+from plandesk.api.guard import credential_of, send_json
 from plandesk.core import mcp_settings, tokens
 from plandesk.core.errors import InvalidArgument, Unauthorized
 from plandesk.core.vocab import TOOLSETS
@@ -156,20 +155,9 @@ async def _unauthorized(send: Any, reason: str, message: str) -> None:
 
 
 async def _respond(send: Any, status: int, body: dict, extra: list | None = None) -> None:
-    payload = json.dumps({"status": status, **body}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-                (b"cache-control", b"no-store"),
-                *(extra or []),
-            ],
-        }
+    await send_json(
+        send, status, {"status": status, **body}, headers=[(b"cache-control", b"no-store"), *(extra or [])]
     )
-    await send({"type": "http.response.body", "body": payload})
 
 
 def _naming_resource_metadata(scope: dict, send: Any, db: Any) -> Any:

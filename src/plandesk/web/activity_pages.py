@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from plandesk.core import audit, documents, goals, notes, projects, tasks, tokens
-from plandesk.core.errors import InvalidArgument, PlanDeskError
+from plandesk.core import audit, documents, goals, notes, tasks, tokens
+from plandesk.core.errors import PlanDeskError
 from plandesk.core.vocab import STATUS_LABELS
 from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
@@ -198,20 +198,9 @@ def activity(
     before: str | None = None,
 ):
     db, actor, ctx = frame(request, project_id=project_id, section="activity", title="Activity")
-    if before is not None and not before.isdigit():
-        raise InvalidArgument("before must be an entry number from this page", field="before")
-    with db.read() as conn:
-        prow = projects.load(conn, actor, project_id)
-        result = audit.list_entries(
-            conn,
-            project_id=prow.id,
-            actor_id=actor_id or None,
-            token_id=token_id or None,
-            action=action or None,
-            limit=PAGE_SIZE,
-            before_id=int(before) if before else None,
-        )
-        sample = audit.list_entries(conn, project_id=prow.id, limit=FILTER_SAMPLE)["items"]
+    filters = {"actor_id": actor_id or "", "token_id": token_id or "", "action": action or ""}
+    result = audit.project_log(db, actor, project_id, limit=PAGE_SIZE, cursor=before, **filters)
+    sample = audit.project_log(db, actor, project_id, limit=FILTER_SAMPLE)["items"]
     token_names = {t["id"]: t["name"] for t in tokens.list_tokens(db, actor, all_users=True)}
     actors = sorted(
         {(e["actor_id"], e["actor_name"] or e["actor_id"]) for e in sample if e["actor_id"]},
@@ -243,7 +232,7 @@ def activity(
         next_before=result["next_cursor"],
         actors=actors,
         token_options=[(t, token_names.get(t, t[:8])) for t in token_options],
-        filters={"actor_id": actor_id or "", "token_id": token_id or "", "action": action or ""},
+        filters=filters,
         paged=before is not None,
     )
     return render(request, "activity.html", ctx)

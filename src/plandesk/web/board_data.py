@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
 from typing import Any
 
-from plandesk.core import edges as edge_core
 from plandesk.core import graph, tasks
 from plandesk.core.actors import Actor
 from plandesk.core.clock import now
-from plandesk.core.errors import PlanDeskError
-from plandesk.core.vocab import DEPENDENCY_LABELS, MAX_LIST_LIMIT, PRIORITY_RANK, TASK_STATUSES
+from plandesk.core.vocab import MAX_LIST_LIMIT, PRIORITY_RANK, TASK_STATUSES
 
 WAITING_SHOWN = 3
 SORT_KEYS = ("label", "status", "priority", "assignee", "due_date", "created_at", "updated_at")
@@ -46,24 +43,9 @@ def all_tasks(db, actor: Actor, project_id: str, **filters) -> list[dict]:
             return items
 
 
-def waiting_on(db, project_id: str, task_list: Iterable[dict]) -> dict[str, list[dict]]:
-    """For each unfinished task, its prerequisites that are not done (the frontier's own test).
-
-    Unlike the frontier this spans every goal: the board shows all of them.
-    """
-    by_id = {t["id"]: t for t in task_list}
-    with db.read() as conn:
-        pre = graph.prerequisites(conn, project_id)
-    out: dict[str, list[dict]] = {}
-    for tid, prereqs in pre.items():
-        task = by_id.get(tid)
-        if task is None or task["status"] == "done":
-            continue
-        waiting = [by_id[p] for p in prereqs if p in by_id and by_id[p]["status"] != "done"]
-        if waiting:
-            waiting.sort(key=lambda t: t["label"].lower())
-            out[tid] = [{"id": w["id"], "label": w["label"], "status": w["status"]} for w in waiting]
-    return out
+def waiting_on(db, actor: Actor, project_id: str) -> dict[str, list[dict]]:
+    """What each unfinished task waits on, as the core answers it (graph.waiting_on), across every goal."""
+    return graph.waiting_on(db, actor, project_id)
 
 
 def overdue(task: dict, today: str | None = None) -> bool:
@@ -91,7 +73,7 @@ def _board_order(task: dict) -> tuple:
 
 def board(db, actor: Actor, project_id: str) -> dict[str, Any]:
     task_list = all_tasks(db, actor, project_id)
-    waiting = waiting_on(db, project_id, task_list)
+    waiting = waiting_on(db, actor, project_id)
     columns: dict[str, list[dict]] = {s: [] for s in TASK_STATUSES}
     today = now().date().isoformat()
     for t in sorted(task_list, key=_board_order):
@@ -109,50 +91,13 @@ def options(task_list: list[dict]) -> dict[str, list[str]]:
 
 def one_card(db, actor: Actor, task_id: str) -> dict:
     task = tasks.get_task(db, actor, task_id)
-    with db.read() as conn:
-        pre = graph.prerequisites(conn, task["project_id"]).get(task["id"], set())
-    waiting = []
-    for pid in sorted(pre):
-        try:
-            p = tasks.get_task(db, actor, pid)
-        except PlanDeskError:  # a prerequisite deleted meanwhile is simply not waited on
-            continue
-        if p["status"] != "done":
-            waiting.append({"id": p["id"], "label": p["label"], "status": p["status"]})
-    return card(task, waiting if task["status"] != "done" else [])
+    waiting = graph.waiting_on(db, actor, task["project_id"], task_id=task["id"])
+    return card(task, waiting.get(task["id"]))
 
 
 def relations(db, actor: Actor, task: dict) -> dict[str, list[dict]]:
-    """The drawer's links: prerequisites, dependents, other task links, and linked documents."""
-    out: dict[str, list[dict]] = {"waits_on": [], "unblocks": [], "related": [], "documents": []}
-    labels: dict[str, dict] = {}
-    for e in edge_core.list_edges(db, actor, task["project_id"]):
-        ends = ((e["from_type"], e["from_id"]), (e["to_type"], e["to_id"]))
-        if ("task", task["id"]) not in ends:
-            continue
-        other_type, other_id = ends[1] if ends[0] == ("task", task["id"]) else ends[0]
-        if other_type == "document":
-            out["documents"].append({"id": other_id, "label": e["label"], "edge_id": e["id"]})
-            continue
-        if other_id not in labels:
-            try:
-                labels[other_id] = tasks.get_task(db, actor, other_id)
-            except PlanDeskError:  # deleted meanwhile: the link goes with it
-                continue
-        other = labels[other_id]
-        entry = {
-            "id": other_id,
-            "label": other["label"],
-            "status": other["status"],
-            "edge": e["label"],
-            "edge_id": e["id"],
-        }
-        if e["label"] in DEPENDENCY_LABELS:
-            prereq, _ = graph.orient(e["label"], e["from_id"], e["to_id"])
-            out["waits_on" if prereq == other_id else "unblocks"].append(entry)
-        else:
-            out["related"].append(entry)
-    return out
+    """The drawer's links: prerequisites, dependents, other task links, and linked documents (from the core)."""
+    return graph.task_links(db, actor, task["project_id"], task["id"])
 
 
 def sort_rows(rows: list[dict], key: str, descending: bool) -> list[dict]:

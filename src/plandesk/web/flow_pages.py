@@ -36,7 +36,7 @@ def flow_data(db, actor, project_id: str) -> dict:
     project = projects.get_project(db, actor, project_id)
     arranged = bool((project.get("canvas_layout") or {}).get("arranged"))
     task_list = board_data.all_tasks(db, actor, project_id)
-    waiting = board_data.waiting_on(db, project_id, task_list)
+    waiting = board_data.waiting_on(db, actor, project_id)
     ids = {t["id"] for t in task_list}
     links = [
         e

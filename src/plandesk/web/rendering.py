@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from plandesk import __version__
 from plandesk.core import vocab
-from plandesk.core.errors import PlanDeskError
+from plandesk.core.errors import HTTP_STATUS, PlanDeskError
 from plandesk.web import csrf, markdown
 
 HERE = Path(__file__).resolve().parent
@@ -57,16 +57,13 @@ SETTINGS_NAV = [
     ("members", "/settings/members", "Members"),
     ("permissions", "/settings/permissions", "Permissions"),
     ("approvals", "/settings/approvals", "Approvals"),
+    ("oauth", "/settings/oauth", "OAuth apps"),
+    ("tasks", "/settings/tasks", "Tasks"),
 ]
 
-STATUS_CODES = {
-    "invalid_argument": 400,
-    "unauthorized": 401,
-    "forbidden": 403,
-    "not_found": 404,
-    "conflict": 409,
-    "gone": 410,
-}
+# The core's error → status table, the one REST answers with too (so a page never says 400 where the API
+# says 413 or 429); the name stays for the pages that pick a status for a form they re-render.
+STATUS_CODES = HTTP_STATUS
 
 
 def _static_version() -> str:
@@ -143,12 +140,14 @@ TITLES = {
     405: "Not found",
     409: "Conflict",
     410: "Gone",
+    413: "Too large",
+    429: "Too many requests",
     500: "Something went wrong",
 }
 
 
 def error_page(request: Request, exc: PlanDeskError) -> HTMLResponse:
-    return status_page(request, STATUS_CODES.get(exc.code, 400), exc.message, exc.code)
+    return status_page(request, exc.status, exc.message, exc.code)
 
 
 def status_page(request: Request, status: int, message: str, code: str = "error") -> HTMLResponse:
