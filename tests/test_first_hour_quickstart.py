@@ -101,11 +101,8 @@ def _environment(home: Path, fake_bin: Path, port: int) -> dict:
         PATH=os.pathsep.join(
             [str(fake_bin), str(home / ".local/bin"), str(python_bin), "/usr/local/bin", "/usr/bin", "/bin"]
         ),
-        PIP_CACHE_DIR=str(Path.home() / ".cache" / "pip"),  # the machine's pip cache: no re-download
-        # pip byte-compiles every file of every dependency it installs; Python compiles what the commands
-        # import when they first do. The installed files, and what every command does, are the same.
-        PIP_NO_COMPILE="1",
-    )
+        PIP_CACHE_DIR=str(Path.home() / ".cache" / "pip"),
+    )  # the machine's pip cache: no re-download
     user_config = Path.home() / ".config" / "pip" / "pip.conf"  # the machine's package index settings
     if user_config.is_file():
         env["PIP_CONFIG_FILE"] = str(user_config)
