@@ -222,8 +222,12 @@ def serve_on(ws: Workspace, tier: str = "app", *extra: str, **kw):
     return AppServer(ws)
 
 
-def _module_server(tmp_path_factory, tier: str):
+def _module_server(tmp_path_factory, tier: str, prepare=None):
+    """A server on a fresh workspace, stopped (and its database dropped) at the end; `prepare(ws)` runs on
+    the workspace before the server starts."""
     ws = new_workspace(tmp_path_factory.mktemp(tier))
+    if prepare is not None:
+        prepare(ws)
     srv = serve_on(ws, tier)
     try:
         yield srv
@@ -327,30 +331,8 @@ def project(api) -> dict:
     return r.json()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium, one per module (pages run against a process-tier server)."""
-    from playwright.sync_api import sync_playwright
-    from web_support import CHROMIUM, LAUNCH_ARGS
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    from web_support import UI_TIMEOUT_MS, PageLog
-
-    context = browser.new_context(
-        base_url=server.url, viewport={"width": 1280, "height": 800}, reduced_motion="reduce"
-    )
-    context.set_default_timeout(UI_TIMEOUT_MS)
-    pg = context.new_page()
-    pg.log = PageLog(pg)
-    yield pg
-    context.close()
+# The browser fixtures (one Chromium per process, a context per page) live with the web tests' helpers.
+from web_support import _playwright_loop, browser, page  # noqa: F401
 
 
 def pytest_configure(config):

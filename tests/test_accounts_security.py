@@ -11,12 +11,15 @@ import time
 
 import httpx2
 import pytest
+from cli_support import create_user, run_cli
 from connector_fixtures import PASSWORD, sign_in
 
 NEW_PASSWORD = "a different long passphrase"
-# Live event streams need a real HTTP server, and people are changed from the CLI in another process;
-# every test arranges its own people, so each gets a workspace and server of its own.
+# Live event streams need a real HTTP server, and people are changed from the CLI in another process than the
+# server's (this test process); every test arranges its own people, so each gets a workspace and server of its
+# own. Tests that only make HTTP requests run the app in-process (IN_PROCESS).
 pytestmark = pytest.mark.server("process", fresh=True)
+IN_PROCESS = pytest.mark.server("app", fresh=True)
 
 
 def bearer(raw: str) -> dict:
@@ -45,9 +48,7 @@ def team(server, workspace):
         ("ada@example.com", "admin"),
         ("mo@example.com", "member"),
     ):
-        workspace.cli(
-            "user", "create", "--email", email, "--role", role, "--password-stdin", input=PASSWORD + "\n"
-        )
+        create_user(workspace, email, role, PASSWORD)
     return server, owner
 
 
@@ -65,6 +66,7 @@ def token_id(server, raw: str) -> str:
 # Rotation hands over a working secret: only its user, or an owner for a non-owner's token
 
 
+@IN_PROCESS
 def test_an_admin_rotating_an_owners_token_is_forbidden(team):
     server, owner = team
     owner_token = owner.get("/api/v1/auth/me").json()["token_id"]
@@ -75,6 +77,7 @@ def test_an_admin_rotating_an_owners_token_is_forbidden(team):
     assert owner.get("/api/v1/auth/me").status_code == 200  # the owner's secret still works
 
 
+@IN_PROCESS
 def test_an_admin_rotating_a_members_token_is_forbidden(team):
     server, _ = team
     raw = mo_token(server)
@@ -82,6 +85,7 @@ def test_an_admin_rotating_a_members_token_is_forbidden(team):
     assert admin.post(f"/api/v1/tokens/{token_id(server, raw)}/rotate", headers=csrf).status_code == 403
 
 
+@IN_PROCESS
 def test_an_owner_rotates_a_members_token_but_not_another_owners(team):
     server, owner = team
     raw = mo_token(server)
@@ -94,6 +98,7 @@ def test_an_owner_rotates_a_members_token_but_not_another_owners(team):
     assert olive.post(f"/api/v1/tokens/{owner_token}/rotate", headers=csrf).status_code == 403
 
 
+@IN_PROCESS
 def test_a_person_rotates_their_own_token(team):
     server, _ = team
     raw = mo_token(server)
@@ -176,19 +181,19 @@ def after_the_change(owner, project, stream) -> list[dict]:
 
 def test_a_live_stream_ends_when_its_token_is_revoked(watched, workspace, server):
     owner, project, raw, stream = watched
-    workspace.cli("token", "revoke", token_id(server, raw))
+    run_cli(workspace, "token", "revoke", token_id(server, raw))
     assert not any(mentions(e, "secret after") for e in after_the_change(owner, project, stream))
 
 
 def test_a_live_stream_ends_when_its_user_is_removed(watched, workspace):
     owner, project, _, stream = watched
-    workspace.cli("user", "remove", "--email", "mo@example.com")
+    run_cli(workspace, "user", "remove", "--email", "mo@example.com")
     assert not any(mentions(e, "secret after") for e in after_the_change(owner, project, stream))
 
 
 def test_a_live_stream_ends_when_its_users_role_changes(watched, workspace):
     owner, project, _, stream = watched
-    workspace.cli("user", "role", "--email", "mo@example.com", "--role", "viewer")
+    run_cli(workspace, "user", "role", "--email", "mo@example.com", "--role", "viewer")
     assert not any(mentions(e, "secret after") for e in after_the_change(owner, project, stream))
 
 
@@ -223,7 +228,7 @@ def accept(server, raw: str):
 def test_an_invitation_made_by_an_admin_who_was_removed_no_longer_admits(team, workspace):
     server, _ = team
     raw = invite(server, "ada@example.com", "admin")
-    workspace.cli("user", "remove", "--email", "ada@example.com")
+    run_cli(workspace, "user", "remove", "--email", "ada@example.com")
     assert server.client().get(f"/api/v1/invitations/{raw}/preview").status_code == 410
     r = accept(server, raw)
     assert r.status_code == 410
@@ -233,17 +238,18 @@ def test_an_invitation_made_by_an_admin_who_was_removed_no_longer_admits(team, w
 def test_an_invitation_made_by_an_admin_who_was_demoted_no_longer_admits(team, workspace):
     server, _ = team
     raw = invite(server, "ada@example.com", "member")
-    workspace.cli("user", "role", "--email", "ada@example.com", "--role", "member")
+    run_cli(workspace, "user", "role", "--email", "ada@example.com", "--role", "member")
     assert accept(server, raw).status_code == 410
 
 
 def test_an_owner_invitation_made_by_an_owner_since_made_admin_no_longer_admits(team, workspace):
     server, _ = team
     raw = invite(server, "olive@example.com", "owner")
-    workspace.cli("user", "role", "--email", "olive@example.com", "--role", "admin")
+    run_cli(workspace, "user", "role", "--email", "olive@example.com", "--role", "admin")
     assert accept(server, raw).status_code == 410
 
 
+@IN_PROCESS
 def test_an_invitation_of_a_creator_who_keeps_their_rights_still_admits(team):
     server, _ = team
     raw = invite(server, "ada@example.com", "member")
@@ -259,13 +265,14 @@ def test_a_password_reset_ends_every_session_of_that_person(team, workspace):
     server, _ = team
     laptop, _ = page_sign_in(server, "mo@example.com")
     phone, _ = page_sign_in(server, "mo@example.com")
-    workspace.cli("user", "password", "--email", "mo@example.com", input=NEW_PASSWORD + "\n")
+    run_cli(workspace, "user", "password", "--email", "mo@example.com", input=NEW_PASSWORD + "\n")
     assert laptop.get("/api/v1/auth/me").status_code == 401
     assert phone.get("/api/v1/auth/me").status_code == 401
     again, _ = page_sign_in(server, "mo@example.com", password=NEW_PASSWORD)
     assert again.get("/api/v1/auth/me").status_code == 200
 
 
+@IN_PROCESS
 def test_changing_your_own_password_ends_your_other_sessions_and_keeps_this_one(team):
     server, _ = team
     laptop, csrf = page_sign_in(server, "mo@example.com")
@@ -279,6 +286,7 @@ def test_changing_your_own_password_ends_your_other_sessions_and_keeps_this_one(
     assert phone.get("/api/v1/auth/me").status_code == 401
 
 
+@IN_PROCESS
 def test_changing_your_password_needs_the_current_one(team):
     server, _ = team
     laptop, csrf = page_sign_in(server, "mo@example.com")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import anyio
 import pytest
+from cli_support import create_token, run_cli
 
 from plandesk.client import AsyncPlanDeskClient, AuthError, ConnectError, PlanDeskClient, ToolError
 from plandesk.client.probe import probe
@@ -68,8 +69,8 @@ def test_a_tool_refusal_raises_tool_error_with_the_servers_code(server, token):
 
 
 def test_a_revoked_token_raises_auth_error_naming_the_reason(server):
-    raw = server.workspace.create_token("soon revoked")
-    server.workspace.cli("token", "revoke", "soon revoked")
+    raw = create_token(server.workspace, "soon revoked")
+    run_cli(server.workspace, "token", "revoke", "soon revoked")
     with pytest.raises(AuthError) as refused, PlanDeskClient(server.url, raw):
         pass
     assert refused.value.reason == "revoked_token"

@@ -14,14 +14,23 @@ from pathlib import Path
 import anyio
 import httpx2
 import pytest
+from cli_support import create_token, run_cli
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 pytestmark = [pytest.mark.anyio, pytest.mark.server("process")]  # the CLI and MCP clients need a real port
 
 
+def _connect_new(workspace, server, repo: Path, *extra: str):
+    """`plandesk connect --repo REPO --url URL --new-project REPO_NAME ...`: the repository bound to a new
+    project named after it."""
+    return run_cli(
+        workspace, "connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name, *extra
+    )
+
+
 def _repo_tokens(workspace, repo: Path) -> list[dict]:
-    tokens = json.loads(workspace.cli("token", "list", "--json").stdout)
+    tokens = json.loads(run_cli(workspace, "token", "list", "--json").stdout)
     return [t for t in tokens if t["name"] == f"{repo.name} (plandesk connect)"]
 
 
@@ -70,7 +79,7 @@ async def _list_tools(mcp_url: str, headers: dict) -> list[str]:
 
 
 async def test_headers_helper_command_authenticates_a_real_mcp_session(workspace, server, repo):
-    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
+    _connect_new(workspace, server, repo)
     entry = json.loads((repo / ".mcp.json").read_text())["mcpServers"]["plandesk"]
     assert entry["type"] == "http"
     assert entry["url"] == server.mcp_url
@@ -82,17 +91,17 @@ async def test_headers_helper_command_authenticates_a_real_mcp_session(workspace
 
 
 async def test_headers_helper_works_from_a_subfolder_and_prefers_the_environment(workspace, server, repo):
-    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
+    _connect_new(workspace, server, repo)
     deep = repo / "src" / "pkg"
     deep.mkdir(parents=True)
     assert _helper_header(repo, cwd=deep) == _helper_header(repo)
-    override = workspace.create_token("override")
+    override = create_token(workspace, "override")
     env = {**workspace.env, "PLANDESK_MCP_TOKEN": override}
     assert _helper_header(repo, env=env) == {"Authorization": f"Bearer {override}"}
 
 
 def test_connect_writes_the_binding_files(workspace, server, repo):
-    out = workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
+    out = _connect_new(workspace, server, repo)
     config = json.loads((repo / ".plandesk/config.json").read_text())
     assert config == {"serverUrl": server.url, "projectId": config["projectId"]}
     project = server.client().get(f"/api/v1/projects/{config['projectId']}").json()
@@ -109,7 +118,7 @@ def test_connect_writes_the_binding_files(workspace, server, repo):
 
 
 def test_connect_mints_a_token_limited_to_the_bound_project(workspace, server, repo):
-    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
+    _connect_new(workspace, server, repo)
     token = (repo / ".plandesk/token").read_text().strip()
     other = server.client().post("/api/v1/projects", json={"name": "Someone else's"}).json()
     mine = json.loads((repo / ".plandesk/config.json").read_text())["projectId"]
@@ -119,11 +128,9 @@ def test_connect_mints_a_token_limited_to_the_bound_project(workspace, server, r
 
 
 def test_a_second_connect_changes_nothing(workspace, server, repo):
-    workspace.cli(
-        "connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name, "--agent", "all"
-    )
+    _connect_new(workspace, server, repo, "--agent", "all")
     before = _snapshot(repo)
-    out = workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--agent", "all")
+    out = run_cli(workspace, "connect", "--repo", str(repo), "--url", server.url, "--agent", "all")
     assert _snapshot(repo) == before
     assert "Nothing changed" in out.stdout
     assert [t["state"] for t in _repo_tokens(workspace, repo)] == ["active"]
@@ -135,16 +142,16 @@ def test_connect_keeps_hand_edits_outside_its_sentinels(workspace, server, repo)
     (repo / ".mcp.json").write_text(
         json.dumps({"mcpServers": {"other": {"type": "http", "url": "http://x/"}}})
     )
-    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
+    _connect_new(workspace, server, repo)
     text = (repo / "CLAUDE.md").read_text()
     (repo / "CLAUDE.md").write_text(text + "\nAdded later by hand.\n")
-    workspace.cli("connect", "--repo", str(repo), "--url", server.url)
+    run_cli(workspace, "connect", "--repo", str(repo), "--url", server.url)
     text = (repo / "CLAUDE.md").read_text()
     assert text.startswith("# House rules\n\nRun the tests before you push.\n")
     assert text.count("<!-- plandesk:start -->") == 1
     assert text.endswith("Added later by hand.\n")
     assert "other" in json.loads((repo / ".mcp.json").read_text())["mcpServers"]
-    workspace.cli("disconnect", "--repo", str(repo))
+    run_cli(workspace, "disconnect", "--repo", str(repo))
     assert (repo / "CLAUDE.md").read_text() == (
         "# House rules\n\nRun the tests before you push.\n\nAdded later by hand.\n"
     )
@@ -156,18 +163,7 @@ def test_connect_keeps_hand_edits_outside_its_sentinels(workspace, server, repo)
 
 def test_print_shows_the_plan_and_writes_nothing(workspace, server, repo):
     before = _snapshot(repo)
-    out = workspace.cli(
-        "connect",
-        "--repo",
-        str(repo),
-        "--url",
-        server.url,
-        "--new-project",
-        repo.name,
-        "--print",
-        "--agent",
-        "all",
-    )
+    out = _connect_new(workspace, server, repo, "--print", "--agent", "all")
     assert _snapshot(repo) == before
     assert ".mcp.json (create)" in out.stdout
     assert "headersHelper" in out.stdout
@@ -183,7 +179,7 @@ def test_print_shows_the_plan_and_writes_nothing(workspace, server, repo):
 def test_connect_refuses_the_home_directory(workspace, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    out = workspace.cli("connect", "--repo", str(home), check=False, extra_env={"HOME": str(home)})
+    out = run_cli(workspace, "connect", "--repo", str(home), check=False, extra_env={"HOME": str(home)})
     assert out.returncode == 2
     assert "home directory" in out.stderr
     assert not (home / ".mcp.json").exists()
@@ -196,7 +192,7 @@ def test_connect_warns_when_an_ancestor_mcp_json_shadows_it(workspace, server, t
     )
     repo = tmp_path / "nested" / "app"
     repo.mkdir(parents=True)
-    out = workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
+    out = _connect_new(workspace, server, repo)
     assert "warning" in out.stderr
     assert str(tmp_path / ".mcp.json") in out.stderr.replace("\n", "")
 
@@ -205,32 +201,20 @@ def test_connect_binds_a_named_project_and_rebinding_retires_the_old_token(works
     api = server.client()
     first = api.post("/api/v1/projects", json={"name": "Checkout revamp"}).json()
     second = api.post("/api/v1/projects", json={"name": "Billing"}).json()
-    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--project", "Checkout revamp")
+    run_cli(workspace, "connect", "--repo", str(repo), "--url", server.url, "--project", "Checkout revamp")
     old = (repo / ".plandesk/token").read_text().strip()
     assert json.loads((repo / ".plandesk/config.json").read_text())["projectId"] == first["id"]
-    workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--project", second["id"])
+    run_cli(workspace, "connect", "--repo", str(repo), "--url", server.url, "--project", second["id"])
     assert json.loads((repo / ".plandesk/config.json").read_text())["projectId"] == second["id"]
     assert (repo / ".plandesk/token").read_text().strip() != old
     assert api.get("/api/v1/projects", headers={"Authorization": f"Bearer {old}"}).status_code == 401
-    missing = workspace.cli("connect", "--repo", str(repo), "--project", "No such project", check=False)
+    missing = run_cli(workspace, "connect", "--repo", str(repo), "--project", "No such project", check=False)
     assert missing.returncode == 1
     assert "No such project" in missing.stderr
 
 
 def test_connect_writes_cursor_and_vscode_entries_without_the_secret(workspace, server, repo):
-    workspace.cli(
-        "connect",
-        "--repo",
-        str(repo),
-        "--url",
-        server.url,
-        "--new-project",
-        repo.name,
-        "--agent",
-        "cursor",
-        "--agent",
-        "vscode",
-    )
+    _connect_new(workspace, server, repo, "--agent", "cursor", "--agent", "vscode")
     token = (repo / ".plandesk/token").read_text().strip()
     cursor = json.loads((repo / ".cursor/mcp.json").read_text())["mcpServers"]["plandesk"]
     vscode = json.loads((repo / ".vscode/mcp.json").read_text())
@@ -242,11 +226,9 @@ def test_connect_writes_cursor_and_vscode_entries_without_the_secret(workspace, 
 
 
 def test_disconnect_removes_everything_and_revokes_the_token(workspace, server, repo):
-    workspace.cli(
-        "connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name, "--agent", "all"
-    )
+    _connect_new(workspace, server, repo, "--agent", "all")
     token = (repo / ".plandesk/token").read_text().strip()
-    out = workspace.cli("disconnect", "--repo", str(repo))
+    out = run_cli(workspace, "disconnect", "--repo", str(repo))
     assert "Revoked token" in out.stdout
     assert sorted(p.name for p in repo.iterdir()) == [".git"]
     r = httpx2.post(
@@ -260,7 +242,7 @@ def test_disconnect_removes_everything_and_revokes_the_token(workspace, server, 
 
 
 def test_token_header_without_a_binding_fails_clearly(workspace, tmp_path):
-    out = workspace.cli("token-header", cwd=tmp_path, check=False)
+    out = run_cli(workspace, "token-header", cwd=tmp_path, check=False)
     assert out.returncode == 1
     assert out.stdout == ""
     assert "plandesk connect" in out.stderr
@@ -269,6 +251,6 @@ def test_token_header_without_a_binding_fails_clearly(workspace, tmp_path):
 def test_connect_from_a_subfolder_binds_the_top_of_the_git_repository(workspace, server, repo):
     sub = repo / "services" / "api"
     sub.mkdir(parents=True)
-    workspace.cli("connect", "--url", server.url, "--new-project", repo.name, cwd=sub)
+    run_cli(workspace, "connect", "--url", server.url, "--new-project", repo.name, cwd=sub)
     assert (repo / ".plandesk/config.json").is_file()
     assert not (sub / ".plandesk").exists()

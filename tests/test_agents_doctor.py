@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_support import run_cli
 
 pytestmark = pytest.mark.server("process")  # the CLI and its clients need a real port
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.server("process")  # the CLI and its clients need a rea
 def _connected(workspace, url: str, path: Path) -> Path:
     path.mkdir()
     subprocess.run(["git", "init", "-q", str(path)], check=True)
-    workspace.cli("connect", "--repo", str(path), "--url", url, "--new-project", path.name)
+    run_cli(workspace, "connect", "--repo", str(path), "--url", url, "--new-project", path.name)
     return path
 
 
@@ -31,7 +32,7 @@ WITHOUT = {"PATH": os.pathsep.join(p for p in ("/usr/bin", "/bin") if not (Path(
 
 
 def _doctor(workspace, repo: Path, env: dict = ON_PATH) -> tuple[int, dict, str]:
-    out = workspace.cli("doctor", "--repo", str(repo), "--json", check=False, extra_env=env)
+    out = run_cli(workspace, "doctor", "--repo", str(repo), "--json", check=False, extra_env=env)
     report = json.loads(out.stdout)
     failed = " | ".join(c["detail"] for c in report["checks"] if not c["ok"])
     return out.returncode, report, failed
@@ -49,7 +50,7 @@ def test_doctor_repo_is_healthy_on_a_good_binding(workspace, repo):
     assert token not in json.dumps(report)  # the settings are shown with the secret redacted
     assert report["repo"]["token"]["value"].endswith("…")
     assert report["repo"]["token"]["source"].endswith("token")
-    human = workspace.cli("doctor", "--repo", str(repo), extra_env=ON_PATH).stdout
+    human = run_cli(workspace, "doctor", "--repo", str(repo), extra_env=ON_PATH).stdout
     assert "healthy" in human
     assert "tools" in human
     assert "claim_next_task" in human
@@ -66,7 +67,7 @@ def test_doctor_repo_names_a_server_that_is_down(workspace, tmp_path, serve):
 
 
 def test_doctor_repo_names_a_revoked_token(workspace, repo):
-    workspace.cli("token", "revoke", f"{repo.name} (plandesk connect)")
+    run_cli(workspace, "token", "revoke", f"{repo.name} (plandesk connect)")
     code, report, failed = _doctor(workspace, repo)
     assert code == 1
     assert "token revoked" in failed
@@ -97,6 +98,7 @@ def test_doctor_repo_on_a_folder_never_connected_is_unhealthy(workspace, tmp_pat
 def test_doctor_repo_names_a_plandesk_command_missing_from_path_with_the_fix(workspace, repo):
     code, report, failed = _doctor(workspace, repo, WITHOUT)
     assert code == 1
-    assert "plandesk is not on PATH" in failed and "plandesk context --json" in failed
+    assert "plandesk is not on PATH" in failed
+    assert "plandesk context --json" in failed
     assert str(Path(sys.executable).parent) in failed  # the fix names this installation's folder
     assert [c["fault"] for c in report["checks"] if not c["ok"]] == ["plandesk_not_on_path"]

@@ -8,6 +8,7 @@ import subprocess
 import anyio
 import httpx2
 import pytest
+from cli_support import run_cli
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -22,14 +23,14 @@ def bound(server, tmp_path):
     repo = tmp_path / tmp_path.name
     repo.mkdir()
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    server.workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
+    run_cli(server.workspace, "connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
     project_id = json.loads((repo / ".plandesk/config.json").read_text())["projectId"]
     with PlanDeskClient(server.url, (repo / ".plandesk/token").read_text().strip()) as client:
         yield repo, project_id, client
 
 
 def _context(server, repo, cwd=None) -> dict:
-    out = server.workspace.cli("context", "--json", "--repo", str(repo), cwd=cwd)
+    out = run_cli(server.workspace, "context", "--json", "--repo", str(repo), cwd=cwd)
     return json.loads(out.stdout)
 
 
@@ -69,7 +70,9 @@ def test_context_names_the_task_this_agent_claimed_and_its_open_run(server, boun
 def test_progress_checkpoint_appends_to_the_open_run(server, bound):
     repo, project_id, client = bound
     run = client.start_agent_run(project_id, label="session")
-    out = server.workspace.cli("progress-checkpoint", "--repo", str(repo), "--message", "tests pass locally")
+    out = run_cli(
+        server.workspace, "progress-checkpoint", "--repo", str(repo), "--message", "tests pass locally"
+    )
     assert run["id"] in out.stdout
     events = client.get_agent_run(run["id"])["events"]
     assert events[-1]["message"] == "tests pass locally"
@@ -79,13 +82,13 @@ def test_progress_checkpoint_without_an_open_run_records_nothing(server, bound):
     repo, project_id, client = bound
     done = client.start_agent_run(project_id, label="finished")
     client.complete_agent_run(done["id"], "completed")
-    out = server.workspace.cli("progress-checkpoint", "--repo", str(repo))
+    out = run_cli(server.workspace, "progress-checkpoint", "--repo", str(repo))
     assert "nothing recorded" in out.stdout
     assert all(e["message"] != "checkpoint (hook)" for e in client.get_agent_run(done["id"])["events"])
 
 
 def test_hooks_outside_a_connected_repo_fail_clearly(server, tmp_path):
-    out = server.workspace.cli("context", "--json", cwd=tmp_path, check=False)
+    out = run_cli(server.workspace, "context", "--json", cwd=tmp_path, check=False)
     assert out.returncode == 1
     assert "plandesk connect" in out.stderr
 

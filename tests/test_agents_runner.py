@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_support import run_cli
 
 from plandesk.client import PlanDeskClient
 
@@ -53,7 +54,7 @@ def bound(server, tmp_path):
     (repo / "README.md").write_text("app\n")
     subprocess.run(git + ["add", "."], check=True)
     subprocess.run(git + ["commit", "-qm", "init"], check=True)
-    server.workspace.cli("connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
+    run_cli(server.workspace, "connect", "--repo", str(repo), "--url", server.url, "--new-project", repo.name)
     project_id = json.loads((repo / ".plandesk/config.json").read_text())["projectId"]
     token = (repo / ".plandesk/token").read_text().strip()
     with PlanDeskClient(server.url, token) as client:
@@ -65,8 +66,8 @@ def _run(server, repo: Path, *args: str, worker: str | None = None):
     script.write_text(WORKER)
     order = repo.parent / "order.log"
     command = worker or f"{sys.executable} {script} {order}"
-    out = server.workspace.cli(
-        "runner", "--repo", str(repo), "--worker", command, "--json", *args, check=False
+    out = run_cli(
+        server.workspace, "runner", "--repo", str(repo), "--worker", command, "--json", *args, check=False
     )
     settled = json.loads(out.stdout) if out.stdout.strip() else []
     lines = order.read_text().split() if order.exists() else []
@@ -235,7 +236,7 @@ def test_the_runner_keeps_the_lease_alive_while_the_worker_runs(server, bound):
 
 def test_runner_without_a_worker_command_says_how_to_give_one(server, bound):
     repo, _, _ = bound
-    out = server.workspace.cli("runner", "--repo", str(repo), "--once", check=False)
+    out = run_cli(server.workspace, "runner", "--repo", str(repo), "--once", check=False)
     assert out.returncode == 2
     assert "--worker" in out.stderr
 

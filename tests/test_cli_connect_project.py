@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_support import run_cli
 
 from plandesk.core import projects
 from plandesk.core.lookup import short_id
@@ -51,20 +52,20 @@ def _project_names(workspace) -> list[str]:
 
 
 def test_an_empty_workspace_gets_a_project_named_after_the_folder(workspace, repo):
-    workspace.cli("connect", "--repo", str(repo))
+    run_cli(workspace, "connect", "--repo", str(repo))
     assert _project_names(workspace) == ["shop-app"]
 
 
 def test_the_workspace_s_only_project_is_the_one_bound(workspace, repo):
     (only,) = _make_projects(workspace, "Checkout revamp")
-    out = workspace.cli("connect", "--repo", str(repo))
+    out = run_cli(workspace, "connect", "--repo", str(repo))
     assert _bound(repo) == only["id"] and "bound to project 'Checkout revamp'" in out.stdout
     assert _project_names(workspace) == ["Checkout revamp"]
 
 
 def test_several_projects_without_a_terminal_refuse_with_the_lines_to_run(workspace, repo):
     _make_projects(workspace, "Checkout revamp", "Billing")
-    out = workspace.cli("connect", "--repo", str(repo), check=False, input="")
+    out = run_cli(workspace, "connect", "--repo", str(repo), check=False, input="")
     assert out.returncode == 2
     assert "plandesk connect --project 'Checkout revamp'" in out.stderr
     assert "plandesk connect --project Billing" in out.stderr and "--new-project" in out.stderr
@@ -73,7 +74,7 @@ def test_several_projects_without_a_terminal_refuse_with_the_lines_to_run(worksp
 
 def test_projects_sharing_a_name_are_offered_by_short_id(workspace, repo):
     first, second = _make_projects(workspace, "Twin", "Twin")
-    out = workspace.cli("connect", "--repo", str(repo), check=False, input="")
+    out = run_cli(workspace, "connect", "--repo", str(repo), check=False, input="")
     assert (
         f"--project {short_id(first['id'])}" in out.stderr
         and f"--project {short_id(second['id'])}" in out.stderr
@@ -127,7 +128,7 @@ def test_several_projects_on_a_terminal_ask_for_a_number(workspace, repo):
 
 def test_new_project_creates_and_binds_one(workspace, repo):
     _make_projects(workspace, "Checkout revamp", "Billing")
-    workspace.cli("connect", "--repo", str(repo), "--new-project", "Mobile app")
+    run_cli(workspace, "connect", "--repo", str(repo), "--new-project", "Mobile app")
     assert "Mobile app" in _project_names(workspace)
     db = initialise(workspace.settings())
     try:
@@ -139,5 +140,5 @@ def test_new_project_creates_and_binds_one(workspace, repo):
 
 def test_project_is_accepted_by_short_id(workspace, repo):
     _, billing = _make_projects(workspace, "Checkout revamp", "Billing")
-    workspace.cli("connect", "--repo", str(repo), "--project", short_id(billing["id"]))
+    run_cli(workspace, "connect", "--repo", str(repo), "--project", short_id(billing["id"]))
     assert _bound(repo) == billing["id"]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_support import create_token, run_cli
 
 from plandesk.core import lookup, projects
 from plandesk.core.errors import InvalidArgument, NotFound
@@ -58,7 +59,7 @@ def test_a_prefix_shorter_than_four_characters_names_nothing():
 
 @pytest.fixture
 def two_projects(workspace):
-    first = workspace.cli("import", "--in", str(EXAMPLE)).stdout.strip().splitlines()[-1]
+    first = run_cli(workspace, "import", "--in", str(EXAMPLE)).stdout.strip().splitlines()[-1]
     db = initialise(workspace.settings())
     try:
         billing = projects.create_project(db, local_owner_actor(db), {"name": "Billing"})
@@ -71,28 +72,36 @@ def test_export_takes_the_short_id_and_the_name(workspace, two_projects, tmp_pat
     first, _ = two_projects
     for ref in (lookup.short_id(first), "Checkout revamp"):
         out = tmp_path / "plan.json"
-        workspace.cli("export", "--project", ref, "--out", str(out))
+        run_cli(workspace, "export", "--project", ref, "--out", str(out))
         assert json.loads(out.read_text())["project"]["id"] == first
 
 
 def test_token_create_takes_the_short_id_and_the_name(workspace, two_projects):
     first, billing = two_projects
-    workspace.cli(
-        "token", "create", "--name", "a", "--project", lookup.short_id(first), "--project", "Billing"
+    run_cli(
+        workspace,
+        "token",
+        "create",
+        "--name",
+        "a",
+        "--project",
+        lookup.short_id(first),
+        "--project",
+        "Billing",
     )
-    (row,) = json.loads(workspace.cli("token", "list", "--json").stdout)
+    (row,) = json.loads(run_cli(workspace, "token", "list", "--json").stdout)
     assert set(row["project_ids"]) == {first, billing}
 
 
 def test_an_unknown_project_is_said_in_the_user_s_words(workspace, two_projects):
-    out = workspace.cli("token", "create", "--name", "a", "--project", "deadbeef", check=False)
+    out = run_cli(workspace, "token", "create", "--name", "a", "--project", "deadbeef", check=False)
     assert out.returncode == 1 and "project 'deadbeef' not found" in out.stderr
     assert "project_ids" not in out.stderr and "UUID" not in out.stderr
 
 
 def test_token_revoke_takes_the_short_id_from_token_list(workspace):
-    workspace.create_token("Claude Code")
-    (row,) = json.loads(workspace.cli("token", "list", "--json").stdout)
-    workspace.cli("token", "revoke", lookup.short_id(row["id"]))
-    (row,) = json.loads(workspace.cli("token", "list", "--json").stdout)
+    create_token(workspace, "Claude Code")
+    (row,) = json.loads(run_cli(workspace, "token", "list", "--json").stdout)
+    run_cli(workspace, "token", "revoke", lookup.short_id(row["id"]))
+    (row,) = json.loads(run_cli(workspace, "token", "list", "--json").stdout)
     assert row["state"] == "revoked"

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 
+from cli_support import create_token, run_cli
+
 from plandesk.core.lookup import short_id
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
@@ -52,14 +54,14 @@ def _on_a_terminal(args: list[str], env: dict, columns: int = 80) -> str:
 def _token(workspace) -> dict:
     import json
 
-    workspace.create_token("Claude Code on the build machine in the basement", "--expires", "30d")
-    (row,) = json.loads(workspace.cli("token", "list", "--json").stdout)
+    create_token(workspace, "Claude Code on the build machine in the basement", "--expires", "30d")
+    (row,) = json.loads(run_cli(workspace, "token", "list", "--json").stdout)
     return row
 
 
 def test_token_list_in_a_pipe_prints_whole_ids_and_dates(workspace):
     row = _token(workspace)
-    out = workspace.cli("token", "list").stdout
+    out = run_cli(workspace, "token", "list").stdout
     line = next(x for x in out.splitlines() if short_id(row["id"]) in x)
     assert "Claude Code on the build machine in the basement" in line
     assert (
@@ -80,14 +82,14 @@ def test_status_prints_the_short_id_export_accepts(workspace, tmp_path):
     from pathlib import Path
 
     example = Path(__file__).resolve().parent.parent / "examples" / "checkout-revamp.json"
-    project_id = workspace.cli("import", "--in", str(example)).stdout.strip().splitlines()[-1]
-    shown = workspace.cli("status").stdout
+    project_id = run_cli(workspace, "import", "--in", str(example)).stdout.strip().splitlines()[-1]
+    shown = run_cli(workspace, "status").stdout
     assert short_id(project_id) in shown
-    workspace.cli("export", "--project", short_id(project_id), "--out", str(tmp_path / "p.json"))
+    run_cli(workspace, "export", "--project", short_id(project_id), "--out", str(tmp_path / "p.json"))
 
 
 def test_doctor_lines_do_not_break_inside_a_value(workspace):
-    workspace.cli("init")
+    run_cli(workspace, "init")
     screen = _on_a_terminal(["doctor"], workspace.env, columns=40)
     location = str(workspace.data_dir)
     # The terminal folds a long line where it must; the program itself never inserts a line break in one.

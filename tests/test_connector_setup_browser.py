@@ -9,22 +9,16 @@ import concurrent.futures
 
 import httpx2
 import pytest
-from conftest import _module_server
 from connector_fixtures import connector_config, git_repository
 from web_support import artifacts_dir, shot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
 CALL_TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    yield from _module_server(tmp_path_factory, "process")
-
-
-@pytest.fixture(scope="module")
-def code_project(server, tmp_path_factory) -> dict:
-    api = server.client()
+def code_project(live_server, tmp_path_factory) -> dict:
+    api = live_server.client()
     project = api.post("/api/v1/projects", json={"name": "Shop"}).json()
     root = git_repository(tmp_path_factory.mktemp("ui") / "code")
     r = api.put(f"/api/v1/projects/{project['id']}/connector", json=connector_config(root))
@@ -88,11 +82,16 @@ def test_a_code_token_made_in_settings_reads_code_through_its_connector_url_and_
             ("code_file", {"project_id": pid, "action": "write", "path": "README.md", "content": "changed"}),
         ],
     )
-    assert {"code_search", "code_file"} <= names and not names & {"code_git", "code_build", "code_exec"}
+    assert {"code_search", "code_file"} <= names
+    assert not names & {"code_git", "code_build", "code_exec"}
     (search_error, found), (read_error, read), (write_error, refusal) = results
-    assert not search_error and [m["path"] for m in found["matches"]] == ["src/app.py"]
-    assert not read_error and "Hello from the demo project" in read["content"]
-    assert write_error and "code.write" in refusal and "limited to" in refusal
+    assert not search_error, found
+    assert [m["path"] for m in found["matches"]] == ["src/app.py"]
+    assert not read_error, read
+    assert "Hello from the demo project" in read["content"]
+    assert write_error
+    assert "code.write" in refusal
+    assert "limited to" in refusal
     assert "Hello from the demo project" in (code_project["root"] / "README.md").read_text()
 
 
@@ -112,7 +111,8 @@ def test_the_approvals_page_is_in_the_settings_navigation_with_the_pending_count
     _, [(is_error, pending)] = mcp(
         url, [("code_deploy", {"project_id": code_project["id"], "recipe": "production"})]
     )
-    assert not is_error and pending["status"] == "pending_approval"
+    assert not is_error, pending
+    assert pending["status"] == "pending_approval"
     page.goto("/settings/mcp")
     link = page.locator("nav.nav-settings").get_by_role("link", name="Approvals")
     assert link.locator(".nav-count").get_attribute("data-count") == "1"
@@ -141,7 +141,9 @@ def test_the_core_refuses_a_token_with_operations_beyond_the_role(server):
     assert signed.status_code == 200, signed.text
     member.headers["X-CSRF-Token"] = signed.json()["csrf_token"]
     r = member.post("/api/v1/tokens", json={"name": "too wide", "toolsets": ["code"], "operations": ["exec"]})
-    assert r.status_code == 403 and "exec" in r.text and r.json()["code"] == "forbidden"
+    assert r.status_code == 403, r.text
+    assert "exec" in r.text
+    assert r.json()["code"] == "forbidden"
     r = member.post(
         "/api/v1/tokens", json={"name": "fits", "toolsets": ["code"], "operations": ["code.search"]}
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import anyio
 import httpx2
 import pytest
+from cli_support import run_cli
 from conftest import Workspace, start_server
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -283,7 +284,7 @@ def test_sigkill_mid_stream_loses_no_acknowledged_write_and_leaves_nothing_half_
             assert server.proc.returncode == -signal.SIGKILL
             assert not acked.early_failures, acked.early_failures
             _assert_everything_acknowledged_is_there_and_whole(workspace, project["id"], acked)
-            doctor = workspace.cli("doctor", check=False)
+            doctor = run_cli(workspace, "doctor", check=False)
             assert doctor.returncode == 0, f"doctor after the kill: {doctor.stdout}\n{doctor.stderr}"
             server = start_server(
                 workspace

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import anyio
 import httpx2
+from cli_support import run_cli
 from conftest import drop_pg_database, free_port, new_workspace, start_server
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -38,7 +39,7 @@ def _machine_env(workspace, home: Path) -> dict:
 
 
 def _connect(workspace, clone: Path, env: dict, url: str) -> None:
-    workspace.cli("connect", "--repo", str(clone), "--url", url, extra_env={"HOME": env["HOME"]})
+    run_cli(workspace, "connect", "--repo", str(clone), "--url", url, extra_env={"HOME": env["HOME"]})
 
 
 async def _initialize(mcp_url: str, headers: dict) -> str:

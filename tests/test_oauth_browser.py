@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import time
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
 import httpx2
 import pytest
-from conftest import start_server
 from mcp import Client
 from mcp.client.auth import AuthorizationCodeResult, OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
+from web_support import CHROMIUM, LAUNCH_ARGS
 
-pytestmark = pytest.mark.browser
-CHROMIUM = os.environ.get("PLANDESK_CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
+# Playwright's async API here (the SDK's OAuth client awaits the consent page), so a Chromium of its own.
+pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # the SDK and Chromium need a real port
 CALLBACK = "http://127.0.0.1:5599/callback"  # never listened on: Chromium's request to it is intercepted
 MCP_HEADERS = {
     "accept": "application/json, text/event-stream",
@@ -53,13 +45,6 @@ class MemoryStorage:
 
     async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
         self.client = client_info
-
-
-@pytest.fixture
-def live(workspace):
-    s = start_server(workspace)
-    yield s
-    s.stop()
 
 
 async def _run(live) -> None:
@@ -114,11 +99,12 @@ async def _run(live) -> None:
                 async with Client(streamable_http_client(mcp_url, http_client=http), mode="legacy") as client:
                     made = await client.call_tool("create_project", {"name": "Made by an app that signed in"})
                     assert not made.is_error, made
-            assert seen["client_name"] == "Pytest Agent" and seen["redirect_host"] == "127.0.0.1:5599"
+            assert seen["client_name"] == "Pytest Agent"
+            assert seen["redirect_host"] == "127.0.0.1:5599"
             first = storage.tokens
-            assert (
-                first is not None and first.access_token.startswith("plandesk_mcp_") and first.refresh_token
-            )
+            assert first is not None
+            assert first.access_token.startswith("plandesk_mcp_")
+            assert first.refresh_token
 
             # An hour later for the client: it refreshes by itself before its next call (the SDK decides by
             # its own expiry record, so that record is moved, not Plan Desk's clock).
@@ -128,7 +114,8 @@ async def _run(live) -> None:
                     listed = await client.call_tool("list_projects", {})
                     assert not listed.is_error
             second = storage.tokens
-            assert second.refresh_token != first.refresh_token and second.access_token != first.access_token
+            assert second.refresh_token != first.refresh_token
+            assert second.access_token != first.access_token
 
         async with httpx2.AsyncClient(base_url=live.url, timeout=TIMEOUT) as raw:
             reused = await raw.post(
@@ -139,7 +126,8 @@ async def _run(live) -> None:
                     "refresh_token": first.refresh_token,
                 },
             )
-            assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
+            assert reused.status_code == 400
+            assert reused.json()["error"] == "invalid_grant"
             ping = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
             old = await raw.post(
                 "/mcp/", json=ping, headers={**MCP_HEADERS, "authorization": f"Bearer {first.access_token}"}
@@ -165,5 +153,5 @@ async def _run(live) -> None:
         await browser.close()
 
 
-def test_an_agent_connects_by_signing_in_refreshes_and_is_revoked_in_settings(live):
-    anyio.run(_run, live)
+def test_an_agent_connects_by_signing_in_refreshes_and_is_revoked_in_settings(server):
+    anyio.run(_run, server)

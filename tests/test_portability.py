@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from cli_support import run_cli
 from conftest import Workspace, drop_pg_database, new_workspace
 from sqlalchemy import func, select
 
@@ -41,14 +42,14 @@ TABLES = (
 
 
 def import_file(ws: Workspace, path: Path, *extra: str) -> str:
-    out = ws.cli("import", "--in", str(path), *extra)
+    out = run_cli(ws, "import", "--in", str(path), *extra)
     project_id = out.stdout.strip().splitlines()[-1]
     assert UUID_RE.match(project_id), out.stdout
     return project_id
 
 
 def export_file(ws: Workspace, project_id: str, path: Path) -> dict:
-    out = ws.cli("export", "--project", project_id, "--out", str(path))
+    out = run_cli(ws, "export", "--project", project_id, "--out", str(path))
     assert (
         out.stdout.strip() == f"Exported project {json.loads(path.read_text())['project']['name']} to {path}"
     )
@@ -104,7 +105,7 @@ def refused(ws: Workspace, tmp_path: Path, content: str | dict, needle: str) -> 
     path = tmp_path / "bad.json"
     path.write_text(content if isinstance(content, str) else json.dumps(content))
     before = row_counts(ws)
-    out = ws.cli("import", "--in", str(path), check=False)
+    out = run_cli(ws, "import", "--in", str(path), check=False)
     message = " ".join(out.stderr.split())
     assert out.returncode == 1, out.stdout + out.stderr
     assert message.startswith("error:"), message
@@ -191,7 +192,7 @@ def test_the_example_keeps_its_documents_runs_and_dates(v2):
 
 
 def test_import_json_reports_the_project_and_counts(workspace):
-    out = workspace.cli("import", "--in", str(EXAMPLE), "--json")
+    out = run_cli(workspace, "import", "--in", str(EXAMPLE), "--json")
     result = json.loads(out.stdout)
     assert UUID_RE.match(result["project_id"])
     assert result["name"] == "Checkout revamp"
@@ -214,7 +215,7 @@ def test_importing_twice_gives_two_projects_sharing_no_id(workspace, tmp_path):
 
 
 def test_a_progress_bar_shows_on_a_terminal_and_never_in_a_pipe(workspace):
-    piped = workspace.cli("import", "--in", str(EXAMPLE))
+    piped = run_cli(workspace, "import", "--in", str(EXAMPLE))
     assert "Importing" not in piped.stderr
     leader, follower = pty.openpty()
     try:
@@ -450,7 +451,7 @@ def test_a_file_that_is_not_json_is_refused(workspace, tmp_path):
 
 
 def test_a_missing_file_is_refused(workspace, tmp_path):
-    out = workspace.cli("import", "--in", str(tmp_path / "nope.json"), check=False)
+    out = run_cli(workspace, "import", "--in", str(tmp_path / "nope.json"), check=False)
     assert out.returncode == 1
     assert "cannot read" in out.stderr
 
@@ -519,9 +520,9 @@ def test_a_broken_row_late_in_the_file_leaves_no_earlier_rows(workspace, tmp_pat
 
 
 def test_exporting_a_missing_project_exits_1(workspace, tmp_path):
-    workspace.cli("init")
+    run_cli(workspace, "init")
     missing = str(uuid.uuid4())
-    out = workspace.cli("export", "--project", missing, "--out", str(tmp_path / "x.json"), check=False)
+    out = run_cli(workspace, "export", "--project", missing, "--out", str(tmp_path / "x.json"), check=False)
     assert out.returncode == 1
     assert f"project '{missing}' not found" in " ".join(out.stderr.split())
     assert not (tmp_path / "x.json").exists()
@@ -529,7 +530,7 @@ def test_exporting_a_missing_project_exits_1(workspace, tmp_path):
 
 def test_export_json_names_the_file_and_counts(workspace, tmp_path):
     pid = import_file(workspace, EXAMPLE)
-    out = workspace.cli("export", "--project", pid, "--out", str(tmp_path / "e.json"), "--json")
+    out = run_cli(workspace, "export", "--project", pid, "--out", str(tmp_path / "e.json"), "--json")
     result = json.loads(out.stdout)
     assert result == {
         "project_id": pid,

@@ -2,61 +2,17 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from conftest import start_server
+from web_support import new_page, team_server
 
 pytestmark = pytest.mark.browser
-CHROMIUM = os.environ.get("PLANDESK_CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture
-def team_server(workspace):
-    workspace.cli("init")
-    workspace.cli(
-        "user",
-        "create",
-        "--email",
-        "lead@example.com",
-        "--role",
-        "owner",
-        "--password-stdin",
-        input=PASSWORD + "\n",
-    )
-    s = start_server(workspace)
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield b
-        b.close()
-
-
-def new_page(browser, server):
-    context = browser.new_context(base_url=server.url, viewport={"width": 1200, "height": 800})
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    page.problems = []
-    page.on("pageerror", lambda e: page.problems.append(str(e)))
-    page.on(
-        "console", lambda m: page.problems.append(m.text) if "Content Security Policy" in m.text else None
-    )
-    return page
+@pytest.fixture(scope="module", name="team_server")
+def team_server_fixture(tmp_path_factory):
+    """One owner, made by the CLI before the server starts; each test signs in with a browser of its own."""
+    yield from team_server(tmp_path_factory, {"lead@example.com": "owner"}, PASSWORD)
 
 
 def sign_in(page, email: str, next_path: str = "/settings/members") -> None:
@@ -105,8 +61,10 @@ def test_a_person_is_invited_joins_is_re_roled_and_removed_through_the_pages(bro
     lead.click("button[type=submit]")
     lead.wait_for_url("**/signin")
     assert lead.request.get("/api/v1/auth/me").status == 401
-    assert lead.problems == []
-    assert guest.problems == []
+    assert lead.log.errors == []
+    assert lead.log.csp_violations() == []
+    assert guest.log.errors == []
+    assert guest.log.csp_violations() == []
 
 
 def test_a_shared_task_opens_as_a_clean_page_in_a_browser_that_never_signed_in(browser, team_server):
@@ -130,4 +88,5 @@ def test_a_shared_task_opens_as_a_clean_page_in_a_browser_that_never_signed_in(b
     assert stranger.locator(".markdown strong").inner_text() == "both"
     stranger.click("text=this page as Markdown")
     assert stranger.locator("body").inner_text().startswith("# Ship the form")
-    assert stranger.problems == []
+    assert stranger.log.errors == []
+    assert stranger.log.csp_violations() == []

@@ -4,16 +4,9 @@ canvas moves into one entry."""
 from __future__ import annotations
 
 import pytest
-from test_ui_support import (  # noqa: F401
-    api_fixture,
-    browser_fixture,
-    make_project,
-    make_task,
-    page_fixture,
-    server_fixture,
-)
+from web_support import make_project, make_task
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
 
 
 def test_activity_shows_the_status_change_from_todo_to_done_with_the_tasks_title(page, api):
@@ -26,7 +19,7 @@ def test_activity_shows_the_status_change_from_todo_to_done_with_the_tasks_title
     entry.wait_for()
     assert entry.get_by_role("link", name="Publish the changelog").count() == 1, entry.inner_html()
     assert "status" in entry.inner_text()
-    assert not page.errors
+    assert not page.log.errors
 
 
 def test_canvas_moves_fold_into_one_rearranged_entry_without_internal_names(page, api):

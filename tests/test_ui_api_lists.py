@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from test_ui_support import api_fixture, link, make_project, make_task, server_fixture  # noqa: F401
+import pytest
+from web_support import link, make_project, make_task
+
+pytestmark = pytest.mark.server("app")  # REST only: the in-process tier
 
 
 def test_edges_tags_and_tokens_answer_items_total_and_next_cursor(api):

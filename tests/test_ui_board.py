@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from test_ui_support import (  # noqa: F401
-    api_fixture,
-    browser_fixture,
-    drag,
-    link,
-    make_project,
-    make_task,
-    page_fixture,
-    server_fixture,
-    wait_for,
-)
+from web_support import drag, link, make_project, make_task, wait_for
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
 
 
 def card_in(page, status: str, label: str):
@@ -53,7 +43,7 @@ def test_ctrl_z_after_a_drag_puts_the_card_back_in_its_column(page, api):
     page.keyboard.press("Control+z")
     card_in(page, "todo", "Undo me").wait_for()
     wait_for(lambda: status_of(api, task["id"]) == "todo", what="the undo to be saved")
-    assert not page.errors
+    assert not page.log.errors
 
 
 def test_dragging_a_blocked_task_to_done_asks_first_naming_what_it_waits_on(page, api):

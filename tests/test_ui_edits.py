@@ -4,17 +4,9 @@ both values on screen until the person chooses."""
 from __future__ import annotations
 
 import pytest
-from test_ui_support import (  # noqa: F401
-    api_fixture,
-    browser_fixture,
-    make_project,
-    make_task,
-    page_fixture,
-    server_fixture,
-    wait_for,
-)
+from web_support import make_project, make_task, wait_for
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
 
 # Ten edits across three fields, dispatched 10 ms apart as real change events on the drawer's inputs.
 EDITS = [
@@ -52,7 +44,7 @@ def test_ten_edits_ten_ms_apart_in_the_drawer_all_land(page, api):
     assert (stored["assignee"], stored["due_date"], stored["priority"]) == ("dee", "2027-03-15", "medium")
     assert page.locator("#conflict").count() == 0
     assert page.get_by_text("changed elsewhere").count() == 0
-    assert not page.errors
+    assert not page.log.errors
 
 
 def test_a_conflict_from_another_client_shows_both_values_and_loses_nothing(page, api):
@@ -78,4 +70,4 @@ def test_a_conflict_from_another_client_shows_both_values_and_loses_nothing(page
         lambda: api.get(f"/api/v1/tasks/{task['id']}").json()["assignee"] == "mine-bob",
         what="the kept value to be saved",
     )
-    assert not page.errors
+    assert not page.log.errors

@@ -9,16 +9,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from test_ui_support import (  # noqa: F401
-    api_fixture,
-    browser_fixture,
-    new_page,
-    server_fixture,
-    shot,
-    wait_for,
-)
+from cli_support import run_cli
+from web_support import new_page, shot, wait_for
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "checkout-revamp.json"
 
 # Every node's box, every link's path sampled along its length, every label's pill, in canvas units.
@@ -43,7 +37,7 @@ GEOMETRY_JS = """(sample) => {
 
 
 def import_plan(server, path: Path) -> str:
-    out = server.workspace.cli("import", "--in", str(path))
+    out = run_cli(server.workspace, "import", "--in", str(path))
     return out.stdout.strip().splitlines()[-1]
 
 
@@ -65,8 +59,8 @@ def overlaps(a, b) -> bool:
 
 
 @pytest.fixture(scope="module")
-def example_project(server) -> str:
-    return import_plan(server, EXAMPLE)
+def example_project(live_server) -> str:
+    return import_plan(live_server, EXAMPLE)
 
 
 def test_the_imported_example_has_no_link_through_a_task_and_no_label_on_one(
@@ -92,7 +86,7 @@ def test_the_imported_example_has_no_link_through_a_task_and_no_label_on_one(
         if overlaps(e["label"], b)
     ]
     assert covered == []
-    assert not page.errors
+    assert not page.log.errors
     shot(page, "canvas-example-light")
     page.context.close()
 

@@ -6,20 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_ui_support import (  # noqa: F401
-    api_fixture,
-    browser_fixture,
-    link,
-    make_project,
-    make_task,
-    new_page,
-    page_fixture,
-    server_fixture,
-    shot,
-    wait_for,
-)
+from cli_support import run_cli
+from web_support import make_project, make_task, new_page, shot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "checkout-revamp.json"
 
 # Elements whose right edge passes the viewport, outside any box that scrolls sideways on purpose.
@@ -38,8 +28,8 @@ TOO_WIDE_JS = """() => {
 
 
 @pytest.fixture(scope="module")
-def example(server) -> str:
-    out = server.workspace.cli("import", "--in", str(EXAMPLE))
+def example(live_server) -> str:
+    out = run_cli(live_server.workspace, "import", "--in", str(EXAMPLE))
     return out.stdout.strip().splitlines()[-1]
 
 

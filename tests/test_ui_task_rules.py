@@ -4,19 +4,9 @@ asked, the core's refusal is shown, and the card stays where it was. Its own mod
 from __future__ import annotations
 
 import pytest
-from test_ui_support import (  # noqa: F401
-    api_fixture,
-    browser_fixture,
-    drag,
-    link,
-    make_project,
-    make_task,
-    page_fixture,
-    server_fixture,
-    shot,
-)
+from web_support import drag, link, make_project, make_task, shot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
 
 
 def test_a_refused_drag_of_a_blocked_task_says_why_and_puts_the_card_back(page, api):
@@ -35,7 +25,7 @@ def test_a_refused_drag_of_a_blocked_task_says_why_and_puts_the_card_back(page, 
     assert page.locator("#confirm[open]").count() == 0  # the workspace decides: nothing to confirm
     page.locator('.cards[data-status="todo"] .card', has_text="Ship the migration").wait_for()
     assert api.get(f"/api/v1/tasks/{second['id']}").json()["status"] == "todo"
-    assert not page.errors
+    assert not page.log.errors
 
 
 def test_the_settings_page_shows_the_rule_and_is_reachable_from_the_navigation(page, api):
@@ -46,4 +36,4 @@ def test_the_settings_page_shows_the_rule_and_is_reachable_from_the_navigation(p
     assert page.locator('input[name="refuse_blocked_moves"]').is_checked()
     assert page.locator(".nav-settings").get_by_role("link", name="OAuth apps").count() == 1
     shot(page, "settings-tasks")
-    assert not page.errors
+    assert not page.log.errors

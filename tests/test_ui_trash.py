@@ -5,19 +5,9 @@ from __future__ import annotations
 
 import pytest
 from test_ui_pages import TOO_WIDE_JS
-from test_ui_support import (  # noqa: F401
-    api_fixture,
-    browser_fixture,
-    link,
-    make_project,
-    make_task,
-    new_page,
-    page_fixture,
-    server_fixture,
-    shot,
-)
+from web_support import link, make_project, make_task, new_page, shot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
 
 
 def _linked_task_with_comment(api, name):
@@ -55,7 +45,7 @@ def test_delete_then_undo_restores_the_task_with_its_links_and_comments(page, ap
     assert api.get(f"/api/v1/tasks/{task['id']}").status_code == 200
     _drawer_shows_link_and_comment(page, project, task, first)
     assert api.get(f"/api/v1/projects/{project['id']}/trash").json()["items"] == []
-    assert not page.errors
+    assert not page.log.errors
 
 
 def test_delete_then_restore_from_the_trash_page_after_a_reload(page, api):
@@ -71,7 +61,7 @@ def test_delete_then_restore_from_the_trash_page_after_a_reload(page, api):
     row.wait_for(state="detached")
     page.locator(".toast", has_text="Restored “Migrate the users”").wait_for()
     _drawer_shows_link_and_comment(page, project, task, first)
-    assert not page.errors
+    assert not page.log.errors
 
 
 def test_deleting_a_note_offers_undo_on_the_next_page_and_undo_brings_it_back(page, api):
@@ -87,7 +77,7 @@ def test_deleting_a_note_offers_undo_on_the_next_page_and_undo_brings_it_back(pa
     page.wait_for_url(f"**/notes/{note['id']}")
     page.locator("#doc-body strong", has_text="it").wait_for()
     assert api.get(f"/api/v1/notes/{note['id']}").json()["body"] == "ship **it**"
-    assert not page.errors
+    assert not page.log.errors
 
 
 @pytest.mark.parametrize("mode", ["light", "dark", "390"])
@@ -101,7 +91,7 @@ def test_the_trash_page_fits_the_viewport_light_dark_and_phone(browser, server, 
     shot(page, f"trash-{mode}")
     result = page.evaluate(TOO_WIDE_JS)
     assert result["out"] == [] and result["scrollWidth"] <= result["width"], result
-    assert not page.errors
+    assert not page.log.errors
     page.context.close()
 
 
@@ -122,7 +112,7 @@ def test_deleting_a_goal_offers_undo_and_undo_gives_its_tasks_back(page, api):
     page.locator(f"#goal-{goal['id']}").wait_for()
     assert api.get(f"/api/v1/tasks/{task['id']}").json()["goal_id"] == goal["id"]
     assert api.get(f"/api/v1/projects/{project['id']}/trash").json()["items"] == []
-    assert not page.errors
+    assert not page.log.errors
 
 
 def test_the_trash_page_follows_deletes_and_restores_made_elsewhere(page, api):
@@ -138,4 +128,4 @@ def test_the_trash_page_follows_deletes_and_restores_made_elsewhere(page, api):
     assert api.post(f"/api/v1/trash/{trash_id}/restore").status_code == 200
     row.wait_for(state="detached")
     assert page.locator('[data-trash-action="empty"]').count() == 0
-    assert not page.errors
+    assert not page.log.errors

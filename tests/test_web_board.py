@@ -5,25 +5,13 @@ from __future__ import annotations
 import time
 
 import pytest
-from web_support import make_task, mcp_call, mint_token, mobile_page, shot, wait_for
+from web_support import drag, make_task, mcp_call, mint_token, mobile_page, new_page, shot, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
 
 
 def card_in(page, status: str, label: str):
     return page.locator(f'.cards[data-status="{status}"] .card', has_text=label)
-
-
-def drag(page, source, target) -> None:
-    """A real pointer drag: press, move in steps (past the 5 px threshold), release over the target."""
-    a, b = source.bounding_box(), target.bounding_box()
-    width = page.viewport_size["width"]
-    page.mouse.move(a["x"] + a["width"] / 2, a["y"] + 20)
-    page.mouse.down()
-    page.mouse.move(a["x"] + a["width"] / 2 + 12, a["y"] + 26, steps=3)
-    # Aim at the part of the column that is on screen (the last columns can be partly scrolled out).
-    page.mouse.move(min(b["x"] + b["width"] / 2, width - 30), b["y"] + 80, steps=8)
-    page.mouse.up()
 
 
 def test_a_person_creates_a_project_and_tasks_in_the_ui(page, api):
@@ -255,8 +243,7 @@ def test_the_open_board_catches_up_after_the_server_restarts(browser, serve):
     c = first.client()
     project = c.post("/api/v1/projects", json={"name": "Restart"}).json()
     task = make_task(c, project["id"], "Survives a restart")
-    context = browser.new_context(base_url=first.url)
-    tab = context.new_page()
+    tab = new_page(browser, first)
     tab.goto(f"/projects/{project['id']}/board")
     tab.locator('#live[data-state="live"]').wait_for()
     first.stop()
@@ -265,4 +252,3 @@ def test_the_open_board_catches_up_after_the_server_restarts(browser, serve):
     tab.locator('#live[data-state="live"]').wait_for(timeout=30_000)
     second.client().patch(f"/api/v1/tasks/{task['id']}", json={"status": "done", "version": task["version"]})
     card_in(tab, "done", "Survives a restart").wait_for(timeout=5000)
-    context.close()

@@ -6,8 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from cli_support import run_cli
 from conftest import free_port, start_server
 
+# Each test gets a workspace and an in-process server of its own (the tests change roles); the
+# https-origin test below starts a process of its own for its serve arguments.
+pytestmark = pytest.mark.server("app", fresh=True)
 PASSWORD = "correct horse battery staple"
 
 
@@ -85,7 +89,7 @@ def test_an_api_write_from_another_loopback_port_is_refused_even_with_the_right_
     r = admin.patch(
         f"/api/v1/members/{target}",
         json={"role": "member"},
-        headers={"X-CSRF-Token": token, "Origin": f"https://127.0.0.1:{team.port}"},
+        headers={"X-CSRF-Token": token, "Origin": team.url.replace("http://", "https://")},
     )
     assert r.status_code == 403  # same host and port, other scheme: another origin too
     r = admin.patch(
@@ -138,7 +142,7 @@ def test_the_csrf_token_of_one_session_does_not_work_for_another(team):
 
 
 def test_the_csrf_cookie_is_secure_when_the_public_origin_is_https(workspace):
-    workspace.cli("init")
+    run_cli(workspace, "init")
     s = start_server(
         workspace,
         "--allowed-hosts",

@@ -4,51 +4,23 @@ ignore ports) and auto-submits a form through the signed-in owner's browser; the
 from __future__ import annotations
 
 import html
-import os
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import start_server
+from web_support import new_page, team_server
 
 pytestmark = pytest.mark.browser
-CHROMIUM = os.environ.get("PLANDESK_CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 PASSWORD = "correct horse battery staple"
 PLANTED = "P" * 43
 
 
-@pytest.fixture
-def team_server(workspace):
-    workspace.cli("init")
-    for email, role in (
-        ("lead@example.com", "owner"),
-        ("sam@example.com", "viewer"),
-        ("mallory@example.com", "viewer"),
-    ):
-        workspace.cli(
-            "user", "create", "--email", email, "--role", role, "--password-stdin", input=PASSWORD + "\n"
-        )
-    s = start_server(workspace)
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield b
-        b.close()
+@pytest.fixture(scope="module", name="team_server")
+def team_server_fixture(tmp_path_factory):
+    """The attacks below are all refused, so the module's tests share one signed-in-only server."""
+    people = {"lead@example.com": "owner", "sam@example.com": "viewer", "mallory@example.com": "viewer"}
+    yield from team_server(tmp_path_factory, people, PASSWORD)
 
 
 @pytest.fixture
@@ -90,9 +62,7 @@ def auto_submit(action: str, fields: dict[str, str]) -> str:
 
 
 def signed_in_page(browser, server, email: str):
-    context = browser.new_context(viewport={"width": 1200, "height": 800})
-    context.set_default_timeout(20_000)
-    page = context.new_page()
+    page = new_page(browser, server)
     page.goto(f"{server.url}/signin?next=/settings/members")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
@@ -136,9 +106,7 @@ def test_a_page_on_another_loopback_port_cannot_change_a_role_through_the_owners
 def test_a_page_on_another_loopback_port_cannot_sign_the_browser_in_to_another_account(
     browser, team_server, attacker_site
 ):
-    context = browser.new_context()
-    context.set_default_timeout(20_000)
-    victim = context.new_page()
+    victim = new_page(browser, team_server)
     victim.goto(
         f"{team_server.url}/signin"
     )  # the victim has been here: the browser holds a pre-session cookie
