@@ -320,6 +320,33 @@ def clock():
         rate_limit.limiter = real_limiter
 
 
+def _module_tier_server(request):
+    """The module's shared server (its `pytest.mark.server` tier; in-process when unmarked), for fixtures of
+    module scope, which cannot ask for the function-scoped `server`."""
+    marker = request.node.get_closest_marker("server")
+    if marker is not None and marker.kwargs.get("fresh"):
+        raise pytest.UsageError("a module of fresh servers has no shared server to mint a module token on")
+    tier = marker.args[0] if marker is not None and marker.args else "app"
+    return request.getfixturevalue(TIERS[tier])
+
+
+@pytest.fixture(scope="module")
+def owner_token(request) -> str:
+    """A raw all-tools token of the local owner on the module's shared server."""
+    from mcp_support import mint
+
+    return mint(_module_tier_server(request), "owner agent")
+
+
+@pytest.fixture
+async def mcp(server, owner_token):
+    """An MCP SDK session with `server` as the owner's agent (in-process or over the network, by tier)."""
+    from mcp_support import mcp_client
+
+    async with mcp_client(server, owner_token) as c:
+        yield c
+
+
 @pytest.fixture
 def project(api) -> dict:
     r = api.post("/api/v1/projects", json={"name": "Test project"})
