@@ -73,15 +73,15 @@ def _http(server, headers: dict) -> httpx2.AsyncClient:
 async def _session(server, token, mode, client_name, path) -> AsyncIterator[Client]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     url = server.mcp_url if path is None else server.url + path
+    # No deadline around the whole session (a module's session may outlive any one): each call has its own.
     async with _http(server, headers) as http:
-        with anyio.fail_after(CALL_TIMEOUT):
-            client = Client(
-                streamable_http_client(url, http_client=http),
-                mode=mode,
-                client_info=Implementation(name=client_name, version="1.0"),
-            )
-            async with client:
-                yield client
+        client = Client(
+            streamable_http_client(url, http_client=http),
+            mode=mode,
+            client_info=Implementation(name=client_name, version="1.0"),
+        )
+        async with client:
+            yield client
 
 
 class _Bridged:
@@ -98,7 +98,10 @@ class _Bridged:
             return attr
 
         async def hop(*args, **kwargs):
-            return await anyio.to_thread.run_sync(partial(self._portal.call, partial(attr, *args, **kwargs)))
+            # abandon_on_cancel: a caller's deadline (fail_after around a call) still ends the wait.
+            return await anyio.to_thread.run_sync(
+                partial(self._portal.call, partial(attr, *args, **kwargs)), abandon_on_cancel=True
+            )
 
         return hop
 
