@@ -70,18 +70,14 @@ def test_sign_in_sets_an_httponly_lax_session_cookie(server, admin):
 
 
 def test_session_cookie_is_secure_when_the_public_url_is_https(workspace, serve):
-    workspace.cli("init")
-    workspace.cli(
-        "user",
-        "create",
-        "--email",
-        "a@example.com",
-        "--role",
-        "admin",
-        "--password-stdin",
-        input=PASSWORD + "\n",
+    local = serve("app", workspace)  # arrange: the local owner adds a person before the URL is published
+    r = local.client().post(
+        "/api/v1/members", json={"email": "a@example.com", "role": "admin", "password": PASSWORD}
     )
-    s = serve("process", workspace, extra_env={"PLANDESK_BASE_URL": "https://plans.example.com"})
+    assert r.status_code == 201, r.text
+    local.stop()
+    workspace.configure(base_url="https://plans.example.com")
+    s = serve("app", workspace)
     r = s.client().post("/api/v1/auth/sign-in", json={"email": "a@example.com", "password": PASSWORD})
     assert r.status_code == 200
     assert "secure" in r.headers["set-cookie"].lower()
