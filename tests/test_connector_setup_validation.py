@@ -61,7 +61,8 @@ async def test_an_agent_lists_recipes_and_databases_by_name_and_kind_without_url
         {"name": "broken", "kind": "deploy"},
     ]
     assert found["databases"] == [{"name": "shop", "engine": "sqlite", "writable": True}]
-    assert "sqlite:" not in str(found) and "argv" not in str(found)
+    assert "sqlite:" not in str(found)
+    assert "argv" not in str(found)
 
 
 async def test_unknown_recipe_and_database_names_are_refused_with_the_valid_names(server, team, member_token):
