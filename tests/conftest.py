@@ -370,6 +370,26 @@ def project(api) -> dict:
 
 
 @pytest.fixture(scope="module")
+def pg_scratch():
+    """A scratch PostgreSQL database (with its owner role) for a module's project-database tests."""
+    from sql_fixtures import drop_pg_scratch, make_pg_scratch
+
+    s = make_pg_scratch()
+    yield s
+    drop_pg_scratch(s)
+
+
+@pytest.fixture(scope="module")
+def my_scratch():
+    """A scratch MariaDB database for a module's project-database tests."""
+    from sql_fixtures import drop_my_scratch, make_my_scratch
+
+    s = make_my_scratch()
+    yield s
+    drop_my_scratch(s)
+
+
+@pytest.fixture(scope="module")
 def browser():
     """Headless Chromium, one per module (pages run against a process-tier server)."""
     from playwright.sync_api import sync_playwright

@@ -62,7 +62,7 @@ def raw_post(server, body: dict, *, token: str | None = None, headers: dict | No
 
 
 def _http(server, headers: dict) -> httpx2.AsyncClient:
-    app = getattr(server, "app", None)
+    app = getattr(server, "app", None)  # none for a process (or a bare URL): the real network
     if app is None:
         return httpx2.AsyncClient(headers=headers, timeout=CALL_TIMEOUT)
     transport = httpx2.ASGITransport(app=app, client=("127.0.0.1", 50000))
@@ -70,9 +70,10 @@ def _http(server, headers: dict) -> httpx2.AsyncClient:
 
 
 @asynccontextmanager
-async def _session(server, token, mode, client_name, path) -> AsyncIterator[Client]:
+async def _session(server, token, mode, client_name, path, url=None) -> AsyncIterator[Client]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    url = server.mcp_url if path is None else server.url + path
+    if url is None:
+        url = server.mcp_url if path is None else server.url + path
     # No deadline around the whole session (a module's session may outlive any one): each call has its own.
     async with _http(server, headers) as http:
         client = Client(
@@ -141,16 +142,8 @@ async def connect(
     url: str, token: str | None = None, *, mode: str = "legacy", client_name: str = "pytest-agent"
 ) -> AsyncIterator[Client]:
     """An SDK client session over the real network with the MCP endpoint at `url` (a process-tier server)."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with httpx2.AsyncClient(headers=headers, timeout=CALL_TIMEOUT) as http:
-        with anyio.fail_after(CALL_TIMEOUT):
-            client = Client(
-                streamable_http_client(url, http_client=http),
-                mode=mode,
-                client_info=Implementation(name=client_name, version="1.0"),
-            )
-            async with client:
-                yield client
+    async with _session(None, token, mode, client_name, None, url=url) as client:
+        yield client
 
 
 async def call(client: Client, name: str, arguments: dict | None = None) -> CallToolResult:
