@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from connector_fixtures import PASSWORD, sign_in
+from connector_fixtures import PASSWORD, add_member, sign_in
 from mcp_support import mcp_client, run_async
 
 # Every test arranges people and a plan of its own (local mode is what several take apart): a fresh app each.
@@ -197,10 +197,7 @@ def test_a_bind_beyond_127_0_0_1_requires_sign_in_even_with_one_user(workspace, 
 
 def test_a_signed_in_person_works_on_a_non_loopback_bind(workspace, serve):
     local = serve("app", workspace)  # arrange: the local owner adds a person while the bind is loopback
-    r = local.client().post(
-        "/api/v1/members", json={"email": "lead@example.com", "role": "admin", "password": PASSWORD}
-    )
-    assert r.status_code == 201, r.text
+    add_member(local.client(), "lead@example.com", "admin")
     local.stop()
     workspace.configure(host="127.0.0.2")  # what `plandesk serve --host 127.0.0.2` sets
     with serve("app", workspace).client() as c:
