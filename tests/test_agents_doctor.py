@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,8 +25,13 @@ def repo(workspace, server, tmp_path) -> Path:
     return _connected(workspace, server.url, tmp_path / tmp_path.name)
 
 
-def _doctor(workspace, repo: Path) -> tuple[int, dict, str]:
-    out = workspace.cli("doctor", "--repo", str(repo), "--json", check=False)
+# As in a shell where Plan Desk's venv is active: `plandesk` is found through PATH.
+ON_PATH = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+WITHOUT = {"PATH": os.pathsep.join(p for p in ("/usr/bin", "/bin") if not (Path(p) / "plandesk").exists())}
+
+
+def _doctor(workspace, repo: Path, env: dict = ON_PATH) -> tuple[int, dict, str]:
+    out = workspace.cli("doctor", "--repo", str(repo), "--json", check=False, extra_env=env)
     report = json.loads(out.stdout)
     failed = " | ".join(c["detail"] for c in report["checks"] if not c["ok"])
     return out.returncode, report, failed
@@ -35,13 +42,14 @@ def test_doctor_repo_is_healthy_on_a_good_binding(workspace, repo):
     assert code == 0, failed
     names = {c["name"] for c in report["checks"]}
     assert {"repo binding", "repo server", "repo mcp", "repo project", "repo git", "repo settings"} <= names
+    assert "repo plandesk command" in names
     assert "claim_next_task" in report["repo"]["tools"]
     assert report["repo"]["tool_count"] == len(report["repo"]["tools"])
     token = (repo / ".plandesk/token").read_text().strip()
     assert token not in json.dumps(report)  # the settings are shown with the secret redacted
     assert report["repo"]["token"]["value"].endswith("…")
     assert report["repo"]["token"]["source"].endswith("token")
-    human = workspace.cli("doctor", "--repo", str(repo)).stdout
+    human = workspace.cli("doctor", "--repo", str(repo), extra_env=ON_PATH).stdout
     assert "healthy" in human
     assert "tools" in human
     assert "claim_next_task" in human
@@ -84,3 +92,11 @@ def test_doctor_repo_on_a_folder_never_connected_is_unhealthy(workspace, tmp_pat
     code, _, failed = _doctor(workspace, tmp_path)
     assert code == 1
     assert "plandesk connect" in failed
+
+
+def test_doctor_repo_names_a_plandesk_command_missing_from_path_with_the_fix(workspace, repo):
+    code, report, failed = _doctor(workspace, repo, WITHOUT)
+    assert code == 1
+    assert "plandesk is not on PATH" in failed and "plandesk context --json" in failed
+    assert str(Path(sys.executable).parent) in failed  # the fix names this installation's folder
+    assert [c["fault"] for c in report["checks"] if not c["ok"]] == ["plandesk_not_on_path"]

@@ -295,3 +295,83 @@ def test_the_sqlite_workspace_is_refused_through_a_hard_link(tmp_path):
     assert exc.code == "forbidden"
     assert exc.extra["reason"] == "own_database"
     workspace.engine.dispose()
+
+
+# -- rows a write sends back are capped while they arrive, and the write still completes --------------------
+WRITE_BACK = {  # INSERT ... RETURNING of n rows of 100 kB each
+    "postgresql": "INSERT INTO {t} SELECT g, repeat('x', 100000) FROM generate_series(1, {n}) g RETURNING a, b",
+    "mysql": "INSERT INTO {t} SELECT seq, REPEAT('x', 100000) FROM seq_1_to_{n} RETURNING a, b",
+    "sqlite": "INSERT INTO {t} WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r WHERE x < {n}) "
+    "SELECT x, printf('%.*c', 100000, 'x') FROM r RETURNING a, b",
+}
+
+
+def _write_target(engine: str, s, tmp_path=None) -> tuple[dict, str, object]:
+    """A table the writer may fill, and a function that counts its rows as the admin."""
+    table = f"w_{uuid.uuid4().hex[:8]}"
+    if engine == "sqlite":
+        path = tmp_path / "project.db"
+        with sqlite3.connect(path) as conn:
+            conn.execute(f"CREATE TABLE {table} (a int, b text)")
+        url = f"sqlite:///{path}"
+
+        def count() -> int:
+            with sqlite3.connect(path) as conn:
+                return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+        return {"name": "app", "engine": engine, "read_url": url, "write_url": url}, table, count
+    if engine == "postgresql":
+        import psycopg
+
+        with psycopg.connect(s.admin_url, autocommit=True) as conn:
+            conn.execute(f"CREATE TABLE {table} (a int, b text)")
+
+        def count() -> int:
+            with psycopg.connect(s.admin_url, autocommit=True) as conn:
+                return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    else:
+        conn = my_admin(s.name)
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE TABLE {table} (a int, b longtext)")
+        conn.close()
+
+        def count() -> int:
+            conn = my_admin(s.name)
+            with conn.cursor() as cur:
+                cur.execute(f"SELECT count(*) FROM {table}")
+                n = cur.fetchone()[0]
+            conn.close()
+            return n
+
+    config = {"name": "app", "engine": engine, "read_url": s.reader_url, "write_url": s.writer_url}
+    return config, table, count
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_write_returning_more_than_the_byte_cap_is_cut_and_still_completes(engine, request, tmp_path):
+    scratch = {"postgresql": "pg", "mysql": "my"}.get(engine)
+    s = request.getfixturevalue(scratch) if scratch else None
+    config, table, count = _write_target(engine, s, tmp_path)
+    sql = WRITE_BACK[engine].format(t=table, n=200)
+    answer = database.run_statement(config, sql, write=True, max_rows=10_000, timeout_ms=30_000)
+    assert answer["truncated"] is True
+    assert 0 < answer["row_count"] <= database.MAX_RESULT_BYTES // 100_000
+    assert answer["affected_rows"] == 200
+    assert count() == 200  # the rows past the cap were dropped, not the write
+
+
+@pytest.mark.postgres
+def test_a_write_returning_a_huge_result_never_holds_it_in_memory(pg):
+    """300 MB come back from the write; the driver hands them over a chunk at a time, so the process's peak
+    memory grows by a fraction of that (buffering the result first would add all of it)."""
+    import resource
+
+    config, table, count = _write_target("postgresql", pg)
+    sql = WRITE_BACK["postgresql"].format(t=table, n=3000)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    answer = database.run_statement(config, sql, write=True, max_rows=10_000, timeout_ms=60_000)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert answer["affected_rows"] == 3000
+    assert answer["truncated"] is True
+    assert grown_mb < 150, grown_mb
+    assert count() == 3000

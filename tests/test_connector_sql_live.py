@@ -55,11 +55,34 @@ def _databases(team, databases: list[dict]) -> None:
     assert r.status_code == 200, r.text
 
 
+def _stored_anyway(live, team, databases: list[dict]) -> None:
+    """Saving the workspace database is refused (test_connector_own_database_save); a setting stored before that
+    check existed is written here as it would have been, to show every connection still refuses it."""
+    r = team.admin.put(f"/api/v1/projects/{team.project_id}/connector", json={"databases": databases})
+    assert r.status_code == 400, r.text
+    assert r.json()["reason"] == "own_database"
+    from sqlalchemy import create_engine, select
+
+    from plandesk.db.schema import connector_configs
+
+    engine = create_engine(live.workspace.settings().resolved_database_url)
+    with engine.begin() as conn:
+        config = conn.execute(
+            select(connector_configs.c.config).where(connector_configs.c.project_id == team.project_id)
+        ).scalar_one()
+        conn.execute(
+            connector_configs.update()
+            .where(connector_configs.c.project_id == team.project_id)
+            .values(config={**config, "databases": databases})
+        )
+    engine.dispose()
+
+
 @pytest.mark.anyio
 async def test_a_project_token_cannot_read_api_tokens_through_the_workspace_database(
     live, team, workspace_reader
 ):
-    _databases(team, [{"name": "reporting", "engine": "postgresql", "read_url": workspace_reader}])
+    _stored_anyway(live, team, [{"name": "reporting", "engine": "postgresql", "read_url": workspace_reader}])
     token = team.token("member@example.com", "scoped agent", project_ids=[team.project_id])
     async with connect(live.mcp_url, token) as c:
         message = await error(
@@ -69,7 +92,7 @@ async def test_a_project_token_cannot_read_api_tokens_through_the_workspace_data
 
 
 def test_the_connection_test_explains_a_refused_database(live, team, workspace_reader):
-    _databases(team, [{"name": "reporting", "engine": "postgresql", "read_url": workspace_reader}])
+    _stored_anyway(live, team, [{"name": "reporting", "engine": "postgresql", "read_url": workspace_reader}])
     token = team.token("admin@example.com", "connection test")
     r = team.admin.post(
         "/api/v1/connector/test-connection", json={"token": token, "project_id": team.project_id}

@@ -7,6 +7,7 @@ SDK client against a `plandesk serve` process lives here too (the last test), so
 from __future__ import annotations
 
 import pytest
+from conftest import free_port
 from mcp_support import (
     CALL_TIMEOUT,
     LIST_TOOLS,
@@ -57,9 +58,39 @@ def test_a_foreign_origin_is_refused_even_with_a_valid_token(server, owner_token
     assert r.status_code == 403
 
 
+# The address a request was sent to, as the Host header names it (in-process there is no socket to take it from).
+SENT_TO = {"host": "127.0.0.1:3847"}
+
+
 def test_a_local_origin_is_accepted(server, owner_token):
-    r = raw_post(server, LIST_TOOLS, token=owner_token, headers={"origin": "http://localhost:3847"})
+    r = raw_post(
+        server, LIST_TOOLS, token=owner_token, headers={**SENT_TO, "origin": "http://localhost:3847"}
+    )
     assert r.status_code == 200, r.text
+
+
+def test_a_page_on_another_loopback_port_is_refused(server, owner_token):
+    """Same host, same scheme, another port: another origin (the browser still calls it same-site)."""
+    for origin in (f"http://127.0.0.1:{free_port()}", f"http://localhost:{free_port()}", "http://127.0.0.1"):
+        r = raw_post(server, LIST_TOOLS, token=owner_token, headers={**SENT_TO, "origin": origin})
+        assert r.status_code == 403, origin
+        assert r.json()["field"] == "Origin"
+    r = raw_post(
+        server, LIST_TOOLS, token=owner_token, headers={**SENT_TO, "origin": "https://127.0.0.1:3847"}
+    )
+    assert r.status_code == 403  # same host and port, other scheme
+    r = raw_post(
+        server, LIST_TOOLS, token=owner_token, headers={**SENT_TO, "origin": "http://127.0.0.1:3847"}
+    )
+    assert r.status_code == 200, r.text
+
+
+def test_a_rest_read_from_another_loopback_port_is_refused_by_the_outer_guard(server):
+    with server.client(headers=SENT_TO) as c:
+        r = c.get("/api/v1/projects", headers={"Origin": f"http://127.0.0.1:{free_port()}"})
+        assert r.status_code == 403
+        assert r.json()["message"] == "requests from a foreign Origin are refused"
+        assert c.get("/api/v1/projects", headers={"Origin": "http://127.0.0.1:3847"}).status_code == 200
 
 
 def test_a_rebinding_host_is_refused_even_with_a_valid_token(server, owner_token):

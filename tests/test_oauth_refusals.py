@@ -442,3 +442,69 @@ def test_with_a_public_url_set_the_401_and_the_metadata_name_it(workspace):
             client.get("/.well-known/oauth-protected-resource/mcp").json()["resource"]
             == "https://plandesk.example.com/mcp"
         )
+
+
+def _guess_refresh(c, client_id: str):
+    return c.post(
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": "plandesk_rt_guess", "client_id": client_id},
+    )
+
+
+def test_token_requests_of_one_client_are_rate_limited_in_oauth_error_form(c, clock):
+    from plandesk.core import oauth
+
+    client = register(c)["client_id"]
+    answers = []
+    for _ in range(3 * oauth.TOKEN_REQUESTS_PER_MINUTE):  # bounded: the bucket refills about once a second
+        answers.append(_guess_refresh(c, client))
+        if answers[-1].status_code == 429:
+            break
+    codes = [r.status_code for r in answers]
+    assert codes[: oauth.TOKEN_REQUESTS_PER_MINUTE] == [400] * oauth.TOKEN_REQUESTS_PER_MINUTE
+    refused = answers[-1]
+    assert refused.status_code == 429, codes
+    assert refused.json()["error"] == "slow_down" and "retry" in refused.json()["error_description"]
+    wait = int(refused.headers["retry-after"])
+    assert wait >= 1
+    # Another client from the same address still gets answers; this one again once it has waited.
+    assert _guess_refresh(c, register(c)["client_id"]).status_code == 400
+    clock.advance(wait)
+    assert _guess_refresh(c, client).status_code == 400
+
+
+def test_a_real_exchange_still_works_next_to_a_limited_client(c, clock):
+    from plandesk.core import oauth
+
+    noisy = register(c)["client_id"]
+    codes = [_guess_refresh(c, noisy).status_code for _ in range(oauth.TOKEN_REQUESTS_PER_MINUTE)]
+    for _ in range(2 * oauth.TOKEN_REQUESTS_PER_MINUTE):  # bounded: the bucket refills about once a second
+        codes.append(_guess_refresh(c, noisy).status_code)
+        if codes[-1] == 429:
+            break
+    assert codes[-1] == 429, codes
+    _, tokens_ = connect(c)  # another client: registration, consent and exchange are not affected
+    assert tokens_["access_token"] and tokens_["refresh_token"]
+
+
+def test_token_list_shows_a_signed_in_app_by_its_grant_not_its_hourly_access_token(c, app, workspace):
+    import json
+
+    from sqlalchemy import update
+
+    from plandesk.db.schema import api_tokens, oauth_grants
+
+    connect(c)
+    db = db_of(app)
+    with db.write() as tx:  # an hour later: the access token has run out, the app has not refreshed yet
+        tx.conn.execute(update(api_tokens).values(expires_at=now() - timedelta(minutes=5)))
+    rows = json.loads(workspace.cli("token", "list", "--json").stdout)
+    grant = next(r for r in rows if r.get("via") == "oauth")
+    assert grant["state"] == "active" and grant["client_name"] == "Test Agent"
+    assert grant["expires_at"] > now().isoformat() > grant["access_expires_at"]
+    table = workspace.cli("token", "list").stdout
+    assert "active (signed-in app)" in table and "expired" not in table
+    with db.write() as tx:  # the refresh token ran out too: the connection is over
+        tx.conn.execute(update(oauth_grants).values(refresh_expires_at=now() - timedelta(minutes=1)))
+    rows = json.loads(workspace.cli("token", "list", "--json").stdout)
+    assert next(r for r in rows if r.get("via") == "oauth")["state"] == "expired"

@@ -374,7 +374,8 @@ def seed_every_table(server, api) -> str:
                                 "name": "main",
                                 "engine": "postgresql",
                                 "read_url": "postgresql://reader:hunter2@db.internal/app",
-                                "write_url": None,
+                                "write_url": "postgresql://writer@db.internal/app?sslmode=require"
+                                "&password=hunter3&Pass%77ord=hunter4",
                             }
                         ],
                     },
@@ -412,10 +413,15 @@ def test_our_format_round_trips_every_table_losslessly(server, api, tmp_path):
 def test_export_leaves_database_passwords_out(server, api, tmp_path):
     pid = seed_every_table(server, api)
     doc = export_file(server.workspace, pid, tmp_path / "x.json")
-    assert "hunter2" not in (tmp_path / "x.json").read_text()
+    assert "hunter" not in (tmp_path / "x.json").read_text()
     assert (
         doc["connector_configs"][0]["config"]["databases"][0]["read_url"]
         == "postgresql://reader@db.internal/app"
+    )
+    # A password in the query string goes the way of the user info's, however its name is spelled.
+    assert (
+        doc["connector_configs"][0]["config"]["databases"][0]["write_url"]
+        == "postgresql://writer@db.internal/app?sslmode=require"
     )
 
 

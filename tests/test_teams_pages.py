@@ -193,3 +193,89 @@ def test_a_viewer_sees_the_roster_without_controls_and_cannot_post_them(team):
         ).status_code
         == 403
     )
+
+
+def test_an_invitation_whose_maker_was_removed_is_listed_as_invalid_not_pending(team, workspace):
+    admin, _ = page_sign_in(team, "admin@example.com")
+    page = admin.get("/settings/members").text
+    r = admin.post(
+        "/api/v1/members",
+        json={"email": "second@example.com", "role": "admin", "password": PASSWORD},
+        headers={"X-CSRF-Token": form_token(page)},
+    )
+    assert r.status_code == 201, r.text
+    second, _ = page_sign_in(team, "second@example.com")
+    r = second.post(
+        "/settings/members/invite",
+        data={"role": "member", "csrf_token": form_token(second.get("/settings/members").text)},
+    )
+    assert r.status_code == 201
+    theirs = second.get("/api/v1/invitations").json()[0]["id"]
+    r = admin.post("/settings/members/invite", data={"role": "viewer", "csrf_token": form_token(page)})
+    assert r.status_code == 201
+    ours = next(i["id"] for i in admin.get("/api/v1/invitations").json() if i["id"] != theirs)
+    workspace.cli("user", "remove", "--email", "second@example.com")
+    listed = admin.get("/settings/members").text
+    assert re.search(rf'data-invitation="{theirs}" data-state="invalid"', listed)
+    assert re.search(rf'data-invitation="{ours}" data-state="pending"', listed)
+    states = {i["id"]: i["state"] for i in admin.get("/api/v1/invitations").json()}
+    assert states == {theirs: "invalid", ours: "pending"}
+
+
+NEW_PASSWORD = "another long passphrase"
+
+
+def test_a_person_changes_their_own_password_on_the_page(team):
+    laptop, _ = page_sign_in(team, "viewer@example.com")
+    phone, _ = page_sign_in(team, "viewer@example.com")
+    old_cookie = laptop.cookies.get("plandesk_session")
+    page = laptop.get("/settings/password")
+    assert page.status_code == 200
+    token = form_token(page.text)
+    form = {"current_password": PASSWORD, "password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
+
+    r = laptop.post("/settings/password", data={**form, "csrf_token": "A" * 43})
+    assert r.status_code == 403  # the form's token is bound to this session
+    r = laptop.post("/settings/password", data={**form, "current_password": "not it", "csrf_token": token})
+    assert r.status_code == 401
+    assert "current password is wrong" in r.text
+    r = laptop.post(
+        "/settings/password", data={**form, "password_again": "something else", "csrf_token": token}
+    )
+    assert r.status_code == 400
+    r = laptop.post(
+        "/settings/password",
+        data={**form, "password": "short", "password_again": "short", "csrf_token": token},
+    )
+    assert r.status_code == 400, r.text
+    assert "at least 10 characters" in r.text
+    assert phone.get("/api/v1/auth/me").status_code == 200  # nothing changed yet
+
+    r = laptop.post("/settings/password", data={**form, "csrf_token": token})
+    assert r.status_code == 303
+    assert r.headers["location"] == "/settings/password?changed=1"
+    new_cookie = laptop.cookies.get("plandesk_session")
+    assert new_cookie and new_cookie != old_cookie  # the session was rotated, the person stays signed in
+    assert "1 other session ended" in laptop.get(r.headers["location"]).text
+    assert laptop.get("/api/v1/auth/me").status_code == 200
+    assert team.client(cookies={"plandesk_session": old_cookie}).get("/api/v1/auth/me").status_code == 401
+    assert phone.get("/api/v1/auth/me").status_code == 401
+    assert page_sign_in(team, "viewer@example.com")[1].status_code == 401
+    assert page_sign_in(team, "viewer@example.com", password=NEW_PASSWORD)[1].status_code == 303
+
+
+def test_the_password_form_is_refused_from_another_loopback_port(team):
+    laptop, _ = page_sign_in(team, "viewer@example.com")
+    token = form_token(laptop.get("/settings/password").text)
+    r = laptop.post(
+        "/settings/password",
+        data={
+            "current_password": PASSWORD,
+            "password": NEW_PASSWORD,
+            "password_again": NEW_PASSWORD,
+            "csrf_token": token,
+        },
+        headers={"Origin": "http://127.0.0.1:9", "Sec-Fetch-Site": "same-site"},
+    )
+    assert r.status_code == 403
+    assert page_sign_in(team, "viewer@example.com")[1].status_code == 303  # the old password still works

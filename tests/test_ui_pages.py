@@ -65,6 +65,22 @@ def test_the_theme_switch_is_remembered_across_pages(page, example):
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgb(248, 248, 250)"
 
 
+def test_system_follows_a_dark_os_and_a_pinned_light_theme_overrides_it(browser, server, example):
+    page = new_page(browser, server, dark=True)
+    try:
+        page.goto(f"/projects/{example}/board")
+        background = "getComputedStyle(document.body).backgroundColor"
+        assert page.locator('[data-action="theme"]').inner_text() == "System"
+        assert page.evaluate(background) == "rgb(16, 17, 20)"
+        page.locator('[data-action="theme"]').click()
+        assert page.evaluate("document.documentElement.dataset.theme") == "light"
+        assert page.evaluate(background) == "rgb(248, 248, 250)"
+        page.goto(f"/projects/{example}/list")
+        assert page.evaluate(background) == "rgb(248, 248, 250)"
+    finally:
+        page.context.close()
+
+
 def test_overdue_dates_are_highlighted_on_cards(page, api):
     project = make_project(api, "Overdue")
     make_task(api, project["id"], "Late task", due_date="2020-01-02")

@@ -103,3 +103,39 @@ def test_the_trash_page_fits_the_viewport_light_dark_and_phone(browser, server, 
     assert result["out"] == [] and result["scrollWidth"] <= result["width"], result
     assert not page.errors
     page.context.close()
+
+
+def test_deleting_a_goal_offers_undo_and_undo_gives_its_tasks_back(page, api):
+    project = make_project(api, "Undo goal")
+    r = api.post(f"/api/v1/projects/{project['id']}/goals", json={"name": "Launch", "objective": "Go live"})
+    assert r.status_code == 201, r.text
+    goal = r.json()
+    task = make_task(api, project["id"], "Point the DNS")
+    assert api.patch(f"/api/v1/tasks/{task['id']}", json={"goal_id": goal["id"]}).status_code == 200
+    page.goto(f"/projects/{project['id']}/goals")
+    page.locator(f"#goal-{goal['id']}").get_by_role("button", name="Delete goal").click()
+    page.locator("#confirm-ok").click()
+    page.locator(f"#goal-{goal['id']}").wait_for(state="detached")
+    assert api.get(f"/api/v1/goals/{goal['id']}").status_code == 404
+    assert api.get(f"/api/v1/tasks/{task['id']}").json()["goal_id"] is None
+    page.locator(".toast", has_text="Deleted “Launch”").get_by_role("button", name="Undo").click()
+    page.locator(f"#goal-{goal['id']}").wait_for()
+    assert api.get(f"/api/v1/tasks/{task['id']}").json()["goal_id"] == goal["id"]
+    assert api.get(f"/api/v1/projects/{project['id']}/trash").json()["items"] == []
+    assert not page.errors
+
+
+def test_the_trash_page_follows_deletes_and_restores_made_elsewhere(page, api):
+    project = make_project(api, "Live trash")
+    first = make_task(api, project["id"], "Write the changelog")
+    page.goto(f"/projects/{project['id']}/trash")
+    page.locator(".empty-state", has_text="The trash is empty").wait_for()
+    page.locator("#live[data-state='live']").wait_for()
+    trash_id = api.delete(f"/api/v1/tasks/{first['id']}").headers["x-trash-item"]
+    row = page.locator(f".trash-row[data-trash='{trash_id}']")
+    row.wait_for()  # no reload: the live event brought it
+    page.locator('[data-trash-action="empty"]').wait_for()
+    assert api.post(f"/api/v1/trash/{trash_id}/restore").status_code == 200
+    row.wait_for(state="detached")
+    assert page.locator('[data-trash-action="empty"]').count() == 0
+    assert not page.errors

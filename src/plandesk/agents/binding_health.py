@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 from plandesk.settings import Settings
@@ -58,6 +60,31 @@ def _check_git(report: dict, root: Path, token_rel: str) -> None:
     )
 
 
+def _check_command(report: dict) -> None:
+    """The files `connect` writes run `plandesk` through PATH (AGENTS.md: `plandesk context --json`, the hooks,
+    .mcp.json's headersHelper `plandesk token-header`): a venv that is not active leaves all of them broken."""
+    found = shutil.which("plandesk")
+    if found:
+        _add(report, "repo plandesk command", True, f"plandesk on PATH is {found}")
+        return
+    bin_dir = Path(sys.executable).parent
+    if (bin_dir / "plandesk").is_file():
+        fix = (
+            f"activate its venv (source {bin_dir / 'activate'}), add {bin_dir} to PATH in your shell's "
+            f"profile, or link the command: ln -s {bin_dir / 'plandesk'} ~/.local/bin/plandesk"
+        )
+    else:
+        fix = "install Plan Desk as a command (pipx install plandesk, or uv tool install plandesk)"
+    _add(
+        report,
+        "repo plandesk command",
+        False,
+        "plandesk is not on PATH: the agent files connect wrote run `plandesk context --json` and "
+        f"`plandesk token-header`, which fail in the agent's shell; {fix}",
+        fault="plandesk_not_on_path",
+    )
+
+
 def _server_answers(url: str) -> tuple[bool, str]:
     import httpx2
 
@@ -91,6 +118,7 @@ def check_repo(report: dict, settings: Settings, repo_dir: str | Path) -> None:
         )
         return
     _add(report, "repo binding", True, f"{bound.root} → project {bound.project_id} at {bound.server_url}")
+    _check_command(report)
     try:
         token, source = bound_repo.token_for(bound.root)
     except bound_repo.BindingError as exc:

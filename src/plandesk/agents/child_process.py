@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
+
+from plandesk.connector.process import kill_group
 
 # What a child inherits from the runner; everything else (tokens, cloud keys) stays out unless passed on purpose.
 INHERITED_ENV = (
@@ -76,23 +77,16 @@ async def run(
                         pass  # a worker that ignores its stdin is allowed to close it early
                 return Outcome(await proc.wait())
         except TimeoutError:
-            _kill_group(proc.pid)
+            kill_group(proc.pid)
             await proc.wait()
             log.write(f"\n[plandesk runner] killed after {timeout:g} s\n".encode())
             return Outcome(None, timed_out=True, error=f"timed out after {timeout:g} s")
         except asyncio.CancelledError:
-            _kill_group(proc.pid)
+            kill_group(proc.pid)
             # Reap it even though we are being cancelled: anyio re-delivers cancellation at every await.
             with anyio.CancelScope(shield=True):
                 await proc.wait()
             raise
-
-
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def tail(path: Path, chars: int = TAIL_CHARS) -> str:

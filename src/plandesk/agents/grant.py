@@ -7,7 +7,7 @@ from pathlib import Path
 
 from plandesk.core import projects, tokens
 from plandesk.core.actors import Actor
-from plandesk.core.errors import InvalidArgument, NotFound, PlanDeskError, Unauthorized
+from plandesk.core.errors import PlanDeskError, Unauthorized
 
 
 @dataclass(frozen=True)
@@ -15,38 +15,6 @@ class ProjectChoice:
     project_id: str | None  # None: a project named `name` is to be created
     name: str
     created: bool = False
-
-
-def _all_projects(db, actor: Actor) -> list[dict]:
-    out, cursor = [], None
-    while True:
-        got = projects.list_projects(db, actor, limit=500, cursor=cursor)
-        out += got["items"]
-        cursor = got["next_cursor"]
-        if not cursor:
-            return out
-
-
-def choose_project(db, actor: Actor, repo: Path, ref: str | None, bound_id: str | None) -> ProjectChoice:
-    """--project (id or exact name), else the project already bound, else one whose repo_path is this
-    folder, else a new one named after the folder. Reading only; `create_if_needed` writes."""
-    everything = _all_projects(db, actor)
-    if ref:
-        by_id = [p for p in everything if p["id"] == ref]
-        by_name = by_id or [p for p in everything if p["name"] == ref]
-        if not by_name:
-            raise NotFound("project", ref, field="project")
-        if len(by_name) > 1:
-            raise InvalidArgument(f"{len(by_name)} projects are named {ref!r}; pass the id", field="project")
-        return ProjectChoice(by_name[0]["id"], by_name[0]["name"])
-    for p in everything:
-        if bound_id and p["id"] == bound_id:
-            return ProjectChoice(p["id"], p["name"])
-    here = str(repo.resolve())
-    for p in everything:
-        if p.get("repo_path") == here:
-            return ProjectChoice(p["id"], p["name"])
-    return ProjectChoice(None, repo.resolve().name or "project")
 
 
 def create_if_needed(db, actor: Actor, repo: Path, choice: ProjectChoice) -> ProjectChoice:

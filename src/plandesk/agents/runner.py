@@ -322,13 +322,17 @@ class Runner:
             a.tree.branch,
         )
 
-    async def _give_back(self, a: _Attempt, why: str, output: str) -> Settlement:
+    async def _hand_back(self, a: _Attempt, why: str, output: str) -> None:
+        """Leave the task to others: keep or remove its worktree and say why (with the output) on the task."""
         self.gave_back.add(a.task["id"])
         kept = await self._keep_or_remove(a)
         body = brief.comment(
             f"Runner {a.ref}: {why}", output, branch=a.tree.branch if a.tree else None, kept=kept
         )
         await self.client.add_comment("task", a.task["id"], body[:60_000])
+
+    async def _give_back(self, a: _Attempt, why: str, output: str) -> Settlement:
+        await self._hand_back(a, why, output)
         await self.client.release_task(a.task["id"], a.ref, reason=why[:2000])
         await self._note(a, why, "error")
         return Settlement(
@@ -336,12 +340,7 @@ class Runner:
         )
 
     async def _to_scope(self, a: _Attempt, why: str, output: str) -> Settlement:
-        self.gave_back.add(a.task["id"])
-        kept = await self._keep_or_remove(a)
-        body = brief.comment(
-            f"Runner {a.ref}: {why}", output, branch=a.tree.branch if a.tree else None, kept=kept
-        )
-        await self.client.add_comment("task", a.task["id"], body[:60_000])
+        await self._hand_back(a, why, output)
         await self.client.update_task(a.task["id"], status="scope", version=await self._version(a))
         await self._note(a, "moved to scope: needs a person", "decision")
         return Settlement(

@@ -6,8 +6,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
 from plandesk.core import approvals
+from plandesk.core import models as m
 from plandesk.core.actors import Actor
 
 router = APIRouter(tags=["approvals"])
@@ -15,7 +17,7 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 Status = Literal[approvals.STATUSES]  # type: ignore[valid-type]
 
 
-@router.get("/approvals")
+@router.get("/approvals", **returns(list[m.Approval]))
 def list_approvals(
     actor: ActorDep,
     db=Depends(db_of),
@@ -26,16 +28,16 @@ def list_approvals(
     return approvals.list_approvals(db, actor, project_id=project_id, status=status, limit=limit)
 
 
-@router.get("/approvals/{approval_id}")
+@router.get("/approvals/{approval_id}", **returns(m.Approval))
 def get_approval(approval_id: str, actor: ActorDep, db=Depends(db_of)):
     return approvals.get_approval(db, actor, approval_id)
 
 
-@router.post("/approvals/{approval_id}/approve")
+@router.post("/approvals/{approval_id}/approve", **returns(m.Approval))
 def approve(approval_id: str, actor: ActorDep, db=Depends(db_of)):
     return approvals.decide_approval(db, actor, approval_id, approve=True)
 
 
-@router.post("/approvals/{approval_id}/deny")
+@router.post("/approvals/{approval_id}/deny", **returns(m.Approval))
 def deny(approval_id: str, actor: ActorDep, db=Depends(db_of)):
     return approvals.decide_approval(db, actor, approval_id, approve=False)

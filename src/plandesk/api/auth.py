@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import Strict
 from plandesk.core import access, invitations, rate_limit, sessions, users
+from plandesk.core import models as m
 from plandesk.core.actors import Actor
 from plandesk.core.vocab import MAX_NAME
 
@@ -74,7 +76,7 @@ def public_session(db, session: dict) -> dict:
     }
 
 
-@router.post("/auth/sign-in")
+@router.post("/auth/sign-in", **returns(m.SignedIn))
 def sign_in(body: SignIn, request: Request, response: Response, db=Depends(db_of)):
     """Email and password → a session cookie. Wrong email and wrong password get the same answer."""
     rate_limit.check_sign_in(client_of(request), body.email)
@@ -91,7 +93,7 @@ def sign_out(request: Request, db=Depends(db_of)):
     return response
 
 
-@router.get("/auth/me")
+@router.get("/auth/me", **returns(m.Me))
 def me(actor: ActorDep, request: Request, db=Depends(db_of)):
     settings = request.app.state.settings
     return {
@@ -105,9 +107,12 @@ def me(actor: ActorDep, request: Request, db=Depends(db_of)):
     }
 
 
-@router.post("/auth/password")
-def change_password(body: PasswordChange, actor: ActorDep, request: Request, db=Depends(db_of)):
-    """Change your own password; every other session of yours ends, this one stays signed in."""
+@router.post("/auth/password", **returns(m.PasswordChanged))
+def change_password(
+    body: PasswordChange, actor: ActorDep, request: Request, response: Response, db=Depends(db_of)
+):
+    """Change your own password; every other session of yours ends, and this one is replaced by a fresh one
+    (a new cookie, and a new CSRF token in the answer): you stay signed in, a copy of the old cookie does not."""
     rate_limit.check_sign_in(client_of(request), actor.user_id)
     user = users.change_own_password(
         db,
@@ -116,17 +121,21 @@ def change_password(body: PasswordChange, actor: ActorDep, request: Request, db=
         new=body.password,
         keep_session=request.cookies.get(sessions.COOKIE_NAME),
     )
-    return {"user": {k: user[k] for k in ("id", "name", "role")}, "sessions_ended": user["sessions_ended"]}
+    out = {"user": {k: user[k] for k in ("id", "name", "role")}, "sessions_ended": user["sessions_ended"]}
+    if user["session"] is not None:
+        set_session_cookie(response, request, user["session"])
+        out["csrf_token"] = public_session(db, user["session"])["csrf_token"]
+    return out
 
 
-@router.get("/invitations/{token}/preview")
+@router.get("/invitations/{token}/preview", **returns(m.InvitationPreview))
 def preview_invitation(token: str, request: Request, db=Depends(db_of)):
     """Public: what the link offers (role, fixed email, expiry); 404 unknown, 410 used or expired."""
     rate_limit.check_sign_in(client_of(request), "invitation")
     return invitations.preview(db, token)
 
 
-@router.post("/invitations/{token}/accept", status_code=201)
+@router.post("/invitations/{token}/accept", status_code=201, **returns(m.SignedIn))
 def accept_invitation(token: str, body: Accept, request: Request, response: Response, db=Depends(db_of)):
     rate_limit.check_sign_in(client_of(request), "invitation")
     result = invitations.accept(db, token, email=body.email, name=body.name, password=body.password)

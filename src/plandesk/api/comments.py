@@ -7,9 +7,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import Field
 
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import Strict
 from plandesk.core import comments, vocab
+from plandesk.core import models as m
 from plandesk.core.actors import Actor
 from plandesk.db.engine import Database
 
@@ -34,7 +36,9 @@ class CommentPatch(Strict):
 
 def _routes_for(target_type: str, plural: str) -> None:
     # The same pair of routes for each commentable thing: /tasks/{id}/comments, /documents/..., /notes/...
-    @router.get(f"/{plural}/{{target_id}}/comments", name=f"list_{target_type}_comments")
+    @router.get(
+        f"/{plural}/{{target_id}}/comments", name=f"list_{target_type}_comments", **returns(m.Page[m.Comment])
+    )
     def list_for(
         target_id: str,
         actor: ActorDep,
@@ -47,7 +51,12 @@ def _routes_for(target_type: str, plural: str) -> None:
             db, actor, None, target_type, target_id, include_resolved, limit=limit, cursor=cursor
         )
 
-    @router.post(f"/{plural}/{{target_id}}/comments", status_code=201, name=f"add_{target_type}_comment")
+    @router.post(
+        f"/{plural}/{{target_id}}/comments",
+        status_code=201,
+        name=f"add_{target_type}_comment",
+        **returns(m.Comment),
+    )
     def add_to(target_id: str, body: CommentIn, actor: ActorDep, db: DbDep):
         return comments.add_comment(db, actor, target_type, target_id, body.body, body.passage)
 
@@ -56,7 +65,7 @@ for _type, _plural in (("task", "tasks"), ("document", "documents"), ("note", "n
     _routes_for(_type, _plural)
 
 
-@router.get("/projects/{project_id}/comments")
+@router.get("/projects/{project_id}/comments", **returns(m.Page[m.Comment]))
 def list_project_comments(
     project_id: str,
     actor: ActorDep,
@@ -72,7 +81,7 @@ def list_project_comments(
     )
 
 
-@router.patch("/comments/{comment_id}")
+@router.patch("/comments/{comment_id}", **returns(m.Comment))
 def update_comment(comment_id: str, body: CommentPatch, actor: ActorDep, db: DbDep):
     return comments.update_comment(db, actor, comment_id, body.data())
 

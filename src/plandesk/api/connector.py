@@ -8,8 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
 from plandesk.core import connector_config, vocab
+from plandesk.core import models as m
 from plandesk.core.actors import Actor
 
 router = APIRouter(tags=["connector"])
@@ -49,12 +51,12 @@ class ConnectorIn(Strict):
     exec_network: bool | None = None
 
 
-@router.get("/projects/{project_id}/connector")
+@router.get("/projects/{project_id}/connector", **returns(m.ConnectorConfig))
 def get_connector(project_id: str, actor: ActorDep, db=Depends(db_of)):
     return connector_config.get_config(db, actor, project_id)
 
 
-@router.put("/projects/{project_id}/connector")
+@router.put("/projects/{project_id}/connector", **returns(m.ConnectorConfig))
 def put_connector(project_id: str, body: ConnectorIn, request: Request, actor: ActorDep, db=Depends(db_of)):
     return connector_config.put_config(
         db,
@@ -80,7 +82,7 @@ class ConnectionTestIn(Strict):
     project_id: str | None = Field(default=None, max_length=36)
 
 
-@router.post("/connector/test-connection")
+@router.post("/connector/test-connection", **returns(m.ConnectionTest))
 async def test_connection(body: ConnectionTestIn, request: Request, actor: ActorDep, db=Depends(db_of)):
     """Run a real MCP initialize and tools/list with a token and say what fails. For a person in the UI."""
     from plandesk.connector.connection_test import run_connection_test

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import Strict
 from plandesk.core import documents, folders, vocab
+from plandesk.core import models as m
 from plandesk.core.actors import Actor
 from plandesk.db.engine import Database
 
@@ -54,21 +56,16 @@ class MoveIn(Strict):
     folder_id: str | None = Field(default=None, description="null moves the documents to Unfiled")
 
 
-class DocumentList(BaseModel):
+class DocumentList(m.DocumentList):
     """The API's one list shape (items, total, next_cursor), plus the project's folder tree."""
 
-    items: list[dict]
-    total: int
-    next_cursor: str | None
-    folders: list[dict] = Field(default_factory=list)
-    unfiled_count: int = 0
-    documents: list[dict] = Field(
+    documents: list[m.Document] = Field(
         deprecated="Use `items`; `documents` is removed in the next release.",
         description="The same list as `items` (kept for one release).",
     )
 
 
-@router.get("/projects/{project_id}/documents", response_model=DocumentList)
+@router.get("/projects/{project_id}/documents", **returns(DocumentList))
 def list_documents(
     project_id: str,
     actor: ActorDep,
@@ -82,22 +79,22 @@ def list_documents(
     return {**listed, "items": listed["documents"]}
 
 
-@router.post("/projects/{project_id}/documents", status_code=201)
+@router.post("/projects/{project_id}/documents", status_code=201, **returns(m.DocumentDetail))
 def create_document(project_id: str, body: DocumentIn, actor: ActorDep, db: DbDep):
     return documents.create_document(db, actor, project_id, body.data())
 
 
-@router.post("/projects/{project_id}/documents/move")
+@router.post("/projects/{project_id}/documents/move", **returns(m.MovedDocuments))
 def move_documents(project_id: str, body: MoveIn, actor: ActorDep, db: DbDep):
     return folders.move_documents(db, actor, body.document_ids, body.folder_id, project_id=project_id)
 
 
-@router.get("/documents/{document_id}")
+@router.get("/documents/{document_id}", **returns(m.DocumentDetail))
 def get_document(document_id: str, actor: ActorDep, db: DbDep, verbose: bool = True):
     return documents.get_document(db, actor, document_id, verbose)
 
 
-@router.patch("/documents/{document_id}")
+@router.patch("/documents/{document_id}", **returns(m.DocumentDetail))
 def update_document(document_id: str, body: DocumentPatch, actor: ActorDep, db: DbDep):
     return documents.update_document(db, actor, document_id, body.data())
 
@@ -110,17 +107,17 @@ def delete_document(document_id: str, actor: ActorDep, db: DbDep):
     )
 
 
-@router.get("/projects/{project_id}/folders")
+@router.get("/projects/{project_id}/folders", **returns(m.FolderTree))
 def list_folders(project_id: str, actor: ActorDep, db: DbDep):
     return folders.list_folders(db, actor, project_id)
 
 
-@router.post("/projects/{project_id}/folders", status_code=201)
+@router.post("/projects/{project_id}/folders", status_code=201, **returns(m.Folder))
 def create_folder(project_id: str, body: FolderIn, actor: ActorDep, db: DbDep):
     return folders.create_folder(db, actor, project_id, body.data())
 
 
-@router.patch("/folders/{folder_id}")
+@router.patch("/folders/{folder_id}", **returns(m.Folder))
 def update_folder(folder_id: str, body: FolderPatch, actor: ActorDep, db: DbDep):
     return folders.update_folder(db, actor, folder_id, body.data())
 

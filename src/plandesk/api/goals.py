@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import Field
 
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import Strict
 from plandesk.core import goals, scaffold, vocab
+from plandesk.core import models as m
 from plandesk.core.actors import Actor
 from plandesk.db.engine import Database
 
@@ -67,51 +69,58 @@ class ScaffoldIn(Strict):
     documents: list[dict] | None = Field(default=None, max_length=scaffold.MAX_DOCUMENTS)
 
 
-@router.get("/projects/{project_id}/goals")
+@router.get("/projects/{project_id}/goals", **returns(m.Page[m.Goal]))
 def list_goals(project_id: str, actor: ActorDep, db: DbDep, limit: Limit = None, cursor: str | None = None):
     return goals.list_goals(db, actor, project_id, limit=limit, cursor=cursor)
 
 
-@router.post("/projects/{project_id}/goals", status_code=201)
+@router.post("/projects/{project_id}/goals", status_code=201, **returns(m.Goal))
 def create_goal(project_id: str, body: GoalIn, actor: ActorDep, db: DbDep):
     return goals.create_goal(db, actor, project_id, body.data())
 
 
-@router.get("/goals/{goal_id}")
+@router.get("/goals/{goal_id}", **returns(m.Goal))
 def get_goal(goal_id: str, actor: ActorDep, db: DbDep):
     return goals.get_goal(db, actor, goal_id)
 
 
-@router.patch("/goals/{goal_id}")
+@router.patch("/goals/{goal_id}", **returns(m.Goal))
 def update_goal(goal_id: str, body: GoalPatch, actor: ActorDep, db: DbDep):
     return goals.update_goal(db, actor, goal_id, body.data())
 
 
-@router.post("/goals/{goal_id}/pause")
+@router.delete("/goals/{goal_id}", status_code=204)
+def delete_goal(goal_id: str, actor: ActorDep, db: DbDep):
+    """Move the goal to the project's trash; its tasks stay (without the goal until it is restored).
+    The X-Trash-Item header names the trash item, for an immediate undo (POST /trash/{id}/restore)."""
+    return Response(status_code=204, headers={"X-Trash-Item": goals.delete_goal(db, actor, goal_id)})
+
+
+@router.post("/goals/{goal_id}/pause", **returns(m.Goal))
 def pause_goal(goal_id: str, actor: ActorDep, db: DbDep):
     return goals.pause_goal(db, actor, goal_id)
 
 
-@router.post("/goals/{goal_id}/resume")
+@router.post("/goals/{goal_id}/resume", **returns(m.Goal))
 def resume_goal(goal_id: str, actor: ActorDep, db: DbDep):
     return goals.resume_goal(db, actor, goal_id)
 
 
-@router.post("/goals/{goal_id}/set-current")
+@router.post("/goals/{goal_id}/set-current", **returns(m.Goal))
 def set_current_goal(goal_id: str, actor: ActorDep, db: DbDep):
     return goals.set_current_goal(db, actor, goal_id)
 
 
-@router.post("/goals/{goal_id}/invoke")
+@router.post("/goals/{goal_id}/invoke", **returns(m.GoalInvocation))
 def invoke_goal(goal_id: str, actor: ActorDep, db: DbDep):
     return goals.invoke_goal(db, actor, goal_id)
 
 
-@router.post("/goals/{goal_id}/complete")
+@router.post("/goals/{goal_id}/complete", **returns(m.GoalCompletion))
 def complete_goal(goal_id: str, body: CompleteIn, actor: ActorDep, db: DbDep):
     return goals.complete_goal(db, actor, goal_id, body.evidence)
 
 
-@router.post("/projects/scaffold", status_code=201, tags=["projects"])
+@router.post("/projects/scaffold", status_code=201, tags=["projects"], **returns(m.Scaffolded))
 def scaffold_project(body: ScaffoldIn, actor: ActorDep, db: DbDep):
     return scaffold.scaffold_project_from_plan(db, actor, body.data())

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from plandesk.core import rate_limit
-from plandesk.core.access import bearer_of
+from plandesk.core.access import bearer_of, origin_allowed
 from plandesk.settings import Settings
 
 log = logging.getLogger("plandesk.http")
@@ -108,9 +108,17 @@ class Guard:
             )
         origin = headers.get("origin")
         if origin and origin != "null":
-            o = urlsplit(origin)
-            if (o.hostname or "").lower() not in self.hosts and f"[{o.hostname}]" not in self.hosts:
-                return await _deny(send, 403, "forbidden", "requests from a foreign Origin are refused")
+            # Scheme, host and port (core/access): a page on another loopback port is another origin.
+            if not origin_allowed(
+                origin,
+                scheme=scope.get("scheme", "http"),
+                host_header=headers.get("host", ""),
+                base_url=self.settings.base_url,
+                host_names=self.hosts,
+            ):
+                return await _deny(
+                    send, 403, "forbidden", "requests from a foreign Origin are refused", field="Origin"
+                )
         elif origin == "null" and method not in SAFE_METHODS:
             return await _deny(send, 403, "forbidden", "requests from an opaque Origin are refused")
         if method not in SAFE_METHODS and headers.get("sec-fetch-site") == "cross-site":

@@ -7,9 +7,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import Strict
 from plandesk.core import invitations, members, shares, users
+from plandesk.core import models as m
 from plandesk.core.actors import Actor
 from plandesk.core.vocab import MAX_NAME, ROLES
 
@@ -44,12 +46,12 @@ def invitation_url(request: Request, path: str) -> str:
     return origin + path
 
 
-@router.get("/members")
+@router.get("/members", **returns(m.Roster))
 def roster(actor: ActorDep, db=Depends(db_of)):
     return members.roster(db, actor)
 
 
-@router.post("/members", status_code=201)
+@router.post("/members", status_code=201, **returns(m.Member))
 def add_member(body: MemberIn, actor: ActorDep, db=Depends(db_of)):
     """Owners and admins add a person directly (with a password) instead of sending an invitation."""
     return users.create_user(
@@ -57,23 +59,23 @@ def add_member(body: MemberIn, actor: ActorDep, db=Depends(db_of)):
     )
 
 
-@router.patch("/members/{user_id}")
+@router.patch("/members/{user_id}", **returns(m.Member))
 def change_role(user_id: str, body: RoleIn, actor: ActorDep, db=Depends(db_of)):
     return users.change_role(db, actor, user_id, body.role)
 
 
-@router.delete("/members/{user_id}")
+@router.delete("/members/{user_id}", **returns(m.Member))
 def remove_member(user_id: str, actor: ActorDep, db=Depends(db_of)):
     """Removes the person and, in the same transaction, revokes their tokens and ends their sessions."""
     return users.remove_user(db, actor, user_id)
 
 
-@router.get("/invitations")
+@router.get("/invitations", **returns(list[m.Invitation]))
 def list_invitations(actor: ActorDep, db=Depends(db_of)):
     return invitations.list_invitations(db, actor)
 
 
-@router.post("/invitations", status_code=201)
+@router.post("/invitations", status_code=201, **returns(m.Invitation))
 def create_invitation(body: InvitationIn, request: Request, actor: ActorDep, db=Depends(db_of)):
     """The link is in the answer once; copy it to the person (no mail is sent)."""
     result = invitations.create_invitation(db, actor, role=body.role, email=body.email, expires=body.expires)

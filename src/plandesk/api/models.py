@@ -1,4 +1,7 @@
-"""Request bodies for the OpenAPI schema; the core validates again (it is the one place rules live)."""
+"""Request bodies for the OpenAPI schema; the core validates again (it is the one place rules live).
+
+Field types and limits come from core/models.py (and through it core/vocab.py): written once for REST, MCP and
+the core's own checks."""
 
 from __future__ import annotations
 
@@ -7,12 +10,26 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from plandesk.core import vocab
-
-Status = Literal[vocab.TASK_STATUSES]  # type: ignore[valid-type]
-Kind = Literal[vocab.TASK_KINDS]  # type: ignore[valid-type]
-Priority = Literal[vocab.PRIORITIES]  # type: ignore[valid-type]
-EdgeLabel = Literal[vocab.EDGE_LABELS]  # type: ignore[valid-type]
-EndpointType = Literal[vocab.EDGE_ENDPOINT_TYPES]  # type: ignore[valid-type]
+from plandesk.core.models import (
+    AgentRef,
+    ArrowDirection,
+    CommitRefs,
+    DateText,
+    EdgeLabel,
+    EdgeStyle,
+    EndpointType,
+    Label,
+    LeaseSeconds,
+    LongText,
+    Name,
+    PersonRef,
+    Priority,
+    ShortText,
+    TagNames,
+    Version,
+)
+from plandesk.core.models import TaskKind as Kind
+from plandesk.core.models import TaskStatus as Status
 
 
 class Strict(BaseModel):
@@ -23,53 +40,53 @@ class Strict(BaseModel):
 
 
 class ProjectIn(Strict):
-    name: str = Field(min_length=1, max_length=vocab.MAX_NAME)
-    description: str | None = Field(default=None, max_length=vocab.MAX_BODY)
-    repo_path: str | None = Field(default=None, max_length=2000)
-    repo_url: str | None = Field(default=None, max_length=2000)
+    name: Name
+    description: LongText | None = None
+    repo_path: ShortText | None = None
+    repo_url: ShortText | None = None
 
 
 class ProjectPatch(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=vocab.MAX_NAME)
-    description: str | None = Field(default=None, max_length=vocab.MAX_BODY)
-    repo_path: str | None = Field(default=None, max_length=2000)
-    repo_url: str | None = Field(default=None, max_length=2000)
+    name: Name | None = None
+    description: LongText | None = None
+    repo_path: ShortText | None = None
+    repo_url: ShortText | None = None
     current_goal_id: str | None = None
     canvas_layout: dict | None = None
-    version: int | None = Field(default=None, ge=1)
+    version: Version | None = None
 
 
 class TaskFields(Strict):
     status: Status | None = None
     kind: Kind | None = None
     priority: Priority | None = None
-    description: str | None = Field(default=None, max_length=vocab.MAX_BODY)
-    assignee: str | None = Field(default=None, max_length=200)
-    due_date: str | None = Field(default=None, max_length=40)
-    tags: list[str] | None = Field(default=None, max_length=50)
-    commit_refs: list[str] | None = Field(default=None, max_length=50)
+    description: LongText | None = None
+    assignee: PersonRef | None = None
+    due_date: DateText | None = None
+    tags: TagNames | None = None
+    commit_refs: CommitRefs | None = None
     x: float | None = None
     y: float | None = None
     goal_id: str | None = None
 
 
 class TaskIn(TaskFields):
-    label: str = Field(min_length=1, max_length=vocab.MAX_LABEL)
+    label: Label
 
 
 class TaskPatch(TaskFields):
-    label: str | None = Field(default=None, min_length=1, max_length=vocab.MAX_LABEL)
-    version: int | None = Field(default=None, ge=1)
+    label: Label | None = None
+    version: Version | None = None
 
 
 class ClaimIn(Strict):
-    agent_ref: str = Field(min_length=1, max_length=200)
-    lease_seconds: int | None = Field(default=None, ge=10, le=vocab.MAX_LEASE_SECONDS)
+    agent_ref: AgentRef
+    lease_seconds: LeaseSeconds | None = None
 
 
 class ReleaseIn(Strict):
-    agent_ref: str | None = Field(default=None, max_length=200)
-    reason: str | None = Field(default=None, max_length=2000)
+    agent_ref: PersonRef | None = None
+    reason: ShortText | None = None
 
 
 class EdgeIn(Strict):
@@ -80,12 +97,12 @@ class EdgeIn(Strict):
     from_task_id: str | None = None
     to_task_id: str | None = None
     label: EdgeLabel | None = None
-    style: Literal[vocab.EDGE_STYLES] | None = None  # type: ignore[valid-type]
-    arrow_direction: Literal[vocab.ARROW_DIRECTIONS] | None = None  # type: ignore[valid-type]
+    style: EdgeStyle | None = None
+    arrow_direction: ArrowDirection | None = None
 
 
 class TokenIn(Strict):
-    name: str = Field(min_length=1, max_length=vocab.MAX_NAME)
+    name: Name
     project_ids: list[str] | None = None
     read_only: bool = False
     expires: str | None = Field(default=None, max_length=10)

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import Field
 
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import Strict
+from plandesk.core import models as m
 from plandesk.core import notes, vocab
 from plandesk.core.actors import Actor
 from plandesk.db.engine import Database
@@ -31,7 +33,7 @@ class NotePatch(Strict):
     version: int | None = Field(default=None, ge=1)
 
 
-@router.get("/projects/{project_id}/notes")
+@router.get("/projects/{project_id}/notes", **returns(m.Page[m.Note]))
 def list_notes(
     project_id: str,
     actor: ActorDep,
@@ -43,17 +45,17 @@ def list_notes(
     return notes.list_notes(db, actor, project_id, verbose, limit=limit, cursor=cursor)
 
 
-@router.post("/projects/{project_id}/notes", status_code=201)
+@router.post("/projects/{project_id}/notes", status_code=201, **returns(m.Note))
 def create_note(project_id: str, body: NoteIn, actor: ActorDep, db: DbDep):
     return notes.create_note(db, actor, project_id, body.data())
 
 
-@router.get("/notes/{note_id}")
+@router.get("/notes/{note_id}", **returns(m.Note))
 def get_note(note_id: str, actor: ActorDep, db: DbDep):
     return notes.get_note(db, actor, note_id)
 
 
-@router.patch("/notes/{note_id}")
+@router.patch("/notes/{note_id}", **returns(m.Note))
 def update_note(note_id: str, body: NotePatch, actor: ActorDep, db: DbDep):
     return notes.update_note(db, actor, note_id, body.data())
 

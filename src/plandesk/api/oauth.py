@@ -43,7 +43,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
+from plandesk.core import models as m
 from plandesk.core import oauth, oauth_rules, rate_limit
 from plandesk.core.actors import Actor
 from plandesk.core.errors import Forbidden, RateLimited
@@ -276,6 +278,49 @@ async def _with_hashed_secret(request: Request, *, public_may_omit: bool = False
     return Request({**request.scope, "headers": headers}, replay)
 
 
+def _slow_down(exc: RateLimited) -> JSONResponse:
+    """A rate refusal in OAuth's error form (RFC 6749 §5.2 shape; `slow_down` as RFC 8628 names it)."""
+    return JSONResponse(
+        {"error": "slow_down", "error_description": exc.message},
+        status_code=429,
+        headers={"Retry-After": str(exc.extra.get("retry_after", 60)), "Cache-Control": "no-store"},
+    )
+
+
+def _client_id_of(request: Request, body: bytes) -> str:
+    """The client id a token request names (form field, else the Basic credentials), for the rate key only."""
+    for key, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+        if key == "client_id" and value:
+            return value[:200]
+    header = request.headers.get("authorization", "")
+    if header[:6].lower() == "basic ":
+        try:
+            return unquote(base64.b64decode(header[6:]).decode().partition(":")[0])[:200]
+        except (ValueError, UnicodeDecodeError):
+            pass
+    return "-"
+
+
+def _token_rate_limited(request: Request, body: bytes) -> JSONResponse | None:
+    """/oauth/token is counted like sign-in: per address and client, and per address. Checked before any
+    lookup, so a flood of guessed codes or refresh tokens costs no database work."""
+    address = request.client.host if request.client else "unknown"
+    try:
+        rate_limit.check(
+            f"oauth-token-address:{address}",
+            oauth.TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE,
+            what="this address",
+        )
+        rate_limit.check(
+            f"oauth-token:{address}:{_client_id_of(request, body)}",
+            oauth.TOKEN_REQUESTS_PER_MINUTE,
+            what="this client",
+        )
+    except RateLimited as exc:
+        return _slow_down(exc)
+    return None
+
+
 def _registration_open(db) -> bool:
     with db.read() as conn:
         return bool(oauth_rules.registration_settings(conn)["registration_open"])
@@ -330,11 +375,7 @@ def install(app: FastAPI, db: Any) -> None:
                 what="this address",
             )
         except RateLimited as exc:
-            return JSONResponse(
-                {"error": "slow_down", "error_description": exc.message},
-                status_code=429,
-                headers={"Retry-After": str(exc.extra.get("retry_after", 60))},
-            )
+            return _slow_down(exc)
         if not await anyio.to_thread.run_sync(_registration_open, db):
             return JSONResponse(
                 {
@@ -347,6 +388,9 @@ def install(app: FastAPI, db: Any) -> None:
         return await registration.handle(request)
 
     async def token_endpoint(request: Request) -> Response:
+        refused = _token_rate_limited(request, await request.body())
+        if refused is not None:
+            return refused
         return await token.handle(await _with_hashed_secret(request))
 
     async def revoke_endpoint(request: Request) -> Response:
@@ -379,11 +423,11 @@ class OAuthSettingsIn(BaseModel):
     redirect_hosts: list[str] | None = None
 
 
-@settings_router.get("/settings/oauth")
+@settings_router.get("/settings/oauth", **returns(m.OAuthSettings))
 def get_oauth_settings(actor: ActorDep, db=Depends(db_of)) -> dict:
     return oauth_rules.get_oauth_settings(db, actor)
 
 
-@settings_router.put("/settings/oauth")
+@settings_router.put("/settings/oauth", **returns(m.OAuthSettings))
 def put_oauth_settings(body: OAuthSettingsIn, actor: ActorDep, db=Depends(db_of)) -> dict:
     return oauth_rules.set_oauth_settings(db, actor, body.model_dump(exclude_unset=True))

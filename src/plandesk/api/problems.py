@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from plandesk.core.errors import PlanDeskError
+from plandesk.core.models import Problem
 
 log = logging.getLogger("plandesk.api")
 
@@ -146,18 +147,7 @@ COMMON_PROBLEMS = {
     "413": "Body too large",
     "429": "Rate limited: retry after Retry-After seconds",
 }
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "required": ["type", "status", "code", "message"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "code": {"type": "string"},
-        "message": {"type": "string"},
-        "field": {"type": ["string", "null"]},
-    },
-}
+PROBLEM_SCHEMA = Problem.model_json_schema()  # core/models.py: the one description of the body
 
 
 def document_problems(app: FastAPI) -> None:
@@ -174,6 +164,12 @@ def document_problems(app: FastAPI) -> None:
             for operation in item.values():
                 responses = operation.setdefault("responses", {})
                 responses.pop("422", None)  # validation errors are answered 400 by _validation above
+                for status, response in responses.items():
+                    content = response.get("content", {})
+                    if (
+                        status.startswith("4") and "application/json" in content
+                    ):  # a route's own problem model
+                        content["application/problem+json"] = content.pop("application/json")
                 for status, description in COMMON_PROBLEMS.items():
                     responses.setdefault(status, {"description": description, "content": problem_body})
         for unused in ("HTTPValidationError", "ValidationError"):

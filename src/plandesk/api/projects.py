@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
 from plandesk.api.lists import whole
 from plandesk.api.models import EdgeIn, ProjectIn, ProjectPatch, TaskIn
 from plandesk.core import audit, edges, graph, projects, tasks
+from plandesk.core import models as m
 from plandesk.core.actors import Actor
 
 router = APIRouter(tags=["projects"])
@@ -17,22 +19,22 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 Limit = Annotated[int | None, Query(ge=1, le=500)]
 
 
-@router.get("/projects")
+@router.get("/projects", **returns(m.Page[m.Project]))
 def list_projects(request_actor: ActorDep, db=Depends(db_of), limit: Limit = None, cursor: str | None = None):
     return projects.list_projects(db, request_actor, limit=limit, cursor=cursor)
 
 
-@router.post("/projects", status_code=201)
+@router.post("/projects", status_code=201, **returns(m.Project))
 def create_project(body: ProjectIn, actor: ActorDep, db=Depends(db_of)):
     return projects.create_project(db, actor, body.data())
 
 
-@router.get("/projects/{project_id}")
+@router.get("/projects/{project_id}", **returns(m.Project))
 def get_project(project_id: str, actor: ActorDep, db=Depends(db_of)):
     return projects.get_project(db, actor, project_id)
 
 
-@router.patch("/projects/{project_id}")
+@router.patch("/projects/{project_id}", **returns(m.Project))
 def update_project(project_id: str, body: ProjectPatch, actor: ActorDep, db=Depends(db_of)):
     return projects.update_project(db, actor, project_id, body.data())
 
@@ -43,7 +45,7 @@ def delete_project(project_id: str, actor: ActorDep, db=Depends(db_of)):
     return Response(status_code=204)
 
 
-@router.get("/projects/{project_id}/tasks")
+@router.get("/projects/{project_id}/tasks", **returns(m.Page[m.Task]))
 def list_tasks(
     project_id: str,
     actor: ActorDep,
@@ -72,17 +74,17 @@ def list_tasks(
     )
 
 
-@router.post("/projects/{project_id}/tasks", status_code=201)
+@router.post("/projects/{project_id}/tasks", status_code=201, **returns(m.Task))
 def create_task(project_id: str, body: TaskIn, actor: ActorDep, db=Depends(db_of)):
     return tasks.create_task(db, actor, project_id, body.data())
 
 
-@router.get("/projects/{project_id}/tags")
+@router.get("/projects/{project_id}/tags", **returns(m.Page[m.Tag]))
 def list_tags(project_id: str, actor: ActorDep, db=Depends(db_of)):
     return whole(tasks.list_tags(db, actor, project_id))
 
 
-@router.get("/projects/{project_id}/next-task")
+@router.get("/projects/{project_id}/next-task", **returns(m.NextTask))
 def next_task(
     project_id: str,
     actor: ActorDep,
@@ -94,17 +96,17 @@ def next_task(
     return graph.get_next_task(db, actor, project_id, goal_id=goal_id, goal=goal, tags_any=tag)
 
 
-@router.get("/projects/{project_id}/graph")
+@router.get("/projects/{project_id}/graph", **returns(m.TaskGraph))
 def task_graph(project_id: str, actor: ActorDep, db=Depends(db_of), goal_id: str | None = None):
     return graph.task_graph(db, actor, project_id, goal_id=goal_id)
 
 
-@router.get("/projects/{project_id}/edges")
+@router.get("/projects/{project_id}/edges", **returns(m.Page[m.Edge]))
 def list_edges(project_id: str, actor: ActorDep, db=Depends(db_of)):
     return whole(edges.list_edges(db, actor, project_id))
 
 
-@router.post("/projects/{project_id}/edges", status_code=201)
+@router.post("/projects/{project_id}/edges", status_code=201, **returns(m.Edge))
 def create_edge(project_id: str, body: EdgeIn, actor: ActorDep, db=Depends(db_of)):
     return edges.create_edge(db, actor, project_id, body.data())
 
@@ -121,7 +123,7 @@ def delete_project_edge(project_id: str, edge_id: str, actor: ActorDep, db=Depen
     return Response(status_code=204)
 
 
-@router.get("/projects/{project_id}/audit")
+@router.get("/projects/{project_id}/audit", **returns(m.Page[m.AuditEntry]))
 def project_audit(
     project_id: str,
     actor: ActorDep,

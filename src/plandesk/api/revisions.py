@@ -6,7 +6,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
+from plandesk.core import models as m
 from plandesk.core import projects, revisions, vocab
 from plandesk.core.actors import Actor
 from plandesk.db.engine import Database
@@ -17,7 +19,7 @@ DbDep = Annotated[Database, Depends(db_of)]
 Target = Literal[vocab.REVISION_TARGETS]  # type: ignore[valid-type]
 
 
-@router.get("/projects/{project_id}/revisions")
+@router.get("/projects/{project_id}/revisions", **returns(m.RevisionList))
 def list_revisions(
     project_id: str,
     actor: ActorDep,
@@ -32,11 +34,11 @@ def list_revisions(
     return {"items": [r for r in items if r["project_id"] == pid]}
 
 
-@router.get("/revisions/{revision_id}")
+@router.get("/revisions/{revision_id}", **returns(m.Revision))
 def get_revision(revision_id: str, actor: ActorDep, db: DbDep):
     return revisions.get_revision(db, actor, revision_id)
 
 
-@router.post("/revisions/{revision_id}/restore")
+@router.post("/revisions/{revision_id}/restore", **returns(m.Task | m.DocumentDetail))
 def restore_revision(revision_id: str, actor: ActorDep, db: DbDep):
     return revisions.restore_revision(db, actor, revision_id)

@@ -20,6 +20,7 @@ from plandesk.api import (
     settings,
     shares,
     system,
+    task_rules,
     tasks,
     trash,
 )
@@ -42,6 +43,7 @@ MODULES = (
     approvals,
     mcp_settings,
     trash,
+    task_rules,
 )
 
 

@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import Strict
+from plandesk.core import models as m
 from plandesk.core import runs, vocab
 from plandesk.core.actors import Actor
 from plandesk.db.engine import Database
@@ -42,7 +44,7 @@ class CompleteRunIn(Strict):
     summary: str | None = Field(default=None, max_length=runs.MAX_SUMMARY)
 
 
-@router.get("/projects/{project_id}/agent-runs")
+@router.get("/projects/{project_id}/agent-runs", **returns(m.Page[m.AgentRun]))
 def list_agent_runs(
     project_id: str,
     actor: ActorDep,
@@ -54,26 +56,26 @@ def list_agent_runs(
     return runs.list_agent_runs(db, actor, project_id, status=status, limit=limit, cursor=cursor)
 
 
-@router.post("/agent-runs", status_code=201)
+@router.post("/agent-runs", status_code=201, **returns(m.AgentRun))
 def start_agent_run(body: RunIn, actor: ActorDep, db: DbDep):
     return runs.start_agent_run(db, actor, body.project_id, body.label, body.task_ids)
 
 
-@router.get("/agent-runs/{run_id}")
+@router.get("/agent-runs/{run_id}", **returns(m.AgentRun))
 def get_agent_run(run_id: str, actor: ActorDep, db: DbDep):
     return runs.get_agent_run(db, actor, run_id)
 
 
-@router.post("/agent-runs/{run_id}/events", status_code=201)
+@router.post("/agent-runs/{run_id}/events", status_code=201, **returns(m.RunProgress))
 def record_agent_progress(run_id: str, body: EventIn, actor: ActorDep, db: DbDep):
     return runs.record_agent_progress(db, actor, run_id, body.message, body.kind, body.event_data)
 
 
-@router.post("/agent-runs/{run_id}/tasks")
+@router.post("/agent-runs/{run_id}/tasks", **returns(m.AgentRun))
 def link_run_tasks(run_id: str, body: LinkIn, actor: ActorDep, db: DbDep):
     return runs.link_run_tasks(db, actor, run_id, body.task_ids)
 
 
-@router.post("/agent-runs/{run_id}/complete")
+@router.post("/agent-runs/{run_id}/complete", **returns(m.AgentRun))
 def complete_agent_run(run_id: str, body: CompleteRunIn, actor: ActorDep, db: DbDep):
     return runs.complete_agent_run(db, actor, run_id, body.status, body.summary)

@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
 from plandesk.connector import sandbox
+from plandesk.core import models as m
 from plandesk.core import permissions, sandbox_mode, vocab
 from plandesk.core.actors import Actor
 
@@ -24,12 +26,12 @@ class PermissionsIn(BaseModel):
     approval_required: list[Operation] | None = None
 
 
-@router.get("/settings/permissions")
+@router.get("/settings/permissions", **returns(m.Permissions))
 def get_permissions(actor: ActorDep, db=Depends(db_of)):
     return permissions.get_permissions(db, actor)
 
 
-@router.put("/settings/permissions")
+@router.put("/settings/permissions", **returns(m.Permissions))
 def put_permissions(body: PermissionsIn, actor: ActorDep, db=Depends(db_of)):
     return permissions.put_permissions(db, actor, body.model_dump(exclude_unset=True))
 
@@ -39,7 +41,7 @@ class SandboxIn(BaseModel):
     unsandboxed: bool
 
 
-@router.get("/settings/sandbox")
+@router.get("/settings/sandbox", **returns(m.Sandbox))
 def get_sandbox(actor: ActorDep, db=Depends(db_of)):
     """Whether connector programs may run without bubblewrap, and whether bubblewrap is installed here."""
     return {
@@ -48,7 +50,7 @@ def get_sandbox(actor: ActorDep, db=Depends(db_of)):
     }
 
 
-@router.put("/settings/sandbox")
+@router.put("/settings/sandbox", **returns(m.Sandbox))
 def put_sandbox(body: SandboxIn, actor: ActorDep, db=Depends(db_of)):
     result = sandbox_mode.set_unsandboxed(db, actor, body.unsandboxed)
     return {**result, "sandbox_available": sandbox.bwrap_path() is not None}

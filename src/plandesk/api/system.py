@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from plandesk import __version__
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
 from plandesk.api.lists import whole
 from plandesk.api.models import TokenIn
+from plandesk.core import models as m
 from plandesk.core import search_service, tokens
 from plandesk.core.actors import Actor
 
@@ -17,7 +19,7 @@ router = APIRouter()
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
-@router.get("/health", tags=["system"])
+@router.get("/health", tags=["system"], **returns(m.Health))
 def health(request: Request):
     db = request.app.state.db
     try:
@@ -29,7 +31,7 @@ def health(request: Request):
     return {"ok": database == "ok", "version": __version__, "database": database, "backend": db.dialect}
 
 
-@router.get("/search", tags=["search"])
+@router.get("/search", tags=["search"], **returns(m.SearchResults))
 def search(
     actor: ActorDep,
     db=Depends(db_of),
@@ -41,12 +43,12 @@ def search(
     return search_service.search(db, actor, q, project_id=project_id, kinds=kind, limit=limit)
 
 
-@router.get("/tokens", tags=["tokens"])
+@router.get("/tokens", tags=["tokens"], **returns(m.Page[m.Token]))
 def list_tokens(actor: ActorDep, db=Depends(db_of), all_users: bool = False):
     return whole(tokens.list_tokens(db, actor, all_users=all_users))
 
 
-@router.post("/tokens", status_code=201, tags=["tokens"])
+@router.post("/tokens", status_code=201, tags=["tokens"], **returns(m.NewToken))
 def create_token(body: TokenIn, actor: ActorDep, db=Depends(db_of)):
     return tokens.create_token(
         db,
@@ -60,11 +62,11 @@ def create_token(body: TokenIn, actor: ActorDep, db=Depends(db_of)):
     )
 
 
-@router.post("/tokens/{token_id}/revoke", tags=["tokens"])
+@router.post("/tokens/{token_id}/revoke", tags=["tokens"], **returns(m.Token))
 def revoke_token(token_id: str, actor: ActorDep, db=Depends(db_of)):
     return tokens.revoke_token(db, actor, token_id)
 
 
-@router.post("/tokens/{token_id}/rotate", tags=["tokens"])
+@router.post("/tokens/{token_id}/rotate", tags=["tokens"], **returns(m.NewToken))
 def rotate_token(token_id: str, actor: ActorDep, db=Depends(db_of)):
     return tokens.rotate_token(db, actor, token_id)

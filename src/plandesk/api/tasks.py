@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
 from plandesk.api.models import ClaimIn, ReleaseIn, TaskPatch
 from plandesk.core import graph, tasks
+from plandesk.core import models as m
 from plandesk.core.actors import Actor
 from plandesk.core.claim_refusals import ClaimRefused
 
@@ -17,12 +19,12 @@ router = APIRouter(tags=["tasks"])
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
-@router.get("/tasks/{task_id}")
+@router.get("/tasks/{task_id}", **returns(m.Task))
 def get_task(task_id: str, actor: ActorDep, db=Depends(db_of)):
     return tasks.get_task(db, actor, task_id)
 
 
-@router.patch("/tasks/{task_id}")
+@router.patch("/tasks/{task_id}", **returns(m.Task))
 def update_task(task_id: str, body: TaskPatch, actor: ActorDep, db=Depends(db_of)):
     return tasks.update_task(db, actor, task_id, body.data())
 
@@ -33,7 +35,13 @@ def delete_task(task_id: str, actor: ActorDep, db=Depends(db_of)):
     return Response(status_code=204, headers={"X-Trash-Item": tasks.delete_task(db, actor, task_id)})
 
 
-@router.post("/tasks/{task_id}/claim", responses={409: {"description": "someone else holds the task"}})
+@router.post(
+    "/tasks/{task_id}/claim",
+    responses={
+        409: {"model": m.ClaimRefusal, "description": "someone else holds the task, or it is not ready"},
+    },
+    **returns(m.Claim),
+)
 def claim_task(task_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of)):
     try:
         return graph.claim_task(db, actor, task_id, body.agent_ref, lease_seconds=body.lease_seconds)
@@ -43,17 +51,17 @@ def claim_task(task_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of)):
         return JSONResponse(body_, status_code=409, media_type="application/problem+json")
 
 
-@router.post("/tasks/{task_id}/renew")
+@router.post("/tasks/{task_id}/renew", **returns(m.Renewal))
 def renew_claim(task_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of)):
     return graph.renew_claim(db, actor, task_id, body.agent_ref, lease_seconds=body.lease_seconds)
 
 
-@router.post("/tasks/{task_id}/release")
+@router.post("/tasks/{task_id}/release", **returns(m.Release))
 def release_task(task_id: str, body: ReleaseIn, actor: ActorDep, db=Depends(db_of)):
     return graph.release_task(db, actor, task_id, body.agent_ref, reason=body.reason)
 
 
-@router.post("/projects/{project_id}/claim-next")
+@router.post("/projects/{project_id}/claim-next", **returns(m.Claim))
 def claim_next(
     project_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of), goal_id: str | None = None
 ):

@@ -1,4 +1,4 @@
-"""REST: the trash of deleted tasks, documents and notes (rules in core/trash.py)."""
+"""REST: the trash of deleted tasks, documents, notes and goals (rules in core/trash.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from plandesk.api.bodies import returns
 from plandesk.api.deps import current_actor, db_of
+from plandesk.core import models as m
 from plandesk.core import trash
 from plandesk.core.actors import Actor
 from plandesk.db.engine import Database
@@ -16,13 +18,17 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 DbDep = Annotated[Database, Depends(db_of)]
 
 
-@router.get("/projects/{project_id}/trash")
+@router.get("/projects/{project_id}/trash", **returns(m.Page[m.TrashItem]))
 def list_trash(project_id: str, actor: ActorDep, db: DbDep):
     """What was deleted in the project in the last 30 days, newest first."""
     return trash.list_trash(db, actor, project_id)
 
 
-@router.post("/trash/{trash_id}/restore", responses={409: {"description": "the item's id is in use again"}})
+@router.post(
+    "/trash/{trash_id}/restore",
+    responses={409: {"description": "the item's id is in use again"}},
+    **returns(m.Restored),
+)
 def restore(trash_id: str, actor: ActorDep, db: DbDep):
     """Put the item back with its links, comments and tags; `skipped` names links whose other end is gone."""
     return trash.restore(db, actor, trash_id)
@@ -34,7 +40,7 @@ def purge_one(trash_id: str, actor: ActorDep, db: DbDep):
     return Response(status_code=204)
 
 
-@router.post("/projects/{project_id}/trash/purge")
+@router.post("/projects/{project_id}/trash/purge", **returns(m.Purged))
 def purge_project(
     project_id: str, actor: ActorDep, db: DbDep, older_than_days: Annotated[int | None, Query(ge=0)] = None
 ):

@@ -16,6 +16,18 @@ def register(app: typer.Typer) -> None:
     app.command("restore")(restore)
 
 
+def _show_postgres_command(commands: dict, job: str, json_out: bool, before: str, after: str) -> None:
+    """PostgreSQL is backed up and restored with its own tools: print the command for `job` (on stdout, so it
+    can be piped) between two lines for the person (on stderr), or all the commands as JSON."""
+    if json_out:
+        emit_json(commands)
+        return
+    typer.echo(before, err=True)
+    typer.echo(commands[job])
+    if after:
+        typer.echo(after, err=True)
+
+
 def backup(
     out: Annotated[
         Path,
@@ -34,13 +46,10 @@ def backup(
     settings = settings_of(data_dir, database_url)
     if not settings.is_sqlite:
         commands = ops.postgres_commands(settings, str(out))
-        if json_out:
-            emit_json(commands)
-            return
-        typer.echo("PostgreSQL is backed up with its own tools. Run:", err=True)
-        typer.echo(commands["backup"])
-        if commands["note"]:
-            typer.echo(f"({commands['note']})", err=True)
+        note = f"({commands['note']})" if commands["note"] else ""
+        _show_postgres_command(
+            commands, "backup", json_out, "PostgreSQL is backed up with its own tools. Run:", note
+        )
         return
     try:
         result = ops.backup_sqlite(settings, out, overwrite=force)
@@ -72,15 +81,13 @@ def restore(
 
     settings = settings_of(data_dir, database_url)
     if not settings.is_sqlite:
-        commands = ops.postgres_commands(settings, str(source))
-        if json_out:
-            emit_json(commands)
-            return
-        typer.echo(
-            "PostgreSQL is restored with its own tools. Stop every Plan Desk server, then run:", err=True
+        _show_postgres_command(
+            ops.postgres_commands(settings, str(source)),
+            "restore",
+            json_out,
+            "PostgreSQL is restored with its own tools. Stop every Plan Desk server, then run:",
+            "and start the servers again (they apply any newer migrations on start).",
         )
-        typer.echo(commands["restore"])
-        typer.echo("and start the servers again (they apply any newer migrations on start).", err=True)
         return
     try:
         result = ops.restore_sqlite(settings, source)

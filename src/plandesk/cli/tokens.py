@@ -111,7 +111,7 @@ def create(
 
 @token_app.command("list")
 def list_(data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
-    """List tokens: name, prefix, created, last used, expiry, state."""
+    """List tokens: name, prefix, created, last used, expiry, state (an OAuth sign-in: its grant's)."""
     from plandesk.core import tokens
     from plandesk.core.lookup import short_id
 
@@ -130,7 +130,8 @@ def list_(data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: 
                 when(r["created_at"]),
                 when(r["last_used_at"]),
                 when(r["expires_at"]),
-                r["state"],
+                # A signed-in app's "expires" is its grant's (the hourly access token is refreshed by the app).
+                r["state"] + (" (signed-in app)" if r.get("via") == "oauth" else ""),
             ]
             for r in rows
         ],

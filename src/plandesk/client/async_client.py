@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from plandesk.client.session import McpSession
-from plandesk.client.types import AgentRun, Claim, Document, NextTask, Project, Task
+from plandesk.client.types import AgentRun, Claim, DocumentDetail, NextTask, Project, Task
 
 
 def _args(**values: Any) -> dict[str, Any]:
@@ -120,14 +120,14 @@ class AsyncPlanDeskClient(McpSession):
         status_line: str | None = None,
         link_to: str | list[str] | None = None,
         **fields: Any,
-    ) -> Document:
+    ) -> DocumentDetail:
         return await self.call(
             "create_document",
             _args(project_id=project_id, title=title, body=body, status_line=status_line, link_to=link_to)
             | fields,
         )
 
-    async def get_document(self, document_id: str) -> Document:
+    async def get_document(self, document_id: str) -> DocumentDetail:
         return await self.call("get_document", {"document_id": document_id})
 
     async def add_comment(self, target_type: str, target_id: str, body: str) -> dict[str, Any]:

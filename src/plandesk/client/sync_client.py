@@ -10,7 +10,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from plandesk.client.async_client import AsyncPlanDeskClient
 from plandesk.client.errors import PlanDeskClientError
-from plandesk.client.types import AgentRun, Claim, Document, NextTask, Project, Task
+from plandesk.client.types import AgentRun, Claim, DocumentDetail, NextTask, Project, Task
 
 T = TypeVar("T")
 
@@ -112,10 +112,10 @@ class PlanDeskClient:
     def create_edge(self, project_id: str, from_id: str, to_id: str, **kw: Any) -> dict[str, Any]:
         return self._run(self._async.create_edge, project_id, from_id, to_id, **kw)
 
-    def create_document(self, project_id: str, title: str, **kw: Any) -> Document:
+    def create_document(self, project_id: str, title: str, **kw: Any) -> DocumentDetail:
         return self._run(self._async.create_document, project_id, title, **kw)
 
-    def get_document(self, document_id: str) -> Document:
+    def get_document(self, document_id: str) -> DocumentDetail:
         return self._run(self._async.get_document, document_id)
 
     def add_comment(self, target_type: str, target_id: str, body: str) -> dict[str, Any]:

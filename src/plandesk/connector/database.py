@@ -15,13 +15,13 @@ import decimal
 import math
 import time
 import uuid
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from plandesk.connector.sql_check import check_read, check_write
 from plandesk.core.errors import Conflict, Forbidden, InvalidArgument, NotFound
+from plandesk.core.own_database import is_own_database, workspace_identity  # noqa: F401  (the connector's names)
 
 DEFAULT_ROWS = 1000
 MAX_ROWS = 10_000
@@ -202,34 +202,6 @@ def _runner(engine: str):
         "postgresql": database_postgresql.run,
         "mysql": database_mysql.run,
     }[engine]
-
-
-_IDENTITIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def workspace_identity(db) -> tuple | None:
-    """What makes Plan Desk's own database itself, read once per Database: (engine, identity...)."""
-    key = db
-    if key not in _IDENTITIES:
-        if db.is_sqlite:
-            from plandesk.connector.database_sqlite import file_identity
-
-            path = db.engine.url.database
-            _IDENTITIES[key] = file_identity(path) if path and path != ":memory:" else None
-        elif db.dialect == "postgresql":
-            from sqlalchemy import text
-
-            from plandesk.connector.database_postgresql import IDENTITY_SQL
-
-            try:
-                with db.engine.connect() as conn:
-                    row = conn.execute(text(IDENTITY_SQL)).one()
-                _IDENTITIES[key] = ("postgresql", int(row[0]), int(row[1]))
-            except Exception:  # noqa: BLE001  unknown identity: every PostgreSQL target is then refused
-                return ("postgresql", None, None)
-        else:
-            _IDENTITIES[key] = None
-    return _IDENTITIES[key]
 
 
 def scrub(message: str, url: str) -> str:

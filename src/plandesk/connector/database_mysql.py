@@ -188,11 +188,18 @@ def _batches(cur):
         yield batch
 
 
+def _counted(batches, seen: list[int]):
+    for batch in batches:
+        seen[0] += len(batch)
+        yield batch
+
+
 def run(url: str, sql: str, *, write: bool, limits: Limits, own=None) -> dict:
     import pymysql
 
     # Plan Desk's own database is SQLite or PostgreSQL, never MariaDB: no identity to compare here.
-    conn = _connect(url, timeout_ms=limits.timeout_ms, unbuffered=not write)
+    # Unbuffered for writes too: rows a write sends back (INSERT ... RETURNING) arrive a batch at a time.
+    conn = _connect(url, timeout_ms=limits.timeout_ms, unbuffered=True)
     finished = False
     try:
         cur = conn.cursor()
@@ -200,9 +207,14 @@ def run(url: str, sql: str, *, write: bool, limits: Limits, own=None) -> dict:
         _session(cur, write=write, timeout_ms=limits.timeout_ms)
         cur.execute(sql)
         columns = [d[0] for d in cur.description] if cur.description else None
-        out = collect(columns, _batches(cur), limits)
+        seen = [0]
+        feed = _counted(_batches(cur), seen)
+        out = collect(columns, feed, limits)
         if write:
-            out["affected_rows"] = max(cur.rowcount, 0) if cur.rowcount is not None else None
+            # Past the cap the rest is read and dropped, never kept: the write must finish before its commit.
+            for _ in feed:
+                pass
+            out["affected_rows"] = seen[0] if columns is not None else max(cur.rowcount, 0)
             conn.commit()
         elif not out["truncated"]:
             conn.rollback()

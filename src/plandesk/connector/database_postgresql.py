@@ -7,7 +7,6 @@ from itertools import chain
 
 from plandesk.connector.database import (
     CONNECT_TIMEOUT_S,
-    FETCH_BATCH,
     AccountRefused,
     Limits,
     OwnDatabase,
@@ -15,13 +14,10 @@ from plandesk.connector.database import (
     collect,
     scrub,
 )
+from plandesk.core.own_database import IDENTITY_SQL
 
 # The cluster's identity (shared by its replicas) and the database's oid in it: the same database however the URL
 # spells host, port, user or options.
-IDENTITY_SQL = (
-    "SELECT (SELECT system_identifier FROM pg_control_system()), "
-    "(SELECT oid FROM pg_database WHERE datname = current_database())"
-)
 FILE_ROLES = ("pg_read_server_files", "pg_write_server_files", "pg_execute_server_program")
 _ACCOUNT_SQL = """
 SELECT r.rolname, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolreplication,
@@ -158,13 +154,38 @@ def _read(conn, sql: str, limits: Limits) -> dict:
 def _write(conn, sql: str, limits: Limits) -> dict:
     import psycopg
 
+    # Prepared first: the server itself refuses a second statement in the text ("cannot insert multiple commands
+    # into a prepared statement"), and the description says whether rows come back (INSERT ... RETURNING).
+    prepared = conn.pgconn.prepare(b"", sql.encode(conn.info.encoding))
+    if prepared.status != psycopg.pq.ExecStatus.COMMAND_OK:
+        message = (prepared.error_message or b"").decode(conn.info.encoding, "replace").strip()
+        raise psycopg.Error(message.removeprefix("ERROR:").strip() or "the statement was refused")
+    described = conn.pgconn.describe_prepared(b"")
     cur = psycopg.RawCursor(conn)
-    # prepare=True sends the text through the extended protocol, where the server itself refuses a
-    # second statement ("cannot insert multiple commands into a prepared statement").
-    cur.execute(sql, [], prepare=True)
-    columns = [d.name for d in cur.description] if cur.description else None
-    out = collect(columns, iter(lambda: cur.fetchmany(FETCH_BATCH), []), limits)
-    out["affected_rows"] = max(cur.rowcount, 0) if cur.rowcount is not None else None
+    if not described.nfields:
+        cur.execute(sql, [], prepare=True)
+        out = collect(None, [], limits)
+        out["affected_rows"] = max(cur.rowcount, 0) if cur.rowcount is not None else None
+        return out
+    encoding = conn.info.encoding
+    columns = [described.fname(i).decode(encoding) for i in range(described.nfields)]
+    # Rows stream in chunks as for a read; past the cap they are read and dropped, never kept, because closing
+    # the stream early would cancel the statement and so undo the write.
+    size = 100 if psycopg.capabilities.has_stream_chunked() else 1
+    rows = cur.stream(sql, size=size)
+    seen = 0
+
+    def batches():
+        nonlocal seen
+        for row in rows:
+            seen += 1
+            yield [row]
+
+    feed = batches()
+    out = collect(columns, feed, limits)
+    for _ in feed:
+        pass
+    out["affected_rows"] = seen
     return out
 
 

@@ -18,6 +18,7 @@ from plandesk.connector.database import (
     collect,
 )
 from plandesk.core.errors import InvalidArgument, NotFound
+from plandesk.core.own_database import file_identity
 
 # Read-only pragmas that describe the schema; every other pragma, and any assignment, is refused.
 SAFE_PRAGMAS = {
@@ -43,15 +44,6 @@ def path_of(url: str) -> str:
     if not path.startswith("/"):
         raise InvalidArgument("the SQLite URL must name an absolute file", field="database")
     return path
-
-
-def file_identity(path: str) -> tuple | None:
-    """(device, inode): the same file however its path is spelled, through links or hard links."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return ("sqlite", st.st_dev, st.st_ino)
 
 
 def _read_authorizer(action, arg1, arg2, _db, _trigger):

@@ -22,9 +22,11 @@ READ_STARTS = {
     "postgresql": {"SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN", "SHOW"},
     "mysql": {"SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN", "SHOW", "DESCRIBE", "DESC"},
 }
+# The tool opens and ends the transaction itself; a statement may not.
+TRANSACTION_CONTROL = {"COMMIT", "ROLLBACK", "BEGIN", "START", "SAVEPOINT", "RELEASE"}
 # Words that only a writing or session-changing statement needs. Quoted identifiers are not words, so a
 # column really called "update" still works when quoted.
-WRITE_WORDS = {
+WRITE_WORDS = TRANSACTION_CONTROL | {
     "INSERT",
     "UPDATE",
     "DELETE",
@@ -55,12 +57,6 @@ WRITE_WORDS = {
     "ANALYZE",
     "ANALYSE",
     "CLUSTER",
-    "COMMIT",
-    "ROLLBACK",
-    "BEGIN",
-    "START",
-    "SAVEPOINT",
-    "RELEASE",
     "SET",
     "RESET",
     "LOAD",
@@ -165,7 +161,7 @@ RISKY_PREFIXES = (
     "pg_sequence_",
 )
 # Writes are allowed, but not the statements that reach files or the server beyond the database's data.
-WRITE_REFUSED = {
+WRITE_REFUSED = TRANSACTION_CONTROL | {
     "OUTFILE",
     "DUMPFILE",
     "COPY",
@@ -176,12 +172,6 @@ WRITE_REFUSED = {
     "UNINSTALL",
     "SHUTDOWN",
     "KILL",
-    "COMMIT",
-    "ROLLBACK",
-    "BEGIN",
-    "START",
-    "SAVEPOINT",
-    "RELEASE",
     "LOCK",
     "UNLOCK",
     "VACUUM",
@@ -237,6 +227,19 @@ def _risky(name: str) -> bool:
     return name in RISKY_FUNCTIONS or name.startswith(RISKY_PREFIXES)
 
 
+def _refuse_words(tokens, refused, why: str) -> None:
+    """Refuse the first bare (unquoted) word in `refused`; `why` follows "<WORD> is refused"."""
+    for t in tokens:
+        if t.kind == "word" and t.text.upper() in refused:
+            raise SqlRefused(f"{t.text.upper()} is refused{why}")
+
+
+def _refuse_risky_functions(tokens, beyond: str) -> None:
+    for name in _function_names(tokens):
+        if _risky(name):
+            raise SqlRefused(f"the function {name}() is refused: it reaches beyond {beyond}")
+
+
 def check_read(sql, engine: str) -> None:
     """Refuse anything but a single reading statement."""
     tokens = single_statement(sql, engine)
@@ -246,26 +249,18 @@ def check_read(sql, engine: str) -> None:
             f"a read must be a {', '.join(sorted(READ_STARTS[engine]))} statement; "
             f"{first[:20]} needs db.write and write=true"
         )
-    for t in tokens:
-        if t.kind == "word" and t.text.upper() in WRITE_WORDS:
-            raise SqlRefused(
-                f"{t.text.upper()} is refused in a read; writes need db.write and write=true "
-                "(quote a column that has this name)"
-            )
-    for name in _function_names(tokens):
-        if _risky(name):
-            raise SqlRefused(f"the function {name}() is refused: it reaches beyond reading the database")
+    _refuse_words(
+        tokens,
+        WRITE_WORDS,
+        " in a read; writes need db.write and write=true (quote a column that has this name)",
+    )
+    _refuse_risky_functions(tokens, "reading the database")
 
 
 def check_write(sql, engine: str) -> None:
     """One statement that changes data; nothing that reaches files, the server or the transaction itself."""
     tokens = single_statement(sql, engine)
-    for t in tokens:
-        if t.kind == "word" and t.text.upper() in WRITE_REFUSED:
-            raise SqlRefused(
-                f"{t.text.upper()} is refused: it reaches beyond the database's data or the "
-                "transaction the tool manages"
-            )
-    for name in _function_names(tokens):
-        if _risky(name):
-            raise SqlRefused(f"the function {name}() is refused: it reaches beyond the database's data")
+    _refuse_words(
+        tokens, WRITE_REFUSED, ": it reaches beyond the database's data or the transaction the tool manages"
+    )
+    _refuse_risky_functions(tokens, "the database's data")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 
 from plandesk.core.actors import Actor
 from plandesk.core.errors import Unauthorized
@@ -84,9 +85,18 @@ def _origin_triple(scheme: str, netloc: str) -> tuple[str, str, int] | None:
     return (scheme, host, port or _DEFAULT_PORTS[scheme]) if host else None
 
 
-def origin_allowed(origin: str, *, scheme: str, host_header: str, base_url: str | None) -> bool:
+def origin_allowed(
+    origin: str,
+    *,
+    scheme: str,
+    host_header: str,
+    base_url: str | None,
+    host_names: Iterable[str] = (),
+) -> bool:
     """Whether a browser's Origin is this server's own: scheme, host AND port equal to the address the request
-    was sent to (the Host header, already checked against the allowed names) or to the public base URL.
+    was sent to (the Host header, already checked against the allowed names), to that address under another of
+    this server's allowed host names (`localhost` for `127.0.0.1`, same scheme and port), or to the public base
+    URL. The one Origin rule: the outer guard (every path, /mcp included) and the CSRF layer both ask it.
 
     Cookies and SameSite ignore ports, so a page on another loopback port is "same-site" to the browser; only
     this comparison tells it apart. A proxy that terminates https must pass X-Forwarded-Proto (uvicorn trusts
@@ -103,8 +113,13 @@ def origin_allowed(origin: str, *, scheme: str, host_header: str, base_url: str 
     theirs = _origin_triple(sent.scheme, sent.netloc)
     if theirs is None:
         return False
-    ours = [_origin_triple(scheme, host_header)]
+    own = _origin_triple(scheme, host_header)
+    if theirs == own:
+        return True
     if base_url:
         base = urlsplit(base_url)
-        ours.append(_origin_triple(base.scheme, base.netloc))
-    return theirs in [o for o in ours if o is not None]
+        if theirs == _origin_triple(base.scheme, base.netloc):
+            return True
+    if own is None or theirs[0] != own[0] or theirs[2] != own[2]:
+        return False
+    return theirs[1] in {name.lower().strip("[]").rstrip(".") for name in host_names}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -131,19 +132,26 @@ def _inside(path: str, place: str) -> bool:
     return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
-def _recipes(value) -> list[dict]:
+def _entries(value, what: str, most: int, keys: tuple[str, ...]) -> Iterator[tuple[str, dict]]:
+    """(where, entry) for each object of a list setting; refuses a non-list, more than `most` entries, an
+    entry that is not an object, and keys outside `keys`."""
     if not isinstance(value, list):
-        raise InvalidArgument("recipes must be a list", field="recipes")
-    if len(value) > MAX_RECIPES:
-        raise InvalidArgument(f"at most {MAX_RECIPES} recipes", field="recipes")
+        raise InvalidArgument(f"{what} must be a list", field=what)
+    if len(value) > most:
+        raise InvalidArgument(f"at most {most} {what}", field=what)
+    for i, entry in enumerate(value):
+        where = f"{what}[{i}]"
+        if not isinstance(entry, dict):
+            raise InvalidArgument(f"{where} must be an object {{{', '.join(keys)}}}", field=where)
+        fields.reject_unknown(entry, keys)
+        yield where, entry
+
+
+def _recipes(value) -> list[dict]:
     out, seen = [], set()
-    for i, r in enumerate(value):
-        where = f"recipes[{i}]"
-        if not isinstance(r, dict):
-            raise InvalidArgument(
-                f"{where} must be an object {{name, kind, argv, timeout_s, env, network}}", field=where
-            )
-        fields.reject_unknown(r, ("name", "kind", "argv", "timeout_s", "env", "network"))
+    for where, r in _entries(
+        value, "recipes", MAX_RECIPES, ("name", "kind", "argv", "timeout_s", "env", "network")
+    ):
         name = fields.text(f"{where}.name", r.get("name"), max_len=64, required=True, strip=True)
         if not NAME.fullmatch(name):
             raise InvalidArgument(
@@ -226,19 +234,9 @@ def _same_file(a: str, b: str) -> bool:
 def _databases(
     value, previous: list[dict], protected: tuple[str, ...] = (), own_files: tuple[str, ...] = ()
 ) -> list[dict]:
-    if not isinstance(value, list):
-        raise InvalidArgument("databases must be a list", field="databases")
-    if len(value) > MAX_DATABASES:
-        raise InvalidArgument(f"at most {MAX_DATABASES} databases", field="databases")
     before = {d["name"]: d for d in previous}
     out, seen = [], set()
-    for i, d in enumerate(value):
-        where = f"databases[{i}]"
-        if not isinstance(d, dict):
-            raise InvalidArgument(
-                f"{where} must be an object {{name, engine, read_url, write_url}}", field=where
-            )
-        fields.reject_unknown(d, ("name", "engine", "read_url", "write_url"))
+    for where, d in _entries(value, "databases", MAX_DATABASES, ("name", "engine", "read_url", "write_url")):
         name = fields.text(f"{where}.name", d.get("name"), max_len=64, required=True, strip=True)
         if not NAME.fullmatch(name) or name in seen:
             raise InvalidArgument(
@@ -261,26 +259,16 @@ def _databases(
                 and mask_url(old[key]) == url
             ):
                 url = old[key]
-            if (
-                url
-                and engine == "sqlite"
-                and any(_inside(url[len("sqlite:///") :].split("?", 1)[0], p) for p in protected)
-            ):
-                raise InvalidArgument(
-                    f"{where}.{key} must not be Plan Desk's own database", field=f"{where}.{key}"
-                )
+            if url and engine == "sqlite":
+                path = url[len("sqlite:///") :].split("?", 1)[0]
+                # The same file under another name (a symlink, a hard link, /./ or //) is still our own.
+                if any(_inside(path, p) for p in protected) or any(_same_file(path, f) for f in own_files):
+                    raise InvalidArgument(
+                        f"{where}.{key} must not be Plan Desk's own database", field=f"{where}.{key}"
+                    )
             if url and MASK in url:
                 raise InvalidArgument(
                     f"{where}.{key} still holds the password mask; type the password", field=f"{where}.{key}"
-                )
-            if (
-                url
-                and engine == "sqlite"
-                and any(_same_file(url[len("sqlite:///") :].split("?", 1)[0], f) for f in own_files)
-            ):
-                # The same file under another name (a symlink, a hard link, /./ or //) is still our own.
-                raise InvalidArgument(
-                    f"{where}.{key} must not be Plan Desk's own database", field=f"{where}.{key}"
                 )
             entry[key] = url
         out.append(entry)
@@ -327,6 +315,43 @@ def clean(data, previous: dict, *, protected: tuple[str, ...] = (), own_files: t
     return config
 
 
+def _refuse_own_postgresql(db, config: dict, checked: set[str]) -> set[str]:
+    """Refuse a PostgreSQL URL that reaches Plan Desk's own database, compared by identity (the same server and
+    database however the URL spells host, port, user or options). Every URL of the list is probed, at once
+    (a stored one too: it may predate this check); those in `checked` are not probed again. A URL that cannot
+    be reached now is let through: every connection the connector makes checks again. Answers the URLs probed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from plandesk.core import own_database
+
+    todo = {
+        (i, key): d[key]
+        for i, d in enumerate(config.get("databases", []))
+        if d["engine"] == "postgresql"
+        for key in ("read_url", "write_url")
+        if d.get(key) and d[key] not in checked
+    }
+    if not todo:
+        return checked
+    own = own_database.workspace_identity(db)
+    with ThreadPoolExecutor(max_workers=min(8, len(todo))) as pool:
+        found = dict(
+            zip(
+                todo,
+                pool.map(lambda url: own_database.is_own_database("postgresql", url, own), todo.values()),
+            )
+        )
+    for (i, key), is_own in found.items():
+        if is_own:
+            raise InvalidArgument(
+                f"databases[{i}].{key} must not be Plan Desk's own database (it reaches the same "
+                "PostgreSQL server and database)",
+                field=f"databases[{i}].{key}",
+                reason="own_database",
+            )
+    return checked | set(todo.values())
+
+
 def get_config(db, actor: Actor, project_id: str) -> dict:
     from plandesk.core import projects
 
@@ -356,12 +381,21 @@ def put_config(db, actor: Actor, project_id: str, data, *, data_dir: str | None 
     protected = tuple(
         p for p in (data_dir, os.path.dirname(db.engine.url.database or "") if db.is_sqlite else None) if p
     )
-    # A PostgreSQL workspace is recognised by identity when the connector connects (and by the connection test).
     own_files = (db.engine.url.database,) if db.is_sqlite and db.engine.url.database else ()
+    checked: set[str] = set()
+    if "databases" in data and db.dialect == "postgresql":
+        # A PostgreSQL workspace is recognised by identity (cluster and database oid), which takes a connection
+        # to each URL: made before the write transaction, not while it is open.
+        with db.read() as conn:
+            previous = load_config(conn, projects.load(conn, actor, project_id).id)
+        draft = clean(data, previous, protected=protected, own_files=own_files)
+        checked = _refuse_own_postgresql(db, draft, set())
     with db.write() as tx:
         row = projects.load(tx.conn, actor, project_id)
         previous = load_config(tx.conn, row.id)
         config = clean(data, previous, protected=protected, own_files=own_files)
+        if db.dialect == "postgresql":
+            _refuse_own_postgresql(db, config, checked)  # only what changed in between
         ts = now()
         if tx.conn.execute(
             select(connector_configs.c.project_id).where(connector_configs.c.project_id == row.id)

@@ -79,7 +79,12 @@ def _path_in_memory(conn, project_id: str, *, start: str, goal: str) -> list[str
     """The same question over every dependency edge of the project, read in one query."""
     from plandesk.core.graph import prerequisites
 
-    pre = prerequisites(conn, project_id)
+    return path_in(prerequisites(conn, project_id), start=start, goal=goal)
+
+
+def path_in(pre: dict[str, set[str]], *, start: str, goal: str) -> list[str] | None:
+    """goal … start when goal is (transitively) a prerequisite of start in the map `pre` (task → its
+    prerequisites), else None: a breadth-first walk, so the shortest such chain."""
     parent: dict[str, str | None] = {start: None}
     queue = deque([start])
     while queue:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 
 from plandesk.core import audit, fields, projects, revisions
 from plandesk.core import edges as edge_core
@@ -13,7 +13,7 @@ from plandesk.core.paging import page
 from plandesk.core.vocab import MAX_BODY, MAX_LABEL, MAX_LIST_LIMIT
 from plandesk.db import search
 from plandesk.db.engine import Tx
-from plandesk.db.schema import comments, documents, edges, folders, tasks
+from plandesk.db.schema import documents, edges, folders, tasks
 
 EDITABLE = ("title", "body", "status_line", "parent_id", "folder_id", "link_to")
 PREVIEW_CHARS = 500
@@ -95,14 +95,9 @@ def clean(data: dict, *, creating: bool) -> dict:
 
 
 def load(conn, actor: Actor, document_id: str, *, for_update: bool = False, field: str = "document_id"):
-    document_id = fields.ident(field, document_id)
-    q = select(documents).where(documents.c.id == document_id)
-    if for_update and conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    row = conn.execute(q).first()
-    if row is None or not actor.sees(row.project_id):
-        raise NotFound("document", document_id)
-    return row
+    return projects.load_item(
+        conn, actor, documents, document_id, what="document", field=field, for_update=for_update
+    )
 
 
 def check_folder(conn, project_id: str, folder_id: str | None, *, field: str = "folder_id") -> None:
@@ -150,34 +145,21 @@ def _outgoing(conn, project_id: str, document_id: str) -> list:
 
 
 def _resolve(conn, project_id: str, document_id: str, ids: list[str]) -> list[tuple[str, str]]:
-    task_ids = (
-        set(
-            conn.execute(
-                select(tasks.c.id).where(tasks.c.project_id == project_id, tasks.c.id.in_(ids))
+    """(kind, id) for each id to link to; an id both a task and a document have is taken as the task."""
+    kind_of: dict[str, str] = {}
+    if ids:
+        for kind, table in (("document", documents), ("task", tasks)):  # tasks last: they win
+            found = conn.execute(
+                select(table.c.id).where(table.c.project_id == project_id, table.c.id.in_(ids))
             ).scalars()
-        )
-        if ids
-        else set()
-    )
-    doc_ids = (
-        set(
-            conn.execute(
-                select(documents.c.id).where(documents.c.project_id == project_id, documents.c.id.in_(ids))
-            ).scalars()
-        )
-        if ids
-        else set()
-    )
+            kind_of.update(dict.fromkeys(found, kind))
     out = []
     for ident in ids:
         if ident == document_id:
             raise InvalidArgument("a document cannot link to itself", field="link_to")
-        if ident in task_ids:
-            out.append(("task", ident))
-        elif ident in doc_ids:
-            out.append(("document", ident))
-        else:
+        if ident not in kind_of:
             raise NotFound("task or document", ident, field="link_to")
+        out.append((kind_of[ident], ident))
     return out
 
 
@@ -253,27 +235,19 @@ def links_of(conn, project_id: str, document_id: str) -> dict:
     titles = _titles(
         conn, [(e.to_type, e.to_id) for e in out_rows] + [(e.from_type, e.from_id) for e in in_rows]
     )
+
+    def other_end(e, kind: str, ident: str) -> dict:
+        return {
+            "type": kind,
+            "id": ident,
+            "title": titles.get((kind, ident)),
+            "label": e.label,
+            "edge_id": e.id,
+        }
+
     return {
-        "links": [
-            {
-                "type": e.to_type,
-                "id": e.to_id,
-                "title": titles.get((e.to_type, e.to_id)),
-                "label": e.label,
-                "edge_id": e.id,
-            }
-            for e in out_rows
-        ],
-        "backlinks": [
-            {
-                "type": e.from_type,
-                "id": e.from_id,
-                "title": titles.get((e.from_type, e.from_id)),
-                "label": e.label,
-                "edge_id": e.id,
-            }
-            for e in in_rows
-        ],
+        "links": [other_end(e, e.to_type, e.to_id) for e in out_rows],
+        "backlinks": [other_end(e, e.from_type, e.from_id) for e in in_rows],
     }
 
 
@@ -409,17 +383,9 @@ def apply_update(
     if not changed:
         return _full(conn, row)
     revisions.snapshot(tx, actor, "document", {**to_dict(row), "link_to": current_links}, changed)
-    result = conn.execute(
-        documents.update()
-        .where(documents.c.id == row.id, documents.c.version == row.version)
-        .values(
-            **{k: values[k] for k in changed if k != "link_to"}, version=row.version + 1, updated_at=now()
-        )
+    projects.update_item(
+        conn, documents, row, {k: values[k] for k in changed if k != "link_to"}, what="document"
     )
-    if result.rowcount != 1:
-        raise Conflict(
-            "document was changed by someone else at the same moment; re-read it and retry", field="version"
-        )
     if "link_to" in changed:
         set_links(tx, actor, row.project_id, row.id, link_to)
     if "title" in changed or "body" in changed:
@@ -471,38 +437,11 @@ def delete_document(db, actor: Actor, document_id: str) -> str:
             {**to_dict(row), "link_to": [e.to_id for e in _outgoing(conn, row.project_id, row.id)]},
             ["deleted"],
         )
-        conn.execute(
-            edges.delete().where(
-                edges.c.project_id == row.project_id,
-                or_(
-                    and_(edges.c.from_type == "document", edges.c.from_id == row.id),
-                    and_(edges.c.to_type == "document", edges.c.to_id == row.id),
-                ),
-            )
-        )
-        comment_ids = list(
-            conn.execute(
-                select(comments.c.id).where(
-                    comments.c.target_type == "document", comments.c.target_id == row.id
-                )
-            ).scalars()
-        )
-        if comment_ids:
-            conn.execute(comments.delete().where(comments.c.id.in_(comment_ids)))
-            search.remove(conn, "comment", comment_ids)
+        comments_removed = trash.detach(conn, "document", row)
         conn.execute(
             documents.update().where(documents.c.parent_id == row.id).values(parent_id=row.parent_id)
         )
-        conn.execute(documents.delete().where(documents.c.id == row.id))
-        search.remove(conn, "document", [row.id])
-        audit.record(
-            tx,
-            actor,
-            "document.delete",
-            project_id=row.project_id,
-            target_type="document",
-            target_id=row.id,
-            detail={"title": row.title, "comments_removed": len(comment_ids)},
+        trash.remove(
+            tx, actor, "document", row, trash_id, {"title": row.title, "comments_removed": comments_removed}
         )
-        tx.publish(row.project_id, "document.deleted", id=row.id, trash_id=trash_id)
     return trash_id

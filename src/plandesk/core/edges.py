@@ -86,6 +86,21 @@ def clean(data: dict) -> dict:
     return res
 
 
+def existing_id(conn, project_id: str, values: dict) -> str | None:
+    """The id of the project's edge with these ends and label, if there is one (an edge is never made twice)."""
+    dup = conn.execute(
+        select(edges.c.id).where(
+            edges.c.project_id == project_id,
+            edges.c.from_type == values["from_type"],
+            edges.c.from_id == values["from_id"],
+            edges.c.to_type == values["to_type"],
+            edges.c.to_id == values["to_id"],
+            edges.c.label == values["label"],
+        )
+    ).first()
+    return None if dup is None else dup.id
+
+
 def insert(tx: Tx, actor: Actor, project_id: str, data: dict) -> dict:
     values = clean(data)
     conn = tx.conn
@@ -100,18 +115,9 @@ def insert(tx: Tx, actor: Actor, project_id: str, data: dict) -> dict:
                 field="to_id",
                 cycle=path,
             )
-    dup = conn.execute(
-        select(edges.c.id).where(
-            edges.c.project_id == project_id,
-            edges.c.from_type == values["from_type"],
-            edges.c.from_id == values["from_id"],
-            edges.c.to_type == values["to_type"],
-            edges.c.to_id == values["to_id"],
-            edges.c.label == values["label"],
-        )
-    ).first()
+    dup = existing_id(conn, project_id, values)
     if dup is not None:
-        return to_dict(conn.execute(select(edges).where(edges.c.id == dup.id)).first())
+        return to_dict(conn.execute(select(edges).where(edges.c.id == dup)).first())
     row = {**values, "id": new_id(), "project_id": project_id, "created_at": now()}
     conn.execute(_INSERT_EDGE, row)
     audit.record(

@@ -8,7 +8,7 @@ from plandesk.core import audit, fields, graph, projects
 from plandesk.core import tasks as task_core
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
-from plandesk.core.errors import Conflict, InvalidArgument, NotFound
+from plandesk.core.errors import Conflict, InvalidArgument
 from plandesk.core.paging import Page, page
 from plandesk.core.vocab import MAX_LABEL, MAX_NAME, TASK_STATUSES, VERIFICATION_SURFACES
 from plandesk.db.engine import Tx
@@ -134,14 +134,9 @@ def _clean(data: dict, *, creating: bool, previous_surface: dict | None = None) 
 
 
 def load(conn, actor: Actor, goal_id: str, *, for_update: bool = False):
-    goal_id = fields.ident("goal_id", goal_id)
-    q = select(goals).where(goals.c.id == goal_id)
-    if for_update and conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    row = conn.execute(q).first()
-    if row is None or not actor.sees(row.project_id):
-        raise NotFound("goal", goal_id)
-    return row
+    return projects.load_item(
+        conn, actor, goals, goal_id, what="goal", field="goal_id", for_update=for_update
+    )
 
 
 def _check_name(conn, project_id: str, name: str | None, goal_id: str | None) -> None:
@@ -216,15 +211,7 @@ def _write(tx: Tx, actor: Actor, row, values: dict, action: str, *, changed: lis
     changed = changed if changed is not None else sorted(k for k, v in values.items() if getattr(row, k) != v)
     if not changed:
         return _detail(conn, row)
-    result = conn.execute(
-        goals.update()
-        .where(goals.c.id == row.id, goals.c.version == row.version)
-        .values(**{k: values[k] for k in changed}, version=row.version + 1, updated_at=now())
-    )
-    if result.rowcount != 1:
-        raise Conflict(
-            "goal was changed by someone else at the same moment; re-read it and retry", field="version"
-        )
+    projects.update_item(conn, goals, row, {k: values[k] for k in changed}, what="goal")
     audit.record(
         tx,
         actor,
@@ -310,6 +297,49 @@ def update_goal(db, actor: Actor, goal_id: str, data: dict) -> dict:
                 "a declared verification surface can be changed but not removed", field="verification_surface"
             )
         return _write(tx, actor, row, values, "goal.update")
+
+
+def delete_goal(db, actor: Actor, goal_id: str) -> str:
+    """Delete a goal into the trash (core/trash.py); returns the trash item's id. Its tasks stay and lose the
+    goal (restoring gives it back to those that have none meanwhile); a current goal stops being current."""
+    from plandesk.core import trash
+
+    actor.require_write("deleting a goal")
+    with db.write() as tx:
+        conn = tx.conn
+        row = load(conn, actor, goal_id, for_update=True)
+        trash_id = trash.put(tx, actor, "goal", row, row.name or row.objective)
+        released = list(conn.execute(select(tasks.c.id).where(tasks.c.goal_id == row.id)).scalars())
+        if released:
+            conn.execute(
+                tasks.update()
+                .where(tasks.c.goal_id == row.id)
+                .values(goal_id=None, version=tasks.c.version + 1, updated_at=now())
+            )
+        prow = conn.execute(select(project_table).where(project_table.c.id == row.project_id)).one()
+        if prow.current_goal_id == row.id:
+            conn.execute(
+                project_table.update()
+                .where(project_table.c.id == prow.id)
+                .values(current_goal_id=None, version=prow.version + 1, updated_at=now())
+            )
+            tx.publish(prow.id, "project.updated", id=prow.id, changed=["current_goal_id"])
+        conn.execute(goals.delete().where(goals.c.id == row.id))
+        audit.record(
+            tx,
+            actor,
+            "goal.delete",
+            project_id=row.project_id,
+            target_type="goal",
+            target_id=row.id,
+            detail={
+                "title": row.name or row.objective[:200],
+                "name": row.name,
+                "tasks_released": len(released),
+            },
+        )
+        tx.publish(row.project_id, "goal.deleted", id=row.id, trash_id=trash_id)
+    return trash_id
 
 
 def _set_current(tx: Tx, actor: Actor, row) -> None:

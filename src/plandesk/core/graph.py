@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import and_, bindparam, select, update
 
-from plandesk.core import audit, claim_refusals, dependencies, fields, projects, ready_queue
+from plandesk.core import audit, claim_refusals, dependencies, fields, projects, ready_queue, vocab
 from plandesk.core import tasks as task_core
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, now
@@ -284,7 +284,7 @@ def _lease(lease_seconds) -> int:
 def claim_task(db, actor: Actor, task_id: str, agent_ref: str, *, lease_seconds=None) -> dict:
     """Atomic todo → in_progress: one compare-and-set UPDATE, exactly one concurrent winner."""
     actor.require_write("claiming a task")
-    agent_ref = fields.text("agent_ref", agent_ref, max_len=200, required=True, strip=True)
+    agent_ref = fields.text("agent_ref", agent_ref, max_len=vocab.MAX_AGENT_REF, required=True, strip=True)
     lease = _lease(lease_seconds)
     task_id = fields.ident("task_id", task_id)
     with db.write() as tx:
@@ -377,7 +377,7 @@ def claim_next_task(
     agent a task on its first call, and no claimer walks past tasks others took.
     """
     actor.require_write("claiming a task")  # also when nothing is ready: a viewer learns nothing by trying
-    agent_ref = fields.text("agent_ref", agent_ref, max_len=200, required=True, strip=True)
+    agent_ref = fields.text("agent_ref", agent_ref, max_len=vocab.MAX_AGENT_REF, required=True, strip=True)
     lease = _lease(lease_seconds)
     project_id = fields.ident("project_id", project_id)
     with db.write() as tx:
@@ -483,7 +483,7 @@ def release_task(
     db, actor: Actor, task_id: str, agent_ref: str | None = None, *, reason: str | None = None
 ) -> dict:
     actor.require_write("releasing a task")
-    reason = fields.text("reason", reason, max_len=2000)
+    reason = fields.text("reason", reason, max_len=vocab.MAX_REASON)
     with db.write() as tx:
         row = task_core.load(tx.conn, actor, task_id)
         _holder_check(row, agent_ref, actor)

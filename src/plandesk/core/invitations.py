@@ -43,15 +43,19 @@ def parse_expires(value) -> timedelta:
     return span
 
 
-def state_of(row) -> str:
+def state_of(row, creator_may_grant: bool | None = None) -> str:
+    """used, expired, invalid (its creator may no longer grant its role: it admits no one) or pending.
+    `invalid` is judged when the caller read the creator (creator_may_grant not None)."""
     if row.used_at is not None:
         return "used"
     if aware(row.expires_at) <= now():
         return "expired"
+    if creator_may_grant is False:
+        return "invalid"
     return "pending"
 
 
-def to_dict(row) -> dict:
+def to_dict(row, creator_may_grant: bool | None = None) -> dict:
     return {
         "id": row.id,
         "email": row.email,
@@ -59,7 +63,7 @@ def to_dict(row) -> dict:
         "expires_at": iso(row.expires_at),
         "used_at": iso(row.used_at),
         "created_at": iso(row.created_at),
-        "state": state_of(row),
+        "state": state_of(row, creator_may_grant),
     }
 
 
@@ -106,11 +110,27 @@ def create_invitation(db, actor: Actor, *, role, email=None, expires=None) -> di
 
 
 def list_invitations(db, actor: Actor, *, pending_only: bool = True) -> list[dict]:
+    """Every invitation, or (pending_only) those still open: pending ones, and invalid ones, whose creator was
+    removed or lost the right to grant their role since. An invalid one admits no one; it is listed with its
+    state so a manager sees why and can revoke it, never as pending."""
     actor.require_role(*users.MANAGERS, what="listing invitations")
+    creators = users_table.alias("creator")
     with db.read() as conn:
-        rows = conn.execute(select(invitations).order_by(invitations.c.created_at.desc())).all()
-    out = [to_dict(r) for r in rows]
-    return [i for i in out if i["state"] == "pending"] if pending_only else out
+        rows = conn.execute(
+            select(
+                invitations,
+                creators.c.role.label("creator_role"),
+                creators.c.removed_at.label("creator_removed_at"),
+                creators.c.id.label("creator_id"),
+            )
+            .select_from(invitations.outerjoin(creators, creators.c.id == invitations.c.created_by))
+            .order_by(invitations.c.created_at.desc())
+        ).all()
+    out = [
+        to_dict(r, r.creator_id is not None and _may_grant(r.creator_role, r.creator_removed_at, r.role))
+        for r in rows
+    ]
+    return [i for i in out if i["state"] in ("pending", "invalid")] if pending_only else out
 
 
 def revoke_invitation(db, actor: Actor, invitation_id: str) -> None:
@@ -161,9 +181,14 @@ def _creator_may_still_grant(conn, row) -> bool:
     creator = conn.execute(
         select(users_table.c.role, users_table.c.removed_at).where(users_table.c.id == row.created_by)
     ).first()
-    if creator is None or creator.removed_at is not None or creator.role not in users.MANAGERS:
+    return creator is not None and _may_grant(creator.role, creator.removed_at, row.role)
+
+
+def _may_grant(creator_role, creator_removed_at, invited_role) -> bool:
+    """The one rule: a removed creator, or one below admin, grants nothing; only an owner grants owner."""
+    if creator_removed_at is not None or creator_role not in users.MANAGERS:
         return False
-    return creator.role == "owner" or row.role != "owner"
+    return creator_role == "owner" or invited_role != "owner"
 
 
 def preview(db, raw) -> dict:

@@ -7,11 +7,11 @@ from sqlalchemy import select
 from plandesk.core import audit, fields, projects
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
-from plandesk.core.errors import Conflict, InvalidArgument, NotFound
+from plandesk.core.errors import InvalidArgument
 from plandesk.core.paging import Page, page
 from plandesk.core.vocab import MAX_BODY, MAX_LABEL
 from plandesk.db import search
-from plandesk.db.schema import comments, notes
+from plandesk.db.schema import notes
 
 PREVIEW_CHARS = 500
 
@@ -56,14 +56,9 @@ def _clean(data: dict, *, creating: bool) -> dict:
 
 
 def load(conn, actor: Actor, note_id: str, *, for_update: bool = False):
-    note_id = fields.ident("note_id", note_id)
-    q = select(notes).where(notes.c.id == note_id)
-    if for_update and conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    row = conn.execute(q).first()
-    if row is None or not actor.sees(row.project_id):
-        raise NotFound("note", note_id)
-    return row
+    return projects.load_item(
+        conn, actor, notes, note_id, what="note", field="note_id", for_update=for_update
+    )
 
 
 def _fetch(conn, note_id: str):
@@ -109,15 +104,7 @@ def update_note(db, actor: Actor, note_id: str, data: dict) -> dict:
         changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
         if not changed:
             return to_dict(row)
-        result = conn.execute(
-            notes.update()
-            .where(notes.c.id == row.id, notes.c.version == row.version)
-            .values(**{k: values[k] for k in changed}, version=row.version + 1, updated_at=now())
-        )
-        if result.rowcount != 1:
-            raise Conflict(
-                "note was changed by someone else at the same moment; re-read it and retry", field="version"
-            )
+        projects.update_item(conn, notes, row, {k: values[k] for k in changed}, what="note")
         search.index(
             conn, "note", row.id, row.project_id, values.get("title", row.title), values.get("body", row.body)
         )
@@ -171,24 +158,8 @@ def delete_note(db, actor: Actor, note_id: str) -> str:
         conn = tx.conn
         row = load(conn, actor, note_id, for_update=True)
         trash_id = trash.put(tx, actor, "note", row, row.title)
-        comment_ids = list(
-            conn.execute(
-                select(comments.c.id).where(comments.c.target_type == "note", comments.c.target_id == row.id)
-            ).scalars()
+        comments_removed = trash.detach(conn, "note", row)
+        trash.remove(
+            tx, actor, "note", row, trash_id, {"title": row.title, "comments_removed": comments_removed}
         )
-        if comment_ids:
-            conn.execute(comments.delete().where(comments.c.id.in_(comment_ids)))
-            search.remove(conn, "comment", comment_ids)
-        conn.execute(notes.delete().where(notes.c.id == row.id))
-        search.remove(conn, "note", [row.id])
-        audit.record(
-            tx,
-            actor,
-            "note.delete",
-            project_id=row.project_id,
-            target_type="note",
-            target_id=row.id,
-            detail={"title": row.title, "comments_removed": len(comment_ids)},
-        )
-        tx.publish(row.project_id, "note.deleted", id=row.id, trash_id=trash_id)
     return trash_id

@@ -30,6 +30,11 @@ REQUEST_TTL = timedelta(minutes=10)  # from /authorize to the person's decision
 CODE_TTL = timedelta(minutes=5)  # from the decision to the token exchange
 STALE_AFTER = timedelta(hours=1)
 REGISTRATIONS_PER_MINUTE = 60  # per client address: registration needs no credential
+# /oauth/token per client address and client id: a client exchanges a code once and refreshes about hourly,
+# so a minute's allowance is far above any real client and stops a loop guessing codes or refresh tokens; the
+# per-address limit keeps one address from spreading the guessing over many made-up client ids.
+TOKEN_REQUESTS_PER_MINUTE = 60
+TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE = 600
 # Access tokens are ordinary tokens with a longer prefix: the MCP guard can refuse them in a URL without a lookup.
 ACCESS_PREFIX = PREFIX + "oauth_"
 REFRESH_PREFIX = "plandesk_rt_"

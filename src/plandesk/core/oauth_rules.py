@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from plandesk.core import audit, fields
+from plandesk.core import fields, settings_store
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, now
 from plandesk.core.errors import Forbidden, InvalidArgument, NotFound
@@ -172,27 +172,13 @@ def set_oauth_settings(db, actor: Actor, data: dict) -> dict:
         merged = {**current, **changes}
         changed = sorted(k for k in changes if current.get(k) != merged[k])
         if changed:
-            exists = tx.conn.execute(
-                select(workspace_settings.c.key).where(workspace_settings.c.key == SETTINGS_KEY)
-            ).first()
-            if exists is None:
-                tx.conn.execute(
-                    workspace_settings.insert().values(key=SETTINGS_KEY, value=merged, updated_at=now())
-                )
-            else:
-                tx.conn.execute(
-                    update(workspace_settings)
-                    .where(workspace_settings.c.key == SETTINGS_KEY)
-                    .values(value=merged, updated_at=now())
-                )
-            audit.record(
+            settings_store.save(
                 tx,
                 actor,
+                SETTINGS_KEY,
+                merged,
                 "settings.oauth.update",
-                project_id=None,
-                target_type="settings",
-                target_id=SETTINGS_KEY,
-                changed_fields=changed,
+                changed=changed,
                 detail={k: merged[k] for k in changed},
             )
     return {**merged, "updated_at": iso(now()) if changed else None}

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from plandesk.core import audit, fields
+from plandesk.core import fields, settings_store
 from plandesk.core.actors import Actor
-from plandesk.core.clock import now
 from plandesk.core.errors import Forbidden, InvalidArgument, NotFound
 from plandesk.core.vocab import CONNECTOR_OPERATIONS, ROLES
 from plandesk.db.schema import projects, workspace_settings
@@ -116,28 +115,8 @@ def put_permissions(db, actor: Actor, data) -> dict:
             "matrix": matrix,
             "approval_required": values.get("approval_required", current["approval_required"]),
         }
-        exists = tx.conn.execute(
-            select(workspace_settings.c.key).where(workspace_settings.c.key == SETTINGS_KEY)
-        ).first()
-        if exists:
-            tx.conn.execute(
-                workspace_settings.update()
-                .where(workspace_settings.c.key == SETTINGS_KEY)
-                .values(value=doc, updated_at=now())
-            )
-        else:
-            tx.conn.execute(workspace_settings.insert().values(key=SETTINGS_KEY, value=doc, updated_at=now()))
         changed = sorted(k for k in ("matrix", "approval_required") if doc[k] != current[k])
-        audit.record(
-            tx,
-            actor,
-            "settings.permissions",
-            project_id=None,
-            target_type="settings",
-            target_id=SETTINGS_KEY,
-            changed_fields=changed,
-            detail=doc,
-        )
+        settings_store.save(tx, actor, SETTINGS_KEY, doc, "settings.permissions", changed=changed, detail=doc)
     return {**doc, "operations": list(CONNECTOR_OPERATIONS), "roles": list(ROLES)}
 
 

@@ -3,15 +3,11 @@ statements (executemany, COPY on PostgreSQL) instead of seven statements per tas
 
 from __future__ import annotations
 
-from collections import deque
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
-
-from plandesk.core import graph
+from plandesk.core import dependencies, graph
 from plandesk.core import tasks as task_core
 from plandesk.core.clock import new_id, now
 from plandesk.core.errors import Conflict
@@ -19,7 +15,7 @@ from plandesk.core.portability import insert_rows
 from plandesk.core.vocab import DEPENDENCY_LABELS
 from plandesk.db import search
 from plandesk.db.engine import Tx
-from plandesk.db.schema import edges, tags, task_tags, tasks
+from plandesk.db.schema import edges, task_tags, tasks
 
 # Every task row carries the same columns, as COPY and executemany want.
 _TASK_DEFAULTS: dict[str, Any] = {
@@ -69,27 +65,7 @@ def _tag_all(tx: Tx, project_id: str, tagged: list[tuple[str, list[str]]]) -> No
     if not tagged:
         return
     conn = tx.conn
-    names = sorted({n for _tid, ns in tagged for n in ns})
-    existing = dict(
-        conn.execute(
-            select(tags.c.name, tags.c.id).where(tags.c.project_id == project_id, tags.c.name.in_(names))
-        ).all()
-    )
-    missing = [n for n in names if n not in existing]
-    if missing:
-        # As tasks.set_tags: a concurrent writer adding the same tag wins, and we read its id.
-        insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(tags)
-        conn.execute(
-            insert.on_conflict_do_nothing(index_elements=["project_id", "name"]),
-            [{"id": new_id(), "project_id": project_id, "name": n, "created_at": now()} for n in missing],
-        )
-        existing.update(
-            conn.execute(
-                select(tags.c.name, tags.c.id).where(
-                    tags.c.project_id == project_id, tags.c.name.in_(missing)
-                )
-            ).all()
-        )
+    existing = task_core.tag_ids(conn, project_id, sorted({n for _tid, ns in tagged for n in ns}))
     insert_rows(
         conn,
         task_tags,
@@ -107,7 +83,7 @@ def check_no_cycle(
         if spec["label"] not in DEPENDENCY_LABELS:
             continue
         prereq, dependent = graph.orient(spec["label"], spec["from_id"], spec["to_id"])
-        path = _path(pre, start=prereq, goal=dependent)
+        path = dependencies.path_in(pre, start=prereq, goal=dependent)
         if path is not None:
             unknown = [p for p in path if p not in labels]
             if unknown:
@@ -120,26 +96,6 @@ def check_no_cycle(
                 index=i,
             )
         pre.setdefault(dependent, set()).add(prereq)
-    return None
-
-
-def _path(pre: dict[str, set[str]], *, start: str, goal: str) -> list[str] | None:
-    """goal … start when goal is already (transitively) a prerequisite of start, else None."""
-    parent: dict[str, str | None] = {start: None}
-    queue = deque([start])
-    while queue:
-        node = queue.popleft()
-        if node == goal:
-            out = []
-            walk: str | None = node
-            while walk is not None:
-                out.append(walk)
-                walk = parent[walk]
-            return out
-        for p in pre.get(node, ()):
-            if p not in parent:
-                parent[p] = node
-                queue.append(p)
     return None
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote_plus
 
 from sqlalchemy import JSON, Table, select
 
@@ -22,6 +23,7 @@ FORMAT = "plandesk-export"
 VERSION = 2
 IMPORT_ACTION = "project.import"
 SECRET_KEYS = re.compile(r"(password|passwd|secret|token|api_key|private_key)", re.IGNORECASE)
+_URL = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
 _URL_PASSWORD = re.compile(r"^([a-z][a-z0-9+.\-]*://[^:/@\s]*):[^@\s]*@", re.IGNORECASE)
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
@@ -192,8 +194,20 @@ def without_secrets(value: Any) -> Any:
     if isinstance(value, list):
         return [without_secrets(v) for v in value]
     if isinstance(value, str):
-        return _URL_PASSWORD.sub(r"\1@", value)
+        return _without_query_secrets(_URL_PASSWORD.sub(r"\1@", value))
     return value
+
+
+def _without_query_secrets(value: str) -> str:
+    """A URL's secret-named query parameters (`?password=`, `sslpassword`, `passfile`, ...) and its fragment left
+    out, like the password of its user info; names are judged decoded, as drivers read them (connector_config)."""
+    if not _URL.match(value) or ("?" not in value and "#" not in value):
+        return value
+    from plandesk.core.connector_config import SECRET_PARAM
+
+    head, _, query = value.partition("#")[0].partition("?")
+    kept = [p for p in query.split("&") if p and not SECRET_PARAM.search(unquote_plus(p.partition("=")[0]))]
+    return head + ("?" + "&".join(kept) if kept else "")
 
 
 def _iso(value: datetime) -> str:

@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
-from plandesk.core import audit, fields
+from plandesk.core import audit, fields, vocab
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
-from plandesk.core.errors import InvalidArgument, NotFound
+from plandesk.core.errors import Conflict, InvalidArgument, NotFound
 from plandesk.core.paging import Page, page
 from plandesk.core.vocab import MAX_BODY, MAX_NAME, TASK_STATUSES
 from plandesk.db.engine import Tx
@@ -42,7 +42,7 @@ def _clean(data: dict, *, creating: bool) -> dict:
         out["description"] = fields.text("description", data["description"], max_len=MAX_BODY) or ""
     for key in ("repo_path", "repo_url"):
         if key in data:
-            out[key] = fields.text(key, data[key], max_len=2000)
+            out[key] = fields.text(key, data[key], max_len=vocab.MAX_REASON)
     if "current_goal_id" in data:
         out["current_goal_id"] = fields.ident("current_goal_id", data["current_goal_id"], required=False)
     if "canvas_layout" in data:
@@ -62,6 +62,33 @@ def load(conn, actor: Actor, project_id: str):
 
 
 _LOAD = select(projects).where(projects.c.id == bindparam("project_id"))  # built once: every write loads one
+
+
+def load_item(conn, actor: Actor, table, item_id: str, *, what: str, field: str, for_update: bool = False):
+    """A row of a table whose rows belong to a project (tasks, documents, notes, goals, runs, trash items),
+    if the actor sees that project; else NotFound(what). `for_update` locks it on PostgreSQL."""
+    item_id = fields.ident(field, item_id)
+    q = select(table).where(table.c.id == item_id)
+    if for_update and conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    row = conn.execute(q).first()
+    if row is None or not actor.sees(row.project_id):
+        raise NotFound(what, item_id)
+    return row
+
+
+def update_item(conn, table, row, values: dict, *, what: str) -> None:
+    """Write `values` to a versioned row only if it is still at the version `row` was read at (the version
+    goes up by one); a writer that got there first makes this a Conflict, and nothing is overwritten."""
+    result = conn.execute(
+        table.update()
+        .where(table.c.id == row.id, table.c.version == row.version)
+        .values(**values, version=row.version + 1, updated_at=now())
+    )
+    if result.rowcount != 1:
+        raise Conflict(
+            f"{what} was changed by someone else at the same moment; re-read it and retry", field="version"
+        )
 
 
 def insert(tx: Tx, actor: Actor, data: dict) -> dict:

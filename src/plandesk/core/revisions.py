@@ -70,22 +70,11 @@ def restore_revision(db, actor: Actor, revision_id: str) -> dict:
     if rev["target_type"] == "task":
         from plandesk.core import tasks
 
-        keep: tuple[str, ...] = (
-            "label",
-            "status",
-            "kind",
-            "priority",
-            "description",
-            "assignee",
-            "due_date",
-            "commit_refs",
-            "x",
-            "y",
-            "goal_id",
-            "tags",
+        # Every field a person can edit comes back.
+        return tasks.update_task(
+            db, actor, rev["target_id"], {k: snap.get(k) for k in tasks.EDITABLE if k in snap}
         )
-        return tasks.update_task(db, actor, rev["target_id"], {k: snap.get(k) for k in keep if k in snap})
     from plandesk.core import documents
 
-    keep = ("title", "body", "status_line", "folder_id", "parent_id")
+    keep = ("title", "body", "status_line", "folder_id", "parent_id")  # links stay as they are now
     return documents.update_document(db, actor, rev["target_id"], {k: snap.get(k) for k in keep if k in snap})

@@ -54,14 +54,9 @@ def event_dict(e) -> dict:
 
 
 def load(conn, actor: Actor, run_id: str, *, for_update: bool = False):
-    run_id = fields.ident("run_id", run_id)
-    q = select(agent_runs).where(agent_runs.c.id == run_id)
-    if for_update and conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    row = conn.execute(q).first()
-    if row is None or not actor.sees(row.project_id):
-        raise NotFound("agent run", run_id)
-    return row
+    return projects.load_item(
+        conn, actor, agent_runs, run_id, what="agent run", field="run_id", for_update=for_update
+    )
 
 
 def _task_ids(conn, run_ids: list[str]) -> dict[str, list[str]]:

@@ -16,7 +16,7 @@ from plandesk.core import tasks as task_core
 from plandesk.core.actors import Actor
 from plandesk.core.errors import Conflict, Forbidden, InvalidArgument, NotFound, PlanDeskError
 from plandesk.core.vocab import DEPENDENCY_LABELS
-from plandesk.db.schema import documents, edges, tasks
+from plandesk.db.schema import documents, tasks
 
 MAX_TASKS = 1000
 MAX_EDGES = 3000
@@ -349,17 +349,7 @@ def _drop_known(conn, pid: str, specs: list[dict], index_of: list[int]) -> tuple
     """Leave out links the project already has (creating an edge twice returns the first)."""
     keep, keep_at = [], []
     for spec, i in zip(specs, index_of):
-        dup = conn.execute(
-            select(edges.c.id).where(
-                edges.c.project_id == pid,
-                edges.c.from_type == spec["from_type"],
-                edges.c.from_id == spec["from_id"],
-                edges.c.to_type == spec["to_type"],
-                edges.c.to_id == spec["to_id"],
-                edges.c.label == spec["label"],
-            )
-        ).first()
-        if dup is None:
+        if edge_core.existing_id(conn, pid, spec) is None:
             keep.append(spec)
             keep_at.append(i)
     return keep, keep_at

@@ -26,7 +26,7 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def start_session(tx: Tx, actor: Actor) -> dict:
+def start_session(tx: Tx, actor: Actor, *, signing_in: bool = True) -> dict:
     """A fresh random session for a user who just proved who they are, inside the caller's transaction."""
     raw = secrets.token_urlsafe(32)
     expires = now() + LIFETIME
@@ -37,7 +37,8 @@ def start_session(tx: Tx, actor: Actor) -> dict:
             id=new_id(), user_id=actor.user_id, token_hash=_hash(raw), expires_at=expires, created_at=ts
         )
     )
-    audit.record(tx, actor, "user.sign_in", project_id=None, target_type="user", target_id=actor.user_id)
+    if signing_in:
+        audit.record(tx, actor, "user.sign_in", project_id=None, target_type="user", target_id=actor.user_id)
     return {
         "cookie": raw,
         "expires_at": iso(expires),
@@ -155,6 +156,17 @@ def csrf_token(db, *, session_cookie: str | None, presession: str | None) -> str
         return None
     mac = hmac.new(csrf_secret(db), binding.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def rotate(tx: Tx, actor: Actor, raw: str | None) -> dict | None:
+    """Replace the session `raw` of this actor by a fresh one (after a password change: whoever copied the old
+    cookie is out, the person stays signed in); None when `raw` is not a live session of theirs."""
+    if not raw or len(raw) > 200 or actor.user_id is None:
+        return None
+    gone = tx.conn.execute(
+        sessions.delete().where(sessions.c.token_hash == _hash(raw), sessions.c.user_id == actor.user_id)
+    ).rowcount
+    return start_session(tx, actor, signing_in=False) if gone else None
 
 
 def end_sessions(tx: Tx, user_id: str, *, keep: str | None = None) -> int:

@@ -5,18 +5,18 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from plandesk.core import audit, fields, projects, revisions
+from plandesk.core import audit, fields, projects, revisions, task_rules, vocab
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
-from plandesk.core.errors import Conflict, InvalidArgument, NotFound
+from plandesk.core.errors import InvalidArgument, NotFound
 from plandesk.core.paging import Page, page
 from plandesk.core.vocab import MAX_BODY, MAX_LABEL, PRIORITIES, TASK_KINDS, TASK_STATUSES
 from plandesk.db import search
 from plandesk.db.engine import Tx
-from plandesk.db.schema import comments, edges, goals, tags, task_tags, tasks
+from plandesk.db.schema import goals, tags, task_tags, tasks
 
 EDITABLE = (
     "label",
@@ -93,15 +93,25 @@ def clean(data: dict, *, creating: bool) -> dict:
     if "description" in data:
         out["description"] = fields.text("description", data["description"], max_len=MAX_BODY) or ""
     if "assignee" in data:
-        out["assignee"] = fields.text("assignee", data["assignee"], max_len=200)
+        out["assignee"] = fields.text("assignee", data["assignee"], max_len=vocab.MAX_AGENT_REF)
     if "due_date" in data:
         out["due_date"] = fields.iso_date("due_date", data["due_date"])
     if "tags" in data:
-        out["tags"] = fields.string_list("tags", data["tags"], max_items=50, max_len=63, pattern=TAG) or []
+        out["tags"] = (
+            fields.string_list(
+                "tags", data["tags"], max_items=vocab.MAX_TAGS, max_len=vocab.MAX_TAG, pattern=TAG
+            )
+            or []
+        )
     if "commit_refs" in data:
         out["commit_refs"] = (
             fields.string_list(
-                "commit_refs", data["commit_refs"], max_items=50, max_len=40, pattern=SHA, lower=True
+                "commit_refs",
+                data["commit_refs"],
+                max_items=vocab.MAX_TAGS,
+                max_len=vocab.MAX_COMMIT_REF,
+                pattern=SHA,
+                lower=True,
             )
             or []
         )
@@ -114,14 +124,9 @@ def clean(data: dict, *, creating: bool) -> dict:
 
 
 def load(conn, actor: Actor, task_id: str, *, for_update: bool = False):
-    task_id = fields.ident("task_id", task_id)
-    q = select(tasks).where(tasks.c.id == task_id)
-    if for_update and conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    row = conn.execute(q).first()
-    if row is None or not actor.sees(row.project_id):
-        raise NotFound("task", task_id)
-    return row
+    return projects.load_item(
+        conn, actor, tasks, task_id, what="task", field="task_id", for_update=for_update
+    )
 
 
 def check_goal(conn, project_id: str, goal_id: str | None) -> None:
@@ -135,16 +140,14 @@ def check_goal(conn, project_id: str, goal_id: str | None) -> None:
         raise NotFound("goal", goal_id, field="goal_id")
 
 
-def set_tags(tx: Tx, project_id: str, task_id: str, names: list[str]) -> None:
-    conn = tx.conn
-    existing = (
-        dict(
-            conn.execute(
-                select(tags.c.name, tags.c.id).where(tags.c.project_id == project_id, tags.c.name.in_(names))
-            ).all()
-        )
-        if names
-        else {}
+def tag_ids(conn, project_id: str, names: list[str]) -> dict[str, str]:
+    """The ids of the project's tags with these names, creating the ones that do not exist yet."""
+    if not names:
+        return {}
+    existing = dict(
+        conn.execute(
+            select(tags.c.name, tags.c.id).where(tags.c.project_id == project_id, tags.c.name.in_(names))
+        ).all()
     )
     missing = [name for name in names if name not in existing]
     if missing:
@@ -162,6 +165,12 @@ def set_tags(tx: Tx, project_id: str, task_id: str, names: list[str]) -> None:
                 )
             ).all()
         )
+    return existing
+
+
+def set_tags(tx: Tx, project_id: str, task_id: str, names: list[str]) -> None:
+    conn = tx.conn
+    existing = tag_ids(conn, project_id, names)
     conn.execute(delete(task_tags).where(task_tags.c.task_id == task_id))
     if names:
         conn.execute(task_tags.insert(), [{"task_id": task_id, "tag_id": existing[n]} for n in names])
@@ -297,6 +306,8 @@ def apply_update(
     if "goal_id" in values:
         check_goal(conn, row.project_id, values["goal_id"])
     changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
+    if "status" in changed:
+        task_rules.check_move(conn, row, values["status"])
     if new_tags is not None and new_tags != before_tags:
         changed.append("tags")
     extra = dict(extra or {})
@@ -307,15 +318,7 @@ def apply_update(
     before = to_dict(row, before_tags)
     revisions.snapshot(tx, actor, "task", before, changed)
     upd = {k: values[k] for k in changed if k != "tags"}
-    result = conn.execute(
-        tasks.update()
-        .where(tasks.c.id == row.id, tasks.c.version == row.version)
-        .values(**upd, **extra, version=row.version + 1, updated_at=now())
-    )
-    if result.rowcount != 1:
-        raise Conflict(
-            "task was changed by someone else at the same moment; re-read it and retry", field="version"
-        )
+    projects.update_item(conn, tasks, row, {**upd, **extra}, what="task")
     if new_tags is not None and "tags" in changed:
         set_tags(tx, row.project_id, row.id, new_tags)
     if "label" in changed or "description" in changed:
@@ -361,36 +364,8 @@ def delete_task(db, actor: Actor, task_id: str) -> str:
         row = load(tx.conn, actor, task_id, for_update=True)
         trash_id = trash.put(tx, actor, "task", row, row.label)
         revisions.snapshot(tx, actor, "task", to_dict(row, tag_map(tx.conn, [row.id])[row.id]), ["deleted"])
-        tx.conn.execute(
-            delete(edges).where(
-                edges.c.project_id == row.project_id,
-                or_(
-                    and_(edges.c.from_type == "task", edges.c.from_id == row.id),
-                    and_(edges.c.to_type == "task", edges.c.to_id == row.id),
-                ),
-            )
-        )
-        gone = [
-            c
-            for (c,) in tx.conn.execute(
-                select(comments.c.id).where(comments.c.target_type == "task", comments.c.target_id == row.id)
-            )
-        ]
-        if gone:
-            tx.conn.execute(delete(comments).where(comments.c.id.in_(gone)))
-            search.remove(tx.conn, "comment", gone)
-        tx.conn.execute(delete(tasks).where(tasks.c.id == row.id))
-        search.remove(tx.conn, "task", [row.id])
-        audit.record(
-            tx,
-            actor,
-            "task.delete",
-            project_id=row.project_id,
-            target_type="task",
-            target_id=row.id,
-            detail={"label": row.label},
-        )
-        tx.publish(row.project_id, "task.deleted", id=row.id, trash_id=trash_id)
+        trash.detach(tx.conn, "task", row)
+        trash.remove(tx, actor, "task", row, trash_id, {"label": row.label})
     return trash_id
 
 

@@ -18,7 +18,7 @@ from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import Forbidden, InvalidArgument, NotFound, Unauthorized
 from plandesk.core.permissions import load_permissions
 from plandesk.core.vocab import CONNECTOR_OPERATIONS, MAX_NAME, TOOLSETS
-from plandesk.db.schema import agent_runs, api_tokens, projects, users
+from plandesk.db.schema import agent_runs, api_tokens, oauth_clients, oauth_grants, projects, users
 
 PREFIX = "plandesk_mcp_"
 LAST_USED_THROTTLE = timedelta(seconds=60)
@@ -156,12 +156,36 @@ def create_token(
     return {**to_dict(row), "token": raw}
 
 
+def grant_state(token: dict, refresh_expires_at, client_name: str | None) -> dict:
+    """A token that came from an OAuth sign-in, as people see it: its access token lasts an hour and is
+    refreshed by the app, so the connection lives until it is revoked or its refresh token runs out."""
+    ends = aware(refresh_expires_at)
+    return {
+        **token,
+        "via": "oauth",
+        "client_name": client_name,
+        "access_expires_at": token["expires_at"],
+        "expires_at": iso(ends),
+        "state": "revoked" if token["revoked_at"] else "expired" if ends <= now() else "active",
+    }
+
+
 def list_tokens(db, actor: Actor, *, all_users: bool = False) -> list[dict]:
     with db.read() as conn:
-        q = select(api_tokens).order_by(api_tokens.c.created_at.desc())
+        q = (
+            select(api_tokens, oauth_grants.c.refresh_expires_at, oauth_clients.c.client_name)
+            .outerjoin(oauth_grants, oauth_grants.c.token_id == api_tokens.c.id)
+            .outerjoin(oauth_clients, oauth_clients.c.client_id == oauth_grants.c.client_id)
+            .order_by(api_tokens.c.created_at.desc())
+        )
         if not (all_users and actor.role in ("owner", "admin")):
             q = q.where(api_tokens.c.user_id == actor.user_id)
-        return [to_dict(r) for r in conn.execute(q).all()]
+        return [
+            grant_state(to_dict(r), r.refresh_expires_at, r.client_name)
+            if r.refresh_expires_at is not None
+            else to_dict(r)
+            for r in conn.execute(q).all()
+        ]
 
 
 def _find(conn, actor: Actor, ref: str):

@@ -1,4 +1,4 @@
-"""Trash: a deleted task, document or note kept 30 days as a JSON snapshot, restorable with its links and comments.
+"""Trash: a deleted task, document, note or goal kept 30 days as a JSON snapshot, restorable with its links and comments.
 
 A snapshot rather than a soft-delete flag: tasks carry `waiting_count` kept by triggers, and the ready lists,
 claims and every other query read the live tables; a flag would have to be respected by each of them. Deleting
@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, and_, delete, func, insert, or_, select, update
 
-from plandesk.core import audit, fields, projects
+from plandesk.core import audit, projects
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
-from plandesk.core.errors import Conflict, Forbidden, InvalidArgument, NotFound
+from plandesk.core.errors import Conflict, Forbidden, InvalidArgument
+from plandesk.core.vocab import EDGE_ENDPOINT_TYPES
 from plandesk.db import search
 from plandesk.db.schema import (
     comments,
@@ -31,10 +32,11 @@ from plandesk.db.schema import (
     tasks,
     trash_items,
 )
+from plandesk.db.schema import projects as project_table
 
 log = logging.getLogger(__name__)
 RETENTION = timedelta(days=30)
-ITEM_TABLES = {"task": tasks, "document": documents, "note": notes}
+ITEM_TABLES = {"task": tasks, "document": documents, "note": notes, "goal": goals}
 _ENDS = {"task": tasks, "document": documents, "note": notes, "goal": goals}
 RESTORERS = ("owner", "admin", "member")
 
@@ -69,6 +71,40 @@ def _touching(table_type: str, item_id: str, project_id: str):
     )
 
 
+def detach(conn, item_type: str, row) -> int:
+    """Delete what hangs off `row` and was snapshotted by put(): its links and its comments (with their search
+    entries), so the item itself can be deleted next. Returns how many comments went."""
+    if item_type in EDGE_ENDPOINT_TYPES:
+        conn.execute(delete(edges).where(_touching(item_type, row.id, row.project_id)))
+    gone = list(
+        conn.execute(
+            select(comments.c.id).where(comments.c.target_type == item_type, comments.c.target_id == row.id)
+        ).scalars()
+    )
+    if gone:
+        conn.execute(delete(comments).where(comments.c.id.in_(gone)))
+        search.remove(conn, "comment", gone)
+    return len(gone)
+
+
+def remove(tx, actor: Actor, item_type: str, row, trash_id: str, detail: dict) -> None:
+    """Delete the item itself once put() and detach() are done: its row and search entry, with the audit line
+    (`<type>.delete`) and the live event (`<type>.deleted`, naming the trash item)."""
+    table = ITEM_TABLES[item_type]
+    tx.conn.execute(delete(table).where(table.c.id == row.id))
+    search.remove(tx.conn, item_type, [row.id])
+    audit.record(
+        tx,
+        actor,
+        f"{item_type}.delete",
+        project_id=row.project_id,
+        target_type=item_type,
+        target_id=row.id,
+        detail=detail,
+    )
+    tx.publish(row.project_id, f"{item_type}.deleted", id=row.id, trash_id=trash_id)
+
+
 def put(tx, actor: Actor, item_type: str, row, title: str) -> str:
     """Snapshot `row` and what hangs off it into the trash, in the deleting transaction; call before deleting."""
     conn = tx.conn
@@ -95,6 +131,14 @@ def put(tx, actor: Actor, item_type: str, row, title: str) -> str:
     if item_type == "document":  # its children move up to its parent on delete; restore puts them back
         snap["children"] = list(
             conn.execute(select(documents.c.id).where(documents.c.parent_id == row.id)).scalars()
+        )
+    if item_type == "goal":  # its tasks lose the goal on delete and get it back on restore
+        snap["tasks"] = list(conn.execute(select(tasks.c.id).where(tasks.c.goal_id == row.id)).scalars())
+        snap["current"] = (
+            conn.execute(
+                select(project_table.c.current_goal_id).where(project_table.c.id == row.project_id)
+            ).scalar()
+            == row.id
         )
     trash_id = new_id()
     conn.execute(
@@ -153,14 +197,9 @@ def _require_person(actor: Actor, what: str) -> None:
 
 
 def _load(conn, actor: Actor, trash_id: str, *, for_update: bool = False):
-    trash_id = fields.ident("trash_id", trash_id)
-    q = select(trash_items).where(trash_items.c.id == trash_id)
-    if for_update and conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    row = conn.execute(q).first()
-    if row is None or not actor.sees(row.project_id):
-        raise NotFound("trash item", trash_id)
-    return row
+    return projects.load_item(
+        conn, actor, trash_items, trash_id, what="trash item", field="trash_id", for_update=for_update
+    )
 
 
 def _exists(conn, table, item_id: str) -> bool:
@@ -183,6 +222,16 @@ def restore(db, actor: Actor, trash_id: str) -> dict:
         snap = row.snapshot
         values = _from_json(table, snap["item"])
         skipped: list[dict] = []
+        if row.item_type == "goal" and values.get("name"):
+            taken = conn.execute(
+                select(goals.c.id).where(goals.c.project_id == row.project_id, goals.c.name == values["name"])
+            ).first()
+            if taken is not None:
+                raise Conflict(
+                    f"this project has another goal named {values['name']!r} now; rename that one first",
+                    field="name",
+                    id=taken.id,
+                )
         if row.item_type == "task":
             values["waiting_count"] = 0  # the edge triggers count it again as the links go back in
             if values.get("goal_id") and not _exists(conn, goals, values["goal_id"]):
@@ -196,9 +245,12 @@ def restore(db, actor: Actor, trash_id: str) -> dict:
                     skipped.append({"kind": key.removesuffix("_id"), "id": values[key]})
                     values[key] = None
         conn.execute(insert(table).values(**values))
-        title = values.get("label") or values.get("title") or ""
-        body = values.get("description") if row.item_type == "task" else values.get("body")
-        search.index(conn, row.item_type, row.item_id, row.project_id, title, body or "")
+        if row.item_type == "goal":
+            _restore_goal_links(tx, row, snap)
+        else:  # goals are not in the search index
+            title = values.get("label") or values.get("title") or ""
+            body = values.get("description") if row.item_type == "task" else values.get("body")
+            search.index(conn, row.item_type, row.item_id, row.project_id, title, body or "")
         if row.item_type == "task":
             _restore_tags(conn, row.project_id, row.item_id, snap.get("tags", []))
         if row.item_type == "document":  # children still where the delete moved them go back under it
@@ -268,6 +320,30 @@ def restore(db, actor: Actor, trash_id: str) -> dict:
         "comments_restored": restored_comments,
         "skipped": skipped,
     }
+
+
+def _restore_goal_links(tx, row, snap: dict) -> None:
+    # Tasks that were the goal's and have no goal now get it back; one given another goal meanwhile keeps it.
+    conn = tx.conn
+    if snap.get("tasks"):
+        conn.execute(
+            update(tasks)
+            .where(
+                tasks.c.id.in_(snap["tasks"]),
+                tasks.c.project_id == row.project_id,
+                tasks.c.goal_id.is_(None),
+            )
+            .values(goal_id=row.item_id, version=tasks.c.version + 1, updated_at=now())
+        )
+    if snap.get("current"):
+        prow = conn.execute(select(project_table).where(project_table.c.id == row.project_id)).one()
+        if prow.current_goal_id is None:
+            conn.execute(
+                update(project_table)
+                .where(project_table.c.id == prow.id)
+                .values(current_goal_id=row.item_id, version=prow.version + 1, updated_at=now())
+            )
+            tx.publish(prow.id, "project.updated", id=prow.id, changed=["current_goal_id"])
 
 
 def _restore_tags(conn, project_id: str, task_id: str, saved: list[dict]) -> None:

@@ -71,15 +71,20 @@ def to_dict(row) -> dict:
     }
 
 
+def _first_owner(conn):
+    """The workspace's earliest owner still in it (the local owner on a loopback workspace), or None."""
+    return conn.execute(
+        select(users)
+        .where(users.c.role == "owner", users.c.removed_at.is_(None))
+        .order_by(users.c.created_at)
+        .limit(1)
+    ).first()
+
+
 def ensure_local_owner(db) -> dict:
     """init creates one owner so that a fresh workspace works with no sign-in on loopback."""
     with db.write() as tx:
-        row = tx.conn.execute(
-            select(users)
-            .where(users.c.role == "owner", users.c.removed_at.is_(None))
-            .order_by(users.c.created_at)
-            .limit(1)
-        ).first()
+        row = _first_owner(tx.conn)
         if row is None:
             uid = new_id()
             ts = now()
@@ -94,12 +99,7 @@ def ensure_local_owner(db) -> dict:
 
 def local_owner_actor(db) -> Actor:
     with db.read() as conn:
-        row = conn.execute(
-            select(users)
-            .where(users.c.role == "owner", users.c.removed_at.is_(None))
-            .order_by(users.c.created_at)
-            .limit(1)
-        ).first()
+        row = _first_owner(conn)
     if row is None:
         owner = ensure_local_owner(db)
         return Actor(user_id=owner["id"], name=owner["name"], role="owner")
@@ -278,9 +278,11 @@ def set_password(db, actor: Actor, user_id: str, password: str, *, keep_session:
 
     Every other session of that person ends in the same transaction: a password is changed because someone
     else may know it, and whoever signed in with the old one must not stay signed in. `keep_session` (the raw
-    cookie of the person changing their own password) is the one that stays.
+    cookie of the person changing their own password) is rotated: it ends too, and the answer's `session` is
+    the fresh one that replaces it (the caller sets its cookie), so a copy of the old cookie is worthless.
     """
-    actor.require_write("setting a password")
+    if actor.read_only:  # a viewer may change their own password: it is their account, not the plan
+        actor.require_write("setting a password")
     password = clean_password(password)
     with db.write() as tx:
         row = _load_active(tx.conn, user_id)
@@ -294,6 +296,7 @@ def set_password(db, actor: Actor, user_id: str, password: str, *, keep_session:
             .values(password_hash=hash_password(password), updated_at=now())
         )
         ended = browser_sessions.end_sessions(tx, row.id, keep=keep_session)
+        session = browser_sessions.rotate(tx, actor, keep_session)
         audit.record(
             tx,
             actor,
@@ -301,9 +304,9 @@ def set_password(db, actor: Actor, user_id: str, password: str, *, keep_session:
             project_id=None,
             target_type="user",
             target_id=row.id,
-            detail={"sessions_ended": ended},
+            detail={"sessions_ended": ended, "session_rotated": session is not None},
         )
-        return {**to_dict(get_user_row(tx.conn, row.id)), "sessions_ended": ended}
+        return {**to_dict(get_user_row(tx.conn, row.id)), "sessions_ended": ended, "session": session}
 
 
 def change_own_password(db, actor: Actor, *, current: str, new: str, keep_session: str | None) -> dict:

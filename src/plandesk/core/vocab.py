@@ -80,6 +80,11 @@ DB_ENGINES = ("sqlite", "postgresql", "mysql")
 SHARE_EXPIRIES = ("24h", "7d", "never")
 
 MAX_LABEL = 500
+MAX_AGENT_REF = 200  # agent_ref, assignee: an agent's or a person's name
+MAX_TAG = 63
+MAX_TAGS = 50  # tags, commit_refs: items per list
+MAX_COMMIT_REF = 40  # a full SHA-1; due dates fit too
+MAX_REASON = 2000  # free-text reasons, repository paths and URLs, cursors
 MAX_NAME = 200
 MAX_BODY = 1_000_000
 MAX_LIST_LIMIT = 500

@@ -13,7 +13,6 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.routing import Route
 
 from plandesk import __version__
-from plandesk.api.guard import allowed_host_names
 from plandesk.mcp.auth import McpTokenGuard
 from plandesk.mcp.dispatch import Dispatcher
 from plandesk.mcp.registry import ToolGroup, ToolRegistry
@@ -54,16 +53,12 @@ def tool_groups(names: tuple[str, ...] = TOOL_MODULES) -> list[ToolGroup]:
 
 
 def transport_security(settings: Any) -> TransportSecuritySettings:
-    """The SDK's own Host/Origin check, fed the same names as the outer guard so the two never disagree."""
-    hosts = sorted(allowed_host_names(settings))
-    shown = [f"[{h}]" if ":" in h and not h.startswith("[") else h for h in hosts]
-    return TransportSecuritySettings(
-        enable_dns_rebinding_protection=True,
-        allowed_hosts=[p for h in shown for p in (h, f"{h}:*")],
-        allowed_origins=[
-            p for h in shown for scheme in ("http", "https") for p in (f"{scheme}://{h}", f"{scheme}://{h}:*")
-        ],
-    )
+    """The SDK's Host/Origin check stays off: its Origin patterns (`http://host:*`) accept a page on any port of
+    an allowed host, which is another origin. Host and Origin are judged once, for /mcp as for every other path,
+    by the outer guard (api/guard.py) with the one Origin rule (core/access.origin_allowed: scheme, host and
+    port); the SDK still checks the Content-Type of posts."""
+    del settings
+    return TransportSecuritySettings(enable_dns_rebinding_protection=False)
 
 
 def install(app: Any, db: Any, settings: Any) -> Server:

@@ -120,12 +120,12 @@ TASK_ID = uuid()
 GOAL_ID = uuid()
 VERBOSE = boolean("Full bodies instead of previews.")
 LIMIT = integer(minimum=1, maximum=vocab.MAX_LIST_LIMIT)
-CURSOR = text("next_cursor of the previous page.", max_len=2000)
+CURSOR = text("next_cursor of the previous page.", max_len=vocab.MAX_REASON)
 VERSION = integer(
     "The version you read; a newer edit makes the call fail with a conflict instead of being overwritten.",
     minimum=1,
 )
-TAGS = array(text(max_len=63, min_len=1), "Tag names; replaces the set.", max_items=50)
+TAGS = array(text(max_len=vocab.MAX_TAG, min_len=1), "Tag names; replaces the set.", max_items=vocab.MAX_TAGS)
 STATUS = choice(vocab.TASK_STATUSES)
 KIND = choice(vocab.TASK_KINDS)
 PRIORITY = choice(vocab.PRIORITIES)

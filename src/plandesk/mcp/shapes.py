@@ -1,16 +1,71 @@
-"""The task record as output schemas describe it (claims, the next task): what a client branches on, and open,
-so a new core field never breaks a client."""
+"""Output schemas of the tools a client branches on (claims, the next task), generated from the core models
+(core/models.py) so MCP, REST and the client describe one shape.
+
+Every tool definition is sent to every agent each session, so these are short: the fields a client branches
+on, their types from the model, no titles or descriptions, and open (a new core field never breaks a client).
+"""
 
 from __future__ import annotations
 
-from plandesk.core import vocab
-from plandesk.mcp.schemas import record
+import types
+import typing
+from typing import Any, Literal
 
-TASK = record(
-    {
-        "label": {"type": "string"},
-        "status": {"type": "string", "enum": list(vocab.TASK_STATUSES)},
-        "version": {"type": "integer"},
-    },
-    required=("id", "status", "version"),
+from pydantic import BaseModel
+
+from plandesk.core import models
+from plandesk.mcp.schemas import Schema
+
+_SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean"}
+
+
+def _type(tp: Any, nested: dict[str, Schema], name: str) -> Schema:
+    args = typing.get_args(tp)
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType) and type(None) in args:
+        (inner,) = [a for a in args if a is not type(None)]
+        out = _type(inner, nested, name)
+        if list(out) == ["type"] and isinstance(out["type"], str):
+            return {"type": [out["type"], "null"]}
+        return {"anyOf": [out, {"type": "null"}]}
+    if origin is Literal:
+        return {"type": "string", "enum": list(args)}
+    if origin is list:
+        return {"type": "array"}
+    if origin is dict or (isinstance(tp, type) and issubclass(tp, BaseModel)):
+        return nested.get(name, {"type": "object"})
+    if tp in _SCALARS:
+        return {"type": _SCALARS[tp]}
+    raise ValueError(f"{name}: no compact schema for {tp!r}")
+
+
+def record(
+    model: type[BaseModel], names: tuple[str, ...], *, required: tuple[str, ...], **nested: Schema
+) -> Schema:
+    """The named fields of `model` as a compact, open JSON Schema; `nested` gives the schema of a field that
+    is itself a model (else it is an object)."""
+    fields = model.model_fields
+    unknown = [n for n in (*names, *required) if n not in fields]
+    if unknown:
+        raise ValueError(f"{model.__name__} has no fields {unknown}")
+    props = {n: _type(fields[n].annotation, nested, n) for n in names}
+    return {"type": "object", "properties": props, "required": list(required)}
+
+
+TASK = record(models.Task, ("id", "label", "status", "version"), required=("id", "status", "version"))
+
+# A claim's answer, granted or not; a refused claim of one task carries task_id instead of task (MCP returns
+# the core's refusal as the result, REST as its 409 body), so only `claimed` is always there.
+CLAIM = record(
+    models.Claim,
+    ("claimed", "task", "lease_expires_at", "reason", "message"),
+    required=("claimed",),
+    task=TASK,
+)
+
+NEXT_TASK = record(
+    models.NextTask,
+    ("next_task", "blocked", "ready_count", "reason"),
+    required=("next_task",),
+    next_task=TASK,
 )

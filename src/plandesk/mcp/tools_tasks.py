@@ -18,19 +18,25 @@ _FIELDS = {
     "description": s.text(
         "Markdown: what done means; a line `gate: <command>` is the check.", max_len=vocab.MAX_BODY
     ),
-    "assignee": s.nullable(s.text(max_len=200)),
-    "due_date": s.nullable(s.text("YYYY-MM-DD", max_len=40)),
+    "assignee": s.nullable(s.text(max_len=vocab.MAX_AGENT_REF)),
+    "due_date": s.nullable(s.text("YYYY-MM-DD", max_len=vocab.MAX_COMMIT_REF)),
     "tags": s.TAGS,
-    "commit_refs": s.nullable(s.array(s.text(max_len=40), "Commit shas; replaces the list.", max_items=50)),
+    "commit_refs": s.nullable(
+        s.array(
+            s.text(max_len=vocab.MAX_COMMIT_REF), "Commit shas; replaces the list.", max_items=vocab.MAX_TAGS
+        )
+    ),
     "goal_id": s.nullable(s.GOAL_ID),
 }
-_AGENT_REF = s.text("Your stable agent name, e.g. 'claude-code@laptop#2'.", max_len=200, min_len=1)
+_AGENT_REF = s.text(
+    "Your stable agent name, e.g. 'claude-code@laptop#2'.", max_len=vocab.MAX_AGENT_REF, min_len=1
+)
 _LEASE = s.integer(
     f"Seconds the claim holds unless renewed (default {vocab.DEFAULT_LEASE_SECONDS}).",
     minimum=10,
     maximum=vocab.MAX_LEASE_SECONDS,
 )
-_TAG_FILTER = s.array(s.text(max_len=63), "Any of these tags.", max_items=50)
+_TAG_FILTER = s.array(s.text(max_len=vocab.MAX_TAG), "Any of these tags.", max_items=vocab.MAX_TAGS)
 _CLAIM_REASONS = [
     "held",
     "blocked",
@@ -41,17 +47,7 @@ _CLAIM_REASONS = [
     "no_active_goal",
     "contention",
 ]
-_CLAIM = {
-    "type": "object",
-    "properties": {
-        "claimed": {"type": "boolean"},
-        "task": {"anyOf": [shapes.TASK, {"type": "null"}]},
-        "lease_expires_at": s.STRING_OR_NULL,
-        "reason": {"type": "string"},
-        "message": {"type": "string"},
-    },
-    "required": ["claimed"],
-}
+_CLAIM = shapes.CLAIM
 
 
 @TOOLS.tool(
@@ -97,7 +93,7 @@ def get_task(call: ToolCall, a: dict) -> dict:
         "kind": s.KIND,
         "priority": s.PRIORITY,
         "tags": _TAG_FILTER,
-        "assignee": s.text(max_len=200),
+        "assignee": s.text(max_len=vocab.MAX_AGENT_REF),
         "goal_id": s.GOAL_ID,
         "limit": s.LIMIT,
         "cursor": s.CURSOR,
@@ -162,16 +158,7 @@ def claim_next_task(call: ToolCall, a: dict) -> dict:
         "verbose": s.VERBOSE,
     },
     required=["project_id"],
-    output={
-        "type": "object",
-        "properties": {
-            "next_task": {"anyOf": [shapes.TASK, {"type": "null"}]},
-            "blocked": {"type": "array"},
-            "ready_count": {"type": "integer"},
-            "reason": {"type": "string"},
-        },
-        "required": ["next_task"],
-    },
+    output=shapes.NEXT_TASK,
 )
 def get_next_task(call: ToolCall, a: dict) -> dict:
     return graph.get_next_task(
@@ -201,7 +188,7 @@ def renew_claim(call: ToolCall, a: dict) -> dict:
 @TOOLS.tool(
     "release_task",
     description="Give a claimed task back to todo for someone else; say why.",
-    params={"task_id": s.TASK_ID, "agent_ref": _AGENT_REF, "reason": s.text(max_len=2000)},
+    params={"task_id": s.TASK_ID, "agent_ref": _AGENT_REF, "reason": s.text(max_len=vocab.MAX_REASON)},
     required=["task_id"],
 )
 def release_task(call: ToolCall, a: dict) -> dict:

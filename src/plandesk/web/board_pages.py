@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from plandesk.core import comments, documents, goals, revisions, tasks
@@ -105,22 +106,25 @@ def drawer_fragment(request: Request, project_id: str, task_id: str) -> Response
     return render(request, "_drawer.html", {"drawer": context, "project": {"id": project_id}})
 
 
+@dataclass
+class ListQuery:
+    """The list view's filters and sort, as query parameters: the same for the page and its CSV export."""
+
+    status: Many = None
+    tag: Many = None
+    assignee: str | None = None
+    priority: str | None = None
+    q: str | None = None
+    sort: str | None = None
+    dir: str | None = None
+
+
 def _list_rows(
-    db,
-    actor,
-    project_id: str,
-    status,
-    tag,
-    assignee,
-    priority,
-    q,
-    sort,
-    direction,
-    unfiltered: list[dict] | None = None,
+    db, actor, project_id: str, query: ListQuery, unfiltered: list[dict] | None = None
 ) -> list[dict]:
-    status = [s for s in (status or []) if s in TASK_STATUSES] or None
-    priority = priority if priority in PRIORITIES else None
-    if unfiltered is not None and not (status or tag or assignee or priority):
+    status = [s for s in (query.status or []) if s in TASK_STATUSES] or None
+    priority = query.priority if query.priority in PRIORITIES else None
+    if unfiltered is not None and not (status or query.tag or query.assignee or priority):
         rows = unfiltered
     else:
         rows = board_data.all_tasks(
@@ -128,30 +132,20 @@ def _list_rows(
             actor,
             project_id,
             status=status,
-            tags_any=tag or None,
-            assignee=assignee or None,
+            tags_any=query.tag or None,
+            assignee=query.assignee or None,
             priority=priority,
         )
-    rows = board_data.text_filter(rows, q)
-    return board_data.sort_rows(rows, sort or "created_at", direction == "desc")
+    rows = board_data.text_filter(rows, query.q)
+    return board_data.sort_rows(rows, query.sort or "created_at", query.dir == "desc")
 
 
 @router.get("/projects/{project_id}/list")
 @page
-def list_view(
-    request: Request,
-    project_id: str,
-    status: Many = None,
-    tag: Many = None,
-    assignee: str | None = None,
-    priority: str | None = None,
-    q: str | None = None,
-    sort: str | None = None,
-    dir: str | None = None,
-):
+def list_view(request: Request, project_id: str, query: Annotated[ListQuery, Depends()]):
     db, actor, ctx = frame(request, project_id=project_id, section="list", title="List")
     everything = board_data.all_tasks(db, actor, project_id)
-    rows = _list_rows(db, actor, project_id, status, tag, assignee, priority, q, sort, dir, everything)
+    rows = _list_rows(db, actor, project_id, query, everything)
     today = now().date().isoformat()
     rows = [{**r, "overdue": board_data.overdue(r, today)} for r in rows]
     ctx.update(
@@ -159,14 +153,14 @@ def list_view(
         **board_data.options(everything),
         total=len(everything),
         filters={
-            "status": status or [],
-            "tag": tag or [],
-            "assignee": assignee or "",
-            "priority": priority or "",
-            "q": q or "",
+            "status": query.status or [],
+            "tag": query.tag or [],
+            "assignee": query.assignee or "",
+            "priority": query.priority or "",
+            "q": query.q or "",
         },
-        sort=sort if sort in board_data.SORT_KEYS else "created_at",
-        dir="desc" if dir == "desc" else "asc",
+        sort=query.sort if query.sort in board_data.SORT_KEYS else "created_at",
+        dir="desc" if query.dir == "desc" else "asc",
         query=request.url.query,
         sort_query=lambda key, direction: _sort_query(request, key, direction),
     )
@@ -180,19 +174,9 @@ def _sort_query(request: Request, key: str, direction: str) -> str:
 
 @router.get("/projects/{project_id}/list.csv")
 @page
-def list_csv(
-    request: Request,
-    project_id: str,
-    status: Many = None,
-    tag: Many = None,
-    assignee: str | None = None,
-    priority: str | None = None,
-    q: str | None = None,
-    sort: str | None = None,
-    dir: str | None = None,
-):
+def list_csv(request: Request, project_id: str, query: Annotated[ListQuery, Depends()]):
     db, actor, ctx = frame(request, project_id=project_id)
-    rows = _list_rows(db, actor, project_id, status, tag, assignee, priority, q, sort, dir)
+    rows = _list_rows(db, actor, project_id, query)
     slug = (
         "".join(c if c.isalnum() else "-" for c in ctx["project"]["name"].lower()).strip("-")[:40] or "tasks"
     )

@@ -17,8 +17,6 @@ HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Writes under these paths need the token; /mcp/ is for agents with bearer tokens and is guarded elsewhere.
 PROTECTED_PREFIXES = ("/api/v1/", "/ui/")
-# The MCP endpoint judges Origin itself (the SDK's check, fed by mcp/endpoint.py); every other path is ours.
-ORIGIN_EXEMPT = ("/mcp",)
 
 
 def new_presession() -> str:
@@ -82,11 +80,14 @@ def _own_origin(scope, headers: dict[str, str]) -> bool:
     if origin is None or origin == "null":  # "null" on a write is refused by the outer guard
         return True
     settings = scope["app"].state.settings
+    from plandesk.api.guard import allowed_host_names
+
     return access.origin_allowed(
         origin,
         scheme=scope.get("scheme", "http"),
         host_header=headers.get("host", ""),
         base_url=settings.base_url,
+        host_names=allowed_host_names(settings),
     )
 
 
@@ -112,7 +113,7 @@ class CsrfCheck:
             foreign = not _own_origin(scope, headers) or (
                 write and headers.get("sec-fetch-site") == "same-site"
             )
-            if foreign and not scope["path"].startswith(ORIGIN_EXEMPT):
+            if foreign:
                 return await _refuse(send, "Origin", "requests from another origin are refused")
             if write and scope["path"].startswith(PROTECTED_PREFIXES):
                 bearer = headers.get("authorization", "")[:7].lower() == "bearer "

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Request
 
 from plandesk.api.deps import current_actor
-from plandesk.core import approvals, projects
+from plandesk.core import approvals, projects, task_rules
 from plandesk.core.actors import Actor
 
 SIDEBAR_PROJECTS = 50
@@ -34,5 +34,8 @@ def frame(
         "sidebar_more": max(0, sidebar["total"] - len(sidebar["items"])),
         "title": title or (project["name"] if project else "Plan Desk"),
         "approvals_pending": approvals.pending_count(db, actor),
+        # Pages that move tasks skip the "move anyway?" question when the workspace refuses such moves.
+        "refuse_blocked_moves": bool(project)
+        and task_rules.get_task_rules(db, actor)["refuse_blocked_moves"],
     }
     return db, actor, context

@@ -95,7 +95,7 @@ def consent(
 @router.get("/settings/oauth")
 @page
 def oauth_settings(request: Request, saved: bool = False) -> Response:
-    db, actor, ctx = frame(request, section="settings-mcp", title="Sign-in connections")
+    db, actor, ctx = frame(request, section="settings-oauth", title="Sign-in connections")
     ctx.update(
         oauth=oauth_rules.get_oauth_settings(db, actor),
         can_manage=actor.role in ("owner", "admin"),

@@ -57,6 +57,8 @@ SETTINGS_NAV = [
     ("members", "/settings/members", "Members"),
     ("permissions", "/settings/permissions", "Permissions"),
     ("approvals", "/settings/approvals", "Approvals"),
+    ("oauth", "/settings/oauth", "OAuth apps"),
+    ("tasks", "/settings/tasks", "Tasks"),
 ]
 
 STATUS_CODES = {

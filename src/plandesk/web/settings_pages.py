@@ -1,13 +1,19 @@
-"""Pages: Settings → MCP (tokens: create once-shown, list, revoke, rotate; connection lines for clients)."""
+"""Pages: Settings → MCP (tokens: create once-shown, list, revoke, rotate; connection lines for clients) and
+Settings → Tasks (the workspace's rules for moving tasks)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from typing import Annotated
 
-from plandesk.core import mcp_settings, oauth, permissions, projects, tokens
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from plandesk.api.deps import current_actor
+from plandesk.core import mcp_settings, permissions, projects, task_rules, tokens
+from plandesk.core.errors import PlanDeskError
 from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
+from plandesk.web.team_pages import check_form_csrf, message
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,11 +48,8 @@ def settings_mcp(request: Request) -> Response:
     token_rows = tokens.list_tokens(db, actor)
     for t in token_rows:
         t["project_names"] = [names.get(p, p[:8]) for p in (t["project_ids"] or [])]
-    signed_in = oauth.client_names(db, [t["id"] for t in token_rows])
-    for t in token_rows:  # a signed-in app's access token lasts an hour and is refreshed: live until revoked
-        t["client_name"] = signed_in.get(t["id"])
-        if t["client_name"] and t["state"] == "expired":
-            t["state"] = "active"
+    for t in token_rows:  # a signed-in app's row carries its client name and the grant's state (core.tokens)
+        t.setdefault("client_name", None)
     ctx.update(
         tokens=token_rows,
         origin=origin_of(request),
@@ -59,3 +62,34 @@ def settings_mcp(request: Request) -> Response:
         operation_help=OPERATION_LABELS,
     )
     return render(request, "settings_mcp.html", ctx)
+
+
+@router.get("/settings/tasks")
+@page
+def settings_tasks(request: Request, saved: bool = False) -> Response:
+    """Settings → Tasks: the workspace's rules for moving tasks (core/task_rules.py)."""
+    db, actor, ctx = frame(request, section="settings-tasks", title="Tasks")
+    ctx.update(
+        rules=task_rules.get_task_rules(db, actor),
+        can_manage=actor.token_id is None and actor.role in ("owner", "admin"),
+        saved=saved,
+    )
+    return render(request, "settings_tasks.html", ctx)
+
+
+@router.post("/settings/tasks")
+def save_settings_tasks(
+    request: Request,
+    csrf_token: Annotated[str, Form(max_length=1024)] = "",
+    refuse_blocked_moves: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    try:
+        check_form_csrf(request, csrf_token)
+        task_rules.set_task_rules(
+            request.app.state.db,
+            current_actor(request),
+            {"refuse_blocked_moves": refuse_blocked_moves == "1"},
+        )
+    except PlanDeskError as exc:
+        return message(request, exc, "Not saved")
+    return RedirectResponse("/settings/tasks?saved=1", status_code=303)

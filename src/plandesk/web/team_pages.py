@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from plandesk.api.auth import clear_session_cookie, client_of, set_session_cookie
 from plandesk.api.deps import current_actor
 from plandesk.core import invitations, members, rate_limit, sessions, shares, users
-from plandesk.core.errors import Forbidden, PlanDeskError
+from plandesk.core.errors import Forbidden, InvalidArgument, PlanDeskError
 from plandesk.web import csrf
 from plandesk.web.layout import frame
 from plandesk.web.rendering import STATUS_CODES, page, render
@@ -233,6 +233,58 @@ def settings_remove(request: Request, user_id: str, csrf_token: FormText = ""):
     except PlanDeskError as exc:
         return members_page(request, error=exc.message, status=STATUS_CODES.get(exc.code, 400))
     return see_other("/settings/members")
+
+
+# Settings → Password: one's own, by the same core rule as the REST route (users.change_own_password)
+
+
+def password_page(request: Request, *, error: str | None = None, changed: str | None = None, status=200):
+    _, actor, ctx = frame(request, section="settings-password", title="Your password")
+    ctx.update(
+        error=error,
+        changed=changed if changed is not None and changed.isdigit() else None,
+        can_change=actor.via == "session" and actor.token_id is None,
+        min_length=users.MIN_PASSWORD,
+    )
+    return render(request, "team_password.html", ctx, status=status)
+
+
+@router.get("/settings/password")
+@page
+def settings_password(request: Request, changed: str | None = None):
+    return password_page(request, changed=changed)
+
+
+@router.post("/settings/password")
+@page
+def settings_change_password(
+    request: Request,
+    current_password: FormText = "",
+    password: FormText = "",
+    password_again: FormText = "",
+    csrf_token: FormText = "",
+):
+    check_form_csrf(request, csrf_token)
+    actor = current_actor(request)
+    try:
+        rate_limit.check_sign_in(client_of(request), actor.user_id)
+        if password != password_again:
+            raise InvalidArgument("the two new passwords differ; type the same one twice", field="password")
+        result = users.change_own_password(
+            request.app.state.db,
+            actor,
+            current=current_password,
+            new=password,
+            keep_session=request.cookies.get(sessions.COOKIE_NAME),
+        )
+    except PlanDeskError as exc:
+        status = 429 if exc.code == "rate_limited" else STATUS_CODES.get(exc.code, 400)
+        return password_page(request, error=exc.message, status=status)
+    # The session was rotated: the browser gets the fresh cookie (and, on the next page, a token bound to it).
+    response = see_other(f"/settings/password?changed={result['sessions_ended']}")
+    if result["session"] is not None:
+        set_session_cookie(response, request, result["session"])
+    return response
 
 
 # Shared items: no sign-in, read-only, an allow-list of fields

@@ -1,4 +1,4 @@
-"""Page: a project's trash (deleted tasks, documents and notes, restorable for 30 days; rules in core/trash.py)."""
+"""Page: a project's trash (deleted tasks, documents, notes and goals, restorable for 30 days; rules in core/trash.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
 
 router = APIRouter(include_in_schema=False)
-KIND_WORDS = {"task": "Task", "document": "Document", "note": "Note"}
+KIND_WORDS = {"task": "Task", "document": "Document", "note": "Note", "goal": "Goal"}
 
 
 @router.get("/projects/{project_id}/trash")

@@ -48,3 +48,13 @@ export async function fragment(path) {
   const doc = new DOMParser().parseFromString(await response.text(), "text/html");
   return doc;
 }
+
+// Put the parts of a page re-read with fragment() in place of the same parts of this page (a part missing
+// from either side is left as it is), so a live update does not reload the whole page.
+export function replaceParts(fresh, selectors) {
+  for (const selector of selectors) {
+    const next = fresh.querySelector(selector);
+    const current = document.querySelector(selector);
+    if (next && current) current.replaceWith(document.adoptNode(next));
+  }
+}

@@ -3,7 +3,7 @@ import { api, describe, fragment } from "./api.js";
 import { closeDrawer, openDrawer, openTaskId, taskChangedElsewhere } from "./drawer.js";
 import { cardVisible, recount, startFilters } from "./board_filters.js";
 import { onLive } from "./live.js";
-import { changed, confirmUnfinished, taskEdits } from "./task_edits.js";
+import { changed, confirmUnfinished, refusedBlocked, taskEdits } from "./task_edits.js";
 import { debounce, isTyping, refreshTimes, toast } from "./ui.js";
 
 const board = document.getElementById("board");
@@ -128,13 +128,14 @@ async function moveCard(card, status, { undoing = false } = {}) {
       card.dataset.status = from;
     }
     recount();
+    const conflict = err.status === 409 && !refusedBlocked(err);
     toast(
-      err.status === 409
+      conflict
         ? `Someone changed this task meanwhile (“${cardTitle(card)}”); the board shows the latest now`
         : `“${cardTitle(card)}” not moved — ${describe(err)}`,
       "error",
     );
-    if (err.status === 409) refreshCard(taskId);
+    if (conflict) refreshCard(taskId);
   } finally {
     card.classList.remove("saving");
   }

@@ -1,5 +1,5 @@
 // Documents and notes: create, edit with a live preview, links and backlinks, comments, history.
-import { api, describe, fragment } from "./api.js";
+import { api, describe, fragment, replaceParts } from "./api.js";
 import { onLive } from "./live.js";
 import { confirmAction, debounce, flashNext, h, promptText, refreshTimes, toast } from "./ui.js";
 
@@ -307,12 +307,7 @@ window.addEventListener("beforeunload", (event) => {
 // ---- live: someone (an agent) changed this page's item ---------------------------------------------
 const reloadSide = debounce(async () => {
   try {
-    const fresh = await fragment(window.location.pathname);
-    for (const selector of [".doc-side", ".doc-tree"]) {
-      const next = fresh.querySelector(selector);
-      const current = document.querySelector(selector);
-      if (next && current) current.replaceWith(document.adoptNode(next));
-    }
+    replaceParts(await fragment(window.location.pathname), [".doc-side", ".doc-tree"]);
     refreshTimes();
   } catch {
     /* the live indicator shows the connection */

@@ -2,7 +2,7 @@
 import { api, describe, fragment } from "./api.js";
 import { conflictPanel } from "./drawer_conflict.js";
 import { conflictRows } from "./edit_queue.js";
-import { changed, confirmUnfinished, taskEdits } from "./task_edits.js";
+import { changed, confirmUnfinished, refusedBlocked, taskEdits } from "./task_edits.js";
 import { restoreFromTrash } from "./trash.js";
 import { confirmAction, refreshTimes, toast } from "./ui.js";
 
@@ -99,7 +99,7 @@ async function patch(fields) {
     return task;
   } catch (err) {
     saveState("");
-    if (err.status === 409) await showConflict(taskId, fields);
+    if (err.status === 409 && !refusedBlocked(err)) await showConflict(taskId, fields);
     else toast(`Not saved — ${describe(err)}`, "error");
     throw err;
   }
@@ -193,7 +193,7 @@ async function onFieldChange(el) {
     }
   } catch (err) {
     // A conflict keeps the person's value on screen (the panel offers keep mine / take theirs).
-    if (err.status !== 409) resetInput(el);
+    if (err.status !== 409 || refusedBlocked(err)) resetInput(el);
   }
 }
 

@@ -1,7 +1,7 @@
 // Goals: create a contract, make one current, pause/resume, and complete with evidence that matches it.
 import { api, describe } from "./api.js";
 import { onLive } from "./live.js";
-import { debounce, flashNext, h, toast } from "./ui.js";
+import { confirmAction, debounce, flashNext, h, toast } from "./ui.js";
 
 const root = document.getElementById("goals");
 const projectId = root.dataset.project;
@@ -147,6 +147,24 @@ async function complete(card, box) {
   }
 }
 
+// Into the trash: its tasks stay (without the goal); the next page's toast offers Undo.
+async function deleteGoal(card, name) {
+  const ok = await confirmAction({
+    title: `Delete the goal “${name}”?`,
+    body: "It goes to the trash for 30 days. Its tasks stay on the board without a goal until it is restored.",
+    confirmLabel: "Delete",
+  });
+  if (!ok) return;
+  try {
+    const gone = await api("DELETE", `/api/v1/goals/${card.dataset.goal}`);
+    const href = `/projects/${projectId}/goals`;
+    flashNext(`Deleted “${name}”`, "ok", gone?.trash_item ? { trash: gone.trash_item, href } : null);
+    window.location.reload();
+  } catch (err) {
+    toast(`Not deleted — ${describe(err)}`, "error");
+  }
+}
+
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-goal-action]");
   if (!button) return;
@@ -167,6 +185,10 @@ document.addEventListener("click", async (event) => {
   }
   if (action === "cancel-complete") {
     card.querySelector("form.evidence").hidden = true;
+    return;
+  }
+  if (action === "delete") {
+    deleteGoal(card, button.dataset.name);
     return;
   }
   const path = { "set-current": "set-current", pause: "pause", resume: "resume" }[action];

@@ -1,5 +1,5 @@
 // The list view: filters apply as they change; live changes re-read the table.
-import { fragment } from "./api.js";
+import { fragment, replaceParts } from "./api.js";
 import { onLive } from "./live.js";
 import { debounce, refreshTimes } from "./ui.js";
 
@@ -10,12 +10,7 @@ form?.addEventListener("change", (event) => {
 
 const reload = debounce(async () => {
   try {
-    const doc = await fragment(window.location.pathname + window.location.search);
-    for (const id of ["task-table", "list-count"]) {
-      const fresh = doc.getElementById(id);
-      const current = document.getElementById(id);
-      if (fresh && current) current.replaceWith(document.adoptNode(fresh));
-    }
+    replaceParts(await fragment(window.location.pathname + window.location.search), ["#task-table", "#list-count"]);
     refreshTimes();
   } catch {
     /* the live indicator shows the connection; the next event retries */

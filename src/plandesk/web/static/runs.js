@@ -1,5 +1,5 @@
 // Agent runs: the timeline follows a running agent live; the list updates as runs start and end.
-import { fragment } from "./api.js";
+import { fragment, replaceParts } from "./api.js";
 import { onLive } from "./live.js";
 import { debounce, refreshTimes } from "./ui.js";
 
@@ -15,10 +15,7 @@ const reload = debounce(async () => {
     const doc = await fragment(window.location.pathname + window.location.search);
     const known = new Set([...document.querySelectorAll("[data-event]")].map((e) => e.dataset.event));
     const stick = window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
-    for (const id of ["run-list", "run-detail"]) {
-      const fresh = doc.getElementById(id);
-      if (fresh) document.getElementById(id).replaceWith(document.adoptNode(fresh));
-    }
+    replaceParts(doc, ["#run-list", "#run-detail"]);
     for (const item of document.querySelectorAll("[data-event]"))
       if (!known.has(item.dataset.event)) item.classList.add("flash");
     refreshTimes();

@@ -1,5 +1,5 @@
 // Settings → MCP: create a token (shown once, with ready-to-run client lines), revoke, rotate.
-import { api, describe, fragment } from "./api.js";
+import { api, describe, fragment, replaceParts } from "./api.js";
 import { confirmAction, copyText, h, refreshTimes, toast } from "./ui.js";
 
 const root = document.getElementById("settings-mcp");
@@ -80,11 +80,7 @@ function forget() {
 
 async function reloadList() {
   try {
-    const doc = await fragment(window.location.pathname);
-    for (const id of ["token-list", "token-count"]) {
-      const fresh = doc.getElementById(id);
-      if (fresh) document.getElementById(id).replaceWith(document.adoptNode(fresh));
-    }
+    replaceParts(await fragment(window.location.pathname), ["#token-list", "#token-count"]);
     refreshTimes();
   } catch (err) {
     toast(`Could not refresh the list — ${describe(err)}`, "error");

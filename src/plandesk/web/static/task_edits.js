@@ -48,9 +48,11 @@ document.addEventListener("keydown", (event) => {
 const STARTED = { in_progress: "In Progress", done: "Done" };
 
 // Moving a task whose prerequisites are unfinished to In Progress or Done asks first. `waiting` is what
-// the server said the task waits on (the core's answer, "A|B" with an optional "+N" tail).
+// the server said the task waits on (the core's answer, "A|B" with an optional "+N" tail). A workspace that
+// refuses such moves (Settings → Tasks) asks nothing: the server's refusal is the answer (refusedBlocked).
 export async function confirmUnfinished(waiting, title, status) {
   if (!waiting || !STARTED[status]) return true;
+  if (document.body.dataset.refuseBlocked === "yes") return true;
   const names = waiting.split("|").filter(Boolean);
   const more = names.length && names[names.length - 1].startsWith("+") ? names.pop() : null;
   const list = names.map((n) => `“${n}”`).join(", ") + (more ? ` and ${more.slice(1)} more` : "");
@@ -60,4 +62,9 @@ export async function confirmUnfinished(waiting, title, status) {
     confirmLabel: `Move to ${STARTED[status]}`,
     danger: false,
   });
+}
+
+// The core refused the move because the task waits on unfinished prerequisites (not an edit conflict).
+export function refusedBlocked(err) {
+  return err?.status === 409 && err.body?.reason === "blocked";
 }

@@ -1,6 +1,9 @@
-// The trash: restoring a deleted task, document or note (the Undo of a delete toast, and the Trash page).
-import { api, describe } from "./api.js";
-import { confirmAction, h, toast } from "./ui.js";
+// The trash: restoring a deleted task, document, note or goal (the Undo of a delete toast, and the Trash page).
+// The Trash page follows the project's live events: deletes, restores and purges made elsewhere appear without
+// a reload.
+import { api, describe, fragment } from "./api.js";
+import { onLive } from "./live.js";
+import { confirmAction, debounce, h, refreshTimes, toast } from "./ui.js";
 
 // Put a trashed item back; the toast names links the server had to leave out (their other end is gone).
 // `action` ({label, run}) adds a button to that toast, such as Open.
@@ -16,9 +19,10 @@ const OPEN = {
   task: (p, id) => `/projects/${p}/board?task=${id}`,
   document: (p, id) => `/projects/${p}/documents/${id}`,
   note: (p, id) => `/projects/${p}/notes/${id}`,
+  goal: (p, id) => `/projects/${p}/goals#goal-${id}`,
 };
 
-const root = document.getElementById("trash");
+let root = document.getElementById("trash");
 
 function emptyCheck() {
   if (root.querySelector(".trash-row")) return;
@@ -71,7 +75,30 @@ async function emptyTrash() {
   }
 }
 
+// Re-read the page and put its list (and the Empty trash button) in place of ours; new rows are marked.
+const refresh = debounce(async () => {
+  try {
+    const doc = await fragment(window.location.pathname);
+    const fresh = doc.getElementById("trash");
+    if (!fresh || !root.isConnected) return;
+    const known = new Set([...root.querySelectorAll(".trash-row")].map((r) => r.dataset.trash));
+    root.replaceWith(document.adoptNode(fresh));
+    root = fresh;
+    for (const row of root.querySelectorAll(".trash-row")) if (!known.has(row.dataset.trash)) row.classList.add("flash");
+    const empty = doc.querySelector('[data-trash-action="empty"]');
+    const mine = document.querySelector('[data-trash-action="empty"]');
+    if (empty && !mine) document.querySelector(".topbar-actions")?.prepend(document.adoptNode(empty));
+    if (!empty && mine) mine.remove();
+    refreshTimes(root);
+  } catch {
+    /* the live badge shows the connection; the next event retries */
+  }
+}, 250);
+
 if (root) {
+  onLive((event) => {
+    if (event.kind === "trash.changed" || event.kind === "resync") refresh();
+  });
   document.addEventListener("click", (event) => {
     const button = event.target.closest("[data-trash-action]");
     if (!button) return;
