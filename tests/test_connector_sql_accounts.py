@@ -349,7 +349,7 @@ def _write_target(engine: str, s, tmp_path=None) -> tuple[dict, str, object]:
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_write_returning_more_than_the_byte_cap_is_cut_and_still_completes(engine, request, tmp_path):
-    scratch = {"postgresql": "pg", "mysql": "my"}.get(engine)
+    scratch = {"postgresql": "pg_scratch", "mysql": "my_scratch"}.get(engine)
     s = request.getfixturevalue(scratch) if scratch else None
     config, table, count = _write_target(engine, s, tmp_path)
     sql = WRITE_BACK[engine].format(t=table, n=200)
@@ -361,12 +361,12 @@ def test_a_write_returning_more_than_the_byte_cap_is_cut_and_still_completes(eng
 
 
 @pytest.mark.postgres
-def test_a_write_returning_a_huge_result_never_holds_it_in_memory(pg):
+def test_a_write_returning_a_huge_result_never_holds_it_in_memory(pg_scratch):
     """300 MB come back from the write; the driver hands them over a chunk at a time, so the process's peak
     memory grows by a fraction of that (buffering the result first would add all of it)."""
     import resource
 
-    config, table, count = _write_target("postgresql", pg)
+    config, table, count = _write_target("postgresql", pg_scratch)
     sql = WRITE_BACK["postgresql"].format(t=table, n=3000)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     answer = database.run_statement(config, sql, write=True, max_rows=10_000, timeout_ms=60_000)
