@@ -17,6 +17,7 @@ per test, as before; `api`/`project` asked for without `server` or `workspace` (
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -101,6 +102,13 @@ class Workspace:
             )
         return proc
 
+    def configure(self, **values) -> None:
+        """Write settings to the workspace's config.json (merged): how an in-process server gets what a process
+        would take from PLANDESK_* variables (base_url, allowed_hosts, rate_limit_per_minute, ...)."""
+        path = self.data_dir / "config.json"
+        current = json.loads(path.read_text()) if path.is_file() else {}
+        path.write_text(json.dumps({**current, **values}))
+
     def create_token(self, name: str = "test", *extra: str) -> str:
         out = self.cli("token", "create", "--name", name, *extra)
         return out.stdout.strip().splitlines()[-1]
@@ -143,11 +151,12 @@ class LiveServer:
     proc: subprocess.Popen
     log_path: Path
     extra_args: tuple = ()
+    host: str = "127.0.0.1"
     _clients: list = field(default_factory=list)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def mcp_url(self) -> str:
@@ -183,20 +192,26 @@ class LiveServer:
 
 
 def start_server(
-    ws: Workspace, *extra: str, port: int | None = None, extra_env: dict | None = None
+    ws: Workspace,
+    *extra: str,
+    port: int | None = None,
+    extra_env: dict | None = None,
+    host: str = "127.0.0.1",
 ) -> LiveServer:
+    """`plandesk serve` on `host` (127.0.0.1 unless a test binds elsewhere) and a free port, once it answers."""
     port = port or free_port()
+    bind = ("--host", host) if host != "127.0.0.1" else ()
     log_path = ws.data_dir / f"server-{port}.log"
     log = open(log_path, "ab")
     env = {**ws.env, **(extra_env or {})}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "plandesk", "serve", "--port", str(port), *extra],
+        [sys.executable, "-m", "plandesk", "serve", *bind, "--port", str(port), *extra],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
         start_new_session=True,
     )
-    server = LiveServer(ws, port, proc, log_path, extra)
+    server = LiveServer(ws, port, proc, log_path, extra, host)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -324,11 +339,58 @@ def clock():
         rate_limit.limiter = real_limiter
 
 
+def _module_tier_server(request):
+    """The module's shared server (its `pytest.mark.server` tier; in-process when unmarked), for fixtures of
+    module scope, which cannot ask for the function-scoped `server`."""
+    marker = request.node.get_closest_marker("server")
+    if marker is not None and marker.kwargs.get("fresh"):
+        raise pytest.UsageError("a module of fresh servers has no shared server to mint a module token on")
+    tier = marker.args[0] if marker is not None and marker.args else "app"
+    return request.getfixturevalue(TIERS[tier])
+
+
+@pytest.fixture(scope="module")
+def owner_token(request) -> str:
+    """A raw all-tools token of the local owner on the module's shared server."""
+    from mcp_support import mint
+
+    return mint(_module_tier_server(request), "owner agent")
+
+
+@pytest.fixture
+async def mcp(server, owner_token):
+    """An MCP SDK session with `server` as the owner's agent (in-process or over the network, by tier)."""
+    from mcp_support import mcp_client
+
+    async with mcp_client(server, owner_token) as c:
+        yield c
+
+
 @pytest.fixture
 def project(api) -> dict:
     r = api.post("/api/v1/projects", json={"name": "Test project"})
     assert r.status_code == 201, r.text
     return r.json()
+
+
+@pytest.fixture(scope="module")
+def pg_scratch():
+    """A scratch PostgreSQL database (with its owner role) for a module's project-database tests."""
+    from sql_fixtures import drop_pg_scratch, make_pg_scratch
+
+    s = make_pg_scratch()
+    yield s
+    drop_pg_scratch(s)
+
+
+@pytest.fixture(scope="module")
+def my_scratch():
+    """A scratch MariaDB database for a module's project-database tests."""
+    from sql_fixtures import drop_my_scratch, make_my_scratch
+
+    s = make_my_scratch()
+    yield s
+    drop_my_scratch(s)
 
 
 # The browser fixtures (one Chromium per process, a context per page) live with the web tests' helpers.

@@ -1,4 +1,5 @@
-"""Shared arrangements for the connector's live-server tests: a team, a git repository as code root, tokens."""
+"""Shared arrangements for team and connector tests: people added and signed in, a team with a git repository as
+code root, tokens."""
 
 from __future__ import annotations
 
@@ -11,10 +12,17 @@ import httpx2
 PASSWORD = "correct horse battery staple"
 
 
-def sign_in(server, email: str) -> httpx2.Client:
+def add_member(client, email: str, role: str, password: str = PASSWORD, **extra) -> dict:
+    """A person added through the members API by `client` (the local owner or a signed-in admin)."""
+    r = client.post("/api/v1/members", json={"email": email, "role": role, "password": password, **extra})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def sign_in(server, email: str, password: str = PASSWORD) -> httpx2.Client:
     """A client that behaves like a page: it sends its session's CSRF token in X-CSRF-Token on writes."""
     c = server.client()
-    r = c.post("/api/v1/auth/sign-in", json={"email": email, "password": PASSWORD})
+    r = c.post("/api/v1/auth/sign-in", json={"email": email, "password": password})
     assert r.status_code == 200, r.text
     c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
     return c
@@ -72,17 +80,10 @@ class Team:
 
 def make_team(server, tmp: Path) -> Team:
     owner = server.client()  # the loopback owner, while the workspace still has one user
-    r = owner.post(
-        "/api/v1/members",
-        json={"email": "admin@example.com", "role": "admin", "password": PASSWORD, "name": "Admin"},
-    )
-    assert r.status_code == 201, r.text
+    add_member(owner, "admin@example.com", "admin", name="Admin")
     admin = sign_in(server, "admin@example.com")  # two users now: no more local mode, people sign in
     for email, role in (("member@example.com", "member"), ("viewer@example.com", "viewer")):
-        r = admin.post(
-            "/api/v1/members", json={"email": email, "role": role, "password": PASSWORD, "name": role.title()}
-        )
-        assert r.status_code == 201, r.text
+        add_member(admin, email, role, name=role.title())
     project = admin.post("/api/v1/projects", json={"name": "Connected"})
     assert project.status_code == 201, project.text
     root = git_repository(tmp / "code")

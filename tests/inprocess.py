@@ -73,9 +73,13 @@ class AppServer:
         return c
 
     def stop(self) -> None:
+        """Close the clients and end the lifespan; a second call (a test stopped it, then teardown) is a no-op."""
+        if self._root is None:
+            return
         for c in self._clients:
             c.close()
-        TestClient.__exit__(self._root, None, None, None)
+        root, self._root = self._root, None
+        TestClient.__exit__(root, None, None, None)
 
 
 class FakeClock:

@@ -8,6 +8,9 @@ import re
 import secrets
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+from starlette.testclient import TestClient
+
 ORIGIN = "http://127.0.0.1:8000"
 REDIRECT = "http://127.0.0.1:5555/callback"
 MCP_HEADERS = {"accept": "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25"}
@@ -117,3 +120,22 @@ def mcp_call(c, token: str, method: str = "tools/list", params: dict | None = No
         json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or {}},
         headers={**MCP_HEADERS, "authorization": f"Bearer {token}"},
     )
+
+
+# The in-process app these modules share (its origin is ORIGIN: the OAuth resource names carry its port).
+@pytest.fixture
+def app(workspace):
+    from plandesk.app import create_app
+
+    return create_app(workspace.settings())
+
+
+@pytest.fixture
+def c(app):
+    """A client on loopback: in local mode it is the workspace's owner without signing in."""
+    with TestClient(app, base_url=ORIGIN, client=("127.0.0.1", 50000)) as client:
+        yield client
+
+
+def db_of(app):
+    return app.app.state.db

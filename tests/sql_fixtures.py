@@ -124,17 +124,3 @@ def drop_my_scratch(s: Scratch) -> None:
                 cur.execute(f"DROP USER IF EXISTS '{user}'@'%'")
     finally:
         conn.close()
-
-
-@pytest.fixture(scope="module")
-def pg_scratch():
-    s = make_pg_scratch()
-    yield s
-    drop_pg_scratch(s)
-
-
-@pytest.fixture(scope="module")
-def my_scratch():
-    s = make_my_scratch()
-    yield s
-    drop_my_scratch(s)

@@ -1,20 +1,22 @@
-"""The code toolset over a live MCP endpoint: who sees which tool, refusals that name the permission, the tools
+"""The code toolset over a server MCP endpoint: who sees which tool, refusals that name the permission, the tools
 end to end, approvals bound to one exact call, and an audit entry for every call."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from connector_fixtures import make_team
-from mcp_support import connect, error, ok, tool_names
+from mcp_support import error, mcp_client, ok, tool_names
 
-# MCP SDK clients over real HTTP, one `plandesk serve` for the module.
-pytestmark = [pytest.mark.anyio, pytest.mark.server("process")]
+# The in-process app (MCP SDK clients through its ASGI interface), one for the module.
+pytestmark = [pytest.mark.anyio, pytest.mark.server("app")]
 CODE_TOOLS = {"code_search", "code_file", "code_git", "code_build", "code_deploy", "code_db", "code_exec"}
 
 
 @pytest.fixture(scope="module")
-def team(live_server, tmp_path_factory):
-    return make_team(live_server, tmp_path_factory.mktemp("team"))
+def team(app_server, tmp_path_factory):
+    return make_team(app_server, tmp_path_factory.mktemp("team"))
 
 
 @pytest.fixture(scope="module")
@@ -27,16 +29,14 @@ def viewer_token(team) -> str:
     return team.token("viewer@example.com", "viewer agent")
 
 
-async def test_a_viewers_token_lists_no_write_tool(live_server, viewer_token):
-    async with connect(live_server.mcp_url, viewer_token) as c:
+async def test_a_viewers_token_lists_no_write_tool(server, viewer_token):
+    async with mcp_client(server, viewer_token) as c:
         assert await tool_names(c) & CODE_TOOLS == {"code_search", "code_file", "code_git"}
 
 
-async def test_a_viewer_calling_a_write_tool_gets_forbidden_naming_the_permission(
-    live_server, team, viewer_token
-):
+async def test_a_viewer_calling_a_write_tool_gets_forbidden_naming_the_permission(server, team, viewer_token):
     pid = team.project_id
-    async with connect(live_server.mcp_url, viewer_token) as c:
+    async with mcp_client(server, viewer_token) as c:
         write = await error(
             c, "code_file", {"project_id": pid, "action": "write", "path": "x.txt", "content": "x"}
         )
@@ -54,14 +54,14 @@ async def test_a_viewer_calling_a_write_tool_gets_forbidden_naming_the_permissio
     assert not (team.code_root / "x.txt").exists()
 
 
-async def test_a_members_token_lists_every_code_tool(live_server, member_token):
-    async with connect(live_server.mcp_url, member_token) as c:
+async def test_a_members_token_lists_every_code_tool(server, member_token):
+    async with mcp_client(server, member_token) as c:
         assert await tool_names(c) & CODE_TOOLS == CODE_TOOLS
 
 
-async def test_a_token_narrowed_to_operations_never_widens(live_server, team):
+async def test_a_token_narrowed_to_operations_never_widens(server, team):
     token = team.token("member@example.com", "search only", operations=["code.search", "code.read"])
-    async with connect(live_server.mcp_url, token) as c:
+    async with mcp_client(server, token) as c:
         assert await tool_names(c) & CODE_TOOLS == {"code_search", "code_file"}
         message = await error(
             c,
@@ -72,15 +72,15 @@ async def test_a_token_narrowed_to_operations_never_widens(live_server, team):
         assert "limited to" in message
 
 
-async def test_a_planning_token_sees_no_code_tool(live_server, team):
+async def test_a_planning_token_sees_no_code_tool(server, team):
     r = team.admin.post("/api/v1/tokens", json={"name": "planning only"})
-    async with connect(live_server.mcp_url, r.json()["token"]) as c:
+    async with mcp_client(server, r.json()["token"]) as c:
         assert await tool_names(c) & CODE_TOOLS == set()
 
 
-async def test_search_read_edit_commit_build_and_exec_end_to_end(live_server, team, member_token):
+async def test_search_read_edit_commit_build_and_exec_end_to_end(server, team, member_token):
     pid = team.project_id
-    async with connect(live_server.mcp_url, member_token) as c:
+    async with mcp_client(server, member_token) as c:
         found = await ok(c, "code_search", {"project_id": pid, "query": r"def \w+", "context_lines": 1})
         assert [m["path"] for m in found["matches"]] == ["src/app.py"]
         files = await ok(c, "code_search", {"project_id": pid, "glob": "*.py"})
@@ -117,20 +117,24 @@ async def test_search_read_edit_commit_build_and_exec_end_to_end(live_server, te
         assert build["ok"] is False
         listing = await ok(c, "code_exec", {"project_id": pid, "argv": ["ls", "src"]})
         assert listing["stdout"].split() == ["app.py"]
-    full_log = team.admin.get(build["results"][0]["log_url"].split(":" + str(live_server.port), 1)[1])
+    log_url = urlsplit(build["results"][0]["log_url"])
+    assert log_url.scheme == "http"
+    full_log = team.admin.get(log_url._replace(scheme="", netloc="").geturl())
     assert full_log.status_code == 200
     assert "building" in full_log.text
     assert "exit code 0" in full_log.text
 
 
-async def test_a_members_deploy_waits_for_approval_and_runs_once_approved(live_server, team, member_token):
+async def test_a_members_deploy_waits_for_approval_and_runs_once_approved(server, team, member_token):
     args = {"project_id": team.project_id, "recipe": "production"}
-    async with connect(live_server.mcp_url, member_token) as c:
+    async with mcp_client(server, member_token) as c:
         pending = await ok(c, "code_deploy", args)
         assert pending["status"] == "pending_approval"
         assert pending["operation"] == "deploy"
         approval_id = pending["approval_id"]
-        assert pending["approval_url"] == f"{live_server.url}/settings/approvals/{approval_id}"
+        # the address the server is configured to serve on (in-process: its settings' port)
+        own = f"http://127.0.0.1:{server.settings.port}"
+        assert pending["approval_url"] == f"{own}/settings/approvals/{approval_id}"
         assert pending["approval_url"] in pending["message"]
         assert "approval_id" in pending["message"]
         assert not (team.code_root / "deployed.txt").exists()
@@ -151,11 +155,11 @@ async def test_a_members_deploy_waits_for_approval_and_runs_once_approved(live_s
     assert team.admin.get(f"/api/v1/approvals/{approval_id}").json()["status"] == "used"
 
 
-async def test_no_token_can_approve_and_a_denial_sticks(live_server, team, member_token):
+async def test_no_token_can_approve_and_a_denial_sticks(server, team, member_token):
     args = {"project_id": team.project_id, "recipe": "production"}
-    async with connect(live_server.mcp_url, member_token) as c:
+    async with mcp_client(server, member_token) as c:
         approval_id = (await ok(c, "code_deploy", args))["approval_id"]
-        by_token = live_server.client(headers={"Authorization": f"Bearer {member_token}"}).post(
+        by_token = server.client(headers={"Authorization": f"Bearer {member_token}"}).post(
             f"/api/v1/approvals/{approval_id}/approve"
         )
         assert by_token.status_code == 403
@@ -164,18 +168,18 @@ async def test_no_token_can_approve_and_a_denial_sticks(live_server, team, membe
         assert "denied" in await error(c, "code_deploy", {**args, "approval_id": approval_id})
 
 
-async def test_the_project_switch_off_refuses_every_tool_with_the_reason(live_server, team, member_token):
+async def test_the_project_switch_off_refuses_every_tool_with_the_reason(server, team, member_token):
     other = team.admin.post("/api/v1/projects", json={"name": "Not connected"}).json()
-    async with connect(live_server.mcp_url, member_token) as c:
+    async with mcp_client(server, member_token) as c:
         message = await error(c, "code_search", {"project_id": other["id"], "glob": "*"})
         assert "code connector is off" in message
 
 
 async def test_every_call_allowed_or_refused_is_audited_with_a_digest_outcome_and_duration(
-    live_server, team, viewer_token
+    server, team, viewer_token
 ):
     pid = team.project_id
-    async with connect(live_server.mcp_url, viewer_token) as c:
+    async with mcp_client(server, viewer_token) as c:
         await ok(c, "code_search", {"project_id": pid, "glob": "README.md"})
         await error(c, "code_exec", {"project_id": pid, "argv": ["ls"]})
     entries = team.admin.get(f"/api/v1/projects/{pid}/audit", params={"action": "connector.*"}).json()[

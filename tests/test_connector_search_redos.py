@@ -9,10 +9,10 @@ import threading
 import httpx2
 import pytest
 from connector_fixtures import make_team
-from mcp_support import call, connect
+from mcp_support import call, mcp_client
 
-# MCP SDK clients over real HTTP, one `plandesk serve` for the module.
-pytestmark = [pytest.mark.anyio, pytest.mark.server("process")]
+# The in-process app (MCP SDK clients through its ASGI interface), one for the module.
+pytestmark = [pytest.mark.anyio, pytest.mark.server("app")]
 
 # Each would hold Python's re for minutes to years on the line below.
 REGEXES = [
@@ -45,8 +45,8 @@ LONG_NAME = "a" * 120
 
 
 @pytest.fixture(scope="module")
-def team(live_server, tmp_path_factory):
-    team = make_team(live_server, tmp_path_factory.mktemp("redos"))
+def team(app_server, tmp_path_factory):
+    team = make_team(app_server, tmp_path_factory.mktemp("redos"))
     (team.code_root / "victim.txt").write_text(f"{LONG_LINE}\n{'x' * 60}\nAbcdefghijklmnopqrstuvwxyz0\n")
     return team
 
@@ -59,13 +59,13 @@ def viewer_token(team) -> str:
 class HealthWatch:
     """Polls health on another thread while a search runs: every poll must get an answer."""
 
-    def __init__(self, url: str):
-        self.url, self.answers, self.failures = url, 0, []
+    def __init__(self, server):
+        self.server, self.answers, self.failures = server, 0, []
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        with httpx2.Client(base_url=self.url, timeout=30) as c:
+        with self.server.client() as c:
             while True:  # at least one poll, even when the search answers before the first one
                 try:
                     status = c.get("/api/v1/health").status_code
@@ -95,20 +95,20 @@ def _returned(result) -> bool:
 
 @pytest.mark.parametrize("pattern", REGEXES)
 async def test_a_backtracking_regex_returns_and_the_server_keeps_answering(
-    live_server, team, viewer_token, pattern
+    server, team, viewer_token, pattern
 ):
-    async with connect(live_server.mcp_url, viewer_token) as c:
-        with HealthWatch(live_server.url) as watch:
+    async with mcp_client(server, viewer_token) as c:
+        with HealthWatch(server) as watch:
             result = await call(c, "code_search", {"project_id": team.project_id, "query": pattern})
         assert _returned(result)
     assert watch.failures == []
     assert watch.answers >= 1
-    assert live_server.client().get("/api/v1/health").status_code == 200
+    assert server.client().get("/api/v1/health").status_code == 200
 
 
 @pytest.mark.parametrize("line", IGNORE_LINES)
 async def test_a_backtracking_ignore_file_returns_and_the_server_keeps_answering(
-    live_server, team, viewer_token, line
+    server, team, viewer_token, line
 ):
     sub = team.code_root / f"ign{IGNORE_LINES.index(line)}"
     sub.mkdir(exist_ok=True)
@@ -117,8 +117,8 @@ async def test_a_backtracking_ignore_file_returns_and_the_server_keeps_answering
     nested = sub / LONG_NAME[:60] / LONG_NAME[:70]
     nested.mkdir(parents=True, exist_ok=True)
     (nested / (LONG_NAME + "z")).write_text("x\n")
-    async with connect(live_server.mcp_url, viewer_token) as c:
-        with HealthWatch(live_server.url) as watch:
+    async with mcp_client(server, viewer_token) as c:
+        with HealthWatch(server) as watch:
             grep = await call(
                 c, "code_search", {"project_id": team.project_id, "query": "a!", "path": sub.name}
             )

@@ -8,14 +8,14 @@ import sqlite3
 
 import pytest
 from connector_fixtures import connector_config, make_team
-from test_mcp_connection import anyio_backend, connect, error, live, ok  # noqa: F401
+from mcp_support import error, mcp_client, ok
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.server("app")]
 
 
 @pytest.fixture(scope="module")
-def team(live, tmp_path_factory):
-    team = make_team(live, tmp_path_factory.mktemp("setup"))
+def team(app_server, tmp_path_factory):
+    team = make_team(app_server, tmp_path_factory.mktemp("setup"))
     db_file = team.code_root.parent / "shop.db"
     with sqlite3.connect(db_file) as conn:
         conn.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)")
@@ -51,8 +51,8 @@ def approval_count(team) -> int:
     return len(team.admin.get("/api/v1/approvals").json())
 
 
-async def test_an_agent_lists_recipes_and_databases_by_name_and_kind_without_urls(live, team, member_token):
-    async with connect(live.mcp_url, member_token) as c:
+async def test_an_agent_lists_recipes_and_databases_by_name_and_kind_without_urls(server, team, member_token):
+    async with mcp_client(server, member_token) as c:
         found = await ok(c, "code_search", {"project_id": team.project_id, "targets": True})
     assert found["recipes"] == [
         {"name": "app", "kind": "build"},
@@ -61,12 +61,13 @@ async def test_an_agent_lists_recipes_and_databases_by_name_and_kind_without_url
         {"name": "broken", "kind": "deploy"},
     ]
     assert found["databases"] == [{"name": "shop", "engine": "sqlite", "writable": True}]
-    assert "sqlite:" not in str(found) and "argv" not in str(found)
+    assert "sqlite:" not in str(found)
+    assert "argv" not in str(found)
 
 
-async def test_unknown_recipe_and_database_names_are_refused_with_the_valid_names(live, team, member_token):
+async def test_unknown_recipe_and_database_names_are_refused_with_the_valid_names(server, team, member_token):
     pid = team.project_id
-    async with connect(live.mcp_url, member_token) as c:
+    async with mcp_client(server, member_token) as c:
         build = await error(c, "code_build", {"project_id": pid, "recipe": "nope"})
         database = await error(c, "code_db", {"project_id": pid, "database": "nope", "sql": "SELECT 1"})
     assert "app, unit" in build
@@ -88,19 +89,19 @@ async def test_unknown_recipe_and_database_names_are_refused_with_the_valid_name
     ids=["deploy-unknown-recipe", "push-unknown-remote", "write-outside-root", "unparsable-sql"],
 )
 async def test_an_invalid_call_is_refused_without_asking_for_approval(
-    live, team, member_token, tool, args, says
+    server, team, member_token, tool, args, says
 ):
     before = approval_count(team)
-    async with connect(live.mcp_url, member_token) as c:
+    async with mcp_client(server, member_token) as c:
         message = await error(c, tool, {"project_id": team.project_id, **args})
     assert says in message.lower() or says in message
     assert approval_count(team) == before
     assert not (team.code_root.parent / "outside.txt").exists()
 
 
-async def test_an_approval_spent_by_a_failing_call_is_shown_as_failed_not_used(live, team, member_token):
+async def test_an_approval_spent_by_a_failing_call_is_shown_as_failed_not_used(server, team, member_token):
     args = {"project_id": team.project_id, "recipe": "broken"}
-    async with connect(live.mcp_url, member_token) as c:
+    async with mcp_client(server, member_token) as c:
         pending = await ok(c, "code_deploy", args)
         approval_id = pending["approval_id"]
         assert team.admin.post(f"/api/v1/approvals/{approval_id}/approve").status_code == 200

@@ -14,7 +14,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sql_fixtures import drop_my_scratch, drop_pg_scratch, make_my_scratch, make_pg_scratch
 
 from plandesk.connector import database, database_mysql
 from plandesk.core.errors import PlanDeskError
@@ -123,20 +122,6 @@ ENGINE_CASES = {
 
 
 # -- the three databases ------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def pg_database():
-    scratch = make_pg_scratch()
-    yield scratch
-    drop_pg_scratch(scratch)
-
-
-@pytest.fixture(scope="module")
-def mysql_database():
-    scratch = make_my_scratch()
-    yield scratch
-    drop_my_scratch(scratch)
-
-
 class Target:
     """One engine's scratch database: reset before a case, inspected after it."""
 
@@ -215,7 +200,7 @@ def target(request, tmp_path):
         path = tmp_path / "project.db"
         t = Target("sqlite", f"sqlite:///{path}", path)
     else:
-        s = request.getfixturevalue("pg_database" if engine == "postgresql" else "mysql_database")
+        s = request.getfixturevalue("pg_scratch" if engine == "postgresql" else "my_scratch")
         t = Target(engine, s.reader_url, admin_url=s.admin_url, writer_url=s.writer_url)
     t.reset()
     yield t

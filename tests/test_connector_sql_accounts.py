@@ -11,10 +11,6 @@ import uuid
 import pytest
 from sql_fixtures import (
     PG_ADMIN,
-    drop_my_scratch,
-    drop_pg_scratch,
-    make_my_scratch,
-    make_pg_scratch,
     my_admin,
     pg_admin,
     pg_url,
@@ -37,54 +33,40 @@ WIDE = {  # 200 rows of 100 kB: 20 MB, more than one answer may hold
 }
 
 
-@pytest.fixture(scope="module")
-def pg():
-    s = make_pg_scratch()
-    yield s
-    drop_pg_scratch(s)
-
-
-@pytest.fixture(scope="module")
-def my():
-    s = make_my_scratch()
-    yield s
-    drop_my_scratch(s)
-
-
 @pytest.fixture
-def pg_role(pg):
+def pg_role(pg_scratch):
     """A fresh login role on the scratch database, dropped afterwards; the test grants it what it needs."""
-    name = f"{pg.name}_{uuid.uuid4().hex[:6]}"
+    name = f"{pg_scratch.name}_{uuid.uuid4().hex[:6]}"
     with pg_admin() as admin:
         admin.execute(f'CREATE ROLE "{name}" LOGIN')
     yield name
     import psycopg
 
-    with psycopg.connect(pg.admin_url, autocommit=True) as conn:
+    with psycopg.connect(pg_scratch.admin_url, autocommit=True) as conn:
         conn.execute(f'DROP OWNED BY "{name}"')  # its grants on the scratch database's tables
     with pg_admin() as admin:
         admin.execute(f'DROP ROLE IF EXISTS "{name}"')
 
 
 @pytest.fixture
-def my_user(my):
-    name = f"{my.name}_{uuid.uuid4().hex[:6]}"
+def my_user(my_scratch):
+    name = f"{my_scratch.name}_{uuid.uuid4().hex[:6]}"
     conn = my_admin()
     with conn.cursor() as cur:
         cur.execute(f"CREATE USER '{name}'@'%' IDENTIFIED BY 'pw'")
-    yield name, f"mysql://{name}:pw@127.0.0.1:3306/{my.name}", conn
+    yield name, f"mysql://{name}:pw@127.0.0.1:3306/{my_scratch.name}", conn
     with conn.cursor() as cur:
         cur.execute(f"DROP USER IF EXISTS '{name}'@'%'")
         cur.execute(f"DROP ROLE IF EXISTS `r_{name}`")
     conn.close()
 
 
-def _target(engine: str, tmp_path, pg=None, my=None) -> dict:
+def _target(engine: str, tmp_path, pg_scratch=None, my_scratch=None) -> dict:
     if engine == "sqlite":
         path = tmp_path / "project.db"
         sqlite3.connect(path).close()
         return {"name": "app", "engine": "sqlite", "read_url": f"sqlite:///{path}"}
-    s = pg if engine == "postgresql" else my
+    s = pg_scratch if engine == "postgresql" else my_scratch
     return {"name": "app", "engine": engine, "read_url": s.reader_url}
 
 
@@ -96,8 +78,12 @@ def _refused(config: dict, sql: str = "SELECT 1", **kw) -> PlanDeskError:
 
 # -- accounts ------------------------------------------------------------------------------------------
 @pytest.mark.postgres
-def test_a_postgresql_superuser_read_url_is_refused_before_the_statement_runs(pg):
-    config = {"name": "app", "engine": "postgresql", "read_url": PG_ADMIN.rsplit("/", 1)[0] + f"/{pg.name}"}
+def test_a_postgresql_superuser_read_url_is_refused_before_the_statement_runs(pg_scratch):
+    config = {
+        "name": "app",
+        "engine": "postgresql",
+        "read_url": PG_ADMIN.rsplit("/", 1)[0] + f"/{pg_scratch.name}",
+    }
     exc = _refused(config, "SELECT pg_backend_pid()")
     assert exc.code == "forbidden"
     assert "superuser" in exc.message
@@ -108,27 +94,27 @@ def test_a_postgresql_superuser_read_url_is_refused_before_the_statement_runs(pg
 @pytest.mark.parametrize(
     "role", ["pg_read_server_files", "pg_write_server_files", "pg_execute_server_program"]
 )
-def test_a_postgresql_account_holding_a_file_or_program_role_is_refused(pg, pg_role, role):
+def test_a_postgresql_account_holding_a_file_or_program_role_is_refused(pg_scratch, pg_role, role):
     with pg_admin() as admin:
         admin.execute(f'GRANT {role} TO "{pg_role}"')
-    config = {"name": "app", "engine": "postgresql", "read_url": pg_url(pg_role, pg.name)}
+    config = {"name": "app", "engine": "postgresql", "read_url": pg_url(pg_role, pg_scratch.name)}
     exc = _refused(config)
     assert exc.code == "forbidden"
     assert role in exc.message
 
 
 @pytest.mark.postgres
-def test_a_postgresql_read_account_that_may_write_a_table_is_refused(pg, pg_role):
+def test_a_postgresql_read_account_that_may_write_a_table_is_refused(pg_scratch, pg_role):
     import psycopg
 
-    with psycopg.connect(pg.admin_url, autocommit=True) as conn:
+    with psycopg.connect(pg_scratch.admin_url, autocommit=True) as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS writable (a int)")
         conn.execute(f'GRANT SELECT, UPDATE ON writable TO "{pg_role}"')
     config = {
         "name": "app",
         "engine": "postgresql",
-        "read_url": pg_url(pg_role, pg.name),
-        "write_url": pg_url(pg_role, pg.name),
+        "read_url": pg_url(pg_role, pg_scratch.name),
+        "write_url": pg_url(pg_role, pg_scratch.name),
     }
     exc = _refused(config)
     assert exc.code == "forbidden"
@@ -138,8 +124,8 @@ def test_a_postgresql_read_account_that_may_write_a_table_is_refused(pg, pg_role
 
 
 @pytest.mark.mariadb
-def test_mariadb_root_is_refused_as_a_read_account(my):
-    exc = _refused({"name": "app", "engine": "mysql", "read_url": my.admin_url})
+def test_mariadb_root_is_refused_as_a_read_account(my_scratch):
+    exc = _refused({"name": "app", "engine": "mysql", "read_url": my_scratch.admin_url})
     assert exc.code == "forbidden"
     assert "ALL PRIVILEGES" in exc.message
 
@@ -154,21 +140,21 @@ def test_mariadb_root_is_refused_as_a_read_account(my):
         ("EXECUTE ON {db}.*", "EXECUTE"),
     ],
 )
-def test_a_mariadb_read_account_with_more_than_select_is_refused(my, my_user, grant, named):
+def test_a_mariadb_read_account_with_more_than_select_is_refused(my_scratch, my_user, grant, named):
     name, url, admin = my_user
     with admin.cursor() as cur:
-        cur.execute(f"GRANT SELECT ON `{my.name}`.* TO '{name}'@'%'")
-        cur.execute(f"GRANT {grant.format(db='`' + my.name + '`')} TO '{name}'@'%'")
+        cur.execute(f"GRANT SELECT ON `{my_scratch.name}`.* TO '{name}'@'%'")
+        cur.execute(f"GRANT {grant.format(db='`' + my_scratch.name + '`')} TO '{name}'@'%'")
     exc = _refused({"name": "app", "engine": "mysql", "read_url": url})
     assert exc.code == "forbidden"
     assert named in exc.message
 
 
 @pytest.mark.mariadb
-def test_a_mariadb_privilege_held_through_a_role_counts(my, my_user):
+def test_a_mariadb_privilege_held_through_a_role_counts(my_scratch, my_user):
     name, url, admin = my_user
     with admin.cursor() as cur:
-        cur.execute(f"GRANT SELECT ON `{my.name}`.* TO '{name}'@'%'")
+        cur.execute(f"GRANT SELECT ON `{my_scratch.name}`.* TO '{name}'@'%'")
         cur.execute(f"CREATE ROLE `r_{name}`")
         cur.execute(f"GRANT FILE ON *.* TO `r_{name}`")
         cur.execute(f"GRANT `r_{name}` TO '{name}'@'%'")
@@ -178,13 +164,13 @@ def test_a_mariadb_privilege_held_through_a_role_counts(my, my_user):
 
 
 @pytest.mark.mariadb
-def test_a_mariadb_write_account_with_file_is_refused(my, my_user):
+def test_a_mariadb_write_account_with_file_is_refused(my_scratch, my_user):
     name, url, admin = my_user
     with admin.cursor() as cur:
-        cur.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{my.name}`.* TO '{name}'@'%'")
+        cur.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{my_scratch.name}`.* TO '{name}'@'%'")
         cur.execute(f"GRANT FILE ON *.* TO '{name}'@'%'")
     exc = _refused(
-        {"name": "app", "engine": "mysql", "read_url": my.reader_url, "write_url": url},
+        {"name": "app", "engine": "mysql", "read_url": my_scratch.reader_url, "write_url": url},
         "DELETE FROM nothing",
         write=True,
     )
@@ -194,7 +180,9 @@ def test_a_mariadb_write_account_with_file_is_refused(my, my_user):
 
 @pytest.mark.postgres
 @pytest.mark.mariadb
-def test_the_connection_test_names_each_refused_account_and_passes_least_privilege_ones(pg, my, tmp_path):
+def test_the_connection_test_names_each_refused_account_and_passes_least_privilege_ones(
+    pg_scratch, my_scratch, tmp_path
+):
     from plandesk.connector.connection_test import check_databases
 
     workspace = Database(f"sqlite:///{tmp_path}/workspace.db")
@@ -203,16 +191,21 @@ def test_the_connection_test_names_each_refused_account_and_passes_least_privile
             {
                 "name": "pg-admin",
                 "engine": "postgresql",
-                "read_url": PG_ADMIN.rsplit("/", 1)[0] + f"/{pg.name}",
+                "read_url": PG_ADMIN.rsplit("/", 1)[0] + f"/{pg_scratch.name}",
             },
             {
                 "name": "pg-reader",
                 "engine": "postgresql",
-                "read_url": pg.reader_url,
-                "write_url": pg.writer_url,
+                "read_url": pg_scratch.reader_url,
+                "write_url": pg_scratch.writer_url,
             },
-            {"name": "my-root", "engine": "mysql", "read_url": my.admin_url},
-            {"name": "my-reader", "engine": "mysql", "read_url": my.reader_url, "write_url": my.writer_url},
+            {"name": "my-root", "engine": "mysql", "read_url": my_scratch.admin_url},
+            {
+                "name": "my-reader",
+                "engine": "mysql",
+                "read_url": my_scratch.reader_url,
+                "write_url": my_scratch.writer_url,
+            },
         ]
     }
     checks = {c["name"]: c for c in check_databases(workspace, config)}
@@ -238,9 +231,9 @@ ENGINES = [
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_max_rows_stops_the_fetch_of_an_endless_result(engine, tmp_path, request):
-    scratch = {"postgresql": "pg", "mysql": "my"}.get(engine)
+    scratch = {"postgresql": "pg_scratch", "mysql": "my_scratch"}.get(engine)
     s = request.getfixturevalue(scratch) if scratch else None
-    config = _target(engine, tmp_path, pg=s, my=s)
+    config = _target(engine, tmp_path, pg_scratch=s, my_scratch=s)
     answer = database.run_statement(config, INFINITE[engine], max_rows=1, timeout_ms=3000)
     assert answer["rows"] == [[1]]
     assert answer["truncated"] is True
@@ -248,17 +241,17 @@ def test_max_rows_stops_the_fetch_of_an_endless_result(engine, tmp_path, request
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_result_larger_than_the_byte_cap_is_cut_while_fetching(engine, tmp_path, request):
-    scratch = {"postgresql": "pg", "mysql": "my"}.get(engine)
+    scratch = {"postgresql": "pg_scratch", "mysql": "my_scratch"}.get(engine)
     s = request.getfixturevalue(scratch) if scratch else None
-    config = _target(engine, tmp_path, pg=s, my=s)
+    config = _target(engine, tmp_path, pg_scratch=s, my_scratch=s)
     answer = database.run_statement(config, WIDE[engine], max_rows=10_000, timeout_ms=10_000)
     assert answer["truncated"] is True
     assert 0 < answer["row_count"] <= database.MAX_RESULT_BYTES // 100_000
 
 
 @pytest.mark.postgres
-def test_the_time_limit_holds_while_rows_stream(pg):
-    config = {"name": "app", "engine": "postgresql", "read_url": pg.reader_url}
+def test_the_time_limit_holds_while_rows_stream(pg_scratch):
+    config = {"name": "app", "engine": "postgresql", "read_url": pg_scratch.reader_url}
     exc = _refused(config, "SELECT count(*) FROM generate_series(1, 10000000000)", timeout_ms=300)
     assert exc.code == "conflict"
     assert "time limit" in exc.message
@@ -266,15 +259,21 @@ def test_the_time_limit_holds_while_rows_stream(pg):
 
 # -- Plan Desk's own database ----------------------------------------------------------------------------
 @pytest.mark.postgres
-def test_the_postgresql_workspace_is_refused_under_another_spelling_of_its_url(pg):
+def test_the_postgresql_workspace_is_refused_under_another_spelling_of_its_url(pg_scratch):
     """The workspace database reached as localhost instead of 127.0.0.1, with extra parameters, by another role."""
-    workspace = Database(PG_ADMIN.rsplit("/", 1)[0] + f"/{pg.name}")
+    workspace = Database(PG_ADMIN.rsplit("/", 1)[0] + f"/{pg_scratch.name}")
     own = database.workspace_identity(workspace)
-    spelled = pg_url(pg.roles[0], pg.name, host="localhost", extra="?application_name=x&connect_timeout=3")
+    spelled = pg_url(
+        pg_scratch.roles[0], pg_scratch.name, host="localhost", extra="?application_name=x&connect_timeout=3"
+    )
     exc = _refused({"name": "ws", "engine": "postgresql", "read_url": spelled}, own=own)
     assert exc.code == "forbidden"
     assert exc.extra["reason"] == "own_database"
-    other = {"name": "other", "engine": "postgresql", "read_url": pg_url(pg.roles[0], pg.name)}
+    other = {
+        "name": "other",
+        "engine": "postgresql",
+        "read_url": pg_url(pg_scratch.roles[0], pg_scratch.name),
+    }
     other_workspace = Database(PG_ADMIN)  # another database of the same cluster is not our own
     assert database.run_statement(other, "SELECT 1 AS one", own=database.workspace_identity(other_workspace))[
         "rows"
@@ -350,7 +349,7 @@ def _write_target(engine: str, s, tmp_path=None) -> tuple[dict, str, object]:
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_write_returning_more_than_the_byte_cap_is_cut_and_still_completes(engine, request, tmp_path):
-    scratch = {"postgresql": "pg", "mysql": "my"}.get(engine)
+    scratch = {"postgresql": "pg_scratch", "mysql": "my_scratch"}.get(engine)
     s = request.getfixturevalue(scratch) if scratch else None
     config, table, count = _write_target(engine, s, tmp_path)
     sql = WRITE_BACK[engine].format(t=table, n=200)
@@ -362,12 +361,12 @@ def test_a_write_returning_more_than_the_byte_cap_is_cut_and_still_completes(eng
 
 
 @pytest.mark.postgres
-def test_a_write_returning_a_huge_result_never_holds_it_in_memory(pg):
+def test_a_write_returning_a_huge_result_never_holds_it_in_memory(pg_scratch):
     """300 MB come back from the write; the driver hands them over a chunk at a time, so the process's peak
     memory grows by a fraction of that (buffering the result first would add all of it)."""
     import resource
 
-    config, table, count = _write_target("postgresql", pg)
+    config, table, count = _write_target("postgresql", pg_scratch)
     sql = WRITE_BACK["postgresql"].format(t=table, n=3000)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     answer = database.run_statement(config, sql, write=True, max_rows=10_000, timeout_ms=60_000)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
+from conftest import drop_pg_database, new_workspace, serve_on
 from connector_fixtures import make_team, sign_in
 from mcp_support import connect, error
 from sql_fixtures import pg_admin
@@ -20,7 +20,8 @@ SECRET = "hunter2-" + uuid.uuid4().hex[:8]
 def live(tmp_path_factory):
     pg_admin().close()  # skips the module when PostgreSQL is not there
     ws = new_workspace(tmp_path_factory.mktemp("sql-live"), backend="postgresql")
-    srv = start_server(ws)
+    # A process whatever the run's backend: the connection test opens an MCP session to its listening port.
+    srv = serve_on(ws, "process")
     yield srv
     srv.stop()
     drop_pg_database(ws.database_url)

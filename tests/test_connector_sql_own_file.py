@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import new_workspace, start_server
+from conftest import new_workspace, serve_on
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    ws = new_workspace(tmp_path_factory.mktemp("own-file"), backend="sqlite")
-    srv = start_server(ws)
+    """An in-process server on a SQLite workspace, whatever backend the run tests."""
+    srv = serve_on(new_workspace(tmp_path_factory.mktemp("own-file"), backend="sqlite"), "app")
     yield srv
     srv.stop()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from conftest import ARTIFACTS, drop_pg_database, new_workspace, start_server
+from conftest import ARTIFACTS, drop_pg_database, new_workspace, serve_on
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
@@ -28,7 +28,7 @@ REAL_IDS: dict[str, list[str]] = {}
 @pytest.fixture(scope="module")
 def fuzzed_server(tmp_path_factory):
     ws = new_workspace(tmp_path_factory.mktemp("fuzz-api"))
-    srv = start_server(ws)
+    srv = serve_on(ws, "process")  # Schemathesis calls a URL
     api = srv.client()
     for n in range(2):  # two of everything, so a fuzzed DELETE of one leaves the other to reach
         project = api.post("/api/v1/projects", json={"name": f"Fuzz {n}"}).json()

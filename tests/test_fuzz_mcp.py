@@ -1,5 +1,5 @@
 """Hypothesis-generated arguments for every MCP tool, built from the tool's own input schema, sent through the SDK
-client to a live server: no protocol error, no internal error text, every refusal a clear isError message.
+client to the in-process app (the full HTTP stack, no socket): no protocol error, no internal error text, every refusal a clear isError message.
 
 Half the cases follow the schema (with ids that exist mixed in, so calls reach the core's own rules); half
 break it (unknown keys, a required key dropped, a value of the wrong type or size, arbitrary JSON). Cases per
@@ -9,20 +9,18 @@ tool: FUZZ_EXAMPLES (default 15). The count is printed and written to test-artif
 from __future__ import annotations
 
 import json
+import logging
 import os
 import uuid
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
-import httpx2
 import pytest
-from anyio.from_thread import start_blocking_portal
-from conftest import ARTIFACTS, drop_pg_database, new_workspace, start_server
+from conftest import ARTIFACTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
+from mcp_support import mcp_client, mint
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 SHARDS = 3
@@ -150,42 +148,41 @@ def broken(schema: dict, ids: dict[str, list[str]]) -> st.SearchStrategy:
     return st.one_of(ways)
 
 
-@asynccontextmanager
-async def session(url: str, token: str):
-    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=CALL_TIMEOUT)
-    async with http, Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
-        yield client
-
-
 async def _call(client: Client, tool: str, arguments: dict):
     with anyio.fail_after(CALL_TIMEOUT):
         return await client.call_tool(tool, arguments)
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    ws = new_workspace(tmp_path_factory.mktemp("fuzz-mcp"))
-    srv = start_server(ws)
-    yield srv
-    srv.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
+class _Unexpected(logging.Handler):
+    """Collects every log record that carries an exception: the in-process server's "Traceback in the log"."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info:
+            self.records.append(record)
 
 
 @pytest.fixture(scope="module")
-def token(live) -> str:
-    r = live.client().post("/api/v1/tokens", json={"name": "fuzzer", "toolsets": ["all"]})
-    assert r.status_code == 201, r.text
-    return r.json()["token"]
+def unexpected():
+    handler = _Unexpected()
+    logging.getLogger().addHandler(handler)
+    yield handler.records
+    logging.getLogger().removeHandler(handler)
 
 
 @pytest.fixture(scope="module")
-def mcp(live, token):
-    """One SDK session for the module, driven from the sync Hypothesis tests through a blocking portal."""
-    with (
-        start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(session(live.mcp_url, token)) as client,
-    ):
+def token(app_server) -> str:
+    return mint(app_server, "fuzzer", toolsets=["all"])
+
+
+@pytest.fixture(scope="module")
+def mcp(app_server, token):
+    """One SDK session for the module on the app's own loop, driven from the sync Hypothesis tests."""
+    portal = app_server.portal
+    with portal.wrap_async_context_manager(mcp_client(app_server, token)) as client:
         yield portal, client
 
 
@@ -238,7 +235,7 @@ def seeded_ids(mcp) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def case_count(live):
+def case_count(unexpected):
     yield
     total = sum(c["cases"] for c in COUNTS.values())
     refused = sum(c["refused"] for c in COUNTS.values())
@@ -252,7 +249,9 @@ def case_count(live):
     (out / f"fuzz-mcp-cases-{worker}.json").write_text(
         json.dumps({"total": total, "refused": refused, "per_tool": COUNTS}, indent=2)
     )
-    assert "Traceback" not in live.log_text(), "the server logged an unexpected exception while being fuzzed"
+    assert not unexpected, "the server logged an unexpected exception while being fuzzed: " + "; ".join(
+        f"{r.name}: {r.getMessage()}" for r in unexpected
+    )
 
 
 def _fuzz(mcp, tool, ids: dict[str, list[str]], secret: str) -> str | None:
@@ -307,4 +306,5 @@ def call_list(mcp):
 
 def test_an_unknown_tool_is_a_clear_error(mcp):
     result = call(mcp, f"no_such_tool_{uuid.uuid4().hex[:6]}", {})
-    assert result.is_error and "no_such_tool" in result.content[0].text
+    assert result.is_error
+    assert "no_such_tool" in result.content[0].text

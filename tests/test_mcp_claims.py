@@ -7,17 +7,11 @@ import time
 
 import anyio
 import pytest
-from test_mcp_connection import anyio_backend, connect, error, live, ok, owner_token  # noqa: F401
+from mcp_support import error, mcp_client, ok
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.server("app")]
 AGENTS = 32
 TASKS = 200
-
-
-@pytest.fixture
-async def mcp(live, owner_token):
-    async with connect(live.mcp_url, owner_token) as c:
-        yield c
 
 
 async def _ready(c, name: str, n: int = 1) -> tuple[dict, list[dict]]:
@@ -29,11 +23,15 @@ async def _ready(c, name: str, n: int = 1) -> tuple[dict, list[dict]]:
 async def test_a_claim_moves_the_task_to_in_progress_under_the_agent_with_a_lease(mcp):
     _, (t,) = await _ready(mcp, "Claim")
     won = await ok(mcp, "claim_task", {"task_id": t["id"], "agent_ref": "agent-a", "lease_seconds": 600})
-    assert won["claimed"] is True and won["task"]["status"] == "in_progress"
-    assert won["task"]["assignee"] == "agent-a" and won["task"]["claimed_by"] == "agent-a"
+    assert won["claimed"] is True
+    assert won["task"]["status"] == "in_progress"
+    assert won["task"]["assignee"] == "agent-a"
+    assert won["task"]["claimed_by"] == "agent-a"
     assert won["lease_expires_at"] == won["task"]["lease_expires_at"]
     lost = await ok(mcp, "claim_task", {"task_id": t["id"], "agent_ref": "agent-b"})
-    assert lost["claimed"] is False and lost["reason"] == "held" and lost["held_by"] == "agent-a"
+    assert lost["claimed"] is False
+    assert lost["reason"] == "held"
+    assert lost["held_by"] == "agent-a"
     assert "already claimed by agent-a" in lost["message"]
 
 
@@ -45,18 +43,14 @@ async def test_claiming_a_blocked_or_finished_task_says_why_not(mcp):
         {"project_id": p["id"], "from_task_id": first["id"], "to_task_id": second["id"], "label": "blocks"},
     )
     blocked = await ok(mcp, "claim_task", {"task_id": second["id"], "agent_ref": "a"})
-    assert (
-        blocked["claimed"] is False
-        and blocked["reason"] == "blocked"
-        and blocked["waiting_on"] == [first["id"]]
-    )
+    assert blocked["claimed"] is False
+    assert blocked["reason"] == "blocked"
+    assert blocked["waiting_on"] == [first["id"]]
     await ok(mcp, "update_task", {"task_id": first["id"], "status": "done", "version": first["version"]})
     finished = await ok(mcp, "claim_task", {"task_id": first["id"], "agent_ref": "a"})
-    assert (
-        finished["claimed"] is False
-        and finished["reason"] == "not_todo"
-        and finished["current_status"] == "done"
-    )
+    assert finished["claimed"] is False
+    assert finished["reason"] == "not_todo"
+    assert finished["current_status"] == "done"
 
 
 async def test_claim_argument_errors(mcp):
@@ -76,7 +70,8 @@ async def test_renew_and_release_belong_to_the_holder(mcp):
     _, (t,) = await _ready(mcp, "Renew")
     first = await ok(mcp, "claim_task", {"task_id": t["id"], "agent_ref": "holder", "lease_seconds": 60})
     renewed = await ok(mcp, "renew_claim", {"task_id": t["id"], "agent_ref": "holder", "lease_seconds": 3600})
-    assert renewed["lease_expires_at"] > first["lease_expires_at"] and renewed["claimed_by"] == "holder"
+    assert renewed["lease_expires_at"] > first["lease_expires_at"]
+    assert renewed["claimed_by"] == "holder"
     assert "held by holder, not intruder" in await error(
         mcp, "renew_claim", {"task_id": t["id"], "agent_ref": "intruder"}
     )
@@ -84,8 +79,10 @@ async def test_renew_and_release_belong_to_the_holder(mcp):
     released = await ok(
         mcp, "release_task", {"task_id": t["id"], "agent_ref": "holder", "reason": "needs a decision first"}
     )
-    assert released["released"] is True and released["task"]["status"] == "todo"
-    assert released["task"]["assignee"] is None and released["task"]["claimed_by"] is None
+    assert released["released"] is True
+    assert released["task"]["status"] == "todo"
+    assert released["task"]["assignee"] is None
+    assert released["task"]["claimed_by"] is None
     assert "no claim to act on" in await error(mcp, "release_task", {"task_id": t["id"]})
     assert "no claim to act on" in await error(mcp, "renew_claim", {"task_id": t["id"]})
 
@@ -100,27 +97,25 @@ async def test_progress_on_a_run_linked_to_the_task_extends_its_lease(mcp):
     await ok(mcp, "complete_agent_run", {"run_id": run["id"]})
 
 
-async def test_an_expired_lease_returns_the_task_to_todo_and_it_can_be_claimed_again(mcp):
+async def test_an_expired_lease_returns_the_task_to_todo_and_it_can_be_claimed_again(mcp, clock):
     _, (t,) = await _ready(mcp, "Expiry")
-    # 10 s is the core's shortest lease: short enough for a test, long enough that no real agent trips on it.
+    # 10 s is the core's shortest lease; the fake clock moves past it instead of waiting it out.
     await ok(mcp, "claim_task", {"task_id": t["id"], "agent_ref": "vanishing-agent", "lease_seconds": 10})
-    deadline = time.monotonic() + 60
-    while True:
-        retry = await ok(mcp, "claim_task", {"task_id": t["id"], "agent_ref": "next-agent"})
-        if retry["claimed"]:
-            break
-        assert retry["held_by"] == "vanishing-agent"
-        assert time.monotonic() < deadline, "the lease did not expire within 60 s"
-        await anyio.sleep(0.25)  # polling interval, bounded by the deadline above
+    early = await ok(mcp, "claim_task", {"task_id": t["id"], "agent_ref": "next-agent"})
+    assert early["claimed"] is False
+    assert early["held_by"] == "vanishing-agent"
+    clock.advance(11)
+    retry = await ok(mcp, "claim_task", {"task_id": t["id"], "agent_ref": "next-agent"})
+    assert retry["claimed"] is True
     assert retry["task"]["assignee"] == "next-agent"
 
 
-async def test_of_32_agents_claiming_one_task_at_once_exactly_one_wins(live, mcp, owner_token):
+async def test_of_32_agents_claiming_one_task_at_once_exactly_one_wins(server, mcp, owner_token):
     _, (t,) = await _ready(mcp, "Contended")
     results: dict[str, dict] = {}
 
     async def agent(n: int) -> None:
-        async with connect(live.mcp_url, owner_token) as c:
+        async with mcp_client(server, owner_token) as c:
             results[f"agent-{n:02d}"] = await ok(
                 c, "claim_task", {"task_id": t["id"], "agent_ref": f"agent-{n:02d}"}
             )
@@ -130,12 +125,13 @@ async def test_of_32_agents_claiming_one_task_at_once_exactly_one_wins(live, mcp
             for n in range(AGENTS):
                 tg.start_soon(agent, n)
     winners = [ref for ref, r in results.items() if r["claimed"]]
-    assert len(results) == AGENTS and len(winners) == 1
+    assert len(results) == AGENTS
+    assert len(winners) == 1
     assert {r["held_by"] for ref, r in results.items() if not r["claimed"]} == set(winners)
     assert (await ok(mcp, "get_task", {"task_id": t["id"]}))["assignee"] == winners[0]
 
 
-async def test_32_agents_claim_200_ready_tasks_each_exactly_once(live, mcp, owner_token):
+async def test_32_agents_claim_200_ready_tasks_each_exactly_once(server, mcp, owner_token):
     project, _ = await _ready(mcp, "Swarm", 0)
     plan = {
         "project_id": project["id"],
@@ -150,7 +146,7 @@ async def test_32_agents_claim_200_ready_tasks_each_exactly_once(live, mcp, owne
         # back for a fresh list. Neighbours meet at the edges of their stretches, so races do happen.
         nonlocal lost
         ref = f"agent-{n:02d}"
-        async with connect(live.mcp_url, owner_token, client_name=ref) as c:
+        async with mcp_client(server, owner_token, client_name=ref) as c:
             while True:
                 todo = (
                     await ok(c, "list_tasks", {"project_id": project["id"], "status": ["todo"], "limit": 500})
@@ -171,12 +167,13 @@ async def test_32_agents_claim_200_ready_tasks_each_exactly_once(live, mcp, owne
             for n in range(AGENTS):
                 tg.start_soon(agent, n)
     elapsed = time.monotonic() - started
-    assert len(wins) == TASKS and all(len(refs) == 1 for refs in wins.values())
+    assert len(wins) == TASKS
+    assert all(len(refs) == 1 for refs in wins.values())
     board = (await ok(mcp, "list_tasks", {"project_id": project["id"], "limit": 500}))["items"]
     assert {t["status"] for t in board} == {"in_progress"}
     assert {t["id"]: t["assignee"] for t in board} == {tid: refs[0] for tid, refs in wins.items()}
     claims = (
-        live.client()
+        server.client()
         .get(f"/api/v1/projects/{project['id']}/audit", params={"action": "task.claim", "limit": 500})
         .json()
     )
@@ -195,10 +192,13 @@ async def test_claim_next_task_takes_the_highest_priority_ready_task_in_one_call
     won = await ok(
         mcp, "claim_next_task", {"project_id": p["id"], "agent_ref": "agent-a", "lease_seconds": 600}
     )
-    assert won["claimed"] is True and won["task"]["id"] == urgent["id"]
-    assert won["task"]["status"] == "in_progress" and won["task"]["claimed_by"] == "agent-a"
+    assert won["claimed"] is True
+    assert won["task"]["id"] == urgent["id"]
+    assert won["task"]["status"] == "in_progress"
+    assert won["task"]["claimed_by"] == "agent-a"
     second = await ok(mcp, "claim_next_task", {"project_id": p["id"], "agent_ref": "agent-b"})
-    assert second["claimed"] is True and second["task"]["id"] == low["id"]
+    assert second["claimed"] is True
+    assert second["task"]["id"] == low["id"]
 
 
 async def test_claim_next_task_with_nothing_ready_says_why_and_claims_nothing(mcp):
@@ -230,7 +230,7 @@ async def test_claim_next_task_needs_an_agent_ref(mcp):
     assert await error(mcp, "claim_next_task", {"project_id": p["id"]}) == "agent_ref is required"
 
 
-async def test_n_agents_claiming_next_at_once_each_get_a_task_on_their_first_call(live, mcp, owner_token):
+async def test_n_agents_claiming_next_at_once_each_get_a_task_on_their_first_call(server, mcp, owner_token):
     agents = 16
     project, _ = await _ready(mcp, "First call", 0)
     await ok(
@@ -244,7 +244,7 @@ async def test_n_agents_claiming_next_at_once_each_get_a_task_on_their_first_cal
     got: dict[str, dict] = {}
 
     async def agent(n: int) -> None:
-        async with connect(live.mcp_url, owner_token) as c:
+        async with mcp_client(server, owner_token) as c:
             got[f"agent-{n:02d}"] = await ok(
                 c, "claim_next_task", {"project_id": project["id"], "agent_ref": f"agent-{n:02d}"}
             )

@@ -1,19 +1,13 @@
-"""MCP tools for documents, folders, notes and comments through the SDK client against a live server, each with
+"""MCP tools for documents, folders, notes and comments through the SDK client against a server server, each with
 its error paths."""
 
 from __future__ import annotations
 
 import pytest
-from test_mcp_connection import anyio_backend, connect, error, live, mint, ok, owner_token  # noqa: F401
+from mcp_support import error, mcp_client, mint, ok
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.server("app")]
 MISSING = "00000000-0000-4000-8000-000000000000"
-
-
-@pytest.fixture
-async def mcp(live, owner_token):
-    async with connect(live.mcp_url, owner_token) as c:
-        yield c
 
 
 @pytest.fixture
@@ -37,15 +31,18 @@ async def test_a_document_is_written_linked_read_and_updated(mcp, project):
             "link_to": task["id"],
         },
     )
-    assert doc["version"] == 1 and doc["links"][0]["id"] == task["id"]
+    assert doc["version"] == 1
+    assert doc["links"][0]["id"] == task["id"]
     got = await ok(mcp, "get_document", {"document_id": doc["id"]})
-    assert got["body"].startswith("# API") and got["status_line"] == "Status: Draft"
+    assert got["body"].startswith("# API")
+    assert got["status_line"] == "Status: Draft"
     upd = await ok(
         mcp,
         "update_document",
         {"document_id": doc["id"], "status_line": "Status: Ready to implement", "version": 1},
     )
-    assert upd["version"] == 2 and upd["status_line"].endswith("implement")
+    assert upd["version"] == 2
+    assert upd["status_line"].endswith("implement")
     stale = await error(mcp, "update_document", {"document_id": doc["id"], "body": "agent", "version": 1})
     assert "version" in stale
     assert (await ok(mcp, "get_document", {"document_id": doc["id"]}))["body"].startswith("# API")
@@ -59,7 +56,8 @@ async def test_list_documents_bounds_bodies_unless_verbose_and_shows_folders(mcp
         {"project_id": project["id"], "title": "Spec: long", "body": "y" * 4000, "folder_id": folder["id"]},
     )
     listed = await ok(mcp, "list_documents", {"project_id": project["id"]})
-    assert len(listed["documents"][0]["body"]) < 600 and listed["documents"][0]["body_truncated"] is True
+    assert len(listed["documents"][0]["body"]) < 600
+    assert listed["documents"][0]["body_truncated"] is True
     assert [f["name"] for f in listed["folders"]] == ["Specs"]
     full = await ok(
         mcp, "list_documents", {"project_id": project["id"], "folder_id": folder["id"], "verbose": True}
@@ -100,10 +98,12 @@ async def test_folders_nest_rename_move_documents_and_delete_without_losing_cont
         mcp, "create_folder", {"project_id": project["id"], "name": "APIs", "parent_id": parent["id"]}
     )
     renamed = await ok(mcp, "update_folder", {"folder_id": child["id"], "name": "HTTP APIs"})
-    assert renamed["name"] == "HTTP APIs" and renamed["parent_id"] == parent["id"]
+    assert renamed["name"] == "HTTP APIs"
+    assert renamed["parent_id"] == parent["id"]
     doc = await ok(mcp, "create_document", {"project_id": project["id"], "title": "Design: REST"})
     moved = await ok(mcp, "move_documents", {"document_ids": [doc["id"], MISSING], "folder_id": child["id"]})
-    assert moved["moved"] == [doc["id"]] and moved["failed"][0]["id"] == MISSING
+    assert moved["moved"] == [doc["id"]]
+    assert moved["failed"][0]["id"] == MISSING
     gone = await ok(mcp, "delete_folder", {"folder_id": child["id"]})
     assert gone["deleted"] == child["id"]
     assert (await ok(mcp, "get_document", {"document_id": doc["id"]}))["folder_id"] == parent["id"]
@@ -138,9 +138,11 @@ async def test_notes_are_written_read_updated_and_listed(mcp, project):
     u = await ok(
         mcp, "update_note", {"note_id": n["id"], "title": "Findings, day 2", "version": n["version"]}
     )
-    assert u["title"] == "Findings, day 2" and u["version"] == n["version"] + 1
+    assert u["title"] == "Findings, day 2"
+    assert u["version"] == n["version"] + 1
     listed = await ok(mcp, "list_notes", {"project_id": project["id"]})
-    assert listed["total"] == 1 and len(listed["items"][0]["body"]) < 600
+    assert listed["total"] == 1
+    assert len(listed["items"][0]["body"]) < 600
     assert (
         len((await ok(mcp, "list_notes", {"project_id": project["id"], "verbose": True}))["items"][0]["body"])
         == 3000
@@ -167,7 +169,8 @@ async def test_comments_are_added_listed_resolved_and_reopened(mcp, project):
         "add_comment",
         {"target_type": "task", "target_id": task["id"], "body": "SQS or Redis?", "passage": "queue"},
     )
-    assert c["resolved"] is False and c["passage"] == "queue"
+    assert c["resolved"] is False
+    assert c["passage"] == "queue"
     open_ = await ok(mcp, "list_comments", {"project_id": project["id"]})
     assert [x["id"] for x in open_["items"]] == [c["id"]]
     assert (await ok(mcp, "list_comments", {"target_type": "task", "target_id": task["id"]}))["total"] == 1
@@ -195,9 +198,9 @@ async def test_comment_errors(mcp, project):
     assert (await ok(mcp, "list_comments", {"project_id": project["id"]}))["total"] == 0
 
 
-async def test_a_read_only_token_reads_content_but_cannot_write_it(live, mcp, project):
+async def test_a_read_only_token_reads_content_but_cannot_write_it(server, mcp, project):
     await ok(mcp, "create_note", {"project_id": project["id"], "title": "Readable"})
-    async with connect(live.mcp_url, mint(live, "content reader", read_only=True)) as reader:
+    async with mcp_client(server, mint(server, "content reader", read_only=True)) as reader:
         assert (await ok(reader, "list_notes", {"project_id": project["id"]}))["total"] == 1
         assert "read-only" in await error(reader, "create_note", {"project_id": project["id"], "title": "No"})
         assert "read-only" in await error(

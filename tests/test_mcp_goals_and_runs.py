@@ -1,18 +1,18 @@
-"""MCP tools for goals and agent runs through the SDK client against a live server, and the audit trail of an
+"""MCP tools for goals and agent runs through the SDK client against a server server, and the audit trail of an
 agent's writes (token, run and client name)."""
 
 from __future__ import annotations
 
 import pytest
-from test_mcp_connection import anyio_backend, connect, error, live, mint, ok, owner_token  # noqa: F401
+from mcp_support import error, mcp_client, mint, ok
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.server("app")]
 MISSING = "00000000-0000-4000-8000-000000000000"
 
 
 @pytest.fixture
-async def mcp(live, owner_token):
-    async with connect(live.mcp_url, owner_token, client_name="goal-runner") as c:
+async def mcp(server, owner_token):
+    async with mcp_client(server, owner_token, client_name="goal-runner") as c:
         yield c
 
 
@@ -39,7 +39,8 @@ async def test_a_goal_is_created_read_listed_updated_and_made_current(mcp, proje
             "budget": "two days",
         },
     )
-    assert g["status"] == "active" and len(g["verification_surface"]["items"]) == 2
+    assert g["status"] == "active"
+    assert len(g["verification_surface"]["items"]) == 2
     assert (await ok(mcp, "get_goal", {"goal_id": g["id"]}))["objective"] == "Uploads survive flaky networks"
     assert [x["id"] for x in (await ok(mcp, "list_goals", {"project_id": project["id"]}))["items"]] == [
         g["id"]
@@ -65,7 +66,8 @@ async def test_invoking_a_goal_hands_back_its_first_ready_task(mcp, project):
         mcp, "create_task", {"project_id": project["id"], "label": "Index the docs", "goal_id": g["id"]}
     )
     out = await ok(mcp, "goal_action", {"action": "invoke", "goal_id": g["id"]})
-    assert out["next_task"]["id"] == t["id"] and out["goal"]["is_current"] is True
+    assert out["next_task"]["id"] == t["id"]
+    assert out["goal"]["is_current"] is True
 
 
 async def test_pausing_and_resuming_a_goal(mcp, project):
@@ -99,7 +101,8 @@ async def test_completing_a_goal_needs_matching_evidence_and_finished_tasks(mcp,
     done = await ok(
         mcp, "goal_action", {"action": "complete", "goal_id": g["id"], "evidence": {"checked": items}}
     )
-    assert done["completed"] is True and done["goal"]["status"] == "complete"
+    assert done["completed"] is True
+    assert done["goal"]["status"] == "complete"
     assert "already complete" in await error(
         mcp, "goal_action", {"action": "complete", "goal_id": g["id"], "evidence": {"checked": items}}
     )
@@ -131,13 +134,15 @@ async def test_goal_errors_name_the_field(mcp, project):
 # ----- agent runs -----
 
 
-async def test_a_run_records_typed_events_linked_tasks_token_and_client(live, mcp, project, owner_token):
+async def test_a_run_records_typed_events_linked_tasks_token_and_client(server, mcp, project, owner_token):
     t = await ok(mcp, "create_task", {"project_id": project["id"], "label": "Wire the retries"})
     run = await ok(
         mcp, "start_agent_run", {"project_id": project["id"], "label": "Retries", "task_ids": [t["id"]]}
     )
-    assert run["status"] == "running" and run["task_ids"] == [t["id"]]
-    assert run["client_name"] == "goal-runner" and run["token_id"]
+    assert run["status"] == "running"
+    assert run["task_ids"] == [t["id"]]
+    assert run["client_name"] == "goal-runner"
+    assert run["token_id"]
     for kind in ("progress", "decision", "artifact", "error"):
         ev = await ok(
             mcp,
@@ -150,14 +155,16 @@ async def test_a_run_records_typed_events_linked_tasks_token_and_client(live, mc
         "complete_agent_run",
         {"run_id": run["id"], "status": "completed", "summary": "Retries wired; docs left"},
     )
-    assert done["status"] == "completed" and done["summary"] == "Retries wired; docs left"
+    assert done["status"] == "completed"
+    assert done["summary"] == "Retries wired; docs left"
     got = await ok(mcp, "get_agent_run", {"run_id": run["id"]})
     assert [e["kind"] for e in got["events"]] == ["progress", "decision", "artifact", "error"]
     assert got["duration_seconds"] >= 0
     listed = await ok(mcp, "list_agent_runs", {"project_id": project["id"], "status": "completed"})
     assert [r["id"] for r in listed["items"]] == [run["id"]]
-    rest = live.client().get(f"/api/v1/agent-runs/{run['id']}")  # what the UI shows
-    assert rest.status_code == 200 and rest.json()["client_name"] == "goal-runner"
+    rest = server.client().get(f"/api/v1/agent-runs/{run['id']}")  # what the UI shows
+    assert rest.status_code == 200
+    assert rest.json()["client_name"] == "goal-runner"
     assert len(rest.json()["events"]) == 4
 
 
@@ -183,9 +190,9 @@ async def test_run_errors(mcp, project):
     assert "not found" in await error(mcp, "list_agent_runs", {"project_id": MISSING})
 
 
-async def test_every_write_while_a_run_is_open_is_audited_with_token_and_run(live, project):
-    token = mint(live, "audited agent")
-    async with connect(live.mcp_url, token, client_name="audit-probe") as c:
+async def test_every_write_while_a_run_is_open_is_audited_with_token_and_run(server, project):
+    token = mint(server, "audited agent")
+    async with mcp_client(server, token, client_name="audit-probe") as c:
         before_run = await ok(c, "create_task", {"project_id": project["id"], "label": "Before the run"})
         run = await ok(c, "start_agent_run", {"project_id": project["id"], "label": "Audited"})
         during = await ok(c, "create_task", {"project_id": project["id"], "label": "During the run"})
@@ -193,7 +200,7 @@ async def test_every_write_while_a_run_is_open_is_audited_with_token_and_run(liv
         await ok(c, "complete_agent_run", {"run_id": run["id"]})
         after = await ok(c, "create_task", {"project_id": project["id"], "label": "After the run"})
     entries = (
-        live.client().get(f"/api/v1/projects/{project['id']}/audit", params={"limit": 100}).json()["items"]
+        server.client().get(f"/api/v1/projects/{project['id']}/audit", params={"limit": 100}).json()["items"]
     )
     by_target = {}
     for e in entries:
@@ -202,6 +209,7 @@ async def test_every_write_while_a_run_is_open_is_audited_with_token_and_run(liv
     assert by_target[("task.create", before_run["id"])]["token_id"] == token_id
     assert by_target[("task.create", before_run["id"])]["run_id"] is None
     for key in (("task.create", during["id"]), ("task.update", during["id"])):
-        assert by_target[key]["token_id"] == token_id and by_target[key]["run_id"] == run["id"], key
+        assert by_target[key]["token_id"] == token_id, key
+        assert by_target[key]["run_id"] == run["id"], key
     assert by_target[("task.create", after["id"])]["run_id"] is None
     assert run["client_name"] == "audit-probe"

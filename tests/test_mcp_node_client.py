@@ -8,21 +8,24 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_mcp_connection import live, mint, owner_token  # noqa: F401
+from mcp_support import mint
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 SCRIPT = NODE_DIR / "mcp_client.mjs"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not (NODE_DIR / "node_modules").is_dir(),
-    reason="node and tests/node/node_modules are needed (npm ci in tests/node)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("node") is None or not (NODE_DIR / "node_modules").is_dir(),
+        reason="node and tests/node/node_modules are needed (npm ci in tests/node)",
+    ),
+    pytest.mark.server("process"),  # a third-party client in another process needs a real socket
+]
 
 
 @pytest.fixture(scope="module")
-def node_report(live, owner_token) -> dict:
+def node_report(live_server, owner_token) -> dict:
     proc = subprocess.run(
-        ["node", str(SCRIPT), live.mcp_url, owner_token],
+        ["node", str(SCRIPT), live_server.mcp_url, owner_token],
         capture_output=True,
         text=True,
         timeout=120,
@@ -38,14 +41,17 @@ def test_the_typescript_sdk_lists_the_work_loop_with_strict_schemas(node_report)
     assert {"list_projects", "create_task", "claim_next_task", "update_task"} <= set(tools)
     assert all(t["strict"] for t in tools.values())
     assert {n for n, t in tools.items() if t["hasOutputSchema"]} == {"claim_next_task", "get_next_task"}
-    assert tools["list_tasks"]["readOnly"] is True and tools["create_task"]["readOnly"] is None
+    assert tools["list_tasks"]["readOnly"] is True
+    assert tools["create_task"]["readOnly"] is None
     assert node_report["server"]["name"] == "plandesk"
 
 
 def test_the_typescript_sdk_calls_tools_and_accepts_their_structured_results(node_report):
-    assert node_report["project"]["isError"] is False and node_report["project"]["id"]
+    assert node_report["project"]["isError"] is False
+    assert node_report["project"]["id"]
     assert node_report["task"] == {"isError": False, "status": "todo"}
-    assert node_report["claim"]["claimed"] is True and node_report["claim"]["task"]["assignee"] == "ts-agent"
+    assert node_report["claim"]["claimed"] is True
+    assert node_report["claim"]["task"]["assignee"] == "ts-agent"
 
 
 def test_the_typescript_sdk_sees_a_readable_error_for_bad_arguments(node_report):
@@ -56,15 +62,16 @@ def test_the_typescript_sdk_sees_a_readable_error_for_bad_arguments(node_report)
 def test_the_typescript_sdk_is_refused_with_a_wrong_token(node_report):
     refusal = node_report["wrongToken"]
     assert refusal["connected"] is False
-    assert "401" in refusal["message"] and "the token is unknown" in refusal["message"]
+    assert "401" in refusal["message"]
+    assert "the token is unknown" in refusal["message"]
 
 
 AGENT = NODE_DIR / "agent_loop.mjs"
 PLAN_TASKS = 10
 
 
-def test_a_scripted_agent_takes_a_ten_task_plan_to_done_with_the_default_tools_and_no_invalid_call(live):
-    api = live.client()
+def test_a_scripted_agent_takes_a_ten_task_plan_to_done_with_the_default_tools_and_no_invalid_call(server):
+    api = server.client()
     plan = {
         "name": "Ten tasks for a scripted agent",
         "tasks": [
@@ -82,9 +89,9 @@ def test_a_scripted_agent_takes_a_ten_task_plan_to_done_with_the_default_tools_a
     r = api.post("/api/v1/projects/scaffold", json=plan)
     assert r.status_code == 201, r.text
     project_id = r.json()["project"]["id"]
-    token = mint(live, "scripted agent")  # a default token: the work loop only
+    token = mint(server, "scripted agent")  # a default token: the work loop only
     proc = subprocess.run(
-        ["node", str(AGENT), live.mcp_url, token, project_id, "ts-agent@test#1"],
+        ["node", str(AGENT), server.mcp_url, token, project_id, "ts-agent@test#1"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -95,6 +102,8 @@ def test_a_scripted_agent_takes_a_ten_task_plan_to_done_with_the_default_tools_a
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["invalid"] == []
     assert set(report["called"]) <= set(report["listed"])
-    assert len(report["done"]) == PLAN_TASKS and report["finalReason"] == "no_todo_tasks"
+    assert len(report["done"]) == PLAN_TASKS
+    assert report["finalReason"] == "no_todo_tasks"
     board = api.get(f"/api/v1/projects/{project_id}/tasks", params={"limit": 100}).json()["items"]
-    assert {t["status"] for t in board} == {"done"} and len(board) == PLAN_TASKS
+    assert {t["status"] for t in board} == {"done"}
+    assert len(board) == PLAN_TASKS

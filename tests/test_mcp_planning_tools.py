@@ -1,19 +1,13 @@
-"""MCP planning tools through the SDK client against a live server: projects, tasks, tags, the frontier, the graph,
+"""MCP planning tools through the SDK client against a server server: projects, tasks, tags, the frontier, the graph,
 edges, search, revisions and scaffolding, each with its error paths."""
 
 from __future__ import annotations
 
 import pytest
-from test_mcp_connection import anyio_backend, connect, error, live, ok, owner_token  # noqa: F401
+from mcp_support import error, ok
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.server("app")]
 MISSING = "00000000-0000-4000-8000-000000000000"
-
-
-@pytest.fixture
-async def mcp(live, owner_token):
-    async with connect(live.mcp_url, owner_token) as c:
-        yield c
 
 
 async def _project(c, name="Planning") -> dict:
@@ -37,21 +31,26 @@ async def test_projects_are_created_listed_read_and_updated(mcp):
             "repo_url": "https://example.com/shop.git",
         },
     )
-    assert p["version"] == 1 and p["repo_url"].endswith("shop.git")
+    assert p["version"] == 1
+    assert p["repo_url"].endswith("shop.git")
     await _task(mcp, p, "Measure the funnel")
     got = await ok(mcp, "get_project", {"project_id": p["id"]})
-    assert got["summary"]["todo"] == 1 and got["summary"]["total"] == 1
+    assert got["summary"]["todo"] == 1
+    assert got["summary"]["total"] == 1
     listed = await ok(mcp, "list_projects", {"limit": 500})
-    assert p["id"] in {x["id"] for x in listed["items"]} and listed["total"] >= 1
+    assert p["id"] in {x["id"] for x in listed["items"]}
+    assert listed["total"] >= 1
     upd = await ok(mcp, "update_project", {"project_id": p["id"], "name": "Checkout v2", "version": 1})
-    assert upd["name"] == "Checkout v2" and upd["version"] == 2
+    assert upd["name"] == "Checkout v2"
+    assert upd["version"] == 2
 
 
 async def test_list_projects_pages_with_a_cursor(mcp):
     for n in range(3):
         await _project(mcp, f"Paged {n}")
     first = await ok(mcp, "list_projects", {"limit": 1})
-    assert len(first["items"]) == 1 and first["next_cursor"]
+    assert len(first["items"]) == 1
+    assert first["next_cursor"]
     second = await ok(mcp, "list_projects", {"limit": 1, "cursor": first["next_cursor"]})
     assert second["items"][0]["id"] != first["items"][0]["id"]
     assert "cursor" in await error(mcp, "list_projects", {"cursor": "bm90IGEgY3Vyc29y"})
@@ -91,14 +90,19 @@ async def test_a_task_is_created_read_updated_and_listed(mcp):
         due_date="2026-12-31",
         commit_refs=["abc1234"],
     )
-    assert t["status"] == "todo" and t["tags"] == ["backend", "net"] and t["version"] == 1
+    assert t["status"] == "todo"
+    assert t["tags"] == ["backend", "net"]
+    assert t["version"] == 1
     assert (await ok(mcp, "get_task", {"task_id": t["id"]}))["description"].startswith("Problem")
     u = await ok(
         mcp,
         "update_task",
         {"task_id": t["id"], "status": "done", "tags": ["net"], "priority": None, "version": 1},
     )
-    assert u["status"] == "done" and u["tags"] == ["net"] and u["priority"] is None and u["version"] == 2
+    assert u["status"] == "done"
+    assert u["tags"] == ["net"]
+    assert u["priority"] is None
+    assert u["version"] == 2
     done = await ok(mcp, "list_tasks", {"project_id": p["id"], "status": ["done"]})
     assert [x["id"] for x in done["items"]] == [t["id"]]
     assert (await ok(mcp, "list_tasks", {"project_id": p["id"], "status": ["todo"]}))["total"] == 0
@@ -110,7 +114,8 @@ async def test_list_tasks_bounds_descriptions_unless_verbose(mcp):
     p = await _project(mcp)
     await _task(mcp, p, "Long", description="x" * 5000)
     short = (await ok(mcp, "list_tasks", {"project_id": p["id"]}))["items"][0]
-    assert len(short["description"]) < 600 and short["description_truncated"] is True
+    assert len(short["description"]) < 600
+    assert short["description_truncated"] is True
     full = (await ok(mcp, "list_tasks", {"project_id": p["id"], "verbose": True}))["items"][0]
     assert len(full["description"]) == 5000
 
@@ -176,7 +181,8 @@ async def test_get_next_task_follows_dependencies_and_explains_blocked_work(mcp)
     )
     nxt = await ok(mcp, "get_next_task", {"project_id": p["id"]})
     assert nxt["next_task"]["id"] == first["id"]
-    assert nxt["blocked"][0]["id"] == second["id"] and nxt["blocked"][0]["waiting_on"][0]["id"] == first["id"]
+    assert nxt["blocked"][0]["id"] == second["id"]
+    assert nxt["blocked"][0]["waiting_on"][0]["id"] == first["id"]
     await ok(mcp, "update_task", {"task_id": first["id"], "status": "done", "version": first["version"]})
     assert (await ok(mcp, "get_next_task", {"project_id": p["id"]}))["next_task"]["id"] == second["id"]
     assert "not found" in await error(mcp, "get_next_task", {"project_id": p["id"], "goal_id": MISSING})
@@ -193,7 +199,9 @@ async def test_the_task_graph_shows_roots_depth_and_scope_work(mcp):
     )
     g = await ok(mcp, "get_task_graph", {"project_id": p["id"]})
     depth = {n["id"]: n["depth"] for n in g["nodes"]}
-    assert g["roots"] == [a["id"]] and depth == {a["id"]: 0, b["id"]: 1} and g["cycles"] == []
+    assert g["roots"] == [a["id"]]
+    assert depth == {a["id"]: 0, b["id"]: 1}
+    assert g["cycles"] == []
     assert g["would_be_actionable_if_scope_released"] == []
     assert "not found" in await error(mcp, "get_task_graph", {"project_id": MISSING})
 
@@ -240,7 +248,8 @@ async def test_edge_errors_name_the_cycle_and_the_missing_node(mcp):
         "create_edge",
         {"project_id": p["id"], "from_task_id": b["id"], "to_task_id": a["id"], "label": "blocks"},
     )
-    assert "cycle" in cycle and "A → B → A" in cycle
+    assert "cycle" in cycle
+    assert "A → B → A" in cycle
     assert "itself" in await error(
         mcp, "create_edge", {"project_id": p["id"], "from_task_id": a["id"], "to_task_id": a["id"]}
     )
@@ -276,7 +285,8 @@ async def test_revisions_list_and_show_the_state_before_each_change(mcp):
     revs = (
         await ok(mcp, "list_revisions", {"target_type": "task", "target_id": t["id"], "project_id": p["id"]})
     )["revisions"]
-    assert len(revs) == 1 and revs[0]["changed_fields"] == ["label"]
+    assert len(revs) == 1
+    assert revs[0]["changed_fields"] == ["label"]
     rev = await ok(mcp, "get_revision", {"revision_id": revs[0]["id"]})
     assert rev["snapshot"]["label"] == "First label"
     assert await error(mcp, "get_revision", {"revision_id": MISSING}) == f"revision {MISSING} not found"
@@ -326,7 +336,8 @@ async def test_a_bad_plan_is_refused_whole_and_names_the_item(mcp):
             "edges": [{"from": "a", "to": "ghost"}],
         },
     )
-    assert "edges[0].to" in msg and "ghost" in msg
+    assert "edges[0].to" in msg
+    assert "ghost" in msg
     assert "tasks[0].label is required" == await error(
         mcp, "scaffold_project_from_plan", {"name": "x", "tasks": [{"key": "a"}]}
     )

@@ -6,8 +6,18 @@ import base64
 from datetime import timedelta
 
 import pytest
-from oauth_fixtures import REDIRECT, answer, authorize, connect, mcp_call, pkce, query_of
-from test_oauth_refusals import app, c, db_of  # noqa: F401
+from oauth_fixtures import (  # noqa: F401 - app and c are fixtures
+    REDIRECT,
+    answer,
+    app,
+    authorize,
+    c,
+    connect,
+    db_of,
+    mcp_call,
+    pkce,
+    query_of,
+)
 
 from plandesk.core.clock import now
 from plandesk.db.schema import oauth_clients
@@ -60,14 +70,16 @@ def test_a_wrong_client_secret_is_refused(c, method):
     client = confidential(c, method)
     code, verifier = code_and_verifier(c, client)
     r = token_request(c, client, code, verifier, secret="not-the-secret", method=method)
-    assert r.status_code == 401 and r.json()["error"] == "invalid_client"
+    assert r.status_code == 401
+    assert r.json()["error"] == "invalid_client"
 
 
 def test_client_secrets_are_stored_only_as_hashes(c, app):
     client = confidential(c, "client_secret_post")
     with db_of(app).read() as conn:
         stored = conn.execute(oauth_clients.select()).first().info
-    assert stored["client_secret"] != client["client_secret"] and len(stored["client_secret"]) == 64
+    assert stored["client_secret"] != client["client_secret"]
+    assert len(stored["client_secret"]) == 64
 
 
 def refresh(c, client_id: str, refresh_token: str, **extra):
@@ -85,7 +97,8 @@ def test_refreshing_with_fewer_scopes_narrows_the_grant_for_good(c):
     names = {t["name"] for t in mcp_call(c, narrowed["access_token"]).json()["result"]["tools"]}
     assert "create_task" not in names
     again = refresh(c, client["client_id"], narrowed["refresh_token"], scope="read write")
-    assert again.status_code == 400 and again.json()["error"] == "invalid_scope"
+    assert again.status_code == 400
+    assert again.json()["error"] == "invalid_scope"
 
 
 def test_an_expired_refresh_token_is_refused(c, monkeypatch):
@@ -93,4 +106,5 @@ def test_an_expired_refresh_token_is_refused(c, monkeypatch):
     later = now() + timedelta(days=31)  # refresh tokens live thirty days from their last use
     monkeypatch.setattr("plandesk.core.oauth.now", lambda: later)
     r = refresh(c, client["client_id"], first["refresh_token"])
-    assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
+    assert r.status_code == 400
+    assert r.json()["error"] == "invalid_grant"

@@ -6,15 +6,18 @@ import re
 from datetime import timedelta
 
 import pytest
-from oauth_fixtures import (
+from oauth_fixtures import (  # noqa: F401 - app and c are fixtures
     MCP_HEADERS,
     ORIGIN,
     REDIRECT,
     answer,
+    app,
     authorize,
+    c,
     code_for,
     connect,
     consent_page,
+    db_of,
     exchange,
     mcp_call,
     pkce,
@@ -27,24 +30,6 @@ from plandesk.core import audit, tokens, users
 from plandesk.core.clock import now
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def app(workspace):
-    from plandesk.app import create_app
-
-    return create_app(workspace.settings())
-
-
-@pytest.fixture
-def c(app):
-    """A client on loopback: in local mode it is the workspace's owner without signing in."""
-    with TestClient(app, base_url=ORIGIN, client=("127.0.0.1", 50000)) as client:
-        yield client
-
-
-def db_of(app):
-    return app.app.state.db
 
 
 def sign_in(client: TestClient, email: str) -> TestClient:
@@ -92,12 +77,14 @@ def test_a_bare_401_names_the_protected_resource_metadata(c):
 )
 def test_protected_resource_metadata_names_this_server_as_its_authorization_server(c, path):
     body = c.get(path).json()
-    assert body["resource"] == ORIGIN + "/mcp" and body["authorization_servers"] == [ORIGIN]
+    assert body["resource"] == ORIGIN + "/mcp"
+    assert body["authorization_servers"] == [ORIGIN]
 
 
 def test_authorization_server_metadata_offers_pkce_s256_only_and_every_endpoint(c):
     body = c.get("/.well-known/oauth-authorization-server").json()
-    assert body["issuer"] == ORIGIN and body["code_challenge_methods_supported"] == ["S256"]
+    assert body["issuer"] == ORIGIN
+    assert body["code_challenge_methods_supported"] == ["S256"]
     assert {
         body[k]
         for k in ("authorization_endpoint", "token_endpoint", "registration_endpoint", "revocation_endpoint")
@@ -112,7 +99,8 @@ def test_a_wrong_pkce_verifier_is_refused(c):
     _, challenge = pkce()
     code = code_for(c, client["client_id"], challenge)
     r = exchange(c, client["client_id"], code, pkce()[0])
-    assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
+    assert r.status_code == 400
+    assert r.json()["error"] == "invalid_grant"
 
 
 def test_a_plain_pkce_method_is_refused(c):
@@ -129,7 +117,8 @@ def test_a_plain_pkce_method_is_refused(c):
         },
         follow_redirects=False,
     )
-    assert r.status_code == 302 and query_of(r.headers["location"])["error"] == "invalid_request"
+    assert r.status_code == 302
+    assert query_of(r.headers["location"])["error"] == "invalid_request"
 
 
 def test_a_reused_code_is_refused_and_the_tokens_it_gave_stop_working(c):
@@ -139,7 +128,8 @@ def test_a_reused_code_is_refused_and_the_tokens_it_gave_stop_working(c):
     first = exchange(c, client["client_id"], code, verifier).json()
     assert mcp_call(c, first["access_token"]).status_code == 200
     again = exchange(c, client["client_id"], code, verifier)
-    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    assert again.status_code == 400
+    assert again.json()["error"] == "invalid_grant"
     assert mcp_call(c, first["access_token"]).status_code == 401
 
 
@@ -150,7 +140,8 @@ def test_an_expired_code_is_refused(c, monkeypatch):
     later = now() + timedelta(minutes=6)  # codes live five minutes
     monkeypatch.setattr("plandesk.core.oauth.now", lambda: later)
     r = exchange(c, client["client_id"], code, verifier)
-    assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
+    assert r.status_code == 400
+    assert r.json()["error"] == "invalid_grant"
     assert "expired" in r.json()["error_description"]
 
 
@@ -160,20 +151,23 @@ def test_an_expired_code_is_refused(c, monkeypatch):
 def test_a_redirect_uri_that_was_not_registered_is_refused_without_redirecting(c):
     client = register(c)
     r = authorize(c, client["client_id"], pkce()[1], redirect="http://127.0.0.1:5555/elsewhere")
-    assert r.status_code == 400 and r.json()["error"] == "invalid_request"
+    assert r.status_code == 400
+    assert r.json()["error"] == "invalid_request"
 
 
 def test_a_loopback_redirect_may_come_back_on_another_port(c):
     client = register(c)
     r = authorize(c, client["client_id"], pkce()[1], redirect="http://127.0.0.1:61234/callback")
-    assert r.status_code == 302 and "/oauth/consent?request=" in r.headers["location"]
+    assert r.status_code == 302
+    assert "/oauth/consent?request=" in r.headers["location"]
 
 
 def test_registration_refuses_a_remote_redirect_until_an_owner_allows_its_host(c):
     r = c.post(
         "/oauth/register", json={"client_name": "Web app", "redirect_uris": ["https://app.example/cb"]}
     )
-    assert r.status_code == 400 and r.json()["error"] == "invalid_redirect_uri"
+    assert r.status_code == 400
+    assert r.json()["error"] == "invalid_redirect_uri"
     assert c.put("/api/v1/settings/oauth", json={"redirect_hosts": ["app.example"]}).status_code == 200
     assert register(c, "https://app.example/cb")["redirect_uris"] == ["https://app.example/cb"]
 
@@ -191,7 +185,8 @@ def test_an_owner_can_switch_registration_off(c):
 def test_a_token_for_another_resource_is_refused(c):
     client = register(c)
     r = authorize(c, client["client_id"], pkce()[1], resource="https://other.example/mcp")
-    assert r.status_code == 302 and query_of(r.headers["location"])["error"] == "invalid_target"
+    assert r.status_code == 302
+    assert query_of(r.headers["location"])["error"] == "invalid_target"
 
 
 def test_a_token_another_plan_desk_issued_gets_401(c, tmp_path):
@@ -222,7 +217,8 @@ def test_refresh_rotates_both_tokens_and_the_old_refresh_token_fails(c):
     assert mcp_call(c, second["access_token"]).status_code == 200
     assert mcp_call(c, first["access_token"]).status_code == 401
     reused = c.post("/oauth/token", data=data)
-    assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
+    assert reused.status_code == 400
+    assert reused.json()["error"] == "invalid_grant"
 
 
 def test_the_revocation_endpoint_ends_access_and_refresh(c):
@@ -273,13 +269,15 @@ def test_a_read_only_choice_lists_no_write_tools(c):
     _, tokens = connect(c, read_only="1")
     assert tokens["scope"] == "read"
     names = {t["name"] for t in mcp_call(c, tokens["access_token"]).json()["result"]["tools"]}
-    assert "list_projects" in names and "create_task" not in names
+    assert "list_projects" in names
+    assert "create_task" not in names
 
 
 def test_a_grant_is_listed_in_settings_mcp_with_its_client_name(c):
     connect(c)
     html = c.get("/settings/mcp", headers={"accept": "text/html"}).text
-    assert "Test Agent" in html and "signed-in app" in html
+    assert "Test Agent" in html
+    assert "signed-in app" in html
 
 
 def test_changes_made_through_a_grant_are_audited_with_its_client_name(c, app):
@@ -287,7 +285,8 @@ def test_changes_made_through_a_grant_are_audited_with_its_client_name(c, app):
     r = mcp_call(
         c, granted["access_token"], "tools/call", {"name": "create_project", "arguments": {"name": "Via app"}}
     )
-    assert r.status_code == 200 and not r.json()["result"].get("isError"), r.text
+    assert r.status_code == 200, r.text
+    assert not r.json()["result"].get("isError"), r.text
     db = db_of(app)
     with db.read() as conn:
         entry = audit.list_entries(conn, project_id=None, action="project.create")["items"][0]
@@ -350,7 +349,8 @@ def test_code_operations_wider_than_the_role_are_narrowed(viewer):
     grant = next(
         t for t in (listed["items"] if isinstance(listed, dict) else listed) if t["name"] == "Test Agent"
     )
-    assert grant["read_only"] is True and grant["operations"] == ["code.read"]
+    assert grant["read_only"] is True
+    assert grant["operations"] == ["code.read"]
 
 
 def test_a_scope_the_client_did_not_ask_for_is_never_granted(c):
@@ -406,8 +406,10 @@ def test_on_a_team_server_the_consent_page_asks_the_person_to_sign_in_first(app,
         db, users.local_owner_actor(db), email="second@example.com", role="member", password=PASSWORD
     )
     page = consent_page(c, r.headers["location"])  # two people: local mode is over, nobody is signed in
-    assert page.history and page.history[0].status_code == 303
-    assert page.url.path == "/signin" and "next=%2Foauth%2Fconsent%3Frequest%3D" in str(page.url)
+    assert page.history
+    assert page.history[0].status_code == 303
+    assert page.url.path == "/signin"
+    assert "next=%2Foauth%2Fconsent%3Frequest%3D" in str(page.url)
 
 
 def test_a_token_from_signing_in_is_refused_in_the_url(c):
@@ -418,7 +420,8 @@ def test_a_token_from_signing_in_is_refused_in_the_url(c):
         json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
         headers=MCP_HEADERS,
     )
-    assert r.status_code == 401 and "Authorization header" in r.json()["message"]
+    assert r.status_code == 401
+    assert "Authorization header" in r.json()["message"]
 
 
 def test_with_a_public_url_set_the_401_and_the_metadata_name_it(workspace):

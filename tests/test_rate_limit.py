@@ -40,11 +40,14 @@ def test_a_loop_twice_the_default_rate_is_refused_within_twenty_seconds():
         if limiter.take("loop", limit) > 0:
             refused_after = i / fast
             break
-    assert refused_after is not None and refused_after <= 20
+    assert refused_after is not None
+    assert refused_after <= 20
 
 
 def test_a_small_limit_still_allows_its_whole_minute_at_once():
-    assert capacity(30) == 30 and capacity(6000) == 1000 and capacity(120_000) == 20_000
+    assert capacity(30) == 30
+    assert capacity(6000) == 1000
+    assert capacity(120_000) == 20_000
 
 
 def test_a_refused_call_is_told_how_long_to_wait():

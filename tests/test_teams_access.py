@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 import uuid
 from datetime import UTC, datetime
 
-import httpx2
 import pytest
-from conftest import free_port
-from connector_fixtures import PASSWORD, sign_in
+from connector_fixtures import PASSWORD, add_member, sign_in
 from mcp_support import mcp_client, run_async
 
 # Every test arranges people and a plan of its own (local mode is what several take apart): a fresh app each.
@@ -190,76 +185,37 @@ def test_the_viewer_walk_left_the_plan_unchanged(server, plan):
     assert owner.get(f"/api/v1/projects/{plan['project_id']}/audit").json()["total"] == before
 
 
-def start_on(host: str, workspace, *extra: str):
-    """`plandesk serve --host 127.0.0.2`: a loopback address, but not the loopback bind that means local mode."""
-    port = free_port()
-    log = open(workspace.data_dir / f"server-{port}.log", "ab")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "plandesk", "serve", "--host", host, "--port", str(port), *extra],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=workspace.env,
-        start_new_session=True,
-    )
-    url = f"http://{host}:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, (workspace.data_dir / f"server-{port}.log").read_text()
-        try:
-            if httpx2.get(url + "/api/v1/health", timeout=2).status_code == 200:
-                return proc, url
-        except httpx2.HTTPError:
-            pass
-        time.sleep(0.05)  # polling the port with a deadline
-    proc.kill()
-    raise AssertionError("server did not start")
-
-
-def test_a_bind_beyond_127_0_0_1_requires_sign_in_even_with_one_user(workspace):
+def test_a_bind_beyond_127_0_0_1_requires_sign_in_even_with_one_user(workspace, serve):
+    """A real `plandesk serve --host 127.0.0.2`: a loopback address, but not the bind that means local mode."""
     workspace.cli("init")  # the local owner only: on 127.0.0.1 this would need no sign-in
-    proc, url = start_on("127.0.0.2", workspace)
-    try:
-        with httpx2.Client(base_url=url, timeout=30) as c:
-            r = c.get("/api/v1/projects")
-            assert r.status_code == 401
-            assert r.json()["code"] == "unauthorized"
-            assert c.get("/api/v1/health").status_code == 200  # health stays public for load balancers
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+    with serve("process", workspace, host="127.0.0.2").client() as c:
+        r = c.get("/api/v1/projects")
+        assert r.status_code == 401
+        assert r.json()["code"] == "unauthorized"
+        assert c.get("/api/v1/health").status_code == 200  # health stays public for load balancers
 
 
-def test_a_signed_in_person_works_on_a_non_loopback_bind(workspace):
-    workspace.cli("init")
-    workspace.cli(
-        "user",
-        "create",
-        "--email",
-        "lead@example.com",
-        "--role",
-        "admin",
-        "--password-stdin",
-        input=PASSWORD + "\n",
-    )
-    proc, url = start_on("127.0.0.2", workspace)
-    try:
-        with httpx2.Client(base_url=url, timeout=30) as c:
-            r = c.post("/api/v1/auth/sign-in", json={"email": "lead@example.com", "password": PASSWORD})
-            assert r.status_code == 200
-            c.headers["X-CSRF-Token"] = r.json()["csrf_token"]  # what the page does: send its session's token
-            assert c.post("/api/v1/projects", json={"name": "Team plan"}).status_code == 201
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+def test_a_signed_in_person_works_on_a_non_loopback_bind(workspace, serve):
+    local = serve("app", workspace)  # arrange: the local owner adds a person while the bind is loopback
+    add_member(local.client(), "lead@example.com", "admin")
+    local.stop()
+    workspace.configure(host="127.0.0.2")  # what `plandesk serve --host 127.0.0.2` sets
+    with serve("app", workspace).client() as c:
+        assert c.get("/api/v1/projects").status_code == 401  # this bind is not local mode
+        r = c.post("/api/v1/auth/sign-in", json={"email": "lead@example.com", "password": PASSWORD})
+        assert r.status_code == 200
+        c.headers["X-CSRF-Token"] = r.json()["csrf_token"]  # what the page does: send its session's token
+        assert c.post("/api/v1/projects", json={"name": "Team plan"}).status_code == 201
 
 
 @pytest.mark.parametrize(
     "published",
-    [{"PLANDESK_ALLOWED_HOSTS": "plans.example.com"}, {"PLANDESK_BASE_URL": "https://plans.example.com"}],
+    [{"allowed_hosts": ["plans.example.com"]}, {"base_url": "https://plans.example.com"}],
 )
 def test_a_loopback_server_behind_a_reverse_proxy_requires_sign_in(workspace, serve, published):
     """The proxy connects from 127.0.0.1 for everyone on the internet: local mode must not apply."""
-    s = serve("process", workspace, extra_env=published)
+    workspace.configure(**published)
+    s = serve("app", workspace)
     r = s.client().get("/api/v1/projects")
     assert r.status_code == 401
     assert s.client().get("/api/v1/auth/me").status_code == 401

@@ -7,9 +7,12 @@ import stat
 import threading
 import time
 
-import httpx2
 import pytest
-from conftest import BACKEND, new_workspace, start_server
+from conftest import BACKEND, new_workspace
+
+# In-process servers: the CLI's backup and restore run in processes of their own beside them, and an in-process
+# server holds the workspace's serving lock as a `plandesk serve` would.
+pytestmark = pytest.mark.server("app", fresh=True)
 
 sqlite_only = pytest.mark.skipif(
     BACKEND != "sqlite", reason="SQLite files; PostgreSQL uses pg_dump (tested below)"
@@ -31,14 +34,12 @@ class Writers:
         self.acknowledged: list[str] = []
         self.lock = threading.Lock()
         self.stop = threading.Event()
-        self.threads = [
-            threading.Thread(target=self._run, args=(server.url, project_id, i)) for i in range(n)
-        ]
+        self.threads = [threading.Thread(target=self._run, args=(server, project_id, i)) for i in range(n)]
         for t in self.threads:
             t.start()
 
-    def _run(self, url: str, project_id: str, i: int) -> None:
-        with httpx2.Client(base_url=url, timeout=30) as c:
+    def _run(self, server, project_id: str, i: int) -> None:
+        with server.client() as c:
             n = 0
             while not self.stop.is_set():
                 r = c.post(f"/api/v1/projects/{project_id}/tasks", json={"label": f"writer {i} task {n}"})
@@ -105,23 +106,21 @@ def test_backup_does_not_overwrite_an_existing_file_without_force(workspace, tmp
 
 
 @sqlite_only
-def test_restore_refuses_while_a_server_runs_on_the_workspace(workspace, tmp_path):
+def test_restore_refuses_while_a_server_runs_on_the_workspace(workspace, serve, tmp_path):
     workspace.cli("init")
     workspace.cli("backup", "--out", str(tmp_path / "b.db"))
-    server = start_server(workspace)
-    try:
-        r = workspace.cli("restore", "--in", str(tmp_path / "b.db"), check=False)
-        assert r.returncode != 0
-        assert "server is running" in r.stderr
-    finally:
-        server.stop()
+    server = serve("app", workspace)
+    r = workspace.cli("restore", "--in", str(tmp_path / "b.db"), check=False)
+    assert r.returncode != 0
+    assert "server is running" in r.stderr
+    server.stop()
     assert not (workspace.data_dir / "workspace.db.bak").exists()  # nothing was touched
     r = workspace.cli("restore", "--in", str(tmp_path / "b.db"))
     assert "workspace.db.bak" in r.stdout
 
 
 @sqlite_only
-def test_restore_keeps_the_replaced_database_as_bak(server, project, tmp_path):
+def test_restore_keeps_the_replaced_database_as_bak(server, project, serve, tmp_path):
     ws = server.workspace
     ws.cli("backup", "--out", str(tmp_path / "empty-project.db"))
     task = (
@@ -131,12 +130,9 @@ def test_restore_keeps_the_replaced_database_as_bak(server, project, tmp_path):
     ws.cli("restore", "--in", str(tmp_path / "empty-project.db"))
     assert task["id"] not in task_ids(ws.data_dir / "workspace.db")
     assert task["id"] in task_ids(ws.data_dir / "workspace.db.bak")
-    again = start_server(ws)
-    try:
-        assert again.client().get(f"/api/v1/projects/{project['id']}").status_code == 200
-        assert again.client().get(f"/api/v1/tasks/{task['id']}").status_code == 404
-    finally:
-        again.stop()
+    again = serve("app", ws)
+    assert again.client().get(f"/api/v1/projects/{project['id']}").status_code == 200
+    assert again.client().get(f"/api/v1/tasks/{task['id']}").status_code == 404
 
 
 @sqlite_only

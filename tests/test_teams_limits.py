@@ -2,41 +2,38 @@
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx2
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
+from conftest import drop_pg_database, new_workspace, serve_on
+from mcp_support import mint
 
 LIMIT = 30
-# Limits are enforced by the real HTTP server (declared and chunked bodies as uvicorn hands them over), and
-# the rate limiter is per process: one shared `plandesk serve` for the module, others where a test needs its own.
+# Body limits are checked on the real HTTP server (declared and chunked bodies as uvicorn hands them over):
+# one shared `plandesk serve` for the module. Rates are the core's rule, checked in-process, where the `clock`
+# fixture gives each test a rate limiter of its own.
 pytestmark = pytest.mark.server("process")
 
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory):
-    """A server with a low rate; each test spends the allowance of tokens of its own."""
+    """An in-process server with a low rate (from the workspace's config file)."""
     ws = new_workspace(tmp_path_factory.mktemp("limited"))
-    s = start_server(ws, extra_env={"PLANDESK_RATE_LIMIT_PER_MINUTE": str(LIMIT)})
+    (ws.data_dir / "config.json").write_text(json.dumps({"rate_limit_per_minute": LIMIT}))
+    s = serve_on(ws, "app")
     yield s
     s.stop()
     if ws.database_url:
         drop_pg_database(ws.database_url)
 
 
-def mint(server, name: str) -> str:
-    r = server.client().post("/api/v1/tokens", json={"name": name})
-    assert r.status_code == 201, r.text
-    return r.json()["token"]
-
-
 def spend(client, path: str, n: int) -> list[int]:
     return [client.get(path).status_code for _ in range(n)]
 
 
-def test_a_token_over_its_rate_gets_429_with_retry_after(limited):
+def test_a_token_over_its_rate_gets_429_with_retry_after(limited, clock):
     token = mint(limited, "burst")
     agent = limited.client(headers={"Authorization": f"Bearer {token}"})
     codes = spend(agent, "/api/v1/projects", LIMIT)
@@ -48,7 +45,7 @@ def test_a_token_over_its_rate_gets_429_with_retry_after(limited):
     assert 1 <= int(r.headers["retry-after"]) <= 60 // LIMIT + 1
 
 
-def test_one_token_over_its_rate_does_not_slow_another(limited):
+def test_one_token_over_its_rate_does_not_slow_another(limited, clock):
     noisy = limited.client(headers={"Authorization": f"Bearer {mint(limited, 'noisy')}"})
     calm = limited.client(headers={"Authorization": f"Bearer {mint(limited, 'calm')}"})
     spend(noisy, "/api/v1/projects", LIMIT + 1)
@@ -56,7 +53,7 @@ def test_one_token_over_its_rate_does_not_slow_another(limited):
     assert calm.get("/api/v1/projects").status_code == 200
 
 
-def test_the_limit_covers_mcp_and_tokens_in_the_url(limited):
+def test_the_limit_covers_mcp_and_tokens_in_the_url(limited, clock):
     token = mint(limited, "url-agent")
     plain = limited.client()
     codes = [plain.get(f"/api/v1/projects?token={token}").status_code for _ in range(LIMIT + 1)]
@@ -70,15 +67,16 @@ def test_the_limit_covers_mcp_and_tokens_in_the_url(limited):
     assert "retry-after" in r.headers
 
 
-@pytest.mark.server("process", fresh=True)  # adds a person (sign-in on) and spends the address's allowance
-def test_repeated_sign_in_guessing_is_slowed_per_address(server, api):
+def test_repeated_sign_in_guessing_is_slowed_per_address(serve, clock):
+    server = serve("app")  # adds a person (sign-in on); the clock fixture gives the address a fresh allowance
+    api = server.client()
     api.post(
         "/api/v1/members",
         json={"email": "a@example.com", "role": "admin", "password": "correct horse battery staple"},
     )
 
     def guess(i: int) -> int:
-        with httpx2.Client(base_url=server.url, timeout=120) as c:
+        with server.client() as c:
             return c.post(
                 "/api/v1/auth/sign-in", json={"email": "a@example.com", "password": f"guess-{i:04d}-x"}
             ).status_code

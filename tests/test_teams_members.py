@@ -6,29 +6,13 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from connector_fixtures import PASSWORD, add_member, sign_in
 from sqlalchemy import create_engine, select, update
 
 from plandesk.db.schema import invitations, sessions, users
 
-PASSWORD = "correct horse battery staple"
-
 # Each test starts from its own workspace: local mode (one user) is what several of them take apart.
 pytestmark = pytest.mark.server("app", fresh=True)
-
-
-def add_member(client, email: str, role: str, password: str = PASSWORD) -> dict:
-    r = client.post("/api/v1/members", json={"email": email, "role": role, "password": password})
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-def sign_in(server, email: str, password: str = PASSWORD):
-    """A client that behaves like a page: it sends its session's CSRF token in X-CSRF-Token on writes."""
-    c = server.client()
-    r = c.post("/api/v1/auth/sign-in", json={"email": email, "password": password})
-    assert r.status_code == 200, r.text
-    c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
-    return c
 
 
 def engine_of(workspace):
@@ -70,18 +54,11 @@ def test_sign_in_sets_an_httponly_lax_session_cookie(server, admin):
 
 
 def test_session_cookie_is_secure_when_the_public_url_is_https(workspace, serve):
-    workspace.cli("init")
-    workspace.cli(
-        "user",
-        "create",
-        "--email",
-        "a@example.com",
-        "--role",
-        "admin",
-        "--password-stdin",
-        input=PASSWORD + "\n",
-    )
-    s = serve("process", workspace, extra_env={"PLANDESK_BASE_URL": "https://plans.example.com"})
+    local = serve("app", workspace)  # arrange: the local owner adds a person before the URL is published
+    add_member(local.client(), "a@example.com", "admin")
+    local.stop()
+    workspace.configure(base_url="https://plans.example.com")
+    s = serve("app", workspace)
     r = s.client().post("/api/v1/auth/sign-in", json={"email": "a@example.com", "password": PASSWORD})
     assert r.status_code == 200
     assert "secure" in r.headers["set-cookie"].lower()

@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx2
 import pytest
 from conftest import Workspace, drop_pg_database, make_pg_database, start_server
+from connector_fixtures import PASSWORD, sign_in
 
 pytestmark = pytest.mark.postgres
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -159,26 +159,17 @@ def test_a_token_revoked_on_a_gets_401_on_b_at_its_next_call(two_servers):
     assert "revoked" in r.json()["message"]
 
 
-def signed_in(server, email: str) -> httpx2.Client:
-    """A client that behaves like a page: it sends its session's CSRF token in X-CSRF-Token on writes."""
-    c = server.client()
-    r = c.post("/api/v1/auth/sign-in", json={"email": email, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
-    return c
-
-
 def test_a_role_changed_on_a_applies_on_b_at_the_next_request(two_servers):
     a, b = two_servers
     project = a.client().post("/api/v1/projects", json={"name": "Roles"}).json()
     a.client().post(
         "/api/v1/members", json={"email": "admin@example.com", "role": "admin", "password": PASSWORD}
     )
-    admin = signed_in(a, "admin@example.com")
+    admin = sign_in(a, "admin@example.com")
     person = admin.post(
         "/api/v1/members", json={"email": "v@example.com", "role": "viewer", "password": PASSWORD}
     ).json()
-    viewer = signed_in(b, "v@example.com")
+    viewer = sign_in(b, "v@example.com")
     path = f"/api/v1/projects/{project['id']}/tasks"
     assert viewer.post(path, json={"label": "not yet"}).status_code == 403
     assert admin.patch(f"/api/v1/members/{person['id']}", json={"role": "member"}).status_code == 200
