@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plandesk.core import vocab
+from plandesk.core import goals, vocab
 from plandesk.mcp import schemas as s
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
@@ -40,7 +40,6 @@ _CONTRACT = {
     "stop_condition": s.text("When to stop and ask a person.", max_len=_CONTRACT_TEXT),
     "budget": _LONG,
 }
-_GOAL_ID_ONLY = {"goal_id": s.GOAL_ID}
 
 
 @TOOLS.tool(
@@ -62,18 +61,14 @@ def create_goal(call: ToolCall, a: dict) -> dict:
     return goals.create_goal(call.db, call.actor, a.pop("project_id"), a)
 
 
-@TOOLS.tool(
+TOOLS.fetch_one(
     "get_goal",
     toolset="goals",
-    read_only=True,
     description="A goal's contract, status, task counts and any dependency cycle (cycle_tasks).",
-    params=_GOAL_ID_ONLY,
-    required=["goal_id"],
+    id_field="goal_id",
+    id_schema=s.GOAL_ID,
+    fetch=goals.get_goal,
 )
-def get_goal(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import goals
-
-    return goals.get_goal(call.db, call.actor, a["goal_id"])
 
 
 @TOOLS.tool(

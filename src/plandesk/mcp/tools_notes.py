@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plandesk.core import vocab
+from plandesk.core import notes, vocab
 from plandesk.mcp import schemas as s
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
@@ -41,18 +41,14 @@ def update_note(call: ToolCall, a: dict) -> dict:
     return notes.update_note(call.db, call.actor, a.pop("note_id"), a)
 
 
-@TOOLS.tool(
+TOOLS.fetch_one(
     "get_note",
     toolset="notes",
-    read_only=True,
     description="One note in full, with its version for update_note.",
-    params={"note_id": _NOTE_ID},
-    required=["note_id"],
+    id_field="note_id",
+    id_schema=_NOTE_ID,
+    fetch=notes.get_note,
 )
-def get_note(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import notes
-
-    return notes.get_note(call.db, call.actor, a["note_id"])
 
 
 @TOOLS.tool(

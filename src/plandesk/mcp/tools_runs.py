@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plandesk.core import vocab
+from plandesk.core import runs, vocab
 from plandesk.mcp import schemas as s
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
@@ -93,15 +93,11 @@ def list_agent_runs(call: ToolCall, a: dict) -> dict:
     )
 
 
-@TOOLS.tool(
+TOOLS.fetch_one(
     "get_agent_run",
     toolset="history",
-    read_only=True,
     description="One run with its latest 1000 events and linked tasks.",
-    params={"run_id": _RUN_ID},
-    required=["run_id"],
+    id_field="run_id",
+    id_schema=_RUN_ID,
+    fetch=runs.get_agent_run,
 )
-def get_agent_run(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import runs
-
-    return runs.get_agent_run(call.db, call.actor, a["run_id"])

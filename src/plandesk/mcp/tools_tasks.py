@@ -72,15 +72,13 @@ def update_task(call: ToolCall, a: dict) -> dict:
     return tasks.update_task(call.db, call.actor, a.pop("task_id"), a)
 
 
-@TOOLS.tool(
+TOOLS.fetch_one(
     "get_task",
-    read_only=True,
     description="One task in full, with its version.",
-    params={"task_id": s.TASK_ID},
-    required=["task_id"],
+    id_field="task_id",
+    id_schema=s.TASK_ID,
+    fetch=tasks.get_task,
 )
-def get_task(call: ToolCall, a: dict) -> dict:
-    return tasks.get_task(call.db, call.actor, a["task_id"])
 
 
 @TOOLS.tool(
