@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -80,6 +81,16 @@ def fail(message: str, code: int = 1):
 
 def emit_json(value) -> None:
     sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+
+
+def emit_rows(
+    rows: list[dict], json_out: bool, headers: list[str], cells: Callable[[dict], list[str]]
+) -> None:
+    """A list command's output: the rows as JSON with --json, else a table with cells(row) on each line."""
+    if json_out:
+        emit_json(rows)
+    else:
+        print_table(headers, [cells(r) for r in rows])
 
 
 def when(value: str | None, empty: str = "never") -> str:
