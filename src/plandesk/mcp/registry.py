@@ -100,11 +100,11 @@ class ToolGroup:
     def fetch_one(
         self,
         name: str,
-        *,
         id_field: str,
         id_schema: Schema,
-        description: str,
         fetch: Callable[[Any, Actor, str], Any],
+        description: str,
+        *,
         toolset: str = "planning",
     ) -> None:
         """A read-only tool that returns one record by its id: `fetch(db, actor, <id_field>)` in core."""

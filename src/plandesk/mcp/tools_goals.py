@@ -63,11 +63,11 @@ def create_goal(call: ToolCall, a: dict) -> dict:
 
 TOOLS.fetch_one(
     "get_goal",
+    "goal_id",
+    s.GOAL_ID,
+    goals.get_goal,
+    "A goal's contract, status, task counts and any dependency cycle (cycle_tasks).",
     toolset="goals",
-    description="A goal's contract, status, task counts and any dependency cycle (cycle_tasks).",
-    id_field="goal_id",
-    id_schema=s.GOAL_ID,
-    fetch=goals.get_goal,
 )
 
 

@@ -43,11 +43,11 @@ def update_note(call: ToolCall, a: dict) -> dict:
 
 TOOLS.fetch_one(
     "get_note",
+    "note_id",
+    _NOTE_ID,
+    notes.get_note,
+    "One note in full, with its version for update_note.",
     toolset="notes",
-    description="One note in full, with its version for update_note.",
-    id_field="note_id",
-    id_schema=_NOTE_ID,
-    fetch=notes.get_note,
 )
 
 

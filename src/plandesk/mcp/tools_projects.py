@@ -26,11 +26,11 @@ def list_projects(call: ToolCall, a: dict) -> dict:
 
 TOOLS.fetch_one(
     "get_project",
+    "project_id",
+    s.PROJECT_ID,
+    projects.get_project,
+    "One project with its task counts per status and current goal.",
     toolset="projects",
-    description="One project with its task counts per status and current goal.",
-    id_field="project_id",
-    id_schema=s.PROJECT_ID,
-    fetch=projects.get_project,
 )
 
 

@@ -95,9 +95,9 @@ def list_agent_runs(call: ToolCall, a: dict) -> dict:
 
 TOOLS.fetch_one(
     "get_agent_run",
+    "run_id",
+    _RUN_ID,
+    runs.get_agent_run,
+    "One run with its latest 1000 events and linked tasks.",
     toolset="history",
-    description="One run with its latest 1000 events and linked tasks.",
-    id_field="run_id",
-    id_schema=_RUN_ID,
-    fetch=runs.get_agent_run,
 )

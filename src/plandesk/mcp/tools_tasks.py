@@ -72,13 +72,7 @@ def update_task(call: ToolCall, a: dict) -> dict:
     return tasks.update_task(call.db, call.actor, a.pop("task_id"), a)
 
 
-TOOLS.fetch_one(
-    "get_task",
-    description="One task in full, with its version.",
-    id_field="task_id",
-    id_schema=s.TASK_ID,
-    fetch=tasks.get_task,
-)
+TOOLS.fetch_one("get_task", "task_id", s.TASK_ID, tasks.get_task, "One task in full, with its version.")
 
 
 @TOOLS.tool(
