@@ -56,8 +56,6 @@ _CONTRACT = {
     required=["project_id", "objective"],
 )
 def create_goal(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import goals
-
     return goals.create_goal(call.db, call.actor, a.pop("project_id"), a)
 
 
@@ -80,8 +78,6 @@ TOOLS.fetch_one(
     required=["project_id"],
 )
 def list_goals(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import goals
-
     return goals.list_goals(
         call.db, call.actor, a["project_id"], limit=a.get("limit"), cursor=a.get("cursor")
     )
@@ -101,8 +97,6 @@ def list_goals(call: ToolCall, a: dict) -> dict:
     required=["goal_id", "version"],
 )
 def update_goal(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import goals
-
     return goals.update_goal(call.db, call.actor, a.pop("goal_id"), a)
 
 
@@ -133,8 +127,6 @@ GOAL_ACTIONS = ("set_current", "invoke", "pause", "resume", "complete")
     required=["goal_id", "action"],
 )
 def goal_action(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import goals
-
     action, goal_id = a["action"], a["goal_id"]
     if action == "complete":
         return goals.complete_goal(call.db, call.actor, goal_id, evidence=a.get("evidence"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plandesk.core import notes, vocab
+from plandesk.core import comments, notes, vocab
 from plandesk.mcp import schemas as s
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
@@ -22,8 +22,6 @@ _TARGET_TYPE = s.choice(vocab.COMMENT_TARGETS)
     required=["project_id", "title"],
 )
 def create_note(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import notes
-
     return notes.create_note(call.db, call.actor, a.pop("project_id"), a)
 
 
@@ -36,8 +34,6 @@ def create_note(call: ToolCall, a: dict) -> dict:
     required=["note_id", "version"],
 )
 def update_note(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import notes
-
     return notes.update_note(call.db, call.actor, a.pop("note_id"), a)
 
 
@@ -60,8 +56,6 @@ TOOLS.fetch_one(
     required=["project_id"],
 )
 def list_notes(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import notes
-
     return notes.list_notes(
         call.db,
         call.actor,
@@ -88,8 +82,6 @@ def list_notes(call: ToolCall, a: dict) -> dict:
     },
 )
 def list_comments(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import comments
-
     return comments.list_comments(
         call.db,
         call.actor,
@@ -116,8 +108,6 @@ def list_comments(call: ToolCall, a: dict) -> dict:
     required=["target_type", "target_id", "body"],
 )
 def add_comment(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import comments
-
     return comments.add_comment(
         call.db, call.actor, a["target_type"], a["target_id"], a["body"], passage=a.get("passage")
     )
@@ -132,6 +122,4 @@ def add_comment(call: ToolCall, a: dict) -> dict:
     required=["comment_id"],
 )
 def resolve_comment(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import comments
-
     return comments.resolve_comment(call.db, call.actor, a["comment_id"], resolved=a.get("resolved", True))

@@ -23,8 +23,6 @@ _RUN_ID = s.uuid()
     required=["project_id"],
 )
 def start_agent_run(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import runs
-
     return runs.start_agent_run(
         call.db, call.actor, a["project_id"], label=a.get("label"), task_ids=a.get("task_ids")
     )
@@ -42,8 +40,6 @@ def start_agent_run(call: ToolCall, a: dict) -> dict:
     required=["run_id", "message"],
 )
 def record_agent_progress(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import runs
-
     return runs.record_agent_progress(
         call.db, call.actor, a["run_id"], a["message"], kind=a.get("kind", "progress"), data=a.get("data")
     )
@@ -60,8 +56,6 @@ def record_agent_progress(call: ToolCall, a: dict) -> dict:
     required=["run_id"],
 )
 def complete_agent_run(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import runs
-
     return runs.complete_agent_run(
         call.db, call.actor, a["run_id"], status=a.get("status", "completed"), summary=a.get("summary")
     )
@@ -81,8 +75,6 @@ def complete_agent_run(call: ToolCall, a: dict) -> dict:
     required=["project_id"],
 )
 def list_agent_runs(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import runs
-
     return runs.list_agent_runs(
         call.db,
         call.actor,
