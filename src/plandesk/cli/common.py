@@ -37,6 +37,12 @@ DatabaseUrl = Annotated[
 JsonOut = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
+def add_commands(app: typer.Typer, *commands: Callable) -> None:
+    """Each function becomes a command named after it, as Typer names them (token_header: `token-header`)."""
+    for command in commands:
+        app.command()(command)
+
+
 def settings_of(data_dir: Path | None, database_url: str | None, **extra) -> Settings:
     try:
         return load_settings(data_dir=data_dir, database_url=database_url, **extra)
