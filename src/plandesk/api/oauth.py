@@ -286,6 +286,16 @@ def _slow_down(exc: RateLimited) -> JSONResponse:
     )
 
 
+def _over_limit(*checks: tuple[str, int, str]) -> JSONResponse | None:
+    """Count each (key, per_minute, what) in order; the first that is over its limit answers `slow_down`."""
+    try:
+        for key, per_minute, what in checks:
+            rate_limit.check(key, per_minute, what=what)
+    except RateLimited as exc:
+        return _slow_down(exc)
+    return None
+
+
 def _client_id_of(request: Request, body: bytes) -> str:
     """The client id a token request names (form field, else the Basic credentials), for the rate key only."""
     for key, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
@@ -304,20 +314,14 @@ def _token_rate_limited(request: Request, body: bytes) -> JSONResponse | None:
     """/oauth/token is counted like sign-in: per address and client, and per address. Checked before any
     lookup, so a flood of guessed codes or refresh tokens costs no database work."""
     address = request.client.host if request.client else "unknown"
-    try:
-        rate_limit.check(
-            f"oauth-token-address:{address}",
-            oauth.TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE,
-            what="this address",
-        )
-        rate_limit.check(
+    return _over_limit(
+        (f"oauth-token-address:{address}", oauth.TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE, "this address"),
+        (
             f"oauth-token:{address}:{_client_id_of(request, body)}",
             oauth.TOKEN_REQUESTS_PER_MINUTE,
-            what="this client",
-        )
-    except RateLimited as exc:
-        return _slow_down(exc)
-    return None
+            "this client",
+        ),
+    )
 
 
 def install(app: FastAPI, db: Any) -> None:
@@ -362,14 +366,10 @@ def install(app: FastAPI, db: Any) -> None:
         return await ProtectedResourceMetadataHandler(metadata).handle(request)
 
     async def register(request: Request) -> Response:
-        try:
-            rate_limit.check(
-                f"oauth-register:{request.client.host if request.client else 'unknown'}",
-                oauth.REGISTRATIONS_PER_MINUTE,
-                what="this address",
-            )
-        except RateLimited as exc:
-            return _slow_down(exc)
+        address = request.client.host if request.client else "unknown"
+        refusal = _over_limit((f"oauth-register:{address}", oauth.REGISTRATIONS_PER_MINUTE, "this address"))
+        if refusal is not None:
+            return refusal
         if not await anyio.to_thread.run_sync(oauth_rules.registration_open, db):
             return JSONResponse(
                 {

@@ -13,6 +13,7 @@ from plandesk.cli.common import (
     DatabaseUrl,
     DataDir,
     JsonOut,
+    add_commands,
     cli_actor,
     emit_json,
     fail,
@@ -30,12 +31,7 @@ PrintOpt = Annotated[bool, typer.Option("--print", help="Show what would be writ
 
 
 def register(app: typer.Typer) -> None:
-    app.command("connect")(connect)
-    app.command("disconnect")(disconnect)
-    app.command("token-header")(token_header)
-    app.command("context")(context)
-    app.command("progress-checkpoint")(progress_checkpoint)
-    app.command("runner")(runner)
+    add_commands(app, connect, disconnect, token_header, context, progress_checkpoint, runner)
 
 
 def _agents(values: list[str]) -> set[str]:

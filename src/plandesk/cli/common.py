@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -34,6 +35,12 @@ DatabaseUrl = Annotated[
     ),
 ]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def add_commands(app: typer.Typer, *commands: Callable) -> None:
+    """Each function becomes a command named after it, as Typer names them (token_header: `token-header`)."""
+    for command in commands:
+        app.command()(command)
 
 
 def settings_of(data_dir: Path | None, database_url: str | None, **extra) -> Settings:
@@ -80,6 +87,16 @@ def fail(message: str, code: int = 1):
 
 def emit_json(value) -> None:
     sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+
+
+def emit_rows(
+    rows: list[dict], json_out: bool, headers: list[str], cells: Callable[[dict], list[str]]
+) -> None:
+    """A list command's output: the rows as JSON with --json, else a table with cells(row) on each line."""
+    if json_out:
+        emit_json(rows)
+    else:
+        print_table(headers, [cells(r) for r in rows])
 
 
 def when(value: str | None, empty: str = "never") -> str:

@@ -12,11 +12,11 @@ from plandesk.cli.common import (
     JsonOut,
     cli_actor,
     emit_json,
+    emit_rows,
     fail,
     fail_error,
     lookup_or_fail,
     open_workspace,
-    print_table,
     settings_of,
     when,
 )
@@ -117,23 +117,19 @@ def list_(data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: 
 
     db = open_workspace(settings_of(data_dir, database_url))
     rows = tokens.list_tokens(db, cli_actor(db), all_users=True)
-    if json_out:
-        emit_json(rows)
-        return
-    print_table(
+    emit_rows(
+        rows,
+        json_out,
         ["id", "name", "prefix", "created", "last used", "expires", "state"],
-        [
-            [
-                short_id(r["id"]),
-                r["name"],
-                r["prefix"] + "…",
-                when(r["created_at"]),
-                when(r["last_used_at"]),
-                when(r["expires_at"]),
-                # A signed-in app's "expires" is its grant's (the hourly access token is refreshed by the app).
-                r["state"] + (" (signed-in app)" if r.get("via") == "oauth" else ""),
-            ]
-            for r in rows
+        lambda r: [
+            short_id(r["id"]),
+            r["name"],
+            r["prefix"] + "…",
+            when(r["created_at"]),
+            when(r["last_used_at"]),
+            when(r["expires_at"]),
+            # A signed-in app's "expires" is its grant's (the hourly access token is refreshed by the app).
+            r["state"] + (" (signed-in app)" if r.get("via") == "oauth" else ""),
         ],
     )
 

@@ -13,10 +13,10 @@ from plandesk.cli.common import (
     JsonOut,
     cli_actor,
     emit_json,
+    emit_rows,
     fail,
     lookup_or_fail,
     open_workspace,
-    print_table,
     settings_of,
     when,
 )
@@ -111,22 +111,18 @@ def list_(
 
     db = open_workspace(settings_of(data_dir, database_url))
     rows = users.list_users(db, cli_actor(db), include_removed=all_)
-    if json_out:
-        emit_json(rows)
-        return
-    print_table(
+    emit_rows(
+        rows,
+        json_out,
         ["id", "email", "name", "role", "password", "created", "removed"],
-        [
-            [
-                short_id(r["id"]),
-                r["email"] or "—",
-                r["name"],
-                r["role"],
-                "set" if r["has_password"] else "—",
-                when(r["created_at"]),
-                when(r["removed_at"], ""),
-            ]
-            for r in rows
+        lambda r: [
+            short_id(r["id"]),
+            r["email"] or "—",
+            r["name"],
+            r["role"],
+            "set" if r["has_password"] else "—",
+            when(r["created_at"]),
+            when(r["removed_at"], ""),
         ],
     )
 

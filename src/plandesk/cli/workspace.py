@@ -12,6 +12,7 @@ from plandesk.cli.common import (
     DatabaseUrl,
     DataDir,
     JsonOut,
+    add_commands,
     console,
     emit_json,
     fail,
@@ -22,11 +23,7 @@ from plandesk.core.access import is_loopback
 
 
 def register(app: typer.Typer) -> None:
-    app.command("init")(init)
-    app.command("serve")(serve)
-    app.command("status")(status)
-    app.command("version")(version)
-    app.command("doctor")(doctor)
+    add_commands(app, init, serve, status, version, doctor)
 
 
 def init(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:

@@ -97,6 +97,31 @@ class ToolGroup:
 
         return register
 
+    def fetch_one(
+        self,
+        name: str,
+        id_field: str,
+        id_schema: Schema,
+        fetch: Callable[[Any, Actor, str], Any],
+        description: str,
+        *,
+        toolset: str = "planning",
+    ) -> None:
+        """A read-only tool that returns one record by its id: `fetch(db, actor, <id_field>)` in core."""
+
+        def handler(call: ToolCall, a: dict) -> Any:
+            return fetch(call.db, call.actor, a[id_field])
+
+        handler.__name__ = handler.__qualname__ = name
+        self.tool(
+            name,
+            toolset=toolset,
+            read_only=True,
+            description=description,
+            params={id_field: id_schema},
+            required=[id_field],
+        )(handler)
+
 
 def expand_toolsets(names: Iterable[str]) -> frozenset[str]:
     """Toolset names with `all` spelled out."""

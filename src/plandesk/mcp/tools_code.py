@@ -74,18 +74,39 @@ def _perform(tool: str):
     return handler
 
 
+def _code_tool(
+    name: str,
+    *,
+    description: str,
+    params: dict,
+    required: tuple[str, ...] | list[str] = (),
+    read_only: bool = False,
+    destructive: bool = False,
+) -> None:
+    """A code connector tool: toolset "code", listed by the operations the caller holds, checked and
+    performed by connector.calls (which also words its refusals)."""
+    TOOLS.tool(
+        name,
+        toolset="code",
+        read_only=read_only,
+        destructive=destructive,
+        core_checked=True,
+        listed=_listed(name),
+        description=description,
+        params=params,
+        required=required,
+    )(_perform(name))
+
+
 _PROJECT = s.uuid("May be left out when the token is bound to one project.")
 _APPROVAL = s.uuid("After pending_approval, once a person approved: repeat the same arguments with it.")
 _PATH = s.text("Relative to the code root.", max_len=4096)
 _COMMON = {"project_id": _PROJECT, "approval_id": _APPROVAL}
 
 
-@TOOLS.tool(
+_code_tool(
     "code_search",
-    toolset="code",
     read_only=True,
-    core_checked=True,
-    listed=_listed("code_search"),
     description="Find files by glob (glob: '**/*.py') or grep by regular expression (query) with context "
     "lines, in the project's code root. Honours .gitignore unless include_ignored; symlinks "
     "are not followed; results are capped (truncated tells you when). targets: true lists the "
@@ -107,16 +128,11 @@ _COMMON = {"project_id": _PROJECT, "approval_id": _APPROVAL}
         "targets": s.boolean("List recipes and databases instead of searching."),
     },
 )
-def code_search(call: ToolCall, a: dict) -> dict:
-    return _perform("code_search")(call, a)
 
 
-@TOOLS.tool(
+_code_tool(
     "code_file",
-    toolset="code",
     destructive=True,
-    core_checked=True,
-    listed=_listed("code_file"),
     description="read (start_line/end_line, 1-based) needs code.read; write (replace or create), create "
     "(must not exist) and str_replace (old_str must match exactly once) need code.write and "
     "answer with a unified diff of the change. Paths stay inside the code root: links that "
@@ -133,16 +149,11 @@ def code_search(call: ToolCall, a: dict) -> dict:
     },
     required=["action", "path"],
 )
-def code_file(call: ToolCall, a: dict) -> dict:
-    return _perform("code_file")(call, a)
 
 
-@TOOLS.tool(
+_code_tool(
     "code_git",
-    toolset="code",
     destructive=True,
-    core_checked=True,
-    listed=_listed("code_git"),
     description="status, diff (rev, staged, paths), log (rev, paths, limit) and branch without name need "
     "git.read; branch with name (create: true to make it; rev: where to start) and commit "
     "(message, paths or all) need git.commit; push (remote among the configured ones, branch) "
@@ -164,15 +175,10 @@ def code_file(call: ToolCall, a: dict) -> dict:
     },
     required=["action"],
 )
-def code_git(call: ToolCall, a: dict) -> dict:
-    return _perform("code_git")(call, a)
 
 
-@TOOLS.tool(
+_code_tool(
     "code_build",
-    toolset="code",
-    core_checked=True,
-    listed=_listed("code_build"),
     description="Run the project's named build or test recipes (an admin defines them: argv and timeout), "
     "in order, stopping at the first failure. Each result has the exit code, duration, the tail "
     "of the output and a link to the full log. Needs build.",
@@ -184,32 +190,22 @@ def code_git(call: ToolCall, a: dict) -> dict:
         "recipe": s.text("One recipe name (instead of recipes).", max_len=64),
     },
 )
-def code_build(call: ToolCall, a: dict) -> dict:
-    return _perform("code_build")(call, a)
 
 
-@TOOLS.tool(
+_code_tool(
     "code_deploy",
-    toolset="code",
     destructive=True,
-    core_checked=True,
-    listed=_listed("code_deploy"),
     description="Run a named deploy recipe. Needs deploy and, by default, a person's approval: the first "
     "call answers pending_approval with an approval_id and a link; once approved, call again "
     "with the same arguments plus approval_id.",
     params={**_COMMON, "recipe": s.text("The deploy recipe's name.", max_len=64)},
     required=["recipe"],
 )
-def code_deploy(call: ToolCall, a: dict) -> dict:
-    return _perform("code_deploy")(call, a)
 
 
-@TOOLS.tool(
+_code_tool(
     "code_db",
-    toolset="code",
     destructive=True,
-    core_checked=True,
-    listed=_listed("code_db"),
     description="One SQL statement against a configured database. Reads (db.read) run in a read-only "
     "transaction on the read URL with a time limit and a row cap; write: true (db.write, "
     "usually approved by a person) runs on the write URL. Several statements in one call are "
@@ -224,16 +220,11 @@ def code_deploy(call: ToolCall, a: dict) -> dict:
     },
     required=["database", "sql"],
 )
-def code_db(call: ToolCall, a: dict) -> dict:
-    return _perform("code_db")(call, a)
 
 
-@TOOLS.tool(
+_code_tool(
     "code_exec",
-    toolset="code",
     destructive=True,
-    core_checked=True,
-    listed=_listed("code_exec"),
     description="Run one program from the project's exec allowlist with an argv list (program first). "
     "There is no shell: pipes, ;, $() and globs are plain characters. Inline code (-c/-e), "
     "wrappers that run other programs, and paths outside the code root are refused. No network "
@@ -248,5 +239,3 @@ def code_db(call: ToolCall, a: dict) -> dict:
     },
     required=["argv"],
 )
-def code_exec(call: ToolCall, a: dict) -> dict:
-    return _perform("code_exec")(call, a)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plandesk.core import vocab
+from plandesk.core import goals, vocab
 from plandesk.mcp import schemas as s
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
@@ -40,7 +40,6 @@ _CONTRACT = {
     "stop_condition": s.text("When to stop and ask a person.", max_len=_CONTRACT_TEXT),
     "budget": _LONG,
 }
-_GOAL_ID_ONLY = {"goal_id": s.GOAL_ID}
 
 
 @TOOLS.tool(
@@ -57,23 +56,17 @@ _GOAL_ID_ONLY = {"goal_id": s.GOAL_ID}
     required=["project_id", "objective"],
 )
 def create_goal(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import goals
-
     return goals.create_goal(call.db, call.actor, a.pop("project_id"), a)
 
 
-@TOOLS.tool(
+TOOLS.fetch_one(
     "get_goal",
+    "goal_id",
+    s.GOAL_ID,
+    goals.get_goal,
+    "A goal's contract, status, task counts and any dependency cycle (cycle_tasks).",
     toolset="goals",
-    read_only=True,
-    description="A goal's contract, status, task counts and any dependency cycle (cycle_tasks).",
-    params=_GOAL_ID_ONLY,
-    required=["goal_id"],
 )
-def get_goal(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import goals
-
-    return goals.get_goal(call.db, call.actor, a["goal_id"])
 
 
 @TOOLS.tool(
@@ -85,8 +78,6 @@ def get_goal(call: ToolCall, a: dict) -> dict:
     required=["project_id"],
 )
 def list_goals(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import goals
-
     return goals.list_goals(
         call.db, call.actor, a["project_id"], limit=a.get("limit"), cursor=a.get("cursor")
     )
@@ -106,8 +97,6 @@ def list_goals(call: ToolCall, a: dict) -> dict:
     required=["goal_id", "version"],
 )
 def update_goal(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import goals
-
     return goals.update_goal(call.db, call.actor, a.pop("goal_id"), a)
 
 
@@ -138,8 +127,6 @@ GOAL_ACTIONS = ("set_current", "invoke", "pause", "resume", "complete")
     required=["goal_id", "action"],
 )
 def goal_action(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import goals
-
     action, goal_id = a["action"], a["goal_id"]
     if action == "complete":
         return goals.complete_goal(call.db, call.actor, goal_id, evidence=a.get("evidence"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plandesk.core import vocab
+from plandesk.core import comments, notes, vocab
 from plandesk.mcp import schemas as s
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
@@ -22,8 +22,6 @@ _TARGET_TYPE = s.choice(vocab.COMMENT_TARGETS)
     required=["project_id", "title"],
 )
 def create_note(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import notes
-
     return notes.create_note(call.db, call.actor, a.pop("project_id"), a)
 
 
@@ -36,23 +34,17 @@ def create_note(call: ToolCall, a: dict) -> dict:
     required=["note_id", "version"],
 )
 def update_note(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import notes
-
     return notes.update_note(call.db, call.actor, a.pop("note_id"), a)
 
 
-@TOOLS.tool(
+TOOLS.fetch_one(
     "get_note",
+    "note_id",
+    _NOTE_ID,
+    notes.get_note,
+    "One note in full, with its version for update_note.",
     toolset="notes",
-    read_only=True,
-    description="One note in full, with its version for update_note.",
-    params={"note_id": _NOTE_ID},
-    required=["note_id"],
 )
-def get_note(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import notes
-
-    return notes.get_note(call.db, call.actor, a["note_id"])
 
 
 @TOOLS.tool(
@@ -64,8 +56,6 @@ def get_note(call: ToolCall, a: dict) -> dict:
     required=["project_id"],
 )
 def list_notes(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import notes
-
     return notes.list_notes(
         call.db,
         call.actor,
@@ -92,8 +82,6 @@ def list_notes(call: ToolCall, a: dict) -> dict:
     },
 )
 def list_comments(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import comments
-
     return comments.list_comments(
         call.db,
         call.actor,
@@ -120,8 +108,6 @@ def list_comments(call: ToolCall, a: dict) -> dict:
     required=["target_type", "target_id", "body"],
 )
 def add_comment(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import comments
-
     return comments.add_comment(
         call.db, call.actor, a["target_type"], a["target_id"], a["body"], passage=a.get("passage")
     )
@@ -136,6 +122,4 @@ def add_comment(call: ToolCall, a: dict) -> dict:
     required=["comment_id"],
 )
 def resolve_comment(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import comments
-
     return comments.resolve_comment(call.db, call.actor, a["comment_id"], resolved=a.get("resolved", True))

@@ -24,16 +24,14 @@ def list_projects(call: ToolCall, a: dict) -> dict:
     return projects.list_projects(call.db, call.actor, limit=a.get("limit"), cursor=a.get("cursor"))
 
 
-@TOOLS.tool(
+TOOLS.fetch_one(
     "get_project",
+    "project_id",
+    s.PROJECT_ID,
+    projects.get_project,
+    "One project with its task counts per status and current goal.",
     toolset="projects",
-    read_only=True,
-    description="One project with its task counts per status and current goal.",
-    params={"project_id": s.PROJECT_ID},
-    required=["project_id"],
 )
-def get_project(call: ToolCall, a: dict) -> dict:
-    return projects.get_project(call.db, call.actor, a["project_id"])
 
 
 @TOOLS.tool(

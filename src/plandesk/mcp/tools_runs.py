@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plandesk.core import vocab
+from plandesk.core import runs, vocab
 from plandesk.mcp import schemas as s
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
@@ -23,8 +23,6 @@ _RUN_ID = s.uuid()
     required=["project_id"],
 )
 def start_agent_run(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import runs
-
     return runs.start_agent_run(
         call.db, call.actor, a["project_id"], label=a.get("label"), task_ids=a.get("task_ids")
     )
@@ -42,8 +40,6 @@ def start_agent_run(call: ToolCall, a: dict) -> dict:
     required=["run_id", "message"],
 )
 def record_agent_progress(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import runs
-
     return runs.record_agent_progress(
         call.db, call.actor, a["run_id"], a["message"], kind=a.get("kind", "progress"), data=a.get("data")
     )
@@ -60,8 +56,6 @@ def record_agent_progress(call: ToolCall, a: dict) -> dict:
     required=["run_id"],
 )
 def complete_agent_run(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import runs
-
     return runs.complete_agent_run(
         call.db, call.actor, a["run_id"], status=a.get("status", "completed"), summary=a.get("summary")
     )
@@ -81,8 +75,6 @@ def complete_agent_run(call: ToolCall, a: dict) -> dict:
     required=["project_id"],
 )
 def list_agent_runs(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import runs
-
     return runs.list_agent_runs(
         call.db,
         call.actor,
@@ -93,15 +85,11 @@ def list_agent_runs(call: ToolCall, a: dict) -> dict:
     )
 
 
-@TOOLS.tool(
+TOOLS.fetch_one(
     "get_agent_run",
+    "run_id",
+    _RUN_ID,
+    runs.get_agent_run,
+    "One run with its latest 1000 events and linked tasks.",
     toolset="history",
-    read_only=True,
-    description="One run with its latest 1000 events and linked tasks.",
-    params={"run_id": _RUN_ID},
-    required=["run_id"],
 )
-def get_agent_run(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import runs
-
-    return runs.get_agent_run(call.db, call.actor, a["run_id"])

@@ -72,15 +72,7 @@ def update_task(call: ToolCall, a: dict) -> dict:
     return tasks.update_task(call.db, call.actor, a.pop("task_id"), a)
 
 
-@TOOLS.tool(
-    "get_task",
-    read_only=True,
-    description="One task in full, with its version.",
-    params={"task_id": s.TASK_ID},
-    required=["task_id"],
-)
-def get_task(call: ToolCall, a: dict) -> dict:
-    return tasks.get_task(call.db, call.actor, a["task_id"])
+TOOLS.fetch_one("get_task", "task_id", s.TASK_ID, tasks.get_task, "One task in full, with its version.")
 
 
 @TOOLS.tool(

@@ -78,23 +78,23 @@ def _describe(tool: str, err: ValidationError) -> InvalidArgument:
     if kind == "format":
         shape = {"uuid": "UUID"}.get(err.validator_value, err.validator_value)
         return InvalidArgument(f"{where} must be a {shape} (got {_short(value)})", field=field)
-    if kind == "maxLength":
+    if kind in _BOUNDS:
+        size = len(value) if isinstance(value, (str, list, dict)) else None
         return InvalidArgument(
-            f"{where} is too long ({len(value)} characters; the limit is {err.validator_value})", field=field
+            _BOUNDS[kind].format(where=where, limit=err.validator_value, size=size), field=field
         )
-    if kind == "minLength":
-        return InvalidArgument(f"{where} must not be empty", field=field)
-    if kind == "minimum":
-        return InvalidArgument(f"{where} must be at least {err.validator_value}", field=field)
-    if kind == "maximum":
-        return InvalidArgument(f"{where} must be at most {err.validator_value}", field=field)
-    if kind == "maxItems":
-        return InvalidArgument(
-            f"{where} has {len(value)} items; the limit is {err.validator_value}", field=field
-        )
-    if kind == "minItems":
-        return InvalidArgument(f"{where} needs at least {err.validator_value} item(s)", field=field)
     return InvalidArgument(f"{where} is not valid ({err.validator})", field=field)
+
+
+# The bound keywords, one sentence each: `limit` is the schema's bound, `size` the length of the value.
+_BOUNDS = {
+    "maxLength": "{where} is too long ({size} characters; the limit is {limit})",
+    "minLength": "{where} must not be empty",
+    "minimum": "{where} must be at least {limit}",
+    "maximum": "{where} must be at most {limit}",
+    "maxItems": "{where} has {size} items; the limit is {limit}",
+    "minItems": "{where} needs at least {limit} item(s)",
+}
 
 
 def _short(value: Any) -> str:
