@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from plandesk.core import audit, dependencies, fields
+from plandesk.core import dependencies, fields, settings_store
 from plandesk.core.actors import Actor
-from plandesk.core.clock import iso, now
+from plandesk.core.clock import iso
 from plandesk.core.errors import Conflict, Forbidden
 from plandesk.db.schema import workspace_settings
 
@@ -59,26 +59,15 @@ def set_task_rules(db, actor: Actor, data: dict) -> dict:
         merged = {**value, **changes}
         changed = sorted(k for k in changes if value.get(k) != merged[k])
         if changed:
-            ts = now()
-            if updated_at is None:
-                tx.conn.execute(workspace_settings.insert().values(key=KEY, value=merged, updated_at=ts))
-            else:
-                tx.conn.execute(
-                    update(workspace_settings)
-                    .where(workspace_settings.c.key == KEY)
-                    .values(value=merged, updated_at=ts)
-                )
-            audit.record(
+            updated_at = settings_store.save(
                 tx,
                 actor,
+                KEY,
+                merged,
                 "settings.tasks.update",
-                project_id=None,
-                target_type="settings",
-                target_id=KEY,
-                changed_fields=changed,
+                changed=changed,
                 detail={k: merged[k] for k in changed},
             )
-            updated_at = ts
     return {**merged, "updated_at": iso(updated_at)}
 
 
