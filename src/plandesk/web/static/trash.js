@@ -84,7 +84,8 @@ const refresh = debounce(async () => {
     const known = new Set([...root.querySelectorAll(".trash-row")].map((r) => r.dataset.trash));
     root.replaceWith(document.adoptNode(fresh));
     root = fresh;
-    for (const row of root.querySelectorAll(".trash-row")) if (!known.has(row.dataset.trash)) row.classList.add("flash");
+    for (const row of root.querySelectorAll(".trash-row"))
+      if (!known.has(row.dataset.trash)) row.classList.add("flash");
     const empty = doc.querySelector('[data-trash-action="empty"]');
     const mine = document.querySelector('[data-trash-action="empty"]');
     if (empty && !mine) document.querySelector(".topbar-actions")?.prepend(document.adoptNode(empty));
