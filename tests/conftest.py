@@ -330,6 +330,7 @@ def clock():
     from plandesk.core import rate_limit
 
     fake = FakeClock()
+    fake.freeze()  # rate limits refill only when a test advances the clock, however slow the machine is
     real_limiter = rate_limit.limiter
     rate_limit.limiter = rate_limit.RateLimiter(clock=fake.monotonic)
     try:

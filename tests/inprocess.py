@@ -87,6 +87,14 @@ class FakeClock:
 
     def __init__(self) -> None:
         self.offset = timedelta()
+        self._frozen: float | None = None
+
+    def freeze(self) -> None:
+        """Stop the monotonic clock (rate limits) until `advance`: a slow machine then cannot refill a
+        bucket while a test spends it."""
+        import time
+
+        self._frozen = time.monotonic()
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self.offset
@@ -94,7 +102,8 @@ class FakeClock:
     def monotonic(self) -> float:
         import time
 
-        return time.monotonic() + self.offset.total_seconds()
+        base = time.monotonic() if self._frozen is None else self._frozen
+        return base + self.offset.total_seconds()
 
     def advance(self, seconds: float) -> None:
         self.offset += timedelta(seconds=seconds)

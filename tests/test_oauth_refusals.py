@@ -387,7 +387,8 @@ def test_the_settings_page_switches_registration_off_and_lists_redirect_hosts(c)
 
 
 def test_registrations_from_one_address_are_rate_limited(c, clock):
-    # The fake clock stands still, so a slow machine cannot refill the bucket while the burst runs.
+    # The fake clock's rate-limit time stands still (conftest), so a slow machine cannot refill the bucket
+    # while the burst runs.
     from plandesk.core import oauth
 
     answers = [
