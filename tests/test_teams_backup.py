@@ -8,10 +8,12 @@ import threading
 import time
 
 import pytest
+from cli_support import run_cli
 from conftest import BACKEND, new_workspace
 
-# In-process servers: the CLI's backup and restore run in processes of their own beside them, and an in-process
-# server holds the workspace's serving lock as a `plandesk serve` would.
+# In-process servers, and the CLI's backup and restore in-process beside them (run_cli): an in-process server
+# holds the workspace's serving lock as a `plandesk serve` would, and the lock (flock, one per open descriptor)
+# is seen by a restore in the same process as by one in another.
 pytestmark = pytest.mark.server("app", fresh=True)
 
 sqlite_only = pytest.mark.skipif(
@@ -72,62 +74,62 @@ def test_a_backup_taken_while_agents_write_restores_to_a_workspace_that_passes_d
     try:
         writers.wait_for(40)
         before = writers.snapshot()
-        out = server.workspace.cli("backup", "--out", str(tmp_path / "during-writes.db"))
+        out = run_cli(server.workspace, "backup", "--out", str(tmp_path / "during-writes.db"))
         during = len(writers.snapshot())
     finally:
         writers.finish()
     assert "integrity ok" in out.stdout
     assert during > len(before)  # the agents kept writing while the copy was taken
     target = new_workspace(tmp_path, "sqlite")
-    restored = target.cli("restore", "--in", str(tmp_path / "during-writes.db"))
+    restored = run_cli(target, "restore", "--in", str(tmp_path / "during-writes.db"))
     assert "Restored" in restored.stdout
-    doctor = target.cli("doctor", check=False)
+    doctor = run_cli(target, "doctor", check=False)
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     assert before <= task_ids(target.data_dir / "workspace.db")  # every write acknowledged before the backup
 
 
 @sqlite_only
 def test_the_backup_file_is_readable_by_its_owner_only(workspace, tmp_path):
-    workspace.cli("init")
-    workspace.cli("backup", "--out", str(tmp_path / "b.db"))
+    run_cli(workspace, "init")
+    run_cli(workspace, "backup", "--out", str(tmp_path / "b.db"))
     assert stat.S_IMODE((tmp_path / "b.db").stat().st_mode) == 0o600
 
 
 @sqlite_only
 def test_backup_does_not_overwrite_an_existing_file_without_force(workspace, tmp_path):
-    workspace.cli("init")
+    run_cli(workspace, "init")
     (tmp_path / "b.db").write_text("precious")
-    r = workspace.cli("backup", "--out", str(tmp_path / "b.db"), check=False)
+    r = run_cli(workspace, "backup", "--out", str(tmp_path / "b.db"), check=False)
     assert r.returncode != 0
     assert "--force" in r.stderr
     assert (tmp_path / "b.db").read_text() == "precious"
-    workspace.cli("backup", "--out", str(tmp_path / "b.db"), "--force")
+    run_cli(workspace, "backup", "--out", str(tmp_path / "b.db"), "--force")
     assert (tmp_path / "b.db").read_bytes().startswith(b"SQLite format 3")
 
 
 @sqlite_only
 def test_restore_refuses_while_a_server_runs_on_the_workspace(workspace, serve, tmp_path):
-    workspace.cli("init")
-    workspace.cli("backup", "--out", str(tmp_path / "b.db"))
+    run_cli(workspace, "init")
+    run_cli(workspace, "backup", "--out", str(tmp_path / "b.db"))
     server = serve("app", workspace)
-    r = workspace.cli("restore", "--in", str(tmp_path / "b.db"), check=False)
+    r = run_cli(workspace, "restore", "--in", str(tmp_path / "b.db"), check=False)
     assert r.returncode != 0
     assert "server is running" in r.stderr
     server.stop()
     assert not (workspace.data_dir / "workspace.db.bak").exists()  # nothing was touched
-    r = workspace.cli("restore", "--in", str(tmp_path / "b.db"))
+    r = run_cli(workspace, "restore", "--in", str(tmp_path / "b.db"))
     assert "workspace.db.bak" in r.stdout
 
 
 @sqlite_only
 def test_restore_keeps_the_replaced_database_as_bak(server, project, serve, tmp_path):
     ws = server.workspace
-    ws.cli("backup", "--out", str(tmp_path / "empty-project.db"))
+    run_cli(ws, "backup", "--out", str(tmp_path / "empty-project.db"))
     task = (
         server.client().post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "after backup"}).json()
     )
     server.stop()
-    ws.cli("restore", "--in", str(tmp_path / "empty-project.db"))
+    run_cli(ws, "restore", "--in", str(tmp_path / "empty-project.db"))
     assert task["id"] not in task_ids(ws.data_dir / "workspace.db")
     assert task["id"] in task_ids(ws.data_dir / "workspace.db.bak")
     again = serve("app", ws)
@@ -138,7 +140,7 @@ def test_restore_keeps_the_replaced_database_as_bak(server, project, serve, tmp_
 @sqlite_only
 @pytest.mark.parametrize("kind", ["not sqlite", "other sqlite", "corrupt"])
 def test_restore_refuses_a_file_that_is_not_a_whole_workspace(workspace, tmp_path, kind):
-    workspace.cli("init")
+    run_cli(workspace, "init")
     bad = tmp_path / "bad.db"
     if kind == "not sqlite":
         bad.write_bytes(b"hello, I am a text file\n" * 100)
@@ -148,12 +150,12 @@ def test_restore_refuses_a_file_that_is_not_a_whole_workspace(workspace, tmp_pat
         conn.commit()
         conn.close()
     else:
-        workspace.cli("backup", "--out", str(tmp_path / "good.db"))
+        run_cli(workspace, "backup", "--out", str(tmp_path / "good.db"))
         data = bytearray((tmp_path / "good.db").read_bytes())
         data[len(data) // 2 : len(data) // 2 + 8192] = b"\xff" * 8192  # scribble over pages in the middle
         bad.write_bytes(bytes(data))
     before = (workspace.data_dir / "workspace.db").read_bytes()
-    r = workspace.cli("restore", "--in", str(bad), check=False)
+    r = run_cli(workspace, "restore", "--in", str(bad), check=False)
     assert r.returncode != 0
     assert r.stderr.strip()
     assert (workspace.data_dir / "workspace.db").read_bytes() == before
@@ -162,10 +164,10 @@ def test_restore_refuses_a_file_that_is_not_a_whole_workspace(workspace, tmp_pat
 def test_postgresql_backup_prints_pg_dump_without_the_password(tmp_path):
     ws = new_workspace(tmp_path, "sqlite")
     url = "postgresql://planner:s3cret-pw@db.internal:5432/plans"
-    r = ws.cli("backup", "--out", "plans.dump", "--database-url", url)
+    r = run_cli(ws, "backup", "--out", "plans.dump", "--database-url", url)
     assert r.stdout.strip().startswith("pg_dump --format=custom")
     assert "planner@db.internal:5432/plans" in r.stdout
     assert "s3cret-pw" not in r.stdout + r.stderr
     assert "PGPASSWORD" in r.stderr
-    r = ws.cli("restore", "--in", "plans.dump", "--database-url", url)
+    r = run_cli(ws, "restore", "--in", "plans.dump", "--database-url", url)
     assert r.stdout.strip().startswith("pg_restore")
