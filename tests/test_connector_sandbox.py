@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cli_support import run_cli
 from conftest import drop_pg_database, new_workspace, start_server
 from connector_fixtures import make_team
 from mcp_support import connect, error, ok
@@ -426,12 +427,12 @@ async def test_an_approved_push_sends_exactly_the_approved_commit(live, team, me
 
 def test_doctor_warns_when_the_sandbox_is_missing(tmp_path):
     ws = new_workspace(tmp_path)
-    ws.cli("init")
-    out = ws.cli("doctor", extra_env={"PLANDESK_BWRAP": str(tmp_path / "no-bwrap-here")})
+    run_cli(ws, "init")
+    out = run_cli(ws, "doctor", extra_env={"PLANDESK_BWRAP": str(tmp_path / "no-bwrap-here")})
     assert "WARN" in out.stdout
     assert "refused" in out.stdout
     assert "bubblewrap" in out.stdout
-    assert "WARN" not in ws.cli("doctor").stdout
+    assert "WARN" not in run_cli(ws, "doctor").stdout
 
 
 async def test_an_owner_may_switch_to_unsandboxed_mode_and_doctor_says_so(tmp_path):
@@ -440,13 +441,13 @@ async def test_an_owner_may_switch_to_unsandboxed_mode_and_doctor_says_so(tmp_pa
     from plandesk.core.errors import Forbidden
 
     ws = new_workspace(tmp_path)
-    ws.cli("init")
+    run_cli(ws, "init")
     db = workspace.open_database(ws.settings())
     with pytest.raises(Forbidden):
         sandbox_mode.set_unsandboxed(db, Actor(user_id="x", name="Admin", role="admin"), True)
     sandbox_mode.set_unsandboxed(db, users.local_owner_actor(db), True)
     missing = {"PLANDESK_BWRAP": str(tmp_path / "no-bwrap-here")}
-    assert "UNSANDBOXED" in ws.cli("doctor", extra_env=missing).stdout
+    assert "UNSANDBOXED" in run_cli(ws, "doctor", extra_env=missing).stdout
     srv = start_server(ws, extra_env=missing)
     try:
         team = make_team(srv, tmp_path / "t")

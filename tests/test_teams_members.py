@@ -6,6 +6,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cli_support import create_token, run_cli
 from connector_fixtures import PASSWORD, add_member, sign_in
 from sqlalchemy import create_engine, select, update
 
@@ -205,8 +206,9 @@ def test_a_token_cannot_add_people(server, api):
 
 
 def test_cli_user_create_reads_the_password_from_stdin(workspace):
-    workspace.cli("init")
-    out = workspace.cli(
+    run_cli(workspace, "init")
+    out = run_cli(
+        workspace,
         "user",
         "create",
         "--email",
@@ -217,14 +219,14 @@ def test_cli_user_create_reads_the_password_from_stdin(workspace):
         input=PASSWORD + "\n",
     )
     assert "ops@example.com" in out.stdout
-    listed = workspace.cli("user", "list", "--json").stdout
+    listed = run_cli(workspace, "user", "list", "--json").stdout
     assert '"email": "ops@example.com"' in listed
     assert '"role": "admin"' in listed
     assert PASSWORD not in listed
 
 
 def test_cli_user_create_without_password_prints_a_working_invitation_link(server, workspace):
-    out = workspace.cli("user", "create", "--email", "invitee@example.com", "--role", "viewer")
+    out = run_cli(workspace, "user", "create", "--email", "invitee@example.com", "--role", "viewer")
     link = out.stdout.strip().splitlines()[-1]
     assert "/invite/plandesk_invite_" in link
     token = link.rsplit("/", 1)[1]
@@ -236,11 +238,11 @@ def test_cli_user_create_without_password_prints_a_working_invitation_link(serve
 
 def test_cli_token_create_for_a_user_acts_as_that_user(server, api, workspace):
     add_member(api, "agent-owner@example.com", "member")
-    token = workspace.create_token("their-agent", "--user", "agent-owner@example.com")
+    token = create_token(workspace, "their-agent", "--user", "agent-owner@example.com")
     me = server.client(headers={"Authorization": f"Bearer {token}"}).get("/api/v1/auth/me").json()
     assert me["role"] == "member"
     assert me["via"] == "token"
-    r = workspace.cli("token", "create", "--name", "x", "--user", "nobody@example.com", check=False)
+    r = run_cli(workspace, "token", "create", "--name", "x", "--user", "nobody@example.com", check=False)
     assert r.returncode != 0
     assert "nobody@example.com" in r.stderr
 
