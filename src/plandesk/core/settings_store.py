@@ -6,9 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from plandesk.core import audit
+from plandesk.core import audit, fields
 from plandesk.core.actors import Actor
-from plandesk.core.clock import now
+from plandesk.core.clock import iso, now
+from plandesk.core.errors import Forbidden
 from plandesk.db.engine import Tx
 from plandesk.db.schema import workspace_settings
 
@@ -38,3 +39,52 @@ def save(
         detail=detail,
     )
     return ts
+
+
+# ----- settings made of on/off flags (MCP ?token=, task rules): one shape, one rule for who may change them -----
+
+
+def load_flags(conn, key: str, defaults: dict[str, bool]) -> tuple[dict[str, bool], datetime | None]:
+    """The stored flags under `key` over their defaults, and when they were last changed (None: never)."""
+    row = conn.execute(select(workspace_settings).where(workspace_settings.c.key == key)).first()
+    if row is None:
+        return dict(defaults), None
+    value = row.value if isinstance(row.value, dict) else {}
+    return {k: bool(value.get(k, d)) for k, d in defaults.items()}, row.updated_at
+
+
+def read_flags(db, key: str, defaults: dict[str, bool]) -> dict:
+    with db.read() as conn:
+        value, updated_at = load_flags(conn, key, defaults)
+    return {**value, "updated_at": iso(updated_at)}
+
+
+def update_flags(
+    db, actor: Actor, key: str, defaults: dict[str, bool], data, *, action: str, noun: str
+) -> dict:
+    """Owners and admins, as people: never through a token (an agent must not lift a rule it is held to).
+    Unknown names are refused; only the flags that really change are stored and audited."""
+    if actor.token_id is not None:
+        raise Forbidden(
+            f"{noun} cannot be changed with a token; use the UI, the CLI or a signed-in session",
+            permission="role",
+        )
+    actor.require_role("owner", "admin", what=f"changing {noun}")
+    if not isinstance(data, dict):
+        data = {}
+    fields.reject_unknown(data, defaults)
+    changes = {}
+    for name in defaults:
+        if name in data:
+            flag = fields.flag(name, data[name])
+            if flag is not None:
+                changes[name] = flag
+    with db.write() as tx:
+        value, updated_at = load_flags(tx.conn, key, defaults)
+        merged = {**value, **changes}
+        changed = sorted(k for k in changes if value.get(k) != merged[k])
+        if changed:
+            updated_at = save(
+                tx, actor, key, merged, action, changed=changed, detail={k: merged[k] for k in changed}
+            )
+    return {**merged, "updated_at": iso(updated_at)}

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-
-from plandesk.core import dependencies, fields, settings_store
+from plandesk.core import dependencies, settings_store
 from plandesk.core.actors import Actor
-from plandesk.core.clock import iso
-from plandesk.core.errors import Conflict, Forbidden
-from plandesk.db.schema import workspace_settings
+from plandesk.core.errors import Conflict
 
 KEY = "tasks"
 DEFAULTS = {"refuse_blocked_moves": False}
@@ -24,51 +20,18 @@ STATUS_WORDS = {"in_progress": "In Progress", "done": "Done"}
 
 
 def _stored(conn) -> tuple[dict, datetime | None]:
-    row = conn.execute(select(workspace_settings).where(workspace_settings.c.key == KEY)).first()
-    if row is None:
-        return dict(DEFAULTS), None
-    value = row.value if isinstance(row.value, dict) else {}
-    return {k: bool(value.get(k, d)) for k, d in DEFAULTS.items()}, row.updated_at
+    return settings_store.load_flags(conn, KEY, DEFAULTS)
 
 
 def get_task_rules(db, actor: Actor) -> dict:
-    with db.read() as conn:
-        value, updated_at = _stored(conn)
-    return {**value, "updated_at": iso(updated_at)}
+    return settings_store.read_flags(db, KEY, DEFAULTS)
 
 
 def set_task_rules(db, actor: Actor, data: dict) -> dict:
     """Owners and admins, as people (never through a token: an agent must not lift the rule it is held to)."""
-    if actor.token_id is not None:
-        raise Forbidden(
-            "task rules cannot be changed with a token; use the UI, the CLI or a signed-in session",
-            permission="role",
-        )
-    actor.require_role("owner", "admin", what="changing the workspace's task rules")
-    if not isinstance(data, dict):
-        data = {}
-    fields.reject_unknown(data, DEFAULTS)
-    changes = {}
-    for key in DEFAULTS:
-        if key in data:
-            flag = fields.flag(key, data[key])
-            if flag is not None:
-                changes[key] = flag
-    with db.write() as tx:
-        value, updated_at = _stored(tx.conn)
-        merged = {**value, **changes}
-        changed = sorted(k for k in changes if value.get(k) != merged[k])
-        if changed:
-            updated_at = settings_store.save(
-                tx,
-                actor,
-                KEY,
-                merged,
-                "settings.tasks.update",
-                changed=changed,
-                detail={k: merged[k] for k in changed},
-            )
-    return {**merged, "updated_at": iso(updated_at)}
+    return settings_store.update_flags(
+        db, actor, KEY, DEFAULTS, data, action="settings.tasks.update", noun="task rules"
+    )
 
 
 def check_move(conn, row, status: str) -> None:
