@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from plandesk import __version__
 from plandesk.core import vocab
-from plandesk.core.errors import HTTP_STATUS, PlanDeskError
+from plandesk.core.errors import PlanDeskError
 from plandesk.web import csrf, markdown
 
 HERE = Path(__file__).resolve().parent
@@ -60,10 +60,6 @@ SETTINGS_NAV = [
     ("oauth", "/settings/oauth", "OAuth apps"),
     ("tasks", "/settings/tasks", "Tasks"),
 ]
-
-# The core's error → status table, the one REST answers with too (so a page never says 400 where the API
-# says 413 or 429); the name stays for the pages that pick a status for a form they re-render.
-STATUS_CODES = HTTP_STATUS
 
 
 def _static_version() -> str:

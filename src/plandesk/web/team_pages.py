@@ -14,7 +14,7 @@ from plandesk.core import invitations, members, rate_limit, sessions, shares, us
 from plandesk.core.errors import Forbidden, InvalidArgument, PlanDeskError
 from plandesk.web import csrf
 from plandesk.web.layout import frame
-from plandesk.web.rendering import STATUS_CODES, page, render
+from plandesk.web.rendering import page, render
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form(max_length=1024)]
@@ -48,7 +48,7 @@ def plain(request: Request, template: str, status: int = 200, **context) -> Resp
 
 
 def message(request: Request, exc: PlanDeskError, title: str) -> Response:
-    status = STATUS_CODES.get(exc.code, 400)
+    status = exc.status
     return plain(request, "team_message.html", status, title=title, message=exc.message, status_code=status)
 
 
@@ -74,7 +74,7 @@ def signin(
         rate_limit.check_sign_in(client_of(request), email)
         session = sessions.sign_in(request.app.state.db, email=email, password=password)
     except PlanDeskError as exc:
-        status = STATUS_CODES.get(exc.code, 400) if exc.code != "rate_limited" else 429
+        status = exc.status
         return plain(
             request,
             "team_signin.html",
@@ -149,7 +149,7 @@ def invite_accept(
         return plain(
             request,
             "team_invite.html",
-            STATUS_CODES.get(exc.code, 400),
+            exc.status,
             title="Join Plan Desk",
             offer=offer,
             token=token,
@@ -196,7 +196,7 @@ def settings_invite(
             request.app.state.db, actor, role=role, email=email or None, expires=expires
         )
     except PlanDeskError as exc:
-        return members_page(request, error=exc.message, status=STATUS_CODES.get(exc.code, 400))
+        return members_page(request, error=exc.message, status=exc.status)
     origin, _ = shares.public_origin(request.app.state.settings, str(request.base_url))
     # Shown in this one answer and never again: only its hash is stored.
     return members_page(request, invite={**made, "url": origin + made["path"]}, status=201)
@@ -219,7 +219,7 @@ def settings_role(request: Request, user_id: str, role: FormText = "", csrf_toke
     try:
         users.change_role(request.app.state.db, actor, user_id, role)
     except PlanDeskError as exc:
-        return members_page(request, error=exc.message, status=STATUS_CODES.get(exc.code, 400))
+        return members_page(request, error=exc.message, status=exc.status)
     return see_other("/settings/members")
 
 
@@ -231,7 +231,7 @@ def settings_remove(request: Request, user_id: str, csrf_token: FormText = ""):
     try:
         users.remove_user(request.app.state.db, actor, user_id)
     except PlanDeskError as exc:
-        return members_page(request, error=exc.message, status=STATUS_CODES.get(exc.code, 400))
+        return members_page(request, error=exc.message, status=exc.status)
     return see_other("/settings/members")
 
 
@@ -278,7 +278,7 @@ def settings_change_password(
             keep_session=request.cookies.get(sessions.COOKIE_NAME),
         )
     except PlanDeskError as exc:
-        status = 429 if exc.code == "rate_limited" else STATUS_CODES.get(exc.code, 400)
+        status = exc.status
         return password_page(request, error=exc.message, status=status)
     # The session was rotated: the browser gets the fresh cookie (and, on the next page, a token bound to it).
     response = see_other(f"/settings/password?changed={result['sessions_ended']}")
@@ -298,7 +298,7 @@ def shared_item(request: Request, token: str):
         view = shares.view(db, raw)
     except PlanDeskError as exc:
         if as_markdown:
-            status = STATUS_CODES.get(exc.code, 400)
+            status = exc.status
             return Response(
                 f"# {status}\n\n{exc.message}\n",
                 status_code=status,
