@@ -198,6 +198,8 @@ def test_keyboard_moves_a_card_between_columns(page, api, project):
         lambda: api.get(f"/api/v1/tasks/{task['id']}").json()["status"] == "in_progress",
         what="the keyboard move saved",
     )
+    focused = lambda: page.evaluate("document.activeElement?.closest('.card')?.dataset.id")
+    wait_for(lambda: focused() == task["id"], what="focus to follow the moved card")
 
 
 def test_the_command_palette_finds_a_task_and_opens_it(page, api, project):

@@ -45,8 +45,10 @@ async function refreshCard(taskId, version) {
   if (current && Number(current.dataset.version) > Number(card.dataset.version)) return;
   const fresh = document.adoptNode(card);
   fresh.dataset.touched = String(performance.now());
+  const hadFocus = current?.contains(document.activeElement);
   current?.remove();
   place(fresh, fresh.dataset.status);
+  if (hadFocus) fresh.querySelector(".card-link")?.focus({ preventScroll: true });
   fresh.hidden = !cardVisible(fresh);
   fresh.classList.add("flash");
   recount();
@@ -221,7 +223,14 @@ board.addEventListener("keydown", (event) => {
   if (canWrite && event.shiftKey && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
     event.preventDefault();
     const target = statuses[column + (event.key === "ArrowRight" ? 1 : -1)];
-    if (target) moveCard(card, target).then(() => card.querySelector(".card-link").focus());
+    // Focus follows the card, unless the person has moved on to another card meanwhile.
+    if (target) {
+      const id = card.dataset.id;
+      moveCard(card, target).then(() => {
+        const active = document.activeElement;
+        if (!active || active === document.body) document.querySelector(`#card-${id} .card-link`)?.focus();
+      });
+    }
     return;
   }
   const visible = (list) => [...list.querySelectorAll(".card:not([hidden])")];
