@@ -144,6 +144,24 @@ def workspace(request, tmp_path):
         drop_pg_database(ws.database_url)
 
 
+@pytest.fixture
+def core(tmp_path):
+    """The core services on a fresh, initialised workspace with one project, for tests that call them
+    directly: (db, owner actor, project id, workspace)."""
+    from plandesk.core import projects
+    from plandesk.core.users import local_owner_actor
+    from plandesk.core.workspace import initialise
+
+    ws = new_workspace(tmp_path)
+    db = initialise(ws.settings())
+    actor = local_owner_actor(db)
+    pid = projects.create_project(db, actor, {"name": "Core"})["id"]
+    yield db, actor, pid, ws
+    db.dispose()
+    if ws.database_url:
+        drop_pg_database(ws.database_url)
+
+
 @dataclass
 class LiveServer:
     workspace: Workspace

@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from conftest import new_workspace
 from sqlalchemy import select, text
 
-from plandesk.core import edges, frontier_counts, graph, portability, projects, tasks
-from plandesk.core.users import local_owner_actor
-from plandesk.core.workspace import initialise
+from plandesk.core import edges, frontier_counts, graph, portability, tasks
 from plandesk.db.schema import tasks as tasks_table
-
-
-@pytest.fixture
-def core(tmp_path):
-    ws = new_workspace(tmp_path)
-    db = initialise(ws.settings())
-    actor = local_owner_actor(db)
-    pid = projects.create_project(db, actor, {"name": "Counts"})["id"]
-    yield db, actor, pid
-    db.dispose()
-    if ws.database_url:
-        from conftest import drop_pg_database
-
-        drop_pg_database(ws.database_url)
 
 
 def _count(db, task_id: str) -> int:
@@ -47,21 +30,21 @@ def _new(db, actor, pid, label, **kw):
 
 
 def test_an_edge_to_an_unfinished_prerequisite_counts_once(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     a, b = _new(db, actor, pid, "A"), _new(db, actor, pid, "B")
     _link(db, actor, pid, a, b)
     assert _count(db, b) == 1 and _count(db, a) == 0
 
 
 def test_depends_on_counts_on_the_task_that_depends(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     a, b = _new(db, actor, pid, "A"), _new(db, actor, pid, "B")
     _link(db, actor, pid, b, a, "depends_on")
     assert _count(db, b) == 1 and _count(db, a) == 0
 
 
 def test_finishing_a_prerequisite_releases_its_dependents(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     a, b = _new(db, actor, pid, "A"), _new(db, actor, pid, "B")
     _link(db, actor, pid, a, b)
     tasks.update_task(db, actor, a, {"status": "done", "version": 1})
@@ -71,7 +54,7 @@ def test_finishing_a_prerequisite_releases_its_dependents(core):
 
 
 def test_reopening_a_done_prerequisite_blocks_its_dependents_again(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     a, b = _new(db, actor, pid, "A", status="done"), _new(db, actor, pid, "B")
     _link(db, actor, pid, a, b)
     assert _count(db, b) == 0
@@ -80,7 +63,7 @@ def test_reopening_a_done_prerequisite_blocks_its_dependents_again(core):
 
 
 def test_deleting_an_edge_releases_its_dependent(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     a, b = _new(db, actor, pid, "A"), _new(db, actor, pid, "B")
     edge = _link(db, actor, pid, a, b)
     edges.delete_edge(db, actor, edge["id"])
@@ -88,7 +71,7 @@ def test_deleting_an_edge_releases_its_dependent(core):
 
 
 def test_deleting_a_prerequisite_task_releases_its_dependents(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     a, b = _new(db, actor, pid, "A"), _new(db, actor, pid, "B")
     _link(db, actor, pid, a, b)
     tasks.delete_task(db, actor, a)
@@ -96,7 +79,7 @@ def test_deleting_a_prerequisite_task_releases_its_dependents(core):
 
 
 def test_an_imported_plan_lands_with_its_counts(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     a, b, c = (_new(db, actor, pid, n) for n in "ABC")
     _link(db, actor, pid, a, b)
     _link(db, actor, pid, c, b, "blocks")
@@ -114,7 +97,7 @@ def test_an_imported_plan_lands_with_its_counts(core):
 
 
 def test_the_frontier_lists_ready_tasks_in_priority_then_age_order(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     low = _new(db, actor, pid, "low", priority="low")
     none = _new(db, actor, pid, "none")
     urgent = _new(db, actor, pid, "urgent", priority="urgent")
@@ -127,7 +110,7 @@ def test_the_frontier_lists_ready_tasks_in_priority_then_age_order(core):
 
 
 def test_doctor_check_finds_a_count_written_behind_the_triggers_back(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     a = _new(db, actor, pid, "A")
     with db.write() as tx:
         tx.conn.execute(text("UPDATE tasks SET waiting_count = 3 WHERE id = :i"), {"i": a})
@@ -140,7 +123,7 @@ def test_doctor_check_finds_a_count_written_behind_the_triggers_back(core):
 
 
 def test_claim_next_hands_every_agent_a_different_task_on_its_first_call(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     ids = {_new(db, actor, pid, f"T{i}") for i in range(8)}
     from concurrent.futures import ThreadPoolExecutor
 
@@ -151,7 +134,7 @@ def test_claim_next_hands_every_agent_a_different_task_on_its_first_call(core):
 
 
 def test_claim_next_skips_a_task_whose_prerequisite_is_unfinished(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     a, b = _new(db, actor, pid, "A"), _new(db, actor, pid, "B", priority="urgent")
     _link(db, actor, pid, a, b)
     assert graph.claim_next_task(db, actor, pid, "agent")["task"]["id"] == a

@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import drop_pg_database, new_workspace
 from sqlalchemy import func, select
 
-from plandesk.core import edges, frontier_counts, graph, projects, scaffold, tasks
+from plandesk.core import edges, frontier_counts, graph, scaffold, tasks
 from plandesk.core.errors import Conflict, NotFound
-from plandesk.core.users import local_owner_actor
-from plandesk.core.workspace import initialise
 from plandesk.db.schema import tasks as tasks_table
-
-
-@pytest.fixture
-def core(tmp_path):
-    ws = new_workspace(tmp_path)
-    db = initialise(ws.settings())
-    actor = local_owner_actor(db)
-    pid = projects.create_project(db, actor, {"name": "Batch"})["id"]
-    yield db, actor, pid
-    db.dispose()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
 
 
 def _task_count(db, pid) -> int:
@@ -33,7 +18,7 @@ def _task_count(db, pid) -> int:
 
 
 def test_a_batch_links_new_tasks_to_an_existing_one_by_id(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     base = tasks.create_task(db, actor, pid, {"label": "Existing"})["id"]
     out = scaffold.create_tasks(
         db,
@@ -50,7 +35,7 @@ def test_a_batch_links_new_tasks_to_an_existing_one_by_id(core):
 
 
 def test_a_batch_naming_a_missing_task_writes_nothing(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     with pytest.raises(NotFound) as err:
         scaffold.create_tasks(
             db,
@@ -63,7 +48,7 @@ def test_a_batch_naming_a_missing_task_writes_nothing(core):
 
 
 def test_a_batch_closing_a_cycle_through_existing_edges_writes_nothing(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     x = tasks.create_task(db, actor, pid, {"label": "X"})["id"]
     y = tasks.create_task(db, actor, pid, {"label": "Y"})["id"]
     edges.create_edge(db, actor, pid, {"from_id": x, "to_id": y, "label": "blocks"})
@@ -80,7 +65,7 @@ def test_a_batch_closing_a_cycle_through_existing_edges_writes_nothing(core):
 
 
 def test_batch_tasks_keep_the_plan_order_in_the_frontier(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     out = scaffold.create_tasks(db, actor, pid, [{"key": f"t{i}", "label": f"T{i}"} for i in range(20)])
     with db.read() as conn:
         assert graph.frontier(conn, actor, pid)["ready"] == [t["id"] for t in out["tasks"]]

@@ -6,25 +6,11 @@ import pytest
 from conftest import drop_pg_database, new_workspace
 from sqlalchemy import insert, select
 
-from plandesk.core import comments, edges, frontier_counts, health, notes, projects, tasks, trash
+from plandesk.core import comments, edges, frontier_counts, health, notes, tasks, trash
 from plandesk.core.errors import Conflict, Forbidden
-from plandesk.core.users import local_owner_actor
-from plandesk.core.workspace import initialise
 from plandesk.db.schema import tasks as tasks_table
 
 pytestmark = pytest.mark.server("app")
-
-
-@pytest.fixture
-def core(tmp_path):
-    ws = new_workspace(tmp_path)
-    db = initialise(ws.settings())
-    actor = local_owner_actor(db)
-    pid = projects.create_project(db, actor, {"name": "Trash"})["id"]
-    yield db, actor, pid, ws
-    db.dispose()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
 
 
 def _task(db, actor, pid, label, **kw):

@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import drop_pg_database, new_workspace
 
 from plandesk.core import goals, projects, tasks, trash
 from plandesk.core.errors import Conflict, NotFound
-from plandesk.core.users import local_owner_actor
-from plandesk.core.workspace import initialise
 
 pytestmark = pytest.mark.server("app")
-
-
-@pytest.fixture
-def core(tmp_path):
-    ws = new_workspace(tmp_path)
-    db = initialise(ws.settings())
-    actor = local_owner_actor(db)
-    pid = projects.create_project(db, actor, {"name": "Goals in the trash"})["id"]
-    yield db, actor, pid
-    db.dispose()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
 
 
 def _goal(db, actor, pid, name="Checkout v2", **kw):
@@ -34,7 +19,7 @@ def _current(db, actor, pid):
 
 
 def test_a_deleted_goal_is_in_the_trash_and_its_tasks_stay_without_it(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     gid = _goal(db, actor, pid)
     tid = tasks.create_task(db, actor, pid, {"label": "Card form", "goal_id": gid})["id"]
     goals.set_current_goal(db, actor, gid)
@@ -50,7 +35,7 @@ def test_a_deleted_goal_is_in_the_trash_and_its_tasks_stay_without_it(core):
 
 
 def test_a_restored_goal_takes_back_its_tasks_and_is_current_again(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     gid = _goal(db, actor, pid, verification_surface={"kind": "gate_command", "command": "pytest -q"})
     mine = tasks.create_task(db, actor, pid, {"label": "Card form", "goal_id": gid})["id"]
     moved = tasks.create_task(db, actor, pid, {"label": "Address", "goal_id": gid})["id"]
@@ -69,7 +54,7 @@ def test_a_restored_goal_takes_back_its_tasks_and_is_current_again(core):
 
 
 def test_a_goal_does_not_take_the_current_place_back_from_a_newer_current_goal(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     gid = _goal(db, actor, pid)
     goals.set_current_goal(db, actor, gid)
     trash_id = goals.delete_goal(db, actor, gid)
@@ -80,7 +65,7 @@ def test_a_goal_does_not_take_the_current_place_back_from_a_newer_current_goal(c
 
 
 def test_restoring_a_goal_whose_name_is_taken_again_is_a_conflict_and_keeps_it_in_the_trash(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     trash_id = goals.delete_goal(db, actor, _goal(db, actor, pid))
     _goal(db, actor, pid)  # same name
     with pytest.raises(Conflict) as err:
