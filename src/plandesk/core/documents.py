@@ -397,15 +397,7 @@ def apply_update(
             values.get("title", row.title),
             values.get("body", row.body),
         )
-    audit.record(
-        tx,
-        actor,
-        action,
-        project_id=row.project_id,
-        target_type="document",
-        target_id=row.id,
-        changed_fields=changed,
-    )
+    audit.record_item(tx, actor, action, "document", row, changed_fields=changed)
     fresh = _fetch(conn, row.id)
     tx.publish(row.project_id, "document.updated", document=event_view(fresh), changed=changed)
     return _full(conn, fresh)

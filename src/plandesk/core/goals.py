@@ -212,15 +212,7 @@ def _write(tx: Tx, actor: Actor, row, values: dict, action: str, *, changed: lis
     if not changed:
         return _detail(conn, row)
     projects.update_item(conn, goals, row, {k: values[k] for k in changed}, what="goal")
-    audit.record(
-        tx,
-        actor,
-        action,
-        project_id=row.project_id,
-        target_type="goal",
-        target_id=row.id,
-        changed_fields=changed,
-    )
+    audit.record_item(tx, actor, action, "goal", row, changed_fields=changed)
     out = _detail(conn, conn.execute(select(goals).where(goals.c.id == row.id)).first())
     tx.publish(row.project_id, "goal.updated", goal=_event_view(out), changed=changed)
     return out
@@ -238,16 +230,8 @@ def create_goal(db, actor: Actor, project_id: str, data: dict) -> dict:
                 id=gid, project_id=prow.id, version=1, created_at=ts, updated_at=ts, **values
             )
         )
-        audit.record(
-            tx,
-            actor,
-            "goal.create",
-            project_id=prow.id,
-            target_type="goal",
-            target_id=gid,
-            changed_fields=sorted(values),
-        )
         row = tx.conn.execute(select(goals).where(goals.c.id == gid)).first()
+        audit.record_item(tx, actor, "goal.create", "goal", row, changed_fields=sorted(values))
         out = _detail(tx.conn, row)
         tx.publish(prow.id, "goal.created", goal=_event_view(out))
         return out
@@ -325,13 +309,12 @@ def delete_goal(db, actor: Actor, goal_id: str) -> str:
             )
             tx.publish(prow.id, "project.updated", id=prow.id, changed=["current_goal_id"])
         conn.execute(goals.delete().where(goals.c.id == row.id))
-        audit.record(
+        audit.record_item(
             tx,
             actor,
             "goal.delete",
-            project_id=row.project_id,
-            target_type="goal",
-            target_id=row.id,
+            "goal",
+            row,
             detail={
                 "title": row.name or row.objective[:200],
                 "name": row.name,

@@ -78,16 +78,9 @@ def create_note(db, actor: Actor, project_id: str, data: dict) -> dict:
             )
         )
         search.index(tx.conn, "note", nid, prow.id, values["title"], values["body"])
-        audit.record(
-            tx,
-            actor,
-            "note.create",
-            project_id=prow.id,
-            target_type="note",
-            target_id=nid,
-            changed_fields=sorted(values),
-        )
-        out = to_dict(_fetch(tx.conn, nid))
+        row = _fetch(tx.conn, nid)
+        audit.record_item(tx, actor, "note.create", "note", row, changed_fields=sorted(values))
+        out = to_dict(row)
         tx.publish(prow.id, "note.created", note=_event_view(out))
         return out
 
@@ -108,15 +101,7 @@ def update_note(db, actor: Actor, note_id: str, data: dict) -> dict:
         search.index(
             conn, "note", row.id, row.project_id, values.get("title", row.title), values.get("body", row.body)
         )
-        audit.record(
-            tx,
-            actor,
-            "note.update",
-            project_id=row.project_id,
-            target_type="note",
-            target_id=row.id,
-            changed_fields=changed,
-        )
+        audit.record_item(tx, actor, "note.update", "note", row, changed_fields=changed)
         fresh = _fetch(conn, row.id)
         tx.publish(row.project_id, "note.updated", note=_event_view(to_dict(fresh)), changed=changed)
         return to_dict(fresh)

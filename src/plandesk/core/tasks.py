@@ -343,13 +343,12 @@ def apply_update(
             values.get("label", row.label),
             values.get("description", row.description),
         )
-    audit.record(
+    audit.record_item(
         tx,
         actor,
         action,
-        project_id=row.project_id,
-        target_type="task",
-        target_id=row.id,
+        "task",
+        row,
         changed_fields=changed or sorted(extra),
         detail=audit.field_changes(before, {**values, "tags": new_tags}, changed),
     )

@@ -93,15 +93,7 @@ def remove(tx, actor: Actor, item_type: str, row, trash_id: str, detail: dict) -
     table = ITEM_TABLES[item_type]
     tx.conn.execute(delete(table).where(table.c.id == row.id))
     search.remove(tx.conn, item_type, [row.id])
-    audit.record(
-        tx,
-        actor,
-        f"{item_type}.delete",
-        project_id=row.project_id,
-        target_type=item_type,
-        target_id=row.id,
-        detail=detail,
-    )
+    audit.record_item(tx, actor, f"{item_type}.delete", item_type, row, detail=detail)
     tx.publish(row.project_id, f"{item_type}.deleted", id=row.id, trash_id=trash_id)
 
 
