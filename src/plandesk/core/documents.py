@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from plandesk.core import audit, fields, projects, revisions
+from plandesk.core import audit, fields, projects, revisions, search_service
 from plandesk.core import edges as edge_core
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
@@ -388,15 +388,7 @@ def apply_update(
     )
     if "link_to" in changed:
         set_links(tx, actor, row.project_id, row.id, link_to)
-    if "title" in changed or "body" in changed:
-        search.index(
-            conn,
-            "document",
-            row.id,
-            row.project_id,
-            values.get("title", row.title),
-            values.get("body", row.body),
-        )
+    search_service.reindex_update(conn, "document", row, values, changed, title="title", body="body")
     audit.record_item(tx, actor, action, "document", row, changed_fields=changed)
     fresh = _fetch(conn, row.id)
     tx.publish(row.project_id, "document.updated", document=event_view(fresh), changed=changed)

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from plandesk.core import audit, fields, projects, revisions, task_rules, vocab
+from plandesk.core import audit, fields, projects, revisions, search_service, task_rules, vocab
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import InvalidArgument, NotFound
@@ -334,15 +334,7 @@ def apply_update(
     projects.update_item(conn, tasks, row, {**upd, **extra}, what="task")
     if new_tags is not None and "tags" in changed:
         set_tags(tx, row.project_id, row.id, new_tags)
-    if "label" in changed or "description" in changed:
-        search.index(
-            conn,
-            "task",
-            row.id,
-            row.project_id,
-            values.get("label", row.label),
-            values.get("description", row.description),
-        )
+    search_service.reindex_update(conn, "task", row, values, changed, title="label", body="description")
     audit.record_item(
         tx,
         actor,
