@@ -55,6 +55,14 @@ def record_item(tx: Tx, actor: Actor, action: str, item_type: str, item, **what:
     record(tx, actor, action, project_id=item.project_id, target_type=item_type, target_id=item.id, **what)
 
 
+def record_workspace(
+    tx: Tx, actor: Actor, action: str, target_type: str, target_id: str, **what: Any
+) -> None:
+    """An entry about something of the whole workspace rather than of one project (a user, an invitation, a
+    token, a setting, an OAuth client); `what` is changed_fields and/or detail, as for record."""
+    record(tx, actor, action, project_id=None, target_type=target_type, target_id=target_id, **what)
+
+
 # Long text is not copied into the log: the revision history keeps it, the entry says that it changed.
 _NOT_COPIED = frozenset({"description", "body"})
 

@@ -201,15 +201,7 @@ def insert_user(
                 updated_at=ts,
             )
         )
-    audit.record(
-        tx,
-        actor,
-        "user.create",
-        project_id=None,
-        target_type="user",
-        target_id=uid,
-        detail={"email": email, "role": role},
-    )
+    audit.record_workspace(tx, actor, "user.create", "user", uid, detail={"email": email, "role": role})
     return to_dict(get_user_row(tx.conn, uid))
 
 
@@ -260,13 +252,12 @@ def change_role(db, actor: Actor, user_id: str, role: str) -> dict:
             raise Conflict("this is the last owner; make someone else owner first", field="role")
         if row.role != role:
             tx.conn.execute(update(users).where(users.c.id == row.id).values(role=role, updated_at=now()))
-            audit.record(
+            audit.record_workspace(
                 tx,
                 actor,
                 "user.role",
-                project_id=None,
-                target_type="user",
-                target_id=row.id,
+                "user",
+                row.id,
                 changed_fields=["role"],
                 detail={"from": row.role, "to": role},
             )
@@ -291,13 +282,12 @@ def remove_user(db, actor: Actor, user_id: str) -> dict:
         ).rowcount
         ended = tx.conn.execute(sessions.delete().where(sessions.c.user_id == row.id)).rowcount
         tx.conn.execute(update(users).where(users.c.id == row.id).values(removed_at=ts, updated_at=ts))
-        audit.record(
+        audit.record_workspace(
             tx,
             actor,
             "user.remove",
-            project_id=None,
-            target_type="user",
-            target_id=row.id,
+            "user",
+            row.id,
             detail={"email": row.email, "tokens_revoked": revoked, "sessions_ended": ended},
         )
         return {**to_dict(get_user_row(tx.conn, row.id)), "tokens_revoked": revoked, "sessions_ended": ended}
@@ -327,13 +317,12 @@ def set_password(db, actor: Actor, user_id: str, password: str, *, keep_session:
         )
         ended = browser_sessions.end_sessions(tx, row.id, keep=keep_session)
         session = browser_sessions.rotate(tx, actor, keep_session)
-        audit.record(
+        audit.record_workspace(
             tx,
             actor,
             "user.password",
-            project_id=None,
-            target_type="user",
-            target_id=row.id,
+            "user",
+            row.id,
             detail={"sessions_ended": ended, "session_rotated": session is not None},
         )
         return {**to_dict(get_user_row(tx.conn, row.id)), "sessions_ended": ended, "session": session}
