@@ -181,26 +181,14 @@ def insert_user(
     name = name or email.split("@")[0]
     if existing is not None and existing.removed_at is None:
         raise Conflict(f"a user with email {email} already exists", field="email")
+    # A removed user brought back gets the same account fields a new one is created with.
+    account = {"name": name, "role": role, "password_hash": password_hash, "updated_at": ts}
     if existing is not None:
         uid = existing.id
-        tx.conn.execute(
-            update(users)
-            .where(users.c.id == uid)
-            .values(name=name, role=role, password_hash=password_hash, removed_at=None, updated_at=ts)
-        )
+        tx.conn.execute(update(users).where(users.c.id == uid).values(**account, removed_at=None))
     else:
         uid = new_id()
-        tx.conn.execute(
-            users.insert().values(
-                id=uid,
-                email=email,
-                name=name,
-                role=role,
-                password_hash=password_hash,
-                created_at=ts,
-                updated_at=ts,
-            )
-        )
+        tx.conn.execute(users.insert().values(id=uid, email=email, created_at=ts, **account))
     audit.record_workspace(tx, actor, "user.create", "user", uid, detail={"email": email, "role": role})
     return to_dict(get_user_row(tx.conn, uid))
 
