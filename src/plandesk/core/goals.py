@@ -555,14 +555,7 @@ def complete_goal(db, actor: Actor, goal_id: str, evidence: dict | None = None) 
         }
         if not verdict["green"]:
             task, created = _remediation(tx, actor, row, verdict["summary"])
-            out = _write(
-                tx,
-                actor,
-                row,
-                {"status": "blocked", "last_verification": record},
-                "goal.verification_failed",
-                changed=["last_verification", "status"],
-            )
+            out = _write_verdict(tx, actor, row, "blocked", record, "goal.verification_failed")
             return {
                 "completed": False,
                 "green": False,
@@ -590,15 +583,15 @@ def complete_goal(db, actor: Actor, goal_id: str, evidence: dict | None = None) 
                 reason="unmet",
                 unmet=verdict["unmet"],
             )
-        out = _write(
-            tx,
-            actor,
-            row,
-            {"status": "complete", "last_verification": record},
-            "goal.complete",
-            changed=["last_verification", "status"],
-        )
+        out = _write_verdict(tx, actor, row, "complete", record, "goal.complete")
         return {"completed": True, "green": True, "goal": out}
+
+
+def _write_verdict(tx: Tx, actor: Actor, row, status: str, record: dict, action: str) -> dict:
+    """A verification's outcome: the goal's new status and the record of the check, always written together
+    (both count as changed even when the status stays the same)."""
+    values = {"status": status, "last_verification": record}
+    return _write(tx, actor, row, values, action, changed=["last_verification", "status"])
 
 
 def _remediation(tx: Tx, actor: Actor, row, summary: str) -> tuple[dict, bool]:
