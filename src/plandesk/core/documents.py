@@ -61,16 +61,14 @@ def link_targets(value) -> list[str]:
         return []
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list):
-        raise InvalidArgument("link_to must be a task or document id, or a list of them", field="link_to")
-    if len(value) > MAX_LINKS:
-        raise InvalidArgument(f"link_to has {len(value)} ids; the limit is {MAX_LINKS}", field="link_to")
-    out: list[str] = []
-    for item in value:
-        ident = fields.ident("link_to", item)
-        if ident not in out:
-            out.append(ident)
-    return out
+    return fields.unique_list(
+        "link_to",
+        value,
+        max_items=MAX_LINKS,
+        item=lambda item: fields.ident("link_to", item),
+        not_a_list="link_to must be a task or document id, or a list of them",
+        too_many="link_to has {count} ids; the limit is {limit}",
+    )
 
 
 def clean(data: dict, *, creating: bool) -> dict:
