@@ -11,7 +11,9 @@ from plandesk.core import audit, fields
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import Conflict, Forbidden, InvalidArgument, NotFound, PendingApproval
+from plandesk.core.projects import load_item
 from plandesk.core.vocab import CONNECTOR_OPERATIONS
+from plandesk.db.engine import Tx
 from plandesk.db.schema import approvals, projects, users
 
 # "failed": spent by a call that then failed; it cannot be used again, and is not shown as used.
@@ -57,6 +59,30 @@ def _check_digest(value: str) -> str:
     return value
 
 
+def _record(tx: Tx, actor: Actor, verb: str, project_id: str | None, approval_id: str, detail: dict) -> None:
+    audit.record(
+        tx,
+        actor,
+        f"approval.{verb}",
+        project_id=project_id,
+        target_type="approval",
+        target_id=approval_id,
+        detail=detail,
+    )
+
+
+def _move(tx: Tx, approval_id: str, before: str, values: dict, lost: str) -> None:
+    """Compare-and-set the approval out of status `before`: of two writers one wins, the other gets
+    Conflict ("approval <id> <lost>") and writes nothing."""
+    won = tx.conn.execute(
+        update(approvals)
+        .where(and_(approvals.c.id == approval_id, approvals.c.status == before))
+        .values(**values)
+    ).rowcount
+    if won != 1:
+        raise Conflict(f"approval {approval_id} {lost}", field="approval_id")
+
+
 def request_approval(
     db,
     actor: Actor,
@@ -87,15 +113,8 @@ def request_approval(
                 created_at=now(),
             )
         )
-        audit.record(
-            tx,
-            actor,
-            "approval.request",
-            project_id=project_id,
-            target_type="approval",
-            target_id=aid,
-            detail={"operation": operation, "tool": tool, **({"commit": covers} if covers else {})},
-        )
+        detail = {"operation": operation, "tool": tool, **({"commit": covers} if covers else {})}
+        _record(tx, actor, "request", project_id, aid, detail)
         tx.publish(project_id, "approval.requested", id=aid, operation=operation)
     raise PendingApproval(
         f"{operation} needs a person's approval. Ask them to open {link_for(aid)} (or "
@@ -164,24 +183,10 @@ def consume_approval(
                 permission=operation,
                 field="approval_id",
             )
-        won = tx.conn.execute(
-            update(approvals)
-            .where(and_(approvals.c.id == approval_id, approvals.c.status == "approved"))
-            .values(status="used")
-        ).rowcount
-        if won != 1:
-            raise Conflict(
-                f"approval {approval_id} was already used; an approval covers one call", field="approval_id"
-            )
-        audit.record(
-            tx,
-            actor,
-            "approval.use",
-            project_id=project_id,
-            target_type="approval",
-            target_id=approval_id,
-            detail={"operation": operation, "tool": tool},
+        _move(
+            tx, approval_id, "approved", {"status": "used"}, "was already used; an approval covers one call"
         )
+        _record(tx, actor, "use", project_id, approval_id, {"operation": operation, "tool": tool})
     return {"id": approval_id, "status": "used"}
 
 
@@ -200,14 +205,8 @@ def mark_failed(db, actor: Actor, approval_id: str) -> None:
             .where(and_(approvals.c.id == approval_id, approvals.c.status == "used"))
             .values(status="failed")
         )
-        audit.record(
-            tx,
-            actor,
-            "approval.fail",
-            project_id=row.project_id,
-            target_type="approval",
-            target_id=approval_id,
-            detail={"operation": row.operation, "tool": row.tool},
+        _record(
+            tx, actor, "fail", row.project_id, approval_id, {"operation": row.operation, "tool": row.tool}
         )
 
 
@@ -279,9 +278,7 @@ def decide_approval(db, actor: Actor, approval_id: str, *, approve: bool) -> dic
         )
     approval_id = fields.ident("approval_id", approval_id)
     with db.write() as tx:
-        row = tx.conn.execute(select(approvals).where(approvals.c.id == approval_id)).first()
-        if row is None or not actor.sees(row.project_id):
-            raise NotFound("approval", approval_id)
+        row = load_item(tx.conn, actor, approvals, approval_id, what="approval", field="approval_id")
         if actor.role not in ("owner", "admin") and not (
             actor.role == "member" and row.user_id == actor.user_id
         ):
@@ -292,23 +289,14 @@ def decide_approval(db, actor: Actor, approval_id: str, *, approve: bool) -> dic
         if _status(row) != "pending":
             raise Conflict(f"approval {approval_id} is already {_status(row)}", field="approval_id")
         decision = "approved" if approve else "denied"
-        won = tx.conn.execute(
-            update(approvals)
-            .where(and_(approvals.c.id == approval_id, approvals.c.status == "pending"))
-            .values(status=decision, decided_by=actor.user_id, decided_at=now())
-        ).rowcount
-        if won != 1:
-            raise Conflict(
-                f"approval {approval_id} was decided by someone else a moment ago", field="approval_id"
-            )
-        audit.record(
+        _move(
             tx,
-            actor,
-            f"approval.{'approve' if approve else 'deny'}",
-            project_id=row.project_id,
-            target_type="approval",
-            target_id=approval_id,
-            detail={"operation": row.operation, "tool": row.tool},
+            approval_id,
+            "pending",
+            {"status": decision, "decided_by": actor.user_id, "decided_at": now()},
+            "was decided by someone else a moment ago",
         )
+        verb = "approve" if approve else "deny"
+        _record(tx, actor, verb, row.project_id, approval_id, {"operation": row.operation, "tool": row.tool})
         tx.publish(row.project_id, "approval.decided", id=approval_id, status=decision)
     return get_approval(db, actor, approval_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import and_, select, true
 
 from plandesk.core.actors import Actor
@@ -44,6 +46,21 @@ def record(
         },
     )
     tx.publish(project_id, "audit", action=action, target_type=target_type, target_id=target_id)
+
+
+def record_item(tx: Tx, actor: Actor, action: str, item_type: str, item, **what: Any) -> None:
+    """An entry about one item of a project (a task, document, note, goal, folder, comment, run, edge):
+    `item` is its row, whose id is the target and whose project is the entry's project; `what` is
+    changed_fields and/or detail, as for record."""
+    record(tx, actor, action, project_id=item.project_id, target_type=item_type, target_id=item.id, **what)
+
+
+def record_workspace(
+    tx: Tx, actor: Actor, action: str, target_type: str, target_id: str, **what: Any
+) -> None:
+    """An entry about something of the whole workspace rather than of one project (a user, an invitation, a
+    token, a setting, an OAuth client); `what` is changed_fields and/or detail, as for record."""
+    record(tx, actor, action, project_id=None, target_type=target_type, target_id=target_id, **what)
 
 
 # Long text is not copied into the log: the revision history keeps it, the entry says that it changed.

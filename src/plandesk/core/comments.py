@@ -81,16 +81,11 @@ def add_comment(
             )
         )
         search.index(tx.conn, "comment", cid, target.project_id, passage or "", body)
-        audit.record(
-            tx,
-            actor,
-            "comment.create",
-            project_id=target.project_id,
-            target_type="comment",
-            target_id=cid,
-            detail={"on": target_type, "on_id": target.id},
+        row = _fetch(tx.conn, cid)
+        audit.record_item(
+            tx, actor, "comment.create", "comment", row, detail={"on": target_type, "on_id": target.id}
         )
-        out = to_dict(_fetch(tx.conn, cid))
+        out = to_dict(row)
         tx.publish(target.project_id, "comment.created", comment=_bounded(out))
         return out
 
@@ -167,15 +162,7 @@ def update_comment(db, actor: Actor, comment_id: str, data: dict) -> dict:
         action = "comment.update"
         if changed == ["resolved"]:
             action = "comment.resolve" if values["resolved"] else "comment.reopen"
-        audit.record(
-            tx,
-            actor,
-            action,
-            project_id=row.project_id,
-            target_type="comment",
-            target_id=row.id,
-            changed_fields=changed,
-        )
+        audit.record_item(tx, actor, action, "comment", row, changed_fields=changed)
         out = to_dict(_fetch(tx.conn, row.id))
         tx.publish(row.project_id, "comment.updated", comment=_bounded(out), changed=changed)
         return out
@@ -191,13 +178,12 @@ def delete_comment(db, actor: Actor, comment_id: str) -> None:
         row = load(tx.conn, actor, comment_id)
         tx.conn.execute(comments.delete().where(comments.c.id == row.id))
         search.remove(tx.conn, "comment", [row.id])
-        audit.record(
+        audit.record_item(
             tx,
             actor,
             "comment.delete",
-            project_id=row.project_id,
-            target_type="comment",
-            target_id=row.id,
+            "comment",
+            row,
             detail={"on": row.target_type, "on_id": row.target_id},
         )
         tx.publish(row.project_id, "comment.deleted", id=row.id)

@@ -276,21 +276,24 @@ def _databases(
 
 
 def _allowlist(value) -> list[str]:
-    if not isinstance(value, list):
-        raise InvalidArgument("exec_allowlist must be a list of program names", field="exec_allowlist")
-    if len(value) > MAX_ALLOWLIST:
-        raise InvalidArgument(f"at most {MAX_ALLOWLIST} programs", field="exec_allowlist")
-    out: list[str] = []
-    for v in value:
-        if not isinstance(v, str) or not PROGRAM.fullmatch(v):
-            raise InvalidArgument(
-                "exec_allowlist holds bare program names (like pytest or ls), not paths or "
-                f"commands: {str(v)[:60]!r}",
-                field="exec_allowlist",
-            )
-        if v not in out:
-            out.append(v)
-    return out
+    return fields.unique_list(
+        "exec_allowlist",
+        value,
+        max_items=MAX_ALLOWLIST,
+        item=_program,
+        not_a_list="exec_allowlist must be a list of program names",
+        too_many="at most {limit} programs",
+    )
+
+
+def _program(v) -> str:
+    if not isinstance(v, str) or not PROGRAM.fullmatch(v):
+        raise InvalidArgument(
+            "exec_allowlist holds bare program names (like pytest or ls), not paths or "
+            f"commands: {str(v)[:60]!r}",
+            field="exec_allowlist",
+        )
+    return v
 
 
 def clean(data, previous: dict, *, protected: tuple[str, ...] = (), own_files: tuple[str, ...] = ()) -> dict:

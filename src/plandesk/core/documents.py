@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from plandesk.core import audit, fields, projects, revisions
+from plandesk.core import audit, fields, projects, revisions, search_service
 from plandesk.core import edges as edge_core
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
@@ -61,16 +61,14 @@ def link_targets(value) -> list[str]:
         return []
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list):
-        raise InvalidArgument("link_to must be a task or document id, or a list of them", field="link_to")
-    if len(value) > MAX_LINKS:
-        raise InvalidArgument(f"link_to has {len(value)} ids; the limit is {MAX_LINKS}", field="link_to")
-    out: list[str] = []
-    for item in value:
-        ident = fields.ident("link_to", item)
-        if ident not in out:
-            out.append(ident)
-    return out
+    return fields.unique_list(
+        "link_to",
+        value,
+        max_items=MAX_LINKS,
+        item=lambda item: fields.ident("link_to", item),
+        not_a_list="link_to must be a task or document id, or a list of them",
+        too_many="link_to has {count} ids; the limit is {limit}",
+    )
 
 
 def clean(data: dict, *, creating: bool) -> dict:
@@ -388,24 +386,8 @@ def apply_update(
     )
     if "link_to" in changed:
         set_links(tx, actor, row.project_id, row.id, link_to)
-    if "title" in changed or "body" in changed:
-        search.index(
-            conn,
-            "document",
-            row.id,
-            row.project_id,
-            values.get("title", row.title),
-            values.get("body", row.body),
-        )
-    audit.record(
-        tx,
-        actor,
-        action,
-        project_id=row.project_id,
-        target_type="document",
-        target_id=row.id,
-        changed_fields=changed,
-    )
+    search_service.reindex_update(conn, "document", row, values, changed, title="title", body="body")
+    audit.record_item(tx, actor, action, "document", row, changed_fields=changed)
     fresh = _fetch(conn, row.id)
     tx.publish(row.project_id, "document.updated", document=event_view(fresh), changed=changed)
     return _full(conn, fresh)

@@ -180,19 +180,15 @@ def list_edges(db, actor: Actor, project_id: str) -> list[dict]:
 
 def delete_edge(db, actor: Actor, edge_id: str) -> None:
     actor.require_write("deleting an edge")
-    edge_id = fields.ident("edge_id", edge_id)
     with db.write() as tx:
-        row = tx.conn.execute(select(edges).where(edges.c.id == edge_id)).first()
-        if row is None or not actor.sees(row.project_id):
-            raise NotFound("edge", edge_id)
-        tx.conn.execute(edges.delete().where(edges.c.id == edge_id))
-        audit.record(
+        row = projects.load_item(tx.conn, actor, edges, edge_id, what="edge", field="edge_id")
+        tx.conn.execute(edges.delete().where(edges.c.id == row.id))
+        audit.record_item(
             tx,
             actor,
             "edge.delete",
-            project_id=row.project_id,
-            target_type="edge",
-            target_id=edge_id,
+            "edge",
+            row,
             detail={"from": row.from_id, "to": row.to_id, "label": row.label},
         )
-        tx.publish(row.project_id, "edge.deleted", id=edge_id)
+        tx.publish(row.project_id, "edge.deleted", id=row.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, Literal, overload
 
@@ -149,12 +149,8 @@ def string_list(
 ) -> list[str] | None:
     if value is None:
         return None
-    if not isinstance(value, list):
-        raise InvalidArgument(f"{field} must be a list of strings", field=field)
-    if len(value) > max_items:
-        raise InvalidArgument(f"{field} has {len(value)} items; the limit is {max_items}", field=field)
-    out: list[str] = []
-    for item in value:
+
+    def one(item: Any) -> str:
         if not isinstance(item, str) or not item.strip():
             raise InvalidArgument(f"{field} must hold non-empty strings", field=field)
         item = item.strip().lower() if lower else item.strip()
@@ -162,8 +158,38 @@ def string_list(
             raise InvalidArgument(f"{field} items are limited to {max_len} characters", field=field)
         if pattern is not None and not pattern.fullmatch(item):
             raise InvalidArgument(f"{field} item {item[:60]!r} is not valid", field=field)
-        if item not in out:
-            out.append(item)
+        return item
+
+    return unique_list(
+        field,
+        value,
+        max_items=max_items,
+        item=one,
+        not_a_list=f"{field} must be a list of strings",
+        too_many=f"{field} has {{count}} items; the limit is {{limit}}",
+    )
+
+
+def unique_list(
+    field: str,
+    value: Any,
+    *,
+    max_items: int,
+    item: Callable[[Any], str],
+    not_a_list: str,
+    too_many: str,
+) -> list[str]:
+    """A list argument: refused unless it is a list of at most max_items; each entry checked and normalised
+    by `item`; a repeat dropped, the first kept in its place. `too_many` may name {count} and {limit}."""
+    if not isinstance(value, list):
+        raise InvalidArgument(not_a_list, field=field)
+    if len(value) > max_items:
+        raise InvalidArgument(too_many.format(count=len(value), limit=max_items), field=field)
+    out: list[str] = []
+    for entry in value:
+        checked = item(entry)
+        if checked not in out:
+            out.append(checked)
     return out
 
 

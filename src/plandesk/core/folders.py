@@ -140,16 +140,9 @@ def insert(tx: Tx, actor: Actor, project_id: str, data: dict) -> dict:
     tx.conn.execute(
         folders.insert().values(id=fid, project_id=prow.id, created_at=ts, updated_at=ts, **values)
     )
-    audit.record(
-        tx,
-        actor,
-        "folder.create",
-        project_id=prow.id,
-        target_type="folder",
-        target_id=fid,
-        changed_fields=sorted(values),
-    )
-    out = to_dict(tx.conn.execute(select(folders).where(folders.c.id == fid)).first())
+    row = tx.conn.execute(select(folders).where(folders.c.id == fid)).first()
+    audit.record_item(tx, actor, "folder.create", "folder", row, changed_fields=sorted(values))
+    out = to_dict(row)
     tx.publish(prow.id, "folder.created", folder=out)
     return out
 
@@ -175,15 +168,7 @@ def update_folder(db, actor: Actor, folder_id: str, data: dict) -> dict:
                 .where(folders.c.id == row.id)
                 .values(**{k: values[k] for k in changed}, updated_at=now())
             )
-            audit.record(
-                tx,
-                actor,
-                "folder.update",
-                project_id=row.project_id,
-                target_type="folder",
-                target_id=row.id,
-                changed_fields=changed,
-            )
+            audit.record_item(tx, actor, "folder.update", "folder", row, changed_fields=changed)
         out = to_dict(tx.conn.execute(select(folders).where(folders.c.id == row.id)).first())
         if changed:
             tx.publish(row.project_id, "folder.updated", folder=out, changed=changed)
@@ -221,13 +206,12 @@ def delete_folder(db, actor: Actor, folder_id: str, reparent_to: str | None = No
             )
             moved.append(doc.id)
         conn.execute(folders.delete().where(folders.c.id == row.id))
-        audit.record(
+        audit.record_item(
             tx,
             actor,
             "folder.delete",
-            project_id=row.project_id,
-            target_type="folder",
-            target_id=row.id,
+            "folder",
+            row,
             detail={
                 "name": row.name,
                 "reparented_to": target,

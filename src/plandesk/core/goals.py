@@ -212,15 +212,7 @@ def _write(tx: Tx, actor: Actor, row, values: dict, action: str, *, changed: lis
     if not changed:
         return _detail(conn, row)
     projects.update_item(conn, goals, row, {k: values[k] for k in changed}, what="goal")
-    audit.record(
-        tx,
-        actor,
-        action,
-        project_id=row.project_id,
-        target_type="goal",
-        target_id=row.id,
-        changed_fields=changed,
-    )
+    audit.record_item(tx, actor, action, "goal", row, changed_fields=changed)
     out = _detail(conn, conn.execute(select(goals).where(goals.c.id == row.id)).first())
     tx.publish(row.project_id, "goal.updated", goal=_event_view(out), changed=changed)
     return out
@@ -238,16 +230,8 @@ def create_goal(db, actor: Actor, project_id: str, data: dict) -> dict:
                 id=gid, project_id=prow.id, version=1, created_at=ts, updated_at=ts, **values
             )
         )
-        audit.record(
-            tx,
-            actor,
-            "goal.create",
-            project_id=prow.id,
-            target_type="goal",
-            target_id=gid,
-            changed_fields=sorted(values),
-        )
         row = tx.conn.execute(select(goals).where(goals.c.id == gid)).first()
+        audit.record_item(tx, actor, "goal.create", "goal", row, changed_fields=sorted(values))
         out = _detail(tx.conn, row)
         tx.publish(prow.id, "goal.created", goal=_event_view(out))
         return out
@@ -325,13 +309,12 @@ def delete_goal(db, actor: Actor, goal_id: str) -> str:
             )
             tx.publish(prow.id, "project.updated", id=prow.id, changed=["current_goal_id"])
         conn.execute(goals.delete().where(goals.c.id == row.id))
-        audit.record(
+        audit.record_item(
             tx,
             actor,
             "goal.delete",
-            project_id=row.project_id,
-            target_type="goal",
-            target_id=row.id,
+            "goal",
+            row,
             detail={
                 "title": row.name or row.objective[:200],
                 "name": row.name,
@@ -572,14 +555,7 @@ def complete_goal(db, actor: Actor, goal_id: str, evidence: dict | None = None) 
         }
         if not verdict["green"]:
             task, created = _remediation(tx, actor, row, verdict["summary"])
-            out = _write(
-                tx,
-                actor,
-                row,
-                {"status": "blocked", "last_verification": record},
-                "goal.verification_failed",
-                changed=["last_verification", "status"],
-            )
+            out = _write_verdict(tx, actor, row, "blocked", record, "goal.verification_failed")
             return {
                 "completed": False,
                 "green": False,
@@ -607,15 +583,15 @@ def complete_goal(db, actor: Actor, goal_id: str, evidence: dict | None = None) 
                 reason="unmet",
                 unmet=verdict["unmet"],
             )
-        out = _write(
-            tx,
-            actor,
-            row,
-            {"status": "complete", "last_verification": record},
-            "goal.complete",
-            changed=["last_verification", "status"],
-        )
+        out = _write_verdict(tx, actor, row, "complete", record, "goal.complete")
         return {"completed": True, "green": True, "goal": out}
+
+
+def _write_verdict(tx: Tx, actor: Actor, row, status: str, record: dict, action: str) -> dict:
+    """A verification's outcome: the goal's new status and the record of the check, always written together
+    (both count as changed even when the status stays the same)."""
+    values = {"status": status, "last_verification": record}
+    return _write(tx, actor, row, values, action, changed=["last_verification", "status"])
 
 
 def _remediation(tx: Tx, actor: Actor, row, summary: str) -> tuple[dict, bool]:

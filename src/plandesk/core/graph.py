@@ -440,13 +440,12 @@ def _claim_row(tx: Tx, actor: Actor, row, agent_ref: str, lease: int) -> dict:
     result = tx.conn.execute(_CLAIM, {"tid": row.id, "agent": agent_ref, "expires": expires, "ts": ts})
     if result.rowcount != 1:
         raise _taken(task_core.load(tx.conn, actor, row.id))
-    audit.record(
+    audit.record_item(
         tx,
         actor,
         "task.claim",
-        project_id=row.project_id,
-        target_type="task",
-        target_id=row.id,
+        "task",
+        row,
         changed_fields=["status", "assignee"],
         detail={"agent_ref": agent_ref, "lease_seconds": lease},
     )
@@ -564,15 +563,7 @@ def renew_claim(db, actor: Actor, task_id: str, agent_ref: str | None = None, *,
         _holder_check(row, agent_ref, actor)
         expires = now() + timedelta(seconds=lease)
         tx.conn.execute(update(tasks).where(tasks.c.id == row.id).values(lease_expires_at=expires))
-        audit.record(
-            tx,
-            actor,
-            "task.renew_claim",
-            project_id=row.project_id,
-            target_type="task",
-            target_id=row.id,
-            detail={"lease_seconds": lease},
-        )
+        audit.record_item(tx, actor, "task.renew_claim", "task", row, detail={"lease_seconds": lease})
         return {"task_id": row.id, "claimed_by": row.claimed_by, "lease_expires_at": iso(expires)}
 
 
@@ -609,15 +600,7 @@ def release_task(
             tx, actor, row, {"status": "todo", "assignee": None}, expected=None, action="task.release"
         )
         if reason:
-            audit.record(
-                tx,
-                actor,
-                "task.release_reason",
-                project_id=row.project_id,
-                target_type="task",
-                target_id=row.id,
-                detail={"reason": reason},
-            )
+            audit.record_item(tx, actor, "task.release_reason", "task", row, detail={"reason": reason})
         return {"released": True, "task": out}
 
 

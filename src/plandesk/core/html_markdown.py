@@ -25,6 +25,7 @@ DROPPED = {
     "select",
     "textarea",
 }
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")  # the digit is the level: "#" times it in Markdown
 VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "source", "track", "wbr"}
 BLOCK = {
     "p",
@@ -38,12 +39,7 @@ BLOCK = {
     "nav",
     "body",
     "html",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
+    *HEADINGS,
     "ul",
     "ol",
     "li",
@@ -170,7 +166,7 @@ def _blocks(children: list[Node | str]) -> list[str]:
 
 def _block(node: Node) -> str:
     tag = node.tag
-    if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+    if tag in HEADINGS:
         title = _inline(node.children).replace("\n", " ").strip()
         return f"{'#' * int(tag[1])} {title}" if title else ""
     if tag in ("ul", "ol"):

@@ -89,14 +89,8 @@ def create_invitation(db, actor: Actor, *, role, email=None, expires=None) -> di
                 created_at=now(),
             )
         )
-        audit.record(
-            tx,
-            actor,
-            "invitation.create",
-            project_id=None,
-            target_type="invitation",
-            target_id=iid,
-            detail={"email": email, "role": role},
+        audit.record_workspace(
+            tx, actor, "invitation.create", "invitation", iid, detail={"email": email, "role": role}
         )
         row = tx.conn.execute(select(invitations).where(invitations.c.id == iid)).first()
     return {**to_dict(row), "token": raw, "path": invite_path(raw)}
@@ -136,13 +130,12 @@ def revoke_invitation(db, actor: Actor, invitation_id: str) -> None:
             raise NotFound("invitation", invitation_id)
         users.check_may_grant(actor, row.role)
         tx.conn.execute(invitations.delete().where(invitations.c.id == row.id))
-        audit.record(
+        audit.record_workspace(
             tx,
             actor,
             "invitation.revoke",
-            project_id=None,
-            target_type="invitation",
-            target_id=row.id,
+            "invitation",
+            row.id,
             detail={"email": row.email, "role": row.role},
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from plandesk.core import audit, fields, projects
+from plandesk.core import audit, fields, projects, search_service
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
 from plandesk.core.errors import InvalidArgument
@@ -78,16 +78,9 @@ def create_note(db, actor: Actor, project_id: str, data: dict) -> dict:
             )
         )
         search.index(tx.conn, "note", nid, prow.id, values["title"], values["body"])
-        audit.record(
-            tx,
-            actor,
-            "note.create",
-            project_id=prow.id,
-            target_type="note",
-            target_id=nid,
-            changed_fields=sorted(values),
-        )
-        out = to_dict(_fetch(tx.conn, nid))
+        row = _fetch(tx.conn, nid)
+        audit.record_item(tx, actor, "note.create", "note", row, changed_fields=sorted(values))
+        out = to_dict(row)
         tx.publish(prow.id, "note.created", note=_event_view(out))
         return out
 
@@ -105,18 +98,8 @@ def update_note(db, actor: Actor, note_id: str, data: dict) -> dict:
         if not changed:
             return to_dict(row)
         projects.update_item(conn, notes, row, {k: values[k] for k in changed}, what="note")
-        search.index(
-            conn, "note", row.id, row.project_id, values.get("title", row.title), values.get("body", row.body)
-        )
-        audit.record(
-            tx,
-            actor,
-            "note.update",
-            project_id=row.project_id,
-            target_type="note",
-            target_id=row.id,
-            changed_fields=changed,
-        )
+        search_service.reindex_update(conn, "note", row, values, changed, title="title", body="body")
+        audit.record_item(tx, actor, "note.update", "note", row, changed_fields=changed)
         fresh = _fetch(conn, row.id)
         tx.publish(row.project_id, "note.updated", note=_event_view(to_dict(fresh)), changed=changed)
         return to_dict(fresh)

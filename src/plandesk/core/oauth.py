@@ -194,13 +194,12 @@ def approve(
         ).rowcount
         if done != 1:
             raise Gone("this authorization request was already answered")
-        audit.record(
+        audit.record_workspace(
             tx,
             actor,
             "oauth.approve",
-            project_id=None,
-            target_type="oauth_client",
-            target_id=row.client_id,
+            "oauth_client",
+            row.client_id,
             detail={"client_name": row.client_name, "scopes": scopes_of(grant)},
         )
     return {"redirect_uri": row.request["redirect_uri"], "state": row.request.get("state"), "code": code}

@@ -48,6 +48,12 @@ class Part:
         return [c for c in self.table.columns if c.name not in self.omit]
 
 
+def _join_part(key: str, table: Table, **refs: str) -> Part:
+    """A join table: two ids, each pointing into a part, and nothing else (no project_id, no time), so its
+    rows travel in the order of those two columns."""
+    return Part(key, table, omit=(), refs=refs, order=tuple(refs))
+
+
 PARTS: tuple[Part, ...] = (
     Part("goals", schema.goals, enums={"status": vocab.GOAL_STATUSES}),
     # waiting_count is derived: the database recounts it from the edges as they land.
@@ -59,13 +65,7 @@ PARTS: tuple[Part, ...] = (
         enums={"status": vocab.TASK_STATUSES, "kind": vocab.TASK_KINDS, "priority": vocab.PRIORITIES},
     ),
     Part("tags", schema.tags),
-    Part(
-        "task_tags",
-        schema.task_tags,
-        omit=(),
-        refs={"task_id": "tasks", "tag_id": "tags"},
-        order=("task_id", "tag_id"),
-    ),
+    _join_part("task_tags", schema.task_tags, task_id="tasks", tag_id="tags"),
     Part("folders", schema.folders, refs={"parent_id": "folders"}),
     Part("documents", schema.documents, refs={"parent_id": "documents", "folder_id": "folders"}),
     Part(
@@ -95,13 +95,7 @@ PARTS: tuple[Part, ...] = (
         json_ids=("snapshot",),
     ),
     Part("agent_runs", schema.agent_runs, enums={"status": vocab.RUN_STATUSES}, order=("started_at", "id")),
-    Part(
-        "agent_run_tasks",
-        schema.agent_run_tasks,
-        omit=(),
-        refs={"run_id": "agent_runs", "task_id": "tasks"},
-        order=("run_id", "task_id"),
-    ),
+    _join_part("agent_run_tasks", schema.agent_run_tasks, run_id="agent_runs", task_id="tasks"),
     Part(
         "agent_run_events",
         schema.agent_run_events,

@@ -144,16 +144,11 @@ def start_agent_run(
             )
         )
         _link(tx, prow.id, rid, ids)
-        audit.record(
-            tx,
-            actor.with_run(rid),
-            "run.start",
-            project_id=prow.id,
-            target_type="agent_run",
-            target_id=rid,
-            detail={"label": label, "task_ids": ids},
+        row = load(tx.conn, actor, rid)
+        audit.record_item(
+            tx, actor.with_run(rid), "run.start", "agent_run", row, detail={"label": label, "task_ids": ids}
         )
-        out = _detail(tx.conn, load(tx.conn, actor, rid))
+        out = _detail(tx.conn, row)
         tx.publish(
             prow.id,
             "agent_run.created",
@@ -195,15 +190,7 @@ def record_agent_progress(
             )
         )
         graph.extend_leases_for_run(tx, _task_ids(tx.conn, [row.id])[row.id])
-        audit.record(
-            tx,
-            actor.with_run(row.id),
-            "run.progress",
-            project_id=row.project_id,
-            target_type="agent_run",
-            target_id=row.id,
-            detail={"kind": kind},
-        )
+        audit.record_item(tx, actor.with_run(row.id), "run.progress", "agent_run", row, detail={"kind": kind})
         event = event_dict(
             tx.conn.execute(select(agent_run_events).where(agent_run_events.c.id == eid)).first()
         )
@@ -225,14 +212,8 @@ def link_run_tasks(db, actor: Actor, run_id: str, task_ids: list[str]) -> dict:
         row = load(tx.conn, actor, run_id)
         new = _link(tx, row.project_id, row.id, ids)
         if new:
-            audit.record(
-                tx,
-                actor.with_run(row.id),
-                "run.link_tasks",
-                project_id=row.project_id,
-                target_type="agent_run",
-                target_id=row.id,
-                detail={"task_ids": new},
+            audit.record_item(
+                tx, actor.with_run(row.id), "run.link_tasks", "agent_run", row, detail={"task_ids": new}
             )
             tx.publish(row.project_id, "agent_run.updated", run_id=row.id, task_ids=new)
         return to_dict(row, _task_ids(tx.conn, [row.id])[row.id])
@@ -255,13 +236,12 @@ def complete_agent_run(
         )
         if result.rowcount != 1:
             raise Conflict("run was completed by someone else at the same moment", field="run_id")
-        audit.record(
+        audit.record_item(
             tx,
             actor.with_run(row.id),
             f"run.{status}",
-            project_id=row.project_id,
-            target_type="agent_run",
-            target_id=row.id,
+            "agent_run",
+            row,
             changed_fields=["status", "summary"],
         )
         out = _detail(tx.conn, load(tx.conn, actor, row.id))

@@ -33,3 +33,17 @@ def search(
     with db.read() as conn:
         hits = backend.query(conn, q, project_ids=scope, kinds=kinds, limit=limit)
     return {"query": q, "results": hits}
+
+
+def reindex_update(conn, kind: str, row, values: dict, changed: list[str], *, title: str, body: str) -> None:
+    """Keep an updated item findable: when the update changed its title or body (the columns named `title`
+    and `body` in its table), index the text it has now, the new value where there is one."""
+    if title in changed or body in changed:
+        backend.index(
+            conn,
+            kind,
+            row.id,
+            row.project_id,
+            values.get(title, getattr(row, title)),
+            values.get(body, getattr(row, body)),
+        )

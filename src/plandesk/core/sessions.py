@@ -35,7 +35,7 @@ def start_session(tx: Tx, actor: Actor, *, signing_in: bool = True) -> dict:
         )
     )
     if signing_in:
-        audit.record(tx, actor, "user.sign_in", project_id=None, target_type="user", target_id=actor.user_id)
+        audit.record_workspace(tx, actor, "user.sign_in", "user", actor.user_id)
     return {
         "cookie": raw,
         "expires_at": iso(expires),
@@ -65,13 +65,12 @@ def sign_out(db, raw: str | None) -> bool:
         if row is None:
             return False
         tx.conn.execute(sessions.delete().where(sessions.c.id == row.id))
-        audit.record(
+        audit.record_workspace(
             tx,
             Actor(user_id=row.user_id, name=row.name, role=row.role, via="session"),
             "user.sign_out",
-            project_id=None,
-            target_type="user",
-            target_id=row.user_id,
+            "user",
+            row.user_id,
         )
         return True
 

@@ -28,16 +28,7 @@ def save(
             .where(workspace_settings.c.key == key)
             .values(value=value, updated_at=ts)
         )
-    audit.record(
-        tx,
-        actor,
-        action,
-        project_id=None,
-        target_type="settings",
-        target_id=key,
-        changed_fields=changed,
-        detail=detail,
-    )
+    audit.record_workspace(tx, actor, action, "settings", key, changed_fields=changed, detail=detail)
     return ts
 
 

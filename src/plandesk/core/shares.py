@@ -11,6 +11,7 @@ from plandesk.core import audit, fields, secrets
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
 from plandesk.core.errors import Gone, InvalidArgument, NotFound
+from plandesk.core.projects import load_item
 from plandesk.core.vocab import SHARE_EXPIRIES, STATUS_LABELS
 from plandesk.db.schema import documents, edges, projects, shares, tags, task_tags, tasks
 
@@ -38,12 +39,7 @@ def to_dict(row) -> dict:
 
 
 def _load_target(conn, actor: Actor, target_type: str, target_id) -> Row[Any]:
-    target_id = fields.ident(f"{target_type}_id", target_id)
-    table = _TABLE[target_type]
-    row = conn.execute(select(table).where(table.c.id == target_id)).first()
-    if row is None or not actor.sees(row.project_id):
-        raise NotFound(target_type, target_id)
-    return row
+    return load_item(conn, actor, _TABLE[target_type], target_id, what=target_type, field=f"{target_type}_id")
 
 
 def create_share(db, actor: Actor, target_type: str, target_id: str, *, expires: str | None = None) -> dict:
@@ -105,11 +101,8 @@ def list_shares(db, actor: Actor, target_type: str, target_id: str) -> list[dict
 
 def revoke_share(db, actor: Actor, share_id: str) -> dict:
     actor.require_write("revoking a share link")
-    share_id = fields.ident("share_id", share_id)
     with db.write() as tx:
-        row = tx.conn.execute(select(shares).where(shares.c.id == share_id)).first()
-        if row is None or not actor.sees(row.project_id):
-            raise NotFound("share", share_id)
+        row = load_item(tx.conn, actor, shares, share_id, what="share", field="share_id")
         if row.revoked_at is None:
             tx.conn.execute(update(shares).where(shares.c.id == row.id).values(revoked_at=now()))
             audit.record(

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from plandesk.core import audit, fields, projects, revisions, task_rules, vocab
+from plandesk.core import audit, fields, projects, revisions, search_service, task_rules, vocab
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import InvalidArgument, NotFound
@@ -334,22 +334,13 @@ def apply_update(
     projects.update_item(conn, tasks, row, {**upd, **extra}, what="task")
     if new_tags is not None and "tags" in changed:
         set_tags(tx, row.project_id, row.id, new_tags)
-    if "label" in changed or "description" in changed:
-        search.index(
-            conn,
-            "task",
-            row.id,
-            row.project_id,
-            values.get("label", row.label),
-            values.get("description", row.description),
-        )
-    audit.record(
+    search_service.reindex_update(conn, "task", row, values, changed, title="label", body="description")
+    audit.record_item(
         tx,
         actor,
         action,
-        project_id=row.project_id,
-        target_type="task",
-        target_id=row.id,
+        "task",
+        row,
         changed_fields=changed or sorted(extra),
         detail=audit.field_changes(before, {**values, "tags": new_tags}, changed),
     )

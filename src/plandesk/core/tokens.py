@@ -57,9 +57,7 @@ def to_dict(row) -> dict:
 def audit_token(tx: Tx, actor: Actor, verb: str, token_id: str, detail: dict) -> None:
     """A token's life in the audit log, the same entry whichever path made, rotated or revoked it (the UI,
     the CLI, an OAuth grant): `token.<verb>` on the token, outside any project."""
-    audit.record(
-        tx, actor, f"token.{verb}", project_id=None, target_type="token", target_id=token_id, detail=detail
-    )
+    audit.record_workspace(tx, actor, f"token.{verb}", "token", token_id, detail=detail)
 
 
 def create_token(

@@ -93,15 +93,7 @@ def remove(tx, actor: Actor, item_type: str, row, trash_id: str, detail: dict) -
     table = ITEM_TABLES[item_type]
     tx.conn.execute(delete(table).where(table.c.id == row.id))
     search.remove(tx.conn, item_type, [row.id])
-    audit.record(
-        tx,
-        actor,
-        f"{item_type}.delete",
-        project_id=row.project_id,
-        target_type=item_type,
-        target_id=row.id,
-        detail=detail,
-    )
+    audit.record_item(tx, actor, f"{item_type}.delete", item_type, row, detail=detail)
     tx.publish(row.project_id, f"{item_type}.deleted", id=row.id, trash_id=trash_id)
 
 
@@ -199,6 +191,19 @@ def _require_person(actor: Actor, what: str) -> None:
 def _load(conn, actor: Actor, trash_id: str, *, for_update: bool = False):
     return projects.load_item(
         conn, actor, trash_items, trash_id, what="trash item", field="trash_id", for_update=for_update
+    )
+
+
+def _record(tx, actor: Actor, action: str, row, detail: dict) -> None:
+    """An entry about the item a trash record holds (not about the record): the activity log names it."""
+    audit.record(
+        tx,
+        actor,
+        action,
+        project_id=row.project_id,
+        target_type=row.item_type,
+        target_id=row.item_id,
+        detail=detail,
     )
 
 
@@ -300,15 +305,7 @@ def restore(db, actor: Actor, trash_id: str) -> dict:
             restored_comments += 1
         conn.execute(delete(trash_items).where(trash_items.c.id == row.id))
         detail = {"title": row.title, "links": links, "comments": restored_comments, "skipped": skipped}
-        audit.record(
-            tx,
-            actor,
-            f"{row.item_type}.restore",
-            project_id=row.project_id,
-            target_type=row.item_type,
-            target_id=row.item_id,
-            detail=detail,
-        )
+        _record(tx, actor, f"{row.item_type}.restore", row, detail)
         tx.publish(row.project_id, f"{row.item_type}.restored", id=row.item_id)
         tx.publish(row.project_id, "trash.changed")
     return {
@@ -367,15 +364,7 @@ def purge_one(db, actor: Actor, trash_id: str) -> None:
     with db.write() as tx:
         row = _load(tx.conn, actor, trash_id, for_update=True)
         tx.conn.execute(delete(trash_items).where(trash_items.c.id == row.id))
-        audit.record(
-            tx,
-            actor,
-            "trash.purge",
-            project_id=row.project_id,
-            target_type=row.item_type,
-            target_id=row.item_id,
-            detail={"title": row.title},
-        )
+        _record(tx, actor, "trash.purge", row, {"title": row.title})
         tx.publish(row.project_id, "trash.changed")
 
 

@@ -181,35 +181,15 @@ def insert_user(
     name = name or email.split("@")[0]
     if existing is not None and existing.removed_at is None:
         raise Conflict(f"a user with email {email} already exists", field="email")
+    # A removed user brought back gets the same account fields a new one is created with.
+    account = {"name": name, "role": role, "password_hash": password_hash, "updated_at": ts}
     if existing is not None:
         uid = existing.id
-        tx.conn.execute(
-            update(users)
-            .where(users.c.id == uid)
-            .values(name=name, role=role, password_hash=password_hash, removed_at=None, updated_at=ts)
-        )
+        tx.conn.execute(update(users).where(users.c.id == uid).values(**account, removed_at=None))
     else:
         uid = new_id()
-        tx.conn.execute(
-            users.insert().values(
-                id=uid,
-                email=email,
-                name=name,
-                role=role,
-                password_hash=password_hash,
-                created_at=ts,
-                updated_at=ts,
-            )
-        )
-    audit.record(
-        tx,
-        actor,
-        "user.create",
-        project_id=None,
-        target_type="user",
-        target_id=uid,
-        detail={"email": email, "role": role},
-    )
+        tx.conn.execute(users.insert().values(id=uid, email=email, created_at=ts, **account))
+    audit.record_workspace(tx, actor, "user.create", "user", uid, detail={"email": email, "role": role})
     return to_dict(get_user_row(tx.conn, uid))
 
 
@@ -260,13 +240,12 @@ def change_role(db, actor: Actor, user_id: str, role: str) -> dict:
             raise Conflict("this is the last owner; make someone else owner first", field="role")
         if row.role != role:
             tx.conn.execute(update(users).where(users.c.id == row.id).values(role=role, updated_at=now()))
-            audit.record(
+            audit.record_workspace(
                 tx,
                 actor,
                 "user.role",
-                project_id=None,
-                target_type="user",
-                target_id=row.id,
+                "user",
+                row.id,
                 changed_fields=["role"],
                 detail={"from": row.role, "to": role},
             )
@@ -291,13 +270,12 @@ def remove_user(db, actor: Actor, user_id: str) -> dict:
         ).rowcount
         ended = tx.conn.execute(sessions.delete().where(sessions.c.user_id == row.id)).rowcount
         tx.conn.execute(update(users).where(users.c.id == row.id).values(removed_at=ts, updated_at=ts))
-        audit.record(
+        audit.record_workspace(
             tx,
             actor,
             "user.remove",
-            project_id=None,
-            target_type="user",
-            target_id=row.id,
+            "user",
+            row.id,
             detail={"email": row.email, "tokens_revoked": revoked, "sessions_ended": ended},
         )
         return {**to_dict(get_user_row(tx.conn, row.id)), "tokens_revoked": revoked, "sessions_ended": ended}
@@ -327,13 +305,12 @@ def set_password(db, actor: Actor, user_id: str, password: str, *, keep_session:
         )
         ended = browser_sessions.end_sessions(tx, row.id, keep=keep_session)
         session = browser_sessions.rotate(tx, actor, keep_session)
-        audit.record(
+        audit.record_workspace(
             tx,
             actor,
             "user.password",
-            project_id=None,
-            target_type="user",
-            target_id=row.id,
+            "user",
+            row.id,
             detail={"sessions_ended": ended, "session_rotated": session is not None},
         )
         return {**to_dict(get_user_row(tx.conn, row.id)), "sessions_ended": ended, "session": session}
