@@ -110,8 +110,10 @@ class Workspace:
         path.write_text(json.dumps({**current, **values}))
 
     def create_token(self, name: str = "test", *extra: str) -> str:
-        out = self.cli("token", "create", "--name", name, *extra)
-        return out.stdout.strip().splitlines()[-1]
+        """`plandesk token create` (in this process: see cli_support) and the raw token it prints."""
+        from cli_support import create_token
+
+        return create_token(self, name, *extra)
 
 
 def new_workspace(tmp_path: Path, backend: str = BACKEND) -> Workspace:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from cli_support import run_cli
 from mcp.shared.exceptions import MCPError
 from mcp_support import LIST_TOOLS, call, mcp_client, mint, ok, raw_post, tool_names
 
@@ -61,7 +62,7 @@ def test_revocation_in_the_cli_reaches_a_second_server_on_the_same_database(live
     token = live_server.workspace.create_token("two servers")
     for srv in (live_server, second):
         assert raw_post(srv, LIST_TOOLS, token=token).status_code == 200
-    live_server.workspace.cli("token", "revoke", "two servers")
+    run_cli(live_server.workspace, "token", "revoke", "two servers")
     for srv in (second, live_server):
         r = raw_post(srv, LIST_TOOLS, token=token)
         _challenge(r)
@@ -72,7 +73,7 @@ def test_a_rotated_tokens_old_value_fails_at_once_and_the_new_one_works(live_ser
     second = serve("app", live_server.workspace)
     old = live_server.workspace.create_token("rotating")
     assert raw_post(second, LIST_TOOLS, token=old).status_code == 200
-    new = live_server.workspace.cli("token", "rotate", "rotating").stdout.strip().splitlines()[-1]
+    new = run_cli(live_server.workspace, "token", "rotate", "rotating").stdout.strip().splitlines()[-1]
     assert new != old
     assert new.startswith("plandesk_mcp_")
     for srv in (live_server, second):

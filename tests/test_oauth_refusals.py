@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from cli_support import run_cli
 from oauth_fixtures import (  # noqa: F401 - app and c are fixtures
     MCP_HEADERS,
     ORIGIN,
@@ -499,13 +500,15 @@ def test_token_list_shows_a_signed_in_app_by_its_grant_not_its_hourly_access_tok
     db = db_of(app)
     with db.write() as tx:  # an hour later: the access token has run out, the app has not refreshed yet
         tx.conn.execute(update(api_tokens).values(expires_at=now() - timedelta(minutes=5)))
-    rows = json.loads(workspace.cli("token", "list", "--json").stdout)
+    rows = json.loads(run_cli(workspace, "token", "list", "--json").stdout)
     grant = next(r for r in rows if r.get("via") == "oauth")
-    assert grant["state"] == "active" and grant["client_name"] == "Test Agent"
+    assert grant["state"] == "active"
+    assert grant["client_name"] == "Test Agent"
     assert grant["expires_at"] > now().isoformat() > grant["access_expires_at"]
-    table = workspace.cli("token", "list").stdout
-    assert "active (signed-in app)" in table and "expired" not in table
+    table = run_cli(workspace, "token", "list").stdout
+    assert "active (signed-in app)" in table
+    assert "expired" not in table
     with db.write() as tx:  # the refresh token ran out too: the connection is over
         tx.conn.execute(update(oauth_grants).values(refresh_expires_at=now() - timedelta(minutes=1)))
-    rows = json.loads(workspace.cli("token", "list", "--json").stdout)
+    rows = json.loads(run_cli(workspace, "token", "list", "--json").stdout)
     assert next(r for r in rows if r.get("via") == "oauth")["state"] == "expired"

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from cli_support import run_cli
 from connector_fixtures import PASSWORD, add_member, sign_in
 from mcp_support import mcp_client, run_async
 
@@ -187,7 +188,7 @@ def test_the_viewer_walk_left_the_plan_unchanged(server, plan):
 
 def test_a_bind_beyond_127_0_0_1_requires_sign_in_even_with_one_user(workspace, serve):
     """A real `plandesk serve --host 127.0.0.2`: a loopback address, but not the bind that means local mode."""
-    workspace.cli("init")  # the local owner only: on 127.0.0.1 this would need no sign-in
+    run_cli(workspace, "init")  # the local owner only: on 127.0.0.1 this would need no sign-in
     with serve("process", workspace, host="127.0.0.2").client() as c:
         r = c.get("/api/v1/projects")
         assert r.status_code == 401

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from cli_support import run_cli
 from connector_fixtures import PASSWORD, sign_in
 
 # Each test's team changes the roster (adds, re-roles, removes people): a fresh workspace per test.
@@ -220,7 +221,7 @@ def test_an_invitation_whose_maker_was_removed_is_listed_as_invalid_not_pending(
     r = admin.post("/settings/members/invite", data={"role": "viewer", "csrf_token": form_token(page)})
     assert r.status_code == 201
     ours = next(i["id"] for i in admin.get("/api/v1/invitations").json() if i["id"] != theirs)
-    workspace.cli("user", "remove", "--email", "second@example.com")
+    run_cli(workspace, "user", "remove", "--email", "second@example.com")
     listed = admin.get("/settings/members").text
     assert re.search(rf'data-invitation="{theirs}" data-state="invalid"', listed)
     assert re.search(rf'data-invitation="{ours}" data-state="pending"', listed)

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
 import pytest
+from cli_support import run_cli
 from conftest import Workspace, drop_pg_database, make_pg_database, start_server
 from connector_fixtures import PASSWORD, sign_in
 
@@ -87,7 +88,7 @@ def test_the_listener_hears_a_commit_made_on_another_connection(pg_workspace):
     from plandesk.db.engine import Database
     from plandesk.db.notify import EventListener
 
-    pg_workspace.cli("init")
+    run_cli(pg_workspace, "init")
     url = pg_workspace.settings().resolved_database_url
     hearing, writing = Database(url), Database(url)
     heard: queue.Queue = queue.Queue()

@@ -1,10 +1,12 @@
-"""Cached token callers never outlive a change: revoke, rotate, expiry and role changes made in one process (the
-CLI) apply on the very next call in the servers (on SQLite a `plandesk serve` process and an in-process app on
-one workspace, each with a cache of its own; on PostgreSQL one server with two workers)."""
+"""Cached token callers never outlive a change: revoke, rotate, expiry and role changes made outside the
+servers (by the CLI, run in the test's process) apply on the very next call in the servers (on SQLite a
+`plandesk serve` process and an in-process app on one workspace, each with a cache of its own; on PostgreSQL
+one server with two workers)."""
 
 from __future__ import annotations
 
 import pytest
+from cli_support import run_cli
 from conftest import BACKEND, drop_pg_database, new_workspace, serve_on
 
 from plandesk.core.workspace import initialise
@@ -43,7 +45,7 @@ def test_a_revoked_token_gets_401_on_the_next_call_in_the_other_process(servers)
     ws, pair = servers
     token = ws.create_token("revoked-agent")
     _warm(pair, token)
-    ws.cli("token", "revoke", "revoked-agent")
+    run_cli(ws, "token", "revoke", "revoked-agent")
     assert _get(pair[1], token).status_code == 401
     assert _get(pair[0], token).status_code == 401
 
@@ -52,7 +54,7 @@ def test_a_rotated_token_value_gets_401_and_the_new_one_works(servers):
     ws, pair = servers
     token = ws.create_token("rotated-agent")
     _warm(pair, token)
-    fresh = ws.cli("token", "rotate", "rotated-agent").stdout.strip().splitlines()[-1]
+    fresh = run_cli(ws, "token", "rotate", "rotated-agent").stdout.strip().splitlines()[-1]
     assert _get(pair[1], token).status_code == 401
     assert _get(pair[0], fresh).status_code == 200
 
@@ -77,7 +79,8 @@ def test_an_expired_token_gets_401_on_the_next_call(servers):
 
 def test_a_role_change_applies_on_the_next_call_in_the_other_process(servers):
     ws, pair = servers
-    ws.cli(
+    run_cli(
+        ws,
         "user",
         "create",
         "--email",
@@ -94,7 +97,7 @@ def test_a_role_change_applies_on_the_next_call_in_the_other_process(servers):
     headers = {"Authorization": f"Bearer {token}"}
     with pair[1].client(headers=headers) as c:
         assert c.post("/api/v1/projects", json={"name": "before"}).status_code == 201
-    ws.cli("user", "role", "--email", "ed@example.com", "--role", "viewer")
+    run_cli(ws, "user", "role", "--email", "ed@example.com", "--role", "viewer")
     for server in pair:
         with server.client(headers=headers) as c:
             assert c.post("/api/v1/projects", json={"name": "after"}).status_code == 403
