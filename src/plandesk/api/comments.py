@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 from pydantic import Field
 
 from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, DbDep, Limit
+from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
 from plandesk.core import comments, vocab
 from plandesk.core import models as m
@@ -76,12 +77,6 @@ def list_project_comments(
     )
 
 
-@router.patch("/comments/{comment_id}", **returns(m.Comment))
-def update_comment(comment_id: str, body: CommentPatch, actor: ActorDep, db: DbDep):
-    return comments.update_comment(db, actor, comment_id, body.data())
-
-
-@router.delete("/comments/{comment_id}", status_code=204)
-def delete_comment(comment_id: str, actor: ActorDep, db: DbDep):
-    comments.delete_comment(db, actor, comment_id)
-    return Response(status_code=204)
+comment = ItemRoutes(router, "/comments/{comment_id}", m.Comment)
+comment.patch(comments.update_comment, CommentPatch)
+comment.delete(comments.delete_comment)

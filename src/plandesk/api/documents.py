@@ -7,6 +7,7 @@ from pydantic import Field
 
 from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, DbDep, Limit
+from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
 from plandesk.core import documents, folders, vocab
 from plandesk.core import models as m
@@ -87,17 +88,9 @@ def get_document(document_id: str, actor: ActorDep, db: DbDep, verbose: bool = T
     return documents.get_document(db, actor, document_id, verbose)
 
 
-@router.patch("/documents/{document_id}", **returns(m.DocumentDetail))
-def update_document(document_id: str, body: DocumentPatch, actor: ActorDep, db: DbDep):
-    return documents.update_document(db, actor, document_id, body.data())
-
-
-@router.delete("/documents/{document_id}", status_code=204)
-def delete_document(document_id: str, actor: ActorDep, db: DbDep):
-    # The trash item's id lets the caller undo at once (POST /trash/{id}/restore).
-    return Response(
-        status_code=204, headers={"X-Trash-Item": documents.delete_document(db, actor, document_id)}
-    )
+document = ItemRoutes(router, "/documents/{document_id}", m.DocumentDetail)
+document.patch(documents.update_document, DocumentPatch)
+document.trash(documents.delete_document)
 
 
 @router.get("/projects/{project_id}/folders", **returns(m.FolderTree))
@@ -110,9 +103,7 @@ def create_folder(project_id: str, body: FolderIn, actor: ActorDep, db: DbDep):
     return folders.create_folder(db, actor, project_id, body.data())
 
 
-@router.patch("/folders/{folder_id}", **returns(m.Folder))
-def update_folder(folder_id: str, body: FolderPatch, actor: ActorDep, db: DbDep):
-    return folders.update_folder(db, actor, folder_id, body.data())
+ItemRoutes(router, "/folders/{folder_id}", m.Folder).patch(folders.update_folder, FolderPatch)
 
 
 @router.delete("/folders/{folder_id}", status_code=204)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 from pydantic import Field
 
 from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, DbDep, Limit
+from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
 from plandesk.core import models as m
 from plandesk.core import notes, vocab
@@ -43,17 +44,7 @@ def create_note(project_id: str, body: NoteIn, actor: ActorDep, db: DbDep):
     return notes.create_note(db, actor, project_id, body.data())
 
 
-@router.get("/notes/{note_id}", **returns(m.Note))
-def get_note(note_id: str, actor: ActorDep, db: DbDep):
-    return notes.get_note(db, actor, note_id)
-
-
-@router.patch("/notes/{note_id}", **returns(m.Note))
-def update_note(note_id: str, body: NotePatch, actor: ActorDep, db: DbDep):
-    return notes.update_note(db, actor, note_id, body.data())
-
-
-@router.delete("/notes/{note_id}", status_code=204)
-def delete_note(note_id: str, actor: ActorDep, db: DbDep):
-    # The trash item's id lets the caller undo at once (POST /trash/{id}/restore).
-    return Response(status_code=204, headers={"X-Trash-Item": notes.delete_note(db, actor, note_id)})
+note = ItemRoutes(router, "/notes/{note_id}", m.Note)
+note.get(notes.get_note)
+note.patch(notes.update_note, NotePatch)
+note.trash(notes.delete_note)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, Limit, db_of
+from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.lists import whole
 from plandesk.api.models import EdgeIn, ProjectIn, ProjectPatch, TaskIn
 from plandesk.core import audit, edges, graph, projects, tasks
@@ -52,20 +53,10 @@ def create_project(body: ProjectIn, actor: ActorDep, db=Depends(db_of)):
     return projects.create_project(db, actor, body.data())
 
 
-@router.get("/projects/{project_id}", **returns(m.Project))
-def get_project(project_id: str, actor: ActorDep, db=Depends(db_of)):
-    return projects.get_project(db, actor, project_id)
-
-
-@router.patch("/projects/{project_id}", **returns(m.Project))
-def update_project(project_id: str, body: ProjectPatch, actor: ActorDep, db=Depends(db_of)):
-    return projects.update_project(db, actor, project_id, body.data())
-
-
-@router.delete("/projects/{project_id}", status_code=204)
-def delete_project(project_id: str, actor: ActorDep, db=Depends(db_of)):
-    projects.delete_project(db, actor, project_id)
-    return Response(status_code=204)
+project = ItemRoutes(router, "/projects/{project_id}", m.Project)
+project.get(projects.get_project)
+project.patch(projects.update_project, ProjectPatch)
+project.delete(projects.delete_project)
 
 
 @router.get("/projects/{project_id}/tasks", **returns(m.Page[m.Task]))

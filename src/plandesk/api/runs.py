@@ -9,6 +9,7 @@ from pydantic import Field
 
 from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, DbDep, Limit
+from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
 from plandesk.core import models as m
 from plandesk.core import runs, vocab
@@ -56,9 +57,7 @@ def start_agent_run(body: RunIn, actor: ActorDep, db: DbDep):
     return runs.start_agent_run(db, actor, body.project_id, body.label, body.task_ids)
 
 
-@router.get("/agent-runs/{run_id}", **returns(m.AgentRun))
-def get_agent_run(run_id: str, actor: ActorDep, db: DbDep):
-    return runs.get_agent_run(db, actor, run_id)
+ItemRoutes(router, "/agent-runs/{run_id}", m.AgentRun).get(runs.get_agent_run)
 
 
 @router.post("/agent-runs/{run_id}/events", status_code=201, **returns(m.RunProgress))

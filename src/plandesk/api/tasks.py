@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, db_of
+from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import ClaimIn, ReleaseIn, TaskPatch
 from plandesk.core import graph, tasks
 from plandesk.core import models as m
@@ -15,20 +16,10 @@ from plandesk.core.claim_refusals import ClaimRefused
 router = APIRouter(tags=["tasks"])
 
 
-@router.get("/tasks/{task_id}", **returns(m.Task))
-def get_task(task_id: str, actor: ActorDep, db=Depends(db_of)):
-    return tasks.get_task(db, actor, task_id)
-
-
-@router.patch("/tasks/{task_id}", **returns(m.Task))
-def update_task(task_id: str, body: TaskPatch, actor: ActorDep, db=Depends(db_of)):
-    return tasks.update_task(db, actor, task_id, body.data())
-
-
-@router.delete("/tasks/{task_id}", status_code=204)
-def delete_task(task_id: str, actor: ActorDep, db=Depends(db_of)):
-    # The trash item's id lets the caller undo at once (POST /trash/{id}/restore).
-    return Response(status_code=204, headers={"X-Trash-Item": tasks.delete_task(db, actor, task_id)})
+task = ItemRoutes(router, "/tasks/{task_id}", m.Task)
+task.get(tasks.get_task)
+task.patch(tasks.update_task, TaskPatch)
+task.trash(tasks.delete_task)
 
 
 @router.post(
