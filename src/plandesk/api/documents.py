@@ -73,9 +73,8 @@ def list_documents(
     return {**listed, "items": listed["documents"]}
 
 
-@router.post("/projects/{project_id}/documents", status_code=201, **returns(m.DocumentDetail))
-def create_document(project_id: str, body: DocumentIn, actor: ActorDep, db: DbDep):
-    return documents.create_document(db, actor, project_id, body.data())
+document = ItemRoutes(router, "/documents/{document_id}", m.DocumentDetail)
+document.create("/projects/{project_id}/documents", documents.create_document, DocumentIn)
 
 
 @router.post("/projects/{project_id}/documents/move", **returns(m.MovedDocuments))
@@ -88,7 +87,6 @@ def get_document(document_id: str, actor: ActorDep, db: DbDep, verbose: bool = T
     return documents.get_document(db, actor, document_id, verbose)
 
 
-document = ItemRoutes(router, "/documents/{document_id}", m.DocumentDetail)
 document.patch(documents.update_document, DocumentPatch)
 document.trash(documents.delete_document)
 
@@ -98,12 +96,9 @@ def list_folders(project_id: str, actor: ActorDep, db: DbDep):
     return folders.list_folders(db, actor, project_id)
 
 
-@router.post("/projects/{project_id}/folders", status_code=201, **returns(m.Folder))
-def create_folder(project_id: str, body: FolderIn, actor: ActorDep, db: DbDep):
-    return folders.create_folder(db, actor, project_id, body.data())
-
-
-ItemRoutes(router, "/folders/{folder_id}", m.Folder).patch(folders.update_folder, FolderPatch)
+folder = ItemRoutes(router, "/folders/{folder_id}", m.Folder)
+folder.create("/projects/{project_id}/folders", folders.create_folder, FolderIn)
+folder.patch(folders.update_folder, FolderPatch)
 
 
 @router.delete("/folders/{folder_id}", status_code=204)

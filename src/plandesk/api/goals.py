@@ -70,12 +70,8 @@ def list_goals(project_id: str, actor: ActorDep, db: DbDep, limit: Limit = None,
     return goals.list_goals(db, actor, project_id, limit=limit, cursor=cursor)
 
 
-@router.post("/projects/{project_id}/goals", status_code=201, **returns(m.Goal))
-def create_goal(project_id: str, body: GoalIn, actor: ActorDep, db: DbDep):
-    return goals.create_goal(db, actor, project_id, body.data())
-
-
 goal = ItemRoutes(router, "/goals/{goal_id}", m.Goal)
+goal.create("/projects/{project_id}/goals", goals.create_goal, GoalIn)
 goal.get(goals.get_goal)
 goal.patch(goals.update_goal, GoalPatch)
 goal.trash(

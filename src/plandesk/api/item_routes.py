@@ -9,8 +9,9 @@ summary read as they did when each route was written out by hand. The path keeps
 # No `from __future__ import annotations` here: FastAPI reads the id and body types from the signatures of
 # functions made inside a call, and string annotations there could not find the caller's body model.
 
+import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Path, Response
 
@@ -28,7 +29,15 @@ class ItemRoutes:
         self.router = router
         self.path = path
         self.answer = answer
-        self.item_id = Annotated[str, Path(alias=path.rsplit("{", 1)[1].rstrip("}"))]
+        self.item_id = _id_in(path)
+
+    def create(self, under: str, make: ItemCall, body_model: type[Strict]) -> None:
+        """POST under (e.g. /projects/{project_id}/notes): a new item in its parent, the item back; 201."""
+        parent_id = _id_in(under)
+
+        @self.router.post(under, status_code=201, name=make.__name__, **returns(self.answer))
+        def create_item(parent_id: parent_id, body: body_model, actor: ActorDep, db: DbDep):  # type: ignore[valid-type]
+            return make(db, actor, parent_id, cast(Strict, body).data())
 
     def get(self, read: ItemCall) -> None:
         item_id = self.item_id
@@ -42,7 +51,7 @@ class ItemRoutes:
 
         @self.router.patch(self.path, name=update.__name__, **returns(self.answer))
         def patch_item(item_id: item_id, body: body_model, actor: ActorDep, db: DbDep):  # type: ignore[valid-type]
-            return update(db, actor, item_id, body.data())
+            return update(db, actor, item_id, cast(Strict, body).data())
 
     def delete(self, remove: ItemCall, *, description: str | None = None) -> None:
         """DELETE: the item is gone for good; 204."""
@@ -69,3 +78,9 @@ class ItemRoutes:
         @self.router.post(f"{self.path}/{verb}", name=act.__name__, **returns(answer or self.answer))
         def act_on_item(item_id: item_id, actor: ActorDep, db: DbDep):  # type: ignore[valid-type]
             return act(db, actor, item_id)
+
+
+def _id_in(path: str) -> Any:
+    """The type of the one id in a path ("/notes/{note_id}"), read under the path's own name for it."""
+    (name,) = re.findall(r"{(\w+)}", path)
+    return Annotated[str, Path(alias=name)]

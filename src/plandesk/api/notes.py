@@ -39,12 +39,8 @@ def list_notes(
     return notes.list_notes(db, actor, project_id, verbose, limit=limit, cursor=cursor)
 
 
-@router.post("/projects/{project_id}/notes", status_code=201, **returns(m.Note))
-def create_note(project_id: str, body: NoteIn, actor: ActorDep, db: DbDep):
-    return notes.create_note(db, actor, project_id, body.data())
-
-
 note = ItemRoutes(router, "/notes/{note_id}", m.Note)
+note.create("/projects/{project_id}/notes", notes.create_note, NoteIn)
 note.get(notes.get_note)
 note.patch(notes.update_note, NotePatch)
 note.trash(notes.delete_note)

@@ -101,15 +101,9 @@ def list_edges(project_id: str, actor: ActorDep, db=Depends(db_of)):
     return whole(edges.list_edges(db, actor, project_id))
 
 
-@router.post("/projects/{project_id}/edges", status_code=201, **returns(m.Edge))
-def create_edge(project_id: str, body: EdgeIn, actor: ActorDep, db=Depends(db_of)):
-    return edges.create_edge(db, actor, project_id, body.data())
-
-
-@router.delete("/edges/{edge_id}", status_code=204)
-def delete_edge(edge_id: str, actor: ActorDep, db=Depends(db_of)):
-    edges.delete_edge(db, actor, edge_id)
-    return Response(status_code=204)
+edge = ItemRoutes(router, "/edges/{edge_id}", m.Edge)
+edge.create("/projects/{project_id}/edges", edges.create_edge, EdgeIn)
+edge.delete(edges.delete_edge)
 
 
 @router.delete("/projects/{project_id}/edges/{edge_id}", status_code=204)
