@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, DbDep, Limit
+from plandesk.api.deps import ActorDep, DbDep, PageDep
 from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
 from plandesk.core import comments, vocab
@@ -35,17 +35,8 @@ def _routes_for(target_type: str, plural: str) -> None:
     @router.get(
         f"/{plural}/{{target_id}}/comments", name=f"list_{target_type}_comments", **returns(m.Page[m.Comment])
     )
-    def list_for(
-        target_id: str,
-        actor: ActorDep,
-        db: DbDep,
-        include_resolved: bool = False,
-        limit: Limit = None,
-        cursor: str | None = None,
-    ):
-        return comments.list_comments(
-            db, actor, None, target_type, target_id, include_resolved, limit=limit, cursor=cursor
-        )
+    def list_for(target_id: str, actor: ActorDep, db: DbDep, page: PageDep, include_resolved: bool = False):
+        return comments.list_comments(db, actor, None, target_type, target_id, include_resolved, **page)
 
     @router.post(
         f"/{plural}/{{target_id}}/comments",
@@ -66,15 +57,12 @@ def list_project_comments(
     project_id: str,
     actor: ActorDep,
     db: DbDep,
+    page: PageDep,
     target_type: Target | None = None,
     target_id: str | None = None,
     include_resolved: bool = False,
-    limit: Limit = None,
-    cursor: str | None = None,
 ):
-    return comments.list_comments(
-        db, actor, project_id, target_type, target_id, include_resolved, limit=limit, cursor=cursor
-    )
+    return comments.list_comments(db, actor, project_id, target_type, target_id, include_resolved, **page)
 
 
 comment = ItemRoutes(router, "/comments/{comment_id}", m.Comment)

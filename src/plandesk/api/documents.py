@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, DbDep, Limit
+from plandesk.api.deps import ActorDep, DbDep, PageDep
 from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
 from plandesk.core import documents, folders, vocab
@@ -64,12 +64,11 @@ def list_documents(
     project_id: str,
     actor: ActorDep,
     db: DbDep,
+    page: PageDep,
     folder_id: str | None = Query(default=None, description="a folder id, or `unfiled`"),
     verbose: bool = False,
-    limit: Limit = None,
-    cursor: str | None = None,
 ):
-    listed = documents.list_documents(db, actor, project_id, folder_id, verbose, limit=limit, cursor=cursor)
+    listed = documents.list_documents(db, actor, project_id, folder_id, verbose, **page)
     return {**listed, "items": listed["documents"]}
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, DbDep, Limit
+from plandesk.api.deps import ActorDep, DbDep, PageDep
 from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
 from plandesk.core import goals, scaffold, vocab
@@ -66,8 +66,8 @@ class ScaffoldIn(Strict):
 
 
 @router.get("/projects/{project_id}/goals", **returns(m.Page[m.Goal]))
-def list_goals(project_id: str, actor: ActorDep, db: DbDep, limit: Limit = None, cursor: str | None = None):
-    return goals.list_goals(db, actor, project_id, limit=limit, cursor=cursor)
+def list_goals(project_id: str, actor: ActorDep, db: DbDep, page: PageDep):
+    return goals.list_goals(db, actor, project_id, **page)
 
 
 goal = ItemRoutes(router, "/goals/{goal_id}", m.Goal)

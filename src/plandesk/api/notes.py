@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, DbDep, Limit
+from plandesk.api.deps import ActorDep, DbDep, PageDep
 from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
 from plandesk.core import models as m
@@ -28,15 +28,8 @@ class NotePatch(Strict):
 
 
 @router.get("/projects/{project_id}/notes", **returns(m.Page[m.Note]))
-def list_notes(
-    project_id: str,
-    actor: ActorDep,
-    db: DbDep,
-    verbose: bool = False,
-    limit: Limit = None,
-    cursor: str | None = None,
-):
-    return notes.list_notes(db, actor, project_id, verbose, limit=limit, cursor=cursor)
+def list_notes(project_id: str, actor: ActorDep, db: DbDep, page: PageDep, verbose: bool = False):
+    return notes.list_notes(db, actor, project_id, verbose, **page)
 
 
 note = ItemRoutes(router, "/notes/{note_id}", m.Note)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, Limit, db_of
+from plandesk.api.deps import ActorDep, DbDep, PageDep
 from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.lists import whole
 from plandesk.api.models import EdgeIn, ProjectIn, ProjectPatch, TaskIn
@@ -44,12 +44,12 @@ class AuditQuery(Page):
 
 
 @router.get("/projects", **returns(m.Page[m.Project]))
-def list_projects(request_actor: ActorDep, db=Depends(db_of), limit: Limit = None, cursor: str | None = None):
-    return projects.list_projects(db, request_actor, limit=limit, cursor=cursor)
+def list_projects(request_actor: ActorDep, db: DbDep, page: PageDep):
+    return projects.list_projects(db, request_actor, **page)
 
 
 @router.post("/projects", status_code=201, **returns(m.Project))
-def create_project(body: ProjectIn, actor: ActorDep, db=Depends(db_of)):
+def create_project(body: ProjectIn, actor: ActorDep, db: DbDep):
     return projects.create_project(db, actor, body.data())
 
 
@@ -64,18 +64,18 @@ def list_tasks(
     project_id: str,
     actor: ActorDep,
     query: Annotated[TaskQuery, Query()],
-    db=Depends(db_of),
+    db: DbDep,
 ):
     return tasks.list_tasks(db, actor, project_id, tags_any=query.tag, **query.model_dump(exclude={"tag"}))
 
 
 @router.post("/projects/{project_id}/tasks", status_code=201, **returns(m.Task))
-def create_task(project_id: str, body: TaskIn, actor: ActorDep, db=Depends(db_of)):
+def create_task(project_id: str, body: TaskIn, actor: ActorDep, db: DbDep):
     return tasks.create_task(db, actor, project_id, body.data())
 
 
 @router.get("/projects/{project_id}/tags", **returns(m.Page[m.Tag]))
-def list_tags(project_id: str, actor: ActorDep, db=Depends(db_of)):
+def list_tags(project_id: str, actor: ActorDep, db: DbDep):
     return whole(tasks.list_tags(db, actor, project_id))
 
 
@@ -83,7 +83,7 @@ def list_tags(project_id: str, actor: ActorDep, db=Depends(db_of)):
 def next_task(
     project_id: str,
     actor: ActorDep,
-    db=Depends(db_of),
+    db: DbDep,
     goal_id: str | None = None,
     goal: str | None = None,
     tag: Annotated[list[str] | None, Query()] = None,
@@ -92,12 +92,12 @@ def next_task(
 
 
 @router.get("/projects/{project_id}/graph", **returns(m.TaskGraph))
-def task_graph(project_id: str, actor: ActorDep, db=Depends(db_of), goal_id: str | None = None):
+def task_graph(project_id: str, actor: ActorDep, db: DbDep, goal_id: str | None = None):
     return graph.task_graph(db, actor, project_id, goal_id=goal_id)
 
 
 @router.get("/projects/{project_id}/edges", **returns(m.Page[m.Edge]))
-def list_edges(project_id: str, actor: ActorDep, db=Depends(db_of)):
+def list_edges(project_id: str, actor: ActorDep, db: DbDep):
     return whole(edges.list_edges(db, actor, project_id))
 
 
@@ -107,7 +107,7 @@ edge.delete(edges.delete_edge)
 
 
 @router.delete("/projects/{project_id}/edges/{edge_id}", status_code=204)
-def delete_project_edge(project_id: str, edge_id: str, actor: ActorDep, db=Depends(db_of)):
+def delete_project_edge(project_id: str, edge_id: str, actor: ActorDep, db: DbDep):
     edges.delete_edge(db, actor, edge_id)
     return Response(status_code=204)
 
@@ -117,6 +117,6 @@ def project_audit(
     project_id: str,
     actor: ActorDep,
     query: Annotated[AuditQuery, Query()],
-    db=Depends(db_of),
+    db: DbDep,
 ):
     return audit.project_log(db, actor, project_id, **query.model_dump())

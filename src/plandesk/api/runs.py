@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, DbDep, Limit
+from plandesk.api.deps import ActorDep, DbDep, PageDep
 from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
 from plandesk.core import models as m
@@ -42,14 +42,9 @@ class CompleteRunIn(Strict):
 
 @router.get("/projects/{project_id}/agent-runs", **returns(m.Page[m.AgentRun]))
 def list_agent_runs(
-    project_id: str,
-    actor: ActorDep,
-    db: DbDep,
-    status: RunStatus | None = None,
-    limit: Limit = None,
-    cursor: str | None = None,
+    project_id: str, actor: ActorDep, db: DbDep, page: PageDep, status: RunStatus | None = None
 ):
-    return runs.list_agent_runs(db, actor, project_id, status=status, limit=limit, cursor=cursor)
+    return runs.list_agent_runs(db, actor, project_id, status=status, **page)
 
 
 @router.post("/agent-runs", status_code=201, **returns(m.AgentRun))

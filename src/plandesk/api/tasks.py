@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, db_of
+from plandesk.api.deps import ActorDep, DbDep
 from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import ClaimIn, ReleaseIn, TaskPatch
 from plandesk.core import graph, tasks
@@ -29,7 +29,7 @@ task.trash(tasks.delete_task)
     },
     **returns(m.Claim),
 )
-def claim_task(task_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of)):
+def claim_task(task_id: str, body: ClaimIn, actor: ActorDep, db: DbDep):
     try:
         return graph.claim_task(db, actor, task_id, body.agent_ref, lease_seconds=body.lease_seconds)
     except ClaimRefused as exc:
@@ -39,19 +39,17 @@ def claim_task(task_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of)):
 
 
 @router.post("/tasks/{task_id}/renew", **returns(m.Renewal))
-def renew_claim(task_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of)):
+def renew_claim(task_id: str, body: ClaimIn, actor: ActorDep, db: DbDep):
     return graph.renew_claim(db, actor, task_id, body.agent_ref, lease_seconds=body.lease_seconds)
 
 
 @router.post("/tasks/{task_id}/release", **returns(m.Release))
-def release_task(task_id: str, body: ReleaseIn, actor: ActorDep, db=Depends(db_of)):
+def release_task(task_id: str, body: ReleaseIn, actor: ActorDep, db: DbDep):
     return graph.release_task(db, actor, task_id, body.agent_ref, reason=body.reason)
 
 
 @router.post("/projects/{project_id}/claim-next", **returns(m.Claim))
-def claim_next(
-    project_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of), goal_id: str | None = None
-):
+def claim_next(project_id: str, body: ClaimIn, actor: ActorDep, db: DbDep, goal_id: str | None = None):
     return graph.claim_next_task(
         db, actor, project_id, body.agent_ref, lease_seconds=body.lease_seconds, goal_id=goal_id
     )
