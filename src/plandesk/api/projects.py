@@ -60,12 +60,7 @@ project.delete(projects.delete_project)
 
 
 @router.get("/projects/{project_id}/tasks", **returns(m.Page[m.Task]))
-def list_tasks(
-    project_id: str,
-    actor: ActorDep,
-    query: Annotated[TaskQuery, Query()],
-    db: DbDep,
-):
+def list_tasks(project_id: str, actor: ActorDep, db: DbDep, query: Annotated[TaskQuery, Query()]):
     return tasks.list_tasks(db, actor, project_id, tags_any=query.tag, **query.model_dump(exclude={"tag"}))
 
 
@@ -113,10 +108,5 @@ def delete_project_edge(project_id: str, edge_id: str, actor: ActorDep, db: DbDe
 
 
 @router.get("/projects/{project_id}/audit", **returns(m.Page[m.AuditEntry]))
-def project_audit(
-    project_id: str,
-    actor: ActorDep,
-    query: Annotated[AuditQuery, Query()],
-    db: DbDep,
-):
+def project_audit(project_id: str, actor: ActorDep, db: DbDep, query: Annotated[AuditQuery, Query()]):
     return audit.project_log(db, actor, project_id, **query.model_dump())
