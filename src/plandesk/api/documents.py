@@ -9,7 +9,7 @@ from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, DbDep, PageDep
 from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
-from plandesk.core import documents, folders, vocab
+from plandesk.core import documents, folders
 from plandesk.core import models as m
 
 router = APIRouter(tags=["documents"])
@@ -27,21 +27,21 @@ class DocumentFields(Strict):
 
 
 class DocumentIn(DocumentFields):
-    title: str = Field(min_length=1, max_length=vocab.MAX_LABEL)
+    title: m.Label
 
 
 class DocumentPatch(DocumentFields):
-    title: str | None = Field(default=None, min_length=1, max_length=vocab.MAX_LABEL)
-    version: int | None = Field(default=None, ge=1)
+    title: m.Label | None = None
+    version: m.Version | None = None
 
 
 class FolderIn(Strict):
-    name: str = Field(min_length=1, max_length=vocab.MAX_NAME)
+    name: m.Name
     parent_id: str | None = None
 
 
 class FolderPatch(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=vocab.MAX_NAME)
+    name: m.Name | None = None
     parent_id: str | None = None
 
 

@@ -42,7 +42,7 @@ class GoalIn(GoalFields):
 class GoalPatch(GoalFields):
     objective: str | None = Field(default=None, min_length=1, max_length=goals.MAX_TEXT)
     status: str | None = Field(default=None, description="not writable: use /pause, /resume or /complete")
-    version: int | None = Field(default=None, ge=1)
+    version: m.Version | None = None
 
 
 class CompleteIn(Strict):

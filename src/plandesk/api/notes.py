@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import Field
 
 from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, DbDep, PageDep
 from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
 from plandesk.core import models as m
-from plandesk.core import notes, vocab
+from plandesk.core import notes
 
 router = APIRouter(tags=["notes"])
 
 
 # The core checks the body's length: the shared validation handler cannot name a field called "body".
 class NoteIn(Strict):
-    title: str = Field(min_length=1, max_length=vocab.MAX_LABEL)
+    title: m.Label
     body: str | None = None
 
 
 class NotePatch(Strict):
-    title: str | None = Field(default=None, min_length=1, max_length=vocab.MAX_LABEL)
+    title: m.Label | None = None
     body: str | None = None
-    version: int | None = Field(default=None, ge=1)
+    version: m.Version | None = None
 
 
 @router.get("/projects/{project_id}/notes", **returns(m.Page[m.Note]))
