@@ -29,54 +29,54 @@ class ItemRoutes:
         self.router = router
         self.path = path
         self.answer = answer
-        self.item_id = _id_in(path)
+        self.id_type = _id_in(path)
 
     def create(self, under: str, make: ItemCall, body_model: type[Strict]) -> None:
         """POST under (e.g. /projects/{project_id}/notes): a new item in its parent, the item back; 201."""
-        parent_id = _id_in(under)
+        ParentId = _id_in(under)
 
         @self.router.post(under, status_code=201, name=make.__name__, **returns(self.answer))
-        def create_item(parent_id: parent_id, body: body_model, actor: ActorDep, db: DbDep):  # type: ignore[valid-type]
+        def create_item(parent_id: ParentId, body: body_model, actor: ActorDep, db: DbDep):  # type: ignore[valid-type]
             return make(db, actor, parent_id, cast(Strict, body).data())
 
     def get(self, read: ItemCall) -> None:
-        item_id = self.item_id
+        ItemId = self.id_type
 
         @self.router.get(self.path, name=read.__name__, **returns(self.answer))
-        def get_item(item_id: item_id, actor: ActorDep, db: DbDep):  # type: ignore[valid-type]
+        def get_item(item_id: ItemId, actor: ActorDep, db: DbDep):  # type: ignore[valid-type]
             return read(db, actor, item_id)
 
     def patch(self, update: ItemCall, body_model: type[Strict]) -> None:
-        item_id = self.item_id
+        ItemId = self.id_type
 
         @self.router.patch(self.path, name=update.__name__, **returns(self.answer))
-        def patch_item(item_id: item_id, body: body_model, actor: ActorDep, db: DbDep):  # type: ignore[valid-type]
+        def patch_item(item_id: ItemId, body: body_model, actor: ActorDep, db: DbDep):  # type: ignore[valid-type]
             return update(db, actor, item_id, cast(Strict, body).data())
 
     def delete(self, remove: ItemCall, *, description: str | None = None) -> None:
         """DELETE: the item is gone for good; 204."""
-        item_id = self.item_id
+        ItemId = self.id_type
 
         @self.router.delete(self.path, status_code=204, name=remove.__name__, description=description)
-        def delete_item(item_id: item_id, actor: ActorDep, db: DbDep):  # type: ignore[valid-type]
+        def delete_item(item_id: ItemId, actor: ActorDep, db: DbDep):  # type: ignore[valid-type]
             remove(db, actor, item_id)
             return Response(status_code=204)
 
     def trash(self, remove: ItemCall, *, description: str | None = None) -> None:
         """DELETE: the core moves the item to the project's trash and returns the trash item's id; the
         X-Trash-Item header hands it on, so the caller can undo at once (POST /trash/{id}/restore)."""
-        item_id = self.item_id
+        ItemId = self.id_type
 
         @self.router.delete(self.path, status_code=204, name=remove.__name__, description=description)
-        def trash_item(item_id: item_id, actor: ActorDep, db: DbDep):  # type: ignore[valid-type]
+        def trash_item(item_id: ItemId, actor: ActorDep, db: DbDep):  # type: ignore[valid-type]
             return Response(status_code=204, headers={"X-Trash-Item": remove(db, actor, item_id)})
 
     def action(self, verb: str, act: ItemCall, answer: Any = None) -> None:
         """POST path/verb without a body (pause, resume …): what the core answers, the item by default."""
-        item_id = self.item_id
+        ItemId = self.id_type
 
         @self.router.post(f"{self.path}/{verb}", name=act.__name__, **returns(answer or self.answer))
-        def act_on_item(item_id: item_id, actor: ActorDep, db: DbDep):  # type: ignore[valid-type]
+        def act_on_item(item_id: ItemId, actor: ActorDep, db: DbDep):  # type: ignore[valid-type]
             return act(db, actor, item_id)
 
 
