@@ -1,5 +1,6 @@
-"""The routes an item addressed by its own id has alike (GET, PATCH, DELETE /notes/{note_id}, POST …/pause):
-each a thin adapter over one core function called as `f(db, actor, item_id)` or `f(db, actor, item_id, data)`.
+"""The routes an item addressed by its own id has alike (GET, PATCH, DELETE /notes/{note_id}, POST …/pause,
+and POST /projects/{project_id}/notes that creates one): each a thin adapter over one core function, called as
+`f(db, actor, id)` or, with the request body's fields, `f(db, actor, id, data)`.
 
 A route is named after its core function (`notes.get_note` → `get_note`), so its OpenAPI operation id and
 summary read as they did when each route was written out by hand. The path keeps its own parameter name
