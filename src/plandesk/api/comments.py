@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 from pydantic import Field
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, DbDep, Limit
+from plandesk.api.deps import ActorDep, DbDep, PageDep
+from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
 from plandesk.core import comments, vocab
 from plandesk.core import models as m
@@ -34,17 +35,8 @@ def _routes_for(target_type: str, plural: str) -> None:
     @router.get(
         f"/{plural}/{{target_id}}/comments", name=f"list_{target_type}_comments", **returns(m.Page[m.Comment])
     )
-    def list_for(
-        target_id: str,
-        actor: ActorDep,
-        db: DbDep,
-        include_resolved: bool = False,
-        limit: Limit = None,
-        cursor: str | None = None,
-    ):
-        return comments.list_comments(
-            db, actor, None, target_type, target_id, include_resolved, limit=limit, cursor=cursor
-        )
+    def list_for(target_id: str, actor: ActorDep, db: DbDep, page: PageDep, include_resolved: bool = False):
+        return comments.list_comments(db, actor, None, target_type, target_id, include_resolved, **page)
 
     @router.post(
         f"/{plural}/{{target_id}}/comments",
@@ -65,23 +57,14 @@ def list_project_comments(
     project_id: str,
     actor: ActorDep,
     db: DbDep,
+    page: PageDep,
     target_type: Target | None = None,
     target_id: str | None = None,
     include_resolved: bool = False,
-    limit: Limit = None,
-    cursor: str | None = None,
 ):
-    return comments.list_comments(
-        db, actor, project_id, target_type, target_id, include_resolved, limit=limit, cursor=cursor
-    )
+    return comments.list_comments(db, actor, project_id, target_type, target_id, include_resolved, **page)
 
 
-@router.patch("/comments/{comment_id}", **returns(m.Comment))
-def update_comment(comment_id: str, body: CommentPatch, actor: ActorDep, db: DbDep):
-    return comments.update_comment(db, actor, comment_id, body.data())
-
-
-@router.delete("/comments/{comment_id}", status_code=204)
-def delete_comment(comment_id: str, actor: ActorDep, db: DbDep):
-    comments.delete_comment(db, actor, comment_id)
-    return Response(status_code=204)
+comment = ItemRoutes(router, "/comments/{comment_id}", m.Comment)
+comment.patch(comments.update_comment, CommentPatch)
+comment.delete(comments.delete_comment)

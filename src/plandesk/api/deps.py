@@ -3,7 +3,7 @@ router declares its parameters with (written once here, not per router)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 from fastapi import Depends, Query, Request
 
@@ -41,3 +41,16 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 DbDep = Annotated[Database, Depends(db_of)]
 # A page size as every list takes it: 1 … the core's maximum.
 Limit = Annotated[int | None, Query(ge=1, le=MAX_LIST_LIMIT)]
+
+
+class PageArgs(TypedDict):
+    limit: int | None
+    cursor: str | None
+
+
+def page_args(limit: Limit = None, cursor: str | None = None) -> PageArgs:
+    """The page a list is asked for, as the core's list functions take it: `list_x(..., **page)`."""
+    return {"limit": limit, "cursor": cursor}
+
+
+PageDep = Annotated[PageArgs, Depends(page_args)]

@@ -6,9 +6,10 @@ from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, DbDep, Limit
+from plandesk.api.deps import ActorDep, DbDep, PageDep
+from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
-from plandesk.core import documents, folders, vocab
+from plandesk.core import documents, folders
 from plandesk.core import models as m
 
 router = APIRouter(tags=["documents"])
@@ -26,21 +27,21 @@ class DocumentFields(Strict):
 
 
 class DocumentIn(DocumentFields):
-    title: str = Field(min_length=1, max_length=vocab.MAX_LABEL)
+    title: m.Label
 
 
 class DocumentPatch(DocumentFields):
-    title: str | None = Field(default=None, min_length=1, max_length=vocab.MAX_LABEL)
-    version: int | None = Field(default=None, ge=1)
+    title: m.Label | None = None
+    version: m.Version | None = None
 
 
 class FolderIn(Strict):
-    name: str = Field(min_length=1, max_length=vocab.MAX_NAME)
+    name: m.Name
     parent_id: str | None = None
 
 
 class FolderPatch(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=vocab.MAX_NAME)
+    name: m.Name | None = None
     parent_id: str | None = None
 
 
@@ -63,18 +64,16 @@ def list_documents(
     project_id: str,
     actor: ActorDep,
     db: DbDep,
+    page: PageDep,
     folder_id: str | None = Query(default=None, description="a folder id, or `unfiled`"),
     verbose: bool = False,
-    limit: Limit = None,
-    cursor: str | None = None,
 ):
-    listed = documents.list_documents(db, actor, project_id, folder_id, verbose, limit=limit, cursor=cursor)
+    listed = documents.list_documents(db, actor, project_id, folder_id, verbose, **page)
     return {**listed, "items": listed["documents"]}
 
 
-@router.post("/projects/{project_id}/documents", status_code=201, **returns(m.DocumentDetail))
-def create_document(project_id: str, body: DocumentIn, actor: ActorDep, db: DbDep):
-    return documents.create_document(db, actor, project_id, body.data())
+document = ItemRoutes(router, "/documents/{document_id}", m.DocumentDetail)
+document.create("/projects/{project_id}/documents", documents.create_document, DocumentIn)
 
 
 @router.post("/projects/{project_id}/documents/move", **returns(m.MovedDocuments))
@@ -87,17 +86,8 @@ def get_document(document_id: str, actor: ActorDep, db: DbDep, verbose: bool = T
     return documents.get_document(db, actor, document_id, verbose)
 
 
-@router.patch("/documents/{document_id}", **returns(m.DocumentDetail))
-def update_document(document_id: str, body: DocumentPatch, actor: ActorDep, db: DbDep):
-    return documents.update_document(db, actor, document_id, body.data())
-
-
-@router.delete("/documents/{document_id}", status_code=204)
-def delete_document(document_id: str, actor: ActorDep, db: DbDep):
-    # The trash item's id lets the caller undo at once (POST /trash/{id}/restore).
-    return Response(
-        status_code=204, headers={"X-Trash-Item": documents.delete_document(db, actor, document_id)}
-    )
+document.patch(documents.update_document, DocumentPatch)
+document.trash(documents.delete_document)
 
 
 @router.get("/projects/{project_id}/folders", **returns(m.FolderTree))
@@ -105,14 +95,9 @@ def list_folders(project_id: str, actor: ActorDep, db: DbDep):
     return folders.list_folders(db, actor, project_id)
 
 
-@router.post("/projects/{project_id}/folders", status_code=201, **returns(m.Folder))
-def create_folder(project_id: str, body: FolderIn, actor: ActorDep, db: DbDep):
-    return folders.create_folder(db, actor, project_id, body.data())
-
-
-@router.patch("/folders/{folder_id}", **returns(m.Folder))
-def update_folder(folder_id: str, body: FolderPatch, actor: ActorDep, db: DbDep):
-    return folders.update_folder(db, actor, folder_id, body.data())
+folder = ItemRoutes(router, "/folders/{folder_id}", m.Folder)
+folder.create("/projects/{project_id}/folders", folders.create_folder, FolderIn)
+folder.patch(folders.update_folder, FolderPatch)
 
 
 @router.delete("/folders/{folder_id}", status_code=204)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 from pydantic import Field
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, DbDep, Limit
+from plandesk.api.deps import ActorDep, DbDep, PageDep
+from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
 from plandesk.core import goals, scaffold, vocab
 from plandesk.core import models as m
@@ -41,7 +42,7 @@ class GoalIn(GoalFields):
 class GoalPatch(GoalFields):
     objective: str | None = Field(default=None, min_length=1, max_length=goals.MAX_TEXT)
     status: str | None = Field(default=None, description="not writable: use /pause, /resume or /complete")
-    version: int | None = Field(default=None, ge=1)
+    version: m.Version | None = None
 
 
 class CompleteIn(Strict):
@@ -65,50 +66,25 @@ class ScaffoldIn(Strict):
 
 
 @router.get("/projects/{project_id}/goals", **returns(m.Page[m.Goal]))
-def list_goals(project_id: str, actor: ActorDep, db: DbDep, limit: Limit = None, cursor: str | None = None):
-    return goals.list_goals(db, actor, project_id, limit=limit, cursor=cursor)
+def list_goals(project_id: str, actor: ActorDep, db: DbDep, page: PageDep):
+    return goals.list_goals(db, actor, project_id, **page)
 
 
-@router.post("/projects/{project_id}/goals", status_code=201, **returns(m.Goal))
-def create_goal(project_id: str, body: GoalIn, actor: ActorDep, db: DbDep):
-    return goals.create_goal(db, actor, project_id, body.data())
-
-
-@router.get("/goals/{goal_id}", **returns(m.Goal))
-def get_goal(goal_id: str, actor: ActorDep, db: DbDep):
-    return goals.get_goal(db, actor, goal_id)
-
-
-@router.patch("/goals/{goal_id}", **returns(m.Goal))
-def update_goal(goal_id: str, body: GoalPatch, actor: ActorDep, db: DbDep):
-    return goals.update_goal(db, actor, goal_id, body.data())
-
-
-@router.delete("/goals/{goal_id}", status_code=204)
-def delete_goal(goal_id: str, actor: ActorDep, db: DbDep):
-    """Move the goal to the project's trash; its tasks stay (without the goal until it is restored).
-    The X-Trash-Item header names the trash item, for an immediate undo (POST /trash/{id}/restore)."""
-    return Response(status_code=204, headers={"X-Trash-Item": goals.delete_goal(db, actor, goal_id)})
-
-
-@router.post("/goals/{goal_id}/pause", **returns(m.Goal))
-def pause_goal(goal_id: str, actor: ActorDep, db: DbDep):
-    return goals.pause_goal(db, actor, goal_id)
-
-
-@router.post("/goals/{goal_id}/resume", **returns(m.Goal))
-def resume_goal(goal_id: str, actor: ActorDep, db: DbDep):
-    return goals.resume_goal(db, actor, goal_id)
-
-
-@router.post("/goals/{goal_id}/set-current", **returns(m.Goal))
-def set_current_goal(goal_id: str, actor: ActorDep, db: DbDep):
-    return goals.set_current_goal(db, actor, goal_id)
-
-
-@router.post("/goals/{goal_id}/invoke", **returns(m.GoalInvocation))
-def invoke_goal(goal_id: str, actor: ActorDep, db: DbDep):
-    return goals.invoke_goal(db, actor, goal_id)
+goal = ItemRoutes(router, "/goals/{goal_id}", m.Goal)
+goal.create("/projects/{project_id}/goals", goals.create_goal, GoalIn)
+goal.get(goals.get_goal)
+goal.patch(goals.update_goal, GoalPatch)
+goal.trash(
+    goals.delete_goal,
+    description=(
+        "Move the goal to the project's trash; its tasks stay (without the goal until it is restored).\n"
+        "The X-Trash-Item header names the trash item, for an immediate undo (POST /trash/{id}/restore)."
+    ),
+)
+goal.action("pause", goals.pause_goal)
+goal.action("resume", goals.resume_goal)
+goal.action("set-current", goals.set_current_goal)
+goal.action("invoke", goals.invoke_goal, m.GoalInvocation)
 
 
 @router.post("/goals/{goal_id}/complete", **returns(m.GoalCompletion))

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter
 
-from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, db_of
+from plandesk.api.models import Strict
+from plandesk.api.setting_routes import setting_routes
 from plandesk.core import mcp_settings
 from plandesk.core import models as m
 
 router = APIRouter(tags=["settings"])
 
 
-class McpSettingsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class McpSettingsIn(Strict):
     allow_url_token: bool | None = None
 
 
-@router.get("/settings/mcp", **returns(m.McpSettings))
-def get_mcp_settings(actor: ActorDep, db=Depends(db_of)) -> dict:
-    return mcp_settings.get_mcp_settings(db, actor)
-
-
-@router.put("/settings/mcp", **returns(m.McpSettings))
-def put_mcp_settings(body: McpSettingsIn, actor: ActorDep, db=Depends(db_of)) -> dict:
-    return mcp_settings.set_mcp_settings(db, actor, body.model_dump(exclude_unset=True))
+setting_routes(
+    router,
+    "/settings/mcp",
+    m.McpSettings,
+    mcp_settings.get_mcp_settings,
+    mcp_settings.set_mcp_settings,
+    McpSettingsIn,
+)

@@ -2,58 +2,37 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
-from pydantic import Field
+from fastapi import APIRouter
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, DbDep, Limit
+from plandesk.api.deps import ActorDep, DbDep, PageDep
+from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
 from plandesk.core import models as m
-from plandesk.core import notes, vocab
+from plandesk.core import notes
 
 router = APIRouter(tags=["notes"])
 
 
 # The core checks the body's length: the shared validation handler cannot name a field called "body".
 class NoteIn(Strict):
-    title: str = Field(min_length=1, max_length=vocab.MAX_LABEL)
+    title: m.Label
     body: str | None = None
 
 
 class NotePatch(Strict):
-    title: str | None = Field(default=None, min_length=1, max_length=vocab.MAX_LABEL)
+    title: m.Label | None = None
     body: str | None = None
-    version: int | None = Field(default=None, ge=1)
+    version: m.Version | None = None
 
 
 @router.get("/projects/{project_id}/notes", **returns(m.Page[m.Note]))
-def list_notes(
-    project_id: str,
-    actor: ActorDep,
-    db: DbDep,
-    verbose: bool = False,
-    limit: Limit = None,
-    cursor: str | None = None,
-):
-    return notes.list_notes(db, actor, project_id, verbose, limit=limit, cursor=cursor)
+def list_notes(project_id: str, actor: ActorDep, db: DbDep, page: PageDep, verbose: bool = False):
+    return notes.list_notes(db, actor, project_id, verbose, **page)
 
 
-@router.post("/projects/{project_id}/notes", status_code=201, **returns(m.Note))
-def create_note(project_id: str, body: NoteIn, actor: ActorDep, db: DbDep):
-    return notes.create_note(db, actor, project_id, body.data())
-
-
-@router.get("/notes/{note_id}", **returns(m.Note))
-def get_note(note_id: str, actor: ActorDep, db: DbDep):
-    return notes.get_note(db, actor, note_id)
-
-
-@router.patch("/notes/{note_id}", **returns(m.Note))
-def update_note(note_id: str, body: NotePatch, actor: ActorDep, db: DbDep):
-    return notes.update_note(db, actor, note_id, body.data())
-
-
-@router.delete("/notes/{note_id}", status_code=204)
-def delete_note(note_id: str, actor: ActorDep, db: DbDep):
-    # The trash item's id lets the caller undo at once (POST /trash/{id}/restore).
-    return Response(status_code=204, headers={"X-Trash-Item": notes.delete_note(db, actor, note_id)})
+note = ItemRoutes(router, "/notes/{note_id}", m.Note)
+note.create("/projects/{project_id}/notes", notes.create_note, NoteIn)
+note.get(notes.get_note)
+note.patch(notes.update_note, NotePatch)
+note.trash(notes.delete_note)

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 from mcp.server.auth.handlers.authorize import AuthorizationHandler
 from mcp.server.auth.handlers.metadata import MetadataHandler, ProtectedResourceMetadataHandler
 from mcp.server.auth.handlers.register import RegistrationHandler
@@ -38,13 +38,13 @@ from mcp.shared.auth import (
     OAuthToken,
     ProtectedResourceMetadata,
 )
-from pydantic import AnyHttpUrl, AnyUrl, BaseModel, ConfigDict
+from pydantic import AnyHttpUrl, AnyUrl
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, db_of
+from plandesk.api.models import Strict
+from plandesk.api.setting_routes import setting_routes
 from plandesk.core import models as m
 from plandesk.core import oauth, oauth_rules, rate_limit
 from plandesk.core.errors import Forbidden, RateLimited
@@ -409,18 +409,16 @@ def install(app: FastAPI, db: Any) -> None:
 settings_router = APIRouter(tags=["settings"])
 
 
-class OAuthSettingsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class OAuthSettingsIn(Strict):
     registration_open: bool | None = None
     redirect_hosts: list[str] | None = None
 
 
-@settings_router.get("/settings/oauth", **returns(m.OAuthSettings))
-def get_oauth_settings(actor: ActorDep, db=Depends(db_of)) -> dict:
-    return oauth_rules.get_oauth_settings(db, actor)
-
-
-@settings_router.put("/settings/oauth", **returns(m.OAuthSettings))
-def put_oauth_settings(body: OAuthSettingsIn, actor: ActorDep, db=Depends(db_of)) -> dict:
-    return oauth_rules.set_oauth_settings(db, actor, body.model_dump(exclude_unset=True))
+setting_routes(
+    settings_router,
+    "/settings/oauth",
+    m.OAuthSettings,
+    oauth_rules.get_oauth_settings,
+    oauth_rules.set_oauth_settings,
+    OAuthSettingsIn,
+)

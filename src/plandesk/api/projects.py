@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, Limit, db_of
+from plandesk.api.deps import ActorDep, DbDep, PageDep
+from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.lists import whole
 from plandesk.api.models import EdgeIn, ProjectIn, ProjectPatch, TaskIn
 from plandesk.core import audit, edges, graph, projects, tasks
@@ -43,48 +44,33 @@ class AuditQuery(Page):
 
 
 @router.get("/projects", **returns(m.Page[m.Project]))
-def list_projects(request_actor: ActorDep, db=Depends(db_of), limit: Limit = None, cursor: str | None = None):
-    return projects.list_projects(db, request_actor, limit=limit, cursor=cursor)
+def list_projects(request_actor: ActorDep, db: DbDep, page: PageDep):
+    return projects.list_projects(db, request_actor, **page)
 
 
 @router.post("/projects", status_code=201, **returns(m.Project))
-def create_project(body: ProjectIn, actor: ActorDep, db=Depends(db_of)):
+def create_project(body: ProjectIn, actor: ActorDep, db: DbDep):
     return projects.create_project(db, actor, body.data())
 
 
-@router.get("/projects/{project_id}", **returns(m.Project))
-def get_project(project_id: str, actor: ActorDep, db=Depends(db_of)):
-    return projects.get_project(db, actor, project_id)
-
-
-@router.patch("/projects/{project_id}", **returns(m.Project))
-def update_project(project_id: str, body: ProjectPatch, actor: ActorDep, db=Depends(db_of)):
-    return projects.update_project(db, actor, project_id, body.data())
-
-
-@router.delete("/projects/{project_id}", status_code=204)
-def delete_project(project_id: str, actor: ActorDep, db=Depends(db_of)):
-    projects.delete_project(db, actor, project_id)
-    return Response(status_code=204)
+project = ItemRoutes(router, "/projects/{project_id}", m.Project)
+project.get(projects.get_project)
+project.patch(projects.update_project, ProjectPatch)
+project.delete(projects.delete_project)
 
 
 @router.get("/projects/{project_id}/tasks", **returns(m.Page[m.Task]))
-def list_tasks(
-    project_id: str,
-    actor: ActorDep,
-    query: Annotated[TaskQuery, Query()],
-    db=Depends(db_of),
-):
+def list_tasks(project_id: str, actor: ActorDep, db: DbDep, query: Annotated[TaskQuery, Query()]):
     return tasks.list_tasks(db, actor, project_id, tags_any=query.tag, **query.model_dump(exclude={"tag"}))
 
 
 @router.post("/projects/{project_id}/tasks", status_code=201, **returns(m.Task))
-def create_task(project_id: str, body: TaskIn, actor: ActorDep, db=Depends(db_of)):
+def create_task(project_id: str, body: TaskIn, actor: ActorDep, db: DbDep):
     return tasks.create_task(db, actor, project_id, body.data())
 
 
 @router.get("/projects/{project_id}/tags", **returns(m.Page[m.Tag]))
-def list_tags(project_id: str, actor: ActorDep, db=Depends(db_of)):
+def list_tags(project_id: str, actor: ActorDep, db: DbDep):
     return whole(tasks.list_tags(db, actor, project_id))
 
 
@@ -92,7 +78,7 @@ def list_tags(project_id: str, actor: ActorDep, db=Depends(db_of)):
 def next_task(
     project_id: str,
     actor: ActorDep,
-    db=Depends(db_of),
+    db: DbDep,
     goal_id: str | None = None,
     goal: str | None = None,
     tag: Annotated[list[str] | None, Query()] = None,
@@ -101,37 +87,26 @@ def next_task(
 
 
 @router.get("/projects/{project_id}/graph", **returns(m.TaskGraph))
-def task_graph(project_id: str, actor: ActorDep, db=Depends(db_of), goal_id: str | None = None):
+def task_graph(project_id: str, actor: ActorDep, db: DbDep, goal_id: str | None = None):
     return graph.task_graph(db, actor, project_id, goal_id=goal_id)
 
 
 @router.get("/projects/{project_id}/edges", **returns(m.Page[m.Edge]))
-def list_edges(project_id: str, actor: ActorDep, db=Depends(db_of)):
+def list_edges(project_id: str, actor: ActorDep, db: DbDep):
     return whole(edges.list_edges(db, actor, project_id))
 
 
-@router.post("/projects/{project_id}/edges", status_code=201, **returns(m.Edge))
-def create_edge(project_id: str, body: EdgeIn, actor: ActorDep, db=Depends(db_of)):
-    return edges.create_edge(db, actor, project_id, body.data())
-
-
-@router.delete("/edges/{edge_id}", status_code=204)
-def delete_edge(edge_id: str, actor: ActorDep, db=Depends(db_of)):
-    edges.delete_edge(db, actor, edge_id)
-    return Response(status_code=204)
+edge = ItemRoutes(router, "/edges/{edge_id}", m.Edge)
+edge.create("/projects/{project_id}/edges", edges.create_edge, EdgeIn)
+edge.delete(edges.delete_edge)
 
 
 @router.delete("/projects/{project_id}/edges/{edge_id}", status_code=204)
-def delete_project_edge(project_id: str, edge_id: str, actor: ActorDep, db=Depends(db_of)):
+def delete_project_edge(project_id: str, edge_id: str, actor: ActorDep, db: DbDep):
     edges.delete_edge(db, actor, edge_id)
     return Response(status_code=204)
 
 
 @router.get("/projects/{project_id}/audit", **returns(m.Page[m.AuditEntry]))
-def project_audit(
-    project_id: str,
-    actor: ActorDep,
-    query: Annotated[AuditQuery, Query()],
-    db=Depends(db_of),
-):
+def project_audit(project_id: str, actor: ActorDep, db: DbDep, query: Annotated[AuditQuery, Query()]):
     return audit.project_log(db, actor, project_id, **query.model_dump())

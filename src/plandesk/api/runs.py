@@ -8,7 +8,8 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, DbDep, Limit
+from plandesk.api.deps import ActorDep, DbDep, PageDep
+from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
 from plandesk.core import models as m
 from plandesk.core import runs, vocab
@@ -41,14 +42,9 @@ class CompleteRunIn(Strict):
 
 @router.get("/projects/{project_id}/agent-runs", **returns(m.Page[m.AgentRun]))
 def list_agent_runs(
-    project_id: str,
-    actor: ActorDep,
-    db: DbDep,
-    status: RunStatus | None = None,
-    limit: Limit = None,
-    cursor: str | None = None,
+    project_id: str, actor: ActorDep, db: DbDep, page: PageDep, status: RunStatus | None = None
 ):
-    return runs.list_agent_runs(db, actor, project_id, status=status, limit=limit, cursor=cursor)
+    return runs.list_agent_runs(db, actor, project_id, status=status, **page)
 
 
 @router.post("/agent-runs", status_code=201, **returns(m.AgentRun))
@@ -56,9 +52,7 @@ def start_agent_run(body: RunIn, actor: ActorDep, db: DbDep):
     return runs.start_agent_run(db, actor, body.project_id, body.label, body.task_ids)
 
 
-@router.get("/agent-runs/{run_id}", **returns(m.AgentRun))
-def get_agent_run(run_id: str, actor: ActorDep, db: DbDep):
-    return runs.get_agent_run(db, actor, run_id)
+ItemRoutes(router, "/agent-runs/{run_id}", m.AgentRun).get(runs.get_agent_run)
 
 
 @router.post("/agent-runs/{run_id}/events", status_code=201, **returns(m.RunProgress))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, db_of
+from plandesk.api.deps import ActorDep, DbDep
+from plandesk.api.models import Strict
+from plandesk.api.setting_routes import setting_routes
 from plandesk.connector import sandbox
 from plandesk.core import models as m
 from plandesk.core import permissions, sandbox_mode, vocab
@@ -18,29 +19,27 @@ Operation = Literal[vocab.CONNECTOR_OPERATIONS]  # type: ignore[valid-type]
 Role = Literal[vocab.ROLES]  # type: ignore[valid-type]
 
 
-class PermissionsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PermissionsIn(Strict):
     matrix: dict[Role, list[Operation]] | None = None
     approval_required: list[Operation] | None = None
 
 
-@router.get("/settings/permissions", **returns(m.Permissions))
-def get_permissions(actor: ActorDep, db=Depends(db_of)):
-    return permissions.get_permissions(db, actor)
+setting_routes(
+    router,
+    "/settings/permissions",
+    m.Permissions,
+    permissions.get_permissions,
+    permissions.put_permissions,
+    PermissionsIn,
+)
 
 
-@router.put("/settings/permissions", **returns(m.Permissions))
-def put_permissions(body: PermissionsIn, actor: ActorDep, db=Depends(db_of)):
-    return permissions.put_permissions(db, actor, body.model_dump(exclude_unset=True))
-
-
-class SandboxIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SandboxIn(Strict):
     unsandboxed: bool
 
 
 @router.get("/settings/sandbox", **returns(m.Sandbox))
-def get_sandbox(actor: ActorDep, db=Depends(db_of)):
+def get_sandbox(actor: ActorDep, db: DbDep):
     """Whether connector programs may run without bubblewrap, and whether bubblewrap is installed here."""
     return {
         "unsandboxed": sandbox_mode.unsandboxed_allowed(db),
@@ -49,6 +48,6 @@ def get_sandbox(actor: ActorDep, db=Depends(db_of)):
 
 
 @router.put("/settings/sandbox", **returns(m.Sandbox))
-def put_sandbox(body: SandboxIn, actor: ActorDep, db=Depends(db_of)):
+def put_sandbox(body: SandboxIn, actor: ActorDep, db: DbDep):
     result = sandbox_mode.set_unsandboxed(db, actor, body.unsandboxed)
     return {**result, "sandbox_available": sandbox.bwrap_path() is not None}

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import Field
 
-from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, db_of
 from plandesk.api.models import Strict
+from plandesk.api.setting_routes import setting_routes
 from plandesk.core import models as m
 from plandesk.core import task_rules
 
@@ -22,11 +21,6 @@ class TaskRulesIn(Strict):
     )
 
 
-@router.get("/settings/tasks", **returns(m.TaskRules))
-def get_task_rules(actor: ActorDep, db=Depends(db_of)) -> dict:
-    return task_rules.get_task_rules(db, actor)
-
-
-@router.put("/settings/tasks", **returns(m.TaskRules))
-def put_task_rules(body: TaskRulesIn, actor: ActorDep, db=Depends(db_of)) -> dict:
-    return task_rules.set_task_rules(db, actor, body.data())
+setting_routes(
+    router, "/settings/tasks", m.TaskRules, task_rules.get_task_rules, task_rules.set_task_rules, TaskRulesIn
+)

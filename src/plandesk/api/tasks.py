@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, db_of
+from plandesk.api.deps import ActorDep, DbDep
+from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import ClaimIn, ReleaseIn, TaskPatch
 from plandesk.core import graph, tasks
 from plandesk.core import models as m
@@ -15,20 +16,10 @@ from plandesk.core.claim_refusals import ClaimRefused
 router = APIRouter(tags=["tasks"])
 
 
-@router.get("/tasks/{task_id}", **returns(m.Task))
-def get_task(task_id: str, actor: ActorDep, db=Depends(db_of)):
-    return tasks.get_task(db, actor, task_id)
-
-
-@router.patch("/tasks/{task_id}", **returns(m.Task))
-def update_task(task_id: str, body: TaskPatch, actor: ActorDep, db=Depends(db_of)):
-    return tasks.update_task(db, actor, task_id, body.data())
-
-
-@router.delete("/tasks/{task_id}", status_code=204)
-def delete_task(task_id: str, actor: ActorDep, db=Depends(db_of)):
-    # The trash item's id lets the caller undo at once (POST /trash/{id}/restore).
-    return Response(status_code=204, headers={"X-Trash-Item": tasks.delete_task(db, actor, task_id)})
+task = ItemRoutes(router, "/tasks/{task_id}", m.Task)
+task.get(tasks.get_task)
+task.patch(tasks.update_task, TaskPatch)
+task.trash(tasks.delete_task)
 
 
 @router.post(
@@ -38,7 +29,7 @@ def delete_task(task_id: str, actor: ActorDep, db=Depends(db_of)):
     },
     **returns(m.Claim),
 )
-def claim_task(task_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of)):
+def claim_task(task_id: str, body: ClaimIn, actor: ActorDep, db: DbDep):
     try:
         return graph.claim_task(db, actor, task_id, body.agent_ref, lease_seconds=body.lease_seconds)
     except ClaimRefused as exc:
@@ -48,19 +39,17 @@ def claim_task(task_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of)):
 
 
 @router.post("/tasks/{task_id}/renew", **returns(m.Renewal))
-def renew_claim(task_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of)):
+def renew_claim(task_id: str, body: ClaimIn, actor: ActorDep, db: DbDep):
     return graph.renew_claim(db, actor, task_id, body.agent_ref, lease_seconds=body.lease_seconds)
 
 
 @router.post("/tasks/{task_id}/release", **returns(m.Release))
-def release_task(task_id: str, body: ReleaseIn, actor: ActorDep, db=Depends(db_of)):
+def release_task(task_id: str, body: ReleaseIn, actor: ActorDep, db: DbDep):
     return graph.release_task(db, actor, task_id, body.agent_ref, reason=body.reason)
 
 
 @router.post("/projects/{project_id}/claim-next", **returns(m.Claim))
-def claim_next(
-    project_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of), goal_id: str | None = None
-):
+def claim_next(project_id: str, body: ClaimIn, actor: ActorDep, db: DbDep, goal_id: str | None = None):
     return graph.claim_next_task(
         db, actor, project_id, body.agent_ref, lease_seconds=body.lease_seconds, goal_id=goal_id
     )
