@@ -3,18 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    # One live server for the module: every test makes its own project, so they stay independent.
-    ws = new_workspace(tmp_path_factory.mktemp("scaffold"))
-    s = start_server(ws)
-    yield s
-    s.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
+pytestmark = pytest.mark.server("app")  # one in-process server; each test makes its own project
 
 
 PLAN = {

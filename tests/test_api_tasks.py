@@ -1,23 +1,12 @@
-"""REST: tasks, edges, versions, claims and the frontier against a live server."""
+"""REST: tasks, edges, versions, claims and the frontier against the app in-process."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx2
 import pytest
-from conftest import drop_pg_database, new_workspace, start_server
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    # One live server for the module: every test makes its own project, so they stay independent.
-    ws = new_workspace(tmp_path_factory.mktemp("tasks"))
-    s = start_server(ws)
-    yield s
-    s.stop()
-    if ws.database_url:
-        drop_pg_database(ws.database_url)
+pytestmark = pytest.mark.server("app")  # one in-process server; each test makes its own project
 
 
 def _task(api, project, label, **kw):
@@ -80,7 +69,7 @@ def test_sixteen_concurrent_claims_have_exactly_one_winner(server, api, project)
     t = _task(api, project, "Contended")
 
     def claim(i):
-        with httpx2.Client(base_url=server.url, timeout=30) as c:
+        with server.client(timeout=30) as c:
             return c.post(f"/api/v1/tasks/{t['id']}/claim", json={"agent_ref": f"agent-{i}"}).status_code
 
     with ThreadPoolExecutor(16) as pool:
@@ -157,12 +146,28 @@ def test_search_finds_tasks_with_an_excerpt(api, project):
 
 
 def test_a_foreign_host_header_is_refused(server):
-    r = httpx2.get(f"{server.url}/api/v1/health", headers={"Host": "evil.example"})
+    r = server.client().get("/api/v1/health", headers={"Host": "evil.example"})
     assert r.status_code == 421
 
 
 def test_a_foreign_origin_is_refused_on_writes(server):
-    r = httpx2.post(
-        f"{server.url}/api/v1/projects", json={"name": "x"}, headers={"Origin": "https://evil.example"}
+    r = server.client().post(
+        "/api/v1/projects", json={"name": "x"}, headers={"Origin": "https://evil.example"}
     )
     assert r.status_code == 403
+
+
+def test_an_edge_is_deleted_only_under_its_own_project(api, project):
+    a, b = _task(api, project, "Before"), _task(api, project, "After")
+    edge = api.post(
+        f"/api/v1/projects/{project['id']}/edges",
+        json={"from_id": a["id"], "to_id": b["id"], "label": "blocks"},
+    ).json()
+    other = api.post("/api/v1/projects", json={"name": "Another project"}).json()
+    r = api.delete(f"/api/v1/projects/{other['id']}/edges/{edge['id']}")
+    assert r.status_code == 404
+    assert r.json()["code"] == "not_found"
+    assert [e["id"] for e in api.get(f"/api/v1/projects/{project['id']}/edges").json()["items"]] == [
+        edge["id"]
+    ]
+    assert api.delete(f"/api/v1/projects/{project['id']}/edges/{edge['id']}").status_code == 204

@@ -103,7 +103,7 @@ edge.delete(edges.delete_edge)
 
 @router.delete("/projects/{project_id}/edges/{edge_id}", status_code=204)
 def delete_project_edge(project_id: str, edge_id: str, actor: ActorDep, db: DbDep):
-    edges.delete_edge(db, actor, edge_id)
+    edges.delete_edge(db, actor, edge_id, project_id=project_id)
     return Response(status_code=204)
 
 

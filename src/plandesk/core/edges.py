@@ -178,10 +178,13 @@ def list_edges(db, actor: Actor, project_id: str) -> list[dict]:
         return [to_dict(r) for r in rows]
 
 
-def delete_edge(db, actor: Actor, edge_id: str) -> None:
+def delete_edge(db, actor: Actor, edge_id: str, *, project_id: str | None = None) -> None:
+    """Delete an edge; given `project_id` (a route under a project), an edge of another project is not found."""
     actor.require_write("deleting an edge")
     with db.write() as tx:
         row = projects.load_item(tx.conn, actor, edges, edge_id, what="edge", field="edge_id")
+        if project_id is not None and row.project_id != project_id:
+            raise NotFound("edge", edge_id, project_id=project_id)
         tx.conn.execute(edges.delete().where(edges.c.id == row.id))
         audit.record_item(
             tx,
