@@ -1,7 +1,7 @@
 """Several server processes on one PostgreSQL database: live events, revocations, roles and claims cross them.
 
-Each test creates its own PostgreSQL database, so these run in the SQLite pass too (skipped if PostgreSQL
-cannot be reached).
+Each test creates its own PostgreSQL database whatever the test backend (skipped if PostgreSQL cannot be
+reached); scripts/test runs them in its PostgreSQL pass only.
 """
 
 from __future__ import annotations
