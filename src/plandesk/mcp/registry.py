@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +98,22 @@ class ToolGroup:
 
         return register
 
+    def calls(
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        *,
+        params: dict[str, Schema],
+        renamed: Mapping[str, str] | None = None,
+        defaults: Mapping[str, Any] | None = None,
+        answer_key: str | None = None,
+        **options: Any,
+    ) -> None:
+        """A tool that is the core function `fn` and nothing more (see `core_call`); `options` are tool()'s."""
+        handler = core_call(fn, params, renamed=renamed, defaults=defaults, answer_key=answer_key)
+        handler.__name__ = handler.__qualname__ = name
+        self.tool(name, params=params, **options)(handler)
+
     def fetch_one(
         self,
         name: str,
@@ -108,19 +125,64 @@ class ToolGroup:
         toolset: str = "planning",
     ) -> None:
         """A read-only tool that returns one record by its id: `fetch(db, actor, <id_field>)` in core."""
-
-        def handler(call: ToolCall, a: dict) -> Any:
-            return fetch(call.db, call.actor, a[id_field])
-
-        handler.__name__ = handler.__qualname__ = name
-        self.tool(
+        self.calls(
             name,
+            fetch,
             toolset=toolset,
             read_only=True,
             description=description,
             params={id_field: id_schema},
             required=[id_field],
-        )(handler)
+        )
+
+
+def core_call(
+    fn: Callable[..., Any],
+    params: Iterable[str],
+    *,
+    renamed: Mapping[str, str] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    answer_key: str | None = None,
+) -> Handler:
+    """The handler of a tool that only calls `fn(db, actor, ...)`: each argument passes by name (`renamed` maps
+    a tool's name to the core's where they differ); a core function with a `data` parameter receives the
+    arguments it does not name there, as the record's fields. An absent argument leaves the core's default,
+    or the tool's own from `defaults`; a core parameter without a default gets None and says what is missing.
+    `answer_key` wraps a bare list the core returns in an object (a tool result is an object).
+
+    The names are checked here, once: a tool argument the core function does not take fails at startup."""
+    renamed = dict(renamed or {})
+    signature = inspect.signature(fn)
+    core_params = list(signature.parameters)[2:]  # after db and actor
+    takes_data = "data" in core_params
+    to_core = {p: renamed.get(p, p) for p in params}
+    unknown = [p for p, c in to_core.items() if c not in core_params and not takes_data]
+    needed = [
+        c for c in core_params if c != "data" and signature.parameters[c].default is inspect.Parameter.empty
+    ]
+    not_taken = [c for c in needed if c not in to_core.values()]
+    stray = set(defaults or ()) - set(to_core)
+    if unknown or not_taken or stray:
+        raise ValueError(
+            f"{fn.__qualname__}: the tool's arguments {unknown} are not its parameters, its parameters "
+            f"{not_taken} are not the tool's arguments, defaults {sorted(stray)} name no argument"
+        )
+    fixed = {c: None for c in needed} | {to_core[p]: v for p, v in (defaults or {}).items()}
+
+    def handler(call: ToolCall, a: dict) -> Any:
+        kwargs = dict(fixed)
+        data = {}
+        for p, value in a.items():
+            if to_core[p] in core_params:
+                kwargs[to_core[p]] = value
+            else:
+                data[p] = value
+        if takes_data:
+            kwargs["data"] = data
+        result = fn(call.db, call.actor, **kwargs)
+        return {answer_key: result} if answer_key else result
+
+    return handler
 
 
 def expand_toolsets(names: Iterable[str]) -> frozenset[str]:

@@ -121,6 +121,7 @@ GOAL_ID = uuid()
 VERBOSE = boolean("Full bodies instead of previews.")
 LIMIT = integer(minimum=1, maximum=vocab.MAX_LIST_LIMIT)
 CURSOR = text("next_cursor of the previous page.", max_len=vocab.MAX_REASON)
+PAGE = {"limit": LIMIT, "cursor": CURSOR}  # every paged list takes these two
 VERSION = integer(
     "The version you read; a newer edit makes the call fail with a conflict instead of being overwritten.",
     minimum=1,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from plandesk.core import vocab
+from plandesk.core import documents, folders, vocab
 from plandesk.mcp import schemas as s
-from plandesk.mcp.registry import ToolCall, ToolGroup
+from plandesk.mcp.registry import ToolGroup
 
 TOOLS = ToolGroup()
 
@@ -23,8 +23,9 @@ _LINK_TO = {
 }
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "create_document",
+    documents.create_document,
     toolset="documents",
     description="A spec, design or decision in Markdown. Link it to every task it covers (link_to).",
     params={
@@ -38,14 +39,11 @@ _LINK_TO = {
     },
     required=["project_id", "title"],
 )
-def create_document(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import documents
-
-    return documents.create_document(call.db, call.actor, a.pop("project_id"), a)
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "update_document",
+    documents.update_document,
     toolset="documents",
     idempotent=True,
     description="Change the fields you pass; folder_id null: Unfiled.",
@@ -61,28 +59,22 @@ def create_document(call: ToolCall, a: dict) -> dict:
     },
     required=["document_id", "version"],
 )
-def update_document(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import documents
-
-    return documents.update_document(call.db, call.actor, a.pop("document_id"), a)
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "get_document",
+    documents.get_document,
     toolset="documents",
     read_only=True,
     description="A document with its body, links, backlinks and children.",
     params={"document_id": _DOCUMENT_ID, "verbose": s.boolean("Default true; false: a preview.")},
     required=["document_id"],
 )
-def get_document(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import documents
-
-    return documents.get_document(call.db, call.actor, a["document_id"], verbose=a.get("verbose", True))
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "list_documents",
+    documents.list_documents,
     toolset="documents",
     read_only=True,
     description="A project's documents (previews unless verbose) and folder tree. Paged.",
@@ -90,27 +82,15 @@ def get_document(call: ToolCall, a: dict) -> dict:
         "project_id": s.PROJECT_ID,
         "folder_id": s.text("A folder id, or 'unfiled'.", max_len=36),
         "verbose": s.VERBOSE,
-        "limit": s.LIMIT,
-        "cursor": s.CURSOR,
+        **s.PAGE,
     },
     required=["project_id"],
 )
-def list_documents(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import documents
-
-    return documents.list_documents(
-        call.db,
-        call.actor,
-        a["project_id"],
-        folder_id=a.get("folder_id"),
-        verbose=bool(a.get("verbose", False)),
-        limit=a.get("limit"),
-        cursor=a.get("cursor"),
-    )
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "create_folder",
+    folders.create_folder,
     toolset="documents",
     description="A folder for documents, optionally inside another.",
     params={
@@ -120,14 +100,11 @@ def list_documents(call: ToolCall, a: dict) -> dict:
     },
     required=["project_id", "name"],
 )
-def create_folder(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import folders
-
-    return folders.create_folder(call.db, call.actor, a.pop("project_id"), a)
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "update_folder",
+    folders.update_folder,
     toolset="documents",
     idempotent=True,
     description="Rename a folder or move it under another (parent_id null: top level).",
@@ -138,28 +115,22 @@ def create_folder(call: ToolCall, a: dict) -> dict:
     },
     required=["folder_id"],
 )
-def update_folder(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import folders
-
-    return folders.update_folder(call.db, call.actor, a.pop("folder_id"), a)
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "delete_folder",
+    folders.delete_folder,
     toolset="documents",
     destructive=True,
     description="Remove a folder; its content moves to reparent_to, by default the parent (or Unfiled).",
     params={"folder_id": _FOLDER_ID, "reparent_to": _FOLDER_ID},
     required=["folder_id"],
 )
-def delete_folder(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import folders
-
-    return folders.delete_folder(call.db, call.actor, a["folder_id"], reparent_to=a.get("reparent_to"))
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "move_documents",
+    folders.move_documents,
     toolset="documents",
     idempotent=True,
     description="File documents into a folder (null: Unfiled); each moves or fails on its own.",
@@ -169,7 +140,3 @@ def delete_folder(call: ToolCall, a: dict) -> dict:
     },
     required=["document_ids", "folder_id"],
 )
-def move_documents(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import folders
-
-    return folders.move_documents(call.db, call.actor, a["document_ids"], a["folder_id"])

@@ -11,8 +11,9 @@ TOOLS = ToolGroup()
 _ENDPOINT = s.choice(vocab.EDGE_ENDPOINT_TYPES, "Default task.")
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "create_edge",
+    edges.create_edge,
     toolset="graph",
     idempotent=True,
     description="Link two tasks or documents. depends_on (default): from waits for to; blocks, feeds, "
@@ -32,20 +33,18 @@ _ENDPOINT = s.choice(vocab.EDGE_ENDPOINT_TYPES, "Default task.")
     },
     required=["project_id"],
 )
-def create_edge(call: ToolCall, a: dict) -> dict:
-    return edges.create_edge(call.db, call.actor, a.pop("project_id"), a)
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "list_edges",
+    edges.list_edges,
     toolset="graph",
     read_only=True,
     description="Every edge of a project, oldest first.",
     params={"project_id": s.PROJECT_ID},
     required=["project_id"],
+    answer_key="edges",
 )
-def list_edges(call: ToolCall, a: dict) -> dict:
-    return {"edges": edges.list_edges(call.db, call.actor, a["project_id"])}
 
 
 @TOOLS.tool(

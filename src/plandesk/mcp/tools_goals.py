@@ -42,8 +42,9 @@ _CONTRACT = {
 }
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "create_goal",
+    goals.create_goal,
     toolset="goals",
     description="A goal is a contract for a body of work: objective, how completion is verified, limits. "
     "Tasks join it with goal_id; the next task comes from the current goal.",
@@ -55,8 +56,6 @@ _CONTRACT = {
     },
     required=["project_id", "objective"],
 )
-def create_goal(call: ToolCall, a: dict) -> dict:
-    return goals.create_goal(call.db, call.actor, a.pop("project_id"), a)
 
 
 TOOLS.fetch_one(
@@ -69,22 +68,20 @@ TOOLS.fetch_one(
 )
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "list_goals",
+    goals.list_goals,
     toolset="goals",
     read_only=True,
     description="A project's goals: status, which is current, task counts. Paged.",
-    params={"project_id": s.PROJECT_ID, "limit": s.LIMIT, "cursor": s.CURSOR},
+    params={"project_id": s.PROJECT_ID, **s.PAGE},
     required=["project_id"],
 )
-def list_goals(call: ToolCall, a: dict) -> dict:
-    return goals.list_goals(
-        call.db, call.actor, a["project_id"], limit=a.get("limit"), cursor=a.get("cursor")
-    )
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "update_goal",
+    goals.update_goal,
     toolset="goals",
     idempotent=True,
     description="Change a goal's contract (its status changes with goal_action).",
@@ -96,8 +93,6 @@ def list_goals(call: ToolCall, a: dict) -> dict:
     },
     required=["goal_id", "version"],
 )
-def update_goal(call: ToolCall, a: dict) -> dict:
-    return goals.update_goal(call.db, call.actor, a.pop("goal_id"), a)
 
 
 _EVIDENCE = s.strict_object(

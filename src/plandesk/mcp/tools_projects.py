@@ -14,14 +14,13 @@ _REPO_PATH = s.text("Repository folder on the server machine.", max_len=2000)
 _REPO_URL = s.text(max_len=2000)
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "list_projects",
+    projects.list_projects,
     read_only=True,
     description="The projects this token can see. Start here: ids come from tool results, never guesses.",
-    params={"limit": s.LIMIT, "cursor": s.CURSOR},
+    params=s.PAGE,
 )
-def list_projects(call: ToolCall, a: dict) -> dict:
-    return projects.list_projects(call.db, call.actor, limit=a.get("limit"), cursor=a.get("cursor"))
 
 
 TOOLS.fetch_one(
@@ -34,19 +33,19 @@ TOOLS.fetch_one(
 )
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "create_project",
+    projects.create_project,
     toolset="projects",
     description="An empty project; scaffold_project_from_plan creates one with its tasks.",
     params={"name": _NAME, "description": _DESCRIPTION, "repo_path": _REPO_PATH, "repo_url": _REPO_URL},
     required=["name"],
 )
-def create_project(call: ToolCall, a: dict) -> dict:
-    return projects.create_project(call.db, call.actor, a)
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "update_project",
+    projects.update_project,
     toolset="projects",
     idempotent=True,
     description="Change the fields you pass.",
@@ -61,8 +60,6 @@ def create_project(call: ToolCall, a: dict) -> dict:
     },
     required=["project_id", "version"],
 )
-def update_project(call: ToolCall, a: dict) -> dict:
-    return projects.update_project(call.db, call.actor, a.pop("project_id"), a)
 
 
 _KEY = s.text(max_len=100, min_len=1)

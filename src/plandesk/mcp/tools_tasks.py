@@ -50,33 +50,32 @@ _CLAIM_REASONS = [
 _CLAIM = shapes.CLAIM
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "create_task",
+    tasks.create_task,
     description="Add a task, in todo (ready) or scope (a person releases it). Search first: no duplicates.",
     params={"project_id": s.PROJECT_ID, "label": _LABEL, **_FIELDS},
     required=["project_id", "label"],
 )
-def create_task(call: ToolCall, a: dict) -> dict:
-    return tasks.create_task(call.db, call.actor, a.pop("project_id"), a)
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "update_task",
+    tasks.update_task,
     idempotent=True,
     description="Change the fields you pass (tags, commit_refs replace the list). Leaving in_progress "
     "drops the claim.",
     params={"task_id": s.TASK_ID, "version": s.VERSION, "label": _LABEL, **_FIELDS},
     required=["task_id", "version"],
 )
-def update_task(call: ToolCall, a: dict) -> dict:
-    return tasks.update_task(call.db, call.actor, a.pop("task_id"), a)
 
 
 TOOLS.fetch_one("get_task", "task_id", s.TASK_ID, tasks.get_task, "One task in full, with its version.")
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "list_tasks",
+    tasks.list_tasks,
     read_only=True,
     description="A project's tasks, filtered; descriptions are previews unless verbose. Paged.",
     params={
@@ -87,31 +86,18 @@ TOOLS.fetch_one("get_task", "task_id", s.TASK_ID, tasks.get_task, "One task in f
         "tags": _TAG_FILTER,
         "assignee": s.text(max_len=vocab.MAX_AGENT_REF),
         "goal_id": s.GOAL_ID,
-        "limit": s.LIMIT,
-        "cursor": s.CURSOR,
+        **s.PAGE,
         "verbose": s.VERBOSE,
     },
     required=["project_id"],
+    renamed={"tags": "tags_any"},
+    defaults={"verbose": False},  # the core's own callers (REST, pages) want full descriptions
 )
-def list_tasks(call: ToolCall, a: dict) -> dict:
-    return tasks.list_tasks(
-        call.db,
-        call.actor,
-        a["project_id"],
-        status=a.get("status"),
-        kind=a.get("kind"),
-        priority=a.get("priority"),
-        tags_any=a.get("tags"),
-        assignee=a.get("assignee"),
-        goal_id=a.get("goal_id"),
-        limit=a.get("limit"),
-        cursor=a.get("cursor"),
-        verbose=bool(a.get("verbose", False)),
-    )
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "claim_next_task",
+    graph.claim_next_task,
     description="Take the next ready task (current goal, or goal_id), highest priority first, in one "
     "call: it moves to in_progress under agent_ref with a lease. claimed false: nothing is "
     "ready; reason says why.",
@@ -124,21 +110,13 @@ def list_tasks(call: ToolCall, a: dict) -> dict:
     },
     required=["project_id", "agent_ref"],
     output=_CLAIM,
+    renamed={"tags": "tags_any"},
 )
-def claim_next_task(call: ToolCall, a: dict) -> dict:
-    return graph.claim_next_task(
-        call.db,
-        call.actor,
-        a["project_id"],
-        a["agent_ref"],
-        lease_seconds=a.get("lease_seconds"),
-        goal_id=a.get("goal_id"),
-        tags_any=a.get("tags"),
-    )
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "get_next_task",
+    graph.get_next_task,
     read_only=True,
     description="Look without claiming: the next ready task and the blocked ones with what each waits "
     "on. next_task null: reason says why.",
@@ -151,40 +129,27 @@ def claim_next_task(call: ToolCall, a: dict) -> dict:
     },
     required=["project_id"],
     output=shapes.NEXT_TASK,
+    renamed={"tags": "tags_any"},
 )
-def get_next_task(call: ToolCall, a: dict) -> dict:
-    return graph.get_next_task(
-        call.db,
-        call.actor,
-        a["project_id"],
-        goal_id=a.get("goal_id"),
-        goal=a.get("goal"),
-        tags_any=a.get("tags"),
-        verbose=bool(a.get("verbose", False)),
-    )
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "renew_claim",
+    graph.renew_claim,
     idempotent=True,
     description="Extend your lease from now. Recording progress on a run linked to the task does it too.",
     params={"task_id": s.TASK_ID, "agent_ref": _AGENT_REF, "lease_seconds": _LEASE},
     required=["task_id"],
 )
-def renew_claim(call: ToolCall, a: dict) -> dict:
-    return graph.renew_claim(
-        call.db, call.actor, a["task_id"], a.get("agent_ref"), lease_seconds=a.get("lease_seconds")
-    )
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "release_task",
+    graph.release_task,
     description="Give a claimed task back to todo for someone else; say why.",
     params={"task_id": s.TASK_ID, "agent_ref": _AGENT_REF, "reason": s.text(max_len=vocab.MAX_REASON)},
     required=["task_id"],
 )
-def release_task(call: ToolCall, a: dict) -> dict:
-    return graph.release_task(call.db, call.actor, a["task_id"], a.get("agent_ref"), reason=a.get("reason"))
 
 
 @TOOLS.tool(
@@ -206,8 +171,9 @@ def claim_task(call: ToolCall, a: dict) -> dict:
         return exc.result
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "get_task_graph",
+    graph.task_graph,
     toolset="graph",
     read_only=True,
     description="Dependencies of a project or goal: prerequisites, depth, roots, cycles, and what "
@@ -215,17 +181,15 @@ def claim_task(call: ToolCall, a: dict) -> dict:
     params={"project_id": s.PROJECT_ID, "goal_id": s.GOAL_ID},
     required=["project_id"],
 )
-def get_task_graph(call: ToolCall, a: dict) -> dict:
-    return graph.task_graph(call.db, call.actor, a["project_id"], goal_id=a.get("goal_id"))
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "list_tags",
+    tasks.list_tags,
     toolset="projects",
     read_only=True,
     description="A project's tags; reuse these names rather than near-duplicates.",
     params={"project_id": s.PROJECT_ID},
     required=["project_id"],
+    answer_key="tags",
 )
-def list_tags(call: ToolCall, a: dict) -> dict:
-    return {"tags": tasks.list_tags(call.db, call.actor, a["project_id"])}
