@@ -13,7 +13,7 @@ Timestamps are ISO 8601 strings in UTC, as the core writes them.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -35,8 +35,8 @@ Role = Literal[vocab.ROLES]  # type: ignore[valid-type]
 Toolset = Literal[vocab.TOOLSETS]  # type: ignore[valid-type]
 Operation = Literal[vocab.CONNECTOR_OPERATIONS]  # type: ignore[valid-type]
 
-# The limits the core checks, as types: REST request bodies (api/models.py) use these, MCP input schemas the
-# same vocab constants, so a limit is written once.
+# The limits the core checks, as types: the request models at the end of this file use them, and from those come
+# the REST request bodies and the MCP tool arguments (mcp/shapes.py), so a limit is written once.
 Label = Annotated[str, StringConstraints(min_length=1, max_length=vocab.MAX_LABEL)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=vocab.MAX_NAME)]
 LongText = Annotated[str, StringConstraints(max_length=vocab.MAX_BODY)]
@@ -44,10 +44,16 @@ ShortText = Annotated[str, StringConstraints(max_length=vocab.MAX_REASON)]  # re
 AgentRef = Annotated[str, StringConstraints(min_length=1, max_length=vocab.MAX_AGENT_REF)]
 PersonRef = Annotated[str, StringConstraints(max_length=vocab.MAX_AGENT_REF)]
 DateText = Annotated[str, StringConstraints(max_length=vocab.MAX_COMMIT_REF)]
-TagNames = Annotated[list[str], Field(max_length=vocab.MAX_TAGS)]
-CommitRefs = Annotated[list[str], Field(max_length=vocab.MAX_TAGS)]
+TagNames = Annotated[
+    list[Annotated[str, StringConstraints(min_length=1, max_length=vocab.MAX_TAG)]],
+    Field(max_length=vocab.MAX_TAGS),
+]
+CommitRefs = Annotated[
+    list[Annotated[str, StringConstraints(max_length=vocab.MAX_COMMIT_REF)]], Field(max_length=vocab.MAX_TAGS)
+]
 LeaseSeconds = Annotated[int, Field(ge=10, le=vocab.MAX_LEASE_SECONDS)]
 Version = Annotated[int, Field(ge=1)]
+Id = Annotated[str, Field(json_schema_extra={"format": "uuid"})]  # the core answers a malformed one itself
 
 Timestamp = str  # ISO 8601, UTC, e.g. 2026-12-04T21:26:42.288523Z
 Json = dict[str, Any]
@@ -721,3 +727,100 @@ CLIENT_TYPES: tuple[type[BaseModel], ...] = (
     Problem,
     ClaimRefusal,
 )
+
+
+# ----- what a caller sends to create or change a thing: the REST request bodies, and the MCP tool arguments -----
+# (mcp/shapes.py). Every field is optional but the required ones; a null for a field not in CLEARABLE is left to
+# the core to refuse.
+
+VERSION_READ = (
+    "The version you read; a newer edit makes the call fail with a conflict instead of being overwritten."
+)
+MARKDOWN = "Markdown."
+
+
+class Input(BaseModel):
+    """Strict: a misspelt field is refused, never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+    CLEARABLE: ClassVar[tuple[str, ...]] = ()  # the fields whose null clears them
+
+    def data(self) -> dict:
+        """The fields the caller sent, as the core's services take them."""
+        return self.model_dump(exclude_unset=True)
+
+
+class ProjectFields(Input):
+    name: Name | None = None
+    description: LongText | None = Field(default=None, description=MARKDOWN)
+    repo_path: ShortText | None = Field(default=None, description="Repository folder on the server machine.")
+    repo_url: ShortText | None = None
+
+
+class ProjectIn(ProjectFields):
+    name: Name
+
+
+class ProjectPatch(ProjectFields):
+    CLEARABLE = ("repo_path", "repo_url", "current_goal_id", "canvas_layout")
+
+    current_goal_id: Id | None = None
+    canvas_layout: dict | None = None
+    version: Version | None = Field(default=None, description=VERSION_READ)
+
+
+TaskLabel = Annotated[Label, Field(description="Imperative, e.g. 'Add retry to the upload client'.")]
+
+
+class TaskFields(Input):
+    CLEARABLE = ("priority", "assignee", "due_date", "commit_refs", "goal_id")
+
+    label: TaskLabel | None = None
+    status: TaskStatus | None = None
+    kind: TaskKind | None = None
+    priority: Priority | None = None
+    description: LongText | None = Field(
+        default=None, description="Markdown: what done means; a line `gate: <command>` is the check."
+    )
+    assignee: PersonRef | None = None
+    due_date: DateText | None = Field(default=None, description="YYYY-MM-DD")
+    tags: TagNames | None = Field(default=None, description="Tag names; replaces the set.")
+    commit_refs: CommitRefs | None = Field(default=None, description="Commit shas; replaces the list.")
+    goal_id: Id | None = None
+    x: float | None = None
+    y: float | None = None
+
+
+class TaskIn(TaskFields):
+    label: TaskLabel
+
+
+class TaskPatch(TaskFields):
+    version: Version | None = Field(default=None, description=VERSION_READ)
+
+
+class ClaimIn(Input):
+    agent_ref: AgentRef = Field(description="Your stable agent name, e.g. 'claude-code@laptop#2'.")
+    lease_seconds: LeaseSeconds | None = Field(
+        default=None,
+        description=f"Seconds the claim holds unless renewed (default {vocab.DEFAULT_LEASE_SECONDS}).",
+    )
+
+
+class ReleaseIn(Input):
+    agent_ref: AgentRef | None = Field(
+        default=None, description="Your stable agent name, e.g. 'claude-code@laptop#2'."
+    )
+    reason: ShortText | None = None
+
+
+class EdgeIn(Input):
+    from_type: EndpointType | None = Field(default=None, description="Default task.")
+    from_id: Id | None = None
+    to_type: EndpointType | None = Field(default=None, description="Default task.")
+    to_id: Id | None = None
+    from_task_id: Id | None = None
+    to_task_id: Id | None = None
+    label: EdgeLabel | None = None
+    style: EdgeStyle | None = None
+    arrow_direction: ArrowDirection | None = None

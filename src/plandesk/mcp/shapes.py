@@ -1,5 +1,6 @@
-"""Output schemas of the tools a client branches on (claims, the next task), generated from the core models
-(core/models.py) so MCP, REST and the client describe one shape.
+"""Tool schemas generated from the core models (core/models.py), so MCP, REST and the client describe one shape:
+the arguments of the tools that create or change a thing, from the request models REST reads its bodies with,
+and the output schemas of the tools a client branches on (claims, the next task).
 
 Every tool definition is sent to every agent each session, so these are short: the fields a client branches
 on, their types from the model, no titles or descriptions, and open (a new core field never breaks a client).
@@ -14,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from plandesk.core import models
-from plandesk.mcp.schemas import Schema
+from plandesk.mcp.schemas import Schema, nullable
 
 _SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean"}
 
@@ -50,6 +51,30 @@ def record(
         raise ValueError(f"{model.__name__} has no fields {unknown}")
     props = {n: _type(fields[n].annotation, nested, n) for n in names}
     return {"type": "object", "properties": props, "required": list(required)}
+
+
+def arguments(model: type[models.Input], *, leave_out: tuple[str, ...] = ()) -> dict[str, Schema]:
+    """A request model's fields as tool arguments: type, limits and words from the model, compact (no titles, no
+    defaults), and null accepted only where the model says it clears the field (its CLEARABLE)."""
+    schema = model.model_json_schema()
+    if "$defs" in schema:
+        raise ValueError(f"{model.__name__}: a nested model has no compact argument schema")
+    props = schema["properties"]
+    unknown = set(leave_out) - set(props)
+    if unknown:
+        raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
+    return {n: _argument(p, n in model.CLEARABLE) for n, p in props.items() if n not in leave_out}
+
+
+def _argument(prop: Schema, clearable: bool) -> Schema:
+    out = {k: v for k, v in prop.items() if k not in ("title", "default", "anyOf")}
+    # An optional field is `X | None` in the model; whether null is accepted is CLEARABLE's to say.
+    options = [o for o in prop.get("anyOf", ()) if o != {"type": "null"}]
+    if len(options) == 1:
+        out = {**options[0], **out}
+    elif options:
+        out = {"anyOf": options, **out}
+    return nullable(out) if clearable else out
 
 
 TASK = record(models.Task, ("id", "label", "status", "version"), required=("id", "status", "version"))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from plandesk.core import edges, vocab
+from plandesk.core import edges, models
 from plandesk.mcp import schemas as s
+from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
 TOOLS = ToolGroup()
-
-_ENDPOINT = s.choice(vocab.EDGE_ENDPOINT_TYPES, "Default task.")
 
 
 TOOLS.calls(
@@ -19,18 +18,7 @@ TOOLS.calls(
     description="Link two tasks or documents. depends_on (default): from waits for to; blocks, feeds, "
     "enables: from comes first. A cycle is refused and named. Short form: from_task_id, "
     "to_task_id.",
-    params={
-        "project_id": s.PROJECT_ID,
-        "from_type": _ENDPOINT,
-        "from_id": s.uuid(),
-        "to_type": _ENDPOINT,
-        "to_id": s.uuid(),
-        "from_task_id": s.uuid(),
-        "to_task_id": s.uuid(),
-        "label": s.choice(vocab.EDGE_LABELS),
-        "style": s.choice(vocab.EDGE_STYLES),
-        "arrow_direction": s.choice(vocab.ARROW_DIRECTIONS),
-    },
+    params={"project_id": s.PROJECT_ID, **shapes.arguments(models.EdgeIn)},
     required=["project_id"],
 )
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from plandesk.core import projects, vocab
+from plandesk.core import models, projects, vocab
 from plandesk.mcp import schemas as s
+from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
 TOOLS = ToolGroup()
 
-_NAME = s.text(max_len=vocab.MAX_NAME, min_len=1)
-_DESCRIPTION = s.text("Markdown.", max_len=vocab.MAX_BODY)
-_REPO_PATH = s.text("Repository folder on the server machine.", max_len=2000)
-_REPO_URL = s.text(max_len=2000)
+_PROJECT = shapes.arguments(models.ProjectIn)
 
 
 TOOLS.calls(
@@ -38,7 +36,7 @@ TOOLS.calls(
     projects.create_project,
     toolset="projects",
     description="An empty project; scaffold_project_from_plan creates one with its tasks.",
-    params={"name": _NAME, "description": _DESCRIPTION, "repo_path": _REPO_PATH, "repo_url": _REPO_URL},
+    params=_PROJECT,
     required=["name"],
 )
 
@@ -51,12 +49,7 @@ TOOLS.calls(
     description="Change the fields you pass.",
     params={
         "project_id": s.PROJECT_ID,
-        "version": s.VERSION,
-        "name": _NAME,
-        "description": _DESCRIPTION,
-        "repo_path": s.nullable(_REPO_PATH),
-        "repo_url": s.nullable(_REPO_URL),
-        "current_goal_id": s.nullable(s.GOAL_ID),
+        **shapes.arguments(models.ProjectPatch, leave_out=("canvas_layout",)),
     },
     required=["project_id", "version"],
 )
@@ -107,8 +100,8 @@ _PLAN_DOCUMENT = s.strict_object(
     "tasks, edges and documents referring to each other by your keys. Returns key_to_id.",
     params={
         "project_id": s.PROJECT_ID,
-        "name": _NAME,
-        "description": _DESCRIPTION,
+        "name": _PROJECT["name"],
+        "description": _PROJECT["description"],
         "goal_id": s.nullable(s.GOAL_ID),
         "tasks": s.array(_PLAN_TASK, max_items=1000, min_items=1),
         "edges": s.array(_PLAN_EDGE, max_items=3000),

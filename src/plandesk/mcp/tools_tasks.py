@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plandesk.core import graph, tasks, vocab
+from plandesk.core import graph, models, tasks, vocab
 from plandesk.core.claim_refusals import ClaimRefused
 from plandesk.mcp import schemas as s
 from plandesk.mcp import shapes
@@ -10,32 +10,8 @@ from plandesk.mcp.registry import ToolCall, ToolGroup
 
 TOOLS = ToolGroup()
 
-_LABEL = s.text("Imperative, e.g. 'Add retry to the upload client'.", max_len=vocab.MAX_LABEL, min_len=1)
-_FIELDS = {
-    "status": s.STATUS,
-    "kind": s.KIND,
-    "priority": s.nullable(s.PRIORITY),
-    "description": s.text(
-        "Markdown: what done means; a line `gate: <command>` is the check.", max_len=vocab.MAX_BODY
-    ),
-    "assignee": s.nullable(s.text(max_len=vocab.MAX_AGENT_REF)),
-    "due_date": s.nullable(s.text("YYYY-MM-DD", max_len=vocab.MAX_COMMIT_REF)),
-    "tags": s.TAGS,
-    "commit_refs": s.nullable(
-        s.array(
-            s.text(max_len=vocab.MAX_COMMIT_REF), "Commit shas; replaces the list.", max_items=vocab.MAX_TAGS
-        )
-    ),
-    "goal_id": s.nullable(s.GOAL_ID),
-}
-_AGENT_REF = s.text(
-    "Your stable agent name, e.g. 'claude-code@laptop#2'.", max_len=vocab.MAX_AGENT_REF, min_len=1
-)
-_LEASE = s.integer(
-    f"Seconds the claim holds unless renewed (default {vocab.DEFAULT_LEASE_SECONDS}).",
-    minimum=10,
-    maximum=vocab.MAX_LEASE_SECONDS,
-)
+_CANVAS = ("x", "y")  # where a person placed the card on the board: not an agent's business
+_CLAIM_ARGS = shapes.arguments(models.ClaimIn)
 _TAG_FILTER = s.array(s.text(max_len=vocab.MAX_TAG), "Any of these tags.", max_items=vocab.MAX_TAGS)
 _CLAIM_REASONS = [
     "held",
@@ -54,7 +30,7 @@ TOOLS.calls(
     "create_task",
     tasks.create_task,
     description="Add a task, in todo (ready) or scope (a person releases it). Search first: no duplicates.",
-    params={"project_id": s.PROJECT_ID, "label": _LABEL, **_FIELDS},
+    params={"project_id": s.PROJECT_ID, **shapes.arguments(models.TaskIn, leave_out=_CANVAS)},
     required=["project_id", "label"],
 )
 
@@ -65,7 +41,7 @@ TOOLS.calls(
     idempotent=True,
     description="Change the fields you pass (tags, commit_refs replace the list). Leaving in_progress "
     "drops the claim.",
-    params={"task_id": s.TASK_ID, "version": s.VERSION, "label": _LABEL, **_FIELDS},
+    params={"task_id": s.TASK_ID, **shapes.arguments(models.TaskPatch, leave_out=_CANVAS)},
     required=["task_id", "version"],
 )
 
@@ -101,13 +77,7 @@ TOOLS.calls(
     description="Take the next ready task (current goal, or goal_id), highest priority first, in one "
     "call: it moves to in_progress under agent_ref with a lease. claimed false: nothing is "
     "ready; reason says why.",
-    params={
-        "project_id": s.PROJECT_ID,
-        "agent_ref": _AGENT_REF,
-        "goal_id": s.GOAL_ID,
-        "tags": _TAG_FILTER,
-        "lease_seconds": _LEASE,
-    },
+    params={"project_id": s.PROJECT_ID, "goal_id": s.GOAL_ID, "tags": _TAG_FILTER, **_CLAIM_ARGS},
     required=["project_id", "agent_ref"],
     output=_CLAIM,
     renamed={"tags": "tags_any"},
@@ -138,7 +108,7 @@ TOOLS.calls(
     graph.renew_claim,
     idempotent=True,
     description="Extend your lease from now. Recording progress on a run linked to the task does it too.",
-    params={"task_id": s.TASK_ID, "agent_ref": _AGENT_REF, "lease_seconds": _LEASE},
+    params={"task_id": s.TASK_ID, **_CLAIM_ARGS},
     required=["task_id"],
 )
 
@@ -147,7 +117,7 @@ TOOLS.calls(
     "release_task",
     graph.release_task,
     description="Give a claimed task back to todo for someone else; say why.",
-    params={"task_id": s.TASK_ID, "agent_ref": _AGENT_REF, "reason": s.text(max_len=vocab.MAX_REASON)},
+    params={"task_id": s.TASK_ID, **shapes.arguments(models.ReleaseIn)},
     required=["task_id"],
 )
 
@@ -157,7 +127,7 @@ TOOLS.calls(
     toolset="graph",
     description="Take one todo task by id (claim_next_task picks for you). claimed false: held_by or "
     "reason says why.",
-    params={"task_id": s.TASK_ID, "agent_ref": _AGENT_REF, "lease_seconds": _LEASE},
+    params={"task_id": s.TASK_ID, **_CLAIM_ARGS},
     required=["task_id", "agent_ref"],
     output=_CLAIM,
 )
