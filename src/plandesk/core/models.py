@@ -18,6 +18,8 @@ from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from plandesk.core import vocab
+from plandesk.core.documents import MAX_STATUS_LINE
+from plandesk.core.goals import MAX_TEXT as MAX_GOAL_TEXT
 
 TaskStatus = Literal[vocab.TASK_STATUSES]  # type: ignore[valid-type]
 TaskKind = Literal[vocab.TASK_KINDS]  # type: ignore[valid-type]
@@ -824,3 +826,81 @@ class EdgeIn(Input):
     label: EdgeLabel | None = None
     style: EdgeStyle | None = None
     arrow_direction: ArrowDirection | None = None
+
+
+class NoteFields(Input):
+    title: Label | None = None
+    body: LongText | None = Field(default=None, description=MARKDOWN)
+
+
+class NoteIn(NoteFields):
+    title: Label
+
+
+class NotePatch(NoteFields):
+    version: Version | None = Field(default=None, description=VERSION_READ)
+
+
+DocumentTitle = Annotated[
+    Label, Field(description="Prefixed: 'Investigation:', 'Scope:', 'Design:', 'Decision:' or 'Fix:'.")
+]
+
+
+class DocumentFields(Input):
+    title: DocumentTitle | None = None
+    body: LongText | None = Field(default=None, description=MARKDOWN)
+    status_line: Annotated[str, StringConstraints(max_length=MAX_STATUS_LINE)] | None = Field(
+        default=None, description="e.g. 'Status: Ready to implement'."
+    )
+    parent_id: Id | None = None  # a document; folders are folder_id
+    folder_id: Id | None = None
+    link_to: Id | Annotated[list[Id], Field(max_length=200)] | None = Field(
+        default=None, description="Id(s) of the tasks or documents it covers; on update, replaces the links."
+    )
+
+
+class DocumentIn(DocumentFields):
+    title: DocumentTitle
+
+
+class DocumentPatch(DocumentFields):
+    CLEARABLE = ("status_line", "parent_id", "folder_id")
+
+    version: Version | None = Field(default=None, description=VERSION_READ)
+
+
+GoalText = Annotated[str, StringConstraints(max_length=MAX_GOAL_TEXT)]
+
+
+class GoalFields(Input):
+    name: Annotated[str, StringConstraints(max_length=vocab.MAX_NAME)] | None = Field(
+        default=None, description="Unique in the project."
+    )
+    objective: Annotated[GoalText, StringConstraints(min_length=1)] | None = Field(
+        default=None, description="What done means."
+    )
+    constraints: GoalText | None = None
+    boundaries: GoalText | None = None
+    iteration_policy: GoalText | None = None
+    stop_condition: GoalText | None = Field(default=None, description="When to stop and ask a person.")
+    budget: GoalText | None = None
+    # Its shape depends on its kind; the core checks it (the MCP tools spell the shape out for agents).
+    verification_surface: Json | None = Field(
+        default=None,
+        description=(
+            "{kind: gate_command, command} | {kind: acceptance_checklist, items: [{criterion}]} | "
+            "{kind: human_sign_off, approver?}"
+        ),
+    )
+
+
+class GoalIn(GoalFields):
+    objective: Annotated[GoalText, StringConstraints(min_length=1)] = Field(description="What done means.")
+    status: Literal["active", "paused"] | None = None
+
+
+class GoalPatch(GoalFields):
+    CLEARABLE = ("verification_surface",)
+
+    status: str | None = Field(default=None, description="not writable: use /pause, /resume or /complete")
+    version: Version | None = Field(default=None, description=VERSION_READ)

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from plandesk.core import documents, folders, vocab
+from plandesk.core import documents, folders, models, vocab
 from plandesk.mcp import schemas as s
+from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolGroup
 
 TOOLS = ToolGroup()
 
 _DOCUMENT_ID = s.uuid()
 _FOLDER_ID = s.uuid()
-_TITLE = s.text(
-    "Prefixed: 'Investigation:', 'Scope:', 'Design:', 'Decision:' or 'Fix:'.",
-    max_len=vocab.MAX_LABEL,
-    min_len=1,
-)
-_BODY = s.text("Markdown.", max_len=vocab.MAX_BODY)
-_STATUS_LINE = s.text("e.g. 'Status: Ready to implement'.", max_len=500)
-_LINK_TO = {
-    "anyOf": [s.uuid(), s.array(s.uuid(), max_items=200)],
-    "description": "Id(s) of the tasks or documents it covers; on update, replaces the links.",
-}
 
 
 TOOLS.calls(
@@ -28,15 +18,7 @@ TOOLS.calls(
     documents.create_document,
     toolset="documents",
     description="A spec, design or decision in Markdown. Link it to every task it covers (link_to).",
-    params={
-        "project_id": s.PROJECT_ID,
-        "title": _TITLE,
-        "body": _BODY,
-        "status_line": _STATUS_LINE,
-        "parent_id": s.uuid("Parent document."),
-        "folder_id": _FOLDER_ID,
-        "link_to": _LINK_TO,
-    },
+    params={"project_id": s.PROJECT_ID, **shapes.arguments(models.DocumentIn)},
     required=["project_id", "title"],
 )
 
@@ -47,16 +29,7 @@ TOOLS.calls(
     toolset="documents",
     idempotent=True,
     description="Change the fields you pass; folder_id null: Unfiled.",
-    params={
-        "document_id": _DOCUMENT_ID,
-        "version": s.VERSION,
-        "title": _TITLE,
-        "body": _BODY,
-        "status_line": s.nullable(_STATUS_LINE),
-        "parent_id": s.nullable(s.uuid()),
-        "folder_id": s.nullable(_FOLDER_ID),
-        "link_to": _LINK_TO,
-    },
+    params={"document_id": _DOCUMENT_ID, **shapes.arguments(models.DocumentPatch)},
     required=["document_id", "version"],
 )
 

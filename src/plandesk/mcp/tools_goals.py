@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from plandesk.core import goals, vocab
+from plandesk.core import goals, models, vocab
 from plandesk.mcp import schemas as s
+from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
 TOOLS = ToolGroup()
 
-_CONTRACT_TEXT = 20_000
 _SURFACE = s.strict_object(
     {
         "kind": s.choice(vocab.VERIFICATION_SURFACES),
@@ -30,16 +30,6 @@ _SURFACE = s.strict_object(
     required=["kind"],
     description="How completion is verified.",
 )
-_LONG = s.text(max_len=_CONTRACT_TEXT)
-_CONTRACT = {
-    "name": s.text("Unique in the project.", max_len=vocab.MAX_NAME),
-    "objective": s.text("What done means.", max_len=_CONTRACT_TEXT, min_len=1),
-    "constraints": _LONG,
-    "boundaries": _LONG,
-    "iteration_policy": _LONG,
-    "stop_condition": s.text("When to stop and ask a person.", max_len=_CONTRACT_TEXT),
-    "budget": _LONG,
-}
 
 
 TOOLS.calls(
@@ -50,9 +40,8 @@ TOOLS.calls(
     "Tasks join it with goal_id; the next task comes from the current goal.",
     params={
         "project_id": s.PROJECT_ID,
-        **_CONTRACT,
+        **shapes.arguments(models.GoalIn, leave_out=("verification_surface",)),
         "verification_surface": _SURFACE,
-        "status": s.choice(("active", "paused")),
     },
     required=["project_id", "objective"],
 )
@@ -87,8 +76,8 @@ TOOLS.calls(
     description="Change a goal's contract (its status changes with goal_action).",
     params={
         "goal_id": s.GOAL_ID,
-        "version": s.VERSION,
-        **_CONTRACT,
+        # status changes by goal_action, where the lifecycle's rules are
+        **shapes.arguments(models.GoalPatch, leave_out=("verification_surface", "status")),
         "verification_surface": s.nullable(_SURFACE),
     },
     required=["goal_id", "version"],
@@ -105,7 +94,7 @@ _EVIDENCE = s.strict_object(
             s.text(max_len=2000), "acceptance_checklist: item ids or criteria met.", max_items=100
         ),
         "failed": s.array(s.text(max_len=2000), "Item ids or criteria not met.", max_items=100),
-        "detail": s.text(max_len=_CONTRACT_TEXT),
+        "detail": s.text(max_len=goals.MAX_TEXT),
     },
     description="complete: evidence for the goal's verification surface.",
 )

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from plandesk.core import comments, notes, vocab
+from plandesk.core import comments, models, notes, vocab
 from plandesk.mcp import schemas as s
+from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolGroup
 
 TOOLS = ToolGroup()
 
 _NOTE_ID = s.uuid()
-_TITLE = s.text(max_len=vocab.MAX_LABEL, min_len=1)
-_BODY = s.text("Markdown.", max_len=vocab.MAX_BODY)
 _TARGET_TYPE = s.choice(vocab.COMMENT_TARGETS)
 
 
@@ -19,7 +18,7 @@ TOOLS.calls(
     notes.create_note,
     toolset="notes",
     description="Keep working memory in a project: findings, open questions, what to do next.",
-    params={"project_id": s.PROJECT_ID, "title": _TITLE, "body": _BODY},
+    params={"project_id": s.PROJECT_ID, **shapes.arguments(models.NoteIn)},
     required=["project_id", "title"],
 )
 
@@ -30,7 +29,7 @@ TOOLS.calls(
     toolset="notes",
     idempotent=True,
     description="Change a note's title or body.",
-    params={"note_id": _NOTE_ID, "version": s.VERSION, "title": _TITLE, "body": _BODY},
+    params={"note_id": _NOTE_ID, **shapes.arguments(models.NotePatch)},
     required=["note_id", "version"],
 )
 
