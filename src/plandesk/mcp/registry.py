@@ -10,8 +10,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from plandesk.core.actors import Actor
+from plandesk.core.models import Input
 from plandesk.core.vocab import PLANNING_TOOLSETS, TOOLSETS
-from plandesk.mcp.schemas import Schema, strict_object
+from plandesk.mcp.schemas import PAGE, PROJECT_ID, Schema, strict_object, uuid
+from plandesk.mcp.shapes import arguments
 from plandesk.mcp.validation import compile_schema
 
 
@@ -113,6 +115,62 @@ class ToolGroup:
         handler = core_call(fn, params, renamed=renamed, defaults=defaults, answer_key=answer_key)
         handler.__name__ = handler.__qualname__ = name
         self.tool(name, params=params, **options)(handler)
+
+    def project_list(
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        *,
+        description: str,
+        toolset: str = "planning",
+        filters: dict[str, Schema] | None = None,
+        paged: bool = False,
+        **call_options: Any,
+    ) -> None:
+        """A read-only tool that lists one project's records: project_id, the filters, and limit and cursor when
+        the core pages the list; `call_options` are calls()'s (renamed, defaults, answer_key)."""
+        self.calls(
+            name,
+            fn,
+            toolset=toolset,
+            read_only=True,
+            description=description,
+            params={"project_id": PROJECT_ID, **(filters or {}), **(PAGE if paged else {})},
+            required=["project_id"],
+            **call_options,
+        )
+
+    def create_and_update(
+        self,
+        noun: str,
+        create: Callable[..., Any],
+        update: Callable[..., Any],
+        *,
+        new: type[Input],
+        patch: type[Input],
+        descriptions: tuple[str, str],
+        toolset: str = "planning",
+        leave_out: tuple[str, ...] = (),
+    ) -> None:
+        """create_<noun> in a project and update_<noun> by <noun>_id with the version it read: the arguments are
+        the core's request models (those REST reads its bodies with), the required ones as the model says."""
+        self.calls(
+            f"create_{noun}",
+            create,
+            toolset=toolset,
+            description=descriptions[0],
+            params={"project_id": PROJECT_ID, **arguments(new, leave_out=leave_out)},
+            required=["project_id", *new.model_json_schema().get("required", ())],
+        )
+        self.calls(
+            f"update_{noun}",
+            update,
+            toolset=toolset,
+            idempotent=True,
+            description=descriptions[1],
+            params={f"{noun}_id": uuid(), **arguments(patch, leave_out=leave_out)},
+            required=[f"{noun}_id", "version"],
+        )
 
     def fetch_one(
         self,

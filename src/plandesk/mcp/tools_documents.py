@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from plandesk.core import documents, folders, models, vocab
 from plandesk.mcp import schemas as s
-from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolGroup
 
 TOOLS = ToolGroup()
@@ -13,24 +12,17 @@ _DOCUMENT_ID = s.uuid()
 _FOLDER_ID = s.uuid()
 
 
-TOOLS.calls(
-    "create_document",
+TOOLS.create_and_update(
+    "document",
     documents.create_document,
-    toolset="documents",
-    description="A spec, design or decision in Markdown. Link it to every task it covers (link_to).",
-    params={"project_id": s.PROJECT_ID, **shapes.arguments(models.DocumentIn)},
-    required=["project_id", "title"],
-)
-
-
-TOOLS.calls(
-    "update_document",
     documents.update_document,
+    new=models.DocumentIn,
+    patch=models.DocumentPatch,
+    descriptions=(
+        "A spec, design or decision in Markdown. Link it to every task it covers (link_to).",
+        "Change the fields you pass; folder_id null: Unfiled.",
+    ),
     toolset="documents",
-    idempotent=True,
-    description="Change the fields you pass; folder_id null: Unfiled.",
-    params={"document_id": _DOCUMENT_ID, **shapes.arguments(models.DocumentPatch)},
-    required=["document_id", "version"],
 )
 
 
@@ -45,19 +37,13 @@ TOOLS.calls(
 )
 
 
-TOOLS.calls(
+TOOLS.project_list(
     "list_documents",
     documents.list_documents,
     toolset="documents",
-    read_only=True,
     description="A project's documents (previews unless verbose) and folder tree. Paged.",
-    params={
-        "project_id": s.PROJECT_ID,
-        "folder_id": s.text("A folder id, or 'unfiled'.", max_len=36),
-        "verbose": s.VERBOSE,
-        **s.PAGE,
-    },
-    required=["project_id"],
+    filters={"folder_id": s.text("A folder id, or 'unfiled'.", max_len=36), "verbose": s.VERBOSE},
+    paged=True,
 )
 
 

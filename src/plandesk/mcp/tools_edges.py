@@ -23,14 +23,11 @@ TOOLS.calls(
 )
 
 
-TOOLS.calls(
+TOOLS.project_list(
     "list_edges",
     edges.list_edges,
     toolset="graph",
-    read_only=True,
     description="Every edge of a project, oldest first.",
-    params={"project_id": s.PROJECT_ID},
-    required=["project_id"],
     answer_key="edges",
 )
 

@@ -57,14 +57,12 @@ TOOLS.fetch_one(
 )
 
 
-TOOLS.calls(
+TOOLS.project_list(
     "list_goals",
     goals.list_goals,
     toolset="goals",
-    read_only=True,
     description="A project's goals: status, which is current, task counts. Paged.",
-    params={"project_id": s.PROJECT_ID, **s.PAGE},
-    required=["project_id"],
+    paged=True,
 )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from plandesk.core import comments, models, notes, vocab
 from plandesk.mcp import schemas as s
-from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolGroup
 
 TOOLS = ToolGroup()
@@ -13,24 +12,17 @@ _NOTE_ID = s.uuid()
 _TARGET_TYPE = s.choice(vocab.COMMENT_TARGETS)
 
 
-TOOLS.calls(
-    "create_note",
+TOOLS.create_and_update(
+    "note",
     notes.create_note,
-    toolset="notes",
-    description="Keep working memory in a project: findings, open questions, what to do next.",
-    params={"project_id": s.PROJECT_ID, **shapes.arguments(models.NoteIn)},
-    required=["project_id", "title"],
-)
-
-
-TOOLS.calls(
-    "update_note",
     notes.update_note,
+    new=models.NoteIn,
+    patch=models.NotePatch,
+    descriptions=(
+        "Keep working memory in a project: findings, open questions, what to do next.",
+        "Change a note's title or body.",
+    ),
     toolset="notes",
-    idempotent=True,
-    description="Change a note's title or body.",
-    params={"note_id": _NOTE_ID, **shapes.arguments(models.NotePatch)},
-    required=["note_id", "version"],
 )
 
 
@@ -44,14 +36,13 @@ TOOLS.fetch_one(
 )
 
 
-TOOLS.calls(
+TOOLS.project_list(
     "list_notes",
     notes.list_notes,
     toolset="notes",
-    read_only=True,
     description="A project's notes, oldest first; bodies cut to a preview unless verbose. Paged.",
-    params={"project_id": s.PROJECT_ID, "verbose": s.VERBOSE, **s.PAGE},
-    required=["project_id"],
+    filters={"verbose": s.VERBOSE},
+    paged=True,
 )
 
 

@@ -52,18 +52,13 @@ TOOLS.calls(
 )
 
 
-TOOLS.calls(
+TOOLS.project_list(
     "list_agent_runs",
     runs.list_agent_runs,
     toolset="history",
-    read_only=True,
     description="A project's runs, newest first, with linked tasks and the last event. Paged.",
-    params={
-        "project_id": s.PROJECT_ID,
-        "status": s.choice(vocab.RUN_STATUSES),
-        **s.PAGE,
-    },
-    required=["project_id"],
+    filters={"status": s.choice(vocab.RUN_STATUSES)},
+    paged=True,
 )
 
 

@@ -10,7 +10,6 @@ from plandesk.mcp.registry import ToolCall, ToolGroup
 
 TOOLS = ToolGroup()
 
-_CANVAS = ("x", "y")  # where a person placed the card on the board: not an agent's business
 _CLAIM_ARGS = shapes.arguments(models.ClaimIn)
 _TAG_FILTER = s.array(s.text(max_len=vocab.MAX_TAG), "Any of these tags.", max_items=vocab.MAX_TAGS)
 _CLAIM_REASONS = [
@@ -26,46 +25,37 @@ _CLAIM_REASONS = [
 _CLAIM = shapes.CLAIM
 
 
-TOOLS.calls(
-    "create_task",
+TOOLS.create_and_update(
+    "task",
     tasks.create_task,
-    description="Add a task, in todo (ready) or scope (a person releases it). Search first: no duplicates.",
-    params={"project_id": s.PROJECT_ID, **shapes.arguments(models.TaskIn, leave_out=_CANVAS)},
-    required=["project_id", "label"],
-)
-
-
-TOOLS.calls(
-    "update_task",
     tasks.update_task,
-    idempotent=True,
-    description="Change the fields you pass (tags, commit_refs replace the list). Leaving in_progress "
-    "drops the claim.",
-    params={"task_id": s.TASK_ID, **shapes.arguments(models.TaskPatch, leave_out=_CANVAS)},
-    required=["task_id", "version"],
+    new=models.TaskIn,
+    patch=models.TaskPatch,
+    descriptions=(
+        "Add a task, in todo (ready) or scope (a person releases it). Search first: no duplicates.",
+        "Change the fields you pass (tags, commit_refs replace the list). Leaving in_progress drops the claim.",
+    ),
+    leave_out=("x", "y"),  # where a person placed the card on the board: not an agent's business
 )
 
 
 TOOLS.fetch_one("get_task", "task_id", s.TASK_ID, tasks.get_task, "One task in full, with its version.")
 
 
-TOOLS.calls(
+TOOLS.project_list(
     "list_tasks",
     tasks.list_tasks,
-    read_only=True,
     description="A project's tasks, filtered; descriptions are previews unless verbose. Paged.",
-    params={
-        "project_id": s.PROJECT_ID,
+    filters={
         "status": s.array(s.STATUS, max_items=len(vocab.TASK_STATUSES)),
         "kind": s.KIND,
         "priority": s.PRIORITY,
         "tags": _TAG_FILTER,
         "assignee": s.text(max_len=vocab.MAX_AGENT_REF),
         "goal_id": s.GOAL_ID,
-        **s.PAGE,
         "verbose": s.VERBOSE,
     },
-    required=["project_id"],
+    paged=True,
     renamed={"tags": "tags_any"},
     defaults={"verbose": False},  # the core's own callers (REST, pages) want full descriptions
 )
@@ -153,13 +143,10 @@ TOOLS.calls(
 )
 
 
-TOOLS.calls(
+TOOLS.project_list(
     "list_tags",
     tasks.list_tags,
     toolset="projects",
-    read_only=True,
     description="A project's tags; reuse these names rather than near-duplicates.",
-    params={"project_id": s.PROJECT_ID},
-    required=["project_id"],
     answer_key="tags",
 )
