@@ -64,38 +64,31 @@ class ToolGroup:
         params: dict[str, Schema],
         output: Schema | None = None,
         required: Iterable[str] = (),
-        toolset: str = "planning",
-        read_only: bool = False,
-        destructive: bool = False,
         idempotent: bool | None = None,
-        available: Callable[[Actor], bool] | None = None,
-        core_checked: bool = False,
-        listed: Callable[[Caller], bool] | None = None,
+        **flags: Any,
     ) -> Callable[[Handler], Handler]:
+        """Declare a tool; `flags` are ToolSpec's (toolset, read_only, destructive, available, core_checked,
+        listed), and idempotent defaults to read_only."""
+        toolset = flags.get("toolset", "planning")
         if toolset not in TOOLSETS or toolset == "all":
             raise ValueError(f"tool {name}: toolset must be one of {TOOLSETS[:-1]}")
         if output is not None and output.get("type") != "object":
             raise ValueError(f"tool {name}: the output schema must describe an object")
         schema = strict_object(params, required)
+        idempotent = flags.get("read_only", False) if idempotent is None else idempotent
 
         def register(fn: Handler) -> Handler:
-            self.specs.append(
-                ToolSpec(
-                    name=name,
-                    description=" ".join(description.split()),
-                    handler=fn,
-                    input_schema=schema,
-                    output_schema=output,
-                    toolset=toolset,
-                    read_only=read_only,
-                    destructive=destructive,
-                    idempotent=read_only if idempotent is None else idempotent,
-                    available=available,
-                    core_checked=core_checked,
-                    listed=listed,
-                    validator=compile_schema(schema),
-                )
+            spec = ToolSpec(
+                name=name,
+                description=" ".join(description.split()),
+                handler=fn,
+                input_schema=schema,
+                output_schema=output,
+                idempotent=idempotent,
+                validator=compile_schema(schema),
+                **flags,
             )
+            self.specs.append(spec)
             return fn
 
         return register

@@ -65,7 +65,7 @@ _PLAN_TASK = s.strict_object(
         "priority": s.PRIORITY,
         "description": s.text(max_len=vocab.MAX_BODY),
         "assignee": s.text(max_len=200),
-        "tags": s.TAGS,
+        "tags": shapes.arguments(models.TaskIn)["tags"],
         "goal_id": s.nullable(s.GOAL_ID),
     },
     required=["key", "label"],
