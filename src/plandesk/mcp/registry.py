@@ -51,9 +51,11 @@ class ToolSpec:
 
 
 class ToolGroup:
-    """The tools one `plandesk.mcp.tools_<name>` module contributes, exposed as its module attribute TOOLS."""
+    """The tools one `plandesk.mcp.tools_<name>` module contributes, exposed as its module attribute TOOLS;
+    `toolset` is where its tools belong unless one says otherwise."""
 
-    def __init__(self) -> None:
+    def __init__(self, toolset: str = "planning") -> None:
+        self.toolset = toolset
         self.specs: list[ToolSpec] = []
 
     def tool(
@@ -69,7 +71,7 @@ class ToolGroup:
     ) -> Callable[[Handler], Handler]:
         """Declare a tool; `flags` are ToolSpec's (toolset, read_only, destructive, available, core_checked,
         listed), and idempotent defaults to read_only."""
-        toolset = flags.get("toolset", "planning")
+        toolset = flags.setdefault("toolset", self.toolset)
         if toolset not in TOOLSETS or toolset == "all":
             raise ValueError(f"tool {name}: toolset must be one of {TOOLSETS[:-1]}")
         if output is not None and output.get("type") != "object":
@@ -115,7 +117,7 @@ class ToolGroup:
         fn: Callable[..., Any],
         *,
         description: str,
-        toolset: str = "planning",
+        toolset: str | None = None,
         filters: dict[str, Schema] | None = None,
         paged: bool = False,
         **call_options: Any,
@@ -125,7 +127,7 @@ class ToolGroup:
         self.calls(
             name,
             fn,
-            toolset=toolset,
+            toolset=toolset or self.toolset,
             read_only=True,
             description=description,
             params={"project_id": PROJECT_ID, **(filters or {}), **(PAGE if paged else {})},
@@ -142,7 +144,7 @@ class ToolGroup:
         new: type[Input],
         patch: type[Input],
         descriptions: tuple[str, str],
-        toolset: str = "planning",
+        toolset: str | None = None,
         leave_out: tuple[str, ...] = (),
     ) -> None:
         """create_<noun> in a project and update_<noun> by <noun>_id with the version it read: the arguments are
@@ -150,7 +152,7 @@ class ToolGroup:
         self.calls(
             f"create_{noun}",
             create,
-            toolset=toolset,
+            toolset=toolset or self.toolset,
             description=descriptions[0],
             params={"project_id": PROJECT_ID, **arguments(new, leave_out=leave_out)},
             required=["project_id", *new.model_json_schema().get("required", ())],
@@ -158,7 +160,7 @@ class ToolGroup:
         self.calls(
             f"update_{noun}",
             update,
-            toolset=toolset,
+            toolset=toolset or self.toolset,
             idempotent=True,
             description=descriptions[1],
             params={f"{noun}_id": uuid(), **arguments(patch, leave_out=leave_out)},
@@ -173,13 +175,13 @@ class ToolGroup:
         fetch: Callable[[Any, Actor, str], Any],
         description: str,
         *,
-        toolset: str = "planning",
+        toolset: str | None = None,
     ) -> None:
         """A read-only tool that returns one record by its id: `fetch(db, actor, <id_field>)` in core."""
         self.calls(
             name,
             fetch,
-            toolset=toolset,
+            toolset=toolset or self.toolset,
             read_only=True,
             description=description,
             params={id_field: id_schema},

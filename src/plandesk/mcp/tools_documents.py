@@ -6,7 +6,7 @@ from plandesk.core import documents, folders, models, vocab
 from plandesk.mcp import schemas as s
 from plandesk.mcp.registry import ToolGroup
 
-TOOLS = ToolGroup()
+TOOLS = ToolGroup("documents")
 
 _DOCUMENT_ID = s.uuid()
 _FOLDER_ID = s.uuid()
@@ -22,14 +22,12 @@ TOOLS.create_and_update(
         "A spec, design or decision in Markdown. Link it to every task it covers (link_to).",
         "Change the fields you pass; folder_id null: Unfiled.",
     ),
-    toolset="documents",
 )
 
 
 TOOLS.calls(
     "get_document",
     documents.get_document,
-    toolset="documents",
     read_only=True,
     description="A document with its body, links, backlinks and children.",
     params={"document_id": _DOCUMENT_ID, "verbose": s.boolean("Default true; false: a preview.")},
@@ -40,7 +38,6 @@ TOOLS.calls(
 TOOLS.project_list(
     "list_documents",
     documents.list_documents,
-    toolset="documents",
     description="A project's documents (previews unless verbose) and folder tree. Paged.",
     filters={"folder_id": s.text("A folder id, or 'unfiled'.", max_len=36), "verbose": s.VERBOSE},
     paged=True,
@@ -50,7 +47,6 @@ TOOLS.project_list(
 TOOLS.calls(
     "create_folder",
     folders.create_folder,
-    toolset="documents",
     description="A folder for documents, optionally inside another.",
     params={
         "project_id": s.PROJECT_ID,
@@ -64,7 +60,6 @@ TOOLS.calls(
 TOOLS.calls(
     "update_folder",
     folders.update_folder,
-    toolset="documents",
     idempotent=True,
     description="Rename a folder or move it under another (parent_id null: top level).",
     params={
@@ -79,7 +74,6 @@ TOOLS.calls(
 TOOLS.calls(
     "delete_folder",
     folders.delete_folder,
-    toolset="documents",
     destructive=True,
     description="Remove a folder; its content moves to reparent_to, by default the parent (or Unfiled).",
     params={"folder_id": _FOLDER_ID, "reparent_to": _FOLDER_ID},
@@ -90,7 +84,6 @@ TOOLS.calls(
 TOOLS.calls(
     "move_documents",
     folders.move_documents,
-    toolset="documents",
     idempotent=True,
     description="File documents into a folder (null: Unfiled); each moves or fails on its own.",
     params={

@@ -7,13 +7,12 @@ from plandesk.mcp import schemas as s
 from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
-TOOLS = ToolGroup()
+TOOLS = ToolGroup("graph")
 
 
 TOOLS.calls(
     "create_edge",
     edges.create_edge,
-    toolset="graph",
     idempotent=True,
     description="Link two tasks or documents. depends_on (default): from waits for to; blocks, feeds, "
     "enables: from comes first. A cycle is refused and named. Short form: from_task_id, "
@@ -26,7 +25,6 @@ TOOLS.calls(
 TOOLS.project_list(
     "list_edges",
     edges.list_edges,
-    toolset="graph",
     description="Every edge of a project, oldest first.",
     answer_key="edges",
 )
@@ -34,7 +32,6 @@ TOOLS.project_list(
 
 @TOOLS.tool(
     "delete_edge",
-    toolset="graph",
     destructive=True,
     idempotent=True,
     description="Remove one edge.",

@@ -7,7 +7,7 @@ from plandesk.mcp import schemas as s
 from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
-TOOLS = ToolGroup()
+TOOLS = ToolGroup("goals")
 
 _SURFACE = s.strict_object(
     {
@@ -35,7 +35,6 @@ _SURFACE = s.strict_object(
 TOOLS.calls(
     "create_goal",
     goals.create_goal,
-    toolset="goals",
     description="A goal is a contract for a body of work: objective, how completion is verified, limits. "
     "Tasks join it with goal_id; the next task comes from the current goal.",
     params={
@@ -53,14 +52,12 @@ TOOLS.fetch_one(
     s.GOAL_ID,
     goals.get_goal,
     "A goal's contract, status, task counts and any dependency cycle (cycle_tasks).",
-    toolset="goals",
 )
 
 
 TOOLS.project_list(
     "list_goals",
     goals.list_goals,
-    toolset="goals",
     description="A project's goals: status, which is current, task counts. Paged.",
     paged=True,
 )
@@ -69,7 +66,6 @@ TOOLS.project_list(
 TOOLS.calls(
     "update_goal",
     goals.update_goal,
-    toolset="goals",
     idempotent=True,
     description="Change a goal's contract (its status changes with goal_action).",
     params={
@@ -101,7 +97,6 @@ GOAL_ACTIONS = ("set_current", "invoke", "pause", "resume", "complete")
 
 @TOOLS.tool(
     "goal_action",
-    toolset="goals",
     description="set_current: the next task comes from this goal. invoke: set_current, check for cycles, "
     "return the first ready task. pause, resume. complete: with evidence; refused without "
     "it or with tasks left; red evidence blocks the goal and adds one scope task.",

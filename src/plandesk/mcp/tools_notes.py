@@ -6,7 +6,7 @@ from plandesk.core import comments, models, notes, vocab
 from plandesk.mcp import schemas as s
 from plandesk.mcp.registry import ToolGroup
 
-TOOLS = ToolGroup()
+TOOLS = ToolGroup("notes")
 
 _NOTE_ID = s.uuid()
 _TARGET_TYPE = s.choice(vocab.COMMENT_TARGETS)
@@ -22,7 +22,6 @@ TOOLS.create_and_update(
         "Keep working memory in a project: findings, open questions, what to do next.",
         "Change a note's title or body.",
     ),
-    toolset="notes",
 )
 
 
@@ -32,14 +31,12 @@ TOOLS.fetch_one(
     _NOTE_ID,
     notes.get_note,
     "One note in full, with its version for update_note.",
-    toolset="notes",
 )
 
 
 TOOLS.project_list(
     "list_notes",
     notes.list_notes,
-    toolset="notes",
     description="A project's notes, oldest first; bodies cut to a preview unless verbose. Paged.",
     filters={"verbose": s.VERBOSE},
     paged=True,
@@ -49,7 +46,6 @@ TOOLS.project_list(
 TOOLS.calls(
     "list_comments",
     comments.list_comments,
-    toolset="notes",
     read_only=True,
     description="Open comments of a project or of one item (target_type with target_id). Read them at "
     "the start and after each task; answer, then resolve_comment.",
@@ -66,7 +62,6 @@ TOOLS.calls(
 TOOLS.calls(
     "add_comment",
     comments.add_comment,
-    toolset="notes",
     description="Comment on a task, document or note: a question for a person, a decision taken, an "
     "answer to their comment. passage quotes the exact text you refer to.",
     params={
@@ -82,7 +77,6 @@ TOOLS.calls(
 TOOLS.calls(
     "resolve_comment",
     comments.resolve_comment,
-    toolset="notes",
     idempotent=True,
     description="Mark a comment resolved once you have addressed it (resolved false reopens it).",
     params={"comment_id": s.uuid("The comment's id."), "resolved": s.boolean("Default true; false reopens.")},
