@@ -111,29 +111,37 @@ class ToolGroup:
         handler.__name__ = handler.__qualname__ = name
         self.tool(name, params=params, **options)(handler)
 
+    def read_by(
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        key: str,
+        key_schema: Schema,
+        *,
+        description: str,
+        params: dict[str, Schema] | None = None,
+        **options: Any,
+    ) -> None:
+        """A read-only tool keyed by one required id (`key`): one record, or one project's records."""
+        params = {key: key_schema, **(params or {})}
+        self.calls(
+            name, fn, read_only=True, description=description, params=params, required=[key], **options
+        )
+
     def project_list(
         self,
         name: str,
         fn: Callable[..., Any],
         *,
         description: str,
-        toolset: str | None = None,
         filters: dict[str, Schema] | None = None,
         paged: bool = False,
-        **call_options: Any,
+        **options: Any,
     ) -> None:
         """A read-only tool that lists one project's records: project_id, the filters, and limit and cursor when
-        the core pages the list; `call_options` are calls()'s (renamed, defaults, answer_key)."""
-        self.calls(
-            name,
-            fn,
-            toolset=toolset or self.toolset,
-            read_only=True,
-            description=description,
-            params={"project_id": PROJECT_ID, **(filters or {}), **(PAGE if paged else {})},
-            required=["project_id"],
-            **call_options,
-        )
+        the core pages the list; `options` are calls()'s (renamed, defaults, answer_key) and tool()'s."""
+        params = {**(filters or {}), **(PAGE if paged else {})}
+        self.read_by(name, fn, "project_id", PROJECT_ID, description=description, params=params, **options)
 
     def create_and_update(
         self,
@@ -144,27 +152,27 @@ class ToolGroup:
         new: type[Input],
         patch: type[Input],
         descriptions: tuple[str, str],
-        toolset: str | None = None,
         leave_out: tuple[str, ...] = (),
+        **options: Any,
     ) -> None:
         """create_<noun> in a project and update_<noun> by <noun>_id with the version it read: the arguments are
         the core's request models (those REST reads its bodies with), the required ones as the model says."""
         self.calls(
             f"create_{noun}",
             create,
-            toolset=toolset or self.toolset,
             description=descriptions[0],
             params={"project_id": PROJECT_ID, **arguments(new, leave_out=leave_out)},
             required=["project_id", *new.model_json_schema().get("required", ())],
+            **options,
         )
         self.calls(
             f"update_{noun}",
             update,
-            toolset=toolset or self.toolset,
             idempotent=True,
             description=descriptions[1],
             params={f"{noun}_id": uuid(), **arguments(patch, leave_out=leave_out)},
             required=[f"{noun}_id", "version"],
+            **options,
         )
 
     def fetch_one(
@@ -174,19 +182,10 @@ class ToolGroup:
         id_schema: Schema,
         fetch: Callable[[Any, Actor, str], Any],
         description: str,
-        *,
-        toolset: str | None = None,
+        **options: Any,
     ) -> None:
         """A read-only tool that returns one record by its id: `fetch(db, actor, <id_field>)` in core."""
-        self.calls(
-            name,
-            fetch,
-            toolset=toolset or self.toolset,
-            read_only=True,
-            description=description,
-            params={id_field: id_schema},
-            required=[id_field],
-        )
+        self.read_by(name, fetch, id_field, id_schema, description=description, **options)
 
 
 def core_call(
