@@ -870,12 +870,45 @@ class DocumentPatch(DocumentFields):
 
 
 GoalText = Annotated[str, StringConstraints(max_length=MAX_GOAL_TEXT)]
+Criterion = Annotated[str, StringConstraints(max_length=2000)]
+PersonName = Annotated[str, StringConstraints(max_length=vocab.MAX_NAME)]
+VerificationKind = Literal[vocab.VERIFICATION_SURFACES]  # type: ignore[valid-type]
+
+
+class ChecklistItem(Input):
+    id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    criterion: Criterion
+
+
+class VerificationSurface(Input):
+    """How completion is verified."""
+
+    kind: VerificationKind
+    command: Criterion | None = Field(default=None, description="gate_command: its exit status decides.")
+    items: Annotated[list[Criterion | ChecklistItem], Field(max_length=100)] | None = Field(
+        default=None, description="acceptance_checklist: the criteria."
+    )
+    approver: PersonName | None = Field(default=None, description="human_sign_off: who signs off.")
+
+
+class Evidence(Input):
+    """complete: evidence for the goal's verification surface."""
+
+    exit_code: int | None = Field(default=None, description="gate_command: its exit status.")
+    command: Criterion | None = None
+    approved_by: PersonName | None = Field(default=None, description="human_sign_off: who approved.")
+    approved: bool | None = None
+    checked: Annotated[list[Criterion], Field(max_length=100)] | None = Field(
+        default=None, description="acceptance_checklist: item ids or criteria met."
+    )
+    failed: Annotated[list[Criterion], Field(max_length=100)] | None = Field(
+        default=None, description="Item ids or criteria not met."
+    )
+    detail: GoalText | None = None
 
 
 class GoalFields(Input):
-    name: Annotated[str, StringConstraints(max_length=vocab.MAX_NAME)] | None = Field(
-        default=None, description="Unique in the project."
-    )
+    name: PersonName | None = Field(default=None, description="Unique in the project.")
     objective: Annotated[GoalText, StringConstraints(min_length=1)] | None = Field(
         default=None, description="What done means."
     )
@@ -884,14 +917,7 @@ class GoalFields(Input):
     iteration_policy: GoalText | None = None
     stop_condition: GoalText | None = Field(default=None, description="When to stop and ask a person.")
     budget: GoalText | None = None
-    # Its shape depends on its kind; the core checks it (the MCP tools spell the shape out for agents).
-    verification_surface: Json | None = Field(
-        default=None,
-        description=(
-            "{kind: gate_command, command} | {kind: acceptance_checklist, items: [{criterion}]} | "
-            "{kind: human_sign_off, approver?}"
-        ),
-    )
+    verification_surface: VerificationSurface | None = None
 
 
 class GoalIn(GoalFields):

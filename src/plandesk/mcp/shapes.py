@@ -57,24 +57,44 @@ def arguments(model: type[models.Input], *, leave_out: tuple[str, ...] = ()) -> 
     """A request model's fields as tool arguments: type, limits and words from the model, compact (no titles, no
     defaults), and null accepted only where the model says it clears the field (its CLEARABLE)."""
     schema = model.model_json_schema()
-    if "$defs" in schema:
-        raise ValueError(f"{model.__name__}: a nested model has no compact argument schema")
     props = schema["properties"]
     unknown = set(leave_out) - set(props)
     if unknown:
         raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
-    return {n: _argument(p, n in model.CLEARABLE) for n, p in props.items() if n not in leave_out}
+    defs = schema.get("$defs", {})
+    return {
+        n: (nullable if n in model.CLEARABLE else _same)(_compact(p, defs))
+        for n, p in props.items()
+        if n not in leave_out
+    }
 
 
-def _argument(prop: Schema, clearable: bool) -> Schema:
-    out = {k: v for k, v in prop.items() if k not in ("title", "default", "anyOf")}
+def argument_object(model: type[models.Input]) -> Schema:
+    """A request model as one object argument (e.g. a goal's evidence): strict, its docstring the description."""
+    schema = model.model_json_schema()
+    return _compact(schema, schema.get("$defs", {}))
+
+
+def _same(schema: Schema) -> Schema:
+    return schema
+
+
+def _compact(schema: Schema, defs: dict[str, Schema]) -> Schema:
+    if "$ref" in schema:
+        target = _compact(defs[schema["$ref"].rsplit("/", 1)[1]], defs)
+        return {**target, **{k: v for k, v in schema.items() if k not in ("$ref", "title", "default")}}
+    out = {k: v for k, v in schema.items() if k not in ("title", "default", "anyOf", "$defs")}
+    if "properties" in schema:
+        out["properties"] = {n: _compact(p, defs) for n, p in schema["properties"].items()}
+    if "items" in schema:
+        out["items"] = _compact(schema["items"], defs)
     # An optional field is `X | None` in the model; whether null is accepted is CLEARABLE's to say.
-    options = [o for o in prop.get("anyOf", ()) if o != {"type": "null"}]
+    options = [_compact(o, defs) for o in schema.get("anyOf", ()) if o != {"type": "null"}]
     if len(options) == 1:
         out = {**options[0], **out}
     elif options:
-        out = {"anyOf": options, **out}
-    return nullable(out) if clearable else out
+        out["anyOf"] = options
+    return out
 
 
 TASK = record(models.Task, ("id", "label", "status", "version"), required=("id", "status", "version"))

@@ -2,46 +2,19 @@
 
 from __future__ import annotations
 
-from plandesk.core import goals, models, vocab
+from plandesk.core import goals, models
 from plandesk.mcp import schemas as s
 from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
 TOOLS = ToolGroup("goals")
 
-_SURFACE = s.strict_object(
-    {
-        "kind": s.choice(vocab.VERIFICATION_SURFACES),
-        "command": s.text("gate_command: its exit status decides.", max_len=2000),
-        "items": s.array(
-            {
-                "anyOf": [
-                    s.text(max_len=2000),
-                    s.strict_object(
-                        {"id": s.text(max_len=64), "criterion": s.text(max_len=2000)}, required=["criterion"]
-                    ),
-                ]
-            },
-            "acceptance_checklist: the criteria.",
-            max_items=100,
-        ),
-        "approver": s.text("human_sign_off: who signs off.", max_len=vocab.MAX_NAME),
-    },
-    required=["kind"],
-    description="How completion is verified.",
-)
-
-
 TOOLS.calls(
     "create_goal",
     goals.create_goal,
     description="A goal is a contract for a body of work: objective, how completion is verified, limits. "
     "Tasks join it with goal_id; the next task comes from the current goal.",
-    params={
-        "project_id": s.PROJECT_ID,
-        **shapes.arguments(models.GoalIn, leave_out=("verification_surface",)),
-        "verification_surface": _SURFACE,
-    },
+    params={"project_id": s.PROJECT_ID, **shapes.arguments(models.GoalIn)},
     required=["project_id", "objective"],
 )
 
@@ -68,30 +41,13 @@ TOOLS.calls(
     goals.update_goal,
     idempotent=True,
     description="Change a goal's contract (its status changes with goal_action).",
-    params={
-        "goal_id": s.GOAL_ID,
-        # status changes by goal_action, where the lifecycle's rules are
-        **shapes.arguments(models.GoalPatch, leave_out=("verification_surface", "status")),
-        "verification_surface": s.nullable(_SURFACE),
-    },
+    # status changes by goal_action, where the lifecycle's rules are
+    params={"goal_id": s.GOAL_ID, **shapes.arguments(models.GoalPatch, leave_out=("status",))},
     required=["goal_id", "version"],
 )
 
 
-_EVIDENCE = s.strict_object(
-    {
-        "exit_code": s.integer("gate_command: its exit status."),
-        "command": s.text(max_len=2000),
-        "approved_by": s.text("human_sign_off: who approved.", max_len=vocab.MAX_NAME),
-        "approved": s.boolean(),
-        "checked": s.array(
-            s.text(max_len=2000), "acceptance_checklist: item ids or criteria met.", max_items=100
-        ),
-        "failed": s.array(s.text(max_len=2000), "Item ids or criteria not met.", max_items=100),
-        "detail": s.text(max_len=goals.MAX_TEXT),
-    },
-    description="complete: evidence for the goal's verification surface.",
-)
+_EVIDENCE = shapes.argument_object(models.Evidence)
 GOAL_ACTIONS = ("set_current", "invoke", "pause", "resume", "complete")
 
 
