@@ -104,10 +104,13 @@ class ToolGroup:
         renamed: Mapping[str, str] | None = None,
         defaults: Mapping[str, Any] | None = None,
         answer_key: str | None = None,
+        fields: str | None = None,
         **options: Any,
     ) -> None:
         """A tool that is the core function `fn` and nothing more (see `core_call`); `options` are tool()'s."""
-        handler = core_call(fn, params, renamed=renamed, defaults=defaults, answer_key=answer_key)
+        handler = core_call(
+            fn, params, renamed=renamed, defaults=defaults, answer_key=answer_key, fields=fields
+        )
         handler.__name__ = handler.__qualname__ = name
         self.tool(name, params=params, **options)(handler)
 
@@ -163,6 +166,7 @@ class ToolGroup:
             description=descriptions[0],
             params={"project_id": PROJECT_ID, **arguments(new, leave_out=leave_out)},
             required=["project_id", *new.model_json_schema().get("required", ())],
+            fields="data",
             **options,
         )
         self.calls(
@@ -172,6 +176,7 @@ class ToolGroup:
             description=descriptions[1],
             params={f"{noun}_id": uuid(), **arguments(patch, leave_out=leave_out)},
             required=[f"{noun}_id", "version"],
+            fields="data",
             **options,
         )
 
@@ -195,10 +200,11 @@ def core_call(
     renamed: Mapping[str, str] | None = None,
     defaults: Mapping[str, Any] | None = None,
     answer_key: str | None = None,
+    fields: str | None = None,
 ) -> Handler:
     """The handler of a tool that only calls `fn(db, actor, ...)`: each argument passes by name (`renamed` maps
-    a tool's name to the core's where they differ); a core function with a `data` parameter receives the
-    arguments it does not name there, as the record's fields. An absent argument leaves the core's default,
+    a tool's name to the core's where they differ), except that with `fields` (e.g. "data") the arguments fn
+    does not name go together as the record's fields to that parameter. An absent argument leaves the core's default,
     or the tool's own from `defaults`; a core parameter without a default gets None and says what is missing.
     `answer_key` wraps a bare list the core returns in an object (a tool result is an object).
 
@@ -206,11 +212,12 @@ def core_call(
     renamed = dict(renamed or {})
     signature = inspect.signature(fn)
     core_params = list(signature.parameters)[2:]  # after db and actor
-    takes_data = "data" in core_params
+    if fields is not None and fields not in core_params:
+        raise ValueError(f"{fn.__qualname__} has no parameter {fields!r} for the record's fields")
     to_core = {p: renamed.get(p, p) for p in params}
-    unknown = [p for p, c in to_core.items() if c not in core_params and not takes_data]
+    unknown = [p for p, c in to_core.items() if c not in core_params and fields is None]
     needed = [
-        c for c in core_params if c != "data" and signature.parameters[c].default is inspect.Parameter.empty
+        c for c in core_params if c != fields and signature.parameters[c].default is inspect.Parameter.empty
     ]
     not_taken = [c for c in needed if c not in to_core.values()]
     stray = set(defaults or ()) - set(to_core)
@@ -223,14 +230,14 @@ def core_call(
 
     def handler(call: ToolCall, a: dict) -> Any:
         kwargs = dict(fixed)
-        data = {}
+        record = {}
         for p, value in a.items():
-            if to_core[p] in core_params:
+            if to_core[p] in core_params and to_core[p] != fields:
                 kwargs[to_core[p]] = value
             else:
-                data[p] = value
-        if takes_data:
-            kwargs["data"] = data
+                record[p] = value
+        if fields is not None:
+            kwargs[fields] = record
         result = fn(call.db, call.actor, **kwargs)
         return {answer_key: result} if answer_key else result
 

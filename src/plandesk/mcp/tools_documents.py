@@ -54,6 +54,7 @@ TOOLS.calls(
         "parent_id": _FOLDER_ID,
     },
     required=["project_id", "name"],
+    fields="data",
 )
 
 
@@ -68,6 +69,7 @@ TOOLS.calls(
         "parent_id": s.nullable(_FOLDER_ID),
     },
     required=["folder_id"],
+    fields="data",
 )
 
 

@@ -19,6 +19,7 @@ TOOLS.calls(
     "to_task_id.",
     params={"project_id": s.PROJECT_ID, **shapes.arguments(models.EdgeIn)},
     required=["project_id"],
+    fields="data",
 )
 
 

@@ -16,6 +16,7 @@ TOOLS.calls(
     "Tasks join it with goal_id; the next task comes from the current goal.",
     params={"project_id": s.PROJECT_ID, **shapes.arguments(models.GoalIn)},
     required=["project_id", "objective"],
+    fields="data",
 )
 
 
@@ -44,6 +45,7 @@ TOOLS.calls(
     # status changes by goal_action, where the lifecycle's rules are
     params={"goal_id": s.GOAL_ID, **shapes.arguments(models.GoalPatch, leave_out=("status",))},
     required=["goal_id", "version"],
+    fields="data",
 )
 
 

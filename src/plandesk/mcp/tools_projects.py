@@ -38,6 +38,7 @@ TOOLS.calls(
     description="An empty project; scaffold_project_from_plan creates one with its tasks.",
     params=_PROJECT,
     required=["name"],
+    fields="data",
 )
 
 
@@ -52,6 +53,7 @@ TOOLS.calls(
         **shapes.arguments(models.ProjectPatch, leave_out=("canvas_layout",)),
     },
     required=["project_id", "version"],
+    fields="data",
 )
 
 
