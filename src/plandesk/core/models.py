@@ -9,6 +9,9 @@ Models are open (`extra="allow"`): a field the core adds passes through to clien
 the test above fails on any field a model does not name, so that window stays short. A field that only some
 answers carry has a default; REST leaves it out of an answer that does not carry it (exclude_unset).
 Timestamps are ISO 8601 strings in UTC, as the core writes them.
+
+At the end, the request models (strict, `extra="forbid"`): what a caller sends to create or change a thing. REST
+reads its request bodies with them and the MCP tool arguments are generated from them (mcp/shapes.arguments).
 """
 
 from __future__ import annotations

@@ -204,9 +204,9 @@ def core_call(
 ) -> Handler:
     """The handler of a tool that only calls `fn(db, actor, ...)`: each argument passes by name (`renamed` maps
     a tool's name to the core's where they differ), except that with `fields` (e.g. "data") the arguments fn
-    does not name go together as the record's fields to that parameter. An absent argument leaves the core's default,
-    or the tool's own from `defaults`; a core parameter without a default gets None and says what is missing.
-    `answer_key` wraps a bare list the core returns in an object (a tool result is an object).
+    does not name go together, as the record's fields, to that parameter. An absent argument leaves the core's
+    default, or the tool's own from `defaults`; a core parameter without a default gets None and the core says
+    what is missing. `answer_key` wraps a bare list the core returns in an object (a tool result is one).
 
     The names are checked here, once: a tool argument the core function does not take fails at startup."""
     renamed = dict(renamed or {})

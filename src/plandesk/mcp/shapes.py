@@ -2,7 +2,8 @@
 the arguments of the tools that create or change a thing, from the request models REST reads its bodies with,
 and the output schemas of the tools a client branches on (claims, the next task).
 
-Every tool definition is sent to every agent each session, so these are short: the fields a client branches
+Every tool definition is sent to every agent each session, so these are short. Arguments: the model's types,
+limits and descriptions, without pydantic's titles and defaults. Output schemas: the fields a client branches
 on, their types from the model, no titles or descriptions, and open (a new core field never breaks a client).
 """
 
