@@ -132,6 +132,8 @@ WRITE_TOOL_MODELS = {
     "create_goal": models.GoalIn,
     "update_goal": models.GoalPatch,
     "create_edge": models.EdgeIn,
+    "create_folder": models.FolderIn,
+    "update_folder": models.FolderPatch,
     "claim_task": models.ClaimIn,
     "claim_next_task": models.ClaimIn,
     "renew_claim": models.ClaimIn,

@@ -872,6 +872,21 @@ class DocumentPatch(DocumentFields):
     version: Version | None = Field(default=None, description=VERSION_READ)
 
 
+class FolderFields(Input):
+    name: Name | None = None
+    parent_id: Id | None = None  # a folder; none: top level
+
+
+class FolderIn(FolderFields):
+    name: Name
+
+
+class FolderPatch(FolderFields):
+    """Folders carry no version: a rename or a move cannot overwrite anyone's text."""
+
+    CLEARABLE = ("parent_id",)
+
+
 GoalText = Annotated[str, StringConstraints(max_length=MAX_GOAL_TEXT)]
 Criterion = Annotated[str, StringConstraints(max_length=2000)]
 PersonName = Annotated[str, StringConstraints(max_length=vocab.MAX_NAME)]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from plandesk.core import documents, folders, models, vocab
+from plandesk.core import documents, folders, models
 from plandesk.mcp import schemas as s
+from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolGroup
 
 TOOLS = ToolGroup("documents")
@@ -48,11 +49,7 @@ TOOLS.calls(
     "create_folder",
     folders.create_folder,
     description="A folder for documents, optionally inside another.",
-    params={
-        "project_id": s.PROJECT_ID,
-        "name": s.text(max_len=vocab.MAX_NAME, min_len=1),
-        "parent_id": _FOLDER_ID,
-    },
+    params={"project_id": s.PROJECT_ID, **shapes.arguments(models.FolderIn)},
     required=["project_id", "name"],
     fields="data",
 )
@@ -63,11 +60,7 @@ TOOLS.calls(
     folders.update_folder,
     idempotent=True,
     description="Rename a folder or move it under another (parent_id null: top level).",
-    params={
-        "folder_id": _FOLDER_ID,
-        "name": s.text(max_len=vocab.MAX_NAME, min_len=1),
-        "parent_id": s.nullable(_FOLDER_ID),
-    },
+    params={"folder_id": _FOLDER_ID, **shapes.arguments(models.FolderPatch)},
     required=["folder_id"],
     fields="data",
 )
