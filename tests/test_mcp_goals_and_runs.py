@@ -150,6 +150,7 @@ async def test_a_run_records_typed_events_linked_tasks_token_and_client(server, 
             {"run_id": run["id"], "message": f"a {kind}", "kind": kind, "data": {"n": 1}},
         )
         assert ev["event"]["kind"] == kind
+        assert ev["event"]["data"] == {"n": 1}
     done = await ok(
         mcp,
         "complete_agent_run",

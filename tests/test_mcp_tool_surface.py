@@ -13,10 +13,10 @@ from starlette.testclient import TestClient
 
 from plandesk.app import create_app
 from plandesk.cli.common import cli_actor
-from plandesk.core import tokens
+from plandesk.core import models, tokens
 from plandesk.core.vocab import PLANNING_TOOLSETS
 from plandesk.core.workspace import initialise
-from plandesk.mcp import catalog
+from plandesk.mcp import catalog, shapes
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "mcp_tools.json"
 DEFAULT_BUDGET = 12_000
@@ -118,3 +118,37 @@ def test_every_update_tool_of_a_versioned_record_requires_the_version_it_read():
 def test_only_claims_and_the_next_task_declare_an_output_schema():
     declared = {s.name for s in catalog.registry().specs.values() if s.output_schema is not None}
     assert declared == {"claim_next_task", "claim_task", "get_next_task"}
+
+
+WRITE_TOOL_MODELS = {
+    "create_task": models.TaskIn,
+    "update_task": models.TaskPatch,
+    "create_project": models.ProjectIn,
+    "update_project": models.ProjectPatch,
+    "create_note": models.NoteIn,
+    "update_note": models.NotePatch,
+    "create_document": models.DocumentIn,
+    "update_document": models.DocumentPatch,
+    "create_goal": models.GoalIn,
+    "update_goal": models.GoalPatch,
+    "create_edge": models.EdgeIn,
+    "create_folder": models.FolderIn,
+    "update_folder": models.FolderPatch,
+    "claim_task": models.ClaimIn,
+    "claim_next_task": models.ClaimIn,
+    "renew_claim": models.ClaimIn,
+    "release_task": models.ReleaseIn,
+}
+
+
+@pytest.mark.parametrize("tool", sorted(WRITE_TOOL_MODELS))
+def test_a_write_tool_takes_its_fields_from_the_core_request_model(tool):
+    """A field's type, limits and words are written once, in core/models.py, for REST bodies and MCP alike."""
+    model = WRITE_TOOL_MODELS[tool]
+    generated = shapes.arguments(model)
+    arguments = catalog.registry().get(tool).input_schema["properties"]
+    from_model = {name: schema for name, schema in arguments.items() if name in model.model_fields}
+    assert from_model == {name: generated[name] for name in from_model}
+    # Besides the model's fields: where the record is (its id, or its project's), and which work to claim.
+    record_id = tool.split("_", 1)[1] + "_id"
+    assert set(arguments) - set(from_model) <= {record_id, "project_id", "task_id", "goal_id", "tags"}

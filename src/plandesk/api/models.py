@@ -1,104 +1,40 @@
 """Request bodies for the OpenAPI schema; the core validates again (it is the one place rules live).
 
-Field types and limits come from core/models.py (and through it core/vocab.py): written once for REST, MCP and
-the core's own checks."""
+The bodies that create or change a thing are the core's request models (core/models.py), which the MCP tool
+arguments come from too; what only REST takes is here."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from plandesk.core import vocab
 from plandesk.core.models import (
-    AgentRef,
-    ArrowDirection,
-    CommitRefs,
-    DateText,
-    EdgeLabel,
-    EdgeStyle,
-    EndpointType,
-    Label,
-    LeaseSeconds,
-    LongText,
+    ClaimIn,
+    EdgeIn,
+    Input,
     Name,
-    PersonRef,
-    Priority,
-    ShortText,
-    TagNames,
-    Version,
+    ProjectIn,
+    ProjectPatch,
+    ReleaseIn,
+    TaskIn,
+    TaskPatch,
 )
-from plandesk.core.models import TaskKind as Kind
-from plandesk.core.models import TaskStatus as Status
 
+Strict = Input  # every request body refuses a field it does not name
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    def data(self) -> dict:
-        return self.model_dump(exclude_unset=True)
-
-
-class ProjectIn(Strict):
-    name: Name
-    description: LongText | None = None
-    repo_path: ShortText | None = None
-    repo_url: ShortText | None = None
-
-
-class ProjectPatch(Strict):
-    name: Name | None = None
-    description: LongText | None = None
-    repo_path: ShortText | None = None
-    repo_url: ShortText | None = None
-    current_goal_id: str | None = None
-    canvas_layout: dict | None = None
-    version: Version | None = None
-
-
-class TaskFields(Strict):
-    status: Status | None = None
-    kind: Kind | None = None
-    priority: Priority | None = None
-    description: LongText | None = None
-    assignee: PersonRef | None = None
-    due_date: DateText | None = None
-    tags: TagNames | None = None
-    commit_refs: CommitRefs | None = None
-    x: float | None = None
-    y: float | None = None
-    goal_id: str | None = None
-
-
-class TaskIn(TaskFields):
-    label: Label
-
-
-class TaskPatch(TaskFields):
-    label: Label | None = None
-    version: Version | None = None
-
-
-class ClaimIn(Strict):
-    agent_ref: AgentRef
-    lease_seconds: LeaseSeconds | None = None
-
-
-class ReleaseIn(Strict):
-    agent_ref: PersonRef | None = None
-    reason: ShortText | None = None
-
-
-class EdgeIn(Strict):
-    from_type: EndpointType | None = None
-    from_id: str | None = None
-    to_type: EndpointType | None = None
-    to_id: str | None = None
-    from_task_id: str | None = None
-    to_task_id: str | None = None
-    label: EdgeLabel | None = None
-    style: EdgeStyle | None = None
-    arrow_direction: ArrowDirection | None = None
+__all__ = [
+    "ClaimIn",
+    "EdgeIn",
+    "ProjectIn",
+    "ProjectPatch",
+    "ReleaseIn",
+    "Strict",
+    "TaskIn",
+    "TaskPatch",
+    "TokenIn",
+]
 
 
 class TokenIn(Strict):

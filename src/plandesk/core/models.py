@@ -9,15 +9,20 @@ Models are open (`extra="allow"`): a field the core adds passes through to clien
 the test above fails on any field a model does not name, so that window stays short. A field that only some
 answers carry has a default; REST leaves it out of an answer that does not carry it (exclude_unset).
 Timestamps are ISO 8601 strings in UTC, as the core writes them.
+
+At the end, the request models (strict, `extra="forbid"`): what a caller sends to create or change a thing. REST
+reads its request bodies with them and the MCP tool arguments are generated from them (mcp/shapes.arguments).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from plandesk.core import vocab
+from plandesk.core.documents import MAX_STATUS_LINE
+from plandesk.core.goals import MAX_TEXT as MAX_GOAL_TEXT
 
 TaskStatus = Literal[vocab.TASK_STATUSES]  # type: ignore[valid-type]
 TaskKind = Literal[vocab.TASK_KINDS]  # type: ignore[valid-type]
@@ -35,8 +40,8 @@ Role = Literal[vocab.ROLES]  # type: ignore[valid-type]
 Toolset = Literal[vocab.TOOLSETS]  # type: ignore[valid-type]
 Operation = Literal[vocab.CONNECTOR_OPERATIONS]  # type: ignore[valid-type]
 
-# The limits the core checks, as types: REST request bodies (api/models.py) use these, MCP input schemas the
-# same vocab constants, so a limit is written once.
+# The limits the core checks, as types: the request models at the end of this file use them, and from those come
+# the REST request bodies and the MCP tool arguments (mcp/shapes.py), so a limit is written once.
 Label = Annotated[str, StringConstraints(min_length=1, max_length=vocab.MAX_LABEL)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=vocab.MAX_NAME)]
 LongText = Annotated[str, StringConstraints(max_length=vocab.MAX_BODY)]
@@ -44,10 +49,16 @@ ShortText = Annotated[str, StringConstraints(max_length=vocab.MAX_REASON)]  # re
 AgentRef = Annotated[str, StringConstraints(min_length=1, max_length=vocab.MAX_AGENT_REF)]
 PersonRef = Annotated[str, StringConstraints(max_length=vocab.MAX_AGENT_REF)]
 DateText = Annotated[str, StringConstraints(max_length=vocab.MAX_COMMIT_REF)]
-TagNames = Annotated[list[str], Field(max_length=vocab.MAX_TAGS)]
-CommitRefs = Annotated[list[str], Field(max_length=vocab.MAX_TAGS)]
+TagNames = Annotated[
+    list[Annotated[str, StringConstraints(min_length=1, max_length=vocab.MAX_TAG)]],
+    Field(max_length=vocab.MAX_TAGS),
+]
+CommitRefs = Annotated[
+    list[Annotated[str, StringConstraints(max_length=vocab.MAX_COMMIT_REF)]], Field(max_length=vocab.MAX_TAGS)
+]
 LeaseSeconds = Annotated[int, Field(ge=10, le=vocab.MAX_LEASE_SECONDS)]
 Version = Annotated[int, Field(ge=1)]
+Id = Annotated[str, Field(json_schema_extra={"format": "uuid"})]  # the core answers a malformed one itself
 
 Timestamp = str  # ISO 8601, UTC, e.g. 2026-12-04T21:26:42.288523Z
 Json = dict[str, Any]
@@ -721,3 +732,219 @@ CLIENT_TYPES: tuple[type[BaseModel], ...] = (
     Problem,
     ClaimRefusal,
 )
+
+
+# ----- what a caller sends to create or change a thing: the REST request bodies, and the MCP tool arguments -----
+# (mcp/shapes.py). Every field is optional but the required ones; a null for a field not in CLEARABLE is left to
+# the core to refuse.
+
+VERSION_READ = (
+    "The version you read; a newer edit makes the call fail with a conflict instead of being overwritten."
+)
+MARKDOWN = "Markdown."
+
+
+class Input(BaseModel):
+    """Strict: a misspelt field is refused, never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+    CLEARABLE: ClassVar[tuple[str, ...]] = ()  # the fields whose null clears them
+
+    def data(self) -> dict:
+        """The fields the caller sent, as the core's services take them."""
+        return self.model_dump(exclude_unset=True)
+
+
+class ProjectFields(Input):
+    name: Name | None = None
+    description: LongText | None = Field(default=None, description=MARKDOWN)
+    repo_path: ShortText | None = Field(default=None, description="Repository folder on the server machine.")
+    repo_url: ShortText | None = None
+
+
+class ProjectIn(ProjectFields):
+    name: Name
+
+
+class ProjectPatch(ProjectFields):
+    CLEARABLE = ("repo_path", "repo_url", "current_goal_id", "canvas_layout")
+
+    current_goal_id: Id | None = None
+    canvas_layout: dict | None = None
+    version: Version | None = Field(default=None, description=VERSION_READ)
+
+
+TaskLabel = Annotated[Label, Field(description="Imperative, e.g. 'Add retry to the upload client'.")]
+
+
+class TaskFields(Input):
+    CLEARABLE = ("priority", "assignee", "due_date", "commit_refs", "goal_id")
+
+    label: TaskLabel | None = None
+    status: TaskStatus | None = None
+    kind: TaskKind | None = None
+    priority: Priority | None = None
+    description: LongText | None = Field(
+        default=None, description="Markdown: what done means; a line `gate: <command>` is the check."
+    )
+    assignee: PersonRef | None = None
+    due_date: DateText | None = Field(default=None, description="YYYY-MM-DD")
+    tags: TagNames | None = Field(default=None, description="Tag names; replaces the set.")
+    commit_refs: CommitRefs | None = Field(default=None, description="Commit shas; replaces the list.")
+    goal_id: Id | None = None
+    x: float | None = None
+    y: float | None = None
+
+
+class TaskIn(TaskFields):
+    label: TaskLabel
+
+
+class TaskPatch(TaskFields):
+    version: Version | None = Field(default=None, description=VERSION_READ)
+
+
+class ClaimIn(Input):
+    agent_ref: AgentRef = Field(description="Your stable agent name, e.g. 'claude-code@laptop#2'.")
+    lease_seconds: LeaseSeconds | None = Field(
+        default=None,
+        description=f"Seconds the claim holds unless renewed (default {vocab.DEFAULT_LEASE_SECONDS}).",
+    )
+
+
+class ReleaseIn(Input):
+    agent_ref: AgentRef | None = Field(
+        default=None, description="Your stable agent name, e.g. 'claude-code@laptop#2'."
+    )
+    reason: ShortText | None = None
+
+
+class EdgeIn(Input):
+    from_type: EndpointType | None = Field(default=None, description="Default task.")
+    from_id: Id | None = None
+    to_type: EndpointType | None = Field(default=None, description="Default task.")
+    to_id: Id | None = None
+    from_task_id: Id | None = None
+    to_task_id: Id | None = None
+    label: EdgeLabel | None = None
+    style: EdgeStyle | None = None
+    arrow_direction: ArrowDirection | None = None
+
+
+class NoteFields(Input):
+    title: Label | None = None
+    body: LongText | None = Field(default=None, description=MARKDOWN)
+
+
+class NoteIn(NoteFields):
+    title: Label
+
+
+class NotePatch(NoteFields):
+    version: Version | None = Field(default=None, description=VERSION_READ)
+
+
+DocumentTitle = Annotated[
+    Label, Field(description="Prefixed: 'Investigation:', 'Scope:', 'Design:', 'Decision:' or 'Fix:'.")
+]
+
+
+class DocumentFields(Input):
+    title: DocumentTitle | None = None
+    body: LongText | None = Field(default=None, description=MARKDOWN)
+    status_line: Annotated[str, StringConstraints(max_length=MAX_STATUS_LINE)] | None = Field(
+        default=None, description="e.g. 'Status: Ready to implement'."
+    )
+    parent_id: Id | None = None  # a document; folders are folder_id
+    folder_id: Id | None = None
+    link_to: Id | Annotated[list[Id], Field(max_length=200)] | None = Field(
+        default=None, description="Id(s) of the tasks or documents it covers; on update, replaces the links."
+    )
+
+
+class DocumentIn(DocumentFields):
+    title: DocumentTitle
+
+
+class DocumentPatch(DocumentFields):
+    CLEARABLE = ("status_line", "parent_id", "folder_id")
+
+    version: Version | None = Field(default=None, description=VERSION_READ)
+
+
+class FolderFields(Input):
+    name: Name | None = None
+    parent_id: Id | None = None  # a folder; none: top level
+
+
+class FolderIn(FolderFields):
+    name: Name
+
+
+class FolderPatch(FolderFields):
+    """Folders carry no version: a rename or a move cannot overwrite anyone's text."""
+
+    CLEARABLE = ("parent_id",)
+
+
+GoalText = Annotated[str, StringConstraints(max_length=MAX_GOAL_TEXT)]
+Criterion = Annotated[str, StringConstraints(max_length=2000)]
+PersonName = Annotated[str, StringConstraints(max_length=vocab.MAX_NAME)]
+VerificationKind = Literal[vocab.VERIFICATION_SURFACES]  # type: ignore[valid-type]
+
+
+class ChecklistItem(Input):
+    id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    criterion: Criterion
+
+
+class VerificationSurface(Input):
+    """How completion is verified."""
+
+    kind: VerificationKind
+    command: Criterion | None = Field(default=None, description="gate_command: its exit status decides.")
+    items: Annotated[list[Criterion | ChecklistItem], Field(max_length=100)] | None = Field(
+        default=None, description="acceptance_checklist: the criteria."
+    )
+    approver: PersonName | None = Field(default=None, description="human_sign_off: who signs off.")
+
+
+class Evidence(Input):
+    """complete: evidence for the goal's verification surface."""
+
+    exit_code: int | None = Field(default=None, description="gate_command: its exit status.")
+    command: Criterion | None = None
+    approved_by: PersonName | None = Field(default=None, description="human_sign_off: who approved.")
+    approved: bool | None = None
+    checked: Annotated[list[Criterion], Field(max_length=100)] | None = Field(
+        default=None, description="acceptance_checklist: item ids or criteria met."
+    )
+    failed: Annotated[list[Criterion], Field(max_length=100)] | None = Field(
+        default=None, description="Item ids or criteria not met."
+    )
+    detail: GoalText | None = None
+
+
+class GoalFields(Input):
+    name: PersonName | None = Field(default=None, description="Unique in the project.")
+    objective: Annotated[GoalText, StringConstraints(min_length=1)] | None = Field(
+        default=None, description="What done means."
+    )
+    constraints: GoalText | None = None
+    boundaries: GoalText | None = None
+    iteration_policy: GoalText | None = None
+    stop_condition: GoalText | None = Field(default=None, description="When to stop and ask a person.")
+    budget: GoalText | None = None
+    verification_surface: VerificationSurface | None = None
+
+
+class GoalIn(GoalFields):
+    objective: Annotated[GoalText, StringConstraints(min_length=1)] = Field(description="What done means.")
+    status: Literal["active", "paused"] | None = None
+
+
+class GoalPatch(GoalFields):
+    CLEARABLE = ("verification_surface",)
+
+    status: str | None = Field(default=None, description="not writable: use /pause, /resume or /complete")
+    version: Version | None = Field(default=None, description=VERSION_READ)

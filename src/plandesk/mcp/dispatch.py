@@ -102,6 +102,14 @@ class Dispatcher:
         # Definitions are built once: tools/list then only picks the caller's names from them.
         self.wire_tools = {spec.name: wire_tool(spec) for spec in registry.specs.values()}
 
+    def server_handlers(self) -> dict[str, Any]:
+        """The SDK server's hooks this dispatcher answers."""
+        return {
+            "get_tool_input_schema": self.input_schema,
+            "on_list_tools": self.list_tools,
+            "on_call_tool": self.call_tool,
+        }
+
     def input_schema(self, name: str) -> Mapping[str, Any] | None:
         spec = self.registry.get(name)
         return None if spec is None else spec.input_schema

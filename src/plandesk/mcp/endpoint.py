@@ -16,7 +16,7 @@ from plandesk import __version__
 from plandesk.mcp.auth import McpTokenGuard
 from plandesk.mcp.dispatch import Dispatcher
 from plandesk.mcp.registry import ToolGroup, ToolRegistry
-from plandesk.mcp.tools_agents import get_prompt, list_prompts, list_resources, read_resource
+from plandesk.mcp.tools_agents import SKILL_HANDLERS
 
 # Each `plandesk.mcp.tools_<name>` module exposes TOOLS (a ToolGroup). Modules not written yet are skipped,
 # so other parts add tools by adding a module, without editing this file.
@@ -72,13 +72,8 @@ def install(app: Any, db: Any, settings: Any) -> Server:
         "plandesk",
         version=__version__,
         instructions=INSTRUCTIONS,
-        get_tool_input_schema=dispatcher.input_schema,
-        on_list_tools=dispatcher.list_tools,
-        on_call_tool=dispatcher.call_tool,
-        on_list_prompts=list_prompts,
-        on_get_prompt=get_prompt,
-        on_list_resources=list_resources,
-        on_read_resource=read_resource,
+        **dispatcher.server_handlers(),
+        **SKILL_HANDLERS,
     )
     server.middleware.append(dispatcher.middleware)
     # stateless + JSON: any server process sharing the database can answer any request, no session affinity.

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from plandesk.core.actors import Actor
+from plandesk.core.models import Input
 from plandesk.core.vocab import PLANNING_TOOLSETS, TOOLSETS
-from plandesk.mcp.schemas import Schema, strict_object
+from plandesk.mcp.schemas import PAGE, PROJECT_ID, Schema, strict_object, uuid
+from plandesk.mcp.shapes import arguments
 from plandesk.mcp.validation import compile_schema
 
 
@@ -48,9 +51,11 @@ class ToolSpec:
 
 
 class ToolGroup:
-    """The tools one `plandesk.mcp.tools_<name>` module contributes, exposed as its module attribute TOOLS."""
+    """The tools one `plandesk.mcp.tools_<name>` module contributes, exposed as its module attribute TOOLS;
+    `toolset` is where its tools belong unless one says otherwise."""
 
-    def __init__(self) -> None:
+    def __init__(self, toolset: str = "planning") -> None:
+        self.toolset = toolset
         self.specs: list[ToolSpec] = []
 
     def tool(
@@ -61,41 +66,119 @@ class ToolGroup:
         params: dict[str, Schema],
         output: Schema | None = None,
         required: Iterable[str] = (),
-        toolset: str = "planning",
-        read_only: bool = False,
-        destructive: bool = False,
         idempotent: bool | None = None,
-        available: Callable[[Actor], bool] | None = None,
-        core_checked: bool = False,
-        listed: Callable[[Caller], bool] | None = None,
+        **flags: Any,
     ) -> Callable[[Handler], Handler]:
+        """Declare a tool; `flags` are ToolSpec's (toolset, read_only, destructive, available, core_checked,
+        listed), and idempotent defaults to read_only."""
+        toolset = flags.setdefault("toolset", self.toolset)
         if toolset not in TOOLSETS or toolset == "all":
             raise ValueError(f"tool {name}: toolset must be one of {TOOLSETS[:-1]}")
         if output is not None and output.get("type") != "object":
             raise ValueError(f"tool {name}: the output schema must describe an object")
         schema = strict_object(params, required)
+        idempotent = flags.get("read_only", False) if idempotent is None else idempotent
 
         def register(fn: Handler) -> Handler:
-            self.specs.append(
-                ToolSpec(
-                    name=name,
-                    description=" ".join(description.split()),
-                    handler=fn,
-                    input_schema=schema,
-                    output_schema=output,
-                    toolset=toolset,
-                    read_only=read_only,
-                    destructive=destructive,
-                    idempotent=read_only if idempotent is None else idempotent,
-                    available=available,
-                    core_checked=core_checked,
-                    listed=listed,
-                    validator=compile_schema(schema),
-                )
+            spec = ToolSpec(
+                name=name,
+                description=" ".join(description.split()),
+                handler=fn,
+                input_schema=schema,
+                output_schema=output,
+                idempotent=idempotent,
+                validator=compile_schema(schema),
+                **flags,
             )
+            self.specs.append(spec)
             return fn
 
         return register
+
+    def calls(
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        *,
+        params: dict[str, Schema],
+        renamed: Mapping[str, str] | None = None,
+        defaults: Mapping[str, Any] | None = None,
+        answer_key: str | None = None,
+        fields: str | None = None,
+        **options: Any,
+    ) -> None:
+        """A tool that is the core function `fn` and nothing more (see `core_call`); `options` are tool()'s."""
+        handler = core_call(
+            fn, params, renamed=renamed, defaults=defaults, answer_key=answer_key, fields=fields
+        )
+        handler.__name__ = handler.__qualname__ = name
+        self.tool(name, params=params, **options)(handler)
+
+    def read_by(
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        key: str,
+        key_schema: Schema,
+        *,
+        description: str,
+        params: dict[str, Schema] | None = None,
+        **options: Any,
+    ) -> None:
+        """A read-only tool keyed by one required id (`key`): one record, or one project's records."""
+        params = {key: key_schema, **(params or {})}
+        self.calls(
+            name, fn, read_only=True, description=description, params=params, required=[key], **options
+        )
+
+    def project_list(
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        *,
+        description: str,
+        filters: dict[str, Schema] | None = None,
+        paged: bool = False,
+        **options: Any,
+    ) -> None:
+        """A read-only tool that lists one project's records: project_id, the filters, and limit and cursor when
+        the core pages the list; `options` are calls()'s (renamed, defaults, answer_key) and tool()'s."""
+        params = {**(filters or {}), **(PAGE if paged else {})}
+        self.read_by(name, fn, "project_id", PROJECT_ID, description=description, params=params, **options)
+
+    def create_and_update(
+        self,
+        noun: str,
+        create: Callable[..., Any],
+        update: Callable[..., Any],
+        *,
+        new: type[Input],
+        patch: type[Input],
+        descriptions: tuple[str, str],
+        leave_out: tuple[str, ...] = (),
+        **options: Any,
+    ) -> None:
+        """create_<noun> in a project and update_<noun> by <noun>_id with the version it read: the arguments are
+        the core's request models (those REST reads its bodies with), the required ones as the model says."""
+        self.calls(
+            f"create_{noun}",
+            create,
+            description=descriptions[0],
+            params={"project_id": PROJECT_ID, **arguments(new, leave_out=leave_out)},
+            required=["project_id", *new.model_json_schema().get("required", ())],
+            fields="data",
+            **options,
+        )
+        self.calls(
+            f"update_{noun}",
+            update,
+            idempotent=True,
+            description=descriptions[1],
+            params={f"{noun}_id": uuid(), **arguments(patch, leave_out=leave_out)},
+            required=[f"{noun}_id", "version"],
+            fields="data",
+            **options,
+        )
 
     def fetch_one(
         self,
@@ -104,23 +187,61 @@ class ToolGroup:
         id_schema: Schema,
         fetch: Callable[[Any, Actor, str], Any],
         description: str,
-        *,
-        toolset: str = "planning",
+        **options: Any,
     ) -> None:
         """A read-only tool that returns one record by its id: `fetch(db, actor, <id_field>)` in core."""
+        self.read_by(name, fetch, id_field, id_schema, description=description, **options)
 
-        def handler(call: ToolCall, a: dict) -> Any:
-            return fetch(call.db, call.actor, a[id_field])
 
-        handler.__name__ = handler.__qualname__ = name
-        self.tool(
-            name,
-            toolset=toolset,
-            read_only=True,
-            description=description,
-            params={id_field: id_schema},
-            required=[id_field],
-        )(handler)
+def core_call(
+    fn: Callable[..., Any],
+    params: Iterable[str],
+    *,
+    renamed: Mapping[str, str] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    answer_key: str | None = None,
+    fields: str | None = None,
+) -> Handler:
+    """The handler of a tool that only calls `fn(db, actor, ...)`: each argument passes by name (`renamed` maps
+    a tool's name to the core's where they differ), except that with `fields` (e.g. "data") the arguments fn
+    does not name go together, as the record's fields, to that parameter. An absent argument leaves the core's
+    default, or the tool's own from `defaults`; a core parameter without a default gets None and the core says
+    what is missing. `answer_key` wraps a bare list the core returns in an object (a tool result is one).
+
+    The names are checked here, once: a tool argument the core function does not take fails at startup."""
+    renamed = dict(renamed or {})
+    signature = inspect.signature(fn)
+    core_params = list(signature.parameters)[2:]  # after db and actor
+    if fields is not None and fields not in core_params:
+        raise ValueError(f"{fn.__qualname__} has no parameter {fields!r} for the record's fields")
+    to_core = {p: renamed.get(p, p) for p in params}
+    unknown = [p for p, c in to_core.items() if c not in core_params and fields is None]
+    needed = [
+        c for c in core_params if c != fields and signature.parameters[c].default is inspect.Parameter.empty
+    ]
+    not_taken = [c for c in needed if c not in to_core.values()]
+    stray = set(defaults or ()) - set(to_core)
+    if unknown or not_taken or stray:
+        raise ValueError(
+            f"{fn.__qualname__}: the tool's arguments {unknown} are not its parameters, its parameters "
+            f"{not_taken} are not the tool's arguments, defaults {sorted(stray)} name no argument"
+        )
+    fixed = {c: None for c in needed} | {to_core[p]: v for p, v in (defaults or {}).items()}
+
+    def handler(call: ToolCall, a: dict) -> Any:
+        kwargs = dict(fixed)
+        record = {}
+        for p, value in a.items():
+            if to_core[p] in core_params and to_core[p] != fields:
+                kwargs[to_core[p]] = value
+            else:
+                record[p] = value
+        if fields is not None:
+            kwargs[fields] = record
+        result = fn(call.db, call.actor, **kwargs)
+        return {answer_key: result} if answer_key else result
+
+    return handler
 
 
 def expand_toolsets(names: Iterable[str]) -> frozenset[str]:

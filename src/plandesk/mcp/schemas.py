@@ -47,17 +47,6 @@ def integer(
     return _described(out, description)
 
 
-def number(
-    description: str | None = None, *, minimum: float | None = None, maximum: float | None = None
-) -> Schema:
-    out: Schema = {"type": "number"}
-    if minimum is not None:
-        out["minimum"] = minimum
-    if maximum is not None:
-        out["maximum"] = maximum
-    return _described(out, description)
-
-
 def boolean(description: str | None = None) -> Schema:
     return _described({"type": "boolean"}, description)
 
@@ -101,17 +90,6 @@ def strict_object(
     return _described(out, description)
 
 
-# ----- results: only the tools a client branches on declare an output schema (claims, the next task) -----
-
-
-def record(properties: dict[str, Schema] | None = None, required: Iterable[str] = ("id",)) -> Schema:
-    props: Schema = {"id": {"type": "string"}, **(properties or {})}
-    return {"type": "object", "properties": props, "required": list(required)}
-
-
-OPEN_OBJECT: Schema = {"type": "object"}
-STRING_OR_NULL: Schema = {"type": ["string", "null"]}
-
 # ----- argument vocabulary shared by several tool modules; ids need no words: the server's instructions say
 # where ids come from, once -----
 
@@ -121,11 +99,7 @@ GOAL_ID = uuid()
 VERBOSE = boolean("Full bodies instead of previews.")
 LIMIT = integer(minimum=1, maximum=vocab.MAX_LIST_LIMIT)
 CURSOR = text("next_cursor of the previous page.", max_len=vocab.MAX_REASON)
-VERSION = integer(
-    "The version you read; a newer edit makes the call fail with a conflict instead of being overwritten.",
-    minimum=1,
-)
-TAGS = array(text(max_len=vocab.MAX_TAG, min_len=1), "Tag names; replaces the set.", max_items=vocab.MAX_TAGS)
+PAGE = {"limit": LIMIT, "cursor": CURSOR}  # every paged list takes these two
 STATUS = choice(vocab.TASK_STATUSES)
 KIND = choice(vocab.TASK_KINDS)
 PRIORITY = choice(vocab.PRIORITIES)

@@ -1,7 +1,9 @@
-"""Output schemas of the tools a client branches on (claims, the next task), generated from the core models
-(core/models.py) so MCP, REST and the client describe one shape.
+"""Tool schemas generated from the core models (core/models.py), so MCP, REST and the client describe one shape:
+the arguments of the tools that create or change a thing, from the request models REST reads its bodies with,
+and the output schemas of the tools a client branches on (claims, the next task).
 
-Every tool definition is sent to every agent each session, so these are short: the fields a client branches
+Every tool definition is sent to every agent each session, so these are short. Arguments: the model's types,
+limits and descriptions, without pydantic's titles and defaults. Output schemas: the fields a client branches
 on, their types from the model, no titles or descriptions, and open (a new core field never breaks a client).
 """
 
@@ -14,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from plandesk.core import models
-from plandesk.mcp.schemas import Schema
+from plandesk.mcp.schemas import Schema, nullable
 
 _SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean"}
 
@@ -50,6 +52,50 @@ def record(
         raise ValueError(f"{model.__name__} has no fields {unknown}")
     props = {n: _type(fields[n].annotation, nested, n) for n in names}
     return {"type": "object", "properties": props, "required": list(required)}
+
+
+def arguments(model: type[models.Input], *, leave_out: tuple[str, ...] = ()) -> dict[str, Schema]:
+    """A request model's fields as tool arguments: type, limits and words from the model, compact (no titles, no
+    defaults), and null accepted only where the model says it clears the field (its CLEARABLE)."""
+    schema = model.model_json_schema()
+    props = schema["properties"]
+    unknown = set(leave_out) - set(props)
+    if unknown:
+        raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
+    defs = schema.get("$defs", {})
+    return {
+        n: (nullable if n in model.CLEARABLE else _same)(_compact(p, defs))
+        for n, p in props.items()
+        if n not in leave_out
+    }
+
+
+def argument_object(model: type[models.Input]) -> Schema:
+    """A request model as one object argument (e.g. a goal's evidence): strict, its docstring the description."""
+    schema = model.model_json_schema()
+    return _compact(schema, schema.get("$defs", {}))
+
+
+def _same(schema: Schema) -> Schema:
+    return schema
+
+
+def _compact(schema: Schema, defs: dict[str, Schema]) -> Schema:
+    if "$ref" in schema:
+        target = _compact(defs[schema["$ref"].rsplit("/", 1)[1]], defs)
+        return {**target, **{k: v for k, v in schema.items() if k not in ("$ref", "title", "default")}}
+    out = {k: v for k, v in schema.items() if k not in ("title", "default", "anyOf", "$defs")}
+    if "properties" in schema:
+        out["properties"] = {n: _compact(p, defs) for n, p in schema["properties"].items()}
+    if "items" in schema:
+        out["items"] = _compact(schema["items"], defs)
+    # An optional field is `X | None` in the model; whether null is accepted is CLEARABLE's to say.
+    options = [_compact(o, defs) for o in schema.get("anyOf", ()) if o != {"type": "null"}]
+    if len(options) == 1:
+        out = {**options[0], **out}
+    elif options:
+        out["anyOf"] = options
+    return out
 
 
 TASK = record(models.Task, ("id", "label", "status", "version"), required=("id", "status", "version"))

@@ -2,165 +2,83 @@
 
 from __future__ import annotations
 
-from plandesk.core import vocab
+from plandesk.core import documents, folders, models
 from plandesk.mcp import schemas as s
-from plandesk.mcp.registry import ToolCall, ToolGroup
+from plandesk.mcp import shapes
+from plandesk.mcp.registry import ToolGroup
 
-TOOLS = ToolGroup()
+TOOLS = ToolGroup("documents")
 
 _DOCUMENT_ID = s.uuid()
 _FOLDER_ID = s.uuid()
-_TITLE = s.text(
-    "Prefixed: 'Investigation:', 'Scope:', 'Design:', 'Decision:' or 'Fix:'.",
-    max_len=vocab.MAX_LABEL,
-    min_len=1,
+
+
+TOOLS.create_and_update(
+    "document",
+    documents.create_document,
+    documents.update_document,
+    new=models.DocumentIn,
+    patch=models.DocumentPatch,
+    descriptions=(
+        "A spec, design or decision in Markdown. Link it to every task it covers (link_to).",
+        "Change the fields you pass; folder_id null: Unfiled.",
+    ),
 )
-_BODY = s.text("Markdown.", max_len=vocab.MAX_BODY)
-_STATUS_LINE = s.text("e.g. 'Status: Ready to implement'.", max_len=500)
-_LINK_TO = {
-    "anyOf": [s.uuid(), s.array(s.uuid(), max_items=200)],
-    "description": "Id(s) of the tasks or documents it covers; on update, replaces the links.",
-}
 
 
-@TOOLS.tool(
-    "create_document",
-    toolset="documents",
-    description="A spec, design or decision in Markdown. Link it to every task it covers (link_to).",
-    params={
-        "project_id": s.PROJECT_ID,
-        "title": _TITLE,
-        "body": _BODY,
-        "status_line": _STATUS_LINE,
-        "parent_id": s.uuid("Parent document."),
-        "folder_id": _FOLDER_ID,
-        "link_to": _LINK_TO,
-    },
-    required=["project_id", "title"],
-)
-def create_document(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import documents
-
-    return documents.create_document(call.db, call.actor, a.pop("project_id"), a)
-
-
-@TOOLS.tool(
-    "update_document",
-    toolset="documents",
-    idempotent=True,
-    description="Change the fields you pass; folder_id null: Unfiled.",
-    params={
-        "document_id": _DOCUMENT_ID,
-        "version": s.VERSION,
-        "title": _TITLE,
-        "body": _BODY,
-        "status_line": s.nullable(_STATUS_LINE),
-        "parent_id": s.nullable(s.uuid()),
-        "folder_id": s.nullable(_FOLDER_ID),
-        "link_to": _LINK_TO,
-    },
-    required=["document_id", "version"],
-)
-def update_document(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import documents
-
-    return documents.update_document(call.db, call.actor, a.pop("document_id"), a)
-
-
-@TOOLS.tool(
+TOOLS.calls(
     "get_document",
-    toolset="documents",
+    documents.get_document,
     read_only=True,
     description="A document with its body, links, backlinks and children.",
     params={"document_id": _DOCUMENT_ID, "verbose": s.boolean("Default true; false: a preview.")},
     required=["document_id"],
 )
-def get_document(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import documents
-
-    return documents.get_document(call.db, call.actor, a["document_id"], verbose=a.get("verbose", True))
 
 
-@TOOLS.tool(
+TOOLS.project_list(
     "list_documents",
-    toolset="documents",
-    read_only=True,
+    documents.list_documents,
     description="A project's documents (previews unless verbose) and folder tree. Paged.",
-    params={
-        "project_id": s.PROJECT_ID,
-        "folder_id": s.text("A folder id, or 'unfiled'.", max_len=36),
-        "verbose": s.VERBOSE,
-        "limit": s.LIMIT,
-        "cursor": s.CURSOR,
-    },
-    required=["project_id"],
+    filters={"folder_id": s.text("A folder id, or 'unfiled'.", max_len=36), "verbose": s.VERBOSE},
+    paged=True,
 )
-def list_documents(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import documents
-
-    return documents.list_documents(
-        call.db,
-        call.actor,
-        a["project_id"],
-        folder_id=a.get("folder_id"),
-        verbose=bool(a.get("verbose", False)),
-        limit=a.get("limit"),
-        cursor=a.get("cursor"),
-    )
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "create_folder",
-    toolset="documents",
+    folders.create_folder,
     description="A folder for documents, optionally inside another.",
-    params={
-        "project_id": s.PROJECT_ID,
-        "name": s.text(max_len=vocab.MAX_NAME, min_len=1),
-        "parent_id": _FOLDER_ID,
-    },
+    params={"project_id": s.PROJECT_ID, **shapes.arguments(models.FolderIn)},
     required=["project_id", "name"],
+    fields="data",
 )
-def create_folder(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import folders
-
-    return folders.create_folder(call.db, call.actor, a.pop("project_id"), a)
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "update_folder",
-    toolset="documents",
+    folders.update_folder,
     idempotent=True,
     description="Rename a folder or move it under another (parent_id null: top level).",
-    params={
-        "folder_id": _FOLDER_ID,
-        "name": s.text(max_len=vocab.MAX_NAME, min_len=1),
-        "parent_id": s.nullable(_FOLDER_ID),
-    },
+    params={"folder_id": _FOLDER_ID, **shapes.arguments(models.FolderPatch)},
     required=["folder_id"],
+    fields="data",
 )
-def update_folder(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import folders
-
-    return folders.update_folder(call.db, call.actor, a.pop("folder_id"), a)
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "delete_folder",
-    toolset="documents",
+    folders.delete_folder,
     destructive=True,
     description="Remove a folder; its content moves to reparent_to, by default the parent (or Unfiled).",
     params={"folder_id": _FOLDER_ID, "reparent_to": _FOLDER_ID},
     required=["folder_id"],
 )
-def delete_folder(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import folders
-
-    return folders.delete_folder(call.db, call.actor, a["folder_id"], reparent_to=a.get("reparent_to"))
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "move_documents",
-    toolset="documents",
+    folders.move_documents,
     idempotent=True,
     description="File documents into a folder (null: Unfiled); each moves or fails on its own.",
     params={
@@ -169,7 +87,3 @@ def delete_folder(call: ToolCall, a: dict) -> dict:
     },
     required=["document_ids", "folder_id"],
 )
-def move_documents(call: ToolCall, a: dict) -> dict:
-    from plandesk.core import folders
-
-    return folders.move_documents(call.db, call.actor, a["document_ids"], a["folder_id"])

@@ -2,55 +2,37 @@
 
 from __future__ import annotations
 
-from plandesk.core import edges, vocab
+from plandesk.core import edges, models
 from plandesk.mcp import schemas as s
+from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
-TOOLS = ToolGroup()
-
-_ENDPOINT = s.choice(vocab.EDGE_ENDPOINT_TYPES, "Default task.")
+TOOLS = ToolGroup("graph")
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "create_edge",
-    toolset="graph",
+    edges.create_edge,
     idempotent=True,
     description="Link two tasks or documents. depends_on (default): from waits for to; blocks, feeds, "
     "enables: from comes first. A cycle is refused and named. Short form: from_task_id, "
     "to_task_id.",
-    params={
-        "project_id": s.PROJECT_ID,
-        "from_type": _ENDPOINT,
-        "from_id": s.uuid(),
-        "to_type": _ENDPOINT,
-        "to_id": s.uuid(),
-        "from_task_id": s.uuid(),
-        "to_task_id": s.uuid(),
-        "label": s.choice(vocab.EDGE_LABELS),
-        "style": s.choice(vocab.EDGE_STYLES),
-        "arrow_direction": s.choice(vocab.ARROW_DIRECTIONS),
-    },
+    params={"project_id": s.PROJECT_ID, **shapes.arguments(models.EdgeIn)},
     required=["project_id"],
+    fields="data",
 )
-def create_edge(call: ToolCall, a: dict) -> dict:
-    return edges.create_edge(call.db, call.actor, a.pop("project_id"), a)
 
 
-@TOOLS.tool(
+TOOLS.project_list(
     "list_edges",
-    toolset="graph",
-    read_only=True,
+    edges.list_edges,
     description="Every edge of a project, oldest first.",
-    params={"project_id": s.PROJECT_ID},
-    required=["project_id"],
+    answer_key="edges",
 )
-def list_edges(call: ToolCall, a: dict) -> dict:
-    return {"edges": edges.list_edges(call.db, call.actor, a["project_id"])}
 
 
 @TOOLS.tool(
     "delete_edge",
-    toolset="graph",
     destructive=True,
     idempotent=True,
     description="Remove one edge.",

@@ -2,61 +2,22 @@
 
 from __future__ import annotations
 
-from plandesk.core import goals, vocab
+from plandesk.core import goals, models
 from plandesk.mcp import schemas as s
+from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
-TOOLS = ToolGroup()
+TOOLS = ToolGroup("goals")
 
-_CONTRACT_TEXT = 20_000
-_SURFACE = s.strict_object(
-    {
-        "kind": s.choice(vocab.VERIFICATION_SURFACES),
-        "command": s.text("gate_command: its exit status decides.", max_len=2000),
-        "items": s.array(
-            {
-                "anyOf": [
-                    s.text(max_len=2000),
-                    s.strict_object(
-                        {"id": s.text(max_len=64), "criterion": s.text(max_len=2000)}, required=["criterion"]
-                    ),
-                ]
-            },
-            "acceptance_checklist: the criteria.",
-            max_items=100,
-        ),
-        "approver": s.text("human_sign_off: who signs off.", max_len=vocab.MAX_NAME),
-    },
-    required=["kind"],
-    description="How completion is verified.",
-)
-_LONG = s.text(max_len=_CONTRACT_TEXT)
-_CONTRACT = {
-    "name": s.text("Unique in the project.", max_len=vocab.MAX_NAME),
-    "objective": s.text("What done means.", max_len=_CONTRACT_TEXT, min_len=1),
-    "constraints": _LONG,
-    "boundaries": _LONG,
-    "iteration_policy": _LONG,
-    "stop_condition": s.text("When to stop and ask a person.", max_len=_CONTRACT_TEXT),
-    "budget": _LONG,
-}
-
-
-@TOOLS.tool(
+TOOLS.calls(
     "create_goal",
-    toolset="goals",
+    goals.create_goal,
     description="A goal is a contract for a body of work: objective, how completion is verified, limits. "
     "Tasks join it with goal_id; the next task comes from the current goal.",
-    params={
-        "project_id": s.PROJECT_ID,
-        **_CONTRACT,
-        "verification_surface": _SURFACE,
-        "status": s.choice(("active", "paused")),
-    },
+    params={"project_id": s.PROJECT_ID, **shapes.arguments(models.GoalIn)},
     required=["project_id", "objective"],
+    fields="data",
 )
-def create_goal(call: ToolCall, a: dict) -> dict:
-    return goals.create_goal(call.db, call.actor, a.pop("project_id"), a)
 
 
 TOOLS.fetch_one(
@@ -65,61 +26,35 @@ TOOLS.fetch_one(
     s.GOAL_ID,
     goals.get_goal,
     "A goal's contract, status, task counts and any dependency cycle (cycle_tasks).",
-    toolset="goals",
 )
 
 
-@TOOLS.tool(
+TOOLS.project_list(
     "list_goals",
-    toolset="goals",
-    read_only=True,
+    goals.list_goals,
     description="A project's goals: status, which is current, task counts. Paged.",
-    params={"project_id": s.PROJECT_ID, "limit": s.LIMIT, "cursor": s.CURSOR},
-    required=["project_id"],
+    paged=True,
 )
-def list_goals(call: ToolCall, a: dict) -> dict:
-    return goals.list_goals(
-        call.db, call.actor, a["project_id"], limit=a.get("limit"), cursor=a.get("cursor")
-    )
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "update_goal",
-    toolset="goals",
+    goals.update_goal,
     idempotent=True,
     description="Change a goal's contract (its status changes with goal_action).",
-    params={
-        "goal_id": s.GOAL_ID,
-        "version": s.VERSION,
-        **_CONTRACT,
-        "verification_surface": s.nullable(_SURFACE),
-    },
+    # status changes by goal_action, where the lifecycle's rules are
+    params={"goal_id": s.GOAL_ID, **shapes.arguments(models.GoalPatch, leave_out=("status",))},
     required=["goal_id", "version"],
+    fields="data",
 )
-def update_goal(call: ToolCall, a: dict) -> dict:
-    return goals.update_goal(call.db, call.actor, a.pop("goal_id"), a)
 
 
-_EVIDENCE = s.strict_object(
-    {
-        "exit_code": s.integer("gate_command: its exit status."),
-        "command": s.text(max_len=2000),
-        "approved_by": s.text("human_sign_off: who approved.", max_len=vocab.MAX_NAME),
-        "approved": s.boolean(),
-        "checked": s.array(
-            s.text(max_len=2000), "acceptance_checklist: item ids or criteria met.", max_items=100
-        ),
-        "failed": s.array(s.text(max_len=2000), "Item ids or criteria not met.", max_items=100),
-        "detail": s.text(max_len=_CONTRACT_TEXT),
-    },
-    description="complete: evidence for the goal's verification surface.",
-)
+_EVIDENCE = shapes.argument_object(models.Evidence)
 GOAL_ACTIONS = ("set_current", "invoke", "pause", "resume", "complete")
 
 
 @TOOLS.tool(
     "goal_action",
-    toolset="goals",
     description="set_current: the next task comes from this goal. invoke: set_current, check for cycles, "
     "return the first ready task. pause, resume. complete: with evidence; refused without "
     "it or with tasks left; red evidence blocks the goal and adds one scope task.",

@@ -9,8 +9,9 @@ from plandesk.mcp.registry import ToolCall, ToolGroup
 TOOLS = ToolGroup()
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "search",
+    search_service.search,
     read_only=True,
     description="Ranked full-text search over tasks, documents, notes and comments this token can see, "
     "with excerpts. Use it before creating anything.",
@@ -21,16 +22,8 @@ TOOLS = ToolGroup()
         "limit": s.integer("Default 20.", minimum=1, maximum=50),
     },
     required=["query"],
+    renamed={"query": "q"},
 )
-def search(call: ToolCall, a: dict) -> dict:
-    return search_service.search(
-        call.db,
-        call.actor,
-        a["query"],
-        project_id=a.get("project_id"),
-        kinds=a.get("kinds"),
-        limit=a.get("limit", 20),
-    )
 
 
 @TOOLS.tool(
@@ -55,13 +48,12 @@ def list_revisions(call: ToolCall, a: dict) -> dict:
     return {"revisions": rows}
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "get_revision",
+    revisions.get_revision,
     toolset="history",
     read_only=True,
     description="One earlier version in full. Restoring is done by a person in the UI.",
     params={"revision_id": s.uuid()},
     required=["revision_id"],
 )
-def get_revision(call: ToolCall, a: dict) -> dict:
-    return revisions.get_revision(call.db, call.actor, a["revision_id"])

@@ -2,39 +2,27 @@
 
 from __future__ import annotations
 
-from plandesk.core import comments, notes, vocab
+from plandesk.core import comments, models, notes, vocab
 from plandesk.mcp import schemas as s
-from plandesk.mcp.registry import ToolCall, ToolGroup
+from plandesk.mcp.registry import ToolGroup
 
-TOOLS = ToolGroup()
+TOOLS = ToolGroup("notes")
 
 _NOTE_ID = s.uuid()
-_TITLE = s.text(max_len=vocab.MAX_LABEL, min_len=1)
-_BODY = s.text("Markdown.", max_len=vocab.MAX_BODY)
 _TARGET_TYPE = s.choice(vocab.COMMENT_TARGETS)
 
 
-@TOOLS.tool(
-    "create_note",
-    toolset="notes",
-    description="Keep working memory in a project: findings, open questions, what to do next.",
-    params={"project_id": s.PROJECT_ID, "title": _TITLE, "body": _BODY},
-    required=["project_id", "title"],
+TOOLS.create_and_update(
+    "note",
+    notes.create_note,
+    notes.update_note,
+    new=models.NoteIn,
+    patch=models.NotePatch,
+    descriptions=(
+        "Keep working memory in a project: findings, open questions, what to do next.",
+        "Change a note's title or body.",
+    ),
 )
-def create_note(call: ToolCall, a: dict) -> dict:
-    return notes.create_note(call.db, call.actor, a.pop("project_id"), a)
-
-
-@TOOLS.tool(
-    "update_note",
-    toolset="notes",
-    idempotent=True,
-    description="Change a note's title or body.",
-    params={"note_id": _NOTE_ID, "version": s.VERSION, "title": _TITLE, "body": _BODY},
-    required=["note_id", "version"],
-)
-def update_note(call: ToolCall, a: dict) -> dict:
-    return notes.update_note(call.db, call.actor, a.pop("note_id"), a)
 
 
 TOOLS.fetch_one(
@@ -43,32 +31,21 @@ TOOLS.fetch_one(
     _NOTE_ID,
     notes.get_note,
     "One note in full, with its version for update_note.",
-    toolset="notes",
 )
 
 
-@TOOLS.tool(
+TOOLS.project_list(
     "list_notes",
-    toolset="notes",
-    read_only=True,
+    notes.list_notes,
     description="A project's notes, oldest first; bodies cut to a preview unless verbose. Paged.",
-    params={"project_id": s.PROJECT_ID, "verbose": s.VERBOSE, "limit": s.LIMIT, "cursor": s.CURSOR},
-    required=["project_id"],
+    filters={"verbose": s.VERBOSE},
+    paged=True,
 )
-def list_notes(call: ToolCall, a: dict) -> dict:
-    return notes.list_notes(
-        call.db,
-        call.actor,
-        a["project_id"],
-        verbose=bool(a.get("verbose", False)),
-        limit=a.get("limit"),
-        cursor=a.get("cursor"),
-    )
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "list_comments",
-    toolset="notes",
+    comments.list_comments,
     read_only=True,
     description="Open comments of a project or of one item (target_type with target_id). Read them at "
     "the start and after each task; answer, then resolve_comment.",
@@ -77,26 +54,14 @@ def list_notes(call: ToolCall, a: dict) -> dict:
         "target_type": _TARGET_TYPE,
         "target_id": s.uuid(),
         "include_resolved": s.boolean(),
-        "limit": s.LIMIT,
-        "cursor": s.CURSOR,
+        **s.PAGE,
     },
 )
-def list_comments(call: ToolCall, a: dict) -> dict:
-    return comments.list_comments(
-        call.db,
-        call.actor,
-        a.get("project_id"),
-        target_type=a.get("target_type"),
-        target_id=a.get("target_id"),
-        include_resolved=a.get("include_resolved", False),
-        limit=a.get("limit"),
-        cursor=a.get("cursor"),
-    )
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "add_comment",
-    toolset="notes",
+    comments.add_comment,
     description="Comment on a task, document or note: a question for a person, a decision taken, an "
     "answer to their comment. passage quotes the exact text you refer to.",
     params={
@@ -107,19 +72,13 @@ def list_comments(call: ToolCall, a: dict) -> dict:
     },
     required=["target_type", "target_id", "body"],
 )
-def add_comment(call: ToolCall, a: dict) -> dict:
-    return comments.add_comment(
-        call.db, call.actor, a["target_type"], a["target_id"], a["body"], passage=a.get("passage")
-    )
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "resolve_comment",
-    toolset="notes",
+    comments.resolve_comment,
     idempotent=True,
     description="Mark a comment resolved once you have addressed it (resolved false reopens it).",
     params={"comment_id": s.uuid("The comment's id."), "resolved": s.boolean("Default true; false reopens.")},
     required=["comment_id"],
 )
-def resolve_comment(call: ToolCall, a: dict) -> dict:
-    return comments.resolve_comment(call.db, call.actor, a["comment_id"], resolved=a.get("resolved", True))

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from plandesk.core import projects, vocab
+from plandesk.core import models, projects, vocab
 from plandesk.mcp import schemas as s
+from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
 TOOLS = ToolGroup()
 
-_NAME = s.text(max_len=vocab.MAX_NAME, min_len=1)
-_DESCRIPTION = s.text("Markdown.", max_len=vocab.MAX_BODY)
-_REPO_PATH = s.text("Repository folder on the server machine.", max_len=2000)
-_REPO_URL = s.text(max_len=2000)
+_PROJECT = shapes.arguments(models.ProjectIn)
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "list_projects",
+    projects.list_projects,
     read_only=True,
     description="The projects this token can see. Start here: ids come from tool results, never guesses.",
-    params={"limit": s.LIMIT, "cursor": s.CURSOR},
+    params=s.PAGE,
 )
-def list_projects(call: ToolCall, a: dict) -> dict:
-    return projects.list_projects(call.db, call.actor, limit=a.get("limit"), cursor=a.get("cursor"))
 
 
 TOOLS.fetch_one(
@@ -34,35 +31,30 @@ TOOLS.fetch_one(
 )
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "create_project",
+    projects.create_project,
     toolset="projects",
     description="An empty project; scaffold_project_from_plan creates one with its tasks.",
-    params={"name": _NAME, "description": _DESCRIPTION, "repo_path": _REPO_PATH, "repo_url": _REPO_URL},
+    params=_PROJECT,
     required=["name"],
+    fields="data",
 )
-def create_project(call: ToolCall, a: dict) -> dict:
-    return projects.create_project(call.db, call.actor, a)
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "update_project",
+    projects.update_project,
     toolset="projects",
     idempotent=True,
     description="Change the fields you pass.",
     params={
         "project_id": s.PROJECT_ID,
-        "version": s.VERSION,
-        "name": _NAME,
-        "description": _DESCRIPTION,
-        "repo_path": s.nullable(_REPO_PATH),
-        "repo_url": s.nullable(_REPO_URL),
-        "current_goal_id": s.nullable(s.GOAL_ID),
+        **shapes.arguments(models.ProjectPatch, leave_out=("canvas_layout",)),
     },
     required=["project_id", "version"],
+    fields="data",
 )
-def update_project(call: ToolCall, a: dict) -> dict:
-    return projects.update_project(call.db, call.actor, a.pop("project_id"), a)
 
 
 _KEY = s.text(max_len=100, min_len=1)
@@ -75,7 +67,7 @@ _PLAN_TASK = s.strict_object(
         "priority": s.PRIORITY,
         "description": s.text(max_len=vocab.MAX_BODY),
         "assignee": s.text(max_len=200),
-        "tags": s.TAGS,
+        "tags": shapes.arguments(models.TaskIn)["tags"],
         "goal_id": s.nullable(s.GOAL_ID),
     },
     required=["key", "label"],
@@ -110,8 +102,8 @@ _PLAN_DOCUMENT = s.strict_object(
     "tasks, edges and documents referring to each other by your keys. Returns key_to_id.",
     params={
         "project_id": s.PROJECT_ID,
-        "name": _NAME,
-        "description": _DESCRIPTION,
+        "name": _PROJECT["name"],
+        "description": _PROJECT["description"],
         "goal_id": s.nullable(s.GOAL_ID),
         "tasks": s.array(_PLAN_TASK, max_items=1000, min_items=1),
         "edges": s.array(_PLAN_EDGE, max_items=3000),

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from plandesk.core import runs, vocab
 from plandesk.mcp import schemas as s
-from plandesk.mcp.registry import ToolCall, ToolGroup
+from plandesk.mcp.registry import ToolGroup
 
 TOOLS = ToolGroup()
 
 _RUN_ID = s.uuid()
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "start_agent_run",
+    runs.start_agent_run,
     description="Open a run for a piece of work; your changes are audited with it. Link the tasks you "
     "work on: progress then keeps their claims alive.",
     params={
@@ -22,14 +23,11 @@ _RUN_ID = s.uuid()
     },
     required=["project_id"],
 )
-def start_agent_run(call: ToolCall, a: dict) -> dict:
-    return runs.start_agent_run(
-        call.db, call.actor, a["project_id"], label=a.get("label"), task_ids=a.get("task_ids")
-    )
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "record_agent_progress",
+    runs.record_agent_progress,
     description="One event per meaningful step (not per tool call); extends the leases of the run's tasks.",
     params={
         "run_id": _RUN_ID,
@@ -39,14 +37,11 @@ def start_agent_run(call: ToolCall, a: dict) -> dict:
     },
     required=["run_id", "message"],
 )
-def record_agent_progress(call: ToolCall, a: dict) -> dict:
-    return runs.record_agent_progress(
-        call.db, call.actor, a["run_id"], a["message"], kind=a.get("kind", "progress"), data=a.get("data")
-    )
 
 
-@TOOLS.tool(
+TOOLS.calls(
     "complete_agent_run",
+    runs.complete_agent_run,
     description="Close your run before you stop, with what was done and what is left.",
     params={
         "run_id": _RUN_ID,
@@ -55,34 +50,16 @@ def record_agent_progress(call: ToolCall, a: dict) -> dict:
     },
     required=["run_id"],
 )
-def complete_agent_run(call: ToolCall, a: dict) -> dict:
-    return runs.complete_agent_run(
-        call.db, call.actor, a["run_id"], status=a.get("status", "completed"), summary=a.get("summary")
-    )
 
 
-@TOOLS.tool(
+TOOLS.project_list(
     "list_agent_runs",
+    runs.list_agent_runs,
     toolset="history",
-    read_only=True,
     description="A project's runs, newest first, with linked tasks and the last event. Paged.",
-    params={
-        "project_id": s.PROJECT_ID,
-        "status": s.choice(vocab.RUN_STATUSES),
-        "limit": s.LIMIT,
-        "cursor": s.CURSOR,
-    },
-    required=["project_id"],
+    filters={"status": s.choice(vocab.RUN_STATUSES)},
+    paged=True,
 )
-def list_agent_runs(call: ToolCall, a: dict) -> dict:
-    return runs.list_agent_runs(
-        call.db,
-        call.actor,
-        a["project_id"],
-        status=a.get("status"),
-        limit=a.get("limit"),
-        cursor=a.get("cursor"),
-    )
 
 
 TOOLS.fetch_one(

@@ -7,12 +7,11 @@ from plandesk.core.vocab import SHARE_EXPIRIES
 from plandesk.mcp import schemas as s
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
-TOOLS = ToolGroup()
+TOOLS = ToolGroup("shares")
 
 
 @TOOLS.tool(
     "create_share_link",
-    toolset="shares",
     description="A read-only link to one task or document (pass one id) that anyone holding it can open "
     "until it expires (default 24h) or is revoked. markdown_url suits a worker's brief.",
     params={"task_id": s.uuid(), "document_id": s.uuid(), "expires": s.choice(SHARE_EXPIRIES)},
