@@ -15,36 +15,6 @@ from plandesk.core import models as m
 router = APIRouter(tags=["documents"])
 
 
-class DocumentFields(Strict):
-    # The core checks the body's length: the shared validation handler cannot name a field called "body".
-    body: str | None = None
-    status_line: str | None = Field(default=None, max_length=500)
-    parent_id: str | None = None
-    folder_id: str | None = Field(default=None, description="null files the document under Unfiled")
-    link_to: str | list[str] | None = Field(
-        default=None, description="task or document ids; tasks get `documents` edges, documents `references`"
-    )
-
-
-class DocumentIn(DocumentFields):
-    title: m.Label
-
-
-class DocumentPatch(DocumentFields):
-    title: m.Label | None = None
-    version: m.Version | None = None
-
-
-class FolderIn(Strict):
-    name: m.Name
-    parent_id: str | None = None
-
-
-class FolderPatch(Strict):
-    name: m.Name | None = None
-    parent_id: str | None = None
-
-
 class MoveIn(Strict):
     document_ids: list[str] = Field(min_length=1, max_length=500)
     folder_id: str | None = Field(default=None, description="null moves the documents to Unfiled")
@@ -73,7 +43,7 @@ def list_documents(
 
 
 document = ItemRoutes(router, "/documents/{document_id}", m.DocumentDetail)
-document.create("/projects/{project_id}/documents", documents.create_document, DocumentIn)
+document.create("/projects/{project_id}/documents", documents.create_document, m.DocumentIn)
 
 
 @router.post("/projects/{project_id}/documents/move", **returns(m.MovedDocuments))
@@ -86,7 +56,7 @@ def get_document(document_id: str, actor: ActorDep, db: DbDep, verbose: bool = T
     return documents.get_document(db, actor, document_id, verbose)
 
 
-document.patch(documents.update_document, DocumentPatch)
+document.patch(documents.update_document, m.DocumentPatch)
 document.trash(documents.delete_document)
 
 
@@ -96,8 +66,8 @@ def list_folders(project_id: str, actor: ActorDep, db: DbDep):
 
 
 folder = ItemRoutes(router, "/folders/{folder_id}", m.Folder)
-folder.create("/projects/{project_id}/folders", folders.create_folder, FolderIn)
-folder.patch(folders.update_folder, FolderPatch)
+folder.create("/projects/{project_id}/folders", folders.create_folder, m.FolderIn)
+folder.patch(folders.update_folder, m.FolderPatch)
 
 
 @router.delete("/folders/{folder_id}", status_code=204)

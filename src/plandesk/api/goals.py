@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
 from pydantic import Field
 
@@ -16,33 +14,6 @@ from plandesk.core import models as m
 
 router = APIRouter(tags=["goals"])
 Text = str | None
-
-
-class GoalFields(Strict):
-    name: str | None = Field(default=None, max_length=vocab.MAX_NAME)
-    verification_surface: dict | None = Field(
-        default=None,
-        description=(
-            "{kind: gate_command, command} | {kind: acceptance_checklist, items: [{criterion}]} | "
-            "{kind: human_sign_off, approver?}"
-        ),
-    )
-    constraints: Text = None
-    boundaries: Text = None
-    iteration_policy: Text = None
-    stop_condition: Text = None
-    budget: Text = None
-
-
-class GoalIn(GoalFields):
-    objective: str = Field(min_length=1, max_length=goals.MAX_TEXT)
-    status: Literal["active", "paused"] | None = None
-
-
-class GoalPatch(GoalFields):
-    objective: str | None = Field(default=None, min_length=1, max_length=goals.MAX_TEXT)
-    status: str | None = Field(default=None, description="not writable: use /pause, /resume or /complete")
-    version: m.Version | None = None
 
 
 class CompleteIn(Strict):
@@ -71,9 +42,9 @@ def list_goals(project_id: str, actor: ActorDep, db: DbDep, page: PageDep):
 
 
 goal = ItemRoutes(router, "/goals/{goal_id}", m.Goal)
-goal.create("/projects/{project_id}/goals", goals.create_goal, GoalIn)
+goal.create("/projects/{project_id}/goals", goals.create_goal, m.GoalIn)
 goal.get(goals.get_goal)
-goal.patch(goals.update_goal, GoalPatch)
+goal.patch(goals.update_goal, m.GoalPatch)
 goal.trash(
     goals.delete_goal,
     description=(
