@@ -10,25 +10,12 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from plandesk.core import mcp_settings, permissions, projects, task_rules, tokens
+from plandesk.web.connector_pages import OPERATION_HELP
 from plandesk.web.forms import PlainForm, save_settings
 from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
 
 router = APIRouter(include_in_schema=False)
-
-OPERATION_LABELS = {
-    "code.search": "find and grep files",
-    "code.read": "read files",
-    "code.write": "change files",
-    "git.read": "status, diff, log",
-    "git.commit": "commit, switch branch",
-    "git.push": "push",
-    "build": "run build and test recipes",
-    "deploy": "run deploy recipes",
-    "db.read": "query databases",
-    "db.write": "change databases",
-    "exec": "run allowed programs",
-}
 
 
 def origin_of(request: Request) -> str:
@@ -58,7 +45,7 @@ def settings_mcp(request: Request) -> Response:
         via_token=actor.token_id is not None,
         # The form offers only what the role may grant; the core refuses anything more.
         grantable=permissions.allowed_operations(db, actor) if actor.token_id is None else [],
-        operation_help=OPERATION_LABELS,
+        operation_help=OPERATION_HELP,
     )
     return render(request, "settings_mcp.html", ctx)
 
