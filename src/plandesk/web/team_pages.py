@@ -240,6 +240,12 @@ class PasswordForm(PlainForm):
     password: FormText = ""
     password_again: FormText = ""
 
+    def new_password(self) -> str:
+        """The new password, once its two fields agree: the form asks twice to catch a typo."""
+        if self.password != self.password_again:
+            raise InvalidArgument("the two new passwords differ; type the same one twice", field="password")
+        return self.password
+
 
 @router.post("/settings/password")
 @page
@@ -247,13 +253,11 @@ def settings_change_password(request: Request, form: Annotated[PasswordForm, For
     actor = form_sender(request, form)
     try:
         rate_limit.check_sign_in(client_of(request), actor.user_id)
-        if form.password != form.password_again:
-            raise InvalidArgument("the two new passwords differ; type the same one twice", field="password")
         result = users.change_own_password(
             request.app.state.db,
             actor,
             current=form.current_password,
-            new=form.password,
+            new=form.new_password(),
             keep_session=request.cookies.get(sessions.COOKIE_NAME),
         )
     except PlanDeskError as exc:
