@@ -1,5 +1,6 @@
 """Smaller parts of the UI in Chromium: the shortcut overlay, the theme switch, overdue dates, plain-text
-excerpts, the connect-an-agent pointer, the offline badge, 390 px pages that fit, and the screenshots."""
+excerpts, Settings forms that save, the connect-an-agent pointer, the offline badge, 390 px pages that fit, and
+the screenshots."""
 
 from __future__ import annotations
 
@@ -91,6 +92,20 @@ def test_document_cards_show_markdown_as_plain_text(page, api):
     excerpt = page.locator(".doc-card-excerpt").first.inner_text()
     assert "Status: draft with code" in excerpt
     assert "**" not in excerpt
+
+
+@pytest.mark.parametrize(
+    ("path", "field"), [("/settings/tasks", "refuse_blocked_moves"), ("/settings/oauth", "registration_open")]
+)
+def test_a_settings_form_saves_from_the_browser(page, api, path, field):
+    """A plain HTML form: its page must let the browser send its Origin (not "null"), which the server requires."""
+    before = api.get(f"/api/v1{path}").json()
+    page.goto(path)
+    page.locator(f'input[name="{field}"]').set_checked(not before[field])
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("status").filter(has_text="Saved.").wait_for()
+    assert api.get(f"/api/v1{path}").json()[field] is (not before[field])
+    assert api.put(f"/api/v1{path}", json={field: before[field]}).status_code == 200
 
 
 def test_a_new_projects_overview_points_to_connecting_an_agent(page, api):

@@ -17,6 +17,7 @@ from plandesk.cli.common import (
     cli_actor,
     emit_json,
     fail,
+    open_as_owner,
     open_workspace,
     settings_of,
 )
@@ -242,9 +243,9 @@ def disconnect(
     revoked = None
     if raw:
         # Revoke before deleting the file: if the workspace cannot be reached, nothing is lost.
-        db = open_workspace(settings_of(data_dir, database_url))
+        db, owner = open_as_owner(data_dir, database_url)
         try:
-            revoked = grant.revoke_value(db, cli_actor(db), raw)
+            revoked = grant.revoke_value(db, owner, raw)
         finally:
             db.dispose()
     binding.apply(where, changes)

@@ -70,6 +70,12 @@ def _where(settings: Settings) -> str:
     return describe_location(settings)
 
 
+def open_as_owner(data_dir: Path | None, database_url: str | None):
+    """(db, actor): the workspace these options point at, opened, and the CLI's actor in it, looked up once."""
+    db = open_workspace(settings_of(data_dir, database_url))
+    return db, cli_actor(db)
+
+
 def cli_actor(db):
     """The CLI has the server's own access: it acts as the workspace owner."""
     from dataclasses import replace

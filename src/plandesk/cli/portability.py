@@ -17,13 +17,11 @@ from plandesk.cli.common import (
     DatabaseUrl,
     DataDir,
     JsonOut,
-    cli_actor,
     emit_json,
     err_console,
     fail,
     lookup_or_fail,
-    open_workspace,
-    settings_of,
+    open_as_owner,
 )
 from plandesk.core.errors import PlanDeskError
 
@@ -78,10 +76,10 @@ def import_plan(
         raw = in_file.read_bytes()
     except OSError as exc:
         fail(f"cannot read {in_file}: {exc.strerror or exc}")
-    db = open_workspace(settings_of(data_dir, database_url))
+    db, owner = open_as_owner(data_dir, database_url)
     try:
         with progress_bar("Importing") as progress:
-            result = portability.import_project(db, cli_actor(db), portability.parse_export(raw), progress)
+            result = portability.import_project(db, owner, portability.parse_export(raw), progress)
     except PlanDeskError as exc:
         fail(f"{exc.message} (in {in_file}; nothing was imported)")
     except Exception as exc:  # noqa: BLE001  the transaction rolled back; say so rather than print a traceback
@@ -111,11 +109,11 @@ def export_plan(
     """Export one project, every table that hangs off it, to a JSON file (format 2, lossless)."""
     from plandesk.core import portability
 
-    db = open_workspace(settings_of(data_dir, database_url))
+    db, owner = open_as_owner(data_dir, database_url)
     try:
-        project_id = lookup_or_fail("project", db, cli_actor(db), project, "--project")
+        project_id = lookup_or_fail("project", db, owner, project, "--project")
         with progress_bar("Exporting") as progress:
-            doc = portability.export_project(db, cli_actor(db), project_id, progress)
+            doc = portability.export_project(db, owner, project_id, progress)
     except PlanDeskError as exc:
         fail(exc.message)
     finally:

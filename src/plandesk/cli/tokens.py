@@ -10,14 +10,12 @@ from plandesk.cli.common import (
     DatabaseUrl,
     DataDir,
     JsonOut,
-    cli_actor,
     emit_json,
     emit_rows,
     fail,
     fail_error,
     lookup_or_fail,
-    open_workspace,
-    settings_of,
+    open_as_owner,
     when,
 )
 from plandesk.core.errors import PlanDeskError
@@ -28,13 +26,6 @@ token_app = typer.Typer(help="Create, list, revoke and rotate MCP/API tokens.", 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(token_app, name="token")
-
-
-def _actor_for(db, user_ref: str | None):
-    actor = cli_actor(db)
-    if user_ref is None:
-        return actor, None
-    return actor, lookup_or_fail("user", db, actor, user_ref, "--user")
 
 
 @token_app.command("create")
@@ -72,8 +63,8 @@ def create(
     """Create a token. The raw value is printed once, alone on the last line of stdout."""
     from plandesk.core import tokens
 
-    db = open_workspace(settings_of(data_dir, database_url))
-    actor, user_id = _actor_for(db, user)
+    db, actor = open_as_owner(data_dir, database_url)
+    user_id = lookup_or_fail("user", db, actor, user, "--user") if user is not None else None
     project_ids = [lookup_or_fail("project", db, actor, ref, "--project") for ref in project or []]
     try:
         result = tokens.create_token(
@@ -113,25 +104,28 @@ def create(
 def list_(data_dir: DataDir = None, database_url: DatabaseUrl = None, json_out: JsonOut = False) -> None:
     """List tokens: name, prefix, created, last used, expiry, state (an OAuth sign-in: its grant's)."""
     from plandesk.core import tokens
+
+    db, owner = open_as_owner(data_dir, database_url)
+    emit_rows(tokens.list_tokens(db, owner, all_users=True), json_out, TOKEN_COLUMNS, _token_cells)
+
+
+TOKEN_COLUMNS = ["id", "name", "prefix", "created", "last used", "expires", "state"]
+
+
+def _token_cells(r: dict) -> list[str]:
     from plandesk.core.lookup import short_id
 
-    db = open_workspace(settings_of(data_dir, database_url))
-    rows = tokens.list_tokens(db, cli_actor(db), all_users=True)
-    emit_rows(
-        rows,
-        json_out,
-        ["id", "name", "prefix", "created", "last used", "expires", "state"],
-        lambda r: [
-            short_id(r["id"]),
-            r["name"],
-            r["prefix"] + "…",
-            when(r["created_at"]),
-            when(r["last_used_at"]),
-            when(r["expires_at"]),
-            # A signed-in app's "expires" is its grant's (the hourly access token is refreshed by the app).
-            r["state"] + (" (signed-in app)" if r.get("via") == "oauth" else ""),
-        ],
-    )
+    # A signed-in app's "expires" is its grant's (the hourly access token is refreshed by the app).
+    state = r["state"] + (" (signed-in app)" if r.get("via") == "oauth" else "")
+    return [
+        short_id(r["id"]),
+        r["name"],
+        r["prefix"] + "…",
+        when(r["created_at"]),
+        when(r["last_used_at"]),
+        when(r["expires_at"]),
+        state,
+    ]
 
 
 @token_app.command("revoke")
@@ -143,9 +137,9 @@ def revoke(
     """Revoke a token: its next call gets HTTP 401."""
     from plandesk.core import tokens
 
-    db = open_workspace(settings_of(data_dir, database_url))
+    db, owner = open_as_owner(data_dir, database_url)
     try:
-        row = tokens.revoke_token(db, cli_actor(db), lookup_or_fail("token", db, cli_actor(db), ref, "TOKEN"))
+        row = tokens.revoke_token(db, owner, lookup_or_fail("token", db, owner, ref, "TOKEN"))
     except PlanDeskError as exc:
         fail(exc.message)
     typer.echo(f"Revoked token {row['name']!r} ({row['id']})")
@@ -168,10 +162,10 @@ def rotate(
     """Give a token a new value; the old value fails at once. The new value is the last line of stdout."""
     from plandesk.core import tokens
 
-    db = open_workspace(settings_of(data_dir, database_url))
+    db, owner = open_as_owner(data_dir, database_url)
     try:
         row = tokens.rotate_token(
-            db, cli_actor(db), lookup_or_fail("token", db, cli_actor(db), ref, "TOKEN"), expires=expires
+            db, owner, lookup_or_fail("token", db, owner, ref, "TOKEN"), expires=expires
         )
     except PlanDeskError as exc:
         fail(exc.message)

@@ -16,6 +16,7 @@ from plandesk.cli.common import (
     emit_rows,
     fail,
     lookup_or_fail,
+    open_as_owner,
     open_workspace,
     settings_of,
     when,
@@ -43,8 +44,8 @@ def _read_password() -> str:
     return line.rstrip("\r\n")
 
 
-def _user_id(db, ref: str) -> str:
-    return lookup_or_fail("user", db, cli_actor(db), ref, "--email")
+def _user_id(db, owner, ref: str) -> str:
+    return lookup_or_fail("user", db, owner, ref, "--email")
 
 
 @user_app.command("create")
@@ -107,24 +108,26 @@ def list_(
 ) -> None:
     """List the people in the workspace with their roles."""
     from plandesk.core import users
+
+    db, owner = open_as_owner(data_dir, database_url)
+    emit_rows(users.list_users(db, owner, include_removed=all_), json_out, USER_COLUMNS, _user_cells)
+
+
+USER_COLUMNS = ["id", "email", "name", "role", "password", "created", "removed"]
+
+
+def _user_cells(r: dict) -> list[str]:
     from plandesk.core.lookup import short_id
 
-    db = open_workspace(settings_of(data_dir, database_url))
-    rows = users.list_users(db, cli_actor(db), include_removed=all_)
-    emit_rows(
-        rows,
-        json_out,
-        ["id", "email", "name", "role", "password", "created", "removed"],
-        lambda r: [
-            short_id(r["id"]),
-            r["email"] or "—",
-            r["name"],
-            r["role"],
-            "set" if r["has_password"] else "—",
-            when(r["created_at"]),
-            when(r["removed_at"], ""),
-        ],
-    )
+    return [
+        short_id(r["id"]),
+        r["email"] or "—",
+        r["name"],
+        r["role"],
+        "set" if r["has_password"] else "—",
+        when(r["created_at"]),
+        when(r["removed_at"], ""),
+    ]
 
 
 @user_app.command("role")
@@ -134,9 +137,9 @@ def role(
     """Change a person's role; every server process applies it from the next request on."""
     from plandesk.core import users
 
-    db = open_workspace(settings_of(data_dir, database_url))
+    db, owner = open_as_owner(data_dir, database_url)
     try:
-        row = users.change_role(db, cli_actor(db), _user_id(db, email), new_role)
+        row = users.change_role(db, owner, _user_id(db, owner, email), new_role)
     except PlanDeskError as exc:
         fail(exc.message)
     typer.echo(f"{row['email']} is now {row['role']}")
@@ -147,9 +150,9 @@ def remove(email: UserOpt, data_dir: DataDir = None, database_url: DatabaseUrl =
     """Remove a person: their tokens are revoked and their sessions end at once."""
     from plandesk.core import users
 
-    db = open_workspace(settings_of(data_dir, database_url))
+    db, owner = open_as_owner(data_dir, database_url)
     try:
-        row = users.remove_user(db, cli_actor(db), _user_id(db, email))
+        row = users.remove_user(db, owner, _user_id(db, owner, email))
     except PlanDeskError as exc:
         fail(exc.message)
     typer.echo(
@@ -163,9 +166,9 @@ def password(email: UserOpt, data_dir: DataDir = None, database_url: DatabaseUrl
     """Set a person's password, read as one line from stdin."""
     from plandesk.core import users
 
-    db = open_workspace(settings_of(data_dir, database_url))
+    db, owner = open_as_owner(data_dir, database_url)
     try:
-        users.set_password(db, cli_actor(db), _user_id(db, email), _read_password())
+        users.set_password(db, owner, _user_id(db, owner, email), _read_password())
     except PlanDeskError as exc:
         fail(exc.message)
     typer.echo(f"Password set for {email}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from contextlib import AsyncExitStack
-from typing import Any, Self
+from typing import Any, Self, TypedDict
 
 import httpx2
 from mcp import Client
@@ -23,6 +23,13 @@ def _leaves(exc: BaseException) -> list[BaseException]:
     if isinstance(exc, BaseExceptionGroup):
         return [leaf for inner in exc.exceptions for leaf in _leaves(inner)]
     return [exc]
+
+
+class SessionOptions(TypedDict, total=False):
+    """How a client connects, besides where and with which token (McpSession's defaults hold when omitted)."""
+
+    timeout: float
+    client_name: str
 
 
 class McpSession:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, Unpack
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from plandesk.client.async_client import AsyncPlanDeskClient
 from plandesk.client.errors import PlanDeskClientError
+from plandesk.client.session import SessionOptions
 from plandesk.client.types import AgentRun, Claim, DocumentDetail, NextTask, Project, Task
 
 T = TypeVar("T")
@@ -19,14 +20,9 @@ class PlanDeskClient:
     """`with PlanDeskClient() as pd:` (PLANDESK_URL, PLANDESK_MCP_TOKEN) then `pd.get_next_task(project_id)`."""
 
     def __init__(
-        self,
-        url: str | None = None,
-        token: str | None = None,
-        *,
-        timeout: float = 30.0,
-        client_name: str = "plandesk-python-client",
+        self, url: str | None = None, token: str | None = None, **options: Unpack[SessionOptions]
     ) -> None:
-        self._async = AsyncPlanDeskClient(url, token, timeout=timeout, client_name=client_name)
+        self._async = AsyncPlanDeskClient(url, token, **options)
         self._portal_cm: Any = None
         self._session_cm: Any = None
         self._portal: BlockingPortal | None = None

@@ -38,11 +38,22 @@ class QueryFailed(Conflict):
     """The database refused or failed the statement; its message is passed on."""
 
 
+def rights_unreadable(detail: str) -> QueryFailed:
+    """The account's rights could not be read, so they cannot be checked: the connection is not used."""
+    return QueryFailed(f"could not read the account's rights: {detail}", field="database")
+
+
 class AccountRefused(Forbidden):
     """The configured account may do more than this URL is for (read server files, run programs, write)."""
 
-    def __init__(self, message: str):
-        super().__init__(message, field="database", reason="privileged_account")
+    def __init__(self, account: str, *, write: bool, rights: str):
+        """`rights`: what the account may do that it should not, in words that follow its name."""
+        super().__init__(
+            f"the {'write' if write else 'read'} account {account} {rights}. Connect with a "
+            "least-privilege account (docs/connector.md, Database access).",
+            field="database",
+            reason="privileged_account",
+        )
 
 
 class OwnDatabase(Forbidden):

@@ -13,6 +13,7 @@ from plandesk.connector.database import (
     Limits,
     QueryFailed,
     collect,
+    rights_unreadable,
     scrub,
 )
 
@@ -137,19 +138,13 @@ def _vet(cur, *, write: bool) -> str:
         who = cur.fetchall()[0][0]  # fetchall: an unbuffered cursor must read to the end
         found = _grants(cur)
     except pymysql.Error as exc:
-        raise QueryFailed(
-            f"could not read the account's grants: {exc.args[-1] if exc.args else exc}", field="database"
-        ) from None
+        raise rights_unreadable(str(exc.args[-1] if exc.args else exc)) from None
     bad = _refusals(found, write=write)
     if bad:
-        kind = "write" if write else "read"
         extra = (
             "" if write else f"; a read account needs only {', '.join(sorted(READ_PRIVILEGES - {'USAGE'}))}"
         )
-        raise AccountRefused(
-            f"the {kind} account {who} holds {', '.join(bad)}{extra}. Connect with a "
-            "least-privilege account (docs/connector.md, Database access)."
-        )
+        raise AccountRefused(who, write=write, rights=f"holds {', '.join(bad)}{extra}")
     return f"account {who}: no FILE, SUPER or server rights" + ("" if write else ", no write grants")
 
 

@@ -12,6 +12,7 @@ from plandesk.connector.database import (
     OwnDatabase,
     QueryFailed,
     collect,
+    rights_unreadable,
     scrub,
 )
 from plandesk.core.own_database import IDENTITY_SQL
@@ -95,16 +96,10 @@ def _vet(conn, *, write: bool, own) -> str:
     try:
         row = conn.execute(_ACCOUNT_SQL).fetchone()
     except psycopg.Error as exc:
-        raise QueryFailed(
-            f"could not read the account's rights: {str(exc).splitlines()[0]}", field="database"
-        ) from None
+        raise rights_unreadable(str(exc).splitlines()[0]) from None
     why = _refusals(row, write=write)
     if why:
-        kind = "write" if write else "read"
-        raise AccountRefused(
-            f"the {kind} account {row[0]} " + "; ".join(why) + ". Connect with a "
-            "least-privilege account (docs/connector.md, Database access)."
-        )
+        raise AccountRefused(row[0], write=write, rights="; ".join(why))
     if own is not None and own[0] == "postgresql":
         if own[1] is None:  # Plan Desk could not read its own identity: it cannot tell this one apart
             raise OwnDatabase()

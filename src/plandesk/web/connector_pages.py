@@ -12,6 +12,7 @@ from plandesk.web.rendering import page, render
 
 router = APIRouter(include_in_schema=False)
 
+# What each connector operation lets an agent do, in the words of the pages that grant or show it (here and Settings → MCP).
 OPERATION_HELP = {
     "code.search": "find files, grep",
     "code.read": "read files",
@@ -25,6 +26,8 @@ OPERATION_HELP = {
     "db.write": "statements that change data",
     "exec": "run allowlisted programs",
 }
+
+
 STATUS_BADGE = {
     "pending": "badge-warn",
     "approved": "badge-ok",
@@ -55,7 +58,7 @@ def permissions_page(request: Request):
         doc=doc,
         operations=vocab.CONNECTOR_OPERATIONS,
         roles=vocab.ROLES,
-        help=OPERATION_HELP,
+        operation_help=OPERATION_HELP,
         projects=rows,
         pending=pending,
         can_manage=actor.role in ("owner", "admin") and actor.token_id is None,

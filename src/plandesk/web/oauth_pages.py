@@ -8,17 +8,18 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from mcp.server.auth.provider import construct_redirect_uri
+from pydantic import Field
 
 from plandesk.api.deps import current_actor
 from plandesk.core import oauth, oauth_rules
 from plandesk.core.errors import PlanDeskError
+from plandesk.web.forms import FormText, PlainForm, form_sender, message, save_settings
 from plandesk.web.layout import frame
 from plandesk.web.rendering import CSP, page, render
-from plandesk.web.team_pages import check_form_csrf, message
 
 router = APIRouter(include_in_schema=False)
-FormText = Annotated[str, Form(max_length=1024)]
-FormList = Annotated[list[str], Form(max_length=500)]
+# A repeated checkbox: its values, none when nothing is ticked.
+FormList = Annotated[list[str], Field(max_length=500, default_factory=list)]
 
 
 def _form_action_csp(redirect_uri: str) -> str:
@@ -50,31 +51,30 @@ def consent_form(
     return response
 
 
+class ConsentForm(PlainForm):
+    decision: FormText = ""
+    project_scope: FormText = "all"
+    read_only: FormText = ""
+    project_ids: FormList
+    toolsets: FormList
+    operations: FormList
+    request_id: str = Field("", alias="request", max_length=64)
+
+
 @router.post("/oauth/consent")
-def consent(
-    request: Request,
-    csrf_token: FormText = "",
-    decision: FormText = "",
-    project_scope: FormText = "all",
-    read_only: FormText = "",
-    project_ids: FormList = [],  # noqa: B006 - FastAPI copies form defaults per request
-    toolsets: FormList = [],  # noqa: B006
-    operations: FormList = [],  # noqa: B006
-    request_id: Annotated[str, Form(alias="request", max_length=64)] = "",
-) -> Response:
-    db = request.app.state.db
+def consent(request: Request, form: Annotated[ConsentForm, Form()]) -> Response:
+    db, request_id = request.app.state.db, form.request_id
     try:
-        check_form_csrf(request, csrf_token)
-        actor = current_actor(request)
-        if decision == "allow":
+        actor = form_sender(request, form)
+        if form.decision == "allow":
             answer = oauth.approve(
                 db,
                 actor,
                 request_id,
-                read_only=read_only == "1",
-                project_ids=project_ids if project_scope == "some" else None,
-                toolsets=["planning", *toolsets],
-                operations=operations,
+                read_only=form.read_only == "1",
+                project_ids=form.project_ids if form.project_scope == "some" else None,
+                toolsets=["planning", *form.toolsets],
+                operations=form.operations,
             )
             target = construct_redirect_uri(
                 answer["redirect_uri"], code=answer["code"], state=answer["state"]
@@ -104,21 +104,17 @@ def oauth_settings(request: Request, saved: bool = False) -> Response:
     return render(request, "oauth_settings.html", ctx)
 
 
+class OAuthSettingsForm(PlainForm):
+    registration_open: FormText = ""
+    redirect_hosts: str = Field("", max_length=4000)
+
+
 @router.post("/settings/oauth")
-def save_oauth_settings(
-    request: Request,
-    csrf_token: FormText = "",
-    registration_open: FormText = "",
-    redirect_hosts: Annotated[str, Form(max_length=4000)] = "",
-) -> Response:
-    try:
-        check_form_csrf(request, csrf_token)
-        hosts = [h.strip() for h in redirect_hosts.splitlines() if h.strip()]
-        oauth_rules.set_oauth_settings(
-            request.app.state.db,
-            current_actor(request),
-            {"registration_open": registration_open == "1", "redirect_hosts": hosts},
-        )
-    except PlanDeskError as exc:
-        return message(request, exc, "Not saved")
-    return RedirectResponse("/settings/oauth?saved=1", status_code=303)
+def save_oauth_settings(request: Request, form: Annotated[OAuthSettingsForm, Form()]) -> Response:
+    rules = {
+        "registration_open": form.registration_open == "1",
+        "redirect_hosts": [h.strip() for h in form.redirect_hosts.splitlines() if h.strip()],
+    }
+    return save_settings(
+        request, form, "/settings/oauth", lambda db, actor: oauth_rules.set_oauth_settings(db, actor, rules)
+    )

@@ -6,30 +6,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
+from pydantic import Field
 
-from plandesk.api.deps import current_actor
 from plandesk.core import mcp_settings, permissions, projects, task_rules, tokens
-from plandesk.core.errors import PlanDeskError
+from plandesk.web.connector_pages import OPERATION_HELP
+from plandesk.web.forms import PlainForm, save_settings
 from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
-from plandesk.web.team_pages import check_form_csrf, message
 
 router = APIRouter(include_in_schema=False)
-
-OPERATION_LABELS = {
-    "code.search": "find and grep files",
-    "code.read": "read files",
-    "code.write": "change files",
-    "git.read": "status, diff, log",
-    "git.commit": "commit, switch branch",
-    "git.push": "push",
-    "build": "run build and test recipes",
-    "deploy": "run deploy recipes",
-    "db.read": "query databases",
-    "db.write": "change databases",
-    "exec": "run allowed programs",
-}
 
 
 def origin_of(request: Request) -> str:
@@ -59,7 +45,7 @@ def settings_mcp(request: Request) -> Response:
         via_token=actor.token_id is not None,
         # The form offers only what the role may grant; the core refuses anything more.
         grantable=permissions.allowed_operations(db, actor) if actor.token_id is None else [],
-        operation_help=OPERATION_LABELS,
+        operation_help=OPERATION_HELP,
     )
     return render(request, "settings_mcp.html", ctx)
 
@@ -77,19 +63,13 @@ def settings_tasks(request: Request, saved: bool = False) -> Response:
     return render(request, "settings_tasks.html", ctx)
 
 
+class TaskRulesForm(PlainForm):
+    refuse_blocked_moves: str = Field("", max_length=8)
+
+
 @router.post("/settings/tasks")
-def save_settings_tasks(
-    request: Request,
-    csrf_token: Annotated[str, Form(max_length=1024)] = "",
-    refuse_blocked_moves: Annotated[str, Form(max_length=8)] = "",
-) -> Response:
-    try:
-        check_form_csrf(request, csrf_token)
-        task_rules.set_task_rules(
-            request.app.state.db,
-            current_actor(request),
-            {"refuse_blocked_moves": refuse_blocked_moves == "1"},
-        )
-    except PlanDeskError as exc:
-        return message(request, exc, "Not saved")
-    return RedirectResponse("/settings/tasks?saved=1", status_code=303)
+def save_settings_tasks(request: Request, form: Annotated[TaskRulesForm, Form()]) -> Response:
+    rules = {"refuse_blocked_moves": form.refuse_blocked_moves == "1"}
+    return save_settings(
+        request, form, "/settings/tasks", lambda db, actor: task_rules.set_task_rules(db, actor, rules)
+    )

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from plandesk.api.auth import clear_session_cookie, client_of, set_session_cookie
-from plandesk.api.deps import current_actor
 from plandesk.core import invitations, members, rate_limit, sessions, shares, users
-from plandesk.core.errors import Forbidden, InvalidArgument, PlanDeskError
-from plandesk.web import csrf
+from plandesk.core.actors import Actor
+from plandesk.core.errors import InvalidArgument, PlanDeskError
+from plandesk.web.forms import FormText, PlainForm, check_form_csrf, form_sender, message, plain, see_other
 from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
 
 router = APIRouter(include_in_schema=False)
-FormText = Annotated[str, Form(max_length=1024)]
 ROLE_HELP = {
     "owner": "everything, including other owners",
     "admin": "manages people and settings",
@@ -26,30 +26,11 @@ ROLE_HELP = {
 }
 
 
-def check_form_csrf(request: Request, sent: str) -> None:
-    """Plain HTML forms: the hidden field must be the token bound to this browser's session (or pre-session)."""
-    if not csrf.token_matches(request.app.state.db, request.cookies, sent):
-        raise Forbidden("this form is out of date or came from another site; reload the page and try again")
-
-
 def safe_next(value: str | None) -> str:
     """Only a path on this server: never `//host` or `https://…`, which would send people elsewhere."""
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value
     return "/"
-
-
-def see_other(path: str) -> RedirectResponse:
-    return RedirectResponse(path, status_code=303)
-
-
-def plain(request: Request, template: str, status: int = 200, **context) -> Response:
-    return render(request, template, {"title": context.pop("title", "Plan Desk"), **context}, status=status)
-
-
-def message(request: Request, exc: PlanDeskError, title: str) -> Response:
-    status = exc.status
-    return plain(request, "team_message.html", status, title=title, message=exc.message, status_code=status)
 
 
 # Sign-in and sign-out
@@ -60,28 +41,27 @@ def signin_form(request: Request, next: str = "/"):
     return plain(request, "team_signin.html", title="Sign in", next=safe_next(next), email="")
 
 
+class SignInForm(PlainForm):
+    email: FormText = ""
+    password: FormText = ""
+    next: FormText = "/"
+
+
 @router.post("/signin")
-def signin(
-    request: Request,
-    email: FormText = "",
-    password: FormText = "",
-    csrf_token: FormText = "",
-    next: FormText = "/",
-):
-    target = safe_next(next)
+def signin(request: Request, form: Annotated[SignInForm, Form()]):
+    target = safe_next(form.next)
     try:
-        check_form_csrf(request, csrf_token)
-        rate_limit.check_sign_in(client_of(request), email)
-        session = sessions.sign_in(request.app.state.db, email=email, password=password)
+        check_form_csrf(request, form.csrf_token)
+        rate_limit.check_sign_in(client_of(request), form.email)
+        session = sessions.sign_in(request.app.state.db, email=form.email, password=form.password)
     except PlanDeskError as exc:
-        status = exc.status
         return plain(
             request,
             "team_signin.html",
-            status,
+            exc.status,
             title="Sign in",
             next=target,
-            email=email[:320],
+            email=form.email[:320],
             error=exc.message,
         )
     # A fresh session every time: a cookie planted before sign-in never becomes a signed-in one.
@@ -97,9 +77,9 @@ def signout_form(request: Request):
 
 
 @router.post("/signout")
-def signout(request: Request, csrf_token: FormText = ""):
+def signout(request: Request, form: Annotated[PlainForm, Form()]):
     try:
-        check_form_csrf(request, csrf_token)
+        check_form_csrf(request, form.csrf_token)
     except PlanDeskError as exc:
         return message(request, exc, "Not signed out")
     sessions.sign_out(request.app.state.db, request.cookies.get(sessions.COOKIE_NAME))
@@ -128,20 +108,21 @@ def invite_form(request: Request, token: str):
     )
 
 
+class AcceptForm(PlainForm):
+    password: FormText = ""
+    email: FormText = ""
+    name: FormText = ""
+
+
 @router.post("/invite/{token}")
-def invite_accept(
-    request: Request,
-    token: str,
-    password: FormText = "",
-    email: FormText = "",
-    name: FormText = "",
-    csrf_token: FormText = "",
-):
+def invite_accept(request: Request, token: str, form: Annotated[AcceptForm, Form()]):
     db = request.app.state.db
     try:
-        check_form_csrf(request, csrf_token)
+        check_form_csrf(request, form.csrf_token)
         rate_limit.check_sign_in(client_of(request), "invitation")
-        result = invitations.accept(db, token, email=email or None, name=name or None, password=password)
+        result = invitations.accept(
+            db, token, email=form.email or None, name=form.name or None, password=form.password
+        )
     except PlanDeskError as exc:
         if exc.code in ("not_found", "gone"):
             return message(request, exc, "This invitation cannot be used")
@@ -155,8 +136,8 @@ def invite_accept(
             token=token,
             role_help=ROLE_HELP.get(offer["role"], ""),
             error=exc.message,
-            email=email[:320],
-            name=name[:200],
+            email=form.email[:320],
+            name=form.name[:200],
         )
     response = see_other("/")
     set_session_cookie(response, request, result["session"])
@@ -180,20 +161,29 @@ def settings_members(request: Request):
     return members_page(request)
 
 
+def change_members(request: Request, form: PlainForm, change: Callable[[Any, Actor], object]) -> Response:
+    """A Members form: change(db, sender), then back to the list; a refusal shows on the list itself."""
+    actor = form_sender(request, form)
+    try:
+        change(request.app.state.db, actor)
+    except PlanDeskError as exc:
+        return members_page(request, error=exc.message, status=exc.status)
+    return see_other("/settings/members")
+
+
+class InviteForm(PlainForm):
+    role: FormText = "member"
+    email: FormText = ""
+    expires: FormText = "7d"
+
+
 @router.post("/settings/members/invite")
 @page
-def settings_invite(
-    request: Request,
-    role: FormText = "member",
-    email: FormText = "",
-    expires: FormText = "7d",
-    csrf_token: FormText = "",
-):
-    check_form_csrf(request, csrf_token)
-    actor = current_actor(request)
+def settings_invite(request: Request, form: Annotated[InviteForm, Form()]):
+    actor = form_sender(request, form)
     try:
         made = invitations.create_invitation(
-            request.app.state.db, actor, role=role, email=email or None, expires=expires
+            request.app.state.db, actor, role=form.role, email=form.email or None, expires=form.expires
         )
     except PlanDeskError as exc:
         return members_page(request, error=exc.message, status=exc.status)
@@ -204,35 +194,25 @@ def settings_invite(
 
 @router.post("/settings/members/invitations/{invitation_id}/revoke")
 @page
-def settings_revoke_invitation(request: Request, invitation_id: str, csrf_token: FormText = ""):
-    check_form_csrf(request, csrf_token)
-    actor = current_actor(request)
-    invitations.revoke_invitation(request.app.state.db, actor, invitation_id)
+def settings_revoke_invitation(request: Request, invitation_id: str, form: Annotated[PlainForm, Form()]):
+    invitations.revoke_invitation(request.app.state.db, form_sender(request, form), invitation_id)
     return see_other("/settings/members")
+
+
+class RoleForm(PlainForm):
+    role: FormText = ""
 
 
 @router.post("/settings/members/{user_id}/role")
 @page
-def settings_role(request: Request, user_id: str, role: FormText = "", csrf_token: FormText = ""):
-    check_form_csrf(request, csrf_token)
-    actor = current_actor(request)
-    try:
-        users.change_role(request.app.state.db, actor, user_id, role)
-    except PlanDeskError as exc:
-        return members_page(request, error=exc.message, status=exc.status)
-    return see_other("/settings/members")
+def settings_role(request: Request, user_id: str, form: Annotated[RoleForm, Form()]):
+    return change_members(request, form, lambda db, actor: users.change_role(db, actor, user_id, form.role))
 
 
 @router.post("/settings/members/{user_id}/remove")
 @page
-def settings_remove(request: Request, user_id: str, csrf_token: FormText = ""):
-    check_form_csrf(request, csrf_token)
-    actor = current_actor(request)
-    try:
-        users.remove_user(request.app.state.db, actor, user_id)
-    except PlanDeskError as exc:
-        return members_page(request, error=exc.message, status=exc.status)
-    return see_other("/settings/members")
+def settings_remove(request: Request, user_id: str, form: Annotated[PlainForm, Form()]):
+    return change_members(request, form, lambda db, actor: users.remove_user(db, actor, user_id))
 
 
 # Settings → Password: one's own, by the same core rule as the REST route (users.change_own_password)
@@ -255,31 +235,33 @@ def settings_password(request: Request, changed: str | None = None):
     return password_page(request, changed=changed)
 
 
+class PasswordForm(PlainForm):
+    current_password: FormText = ""
+    password: FormText = ""
+    password_again: FormText = ""
+
+    def new_password(self) -> str:
+        """The new password, once its two fields agree: the form asks twice to catch a typo."""
+        if self.password != self.password_again:
+            raise InvalidArgument("the two new passwords differ; type the same one twice", field="password")
+        return self.password
+
+
 @router.post("/settings/password")
 @page
-def settings_change_password(
-    request: Request,
-    current_password: FormText = "",
-    password: FormText = "",
-    password_again: FormText = "",
-    csrf_token: FormText = "",
-):
-    check_form_csrf(request, csrf_token)
-    actor = current_actor(request)
+def settings_change_password(request: Request, form: Annotated[PasswordForm, Form()]):
+    actor = form_sender(request, form)
     try:
         rate_limit.check_sign_in(client_of(request), actor.user_id)
-        if password != password_again:
-            raise InvalidArgument("the two new passwords differ; type the same one twice", field="password")
         result = users.change_own_password(
             request.app.state.db,
             actor,
-            current=current_password,
-            new=password,
+            current=form.current_password,
+            new=form.new_password(),
             keep_session=request.cookies.get(sessions.COOKIE_NAME),
         )
     except PlanDeskError as exc:
-        status = exc.status
-        return password_page(request, error=exc.message, status=status)
+        return password_page(request, error=exc.message, status=exc.status)
     # The session was rotated: the browser gets the fresh cookie (and, on the next page, a token bound to it).
     response = see_other(f"/settings/password?changed={result['sessions_ended']}")
     if result["session"] is not None:
