@@ -119,7 +119,10 @@ def test_bad_settings_are_refused_naming_the_field_and_nothing_is_saved(api, pro
             {"recipes": [{"name": "a", "kind": "build", "argv": ["x"], "env": {"PATH": "/evil"}}]},
             "recipes[0].env",
         ),
-        ({"recipes": [{"name": "a", "kind": "build", "argv": ["x"], "network": "yes"}]}, "recipes.0.network"),
+        (
+            {"recipes": [{"name": "a", "kind": "build", "argv": ["x"], "network": "yes"}]},
+            "recipes[0].network",
+        ),
         ({"exec_allowlist": ["/usr/bin/ls"]}, "exec_allowlist"),
         ({"exec_allowlist": ["ls; rm -rf /"]}, "exec_allowlist"),
     ]
@@ -192,9 +195,9 @@ def test_the_matrix_changes_but_the_owner_keeps_everything(api):
 
 def test_an_unknown_operation_or_role_is_refused(api):
     for body, field in (
-        ({"matrix": {"member": ["code.delete"]}}, "matrix.member.0"),
+        ({"matrix": {"member": ["code.delete"]}}, "matrix.member[0]"),
         ({"matrix": {"guest": ["code.read"]}}, "matrix.guest"),
-        ({"approval_required": ["deploy", "launch"]}, "approval_required.1"),
+        ({"approval_required": ["deploy", "launch"]}, "approval_required[1]"),
         ({"matrix": {}, "extra": 1}, "extra"),
     ):
         r = api.put("/api/v1/settings/permissions", json=body)

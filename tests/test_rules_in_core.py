@@ -117,3 +117,23 @@ def test_the_drawer_lists_each_link_of_a_task_from_the_core(api, project):
     assert unblocks.status_code == 200, unblocks.text[:300]
     assert "data-waiting=" not in unblocks.text
     assert "Waits on both" in unblocks.text
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("tool", "path", "arguments", "field"),
+    [
+        ("create_note", "notes", {"title": "x" * 501}, "title"),
+        ("create_task", "tasks", {"label": "Tagged", "tags": ["t" * 64]}, "tags[0]"),
+    ],
+)
+async def test_rest_and_mcp_word_the_same_bad_argument_the_same_way(
+    api, mcp, project, tool, path, arguments, field
+):
+    from mcp_support import error
+
+    rest = api.post(f"/api/v1/projects/{project['id']}/{path}", json=arguments)
+    assert rest.status_code == 400, rest.text
+    assert rest.json()["field"] == field
+    over_mcp = await error(mcp, tool, {"project_id": project["id"], **arguments})
+    assert rest.json()["message"] == over_mcp

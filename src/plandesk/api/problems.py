@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from plandesk.core import argument_errors as say
 from plandesk.core.errors import PlanDeskError
 from plandesk.core.models import Problem
 
@@ -61,12 +62,74 @@ def error_response(exc: PlanDeskError) -> JSONResponse:
     return problem(status, code, message, field, headers=headers, **body)
 
 
-def _field_of(loc) -> str | None:
-    # The first element says where the value came from (body, query, ...); a field may itself be "body".
-    parts = [str(p) for p in loc]
-    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+_SOURCES = ("body", "query", "path", "header", "cookie")
+# pydantic's error types that break a bound, by JSON Schema keyword and the context key holding the bound.
+_BOUNDS = {
+    "string_too_long": ("maxLength", "max_length"),
+    "string_too_short": ("minLength", "min_length"),
+    "too_long": ("maxItems", "max_length"),
+    "too_short": ("minItems", "min_length"),
+    "greater_than_equal": ("minimum", "ge"),
+    "less_than_equal": ("maximum", "le"),
+}
+_TYPES = {
+    "string_type": "string",
+    "int_type": "integer",
+    "int_parsing": "integer",
+    "float_type": "number",
+    "float_parsing": "number",
+    "bool_type": "boolean",
+    "bool_parsing": "boolean",
+    "list_type": "array",
+    "dict_type": "object",
+    "model_type": "object",
+    "model_attributes_type": "object",
+}
+
+
+def _field_parts(loc) -> list:
+    """The field a pydantic location names: without its source (body, query, ...; a field may itself be
+    "body") and without the tags of union members ("constrained-str", "ChecklistItem", "list[str]")."""
+    parts = list(loc)
+    if parts and parts[0] in _SOURCES:
         parts = parts[1:]
-    return ".".join(parts) or None
+    return [p for p in parts if isinstance(p, int) or _is_field(p)]
+
+
+def _is_field(part: str) -> bool:
+    return part in _SOURCES or (part[:1].islower() and part.isidentifier())
+
+
+def _validation_message(errors: list[dict]) -> tuple[str, str | None]:
+    """The first error, in the words the MCP layer uses for the same mistake (core/argument_errors.py); of a
+    union's alternatives, the one that got furthest into the value says the most."""
+    if not errors:
+        return "invalid request", None
+    loc = tuple(errors[0].get("loc", ()))
+    branch = next((i for i, p in enumerate(loc) if isinstance(p, str) and not _is_field(p)), len(loc))
+    alternatives = [e for e in errors if tuple(e.get("loc", ()))[:branch] == loc[:branch]]
+    first = max(alternatives, key=lambda e: len(_field_parts(e.get("loc", ()))))
+    parts = _field_parts(first.get("loc", ()))
+    field = say.path(parts) or None
+    where = field or "the request"
+    kind, value, ctx = first.get("type"), first.get("input"), first.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return f"unknown field {field!r}", field
+    if kind == "missing":
+        return say.required(where), field
+    if kind in _BOUNDS and _BOUNDS[kind][1] in ctx:
+        keyword, key = _BOUNDS[kind]
+        return say.out_of_bounds(keyword, where, ctx[key], value), field
+    if kind in _TYPES:
+        return say.wrong_type(where, [_TYPES[kind]], value), field
+    if kind == "literal_error" and "expected" in ctx:
+        options = [o.strip().strip("'") for o in str(ctx["expected"]).replace(" or ", ", ").split(",")]
+        return say.not_one_of(where, options, value), field
+    if kind == "uuid_parsing":
+        return say.bad_format(where, "UUID", value), field
+    return (
+        f"{field}: {first.get('msg', 'invalid value')}" if field else first.get("msg", "invalid request")
+    ), field
 
 
 # Paths whose answers are always problem+json, whatever the client accepts: the API, MCP, files.
@@ -95,16 +158,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError):
-        errors = exc.errors()
-        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-        field = _field_of(first.get("loc", ()))
-        msg = first.get("msg", "invalid value")
-        if first.get("type") == "extra_forbidden":
-            msg = f"unknown field {field!r}"
-        elif first.get("type") == "missing":
-            msg = f"{field} is required"
-        elif field:
-            msg = f"{field}: {msg}"
+        msg, field = _validation_message(list(exc.errors()))
         return problem(400, "invalid_argument", msg, field)
 
     @app.exception_handler(StarletteHTTPException)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, Literal, overload
 
+from plandesk.core import argument_errors as say
 from plandesk.core.errors import InvalidArgument
 
 _MISSING = object()
@@ -56,9 +57,7 @@ def text(
     if (required or not allow_empty) and not value.strip():
         raise InvalidArgument(f"{field} must not be empty", field=field)
     if len(value) > max_len:
-        raise InvalidArgument(
-            f"{field} is too long ({len(value)} characters; the limit is {max_len})", field=field
-        )
+        raise InvalidArgument(say.out_of_bounds("maxLength", field, max_len, value), field=field)
     return value
 
 

@@ -6,17 +6,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from plandesk.core import argument_errors as say
 from plandesk.core.errors import InvalidArgument
-
-_TYPE_NAMES = {
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "true or false",
-    "array": "a list",
-    "object": "an object",
-    "null": "null",
-}
 
 
 def compile_schema(schema: dict) -> Draft202012Validator:
@@ -44,15 +35,8 @@ def _error_order(err: ValidationError) -> tuple:
     return (len(err.absolute_path), rank, [str(p) for p in err.absolute_path])
 
 
-def _path(err: ValidationError) -> str:
-    out = ""
-    for part in err.absolute_path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def _describe(tool: str, err: ValidationError) -> InvalidArgument:
-    field = _path(err) or None
+    field = say.path(err.absolute_path) or None
     where = field or "the arguments"
     kind = err.validator
     value = err.instance
@@ -67,42 +51,15 @@ def _describe(tool: str, err: ValidationError) -> InvalidArgument:
     if kind == "required":
         missing = next(r for r in err.validator_value if r not in value)
         name = f"{field}.{missing}" if field else missing
-        return InvalidArgument(f"{name} is required", field=name)
+        return InvalidArgument(say.required(name), field=name)
     if kind == "type":
         wanted = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
-        names = " or ".join(_TYPE_NAMES.get(w, w) for w in wanted)
-        return InvalidArgument(f"{where} must be {names} (got {_short(value)})", field=field)
+        return InvalidArgument(say.wrong_type(where, wanted, value), field=field)
     if kind == "enum":
-        options = ", ".join("null" if o is None else str(o) for o in err.validator_value)
-        return InvalidArgument(f"{where} must be one of: {options} (got {_short(value)})", field=field)
+        return InvalidArgument(say.not_one_of(where, err.validator_value, value), field=field)
     if kind == "format":
         shape = {"uuid": "UUID"}.get(err.validator_value, err.validator_value)
-        return InvalidArgument(f"{where} must be a {shape} (got {_short(value)})", field=field)
-    if kind in _BOUNDS:
-        size = len(value) if isinstance(value, (str, list, dict)) else None
-        return InvalidArgument(
-            _BOUNDS[kind].format(where=where, limit=err.validator_value, size=size), field=field
-        )
+        return InvalidArgument(say.bad_format(where, shape, value), field=field)
+    if kind in say.BOUND_KEYWORDS:
+        return InvalidArgument(say.out_of_bounds(kind, where, err.validator_value, value), field=field)
     return InvalidArgument(f"{where} is not valid ({err.validator})", field=field)
-
-
-# The bound keywords, one sentence each: `limit` is the schema's bound, `size` the length of the value.
-_BOUNDS = {
-    "maxLength": "{where} is too long ({size} characters; the limit is {limit})",
-    "minLength": "{where} must not be empty",
-    "minimum": "{where} must be at least {limit}",
-    "maximum": "{where} must be at most {limit}",
-    "maxItems": "{where} has {size} items; the limit is {limit}",
-    "minItems": "{where} needs at least {limit} item(s)",
-}
-
-
-def _short(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, dict)):
-        return "a list" if isinstance(value, list) else "an object"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
