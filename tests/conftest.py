@@ -183,6 +183,10 @@ class LiveServer:
         return f"{self.url}/mcp/"
 
     def client(self, **kw) -> httpx2.Client:
+        # A connection per request: a test's client may idle past the server's keep-alive (5 s) while a busy
+        # machine runs other tests, and a POST on a connection the server is just closing fails with
+        # "Server disconnected without sending a response" (an HTTP race, not a Plan Desk answer).
+        kw.setdefault("limits", httpx2.Limits(max_keepalive_connections=0))
         c = httpx2.Client(base_url=self.url, timeout=30, **kw)
         self._clients.append(c)
         return c
