@@ -11,7 +11,7 @@ from mcp.server.auth.provider import construct_redirect_uri
 from pydantic import Field
 
 from plandesk.api.deps import current_actor
-from plandesk.core import oauth, oauth_rules
+from plandesk.core import oauth, oauth_rules, settings_store
 from plandesk.core.errors import PlanDeskError
 from plandesk.web.forms import FormText, PlainForm, form_sender, message, save_settings
 from plandesk.web.layout import frame
@@ -98,7 +98,7 @@ def oauth_settings(request: Request, saved: bool = False) -> Response:
     db, actor, ctx = frame(request, section="settings-oauth", title="Sign-in connections")
     ctx.update(
         oauth=oauth_rules.get_oauth_settings(db, actor),
-        can_manage=actor.role in ("owner", "admin"),
+        can_manage=settings_store.may_change_settings(actor),
         saved=saved,
     )
     return render(request, "oauth_settings.html", ctx)
