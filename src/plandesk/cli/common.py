@@ -20,19 +20,11 @@ err_console = Console(stderr=True)
 
 DataDir = Annotated[
     Path | None,
-    typer.Option(
-        "--data-dir",
-        help="Workspace folder (env PLANDESK_DATA_DIR; default ~/.plandesk).",
-        show_default=False,
-    ),
+    typer.Option("--data-dir", help="Workspace folder (env PLANDESK_DATA_DIR; default ~/.plandesk)."),
 ]
 DatabaseUrl = Annotated[
     str | None,
-    typer.Option(
-        "--database-url",
-        help="postgresql://… to use PostgreSQL (env PLANDESK_DATABASE_URL).",
-        show_default=False,
-    ),
+    typer.Option("--database-url", help="postgresql://… to use PostgreSQL (env PLANDESK_DATABASE_URL)."),
 ]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 

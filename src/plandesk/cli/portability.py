@@ -57,10 +57,7 @@ def progress_bar(what: str) -> Iterator[Callable[[str, int, int], None] | None]:
 
 def import_plan(
     in_file: Annotated[
-        Path,
-        typer.Option(
-            "--in", help="The export file: Plan Desk format 2 or plandesk-export-v1.", show_default=False
-        ),
+        Path, typer.Option("--in", help="The export file: Plan Desk format 2 or plandesk-export-v1.")
     ],
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
@@ -96,12 +93,8 @@ def import_plan(
 
 
 def export_plan(
-    project: Annotated[
-        str, typer.Option("--project", help="The project: its id, short id or name.", show_default=False)
-    ],
-    out: Annotated[
-        Path, typer.Option("--out", help="The file to write (replaced if it exists).", show_default=False)
-    ],
+    project: Annotated[str, typer.Option("--project", help="The project: its id, short id or name.")],
+    out: Annotated[Path, typer.Option("--out", help="The file to write (replaced if it exists).")],
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     json_out: JsonOut = False,
