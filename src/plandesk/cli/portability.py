@@ -22,6 +22,7 @@ from plandesk.cli.common import (
     fail,
     lookup_or_fail,
     open_as_owner,
+    owner_session,
 )
 from plandesk.core.errors import PlanDeskError
 
@@ -102,15 +103,10 @@ def export_plan(
     """Export one project, every table that hangs off it, to a JSON file (format 2, lossless)."""
     from plandesk.core import portability
 
-    db, owner = open_as_owner(data_dir, database_url)
-    try:
+    with owner_session(data_dir, database_url) as (db, owner):
         project_id = lookup_or_fail("project", db, owner, project, "--project")
         with progress_bar("Exporting") as progress:
             doc = portability.export_project(db, owner, project_id, progress)
-    except PlanDeskError as exc:
-        fail(exc.message)
-    finally:
-        db.dispose()
     try:
         write_atomically(out, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     except OSError as exc:
