@@ -11,7 +11,7 @@ from pydantic import Field
 
 from plandesk.core import mcp_settings, permissions, projects, settings_store, task_rules, tokens
 from plandesk.web.connector_pages import OPERATION_HELP
-from plandesk.web.forms import PlainForm, save_settings
+from plandesk.web.forms import PlainForm, save_settings, settings_form_page
 from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
 
@@ -54,13 +54,14 @@ def settings_mcp(request: Request) -> Response:
 @page
 def settings_tasks(request: Request, saved: bool = False) -> Response:
     """Settings → Tasks: the workspace's rules for moving tasks (core/task_rules.py)."""
-    db, actor, ctx = frame(request, section="settings-tasks", title="Tasks")
-    ctx.update(
-        rules=task_rules.get_task_rules(db, actor),
-        can_manage=settings_store.may_change_settings(actor),
+    return settings_form_page(
+        request,
+        "settings_tasks.html",
+        section="settings-tasks",
+        title="Tasks",
         saved=saved,
+        rules=task_rules.get_task_rules,
     )
-    return render(request, "settings_tasks.html", ctx)
 
 
 class TaskRulesForm(PlainForm):
