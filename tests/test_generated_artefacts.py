@@ -30,6 +30,21 @@ def test_client_types_say_they_are_generated():
     assert "do not edit" in typegen.TARGET.read_text().split('"""')[1]
 
 
+def test_each_client_type_names_its_models_fields_and_extends_the_type_its_model_extends():
+    """DocumentDetail extends Document as the models do, so it names only what it adds, yet has every field."""
+    from plandesk.client import types
+    from plandesk.core import models
+
+    for model in models.CLIENT_TYPES:
+        typed = getattr(types, model.__name__)
+        assert typed.__required_keys__ | typed.__optional_keys__ == set(model.model_fields), model.__name__
+    classes = {c.name: c for c in ast.parse(typegen.TARGET.read_text()).body if isinstance(c, ast.ClassDef)}
+    own = [ast.unparse(a.target) for a in classes["DocumentDetail"].body if isinstance(a, ast.AnnAssign)]
+    assert [ast.unparse(b) for b in classes["DocumentDetail"].bases] == ["Document"]
+    assert own == ["links", "backlinks", "children"]
+    assert [ast.unparse(b) for b in classes["ClaimRefusal"].bases] == ["Problem"]
+
+
 def test_the_generated_types_import_nothing_of_plan_desk():
     """client/types.py is a standalone copy: the client package may not import the core (layering rule)."""
     tree = ast.parse(typegen.TARGET.read_text())

@@ -332,3 +332,22 @@ def test_a_viewer_sees_the_board_without_write_controls(team_server):
     assert 'id="comment-form"' not in drawer.text
     refused = c.patch(f"/api/v1/tasks/{task['id']}", json={"status": "done"}, headers={"X-CSRF-Token": token})
     assert refused.status_code == 403
+
+
+def test_settings_pages_offer_their_forms_to_an_owner_in_person_and_show_them_read_only_through_a_token(
+    server, api
+):
+    """One rule (core.settings_store.may_change_settings): the core refuses a token's settings change, so no
+    settings page may offer one a form it would refuse, whatever the token's role."""
+    agent = server.client(headers={"Authorization": f"Bearer {mint_token(api, 'settings reader')}"})
+    offered = {
+        "/settings/oauth": 'type="submit">Save</button>',
+        "/settings/mcp": 'id="allow-url-token"',
+        "/settings/tasks": 'type="submit">Save</button>',
+        "/settings/permissions": 'data-can-manage="yes"',
+    }
+    for path, form in offered.items():
+        in_person, by_token = api.get(path), agent.get(path)
+        assert in_person.status_code == by_token.status_code == 200, path
+        assert form in in_person.text, path
+        assert form not in by_token.text, path

@@ -24,9 +24,7 @@ from plandesk.cli.common import (
 
 RepoOpt = Annotated[
     Path | None,
-    typer.Option(
-        "--repo", help="The repository folder (default: found from the current folder).", show_default=False
-    ),
+    typer.Option("--repo", help="The repository folder (default: found from the current folder)."),
 ]
 PrintOpt = Annotated[bool, typer.Option("--print", help="Show what would be written; write nothing.")]
 
@@ -95,14 +93,10 @@ def connect(
             help="The project: id, short id or name "
             "(default: the bound one, else the workspace's only one; "
             "asked when there are several).",
-            show_default=False,
         ),
     ] = None,
     new_project: Annotated[
-        str | None,
-        typer.Option(
-            "--new-project", help="Create a project with this name and bind to it.", show_default=False
-        ),
+        str | None, typer.Option("--new-project", help="Create a project with this name and bind to it.")
     ] = None,
     url: Annotated[
         str | None,
@@ -110,7 +104,6 @@ def connect(
             "--url",
             help="Server URL written into the agent config "
             "(default http://127.0.0.1:3847 or PLANDESK_BASE_URL).",
-            show_default=False,
         ),
     ] = None,
     agent: Annotated[
@@ -312,60 +305,44 @@ def runner(
             help="The worker command line, split like a "
             "shell would but run without one; gets the brief on stdin "
             "and in $PLANDESK_TASK_FILE.",
-            show_default=False,
         ),
     ] = None,
     config: Annotated[
         Path | None,
         typer.Option(
-            "--config",
-            help="Runner config (TOML; default $PLANDESK_RUNNER_CONFIG or .plandesk/runner.toml).",
-            show_default=False,
+            "--config", help="Runner config (TOML; default $PLANDESK_RUNNER_CONFIG or .plandesk/runner.toml)."
         ),
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="Work one task (if one is ready), then exit.")] = False,
-    max_tasks: Annotated[
-        int | None, typer.Option("--max-tasks", help="Stop after this many tasks.", show_default=False)
-    ] = None,
+    max_tasks: Annotated[int | None, typer.Option("--max-tasks", help="Stop after this many tasks.")] = None,
     concurrency: Annotated[
-        int | None,
-        typer.Option("--concurrency", help="Tasks worked at the same time (default 1).", show_default=False),
+        int | None, typer.Option("--concurrency", help="Tasks worked at the same time (default 1).")
     ] = None,
     until_idle: Annotated[
         bool, typer.Option("--until-idle", help="Exit when no task is ready instead of polling.")
     ] = False,
     poll_seconds: Annotated[
-        float | None,
-        typer.Option("--poll-seconds", help="Wait between looks when idle (default 10).", show_default=False),
+        float | None, typer.Option("--poll-seconds", help="Wait between looks when idle (default 10).")
     ] = None,
     lease_seconds: Annotated[
         int | None,
-        typer.Option(
-            "--lease-seconds",
-            help="Claim lease, renewed every third of it (default 300).",
-            show_default=False,
-        ),
+        typer.Option("--lease-seconds", help="Claim lease, renewed every third of it (default 300)."),
     ] = None,
     worker_timeout: Annotated[
         float | None,
-        typer.Option(
-            "--worker-timeout", help="Seconds before the worker is killed (default 3600).", show_default=False
-        ),
+        typer.Option("--worker-timeout", help="Seconds before the worker is killed (default 3600)."),
     ] = None,
     gate_timeout: Annotated[
-        float | None,
-        typer.Option("--gate-timeout", help="Seconds per gate command (default 900).", show_default=False),
+        float | None, typer.Option("--gate-timeout", help="Seconds per gate command (default 900).")
     ] = None,
     base: Annotated[
-        str | None,
-        typer.Option("--base", help="Commit each worktree starts from (default HEAD).", show_default=False),
+        str | None, typer.Option("--base", help="Commit each worktree starts from (default HEAD).")
     ] = None,
     require_gate: Annotated[
         bool | None,
         typer.Option(
             "--require-gate/--no-require-gate",
             help="Send tasks without a gate to scope instead of trusting the worker's exit status.",
-            show_default=False,
         ),
     ] = None,
     json_out: JsonOut = False,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -20,19 +21,11 @@ err_console = Console(stderr=True)
 
 DataDir = Annotated[
     Path | None,
-    typer.Option(
-        "--data-dir",
-        help="Workspace folder (env PLANDESK_DATA_DIR; default ~/.plandesk).",
-        show_default=False,
-    ),
+    typer.Option("--data-dir", help="Workspace folder (env PLANDESK_DATA_DIR; default ~/.plandesk)."),
 ]
 DatabaseUrl = Annotated[
     str | None,
-    typer.Option(
-        "--database-url",
-        help="postgresql://… to use PostgreSQL (env PLANDESK_DATABASE_URL).",
-        show_default=False,
-    ),
+    typer.Option("--database-url", help="postgresql://… to use PostgreSQL (env PLANDESK_DATABASE_URL)."),
 ]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -74,6 +67,19 @@ def open_as_owner(data_dir: Path | None, database_url: str | None):
     """(db, actor): the workspace these options point at, opened, and the CLI's actor in it, looked up once."""
     db = open_workspace(settings_of(data_dir, database_url))
     return db, cli_actor(db)
+
+
+@contextmanager
+def owner_session(data_dir: Path | None, database_url: str | None) -> Iterator[tuple[Any, Any]]:
+    """`with owner_session(...) as (db, owner):` one command's use of the workspace, as its owner: a refusal
+    from the core exits 1 with the core's message, and the engine is disposed however the command ends."""
+    db, owner = open_as_owner(data_dir, database_url)
+    try:
+        yield db, owner
+    except PlanDeskError as exc:
+        fail(exc.message)
+    finally:
+        db.dispose()
 
 
 def cli_actor(db):

@@ -22,6 +22,7 @@ from plandesk.cli.common import (
     fail,
     lookup_or_fail,
     open_as_owner,
+    owner_session,
 )
 from plandesk.core.errors import PlanDeskError
 
@@ -57,10 +58,7 @@ def progress_bar(what: str) -> Iterator[Callable[[str, int, int], None] | None]:
 
 def import_plan(
     in_file: Annotated[
-        Path,
-        typer.Option(
-            "--in", help="The export file: Plan Desk format 2 or plandesk-export-v1.", show_default=False
-        ),
+        Path, typer.Option("--in", help="The export file: Plan Desk format 2 or plandesk-export-v1.")
     ],
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
@@ -96,12 +94,8 @@ def import_plan(
 
 
 def export_plan(
-    project: Annotated[
-        str, typer.Option("--project", help="The project: its id, short id or name.", show_default=False)
-    ],
-    out: Annotated[
-        Path, typer.Option("--out", help="The file to write (replaced if it exists).", show_default=False)
-    ],
+    project: Annotated[str, typer.Option("--project", help="The project: its id, short id or name.")],
+    out: Annotated[Path, typer.Option("--out", help="The file to write (replaced if it exists).")],
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     json_out: JsonOut = False,
@@ -109,15 +103,10 @@ def export_plan(
     """Export one project, every table that hangs off it, to a JSON file (format 2, lossless)."""
     from plandesk.core import portability
 
-    db, owner = open_as_owner(data_dir, database_url)
-    try:
+    with owner_session(data_dir, database_url) as (db, owner):
         project_id = lookup_or_fail("project", db, owner, project, "--project")
         with progress_bar("Exporting") as progress:
             doc = portability.export_project(db, owner, project_id, progress)
-    except PlanDeskError as exc:
-        fail(exc.message)
-    finally:
-        db.dispose()
     try:
         write_atomically(out, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     except OSError as exc:

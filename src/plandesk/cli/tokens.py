@@ -12,10 +12,10 @@ from plandesk.cli.common import (
     JsonOut,
     emit_json,
     emit_rows,
-    fail,
     fail_error,
     lookup_or_fail,
     open_as_owner,
+    owner_session,
     when,
 )
 from plandesk.core.errors import PlanDeskError
@@ -137,11 +137,8 @@ def revoke(
     """Revoke a token: its next call gets HTTP 401."""
     from plandesk.core import tokens
 
-    db, owner = open_as_owner(data_dir, database_url)
-    try:
+    with owner_session(data_dir, database_url) as (db, owner):
         row = tokens.revoke_token(db, owner, lookup_or_fail("token", db, owner, ref, "TOKEN"))
-    except PlanDeskError as exc:
-        fail(exc.message)
     typer.echo(f"Revoked token {row['name']!r} ({row['id']})")
 
 
@@ -162,13 +159,10 @@ def rotate(
     """Give a token a new value; the old value fails at once. The new value is the last line of stdout."""
     from plandesk.core import tokens
 
-    db, owner = open_as_owner(data_dir, database_url)
-    try:
+    with owner_session(data_dir, database_url) as (db, owner):
         row = tokens.rotate_token(
             db, owner, lookup_or_fail("token", db, owner, ref, "TOKEN"), expires=expires
         )
-    except PlanDeskError as exc:
-        fail(exc.message)
     if json_out:
         emit_json(row)
         return

@@ -18,6 +18,7 @@ from plandesk.cli.common import (
     lookup_or_fail,
     open_as_owner,
     open_workspace,
+    owner_session,
     settings_of,
     when,
 )
@@ -137,11 +138,8 @@ def role(
     """Change a person's role; every server process applies it from the next request on."""
     from plandesk.core import users
 
-    db, owner = open_as_owner(data_dir, database_url)
-    try:
+    with owner_session(data_dir, database_url) as (db, owner):
         row = users.change_role(db, owner, _user_id(db, owner, email), new_role)
-    except PlanDeskError as exc:
-        fail(exc.message)
     typer.echo(f"{row['email']} is now {row['role']}")
 
 
@@ -150,11 +148,8 @@ def remove(email: UserOpt, data_dir: DataDir = None, database_url: DatabaseUrl =
     """Remove a person: their tokens are revoked and their sessions end at once."""
     from plandesk.core import users
 
-    db, owner = open_as_owner(data_dir, database_url)
-    try:
+    with owner_session(data_dir, database_url) as (db, owner):
         row = users.remove_user(db, owner, _user_id(db, owner, email))
-    except PlanDeskError as exc:
-        fail(exc.message)
     typer.echo(
         f"Removed {row['email']}: {row['tokens_revoked']} token(s) revoked, "
         f"{row['sessions_ended']} session(s) ended"
@@ -166,9 +161,6 @@ def password(email: UserOpt, data_dir: DataDir = None, database_url: DatabaseUrl
     """Set a person's password, read as one line from stdin."""
     from plandesk.core import users
 
-    db, owner = open_as_owner(data_dir, database_url)
-    try:
+    with owner_session(data_dir, database_url) as (db, owner):
         users.set_password(db, owner, _user_id(db, owner, email), _read_password())
-    except PlanDeskError as exc:
-        fail(exc.message)
     typer.echo(f"Password set for {email}")

@@ -8,25 +8,11 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
-TaskStatus = Literal[
-    "scope",
-    "todo",
-    "in_progress",
-    "done",
-    "backlog",
-]
+TaskStatus = Literal["scope", "todo", "in_progress", "done", "backlog"]
 
-TaskKind = Literal[
-    "build",
-    "decision",
-]
+TaskKind = Literal["build", "decision"]
 
-Priority = Literal[
-    "urgent",
-    "high",
-    "medium",
-    "low",
-]
+Priority = Literal["urgent", "high", "medium", "low"]
 
 EdgeLabel = Literal[
     "blocks",
@@ -40,62 +26,22 @@ EdgeLabel = Literal[
     "supersedes",
 ]
 
-EndpointType = Literal[
-    "task",
-    "document",
-]
+EndpointType = Literal["task", "document"]
 
-EdgeStyle = Literal[
-    "solid",
-    "dashed",
-    "dotted",
-]
+EdgeStyle = Literal["solid", "dashed", "dotted"]
 
-ArrowDirection = Literal[
-    "forward",
-    "backward",
-    "both",
-    "none",
-]
+ArrowDirection = Literal["forward", "backward", "both", "none"]
 
-GoalStatus = Literal[
-    "active",
-    "paused",
-    "complete",
-    "blocked",
-]
+GoalStatus = Literal["active", "paused", "complete", "blocked"]
 
-RunStatus = Literal[
-    "running",
-    "completed",
-    "failed",
-    "cancelled",
-]
+RunStatus = Literal["running", "completed", "failed", "cancelled"]
 
-RunEventKind = Literal[
-    "progress",
-    "decision",
-    "artifact",
-    "error",
-]
+RunEventKind = Literal["progress", "decision", "artifact", "error"]
 
-CommentTarget = Literal[
-    "task",
-    "document",
-    "note",
-]
+CommentTarget = Literal["task", "document", "note"]
 
 Toolset = Literal[
-    "planning",
-    "projects",
-    "documents",
-    "notes",
-    "goals",
-    "graph",
-    "history",
-    "shares",
-    "code",
-    "all",
+    "planning", "projects", "documents", "notes", "goals", "graph", "history", "shares", "code", "all"
 ]
 
 Operation = Literal[
@@ -256,20 +202,9 @@ class DocumentChild(TypedDict):
     title: str
 
 
-class DocumentDetail(TypedDict):
+class DocumentDetail(Document):
     """One document with its outgoing links, incoming backlinks and child documents."""
 
-    id: str
-    project_id: str
-    title: str
-    body: str
-    status_line: str | None
-    parent_id: str | None
-    folder_id: str | None
-    version: int
-    created_at: str
-    updated_at: str
-    body_truncated: NotRequired[bool]
     links: list[DocumentLink]
     backlinks: list[DocumentLink]
     children: list[DocumentChild]
@@ -418,15 +353,9 @@ class Problem(TypedDict):
     field: NotRequired[str | None]
 
 
-class ClaimRefusal(TypedDict):
+class ClaimRefusal(Problem):
     """A refused claim of one task (REST 409): the problem body plus what an agent branches on."""
 
-    type: str
-    title: NotRequired[str | None]
-    status: int
-    code: str
-    message: str
-    field: NotRequired[str | None]
     claimed: bool
     task_id: str
     reason: Literal["held", "blocked", "not_todo"]

@@ -10,10 +10,10 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select
 
-from plandesk.core import audit, fields
+from plandesk.core import audit, fields, settings_store
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, now
-from plandesk.core.errors import Forbidden, InvalidArgument
+from plandesk.core.errors import InvalidArgument
 from plandesk.core.vocab import DB_ENGINES, RECIPE_KINDS
 from plandesk.db.schema import connector_configs
 
@@ -373,12 +373,12 @@ def get_config(db, actor: Actor, project_id: str) -> dict:
 
 def put_config(db, actor: Actor, project_id: str, data, *, data_dir: str | None = None) -> dict:
     """Owner or admin, as a person: recipes and the allowlist decide what code runs on this machine."""
-    if actor.token_id is not None:
-        raise Forbidden(
-            "connector settings are changed by a person in the UI; a token cannot change them",
-            permission="connector.configure",
-        )
-    actor.require_role("owner", "admin", what="changing the code connector settings")
+    settings_store.require_settings_person(
+        actor,
+        what="changing the code connector settings",
+        token_refusal="connector settings are changed by a person in the UI; a token cannot change them",
+        permission="connector.configure",
+    )
     from plandesk.core import projects
 
     protected = tuple(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from plandesk.core import fields, settings_store
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, now
-from plandesk.core.errors import Forbidden, InvalidArgument, NotFound
+from plandesk.core.errors import InvalidArgument, NotFound
 from plandesk.core.permissions import READ_OPERATIONS, load_permissions
 from plandesk.core.vocab import CONNECTOR_OPERATIONS, TOOLSETS
 from plandesk.db.schema import projects, workspace_settings
@@ -153,9 +153,9 @@ def get_oauth_settings(db, actor: Actor) -> dict:
 
 def set_oauth_settings(db, actor: Actor, data: dict) -> dict:
     """Owners and admins: whether apps may register themselves, and which non-loopback redirect hosts are allowed."""
-    if actor.token_id is not None:
-        raise Forbidden("OAuth settings cannot be changed with a token", permission="role")
-    actor.require_role("owner", "admin", what="changing OAuth settings")
+    settings_store.require_settings_person(
+        actor, what="changing OAuth settings", token_refusal="OAuth settings cannot be changed with a token"
+    )
     if not isinstance(data, dict):
         raise InvalidArgument("send an object", field="registration_open")
     fields.reject_unknown(data, DEFAULTS)

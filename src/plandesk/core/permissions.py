@@ -99,13 +99,14 @@ def get_permissions(db, actor: Actor) -> dict:
 
 def put_permissions(db, actor: Actor, data) -> dict:
     """Replace the matrix (whole rows) and/or the approval list. A person who is owner or admin only."""
-    if actor.token_id is not None:
-        # A token that could edit the matrix could widen itself; the matrix is a person's decision.
-        raise Forbidden(
-            "permissions are changed by a person in Settings → Permissions; a token cannot change them",
-            permission="settings.permissions",
-        )
-    actor.require_role("owner", "admin", what="changing connector permissions")
+    # A token that could edit the matrix could widen itself; the matrix is a person's decision.
+    settings_store.require_settings_person(
+        actor,
+        what="changing connector permissions",
+        token_refusal="permissions are changed by a person in Settings → Permissions; "
+        "a token cannot change them",
+        permission="settings.permissions",
+    )
     values = _clean(data)
     with db.write() as tx:
         current = load_permissions(tx.conn)

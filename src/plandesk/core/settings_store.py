@@ -32,6 +32,24 @@ def save(
     return ts
 
 
+# ----- who may change workspace settings: one rule for the writes and for the pages that offer them -----
+
+SETTINGS_ROLES = ("owner", "admin")
+
+
+def may_change_settings(actor: Actor) -> bool:
+    """Owners and admins, as people: never through a token (a token that could change the rules it is held
+    to could lift them). Pages ask this to offer a form or show it read only; writes require_settings_person."""
+    return actor.token_id is None and actor.role in SETTINGS_ROLES
+
+
+def require_settings_person(actor: Actor, *, what: str, token_refusal: str, permission: str = "role") -> None:
+    """Refuse a token with `token_refusal` (under `permission`), then anyone but an owner or admin."""
+    if actor.token_id is not None:
+        raise Forbidden(token_refusal, permission=permission)
+    actor.require_role(*SETTINGS_ROLES, what=what)
+
+
 # ----- settings made of on/off flags (MCP ?token=, task rules): one shape, one rule for who may change them -----
 
 
@@ -55,12 +73,11 @@ def update_flags(
 ) -> dict:
     """Owners and admins, as people: never through a token (an agent must not lift a rule it is held to).
     Unknown names are refused; only the flags that really change are stored and audited."""
-    if actor.token_id is not None:
-        raise Forbidden(
-            f"{noun} cannot be changed with a token; use the UI, the CLI or a signed-in session",
-            permission="role",
-        )
-    actor.require_role("owner", "admin", what=f"changing {noun}")
+    require_settings_person(
+        actor,
+        what=f"changing {noun}",
+        token_refusal=f"{noun} cannot be changed with a token; use the UI, the CLI or a signed-in session",
+    )
     if not isinstance(data, dict):
         data = {}
     fields.reject_unknown(data, defaults)

@@ -41,8 +41,16 @@ def _literal_aliases() -> dict[tuple, str]:
     return out
 
 
+LINE_LENGTH = 110  # pyproject's [tool.ruff]: the file is written as ruff format would lay it out
+
+
 def _alias_block(name: str, values: tuple) -> str:
-    # One value a line with a trailing comma: the layout ruff format keeps as it is.
+    """One line when it fits, else the values on one indented line, else one a line: ruff format's layout."""
+    words = ", ".join(json.dumps(v) for v in values)
+    if len(f"{name} = Literal[{words}]") <= LINE_LENGTH:
+        return f"{name} = Literal[{words}]"
+    if len(f"    {words}") <= LINE_LENGTH:
+        return f"{name} = Literal[\n    {words}\n]"
     return f"{name} = Literal[\n" + "".join(f"    {json.dumps(v)},\n" for v in values) + "]"
 
 
@@ -71,11 +79,30 @@ def _render(tp: Any, known: set[str], aliases: dict[tuple, str] | None = None) -
     raise ValueError(f"no TypedDict rendering for {tp!r}")
 
 
+def _client_base(model: type[BaseModel]) -> type[BaseModel] | None:
+    """The client type this model extends (DocumentDetail: Document), whose TypedDict it extends in turn."""
+    bases = [b for b in model.__bases__ if b in models.CLIENT_TYPES]
+    if not bases:
+        return None
+    base = bases[0]
+    if models.CLIENT_TYPES.index(base) > models.CLIENT_TYPES.index(model):
+        raise ValueError(f"{base.__name__} must come before {model.__name__} in models.CLIENT_TYPES")
+    for name, field in base.model_fields.items():
+        mine = model.model_fields[name]
+        if (mine.annotation, mine.is_required()) != (field.annotation, field.is_required()):
+            # A TypedDict may not redeclare a field it inherits.
+            raise ValueError(f"{model.__name__}.{name} differs from {base.__name__}.{name}")
+    return base
+
+
 def _typed_dict(model: type[BaseModel], known: set[str], aliases: dict[tuple, str]) -> str:
     doc = (model.__doc__ or "").strip().splitlines()
     own = [f'    """{doc[0]}"""', ""] if doc and model.__doc__ != BaseModel.__doc__ else []
-    lines = [f"class {model.__name__}(TypedDict):", *own]
+    base = _client_base(model)
+    lines = [f"class {model.__name__}({base.__name__ if base else 'TypedDict'}):", *own]
     for name, field in model.model_fields.items():
+        if base is not None and name in base.model_fields:
+            continue
         rendered = _render(field.annotation, known, aliases)
         lines.append(f"    {name}: {rendered if field.is_required() else f'NotRequired[{rendered}]'}")
     return "\n".join(lines)

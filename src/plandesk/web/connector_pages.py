@@ -6,7 +6,7 @@ import json
 
 from fastapi import APIRouter, FastAPI, Request
 
-from plandesk.core import approvals, connector_config, permissions, projects, vocab
+from plandesk.core import approvals, connector_config, permissions, projects, settings_store, vocab
 from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
 
@@ -61,7 +61,7 @@ def permissions_page(request: Request):
         operation_help=OPERATION_HELP,
         projects=rows,
         pending=pending,
-        can_manage=actor.role in ("owner", "admin") and actor.token_id is None,
+        can_manage=settings_store.may_change_settings(actor),
     )
     return render(request, "connector_permissions.html", ctx)
 
@@ -117,7 +117,7 @@ def project_code_page(request: Request, project_id: str):
         config=config,
         kinds=vocab.RECIPE_KINDS,
         engines=vocab.DB_ENGINES,
-        can_manage=actor.role in ("owner", "admin") and actor.token_id is None,
+        can_manage=settings_store.may_change_settings(actor),
         approvals_pending=len(approvals.list_approvals(db, actor, project_id=project_id, status="pending")),
     )
     return render(request, "connector_project.html", ctx)

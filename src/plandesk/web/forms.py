@@ -10,9 +10,11 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from plandesk.api.deps import current_actor
+from plandesk.core import settings_store
 from plandesk.core.actors import Actor
 from plandesk.core.errors import Forbidden, PlanDeskError
 from plandesk.web import csrf
+from plandesk.web.layout import frame
 from plandesk.web.rendering import render
 
 # A text field of a form: short enough that a page never parses a flood.
@@ -49,6 +51,23 @@ def plain(request: Request, template: str, status: int = 200, **context) -> Resp
 def message(request: Request, exc: PlanDeskError, title: str) -> Response:
     status = exc.status
     return plain(request, "team_message.html", status, title=title, message=exc.message, status_code=status)
+
+
+def settings_form_page(
+    request: Request,
+    template: str,
+    *,
+    section: str,
+    title: str,
+    saved: bool,
+    **reads: Callable[[Any, Actor], object],
+) -> Response:
+    """A Settings form's page, save_settings' other half: each read(db, actor) under its name, whether this
+    person may change them (the core's one rule), and whether the form was just saved."""
+    db, actor, ctx = frame(request, section=section, title=title)
+    ctx.update({name: read(db, actor) for name, read in reads.items()})
+    ctx.update(can_manage=settings_store.may_change_settings(actor), saved=saved)
+    return render(request, template, ctx)
 
 
 def save_settings(

@@ -13,8 +13,7 @@ from pydantic import Field
 from plandesk.api.deps import current_actor
 from plandesk.core import oauth, oauth_rules
 from plandesk.core.errors import PlanDeskError
-from plandesk.web.forms import FormText, PlainForm, form_sender, message, save_settings
-from plandesk.web.layout import frame
+from plandesk.web.forms import FormText, PlainForm, form_sender, message, save_settings, settings_form_page
 from plandesk.web.rendering import CSP, page, render
 
 router = APIRouter(include_in_schema=False)
@@ -95,13 +94,14 @@ def consent(request: Request, form: Annotated[ConsentForm, Form()]) -> Response:
 @router.get("/settings/oauth")
 @page
 def oauth_settings(request: Request, saved: bool = False) -> Response:
-    db, actor, ctx = frame(request, section="settings-oauth", title="Sign-in connections")
-    ctx.update(
-        oauth=oauth_rules.get_oauth_settings(db, actor),
-        can_manage=actor.role in ("owner", "admin"),
+    return settings_form_page(
+        request,
+        "oauth_settings.html",
+        section="settings-oauth",
+        title="Sign-in connections",
         saved=saved,
+        oauth=oauth_rules.get_oauth_settings,
     )
-    return render(request, "oauth_settings.html", ctx)
 
 
 class OAuthSettingsForm(PlainForm):

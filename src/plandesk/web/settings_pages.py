@@ -9,9 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from pydantic import Field
 
-from plandesk.core import mcp_settings, permissions, projects, task_rules, tokens
+from plandesk.core import mcp_settings, permissions, projects, settings_store, task_rules, tokens
 from plandesk.web.connector_pages import OPERATION_HELP
-from plandesk.web.forms import PlainForm, save_settings
+from plandesk.web.forms import PlainForm, save_settings, settings_form_page
 from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
 
@@ -41,7 +41,7 @@ def settings_mcp(request: Request) -> Response:
         origin=origin_of(request),
         projects=names,
         mcp=mcp_settings.get_mcp_settings(db, actor),
-        can_manage=actor.role in ("owner", "admin"),
+        can_manage=settings_store.may_change_settings(actor),
         via_token=actor.token_id is not None,
         # The form offers only what the role may grant; the core refuses anything more.
         grantable=permissions.allowed_operations(db, actor) if actor.token_id is None else [],
@@ -54,13 +54,14 @@ def settings_mcp(request: Request) -> Response:
 @page
 def settings_tasks(request: Request, saved: bool = False) -> Response:
     """Settings → Tasks: the workspace's rules for moving tasks (core/task_rules.py)."""
-    db, actor, ctx = frame(request, section="settings-tasks", title="Tasks")
-    ctx.update(
-        rules=task_rules.get_task_rules(db, actor),
-        can_manage=actor.token_id is None and actor.role in ("owner", "admin"),
+    return settings_form_page(
+        request,
+        "settings_tasks.html",
+        section="settings-tasks",
+        title="Tasks",
         saved=saved,
+        rules=task_rules.get_task_rules,
     )
-    return render(request, "settings_tasks.html", ctx)
 
 
 class TaskRulesForm(PlainForm):
