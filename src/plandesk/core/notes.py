@@ -8,29 +8,23 @@ from plandesk.core import audit, fields, projects, search_service
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
 from plandesk.core.errors import InvalidArgument
-from plandesk.core.paging import Page, page
+from plandesk.core.paging import Page, cut_to_preview, page
 from plandesk.core.vocab import MAX_BODY, MAX_LABEL
 from plandesk.db import search
 from plandesk.db.schema import notes
 
-PREVIEW_CHARS = 500
-
 
 def to_dict(r, *, verbose: bool = True) -> dict:
-    body = r.body or ""
     out = {
         "id": r.id,
         "project_id": r.project_id,
         "title": r.title,
-        "body": body,
+        "body": r.body or "",
         "version": r.version,
         "created_at": iso(r.created_at),
         "updated_at": iso(r.updated_at),
     }
-    if not verbose and len(body) > PREVIEW_CHARS:
-        out["body"] = body[:PREVIEW_CHARS]
-        out["body_truncated"] = True
-    return out
+    return cut_to_preview(out, "body", verbose=verbose)
 
 
 def _event_view(note: dict) -> dict:
