@@ -72,7 +72,7 @@ def clean(data: dict, *, creating: bool) -> dict:
     fields.reject_unknown(data, EDITABLE + ("version",))
     out: dict = {}
     if creating or "title" in data:
-        out["title"] = fields.text("title", data.get("title"), max_len=MAX_LABEL, required=True, strip=True)
+        out["title"] = fields.required_text("title", data.get("title"), max_len=MAX_LABEL, strip=True)
     if "body" in data:
         out["body"] = fields.text("body", data["body"], max_len=MAX_BODY) or ""
     if "status_line" in data:

@@ -117,7 +117,7 @@ def start_request(db, client_id: str, request: dict, *, resources: set[str]) -> 
 
 
 def _pending(conn, request_id: str):
-    request_id = fields.text("request", request_id, max_len=64, required=True)
+    request_id = fields.required_text("request", request_id, max_len=64)
     row = conn.execute(
         select(oauth_codes, oauth_clients.c.client_name)
         .join(oauth_clients, oauth_clients.c.client_id == oauth_codes.c.client_id)

@@ -92,7 +92,7 @@ def clean(data: dict, *, creating: bool) -> dict:
     fields.reject_unknown(data, EDITABLE + ("version",))
     out: dict = {}
     if creating or "label" in data:
-        out["label"] = fields.text("label", data.get("label"), max_len=MAX_LABEL, required=True, strip=True)
+        out["label"] = fields.required_text("label", data.get("label"), max_len=MAX_LABEL, strip=True)
     if "status" in data or creating:
         out["status"] = fields.choice("status", data.get("status", "todo"), TASK_STATUSES, required=True)
     if "kind" in data or creating:
