@@ -35,12 +35,8 @@ class TaskQuery(Page):
     goal_id: str | None = None
 
 
-class AuditQuery(Page):
-    """A project's audit log, newest first; `action` takes `*` as a wildcard (e.g. task.*)."""
-
-    actor_id: str | None = None
-    token_id: str | None = None
-    action: str | None = None
+class AuditQuery(audit.AuditFilter, Page):  # this base order keeps limit and cursor first in the OpenAPI
+    """A page of a project's audit log, newest first, filtered as the core's AuditFilter says."""
 
 
 @router.get("/projects", **returns(m.Page[m.Project]))
@@ -109,4 +105,4 @@ def delete_project_edge(project_id: str, edge_id: str, actor: ActorDep, db: DbDe
 
 @router.get("/projects/{project_id}/audit", **returns(m.Page[m.AuditEntry]))
 def project_audit(project_id: str, actor: ActorDep, db: DbDep, query: Annotated[AuditQuery, Query()]):
-    return audit.project_log(db, actor, project_id, **query.model_dump())
+    return audit.project_log(db, actor, project_id, query, limit=query.limit, cursor=query.cursor)
