@@ -5,22 +5,23 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, DbDep, PageDep
+from plandesk.api.deps import ActorDep, DbDep, Limit, PageDep
 from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.lists import whole
 from plandesk.api.models import EdgeIn, ProjectIn, ProjectPatch, TaskIn
 from plandesk.core import audit, edges, graph, projects, tasks
 from plandesk.core import models as m
-from plandesk.core.vocab import MAX_LIST_LIMIT
 
 router = APIRouter(tags=["projects"])
 
 
 class Page(BaseModel):
-    limit: int | None = Field(default=None, ge=1, le=MAX_LIST_LIMIT)
+    """PageDep's pair as the base of a filtered list's query model (limit and cursor first in the OpenAPI)."""
+
+    limit: Limit = None
     cursor: str | None = None
 
 
