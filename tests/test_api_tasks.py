@@ -139,6 +139,17 @@ def test_every_mutation_is_in_the_audit_log(api, project):
     assert actions[:3] == ["task.update", "task.create", "project.create"]
 
 
+def test_the_audit_log_filters_by_action_with_a_wildcard_and_pages_by_cursor(api, project):
+    t = _task(api, project, "Audited twice")
+    api.patch(f"/api/v1/tasks/{t['id']}", json={"priority": "high"})
+    audit = f"/api/v1/projects/{project['id']}/audit"
+    first = api.get(audit, params={"action": "task.*", "limit": 1}).json()
+    assert [e["action"] for e in first["items"]] == ["task.update"] and first["total"] == 2
+    rest = api.get(audit, params={"action": "task.*", "cursor": first["next_cursor"]}).json()
+    assert [e["action"] for e in rest["items"]] == ["task.create"]
+    assert api.get(audit, params={"actor_id": "nobody"}).json()["items"] == []
+
+
 def test_search_finds_tasks_with_an_excerpt(api, project):
     _task(api, project, "Payment retries", description="Retry the card charge with exponential backoff")
     hits = api.get("/api/v1/search", params={"q": "backoff"}).json()["results"]

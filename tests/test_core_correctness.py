@@ -46,9 +46,11 @@ def test_audit_action_filter_matches_percent_and_underscore_literally(db):
     _record(db, "task_update")
     _record(db, "task%update")
     with db.read() as conn:
-        underscore = audit.list_entries(conn, project_id=None, action="task_update")
-        percent = audit.list_entries(conn, project_id=None, action="task%update")
-        star = audit.list_entries(conn, project_id=None, action="task*")
+        underscore = audit.list_entries(
+            conn, project_id=None, filters=audit.AuditFilter(action="task_update")
+        )
+        percent = audit.list_entries(conn, project_id=None, filters=audit.AuditFilter(action="task%update"))
+        star = audit.list_entries(conn, project_id=None, filters=audit.AuditFilter(action="task*"))
     assert [e["action"] for e in underscore["items"]] == ["task_update"]
     assert [e["action"] for e in percent["items"]] == ["task%update"]
     assert star["total"] == 3

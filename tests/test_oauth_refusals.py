@@ -290,7 +290,9 @@ def test_changes_made_through_a_grant_are_audited_with_its_client_name(c, app):
     assert not r.json()["result"].get("isError"), r.text
     db = db_of(app)
     with db.read() as conn:
-        entry = audit.list_entries(conn, project_id=None, action="project.create")["items"][0]
+        entry = audit.list_entries(conn, project_id=None, filters=audit.AuditFilter(action="project.create"))[
+            "items"
+        ][0]
     token_row = next(
         t for t in tokens.list_tokens(db, users.local_owner_actor(db)) if t["id"] == entry["token_id"]
     )

@@ -5,22 +5,23 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, DbDep, PageDep
+from plandesk.api.deps import ActorDep, DbDep, Limit, PageDep
 from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.lists import whole
 from plandesk.api.models import EdgeIn, ProjectIn, ProjectPatch, TaskIn
 from plandesk.core import audit, edges, graph, projects, tasks
 from plandesk.core import models as m
-from plandesk.core.vocab import MAX_LIST_LIMIT
 
 router = APIRouter(tags=["projects"])
 
 
 class Page(BaseModel):
-    limit: int | None = Field(default=None, ge=1, le=MAX_LIST_LIMIT)
+    """PageDep's pair as the base of a filtered list's query model (limit and cursor first in the OpenAPI)."""
+
+    limit: Limit = None
     cursor: str | None = None
 
 
@@ -35,12 +36,8 @@ class TaskQuery(Page):
     goal_id: str | None = None
 
 
-class AuditQuery(Page):
-    """A project's audit log, newest first; `action` takes `*` as a wildcard (e.g. task.*)."""
-
-    actor_id: str | None = None
-    token_id: str | None = None
-    action: str | None = None
+class AuditQuery(audit.AuditFilter, Page):  # this base order keeps limit and cursor first in the OpenAPI
+    """A page of a project's audit log, newest first, filtered as the core's AuditFilter says."""
 
 
 @router.get("/projects", **returns(m.Page[m.Project]))
@@ -109,4 +106,4 @@ def delete_project_edge(project_id: str, edge_id: str, actor: ActorDep, db: DbDe
 
 @router.get("/projects/{project_id}/audit", **returns(m.Page[m.AuditEntry]))
 def project_audit(project_id: str, actor: ActorDep, db: DbDep, query: Annotated[AuditQuery, Query()]):
-    return audit.project_log(db, actor, project_id, **query.model_dump())
+    return audit.project_log(db, actor, project_id, query, limit=query.limit, cursor=query.cursor)

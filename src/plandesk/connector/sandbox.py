@@ -21,7 +21,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from plandesk.core.errors import PlanDeskError
+from plandesk.core.errors import Unavailable
 
 SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 BWRAP_PLACES = ("/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap")
@@ -54,8 +54,8 @@ NETWORK_ETC = ("resolv.conf",)
 SANDBOX_HOME = "/tmp/home"
 
 
-class SandboxUnavailable(PlanDeskError):
-    code = "unavailable"
+class SandboxUnavailable(Unavailable):
+    pass
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import threading
 
 from plandesk.connector import process, sandbox
 from plandesk.connector.paths import CodeRoot
-from plandesk.core.errors import InvalidArgument, PlanDeskError
+from plandesk.core.errors import InvalidArgument, Unavailable
 
 DEFAULT_RESULTS = 200
 MAX_RESULTS = 2000
@@ -43,8 +43,8 @@ COMMON_ARGS = (
 NO_GIT_DIR = "--glob=!.[gG][iI][tT]"
 
 
-class SearchUnavailable(PlanDeskError):
-    code = "unavailable"
+class SearchUnavailable(Unavailable):
+    pass
 
 
 def _rg_binary() -> str:

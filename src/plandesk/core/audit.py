@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import and_, select, true
 
 from plandesk.core.actors import Actor
@@ -108,14 +109,26 @@ def _before(cursor: str | None) -> int | None:
     return int(cursor)
 
 
+class AuditFilter(BaseModel):
+    """Which entries a listing of the log shows: who acted, with which token, which action (`*` is a wildcard,
+    as in task.*). Each is optional; an empty one (a form's blank choice) means any."""
+
+    model_config = ConfigDict(frozen=True)
+
+    actor_id: str | None = None
+    token_id: str | None = None
+    action: str | None = None
+
+
+EVERY_ENTRY = AuditFilter()
+
+
 def project_log(
     db,
     actor: Actor,
     project_id: str,
+    filters: AuditFilter = EVERY_ENTRY,
     *,
-    actor_id: str | None = None,
-    token_id: str | None = None,
-    action: str | None = None,
     limit: int | None = None,
     cursor: str | None = None,
 ) -> dict:
@@ -129,9 +142,7 @@ def project_log(
         return list_entries(
             conn,
             project_id=prow.id,
-            actor_id=actor_id or None,
-            token_id=token_id or None,
-            action=action or None,
+            filters=filters,
             limit=limit or 100,
             before_id=before,
         )
@@ -141,9 +152,7 @@ def list_entries(
     conn,
     *,
     project_id: str | None,
-    actor_id: str | None = None,
-    token_id: str | None = None,
-    action: str | None = None,
+    filters: AuditFilter = EVERY_ENTRY,
     limit: int = 100,
     before_id: int | None = None,
 ) -> dict:
@@ -152,13 +161,15 @@ def list_entries(
     cond = []
     if project_id is not None:
         cond.append(audit_log.c.project_id == project_id)
-    if actor_id:
-        cond.append(audit_log.c.actor_id == actor_id)
-    if token_id:
-        cond.append(audit_log.c.token_id == token_id)
-    if action:
+    if filters.actor_id:
+        cond.append(audit_log.c.actor_id == filters.actor_id)
+    if filters.token_id:
+        cond.append(audit_log.c.token_id == filters.token_id)
+    if filters.action:
         # `*` is the only wildcard people write; a literal % or _ in an action name must match itself.
-        pattern = action.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%")
+        pattern = (
+            filters.action.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%")
+        )
         cond.append(audit_log.c.action.like(pattern, escape="\\"))
     where = and_(*cond) if cond else true()
     total = capped_count(conn, select(audit_log.c.id).where(where))

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from plandesk.core.errors import Conflict, InvalidArgument, PlanDeskError
+from plandesk.core.errors import Conflict, InvalidArgument
 from plandesk.settings import Settings
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -22,8 +22,8 @@ except ImportError:  # Windows: no advisory locks, restore then relies on the pe
     fcntl = None  # type: ignore[assignment]
 
 
-class WorkspaceBusy(PlanDeskError):
-    code = "conflict"
+class WorkspaceBusy(Conflict):
+    pass
 
 
 def sqlite_path(settings: Settings) -> Path:

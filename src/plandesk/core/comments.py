@@ -61,7 +61,7 @@ def add_comment(
 ) -> dict:
     """Comment on a task, document or note; the author is the acting user (or token's user)."""
     actor.require_write("adding a comment")
-    body = fields.text("body", body, max_len=MAX_COMMENT, required=True)
+    body = fields.required_text("body", body, max_len=MAX_COMMENT)
     passage = fields.text("passage", passage, max_len=MAX_PASSAGE) or None
     with db.write() as tx:
         target = _target(tx.conn, actor, target_type, target_id)
@@ -141,7 +141,7 @@ def update_comment(db, actor: Actor, comment_id: str, data: dict) -> dict:
     fields.reject_unknown(data, ("body", "resolved"))
     values: dict = {}
     if "body" in data:
-        values["body"] = fields.text("body", data["body"], max_len=MAX_COMMENT, required=True)
+        values["body"] = fields.required_text("body", data["body"], max_len=MAX_COMMENT)
     if "resolved" in data:
         resolved = fields.flag("resolved", data["resolved"])
         if resolved is None:

@@ -104,13 +104,13 @@ def _text_list(field: str, value, *, max_items: int, max_len: int) -> list[str]:
         raise InvalidArgument(f"{field} must be a non-empty list of strings", field=field)
     if len(value) > max_items:
         raise InvalidArgument(f"{field} has {len(value)} items; the limit is {max_items}", field=field)
-    return [fields.text(field, v, max_len=max_len, required=True) for v in value]  # type: ignore[misc]
+    return [fields.required_text(field, v, max_len=max_len) for v in value]
 
 
 def _code_root(value, protected: tuple[str, ...]) -> str | None:
     if value is None or value == "":
         return None
-    value = fields.text("code_root", value, max_len=1024, required=True, strip=True)
+    value = fields.required_text("code_root", value, max_len=1024, strip=True)
     if not os.path.isabs(value):
         raise InvalidArgument("code_root must be an absolute path", field="code_root")
     real = os.path.realpath(value)
@@ -152,7 +152,7 @@ def _recipes(value) -> list[dict]:
     for where, r in _entries(
         value, "recipes", MAX_RECIPES, ("name", "kind", "argv", "timeout_s", "env", "network")
     ):
-        name = fields.text(f"{where}.name", r.get("name"), max_len=64, required=True, strip=True)
+        name = fields.required_text(f"{where}.name", r.get("name"), max_len=64, strip=True)
         if not NAME.fullmatch(name):
             raise InvalidArgument(
                 f"{where}.name may hold letters, digits, '.', '_' and '-'", field=f"{where}.name"
@@ -206,12 +206,13 @@ def _recipe_env(field: str, value) -> dict[str, str]:
             raise InvalidArgument(
                 f"{field}: {name} is set by the sandbox and cannot be declared", field=field
             )
-        out[name] = fields.text(f"{field}.{name}", raw, max_len=4000, required=True)
+        out[name] = fields.required_text(f"{field}.{name}", raw, max_len=4000)
     return out
 
 
 def _db_url(field: str, engine: str, value, *, required: bool) -> str | None:
-    url = fields.text(field, value, max_len=2000, required=required, strip=True)
+    check = fields.required_text if required else fields.text
+    url = check(field, value, max_len=2000, strip=True)
     if not url:
         return None
     if engine == "sqlite" and url.startswith("/"):
@@ -237,7 +238,7 @@ def _databases(
     before = {d["name"]: d for d in previous}
     out, seen = [], set()
     for where, d in _entries(value, "databases", MAX_DATABASES, ("name", "engine", "read_url", "write_url")):
-        name = fields.text(f"{where}.name", d.get("name"), max_len=64, required=True, strip=True)
+        name = fields.required_text(f"{where}.name", d.get("name"), max_len=64, strip=True)
         if not NAME.fullmatch(name) or name in seen:
             raise InvalidArgument(
                 f"{where}.name must be unique and hold letters, digits, '.', '_' or '-'",

@@ -9,14 +9,13 @@ from plandesk.core import edges as edge_core
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
 from plandesk.core.errors import Conflict, InvalidArgument, NotFound
-from plandesk.core.paging import page
+from plandesk.core.paging import cut_to_preview, page
 from plandesk.core.vocab import MAX_BODY, MAX_LABEL, MAX_LIST_LIMIT
 from plandesk.db import search
 from plandesk.db.engine import Tx
 from plandesk.db.schema import documents, edges, folders, tasks
 
 EDITABLE = ("title", "body", "status_line", "parent_id", "folder_id", "link_to")
-PREVIEW_CHARS = 500
 MAX_LINKS = 200
 MAX_STATUS_LINE = 500
 UNFILED = "unfiled"  # list_documents(folder_id="unfiled"): the documents filed in no folder
@@ -36,12 +35,11 @@ def event_view(r) -> dict:
 
 
 def to_dict(r, *, verbose: bool = True) -> dict:
-    body = r.body or ""
     out = {
         "id": r.id,
         "project_id": r.project_id,
         "title": r.title,
-        "body": body,
+        "body": r.body or "",
         "status_line": r.status_line,
         "parent_id": r.parent_id,
         "folder_id": r.folder_id,
@@ -49,10 +47,7 @@ def to_dict(r, *, verbose: bool = True) -> dict:
         "created_at": iso(r.created_at),
         "updated_at": iso(r.updated_at),
     }
-    if not verbose and len(body) > PREVIEW_CHARS:
-        out["body"] = body[:PREVIEW_CHARS]
-        out["body_truncated"] = True
-    return out
+    return cut_to_preview(out, "body", verbose=verbose)
 
 
 def link_targets(value) -> list[str]:
@@ -77,7 +72,7 @@ def clean(data: dict, *, creating: bool) -> dict:
     fields.reject_unknown(data, EDITABLE + ("version",))
     out: dict = {}
     if creating or "title" in data:
-        out["title"] = fields.text("title", data.get("title"), max_len=MAX_LABEL, required=True, strip=True)
+        out["title"] = fields.required_text("title", data.get("title"), max_len=MAX_LABEL, strip=True)
     if "body" in data:
         out["body"] = fields.text("body", data["body"], max_len=MAX_BODY) or ""
     if "status_line" in data:

@@ -15,46 +15,30 @@ from plandesk.core.errors import InvalidArgument
 _MISSING = object()
 
 
-@overload
 def text(
-    field: str,
-    value: Any,
-    *,
-    max_len: int,
-    required: Literal[True],
-    allow_empty: bool = True,
-    strip: bool = False,
-) -> str: ...
-@overload
-def text(
-    field: str,
-    value: Any,
-    *,
-    max_len: int,
-    required: bool = False,
-    allow_empty: bool = True,
-    strip: bool = False,
-) -> str | None: ...
-def text(
-    field: str,
-    value: Any,
-    *,
-    max_len: int,
-    required: bool = False,
-    allow_empty: bool = True,
-    strip: bool = False,
+    field: str, value: Any, *, max_len: int, allow_empty: bool = True, strip: bool = False
 ) -> str | None:
+    """A string the caller may leave out (None); `allow_empty: False` refuses a blank one."""
     if value is None:
-        if required:
-            raise InvalidArgument(f"{field} is required", field=field)
         return None
+    return _checked_text(field, value, max_len=max_len, allow_empty=allow_empty, strip=strip)
+
+
+def required_text(field: str, value: Any, *, max_len: int, strip: bool = False) -> str:
+    """A string the caller must give, and not blank."""
+    if value is None:
+        raise InvalidArgument(f"{field} is required", field=field)
+    return _checked_text(field, value, max_len=max_len, allow_empty=False, strip=strip)
+
+
+def _checked_text(field: str, value: Any, *, max_len: int, allow_empty: bool, strip: bool) -> str:
     if not isinstance(value, str):
         raise InvalidArgument(f"{field} must be a string", field=field)
     if strip:
         value = value.strip()
     if "\x00" in value:
         raise InvalidArgument(f"{field} must not contain NUL characters", field=field)
-    if (required or not allow_empty) and not value.strip():
+    if not allow_empty and not value.strip():
         raise InvalidArgument(f"{field} must not be empty", field=field)
     if len(value) > max_len:
         raise InvalidArgument(say.out_of_bounds("maxLength", field, max_len, value), field=field)

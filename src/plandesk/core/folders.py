@@ -34,7 +34,7 @@ def _clean(data: dict, *, creating: bool) -> dict:
     fields.reject_unknown(data, ("name", "parent_id"))
     out: dict = {}
     if creating or "name" in data:
-        out["name"] = fields.text("name", data.get("name"), max_len=MAX_NAME, required=True, strip=True)
+        out["name"] = fields.required_text("name", data.get("name"), max_len=MAX_NAME, strip=True)
     if "parent_id" in data:
         out["parent_id"] = fields.ident("parent_id", data["parent_id"], required=False)
     return out

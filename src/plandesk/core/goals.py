@@ -61,9 +61,7 @@ def clean_surface(value, previous: dict | None = None) -> dict | None:
         _only(value, ("kind", "command"), f"{f}.")
         return {
             "kind": kind,
-            "command": fields.text(
-                f"{f}.command", value.get("command"), max_len=2000, required=True, strip=True
-            ),
+            "command": fields.required_text(f"{f}.command", value.get("command"), max_len=2000, strip=True),
         }
     if kind == "human_sign_off":
         _only(value, ("kind", "approver"), f"{f}.")
@@ -84,8 +82,8 @@ def clean_surface(value, previous: dict | None = None) -> dict | None:
         if not isinstance(item, dict):
             raise InvalidArgument(f"{where} must be an object with a criterion", field=where)
         _only(item, ("id", "criterion"), f"{where}.")
-        criterion = fields.text(
-            f"{where}.criterion", item.get("criterion"), max_len=2000, required=True, strip=True
+        criterion = fields.required_text(
+            f"{where}.criterion", item.get("criterion"), max_len=2000, strip=True
         )
         if any(o["criterion"] == criterion for o in out):
             raise InvalidArgument(
@@ -118,8 +116,8 @@ def _clean(data: dict, *, creating: bool, previous_surface: dict | None = None) 
     if "name" in data:
         out["name"] = fields.text("name", data["name"], max_len=MAX_NAME, strip=True) or None
     if creating or "objective" in data:
-        out["objective"] = fields.text(
-            "objective", data.get("objective"), max_len=MAX_TEXT, required=True, strip=True
+        out["objective"] = fields.required_text(
+            "objective", data.get("objective"), max_len=MAX_TEXT, strip=True
         )
     if "verification_surface" in data:
         out["verification_surface"] = clean_surface(data["verification_surface"], previous_surface)
@@ -487,8 +485,8 @@ def judge(surface: dict | None, evidence) -> dict:
         }
     if kind == "human_sign_off":
         _only(evidence, ("approved_by", "approved", "detail"), "evidence.")
-        who = fields.text(
-            "evidence.approved_by", evidence.get("approved_by"), max_len=MAX_NAME, required=True, strip=True
+        who = fields.required_text(
+            "evidence.approved_by", evidence.get("approved_by"), max_len=MAX_NAME, strip=True
         )
         approved = fields.flag("evidence.approved", evidence.get("approved"))
         approved = True if approved is None else approved

@@ -396,7 +396,7 @@ def _lease(lease_seconds) -> int:
 def claim_task(db, actor: Actor, task_id: str, agent_ref: str, *, lease_seconds=None) -> dict:
     """Atomic todo → in_progress: one compare-and-set UPDATE, exactly one concurrent winner."""
     actor.require_write("claiming a task")
-    agent_ref = fields.text("agent_ref", agent_ref, max_len=vocab.MAX_AGENT_REF, required=True, strip=True)
+    agent_ref = fields.required_text("agent_ref", agent_ref, max_len=vocab.MAX_AGENT_REF, strip=True)
     lease = _lease(lease_seconds)
     task_id = fields.ident("task_id", task_id)
     with db.write() as tx:
@@ -488,7 +488,7 @@ def claim_next_task(
     agent a task on its first call, and no claimer walks past tasks others took.
     """
     actor.require_write("claiming a task")  # also when nothing is ready: a viewer learns nothing by trying
-    agent_ref = fields.text("agent_ref", agent_ref, max_len=vocab.MAX_AGENT_REF, required=True, strip=True)
+    agent_ref = fields.required_text("agent_ref", agent_ref, max_len=vocab.MAX_AGENT_REF, strip=True)
     lease = _lease(lease_seconds)
     project_id = fields.ident("project_id", project_id)
     actor.require_visible(project_id)

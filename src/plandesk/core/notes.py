@@ -8,29 +8,23 @@ from plandesk.core import audit, fields, projects, search_service
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
 from plandesk.core.errors import InvalidArgument
-from plandesk.core.paging import Page, page
+from plandesk.core.paging import Page, cut_to_preview, page
 from plandesk.core.vocab import MAX_BODY, MAX_LABEL
 from plandesk.db import search
 from plandesk.db.schema import notes
 
-PREVIEW_CHARS = 500
-
 
 def to_dict(r, *, verbose: bool = True) -> dict:
-    body = r.body or ""
     out = {
         "id": r.id,
         "project_id": r.project_id,
         "title": r.title,
-        "body": body,
+        "body": r.body or "",
         "version": r.version,
         "created_at": iso(r.created_at),
         "updated_at": iso(r.updated_at),
     }
-    if not verbose and len(body) > PREVIEW_CHARS:
-        out["body"] = body[:PREVIEW_CHARS]
-        out["body_truncated"] = True
-    return out
+    return cut_to_preview(out, "body", verbose=verbose)
 
 
 def _event_view(note: dict) -> dict:
@@ -49,7 +43,7 @@ def _clean(data: dict, *, creating: bool) -> dict:
     fields.reject_unknown(data, ("title", "body", "version"))
     out: dict = {}
     if creating or "title" in data:
-        out["title"] = fields.text("title", data.get("title"), max_len=MAX_LABEL, required=True, strip=True)
+        out["title"] = fields.required_text("title", data.get("title"), max_len=MAX_LABEL, strip=True)
     if "body" in data:
         out["body"] = fields.text("body", data["body"], max_len=MAX_BODY) or ""
     return out

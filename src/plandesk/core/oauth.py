@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from plandesk.core import audit, fields, secrets, tokens
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, new_id, now
-from plandesk.core.errors import Forbidden, Gone, NotFound, PlanDeskError
+from plandesk.core.errors import Forbidden, Gone, InvalidArgument, NotFound
 from plandesk.core.oauth_rules import SCOPES, narrow_grant, redirect_allowed, registration_settings, scopes_of
 from plandesk.core.permissions import READ_OPERATIONS
 from plandesk.db.schema import api_tokens, oauth_clients, oauth_codes, oauth_grants, projects, users
@@ -37,10 +37,8 @@ REFRESH_PREFIX = "plandesk_rt_"
 CODE_PREFIX = "plandesk_ac_"
 
 
-class GrantError(PlanDeskError):
+class GrantError(InvalidArgument):
     """A refusal in OAuth's own words: `error` is the RFC 6749/8707 code the token endpoint answers with."""
-
-    code = "invalid_argument"
 
     def __init__(self, error: str, message: str) -> None:
         super().__init__(message)
@@ -117,7 +115,7 @@ def start_request(db, client_id: str, request: dict, *, resources: set[str]) -> 
 
 
 def _pending(conn, request_id: str):
-    request_id = fields.text("request", request_id, max_len=64, required=True)
+    request_id = fields.required_text("request", request_id, max_len=64)
     row = conn.execute(
         select(oauth_codes, oauth_clients.c.client_name)
         .join(oauth_clients, oauth_clients.c.client_id == oauth_codes.c.client_id)

@@ -171,7 +171,7 @@ def set_oauth_settings(db, actor: Actor, data: dict) -> dict:
                 "redirect_hosts must be a list of up to 50 host names", field="redirect_hosts"
             )
         changes["redirect_hosts"] = sorted(
-            {fields.text("redirect_hosts", h, max_len=253, required=True, strip=True).lower() for h in hosts}
+            {fields.required_text("redirect_hosts", h, max_len=253, strip=True).lower() for h in hosts}
         )
     with db.write() as tx:
         current = registration_settings(tx.conn)

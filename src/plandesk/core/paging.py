@@ -80,3 +80,15 @@ def page(
         last = rows[limit - 1]
         next_cursor = _encode([getattr(last, order), last.id])
     return {"items": items, "total": total, "next_cursor": next_cursor}
+
+
+PREVIEW_CHARS = 500  # a task's description or a document's or note's body, as a list shows it unless verbose
+
+
+def cut_to_preview(item: dict, key: str, *, verbose: bool, mark: str = "") -> dict:
+    """Unless verbose, cut item[key] to PREVIEW_CHARS (then `mark`) and say so in `<key>_truncated`."""
+    text = item[key]
+    if not verbose and len(text) > PREVIEW_CHARS:
+        item[key] = text[:PREVIEW_CHARS] + mark
+        item[f"{key}_truncated"] = True
+    return item

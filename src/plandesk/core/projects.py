@@ -37,7 +37,7 @@ def _clean(data: dict, *, creating: bool) -> dict:
     fields.reject_unknown(data, EDITABLE + ("version",))
     out: dict[str, Any] = {}
     if creating or "name" in data:
-        out["name"] = fields.text("name", data.get("name"), max_len=MAX_NAME, required=True, strip=True)
+        out["name"] = fields.required_text("name", data.get("name"), max_len=MAX_NAME, strip=True)
     if "description" in data:
         out["description"] = fields.text("description", data["description"], max_len=MAX_BODY) or ""
     for key in ("repo_path", "repo_url"):

@@ -162,7 +162,7 @@ def record_agent_progress(
 ) -> dict:
     """Append an event to a running run; the leases of the run's in-progress tasks are extended."""
     actor.require_write("recording progress")
-    message = fields.text("message", message, max_len=MAX_MESSAGE, required=True)
+    message = fields.required_text("message", message, max_len=MAX_MESSAGE)
     kind = fields.choice("kind", kind, RUN_EVENT_KINDS, required=True)
     if data is not None:
         if not isinstance(data, dict):

@@ -71,7 +71,7 @@ def _list(data: dict, name: str, limit: int, *, required: bool = False) -> list[
 
 
 def _key(value, field: str) -> str:
-    key = fields.text(field, value, max_len=MAX_KEY, required=True, strip=True)
+    key = fields.required_text(field, value, max_len=MAX_KEY, strip=True)
     return key  # type: ignore[return-value]
 
 
@@ -91,7 +91,7 @@ def _validate(data) -> dict:
                     field=extra,
                 )
     else:
-        fields.text("name", data.get("name"), max_len=200, required=True, strip=True)
+        fields.required_text("name", data.get("name"), max_len=200, strip=True)
     plan["goal"] = (
         {"goal_id": fields.ident("goal_id", data["goal_id"], required=False)} if "goal_id" in data else {}
     )

@@ -18,7 +18,7 @@ def search(
     kinds: list[str] | None = None,
     limit: int = 20,
 ) -> dict:
-    q = fields.text("q", q, max_len=500, required=True)
+    q = fields.required_text("q", q, max_len=500)
     for k in kinds or []:
         fields.choice("kind", k, KINDS)
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 50:

@@ -12,7 +12,7 @@ from plandesk.core import audit, fields, projects, revisions, search_service, ta
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import InvalidArgument, NotFound
-from plandesk.core.paging import Page, page
+from plandesk.core.paging import Page, cut_to_preview, page
 from plandesk.core.vocab import MAX_BODY, MAX_LABEL, PRIORITIES, TASK_KINDS, TASK_STATUSES
 from plandesk.db import search
 from plandesk.db.engine import Tx
@@ -37,7 +37,6 @@ TAG = re.compile(r"[\w][\w\-.:/ ]{0,62}", re.UNICODE)
 
 
 def to_dict(r, tag_names: list[str] | None = None, *, verbose: bool = True) -> dict:
-    description = r.description or ""
     out = {
         "id": r.id,
         "project_id": r.project_id,
@@ -46,7 +45,7 @@ def to_dict(r, tag_names: list[str] | None = None, *, verbose: bool = True) -> d
         "status": r.status,
         "kind": r.kind,
         "priority": r.priority,
-        "description": description,
+        "description": r.description or "",
         "assignee": r.assignee,
         "due_date": r.due_date,
         "tags": tag_names or [],
@@ -59,10 +58,7 @@ def to_dict(r, tag_names: list[str] | None = None, *, verbose: bool = True) -> d
         "created_at": iso(r.created_at),
         "updated_at": iso(r.updated_at),
     }
-    if not verbose and len(description) > 500:
-        out["description"] = description[:500] + "…"
-        out["description_truncated"] = True
-    return out
+    return cut_to_preview(out, "description", verbose=verbose, mark="…")
 
 
 _TAGS_OF = (
@@ -96,7 +92,7 @@ def clean(data: dict, *, creating: bool) -> dict:
     fields.reject_unknown(data, EDITABLE + ("version",))
     out: dict = {}
     if creating or "label" in data:
-        out["label"] = fields.text("label", data.get("label"), max_len=MAX_LABEL, required=True, strip=True)
+        out["label"] = fields.required_text("label", data.get("label"), max_len=MAX_LABEL, strip=True)
     if "status" in data or creating:
         out["status"] = fields.choice("status", data.get("status", "todo"), TASK_STATUSES, required=True)
     if "kind" in data or creating:

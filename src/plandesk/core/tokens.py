@@ -75,7 +75,7 @@ def create_token(
     """Mint a token for the actor's own user (or, for owners/admins and the CLI, another user)."""
     if actor.token_id is not None:
         raise Unauthorized("tokens cannot mint tokens; create one in the UI or the CLI")
-    name = fields.text("name", name, max_len=MAX_NAME, required=True, strip=True)
+    name = fields.required_text("name", name, max_len=MAX_NAME, strip=True)
     if project_ids is not None:
         project_ids = [fields.ident("project_ids", p) for p in project_ids] or None
     if toolsets is not None:
@@ -175,7 +175,7 @@ def list_tokens(db, actor: Actor, *, all_users: bool = False) -> list[dict]:
 
 
 def _find(conn, actor: Actor, ref: str):
-    ref = fields.text("token", ref, max_len=200, required=True, strip=True)
+    ref = fields.required_text("token", ref, max_len=200, strip=True)
     match = [api_tokens.c.id == ref, api_tokens.c.name == ref, api_tokens.c.prefix == ref]
     if _ID_PREFIX.fullmatch(ref):
         # `token list` shows the first 8 characters of the id; they must be enough to name the token.

@@ -46,14 +46,14 @@ def verify_password(stored: str | None, password: str) -> bool:
 
 
 def clean_email(value) -> str:
-    email = fields.text("email", value, max_len=320, required=True, strip=True).lower()
+    email = fields.required_text("email", value, max_len=320, strip=True).lower()
     if not _EMAIL.fullmatch(email):
         raise InvalidArgument(f"email {email[:60]!r} is not an email address", field="email")
     return email
 
 
 def clean_password(value) -> str:
-    password = fields.text("password", value, max_len=MAX_PASSWORD, required=True)
+    password = fields.required_text("password", value, max_len=MAX_PASSWORD)
     if len(password) < MIN_PASSWORD:
         raise InvalidArgument(f"password must be at least {MIN_PASSWORD} characters", field="password")
     return password

@@ -146,6 +146,30 @@ class ToolGroup:
         params = {**(filters or {}), **(PAGE if paged else {})}
         self.read_by(name, fn, "project_id", PROJECT_ID, description=description, params=params, **options)
 
+    def writes_record(
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        model: type[Input],
+        *,
+        ids: dict[str, Schema],
+        leave_out: tuple[str, ...] = (),
+        **options: Any,
+    ) -> None:
+        """A tool that writes one record: `ids` (the project it goes in, or the record itself) pass by name, the
+        other arguments are the fields of the core's request model (the one REST reads the body with) and go
+        together to fn's `data`. Required: the ids, what the model requires, and the version the caller read
+        wherever the record has one (MCP insists on it, so an agent never overwrites a person's edit)."""
+        versioned = ["version"] if "version" in model.model_fields and "version" not in leave_out else []
+        self.calls(
+            name,
+            fn,
+            params={**ids, **arguments(model, leave_out=leave_out)},
+            required=[*ids, *model.model_json_schema().get("required", ()), *versioned],
+            fields="data",
+            **options,
+        )
+
     def create_and_update(
         self,
         noun: str,
@@ -158,25 +182,24 @@ class ToolGroup:
         leave_out: tuple[str, ...] = (),
         **options: Any,
     ) -> None:
-        """create_<noun> in a project and update_<noun> by <noun>_id with the version it read: the arguments are
-        the core's request models (those REST reads its bodies with), the required ones as the model says."""
-        self.calls(
+        """create_<noun> in a project and update_<noun> by <noun>_id (see writes_record)."""
+        self.writes_record(
             f"create_{noun}",
             create,
+            new,
+            ids={"project_id": PROJECT_ID},
+            leave_out=leave_out,
             description=descriptions[0],
-            params={"project_id": PROJECT_ID, **arguments(new, leave_out=leave_out)},
-            required=["project_id", *new.model_json_schema().get("required", ())],
-            fields="data",
             **options,
         )
-        self.calls(
+        self.writes_record(
             f"update_{noun}",
             update,
+            patch,
+            ids={f"{noun}_id": uuid()},
+            leave_out=leave_out,
             idempotent=True,
             description=descriptions[1],
-            params={f"{noun}_id": uuid(), **arguments(patch, leave_out=leave_out)},
-            required=[f"{noun}_id", "version"],
-            fields="data",
             **options,
         )
 

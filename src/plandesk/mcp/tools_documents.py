@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from plandesk.core import documents, folders, models
 from plandesk.mcp import schemas as s
-from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolGroup
 
 TOOLS = ToolGroup("documents")
@@ -45,24 +44,22 @@ TOOLS.project_list(
 )
 
 
-TOOLS.calls(
+TOOLS.writes_record(
     "create_folder",
     folders.create_folder,
+    models.FolderIn,
     description="A folder for documents, optionally inside another.",
-    params={"project_id": s.PROJECT_ID, **shapes.arguments(models.FolderIn)},
-    required=["project_id", "name"],
-    fields="data",
+    ids={"project_id": s.PROJECT_ID},
 )
 
 
-TOOLS.calls(
+TOOLS.writes_record(
     "update_folder",
     folders.update_folder,
+    models.FolderPatch,
     idempotent=True,
     description="Rename a folder or move it under another (parent_id null: top level).",
-    params={"folder_id": _FOLDER_ID, **shapes.arguments(models.FolderPatch)},
-    required=["folder_id"],
-    fields="data",
+    ids={"folder_id": _FOLDER_ID},
 )
 
 

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from plandesk.core import edges, models
 from plandesk.mcp import schemas as s
-from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
 TOOLS = ToolGroup("graph")
 
 
-TOOLS.calls(
+TOOLS.writes_record(
     "create_edge",
     edges.create_edge,
+    models.EdgeIn,
     idempotent=True,
     description="Link two tasks or documents. depends_on (default): from waits for to; blocks, feeds, "
     "enables: from comes first. A cycle is refused and named. Short form: from_task_id, "
     "to_task_id.",
-    params={"project_id": s.PROJECT_ID, **shapes.arguments(models.EdgeIn)},
-    required=["project_id"],
-    fields="data",
+    ids={"project_id": s.PROJECT_ID},
 )
 
 

@@ -9,14 +9,13 @@ from plandesk.mcp.registry import ToolCall, ToolGroup
 
 TOOLS = ToolGroup("goals")
 
-TOOLS.calls(
+TOOLS.writes_record(
     "create_goal",
     goals.create_goal,
+    models.GoalIn,
     description="A goal is a contract for a body of work: objective, how completion is verified, limits. "
     "Tasks join it with goal_id; the next task comes from the current goal.",
-    params={"project_id": s.PROJECT_ID, **shapes.arguments(models.GoalIn)},
-    required=["project_id", "objective"],
-    fields="data",
+    ids={"project_id": s.PROJECT_ID},
 )
 
 
@@ -37,15 +36,15 @@ TOOLS.project_list(
 )
 
 
-TOOLS.calls(
+TOOLS.writes_record(
     "update_goal",
     goals.update_goal,
+    models.GoalPatch,
     idempotent=True,
     description="Change a goal's contract (its status changes with goal_action).",
     # status changes by goal_action, where the lifecycle's rules are
-    params={"goal_id": s.GOAL_ID, **shapes.arguments(models.GoalPatch, leave_out=("status",))},
-    required=["goal_id", "version"],
-    fields="data",
+    ids={"goal_id": s.GOAL_ID},
+    leave_out=("status",),
 )
 
 

@@ -31,29 +31,25 @@ TOOLS.fetch_one(
 )
 
 
-TOOLS.calls(
+TOOLS.writes_record(
     "create_project",
     projects.create_project,
+    models.ProjectIn,
     toolset="projects",
     description="An empty project; scaffold_project_from_plan creates one with its tasks.",
-    params=_PROJECT,
-    required=["name"],
-    fields="data",
+    ids={},
 )
 
 
-TOOLS.calls(
+TOOLS.writes_record(
     "update_project",
     projects.update_project,
+    models.ProjectPatch,
     toolset="projects",
     idempotent=True,
     description="Change the fields you pass.",
-    params={
-        "project_id": s.PROJECT_ID,
-        **shapes.arguments(models.ProjectPatch, leave_out=("canvas_layout",)),
-    },
-    required=["project_id", "version"],
-    fields="data",
+    ids={"project_id": s.PROJECT_ID},
+    leave_out=("canvas_layout",),
 )
 
 

@@ -199,7 +199,9 @@ def activity(
 ):
     db, actor, ctx = frame(request, project_id=project_id, section="activity", title="Activity")
     filters = {"actor_id": actor_id or "", "token_id": token_id or "", "action": action or ""}
-    result = audit.project_log(db, actor, project_id, limit=PAGE_SIZE, cursor=before, **filters)
+    result = audit.project_log(
+        db, actor, project_id, audit.AuditFilter(**filters), limit=PAGE_SIZE, cursor=before
+    )
     sample = audit.project_log(db, actor, project_id, limit=FILTER_SAMPLE)["items"]
     token_names = {t["id"]: t["name"] for t in tokens.list_tokens(db, actor, all_users=True)}
     actors = sorted(
