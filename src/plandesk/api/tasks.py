@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, db_of
+from plandesk.api.deps import ActorDep, as_caller, db_of
 from plandesk.api.models import ClaimIn, ReleaseIn, TaskPatch
 from plandesk.core import graph, tasks
 from plandesk.core import models as m
@@ -58,9 +58,11 @@ def release_task(task_id: str, body: ReleaseIn, actor: ActorDep, db=Depends(db_o
 
 
 @router.post("/projects/{project_id}/claim-next", **returns(m.Claim))
-def claim_next(
-    project_id: str, body: ClaimIn, actor: ActorDep, db=Depends(db_of), goal_id: str | None = None
-):
-    return graph.claim_next_task(
-        db, actor, project_id, body.agent_ref, lease_seconds=body.lease_seconds, goal_id=goal_id
+async def claim_next(project_id: str, body: ClaimIn, request: Request, goal_id: str | None = None):
+    # Every agent's work loop calls this: the caller and the claim share one worker-thread hop (as_caller).
+    return await as_caller(
+        request,
+        lambda db, actor: graph.claim_next_task(
+            db, actor, project_id, body.agent_ref, lease_seconds=body.lease_seconds, goal_id=goal_id
+        ),
     )
