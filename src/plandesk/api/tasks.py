@@ -13,6 +13,8 @@ from plandesk.core import models as m
 from plandesk.core.claim_refusals import ClaimRefused
 
 router = APIRouter(tags=["tasks"])
+# claim-next, the route every agent's work loop calls: api/routes.py puts this router before all the others.
+loop_router = APIRouter(tags=["tasks"])
 
 
 @router.get("/tasks/{task_id}", **returns(m.Task))
@@ -57,7 +59,7 @@ def release_task(task_id: str, body: ReleaseIn, actor: ActorDep, db=Depends(db_o
     return graph.release_task(db, actor, task_id, body.agent_ref, reason=body.reason)
 
 
-@router.post("/projects/{project_id}/claim-next", **returns(m.Claim))
+@loop_router.post("/projects/{project_id}/claim-next", **returns(m.Claim))
 async def claim_next(project_id: str, body: ClaimIn, request: Request, goal_id: str | None = None):
     # Every agent's work loop calls this: the caller and the claim share one worker-thread hop (as_caller).
     return await as_caller(
