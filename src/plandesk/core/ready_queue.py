@@ -4,7 +4,7 @@ range read of ix_tasks_ready per priority, whatever the size of the plan."""
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, bindparam, func, literal, select, union_all
+from sqlalchemy import Integer, bindparam, case, exists, func, literal, select, union_all
 
 from plandesk.core.vocab import PRIORITIES
 from plandesk.db.schema import tags, task_tags, tasks
@@ -75,6 +75,26 @@ def _first(priority: str | None, *, scoped: bool):
     )
 
 
+def first_bucket(project_id_column):
+    """The rank in _BUCKETS of the first priority with a ready task in the project (len(_BUCKETS) when none
+    is ready), as a column of another read: one index probe per priority, no round trip. PostgreSQL's claim
+    starts its per-priority walk there instead of asking each empty priority in turn."""
+    t = tasks.c
+    whens = [
+        (
+            exists().where(
+                t.project_id == project_id_column,
+                t.status == "todo",
+                t.waiting_count == 0,
+                t.priority == priority if priority is not None else t.priority.is_(None),
+            ),
+            rank,
+        )
+        for rank, priority in enumerate(_BUCKETS)
+    ]
+    return case(*whens, else_=len(_BUCKETS))
+
+
 def _first_of_all(*, scoped: bool):
     """SQLite has one writer, which sees every earlier claim: the first ready row over all priorities in
     one statement (each branch an index range stopped after one row)."""
@@ -129,14 +149,23 @@ def count(conn, project_id: str, *, goal_id: str | None, scoped: bool, tags_any=
     return conn.execute(_COUNTS[key], _params(project_id, goal_id, scoped, tags_any)).scalar_one()
 
 
-def first_ready(conn, project_id: str, *, goal_id: str | None, scoped: bool, skip: frozenset = frozenset()):
+def first_ready(
+    conn,
+    project_id: str,
+    *,
+    goal_id: str | None,
+    scoped: bool,
+    skip: frozenset = frozenset(),
+    from_bucket: int = 0,
+):
     """The first ready task row in frontier order (locked for this transaction on PostgreSQL), or None.
-    `skip` holds ids this transaction already failed to claim."""
+    `skip` holds ids this transaction already failed to claim; `from_bucket` (PostgreSQL) is where the walk
+    over priorities starts, when the caller knows the earlier ones had no ready task (first_bucket)."""
     params = _params(project_id, goal_id, scoped, None)
     if conn.dialect.name != "postgresql":
         row = conn.execute(_FIRST_OF_ALL[scoped], params).first()
         return row if row is not None and row.id not in skip else None
-    for priority in _BUCKETS:
+    for priority in _BUCKETS[from_bucket:]:
         row = conn.execute(_FIRST[(priority, scoped)], params).first()
         if row is not None and row.id not in skip:
             return row
