@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -12,7 +13,6 @@ from pathlib import Path
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 
-from plandesk.db.notify_batch import GroupedNotify
 from plandesk.settings import normalise_database_url
 
 
@@ -63,7 +63,6 @@ class Database:
         self._write_lock = WriterQueue() if self.dialect == "sqlite" else None
         self._counter_lock = threading.Lock()
         self._counter_conn = None
-        self._notify: GroupedNotify | None = None
         self._writer: Connection | None = None  # SQLite: the one writer's connection, kept between writes
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
@@ -77,7 +76,6 @@ class Database:
             _install_sqlite_policy(self.engine)
         else:
             self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
-            self._notify = GroupedNotify(self._pg_autocommit_connection)
 
     @property
     def is_sqlite(self) -> bool:
@@ -101,18 +99,22 @@ class Database:
                 tx = Tx(conn)
                 with conn.begin():
                     yield tx
+                    if tx.events and self.dialect == "postgresql":
+                        # NOTIFY is delivered on commit only, to every process listening; one round trip
+                        # for all of this transaction's events (a claim has two).
+                        calls = ", ".join(
+                            f"pg_notify('plandesk_events', %(p{i})s)" for i in range(len(tx.events))
+                        )
+                        conn.exec_driver_sql(
+                            f"SELECT {calls}",
+                            {f"p{i}": json.dumps(ev, default=str)[:7900] for i, ev in enumerate(tx.events)},
+                        )
         finally:
             if lock is not None:
                 lock.release()
-        if not tx.events:
-            return
-        if self._notify is not None:
-            # Every process (this one too) hears PostgreSQL's events through LISTEN (db/notify.py); sent
-            # after the commit, grouped with other writers' (db/notify_batch.py says why).
-            self._notify.send(tx.events)
-            return
-        for ev in tx.events:
-            self.emit(ev)
+        if tx.events and self.dialect != "postgresql":
+            for ev in tx.events:
+                self.emit(ev)
 
     def _write_connection(self) -> AbstractContextManager[Connection]:
         """SQLite has one writer at a time (the WriterQueue), so it keeps one connection for writing instead
@@ -168,12 +170,9 @@ class Database:
             )
             conn.execute("PRAGMA busy_timeout=30000")
             return conn
-        return self._pg_autocommit_connection()
-
-    def _pg_autocommit_connection(self):
         import psycopg
 
-        dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
         return psycopg.connect(dsn, autocommit=True)
 
     def _close_counter_connection(self) -> None:
@@ -187,8 +186,6 @@ class Database:
     def dispose(self) -> None:
         with self._counter_lock:
             self._close_counter_connection()
-        if self._notify is not None:
-            self._notify.close()
         if self._write_lock is not None:
             self._write_lock.acquire()  # not under a write still finishing in another thread
             try:

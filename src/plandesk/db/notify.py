@@ -1,8 +1,7 @@
 """Live events across processes: a PostgreSQL LISTEN thread that hands every NOTIFY to db.emit.
 
-db/engine.py sends `pg_notify('plandesk_events', json)` after each write transaction commits, grouped with
-other writers' (db/notify_batch.py), and does not emit locally on PostgreSQL, so every process (the writer
-included) learns of a change only through here.
+db/engine.py sends `pg_notify('plandesk_events', json)` inside each write transaction and does not emit
+locally on PostgreSQL, so every process (the writer included) learns of a change only through here.
 """
 
 from __future__ import annotations
