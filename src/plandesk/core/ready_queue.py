@@ -14,12 +14,13 @@ from plandesk.db.schema import tags, task_tags, tasks
 _BUCKETS: tuple[str | None, ...] = (*PRIORITIES, None)
 
 
-def _where(*, ready: bool, scoped: bool, tagged: bool) -> list:
+def _where(*, ready: bool, scoped: bool, tagged: bool, project_id=None) -> list:
+    """The conditions of a frontier read; `project_id` another read's column (default: the parameter)."""
     t = tasks.c
     # "+ 0" keeps the blocked read off ix_tasks_ready (a range there means sorting every blocked task);
     # it walks ix_tasks_queue in frontier order instead and stops after n.
     cond = [
-        t.project_id == bindparam("project_id"),
+        t.project_id == (bindparam("project_id") if project_id is None else project_id),
         t.status == "todo",
         t.waiting_count == 0 if ready else t.waiting_count + 0 > 0,
     ]
@@ -39,12 +40,16 @@ def _where(*, ready: bool, scoped: bool, tagged: bool) -> list:
     return cond
 
 
+def _in_bucket(priority: str | None):
+    return tasks.c.priority == priority if priority is not None else tasks.c.priority.is_(None)
+
+
 def _head(*, ready: bool, scoped: bool, tagged: bool):
     t = tasks.c
     n = bindparam("n", type_=Integer)
     branches = []
     for rank, priority in enumerate(_BUCKETS):
-        which = t.priority == priority if priority is not None else t.priority.is_(None)
+        which = _in_bucket(priority)
         branch = (
             select(t.id, t.label, literal(rank, Integer).label("rank"), t.created_at)
             .where(*_where(ready=ready, scoped=scoped, tagged=tagged), which)
@@ -65,7 +70,7 @@ def _first(priority: str | None, *, scoped: bool):
     """PostgreSQL runs claimers side by side: each takes the first row of a priority that no one else holds
     (SKIP LOCKED), so N agents get N different tasks on their first call."""
     t = tasks.c
-    which = t.priority == priority if priority is not None else t.priority.is_(None)
+    which = _in_bucket(priority)
     return (
         select(tasks)
         .where(*_where(ready=True, scoped=scoped, tagged=False), which)
@@ -79,19 +84,8 @@ def first_bucket(project_id_column):
     """The rank in _BUCKETS of the first priority with a ready task in the project (len(_BUCKETS) when none
     is ready), as a column of another read: one index probe per priority, no round trip. PostgreSQL's claim
     starts its per-priority walk there instead of asking each empty priority in turn."""
-    t = tasks.c
-    whens = [
-        (
-            exists().where(
-                t.project_id == project_id_column,
-                t.status == "todo",
-                t.waiting_count == 0,
-                t.priority == priority if priority is not None else t.priority.is_(None),
-            ),
-            rank,
-        )
-        for rank, priority in enumerate(_BUCKETS)
-    ]
+    ready = _where(ready=True, scoped=False, tagged=False, project_id=project_id_column)
+    whens = [(exists().where(*ready, _in_bucket(p)), rank) for rank, p in enumerate(_BUCKETS)]
     return case(*whens, else_=len(_BUCKETS))
 
 
@@ -101,7 +95,7 @@ def _first_of_all(*, scoped: bool):
     t = tasks.c
     branches = []
     for rank, priority in enumerate(_BUCKETS):
-        which = t.priority == priority if priority is not None else t.priority.is_(None)
+        which = _in_bucket(priority)
         branch = (
             select(tasks, literal(rank, Integer).label("rank"))
             .where(*_where(ready=True, scoped=scoped, tagged=False), which)
