@@ -3,11 +3,9 @@ router declares its parameters with (written once here, not per router)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from starlette.concurrency import run_in_threadpool
 
 from plandesk.core import access
 from plandesk.core.actors import Actor
@@ -37,20 +35,6 @@ def current_actor(request: Request) -> Actor:
     )
     request.state.actor = actor
     return actor
-
-
-T = TypeVar("T")
-
-
-async def as_caller(request: Request, work: Callable[[Database, Actor], T]) -> T:
-    """`work(db, caller)` with the caller resolved in the same worker thread: one thread hop for the whole
-    request, for the agents' hot routes (claim-next). The same route written as a plain def with ActorDep
-    makes three: the caller, the endpoint, and the response check FastAPI runs in a thread for a plain def."""
-
-    def run() -> T:
-        return work(request.app.state.db, current_actor(request))
-
-    return await run_in_threadpool(run)
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

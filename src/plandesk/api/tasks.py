@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, as_caller, db_of
+from plandesk.api.deps import ActorDep, DbDep, db_of
 from plandesk.api.models import ClaimIn, ReleaseIn, TaskPatch
 from plandesk.core import graph, tasks
 from plandesk.core import models as m
@@ -60,11 +61,12 @@ def release_task(task_id: str, body: ReleaseIn, actor: ActorDep, db=Depends(db_o
 
 
 @loop_router.post("/projects/{project_id}/claim-next", **returns(m.Claim))
-async def claim_next(project_id: str, body: ClaimIn, request: Request, goal_id: str | None = None):
-    # Every agent's work loop calls this: the caller and the claim share one worker-thread hop (as_caller).
-    return await as_caller(
-        request,
-        lambda db, actor: graph.claim_next_task(
+async def claim_next(project_id: str, body: ClaimIn, actor: ActorDep, db: DbDep, goal_id: str | None = None):
+    # Every agent's work loop calls this. async, with the claim sent to a worker thread here: as a plain
+    # def, FastAPI also checks the response in a worker thread, a third hop after the caller's and the
+    # endpoint's. The caller stays a dependency, so an unauthenticated call gets 401 before its body is read.
+    return await run_in_threadpool(
+        lambda: graph.claim_next_task(
             db, actor, project_id, body.agent_ref, lease_seconds=body.lease_seconds, goal_id=goal_id
-        ),
+        )
     )
