@@ -145,6 +145,28 @@ def test_claim_next_skips_a_task_whose_prerequisite_is_unfinished(core):
     }
 
 
+def test_claim_next_takes_tasks_in_priority_order_then_none(core):
+    db, actor, pid = core
+    plain = _new(db, actor, pid, "no priority")
+    low, high = _new(db, actor, pid, "low", priority="low"), _new(db, actor, pid, "high", priority="high")
+    got = [graph.claim_next_task(db, actor, pid, "agent")["task"]["id"] for _ in range(3)]
+    assert got == [high, low, plain]
+
+
+def test_claim_next_takes_an_urgent_task_its_own_lease_expiry_freed_first(core):
+    """The expiry runs inside the claim: the freed task competes with the ready ones, by priority."""
+    db, actor, pid = core
+    urgent = _new(db, actor, pid, "urgent", priority="urgent")
+    assert graph.claim_next_task(db, actor, pid, "a", lease_seconds=60)["task"]["id"] == urgent
+    low = _new(db, actor, pid, "low", priority="low")
+    with db.write() as tx:  # the lease ran out
+        tx.conn.execute(
+            text("UPDATE tasks SET lease_expires_at = :t WHERE id = :i"), {"t": "2000-01-01", "i": urgent}
+        )
+    assert graph.claim_next_task(db, actor, pid, "b")["task"]["id"] == urgent
+    assert graph.claim_next_task(db, actor, pid, "b")["task"]["id"] == low
+
+
 def test_the_migration_counts_prerequisites_of_an_existing_workspace(tmp_path):
     from alembic import command
 

@@ -222,6 +222,15 @@ def test_a_loopback_server_behind_a_reverse_proxy_requires_sign_in(workspace, se
     assert s.client().get("/api/v1/auth/me").status_code == 401
 
 
+def test_an_anonymous_claim_next_gets_401_before_its_body_is_checked(workspace, serve):
+    """Agents' hot route: who is calling is settled first, whatever the body (a bad one too)."""
+    workspace.configure(allowed_hosts=["plans.example.com"])  # published: no local mode
+    c = serve("app", workspace).client()
+    for body in ({"agent_ref": "a"}, {"agent_ref": 5, "unknown": True}):
+        r = c.post("/api/v1/projects/p-1/claim-next", json=body)
+        assert (r.status_code, r.json()["code"]) == (401, "unauthorized")
+
+
 def test_a_cross_site_post_is_refused(server, api):
     api.post("/api/v1/members", json={"email": "a@example.com", "role": "admin", "password": PASSWORD})
     c = server.client()

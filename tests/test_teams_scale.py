@@ -110,6 +110,42 @@ def test_the_listener_hears_a_commit_made_on_another_connection(pg_workspace):
         writing.dispose()
 
 
+def test_32_writers_committing_at_once_are_each_heard_once_in_their_own_order(pg_workspace):
+    """Events are sent after the commit, grouped across writers: none is lost or doubled, and one writer's
+    events keep their order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from plandesk.db.engine import Database
+    from plandesk.db.notify import EventListener
+
+    pg_workspace.cli("init")
+    url = pg_workspace.settings().resolved_database_url
+    hearing, writing = Database(url), Database(url)
+    heard: queue.Queue = queue.Queue()
+    hearing.listeners.append(heard.put)
+    listener = EventListener(hearing)
+    listener.start()
+
+    def writer(w: int) -> None:
+        for i in range(10):
+            with writing.write() as tx:
+                tx.publish("p", "a", w=w, i=i)
+                tx.publish("p", "b", w=w, i=i)
+
+    try:
+        with ThreadPoolExecutor(32) as pool:
+            list(pool.map(writer, range(32)))
+        got = [heard.get(timeout=5.0) for _ in range(32 * 10 * 2)]
+        assert heard.empty()
+        for w in range(32):
+            mine = [(e["i"], e["kind"]) for e in got if e.get("w") == w]
+            assert mine == [(i, k) for i in range(10) for k in ("a", "b")]
+    finally:
+        listener.stop()
+        hearing.dispose()
+        writing.dispose()
+
+
 def test_a_change_through_a_reaches_an_sse_subscriber_on_b_within_one_second(two_servers):
     a, b = two_servers
     api_a = a.client()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, DbDep
@@ -14,6 +15,8 @@ from plandesk.core import models as m
 from plandesk.core.claim_refusals import ClaimRefused
 
 router = APIRouter(tags=["tasks"])
+# claim-next, the route every agent's work loop calls: api/routes.py puts this router before all the others.
+loop_router = APIRouter(tags=["tasks"])
 
 
 task = ItemRoutes(router, "/tasks/{task_id}", m.Task)
@@ -48,8 +51,13 @@ def release_task(task_id: str, body: ReleaseIn, actor: ActorDep, db: DbDep):
     return graph.release_task(db, actor, task_id, body.agent_ref, reason=body.reason)
 
 
-@router.post("/projects/{project_id}/claim-next", **returns(m.Claim))
-def claim_next(project_id: str, body: ClaimIn, actor: ActorDep, db: DbDep, goal_id: str | None = None):
-    return graph.claim_next_task(
-        db, actor, project_id, body.agent_ref, lease_seconds=body.lease_seconds, goal_id=goal_id
+@loop_router.post("/projects/{project_id}/claim-next", **returns(m.Claim))
+async def claim_next(project_id: str, body: ClaimIn, actor: ActorDep, db: DbDep, goal_id: str | None = None):
+    # Every agent's work loop calls this. async, with the claim sent to a worker thread here: as a plain
+    # def, FastAPI also checks the response in a worker thread, a third hop after the caller's and the
+    # endpoint's. The caller stays a dependency, so an unauthenticated call gets 401 before its body is read.
+    return await run_in_threadpool(
+        lambda: graph.claim_next_task(
+            db, actor, project_id, body.agent_ref, lease_seconds=body.lease_seconds, goal_id=goal_id
+        )
     )

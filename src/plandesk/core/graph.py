@@ -321,6 +321,11 @@ _CLAIM_STATE = select(
     )
     .label("lease_due"),
 ).where(projects_table.c.id == bindparam("pid"))
+# PostgreSQL's claim walks the priorities one statement each (SKIP LOCKED cannot go through a UNION): the
+# same read also says which priority holds the first ready task, so the walk skips the empty ones.
+_CLAIM_STATE_PG = _CLAIM_STATE.add_columns(
+    ready_queue.first_bucket(projects_table.c.id).label("first_bucket")
+)
 _ACTIVE_GOALS = select(goals.c.id, goals.c.name).where(
     goals.c.project_id == bindparam("pid"), goals.c.status == "active"
 )
@@ -495,7 +500,9 @@ def claim_next_task(
     with db.write() as tx:
         # One read for the project, whether any lease is due and how many goals are active: the common claim
         # (nothing due, no goal to resolve) writes after this one statement and the choice.
-        prow = tx.conn.execute(_CLAIM_STATE, {"pid": project_id, "due_ts": now()}).first()
+        pg = tx.conn.dialect.name == "postgresql"
+        state = _CLAIM_STATE_PG if pg else _CLAIM_STATE
+        prow = tx.conn.execute(state, {"pid": project_id, "due_ts": now()}).first()
         if prow is None:
             raise NotFound("project", project_id)
         if prow.lease_due:
@@ -523,7 +530,13 @@ def claim_next_task(
                 row = task_core.load(tx.conn, actor, tid) if tid is not None else None
             else:  # the row itself: no second read before the claim
                 row = ready_queue.first_ready(
-                    tx.conn, prow.id, goal_id=gid, scoped=scoped, skip=frozenset(failed)
+                    tx.conn,
+                    prow.id,
+                    goal_id=gid,
+                    scoped=scoped,
+                    skip=frozenset(failed),
+                    # After expiring leases the tasks they freed may sit in an earlier priority: walk all.
+                    from_bucket=prow.first_bucket if pg and not prow.lease_due else 0,
                 )
             if row is None:
                 break

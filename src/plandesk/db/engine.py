@@ -6,7 +6,7 @@ import json
 import threading
 from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +63,7 @@ class Database:
         self._write_lock = WriterQueue() if self.dialect == "sqlite" else None
         self._counter_lock = threading.Lock()
         self._counter_conn = None
+        self._writer: Connection | None = None  # SQLite: the one writer's connection, kept between writes
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +93,7 @@ class Database:
         if lock is not None:
             lock.acquire()
         try:
-            with self.engine.connect() as conn:
+            with self._write_connection() as conn:
                 if self.is_sqlite:
                     conn.info["pd_immediate"] = True
                 tx = Tx(conn)
@@ -114,6 +115,16 @@ class Database:
         if tx.events and self.dialect != "postgresql":
             for ev in tx.events:
                 self.emit(ev)
+
+    def _write_connection(self) -> AbstractContextManager[Connection]:
+        """SQLite has one writer at a time (the WriterQueue), so it keeps one connection for writing instead
+        of a pool checkout, reset and check-in per write (5 % of a claim's CPU in a profile); a connection
+        a failure left unusable is replaced. PostgreSQL writers run side by side, each on a pooled one."""
+        if not self.is_sqlite:
+            return self.engine.connect()
+        if self._writer is None or self._writer.closed or self._writer.invalidated:
+            self._writer = self.engine.connect()
+        return nullcontext(self._writer)
 
     def emit(self, ev: dict) -> None:
         for listener in list(self.listeners):
@@ -175,6 +186,14 @@ class Database:
     def dispose(self) -> None:
         with self._counter_lock:
             self._close_counter_connection()
+        if self._write_lock is not None:
+            self._write_lock.acquire()  # not under a write still finishing in another thread
+            try:
+                if self._writer is not None:
+                    self._writer.close()
+                    self._writer = None
+            finally:
+                self._write_lock.release()
         self.engine.dispose()
 
 
