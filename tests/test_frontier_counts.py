@@ -146,7 +146,7 @@ def test_claim_next_skips_a_task_whose_prerequisite_is_unfinished(core):
 
 
 def test_claim_next_takes_tasks_in_priority_order_then_none(core):
-    db, actor, pid = core
+    db, actor, pid, _ = core
     plain = _new(db, actor, pid, "no priority")
     low, high = _new(db, actor, pid, "low", priority="low"), _new(db, actor, pid, "high", priority="high")
     got = [graph.claim_next_task(db, actor, pid, "agent")["task"]["id"] for _ in range(3)]
@@ -155,7 +155,7 @@ def test_claim_next_takes_tasks_in_priority_order_then_none(core):
 
 def test_claim_next_takes_an_urgent_task_its_own_lease_expiry_freed_first(core):
     """The expiry runs inside the claim: the freed task competes with the ready ones, by priority."""
-    db, actor, pid = core
+    db, actor, pid, _ = core
     urgent = _new(db, actor, pid, "urgent", priority="urgent")
     assert graph.claim_next_task(db, actor, pid, "a", lease_seconds=60)["task"]["id"] == urgent
     low = _new(db, actor, pid, "low", priority="low")
