@@ -225,6 +225,7 @@ def accept(server, raw: str):
     )
 
 
+@IN_PROCESS
 def test_an_invitation_made_by_an_admin_who_was_removed_no_longer_admits(team, workspace):
     server, _ = team
     raw = invite(server, "ada@example.com", "admin")
@@ -235,6 +236,7 @@ def test_an_invitation_made_by_an_admin_who_was_removed_no_longer_admits(team, w
     assert "may no longer grant" in r.json()["message"]
 
 
+@IN_PROCESS
 def test_an_invitation_made_by_an_admin_who_was_demoted_no_longer_admits(team, workspace):
     server, _ = team
     raw = invite(server, "ada@example.com", "member")
@@ -242,6 +244,7 @@ def test_an_invitation_made_by_an_admin_who_was_demoted_no_longer_admits(team, w
     assert accept(server, raw).status_code == 410
 
 
+@IN_PROCESS
 def test_an_owner_invitation_made_by_an_owner_since_made_admin_no_longer_admits(team, workspace):
     server, _ = team
     raw = invite(server, "olive@example.com", "owner")
@@ -261,6 +264,7 @@ def test_an_invitation_of_a_creator_who_keeps_their_rights_still_admits(team):
 # A password change or reset ends the person's other sessions
 
 
+@IN_PROCESS
 def test_a_password_reset_ends_every_session_of_that_person(team, workspace):
     server, _ = team
     laptop, _ = page_sign_in(server, "mo@example.com")
