@@ -2,7 +2,7 @@
 
 Every check Schemathesis has runs but one: positive_data_acceptance assumes the schema is the whole validation,
 while the core also refuses schema-valid input on its own rules (a blank label, an id of the wrong shape, a
-cycle) with a documented 400 or 409. Each operation gets a bounded number of generated requests (FUZZ_EXAMPLES, default 12) so the suite stays fast;
+cycle) with a documented 400 or 409. Each operation gets a bounded number of generated requests (FUZZ_EXAMPLES, default 8) so the suite stays fast;
 half the generated ids are swapped for ids that exist, so cases reach past the not-found answer. The number
 of cases tried is printed and written to test-artifacts/fuzz-api-cases.json.
 """
@@ -20,7 +20,7 @@ from conftest import ARTIFACTS, drop_pg_database, new_workspace, serve_on
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 CASES: dict[str, int] = {}
 REAL_IDS: dict[str, list[str]] = {}
 

@@ -3,7 +3,7 @@ client to the in-process app (the full HTTP stack, no socket): no protocol error
 
 Half the cases follow the schema (with ids that exist mixed in, so calls reach the core's own rules); half
 break it (unknown keys, a required key dropped, a value of the wrong type or size, arbitrary JSON). Cases per
-tool: FUZZ_EXAMPLES (default 15). The count is printed and written to test-artifacts/fuzz-mcp-cases.json.
+tool: FUZZ_EXAMPLES (default 10). The count is printed and written to test-artifacts/fuzz-mcp-cases.json.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from mcp import Client
 from mcp_support import mcp_client, mint
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 SHARDS = 3
 CALL_TIMEOUT = 60
 # Text that means something inside leaked out, or that the server hit an exception it did not expect.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -28,25 +29,34 @@ def current_revision(db) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def head_revision() -> str:
-    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+@cache
+def _migrations() -> tuple[str, frozenset[str]]:
+    """The head and every revision this code ships, read once per process (the files do not change)."""
+    script = ScriptDirectory(str(MIGRATIONS))
+    head = script.get_current_head()
     if head is None:
         raise RuntimeError(f"no migrations found in {MIGRATIONS}")
-    return head
+    return head, frozenset(s.revision for s in script.walk_revisions())
 
 
-def check_not_newer(db) -> None:
+def head_revision() -> str:
+    return _migrations()[0]
+
+
+def check_not_newer(db) -> str | None:
+    """The database's revision, unless this code does not know it (DatabaseTooNew)."""
     rev = current_revision(db)
-    script = ScriptDirectory(str(MIGRATIONS))
-    if rev is not None and rev not in {s.revision for s in script.walk_revisions()}:
+    if rev is not None and rev not in _migrations()[1]:
         raise DatabaseTooNew(
             f"the database is at migration {rev}, which this Plan Desk ({_version()}) does not know: "
             "it was written by a newer Plan Desk. Upgrade Plan Desk (pip install -U plandesk) and retry."
         )
+    return rev
 
 
 def upgrade(db) -> None:
-    check_not_newer(db)
+    if check_not_newer(db) == head_revision():
+        return  # already current: every server start and workspace open after the first
     cfg = alembic_config(db.url)
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
