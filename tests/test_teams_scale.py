@@ -118,7 +118,7 @@ def test_32_writers_committing_at_once_are_each_heard_once_in_their_own_order(pg
     from plandesk.db.engine import Database
     from plandesk.db.notify import EventListener
 
-    pg_workspace.cli("init")
+    run_cli(pg_workspace, "init")
     url = pg_workspace.settings().resolved_database_url
     hearing, writing = Database(url), Database(url)
     heard: queue.Queue = queue.Queue()
