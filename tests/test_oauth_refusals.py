@@ -514,3 +514,21 @@ def test_token_list_shows_a_signed_in_app_by_its_grant_not_its_hourly_access_tok
         tx.conn.execute(update(oauth_grants).values(refresh_expires_at=now() - timedelta(minutes=1)))
     rows = json.loads(run_cli(workspace, "token", "list", "--json").stdout)
     assert next(r for r in rows if r.get("via") == "oauth")["state"] == "expired"
+
+
+def test_revocation_requests_of_one_client_are_rate_limited_too(c, clock):
+    from plandesk.core import oauth
+
+    client = register(c)["client_id"]
+
+    def guess_revoke():
+        return c.post("/oauth/revoke", data={"token": "plandesk_rt_guess", "client_id": client})
+
+    codes = [guess_revoke().status_code for _ in range(oauth.TOKEN_REQUESTS_PER_MINUTE)]
+    assert 429 not in codes, codes
+    refused = guess_revoke()
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "slow_down"
+    assert _guess_refresh(c, client).status_code == 400  # the token endpoint keeps its own allowance
+    clock.advance(int(refused.headers["retry-after"]))
+    assert guess_revoke().status_code != 429

@@ -310,14 +310,15 @@ def _client_id_of(request: Request, body: bytes) -> str:
     return "-"
 
 
-def _token_rate_limited(request: Request, body: bytes) -> JSONResponse | None:
-    """/oauth/token is counted like sign-in: per address and client, and per address. Checked before any
-    lookup, so a flood of guessed codes or refresh tokens costs no database work."""
+def _token_rate_limited(request: Request, body: bytes, endpoint: str = "token") -> JSONResponse | None:
+    """/oauth/token and /oauth/revoke are counted like sign-in: per address and client, and per address, each
+    endpoint on its own. Checked before any lookup, so a flood of guessed codes, refresh tokens or client
+    secrets costs no database work."""
     address = request.client.host if request.client else "unknown"
     return _over_limit(
-        (f"oauth-token-address:{address}", oauth.TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE, "this address"),
+        (f"oauth-{endpoint}-address:{address}", oauth.TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE, "this address"),
         (
-            f"oauth-token:{address}:{_client_id_of(request, body)}",
+            f"oauth-{endpoint}:{address}:{_client_id_of(request, body)}",
             oauth.TOKEN_REQUESTS_PER_MINUTE,
             "this client",
         ),
@@ -388,6 +389,9 @@ def install(app: FastAPI, db: Any) -> None:
         return await token.handle(await _with_hashed_secret(request))
 
     async def revoke_endpoint(request: Request) -> Response:
+        refused = _token_rate_limited(request, await request.body(), "revoke")
+        if refused is not None:
+            return refused
         return await revoke.handle(await _with_hashed_secret(request, public_may_omit=True))
 
     routes = [Route(AS_PATH, as_metadata, methods=["GET"])]
