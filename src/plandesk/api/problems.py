@@ -97,7 +97,8 @@ def _field_parts(loc) -> list:
 
 
 def _is_field(part: str) -> bool:
-    return part in _SOURCES or (part[:1].islower() and part.isidentifier())
+    """Our fields are snake_case; pydantic's union tags are not (`constrained-str`, `ChecklistItem`)."""
+    return part[:1].islower() and part.isidentifier()
 
 
 def _validation_message(errors: list[dict]) -> tuple[str, str | None]:
