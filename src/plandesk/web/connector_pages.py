@@ -12,21 +12,6 @@ from plandesk.web.rendering import page, render
 
 router = APIRouter(include_in_schema=False)
 
-# What each connector operation lets an agent do, in the words of the pages that grant or show it (here and Settings → MCP).
-OPERATION_HELP = {
-    "code.search": "find files, grep",
-    "code.read": "read files",
-    "code.write": "write, create, edit files",
-    "git.read": "status, diff, log, branches",
-    "git.commit": "commit, create and switch branches",
-    "git.push": "push to a configured remote",
-    "build": "run build and test recipes",
-    "deploy": "run deploy recipes",
-    "db.read": "read-only queries",
-    "db.write": "statements that change data",
-    "exec": "run allowlisted programs",
-}
-
 
 STATUS_BADGE = {
     "pending": "badge-warn",
@@ -58,7 +43,7 @@ def permissions_page(request: Request):
         doc=doc,
         operations=vocab.CONNECTOR_OPERATIONS,
         roles=vocab.ROLES,
-        operation_help=OPERATION_HELP,
+        operation_help=vocab.OPERATION_HELP,
         projects=rows,
         pending=pending,
         can_manage=settings_store.may_change_settings(actor),
