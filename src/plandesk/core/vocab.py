@@ -42,7 +42,14 @@ RUN_EVENT_KINDS = ("progress", "decision", "artifact", "error")
 COMMENT_TARGETS = ("task", "document", "note")
 REVISION_TARGETS = ("task", "document")
 
-ROLES = ("owner", "admin", "member", "viewer")
+# The workspace roles, highest first, each with what it may do in the words of the pages that grant it.
+ROLE_HELP = {
+    "owner": "everything, including other owners",
+    "admin": "manages people and settings",
+    "member": "plans and works",
+    "viewer": "reads only",
+}
+ROLES = tuple(ROLE_HELP)
 ROLE_RANK = {r: i for i, r in enumerate(ROLES)}
 
 # MCP toolsets. `planning` is the agent's work loop and every token's default; the rest are opt-in, by the

@@ -7,6 +7,7 @@ import json
 from fastapi import APIRouter, FastAPI, Request
 
 from plandesk.core import approvals, connector_config, permissions, projects, settings_store, vocab
+from plandesk.core.vocab import OPERATION_HELP
 from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
 
@@ -43,7 +44,7 @@ def permissions_page(request: Request):
         doc=doc,
         operations=vocab.CONNECTOR_OPERATIONS,
         roles=vocab.ROLES,
-        operation_help=vocab.OPERATION_HELP,
+        operation_help=OPERATION_HELP,
         projects=rows,
         pending=pending,
         can_manage=settings_store.may_change_settings(actor),

@@ -58,12 +58,13 @@ def settings_form_page(
     path: str,
     template: str,
     *,
-    section: str,
     title: str,
     **reads: Callable[[Any, Actor], object],
 ) -> None:
     """Adds GET `path`, a Settings form's page (save_settings is its other half): each read(db, actor) under its
-    name, whether this person may change them (the core's one rule), and whether the form was just saved."""
+    name, whether this person may change them (the core's one rule), and whether the form was just saved. Its
+    section (what the navigation marks) is named after the path: /settings/tasks is settings-tasks."""
+    section = path.strip("/").replace("/", "-")
 
     @router.get(path)
     @page

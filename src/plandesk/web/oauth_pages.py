@@ -95,7 +95,6 @@ settings_form_page(
     router,
     "/settings/oauth",
     "oauth_settings.html",
-    section="settings-oauth",
     title="Sign-in connections",
     oauth=oauth_rules.get_oauth_settings,
 )

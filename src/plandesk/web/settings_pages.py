@@ -9,7 +9,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from pydantic import Field
 
-from plandesk.core import mcp_settings, permissions, projects, settings_store, task_rules, tokens, vocab
+from plandesk.core import mcp_settings, permissions, projects, settings_store, task_rules, tokens
+from plandesk.core.vocab import OPERATION_HELP
 from plandesk.web.forms import PlainForm, save_settings, settings_form_page
 from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
@@ -44,19 +45,14 @@ def settings_mcp(request: Request) -> Response:
         via_token=actor.token_id is not None,
         # The form offers only what the role may grant; the core refuses anything more.
         grantable=permissions.allowed_operations(db, actor) if actor.token_id is None else [],
-        operation_help=vocab.OPERATION_HELP,
+        operation_help=OPERATION_HELP,
     )
     return render(request, "settings_mcp.html", ctx)
 
 
 # Settings → Tasks: the workspace's rules for moving tasks (core/task_rules.py).
 settings_form_page(
-    router,
-    "/settings/tasks",
-    "settings_tasks.html",
-    section="settings-tasks",
-    title="Tasks",
-    rules=task_rules.get_task_rules,
+    router, "/settings/tasks", "settings_tasks.html", title="Tasks", rules=task_rules.get_task_rules
 )
 
 
