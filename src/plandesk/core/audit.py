@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import and_, select, true
@@ -10,7 +10,7 @@ from sqlalchemy import and_, select, true
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, now
 from plandesk.core.errors import InvalidArgument
-from plandesk.core.paging import capped_count
+from plandesk.core.paging import PageArgs, capped_count
 from plandesk.db.engine import Tx
 from plandesk.db.schema import audit_log
 
@@ -128,22 +128,20 @@ def project_log(
     actor: Actor,
     project_id: str,
     filters: AuditFilter = EVERY_ENTRY,
-    *,
-    limit: int | None = None,
-    cursor: str | None = None,
+    **paging: Unpack[PageArgs],
 ) -> dict:
     """A project's audit log, newest first, filtered: the one listing REST (`GET …/audit`) and the activity
     page both serve. A cursor this server did not hand out is refused, never read as "from the top"."""
     from plandesk.core import projects  # projects records through this module: import at call time
 
-    before = _before(cursor)
+    before = _before(paging.get("cursor"))
     with db.read() as conn:
         prow = projects.load(conn, actor, project_id)
         return list_entries(
             conn,
             project_id=prow.id,
             filters=filters,
-            limit=limit or 100,
+            limit=paging.get("limit") or 100,
             before_id=before,
         )
 

@@ -13,6 +13,14 @@ from plandesk.core.errors import InvalidArgument
 from plandesk.core.vocab import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, TOTAL_COUNT_CAP
 
 
+class PageArgs(TypedDict, total=False):
+    """The page a list is asked for, as every list function takes it: `list_x(..., **page)`; no limit is
+    DEFAULT_LIST_LIMIT, no cursor the first page."""
+
+    limit: int | None
+    cursor: str | None
+
+
 class Page(TypedDict):
     items: list
     total: int
@@ -53,8 +61,8 @@ def page(
     table: Table,
     to_dict: Callable,
     *,
-    limit: int | None,
-    cursor: str | None,
+    limit: int | None = None,
+    cursor: str | None = None,
     order: str = "created_at",
 ) -> Page:
     """Keyset pagination over (order column, id): stable under inserts, cheap at any depth."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -216,6 +217,21 @@ class ToolGroup:
         self.read_by(name, fetch, id_field, id_schema, description=description, **options)
 
 
+def _core_parameters(fn: Callable[..., Any]) -> tuple[list[str], list[str]]:
+    """The names a core function takes after db and actor, and those of them without a default. A
+    `**paging: Unpack[PageArgs]` stands for the TypedDict's keys, none of them required."""
+    names, required = [], []
+    for p in list(inspect.signature(fn).parameters.values())[2:]:
+        if p.kind is inspect.Parameter.VAR_KEYWORD:
+            (unpacked,) = typing.get_args(typing.get_type_hints(fn)[p.name])
+            names += list(unpacked.__annotations__)
+            continue
+        names.append(p.name)
+        if p.default is inspect.Parameter.empty:
+            required.append(p.name)
+    return names, required
+
+
 def core_call(
     fn: Callable[..., Any],
     params: Iterable[str],
@@ -233,15 +249,12 @@ def core_call(
 
     The names are checked here, once: a tool argument the core function does not take fails at startup."""
     renamed = dict(renamed or {})
-    signature = inspect.signature(fn)
-    core_params = list(signature.parameters)[2:]  # after db and actor
+    core_params, needed = _core_parameters(fn)
     if fields is not None and fields not in core_params:
         raise ValueError(f"{fn.__qualname__} has no parameter {fields!r} for the record's fields")
     to_core = {p: renamed.get(p, p) for p in params}
     unknown = [p for p, c in to_core.items() if c not in core_params and fields is None]
-    needed = [
-        c for c in core_params if c != fields and signature.parameters[c].default is inspect.Parameter.empty
-    ]
+    needed = [c for c in needed if c != fields]
     not_taken = [c for c in needed if c not in to_core.values()]
     stray = set(defaults or ()) - set(to_core)
     if unknown or not_taken or stray:
