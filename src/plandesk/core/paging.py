@@ -9,6 +9,7 @@ from typing import TypedDict
 
 from sqlalchemy import Select, Table, and_, func, or_, select
 
+from plandesk.core.clock import iso
 from plandesk.core.errors import InvalidArgument
 from plandesk.core.vocab import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, TOTAL_COUNT_CAP
 
@@ -91,6 +92,22 @@ def page(
 
 
 PREVIEW_CHARS = 500  # a task's description or a document's or note's body, as a list shows it unless verbose
+
+
+def titled_body(r, *, verbose: bool, **more: object) -> dict:
+    """A row with a title and a body (a note, a document) as answers show it, with `more` after the body; the
+    body cut to a preview unless verbose."""
+    out = {
+        "id": r.id,
+        "project_id": r.project_id,
+        "title": r.title,
+        "body": r.body or "",
+        **more,
+        "version": r.version,
+        "created_at": iso(r.created_at),
+        "updated_at": iso(r.updated_at),
+    }
+    return cut_to_preview(out, "body", verbose=verbose)
 
 
 def cut_to_preview(item: dict, key: str, *, verbose: bool, mark: str = "") -> dict:
