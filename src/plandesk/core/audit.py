@@ -49,11 +49,16 @@ def record(
     tx.publish(project_id, "audit", action=action, target_type=target_type, target_id=target_id)
 
 
+def about(item_type: str, item) -> dict[str, Any]:
+    """The columns that say which item of a project a row is about (an audit entry, a comment, a share):
+    `item` is its row, whose id is the target and whose project is the row's project."""
+    return {"project_id": item.project_id, "target_type": item_type, "target_id": item.id}
+
+
 def record_item(tx: Tx, actor: Actor, action: str, item_type: str, item, **what: Any) -> None:
-    """An entry about one item of a project (a task, document, note, goal, folder, comment, run, edge):
-    `item` is its row, whose id is the target and whose project is the entry's project; `what` is
-    changed_fields and/or detail, as for record."""
-    record(tx, actor, action, project_id=item.project_id, target_type=item_type, target_id=item.id, **what)
+    """An entry about one item of a project (a task, document, note, goal, folder, comment, run, edge);
+    `what` is changed_fields and/or detail, as for record."""
+    record(tx, actor, action, **about(item_type, item), **what)
 
 
 def record_workspace(

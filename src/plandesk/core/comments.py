@@ -71,9 +71,7 @@ def add_comment(
         tx.conn.execute(
             comments.insert().values(
                 id=cid,
-                project_id=target.project_id,
-                target_type=target_type,
-                target_id=target.id,
+                **audit.about(target_type, target),
                 body=body,
                 passage=passage,
                 resolved=False,
