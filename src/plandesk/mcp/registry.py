@@ -10,6 +10,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from plandesk.core import models
 from plandesk.core.actors import Actor
 from plandesk.core.models import Input
 from plandesk.core.vocab import PLANNING_TOOLSETS, TOOLSETS
@@ -173,24 +174,28 @@ class ToolGroup:
 
     def create_and_update(
         self,
-        noun: str,
         create: Callable[..., Any],
         update: Callable[..., Any],
+        create_description: str,
+        update_description: str,
         *,
-        new: type[Input],
-        patch: type[Input],
-        descriptions: tuple[str, str],
         leave_out: tuple[str, ...] = (),
         **options: Any,
     ) -> None:
-        """create_<noun> in a project and update_<noun> by <noun>_id (see writes_record)."""
+        """create_<noun> in a project and update_<noun> by <noun>_id (see writes_record): the tools are named
+        after the core functions (create_note, update_note), which take the models <Noun>In and <Noun>Patch."""
+        noun = create.__name__.removeprefix("create_")
+        if update.__name__ != f"update_{noun}":
+            raise ValueError(f"{create.__name__} goes with update_{noun}, not {update.__name__}")
+        new: type[Input] = getattr(models, f"{noun.title()}In")
+        patch: type[Input] = getattr(models, f"{noun.title()}Patch")
         self.writes_record(
             f"create_{noun}",
             create,
             new,
             ids={"project_id": PROJECT_ID},
             leave_out=leave_out,
-            description=descriptions[0],
+            description=create_description,
             **options,
         )
         self.writes_record(
@@ -200,7 +205,7 @@ class ToolGroup:
             ids={f"{noun}_id": uuid()},
             leave_out=leave_out,
             idempotent=True,
-            description=descriptions[1],
+            description=update_description,
             **options,
         )
 
