@@ -3,12 +3,13 @@ router declares its parameters with (written once here, not per router)."""
 
 from __future__ import annotations
 
-from typing import Annotated, TypedDict
+from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
 from plandesk.core import access
 from plandesk.core.actors import Actor
+from plandesk.core.paging import PageArgs
 from plandesk.core.vocab import MAX_LIST_LIMIT
 from plandesk.db.engine import Database
 
@@ -41,11 +42,6 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 DbDep = Annotated[Database, Depends(db_of)]
 # A page size as every list takes it: 1 … the core's maximum.
 Limit = Annotated[int | None, Query(ge=1, le=MAX_LIST_LIMIT)]
-
-
-class PageArgs(TypedDict):
-    limit: int | None
-    cursor: str | None
 
 
 def page_args(limit: Limit = None, cursor: str | None = None) -> PageArgs:

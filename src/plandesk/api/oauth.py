@@ -117,6 +117,47 @@ def _token(result: dict) -> OAuthToken:
     )
 
 
+def _authorization_code(code: str, found: dict) -> AuthorizationCode:
+    request = found["request"]
+    # The SDK compares expires_at with time.time(); translate our clock's remaining seconds into it, so a
+    # test that moves Plan Desk's clock moves the code's expiry with it.
+    return AuthorizationCode(
+        code=code,
+        scopes=request.get("scopes") or [],
+        client_id=found["client_id"],
+        expires_at=time.time() + found["expires_in"],
+        code_challenge=request["code_challenge"],
+        redirect_uri=request["redirect_uri"],
+        redirect_uri_provided_explicitly=request["explicit"],
+        resource=request.get("resource"),
+        subject=found["user_id"],
+    )
+
+
+def _granted_refresh(token: str, found: dict) -> GrantedRefresh:
+    return GrantedRefresh(
+        token=token,
+        client_id=found["client_id"],
+        scopes=found["scopes"],
+        expires_at=int(time.time() + found["expires_in"]),
+        resource=found["resource"],
+        subject=found["user_id"],
+        token_id=found["token_id"],
+    )
+
+
+def _granted_access(token: str, found: dict) -> GrantedAccess:
+    expires = found["expires_at"]
+    return GrantedAccess(
+        token=token,
+        client_id=found["client_id"],
+        scopes=found["scopes"],
+        expires_at=int(expires.timestamp()) if expires else None,
+        resource=found["resource"],
+        token_id=found["token_id"],
+    )
+
+
 class PlanDeskProvider:
     """The SDK's OAuthAuthorizationServerProvider protocol, answered by core.oauth in a worker thread."""
 
@@ -125,6 +166,13 @@ class PlanDeskProvider:
 
     async def _run(self, fn, *args, **kwargs):
         return await anyio.to_thread.run_sync(lambda: fn(self.db, *args, **kwargs))
+
+    async def _tokens(self, grant, *args) -> OAuthToken:
+        """A grant at the token endpoint (a code or a refresh token exchanged): its refusal is the SDK's."""
+        try:
+            return _token(await self._run(grant, *args))
+        except oauth.GrantError as exc:
+            raise TokenError(exc.error, exc.message) from None  # type: ignore[arg-type]
 
     async def get_client(self, client_id: str) -> PlanDeskClient | None:
         info = await self._run(oauth.get_client, client_id)
@@ -161,68 +209,27 @@ class PlanDeskProvider:
         self, client: OAuthClientInformationFull, code: str
     ) -> AuthorizationCode | None:
         found = await self._run(oauth.load_code, client.client_id, code)
-        if found is None:
-            return None
-        request = found["request"]
-        # The SDK compares expires_at with time.time(); translate our clock's remaining seconds into it, so a
-        # test that moves Plan Desk's clock moves the code's expiry with it.
-        return AuthorizationCode(
-            code=code,
-            scopes=request.get("scopes") or [],
-            client_id=found["client_id"],
-            expires_at=time.time() + found["expires_in"],
-            code_challenge=request["code_challenge"],
-            redirect_uri=request["redirect_uri"],
-            redirect_uri_provided_explicitly=request["explicit"],
-            resource=request.get("resource"),
-            subject=found["user_id"],
-        )
+        return None if found is None else _authorization_code(code, found)
 
     async def exchange_authorization_code(
         self, client: OAuthClientInformationFull, authorization_code: AuthorizationCode
     ) -> OAuthToken:
-        try:
-            return _token(await self._run(oauth.exchange_code, client.client_id, authorization_code.code))
-        except oauth.GrantError as exc:
-            raise TokenError(exc.error, exc.message) from None  # type: ignore[arg-type]
+        return await self._tokens(oauth.exchange_code, client.client_id, authorization_code.code)
 
     async def load_refresh_token(
         self, client: OAuthClientInformationFull, refresh_token: str
     ) -> GrantedRefresh | None:
         found = await self._run(oauth.load_refresh, client.client_id, refresh_token)
-        if found is None:
-            return None
-        return GrantedRefresh(
-            token=refresh_token,
-            client_id=found["client_id"],
-            scopes=found["scopes"],
-            expires_at=int(time.time() + found["expires_in"]),
-            resource=found["resource"],
-            subject=found["user_id"],
-            token_id=found["token_id"],
-        )
+        return None if found is None else _granted_refresh(refresh_token, found)
 
     async def exchange_refresh_token(
         self, client: OAuthClientInformationFull, refresh_token: RefreshToken, scopes: list[str]
     ) -> OAuthToken:
-        try:
-            return _token(await self._run(oauth.refresh, client.client_id, refresh_token.token, scopes))
-        except oauth.GrantError as exc:
-            raise TokenError(exc.error, exc.message) from None  # type: ignore[arg-type]
+        return await self._tokens(oauth.refresh, client.client_id, refresh_token.token, scopes)
 
     async def load_access_token(self, token: str) -> GrantedAccess | None:
         found = await self._run(oauth.load_access, token)
-        if found is None:
-            return None
-        expires = found["expires_at"]
-        return GrantedAccess(
-            token=token,
-            client_id=found["client_id"],
-            scopes=found["scopes"],
-            expires_at=int(expires.timestamp()) if expires else None,
-            resource=found["resource"],
-            token_id=found["token_id"],
-        )
+        return None if found is None else _granted_access(token, found)
 
     async def revoke_token(self, token: GrantedAccess | GrantedRefresh) -> None:
         await self._run(oauth.revoke_grant, token.token_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import and_, select, true
@@ -10,7 +10,7 @@ from sqlalchemy import and_, select, true
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, now
 from plandesk.core.errors import InvalidArgument
-from plandesk.core.paging import capped_count
+from plandesk.core.paging import PageArgs, capped_count
 from plandesk.db.engine import Tx
 from plandesk.db.schema import audit_log
 
@@ -49,11 +49,16 @@ def record(
     tx.publish(project_id, "audit", action=action, target_type=target_type, target_id=target_id)
 
 
+def about(item_type: str, item) -> dict[str, Any]:
+    """The columns that say which item of a project a row is about (an audit entry, a comment, a share):
+    `item` is its row, whose id is the target and whose project is the row's project."""
+    return {"project_id": item.project_id, "target_type": item_type, "target_id": item.id}
+
+
 def record_item(tx: Tx, actor: Actor, action: str, item_type: str, item, **what: Any) -> None:
-    """An entry about one item of a project (a task, document, note, goal, folder, comment, run, edge):
-    `item` is its row, whose id is the target and whose project is the entry's project; `what` is
-    changed_fields and/or detail, as for record."""
-    record(tx, actor, action, project_id=item.project_id, target_type=item_type, target_id=item.id, **what)
+    """An entry about one item of a project (a task, document, note, goal, folder, comment, run, edge);
+    `what` is changed_fields and/or detail, as for record."""
+    record(tx, actor, action, **about(item_type, item), **what)
 
 
 def record_workspace(
@@ -128,22 +133,20 @@ def project_log(
     actor: Actor,
     project_id: str,
     filters: AuditFilter = EVERY_ENTRY,
-    *,
-    limit: int | None = None,
-    cursor: str | None = None,
+    **paging: Unpack[PageArgs],
 ) -> dict:
     """A project's audit log, newest first, filtered: the one listing REST (`GET …/audit`) and the activity
     page both serve. A cursor this server did not hand out is refused, never read as "from the top"."""
     from plandesk.core import projects  # projects records through this module: import at call time
 
-    before = _before(cursor)
+    before = _before(paging.get("cursor"))
     with db.read() as conn:
         prow = projects.load(conn, actor, project_id)
         return list_entries(
             conn,
             project_id=prow.id,
             filters=filters,
-            limit=limit or 100,
+            limit=paging.get("limit") or 100,
             before_id=before,
         )
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Unpack
+
 from sqlalchemy import select
 
 from plandesk.core import audit, fields, projects
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
 from plandesk.core.errors import InvalidArgument, NotFound
-from plandesk.core.paging import Page, page
+from plandesk.core.paging import Page, PageArgs, page
 from plandesk.core.vocab import COMMENT_TARGETS
 from plandesk.db import search
 from plandesk.db.schema import comments, documents, notes, tasks
@@ -69,9 +71,7 @@ def add_comment(
         tx.conn.execute(
             comments.insert().values(
                 id=cid,
-                project_id=target.project_id,
-                target_type=target_type,
-                target_id=target.id,
+                **audit.about(target_type, target),
                 body=body,
                 passage=passage,
                 resolved=False,
@@ -102,9 +102,7 @@ def list_comments(
     target_type: str | None = None,
     target_id: str | None = None,
     include_resolved: bool = False,
-    *,
-    limit: int | None = None,
-    cursor: str | None = None,
+    **paging: Unpack[PageArgs],
 ) -> Page:
     """A project's comments, or one target's (project_id may then be None); open ones unless asked."""
     fields.flag("include_resolved", include_resolved)
@@ -130,7 +128,7 @@ def list_comments(
             q = q.where(comments.c.project_id == prow.id)
         if not include_resolved:
             q = q.where(comments.c.resolved.is_(False))
-        return page(conn, q, comments, to_dict, limit=limit, cursor=cursor)
+        return page(conn, q, comments, to_dict, **paging)
 
 
 def update_comment(db, actor: Actor, comment_id: str, data: dict) -> dict:

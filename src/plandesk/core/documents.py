@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Unpack
+
 from sqlalchemy import func, select
 
 from plandesk.core import audit, fields, projects, revisions, search_service
 from plandesk.core import edges as edge_core
 from plandesk.core.actors import Actor
-from plandesk.core.clock import iso, new_id, now
+from plandesk.core.clock import new_id, now
 from plandesk.core.errors import Conflict, InvalidArgument, NotFound
-from plandesk.core.paging import cut_to_preview, page
+from plandesk.core.paging import PageArgs, page, titled_body
 from plandesk.core.vocab import MAX_BODY, MAX_LABEL, MAX_LIST_LIMIT
 from plandesk.db import search
 from plandesk.db.engine import Tx
@@ -35,19 +37,8 @@ def event_view(r) -> dict:
 
 
 def to_dict(r, *, verbose: bool = True) -> dict:
-    out = {
-        "id": r.id,
-        "project_id": r.project_id,
-        "title": r.title,
-        "body": r.body or "",
-        "status_line": r.status_line,
-        "parent_id": r.parent_id,
-        "folder_id": r.folder_id,
-        "version": r.version,
-        "created_at": iso(r.created_at),
-        "updated_at": iso(r.updated_at),
-    }
-    return cut_to_preview(out, "body", verbose=verbose)
+    placed = {"status_line": r.status_line, "parent_id": r.parent_id, "folder_id": r.folder_id}
+    return titled_body(r, verbose=verbose, **placed)
 
 
 def link_targets(value) -> list[str]:
@@ -317,9 +308,7 @@ def list_documents(
     project_id: str,
     folder_id: str | None = None,
     verbose: bool = False,
-    *,
-    limit: int | None = None,
-    cursor: str | None = None,
+    **paging: Unpack[PageArgs],
 ) -> dict:
     """Documents (bodies bounded unless verbose), ordered by title, and the project's folder tree."""
     from plandesk.core import folders as folder_core
@@ -338,8 +327,8 @@ def list_documents(
             q,
             documents,
             lambda r: to_dict(r, verbose=verbose),
-            limit=limit or MAX_LIST_LIMIT,
-            cursor=cursor,
+            limit=paging.get("limit") or MAX_LIST_LIMIT,
+            cursor=paging.get("cursor"),
             order="title",
         )
         unfiled = conn.execute(

@@ -17,7 +17,15 @@ HTTP_STATUS = {
 
 
 class PlanDeskError(Exception):
+    """The base of every error with a stable code; a subclass names its code in its class line:
+    `class Gone(PlanDeskError, code="gone")`, and a subclass of that keeps it unless it names another."""
+
     code = "invalid_argument"
+
+    def __init_subclass__(cls, *, code: str | None = None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
 
     def __init__(self, message: str, *, field: str | None = None, **extra):
         super().__init__(message)
@@ -37,43 +45,32 @@ class PlanDeskError(Exception):
         return body
 
 
-class InvalidArgument(PlanDeskError):
-    code = "invalid_argument"
+class InvalidArgument(PlanDeskError, code="invalid_argument"): ...
 
 
-class NotFound(PlanDeskError):
-    code = "not_found"
-
+class NotFound(PlanDeskError, code="not_found"):
     def __init__(self, resource: str, id_: str | None = None, **extra):
         message = f"{resource} {id_} not found" if id_ else f"{resource} not found"
         super().__init__(message, resource=resource, id=id_, **extra)
 
 
-class Forbidden(PlanDeskError):
-    code = "forbidden"
+class Forbidden(PlanDeskError, code="forbidden"): ...
 
 
-class Unauthorized(PlanDeskError):
-    code = "unauthorized"
+class Unauthorized(PlanDeskError, code="unauthorized"): ...
 
 
-class Conflict(PlanDeskError):
-    code = "conflict"
+class Conflict(PlanDeskError, code="conflict"): ...
 
 
-class Gone(PlanDeskError):
-    code = "gone"
+class Gone(PlanDeskError, code="gone"): ...
 
 
-class RateLimited(PlanDeskError):
-    code = "rate_limited"
+class RateLimited(PlanDeskError, code="rate_limited"): ...
 
 
-class PendingApproval(PlanDeskError):
-    code = "pending_approval"
+class PendingApproval(PlanDeskError, code="pending_approval"): ...
 
 
-class Unavailable(PlanDeskError):
+class Unavailable(PlanDeskError, code="unavailable"):
     """Something this server needs is not there or not usable (a database written by a newer Plan Desk)."""
-
-    code = "unavailable"

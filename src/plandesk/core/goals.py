@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Unpack
+
 from sqlalchemy import func, select
 
 from plandesk.core import audit, fields, graph, projects
@@ -9,7 +11,7 @@ from plandesk.core import tasks as task_core
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
 from plandesk.core.errors import Conflict, InvalidArgument
-from plandesk.core.paging import Page, page
+from plandesk.core.paging import Page, PageArgs, page
 from plandesk.core.vocab import MAX_LABEL, MAX_NAME, TASK_STATUSES, VERIFICATION_SURFACES
 from plandesk.db.engine import Tx
 from plandesk.db.schema import goals, tasks
@@ -240,9 +242,7 @@ def get_goal(db, actor: Actor, goal_id: str) -> dict:
         return _detail(conn, load(conn, actor, goal_id))
 
 
-def list_goals(
-    db, actor: Actor, project_id: str, *, limit: int | None = None, cursor: str | None = None
-) -> Page:
+def list_goals(db, actor: Actor, project_id: str, **paging: Unpack[PageArgs]) -> Page:
     with db.read() as conn:
         prow = projects.load(conn, actor, project_id)
         result = page(
@@ -250,8 +250,7 @@ def list_goals(
             select(goals).where(goals.c.project_id == prow.id),
             goals,
             lambda r: to_dict(r, current_goal_id=prow.current_goal_id),
-            limit=limit,
-            cursor=cursor,
+            **paging,
         )
         counts = _task_counts(conn, [g["id"] for g in result["items"]])
         for g in result["items"]:

@@ -214,20 +214,11 @@ def _resolve_goal(
     return None, False, None
 
 
-FRONTIER_HEAD = 50  # ready tasks listed by frontier(); ready_total counts them all
+# Ready tasks, and blocked ones, listed by frontier(); ready_total and blocked_total count them all.
+FRONTIER_HEAD = 50
 
 
-def frontier(
-    conn,
-    actor: Actor,
-    project_id: str,
-    *,
-    goal_id=None,
-    goal=None,
-    tags_any=None,
-    limit_blocked: int = 50,
-    limit_ready: int = FRONTIER_HEAD,
-) -> dict:
+def frontier(conn, actor: Actor, project_id: str, *, goal_id=None, goal=None, tags_any=None) -> dict:
     """The head of the ready frontier and of the blocked list, with totals: indexed reads of the maintained
     counts (ready_queue), so the cost follows what is shown, not the size of the plan."""
     prow = projects.load(conn, actor, project_id)
@@ -243,16 +234,15 @@ def frontier(
         }
     where = {"goal_id": gid, "scoped": scoped, "tags_any": tags_any}
     ready = [
-        task_id for task_id, _label in ready_queue.head(conn, prow.id, ready=True, limit=limit_ready, **where)
+        task_id
+        for task_id, _label in ready_queue.head(conn, prow.id, ready=True, limit=FRONTIER_HEAD, **where)
     ]
-    shown = (
-        ready_queue.head(conn, prow.id, ready=False, limit=limit_blocked, **where) if limit_blocked else []
-    )
+    shown = ready_queue.head(conn, prow.id, ready=False, limit=FRONTIER_HEAD, **where)
     ready_total = (
-        len(ready) if len(ready) < limit_ready else ready_queue.count(conn, prow.id, ready=True, **where)
+        len(ready) if len(ready) < FRONTIER_HEAD else ready_queue.count(conn, prow.id, ready=True, **where)
     )
     held_total = (
-        len(shown) if len(shown) < limit_blocked else ready_queue.count(conn, prow.id, ready=False, **where)
+        len(shown) if len(shown) < FRONTIER_HEAD else ready_queue.count(conn, prow.id, ready=False, **where)
     )
     waiting = dependencies.unfinished_prerequisites(conn, prow.id, [task_id for task_id, _ in shown])
     blocked = [

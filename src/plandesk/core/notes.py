@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Unpack
+
 from sqlalchemy import select
 
 from plandesk.core import audit, fields, projects, search_service
 from plandesk.core.actors import Actor
-from plandesk.core.clock import iso, new_id, now
+from plandesk.core.clock import new_id, now
 from plandesk.core.errors import InvalidArgument
-from plandesk.core.paging import Page, cut_to_preview, page
+from plandesk.core.paging import Page, PageArgs, page, titled_body
 from plandesk.core.vocab import MAX_BODY, MAX_LABEL
 from plandesk.db import search
 from plandesk.db.schema import notes
 
 
 def to_dict(r, *, verbose: bool = True) -> dict:
-    out = {
-        "id": r.id,
-        "project_id": r.project_id,
-        "title": r.title,
-        "body": r.body or "",
-        "version": r.version,
-        "created_at": iso(r.created_at),
-        "updated_at": iso(r.updated_at),
-    }
-    return cut_to_preview(out, "body", verbose=verbose)
+    return titled_body(r, verbose=verbose)
 
 
 def _event_view(note: dict) -> dict:
@@ -109,9 +102,7 @@ def list_notes(
     actor: Actor,
     project_id: str,
     verbose: bool = False,
-    *,
-    limit: int | None = None,
-    cursor: str | None = None,
+    **paging: Unpack[PageArgs],
 ) -> Page:
     """Notes in the order they were written, bodies bounded to a preview unless verbose."""
     with db.read() as conn:
@@ -121,8 +112,7 @@ def list_notes(
             select(notes).where(notes.c.project_id == prow.id),
             notes,
             lambda r: to_dict(r, verbose=verbose),
-            limit=limit,
-            cursor=cursor,
+            **paging,
         )
 
 

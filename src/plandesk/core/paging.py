@@ -9,8 +9,17 @@ from typing import TypedDict
 
 from sqlalchemy import Select, Table, and_, func, or_, select
 
+from plandesk.core.clock import iso
 from plandesk.core.errors import InvalidArgument
 from plandesk.core.vocab import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, TOTAL_COUNT_CAP
+
+
+class PageArgs(TypedDict, total=False):
+    """The page a list is asked for, as every list function takes it: `list_x(..., **page)`; no limit is
+    DEFAULT_LIST_LIMIT, no cursor the first page."""
+
+    limit: int | None
+    cursor: str | None
 
 
 class Page(TypedDict):
@@ -53,8 +62,8 @@ def page(
     table: Table,
     to_dict: Callable,
     *,
-    limit: int | None,
-    cursor: str | None,
+    limit: int | None = None,
+    cursor: str | None = None,
     order: str = "created_at",
 ) -> Page:
     """Keyset pagination over (order column, id): stable under inserts, cheap at any depth."""
@@ -83,6 +92,22 @@ def page(
 
 
 PREVIEW_CHARS = 500  # a task's description or a document's or note's body, as a list shows it unless verbose
+
+
+def titled_body(r, *, verbose: bool, **more: object) -> dict:
+    """A row with a title and a body (a note, a document) as answers show it, with `more` after the body; the
+    body cut to a preview unless verbose."""
+    out = {
+        "id": r.id,
+        "project_id": r.project_id,
+        "title": r.title,
+        "body": r.body or "",
+        **more,
+        "version": r.version,
+        "created_at": iso(r.created_at),
+        "updated_at": iso(r.updated_at),
+    }
+    return cut_to_preview(out, "body", verbose=verbose)
 
 
 def cut_to_preview(item: dict, key: str, *, verbose: bool, mark: str = "") -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import bindparam, func, select
 
@@ -10,7 +10,7 @@ from plandesk.core import audit, fields, vocab
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, new_id, now
 from plandesk.core.errors import Conflict, InvalidArgument, NotFound
-from plandesk.core.paging import Page, page
+from plandesk.core.paging import Page, PageArgs, page
 from plandesk.core.vocab import MAX_BODY, MAX_NAME, TASK_STATUSES
 from plandesk.db.engine import Tx
 from plandesk.db.schema import goals, projects, tasks
@@ -137,12 +137,12 @@ def get_project(db, actor: Actor, project_id: str) -> dict:
     return out
 
 
-def list_projects(db, actor: Actor, *, limit: int | None = None, cursor: str | None = None) -> Page:
+def list_projects(db, actor: Actor, **paging: Unpack[PageArgs]) -> Page:
     q = select(projects)
     if actor.project_ids is not None:
         q = q.where(projects.c.id.in_(sorted(actor.project_ids)))
     with db.read() as conn:
-        return page(conn, q, projects, to_dict, limit=limit, cursor=cursor, order="name")
+        return page(conn, q, projects, to_dict, order="name", **paging)
 
 
 def update_project(db, actor: Actor, project_id: str, data: dict) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime
+from typing import Unpack
 
 from sqlalchemy import and_, func, insert, or_, select
 
@@ -12,7 +13,7 @@ from plandesk.core import audit, fields, graph, projects
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import Conflict, InvalidArgument, NotFound
-from plandesk.core.paging import Page, capped_count, check_limit
+from plandesk.core.paging import Page, PageArgs, capped_count, check_limit
 from plandesk.core.vocab import MAX_LABEL, RUN_EVENT_KINDS, RUN_STATUSES, RUN_TERMINAL
 from plandesk.db.engine import Tx
 from plandesk.db.schema import agent_run_events, agent_run_tasks, agent_runs, tasks
@@ -267,12 +268,11 @@ def list_agent_runs(
     actor: Actor,
     project_id: str,
     status: str | None = None,
-    limit: int | None = None,
-    cursor: str | None = None,
+    **paging: Unpack[PageArgs],
 ) -> Page:
     """Runs newest first (keyset on started_at, id), each with its task ids, event count and last event."""
     fields.choice("status", status, RUN_STATUSES)
-    limit = check_limit(limit)
+    limit, cursor = check_limit(paging.get("limit")), paging.get("cursor")
     with db.read() as conn:
         prow = projects.load(conn, actor, project_id)
         q = select(agent_runs).where(agent_runs.c.project_id == prow.id)

@@ -56,23 +56,15 @@ def create_share(db, actor: Actor, target_type: str, target_id: str, *, expires:
         tx.conn.execute(
             shares.insert().values(
                 id=sid,
-                project_id=target.project_id,
-                target_type=target_type,
-                target_id=target.id,
+                **audit.about(target_type, target),
                 token_hash=secrets.digest(raw),
                 expires_at=ts + span if span else None,
                 created_by=actor.user_id,
                 created_at=ts,
             )
         )
-        audit.record(
-            tx,
-            actor,
-            "share.create",
-            project_id=target.project_id,
-            target_type=target_type,
-            target_id=target.id,
-            detail={"share_id": sid, "expires": expires},
+        audit.record_item(
+            tx, actor, "share.create", target_type, target, detail={"share_id": sid, "expires": expires}
         )
         row = tx.conn.execute(select(shares).where(shares.c.id == sid)).first()
     return {**to_dict(row), "token": raw, **paths(raw)}

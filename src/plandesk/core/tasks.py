@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from types import SimpleNamespace
+from typing import Unpack
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -12,7 +13,7 @@ from plandesk.core import audit, fields, projects, revisions, search_service, ta
 from plandesk.core.actors import Actor
 from plandesk.core.clock import aware, iso, new_id, now
 from plandesk.core.errors import InvalidArgument, NotFound
-from plandesk.core.paging import Page, cut_to_preview, page
+from plandesk.core.paging import Page, PageArgs, cut_to_preview, page
 from plandesk.core.vocab import MAX_BODY, MAX_LABEL, PRIORITIES, TASK_KINDS, TASK_STATUSES
 from plandesk.db import search
 from plandesk.db.engine import Tx
@@ -255,9 +256,8 @@ def list_tasks(
     tags_any: list[str] | None = None,
     assignee: str | None = None,
     goal_id: str | None = None,
-    limit: int | None = None,
-    cursor: str | None = None,
     verbose: bool = True,
+    **paging: Unpack[PageArgs],
 ) -> Page:
     for s in status or []:
         fields.choice("status", s, TASK_STATUSES)
@@ -284,7 +284,7 @@ def list_tasks(
                     .where(tags.c.project_id == prow.id, tags.c.name.in_(tags_any))
                 )
             )
-        result = page(conn, q, tasks, lambda r: r, limit=limit, cursor=cursor)
+        result = page(conn, q, tasks, lambda r: r, **paging)
         tmap = tag_map(conn, [r.id for r in result["items"]])
         result["items"] = [to_dict(r, tmap[r.id], verbose=verbose) for r in result["items"]]
         return result

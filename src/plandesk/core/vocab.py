@@ -42,7 +42,14 @@ RUN_EVENT_KINDS = ("progress", "decision", "artifact", "error")
 COMMENT_TARGETS = ("task", "document", "note")
 REVISION_TARGETS = ("task", "document")
 
-ROLES = ("owner", "admin", "member", "viewer")
+# The workspace roles, highest first, each with what it may do in the words of the pages that grant it.
+ROLE_HELP = {
+    "owner": "everything, including other owners",
+    "admin": "manages people and settings",
+    "member": "plans and works",
+    "viewer": "reads only",
+}
+ROLES = tuple(ROLE_HELP)
 ROLE_RANK = {r: i for i, r in enumerate(ROLES)}
 
 # MCP toolsets. `planning` is the agent's work loop and every token's default; the rest are opt-in, by the
@@ -62,19 +69,22 @@ TOOLSETS = (
 )
 PLANNING_TOOLSETS = ("planning", "projects", "documents", "notes", "goals", "graph", "history", "shares")
 
-CONNECTOR_OPERATIONS = (
-    "code.search",
-    "code.read",
-    "code.write",
-    "git.read",
-    "git.commit",
-    "git.push",
-    "build",
-    "deploy",
-    "db.read",
-    "db.write",
-    "exec",
-)
+# The code connector's operations, each with what it lets an agent do in the words of the pages that grant or
+# show it (Settings → Permissions, Settings → MCP, a project's Code settings).
+OPERATION_HELP = {
+    "code.search": "find files, grep",
+    "code.read": "read files",
+    "code.write": "write, create, edit files",
+    "git.read": "status, diff, log, branches",
+    "git.commit": "commit, create and switch branches",
+    "git.push": "push to a configured remote",
+    "build": "run build and test recipes",
+    "deploy": "run deploy recipes",
+    "db.read": "read-only queries",
+    "db.write": "statements that change data",
+    "exec": "run allowlisted programs",
+}
+CONNECTOR_OPERATIONS = tuple(OPERATION_HELP)
 RECIPE_KINDS = ("build", "deploy", "test")
 DB_ENGINES = ("sqlite", "postgresql", "mysql")
 SHARE_EXPIRIES = ("24h", "7d", "never")

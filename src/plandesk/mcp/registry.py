@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import inspect
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from plandesk.core import models
 from plandesk.core.actors import Actor
 from plandesk.core.models import Input
 from plandesk.core.vocab import PLANNING_TOOLSETS, TOOLSETS
@@ -172,24 +174,28 @@ class ToolGroup:
 
     def create_and_update(
         self,
-        noun: str,
         create: Callable[..., Any],
         update: Callable[..., Any],
+        create_description: str,
+        update_description: str,
         *,
-        new: type[Input],
-        patch: type[Input],
-        descriptions: tuple[str, str],
         leave_out: tuple[str, ...] = (),
         **options: Any,
     ) -> None:
-        """create_<noun> in a project and update_<noun> by <noun>_id (see writes_record)."""
+        """create_<noun> in a project and update_<noun> by <noun>_id (see writes_record): the tools are named
+        after the core functions (create_note, update_note), which take the models <Noun>In and <Noun>Patch."""
+        noun = create.__name__.removeprefix("create_")
+        if update.__name__ != f"update_{noun}":
+            raise ValueError(f"{create.__name__} goes with update_{noun}, not {update.__name__}")
+        new: type[Input] = getattr(models, f"{noun.title()}In")
+        patch: type[Input] = getattr(models, f"{noun.title()}Patch")
         self.writes_record(
             f"create_{noun}",
             create,
             new,
             ids={"project_id": PROJECT_ID},
             leave_out=leave_out,
-            description=descriptions[0],
+            description=create_description,
             **options,
         )
         self.writes_record(
@@ -199,7 +205,7 @@ class ToolGroup:
             ids={f"{noun}_id": uuid()},
             leave_out=leave_out,
             idempotent=True,
-            description=descriptions[1],
+            description=update_description,
             **options,
         )
 
@@ -214,6 +220,21 @@ class ToolGroup:
     ) -> None:
         """A read-only tool that returns one record by its id: `fetch(db, actor, <id_field>)` in core."""
         self.read_by(name, fetch, id_field, id_schema, description=description, **options)
+
+
+def _core_parameters(fn: Callable[..., Any]) -> tuple[list[str], list[str]]:
+    """The names a core function takes after db and actor, and those of them without a default. A
+    `**paging: Unpack[PageArgs]` stands for the TypedDict's keys, none of them required."""
+    names, required = [], []
+    for p in list(inspect.signature(fn).parameters.values())[2:]:
+        if p.kind is inspect.Parameter.VAR_KEYWORD:
+            (unpacked,) = typing.get_args(typing.get_type_hints(fn)[p.name])
+            names += list(unpacked.__annotations__)
+            continue
+        names.append(p.name)
+        if p.default is inspect.Parameter.empty:
+            required.append(p.name)
+    return names, required
 
 
 def core_call(
@@ -233,15 +254,12 @@ def core_call(
 
     The names are checked here, once: a tool argument the core function does not take fails at startup."""
     renamed = dict(renamed or {})
-    signature = inspect.signature(fn)
-    core_params = list(signature.parameters)[2:]  # after db and actor
+    core_params, needed = _core_parameters(fn)
     if fields is not None and fields not in core_params:
         raise ValueError(f"{fn.__qualname__} has no parameter {fields!r} for the record's fields")
     to_core = {p: renamed.get(p, p) for p in params}
     unknown = [p for p, c in to_core.items() if c not in core_params and fields is None]
-    needed = [
-        c for c in core_params if c != fields and signature.parameters[c].default is inspect.Parameter.empty
-    ]
+    needed = [c for c in needed if c != fields]
     not_taken = [c for c in needed if c not in to_core.values()]
     stray = set(defaults or ()) - set(to_core)
     if unknown or not_taken or stray:

@@ -60,6 +60,11 @@ def array(
     return _described(out, description)
 
 
+def texts(description: str, item: str, *, max_len: int, max_items: int) -> Schema:
+    """A list of one to max_items strings, each described by `item` (recipe names, an argv)."""
+    return array(text(item, max_len=max_len), description, max_items=max_items, min_items=1)
+
+
 def free_object(description: str | None = None) -> Schema:
     """An object whose keys the core checks (e.g. a goal's verification surface)."""
     return _described({"type": "object"}, description)

@@ -184,9 +184,7 @@ _code_tool(
     "of the output and a link to the full log. Needs build.",
     params={
         **_COMMON,
-        "recipes": s.array(
-            s.text("A recipe name.", max_len=64), "Recipes to run.", max_items=20, min_items=1
-        ),
+        "recipes": s.texts("Recipes to run.", "A recipe name.", max_len=64, max_items=20),
         "recipe": s.text("One recipe name (instead of recipes).", max_len=64),
     },
 )
@@ -231,9 +229,7 @@ _code_tool(
     "unless the project allows it; scrubbed environment; timeout and output cap. Needs exec.",
     params={
         **_COMMON,
-        "argv": s.array(
-            s.text("One argument.", max_len=8192), "Program and arguments.", max_items=256, min_items=1
-        ),
+        "argv": s.texts("Program and arguments.", "One argument.", max_len=8192, max_items=256),
         "cwd": s.text("Working directory inside the code root.", max_len=4096),
         "timeout_s": s.integer("Seconds before the process group is killed.", minimum=1, maximum=600),
     },

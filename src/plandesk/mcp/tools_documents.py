@@ -13,15 +13,10 @@ _FOLDER_ID = s.uuid()
 
 
 TOOLS.create_and_update(
-    "document",
     documents.create_document,
     documents.update_document,
-    new=models.DocumentIn,
-    patch=models.DocumentPatch,
-    descriptions=(
-        "A spec, design or decision in Markdown. Link it to every task it covers (link_to).",
-        "Change the fields you pass; folder_id null: Unfiled.",
-    ),
+    "A spec, design or decision in Markdown. Link it to every task it covers (link_to).",
+    "Change the fields you pass; folder_id null: Unfiled.",
 )
 
 

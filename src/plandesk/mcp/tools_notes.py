@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plandesk.core import comments, models, notes, vocab
+from plandesk.core import comments, notes, vocab
 from plandesk.mcp import schemas as s
 from plandesk.mcp.registry import ToolGroup
 
@@ -13,15 +13,10 @@ _TARGET_TYPE = s.choice(vocab.COMMENT_TARGETS)
 
 
 TOOLS.create_and_update(
-    "note",
     notes.create_note,
     notes.update_note,
-    new=models.NoteIn,
-    patch=models.NotePatch,
-    descriptions=(
-        "Keep working memory in a project: findings, open questions, what to do next.",
-        "Change a note's title or body.",
-    ),
+    "Keep working memory in a project: findings, open questions, what to do next.",
+    "Change a note's title or body.",
 )
 
 

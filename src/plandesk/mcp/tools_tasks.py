@@ -26,15 +26,10 @@ _CLAIM = shapes.CLAIM
 
 
 TOOLS.create_and_update(
-    "task",
     tasks.create_task,
     tasks.update_task,
-    new=models.TaskIn,
-    patch=models.TaskPatch,
-    descriptions=(
-        "Add a task, in todo (ready) or scope (a person releases it). Search first: no duplicates.",
-        "Change the fields you pass (tags, commit_refs replace the list). Leaving in_progress drops the claim.",
-    ),
+    "Add a task, in todo (ready) or scope (a person releases it). Search first: no duplicates.",
+    "Change the fields you pass (tags, commit_refs replace the list). Leaving in_progress drops the claim.",
     leave_out=("x", "y"),  # where a person placed the card on the board: not an agent's business
 )
 

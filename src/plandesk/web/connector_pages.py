@@ -7,25 +7,11 @@ import json
 from fastapi import APIRouter, FastAPI, Request
 
 from plandesk.core import approvals, connector_config, permissions, projects, settings_store, vocab
+from plandesk.core.vocab import OPERATION_HELP
 from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
 
 router = APIRouter(include_in_schema=False)
-
-# What each connector operation lets an agent do, in the words of the pages that grant or show it (here and Settings → MCP).
-OPERATION_HELP = {
-    "code.search": "find files, grep",
-    "code.read": "read files",
-    "code.write": "write, create, edit files",
-    "git.read": "status, diff, log, branches",
-    "git.commit": "commit, create and switch branches",
-    "git.push": "push to a configured remote",
-    "build": "run build and test recipes",
-    "deploy": "run deploy recipes",
-    "db.read": "read-only queries",
-    "db.write": "statements that change data",
-    "exec": "run allowlisted programs",
-}
 
 
 STATUS_BADGE = {

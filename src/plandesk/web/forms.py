@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
@@ -15,7 +15,7 @@ from plandesk.core.actors import Actor
 from plandesk.core.errors import Forbidden, PlanDeskError
 from plandesk.web import csrf
 from plandesk.web.layout import frame
-from plandesk.web.rendering import render
+from plandesk.web.rendering import page, render
 
 # A text field of a form: short enough that a page never parses a flood.
 FormText = Annotated[str, Field(max_length=1024)]
@@ -54,20 +54,25 @@ def message(request: Request, exc: PlanDeskError, title: str) -> Response:
 
 
 def settings_form_page(
-    request: Request,
+    router: APIRouter,
+    path: str,
     template: str,
     *,
-    section: str,
     title: str,
-    saved: bool,
     **reads: Callable[[Any, Actor], object],
-) -> Response:
-    """A Settings form's page, save_settings' other half: each read(db, actor) under its name, whether this
-    person may change them (the core's one rule), and whether the form was just saved."""
-    db, actor, ctx = frame(request, section=section, title=title)
-    ctx.update({name: read(db, actor) for name, read in reads.items()})
-    ctx.update(can_manage=settings_store.may_change_settings(actor), saved=saved)
-    return render(request, template, ctx)
+) -> None:
+    """Adds GET `path`, a Settings form's page (save_settings is its other half): each read(db, actor) under its
+    name, whether this person may change them (the core's one rule), and whether the form was just saved. Its
+    section (what the navigation marks) is named after the path: /settings/tasks is settings-tasks."""
+    section = path.strip("/").replace("/", "-")
+
+    @router.get(path)
+    @page
+    def settings_form(request: Request, saved: bool = False) -> Response:
+        db, actor, ctx = frame(request, section=section, title=title)
+        ctx.update({name: read(db, actor) for name, read in reads.items()})
+        ctx.update(can_manage=settings_store.may_change_settings(actor), saved=saved)
+        return render(request, template, ctx)
 
 
 def save_settings(

@@ -91,17 +91,13 @@ def consent(request: Request, form: Annotated[ConsentForm, Form()]) -> Response:
     return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/settings/oauth")
-@page
-def oauth_settings(request: Request, saved: bool = False) -> Response:
-    return settings_form_page(
-        request,
-        "oauth_settings.html",
-        section="settings-oauth",
-        title="Sign-in connections",
-        saved=saved,
-        oauth=oauth_rules.get_oauth_settings,
-    )
+settings_form_page(
+    router,
+    "/settings/oauth",
+    "oauth_settings.html",
+    title="Sign-in connections",
+    oauth=oauth_rules.get_oauth_settings,
+)
 
 
 class OAuthSettingsForm(PlainForm):

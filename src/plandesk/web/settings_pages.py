@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from plandesk.core import mcp_settings, permissions, projects, settings_store, task_rules, tokens
-from plandesk.web.connector_pages import OPERATION_HELP
+from plandesk.core.vocab import OPERATION_HELP
 from plandesk.web.forms import PlainForm, save_settings, settings_form_page
 from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
@@ -50,18 +50,10 @@ def settings_mcp(request: Request) -> Response:
     return render(request, "settings_mcp.html", ctx)
 
 
-@router.get("/settings/tasks")
-@page
-def settings_tasks(request: Request, saved: bool = False) -> Response:
-    """Settings → Tasks: the workspace's rules for moving tasks (core/task_rules.py)."""
-    return settings_form_page(
-        request,
-        "settings_tasks.html",
-        section="settings-tasks",
-        title="Tasks",
-        saved=saved,
-        rules=task_rules.get_task_rules,
-    )
+# Settings → Tasks: the workspace's rules for moving tasks (core/task_rules.py).
+settings_form_page(
+    router, "/settings/tasks", "settings_tasks.html", title="Tasks", rules=task_rules.get_task_rules
+)
 
 
 class TaskRulesForm(PlainForm):

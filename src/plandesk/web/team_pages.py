@@ -13,17 +13,12 @@ from plandesk.api.auth import clear_session_cookie, client_of, set_session_cooki
 from plandesk.core import invitations, members, rate_limit, sessions, shares, users
 from plandesk.core.actors import Actor
 from plandesk.core.errors import InvalidArgument, PlanDeskError
+from plandesk.core.vocab import ROLE_HELP
 from plandesk.web.forms import FormText, PlainForm, check_form_csrf, form_sender, message, plain, see_other
 from plandesk.web.layout import frame
 from plandesk.web.rendering import page, render
 
 router = APIRouter(include_in_schema=False)
-ROLE_HELP = {
-    "owner": "everything, including other owners",
-    "admin": "manages people and settings",
-    "member": "plans and works",
-    "viewer": "reads only",
-}
 
 
 def safe_next(value: str | None) -> str:
