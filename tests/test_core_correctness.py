@@ -120,3 +120,27 @@ def test_numbers_out_of_any_range_are_refused_as_invalid(value):
     with pytest.raises(InvalidArgument) as refused:
         fields.number("limit", value, integer=True)
     assert refused.value.field == "limit"
+
+
+def test_the_shipped_migrations_read_from_file_names_are_what_alembic_reads_from_the_scripts():
+    # Opening a workspace learns the head and the known revisions from the file names, without Alembic.
+    from alembic.script import ScriptDirectory
+
+    from plandesk.db import migrate
+
+    script = ScriptDirectory(str(migrate.MIGRATIONS))
+    assert migrate.head_revision() == script.get_current_head()
+    assert migrate._migrations()[1] == {s.revision for s in script.walk_revisions()}
+
+
+def test_a_fresh_database_has_no_revision_and_an_initialised_one_is_at_head(workspace):
+    from plandesk.db import migrate
+    from plandesk.db.engine import Database
+
+    fresh = Database(workspace.settings().resolved_database_url)
+    try:
+        assert migrate.current_revision(fresh) is None
+        migrate.upgrade(fresh)
+        assert migrate.current_revision(fresh) == migrate.head_revision()
+    finally:
+        fresh.dispose()
