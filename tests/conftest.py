@@ -30,10 +30,19 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from argon2 import PasswordHasher
+
+from plandesk.core import users
 
 BACKEND = os.environ.get("PLANDESK_TEST_BACKEND", "sqlite")
 PG_ADMIN_URL = os.environ.get("PLANDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+# Passwords: argon2id at its lowest cost for everything this process runs (the in-process servers and the core
+# called directly). Hashing and checking stay real; the recommended cost (0.2 s of CPU each, deliberately) is
+# what a process server started by a test uses, and it was a tenth of the in-process tests' CPU.
+users.password_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def free_port() -> int:
