@@ -1,17 +1,20 @@
-"""Fixtures: temporary workspaces on SQLite or PostgreSQL, servers in two tiers, clients, a fake clock.
+"""Fixtures: temporary workspaces on SQLite or PostgreSQL, servers in three tiers, clients, a fake clock.
 
 One factory, `serve_on(ws, tier)` (the `serve` fixture for servers of a test's own), starts every server,
-in one of two tiers:
+in one of three tiers:
 
 - "app": the real app from `create_app(settings)` in this process, its lifespan run, reached through an
   ASGI client (tests/inprocess.py). The default for behaviour tests: no process, no port, no start-up wait.
+- "port": the real app served by uvicorn (configured as `plandesk serve` runs it) on a free loopback port,
+  from a thread of this process: for what needs a real socket but not a process of its own (the browser,
+  the CLI, the node MCP client, MCP SDK clients over HTTP).
 - "process": `plandesk serve` in a child process on a free loopback port (`start_server`), for what needs
-  one: crash safety, several processes, soak, the CLI, the browser, the node MCP client, MCP SDK clients.
+  one: crash safety, signals and restarts, several processes or workers, soak, the server's own log.
 
-A module picks its tier with `pytestmark = pytest.mark.server("app")` (or "process"): `server`, `workspace`,
-`api` and `project` then come from one server shared by the module; `mark.server("app", fresh=True)` gives
-each test a server and workspace of its own instead. Unmarked, `server` is a fresh process
-per test, as before; `api`/`project` asked for without `server` or `workspace` (in a module with no
+A module picks its tier with `pytestmark = pytest.mark.server("app")` (or "port", "process"): `server`,
+`workspace`, `api` and `project` then come from one server shared by the module; `mark.server("app",
+fresh=True)` gives each test a server and workspace of its own instead. Unmarked, `server` is a fresh
+process per test, as before; `api`/`project` asked for without `server` or `workspace` (in a module with no
 `server` fixture of its own) run in-process. The `clock` fixture moves the time the core reads.
 """
 
@@ -263,6 +266,12 @@ def serve_on(ws: Workspace, tier: str = "app", *extra: str, **kw):
     """One server on `ws` in the given tier; AppServer and LiveServer answer to the same calls."""
     if tier == "process":
         return start_server(ws, *extra, **kw)
+    if tier == "port":
+        from inprocess import PortServer
+
+        if extra or set(kw) - {"port"}:
+            raise TypeError(f"the port tier takes only port= ({extra} {kw}): use tier='process'")
+        return PortServer(ws, kw.get("port") or free_port())
     if extra or kw:
         raise TypeError(f"the in-process tier takes no serve arguments ({extra} {kw}): use tier='process'")
     from inprocess import AppServer
@@ -292,12 +301,18 @@ def app_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def port_server(tmp_path_factory):
+    """The module's server on a real loopback port, served from a thread of this process, on a fresh workspace."""
+    yield from _module_server(tmp_path_factory, "port")
+
+
+@pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """The module's `plandesk serve` process, on a fresh workspace."""
     yield from _module_server(tmp_path_factory, "process")
 
 
-TIERS = {"app": "app_server", "process": "live_server"}
+TIERS = {"app": "app_server", "port": "port_server", "process": "live_server"}
 
 
 @pytest.fixture

@@ -107,3 +107,76 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.offset += timedelta(seconds=seconds)
+
+
+class PortServer:
+    """The real app served by uvicorn on a free loopback port, in a thread of this process: a real socket for
+    what needs one (Chromium, the CLI, another process's MCP client) without the second or two of CPU that a
+    `plandesk serve` process spends importing and starting. uvicorn is configured as `plandesk serve` runs
+    it. What needs a process of its own (signals, a restart, its log, several workers) uses the process tier."""
+
+    host = "127.0.0.1"
+
+    def __init__(self, workspace, port: int):
+        import threading
+        import time
+
+        import uvicorn
+
+        from plandesk.app import create_app
+
+        self.workspace = workspace
+        self.port = port
+        self._clients: list = []
+        import dataclasses
+
+        # As `plandesk serve --port N` sets it: the app names its own URL (connection tests, share links).
+        settings = dataclasses.replace(workspace.settings(), port=port)
+        config = uvicorn.Config(
+            create_app(settings),
+            host=self.host,
+            port=port,
+            access_log=False,
+            log_level="warning",
+            proxy_headers=False,
+            timeout_graceful_shutdown=2,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name=f"plandesk-{port}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 60
+        while not self._server.started:  # polling the flag with a deadline, not sleeping for an outcome
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise AssertionError(f"the server on port {port} did not start")
+            time.sleep(0.01)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def mcp_url(self) -> str:
+        return f"{self.url}/mcp/"
+
+    def client(self, **kw):
+        import httpx2
+
+        # One connection per request, as for the process tier (conftest.LiveServer.client says why).
+        kw.setdefault("limits", httpx2.Limits(max_keepalive_connections=0))
+        c = httpx2.Client(base_url=self.url, timeout=30, **kw)
+        self._clients.append(c)
+        return c
+
+    def log_text(self) -> str:
+        raise AssertionError("a server in the port tier has no log of its own: use the process tier")
+
+    wait_for_log = log_text
+
+    def stop(self) -> None:
+        """Shut uvicorn down (open streams get its grace period) and close the clients; a second call is a
+        no-op."""
+        if self._thread.is_alive():
+            self._server.should_exit = True
+            self._thread.join(timeout=15)
+        for c in self._clients:
+            c.close()

@@ -18,7 +18,7 @@ NEW_PASSWORD = "a different long passphrase"
 # Live event streams need a real HTTP server, and people are changed from the CLI in another process than the
 # server's (this test process); every test arranges its own people, so each gets a workspace and server of its
 # own. Tests that only make HTTP requests run the app in-process (IN_PROCESS).
-pytestmark = pytest.mark.server("process", fresh=True)
+pytestmark = pytest.mark.server("port", fresh=True)
 IN_PROCESS = pytest.mark.server("app", fresh=True)
 
 

@@ -9,13 +9,13 @@ from cli_support import create_token, run_cli
 from plandesk.client import AsyncPlanDeskClient, AuthError, ConnectError, PlanDeskClient, ToolError
 from plandesk.client.probe import probe
 
-pytestmark = [pytest.mark.anyio, pytest.mark.server("process")]  # the CLI and MCP clients need a real port
+pytestmark = [pytest.mark.anyio, pytest.mark.server("port")]  # the CLI and MCP clients need a real port
 MISSING = "00000000-0000-4000-8000-000000000000"
 
 
 @pytest.fixture(scope="module")
-def token(live_server) -> str:
-    r = live_server.client().post("/api/v1/tokens", json={"name": "client tests"})
+def token(port_server) -> str:
+    r = port_server.client().post("/api/v1/tokens", json={"name": "client tests"})
     assert r.status_code == 201, r.text
     return r.json()["token"]
 

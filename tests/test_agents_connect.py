@@ -18,7 +18,7 @@ from cli_support import create_token, run_cli
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-pytestmark = [pytest.mark.anyio, pytest.mark.server("process")]  # the CLI and MCP clients need a real port
+pytestmark = [pytest.mark.anyio, pytest.mark.server("port")]  # the CLI and MCP clients need a real port
 
 
 def _connect_new(workspace, server, repo: Path, *extra: str):

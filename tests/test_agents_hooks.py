@@ -15,7 +15,7 @@ from mcp.client.streamable_http import streamable_http_client
 from plandesk.agents import skill
 from plandesk.client import PlanDeskClient
 
-pytestmark = [pytest.mark.anyio, pytest.mark.server("process")]  # the CLI and MCP clients need a real port
+pytestmark = [pytest.mark.anyio, pytest.mark.server("port")]  # the CLI and MCP clients need a real port
 
 
 @pytest.fixture

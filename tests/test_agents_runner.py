@@ -17,7 +17,7 @@ from cli_support import run_cli
 
 from plandesk.client import PlanDeskClient
 
-pytestmark = pytest.mark.server("process")  # the CLI and its clients need a real port
+pytestmark = pytest.mark.server("port")  # the CLI and its clients need a real port
 
 
 # The worker: checks the brief arrived both ways, commits a file named after the task, and obeys the task's

@@ -11,7 +11,7 @@ from plandesk.db.schema import connector_configs
 
 # One `plandesk serve` for the module (the connection test opens an MCP session to its listening port);
 # each test makes its own project.
-pytestmark = pytest.mark.server("process")
+pytestmark = pytest.mark.server("port")
 
 
 def _put(api, project, body):

@@ -12,13 +12,13 @@ import pytest
 from connector_fixtures import connector_config, git_repository
 from web_support import artifacts_dir, shot
 
-pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
+pytestmark = [pytest.mark.browser, pytest.mark.server("port")]  # Chromium needs a real port
 CALL_TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
-def code_project(live_server, tmp_path_factory) -> dict:
-    api = live_server.client()
+def code_project(port_server, tmp_path_factory) -> dict:
+    api = port_server.client()
     project = api.post("/api/v1/projects", json={"name": "Shop"}).json()
     root = git_repository(tmp_path_factory.mktemp("ui") / "code")
     r = api.put(f"/api/v1/projects/{project['id']}/connector", json=connector_config(root))

@@ -20,8 +20,8 @@ SECRET = "hunter2-" + uuid.uuid4().hex[:8]
 def live(tmp_path_factory):
     pg_admin().close()  # skips the module when PostgreSQL is not there
     ws = new_workspace(tmp_path_factory.mktemp("sql-live"), backend="postgresql")
-    # A process whatever the run's backend: the connection test opens an MCP session to its listening port.
-    srv = serve_on(ws, "process")
+    # PostgreSQL whatever the run's backend, on a real port: the connection test opens an MCP session to it.
+    srv = serve_on(ws, "port")
     yield srv
     srv.stop()
     drop_pg_database(ws.database_url)

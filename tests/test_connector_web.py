@@ -8,7 +8,7 @@ import pytest
 from connector_fixtures import make_team
 from web_support import shot, wait_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a listening server
+pytestmark = [pytest.mark.browser, pytest.mark.server("port")]  # Chromium needs a listening server
 MCP_HEADERS = {
     "accept": "application/json, text/event-stream",
     "content-type": "application/json",
@@ -17,8 +17,8 @@ MCP_HEADERS = {
 
 
 @pytest.fixture(scope="module")
-def team(live_server, tmp_path_factory):
-    return make_team(live_server, tmp_path_factory.mktemp("web-team"))
+def team(port_server, tmp_path_factory):
+    return make_team(port_server, tmp_path_factory.mktemp("web-team"))
 
 
 def mcp_call(server, token: str, tool: str, arguments: dict) -> dict:

@@ -67,10 +67,10 @@ def _offline_page(browser, server):
     return page
 
 
-# The pages in Chromium share the module's `plandesk serve` (the tests above each run in-process).
+# The pages in Chromium share the module's server on a real port (the tests above each run in-process).
 @pytest.mark.browser
-def test_api_docs_renders_the_operations_with_the_network_blocked(browser, live_server):
-    page = _offline_page(browser, live_server)
+def test_api_docs_renders_the_operations_with_the_network_blocked(browser, port_server):
+    page = _offline_page(browser, port_server)
     page.goto("/api/docs")
     page.locator(".opblock-summary-path", has_text="/api/v1/projects").first.wait_for()
     assert page.locator(".opblock").count() > 20
@@ -80,8 +80,8 @@ def test_api_docs_renders_the_operations_with_the_network_blocked(browser, live_
 
 
 @pytest.mark.browser
-def test_a_wrong_page_url_shows_the_404_page_in_chromium(browser, live_server):
-    page = _offline_page(browser, live_server)
+def test_a_wrong_page_url_shows_the_404_page_in_chromium(browser, port_server):
+    page = _offline_page(browser, port_server)
     response = page.goto("/projects-typo")
     assert response.status == 404
     assert page.locator("h1").inner_text() == "Not found"

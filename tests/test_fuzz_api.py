@@ -28,7 +28,7 @@ REAL_IDS: dict[str, list[str]] = {}
 @pytest.fixture(scope="module")
 def fuzzed_server(tmp_path_factory):
     ws = new_workspace(tmp_path_factory.mktemp("fuzz-api"))
-    srv = serve_on(ws, "process")  # Schemathesis calls a URL
+    srv = serve_on(ws, "port")  # Schemathesis calls a URL
     api = srv.client()
     for n in range(2):  # two of everything, so a fuzzed DELETE of one leaves the other to reach
         project = api.post("/api/v1/projects", json={"name": f"Fuzz {n}"}).json()

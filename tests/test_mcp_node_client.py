@@ -18,14 +18,14 @@ pytestmark = [
         shutil.which("node") is None or not (NODE_DIR / "node_modules").is_dir(),
         reason="node and tests/node/node_modules are needed (npm ci in tests/node)",
     ),
-    pytest.mark.server("process"),  # a third-party client in another process needs a real socket
+    pytest.mark.server("port"),  # a third-party client in another process needs a real socket
 ]
 
 
 @pytest.fixture(scope="module")
-def node_report(live_server, owner_token) -> dict:
+def node_report(port_server, owner_token) -> dict:
     proc = subprocess.run(
-        ["node", str(SCRIPT), live_server.mcp_url, owner_token],
+        ["node", str(SCRIPT), port_server.mcp_url, owner_token],
         capture_output=True,
         text=True,
         timeout=120,

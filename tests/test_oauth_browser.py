@@ -15,7 +15,7 @@ from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAu
 from web_support import CHROMIUM, LAUNCH_ARGS
 
 # Playwright's async API here (the SDK's OAuth client awaits the consent page), so a Chromium of its own.
-pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # the SDK and Chromium need a real port
+pytestmark = [pytest.mark.browser, pytest.mark.server("port")]  # the SDK and Chromium need a real port
 CALLBACK = "http://127.0.0.1:5599/callback"  # never listened on: Chromium's request to it is intercepted
 MCP_HEADERS = {
     "accept": "application/json, text/event-stream",

@@ -14,7 +14,7 @@ LIMIT = 30
 # Body limits are checked on the real HTTP server (declared and chunked bodies as uvicorn hands them over):
 # one shared `plandesk serve` for the module. Rates are the core's rule, checked in-process, where the `clock`
 # fixture gives each test a rate limiter of its own.
-pytestmark = pytest.mark.server("process")
+pytestmark = pytest.mark.server("port")
 
 
 @pytest.fixture(scope="module")

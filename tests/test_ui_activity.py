@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from web_support import make_project, make_task
 
-pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
+pytestmark = [pytest.mark.browser, pytest.mark.server("port")]  # Chromium needs a real port
 
 
 def test_activity_shows_the_status_change_from_todo_to_done_with_the_tasks_title(page, api):

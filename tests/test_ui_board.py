@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from web_support import drag, link, make_project, make_task, wait_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
+pytestmark = [pytest.mark.browser, pytest.mark.server("port")]  # Chromium needs a real port
 
 
 def card_in(page, status: str, label: str):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from web_support import make_project, make_task, wait_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
+pytestmark = [pytest.mark.browser, pytest.mark.server("port")]  # Chromium needs a real port
 
 # Ten edits across three fields, dispatched 10 ms apart as real change events on the drawer's inputs.
 EDITS = [

@@ -12,7 +12,7 @@ import pytest
 from cli_support import run_cli
 from web_support import new_page, shot, wait_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
+pytestmark = [pytest.mark.browser, pytest.mark.server("port")]  # Chromium needs a real port
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "checkout-revamp.json"
 
 # Every node's box, every link's path sampled along its length, every label's pill, in canvas units.
@@ -59,8 +59,8 @@ def overlaps(a, b) -> bool:
 
 
 @pytest.fixture(scope="module")
-def example_project(live_server) -> str:
-    return import_plan(live_server, EXAMPLE)
+def example_project(port_server) -> str:
+    return import_plan(port_server, EXAMPLE)
 
 
 def test_the_imported_example_has_no_link_through_a_task_and_no_label_on_one(

@@ -10,7 +10,7 @@ import pytest
 from cli_support import run_cli
 from web_support import make_project, make_task, new_page, shot
 
-pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
+pytestmark = [pytest.mark.browser, pytest.mark.server("port")]  # Chromium needs a real port
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "checkout-revamp.json"
 
 # Elements whose right edge passes the viewport, outside any box that scrolls sideways on purpose.
@@ -29,8 +29,8 @@ TOO_WIDE_JS = """() => {
 
 
 @pytest.fixture(scope="module")
-def example(live_server) -> str:
-    out = run_cli(live_server.workspace, "import", "--in", str(EXAMPLE))
+def example(port_server) -> str:
+    out = run_cli(port_server.workspace, "import", "--in", str(EXAMPLE))
     return out.stdout.strip().splitlines()[-1]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from web_support import drag, link, make_project, make_task, shot
 
-pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
+pytestmark = [pytest.mark.browser, pytest.mark.server("port")]  # Chromium needs a real port
 
 
 def test_a_refused_drag_of_a_blocked_task_says_why_and_puts_the_card_back(page, api):

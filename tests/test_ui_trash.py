@@ -7,7 +7,7 @@ import pytest
 from test_ui_pages import TOO_WIDE_JS
 from web_support import link, make_project, make_task, new_page, shot
 
-pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
+pytestmark = [pytest.mark.browser, pytest.mark.server("port")]  # Chromium needs a real port
 
 
 def _linked_task_with_comment(api, name):

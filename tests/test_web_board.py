@@ -7,7 +7,7 @@ import time
 import pytest
 from web_support import drag, make_task, mcp_call, mint_token, mobile_page, new_page, shot, wait_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
+pytestmark = [pytest.mark.browser, pytest.mark.server("port")]  # Chromium needs a real port
 
 
 def card_in(page, status: str, label: str):

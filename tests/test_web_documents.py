@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from web_support import mcp_call, mint_token, shot, wait_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
+pytestmark = [pytest.mark.browser, pytest.mark.server("port")]  # Chromium needs a real port
 HOSTILE = """Status: Ready to implement
 
 # Checkout flow

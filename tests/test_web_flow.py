@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from web_support import make_task, shot, wait_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
+pytestmark = [pytest.mark.browser, pytest.mark.server("port")]  # Chromium needs a real port
 
 
 def node(page, task_id: str):

@@ -7,7 +7,7 @@ import httpx2
 import pytest
 from web_support import shot, wait_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a listening server
+pytestmark = [pytest.mark.browser, pytest.mark.server("port")]  # Chromium needs a listening server
 INITIALIZE = {
     "jsonrpc": "2.0",
     "id": 1,

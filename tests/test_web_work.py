@@ -7,12 +7,12 @@ import time
 import pytest
 from web_support import make_task, mcp_call, mint_token
 
-pytestmark = [pytest.mark.browser, pytest.mark.server("process")]  # Chromium needs a real port
+pytestmark = [pytest.mark.browser, pytest.mark.server("port")]  # Chromium needs a real port
 
 
 @pytest.fixture(scope="module")
-def agent_token(live_server) -> str:
-    return mint_token(live_server.client(), "timeline agent")
+def agent_token(port_server) -> str:
+    return mint_token(port_server.client(), "timeline agent")
 
 
 def test_an_agents_progress_appears_on_the_open_run_timeline_within_a_second(
