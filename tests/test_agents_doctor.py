@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cli_support import run_cli
 
-pytestmark = pytest.mark.server("process")  # the CLI and its clients need a real port
+pytestmark = pytest.mark.server("port")  # the CLI and its clients need a real port
 
 
 def _connected(workspace, url: str, path: Path) -> Path:
@@ -57,7 +57,7 @@ def test_doctor_repo_is_healthy_on_a_good_binding(workspace, repo):
 
 
 def test_doctor_repo_names_a_server_that_is_down(workspace, tmp_path, serve):
-    second = serve("process", workspace)  # a server of our own on the same workspace, to stop
+    second = serve("port", workspace)  # a server of our own on the same workspace, to stop
     repo = _connected(workspace, second.url, tmp_path / tmp_path.name)
     second.stop()
     code, report, failed = _doctor(workspace, repo)

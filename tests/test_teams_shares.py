@@ -180,7 +180,7 @@ def agent_token(api) -> str:
     return r.json()["token"]
 
 
-@pytest.mark.server("process", fresh=True)  # the link must carry the port the server really listens on
+@pytest.mark.server("port", fresh=True)  # the link must carry the port the server really listens on
 def test_create_share_link_over_mcp_gives_a_working_markdown_url(server, api, task):
     token = agent_token(api)
     result = run_async(
