@@ -34,6 +34,7 @@ from pathlib import Path
 import httpx2
 import pytest
 from argon2 import PasswordHasher
+from inprocess import OnSocket
 
 from plandesk.core import users
 
@@ -177,7 +178,7 @@ def core(tmp_path):
 
 
 @dataclass
-class LiveServer:
+class LiveServer(OnSocket):
     workspace: Workspace
     port: int
     proc: subprocess.Popen
@@ -185,23 +186,6 @@ class LiveServer:
     extra_args: tuple = ()
     host: str = "127.0.0.1"
     _clients: list = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def mcp_url(self) -> str:
-        return f"{self.url}/mcp/"
-
-    def client(self, **kw) -> httpx2.Client:
-        # A connection per request: a test's client may idle past the server's keep-alive (5 s) while a busy
-        # machine runs other tests, and a POST on a connection the server is just closing fails with
-        # "Server disconnected without sending a response" (an HTTP race, not a Plan Desk answer).
-        kw.setdefault("limits", httpx2.Limits(max_keepalive_connections=0))
-        c = httpx2.Client(base_url=self.url, timeout=30, **kw)
-        self._clients.append(c)
-        return c
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -109,7 +109,35 @@ class FakeClock:
         self.offset += timedelta(seconds=seconds)
 
 
-class PortServer:
+class OnSocket:
+    """What the servers on a real socket (the port and process tiers) share: their URLs and HTTP clients, each
+    closed when the server stops (`self._clients`)."""
+
+    host: str
+    port: int
+    _clients: list
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def mcp_url(self) -> str:
+        return f"{self.url}/mcp/"
+
+    def client(self, **kw):
+        import httpx2
+
+        # A connection per request: a test's client may idle past the server's keep-alive (5 s) while a busy
+        # machine runs other tests, and a POST on a connection the server is just closing fails with
+        # "Server disconnected without sending a response" (an HTTP race, not a Plan Desk answer).
+        kw.setdefault("limits", httpx2.Limits(max_keepalive_connections=0))
+        c = httpx2.Client(base_url=self.url, timeout=30, **kw)
+        self._clients.append(c)
+        return c
+
+
+class PortServer(OnSocket):
     """The real app served by uvicorn on a free loopback port, in a thread of this process: a real socket for
     what needs one (Chromium, the CLI, another process's MCP client) without the second or two of CPU that a
     `plandesk serve` process spends importing and starting. uvicorn is configured as `plandesk serve` runs
@@ -118,6 +146,7 @@ class PortServer:
     host = "127.0.0.1"
 
     def __init__(self, workspace, port: int):
+        import dataclasses
         import threading
         import time
 
@@ -128,8 +157,6 @@ class PortServer:
         self.workspace = workspace
         self.port = port
         self._clients: list = []
-        import dataclasses
-
         # As `plandesk serve --port N` sets it: the app names its own URL (connection tests, share links).
         settings = dataclasses.replace(workspace.settings(), port=port)
         config = uvicorn.Config(
@@ -149,23 +176,6 @@ class PortServer:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise AssertionError(f"the server on port {port} did not start")
             time.sleep(0.01)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def mcp_url(self) -> str:
-        return f"{self.url}/mcp/"
-
-    def client(self, **kw):
-        import httpx2
-
-        # One connection per request, as for the process tier (conftest.LiveServer.client says why).
-        kw.setdefault("limits", httpx2.Limits(max_keepalive_connections=0))
-        c = httpx2.Client(base_url=self.url, timeout=30, **kw)
-        self._clients.append(c)
-        return c
 
     def log_text(self) -> str:
         raise AssertionError("a server in the port tier has no log of its own: use the process tier")
