@@ -38,7 +38,16 @@ def current_actor(request: Request) -> Actor:
     return actor
 
 
+async def current_actor_on_loop(request: Request) -> Actor:
+    """current_actor without the worker-thread hop, for claim-next: its claim goes to the group writer
+    thread, not a worker thread, so nothing busy holds the GIL for the loop to wait behind, and the hop was
+    the largest cost left around a claim (measured: 0.40-0.45x the no-op rate with the hop, 0.46-0.54x
+    without). Resolving a caller reads memory and, at most, one indexed row."""
+    return current_actor(request)
+
+
 ActorDep = Annotated[Actor, Depends(current_actor)]
+LoopActorDep = Annotated[Actor, Depends(current_actor_on_loop)]
 DbDep = Annotated[Database, Depends(db_of)]
 # A page size as every list takes it: 1 … the core's maximum.
 Limit = Annotated[int | None, Query(ge=1, le=MAX_LIST_LIMIT)]

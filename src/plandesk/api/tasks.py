@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from plandesk.api.bodies import returns
-from plandesk.api.deps import ActorDep, DbDep
+from plandesk.api.deps import ActorDep, DbDep, LoopActorDep
 from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import ClaimIn, ReleaseIn, TaskPatch
 from plandesk.core import graph, tasks
@@ -52,12 +53,15 @@ def release_task(task_id: str, body: ReleaseIn, actor: ActorDep, db: DbDep):
 
 
 @loop_router.post("/projects/{project_id}/claim-next", **returns(m.Claim))
-async def claim_next(project_id: str, body: ClaimIn, actor: ActorDep, db: DbDep, goal_id: str | None = None):
-    # Every agent's work loop calls this. async, with the claim sent to a worker thread here: as a plain
-    # def, FastAPI also checks the response in a worker thread, a third hop after the caller's and the
-    # endpoint's. The caller stays a dependency, so an unauthenticated call gets 401 before its body is read.
-    return await run_in_threadpool(
-        lambda: graph.claim_next_task(
+async def claim_next(
+    project_id: str, body: ClaimIn, actor: LoopActorDep, db: DbDep, goal_id: str | None = None
+):
+    # Every agent's work loop calls this. async, and awaiting the database's group writer (which claims
+    # concurrent calls together) instead of sending each claim to a worker thread. The caller stays a
+    # dependency (resolved on the loop: no thread hop at all), so an unauthenticated call gets 401 before
+    # its body is read.
+    return await asyncio.wrap_future(
+        graph.claim_next_submit(
             db, actor, project_id, body.agent_ref, lease_seconds=body.lease_seconds, goal_id=goal_id
         )
     )

@@ -28,25 +28,57 @@ def record(
     changed_fields: list[str] | None = None,
     detail: dict | None = None,
 ) -> None:
+    record_many(
+        tx,
+        [
+            (
+                actor,
+                action,
+                {
+                    "project_id": project_id,
+                    "target_type": target_type,
+                    "target_id": target_id,
+                    "changed_fields": changed_fields,
+                    "detail": detail,
+                },
+            )
+        ],
+    )
+
+
+def record_many(tx: Tx, entries: list[tuple[Actor, str, dict[str, Any]]]) -> None:
+    """Several entries in one statement: (actor, action, columns), the columns being project_id and what
+    record() takes as keywords. A batch of claims writes its entries this way."""
+    ts = now()
     # One prebuilt INSERT with every column as a parameter: building the statement per call cost more than
     # running it (every write records one).
-    tx.conn.execute(
-        _INSERT,
+    rows = [
         {
-            "project_id": project_id,
+            "project_id": cols["project_id"],
             "actor_id": actor.user_id,
             "actor_name": actor.name,
             "token_id": actor.token_id,
             "run_id": actor.run_id,
             "action": action,
-            "target_type": target_type,
-            "target_id": target_id,
-            "changed_fields": changed_fields,
-            "detail": detail,
-            "created_at": now(),
-        },
-    )
-    tx.publish(project_id, "audit", action=action, target_type=target_type, target_id=target_id)
+            "target_type": cols.get("target_type"),
+            "target_id": cols.get("target_id"),
+            "changed_fields": cols.get("changed_fields"),
+            "detail": cols.get("detail"),
+            "created_at": ts,
+        }
+        for actor, action, cols in entries
+    ]
+    if not rows:
+        return
+    tx.conn.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
+    for row in rows:
+        tx.publish(
+            row["project_id"],
+            "audit",
+            action=row["action"],
+            target_type=row["target_type"],
+            target_id=row["target_id"],
+        )
 
 
 def about(item_type: str, item) -> dict[str, Any]:

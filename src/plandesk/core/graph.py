@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -444,7 +447,157 @@ def _claim_row(tx: Tx, actor: Actor, row, agent_ref: str, lease: int) -> dict:
         changed_fields=["status", "assignee"],
         detail={"agent_ref": agent_ref, "lease_seconds": lease},
     )
-    # The row as written, without reading it back: the UPDATE above set exactly these columns.
+    return _claimed(tx, row, agent_ref, expires, ts, task_core.tags_of(tx.conn, row.id))
+
+
+def _taken(row) -> Conflict:
+    if row.status == "in_progress":
+        return claim_refusals.held(row.id, row.claimed_by or row.assignee, iso(row.lease_expires_at))
+    return claim_refusals.not_todo(row.id, row.status)
+
+
+@dataclass(frozen=True)
+class _ClaimJob:
+    """One claim-next call waiting for the group writer (validated, the caller's rights checked)."""
+
+    actor: Actor
+    project_id: str
+    agent_ref: str
+    lease: int
+    goal_id: str | None
+    tags_any: tuple[str, ...] | None
+
+
+def claim_next_submit(
+    db, actor: Actor, project_id: str, agent_ref: str, *, lease_seconds=None, goal_id=None, tags_any=None
+) -> Future:
+    """claim_next_task as a Future, for callers on an event loop (REST awaits it without a worker thread):
+    the arguments and the caller's rights are checked here, the claim is made by the group writer."""
+    actor.require_write("claiming a task")  # also when nothing is ready: a viewer learns nothing by trying
+    job = _ClaimJob(
+        actor=actor,
+        project_id=fields.ident("project_id", project_id),
+        agent_ref=fields.required_text("agent_ref", agent_ref, max_len=vocab.MAX_AGENT_REF, strip=True),
+        lease=_lease(lease_seconds),
+        goal_id=fields.ident("goal_id", goal_id) if goal_id is not None else None,
+        tags_any=tuple(tags_any) if tags_any else None,
+    )
+    actor.require_visible(job.project_id)
+    return db.group_writer(_claim_next_batch).submit(job)
+
+
+def claim_next_task(
+    db, actor: Actor, project_id: str, agent_ref: str, *, lease_seconds=None, goal_id=None, tags_any=None
+) -> dict:
+    """Take the next ready task: choose and claim in one write transaction.
+
+    Concurrent calls are claimed together by the database's group writer (one transaction, one state read
+    and one statement each for choosing, claiming and auditing, whatever the number of agents). On SQLite
+    the one writer sees every earlier claim, so the first ready tasks are free; on PostgreSQL the choice
+    skips rows other processes hold (SKIP LOCKED). Either way N agents and N free tasks give every agent a
+    task on its first call, and no claimer walks past tasks others took.
+    """
+    return claim_next_submit(
+        db, actor, project_id, agent_ref, lease_seconds=lease_seconds, goal_id=goal_id, tags_any=tags_any
+    ).result()
+
+
+def _claim_next_batch(tx: Tx, jobs: list[_ClaimJob]) -> list:
+    """The group writer's work: the batch's calls grouped by what they ask for (project, goal, tags), each
+    group claimed together. A group's refusal (no such project or goal) is raised before it writes, so it
+    is that group's answer alone."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for i, job in enumerate(jobs):
+        groups[(job.project_id, job.goal_id, job.tags_any)].append(i)
+    out: list = [None] * len(jobs)
+    for idxs in groups.values():
+        try:
+            answers: list = _claim_group(tx, [jobs[i] for i in idxs])
+        except (NotFound, InvalidArgument) as exc:
+            answers = [exc] + [copy.copy(exc) for _ in idxs[1:]]
+        for i, answer in zip(idxs, answers, strict=True):
+            out[i] = answer
+    return out
+
+
+def _claim_group(tx: Tx, jobs: list[_ClaimJob]) -> list[dict]:
+    """Claims for calls that ask the same project, goal and tags, in arrival order: one read for the project,
+    whether any lease is due and how many goals are active; one for the first len(jobs) ready rows; one
+    UPDATE, one audit INSERT and one tag read for all of them."""
+    first = jobs[0]
+    pg = tx.conn.dialect.name == "postgresql"
+    state = _CLAIM_STATE_PG if pg else _CLAIM_STATE
+    prow = tx.conn.execute(state, {"pid": first.project_id, "due_ts": now()}).first()
+    if prow is None:
+        raise NotFound("project", first.project_id)
+    gid, scoped, problem = _resolve_goal(tx.conn, prow, first.goal_id, None, active_goals=prow.active_goals)
+    if problem:
+        return [{"claimed": False, "task": None, **problem} for _ in jobs]
+    if prow.lease_due:
+        _expire_due(tx, prow.id)
+    if first.tags_any:
+        return [_claim_tagged(tx, job, prow.id, gid, scoped) for job in jobs]
+    rows = ready_queue.first_ready(
+        tx.conn,
+        prow.id,
+        goal_id=gid,
+        scoped=scoped,
+        n=len(jobs),
+        # After expiring leases the tasks they freed may sit in an earlier priority: walk all.
+        from_bucket=prow.first_bucket if pg and not prow.lease_due else 0,
+    )
+    answers = _claim_rows(tx, jobs[: len(rows)], rows)
+    if len(rows) < len(jobs):
+        reason = _nothing_ready(tx.conn, prow.id, gid, scoped, None)
+        answers += [{"claimed": False, "task": None, "reason": reason} for _ in jobs[len(rows) :]]
+    return answers
+
+
+def _nothing_ready(conn, project_id: str, gid, scoped: bool, tags_any) -> str:
+    blocked = ready_queue.count(conn, project_id, goal_id=gid, scoped=scoped, tags_any=tags_any, ready=False)
+    return "all_blocked" if blocked else "no_todo_tasks"
+
+
+def _claim_rows(tx: Tx, jobs: list[_ClaimJob], rows: list) -> list[dict]:
+    """Claim each row for its job, all in one UPDATE: the rows are ready and this transaction's alone (SQLite's
+    one writer read them; PostgreSQL locked them), so every compare-and-set holds."""
+    if not rows:
+        return []
+    ts = now()
+    expires = [ts + timedelta(seconds=job.lease) for job in jobs]
+    result = tx.conn.execute(
+        _CLAIM,
+        [
+            {"tid": row.id, "agent": job.agent_ref, "expires": until, "ts": ts}
+            for job, row, until in zip(jobs, rows, expires, strict=True)
+        ],
+    )
+    if tx.conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
+        raise RuntimeError("a batch of claims changed fewer rows than it chose")  # the group writer retries
+    audit.record_many(
+        tx,
+        [
+            (
+                job.actor,
+                "task.claim",
+                {
+                    **audit.about("task", row),
+                    "changed_fields": ["status", "assignee"],
+                    "detail": {"agent_ref": job.agent_ref, "lease_seconds": job.lease},
+                },
+            )
+            for job, row in zip(jobs, rows, strict=True)
+        ],
+    )
+    tag_names = task_core.tag_map(tx.conn, [row.id for row in rows])
+    return [
+        _claimed(tx, row, job.agent_ref, until, ts, tag_names[row.id])
+        for job, row, until in zip(jobs, rows, expires, strict=True)
+    ]
+
+
+def _claimed(tx: Tx, row, agent_ref: str, expires, ts, tag_names: list[str]) -> dict:
+    """A claim's answer and its event, from the row as read and the columns the claim set (no read back)."""
     fresh = {
         **row._mapping,
         "status": "in_progress",
@@ -454,92 +607,39 @@ def _claim_row(tx: Tx, actor: Actor, row, agent_ref: str, lease: int) -> dict:
         "version": row.version + 1,
         "updated_at": ts,
     }
-    out = task_core.to_dict(SimpleNamespace(**fresh), task_core.tags_of(tx.conn, row.id))
+    out = task_core.to_dict(SimpleNamespace(**fresh), tag_names)
     tx.publish(row.project_id, "task.updated", task=out, changed=["status", "assignee"])
     return {"claimed": True, "task": out, "lease_expires_at": iso(expires)}
 
 
-def _taken(row) -> Conflict:
-    if row.status == "in_progress":
-        return claim_refusals.held(row.id, row.claimed_by or row.assignee, iso(row.lease_expires_at))
-    return claim_refusals.not_todo(row.id, row.status)
-
-
-def claim_next_task(
-    db,
-    actor: Actor,
-    project_id: str,
-    agent_ref: str,
-    *,
-    lease_seconds=None,
-    goal_id=None,
-    tags_any=None,
-    attempts: int = 8,
-) -> dict:
-    """Take the next ready task: choose and claim in one write transaction.
-
-    On SQLite the one writer sees every earlier claim, so the first ready task is free; on PostgreSQL the
-    choice skips rows other claimers hold (SKIP LOCKED). Either way N agents and N free tasks give every
-    agent a task on its first call, and no claimer walks past tasks others took.
-    """
-    actor.require_write("claiming a task")  # also when nothing is ready: a viewer learns nothing by trying
-    agent_ref = fields.required_text("agent_ref", agent_ref, max_len=vocab.MAX_AGENT_REF, strip=True)
-    lease = _lease(lease_seconds)
-    project_id = fields.ident("project_id", project_id)
-    actor.require_visible(project_id)
-    with db.write() as tx:
-        # One read for the project, whether any lease is due and how many goals are active: the common claim
-        # (nothing due, no goal to resolve) writes after this one statement and the choice.
-        pg = tx.conn.dialect.name == "postgresql"
-        state = _CLAIM_STATE_PG if pg else _CLAIM_STATE
-        prow = tx.conn.execute(state, {"pid": project_id, "due_ts": now()}).first()
-        if prow is None:
-            raise NotFound("project", project_id)
-        if prow.lease_due:
-            _expire_due(tx, prow.id)
-        gid, scoped, problem = _resolve_goal(tx.conn, prow, goal_id, None, active_goals=prow.active_goals)
-        if problem:
-            return {"claimed": False, "task": None, **problem}
-        if tags_any:  # rare: read the tagged head, then claim the first that is still free
-            ids = [
-                i
-                for i, _ in ready_queue.head(
-                    tx.conn,
-                    prow.id,
-                    goal_id=gid,
-                    scoped=scoped,
-                    tags_any=tags_any,
-                    ready=True,
-                    limit=CLAIM_WINDOW,
-                )
-            ]
-        failed: set[str] = set()
-        for _ in range(attempts):
-            if tags_any:
-                tid = next((i for i in ids if i not in failed), None)
-                row = task_core.load(tx.conn, actor, tid) if tid is not None else None
-            else:  # the row itself: no second read before the claim
-                row = ready_queue.first_ready(
-                    tx.conn,
-                    prow.id,
-                    goal_id=gid,
-                    scoped=scoped,
-                    skip=frozenset(failed),
-                    # After expiring leases the tasks they freed may sit in an earlier priority: walk all.
-                    from_bucket=prow.first_bucket if pg and not prow.lease_due else 0,
-                )
-            if row is None:
-                break
-            try:
-                return _claim_row(tx, actor, row, agent_ref, lease)
-            except (Conflict, NotFound):
-                failed.add(row.id)
-        if failed:
-            return {"claimed": False, "task": None, "reason": "contention"}
-        blocked = ready_queue.count(
-            tx.conn, prow.id, goal_id=gid, scoped=scoped, tags_any=tags_any, ready=False
+def _claim_tagged(tx: Tx, job: _ClaimJob, project_id: str, gid, scoped: bool) -> dict:
+    """The rare claim within tags: read the tagged head, then claim the first that is still free."""
+    ids = [
+        i
+        for i, _ in ready_queue.head(
+            tx.conn,
+            project_id,
+            goal_id=gid,
+            scoped=scoped,
+            tags_any=job.tags_any,
+            ready=True,
+            limit=CLAIM_WINDOW,
         )
-        return {"claimed": False, "task": None, "reason": "all_blocked" if blocked else "no_todo_tasks"}
+    ]
+    for tid in ids:
+        try:
+            return _claim_row(
+                tx, job.actor, task_core.load(tx.conn, job.actor, tid), job.agent_ref, job.lease
+            )
+        except (Conflict, NotFound):
+            continue
+    if ids:
+        return {"claimed": False, "task": None, "reason": "contention"}
+    return {
+        "claimed": False,
+        "task": None,
+        "reason": _nothing_ready(tx.conn, project_id, gid, scoped, job.tags_any),
+    }
 
 
 CLAIM_WINDOW = 64  # how far down a tagged frontier one claim_next looks

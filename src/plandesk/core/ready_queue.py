@@ -67,15 +67,15 @@ def _count(*, ready: bool, scoped: bool, tagged: bool):
 
 
 def _first(priority: str | None, *, scoped: bool):
-    """PostgreSQL runs claimers side by side: each takes the first row of a priority that no one else holds
-    (SKIP LOCKED), so N agents get N different tasks on their first call."""
+    """PostgreSQL runs claimers side by side: each takes the first `n` rows of a priority that no one else
+    holds (SKIP LOCKED), so N agents get N different tasks on their first call."""
     t = tasks.c
     which = _in_bucket(priority)
     return (
         select(tasks)
         .where(*_where(ready=True, scoped=scoped, tagged=False), which)
         .order_by(t.created_at, t.id)
-        .limit(1)
+        .limit(bindparam("n", type_=Integer))
         .with_for_update(skip_locked=True)
     )
 
@@ -90,9 +90,10 @@ def first_bucket(project_id_column):
 
 
 def _first_of_all(*, scoped: bool):
-    """SQLite has one writer, which sees every earlier claim: the first ready row over all priorities in
-    one statement (each branch an index range stopped after one row)."""
+    """SQLite has one writer, which sees every earlier claim: the first `n` ready rows over all priorities
+    in one statement (each branch an index range stopped after n rows)."""
     t = tasks.c
+    n = bindparam("n", type_=Integer)
     branches = []
     for rank, priority in enumerate(_BUCKETS):
         which = _in_bucket(priority)
@@ -100,12 +101,16 @@ def _first_of_all(*, scoped: bool):
             select(tasks, literal(rank, Integer).label("rank"))
             .where(*_where(ready=True, scoped=scoped, tagged=False), which)
             .order_by(t.created_at, t.id)
-            .limit(1)
+            .limit(n)
             .subquery()
         )
         branches.append(select(branch))
     both = union_all(*branches).subquery()
-    return select(*[both.c[c.name] for c in tasks.columns]).order_by(both.c.rank).limit(1)
+    return (
+        select(*[both.c[c.name] for c in tasks.columns])
+        .order_by(both.c.rank, both.c.created_at, both.c.id)
+        .limit(n)
+    )
 
 
 # Built once per shape: building SQLAlchemy statements per call cost more than running them.
@@ -143,24 +148,16 @@ def count(conn, project_id: str, *, goal_id: str | None, scoped: bool, tags_any=
     return conn.execute(_COUNTS[key], _params(project_id, goal_id, scoped, tags_any)).scalar_one()
 
 
-def first_ready(
-    conn,
-    project_id: str,
-    *,
-    goal_id: str | None,
-    scoped: bool,
-    skip: frozenset = frozenset(),
-    from_bucket: int = 0,
-):
-    """The first ready task row in frontier order (locked for this transaction on PostgreSQL), or None.
-    `skip` holds ids this transaction already failed to claim; `from_bucket` (PostgreSQL) is where the walk
-    over priorities starts, when the caller knows the earlier ones had no ready task (first_bucket)."""
-    params = _params(project_id, goal_id, scoped, None)
+def first_ready(conn, project_id: str, *, goal_id: str | None, scoped: bool, n: int, from_bucket: int = 0):
+    """The first `n` ready task rows in frontier order (locked for this transaction on PostgreSQL; rows
+    other transactions hold are skipped). `from_bucket` (PostgreSQL) is where the walk over priorities
+    starts, when the caller knows the earlier ones had no ready task (first_bucket)."""
+    params = {**_params(project_id, goal_id, scoped, None), "n": n}
     if conn.dialect.name != "postgresql":
-        row = conn.execute(_FIRST_OF_ALL[scoped], params).first()
-        return row if row is not None and row.id not in skip else None
+        return conn.execute(_FIRST_OF_ALL[scoped], params).all()
+    rows: list = []
     for priority in _BUCKETS[from_bucket:]:
-        row = conn.execute(_FIRST[(priority, scoped)], params).first()
-        if row is not None and row.id not in skip:
-            return row
-    return None
+        rows += conn.execute(_FIRST[(priority, scoped)], {**params, "n": n - len(rows)}).all()
+        if len(rows) >= n:
+            break
+    return rows

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,75 @@ class WriterQueue:
                 self._busy = False
 
 
+class GroupWriter:
+    """Group commit: jobs of one kind submitted from any thread are run many to a write transaction by one
+    thread of their own. 32 agents claiming at once cost one BEGIN/COMMIT, one turn of the writer queue and
+    one round of the project's state for a whole batch instead of each, and no caller spends a worker
+    thread waiting on the write lock.
+
+    `run(tx, items)` returns one outcome per item, in order: a value, or an exception for that item alone
+    (it must then have written nothing). If `run` itself raises or the commit fails, every item of the
+    batch is retried in a transaction of its own, so one bad item never fails the others."""
+
+    MAX_BATCH = 64
+
+    def __init__(self, db: Database, run: Callable[[Tx, list], list]) -> None:
+        self._db = db
+        self._run = run
+        self._items: deque[tuple[object, Future]] = deque()
+        self._wake = threading.Condition(threading.Lock())
+        self._closed = False
+        self._thread = threading.Thread(target=self._serve, name="plandesk-group-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, item: object) -> Future:
+        fut: Future = Future()
+        with self._wake:
+            if self._closed:
+                raise RuntimeError("the database is closed")
+            self._items.append((item, fut))
+            self._wake.notify()
+        return fut
+
+    def close(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        self._thread.join(timeout=30)
+
+    def _serve(self) -> None:
+        while True:
+            with self._wake:
+                while not self._items and not self._closed:
+                    self._wake.wait()
+                if not self._items:
+                    return  # closed, nothing left
+                batch = [self._items.popleft() for _ in range(min(len(self._items), self.MAX_BATCH))]
+            try:
+                self._settle(batch, self._attempt([item for item, _ in batch]))
+            except BaseException:  # noqa: BLE001  the batch failed as a whole: each item on its own
+                for one in batch:
+                    try:
+                        self._settle([one], self._attempt([one[0]]))
+                    except BaseException as exc:  # noqa: BLE001  the item's own failure is its answer
+                        one[1].set_exception(exc)
+
+    def _attempt(self, items: list) -> list:
+        with self._db.write() as tx:
+            outcomes = self._run(tx, items)
+        if len(outcomes) != len(items):
+            raise RuntimeError("a group writer answered for a different number of items")
+        return outcomes
+
+    @staticmethod
+    def _settle(batch: list[tuple[object, Future]], outcomes: list) -> None:
+        for (_item, fut), outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                fut.set_exception(outcome)
+            else:
+                fut.set_result(outcome)
+
+
 class Database:
     def __init__(self, url: str, *, pool_size: int = 10):
         self.url = normalise_database_url(url)
@@ -64,6 +134,8 @@ class Database:
         self._counter_lock = threading.Lock()
         self._counter_conn = None
         self._writer: Connection | None = None  # SQLite: the one writer's connection, kept between writes
+        self._groups: dict[Callable, GroupWriter] = {}
+        self._groups_lock = threading.Lock()
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -115,6 +187,16 @@ class Database:
         if tx.events and self.dialect != "postgresql":
             for ev in tx.events:
                 self.emit(ev)
+
+    def group_writer(self, run: Callable[[Tx, list], list]) -> GroupWriter:
+        """The group writer of this database for jobs run by `run` (made on first use, closed by dispose)."""
+        writer = self._groups.get(run)
+        if writer is None:
+            with self._groups_lock:
+                writer = self._groups.get(run)
+                if writer is None:
+                    writer = self._groups[run] = GroupWriter(self, run)
+        return writer
 
     def _write_connection(self) -> AbstractContextManager[Connection]:
         """SQLite has one writer at a time (the WriterQueue), so it keeps one connection for writing instead
@@ -184,6 +266,10 @@ class Database:
                 pass
 
     def dispose(self) -> None:
+        with self._groups_lock:
+            groups, self._groups = list(self._groups.values()), {}
+        for group in groups:
+            group.close()
         with self._counter_lock:
             self._close_counter_connection()
         if self._write_lock is not None:
