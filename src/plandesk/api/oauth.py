@@ -167,6 +167,12 @@ class PlanDeskProvider:
     async def _run(self, fn, *args, **kwargs):
         return await anyio.to_thread.run_sync(lambda: fn(self.db, *args, **kwargs))
 
+    async def _load(self, lookup, convert, *args):
+        """A code or token the SDK presents (the last of `args`), looked up in the core: None when it is unknown
+        or no longer valid, else the SDK's record of it, `convert(key, found)`."""
+        found = await self._run(lookup, *args)
+        return None if found is None else convert(args[-1], found)
+
     async def _tokens(self, grant, *args) -> OAuthToken:
         """A grant at the token endpoint (a code or a refresh token exchanged): its refusal is the SDK's."""
         try:
@@ -208,8 +214,7 @@ class PlanDeskProvider:
     async def load_authorization_code(
         self, client: OAuthClientInformationFull, code: str
     ) -> AuthorizationCode | None:
-        found = await self._run(oauth.load_code, client.client_id, code)
-        return None if found is None else _authorization_code(code, found)
+        return await self._load(oauth.load_code, _authorization_code, client.client_id, code)
 
     async def exchange_authorization_code(
         self, client: OAuthClientInformationFull, authorization_code: AuthorizationCode
@@ -219,8 +224,7 @@ class PlanDeskProvider:
     async def load_refresh_token(
         self, client: OAuthClientInformationFull, refresh_token: str
     ) -> GrantedRefresh | None:
-        found = await self._run(oauth.load_refresh, client.client_id, refresh_token)
-        return None if found is None else _granted_refresh(refresh_token, found)
+        return await self._load(oauth.load_refresh, _granted_refresh, client.client_id, refresh_token)
 
     async def exchange_refresh_token(
         self, client: OAuthClientInformationFull, refresh_token: RefreshToken, scopes: list[str]
@@ -228,8 +232,7 @@ class PlanDeskProvider:
         return await self._tokens(oauth.refresh, client.client_id, refresh_token.token, scopes)
 
     async def load_access_token(self, token: str) -> GrantedAccess | None:
-        found = await self._run(oauth.load_access, token)
-        return None if found is None else _granted_access(token, found)
+        return await self._load(oauth.load_access, _granted_access, token)
 
     async def revoke_token(self, token: GrantedAccess | GrantedRefresh) -> None:
         await self._run(oauth.revoke_grant, token.token_id)

@@ -188,7 +188,6 @@ class ToolGroup:
         if update.__name__ != f"update_{noun}":
             raise ValueError(f"{create.__name__} goes with update_{noun}, not {update.__name__}")
         new: type[Input] = getattr(models, f"{noun.title()}In")
-        patch: type[Input] = getattr(models, f"{noun.title()}Patch")
         self.writes_record(
             f"create_{noun}",
             create,
@@ -198,14 +197,30 @@ class ToolGroup:
             description=create_description,
             **options,
         )
+        self.updates_record(update, update_description, leave_out=leave_out, **options)
+
+    def updates_record(
+        self,
+        update: Callable[..., Any],
+        description: str,
+        *,
+        leave_out: tuple[str, ...] = (),
+        **options: Any,
+    ) -> None:
+        """update_<noun> by <noun>_id (see writes_record), idempotent: the tool is named after the core function
+        (update_goal), which takes the model <Noun>Patch."""
+        noun = update.__name__.removeprefix("update_")
+        if noun == update.__name__:
+            raise ValueError(f"{update.__name__} is not named update_<noun>")
+        patch: type[Input] = getattr(models, f"{noun.title()}Patch")
         self.writes_record(
-            f"update_{noun}",
+            update.__name__,
             update,
             patch,
             ids={f"{noun}_id": uuid()},
             leave_out=leave_out,
             idempotent=True,
-            description=update_description,
+            description=description,
             **options,
         )
 

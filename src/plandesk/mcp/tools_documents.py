@@ -48,13 +48,8 @@ TOOLS.writes_record(
 )
 
 
-TOOLS.writes_record(
-    "update_folder",
-    folders.update_folder,
-    models.FolderPatch,
-    idempotent=True,
-    description="Rename a folder or move it under another (parent_id null: top level).",
-    ids={"folder_id": _FOLDER_ID},
+TOOLS.updates_record(
+    folders.update_folder, "Rename a folder or move it under another (parent_id null: top level)."
 )
 
 

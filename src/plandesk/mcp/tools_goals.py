@@ -36,15 +36,10 @@ TOOLS.project_list(
 )
 
 
-TOOLS.writes_record(
-    "update_goal",
+TOOLS.updates_record(
     goals.update_goal,
-    models.GoalPatch,
-    idempotent=True,
-    description="Change a goal's contract (its status changes with goal_action).",
-    # status changes by goal_action, where the lifecycle's rules are
-    ids={"goal_id": s.GOAL_ID},
-    leave_out=("status",),
+    "Change a goal's contract (its status changes with goal_action).",
+    leave_out=("status",),  # status changes by goal_action, where the lifecycle's rules are
 )
 
 

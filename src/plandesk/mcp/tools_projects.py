@@ -1,13 +1,14 @@
-"""MCP tools for projects: list, read, create, update, and scaffolding a whole plan in one atomic call."""
+"""MCP tools for projects (toolset "projects"): list, read, create, update, their tags, and scaffolding a whole
+plan in one atomic call."""
 
 from __future__ import annotations
 
-from plandesk.core import models, projects, vocab
+from plandesk.core import models, projects, tasks, vocab
 from plandesk.mcp import schemas as s
 from plandesk.mcp import shapes
 from plandesk.mcp.registry import ToolCall, ToolGroup
 
-TOOLS = ToolGroup()
+TOOLS = ToolGroup("projects")
 
 _PROJECT = shapes.arguments(models.ProjectIn)
 
@@ -15,6 +16,7 @@ _PROJECT = shapes.arguments(models.ProjectIn)
 TOOLS.calls(
     "list_projects",
     projects.list_projects,
+    toolset="planning",  # where every agent starts: in the default toolset
     read_only=True,
     description="The projects this token can see. Start here: ids come from tool results, never guesses.",
     params=s.PAGE,
@@ -27,7 +29,6 @@ TOOLS.fetch_one(
     s.PROJECT_ID,
     projects.get_project,
     "One project with its task counts per status and current goal.",
-    toolset="projects",
 )
 
 
@@ -35,22 +36,12 @@ TOOLS.writes_record(
     "create_project",
     projects.create_project,
     models.ProjectIn,
-    toolset="projects",
     description="An empty project; scaffold_project_from_plan creates one with its tasks.",
     ids={},
 )
 
 
-TOOLS.writes_record(
-    "update_project",
-    projects.update_project,
-    models.ProjectPatch,
-    toolset="projects",
-    idempotent=True,
-    description="Change the fields you pass.",
-    ids={"project_id": s.PROJECT_ID},
-    leave_out=("canvas_layout",),
-)
+TOOLS.updates_record(projects.update_project, "Change the fields you pass.", leave_out=("canvas_layout",))
 
 
 _KEY = s.text(max_len=100, min_len=1)
@@ -93,7 +84,6 @@ _PLAN_DOCUMENT = s.strict_object(
 
 @TOOLS.tool(
     "scaffold_project_from_plan",
-    toolset="projects",
     description="Create a plan atomically: a new project (name) or more work in one (project_id), with "
     "tasks, edges and documents referring to each other by your keys. Returns key_to_id.",
     params={
@@ -111,3 +101,11 @@ def scaffold_project_from_plan(call: ToolCall, a: dict) -> dict:
     from plandesk.core import scaffold
 
     return scaffold.scaffold_project_from_plan(call.db, call.actor, a)
+
+
+TOOLS.project_list(
+    "list_tags",
+    tasks.list_tags,
+    description="A project's tags; reuse these names rather than near-duplicates.",
+    answer_key="tags",
+)

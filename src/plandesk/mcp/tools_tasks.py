@@ -136,12 +136,3 @@ TOOLS.calls(
     params={"project_id": s.PROJECT_ID, "goal_id": s.GOAL_ID},
     required=["project_id"],
 )
-
-
-TOOLS.project_list(
-    "list_tags",
-    tasks.list_tags,
-    toolset="projects",
-    description="A project's tags; reuse these names rather than near-duplicates.",
-    answer_key="tags",
-)
