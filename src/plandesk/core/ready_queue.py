@@ -40,6 +40,14 @@ def _where(*, ready: bool, scoped: bool, tagged: bool, project_id=None) -> list:
     return cond
 
 
+# A branch's order, written as the indexes hold it. Within one priority only age and id decide, but
+# PostgreSQL does not count `priority IS NULL` as fixing the column (only `=` does), so "created_at, id" alone
+# did not match the indexes' order for tasks without a priority: it sorted every ready task of the project to
+# take the first (1.5 ms at 1,500 ready tasks, growing with the plan). Naming priority first matches
+# ix_tasks_ready, ix_tasks_goal_ready and ix_tasks_queue column for column, and changes nothing in a branch.
+_IN_INDEX_ORDER = (tasks.c.priority, tasks.c.created_at, tasks.c.id)
+
+
 def _in_bucket(priority: str | None):
     return tasks.c.priority == priority if priority is not None else tasks.c.priority.is_(None)
 
@@ -53,7 +61,7 @@ def _head(*, ready: bool, scoped: bool, tagged: bool):
         branch = (
             select(t.id, t.label, literal(rank, Integer).label("rank"), t.created_at)
             .where(*_where(ready=ready, scoped=scoped, tagged=tagged), which)
-            .order_by(t.created_at, t.id)
+            .order_by(*_IN_INDEX_ORDER)
             .limit(n)
             .subquery()
         )
@@ -69,12 +77,11 @@ def _count(*, ready: bool, scoped: bool, tagged: bool):
 def _first(priority: str | None, *, scoped: bool):
     """PostgreSQL runs claimers side by side: each takes the first `n` rows of a priority that no one else
     holds (SKIP LOCKED), so N agents get N different tasks on their first call."""
-    t = tasks.c
     which = _in_bucket(priority)
     return (
         select(tasks)
         .where(*_where(ready=True, scoped=scoped, tagged=False), which)
-        .order_by(t.created_at, t.id)
+        .order_by(*_IN_INDEX_ORDER)
         .limit(bindparam("n", type_=Integer))
         .with_for_update(skip_locked=True)
     )
@@ -92,7 +99,6 @@ def first_bucket(project_id_column):
 def _first_of_all(*, scoped: bool):
     """SQLite has one writer, which sees every earlier claim: the first `n` ready rows over all priorities
     in one statement (each branch an index range stopped after n rows)."""
-    t = tasks.c
     n = bindparam("n", type_=Integer)
     branches = []
     for rank, priority in enumerate(_BUCKETS):
@@ -100,7 +106,7 @@ def _first_of_all(*, scoped: bool):
         branch = (
             select(tasks, literal(rank, Integer).label("rank"))
             .where(*_where(ready=True, scoped=scoped, tagged=False), which)
-            .order_by(t.created_at, t.id)
+            .order_by(*_IN_INDEX_ORDER)
             .limit(n)
             .subquery()
         )
