@@ -100,3 +100,13 @@ def test_a_batch_that_fails_is_retried_item_by_item_and_keeps_nothing_of_the_fai
     with db.read() as conn:
         kept = sorted(conn.execute(text("SELECT v FROM batch_probe")).scalars())
     assert kept == ["also good", "first", "good"]
+
+
+def test_a_claimed_task_answers_with_its_tags(core):
+    db, actor, pid, _ = core
+    tagged = _new(db, actor, pid, "tagged", priority="urgent", tags=["ui", "api"])
+    plain = _new(db, actor, pid, "plain")
+    with one_batch(db):
+        futures = [graph.claim_next_submit(db, actor, pid, f"agent-{i}") for i in range(2)]
+    got = [f.result(timeout=30)["task"] for f in futures]
+    assert [(t["id"], t["tags"]) for t in got] == [(tagged, ["api", "ui"]), (plain, [])]

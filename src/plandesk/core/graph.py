@@ -18,7 +18,7 @@ from plandesk.core.clock import iso, now
 from plandesk.core.errors import Conflict, InvalidArgument, NotFound
 from plandesk.core.vocab import DEFAULT_LEASE_SECONDS, DEPENDENCY_LABELS, MAX_LEASE_SECONDS
 from plandesk.db.engine import Tx
-from plandesk.db.schema import goals, tasks
+from plandesk.db.schema import goals, tags, tasks
 from plandesk.db.schema import projects as projects_table
 
 
@@ -313,6 +313,8 @@ _CLAIM_STATE = select(
         tasks.c.lease_expires_at <= bindparam("due_ts"),
     )
     .label("lease_due"),
+    # A claim answers with the task's tags: a project without any skips reading them.
+    exists().where(tags.c.project_id == projects_table.c.id).label("has_tags"),
 ).where(projects_table.c.id == bindparam("pid"))
 # PostgreSQL's claim walks the priorities one statement each (SKIP LOCKED cannot go through a UNION): the
 # same read also says which priority holds the first ready task, so the walk skips the empty ones.
@@ -546,7 +548,7 @@ def _claim_group(tx: Tx, jobs: list[_ClaimJob]) -> list[dict]:
         # After expiring leases the tasks they freed may sit in an earlier priority: walk all.
         from_bucket=prow.first_bucket if pg and not prow.lease_due else 0,
     )
-    answers = _claim_rows(tx, jobs[: len(rows)], rows)
+    answers = _claim_rows(tx, jobs[: len(rows)], rows, has_tags=prow.has_tags)
     if len(rows) < len(jobs):
         reason = _nothing_ready(tx.conn, prow.id, gid, scoped, None)
         answers += [{"claimed": False, "task": None, "reason": reason} for _ in jobs[len(rows) :]]
@@ -558,7 +560,7 @@ def _nothing_ready(conn, project_id: str, gid, scoped: bool, tags_any) -> str:
     return "all_blocked" if blocked else "no_todo_tasks"
 
 
-def _claim_rows(tx: Tx, jobs: list[_ClaimJob], rows: list) -> list[dict]:
+def _claim_rows(tx: Tx, jobs: list[_ClaimJob], rows: list, *, has_tags: bool) -> list[dict]:
     """Claim each row for its job, all in one UPDATE: the rows are ready and this transaction's alone (SQLite's
     one writer read them; PostgreSQL locked them), so every compare-and-set holds."""
     if not rows:
@@ -589,9 +591,9 @@ def _claim_rows(tx: Tx, jobs: list[_ClaimJob], rows: list) -> list[dict]:
             for job, row in zip(jobs, rows, strict=True)
         ],
     )
-    tag_names = task_core.tag_map(tx.conn, [row.id for row in rows])
+    tag_names = task_core.tag_map(tx.conn, [row.id for row in rows]) if has_tags else {}
     return [
-        _claimed(tx, row, job.agent_ref, until, ts, tag_names[row.id])
+        _claimed(tx, row, job.agent_ref, until, ts, tag_names.get(row.id, []))
         for job, row, until in zip(jobs, rows, expires, strict=True)
     ]
 

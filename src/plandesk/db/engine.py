@@ -73,6 +73,7 @@ class GroupWriter:
         self._items: deque[tuple[object, Future]] = deque()
         self._wake = threading.Condition(threading.Lock())
         self._closed = False
+        self._conn: Connection | None = None
         self._thread = threading.Thread(target=self._serve, name="plandesk-group-writer", daemon=True)
         self._thread.start()
 
@@ -90,6 +91,21 @@ class GroupWriter:
             self._closed = True
             self._wake.notify()
         self._thread.join(timeout=30)
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _connection(self) -> Connection | None:
+        """PostgreSQL: this writer's own connection, kept between batches (a pool checkout pinged the server
+        first: a round trip per batch); one that a failure left unusable is replaced. SQLite writes on the
+        database's one writer connection (None: the default)."""
+        if self._db.is_sqlite:
+            return None
+        if self._conn is None or self._conn.closed or self._conn.invalidated:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = self._db.engine.connect()
+        return self._conn
 
     def _serve(self) -> None:
         while True:
@@ -109,7 +125,7 @@ class GroupWriter:
                         one[1].set_exception(exc)
 
     def _attempt(self, items: list) -> list:
-        with self._db.write() as tx:
+        with self._db.write(on=self._connection()) as tx:
             outcomes = self._run(tx, items)
         if len(outcomes) != len(items):
             raise RuntimeError("a group writer answered for a different number of items")
@@ -159,13 +175,14 @@ class Database:
             yield conn
 
     @contextmanager
-    def write(self) -> Iterator[Tx]:
-        """One write transaction. SQLite gets BEGIN IMMEDIATE (one writer, no upgrade deadlocks)."""
+    def write(self, *, on: Connection | None = None) -> Iterator[Tx]:
+        """One write transaction. SQLite gets BEGIN IMMEDIATE (one writer, no upgrade deadlocks). `on`: a
+        connection the caller keeps for its writes (a group writer's, on PostgreSQL), instead of the pool's."""
         lock = self._write_lock
         if lock is not None:
             lock.acquire()
         try:
-            with self._write_connection() as conn:
+            with nullcontext(on) if on is not None else self._write_connection() as conn:
                 if self.is_sqlite:
                     conn.info["pd_immediate"] = True
                 tx = Tx(conn)
