@@ -198,6 +198,8 @@ async def test_every_write_while_a_run_is_open_is_audited_with_token_and_run(ser
         run = await ok(c, "start_agent_run", {"project_id": project["id"], "label": "Audited"})
         during = await ok(c, "create_task", {"project_id": project["id"], "label": "During the run"})
         await ok(c, "update_task", {"task_id": during["id"], "status": "done", "version": during["version"]})
+        # claim_next_task looks the open run up inside its batch, not in the dispatcher: the same rule.
+        claimed = await ok(c, "claim_next_task", {"project_id": project["id"], "agent_ref": "auditor"})
         await ok(c, "complete_agent_run", {"run_id": run["id"]})
         after = await ok(c, "create_task", {"project_id": project["id"], "label": "After the run"})
     entries = (
@@ -209,7 +211,11 @@ async def test_every_write_while_a_run_is_open_is_audited_with_token_and_run(ser
     token_id = run["token_id"]
     assert by_target[("task.create", before_run["id"])]["token_id"] == token_id
     assert by_target[("task.create", before_run["id"])]["run_id"] is None
-    for key in (("task.create", during["id"]), ("task.update", during["id"])):
+    for key in (
+        ("task.create", during["id"]),
+        ("task.update", during["id"]),
+        ("task.claim", claimed["task"]["id"]),
+    ):
         assert by_target[key]["token_id"] == token_id, key
         assert by_target[key]["run_id"] == run["id"], key
     assert by_target[("task.create", after["id"])]["run_id"] is None

@@ -5,13 +5,13 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 
-from plandesk.core import audit, claim_refusals, dependencies, fields, projects, ready_queue, vocab
+from plandesk.core import audit, claim_refusals, dependencies, fields, projects, ready_queue, tokens, vocab
 from plandesk.core import tasks as task_core
 from plandesk.core.actors import Actor
 from plandesk.core.clock import iso, now
@@ -508,6 +508,10 @@ def _claim_next_batch(tx: Tx, jobs: list[_ClaimJob]) -> list:
     """The group writer's work: the batch's calls grouped by what they ask for (project, goal, tags), each
     group claimed together. A group's refusal (no such project or goal) is raised before it writes, so it
     is that group's answer alone."""
+    # Each claim is audited with the run its token has open (tokens.with_open_run), looked up for the whole
+    # batch in one read of this transaction.
+    actors = tokens.with_open_runs(tx.conn, [job.actor for job in jobs])
+    jobs = [job if job.actor is a else replace(job, actor=a) for job, a in zip(jobs, actors, strict=True)]
     groups: dict[tuple, list[int]] = defaultdict(list)
     for i, job in enumerate(jobs):
         groups[(job.project_id, job.goal_id, job.tags_any)].append(i)

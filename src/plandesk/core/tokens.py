@@ -345,10 +345,25 @@ def with_open_run(db, actor: Actor) -> Actor:
     if actor.token_id is None or actor.run_id is not None:
         return actor
     with db.read() as conn:
-        row = conn.execute(
-            select(agent_runs.c.id)
-            .where(agent_runs.c.token_id == actor.token_id, agent_runs.c.status == "running")
-            .order_by(agent_runs.c.started_at.desc(), agent_runs.c.id.desc())
-            .limit(1)
-        ).first()
-    return replace(actor, run_id=row.id) if row is not None else actor
+        return with_open_runs(conn, [actor])[0]
+
+
+_OPEN_RUNS = (
+    select(agent_runs.c.token_id, agent_runs.c.id)
+    .where(agent_runs.c.token_id.in_(bindparam("tokens", expanding=True)), agent_runs.c.status == "running")
+    .order_by(agent_runs.c.started_at.desc(), agent_runs.c.id.desc())
+)
+
+
+def with_open_runs(conn, actors: list[Actor]) -> list[Actor]:
+    """with_open_run for several actors in one read on `conn` (a batch of claims inside its transaction)."""
+    wanted = {a.token_id for a in actors if a.token_id is not None and a.run_id is None}
+    if not wanted:
+        return actors
+    newest: dict[str, str] = {}
+    for token_id, run_id in conn.execute(_OPEN_RUNS, {"tokens": sorted(wanted)}):
+        newest.setdefault(token_id, run_id)
+    return [
+        replace(a, run_id=newest[a.token_id]) if a.run_id is None and a.token_id in newest else a
+        for a in actors
+    ]

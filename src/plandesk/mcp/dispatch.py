@@ -183,7 +183,7 @@ class Dispatcher:
 
 
 def _run_sync(spec: ToolSpec, call: ToolCall, args: dict) -> Any:
-    if not spec.read_only:
+    if not spec.read_only and not spec.run_in_core:
         # Writes are audited with the run the agent has open, so its changes read as one piece of work.
         call = replace(call, actor=tokens.with_open_run(call.db, call.actor))
     return spec.handler(call, args)

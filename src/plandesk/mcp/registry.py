@@ -49,6 +49,9 @@ class ToolSpec:
     # refusals the core must word and audit); `listed` then decides alone whether a caller sees it.
     core_checked: bool = False
     listed: Callable[[Caller], bool] | None = None
+    # The core audits a write with the caller's open run itself (claim_next_task, for a whole batch in one
+    # read), so the dispatcher does not look it up first.
+    run_in_core: bool = False
     validator: Draft202012Validator = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
 
@@ -72,7 +75,7 @@ class ToolGroup:
         **flags: Any,
     ) -> Callable[[Handler], Handler]:
         """Declare a tool; `flags` are ToolSpec's (toolset, read_only, destructive, available, core_checked,
-        listed), and idempotent defaults to read_only."""
+        listed, run_in_core), and idempotent defaults to read_only."""
         toolset = flags.setdefault("toolset", self.toolset)
         if toolset not in TOOLSETS or toolset == "all":
             raise ValueError(f"tool {name}: toolset must be one of {TOOLSETS[:-1]}")

@@ -66,6 +66,7 @@ TOOLS.calls(
     required=["project_id", "agent_ref"],
     output=_CLAIM,
     renamed={"tags": "tags_any"},
+    run_in_core=True,
 )
 
 
