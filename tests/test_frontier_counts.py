@@ -214,3 +214,16 @@ def test_the_migration_counts_prerequisites_of_an_existing_workspace(tmp_path):
             from conftest import drop_pg_database
 
             drop_pg_database(ws.database_url)
+
+
+def test_get_next_task_counts_every_ready_task_though_it_answers_with_one(core):
+    db, actor, pid, _ = core
+    first = _new(db, actor, pid, "first", priority="high")
+    others = [_new(db, actor, pid, f"other {i}") for i in range(2)]
+    blocked = _new(db, actor, pid, "blocked")
+    _link(db, actor, pid, others[0], blocked)
+    got = graph.get_next_task(db, actor, pid)
+    assert got["next_task"]["id"] == first
+    assert got["ready_count"] == 3
+    assert got["blocked_total"] == 1
+    assert [b["id"] for b in got["blocked"]] == [blocked]

@@ -221,9 +221,12 @@ def _resolve_goal(
 FRONTIER_HEAD = 50
 
 
-def frontier(conn, actor: Actor, project_id: str, *, goal_id=None, goal=None, tags_any=None) -> dict:
-    """The head of the ready frontier and of the blocked list, with totals: indexed reads of the maintained
-    counts (ready_queue), so the cost follows what is shown, not the size of the plan."""
+def frontier(
+    conn, actor: Actor, project_id: str, *, goal_id=None, goal=None, tags_any=None, ready_head=FRONTIER_HEAD
+) -> dict:
+    """The head of the ready frontier (`ready_head` tasks) and of the blocked list, with totals: indexed
+    reads of the maintained counts (ready_queue), so the cost follows what is shown, not the size of the
+    plan."""
     prow = projects.load(conn, actor, project_id)
     gid, scoped, problem = _resolve_goal(conn, prow, goal_id, goal)
     if problem:
@@ -237,12 +240,11 @@ def frontier(conn, actor: Actor, project_id: str, *, goal_id=None, goal=None, ta
         }
     where = {"goal_id": gid, "scoped": scoped, "tags_any": tags_any}
     ready = [
-        task_id
-        for task_id, _label in ready_queue.head(conn, prow.id, ready=True, limit=FRONTIER_HEAD, **where)
+        task_id for task_id, _label in ready_queue.head(conn, prow.id, ready=True, limit=ready_head, **where)
     ]
     shown = ready_queue.head(conn, prow.id, ready=False, limit=FRONTIER_HEAD, **where)
     ready_total = (
-        len(ready) if len(ready) < FRONTIER_HEAD else ready_queue.count(conn, prow.id, ready=True, **where)
+        len(ready) if len(ready) < ready_head else ready_queue.count(conn, prow.id, ready=True, **where)
     )
     held_total = (
         len(shown) if len(shown) < FRONTIER_HEAD else ready_queue.count(conn, prow.id, ready=False, **where)
@@ -368,7 +370,8 @@ def get_next_task(
 ) -> dict:
     expire_leases(db, fields.ident("project_id", project_id))
     with db.read() as conn:
-        f = frontier(conn, actor, project_id, goal_id=goal_id, goal=goal, tags_any=tags_any)
+        # Only the next task is answered: a head of one, not the frontier's fifty.
+        f = frontier(conn, actor, project_id, goal_id=goal_id, goal=goal, tags_any=tags_any, ready_head=1)
         nxt = None
         if f.get("next_task_id"):
             row = task_core.load(conn, actor, f["next_task_id"])
