@@ -110,3 +110,27 @@ def test_a_claimed_task_answers_with_its_tags(core):
         futures = [graph.claim_next_submit(db, actor, pid, f"agent-{i}") for i in range(2)]
     got = [f.result(timeout=30)["task"] for f in futures]
     assert [(t["id"], t["tags"]) for t in got] == [(tagged, ["api", "ui"]), (plain, [])]
+
+
+def test_a_caller_that_went_away_is_skipped_and_the_others_are_answered(core):
+    """A REST client that disconnects cancels its future; the writer must neither run its item nor stumble
+    over answering it (an answer to a cancelled future raises), and the batch's other callers get theirs."""
+    db, *_ = core
+    with db.write() as tx:
+        tx.conn.execute(text("CREATE TABLE batch_probe (v VARCHAR(20))"))
+
+    def run(tx, items):
+        for item in items:
+            tx.conn.execute(text("INSERT INTO batch_probe (v) VALUES (:v)"), {"v": item})
+        return [f"wrote {item}" for item in items]
+
+    writer = db.group_writer(run)
+    with one_batch(db):
+        futures = {item: writer.submit(item) for item in ("first", "gone", "last")}
+        gone = futures["gone"].cancel()  # False only if the writer had already started it (PostgreSQL)
+    assert futures["first"].result(timeout=30) == "wrote first"
+    assert futures["last"].result(timeout=30) == "wrote last"
+    assert writer.submit("after").result(timeout=30) == "wrote after"  # the writer is still serving
+    with db.read() as conn:
+        kept = sorted(conn.execute(text("SELECT v FROM batch_probe")).scalars())
+    assert kept == (["after", "first", "last"] if gone else ["after", "first", "gone", "last"])

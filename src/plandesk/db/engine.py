@@ -114,15 +114,22 @@ class GroupWriter:
                     self._wake.wait()
                 if not self._items:
                     return  # closed, nothing left
-                batch = [self._items.popleft() for _ in range(min(len(self._items), self.MAX_BATCH))]
+                taken = [self._items.popleft() for _ in range(min(len(self._items), self.MAX_BATCH))]
+            # A caller that went away before its turn (a REST client that disconnected cancels its future)
+            # is dropped; once running, a future can no longer be cancelled, so every answer below lands.
+            batch = [(item, fut) for item, fut in taken if fut.set_running_or_notify_cancel()]
+            if not batch:
+                continue
             try:
-                self._settle(batch, self._attempt([item for item, _ in batch]))
-            except BaseException:  # noqa: BLE001  the batch failed as a whole: each item on its own
-                for one in batch:
+                outcomes = self._attempt([item for item, _ in batch])
+            except Exception:  # noqa: BLE001  the batch failed as a whole (nothing of it committed): each on its own
+                for item, fut in batch:
                     try:
-                        self._settle([one], self._attempt([one[0]]))
-                    except BaseException as exc:  # noqa: BLE001  the item's own failure is its answer
-                        one[1].set_exception(exc)
+                        self._settle([(item, fut)], self._attempt([item]))
+                    except Exception as exc:  # noqa: BLE001  the item's own failure is its answer
+                        fut.set_exception(exc)
+            else:
+                self._settle(batch, outcomes)
 
     def _attempt(self, items: list) -> list:
         with self._db.write(on=self._connection()) as tx:
