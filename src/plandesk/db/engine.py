@@ -118,18 +118,28 @@ class GroupWriter:
             # A caller that went away before its turn (a REST client that disconnected cancels its future)
             # is dropped; once running, a future can no longer be cancelled, so every answer below lands.
             batch = [(item, fut) for item, fut in taken if fut.set_running_or_notify_cancel()]
-            if not batch:
-                continue
             try:
-                outcomes = self._attempt([item for item, _ in batch])
-            except Exception:  # noqa: BLE001  the batch failed as a whole (nothing of it committed): each on its own
-                for item, fut in batch:
-                    try:
-                        self._settle([(item, fut)], self._attempt([item]))
-                    except Exception as exc:  # noqa: BLE001  the item's own failure is its answer
+                self._serve_batch(batch)
+            except BaseException as exc:  # no caller is ever left waiting, whatever went wrong
+                for _item, fut in batch:
+                    if not fut.done():
                         fut.set_exception(exc)
-            else:
-                self._settle(batch, outcomes)
+                if not isinstance(exc, Exception):
+                    raise
+
+    def _serve_batch(self, batch: list[tuple[object, Future]]) -> None:
+        if not batch:
+            return
+        try:
+            outcomes = self._attempt([item for item, _ in batch])
+        except Exception:  # noqa: BLE001  the batch failed as a whole (nothing of it committed): each on its own
+            for item, fut in batch:
+                try:
+                    self._settle([(item, fut)], self._attempt([item]))
+                except Exception as exc:  # noqa: BLE001  the item's own failure is its answer
+                    fut.set_exception(exc)
+        else:
+            self._settle(batch, outcomes)
 
     def _attempt(self, items: list) -> list:
         with self._db.write(on=self._connection()) as tx:
