@@ -31,10 +31,7 @@ def run(ctx: Context) -> list[Row]:
                 raw_sql.insert_plan(db, tx.conn, pid, plan)
                 small_pid = raw_sql.insert_project(db, tx.conn, "frontier-200")
                 raw_sql.insert_plan(db, tx.conn, small_pid, small)
-            if not db.is_sqlite:
-                with db.engine.connect() as conn:  # fresh planner statistics, as autovacuum would leave them
-                    conn.exec_driver_sql("ANALYZE")
-                    conn.commit()
+            raw_sql.settle(db)
 
             def core_call():
                 with db.read() as conn:

@@ -28,10 +28,7 @@ def run(ctx: Context) -> list[Row]:
             with db.write() as tx:
                 pid = raw_sql.insert_project(db, tx.conn, "Benchmark project")
                 ids = raw_sql.insert_plan(db, tx.conn, pid, plan, with_search=True)
-            if not db.is_sqlite:
-                with db.engine.connect() as conn:
-                    conn.exec_driver_sql("ANALYZE")
-                    conn.commit()
+            raw_sql.settle(db)
         finally:
             db.dispose()
         tokens = live_server.mint_tokens(scratch, 1 + claims.AGENTS) if mcp_ready else []

@@ -90,6 +90,16 @@ def insert_search_rows(
     )
 
 
+def settle(db: Database) -> None:
+    """PostgreSQL after a bulk load, as autovacuum leaves it: planner statistics (ANALYZE) and the visibility
+    map (VACUUM), without which every count reads the table instead of the index (6 ms against 0.9 ms for
+    2,600 blocked tasks). Nothing to do on SQLite."""
+    if db.is_sqlite:
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
+
+
 def insert_project(db: Database, conn, name: str) -> str:
     pid = str(uuid.uuid4())
     conn.exec_driver_sql(
