@@ -77,8 +77,9 @@ def test_a_call_for_a_missing_project_fails_alone(core):
     assert {g["task"]["id"] for g in got} == ids
 
 
-def test_a_batch_that_fails_is_retried_item_by_item_and_keeps_nothing_of_the_failure(core):
-    db, *_ = core
+def _probe_writer(db):
+    """A group writer whose items each insert a row into a table of their own ("bad" then fails its
+    transaction), and a way to read back what was kept."""
     with db.write() as tx:
         tx.conn.execute(text("CREATE TABLE batch_probe (v VARCHAR(20))"))
 
@@ -89,7 +90,16 @@ def test_a_batch_that_fails_is_retried_item_by_item_and_keeps_nothing_of_the_fai
                 raise RuntimeError("this item breaks its transaction")
         return [f"wrote {item}" for item in items]
 
-    writer = db.group_writer(run)
+    def kept() -> list[str]:
+        with db.read() as conn:
+            return sorted(conn.execute(text("SELECT v FROM batch_probe")).scalars())
+
+    return db.group_writer(run), kept
+
+
+def test_a_batch_that_fails_is_retried_item_by_item_and_keeps_nothing_of_the_failure(core):
+    db, *_ = core
+    writer, kept = _probe_writer(db)
     with one_batch(db):
         futures = [writer.submit(item) for item in ("first", "good", "bad", "also good")]
     assert futures[0].result(timeout=30) == "wrote first"
@@ -97,9 +107,7 @@ def test_a_batch_that_fails_is_retried_item_by_item_and_keeps_nothing_of_the_fai
     assert futures[3].result(timeout=30) == "wrote also good"
     with pytest.raises(RuntimeError, match="breaks its transaction"):
         futures[2].result(timeout=30)
-    with db.read() as conn:
-        kept = sorted(conn.execute(text("SELECT v FROM batch_probe")).scalars())
-    assert kept == ["also good", "first", "good"]
+    assert kept() == ["also good", "first", "good"]
 
 
 def test_a_claimed_task_answers_with_its_tags(core):
@@ -116,21 +124,11 @@ def test_a_caller_that_went_away_is_skipped_and_the_others_are_answered(core):
     """A REST client that disconnects cancels its future; the writer must neither run its item nor stumble
     over answering it (an answer to a cancelled future raises), and the batch's other callers get theirs."""
     db, *_ = core
-    with db.write() as tx:
-        tx.conn.execute(text("CREATE TABLE batch_probe (v VARCHAR(20))"))
-
-    def run(tx, items):
-        for item in items:
-            tx.conn.execute(text("INSERT INTO batch_probe (v) VALUES (:v)"), {"v": item})
-        return [f"wrote {item}" for item in items]
-
-    writer = db.group_writer(run)
+    writer, kept = _probe_writer(db)
     with one_batch(db):
         futures = {item: writer.submit(item) for item in ("first", "gone", "last")}
         gone = futures["gone"].cancel()  # False only if the writer had already started it (PostgreSQL)
     assert futures["first"].result(timeout=30) == "wrote first"
     assert futures["last"].result(timeout=30) == "wrote last"
     assert writer.submit("after").result(timeout=30) == "wrote after"  # the writer is still serving
-    with db.read() as conn:
-        kept = sorted(conn.execute(text("SELECT v FROM batch_probe")).scalars())
-    assert kept == (["after", "first", "last"] if gone else ["after", "first", "gone", "last"])
+    assert kept() == (["after", "first", "last"] if gone else ["after", "first", "gone", "last"])
