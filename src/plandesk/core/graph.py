@@ -443,15 +443,7 @@ def _claim_row(tx: Tx, actor: Actor, row, agent_ref: str, lease: int) -> dict:
     result = tx.conn.execute(_CLAIM, {"tid": row.id, "agent": agent_ref, "expires": expires, "ts": ts})
     if result.rowcount != 1:
         raise _taken(task_core.load(tx.conn, actor, row.id))
-    audit.record_item(
-        tx,
-        actor,
-        "task.claim",
-        "task",
-        row,
-        changed_fields=["status", "assignee"],
-        detail={"agent_ref": agent_ref, "lease_seconds": lease},
-    )
+    audit.record_many(tx, [_claim_entry(actor, row, agent_ref, lease)])
     return _claimed(tx, row, agent_ref, expires, ts, task_core.tags_of(tx.conn, row.id))
 
 
@@ -585,24 +577,23 @@ def _claim_rows(tx: Tx, jobs: list[_ClaimJob], rows: list, *, has_tags: bool) ->
         raise RuntimeError("a batch of claims changed fewer rows than it chose")  # the group writer retries
     audit.record_many(
         tx,
-        [
-            (
-                job.actor,
-                "task.claim",
-                {
-                    **audit.about("task", row),
-                    "changed_fields": ["status", "assignee"],
-                    "detail": {"agent_ref": job.agent_ref, "lease_seconds": job.lease},
-                },
-            )
-            for job, row in zip(jobs, rows, strict=True)
-        ],
+        [_claim_entry(job.actor, row, job.agent_ref, job.lease) for job, row in zip(jobs, rows, strict=True)],
     )
     tag_names = task_core.tag_map(tx.conn, [row.id for row in rows]) if has_tags else {}
     return [
         _claimed(tx, row, job.agent_ref, until, ts, tag_names.get(row.id, []))
         for job, row, until in zip(jobs, rows, expires, strict=True)
     ]
+
+
+def _claim_entry(actor: Actor, row, agent_ref: str, lease: int) -> tuple:
+    """A claim's audit entry (audit.record_many), one or a batch's worth."""
+    detail = {"agent_ref": agent_ref, "lease_seconds": lease}
+    return (
+        actor,
+        "task.claim",
+        {**audit.about("task", row), "changed_fields": ["status", "assignee"], "detail": detail},
+    )
 
 
 def _claimed(tx: Tx, row, agent_ref: str, expires, ts, tag_names: list[str]) -> dict:
