@@ -53,24 +53,30 @@ def _in_bucket(priority: str | None):
     return tasks.c.priority == priority if priority is not None else tasks.c.priority.is_(None)
 
 
+def _bucket_range(columns, cond: list, priority: str | None, n):
+    """One priority's index range: `columns` of the rows meeting `cond` in that bucket, in index order,
+    stopped after n rows."""
+    return select(*columns).where(*cond, _in_bucket(priority)).order_by(*_IN_INDEX_ORDER).limit(n)
+
+
+def _union_of_buckets(columns, cond: list, n):
+    """The first n rows of every priority, one index range per bucket, as one UNION ALL subquery with a
+    `rank` column (the bucket's place in _BUCKETS): its first n rows by (rank, created_at, id) are the first
+    n in frontier order, without sorting the todo list."""
+    branches = [
+        select(_bucket_range([*columns, literal(rank, Integer).label("rank")], cond, priority, n).subquery())
+        for rank, priority in enumerate(_BUCKETS)
+    ]
+    return union_all(*branches).subquery()
+
+
 def _head(*, ready: bool, scoped: bool, tagged: bool):
     """The first n (id, label) in frontier order. Each priority's branch reads only index columns (the
     indexes cover id and created_at), so of its up to n rows only the n kept are looked up for their label:
     on a large plan five branches of 50 rows each meant 250 table reads for 50 answers."""
     t = tasks.c
     n = bindparam("n", type_=Integer)
-    branches = []
-    for rank, priority in enumerate(_BUCKETS):
-        which = _in_bucket(priority)
-        branch = (
-            select(t.id, literal(rank, Integer).label("rank"), t.created_at)
-            .where(*_where(ready=ready, scoped=scoped, tagged=tagged), which)
-            .order_by(*_IN_INDEX_ORDER)
-            .limit(n)
-            .subquery()
-        )
-        branches.append(select(branch))
-    both = union_all(*branches).subquery()
+    both = _union_of_buckets([t.id, t.created_at], _where(ready=ready, scoped=scoped, tagged=tagged), n)
     order = (both.c.rank, both.c.created_at, both.c.id)
     top = select(both).order_by(*order).limit(n).subquery()
     return (
@@ -88,14 +94,9 @@ def _count(*, ready: bool, scoped: bool, tagged: bool):
 def _first(priority: str | None, *, scoped: bool):
     """PostgreSQL runs claimers side by side: each takes the first `n` rows of a priority that no one else
     holds (SKIP LOCKED), so N agents get N different tasks on their first call."""
-    which = _in_bucket(priority)
-    return (
-        select(tasks)
-        .where(*_where(ready=True, scoped=scoped, tagged=False), which)
-        .order_by(*_IN_INDEX_ORDER)
-        .limit(bindparam("n", type_=Integer))
-        .with_for_update(skip_locked=True)
-    )
+    cond = _where(ready=True, scoped=scoped, tagged=False)
+    n = bindparam("n", type_=Integer)
+    return _bucket_range(tasks.columns, cond, priority, n).with_for_update(skip_locked=True)
 
 
 def first_bucket(project_id_column):
@@ -111,18 +112,7 @@ def _first_of_all(*, scoped: bool):
     """SQLite has one writer, which sees every earlier claim: the first `n` ready rows over all priorities
     in one statement (each branch an index range stopped after n rows)."""
     n = bindparam("n", type_=Integer)
-    branches = []
-    for rank, priority in enumerate(_BUCKETS):
-        which = _in_bucket(priority)
-        branch = (
-            select(tasks, literal(rank, Integer).label("rank"))
-            .where(*_where(ready=True, scoped=scoped, tagged=False), which)
-            .order_by(*_IN_INDEX_ORDER)
-            .limit(n)
-            .subquery()
-        )
-        branches.append(select(branch))
-    both = union_all(*branches).subquery()
+    both = _union_of_buckets(tasks.columns, _where(ready=True, scoped=scoped, tagged=False), n)
     return (
         select(*[both.c[c.name] for c in tasks.columns])
         .order_by(both.c.rank, both.c.created_at, both.c.id)
