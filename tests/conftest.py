@@ -390,6 +390,18 @@ def owner_token(request) -> str:
     return mint(_module_tier_server(request), "owner agent")
 
 
+# The connector tests' team people (connector_fixtures.make_team; each module arranges its own `team` fixture):
+# a planning-and-code token of the member and of the viewer, minted once per module in their own sessions.
+@pytest.fixture(scope="module")
+def member_token(team) -> str:
+    return team.token("member@example.com", "member agent")
+
+
+@pytest.fixture(scope="module")
+def viewer_token(team) -> str:
+    return team.token("viewer@example.com", "viewer agent")
+
+
 @pytest.fixture
 async def mcp(server, owner_token):
     """An MCP SDK session with `server` as the owner's agent (in-process or over the network, by tier)."""

@@ -19,16 +19,6 @@ def team(app_server, tmp_path_factory):
     return make_team(app_server, tmp_path_factory.mktemp("team"))
 
 
-@pytest.fixture(scope="module")
-def member_token(team) -> str:
-    return team.token("member@example.com", "member agent")
-
-
-@pytest.fixture(scope="module")
-def viewer_token(team) -> str:
-    return team.token("viewer@example.com", "viewer agent")
-
-
 async def test_a_viewers_token_lists_no_write_tool(server, viewer_token):
     async with mcp_client(server, viewer_token) as c:
         assert await tool_names(c) & CODE_TOOLS == {"code_search", "code_file", "code_git"}

@@ -158,16 +158,6 @@ def team(live, tmp_path_factory):
     return team
 
 
-@pytest.fixture(scope="module")
-def member_token(team) -> str:
-    return team.token("member@example.com", "member agent")
-
-
-@pytest.fixture(scope="module")
-def viewer_token(team) -> str:
-    return team.token("viewer@example.com", "viewer agent")
-
-
 def _probe_result(text: str) -> dict:
     line = next((x for x in text.splitlines() if x.startswith("PROBE")), None)
     assert line is not None, f"the probe did not report:\n{text[-3000:]}"

@@ -51,11 +51,6 @@ def team(app_server, tmp_path_factory):
     return team
 
 
-@pytest.fixture(scope="module")
-def viewer_token(team) -> str:
-    return team.token("viewer@example.com", "viewer agent")
-
-
 class HealthWatch:
     """Polls health on another thread while a search runs: every poll must get an answer."""
 

@@ -42,11 +42,6 @@ def team(app_server, tmp_path_factory):
     return team
 
 
-@pytest.fixture(scope="module")
-def member_token(team) -> str:
-    return team.token("member@example.com", "member agent")
-
-
 def approval_count(team) -> int:
     return len(team.admin.get("/api/v1/approvals").json())
 
