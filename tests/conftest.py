@@ -177,6 +177,23 @@ def core(tmp_path):
         drop_pg_database(ws.database_url)
 
 
+@pytest.fixture
+def core_app(core):
+    """`core`, and the real app in process on the same engine, for tests that arrange a plan through the core
+    and then see what REST, MCP and the pages answer: (db, owner actor, project id, a loopback client of the
+    app at http://127.0.0.1:8000, a raw agent token of every toolset)."""
+    from starlette.testclient import TestClient
+
+    from plandesk.app import create_app
+    from plandesk.core import tokens
+
+    db, owner, pid, ws = core
+    token = tokens.create_token(db, owner, name="agent", toolsets=["all"])["token"]
+    app = create_app(ws.settings(), db=db)
+    with TestClient(app, base_url="http://127.0.0.1:8000", client=("127.0.0.1", 50000)) as client:
+        yield db, owner, pid, client, token
+
+
 @dataclass
 class LiveServer(OnSocket):
     workspace: Workspace

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from starlette.testclient import TestClient
+from mcp_support import MCP_HEADERS
 
-from plandesk.app import create_app
-from plandesk.cli.common import cli_actor
-from plandesk.core import graph, projects, tasks, tokens
-from plandesk.core.workspace import initialise
-from plandesk.settings import load_settings
-
-MCP_HEADERS = {"accept": "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25"}
+from plandesk.core import graph, tasks
 
 
 @pytest.fixture
-def held_task(tmp_path):
-    settings = load_settings(data_dir=str(tmp_path))
-    db = initialise(settings)
-    owner = cli_actor(db)
-    project = projects.create_project(db, owner, {"name": "Refusals"})
-    task = tasks.create_task(db, owner, project["id"], {"label": "contested"})
+def held_task(core_app):
+    db, owner, pid, client, token = core_app
+    task = tasks.create_task(db, owner, pid, {"label": "contested"})
     graph.claim_task(db, owner, task["id"], "first-agent")
-    token = tokens.create_token(db, owner, name="refusals", toolsets=["all"])["token"]
-    with TestClient(create_app(settings, db=db), base_url="http://127.0.0.1:8000") as client:
-        yield client, token, task["id"]
+    return client, token, task["id"]
 
 
 def test_rest_and_mcp_refuse_a_held_claim_with_the_same_fields(held_task):

@@ -4,35 +4,22 @@ or Done. Off by default; on, REST, MCP and the web UI are refused by the core wi
 from __future__ import annotations
 
 import pytest
+from mcp_support import MCP_HEADERS
 from sqlalchemy import select
-from starlette.testclient import TestClient
 
-from plandesk.app import create_app
-from plandesk.cli.common import cli_actor
-from plandesk.core import edges, projects, task_rules, tasks, tokens
+from plandesk.core import edges, task_rules, tasks
 from plandesk.core.errors import Conflict, Forbidden
-from plandesk.core.workspace import initialise
 from plandesk.db.schema import audit_log
-from plandesk.settings import load_settings
-
-MCP_HEADERS = {"accept": "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25"}
 
 
 @pytest.fixture
-def plan(tmp_path):
+def plan(core_app):
     """A workspace with `first` → `second` (second waits on first), an agent token and a client of the app."""
-    settings = load_settings(data_dir=str(tmp_path))
-    db = initialise(settings)
-    owner = cli_actor(db)
-    pid = projects.create_project(db, owner, {"name": "Rules"})["id"]
+    db, owner, pid, client, token = core_app
     first = tasks.create_task(db, owner, pid, {"label": "Set up the database"})["id"]
     second = tasks.create_task(db, owner, pid, {"label": "Migrate the users"})["id"]
     edges.create_edge(db, owner, pid, {"from_id": first, "to_id": second, "label": "blocks"})
-    token = tokens.create_token(db, owner, name="agent", toolsets=["all"])["token"]
-    app = create_app(settings, db=db)
-    with TestClient(app, base_url="http://127.0.0.1:8000", client=("127.0.0.1", 50000)) as client:
-        yield {"db": db, "owner": owner, "first": first, "second": second, "token": token, "client": client}
-    db.dispose()
+    return {"db": db, "owner": owner, "first": first, "second": second, "token": token, "client": client}
 
 
 def _refuse(plan, on: bool = True) -> None:
