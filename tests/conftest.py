@@ -194,6 +194,20 @@ def core_app(core):
         yield db, owner, pid, client, token
 
 
+@pytest.fixture
+def unmigrated_db(tmp_path):
+    """The database of a new workspace of the test's own (whatever the module's server), opened but not
+    migrated: no tables, no revision. For the migration tests."""
+    from plandesk.db.engine import Database
+
+    ws = new_workspace(tmp_path)
+    db = Database(ws.settings().resolved_database_url)
+    yield db
+    db.dispose()
+    if ws.database_url:
+        drop_pg_database(ws.database_url)
+
+
 @dataclass
 class LiveServer(OnSocket):
     workspace: Workspace

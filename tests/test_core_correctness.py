@@ -133,14 +133,9 @@ def test_the_shipped_migrations_read_from_file_names_are_what_alembic_reads_from
     assert migrate._migrations()[1] == {s.revision for s in script.walk_revisions()}
 
 
-def test_a_fresh_database_has_no_revision_and_an_initialised_one_is_at_head(workspace):
+def test_a_fresh_database_has_no_revision_and_an_initialised_one_is_at_head(unmigrated_db):
     from plandesk.db import migrate
-    from plandesk.db.engine import Database
 
-    fresh = Database(workspace.settings().resolved_database_url)
-    try:
-        assert migrate.current_revision(fresh) is None
-        migrate.upgrade(fresh)
-        assert migrate.current_revision(fresh) == migrate.head_revision()
-    finally:
-        fresh.dispose()
+    assert migrate.current_revision(unmigrated_db) is None
+    migrate.upgrade(unmigrated_db)
+    assert migrate.current_revision(unmigrated_db) == migrate.head_revision()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from conftest import new_workspace
 from sqlalchemy import select, text
 
 from plandesk.core import edges, frontier_counts, graph, portability, tasks
@@ -167,53 +166,44 @@ def test_claim_next_takes_an_urgent_task_its_own_lease_expiry_freed_first(core):
     assert graph.claim_next_task(db, actor, pid, "b")["task"]["id"] == low
 
 
-def test_the_migration_counts_prerequisites_of_an_existing_workspace(tmp_path):
+def test_the_migration_counts_prerequisites_of_an_existing_workspace(unmigrated_db):
     from alembic import command
 
     from plandesk.db import migrate
-    from plandesk.db.engine import Database
 
-    ws = new_workspace(tmp_path)
-    db = Database(ws.settings().resolved_database_url)
-    try:
-        cfg = migrate.alembic_config(db.url)
-        with db.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0001")
-        stamp = "2026-01-01 00:00:00"
-        with db.engine.begin() as conn:
+    db = unmigrated_db
+    cfg = migrate.alembic_config(db.url)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    stamp = "2026-01-01 00:00:00"
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO projects (id, name, description, version, created_at, updated_at) "
+                "VALUES ('p', 'Old', '', 1, :t, :t)"
+            ),
+            {"t": stamp},
+        )
+        for tid, status in (("a", "todo"), ("b", "done"), ("c", "todo")):
             conn.execute(
                 text(
-                    "INSERT INTO projects (id, name, description, version, created_at, updated_at) "
-                    "VALUES ('p', 'Old', '', 1, :t, :t)"
+                    "INSERT INTO tasks (id, project_id, label, status, kind, description, "
+                    "commit_refs, x, y, version, created_at, updated_at) VALUES (:i, 'p', :i, :s, "
+                    "'build', '', '[]', 0, 0, 1, :t, :t)"
                 ),
-                {"t": stamp},
+                {"i": tid, "s": status, "t": stamp},
             )
-            for tid, status in (("a", "todo"), ("b", "done"), ("c", "todo")):
-                conn.execute(
-                    text(
-                        "INSERT INTO tasks (id, project_id, label, status, kind, description, "
-                        "commit_refs, x, y, version, created_at, updated_at) VALUES (:i, 'p', :i, :s, "
-                        "'build', '', '[]', 0, 0, 1, :t, :t)"
-                    ),
-                    {"i": tid, "s": status, "t": stamp},
-                )
-            for eid, f, t in (("e1", "a", "c"), ("e2", "b", "c")):
-                conn.execute(
-                    text(
-                        "INSERT INTO edges (id, project_id, from_type, from_id, to_type, to_id, label, "
-                        "created_at) VALUES (:e, 'p', 'task', :f, 'task', :t, 'blocks', :s)"
-                    ),
-                    {"e": eid, "f": f, "t": t, "s": stamp},
-                )
-        migrate.upgrade(db)
-        assert _count(db, "c") == 1 and _count(db, "a") == 0 and _consistent(db)
-    finally:
-        db.dispose()
-        if ws.database_url:
-            from conftest import drop_pg_database
-
-            drop_pg_database(ws.database_url)
+        for eid, f, t in (("e1", "a", "c"), ("e2", "b", "c")):
+            conn.execute(
+                text(
+                    "INSERT INTO edges (id, project_id, from_type, from_id, to_type, to_id, label, "
+                    "created_at) VALUES (:e, 'p', 'task', :f, 'task', :t, 'blocks', :s)"
+                ),
+                {"e": eid, "f": f, "t": t, "s": stamp},
+            )
+    migrate.upgrade(db)
+    assert _count(db, "c") == 1 and _count(db, "a") == 0 and _consistent(db)
 
 
 def test_get_next_task_counts_every_ready_task_though_it_answers_with_one(core):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import drop_pg_database, new_workspace
 from sqlalchemy import insert, select
 
 from plandesk.core import comments, edges, frontier_counts, health, notes, tasks, trash
@@ -203,36 +202,29 @@ def test_rest_a_malformed_trash_id_is_a_clear_error(api):
 # --- migration --------------------------------------------------------------------------------------------
 
 
-def test_migration_0004_adds_the_trash_table_and_downgrades_cleanly(tmp_path):
+def test_migration_0004_adds_the_trash_table_and_downgrades_cleanly(unmigrated_db):
     from alembic import command
     from sqlalchemy import inspect
 
     from plandesk.db import migrate
-    from plandesk.db.engine import Database
     from plandesk.db.schema import trash_items
 
-    ws = new_workspace(tmp_path)
-    db = Database(ws.settings().resolved_database_url)
-    try:
-        migrate.upgrade(db)
-        assert migrate.current_revision(db) == migrate.head_revision() == "0004"
-        with db.engine.connect() as conn:
-            columns = {c["name"] for c in inspect(conn).get_columns("trash_items")}
-            indexes = {i["name"] for i in inspect(conn).get_indexes("trash_items")}
-        assert columns == {c.name for c in trash_items.columns}
-        assert indexes == {i.name for i in trash_items.indexes}
-        cfg = migrate.alembic_config(db.url)
-        with db.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0003")
-        with db.engine.connect() as conn:
-            assert "trash_items" not in inspect(conn).get_table_names()
-        migrate.upgrade(db)
-        assert migrate.current_revision(db) == "0004"
-    finally:
-        db.dispose()
-        if ws.database_url:
-            drop_pg_database(ws.database_url)
+    db = unmigrated_db
+    migrate.upgrade(db)
+    assert migrate.current_revision(db) == migrate.head_revision() == "0004"
+    with db.engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("trash_items")}
+        indexes = {i["name"] for i in inspect(conn).get_indexes("trash_items")}
+    assert columns == {c.name for c in trash_items.columns}
+    assert indexes == {i.name for i in trash_items.indexes}
+    cfg = migrate.alembic_config(db.url)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")
+    with db.engine.connect() as conn:
+        assert "trash_items" not in inspect(conn).get_table_names()
+    migrate.upgrade(db)
+    assert migrate.current_revision(db) == "0004"
 
 
 def test_a_restored_document_takes_its_child_documents_back(core):
