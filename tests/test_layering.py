@@ -87,3 +87,53 @@ def test_the_layering_check_sees_imports_inside_functions(tmp_path, monkeypatch)
     (package / "late.py").write_text("def f():\n    from plandesk.db.schema import users\n    return users\n")
     monkeypatch.setattr(sys.modules[__name__], "SRC", tmp_path)
     assert _offenders("probe", ("plandesk.db.schema",)) == ["probe/late.py imports plandesk.db.schema"]
+
+
+# A guard that swallows an ImportError ships a server without whatever failed to import. The one kept: a
+# module of the standard library that one platform lacks (fcntl on Windows), whose absence the code handles.
+IMPORT_GUARDS_ALLOWED = {"core/backup.py": {"fcntl"}}
+
+
+def _guarded_imports(path: Path) -> set[str]:
+    """The modules imported inside a `try:` whose handler catches ImportError (or ModuleNotFoundError)."""
+    guarded: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if not isinstance(node, ast.Try):
+            continue
+        caught = {
+            name.id
+            for handler in node.handlers
+            if handler.type is not None
+            for name in ast.walk(handler.type)
+            if isinstance(name, ast.Name)
+        }
+        if caught & {"ImportError", "ModuleNotFoundError"}:
+            for stmt in node.body:
+                guarded.update(_imports_of(stmt))
+    return guarded
+
+
+def _imports_of(node: ast.AST):
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Import):
+            yield from (alias.name for alias in sub.names)
+        elif isinstance(sub, ast.ImportFrom) and sub.module:
+            yield sub.module
+
+
+def test_no_import_is_guarded_but_a_platform_module():
+    found = {}
+    for path in sorted(SRC.rglob("*.py")):
+        rel = str(path.relative_to(SRC))
+        extra = _guarded_imports(path) - IMPORT_GUARDS_ALLOWED.get(rel, set())
+        if extra:
+            found[rel] = sorted(extra)
+    assert found == {}
+
+
+def test_the_import_guard_check_sees_a_guard(tmp_path):
+    probe = tmp_path / "guarded.py"
+    probe.write_text(
+        "try:\n    from plandesk.mcp import endpoint\nexcept ImportError:\n    endpoint = None\n"
+    )
+    assert _guarded_imports(probe) == {"plandesk.mcp"}

@@ -21,14 +21,6 @@ log = logging.getLogger("plandesk")
 
 def create_app(settings: Settings, *, db=None):
     db = db or initialise(settings)
-    mounts = []  # (startup, shutdown) pairs contributed by the parts
-    mcp_part = None
-    try:
-        from plandesk.mcp import endpoint as mcp_endpoint
-
-        mcp_part = mcp_endpoint
-    except ImportError:  # the MCP part is optional while it is being built
-        mcp_part = None
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -65,22 +57,16 @@ def create_app(settings: Settings, *, db=None):
     from plandesk.api import routes
 
     routes.include_all(app)
-    if mcp_part is not None:
-        mcp_part.install(app, db, settings)
-        from plandesk.api import oauth as oauth_server
-        from plandesk.web import oauth_pages
+    from plandesk.api import oauth as oauth_server
+    from plandesk.mcp import endpoint as mcp_endpoint
+    from plandesk.web import api_docs, oauth_pages, pages, team_pages
 
-        oauth_server.install(app, db)  # MCP authorization: metadata, /oauth/* endpoints (api/oauth.py)
-        app.include_router(oauth_pages.router)  # the consent page
-    try:
-        from plandesk.web import api_docs, pages, team_pages
-
-        pages.install(app)
-        api_docs.install(app)  # Swagger UI from a PyPI package's files: works offline, under the page CSP
-        team_pages.install(app)  # sign-in, invitations, members, shared items
-    except ImportError:
-        pass
-    del mounts
+    mcp_endpoint.install(app, db, settings)
+    oauth_server.install(app, db)  # MCP authorization: metadata, /oauth/* endpoints (api/oauth.py)
+    app.include_router(oauth_pages.router)  # the consent page
+    pages.install(app)
+    api_docs.install(app)  # Swagger UI from a PyPI package's files: works offline, under the page CSP
+    team_pages.install(app)  # sign-in, invitations, members, shared items
     return Guard(app, settings)
 
 

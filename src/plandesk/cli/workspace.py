@@ -183,15 +183,9 @@ def doctor(
     settings = settings_of(data_dir, database_url)
     report = health.check_workspace(settings)
     if repo is not None:
-        try:
-            from plandesk.agents import binding_health
-        except ImportError:
-            report["checks"].append(
-                {"name": "repo", "ok": False, "detail": "repository checks are not available"}
-            )
-            report["status"] = max(report["status"], 1)
-        else:
-            binding_health.check_repo(report, settings, repo)
+        from plandesk.agents import binding_health
+
+        binding_health.check_repo(report, settings, repo)
     report["warnings"] = _sandbox_warnings(settings)
     if json_out:
         emit_json(report)

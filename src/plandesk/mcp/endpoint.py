@@ -18,8 +18,7 @@ from plandesk.mcp.dispatch import Dispatcher
 from plandesk.mcp.registry import ToolGroup, ToolRegistry
 from plandesk.mcp.tools_agents import SKILL_HANDLERS
 
-# Each `plandesk.mcp.tools_<name>` module exposes TOOLS (a ToolGroup). Modules not written yet are skipped,
-# so other parts add tools by adding a module, without editing this file.
+# Each `plandesk.mcp.tools_<name>` module exposes TOOLS (a ToolGroup); a new toolset is a new module named here.
 TOOL_MODULES = (
     "projects",
     "agents",
