@@ -17,6 +17,7 @@ from functools import partial
 import anyio
 import anyio.to_thread
 import httpx2
+from inprocess import TLS
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult, Implementation
@@ -64,7 +65,7 @@ def raw_post(server, body: dict, *, token: str | None = None, headers: dict | No
 def _http(server, headers: dict) -> httpx2.AsyncClient:
     app = getattr(server, "app", None)  # none for a process (or a bare URL): the real network
     if app is None:
-        return httpx2.AsyncClient(headers=headers, timeout=CALL_TIMEOUT)
+        return httpx2.AsyncClient(headers=headers, timeout=CALL_TIMEOUT, verify=TLS)
     transport = httpx2.ASGITransport(app=app, client=("127.0.0.1", 50000))
     return httpx2.AsyncClient(transport=transport, base_url=server.url, headers=headers, timeout=CALL_TIMEOUT)
 

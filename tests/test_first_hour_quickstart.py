@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import httpx2
+from inprocess import TLS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", ROOT / "docs" / "quickstart.md"]
@@ -177,7 +178,8 @@ class ServerTerminal:
             if self.proc.poll() is not None:
                 raise AssertionError(f"exited {self.proc.returncode} before serving:\n{self.output()}")
             try:
-                if httpx2.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2).status_code == 200:
+                health = httpx2.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2, verify=TLS)
+                if health.status_code == 200:
                     return self.output()
             except httpx2.HTTPError:
                 pass

@@ -173,8 +173,8 @@ def test_every_worker_of_one_server_delivers_every_change(pg_workspace):
         project = api.post("/api/v1/projects", json={"name": "Workers"}).json()
         sub = Subscription(server.url, f"/projects/{project['id']}/events")
         labels = [f"task {i}" for i in range(10)]
-        for label in labels:  # a fresh connection each time: uvicorn spreads them over the workers
-            r = httpx2.post(f"{server.url}/api/v1/projects/{project['id']}/tasks", json={"label": label})
+        for label in labels:  # `api` opens a connection a request: uvicorn spreads them over the workers
+            r = api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": label})
             assert r.status_code == 201
         seen = set()
         while seen != set(labels):
