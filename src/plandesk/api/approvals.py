@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Query
 
 from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, db_of
+from plandesk.api.paths import API_PREFIX
 from plandesk.core import approvals
 from plandesk.core import models as m
 
-router = APIRouter(tags=["approvals"])
+router = APIRouter(prefix=API_PREFIX, tags=["approvals"])
 Status = Literal[approvals.STATUSES]  # type: ignore[valid-type]
 
 

@@ -8,11 +8,12 @@ from pydantic import Field
 from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, db_of
 from plandesk.api.models import Strict
+from plandesk.api.paths import API_PREFIX
 from plandesk.core import access, invitations, rate_limit, sessions, users
 from plandesk.core import models as m
 from plandesk.core.vocab import MAX_NAME
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(prefix=API_PREFIX, tags=["auth"])
 
 
 class SignIn(Strict):

@@ -11,10 +11,11 @@ from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, DbDep, PageDep
 from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
+from plandesk.api.paths import API_PREFIX
 from plandesk.core import comments, vocab
 from plandesk.core import models as m
 
-router = APIRouter(tags=["comments"])
+router = APIRouter(prefix=API_PREFIX, tags=["comments"])
 Target = Literal[vocab.COMMENT_TARGETS]  # type: ignore[valid-type]
 
 

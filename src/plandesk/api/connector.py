@@ -10,10 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, db_of
+from plandesk.api.paths import API_PREFIX
 from plandesk.core import connector_config, vocab
 from plandesk.core import models as m
 
-router = APIRouter(tags=["connector"])
+router = APIRouter(prefix=API_PREFIX, tags=["connector"])
 
 
 class Strict(BaseModel):

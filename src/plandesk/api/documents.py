@@ -9,10 +9,11 @@ from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, DbDep, PageDep
 from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
+from plandesk.api.paths import API_PREFIX
 from plandesk.core import documents, folders
 from plandesk.core import models as m
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(prefix=API_PREFIX, tags=["documents"])
 
 
 class MoveIn(Strict):

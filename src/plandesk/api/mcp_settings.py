@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from plandesk.api.models import Strict
+from plandesk.api.paths import API_PREFIX
 from plandesk.api.setting_routes import setting_routes
 from plandesk.core import mcp_settings
 from plandesk.core import models as m
 
-router = APIRouter(tags=["settings"])
+router = APIRouter(prefix=API_PREFIX, tags=["settings"])
 
 
 class McpSettingsIn(Strict):

@@ -10,11 +10,12 @@ from pydantic import Field
 from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, db_of
 from plandesk.api.models import Strict
+from plandesk.api.paths import API_PREFIX
 from plandesk.core import invitations, members, shares, users
 from plandesk.core import models as m
 from plandesk.core.vocab import MAX_NAME, ROLES
 
-router = APIRouter(tags=["members"])
+router = APIRouter(prefix=API_PREFIX, tags=["members"])
 Role = Literal[ROLES]  # type: ignore[valid-type]
 
 

@@ -7,10 +7,11 @@ from fastapi import APIRouter
 from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, DbDep, PageDep
 from plandesk.api.item_routes import ItemRoutes
+from plandesk.api.paths import API_PREFIX
 from plandesk.core import models as m
 from plandesk.core import notes
 
-router = APIRouter(tags=["notes"])
+router = APIRouter(prefix=API_PREFIX, tags=["notes"])
 
 
 @router.get("/projects/{project_id}/notes", **returns(m.Page[m.Note]))

@@ -44,6 +44,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from plandesk.api.models import Strict
+from plandesk.api.paths import API_PREFIX
+from plandesk.api.routes import add_routes
 from plandesk.api.setting_routes import setting_routes
 from plandesk.core import models as m
 from plandesk.core import oauth, oauth_rules, rate_limit
@@ -417,10 +419,10 @@ def install(app: FastAPI, db: Any) -> None:
     ]
     for route in routes:
         app.router.routes.append(route)
-    app.include_router(settings_router, prefix="/api/v1")
+    add_routes(app, settings_router)
 
 
-settings_router = APIRouter(tags=["settings"])
+settings_router = APIRouter(prefix=API_PREFIX, tags=["settings"])
 
 
 class OAuthSettingsIn(Strict):

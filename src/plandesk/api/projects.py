@@ -12,10 +12,11 @@ from plandesk.api.deps import ActorDep, DbDep, Limit, PageDep
 from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.lists import whole
 from plandesk.api.models import EdgeIn, ProjectIn, ProjectPatch, TaskIn
+from plandesk.api.paths import API_PREFIX
 from plandesk.core import audit, edges, graph, projects, tasks
 from plandesk.core import models as m
 
-router = APIRouter(tags=["projects"])
+router = APIRouter(prefix=API_PREFIX, tags=["projects"])
 
 
 class Page(BaseModel):

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query
 
 from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, DbDep
+from plandesk.api.paths import API_PREFIX
 from plandesk.core import models as m
 from plandesk.core import revisions, vocab
 
-router = APIRouter(tags=["revisions"])
+router = APIRouter(prefix=API_PREFIX, tags=["revisions"])
 Target = Literal[vocab.REVISION_TARGETS]  # type: ignore[valid-type]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from plandesk.api import (
     approvals,
@@ -47,12 +47,23 @@ MODULES = (
 )
 
 
+def add_routes(app: FastAPI, router: APIRouter) -> None:
+    """The router's routes, built once when its module was imported, added to `app` as they are.
+
+    `app.include_router` would wrap the router for this app, and FastAPI then builds every route of it again
+    for the app (its dependencies and models analysed anew) at the app's first requests: about 0.1 s of CPU
+    per app, in every server's first requests and every app a test makes. A route keeps nothing of an app
+    (a handler finds the app's state on its request), so every app of a process shares them; the routers
+    therefore carry their prefix themselves and set nothing that an include would add."""
+    app.router.routes.extend(router.routes)
+
+
 def include_all(app: FastAPI) -> None:
-    # Routes are matched in order, each included router walked twice (FastAPI: once to find it, once to pick
-    # the route in it): the agents' claim-next comes first instead of after every system and project route.
-    app.include_router(tasks.loop_router, prefix="/api/v1")
+    # Routes are matched in order: the agents' claim-next comes first instead of after every system and
+    # project route.
+    add_routes(app, tasks.loop_router)
     for module in MODULES:
-        app.include_router(module.router, prefix="/api/v1")
+        add_routes(app, module.router)
     # The API document still lists its sections in MODULES order, not with the early router's first.
     app.openapi_tags = [{"name": name} for name in _tags_in_order()]
 

@@ -11,10 +11,11 @@ from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, DbDep, PageDep
 from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import Strict
+from plandesk.api.paths import API_PREFIX
 from plandesk.core import models as m
 from plandesk.core import runs, vocab
 
-router = APIRouter(tags=["agent runs"])
+router = APIRouter(prefix=API_PREFIX, tags=["agent runs"])
 RunStatus = Literal[vocab.RUN_STATUSES]  # type: ignore[valid-type]
 
 

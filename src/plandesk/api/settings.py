@@ -9,12 +9,13 @@ from fastapi import APIRouter
 from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, DbDep
 from plandesk.api.models import Strict
+from plandesk.api.paths import API_PREFIX
 from plandesk.api.setting_routes import setting_routes
 from plandesk.connector import sandbox
 from plandesk.core import models as m
 from plandesk.core import permissions, sandbox_mode, vocab
 
-router = APIRouter(tags=["settings"])
+router = APIRouter(prefix=API_PREFIX, tags=["settings"])
 Operation = Literal[vocab.CONNECTOR_OPERATIONS]  # type: ignore[valid-type]
 Role = Literal[vocab.ROLES]  # type: ignore[valid-type]
 

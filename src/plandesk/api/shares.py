@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Request, Response
 from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, db_of
 from plandesk.api.models import Strict
+from plandesk.api.paths import API_PREFIX
 from plandesk.core import models as m
 from plandesk.core import shares
 from plandesk.core.actors import Actor
 from plandesk.core.vocab import SHARE_EXPIRIES
 
-router = APIRouter(tags=["shares"])
+router = APIRouter(prefix=API_PREFIX, tags=["shares"])
 
 
 class ShareIn(Strict):

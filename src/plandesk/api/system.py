@@ -11,11 +11,12 @@ from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, db_of
 from plandesk.api.lists import whole
 from plandesk.api.models import TokenIn
+from plandesk.api.paths import API_PREFIX
 from plandesk.core import health as health_core
 from plandesk.core import models as m
 from plandesk.core import search_service, tokens
 
-router = APIRouter()
+router = APIRouter(prefix=API_PREFIX)
 
 
 @router.get("/health", tags=["system"], **returns(m.Health))

@@ -6,11 +6,12 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from plandesk.api.models import Strict
+from plandesk.api.paths import API_PREFIX
 from plandesk.api.setting_routes import setting_routes
 from plandesk.core import models as m
 from plandesk.core import task_rules
 
-router = APIRouter(tags=["settings"])
+router = APIRouter(prefix=API_PREFIX, tags=["settings"])
 
 
 class TaskRulesIn(Strict):

@@ -11,13 +11,14 @@ from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, DbDep, LoopActorDep
 from plandesk.api.item_routes import ItemRoutes
 from plandesk.api.models import ClaimIn, ReleaseIn, TaskPatch
+from plandesk.api.paths import API_PREFIX
 from plandesk.core import graph, tasks
 from plandesk.core import models as m
 from plandesk.core.claim_refusals import ClaimRefused
 
-router = APIRouter(tags=["tasks"])
+router = APIRouter(prefix=API_PREFIX, tags=["tasks"])
 # claim-next, the route every agent's work loop calls: api/routes.py puts this router before all the others.
-loop_router = APIRouter(tags=["tasks"])
+loop_router = APIRouter(prefix=API_PREFIX, tags=["tasks"])
 
 
 task = ItemRoutes(router, "/tasks/{task_id}", m.Task)

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query, Response
 
 from plandesk.api.bodies import returns
 from plandesk.api.deps import ActorDep, DbDep
+from plandesk.api.paths import API_PREFIX
 from plandesk.core import models as m
 from plandesk.core import trash
 
-router = APIRouter(tags=["trash"])
+router = APIRouter(prefix=API_PREFIX, tags=["trash"])
 
 
 @router.get("/projects/{project_id}/trash", **returns(m.Page[m.TrashItem]))

@@ -6,6 +6,7 @@ import json
 
 from fastapi import APIRouter, FastAPI, Request
 
+from plandesk.api.routes import add_routes
 from plandesk.core import approvals, connector_config, permissions, projects, settings_store, vocab
 from plandesk.core.vocab import OPERATION_HELP
 from plandesk.web.layout import frame
@@ -25,7 +26,7 @@ STATUS_BADGE = {
 
 
 def install(app: FastAPI) -> None:
-    app.include_router(router)
+    add_routes(app, router)
 
 
 @router.get("/settings/permissions")

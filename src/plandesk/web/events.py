@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from plandesk.api.deps import current_actor
+from plandesk.api.routes import add_routes
 from plandesk.core import access, projects
 from plandesk.core.errors import PlanDeskError
 
@@ -205,5 +206,5 @@ def install(app) -> EventHub:
     hub = EventHub()
     app.state.event_hub = hub
     app.state.db.listeners.append(hub.publish)
-    app.include_router(router)
+    add_routes(app, router)
     return hub

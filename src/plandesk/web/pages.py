@@ -8,6 +8,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from plandesk.api.routes import add_routes
 from plandesk.web import events
 from plandesk.web.rendering import STATIC_DIR, status_page
 
@@ -49,4 +50,4 @@ def install(app: FastAPI) -> None:
     events.install(app)
     for name in PAGE_MODULES:
         module = importlib.import_module(f"plandesk.web.{name}")
-        app.include_router(module.router)
+        add_routes(app, module.router)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import Response
 
 from plandesk.api.auth import clear_session_cookie, client_of, set_session_cookie
+from plandesk.api.routes import add_routes
 from plandesk.core import invitations, members, rate_limit, sessions, shares, users
 from plandesk.core.actors import Actor
 from plandesk.core.errors import InvalidArgument, PlanDeskError
@@ -305,4 +306,4 @@ def _share_headers() -> dict:
 
 
 def install(app: FastAPI) -> None:
-    app.include_router(router)
+    add_routes(app, router)
