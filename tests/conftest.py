@@ -96,11 +96,15 @@ def _migrated_template() -> str:
 
 
 def make_pg_database(*, migrated: bool = False) -> str:
-    """A new PostgreSQL database of the test's own: empty, or (migrated=True) a copy of the migrated template."""
+    """A new PostgreSQL database of the test's own: empty, or (migrated=True) a copy of the migrated template.
+
+    Copied file by file (PostgreSQL 15's default copies every block of the template through the WAL: twice
+    the time, and PostgreSQL's CPU, for a database a test drops minutes later)."""
     name = f"pd_{os.getpid()}_{uuid.uuid4().hex[:10]}"
     template = f' TEMPLATE "{_migrated_template()}"' if migrated else ""
     with _pg_admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"{template}')
+        strategy = " STRATEGY FILE_COPY" if conn.info.server_version >= 150000 else ""
+        conn.execute(f'CREATE DATABASE "{name}"{template}{strategy}')
     return _pg_url(name)
 
 

@@ -75,6 +75,9 @@ async def _run(live) -> None:
             await page.click("#allow")
             with anyio.fail_after(TIMEOUT):
                 await arrived.wait()
+            # The answer was sent; the page's navigation to it ends a moment later. Wait for that, or the goto
+            # to Settings below can be cut short by it ("interrupted by another navigation") on a busy machine.
+            await page.wait_for_url(CALLBACK + "*")
 
         async def callback_handler() -> AuthorizationCodeResult:
             query = {k: v[0] for k, v in parse_qs(urlsplit(seen["callback"]).query).items()}

@@ -88,7 +88,6 @@ def test_the_imported_example_has_no_link_through_a_task_and_no_label_on_one(
     assert covered == []
     assert not page.log.errors
     shot(page, "canvas-example-light")
-    page.context.close()
 
 
 def test_the_example_canvas_opens_fitted_in_dark_mode_and_on_a_phone(browser, server, example_project):
@@ -103,7 +102,6 @@ def test_the_example_canvas_opens_fitted_in_dark_mode_and_on_a_phone(browser, se
         first = page.locator("#nodes .node").first.bounding_box()
         assert svg["x"] <= first["x"] <= svg["x"] + svg["width"]
         shot(page, name)
-        page.context.close()
 
 
 def big_plan(path: Path, n: int = 200) -> Path:
@@ -161,7 +159,6 @@ def test_a_200_task_plan_opens_in_the_layered_layout(browser, server, tmp_path):
     overlapping = [(a["id"], b["id"]) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if overlaps(a, b)]
     assert overlapping == []
     shot(page, "canvas-200-light")
-    page.context.close()
     for name, kwargs in (
         ("canvas-200-dark", {"dark": True}),
         ("canvas-200-390", {"width": 390, "height": 844, "mobile": True}),
@@ -170,7 +167,6 @@ def test_a_200_task_plan_opens_in_the_layered_layout(browser, server, tmp_path):
         page.goto(f"/projects/{project_id}/flow")
         page.locator("#nodes .node").nth(199).wait_for(state="attached")
         shot(page, name)
-        page.context.close()
 
 
 def scale_of(page) -> float:
@@ -200,7 +196,6 @@ def test_pinching_out_with_two_fingers_zooms_the_canvas_in(browser, server, exam
         touch("touchMove", spread)
     touch("touchEnd", 0)
     assert scale_of(page) > before * 1.5
-    page.context.close()
 
 
 def test_a_refused_link_says_why_once_without_internal_names(browser, server, api):
@@ -222,7 +217,6 @@ def test_a_refused_link_says_why_once_without_internal_names(browser, server, ap
     assert "cycle" in text
     assert "to_id" not in text
     assert page.locator(".toast").count() == 0
-    page.context.close()
 
 
 def test_moving_a_task_arranges_the_canvas_and_auto_layout_puts_it_back(browser, server, api, tmp_path):
@@ -249,4 +243,3 @@ def test_moving_a_task_arranges_the_canvas_and_auto_layout_puts_it_back(browser,
     }
     stored = api.get(f"/api/v1/tasks/{task_id}").json()
     assert (stored["x"], stored["y"]) == auto[task_id]
-    page.context.close()

@@ -58,18 +58,15 @@ def test_the_theme_switch_is_remembered_across_pages(page, example):
 
 def test_system_follows_a_dark_os_and_a_pinned_light_theme_overrides_it(browser, server, example):
     page = new_page(browser, server, dark=True)
-    try:
-        page.goto(f"/projects/{example}/board")
-        background = "getComputedStyle(document.body).backgroundColor"
-        assert page.locator('[data-action="theme"]').inner_text() == "System"
-        assert page.evaluate(background) == "rgb(16, 17, 20)"
-        page.locator('[data-action="theme"]').click()
-        assert page.evaluate("document.documentElement.dataset.theme") == "light"
-        assert page.evaluate(background) == "rgb(248, 248, 250)"
-        page.goto(f"/projects/{example}/list")
-        assert page.evaluate(background) == "rgb(248, 248, 250)"
-    finally:
-        page.context.close()
+    page.goto(f"/projects/{example}/board")
+    background = "getComputedStyle(document.body).backgroundColor"
+    assert page.locator('[data-action="theme"]').inner_text() == "System"
+    assert page.evaluate(background) == "rgb(16, 17, 20)"
+    page.locator('[data-action="theme"]').click()
+    assert page.evaluate("document.documentElement.dataset.theme") == "light"
+    assert page.evaluate(background) == "rgb(248, 248, 250)"
+    page.goto(f"/projects/{example}/list")
+    assert page.evaluate(background) == "rgb(248, 248, 250)"
 
 
 def test_overdue_dates_are_highlighted_on_cards(page, api):
@@ -144,7 +141,6 @@ def test_390_px_pages_have_no_element_wider_than_the_viewport(browser, server, a
         wide["settings/mcp"] = result
     shot(page, "settings-mcp-390", full_page=True)
     assert wide == {}
-    page.context.close()
 
 
 @pytest.mark.parametrize("mode", ["light", "dark", "390"])
@@ -164,4 +160,3 @@ def test_screenshots_of_the_board_and_activity(browser, server, api, example, mo
     shot(page, f"activity-{mode}")
     page.goto(f"/projects/{example}/list")
     shot(page, f"list-{mode}")
-    page.context.close()

@@ -92,7 +92,6 @@ def test_the_trash_page_fits_the_viewport_light_dark_and_phone(browser, server, 
     result = page.evaluate(TOO_WIDE_JS)
     assert result["out"] == [] and result["scrollWidth"] <= result["width"], result
     assert not page.log.errors
-    page.context.close()
 
 
 def test_deleting_a_goal_offers_undo_and_undo_gives_its_tasks_back(page, api):
