@@ -18,6 +18,9 @@ EdgeStyle = Literal["solid", "dashed", "dotted"]
 ArrowDirection = Literal["forward", "backward", "both", "none"]
 GoalStatus = Literal["active", "paused", "complete", "blocked"]
 RunStatus = Literal["running", "completed", "failed", "cancelled"]
+NoTaskReason = Literal["no_todo_tasks", "all_blocked", "ambiguous_goal"]
+ClaimMissReason = Literal["no_todo_tasks", "all_blocked", "ambiguous_goal", "contention", "held", "blocked", "not_todo"]
+ClaimRefusalReason = Literal["held", "blocked", "not_todo"]
 RunEventKind = Literal["progress", "decision", "artifact", "error"]
 CommentTarget = Literal["task", "document", "note"]
 Toolset = Literal["planning", "projects", "documents", "notes", "goals", "graph", "history", "shares", "code", "all"]
@@ -31,9 +34,9 @@ TaskRef = TypedDict("TaskRef", {"id": str, "label": str, "status": TaskStatus})
 BlockedTask = TypedDict("BlockedTask", {"id": str, "label": str, "waiting_on": list[TaskRef]})
 GoalRef = TypedDict("GoalRef", {"id": str, "name": str | None})
 # The next ready task without claiming it; null with a `reason` when there is none.
-NextTask = TypedDict("NextTask", {"next_task": Task | None, "blocked": list[BlockedTask], "blocked_total": int, "ready_count": int, "goal_id": str | None, "reason": NotRequired[str | None], "ambiguous_goals": NotRequired[list[GoalRef] | None]})
+NextTask = TypedDict("NextTask", {"next_task": Task | None, "blocked": list[BlockedTask], "blocked_total": int, "ready_count": int, "goal_id": str | None, "reason": NotRequired[NoTaskReason | None], "ambiguous_goals": NotRequired[list[GoalRef] | None]})
 # A claim's answer: claimed with the task and its lease, or claimed false with a `reason`.
-Claim = TypedDict("Claim", {"claimed": bool, "task": Task | None, "lease_expires_at": NotRequired[str | None], "reason": NotRequired[str | None], "message": NotRequired[str | None], "ambiguous_goals": NotRequired[list[GoalRef] | None]})
+Claim = TypedDict("Claim", {"claimed": bool, "task": Task | None, "lease_expires_at": NotRequired[str | None], "reason": NotRequired[ClaimMissReason | None], "message": NotRequired[str | None], "ambiguous_goals": NotRequired[list[GoalRef] | None]})
 Renewal = TypedDict("Renewal", {"task_id": str, "claimed_by": str | None, "lease_expires_at": str | None})
 Release = TypedDict("Release", {"released": bool, "task": Task})
 Edge = TypedDict("Edge", {"id": str, "project_id": str, "from_type": EndpointType, "from_id": str, "to_type": EndpointType, "to_id": str, "label": EdgeLabel | None, "style": EdgeStyle | None, "arrow_direction": ArrowDirection | None, "created_at": str})
@@ -56,4 +59,4 @@ Share = TypedDict("Share", {"id": str, "project_id": str, "target_type": str, "t
 # The body of every 4xx answer (application/problem+json): `code` is stable, `field` names what to fix.
 Problem = TypedDict("Problem", {"type": str, "title": NotRequired[str | None], "status": int, "code": str, "message": str, "field": NotRequired[str | None]})
 # A refused claim of one task (REST 409): the problem body plus what an agent branches on.
-class ClaimRefusal(Problem): claimed: bool; task_id: str; reason: Literal["held", "blocked", "not_todo"]; held_by: NotRequired[str | None]; lease_expires_at: NotRequired[str | None]; waiting_on: NotRequired[list[str] | None]; current_status: NotRequired[TaskStatus | None]
+class ClaimRefusal(Problem): claimed: bool; task_id: str; reason: ClaimRefusalReason; held_by: NotRequired[str | None]; lease_expires_at: NotRequired[str | None]; waiting_on: NotRequired[list[str] | None]; current_status: NotRequired[TaskStatus | None]

@@ -33,6 +33,9 @@ EdgeStyle = Literal[vocab.EDGE_STYLES]  # type: ignore[valid-type]
 ArrowDirection = Literal[vocab.ARROW_DIRECTIONS]  # type: ignore[valid-type]
 GoalStatus = Literal[vocab.GOAL_STATUSES]  # type: ignore[valid-type]
 RunStatus = Literal[vocab.RUN_STATUSES]  # type: ignore[valid-type]
+NoTaskReason = Literal[vocab.NO_TASK_REASONS]  # type: ignore[valid-type]
+ClaimMissReason = Literal[vocab.CLAIM_MISS_REASONS]  # type: ignore[valid-type]
+ClaimRefusalReason = Literal[vocab.CLAIM_REFUSAL_REASONS]  # type: ignore[valid-type]
 RunEventKind = Literal[vocab.RUN_EVENT_KINDS]  # type: ignore[valid-type]
 CommentTarget = Literal[vocab.COMMENT_TARGETS]  # type: ignore[valid-type]
 RevisionTarget = Literal[vocab.REVISION_TARGETS]  # type: ignore[valid-type]
@@ -173,7 +176,7 @@ class NextTask(Model):
     blocked_total: int
     ready_count: int
     goal_id: str | None
-    reason: str | None = Field(default=None, description="Why next_task is null.")
+    reason: NoTaskReason | None = Field(default=None, description="Why next_task is null.")
     ambiguous_goals: list[GoalRef] | None = None
 
 
@@ -183,7 +186,7 @@ class Claim(Model):
     claimed: bool
     task: Task | None
     lease_expires_at: Timestamp | None = None
-    reason: str | None = None
+    reason: ClaimMissReason | None = Field(default=None, description="Why claimed is false.")
     message: str | None = None
     ambiguous_goals: list[GoalRef] | None = None
 
@@ -193,7 +196,7 @@ class ClaimRefusal(Problem):
 
     claimed: bool
     task_id: str
-    reason: Literal["held", "blocked", "not_todo"]
+    reason: ClaimRefusalReason
     held_by: str | None = None
     lease_expires_at: Timestamp | None = None
     waiting_on: list[str] | None = None

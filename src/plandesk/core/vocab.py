@@ -36,6 +36,12 @@ GOAL_STATUSES = ("active", "paused", "complete", "blocked")
 VERIFICATION_SURFACES = ("gate_command", "acceptance_checklist", "human_sign_off")
 
 RUN_STATUSES = ("running", "completed", "failed", "cancelled")
+# Why a next-task or claim-next answer holds no task: agents branch on it. A claim-next can also miss because
+# another agent took the one task it could have had ("contention"); a claim of one task is refused because the
+# task is held, blocked or not in todo (core/claim_refusals.py).
+NO_TASK_REASONS = ("no_todo_tasks", "all_blocked", "ambiguous_goal")
+CLAIM_REFUSAL_REASONS = ("held", "blocked", "not_todo")
+CLAIM_MISS_REASONS = (*NO_TASK_REASONS, "contention", *CLAIM_REFUSAL_REASONS)
 RUN_TERMINAL = ("completed", "failed", "cancelled")
 RUN_EVENT_KINDS = ("progress", "decision", "artifact", "error")
 
