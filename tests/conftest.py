@@ -21,6 +21,7 @@ process per test, as before; `api`/`project` asked for without `server` or `work
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import os
 import shutil
@@ -28,6 +29,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -67,32 +69,32 @@ def _pg_url(name: str) -> str:
     return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
 
 
-_PG_TEMPLATE: list[str] = []  # this process's migrated template database, made at its first use
+def _migrate(url: str) -> None:
+    from plandesk.db import migrate
+    from plandesk.db.engine import Database
+
+    db = Database(url)
+    try:
+        migrate.upgrade(db)
+    finally:
+        db.dispose()
 
 
+@functools.cache
 def _migrated_template() -> str:
     """A PostgreSQL database migrated to head by this process, once: a new workspace's database is a copy
     of it (CREATE DATABASE ... TEMPLATE), as a workspace initialised by this code is, instead of every test
     running the migrations again (0.3-0.5 s of CPU each, and as much of the server's). It takes no
     connections once made (a copy needs its template unused, and so autovacuum leaves it alone); the
     migrations themselves are tested from an empty database (`unmigrated_db`, test_core_correctness)."""
-    if not _PG_TEMPLATE:
-        from plandesk.db import migrate
-        from plandesk.db.engine import Database
-
-        name = f"pd_template_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        with _pg_admin() as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        db = Database(_pg_url(name))
-        try:
-            migrate.upgrade(db)
-        finally:
-            db.dispose()
-        with _pg_admin() as conn:
-            conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
-        _PG_TEMPLATE.append(name)
-        atexit.register(drop_pg_database, _pg_url(name))
-    return _PG_TEMPLATE[0]
+    name = f"pd_template_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with _pg_admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    _migrate(_pg_url(name))
+    with _pg_admin() as conn:
+        conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+    atexit.register(drop_pg_database, _pg_url(name))
+    return name
 
 
 def make_pg_database(*, migrated: bool = False) -> str:
@@ -166,27 +168,14 @@ class Workspace:
         return create_token(self, name, *extra)
 
 
-_SQLITE_TEMPLATE: list[Path] = []  # this process's migrated workspace.db, made at its first use
-
-
+@functools.cache
 def _migrated_sqlite_file() -> Path:
     """A workspace.db migrated to head by this process, once: the SQLite twin of _migrated_template."""
-    if not _SQLITE_TEMPLATE:
-        import tempfile
-
-        from plandesk.db import migrate
-        from plandesk.db.engine import Database
-
-        folder = Path(tempfile.mkdtemp(prefix="plandesk-template-"))
-        atexit.register(shutil.rmtree, folder, True)
-        path = folder / "workspace.db"
-        db = Database(f"sqlite:///{path}")
-        try:
-            migrate.upgrade(db)
-        finally:
-            db.dispose()
-        _SQLITE_TEMPLATE.append(path)
-    return _SQLITE_TEMPLATE[0]
+    folder = Path(tempfile.mkdtemp(prefix="plandesk-template-"))
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / "workspace.db"
+    _migrate(f"sqlite:///{path}")
+    return path
 
 
 def new_workspace(tmp_path: Path, backend: str = BACKEND, *, migrated: bool = True) -> Workspace:
