@@ -2,8 +2,9 @@
 
 A support module, not a test module. conftest.py imports its fixtures (`browser`, `page` and the autouse
 `_playwright_loop`), so every test module gets them without copying them: one Chromium per pytest process
-(session scope), a fresh browser context per page. A browser module runs its pages against the module's
-process-tier server (`pytestmark = pytest.mark.server("process")`) or a module fixture of its own.
+(session scope), a browser context per page that is new to the test (made, or reset from an earlier test's:
+see _ContextPool). A browser module runs its pages against the module's port-tier server
+(`pytestmark = pytest.mark.server("port")`) or a module fixture of its own.
 """
 
 from __future__ import annotations
