@@ -120,6 +120,7 @@ def test_blocked_cards_say_what_they_wait_on_and_clear_when_it_is_done(page, api
     page.goto(f"/projects/{project['id']}/board")
     blocked = card_in(page, "todo", "Integrate the provider SDK")
     assert "Waits on Decide payment provider" in blocked.locator(".waits").inner_text()
+    page.locator('#live[data-state="live"]').wait_for()  # listening before the change it must hear of
     api.patch(f"/api/v1/tasks/{first['id']}", json={"status": "done", "version": first["version"]})
     wait_for(lambda: blocked.locator(".waits").count() == 0, what="the blocked marker to clear live")
 
