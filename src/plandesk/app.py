@@ -55,7 +55,6 @@ def create_app(settings: Settings, *, db=None):
     app.state.lifespan_parts.append(lambda: trash.sweeping(db))  # the trash keeps 30 days
 
     from plandesk.api import routes
-    from plandesk.api.routes import add_routes
 
     routes.include_all(app)
     from plandesk.api import oauth as oauth_server
@@ -64,7 +63,7 @@ def create_app(settings: Settings, *, db=None):
 
     mcp_endpoint.install(app, db, settings)
     oauth_server.install(app, db)  # MCP authorization: metadata, /oauth/* endpoints (api/oauth.py)
-    add_routes(app, oauth_pages.router)  # the consent page
+    routes.add_routes(app, oauth_pages.router)  # the consent page
     pages.install(app)
     api_docs.install(app)  # Swagger UI from a PyPI package's files: works offline, under the page CSP
     team_pages.install(app)  # sign-in, invitations, members, shared items
