@@ -27,13 +27,16 @@ FORBIDDEN = (
 
 
 def _imports(path: Path):
-    tree = ast.parse(path.read_text(), filename=str(path))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                yield alias.name
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.module
+    return _imports_of(ast.parse(path.read_text(), filename=str(path)))
+
+
+def _imports_of(node: ast.AST):
+    """The absolute module names imported anywhere below `node` (inside functions and `try:` too)."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Import):
+            yield from (alias.name for alias in sub.names)
+        elif isinstance(sub, ast.ImportFrom) and sub.module and sub.level == 0:
+            yield sub.module
 
 
 @pytest.mark.parametrize("package", ["core", "db"])
@@ -111,14 +114,6 @@ def _guarded_imports(path: Path) -> set[str]:
             for stmt in node.body:
                 guarded.update(_imports_of(stmt))
     return guarded
-
-
-def _imports_of(node: ast.AST):
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Import):
-            yield from (alias.name for alias in sub.names)
-        elif isinstance(sub, ast.ImportFrom) and sub.module:
-            yield sub.module
 
 
 def test_no_import_is_guarded_but_a_platform_module():

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import httpx2
 import pytest
@@ -159,10 +160,9 @@ class _ContextPool:
 
 
 def _origin(url: str) -> str:
-    if not url.startswith(("http://", "https://")):
-        return "about:"
-    scheme, rest = url.split("://", 1)
-    return f"{scheme}://{rest.split('/', 1)[0]}"
+    """scheme://host:port of an http(s) URL; "about:" for the blank and internal pages a page starts on."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else "about:"
 
 
 def _close_quietly(context) -> None:
