@@ -89,26 +89,23 @@ def connect(
     project: Annotated[
         str | None,
         typer.Option(
-            "--project",
             help="The project: id, short id or name "
             "(default: the bound one, else the workspace's only one; "
-            "asked when there are several).",
+            "asked when there are several)."
         ),
     ] = None,
     new_project: Annotated[
-        str | None, typer.Option("--new-project", help="Create a project with this name and bind to it.")
+        str | None, typer.Option(help="Create a project with this name and bind to it.")
     ] = None,
     url: Annotated[
         str | None,
         typer.Option(
-            "--url",
             help="Server URL written into the agent config "
-            "(default http://127.0.0.1:3847 or PLANDESK_BASE_URL).",
+            "(default http://127.0.0.1:3847 or PLANDESK_BASE_URL)."
         ),
     ] = None,
     agent: Annotated[
-        list[str] | None,
-        typer.Option("--agent", help="claude (default), codex, cursor, vscode or all; repeatable."),
+        list[str] | None, typer.Option(help="claude (default), codex, cursor, vscode or all; repeatable.")
     ] = None,
     print_only: PrintOpt = False,
     data_dir: DataDir = None,
@@ -283,7 +280,7 @@ def context(repo: RepoOpt = None, json_out: JsonOut = False) -> None:
 
 
 def progress_checkpoint(
-    message: Annotated[str, typer.Option("--message", help="What to record.")] = "checkpoint (hook)",
+    message: Annotated[str, typer.Option(help="What to record.")] = "checkpoint (hook)",
     repo: RepoOpt = None,
 ) -> None:
     """Append a progress event to the open agent run (for Stop/PreCompact hooks)."""
@@ -301,43 +298,36 @@ def runner(
     worker: Annotated[
         str | None,
         typer.Option(
-            "--worker",
             help="The worker command line, split like a "
             "shell would but run without one; gets the brief on stdin "
-            "and in $PLANDESK_TASK_FILE.",
+            "and in $PLANDESK_TASK_FILE."
         ),
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option(
-            "--config", help="Runner config (TOML; default $PLANDESK_RUNNER_CONFIG or .plandesk/runner.toml)."
-        ),
+        typer.Option(help="Runner config (TOML; default $PLANDESK_RUNNER_CONFIG or .plandesk/runner.toml)."),
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="Work one task (if one is ready), then exit.")] = False,
-    max_tasks: Annotated[int | None, typer.Option("--max-tasks", help="Stop after this many tasks.")] = None,
+    max_tasks: Annotated[int | None, typer.Option(help="Stop after this many tasks.")] = None,
     concurrency: Annotated[
-        int | None, typer.Option("--concurrency", help="Tasks worked at the same time (default 1).")
+        int | None, typer.Option(help="Tasks worked at the same time (default 1).")
     ] = None,
     until_idle: Annotated[
         bool, typer.Option("--until-idle", help="Exit when no task is ready instead of polling.")
     ] = False,
     poll_seconds: Annotated[
-        float | None, typer.Option("--poll-seconds", help="Wait between looks when idle (default 10).")
+        float | None, typer.Option(help="Wait between looks when idle (default 10).")
     ] = None,
     lease_seconds: Annotated[
-        int | None,
-        typer.Option("--lease-seconds", help="Claim lease, renewed every third of it (default 300)."),
+        int | None, typer.Option(help="Claim lease, renewed every third of it (default 300).")
     ] = None,
     worker_timeout: Annotated[
-        float | None,
-        typer.Option("--worker-timeout", help="Seconds before the worker is killed (default 3600)."),
+        float | None, typer.Option(help="Seconds before the worker is killed (default 3600).")
     ] = None,
     gate_timeout: Annotated[
-        float | None, typer.Option("--gate-timeout", help="Seconds per gate command (default 900).")
+        float | None, typer.Option(help="Seconds per gate command (default 900).")
     ] = None,
-    base: Annotated[
-        str | None, typer.Option("--base", help="Commit each worktree starts from (default HEAD).")
-    ] = None,
+    base: Annotated[str | None, typer.Option(help="Commit each worktree starts from (default HEAD).")] = None,
     require_gate: Annotated[
         bool | None,
         typer.Option(

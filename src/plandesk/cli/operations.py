@@ -30,10 +30,7 @@ def _show_postgres_command(commands: dict, job: str, json_out: bool, before: str
 
 def backup(
     out: Annotated[
-        Path,
-        typer.Option(
-            "--out", help="The file to write (SQLite), or to name in the pg_dump command (PostgreSQL)."
-        ),
+        Path, typer.Option(help="The file to write (SQLite), or to name in the pg_dump command (PostgreSQL).")
     ],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     data_dir: DataDir = None,

@@ -94,8 +94,8 @@ def import_plan(
 
 
 def export_plan(
-    project: Annotated[str, typer.Option("--project", help="The project: its id, short id or name.")],
-    out: Annotated[Path, typer.Option("--out", help="The file to write (replaced if it exists).")],
+    project: Annotated[str, typer.Option(help="The project: its id, short id or name.")],
+    out: Annotated[Path, typer.Option(help="The file to write (replaced if it exists).")],
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     json_out: JsonOut = False,

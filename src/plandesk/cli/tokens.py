@@ -30,32 +30,27 @@ def register(app: typer.Typer) -> None:
 
 @token_app.command("create")
 def create(
-    name: Annotated[str, typer.Option("--name", help="A name you will recognise, e.g. 'Claude Code'.")],
+    name: Annotated[str, typer.Option(help="A name you will recognise, e.g. 'Claude Code'.")],
     project: Annotated[
-        list[str] | None,
-        typer.Option("--project", help="Limit to a project: its id, short id or name (repeatable)."),
+        list[str] | None, typer.Option(help="Limit to a project: its id, short id or name (repeatable).")
     ] = None,
     read_only: Annotated[bool, typer.Option("--read-only", help="Reads only.")] = False,
-    expires: Annotated[
-        str | None, typer.Option("--expires", help="e.g. 12h, 30d, 8w; default never.")
-    ] = None,
+    expires: Annotated[str | None, typer.Option(help="e.g. 12h, 30d, 8w; default never.")] = None,
     toolsets: Annotated[
         str | None,
         typer.Option(
-            "--toolsets",
             help="Comma-separated: " + ", ".join(TOOLSETS) + " (default planning; all = every one; "
-            "code also grants the code connector).",
+            "code also grants the code connector)."
         ),
     ] = None,
     operations: Annotated[
         str | None,
         typer.Option(
-            "--operations",
             help="Narrow the code connector to these operations, e.g. code.search,code.read "
-            "(never wider than the user's role).",
+            "(never wider than the user's role)."
         ),
     ] = None,
-    user: Annotated[str | None, typer.Option("--user", help="Mint for this user: email, name or id.")] = None,
+    user: Annotated[str | None, typer.Option(help="Mint for this user: email, name or id.")] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     json_out: JsonOut = False,
@@ -148,8 +143,7 @@ def rotate(
     expires: Annotated[
         str | None,
         typer.Option(
-            "--expires",
-            help="A new lifetime, e.g. 30d, or 'never'; default: the token's old lifetime, counted from now.",
+            help="A new lifetime, e.g. 30d, or 'never'; default: the token's old lifetime, counted from now."
         ),
     ] = None,
     data_dir: DataDir = None,

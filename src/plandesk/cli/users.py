@@ -53,7 +53,7 @@ def _user_id(db, owner, ref: str) -> str:
 def create(
     email: EmailOpt,
     role: RoleOpt = "member",
-    name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
     password_stdin: Annotated[
         bool,
         typer.Option(
@@ -61,7 +61,7 @@ def create(
         ),
     ] = False,
     expires: Annotated[
-        str, typer.Option("--expires", help="How long the invitation link works (e.g. 24h, 7d; at most 30d).")
+        str, typer.Option(help="How long the invitation link works (e.g. 24h, 7d; at most 30d).")
     ] = "7d",
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,

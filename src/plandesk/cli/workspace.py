@@ -172,7 +172,7 @@ def doctor(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     json_out: JsonOut = False,
-    repo: Annotated[str | None, typer.Option("--repo", help="Also check a connected repository.")] = None,
+    repo: Annotated[str | None, typer.Option(help="Also check a connected repository.")] = None,
 ) -> None:
     """Check the workspace: database reachable, migrations current, tables present, integrity.
 
