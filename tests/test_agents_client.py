@@ -55,6 +55,21 @@ def test_sync_client_works_the_claim_loop(server, token):
         }
 
 
+def test_keyword_arguments_reach_the_server_and_none_clears_only_on_an_update(server, token):
+    """create_* drop a None (not given); update_task sends it, which clears a field that can be empty."""
+    with PlanDeskClient(server.url, token) as pd:
+        project = pd.create_project("Keyword arguments")
+        task = pd.create_task(project["id"], "Tagged", priority="high", tags=["api"], description=None)
+        assert task["priority"] == "high"
+        assert task["tags"] == ["api"]
+        assert task["description"] == ""
+        assert pd.update_task(task["id"], priority=None, version=task["version"])["priority"] is None
+        doc = pd.create_document(project["id"], "Design: typed", body="Why.", link_to=task["id"])
+        assert [link["id"] for link in doc["links"]] == [task["id"]]
+        edge = pd.create_edge(project["id"], doc["id"], task["id"], from_type="document", label="documents")
+        assert edge["from_type"] == "document"
+
+
 def test_a_tool_refusal_raises_tool_error_with_the_servers_code(server, token):
     with PlanDeskClient(server.url, token) as pd:
         with pytest.raises(ToolError) as missing:

@@ -45,6 +45,32 @@ def test_each_client_type_names_its_models_fields_and_extends_the_type_its_model
     assert [ast.unparse(b) for b in classes["ClaimRefusal"].bases] == ["Problem"]
 
 
+def test_each_argument_type_is_its_input_models_fields_all_optional_and_the_clients_methods_take_it():
+    import inspect
+
+    from plandesk.client import AsyncPlanDeskClient, PlanDeskClient, types
+    from plandesk.core import models
+
+    for name, model, positional in models.CLIENT_ARGUMENTS:
+        typed = getattr(types, name)
+        assert typed.__required_keys__ == frozenset(), name
+        assert typed.__optional_keys__ == set(model.model_fields) - set(positional), name
+    for client in (AsyncPlanDeskClient, PlanDeskClient):
+        taken = {}
+        for method_name, method in inspect.getmembers(client, inspect.isfunction):
+            for param in inspect.signature(method).parameters.values():
+                if param.kind is param.VAR_KEYWORD and str(param.annotation).endswith(
+                    ("Fields]", "Changes]")
+                ):
+                    taken[method_name] = str(param.annotation)
+        assert taken == {
+            "create_task": "Unpack[NewTaskFields]",
+            "update_task": "Unpack[TaskChanges]",
+            "create_edge": "Unpack[NewEdgeFields]",
+            "create_document": "Unpack[NewDocumentFields]",
+        }, client.__name__
+
+
 def test_the_generated_types_import_nothing_of_plan_desk():
     """client/types.py is a standalone copy: the client package may not import the core (layering rule)."""
     tree = ast.parse(typegen.TARGET.read_text())

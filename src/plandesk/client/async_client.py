@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from plandesk.client.session import McpSession
-from plandesk.client.types import AgentRun, Claim, DocumentDetail, NextTask, Project, Task
+from plandesk.client.types import (
+    AgentRun,
+    Claim,
+    DocumentDetail,
+    NewDocumentFields,
+    NewEdgeFields,
+    NewTaskFields,
+    NextTask,
+    Project,
+    Task,
+    TaskChanges,
+)
 
 
 def _args(**values: Any) -> dict[str, Any]:
-    """Only what the caller gave: an omitted argument must stay omitted (None can mean 'clear it')."""
+    """Only what the caller gave: an omitted argument must stay omitted (None can mean 'clear it'), and on
+    a create a None is taken as not given."""
     return {k: v for k, v in values.items() if v is not None}
 
 
@@ -37,25 +49,15 @@ class AsyncPlanDeskClient(McpSession):
         return await self.call("scaffold_project_from_plan", plan)
 
     # Tasks
-    async def create_task(
-        self,
-        project_id: str,
-        label: str,
-        *,
-        description: str | None = None,
-        status: str | None = None,
-        **fields: Any,
-    ) -> Task:
-        return await self.call(
-            "create_task",
-            _args(project_id=project_id, label=label, description=description, status=status) | fields,
-        )
+    async def create_task(self, project_id: str, label: str, **fields: Unpack[NewTaskFields]) -> Task:
+        return await self.call("create_task", _args(project_id=project_id, label=label, **fields))
 
     async def get_task(self, task_id: str) -> Task:
         return await self.call("get_task", {"task_id": task_id})
 
-    async def update_task(self, task_id: str, **changes: Any) -> Task:
-        """Only the fields passed change; pass version=… to refuse overwriting a newer edit."""
+    async def update_task(self, task_id: str, **changes: Unpack[TaskChanges]) -> Task:
+        """Only the fields passed change (None clears the fields that can be empty); pass version=… to refuse
+        overwriting a newer edit."""
         return await self.call("update_task", {"task_id": task_id, **changes})
 
     async def list_tasks(
@@ -105,27 +107,16 @@ class AsyncPlanDeskClient(McpSession):
 
     # Edges, documents, comments, search
     async def create_edge(
-        self, project_id: str, from_id: str, to_id: str, *, label: str | None = None, **fields: Any
+        self, project_id: str, from_id: str, to_id: str, **fields: Unpack[NewEdgeFields]
     ) -> dict[str, Any]:
         return await self.call(
-            "create_edge", _args(project_id=project_id, from_id=from_id, to_id=to_id, label=label) | fields
+            "create_edge", _args(project_id=project_id, from_id=from_id, to_id=to_id, **fields)
         )
 
     async def create_document(
-        self,
-        project_id: str,
-        title: str,
-        *,
-        body: str | None = None,
-        status_line: str | None = None,
-        link_to: str | list[str] | None = None,
-        **fields: Any,
+        self, project_id: str, title: str, **fields: Unpack[NewDocumentFields]
     ) -> DocumentDetail:
-        return await self.call(
-            "create_document",
-            _args(project_id=project_id, title=title, body=body, status_line=status_line, link_to=link_to)
-            | fields,
-        )
+        return await self.call("create_document", _args(project_id=project_id, title=title, **fields))
 
     async def get_document(self, document_id: str) -> DocumentDetail:
         return await self.call("get_document", {"document_id": document_id})

@@ -10,7 +10,7 @@ from typing import Any, Self, TypedDict
 import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-from mcp_types import Implementation
+from mcp_types import Implementation, TextContent
 
 from plandesk import __version__
 from plandesk.client.endpoint import DEFAULT_URL, TOKEN_ENV, URL_ENV, mcp_url_of
@@ -82,7 +82,7 @@ class McpSession:
                     transport,
                     mode=self._mode,
                     cache=None,
-                    read_timeout_seconds=self._timeout,  # type: ignore[arg-type]
+                    read_timeout_seconds=self._timeout,
                     client_info=Implementation(name=self._client_name, version=__version__),
                 )
             )
@@ -141,7 +141,7 @@ class McpSession:
             raise
         except Exception as exc:
             raise self._translate(exc) from exc
-        text = next((c.text for c in result.content if getattr(c, "type", None) == "text"), "")
+        text = next((c.text for c in result.content if isinstance(c, TextContent)), "")
         structured = result.structured_content
         if result.is_error:
             # The server puts the stable code and field in _meta["plandesk/error"]; the text is the message.

@@ -1,19 +1,36 @@
-"""PlanDeskClient: the same typed methods, blocking, for scripts (an event loop runs in a helper thread)."""
+"""PlanDeskClient: the same typed methods, blocking, for scripts (an event loop runs in a helper thread).
+
+Each method is the async client's, made blocking by `_blocking`: its signature, types and docstring are the
+async one's, so the two clients cannot drift apart.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-from typing import Any, Self, TypeVar, Unpack
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar, Unpack
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from plandesk.client.async_client import AsyncPlanDeskClient
 from plandesk.client.errors import PlanDeskClientError
 from plandesk.client.session import SessionOptions
-from plandesk.client.types import AgentRun, Claim, DocumentDetail, NextTask, Project, Task
 
-T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _blocking(
+    method: Callable[Concatenate[AsyncPlanDeskClient, P], Awaitable[R]],
+) -> Callable[Concatenate[PlanDeskClient, P], R]:
+    """The async client's method as a blocking one of PlanDeskClient, with the same parameters and result."""
+
+    @functools.wraps(method)
+    def blocking(self: PlanDeskClient, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self._run(getattr(self._async, method.__name__), *args, **kwargs)
+
+    blocking.__qualname__ = f"PlanDeskClient.{method.__name__}"
+    return blocking
 
 
 class PlanDeskClient:
@@ -55,85 +72,32 @@ class PlanDeskClient:
     def _run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if self._portal is None:
             raise PlanDeskClientError("the client is not connected; use it as a context manager")
-        return self._portal.call(partial(fn, *args, **kwargs))
+        return self._portal.call(functools.partial(fn, *args, **kwargs))
 
-    def call(self, tool: str, arguments: dict[str, Any] | None = None) -> Any:
-        return self._run(self._async.call, tool, arguments)
-
-    def list_tools(self) -> list[Any]:
-        return self._run(self._async.list_tools)
-
-    def list_projects(self, **kw: Any) -> dict[str, Any]:
-        return self._run(self._async.list_projects, **kw)
-
-    def get_project(self, project_id: str) -> Project:
-        return self._run(self._async.get_project, project_id)
-
-    def create_project(self, name: str, **kw: Any) -> Project:
-        return self._run(self._async.create_project, name, **kw)
-
-    def scaffold_project_from_plan(self, plan: dict[str, Any]) -> dict[str, Any]:
-        return self._run(self._async.scaffold_project_from_plan, plan)
-
-    def create_task(self, project_id: str, label: str, **kw: Any) -> Task:
-        return self._run(self._async.create_task, project_id, label, **kw)
-
-    def get_task(self, task_id: str) -> Task:
-        return self._run(self._async.get_task, task_id)
-
-    def update_task(self, task_id: str, **changes: Any) -> Task:
-        return self._run(self._async.update_task, task_id, **changes)
-
-    def list_tasks(self, project_id: str, **kw: Any) -> dict[str, Any]:
-        return self._run(self._async.list_tasks, project_id, **kw)
-
-    def get_next_task(self, project_id: str, **scope: Any) -> NextTask:
-        return self._run(self._async.get_next_task, project_id, **scope)
-
-    def claim_next_task(self, project_id: str, agent_ref: str, **kw: Any) -> Claim:
-        return self._run(self._async.claim_next_task, project_id, agent_ref, **kw)
-
-    def claim_task(self, task_id: str, agent_ref: str, **kw: Any) -> Claim:
-        return self._run(self._async.claim_task, task_id, agent_ref, **kw)
-
-    def renew_claim(self, task_id: str, agent_ref: str | None = None, **kw: Any) -> dict[str, Any]:
-        return self._run(self._async.renew_claim, task_id, agent_ref, **kw)
-
-    def release_task(self, task_id: str, agent_ref: str | None = None, **kw: Any) -> dict[str, Any]:
-        return self._run(self._async.release_task, task_id, agent_ref, **kw)
-
-    def get_task_graph(self, project_id: str) -> dict[str, Any]:
-        return self._run(self._async.get_task_graph, project_id)
-
-    def create_edge(self, project_id: str, from_id: str, to_id: str, **kw: Any) -> dict[str, Any]:
-        return self._run(self._async.create_edge, project_id, from_id, to_id, **kw)
-
-    def create_document(self, project_id: str, title: str, **kw: Any) -> DocumentDetail:
-        return self._run(self._async.create_document, project_id, title, **kw)
-
-    def get_document(self, document_id: str) -> DocumentDetail:
-        return self._run(self._async.get_document, document_id)
-
-    def add_comment(self, target_type: str, target_id: str, body: str) -> dict[str, Any]:
-        return self._run(self._async.add_comment, target_type, target_id, body)
-
-    def list_comments(self, project_id: str, **filters: Any) -> Any:
-        return self._run(self._async.list_comments, project_id, **filters)
-
-    def search(self, query: str, **kw: Any) -> Any:
-        return self._run(self._async.search, query, **kw)
-
-    def start_agent_run(self, project_id: str, **kw: Any) -> AgentRun:
-        return self._run(self._async.start_agent_run, project_id, **kw)
-
-    def record_agent_progress(self, run_id: str, message: str, **kw: Any) -> dict[str, Any]:
-        return self._run(self._async.record_agent_progress, run_id, message, **kw)
-
-    def complete_agent_run(self, run_id: str, status: str = "completed", **kw: Any) -> AgentRun:
-        return self._run(self._async.complete_agent_run, run_id, status, **kw)
-
-    def list_agent_runs(self, project_id: str, **filters: Any) -> Any:
-        return self._run(self._async.list_agent_runs, project_id, **filters)
-
-    def get_agent_run(self, run_id: str) -> AgentRun:
-        return self._run(self._async.get_agent_run, run_id)
+    call = _blocking(AsyncPlanDeskClient.call)
+    list_tools = _blocking(AsyncPlanDeskClient.list_tools)
+    list_projects = _blocking(AsyncPlanDeskClient.list_projects)
+    get_project = _blocking(AsyncPlanDeskClient.get_project)
+    create_project = _blocking(AsyncPlanDeskClient.create_project)
+    scaffold_project_from_plan = _blocking(AsyncPlanDeskClient.scaffold_project_from_plan)
+    create_task = _blocking(AsyncPlanDeskClient.create_task)
+    get_task = _blocking(AsyncPlanDeskClient.get_task)
+    update_task = _blocking(AsyncPlanDeskClient.update_task)
+    list_tasks = _blocking(AsyncPlanDeskClient.list_tasks)
+    get_next_task = _blocking(AsyncPlanDeskClient.get_next_task)
+    claim_next_task = _blocking(AsyncPlanDeskClient.claim_next_task)
+    claim_task = _blocking(AsyncPlanDeskClient.claim_task)
+    renew_claim = _blocking(AsyncPlanDeskClient.renew_claim)
+    release_task = _blocking(AsyncPlanDeskClient.release_task)
+    get_task_graph = _blocking(AsyncPlanDeskClient.get_task_graph)
+    create_edge = _blocking(AsyncPlanDeskClient.create_edge)
+    create_document = _blocking(AsyncPlanDeskClient.create_document)
+    get_document = _blocking(AsyncPlanDeskClient.get_document)
+    add_comment = _blocking(AsyncPlanDeskClient.add_comment)
+    list_comments = _blocking(AsyncPlanDeskClient.list_comments)
+    search = _blocking(AsyncPlanDeskClient.search)
+    start_agent_run = _blocking(AsyncPlanDeskClient.start_agent_run)
+    record_agent_progress = _blocking(AsyncPlanDeskClient.record_agent_progress)
+    complete_agent_run = _blocking(AsyncPlanDeskClient.complete_agent_run)
+    list_agent_runs = _blocking(AsyncPlanDeskClient.list_agent_runs)
+    get_agent_run = _blocking(AsyncPlanDeskClient.get_agent_run)

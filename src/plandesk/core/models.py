@@ -951,3 +951,14 @@ class GoalPatch(GoalFields):
 
     status: str | None = Field(default=None, description="not writable: use /pause, /resume or /complete")
     version: Version | None = Field(default=None, description=VERSION_READ)
+
+
+# The arguments a client program passes as keyword arguments to the client's create and update methods, as
+# client/types.py lists them: (the TypedDict's name, the input model, the fields the method takes as positional
+# parameters instead). Each is a `total=False` TypedDict: a field the caller leaves out stays out.
+CLIENT_ARGUMENTS: tuple[tuple[str, type[Input], tuple[str, ...]], ...] = (
+    ("NewTaskFields", TaskIn, ("label",)),
+    ("TaskChanges", TaskPatch, ()),
+    ("NewEdgeFields", EdgeIn, ("from_id", "to_id", "from_task_id", "to_task_id")),
+    ("NewDocumentFields", DocumentIn, ("title",)),
+)

@@ -71,8 +71,7 @@ def _list(data: dict, name: str, limit: int, *, required: bool = False) -> list[
 
 
 def _key(value, field: str) -> str:
-    key = fields.required_text(field, value, max_len=MAX_KEY, strip=True)
-    return key  # type: ignore[return-value]
+    return fields.required_text(field, value, max_len=MAX_KEY, strip=True)
 
 
 def _validate(data) -> dict:
