@@ -49,6 +49,7 @@ class DocumentDetail(Document): links: list[DocumentLink]; backlinks: list[Docum
 Note = TypedDict("Note", {"id": str, "project_id": str, "title": str, "body": str, "version": int, "created_at": str, "updated_at": str, "body_truncated": NotRequired[bool]})
 Comment = TypedDict("Comment", {"id": str, "project_id": str, "target_type": CommentTarget, "target_id": str, "body": str, "passage": str | None, "resolved": bool, "author": str | None, "created_at": str, "updated_at": str})
 Goal = TypedDict("Goal", {"id": str, "project_id": str, "name": str | None, "objective": str | None, "status": GoalStatus, "verification_surface": dict[str, Any] | None, "constraints": str | None, "boundaries": str | None, "iteration_policy": str | None, "stop_condition": str | None, "budget": str | None, "last_verification": dict[str, Any] | None, "is_current": bool, "version": int, "created_at": str, "updated_at": str, "task_counts": NotRequired[StatusCounts | None], "cycles": NotRequired[list[list[str]] | None], "cycle_tasks": NotRequired[list[dict[str, Any]] | None]})
+# One entry in an agent run's record: progress, a decision, an artifact or an error.
 RunEvent = TypedDict("RunEvent", {"id": str, "run_id": str, "kind": RunEventKind, "message": str, "data": dict[str, Any] | None, "created_at": str})
 LastEvent = TypedDict("LastEvent", {"message": str, "created_at": str})
 AgentRun = TypedDict("AgentRun", {"id": str, "project_id": str, "label": str, "status": RunStatus, "summary": str | None, "user_id": str | None, "token_id": str | None, "client_name": str | None, "started_at": str, "completed_at": str | None, "duration_seconds": float, "task_ids": list[str], "events": NotRequired[list[RunEvent] | None], "event_count": NotRequired[int | None], "events_truncated": NotRequired[bool | None], "last_event": NotRequired[LastEvent | None]})
@@ -60,7 +61,7 @@ Share = TypedDict("Share", {"id": str, "project_id": str, "target_type": str, "t
 # The body of every 4xx answer (application/problem+json): `code` is stable, `field` names what to fix.
 Problem = TypedDict("Problem", {"type": str, "title": NotRequired[str | None], "status": int, "code": str, "message": str, "field": NotRequired[str | None]})
 # A refused claim of one task (REST 409): the problem body plus what an agent branches on.
-class ClaimRefusal(Problem): claimed: bool; task_id: str; reason: ClaimRefusalReason; held_by: NotRequired[str | None]; lease_expires_at: NotRequired[str | None]; waiting_on: NotRequired[list[str] | None]; current_status: NotRequired[TaskStatus | None]
+class ClaimRefusal(Problem): claimed: Literal[False]; task_id: str; reason: ClaimRefusalReason; held_by: NotRequired[str | None]; lease_expires_at: NotRequired[str | None]; waiting_on: NotRequired[list[str] | None]; current_status: NotRequired[TaskStatus | None]
 # TaskIn's fields, without label, as keyword arguments
 NewTaskFields = TypedDict("NewTaskFields", {"status": TaskStatus, "kind": TaskKind, "priority": Priority | None, "description": str, "assignee": str | None, "due_date": str | None, "tags": list[str], "commit_refs": list[str] | None, "goal_id": str | None, "x": float, "y": float}, total=False)
 # TaskPatch's fields as keyword arguments

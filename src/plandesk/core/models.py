@@ -194,7 +194,7 @@ class Claim(Model):
 class ClaimRefusal(Problem):
     """A refused claim of one task (REST 409): the problem body plus what an agent branches on."""
 
-    claimed: bool
+    claimed: Literal[False]
     task_id: str
     reason: ClaimRefusalReason
     held_by: str | None = None
@@ -391,6 +391,8 @@ class GoalCompletion(Model):
 
 
 class RunEvent(Model):
+    """One entry in an agent run's record: progress, a decision, an artifact or an error."""
+
     id: str
     run_id: str
     kind: RunEventKind

@@ -70,7 +70,7 @@ def _render(tp: Any, known: set[str], aliases: dict[tuple, str] | None = None) -
     if origin is Literal:
         if aliases is not None and args in aliases:
             return aliases[args]
-        return "Literal[" + ", ".join(json.dumps(a) for a in args) + "]"
+        return "Literal[" + ", ".join(repr(a) if isinstance(a, bool) else json.dumps(a) for a in args) + "]"
     if origin in (typing.Union, types.UnionType):
         return " | ".join(_render(a, known, aliases) for a in args)
     if origin in (list, dict):
