@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.server(
-    "app"
-)  # one in-process server for the module; each test makes its own project
+# One in-process server for the module; each test makes its own project.
+pytestmark = pytest.mark.server("app")
 
 
 def _doc(api, project, title="Spec", **kw):

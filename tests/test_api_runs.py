@@ -6,9 +6,8 @@ from datetime import datetime
 
 import pytest
 
-pytestmark = pytest.mark.server(
-    "app"
-)  # one in-process server for the module; each test makes its own project
+# One in-process server for the module; each test makes its own project.
+pytestmark = pytest.mark.server("app")
 
 
 def _run(api, project, **kw):

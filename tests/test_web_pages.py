@@ -13,9 +13,8 @@ import httpx2
 import pytest
 from web_support import make_task, mint_token
 
-pytestmark = pytest.mark.server(
-    "app"
-)  # one in-process server for the module; each test makes its own project
+# One in-process server for the module; each test makes its own project.
+pytestmark = pytest.mark.server("app")
 
 PAGE_PATHS = (
     "/projects/{p}",
