@@ -22,18 +22,23 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def node_report(port_server, owner_token) -> dict:
+def _run_node(script: Path, *args: str, timeout: float) -> dict:
+    """Run one of tests/node's scripts; its report is the JSON on the last line it prints."""
     proc = subprocess.run(
-        ["node", str(SCRIPT), port_server.mcp_url, owner_token],
+        ["node", str(script), *args],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         cwd=NODE_DIR,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def node_report(port_server, owner_token) -> dict:
+    return _run_node(SCRIPT, port_server.mcp_url, owner_token, timeout=120)
 
 
 def test_the_typescript_sdk_lists_the_work_loop_with_strict_schemas(node_report):
@@ -90,16 +95,7 @@ def test_a_scripted_agent_takes_a_ten_task_plan_to_done_with_the_default_tools_a
     assert r.status_code == 201, r.text
     project_id = r.json()["project"]["id"]
     token = mint(server, "scripted agent")  # a default token: the work loop only
-    proc = subprocess.run(
-        ["node", str(AGENT), server.mcp_url, token, project_id, "ts-agent@test#1"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=NODE_DIR,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    report = _run_node(AGENT, server.mcp_url, token, project_id, "ts-agent@test#1", timeout=300)
     assert report["invalid"] == []
     assert set(report["called"]) <= set(report["listed"])
     assert len(report["done"]) == PLAN_TASKS
