@@ -125,6 +125,7 @@ def test_the_drawer_lists_each_link_of_a_task_from_the_core(api, project):
     [
         ("create_note", "notes", {"title": "x" * 501}, "title"),
         ("create_task", "tasks", {"label": "Tagged", "tags": ["t" * 64]}, "tags[0]"),
+        ("create_task", "tasks", {"label": "Urgent?", "priority": "asap"}, "priority"),
     ],
 )
 async def test_rest_and_mcp_word_the_same_bad_argument_the_same_way(

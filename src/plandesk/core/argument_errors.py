@@ -63,7 +63,9 @@ def wrong_type(where: str, wanted: Iterable[str], value: Any) -> str:
 
 
 def not_one_of(where: str, options: Iterable[Any], value: Any) -> str:
-    listed = ", ".join("null" if o is None else str(o) for o in options)
+    """The values it may take. A null a schema allows is left out: where null clears a field, the tool says
+    so, and where it does not, the core refuses it; REST's check never lists it either."""
+    listed = ", ".join(str(o) for o in options if o is not None)
     return f"{where} must be one of: {listed} (got {short(value)})"
 
 
