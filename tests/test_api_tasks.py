@@ -156,6 +156,13 @@ def test_search_finds_tasks_with_an_excerpt(api, project):
     assert hits and hits[0]["kind"] == "task" and "[backoff]" in hits[0]["excerpt"]
 
 
+def test_search_without_a_query_says_q_is_required(api):
+    # Not "q must be a string": a missing q is refused by the route, never handed to the core as `...`.
+    r = api.get("/api/v1/search")
+    assert r.status_code == 400, r.text
+    assert (r.json()["field"], r.json()["message"]) == ("q", "q is required")
+
+
 def test_a_foreign_host_header_is_refused(server):
     r = server.client().get("/api/v1/health", headers={"Host": "evil.example"})
     assert r.status_code == 421

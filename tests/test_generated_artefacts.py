@@ -85,6 +85,11 @@ def openapi(tmp_path_factory) -> dict:
     return fastapi_of(app).openapi()
 
 
+def test_the_openapi_document_says_search_needs_q(openapi):
+    params = {p["name"]: p for p in openapi["paths"]["/api/v1/search"]["get"]["parameters"]}
+    assert params["q"]["required"] is True
+
+
 def _described(schema: dict, spec: dict) -> bool:
     """A schema that says something: a named model, an object with properties, or an array of those."""
     if "$ref" in schema:

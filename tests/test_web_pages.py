@@ -119,6 +119,18 @@ def test_unknown_project_page_is_an_html_404_not_a_500(api):
     assert "must be a UUID" in bad.text
 
 
+def test_a_comment_link_opens_the_page_of_what_the_comment_is_on(api, project):
+    # Search hits and activity entries about a comment link to /comments/{id}.
+    t = make_task(api, project["id"], "commented on")
+    c = api.post(f"/api/v1/tasks/{t['id']}/comments", json={"body": "Why this order?"}).json()
+    r = api.get(f"/comments/{c['id']}", follow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    assert r.headers["location"] == f"/projects/{project['id']}/board?task={t['id']}"
+    missing = api.get("/comments/00000000-0000-4000-8000-000000000000")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+
+
 def test_preview_renders_markdown_without_script_handlers_or_javascript_links(server):
     c = browser_client(server)
     token = page_token(c)

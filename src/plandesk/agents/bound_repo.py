@@ -88,7 +88,7 @@ def token_for(start: Path) -> tuple[str, str]:
         return env, f"env {TOKEN_ENV}"
     root = find_root(start, TOKEN_FILE)
     raw = read_token_file(root) if root else None
-    if raw is None:
+    if root is None or raw is None:
         raise BindingError(f"no token: set {TOKEN_ENV} or run plandesk connect (it writes {TOKEN_FILE})")
     return raw, str(root / TOKEN_FILE)
 

@@ -14,14 +14,22 @@ from plandesk.core.errors import PlanDeskError, Unauthorized
 class ProjectChoice:
     project_id: str | None  # None: a project named `name` is to be created
     name: str
+
+
+@dataclass(frozen=True)
+class BoundProject:
+    """The project a repository is bound to: it exists, whether it was chosen or just created."""
+
+    project_id: str
+    name: str
     created: bool = False
 
 
-def create_if_needed(db, actor: Actor, repo: Path, choice: ProjectChoice) -> ProjectChoice:
+def create_if_needed(db, actor: Actor, repo: Path, choice: ProjectChoice) -> BoundProject:
     if choice.project_id is not None:
-        return choice
+        return BoundProject(choice.project_id, choice.name)
     made = projects.create_project(db, actor, {"name": choice.name, "repo_path": str(repo.resolve())})
-    return ProjectChoice(made["id"], made["name"], created=True)
+    return BoundProject(made["id"], made["name"], created=True)
 
 
 def token_state(db, raw: str | None, project_id: str) -> str:
@@ -53,6 +61,7 @@ def revoke_value(db, actor: Actor, raw: str | None) -> dict | None:
         token_actor = tokens.authenticate(db, raw)
     except Unauthorized:
         return None
+    assert token_actor.token_id is not None, "authenticate answers for a token with that token's actor"
     try:
         return tokens.revoke_token(db, actor, token_actor.token_id)
     except PlanDeskError:

@@ -188,14 +188,14 @@ class Runner:
 
     async def _attempt(self, a: _Attempt) -> Settlement:
         tid = a.task["id"]
-        a.tree = await self.worktrees.create(tid, a.task["label"])
-        a.state = self.bound.root / RUNNER_DIR / a.tree.path.name
+        a.tree = tree = await self.worktrees.create(tid, a.task["label"])
+        a.state = self.bound.root / RUNNER_DIR / tree.path.name
         a.state.mkdir(parents=True, exist_ok=True)
         await self._note(
             a,
-            f"worktree {a.tree.path} on branch {a.tree.branch}",
+            f"worktree {tree.path} on branch {tree.branch}",
             "artifact",
-            {"branch": a.tree.branch, "worktree": str(a.tree.path), "base": a.tree.base_sha},
+            {"branch": tree.branch, "worktree": str(tree.path), "base": tree.base_sha},
         )
         task = await self.client.get_task(tid)
         try:
@@ -207,9 +207,9 @@ class Runner:
             task,
             docs,
             gate=gate_argvs,
-            branch=a.tree.branch,
-            worktree=str(a.tree.path),
-            base_sha=a.tree.base_sha,
+            branch=tree.branch,
+            worktree=str(tree.path),
+            base_sha=tree.base_sha,
             agent_ref=a.ref,
             run_id=a.run_id,
         )
@@ -224,7 +224,7 @@ class Runner:
                 "PLANDESK_RUN_ID": a.run_id,
                 "PLANDESK_AGENT_REF": a.ref,
                 "PLANDESK_TASK_FILE": str(brief_path),
-                "PLANDESK_WORKTREE": str(a.tree.path),
+                "PLANDESK_WORKTREE": str(tree.path),
             }
         )
         worker_log = a.state / "worker.log"
@@ -233,7 +233,7 @@ class Runner:
             a,
             lambda: child_process.run(
                 self.options.worker,
-                cwd=a.tree.path,
+                cwd=tree.path,
                 env=env,
                 log_path=worker_log,
                 timeout=self.options.worker_timeout,
@@ -251,9 +251,9 @@ class Runner:
                 "elsewhere",
                 f"the task is now {current.get('status')} (settled by someone else); left as it is",
                 a.run_id,
-                a.tree.branch,
+                tree.branch,
             )
-        question = a.tree.path / brief.NEEDS_INPUT_FILE
+        question = tree.path / brief.NEEDS_INPUT_FILE
         if question.is_file() or outcome.exit_code == brief.NEEDS_INPUT_EXIT:
             asked = (
                 question.read_text(encoding="utf-8", errors="replace")[:8000] if question.is_file() else ""
@@ -285,7 +285,7 @@ class Runner:
         result, lost = await self._with_lease(
             a,
             lambda: gate.run_gate(
-                gate_argvs, cwd=a.tree.path, env=env, log_path=gate_log, timeout=self.options.gate_timeout
+                gate_argvs, cwd=tree.path, env=env, log_path=gate_log, timeout=self.options.gate_timeout
             ),
         )
         if lost is not None or result is None:

@@ -26,6 +26,7 @@ from mcp.server.auth.provider import (
     AuthorizationCode,
     AuthorizationParams,
     AuthorizeError,
+    OAuthAuthorizationServerProvider,
     RefreshToken,
     RegistrationError,
     TokenError,
@@ -42,6 +43,7 @@ from pydantic import AnyHttpUrl, AnyUrl
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Scope
 
 from plandesk.api.models import Strict
 from plandesk.api.paths import API_PREFIX
@@ -67,7 +69,7 @@ _origin: ContextVar[str] = ContextVar("plandesk_oauth_origin", default="")
 _PUBLIC_URLS: dict[int, str | None] = {}
 
 
-def origin_of_scope(scope: dict, db: Any = None) -> str:
+def origin_of_scope(scope: Scope, db: Any = None) -> str:
     """The address clients reach this server at: the configured public URL, else the Host the request used
     (the outer guard has already refused Host names that are not this server's)."""
     app = scope.get("app")
@@ -80,7 +82,7 @@ def origin_of_scope(scope: dict, db: Any = None) -> str:
     return f"{scope.get('scheme', 'http')}://{host}"
 
 
-def resource_metadata_url(scope: dict, db: Any = None) -> str:
+def resource_metadata_url(scope: Scope, db: Any = None) -> str:
     """For `WWW-Authenticate: Bearer resource_metadata="…"` on the MCP endpoint's 401 (RFC 9728 §5.1)."""
     return origin_of_scope(scope, db) + PRM_PATH + "/mcp"
 
@@ -160,8 +162,9 @@ def _granted_access(token: str, found: dict) -> GrantedAccess:
     )
 
 
-class PlanDeskProvider:
-    """The SDK's OAuthAuthorizationServerProvider protocol, answered by core.oauth in a worker thread."""
+class PlanDeskProvider(OAuthAuthorizationServerProvider[AuthorizationCode, GrantedRefresh, GrantedAccess]):
+    """The SDK's OAuthAuthorizationServerProvider protocol, answered by core.oauth in a worker thread. Its
+    identity-assertion grant (SEP-990) is the protocol's own default: refused as an unsupported grant type."""
 
     def __init__(self, db: Any) -> None:
         self.db = db
@@ -341,23 +344,25 @@ def install(app: FastAPI, db: Any) -> None:
     """Mount the metadata documents and the four OAuth endpoints (plain routes: no redirects, no prefix mount)."""
     _PUBLIC_URLS[id(db)] = app.state.settings.base_url
     provider = PlanDeskProvider(db)
-    authenticator = ClientAuthenticator(provider)  # type: ignore[arg-type]
+    authenticator = ClientAuthenticator(provider)
     registration = RegistrationHandler(
         provider,
-        ClientRegistrationOptions(  # type: ignore[arg-type]
+        ClientRegistrationOptions(
             enabled=True, valid_scopes=list(oauth_rules.SCOPES), default_scopes=list(oauth_rules.SCOPES)
         ),
     )
-    authorize = AuthorizationHandler(provider)  # type: ignore[arg-type]
-    token = TokenHandler(provider, authenticator)  # type: ignore[arg-type]
-    revoke = RevocationHandler(provider, authenticator)  # type: ignore[arg-type]
+    authorize = AuthorizationHandler(provider)
+    token = TokenHandler(provider, authenticator)
+    revoke = RevocationHandler(provider, authenticator)
 
     async def as_metadata(request: Request) -> Response:
         origin = origin_of_scope(request.scope)
         open_ = await anyio.to_thread.run_sync(oauth_rules.registration_open, db)
         metadata = build_metadata(
-            origin,
-            None,  # type: ignore[arg-type]  # a str keeps the issuer without a slash
+            # The SDK types the issuer AnyHttpUrl, whose str() ends a bare origin in "/"; it only str()s it
+            # and hands it to OAuthMetadata, and a str there keeps the issuer without a slash.
+            origin,  # type: ignore[arg-type]
+            None,
             ClientRegistrationOptions(enabled=open_, valid_scopes=list(oauth_rules.SCOPES)),
             RevocationOptions(enabled=True),
         )

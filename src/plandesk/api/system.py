@@ -29,8 +29,8 @@ def health(request: Request):
 @router.get("/search", tags=["search"], **returns(m.SearchResults))
 def search(
     actor: ActorDep,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
     db=Depends(db_of),
-    q: Annotated[str, Query(min_length=1, max_length=500)] = ...,
     project_id: str | None = None,
     kind: Annotated[list[str] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,

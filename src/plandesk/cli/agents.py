@@ -146,7 +146,7 @@ def connect(
                 where,
                 server_url=server_url,
                 project_id=choice.project_id or "<new project>",
-                token=old if keep else "<new token>",
+                token=old if old and keep else "<new token>",
                 agents=agents,
             )
             typer.echo(
@@ -156,17 +156,18 @@ def connect(
             for change in changes:
                 typer.echo(binding.describe(change))
         else:
-            choice = grant.create_if_needed(db, actor, where, choice)
-            state = grant.token_state(db, old, choice.project_id)
+            bound = grant.create_if_needed(db, actor, where, choice)
+            state = grant.token_state(db, old, bound.project_id)
             if state == "other":  # a live token for another project or scope: rebinding retires it
                 grant.revoke_value(db, actor, old)
-            token = old if state == "valid" else grant.mint(db, actor, where, choice.project_id)
+            # token_state says "valid" only of a token there is; `old and` says so to the type checker.
+            token = old if old and state == "valid" else grant.mint(db, actor, where, bound.project_id)
             changes = binding.connect_changes(
-                where, server_url=server_url, project_id=choice.project_id, token=token, agents=agents
+                where, server_url=server_url, project_id=bound.project_id, token=token, agents=agents
             )
             done = binding.apply(where, changes)
-            made = "created" if choice.created else "bound to"
-            typer.echo(f"{where} {made} project {choice.name!r} ({choice.project_id}) at {server_url}")
+            made = "created" if bound.created else "bound to"
+            typer.echo(f"{where} {made} project {bound.name!r} ({bound.project_id}) at {server_url}")
             for change in changes:
                 typer.echo(f"  {change.action:9} {change.rel}")
             if not done:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -91,7 +91,7 @@ def cli_actor(db):
     return replace(local_owner_actor(db), via="cli")
 
 
-def fail(message: str, code: int = 1):
+def fail(message: str, code: int = 1) -> NoReturn:
     # Plain text, one line: scripts read this, and Rich would wrap it at 80 columns off a terminal.
     sys.stderr.write(f"error: {message}\n")
     raise typer.Exit(code)
@@ -141,7 +141,7 @@ def _natural_width(headers: list[str], rows: list[list[str]]) -> int:
     return sum(widths) + 3 * len(widths) + 4
 
 
-def fail_error(exc: PlanDeskError, flags: dict[str, str] | None = None, code: int = 1):
+def fail_error(exc: PlanDeskError, flags: dict[str, str] | None = None, code: int = 1) -> NoReturn:
     """A domain error in the user's words: the core names its parameters (`project_ids`), the user typed a
     flag (`--project`); say the flag."""
     message = exc.message

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
@@ -61,7 +62,7 @@ def _ask(projects: list[dict]) -> ProjectChoice:
         typer.echo(f"Type a number from 1 to {len(projects)}.")
 
 
-def _refuse(projects: list[dict]):
+def _refuse(projects: list[dict]) -> NoReturn:
     lines = [f"this workspace has {len(projects)} projects; say which one this repository works on:"]
     for p in projects:
         # A name two projects share cannot pick one; the short id can.

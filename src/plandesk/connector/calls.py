@@ -314,7 +314,7 @@ def _project_of(actor: Actor, args: dict) -> str:
     pid = args.get("project_id")
     if pid is None and actor.project_ids is not None and len(actor.project_ids) == 1:
         pid = next(iter(actor.project_ids))  # a token bound to one project needs no id
-    return fields.ident("project_id", pid)  # type: ignore[return-value]
+    return fields.ident("project_id", pid)
 
 
 def perform(db, actor: Actor, tool: str, args, ctx: Context) -> dict:

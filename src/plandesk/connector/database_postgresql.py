@@ -143,7 +143,8 @@ def _read(conn, sql: str, limits: Limits) -> dict:
         batches = chain([[first]] if first is not None else [], ([r] for r in rows))
         return collect(columns, batches, limits)
     finally:
-        rows.close()
+        # psycopg declares stream() an Iterator, but it is a generator: closing it cancels the query.
+        rows.close()  # type: ignore[attr-defined]
 
 
 def _write(conn, sql: str, limits: Limits) -> dict:

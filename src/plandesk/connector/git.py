@@ -237,7 +237,7 @@ def status(root: CodeRoot) -> dict:
         i += 1
         if len(rec) < 4:
             continue
-        entry = {"index": rec[0], "worktree": rec[1], "path": rec[3:]}
+        entry: dict[str, str | None] = {"index": rec[0], "worktree": rec[1], "path": rec[3:]}
         if rec[0] in "RC":
             entry["from"] = records[i] if i < len(records) else None
             i += 1

@@ -89,8 +89,9 @@ class CodeRoot:
                 raise InvalidArgument(f"{f} has a name longer than {MAX_COMPONENT_BYTES} bytes", field=f)
         return parts
 
-    def _target_parts(self, target: str, current: list[str]) -> list[str]:
-        """A symlink's target as components from the root, or PathEscape if it points out."""
+    def _target_parts(self, target: str, current: list[str]) -> list[str] | None:
+        """An absolute symlink target as components from the root, or PathEscape if it points out; None for a
+        relative one."""
         if target.startswith("/"):
             root_parts = [p for p in self.path.split("/") if p]
             given = [p for p in target.split("/") if p not in ("", ".")]

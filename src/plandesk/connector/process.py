@@ -108,6 +108,7 @@ def run(
     for t in pumps:
         t.start()
     if stdin_data is not None:
+        assert proc.stdin is not None, "stdin is a pipe when there is data to send"
         try:
             proc.stdin.write(stdin_data)
         except (BrokenPipeError, OSError):

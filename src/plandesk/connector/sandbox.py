@@ -261,27 +261,29 @@ class _PidsCgroup:
         # The shell only moves itself into the group, then execs the argv it was handed (no user text in it).
         return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', os.path.join(self.path, "cgroup.procs")]
 
-    def _members(self) -> list[int]:
+    @staticmethod
+    def _members(path: str) -> list[int]:
         try:
-            with open(os.path.join(self.path, "cgroup.procs")) as f:
+            with open(os.path.join(path, "cgroup.procs")) as f:
                 return [int(line) for line in f if line.strip().isdigit()]
         except OSError:
             return []
 
     def remove(self) -> None:
         """Kill what is left of the run, then remove the group once the kernel has let its members go."""
-        if self.path is None:
+        path = self.path
+        if path is None:
             return
         deadline = time.monotonic() + 5
         while True:
-            members = self._members()
+            members = self._members(path)
             for pid in members:
                 try:
                     os.kill(pid, 9)
                 except (ProcessLookupError, PermissionError):
                     pass
             try:
-                os.rmdir(self.path)
+                os.rmdir(path)
                 break
             except OSError:
                 if time.monotonic() > deadline:

@@ -77,18 +77,21 @@ def _stream(root: CodeRoot, args: list[str], outcome: dict):
             start_new_session=True,
             close_fds=True,
         )
-        timer = threading.Timer(
-            TIME_BUDGET_S, lambda: (outcome.update(timed_out=True), process.kill_group(proc.pid))
-        )
+        stdout, stderr = proc.stdout, proc.stderr
+        assert stdout is not None and stderr is not None, "both are pipes (stdout=PIPE, stderr=PIPE)"
+
+        def out_of_time() -> None:
+            outcome.update(timed_out=True)
+            process.kill_group(proc.pid)
+
+        timer = threading.Timer(TIME_BUDGET_S, out_of_time)
         timer.daemon = True
         timer.start()
-        errors = threading.Thread(
-            target=lambda: outcome.update(error=proc.stderr.read(64 * 1024)), daemon=True
-        )
+        errors = threading.Thread(target=lambda: outcome.update(error=stderr.read(64 * 1024)), daemon=True)
         errors.start()
         read = 0
         try:
-            for line in proc.stdout:
+            for line in stdout:
                 read += len(line)
                 if read > OUTPUT_CAP:
                     outcome["timed_out"] = True  # reported as truncated
@@ -97,10 +100,10 @@ def _stream(root: CodeRoot, args: list[str], outcome: dict):
         finally:
             timer.cancel()
             process.kill_group(proc.pid)
-            proc.stdout.close()
+            stdout.close()
             proc.wait()
             errors.join(timeout=5)
-            proc.stderr.close()
+            stderr.close()
             outcome["returncode"] = proc.returncode
 
 

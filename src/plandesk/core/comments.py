@@ -90,6 +90,12 @@ def add_comment(
         return out
 
 
+def get_comment(db, actor: Actor, comment_id: str) -> dict:
+    """One comment, for anyone who sees its project (the pages send a comment's link to what it is on)."""
+    with db.read() as conn:
+        return to_dict(load(conn, actor, comment_id))
+
+
 def _bounded(out: dict) -> dict:
     # Events cross processes through NOTIFY, which caps a payload near 8 kB; pages re-read the full text.
     return {**out, "body": out["body"][:500], "passage": (out["passage"] or "")[:200] or None}

@@ -9,7 +9,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import Any, TypedDict
 
 import anyio
 import anyio.to_thread
@@ -102,14 +102,6 @@ class Dispatcher:
         # Definitions are built once: tools/list then only picks the caller's names from them.
         self.wire_tools = {spec.name: wire_tool(spec) for spec in registry.specs.values()}
 
-    def server_handlers(self) -> dict[str, Any]:
-        """The SDK server's hooks this dispatcher answers."""
-        return {
-            "get_tool_input_schema": self.input_schema,
-            "on_list_tools": self.list_tools,
-            "on_call_tool": self.call_tool,
-        }
-
     def input_schema(self, name: str) -> Mapping[str, Any] | None:
         spec = self.registry.get(name)
         return None if spec is None else spec.input_schema
@@ -200,11 +192,18 @@ def wire_tool(spec: ToolSpec) -> Tool:
     )
 
 
+class _Hints(TypedDict, total=False):
+    """The ToolAnnotations hints a spec may set away from their defaults (unset ones stay off the wire)."""
+
+    destructive_hint: bool
+    idempotent_hint: bool
+
+
 def annotations_of(spec: ToolSpec) -> ToolAnnotations | None:
     """Only hints that differ from the spec's defaults (not read-only, destructive, not idempotent)."""
     if spec.read_only:
         return ToolAnnotations(read_only_hint=True)
-    hints: dict[str, bool] = {}
+    hints: _Hints = {}
     if not spec.destructive:
         hints["destructive_hint"] = False
     if spec.idempotent:

@@ -52,7 +52,7 @@ class ToolSpec:
     # The core audits a write with the caller's open run itself (claim_next_task, for a whole batch in one
     # read), so the dispatcher does not look it up first.
     run_in_core: bool = False
-    validator: Draft202012Validator = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+    validator: Draft202012Validator = field(kw_only=True, compare=False, repr=False)
 
 
 class ToolGroup:

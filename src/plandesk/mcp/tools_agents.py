@@ -85,12 +85,3 @@ async def read_resource(ctx: Any, params: ReadResourceRequestParams) -> ReadReso
             TextResourceContents(uri=skill.SKILL_URI, mime_type="text/markdown", text=skill.skill_markdown())
         ]
     )
-
-
-# The SDK server's hooks this module answers: the skill as a prompt and as a resource.
-SKILL_HANDLERS = {
-    "on_list_prompts": list_prompts,
-    "on_get_prompt": get_prompt,
-    "on_list_resources": list_resources,
-    "on_read_resource": read_resource,
-}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, Request
 
 from plandesk.core import audit, documents, goals, notes, tasks, tokens
+from plandesk.core.actors import Actor
 from plandesk.core.errors import PlanDeskError
 from plandesk.core.vocab import STATUS_LABELS
 from plandesk.web.layout import frame
@@ -106,7 +110,8 @@ def _value(field: str, value) -> str:
 def change_lines(entry: dict) -> tuple[list[dict], list[str]]:
     """([{field, before, after}] for the fields shown from → to, [the other changed fields, in words])."""
     detail = entry.get("detail") or {}
-    recorded = detail.get("changes") if isinstance(detail.get("changes"), dict) else {}
+    changes = detail.get("changes")
+    recorded = changes if isinstance(changes, dict) else {}
     fields = [f for f in (entry.get("changed_fields") or []) if f not in ("lease_expires_at",)]
     shown = [
         {
@@ -146,24 +151,28 @@ def fold_canvas_moves(entries: list[dict]) -> list[dict]:
     return out
 
 
-def _names(db, actor, entries: list[dict]) -> dict[tuple[str, str], str]:
+def _target_key(entry: dict) -> tuple[str, str] | None:
+    """(target_type, target_id), or None for an entry about no one thing (the log keeps both nullable)."""
+    kind, ident = entry.get("target_type"), entry.get("target_id")
+    return (kind, ident) if kind and ident else None
+
+
+def _names(db, actor: Actor, entries: list[dict]) -> dict[tuple[str, str], str]:
     """The current title of each thing the entries point at (at most one read per thing)."""
-    readers = {
+    readers: dict[str, tuple[Callable[[Any, Actor, str], dict], str]] = {
         "task": (tasks.get_task, "label"),
-        "document": (documents.get_document, "title"),
+        "document": (lambda d, a, ident: documents.get_document(d, a, ident, verbose=False), "title"),
         "note": (notes.get_note, "title"),
         "goal": (goals.get_goal, "name"),
     }
     out: dict[tuple[str, str], str] = {}
     for e in entries:
-        key = (e.get("target_type"), e.get("target_id"))
-        if key in out or key[0] not in readers or not key[1]:
+        key = _target_key(e)
+        if key is None or key in out or key[0] not in readers:
             continue
         read, field = readers[key[0]]
         try:
-            thing = (
-                read(db, actor, key[1]) if key[0] != "document" else read(db, actor, key[1], verbose=False)
-            )
+            thing = read(db, actor, key[1])
             out[key] = thing.get(field) or thing.get("objective") or ""
         except PlanDeskError:  # deleted since: the entry's own detail may still name it
             out[key] = ""
@@ -173,7 +182,7 @@ def _names(db, actor, entries: list[dict]) -> dict[tuple[str, str], str]:
 def target_href(project_id: str, entry: dict) -> str | None:
     kind, ident = entry.get("target_type"), entry.get("target_id")
     base = f"/projects/{project_id}"
-    if not ident:
+    if not kind or not ident:
         return None
     return {
         "task": f"{base}/board?task={ident}",
@@ -219,8 +228,9 @@ def activity(
         detail = e.get("detail") or {}
         e["summary"] = describe(e["action"])
         e["href"] = target_href(project_id, e)
+        key = _target_key(e)
         e["name"] = (
-            names.get((e.get("target_type"), e.get("target_id")))
+            (names.get(key) if key else None)
             or detail.get("label")
             or detail.get("title")
             or detail.get("name")

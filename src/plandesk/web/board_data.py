@@ -51,7 +51,9 @@ def waiting_on(db, actor: Actor, project_id: str) -> dict[str, list[dict]]:
 def overdue(task: dict, today: str | None = None) -> bool:
     """Due before today (UTC) and not done: the board, the list and the drawer show the date in red."""
     due = task.get("due_date")
-    return bool(due) and task.get("status") != "done" and due < (today or now().date().isoformat())
+    if not due or task.get("status") == "done":
+        return False
+    return due < (today or now().date().isoformat())
 
 
 def card(task: dict, waiting: list[dict] | None, today: str | None = None) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import TypeGuard
 
 from starlette.requests import cookie_parser
 
@@ -21,8 +22,8 @@ def new_presession() -> str:
     return secrets.mint()
 
 
-def looks_valid(token: str | None) -> bool:
-    return bool(token) and 32 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
+def looks_valid(token: str | None) -> TypeGuard[str]:
+    return token is not None and 32 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
 
 
 def expected_token(db, cookies) -> str | None:
@@ -45,9 +46,11 @@ def token_for(request) -> str:
     if not looks_valid(presession):
         presession = new_presession()
         request.state.csrf_minted = presession
-    return sessions.csrf_token(
+    token = sessions.csrf_token(
         request.app.state.db, session_cookie=request.cookies.get(sessions.COOKIE_NAME), presession=presession
     )
+    assert token is not None, "a pre-session id always binds a token"
+    return token
 
 
 def set_cookie_if_minted(request, response) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -16,6 +16,8 @@ from plandesk.web.rendering import page, render
 
 router = APIRouter(include_in_schema=False)
 RECENT = 6
+T = TypeVar("T")
+D = TypeVar("D")
 
 
 def progress(summary: dict) -> dict:
@@ -50,7 +52,7 @@ def home(request: Request) -> Response:
     return render(request, "home.html", ctx)
 
 
-def _safe(call: Callable[[], Any], default: Any) -> Any:
+def _safe(call: Callable[[], T], default: D) -> T | D:
     try:
         return call()
     except PlanDeskError:
@@ -65,9 +67,9 @@ def overview(request: Request, project_id: str) -> Response:
     ctx["progress"] = progress(project["summary"])
     ctx["next"] = _safe(lambda: graph.get_next_task(db, actor, project_id), None)
     ctx["goals"] = _safe(lambda: goals.list_goals(db, actor, project_id), None)
-    listed = _safe(lambda: runs.list_agent_runs(db, actor, project_id, limit=RECENT), None)
-    ctx["runs"] = listed["items"] if isinstance(listed, dict) else None
+    recent_runs = _safe(lambda: runs.list_agent_runs(db, actor, project_id, limit=RECENT), None)
+    ctx["runs"] = recent_runs["items"] if recent_runs is not None else None
     listed = _safe(lambda: documents.list_documents(db, actor, project_id), None)
-    items = listed.get("documents", listed.get("items", [])) if isinstance(listed, dict) else []
-    ctx["documents"] = sorted(items, key=lambda d: d.get("updated_at") or "", reverse=True)[:RECENT]
+    docs = listed["documents"] if listed is not None else []
+    ctx["documents"] = sorted(docs, key=lambda d: d.get("updated_at") or "", reverse=True)[:RECENT]
     return render(request, "overview.html", ctx)
