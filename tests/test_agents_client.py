@@ -47,7 +47,8 @@ def test_sync_client_works_the_claim_loop(server, token):
         assert done["status"] == "done"
         assert pd.get_next_task(project["id"])["next_task"]["id"] == second["id"]
         nxt = pd.claim_next_task(project["id"], "bot-1")
-        assert nxt["claimed"] is True and nxt["task"]["id"] == second["id"]
+        assert nxt["claimed"] is True
+        assert nxt["task"]["id"] == second["id"]
         assert pd.claim_next_task(project["id"], "bot-2") == {
             "claimed": False,
             "task": None,

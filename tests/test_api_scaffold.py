@@ -45,7 +45,8 @@ def test_a_plan_becomes_a_project_with_keyed_tasks_edges_and_documents(api):
     assert r.status_code == 201, r.text
     out = r.json()
     ids = out["key_to_id"]
-    assert set(ids) == {"schema", "api", "ui", "spec"} and out["project"]["name"] == "Checkout revamp"
+    assert set(ids) == {"schema", "api", "ui", "spec"}
+    assert out["project"]["name"] == "Checkout revamp"
     assert [(t["key"], t["label"], t["status"]) for t in out["tasks"]] == [
         ("schema", "Design the schema", "todo"),
         ("api", "Build the API", "todo"),
@@ -75,7 +76,9 @@ def test_a_bad_edge_key_writes_nothing(api):
     before = _project_count(api)
     plan = {**PLAN, "edges": [*PLAN["edges"], {"from": "api", "to": "deploy"}]}
     r = _scaffold(api, plan)
-    assert r.status_code == 400 and r.json()["field"] == "edges[2].to" and "deploy" in r.json()["message"]
+    assert r.status_code == 400
+    assert r.json()["field"] == "edges[2].to"
+    assert "deploy" in r.json()["message"]
     assert _project_count(api) == before
 
 
@@ -83,9 +86,9 @@ def test_a_cycle_in_the_plan_is_refused_and_writes_nothing(api):
     before = _project_count(api)
     plan = {**PLAN, "edges": [*PLAN["edges"], {"from": "ui", "to": "schema", "label": "blocks"}]}
     r = _scaffold(api, plan)
-    assert (
-        r.status_code == 409 and r.json()["field"].startswith("edges[2]") and "cycle" in r.json()["message"]
-    )
+    assert r.status_code == 409
+    assert r.json()["field"].startswith("edges[2]")
+    assert "cycle" in r.json()["message"]
     assert _project_count(api) == before
 
 
@@ -93,21 +96,24 @@ def test_an_invalid_task_field_is_named_by_its_position_and_writes_nothing(api):
     before = _project_count(api)
     plan = {**PLAN, "tasks": [*PLAN["tasks"], {"key": "extra", "label": "x", "status": "someday"}]}
     r = _scaffold(api, plan)
-    assert r.status_code == 400 and r.json()["field"] == "tasks[3].status"
+    assert r.status_code == 400
+    assert r.json()["field"] == "tasks[3].status"
     assert _project_count(api) == before
 
 
 def test_task_keys_must_be_unique(api):
     plan = {**PLAN, "tasks": [*PLAN["tasks"], {"key": "api", "label": "Again"}]}
     r = _scaffold(api, plan)
-    assert r.status_code == 400 and r.json()["field"] == "tasks[3].key"
+    assert r.status_code == 400
+    assert r.json()["field"] == "tasks[3].key"
 
 
 def test_a_plan_scaffolded_into_a_project_lands_below_its_existing_tasks(api, project):
     api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "Existing", "y": 400})
     r = _scaffold(api, {"project_id": project["id"], "tasks": [{"key": "a", "label": "Added"}]})
     assert r.status_code == 201, r.text
-    assert r.json()["project"]["id"] == project["id"] and r.json()["tasks"][0]["y"] > 400
+    assert r.json()["project"]["id"] == project["id"]
+    assert r.json()["tasks"][0]["y"] > 400
     assert api.get(f"/api/v1/projects/{project['id']}").json()["summary"]["total"] == 2
 
 
@@ -115,7 +121,8 @@ def test_a_plan_into_a_project_cannot_also_name_a_new_one(api, project):
     r = _scaffold(
         api, {"project_id": project["id"], "name": "Confused", "tasks": [{"key": "a", "label": "x"}]}
     )
-    assert r.status_code == 400 and r.json()["field"] == "name"
+    assert r.status_code == 400
+    assert r.json()["field"] == "name"
     assert api.get(f"/api/v1/projects/{project['id']}").json()["summary"]["total"] == 0
 
 
@@ -135,5 +142,6 @@ def test_the_plan_goal_applies_to_every_task(api, project):
 def test_a_plan_needs_at_least_one_task(api):
     before = _project_count(api)
     r = _scaffold(api, {"name": "Empty", "tasks": []})
-    assert r.status_code == 400 and r.json()["field"] == "tasks"
+    assert r.status_code == 400
+    assert r.json()["field"] == "tasks"
     assert _project_count(api) == before

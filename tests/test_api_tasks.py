@@ -17,7 +17,8 @@ def _task(api, project, label, **kw):
 
 def test_health_answers_ok(api):
     body = api.get("/api/v1/health").json()
-    assert body["ok"] is True and body["database"] == "ok"
+    assert body["ok"] is True
+    assert body["database"] == "ok"
 
 
 def test_a_dependency_cycle_is_refused_with_a_clear_error(api, project):
@@ -37,7 +38,9 @@ def test_a_dependency_cycle_is_refused_with_a_clear_error(api, project):
     assert r.status_code == 409
     body = r.json()
     assert r.headers["content-type"].startswith("application/problem+json")
-    assert body["code"] == "conflict" and "cycle" in body["message"] and "A → B → C" in body["message"]
+    assert body["code"] == "conflict"
+    assert "cycle" in body["message"]
+    assert "A → B → C" in body["message"]
     assert len(api.get(f"/api/v1/projects/{project['id']}/edges").json()["items"]) == 2
 
 
@@ -61,7 +64,9 @@ def test_a_stale_version_gets_409_and_changes_nothing(api, project):
         == 200
     )
     r = api.patch(f"/api/v1/tasks/{t['id']}", json={"label": "Agent's stale edit", "version": 1})
-    assert r.status_code == 409 and r.json()["code"] == "conflict" and r.json()["field"] == "version"
+    assert r.status_code == 409
+    assert r.json()["code"] == "conflict"
+    assert r.json()["field"] == "version"
     assert api.get(f"/api/v1/tasks/{t['id']}").json()["label"] == "Person's edit"
 
 
@@ -76,7 +81,8 @@ def test_sixteen_concurrent_claims_have_exactly_one_winner(server, api, project)
         codes = list(pool.map(claim, range(16)))
     assert sorted(codes) == [200] + [409] * 15
     after = api.get(f"/api/v1/tasks/{t['id']}").json()
-    assert after["status"] == "in_progress" and after["assignee"].startswith("agent-")
+    assert after["status"] == "in_progress"
+    assert after["assignee"].startswith("agent-")
 
 
 def test_the_frontier_lists_ready_tasks_and_what_blocked_ones_wait_on(api, project):
@@ -87,7 +93,8 @@ def test_the_frontier_lists_ready_tasks_and_what_blocked_ones_wait_on(api, proje
     )
     nxt = api.get(f"/api/v1/projects/{project['id']}/next-task").json()
     assert nxt["next_task"]["id"] == a["id"]
-    assert nxt["blocked"][0]["id"] == b["id"] and nxt["blocked"][0]["waiting_on"][0]["id"] == a["id"]
+    assert nxt["blocked"][0]["id"] == b["id"]
+    assert nxt["blocked"][0]["waiting_on"][0]["id"] == a["id"]
     api.patch(f"/api/v1/tasks/{a['id']}", json={"status": "done"})
     assert api.get(f"/api/v1/projects/{project['id']}/next-task").json()["next_task"]["id"] == b["id"]
 
@@ -99,20 +106,24 @@ def test_a_blocked_task_cannot_be_claimed(api, project):
         json={"from_id": a["id"], "to_id": b["id"], "label": "blocks"},
     )
     r = api.post(f"/api/v1/tasks/{b['id']}/claim", json={"agent_ref": "x"})
-    assert r.status_code == 409 and r.json()["waiting_on"] == [a["id"]]
+    assert r.status_code == 409
+    assert r.json()["waiting_on"] == [a["id"]]
 
 
 def test_bad_input_gets_a_problem_body_naming_the_field(api, project):
     r = api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "x", "status": "doing"})
     assert r.status_code == 400
-    assert r.json()["code"] == "invalid_argument" and r.json()["field"] == "status"
+    assert r.json()["code"] == "invalid_argument"
+    assert r.json()["field"] == "status"
     r = api.post(f"/api/v1/projects/{project['id']}/tasks", json={"label": "x", "colour": "red"})
-    assert r.status_code == 400 and r.json()["field"] == "colour"
+    assert r.status_code == 400
+    assert r.json()["field"] == "colour"
 
 
 def test_unknown_ids_get_404_with_the_resource_named(api):
     r = api.get("/api/v1/tasks/00000000-0000-4000-8000-000000000000")
-    assert r.status_code == 404 and r.json()["resource"] == "task"
+    assert r.status_code == 404
+    assert r.json()["resource"] == "task"
     assert api.get("/api/v1/tasks/not-a-uuid").status_code == 400
 
 
@@ -120,7 +131,9 @@ def test_lists_have_a_limit_a_cursor_and_a_total(api, project):
     for i in range(5):
         _task(api, project, f"T{i}")
     first = api.get(f"/api/v1/projects/{project['id']}/tasks", params={"limit": 2}).json()
-    assert first["total"] == 5 and len(first["items"]) == 2 and first["next_cursor"]
+    assert first["total"] == 5
+    assert len(first["items"]) == 2
+    assert first["next_cursor"]
     seen = [t["id"] for t in first["items"]]
     cursor = first["next_cursor"]
     while cursor:
@@ -144,7 +157,8 @@ def test_the_audit_log_filters_by_action_with_a_wildcard_and_pages_by_cursor(api
     api.patch(f"/api/v1/tasks/{t['id']}", json={"priority": "high"})
     audit = f"/api/v1/projects/{project['id']}/audit"
     first = api.get(audit, params={"action": "task.*", "limit": 1}).json()
-    assert [e["action"] for e in first["items"]] == ["task.update"] and first["total"] == 2
+    assert [e["action"] for e in first["items"]] == ["task.update"]
+    assert first["total"] == 2
     rest = api.get(audit, params={"action": "task.*", "cursor": first["next_cursor"]}).json()
     assert [e["action"] for e in rest["items"]] == ["task.create"]
     assert api.get(audit, params={"actor_id": "nobody"}).json()["items"] == []
@@ -153,7 +167,9 @@ def test_the_audit_log_filters_by_action_with_a_wildcard_and_pages_by_cursor(api
 def test_search_finds_tasks_with_an_excerpt(api, project):
     _task(api, project, "Payment retries", description="Retry the card charge with exponential backoff")
     hits = api.get("/api/v1/search", params={"q": "backoff"}).json()["results"]
-    assert hits and hits[0]["kind"] == "task" and "[backoff]" in hits[0]["excerpt"]
+    assert hits
+    assert hits[0]["kind"] == "task"
+    assert "[backoff]" in hits[0]["excerpt"]
 
 
 def test_search_without_a_query_says_q_is_required(api):

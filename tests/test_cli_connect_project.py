@@ -59,7 +59,8 @@ def test_an_empty_workspace_gets_a_project_named_after_the_folder(workspace, rep
 def test_the_workspace_s_only_project_is_the_one_bound(workspace, repo):
     (only,) = _make_projects(workspace, "Checkout revamp")
     out = run_cli(workspace, "connect", "--repo", str(repo))
-    assert _bound(repo) == only["id"] and "bound to project 'Checkout revamp'" in out.stdout
+    assert _bound(repo) == only["id"]
+    assert "bound to project 'Checkout revamp'" in out.stdout
     assert _project_names(workspace) == ["Checkout revamp"]
 
 
@@ -68,17 +69,16 @@ def test_several_projects_without_a_terminal_refuse_with_the_lines_to_run(worksp
     out = run_cli(workspace, "connect", "--repo", str(repo), check=False, input="")
     assert out.returncode == 2
     assert "plandesk connect --project 'Checkout revamp'" in out.stderr
-    assert "plandesk connect --project Billing" in out.stderr and "--new-project" in out.stderr
+    assert "plandesk connect --project Billing" in out.stderr
+    assert "--new-project" in out.stderr
     assert not (repo / ".plandesk").exists()
 
 
 def test_projects_sharing_a_name_are_offered_by_short_id(workspace, repo):
     first, second = _make_projects(workspace, "Twin", "Twin")
     out = run_cli(workspace, "connect", "--repo", str(repo), check=False, input="")
-    assert (
-        f"--project {short_id(first['id'])}" in out.stderr
-        and f"--project {short_id(second['id'])}" in out.stderr
-    )
+    assert f"--project {short_id(first['id'])}" in out.stderr
+    assert f"--project {short_id(second['id'])}" in out.stderr
 
 
 def _run_on_a_terminal(args: list[str], env: dict, answer: str, deadline_s: float = 60) -> tuple[int, str]:
@@ -122,7 +122,8 @@ def test_several_projects_on_a_terminal_ask_for_a_number(workspace, repo):
     _billing, second = _make_projects(workspace, "Billing", "Checkout revamp")  # listed by name: Billing is 1
     code, screen = _run_on_a_terminal(["connect", "--repo", str(repo)], workspace.env, "2")
     assert code == 0, screen
-    assert "1. Billing" in screen and "2. Checkout revamp" in screen
+    assert "1. Billing" in screen
+    assert "2. Checkout revamp" in screen
     assert _bound(repo) == second["id"]
 
 

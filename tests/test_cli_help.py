@@ -53,7 +53,9 @@ def test_a_flag_reads_as_a_flag_and_a_value_option_names_its_value():
     text = _run(["token", "create", "--help"])
     read_only = next(line for line in text.splitlines() if "--read-only" in line)
     project = next(line for line in text.splitlines() if "--project" in line)
-    assert "--read-only" in read_only and "PROJECT" not in read_only and "<" not in read_only
+    assert "--read-only" in read_only
+    assert "PROJECT" not in read_only
+    assert "<" not in read_only
     assert "PROJECT" in project
 
 

@@ -37,7 +37,8 @@ def test_a_name_names_its_record():
 def test_an_ambiguous_reference_lists_the_candidates():
     with pytest.raises(InvalidArgument) as err:
         lookup.resolve("project", "Twin", ROWS)
-    assert ROWS[2]["id"] in err.value.message and ROWS[3]["id"] in err.value.message
+    assert ROWS[2]["id"] in err.value.message
+    assert ROWS[3]["id"] in err.value.message
 
 
 def test_a_prefix_shared_by_two_ids_is_ambiguous():
@@ -95,8 +96,10 @@ def test_token_create_takes_the_short_id_and_the_name(workspace, two_projects):
 
 def test_an_unknown_project_is_said_in_the_user_s_words(workspace, two_projects):
     out = run_cli(workspace, "token", "create", "--name", "a", "--project", "deadbeef", check=False)
-    assert out.returncode == 1 and "project 'deadbeef' not found" in out.stderr
-    assert "project_ids" not in out.stderr and "UUID" not in out.stderr
+    assert out.returncode == 1
+    assert "project 'deadbeef' not found" in out.stderr
+    assert "project_ids" not in out.stderr
+    assert "UUID" not in out.stderr
 
 
 def test_token_revoke_takes_the_short_id_from_token_list(workspace):

@@ -64,9 +64,8 @@ def test_token_list_in_a_pipe_prints_whole_ids_and_dates(workspace):
     out = run_cli(workspace, "token", "list").stdout
     line = next(x for x in out.splitlines() if short_id(row["id"]) in x)
     assert "Claude Code on the build machine in the basement" in line
-    assert (
-        row["created_at"][:19].replace("T", " ") in line and row["expires_at"][:19].replace("T", " ") in line
-    )
+    assert row["created_at"][:19].replace("T", " ") in line
+    assert row["expires_at"][:19].replace("T", " ") in line
 
 
 def test_token_list_at_80_columns_wraps_but_never_cuts(workspace):
@@ -74,8 +73,10 @@ def test_token_list_at_80_columns_wraps_but_never_cuts(workspace):
     screen = _on_a_terminal(["token", "list"], workspace.env)
     assert max(len(line) for line in screen.splitlines()) <= 80
     assert short_id(row["id"]) in screen
-    assert row["created_at"][:10] in screen and row["expires_at"][:10] in screen  # a date's day stays whole
-    assert "active" in screen and screen.count("…") == 1  # the prefix column's own mark; nothing else is cut
+    assert row["created_at"][:10] in screen
+    assert row["expires_at"][:10] in screen  # a date's day stays whole
+    assert "active" in screen
+    assert screen.count("…") == 1  # the prefix column's own mark; nothing else is cut
 
 
 def test_status_prints_the_short_id_export_accepts(workspace, tmp_path):
@@ -104,6 +105,8 @@ def test_serve_on_a_busy_port_says_so_before_any_open_line(workspace):
         port = taken.getsockname()[1]
         out = workspace.cli("serve", "--port", str(port), check=False)
     assert out.returncode == 1
-    assert f"port {port}" in out.stderr and "--port" in out.stderr and "already in use" in out.stderr
+    assert f"port {port}" in out.stderr
+    assert "--port" in out.stderr
+    assert "already in use" in out.stderr
     assert "Open" not in out.stdout
     assert len(out.stderr.strip().splitlines()) == 1

@@ -33,17 +33,20 @@ def test_the_entry_command_parses_against_the_cli():
     root = command()
     serve = root.commands[argv[1]]
     ctx = serve.make_context("serve", argv[2:])  # raises on an option the command does not know
-    assert ctx.params["host"] == "0.0.0.0" and ctx.params["allow_remote"] is True
+    assert ctx.params["host"] == "0.0.0.0"
+    assert ctx.params["allow_remote"] is True
     assert str(ctx.params["port"]) in _instruction("EXPOSE").split()
 
 
 def test_every_environment_name_the_dockerfile_sets_is_a_setting():
     names = set(re.findall(r"\b(PLANDESK_[A-Z_]+)=", DOCKERFILE))
-    assert names and names <= set(_ENV.values())
+    assert names
+    assert names <= set(_ENV.values())
 
 
 def test_the_workspace_is_a_volume_the_image_s_data_dir_points_at():
-    assert "PLANDESK_DATA_DIR=/data" in DOCKERFILE and json.loads(_instruction("VOLUME")) == ["/data"]
+    assert "PLANDESK_DATA_DIR=/data" in DOCKERFILE
+    assert json.loads(_instruction("VOLUME")) == ["/data"]
 
 
 @pytest.mark.parametrize("needle", ["docker run", "-v plandesk-data:/data", "PLANDESK_BASE_URL"])
@@ -75,7 +78,8 @@ def _ignored(rel: str) -> bool:
 def test_every_path_the_dockerfile_copies_is_in_the_build_context():
     copies = re.findall(r"^COPY\s+(?!--from)(.+)$", DOCKERFILE, re.MULTILINE)
     sources = [s for line in copies for s in line.split()[:-1]]
-    assert "pyproject.toml" in sources and "src" in sources
+    assert "pyproject.toml" in sources
+    assert "src" in sources
     for source in sources:
         assert (ROOT / source).exists(), f"the Dockerfile copies {source}, which does not exist"
         assert not _ignored(source), f"the Dockerfile copies {source}, which .dockerignore leaves out"
@@ -85,7 +89,8 @@ def test_pyproject_s_readme_is_copied_before_pip_install():
     # setuptools reads the readme named in pyproject.toml while building; a missing one fails `pip install .`
     readme = re.search(r'^readme\s*=\s*"([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.MULTILINE)
     first_copy = _instruction_first("COPY")
-    assert readme and readme.group(1) in first_copy.split()
+    assert readme
+    assert readme.group(1) in first_copy.split()
 
 
 def _instruction_first(name: str) -> str:

@@ -32,14 +32,16 @@ def test_an_edge_to_an_unfinished_prerequisite_counts_once(core):
     db, actor, pid, _ = core
     a, b = _new(db, actor, pid, "A"), _new(db, actor, pid, "B")
     _link(db, actor, pid, a, b)
-    assert _count(db, b) == 1 and _count(db, a) == 0
+    assert _count(db, b) == 1
+    assert _count(db, a) == 0
 
 
 def test_depends_on_counts_on_the_task_that_depends(core):
     db, actor, pid, _ = core
     a, b = _new(db, actor, pid, "A"), _new(db, actor, pid, "B")
     _link(db, actor, pid, b, a, "depends_on")
-    assert _count(db, b) == 1 and _count(db, a) == 0
+    assert _count(db, b) == 1
+    assert _count(db, a) == 0
 
 
 def test_finishing_a_prerequisite_releases_its_dependents(core):
@@ -74,7 +76,8 @@ def test_deleting_a_prerequisite_task_releases_its_dependents(core):
     a, b = _new(db, actor, pid, "A"), _new(db, actor, pid, "B")
     _link(db, actor, pid, a, b)
     tasks.delete_task(db, actor, a)
-    assert _count(db, b) == 0 and _consistent(db)
+    assert _count(db, b) == 0
+    assert _consistent(db)
 
 
 def test_an_imported_plan_lands_with_its_counts(core):
@@ -92,7 +95,8 @@ def test_an_imported_plan_lands_with_its_counts(core):
                 )
             ).all()
         )
-    assert counts == {"A": 0, "B": 1, "C": 0} and _consistent(db)
+    assert counts == {"A": 0, "B": 1, "C": 0}
+    assert _consistent(db)
 
 
 def test_the_frontier_lists_ready_tasks_in_priority_then_age_order(core):
@@ -104,8 +108,10 @@ def test_the_frontier_lists_ready_tasks_in_priority_then_age_order(core):
     _link(db, actor, pid, none, blocked)
     with db.read() as conn:
         f = graph.frontier(conn, actor, pid)
-    assert f["ready"] == [urgent, low, none] and f["ready_total"] == 3
-    assert [b["id"] for b in f["blocked"]] == [blocked] and f["blocked"][0]["waiting_on"][0]["id"] == none
+    assert f["ready"] == [urgent, low, none]
+    assert f["ready_total"] == 3
+    assert [b["id"] for b in f["blocked"]] == [blocked]
+    assert f["blocked"][0]["waiting_on"][0]["id"] == none
 
 
 def test_doctor_check_finds_a_count_written_behind_the_triggers_back(core):
@@ -115,7 +121,8 @@ def test_doctor_check_finds_a_count_written_behind_the_triggers_back(core):
         tx.conn.execute(text("UPDATE tasks SET waiting_count = 3 WHERE id = :i"), {"i": a})
     with db.read() as conn:
         wrong, sample = frontier_counts.mismatches(conn)
-    assert wrong == 1 and sample[0] == {"task_id": a, "stored": 3, "actual": 0}
+    assert wrong == 1
+    assert sample[0] == {"task_id": a, "stored": 3, "actual": 0}
     with db.write() as tx:
         assert frontier_counts.repair(tx.conn) == 1
     assert _consistent(db)
@@ -203,7 +210,9 @@ def test_the_migration_counts_prerequisites_of_an_existing_workspace(unmigrated_
                 {"e": eid, "f": f, "t": t, "s": stamp},
             )
     migrate.upgrade(db)
-    assert _count(db, "c") == 1 and _count(db, "a") == 0 and _consistent(db)
+    assert _count(db, "c") == 1
+    assert _count(db, "a") == 0
+    assert _consistent(db)
 
 
 def test_get_next_task_counts_every_ready_task_though_it_answers_with_one(core):

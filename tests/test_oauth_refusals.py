@@ -468,7 +468,8 @@ def test_token_requests_of_one_client_are_rate_limited_in_oauth_error_form(c, cl
     assert codes[: oauth.TOKEN_REQUESTS_PER_MINUTE] == [400] * oauth.TOKEN_REQUESTS_PER_MINUTE
     refused = answers[-1]
     assert refused.status_code == 429, codes
-    assert refused.json()["error"] == "slow_down" and "retry" in refused.json()["error_description"]
+    assert refused.json()["error"] == "slow_down"
+    assert "retry" in refused.json()["error_description"]
     wait = int(refused.headers["retry-after"])
     assert wait >= 1
     # Another client from the same address still gets answers; this one again once it has waited.
@@ -488,7 +489,8 @@ def test_a_real_exchange_still_works_next_to_a_limited_client(c, clock):
             break
     assert codes[-1] == 429, codes
     _, tokens_ = connect(c)  # another client: registration, consent and exchange are not affected
-    assert tokens_["access_token"] and tokens_["refresh_token"]
+    assert tokens_["access_token"]
+    assert tokens_["refresh_token"]
 
 
 def test_token_list_shows_a_signed_in_app_by_its_grant_not_its_hourly_access_token(c, app, workspace):

@@ -31,7 +31,8 @@ def test_a_batch_links_new_tasks_to_an_existing_one_by_id(core):
     with db.read() as conn:
         f = graph.frontier(conn, actor, pid)
         assert frontier_counts.mismatches(conn)[0] == 0
-    assert f["ready"] == [base] and f["blocked_total"] == 2
+    assert f["ready"] == [base]
+    assert f["blocked_total"] == 2
 
 
 def test_a_batch_naming_a_missing_task_writes_nothing(core):
@@ -44,7 +45,8 @@ def test_a_batch_naming_a_missing_task_writes_nothing(core):
             [{"key": "a", "label": "A"}],
             [{"from": "a", "to": "00000000-0000-4000-8000-000000000000"}],
         )
-    assert err.value.field == "edges[0].to" and _task_count(db, pid) == 0
+    assert err.value.field == "edges[0].to"
+    assert _task_count(db, pid) == 0
 
 
 def test_a_batch_closing_a_cycle_through_existing_edges_writes_nothing(core):
@@ -60,7 +62,8 @@ def test_a_batch_closing_a_cycle_through_existing_edges_writes_nothing(core):
             [{"key": "a", "label": "A"}],
             [{"from": y, "to": "a", "label": "blocks"}, {"from": "a", "to": x, "label": "blocks"}],
         )
-    assert err.value.field.startswith("edges[1]") and "cycle" in err.value.message
+    assert err.value.field.startswith("edges[1]")
+    assert "cycle" in err.value.message
     assert _task_count(db, pid) == 2
 
 

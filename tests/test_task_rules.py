@@ -61,7 +61,9 @@ def test_on_the_core_refuses_in_progress_and_done_naming_the_prerequisite(plan):
         with pytest.raises(Conflict) as err:
             tasks.update_task(db, owner, plan["second"], {"status": status})
         body = err.value.as_dict()
-        assert body["code"] == "conflict" and body["field"] == "status" and body["reason"] == "blocked"
+        assert body["code"] == "conflict"
+        assert body["field"] == "status"
+        assert body["reason"] == "blocked"
         assert [w["label"] for w in body["waiting_on"]] == ["Set up the database"]
         assert "Set up the database" in body["message"]
     assert tasks.get_task(db, owner, plan["second"])["status"] == "todo"
@@ -77,7 +79,8 @@ def test_rest_and_mcp_get_the_same_refusal(plan):
     auth = {"Authorization": f"Bearer {plan['token']}"}
     rest = plan["client"].patch(f"/api/v1/tasks/{plan['second']}", json={"status": "done"}, headers=auth)
     assert rest.status_code == 409, rest.text
-    assert rest.json()["code"] == "conflict" and rest.json()["reason"] == "blocked"
+    assert rest.json()["code"] == "conflict"
+    assert rest.json()["reason"] == "blocked"
     mcp = _mcp_update(plan, plan["second"], "done")
     assert mcp["isError"] is True
     error = mcp["_meta"]["plandesk/error"]
@@ -91,12 +94,15 @@ def test_rest_settings_round_trip_and_a_token_cannot_lift_the_rule(plan):
     client, auth = plan["client"], {"Authorization": f"Bearer {plan['token']}"}
     assert client.get("/api/v1/settings/tasks").json()["refuse_blocked_moves"] is False
     r = client.put("/api/v1/settings/tasks", json={"refuse_blocked_moves": True})
-    assert r.status_code == 200 and r.json()["refuse_blocked_moves"] is True, r.text
+    assert r.status_code == 200, r.text
+    assert r.json()["refuse_blocked_moves"] is True, r.text
     r = client.put("/api/v1/settings/tasks", json={"refuse_blocked_moves": False}, headers=auth)
-    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+    assert r.status_code == 403
+    assert r.json()["code"] == "forbidden"
     assert client.get("/api/v1/settings/tasks").json()["refuse_blocked_moves"] is True
     r = client.put("/api/v1/settings/tasks", json={"refuse_blocked": True})
-    assert r.status_code == 400 and r.json()["code"] == "invalid_argument"
+    assert r.status_code == 400
+    assert r.json()["code"] == "invalid_argument"
     with plan["db"].read() as conn:
         actions = set(conn.execute(select(audit_log.c.action)).scalars())
     assert "settings.tasks.update" in actions
@@ -115,7 +121,8 @@ def test_the_settings_page_saves_the_rule_and_is_in_the_navigation(plan):
     client = plan["client"]
     page = client.get("/settings/tasks", headers={"Accept": "text/html"})
     assert page.status_code == 200
-    assert 'href="/settings/tasks"' in page.text and 'href="/settings/oauth"' in page.text
+    assert 'href="/settings/tasks"' in page.text
+    assert 'href="/settings/oauth"' in page.text
     import re
 
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)

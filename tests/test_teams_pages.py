@@ -262,7 +262,8 @@ def test_a_person_changes_their_own_password_on_the_page(team):
     assert r.status_code == 303
     assert r.headers["location"] == "/settings/password?changed=1"
     new_cookie = laptop.cookies.get("plandesk_session")
-    assert new_cookie and new_cookie != old_cookie  # the session was rotated, the person stays signed in
+    assert new_cookie
+    assert new_cookie != old_cookie  # the session was rotated, the person stays signed in
     assert "1 other session ended" in laptop.get(r.headers["location"]).text
     assert laptop.get("/api/v1/auth/me").status_code == 200
     assert team.client(cookies={"plandesk_session": old_cookie}).get("/api/v1/auth/me").status_code == 401

@@ -37,9 +37,12 @@ def test_a_restored_task_has_its_links_comments_and_tags_back(core):
     comments.add_comment(db, actor, "task", b, "remember the cache")
     trash_id = tasks.delete_task(db, actor, b)
     answer = trash.restore(db, actor, trash_id)
-    assert answer["links_restored"] == 1 and answer["comments_restored"] == 1 and answer["skipped"] == []
+    assert answer["links_restored"] == 1
+    assert answer["comments_restored"] == 1
+    assert answer["skipped"] == []
     again = tasks.get_task(db, actor, b)
-    assert again["label"] == "B" and again["tags"] == ["infra"]
+    assert again["label"] == "B"
+    assert again["tags"] == ["infra"]
     assert [c["body"] for c in comments.list_comments(db, actor, pid, "task", b)["items"]] == [
         "remember the cache"
     ]
@@ -53,7 +56,8 @@ def test_a_restored_task_waits_on_its_unfinished_prerequisite_again(core):
     trash_id = tasks.delete_task(db, actor, b)
     assert _waiting(db, c) == 0
     trash.restore(db, actor, trash_id)
-    assert _waiting(db, b) == 1 and _waiting(db, c) == 1
+    assert _waiting(db, b) == 1
+    assert _waiting(db, c) == 1
     with db.read() as conn:
         assert frontier_counts.mismatches(conn)[0] == 0
 
@@ -164,7 +168,8 @@ def test_rest_restore_twice_is_not_found(api, project):
     trash_id = api.delete(f"/api/v1/tasks/{_rest_task(api, project, 'A')}").headers["x-trash-item"]
     assert api.post(f"/api/v1/trash/{trash_id}/restore").status_code == 200
     r = api.post(f"/api/v1/trash/{trash_id}/restore")
-    assert r.status_code == 404 and r.json()["code"] == "not_found"
+    assert r.status_code == 404
+    assert r.json()["code"] == "not_found"
 
 
 def test_rest_purge_one_and_purge_all(api, project):
@@ -191,12 +196,14 @@ def test_rest_a_token_cannot_purge_the_trash(api, project):
     r = api.post(
         f"/api/v1/projects/{project['id']}/trash/purge", headers={"Authorization": f"Bearer {token}"}
     )
-    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+    assert r.status_code == 403
+    assert r.json()["code"] == "forbidden"
 
 
 def test_rest_a_malformed_trash_id_is_a_clear_error(api):
     r = api.post("/api/v1/trash/not-an-id/restore")
-    assert r.status_code == 400 and r.json()["code"] == "invalid_argument"
+    assert r.status_code == 400
+    assert r.json()["code"] == "invalid_argument"
 
 
 # --- migration --------------------------------------------------------------------------------------------

@@ -47,7 +47,8 @@ def test_a_restored_goal_takes_back_its_tasks_and_is_current_again(core):
     assert (answer["item_type"], answer["item_id"], answer["title"]) == ("goal", gid, "Checkout v2")
     back = goals.get_goal(db, actor, gid)
     assert back["verification_surface"] == {"kind": "gate_command", "command": "pytest -q"}
-    assert back["is_current"] and back["task_counts"]["total"] == 1
+    assert back["is_current"]
+    assert back["task_counts"]["total"] == 1
     assert tasks.get_task(db, actor, mine)["goal_id"] == gid
     assert tasks.get_task(db, actor, moved)["goal_id"] == other
     assert trash.list_trash(db, actor, pid)["items"] == []
@@ -100,12 +101,14 @@ def test_rest_delete_goal_names_the_trash_item_and_restore_brings_it_back(api, p
 
 def test_rest_deleting_an_unknown_goal_is_not_found(api):
     r = api.delete("/api/v1/goals/00000000-0000-4000-8000-000000000000")
-    assert r.status_code == 404 and r.json()["code"] == "not_found"
+    assert r.status_code == 404
+    assert r.json()["code"] == "not_found"
 
 
 def test_rest_a_read_only_token_cannot_delete_a_goal(api, project):
     gid = api.post(f"/api/v1/projects/{project['id']}/goals", json={"objective": "Go live"}).json()["id"]
     token = api.post("/api/v1/tokens", json={"name": "reader", "read_only": True}).json()["token"]
     r = api.delete(f"/api/v1/goals/{gid}", headers={"Authorization": f"Bearer {token}"})
-    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+    assert r.status_code == 403
+    assert r.json()["code"] == "forbidden"
     assert api.get(f"/api/v1/goals/{gid}").status_code == 200

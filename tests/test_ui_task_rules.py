@@ -21,7 +21,8 @@ def test_a_refused_drag_of_a_blocked_task_says_why_and_puts_the_card_back(page, 
     drag(page, card, page.locator('.column[data-status="done"]'))
     toast = page.locator(".toast-error", has_text="Design the schema")
     toast.wait_for()
-    assert "not moved" in toast.inner_text() and "changed this task meanwhile" not in toast.inner_text()
+    assert "not moved" in toast.inner_text()
+    assert "changed this task meanwhile" not in toast.inner_text()
     assert page.locator("#confirm[open]").count() == 0  # the workspace decides: nothing to confirm
     page.locator('.cards[data-status="todo"] .card', has_text="Ship the migration").wait_for()
     assert api.get(f"/api/v1/tasks/{second['id']}").json()["status"] == "todo"

@@ -55,7 +55,8 @@ def test_delete_then_restore_from_the_trash_page_after_a_reload(page, api):
     page.reload()
     row = page.locator(".trash-row", has_text="Migrate the users")
     row.wait_for()
-    assert "1 link" in row.inner_text() and "1 comment" in row.inner_text()
+    assert "1 link" in row.inner_text()
+    assert "1 comment" in row.inner_text()
     shot(page, "trash-page")
     row.get_by_role("button", name="Restore").click()
     row.wait_for(state="detached")
@@ -90,7 +91,8 @@ def test_the_trash_page_fits_the_viewport_light_dark_and_phone(browser, server, 
     page.locator(".trash-row").wait_for()
     shot(page, f"trash-{mode}")
     result = page.evaluate(TOO_WIDE_JS)
-    assert result["out"] == [] and result["scrollWidth"] <= result["width"], result
+    assert result["out"] == [], result
+    assert result["scrollWidth"] <= result["width"], result
     assert not page.log.errors
 
 
