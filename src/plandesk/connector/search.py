@@ -78,7 +78,8 @@ def _stream(root: CodeRoot, args: list[str], outcome: dict):
             close_fds=True,
         )
         stdout, stderr = proc.stdout, proc.stderr
-        assert stdout is not None and stderr is not None, "both are pipes (stdout=PIPE, stderr=PIPE)"
+        assert stdout is not None, "stdout=PIPE"
+        assert stderr is not None, "stderr=PIPE"
 
         def out_of_time() -> None:
             outcome.update(timed_out=True)
