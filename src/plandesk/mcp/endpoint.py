@@ -13,10 +13,10 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.routing import Route
 
 from plandesk import __version__
-from plandesk.mcp import tools_agents
 from plandesk.mcp.auth import McpTokenGuard
 from plandesk.mcp.dispatch import Dispatcher
 from plandesk.mcp.registry import ToolGroup, ToolRegistry
+from plandesk.mcp.tools_agents import serve_skill
 
 # Each `plandesk.mcp.tools_<name>` module exposes TOOLS (a ToolGroup); a new toolset is a new module named here.
 TOOL_MODULES = (
@@ -75,12 +75,8 @@ def install(app: Any, db: Any, settings: Any) -> Server:
         get_tool_input_schema=dispatcher.input_schema,
         on_list_tools=dispatcher.list_tools,
         on_call_tool=dispatcher.call_tool,
-        # The agent skill, as a prompt and as a resource.
-        on_list_prompts=tools_agents.list_prompts,
-        on_get_prompt=tools_agents.get_prompt,
-        on_list_resources=tools_agents.list_resources,
-        on_read_resource=tools_agents.read_resource,
     )
+    serve_skill(server)  # the agent skill, as a prompt and as a resource
     server.middleware.append(dispatcher.middleware)
     # stateless + JSON: any server process sharing the database can answer any request, no session affinity.
     server.streamable_http_app(

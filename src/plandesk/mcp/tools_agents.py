@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 from mcp_types import (
     INVALID_PARAMS,
@@ -11,6 +12,7 @@ from mcp_types import (
     GetPromptResult,
     ListPromptsResult,
     ListResourcesResult,
+    PaginatedRequestParams,
     Prompt,
     PromptMessage,
     ReadResourceRequestParams,
@@ -43,7 +45,7 @@ def get_agent_context(call: ToolCall, a: dict) -> dict:
 
 
 # The skill, as an MCP prompt (a client loads Plan Desk's conventions without reading any file) and as a resource
-# (plandesk://skill, SKILL.md frontmatter included): the low-level server's handlers for both.
+# (plandesk://skill, SKILL.md frontmatter included): serve_skill adds the low-level server's handlers for both.
 _PROMPT = Prompt(
     name=SKILL_PROMPT,
     title="Plan Desk agent conventions",
@@ -60,7 +62,15 @@ _RESOURCE = Resource(
 )
 
 
-async def list_prompts(ctx: Any, params: Any) -> ListPromptsResult:
+def serve_skill(server: Server[Any]) -> None:
+    """Offer the skill on this server: prompts/list and prompts/get, resources/list and resources/read."""
+    server.add_request_handler("prompts/list", PaginatedRequestParams, list_prompts)
+    server.add_request_handler("prompts/get", GetPromptRequestParams, get_prompt)
+    server.add_request_handler("resources/list", PaginatedRequestParams, list_resources)
+    server.add_request_handler("resources/read", ReadResourceRequestParams, read_resource)
+
+
+async def list_prompts(ctx: Any, params: PaginatedRequestParams) -> ListPromptsResult:
     return ListPromptsResult(prompts=[_PROMPT])
 
 
@@ -73,7 +83,7 @@ async def get_prompt(ctx: Any, params: GetPromptRequestParams) -> GetPromptResul
     )
 
 
-async def list_resources(ctx: Any, params: Any) -> ListResourcesResult:
+async def list_resources(ctx: Any, params: PaginatedRequestParams) -> ListResourcesResult:
     return ListResourcesResult(resources=[_RESOURCE])
 
 
