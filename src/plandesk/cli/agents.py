@@ -295,13 +295,11 @@ def progress_checkpoint(
 
 
 def runner(
-    repo: RepoOpt = None,
     worker: Annotated[
         str | None,
         typer.Option(
-            help="The worker command line, split like a "
-            "shell would but run without one; gets the brief on stdin "
-            "and in $PLANDESK_TASK_FILE."
+            help="The worker command line, split like a shell would but run without one; "
+            "gets the brief on stdin and in $PLANDESK_TASK_FILE."
         ),
     ] = None,
     config: Annotated[
@@ -325,9 +323,7 @@ def runner(
     worker_timeout: Annotated[
         float | None, typer.Option(help="Seconds before the worker is killed (default 3600).")
     ] = None,
-    gate_timeout: Annotated[
-        float | None, typer.Option(help="Seconds per gate command (default 900).")
-    ] = None,
+    gate_timeout: Annotated[float | None, typer.Option(help="Seconds per gate check (default 900).")] = None,
     base: Annotated[str | None, typer.Option(help="Commit each worktree starts from (default HEAD).")] = None,
     require_gate: Annotated[
         bool | None,
@@ -336,6 +332,7 @@ def runner(
             help="Send tasks without a gate to scope instead of trusting the worker's exit status.",
         ),
     ] = None,
+    repo: RepoOpt = None,
     json_out: JsonOut = False,
 ) -> None:
     """Work the bound project's ready tasks headlessly: claim, git worktree, worker, gate, settle.

@@ -41,9 +41,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default 3847).")] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
-    allow_remote: Annotated[
-        bool, typer.Option("--allow-remote", help="Allow a non-loopback --host.")
-    ] = False,
+    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow non-loopback --host.")] = False,
     allowed_hosts: Annotated[
         str | None, typer.Option(help="Extra Host names to accept, comma-separated (for a reverse proxy).")
     ] = None,
