@@ -55,14 +55,14 @@ def test_each_argument_type_is_its_input_models_fields_all_optional_and_the_clie
         typed = getattr(types, name)
         assert typed.__required_keys__ == frozenset(), name
         assert typed.__optional_keys__ == set(model.model_fields) - set(positional), name
+    unpacked = {f"Unpack[{name}]" for name, _, _ in models.CLIENT_ARGUMENTS}
     for client in (AsyncPlanDeskClient, PlanDeskClient):
-        taken = {}
-        for method_name, method in inspect.getmembers(client, inspect.isfunction):
-            for param in inspect.signature(method).parameters.values():
-                if param.kind is param.VAR_KEYWORD and str(param.annotation).endswith(
-                    ("Fields]", "Changes]")
-                ):
-                    taken[method_name] = str(param.annotation)
+        taken = {
+            method_name: str(param.annotation)
+            for method_name, method in inspect.getmembers(client, inspect.isfunction)
+            for param in inspect.signature(method).parameters.values()
+            if param.kind is param.VAR_KEYWORD and str(param.annotation) in unpacked
+        }
         assert taken == {
             "create_task": "Unpack[NewTaskFields]",
             "update_task": "Unpack[TaskChanges]",
