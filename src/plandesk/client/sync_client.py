@@ -27,7 +27,7 @@ def _blocking(
 
     @functools.wraps(method)
     def blocking(self: PlanDeskClient, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return self._run(getattr(self._async, method.__name__), *args, **kwargs)
+        return self._run(method, self._async, *args, **kwargs)
 
     blocking.__qualname__ = f"PlanDeskClient.{method.__name__}"
     return blocking
